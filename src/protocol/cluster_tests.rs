@@ -1,0 +1,1 @@
+//! Multi-node tests driven by a tiny in-test loop.

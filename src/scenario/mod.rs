@@ -1,0 +1,5 @@
+//! Scenario files: YAML → validated [`Scenario`]. Errors name file, line and field.
+
+pub mod model;
+
+pub use model::*;

@@ -1,0 +1,241 @@
+//! The resolved scenario: what the YAML means once validated. Names are resolved
+//! to dense [`NodeId`]s, durations to ns, fractions to node lists, distributions to
+//! [`Dist`]. The engine consumes only this; it never sees YAML.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::protocol::{Config, Nanos, NodeId};
+use crate::random::Dist;
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (file stem), used for `output/<name>/`.
+    pub name: String,
+    /// File it came from, if any.
+    pub source: Option<PathBuf>,
+    /// Free text from the file: what it replays and its source.
+    pub description: String,
+    pub seed: u64,
+    /// Simulated time to run, warm-up included.
+    pub duration: Nanos,
+    /// Metrics exclude events before this instant.
+    pub warmup: Nanos,
+    pub start: StartMode,
+    /// Preset name the protocol config started from.
+    pub preset: String,
+    /// Effective protocol configuration (preset + overrides).
+    pub protocol: Config,
+    /// Overrides as written (`field`, `value`), for the summary.
+    pub overrides: Vec<(String, String)>,
+    pub nodes: Vec<NodeSpec>,
+    /// Group name → members, sorted by id.
+    pub groups: BTreeMap<String, Vec<NodeId>>,
+    pub network: NetworkSpec,
+    pub host: HostDefaults,
+    /// Host faults with their active windows.
+    pub faults: Vec<FaultSpec>,
+    /// Timeline actions, sorted by time (stable: file order at equal times).
+    pub timeline: Vec<TimelineEvent>,
+    /// Nodes whose log lines go to `memberlist.log` (empty = every node).
+    pub log_observers: Vec<NodeId>,
+    /// Bin width of `timeseries.csv`.
+    pub timeseries_bin: Nanos,
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    pub name: String,
+    pub zone: String,
+    /// Groups this node belongs to (sorted).
+    pub groups: Vec<String>,
+    /// IPv4 address shown in Serf log lines.
+    pub ip: String,
+    /// Length of its Serf tags (`alive.Meta`).
+    pub meta_len: u16,
+    /// False for nodes that only start on a timeline `join`.
+    pub starts: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StartMode {
+    /// Long-running cluster: everyone knows everyone alive at incarnation 1.
+    Converged,
+    /// Bootstrap: each node starts alone and joins through `seeds`; node `i`
+    /// starts at `i * stagger`.
+    Join { seeds: Vec<NodeId>, stagger: Nanos },
+}
+
+/// Network model (model.md §3).
+#[derive(Clone, Debug)]
+pub struct NetworkSpec {
+    pub default: LinkSpec,
+    /// Applies between two nodes of the same zone (overrides `default`).
+    pub intra_zone: Option<LinkSpec>,
+    /// Applies between nodes of different zones (overrides `default`).
+    pub cross_zone: Option<LinkSpec>,
+    /// Explicit node/group rules, applied in order after zones (later wins).
+    pub rules: Vec<LinkRule>,
+    /// Optional per-host bandwidth (serialization delay); None = unlimited.
+    pub bandwidth_bytes_per_s: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkSpec {
+    /// One-way latency.
+    pub latency: Dist,
+    pub spike: Option<Spike>,
+    /// UDP loss probability.
+    pub loss: f64,
+    /// UDP duplication probability.
+    pub duplicate: f64,
+    /// TCP connects are refused at once (instead of timing out) when the path is cut.
+    pub tcp_refused: bool,
+}
+
+/// Rare extra delay added to a packet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spike {
+    pub probability: f64,
+    pub extra: Dist,
+}
+
+/// A link override between node sets; `None` fields keep the underlying value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkRule {
+    pub from: Vec<NodeId>,
+    pub to: Vec<NodeId>,
+    /// Also applies to `to → from`.
+    pub both_ways: bool,
+    pub latency: Option<Dist>,
+    pub spike: Option<Spike>,
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+}
+
+/// CPU cost of work items and receive buffering (model.md §2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostDefaults {
+    /// CPU time to handle one received packet (plus `per_part` per compound part).
+    pub packet_cost: Nanos,
+    pub per_part_cost: Nanos,
+    /// CPU time per push/pull entry merged.
+    pub push_pull_entry_cost: Nanos,
+    /// CPU time to run one timer.
+    pub timer_cost: Nanos,
+    /// Receive buffer while parked (bytes); overflow drops and is counted.
+    pub recv_buffer_bytes: u32,
+}
+
+impl Default for HostDefaults {
+    fn default() -> Self {
+        HostDefaults {
+            packet_cost: 20_000,
+            per_part_cost: 2_000,
+            push_pull_entry_cost: 1_000,
+            timer_cost: 5_000,
+            recv_buffer_bytes: 212_992,
+        }
+    }
+}
+
+/// A host fault on some nodes over a window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSpec {
+    /// Index among the scenario's faults (names its random stream).
+    pub index: u32,
+    pub nodes: Vec<NodeId>,
+    pub kind: HostFault,
+    pub from: Nanos,
+    /// None = until the end of the run.
+    pub until: Option<Nanos>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostFault {
+    /// Hypervisor cap: run `run`, then park `park`, repeating, random phase per host.
+    Throttle { run: Nanos, park: Nanos },
+    /// AWS burstable credits.
+    Credits(CreditSpec),
+    /// Stop-the-world pauses: gaps drawn from `every`, lengths from `duration`.
+    Pause { every: Dist, duration: Dist },
+    /// Every work item costs a sampled CPU time (overloaded process).
+    Slow { cost: Dist },
+    /// Each received packet reaches the protocol after a sampled extra delay;
+    /// timers still fire on time.
+    Starve { delay: Dist },
+}
+
+/// AWS burstable instance (incidents.md §2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreditSpec {
+    /// Preset it came from (`t2.micro`, …) for reports.
+    pub instance: String,
+    pub vcpus: u32,
+    /// Baseline as a fraction of ONE vCPU (t2.micro: 0.10).
+    pub baseline: f64,
+    /// Credits earned per hour (a credit = 1 vCPU-minute).
+    pub earn_per_hour: f64,
+    /// Cap on earned credits.
+    pub cap: f64,
+    /// Launch credits at start (and at every restart, T2 standard).
+    pub launch_credits: f64,
+    /// Earned balance at t = 0 (in addition to launch credits).
+    pub initial_earned: f64,
+    /// Other processes' CPU demand in vCPUs over time: (from, fraction) steps,
+    /// sorted; the first starts at 0.
+    pub background_load: Vec<(Nanos, f64)>,
+    /// Never throttled; spends surplus credits instead.
+    pub unlimited: bool,
+    /// Throttle period when held to baseline (run = baseline · period).
+    pub period: Nanos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEvent {
+    pub at: Nanos,
+    pub action: Action,
+}
+
+/// Which transports a partition cuts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transports {
+    pub udp: bool,
+    pub tcp: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Process gone: no packets, no timers.
+    Crash(Vec<NodeId>),
+    /// Fresh process and host (new incarnation sequence, fresh launch credits).
+    Restart(Vec<NodeId>),
+    /// Graceful leave.
+    Leave(Vec<NodeId>),
+    /// Start nodes (declared with `starts: false`, or after a leave) and join.
+    Join(Vec<NodeId>),
+    /// Cut `from → to` (and `to → from` unless `one_way`).
+    Partition {
+        name: String,
+        from: Vec<NodeId>,
+        to: Vec<NodeId>,
+        one_way: bool,
+        transports: Transports,
+    },
+    /// Heal one named partition, or all (`None`).
+    Heal { name: Option<String> },
+    /// Hold packets on every link touching `nodes` (or only between `nodes` and
+    /// `peers` when given), delivering them in order on release. Periodic when
+    /// `every` is set: held for `hold_for` out of every `every`.
+    Hold {
+        name: String,
+        nodes: Vec<NodeId>,
+        peers: Option<Vec<NodeId>>,
+        every: Option<Nanos>,
+        hold_for: Option<Nanos>,
+    },
+    /// Release one named hold, or all (`None`).
+    Release { name: Option<String> },
+    /// One stop-the-world pause of `duration` on `nodes`.
+    Pause { nodes: Vec<NodeId>, duration: Nanos },
+}

@@ -1,0 +1,120 @@
+//! Human units shared by scenarios, overrides and reports: durations such as
+//! `500ms`, `90s`, `2h`, `1m30s`.
+
+/// Nanoseconds.
+pub type Nanos = u64;
+
+/// Parse a human duration: one or more `<number><unit>` terms with units
+/// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`, `d`; decimals allowed (`1.5s`).
+/// A bare `0` is accepted. Errors say what was wrong and what is expected.
+pub fn parse_duration(text: &str) -> Result<Nanos, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration; expected e.g. 500ms, 90s, 2h".into());
+    }
+    if s == "0" {
+        return Ok(0);
+    }
+    if s.starts_with('-') {
+        return Err(format!("negative duration `{s}`; durations must be >= 0"));
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("duration `{s}` has no unit; expected e.g. 500ms, 90s, 2h"))?;
+        if num_end == 0 {
+            return Err(format!("bad duration `{s}`; expected e.g. 500ms, 90s, 2h"));
+        }
+        let value: f64 = rest[..num_end]
+            .parse()
+            .map_err(|_| format!("bad number in duration `{s}`"))?;
+        let after = &rest[num_end..];
+        let unit_end = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let unit = after[..unit_end].trim();
+        let scale: f64 = match unit {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" | "min" => 60e9,
+            "h" => 3600e9,
+            "d" => 86400e9,
+            _ => {
+                return Err(format!(
+                    "unknown unit `{unit}` in duration `{s}`; use ns, us, ms, s, m, h or d"
+                ))
+            }
+        };
+        total += value * scale;
+        rest = &after[unit_end..];
+    }
+    if !total.is_finite() || total > 1e19 {
+        return Err(format!("duration `{s}` is too large"));
+    }
+    Ok(total.round() as Nanos)
+}
+
+/// Format a duration compactly for humans (`1.5s`, `250ms`, `2h`).
+pub fn format_duration(ns: Nanos) -> String {
+    const UNITS: [(u64, &str); 6] = [
+        (86_400_000_000_000, "d"),
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+    ];
+    if ns == 0 {
+        return "0s".into();
+    }
+    for (scale, unit) in UNITS {
+        if ns >= scale {
+            if ns % scale == 0 {
+                return format!("{}{}", ns / scale, unit);
+            }
+            let v = ns as f64 / scale as f64;
+            return format!("{}{}", trim_float(v), unit);
+        }
+    }
+    format!("{ns}ns")
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        assert_eq!(parse_duration("500ms"), Ok(500_000_000));
+        assert_eq!(parse_duration("90s"), Ok(90_000_000_000));
+        assert_eq!(parse_duration("2h"), Ok(7_200_000_000_000));
+        assert_eq!(parse_duration("1m30s"), Ok(90_000_000_000));
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000_000));
+        assert_eq!(parse_duration("250us"), Ok(250_000));
+        assert_eq!(parse_duration("0"), Ok(0));
+    }
+
+    #[test]
+    fn bad_durations_are_rejected_with_a_reason() {
+        assert!(parse_duration("10").unwrap_err().contains("no unit"));
+        assert!(parse_duration("10 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("-1s").unwrap_err().contains("negative"));
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn durations_format_back() {
+        assert_eq!(format_duration(1_500_000_000), "1.5s");
+        assert_eq!(format_duration(7_200_000_000_000), "2h");
+        assert_eq!(format_duration(250_000_000), "250ms");
+    }
+}
