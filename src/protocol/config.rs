@@ -259,3 +259,11 @@ impl Config {
         self.generation != Generation::Y2015
     }
 }
+
+impl Config {
+    /// Override one field by its snake_case memberlist name or Consul `gossip_lan`
+    /// alias, parsing `value` (durations like `500ms`). (Implementation pending.)
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        Err(format!("cannot set `{key}` to `{value}` yet"))
+    }
+}
