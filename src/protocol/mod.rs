@@ -32,6 +32,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod cluster_tests;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 pub use config::{Config, Generation, QueueOrder};
 pub use event::Event;
