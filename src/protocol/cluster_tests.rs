@@ -22,7 +22,10 @@ fn converged_five_node_cluster_stays_all_alive_on_every_preset() {
         let suspicions = c.events_about(|e| matches!(e, Event::Suspected { .. }));
         assert!(suspicions.is_empty(), "{name}: {suspicions:?}");
         for s in 0..5 {
-            assert!(c.all_see(s, State::Alive), "{name}: node {s} not alive everywhere");
+            assert!(
+                c.all_see(s, State::Alive),
+                "{name}: node {s} not alive everywhere"
+            );
         }
     }
 }
@@ -39,7 +42,12 @@ fn crashed_node_is_suspected_then_declared_dead_by_everyone_within_the_bound() {
         let mut c = Cluster::converged(n, cfg.clone(), 2);
         c.run_until(crash_at);
         c.crash(victim);
-        let min = timing::suspicion_timeout(cfg.suspicion_mult, n, cfg.probe_interval, cfg.smooth_suspicion_timeout);
+        let min = timing::suspicion_timeout(
+            cfg.suspicion_mult,
+            n,
+            cfg.probe_interval,
+            cfg.smooth_suspicion_timeout,
+        );
         let max = if cfg.dynamic_suspicion {
             min * u64::from(cfg.suspicion_max_timeout_mult)
         } else {
@@ -55,8 +63,16 @@ fn crashed_node_is_suspected_then_declared_dead_by_everyone_within_the_bound() {
             .first()
             .map(|e| e.0)
             .unwrap_or_else(|| panic!("{name}: never suspected"));
-        assert!(first_suspect - crash_at <= round, "{name}: suspected after {}s", (first_suspect - crash_at) / SEC);
-        assert!(c.all_see(victim, State::Dead) || reaped_everywhere(&c, victim), "{name}: not dead everywhere within {}s", bound / SEC);
+        assert!(
+            first_suspect - crash_at <= round,
+            "{name}: suspected after {}s",
+            (first_suspect - crash_at) / SEC
+        );
+        assert!(
+            c.all_see(victim, State::Dead) || reaped_everywhere(&c, victim),
+            "{name}: not dead everywhere within {}s",
+            bound / SEC
+        );
     }
 }
 
@@ -81,7 +97,11 @@ fn accused_healthy_node_refutes_and_everyone_returns_it_to_alive() {
         assert!(refutes.iter().all(|r| r.1 == 2), "{name}");
         assert!(c.all_see(2, State::Alive), "{name}");
         for o in [0, 1, 3, 4] {
-            assert_eq!(c.nodes[o].view_of(2), Some((State::Alive, 2)), "{name}: view of node {o}");
+            assert_eq!(
+                c.nodes[o].view_of(2),
+                Some((State::Alive, 2)),
+                "{name}: view of node {o}"
+            );
         }
         let downs = c.events_about(|e| matches!(e, Event::MemberDown { subject: 2, .. }));
         assert!(downs.is_empty(), "{name}: {downs:?}");
@@ -97,7 +117,8 @@ fn node_declared_dead_comes_back_through_a_rejoin_on_every_preset() {
         let mut c = Cluster::converged(6, cfg.clone(), 4);
         c.run_until(10 * SEC);
         c.isolated[5] = true;
-        let outage = 4 * timing::suspicion_timeout(cfg.suspicion_mult, 6, cfg.probe_interval, false)
+        let outage = 4
+            * timing::suspicion_timeout(cfg.suspicion_mult, 6, cfg.probe_interval, false)
             * u64::from(cfg.suspicion_max_timeout_mult.max(1))
             + 20 * SEC;
         c.run_until(10 * SEC + outage);
@@ -110,7 +131,10 @@ fn node_declared_dead_comes_back_through_a_rejoin_on_every_preset() {
         let serf_joins = c.events_about(|e| matches!(e, Event::SerfMemberJoin { subject: 5 }));
         assert!(!serf_joins.is_empty(), "{name}: no EventMemberJoin");
         for s in 0..6 {
-            assert!(c.all_see(s, State::Alive), "{name}: node {s} not back to alive everywhere");
+            assert!(
+                c.all_see(s, State::Alive),
+                "{name}: node {s} not back to alive everywhere"
+            );
         }
     }
 }

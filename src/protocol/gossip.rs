@@ -110,20 +110,41 @@ mod tests {
             let mut rec = Recorder::new(11);
             let mut node = converged_node(0, 4, cfg, &mut rec);
             // Node 3 suspect, node 2 dead; node 1 alive.
-            node.handle(0, Input::Packet(&gossip(1, 0, BroadcastKind::Suspect, 3, 1, 1)), &mut rec);
-            node.handle(0, Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)), &mut rec);
+            node.handle(
+                0,
+                Input::Packet(&gossip(1, 0, BroadcastKind::Suspect, 3, 1, 1)),
+                &mut rec,
+            );
+            node.handle(
+                0,
+                Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)),
+                &mut rec,
+            );
             let mut targets = Vec::new();
             for k in 0..20u64 {
                 rec.sent.clear();
                 // Keep something queued.
                 let inc = 10 + k as u32;
-                node.handle(k * SEC / 10, Input::Packet(&gossip(1, 0, BroadcastKind::Alive, 1, inc, 1)), &mut rec);
+                node.handle(
+                    k * SEC / 10,
+                    Input::Packet(&gossip(1, 0, BroadcastKind::Alive, 1, inc, 1)),
+                    &mut rec,
+                );
                 rec.sent.clear();
                 node.handle(k * SEC / 10, Input::Timer(Timer::GossipTick), &mut rec);
-                targets.extend(rec.sent.iter().filter(|p| p.body == Body::Gossip).map(|p| p.to));
+                targets.extend(
+                    rec.sent
+                        .iter()
+                        .filter(|p| p.body == Body::Gossip)
+                        .map(|p| p.to),
+                );
             }
             assert!(targets.contains(&1));
-            assert_eq!(targets.contains(&3) || targets.contains(&2), reaches_dead, "{targets:?}");
+            assert_eq!(
+                targets.contains(&3) || targets.contains(&2),
+                reaches_dead,
+                "{targets:?}"
+            );
         }
     }
 
@@ -133,7 +154,11 @@ mod tests {
     fn a_broadcast_is_sent_retransmit_limit_times_then_dropped() {
         let mut rec = Recorder::new(11);
         let mut node = converged_node(0, 5, Config::lan(), &mut rec);
-        node.handle(0, Input::Packet(&gossip(1, 0, BroadcastKind::Alive, 1, 5, 1)), &mut rec);
+        node.handle(
+            0,
+            Input::Packet(&gossip(1, 0, BroadcastKind::Alive, 1, 5, 1)),
+            &mut rec,
+        );
         let mut sends = 0;
         for k in 0..5u64 {
             rec.sent.clear();

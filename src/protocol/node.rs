@@ -11,8 +11,8 @@ use super::broadcast::BroadcastQueue;
 use super::serf::Serf;
 use super::suspicion::Suspicion;
 use super::{
-    timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind,
-    Roster, Runtime, State, Timer, Transport,
+    timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind, Roster,
+    Runtime, State, Timer, Transport,
 };
 
 /// Bytes of a compound message's header (type byte and part count).
@@ -180,7 +180,10 @@ impl Node {
             // memberlist pushPullTrigger: a random stagger, then the scaled wait.
             let stagger = rt.rng().duration_below(self.cfg.push_pull_interval);
             let wait = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
-            rt.set_timer(first_probe.min(first_gossip) + stagger + wait, Timer::PushPullTick);
+            rt.set_timer(
+                first_probe.min(first_gossip) + stagger + wait,
+                Timer::PushPullTick,
+            );
         }
     }
 
@@ -216,7 +219,9 @@ impl Node {
         // in order (memberlist.md §4.4).
         match &packet.body {
             Body::Gossip => {}
-            Body::Ping { seq, target } => self.on_ping(packet.from, *seq, *target, packet.transport, rt),
+            Body::Ping { seq, target } => {
+                self.on_ping(packet.from, *seq, *target, packet.transport, rt)
+            }
             Body::IndirectPing {
                 seq,
                 target,

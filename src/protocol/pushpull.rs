@@ -27,7 +27,13 @@ impl Node {
     }
 
     /// Send this node's whole `nodes` list (suspect and unreaped dead included).
-    pub(super) fn send_push_pull(&mut self, peer: NodeId, join: bool, reply: bool, rt: &mut impl Runtime) {
+    pub(super) fn send_push_pull(
+        &mut self,
+        peer: NodeId,
+        join: bool,
+        reply: bool,
+        rt: &mut impl Runtime,
+    ) {
         if !reply {
             rt.notify(Event::PushPullStarted { peer, join });
         }
@@ -94,7 +100,16 @@ mod tests {
     use crate::protocol::event::RefuteKind;
 
     fn push(from: u32, to: u32, state: Vec<PushPullEntry>) -> super::super::Packet {
-        packet(from, to, Transport::Tcp, Body::PushPull { join: false, reply: false, state })
+        packet(
+            from,
+            to,
+            Transport::Tcp,
+            Body::PushPull {
+                join: false,
+                reply: false,
+                state,
+            },
+        )
     }
 
     /// Rule (§5 mergeState): a remote DEAD or SUSPECT entry becomes a local suspicion
@@ -104,11 +119,22 @@ mod tests {
         let mut rec = Recorder::new(5);
         let mut node = converged_node(0, 4, Config::lan(), &mut rec);
         rec.clear();
-        let entries = vec![PushPullEntry { node: 2, incarnation: 1, state: State::Dead }];
+        let entries = vec![PushPullEntry {
+            node: 2,
+            incarnation: 1,
+            state: State::Dead,
+        }];
         node.handle(SEC, Input::Packet(&push(1, 0, entries)), &mut rec);
-        assert!(matches!(rec.sent[0].body, Body::PushPull { reply: true, .. }), "reply before merge");
+        assert!(
+            matches!(rec.sent[0].body, Body::PushPull { reply: true, .. }),
+            "reply before merge"
+        );
         assert_eq!(node.view_of(2), Some((State::Suspect, 1)));
-        assert!(rec.events.contains(&Event::Suspected { subject: 2, incarnation: 1, from: 0 }));
+        assert!(rec.events.contains(&Event::Suspected {
+            subject: 2,
+            incarnation: 1,
+            from: 0
+        }));
     }
 
     /// Rule (§1.6, incidents §1.17): a node that learns of its own death through
@@ -117,9 +143,18 @@ mod tests {
     fn push_pull_about_self_refutes_naming_self() {
         let mut rec = Recorder::new(5);
         let mut node = converged_node(0, 4, Config::memberlist_2015(), &mut rec);
-        let entries = vec![PushPullEntry { node: 0, incarnation: 1, state: State::Dead }];
+        let entries = vec![PushPullEntry {
+            node: 0,
+            incarnation: 1,
+            state: State::Dead,
+        }];
         node.handle(SEC, Input::Packet(&push(1, 0, entries)), &mut rec);
-        assert!(rec.events.contains(&Event::Refuted { kind: RefuteKind::Suspect, from: 0, accused_incarnation: 1, incarnation: 2 }));
+        assert!(rec.events.contains(&Event::Refuted {
+            kind: RefuteKind::Suspect,
+            from: 0,
+            accused_incarnation: 1,
+            incarnation: 2
+        }));
     }
 
     /// Rule (§5, §1.3): an alive entry for a node we never heard of adds it (NotifyJoin)
@@ -127,17 +162,45 @@ mod tests {
     #[test]
     fn push_pull_adds_unknown_alive_nodes() {
         let mut rec = Recorder::new(5);
-        let mut node = super::super::Node::new(0, std::sync::Arc::new(Config::lan()), super::super::testkit::roster(3));
+        let mut node = super::super::Node::new(
+            0,
+            std::sync::Arc::new(Config::lan()),
+            super::super::testkit::roster(3),
+        );
         node.start_join(0, &[1], &mut rec);
         assert_eq!(node.num_nodes(), 1);
         let entries = vec![
-            PushPullEntry { node: 1, incarnation: 3, state: State::Alive },
-            PushPullEntry { node: 2, incarnation: 1, state: State::Alive },
+            PushPullEntry {
+                node: 1,
+                incarnation: 3,
+                state: State::Alive,
+            },
+            PushPullEntry {
+                node: 2,
+                incarnation: 1,
+                state: State::Alive,
+            },
         ];
-        let reply = packet(1, 0, Transport::Tcp, Body::PushPull { join: true, reply: true, state: entries });
+        let reply = packet(
+            1,
+            0,
+            Transport::Tcp,
+            Body::PushPull {
+                join: true,
+                reply: true,
+                state: entries,
+            },
+        );
         node.handle(SEC, Input::Packet(&reply), &mut rec);
         assert_eq!(node.num_nodes(), 3);
         assert_eq!(node.view_of(1), Some((State::Alive, 3)));
-        assert!(rec.events.iter().any(|e| matches!(e, Event::MemberUp { subject: 2, rejoin: false, .. })));
+        assert!(rec.events.iter().any(|e| matches!(
+            e,
+            Event::MemberUp {
+                subject: 2,
+                rejoin: false,
+                ..
+            }
+        )));
     }
 }

@@ -347,7 +347,15 @@ mod tests {
     use super::super::{BroadcastKind, Config, Event, Input, Node, State, Timer, SEC};
     use crate::protocol::event::RefuteKind;
 
-    fn feed(node: &mut Node, rec: &mut Recorder, now: u64, kind: BroadcastKind, about: u32, inc: u32, from: u32) {
+    fn feed(
+        node: &mut Node,
+        rec: &mut Recorder,
+        now: u64,
+        kind: BroadcastKind,
+        about: u32,
+        inc: u32,
+        from: u32,
+    ) {
         let p = gossip(from, node.id(), kind, about, inc, from);
         node.handle(now, Input::Packet(&p), rec);
     }
@@ -377,21 +385,66 @@ mod tests {
         use BroadcastKind::{Alive as A, Dead as D, Suspect as S};
         use State::{Alive, Dead, Suspect};
         let table = [
-            ((Alive, 1), (A, 1), (Alive, 1), "alive needs a greater incarnation"),
+            (
+                (Alive, 1),
+                (A, 1),
+                (Alive, 1),
+                "alive needs a greater incarnation",
+            ),
             ((Alive, 1), (A, 2), (Alive, 2), "greater alive is taken"),
             ((Alive, 1), (S, 0), (Alive, 1), "older suspect ignored"),
-            ((Alive, 1), (S, 1), (Suspect, 1), "suspect at equal incarnation wins"),
-            ((Alive, 1), (D, 1), (Dead, 1), "dead at equal incarnation wins"),
+            (
+                (Alive, 1),
+                (S, 1),
+                (Suspect, 1),
+                "suspect at equal incarnation wins",
+            ),
+            (
+                (Alive, 1),
+                (D, 1),
+                (Dead, 1),
+                "dead at equal incarnation wins",
+            ),
             ((Alive, 2), (S, 1), (Alive, 2), "lower suspect ignored"),
             ((Alive, 2), (D, 1), (Alive, 2), "lower dead ignored"),
-            ((Suspect, 1), (A, 1), (Suspect, 1), "equal alive does not clear suspicion"),
-            ((Suspect, 1), (A, 2), (Alive, 2), "refutation clears suspicion"),
-            ((Suspect, 1), (D, 1), (Dead, 1), "dead beats suspect at equal incarnation"),
+            (
+                (Suspect, 1),
+                (A, 1),
+                (Suspect, 1),
+                "equal alive does not clear suspicion",
+            ),
+            (
+                (Suspect, 1),
+                (A, 2),
+                (Alive, 2),
+                "refutation clears suspicion",
+            ),
+            (
+                (Suspect, 1),
+                (D, 1),
+                (Dead, 1),
+                "dead beats suspect at equal incarnation",
+            ),
             ((Dead, 1), (A, 1), (Dead, 1), "equal alive does not revive"),
             ((Dead, 1), (S, 1), (Dead, 1), "dead cannot become suspect"),
-            ((Dead, 1), (S, 2), (Dead, 1), "dead cannot become suspect even if newer"),
-            ((Dead, 1), (D, 2), (Dead, 1), "already dead: incarnation not raised"),
-            ((Dead, 1), (A, 2), (Alive, 2), "greater alive revives (rejoin)"),
+            (
+                (Dead, 1),
+                (S, 2),
+                (Dead, 1),
+                "dead cannot become suspect even if newer",
+            ),
+            (
+                (Dead, 1),
+                (D, 2),
+                (Dead, 1),
+                "already dead: incarnation not raised",
+            ),
+            (
+                (Dead, 1),
+                (A, 2),
+                (Alive, 2),
+                "greater alive revives (rejoin)",
+            ),
         ];
         for ((s0, i0), (kind, inc), expect, why) in table {
             let (mut node, mut rec) = setup(s0, i0);
@@ -406,12 +459,28 @@ mod tests {
     fn revival_from_dead_notifies_join_but_from_suspect_does_not() {
         let (mut node, mut rec) = setup(State::Dead, 1);
         feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
-        assert!(rec.events.iter().any(|e| matches!(e, Event::MemberUp { subject: 2, rejoin: true, .. })));
-        assert!(rec.events.iter().any(|e| matches!(e, Event::SerfMemberJoin { subject: 2 })));
+        assert!(rec.events.iter().any(|e| matches!(
+            e,
+            Event::MemberUp {
+                subject: 2,
+                rejoin: true,
+                ..
+            }
+        )));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SerfMemberJoin { subject: 2 })));
         let (mut node, mut rec) = setup(State::Suspect, 1);
         feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
-        assert!(!rec.events.iter().any(|e| matches!(e, Event::MemberUp { .. } | Event::SerfMemberJoin { .. })));
-        assert!(rec.events.iter().any(|e| matches!(e, Event::SuspicionCleared { subject: 2, .. })));
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::MemberUp { .. } | Event::SerfMemberJoin { .. })));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SuspicionCleared { subject: 2, .. })));
     }
 
     /// Rule (§1.6): refuting sets the incarnation to max(own+1, accused+1), raises the
@@ -422,16 +491,32 @@ mod tests {
         let mut node = converged_node(0, 5, Config::lan(), &mut rec);
         feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 0, 5, 3);
         assert_eq!(node.incarnation(), 6, "accused 5 > own 1: 5+1");
-        assert!(rec.events.contains(&Event::Refuted { kind: RefuteKind::Suspect, from: 3, accused_incarnation: 5, incarnation: 6 }));
+        assert!(rec.events.contains(&Event::Refuted {
+            kind: RefuteKind::Suspect,
+            from: 3,
+            accused_incarnation: 5,
+            incarnation: 6
+        }));
         assert_eq!(node.health_score(), 1);
         feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 0, 2, 3);
         assert_eq!(node.incarnation(), 6, "older accusation ignored");
         feed(&mut node, &mut rec, SEC, BroadcastKind::Dead, 0, 6, 4);
         assert_eq!(node.incarnation(), 7, "own 6 >= accused 6: own+1");
-        assert!(rec.events.iter().any(|e| matches!(e, Event::Refuted { kind: RefuteKind::Dead, from: 4, .. })));
+        assert!(rec.events.iter().any(|e| matches!(
+            e,
+            Event::Refuted {
+                kind: RefuteKind::Dead,
+                from: 4,
+                ..
+            }
+        )));
         feed(&mut node, &mut rec, SEC, BroadcastKind::Alive, 0, 9, 0);
         assert_eq!(node.incarnation(), 10, "someone claims to be us at 9");
-        assert_eq!(node.view_of(0), Some((State::Alive, 10)), "we never hold ourselves suspect or dead");
+        assert_eq!(
+            node.view_of(0),
+            Some((State::Alive, 10)),
+            "we never hold ourselves suspect or dead"
+        );
         assert_eq!(node.health_score(), 3);
 
         let mut rec = Recorder::new(1);
@@ -447,10 +532,22 @@ mod tests {
     fn refutation_replaces_queued_messages_about_the_node() {
         let (mut node, mut rec) = setup(State::Alive, 1);
         let before = node.queued_broadcasts();
-        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Suspect, 2, 1, 3);
+        feed(
+            &mut node,
+            &mut rec,
+            2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            3,
+        );
         assert_eq!(node.queued_broadcasts(), before + 1);
         feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
-        assert_eq!(node.queued_broadcasts(), before + 1, "alive replaced the suspect");
+        assert_eq!(
+            node.queued_broadcasts(),
+            before + 1,
+            "alive replaced the suspect"
+        );
     }
 
     fn suspicion_deadlines(rec: &Recorder) -> Vec<u64> {
@@ -470,15 +567,55 @@ mod tests {
         let t0 = 10 * SEC;
         feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
         assert_eq!(suspicion_deadlines(&rec), vec![t0 + 24 * SEC]);
-        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Suspect, 2, 1, 3);
-        assert_eq!(suspicion_deadlines(&rec).len(), 1, "originator is not a confirmation");
-        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Suspect, 2, 1, 4);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            3,
+        );
+        assert_eq!(
+            suspicion_deadlines(&rec).len(),
+            1,
+            "originator is not a confirmation"
+        );
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
         assert_eq!(suspicion_deadlines(&rec)[1], t0 + 11_381 * 1_000_000);
-        feed(&mut node, &mut rec, t0 + 2 * SEC, BroadcastKind::Suspect, 2, 1, 4);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + 2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
         assert_eq!(suspicion_deadlines(&rec).len(), 2, "same confirmer twice");
-        feed(&mut node, &mut rec, t0 + 2 * SEC, BroadcastKind::Suspect, 2, 1, 1);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + 2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            1,
+        );
         assert_eq!(suspicion_deadlines(&rec)[2], t0 + 4 * SEC);
-        let confirmed = rec.events.iter().filter(|e| matches!(e, Event::Confirmed { .. })).count();
+        let confirmed = rec
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Confirmed { .. }))
+            .count();
         assert_eq!(confirmed, 2);
     }
 
@@ -492,14 +629,34 @@ mod tests {
         rec.clear();
         let t0 = 10 * SEC;
         feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
-        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Suspect, 2, 1, 4);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
         assert_eq!(suspicion_deadlines(&rec), vec![t0 + 5 * SEC]);
-        assert!(!rec.events.iter().any(|e| matches!(e, Event::Confirmed { .. })));
-        let (at, timer) = rec.timer_at(|t| matches!(t, Timer::Suspicion { .. })).unwrap();
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Confirmed { .. })));
+        let (at, timer) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
         node.handle(at, Input::Timer(timer), &mut rec);
-        assert!(rec.events.contains(&Event::SuspicionExpired { subject: 2, confirmations: None, degraded: false }));
+        assert!(rec.events.contains(&Event::SuspicionExpired {
+            subject: 2,
+            confirmations: None,
+            degraded: false
+        }));
         assert_eq!(node.view_of(2), Some((State::Dead, 1)));
-        assert!(rec.events.iter().any(|e| matches!(e, Event::SerfMemberFailed { subject: 2 })));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SerfMemberFailed { subject: 2 })));
     }
 
     /// Rule (§1.4): the timer declares death only if the node is still suspect since
@@ -508,11 +665,16 @@ mod tests {
     fn suspicion_timer_is_stale_after_refutation() {
         let (mut node, mut rec) = setup(State::Alive, 1);
         feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 2, 1, 3);
-        let (at, timer) = rec.timer_at(|t| matches!(t, Timer::Suspicion { .. })).unwrap();
+        let (at, timer) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
         feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
         node.handle(at, Input::Timer(timer), &mut rec);
         assert_eq!(node.view_of(2), Some((State::Alive, 2)));
-        assert!(!rec.events.iter().any(|e| matches!(e, Event::MemberDown { .. })));
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::MemberDown { .. })));
     }
 
     /// Rule (§1.4): with fewer than k+2 nodes, k = 0 and the timer runs at the
@@ -530,13 +692,22 @@ mod tests {
     /// 2015; Serf reports a leave, not a failure.
     #[test]
     fn leave_is_left_today_and_dead_in_2015() {
-        for (cfg, want) in [(Config::lan(), State::Left), (Config::memberlist_2015(), State::Dead)] {
+        for (cfg, want) in [
+            (Config::lan(), State::Left),
+            (Config::memberlist_2015(), State::Dead),
+        ] {
             let mut rec = Recorder::new(1);
             let mut node = converged_node(0, 5, cfg, &mut rec);
             feed(&mut node, &mut rec, SEC, BroadcastKind::Dead, 2, 1, 2);
             assert_eq!(node.view_of(2), Some((want, 1)));
-            assert!(rec.events.iter().any(|e| matches!(e, Event::SerfMemberLeave { subject: 2 })));
-            assert!(!rec.events.iter().any(|e| matches!(e, Event::SerfMemberFailed { .. })));
+            assert!(rec
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::SerfMemberLeave { subject: 2 })));
+            assert!(!rec
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::SerfMemberFailed { .. })));
         }
     }
 }

@@ -49,7 +49,13 @@ impl Serf {
 
     /// Start the reconnect and reap loops (a long-running cluster starts them at a
     /// random phase).
-    pub(super) fn start(&mut self, now: Nanos, cfg: &Config, converged: bool, rt: &mut impl Runtime) {
+    pub(super) fn start(
+        &mut self,
+        now: Nanos,
+        cfg: &Config,
+        converged: bool,
+        rt: &mut impl Runtime,
+    ) {
         let s = &cfg.serf;
         let (r, p) = if converged {
             (
@@ -91,7 +97,13 @@ impl Node {
 
     /// memberlist NotifyLeave → Serf `handleNodeLeave`: a leave if the member said
     /// so, otherwise EventMemberFailed.
-    pub(super) fn serf_notify_leave(&mut self, now: Nanos, node: NodeId, voluntary: bool, rt: &mut impl Runtime) {
+    pub(super) fn serf_notify_leave(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        voluntary: bool,
+        rt: &mut impl Runtime,
+    ) {
         let serf = &mut self.serf;
         match serf.status[node as usize] {
             Status::Alive if voluntary => {
@@ -138,7 +150,11 @@ impl Node {
         rt.set_timer(now + s.reap_interval, Timer::SerfReap);
         for (list, timeout) in [(0, s.reconnect_timeout), (1, s.tombstone_timeout)] {
             let serf = &mut self.serf;
-            let items = if list == 0 { &mut serf.failed } else { &mut serf.left };
+            let items = if list == 0 {
+                &mut serf.failed
+            } else {
+                &mut serf.left
+            };
             let mut i = 0;
             while i < items.len() {
                 let (node, t) = items[i];
@@ -167,9 +183,17 @@ mod tests {
         for (rejoin_after, flap) in [(30 * SEC, true), (90 * SEC, false)] {
             let mut rec = Recorder::new(3);
             let mut node = converged_node(0, 5, Config::lan(), &mut rec);
-            node.handle(SEC, Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)), &mut rec);
+            node.handle(
+                SEC,
+                Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)),
+                &mut rec,
+            );
             assert!(rec.events.contains(&Event::SerfMemberFailed { subject: 2 }));
-            node.handle(SEC + rejoin_after, Input::Packet(&gossip(2, 0, BroadcastKind::Alive, 2, 2, 2)), &mut rec);
+            node.handle(
+                SEC + rejoin_after,
+                Input::Packet(&gossip(2, 0, BroadcastKind::Alive, 2, 2, 2)),
+                &mut rec,
+            );
             assert!(rec.events.contains(&Event::SerfMemberJoin { subject: 2 }));
             assert_eq!(rec.events.contains(&Event::SerfFlap { subject: 2 }), flap);
         }
@@ -181,11 +205,25 @@ mod tests {
     fn reconnect_joins_a_failed_member() {
         let mut rec = Recorder::new(3);
         let mut node = converged_node(0, 3, Config::lan(), &mut rec);
-        node.handle(SEC, Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)), &mut rec);
-        node.handle(SEC, Input::Packet(&gossip(2, 0, BroadcastKind::Dead, 1, 1, 2)), &mut rec);
+        node.handle(
+            SEC,
+            Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)),
+            &mut rec,
+        );
+        node.handle(
+            SEC,
+            Input::Packet(&gossip(2, 0, BroadcastKind::Dead, 1, 1, 2)),
+            &mut rec,
+        );
         rec.clear();
         node.handle(31 * SEC, Input::Timer(Timer::SerfReconnect), &mut rec);
-        assert!(rec.events.iter().any(|e| matches!(e, Event::SerfReconnect { .. })));
-        assert!(rec.sent.iter().any(|p| matches!(p.body, super::super::Body::PushPull { join: true, .. })));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SerfReconnect { .. })));
+        assert!(rec
+            .sent
+            .iter()
+            .any(|p| matches!(p.body, super::super::Body::PushPull { join: true, .. })));
     }
 }

@@ -72,7 +72,14 @@ pub fn converged_node(id: NodeId, n: usize, cfg: Config, rec: &mut Recorder) -> 
 }
 
 /// A packet carrying one state message, as gossip from `from`.
-pub fn gossip(from: NodeId, to: NodeId, kind: BroadcastKind, node: NodeId, inc: u32, accuser: NodeId) -> Packet {
+pub fn gossip(
+    from: NodeId,
+    to: NodeId,
+    kind: BroadcastKind,
+    node: NodeId,
+    inc: u32,
+    accuser: NodeId,
+) -> Packet {
     Packet {
         from,
         to,
@@ -164,7 +171,15 @@ impl Cluster {
                 .map(|i| Node::new(i, cfg.clone(), roster.clone()))
                 .collect(),
             rngs: (0..n as u32)
-                .map(|i| Stream::new(seed, StreamId::Protocol { node: i, generation: 0 }))
+                .map(|i| {
+                    Stream::new(
+                        seed,
+                        StreamId::Protocol {
+                            node: i,
+                            generation: 0,
+                        },
+                    )
+                })
                 .collect(),
             generation: vec![0; n],
             up: vec![true; n],
@@ -305,7 +320,11 @@ impl Cluster {
     }
 
     pub fn events_about(&self, f: impl Fn(&Event) -> bool) -> Vec<(Nanos, NodeId, Event)> {
-        self.events.iter().filter(|(_, _, e)| f(e)).copied().collect()
+        self.events
+            .iter()
+            .filter(|(_, _, e)| f(e))
+            .copied()
+            .collect()
     }
 
     pub fn config(&self) -> &Config {
