@@ -46,7 +46,12 @@ struct Item {
 
 impl Item {
     fn btree_key(&self) -> BtreeKey {
-        (self.transmits, Reverse(self.len), Reverse(self.id), self.b.node)
+        (
+            self.transmits,
+            Reverse(self.len),
+            Reverse(self.id),
+            self.b.node,
+        )
     }
     fn legacy_key(&self) -> LegacyKey {
         (self.transmits, Reverse(self.id), self.b.node)
@@ -207,7 +212,10 @@ impl BroadcastQueue {
 
     /// Emit the (already unindexed) item about `node`, then bump or drop it.
     fn take(&mut self, node: NodeId, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
-        let item = self.items.get_mut(&node).expect("BUG! indexed item missing from map");
+        let item = self
+            .items
+            .get_mut(&node)
+            .expect("BUG! indexed item missing from map");
         out.push(item.b);
         if item.transmits.saturating_add(1) >= retransmit_limit {
             self.items.remove(&node);
@@ -223,7 +231,10 @@ impl BroadcastQueue {
                 self.tree.insert(item.btree_key());
             }
             QueueOrder::Legacy => {
-                self.by_len.entry(item.len).or_default().insert(item.legacy_key());
+                self.by_len
+                    .entry(item.len)
+                    .or_default()
+                    .insert(item.legacy_key());
             }
         }
     }
@@ -315,7 +326,11 @@ mod tests {
             // Budget for one message only: the fresh one (0 transmits) wins.
             assert_eq!(pull(&mut q, 110, 10), vec![2], "{order:?}");
             // Now both have 1 transmit: btree takes the larger, legacy the newer.
-            let tie = if order == QueueOrder::Btree { vec![1, 2] } else { vec![2, 1] };
+            let tie = if order == QueueOrder::Btree {
+                vec![1, 2]
+            } else {
+                vec![2, 1]
+            };
             assert_eq!(pull(&mut q, 1400, 10), tie, "{order:?}");
         }
     }
@@ -461,7 +476,9 @@ mod tests {
                 }
                 QueueOrder::Legacy => cands.sort_by_key(|it| (it.2, Reverse(it.3))),
             }
-            let Some(p) = cands.first().copied() else { break };
+            let Some(p) = cands.first().copied() else {
+                break;
+            };
             taken.push(p.3);
             used += i64::from(overhead) + i64::from(p.1);
             out.push(p.0);

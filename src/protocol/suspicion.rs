@@ -154,20 +154,30 @@ mod tests {
     #[test]
     fn lan_today_n4_to_10_runs_24s_11381ms_4s() {
         for n in 4..=10 {
-            assert_eq!(totals(for_cluster(4, 6, n, SEC, true)), vec![24000, 11381, 4000], "n={n}");
+            assert_eq!(
+                totals(for_cluster(4, 6, n, SEC, true)),
+                vec![24000, 11381, 4000],
+                "n={n}"
+            );
         }
     }
 
     // Rule §3.2 table: LAN today n=20 → 31.224 / 14.807 / 5.204 s.
     #[test]
     fn lan_today_n20_runs_31224ms_14807ms_5204ms() {
-        assert_eq!(totals(for_cluster(4, 6, 20, SEC, true)), vec![31224, 14807, 5204]);
+        assert_eq!(
+            totals(for_cluster(4, 6, 20, SEC, true)),
+            vec![31224, 14807, 5204]
+        );
     }
 
     // Rule §3.2 table: LAN today n=100 → 48 / 22.762 / 8 s.
     #[test]
     fn lan_today_n100_runs_48s_22762ms_8s() {
-        assert_eq!(totals(for_cluster(4, 6, 100, SEC, true)), vec![48000, 22762, 8000]);
+        assert_eq!(
+            totals(for_cluster(4, 6, 100, SEC, true)),
+            vec![48000, 22762, 8000]
+        );
     }
 
     // Rule §3.2 table: WAN today n=3..5 → k=0, fixed 30 s.
@@ -192,7 +202,11 @@ mod tests {
     #[test]
     fn local_runs_18s_then_3s() {
         for n in 3..=10 {
-            assert_eq!(totals(for_cluster(3, 6, n, SEC, true)), vec![18000, 3000], "n={n}");
+            assert_eq!(
+                totals(for_cluster(3, 6, n, SEC, true)),
+                vec![18000, 3000],
+                "n={n}"
+            );
         }
     }
 
@@ -226,7 +240,11 @@ mod tests {
         assert!(s.confirm(1, 2 * SEC));
         assert!(s.confirm(2, 3 * SEC));
         assert_eq!(s.deadline(), 7810 * MS);
-        assert_eq!(s.deadline() - 3 * SEC, 4810 * MS, "remaining time as in memberlist");
+        assert_eq!(
+            s.deadline() - 3 * SEC,
+            4810 * MS,
+            "remaining time as in memberlist"
+        );
     }
 
     // Rule memberlist TestSuspicion_Timer: k=3, min 500 ms, max 2 s → 1.25 s after one, ~0.81 s after two.

@@ -28,7 +28,12 @@ pub fn decimal_digits(n: usize) -> u32 {
 /// Stepwise (ml@6025015 util.go, and the first Lifeguard releases):
 /// `SuspicionMult · ceil(log10(n + 1)) · PI`, with the ceiling taken as the digit
 /// count of `n` so it steps exactly at 10, 100, 1000.
-pub fn suspicion_timeout(suspicion_mult: u32, n: usize, probe_interval: Nanos, smooth: bool) -> Nanos {
+pub fn suspicion_timeout(
+    suspicion_mult: u32,
+    n: usize,
+    probe_interval: Nanos,
+    smooth: bool,
+) -> Nanos {
     let mult = u128::from(suspicion_mult);
     let pi = u128::from(probe_interval);
     let ns = if smooth {
@@ -77,7 +82,16 @@ mod tests {
     // Rule: ceil(log10(n+1)) is the digit count of n, with n = 0 → 0.
     #[test]
     fn stepwise_scale_is_the_digit_count() {
-        for (n, d) in [(0, 0), (1, 1), (9, 1), (10, 2), (99, 2), (100, 3), (999, 3), (1000, 4)] {
+        for (n, d) in [
+            (0, 0),
+            (1, 1),
+            (9, 1),
+            (10, 2),
+            (99, 2),
+            (100, 3),
+            (999, 3),
+            (1000, 4),
+        ] {
             assert_eq!(decimal_digits(n), d, "n={n}");
             assert_eq!(d as f64, ((n + 1) as f64).log10().ceil(), "n={n}");
         }

@@ -275,20 +275,41 @@ mod tests {
     #[test]
     fn suspect_and_dead_are_27_plus_names() {
         let r = roster();
-        assert_eq!(broadcast_len(&b(BroadcastKind::Suspect, 1, 1, 3), &r), 27 + 6 + 4);
-        assert_eq!(broadcast_len(&b(BroadcastKind::Dead, 1, 5, 1), &r), 27 + 6 + 6);
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Suspect, 1, 1, 3), &r),
+            27 + 6 + 4
+        );
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Dead, 1, 5, 1), &r),
+            27 + 6 + 6
+        );
         // Incarnation ≥ 128 takes a uint8 (2 bytes); a 40-byte name a raw16 header (+2).
-        assert_eq!(broadcast_len(&b(BroadcastKind::Suspect, 1, 200, 3), &r), 28 + 6 + 4);
-        assert_eq!(broadcast_len(&b(BroadcastKind::Suspect, 2, 1, 3), &r), 27 + 2 + 40 + 4);
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Suspect, 1, 200, 3), &r),
+            28 + 6 + 4
+        );
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Suspect, 2, 1, 3), &r),
+            27 + 2 + 40 + 4
+        );
     }
 
     // Rule §4.5: alive ≈ 56 + len(Node) + len(Meta), +2 when Meta > 31 bytes.
     #[test]
     fn alive_is_56_plus_name_and_meta() {
         let r = roster();
-        assert_eq!(broadcast_len(&b(BroadcastKind::Alive, 1, 1, 1), &r), 56 + 6 + 20);
-        assert_eq!(broadcast_len(&b(BroadcastKind::Alive, 3, 1, 3), &r), 56 + 4 + 31);
-        assert_eq!(broadcast_len(&b(BroadcastKind::Alive, 2, 1, 2), &r), 56 + 42 + 100 + 2);
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Alive, 1, 1, 1), &r),
+            56 + 6 + 20
+        );
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Alive, 3, 1, 3), &r),
+            56 + 4 + 31
+        );
+        assert_eq!(
+            broadcast_len(&b(BroadcastKind::Alive, 2, 1, 2), &r),
+            56 + 42 + 100 + 2
+        );
     }
 
     // Rule §4.5: seqLen is the msgpack uint size of the sequence number.
@@ -308,7 +329,10 @@ mod tests {
     #[test]
     fn ping_sizes_today_and_2015() {
         let r = roster();
-        let ping = Body::Ping { seq: 300, target: 1 };
+        let ping = Body::Ping {
+            seq: 300,
+            target: 1,
+        };
         assert_eq!(body_len(&ping, 3, &r, true), 56 + 3 + 6 + 4);
         assert_eq!(body_len(&ping, 3, &r, false), 14 + 3 + 6);
     }
