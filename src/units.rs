@@ -73,7 +73,7 @@ pub fn format_duration(ns: Nanos) -> String {
     }
     for (scale, unit) in UNITS {
         if ns >= scale {
-            if ns % scale == 0 {
+            if ns.is_multiple_of(scale) {
                 return format!("{}{}", ns / scale, unit);
             }
             let v = ns as f64 / scale as f64;

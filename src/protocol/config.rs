@@ -264,6 +264,14 @@ impl Config {
     pub fn is_lifeguard(&self) -> bool {
         self.local_health || self.dynamic_suspicion || self.buddy
     }
+
+    /// True for code newer than mid-2015: today's ping encoding and the log lines
+    /// that arrived later ("Failed UDP ping", "(N peer confirmations)"). Tied to
+    /// the generation, not to the Lifeguard switches, because it is about which
+    /// binary the operator runs.
+    pub fn speaks_post_2015(&self) -> bool {
+        self.generation != Generation::Y2015
+    }
 }
 
 /// Every key [`Config::set`] accepts, in snake_case (memberlist's field names;
@@ -889,13 +897,5 @@ mod tests {
         for f in Config::field_names() {
             assert_eq!(canonical(f), Some(*f));
         }
-    }
-}
-
-impl Config {
-    /// Override one field by its snake_case memberlist name or Consul `gossip_lan`
-    /// alias, parsing `value` (durations like `500ms`). (Implementation pending.)
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        Err(format!("cannot set `{key}` to `{value}` yet"))
     }
 }

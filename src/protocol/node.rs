@@ -334,7 +334,7 @@ impl Node {
     /// memberlist `sendMsg`: send a UDP message, piggybacking queued broadcasts
     /// within the packet budget.
     pub(super) fn send_udp(&mut self, to: NodeId, body: Body, rt: &mut impl Runtime) {
-        let body_len = wire::body_len(&body, self.id, &self.roster, self.cfg.is_lifeguard());
+        let body_len = wire::body_len(&body, self.id, &self.roster, self.cfg.speaks_post_2015());
         let mut parts = rt.parts_buffer();
         let mut bytes = body_len;
         if !self.queue.is_empty() {
@@ -361,7 +361,7 @@ impl Node {
 
     /// Send a TCP message (no piggyback).
     pub(super) fn send_tcp(&mut self, to: NodeId, body: Body, rt: &mut impl Runtime) {
-        let bytes = wire::body_len(&body, self.id, &self.roster, self.cfg.is_lifeguard());
+        let bytes = wire::body_len(&body, self.id, &self.roster, self.cfg.speaks_post_2015());
         rt.send(Packet {
             from: self.id,
             to,

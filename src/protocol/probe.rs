@@ -14,6 +14,8 @@ pub(crate) struct Probe {
     pub(crate) target: NodeId,
     /// Incarnation and state copied at selection; the copy goes into the suspect.
     pub(crate) target_incarnation: u32,
+    /// `start + pi`: the ack handler's expiry.
+    pub(crate) window_end: Nanos,
     /// Past the direct wait: indirect requests and the TCP ping are out.
     pub(crate) indirect: bool,
     pub(crate) expected_nacks: u32,
@@ -123,13 +125,15 @@ impl Node {
             seq,
             target,
             target_incarnation: incarnation,
+            window_end: now + window,
             indirect: false,
             expected_nacks: 0,
             nacks: 0,
             tcp_sent: false,
             tcp_ok: false,
         });
-        rt.set_timer(now + window, Timer::ProbeWindowEnd { seq });
+        // The window-end timer is armed only when the direct wait fails: most probes
+        // succeed, and an unarmed timer costs the engine nothing.
         rt.set_timer(
             now + self.cfg.probe_timeout,
             Timer::ProbeDirectTimeout { seq },
@@ -144,7 +148,8 @@ impl Node {
                 incarnation,
                 from: self.id,
             };
-            let body_len = wire::body_len(&ping, self.id, &self.roster, self.cfg.is_lifeguard());
+            let body_len =
+                wire::body_len(&ping, self.id, &self.roster, self.cfg.speaks_post_2015());
             let part_len = wire::broadcast_len(&suspect, &self.roster);
             let mut parts = rt.parts_buffer();
             parts.push(suspect);
@@ -163,7 +168,7 @@ impl Node {
     }
 
     /// The direct wait expired without an ack: ask relays, and try TCP.
-    pub(super) fn on_direct_timeout(&mut self, _now: Nanos, seq: u32, rt: &mut impl Runtime) {
+    pub(super) fn on_direct_timeout(&mut self, now: Nanos, seq: u32, rt: &mut impl Runtime) {
         let Some(probe) = self.probe.as_ref() else {
             return;
         };
@@ -171,7 +176,8 @@ impl Node {
             return;
         }
         let target = probe.target;
-        if self.cfg.is_lifeguard() {
+        rt.set_timer(probe.window_end.max(now), Timer::ProbeWindowEnd { seq });
+        if self.cfg.speaks_post_2015() {
             rt.notify(Event::FailedUdpPing { subject: target });
         }
         // Relays: random ALIVE peers other than self and the target.
@@ -538,12 +544,13 @@ mod tests {
         }
         assert_eq!(node.health_score(), 3);
         let (_, seq, at) = start_probe(&mut node, &mut rec);
-        let window = rec
-            .timer_at(|t| *t == Timer::ProbeWindowEnd { seq })
-            .unwrap()
-            .0;
         let direct = rec
             .timer_at(|t| *t == Timer::ProbeDirectTimeout { seq })
+            .unwrap()
+            .0;
+        direct_timeout(&mut node, &mut rec, seq);
+        let window = rec
+            .timer_at(|t| *t == Timer::ProbeWindowEnd { seq })
             .unwrap()
             .0;
         assert_eq!(window - at, 4 * SEC);

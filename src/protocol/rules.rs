@@ -225,7 +225,7 @@ impl Node {
         let k = s.timer.k();
         rt.notify(Event::SuspicionExpired {
             subject: node,
-            confirmations: self.cfg.is_lifeguard().then_some(confirmations),
+            confirmations: self.cfg.speaks_post_2015().then_some(confirmations),
             degraded: k > 0 && confirmations < k,
         });
         let me = self.id;

@@ -133,8 +133,6 @@ pub struct Cluster {
     free: Vec<usize>,
     seq: u64,
     cfg: Arc<Config>,
-    roster: Arc<Roster>,
-    seed: u64,
 }
 
 struct LoopRt<'a> {
@@ -193,8 +191,6 @@ impl Cluster {
             free: Vec::new(),
             seq: 0,
             cfg,
-            roster,
-            seed,
         };
         let all: Vec<NodeId> = (0..n as NodeId).collect();
         for i in 0..n {
@@ -325,17 +321,5 @@ impl Cluster {
             .filter(|(_, _, e)| f(e))
             .copied()
             .collect()
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.cfg
-    }
-
-    pub fn roster(&self) -> &Roster {
-        &self.roster
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.seed
     }
 }
