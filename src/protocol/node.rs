@@ -145,7 +145,14 @@ impl Node {
         // A long-running cluster: each ticker is somewhere in its period.
         let probe_phase = rt.rng().duration_below(self.cfg.probe_interval);
         let gossip_phase = rt.rng().duration_below(self.cfg.gossip_interval);
-        self.start_tickers(now + probe_phase, now + gossip_phase, rt);
+        let period = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
+        let push_pull_phase = rt.rng().duration_below(period);
+        self.start_tickers(
+            now + probe_phase,
+            now + gossip_phase,
+            now + push_pull_phase,
+            rt,
+        );
         self.serf.start(now, &self.cfg, true, rt);
     }
 
@@ -156,9 +163,13 @@ impl Node {
         self.incarnation += 1;
         let me = self.id;
         self.alive_node(now, me, self.incarnation, true, rt);
+        // memberlist pushPullTrigger: a random stagger, then the scaled wait.
+        let stagger = rt.rng().duration_below(self.cfg.push_pull_interval);
+        let wait = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
         self.start_tickers(
             now + self.cfg.probe_interval,
             now + self.cfg.gossip_interval,
+            now + stagger + wait,
             rt,
         );
         for &seed in seeds {
@@ -169,7 +180,13 @@ impl Node {
         self.serf.start(now, &self.cfg, false, rt);
     }
 
-    fn start_tickers(&mut self, first_probe: Nanos, first_gossip: Nanos, rt: &mut impl Runtime) {
+    fn start_tickers(
+        &mut self,
+        first_probe: Nanos,
+        first_gossip: Nanos,
+        first_push_pull: Nanos,
+        rt: &mut impl Runtime,
+    ) {
         self.next_probe_tick = first_probe;
         rt.set_timer(first_probe, Timer::ProbeTick);
         if self.cfg.gossip_nodes > 0 {
@@ -177,13 +194,7 @@ impl Node {
             rt.set_timer(first_gossip, Timer::GossipTick);
         }
         if self.cfg.push_pull_interval > 0 {
-            // memberlist pushPullTrigger: a random stagger, then the scaled wait.
-            let stagger = rt.rng().duration_below(self.cfg.push_pull_interval);
-            let wait = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
-            rt.set_timer(
-                first_probe.min(first_gossip) + stagger + wait,
-                Timer::PushPullTick,
-            );
+            rt.set_timer(first_push_pull, Timer::PushPullTick);
         }
     }
 
