@@ -254,7 +254,7 @@ pub struct Totals {
     pub fp: u64,
     pub fp_healthy: u64,
     pub fp_both_healthy: u64,
-    /// LEFT declarations (graceful leaves, never failures).
+    /// Leaves seen (LEFT, or DEAD with `from == subject`): never failures.
     pub left_declarations: u64,
     /// Serf flaps by the FlapTimeout definition.
     pub flaps: u64,
@@ -747,16 +747,19 @@ impl Collector {
             Event::MemberDown {
                 subject,
                 incarnation,
+                from,
                 state,
-                ..
             } => {
                 self.suspect_since.remove(&(o, subject));
                 self.set_holds(o, subject, true);
+                // `from == subject` on a DEAD message is a voluntary leave (2015/2016
+                // generations record leaves as DEAD): a leave, not a failure.
+                let leave = state == State::Left || (state == State::Dead && from == subject);
                 match state {
-                    State::Dead => {
+                    State::Dead if !leave => {
                         class = Some(self.on_declaration(at, o, subject, incarnation));
                     }
-                    State::Left => {
+                    State::Dead | State::Left => {
                         if measured {
                             self.totals.left_declarations += 1;
                         }
@@ -978,7 +981,9 @@ impl Observer for Collector {
         let i = node as usize;
         self.set_score(node, sample.health_score, at);
         self.per_node[i].sampled = true;
-        let bin = self.cur_bin as u32;
+        // A sample summarises the bin that ends at (or contains) `at`: one taken
+        // exactly at a bin boundary describes the bin just finished.
+        let bin = (at.saturating_sub(1) / self.bin) as u32;
         self.host[i].get_or_insert_with(Vec::new).push(HostPoint {
             bin,
             credits: sample.credits,

@@ -72,10 +72,13 @@ fn declaration_about_crashed_node_is_not_fp() {
             state: State::Left,
         },
     );
+    // 2015 generations record a leave as DEAD from the node itself.
+    c.protocol(T + SEC, B, &dead(C, 1, C));
     let m = c.finish(3600 * SEC, 0);
     assert_eq!(m.totals.declarations, 1);
     assert_eq!(m.totals.fp, 0);
-    assert_eq!(m.totals.left_declarations, 1);
+    assert_eq!(m.totals.left_declarations, 2);
+    assert_eq!(m.episodes.len(), 1, "leaves open no episode");
     assert_eq!(m.flap_episodes(), 0, "a true detection is no flap episode");
 }
 
@@ -337,7 +340,10 @@ fn health_score_max_and_bins_follow_events_and_samples() {
     assert_eq!(m.bins[101].health_max, 1, "carried over");
     assert_eq!(m.bins[102].health_sum, 6);
     let pts = m.host[B as usize].as_ref().unwrap();
-    assert_eq!(pts[0].bin, 102);
+    assert_eq!(
+        pts[0].bin, 101,
+        "a sample at a bin boundary describes the bin just ended"
+    );
     assert!(m.host[A as usize].is_none());
 }
 

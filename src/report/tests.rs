@@ -223,7 +223,11 @@ fn timeseries_csv_has_header_and_one_row_per_bin() {
         "{}",
         lines[101]
     );
-    assert!(lines[101].ends_with(",0,0.9,0"), "{}", lines[101]);
+    assert!(
+        lines[100].ends_with(",0,0.9,0"),
+        "sample at 100 s describes bin 99: {}",
+        lines[100]
+    );
 }
 
 #[test]
