@@ -62,7 +62,7 @@ pub fn human_summary(scenario: &Scenario, m: &Metrics) -> String {
     } else {
         let _ = writeln!(
             o,
-            "blame (the top accuser is the node whose probes fail: look at it first)"
+            "blame (the top accuser is the node whose probes fail: look at it first;\n       refuted-from = refutations naming it, as in `Refuting a suspect message (from: X)`)"
         );
         let w = s
             .blame
