@@ -108,7 +108,16 @@ fn polish(message: &str) -> String {
         // "unknown field `x`, expected one of `a`, `b`" → keep, but say what to do.
         return format!("unknown field {rest} (check the spelling; see FORMAT.md)");
     }
-    message.to_string()
+    let mut m = message.to_string();
+    for (rust, human) in [
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected u16", "expected a whole number >= 0"),
+        ("expected f64", "expected a number"),
+    ] {
+        m = m.replace(rust, human);
+    }
+    m
 }
 
 #[cfg(test)]

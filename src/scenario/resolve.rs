@@ -17,7 +17,6 @@ use super::raw::*;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, Nanos, NodeId};
 use crate::random::{Dist, Stream, StreamId};
-use crate::units::format_duration as fd;
 
 /// Bounds for untrusted input. The defaults fit every real scenario with room to
 /// spare; they exist so a hostile or mistaken file fails fast instead of eating
@@ -378,6 +377,14 @@ impl Resolver<'_, '_> {
         let groups = c.groups.as_ref().map(|g| g.0.as_slice()).unwrap_or(&[]);
         let singles = c.nodes.as_ref().map(|n| n.0.as_slice()).unwrap_or(&[]);
 
+        for (gname, g) in groups {
+            if g.count == 0 {
+                return Err(self.err(
+                    &format!("cluster.groups.{gname}.count"),
+                    "must be at least 1 (remove the group instead)",
+                ));
+            }
+        }
         // Count first, so a huge count fails before anything is allocated.
         let total: u64 =
             groups.iter().map(|(_, g)| u64::from(g.count)).sum::<u64>() + singles.len() as u64;
@@ -1324,6 +1331,27 @@ impl Resolver<'_, '_> {
     }
 }
 
+/// A duration for messages, in the units a reader would write: `1h1m`, `1.5s`.
+fn fd(ns: Nanos) -> String {
+    const PARTS: [(Nanos, &str); 3] = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+    ];
+    if ns < 1_000_000_000 || !ns.is_multiple_of(1_000_000_000) {
+        return crate::units::format_duration(ns);
+    }
+    let mut rest = ns;
+    let mut out = String::new();
+    for (scale, unit) in PARTS {
+        if rest >= scale {
+            out.push_str(&format!("{}{unit}", rest / scale));
+            rest %= scale;
+        }
+    }
+    out
+}
+
 fn list(s: &BTreeSet<String>) -> String {
     if s.is_empty() {
         "(none)".into()
@@ -1398,6 +1426,13 @@ mod tests {
         assert!(expand("a-{x}", 1).is_err());
         assert!(expand("a-{}-{}", 1).is_err());
         assert!(expand("a-{", 1).is_err());
+    }
+
+    #[test]
+    fn durations_in_messages_read_naturally() {
+        assert_eq!(fd(61 * 60_000_000_000), "1h1m");
+        assert_eq!(fd(1_500_000_000), "1.5s");
+        assert_eq!(fd(0), "0s");
     }
 
     #[test]
