@@ -470,3 +470,46 @@ fn start_mode_misspelled() {
     let t = with("start: joined\n");
     expect(&t, 6, "start", "unknown start mode `joined`");
 }
+
+// --- Robustness --------------------------------------------------------------------------
+
+/// Rule: no input panics. Every shipped scenario, truncated at every line and with
+/// each line deleted in turn, either loads or gives a positioned error.
+#[test]
+fn mangled_scenarios_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            let truncated = lines[..i].join("\n");
+            let deleted = [&lines[..i], &lines[i + 1..]].concat().join("\n");
+            for t in [truncated, deleted] {
+                if let Err(e) = parse(&t, FILE) {
+                    assert_eq!(e.file, FILE);
+                    assert!(!e.message.is_empty());
+                }
+            }
+        }
+    }
+}
+
+/// Rule: YAML aliases are fine, but an alias bomb is refused, not expanded.
+#[test]
+fn alias_bomb_is_refused() {
+    let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let p = i - 1;
+        t.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    t.push_str("duration: 1h\n");
+    let e = reject(&t);
+    assert_eq!(e.file, FILE);
+}
