@@ -1,5 +1,175 @@
 //! Scenario files: YAML → validated [`Scenario`]. Errors name file, line and field.
+//!
+//! Three stages, so that each error is reported where it is cheapest to locate:
+//! 1. guards on the raw text (size, nesting depth) before any parsing;
+//! 2. serde into [`raw`] types, whose visitors check every single value in place
+//!    (units, probability ranges, distribution shapes) — serde_yaml supplies the
+//!    line, column and field path;
+//! 3. [`resolve`]: names → ids, windows, overlaps, presets — errors get their line
+//!    from [`locate`], which re-finds a field path in the text.
+//!
+//! The format is documented in `FORMAT.md` next to this file.
 
+pub mod credits;
+pub mod error;
+pub mod locate;
 pub mod model;
+pub mod raw;
+pub mod resolve;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use error::ScenarioError;
 pub use model::*;
+pub use resolve::Limits;
+
+use raw::{Dur, FileRaw};
+use resolve::{Ctx, ProtocolFlags};
+
+/// Command-line adjustments applied on top of a file (`--seed`, `--preset`,
+/// `--set key=value`). Errors in them name the flag, not the file.
+#[derive(Clone, Debug, Default)]
+pub struct CliOverrides {
+    pub seed: Option<u64>,
+    /// Replaces the file's preset; the file's overrides still apply on top.
+    pub preset: Option<String>,
+    /// Scenario keys (`duration`, `warmup`, `seed`, `timeseries_bin`) or protocol
+    /// overrides (passed to `Config::set` after the file's own overrides).
+    pub sets: Vec<(String, String)>,
+}
+
+/// Load and validate a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &CliOverrides::default())
+}
+
+/// Load a scenario file with command-line overrides.
+pub fn load_with(path: &Path, cli: &CliOverrides) -> Result<Scenario, ScenarioError> {
+    load_with_limits(path, cli, &Limits::default())
+}
+
+/// [`load_with`] with explicit input limits.
+pub fn load_with_limits(
+    path: &Path,
+    cli: &CliOverrides,
+    limits: &Limits,
+) -> Result<Scenario, ScenarioError> {
+    let label = path.display().to_string();
+    // Check the size before reading, so a huge file is never pulled into memory.
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
+    if meta.len() > limits.max_file_bytes as u64 {
+        return Err(too_big(&label, meta.len(), limits));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
+    parse_inner(&text, &label, cli, limits, Some(path.to_path_buf()))
+}
+
+/// Parse scenario text; `file_label` is used in error messages and, without a
+/// `name:` key, as the scenario name (its file stem).
+pub fn parse(text: &str, file_label: &str) -> Result<Scenario, ScenarioError> {
+    parse_with(
+        text,
+        file_label,
+        &CliOverrides::default(),
+        &Limits::default(),
+    )
+}
+
+/// [`parse`] with command-line overrides and explicit limits.
+pub fn parse_with(
+    text: &str,
+    file_label: &str,
+    cli: &CliOverrides,
+    limits: &Limits,
+) -> Result<Scenario, ScenarioError> {
+    parse_inner(text, file_label, cli, limits, None)
+}
+
+fn too_big(label: &str, len: u64, limits: &Limits) -> ScenarioError {
+    ScenarioError::whole_file(
+        label,
+        format!(
+            "file is {len} bytes, over the limit of {} bytes",
+            limits.max_file_bytes
+        ),
+    )
+}
+
+fn parse_inner(
+    text: &str,
+    label: &str,
+    cli: &CliOverrides,
+    limits: &Limits,
+    source: Option<std::path::PathBuf>,
+) -> Result<Scenario, ScenarioError> {
+    if text.len() > limits.max_file_bytes {
+        return Err(too_big(label, text.len() as u64, limits));
+    }
+    let depth = locate::nesting_depth(text);
+    if depth > limits.max_depth {
+        return Err(ScenarioError::whole_file(
+            label,
+            format!(
+                "YAML nested {depth} levels deep, over the limit of {}",
+                limits.max_depth
+            ),
+        ));
+    }
+    let mut raw: FileRaw = if text.trim().is_empty() {
+        FileRaw::default()
+    } else {
+        serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(label, &e))?
+    };
+
+    // Command-line scenario keys replace the file's; remember which, so errors
+    // about them name the flag.
+    let mut cli_fields = BTreeMap::new();
+    if let Some(seed) = cli.seed {
+        raw.seed = Some(seed);
+        cli_fields.insert("seed".to_string(), format!("--seed {seed}"));
+    }
+    let mut protocol_sets = Vec::new();
+    for (key, value) in &cli.sets {
+        let flag = format!("--set {key}={value}");
+        let dur = || {
+            crate::units::parse_duration(value)
+                .map(Dur)
+                .map_err(|m| ScenarioError::flag(flag.clone(), m))
+        };
+        match key.as_str() {
+            "duration" => raw.duration = Some(dur()?),
+            "warmup" => raw.warmup = Some(dur()?),
+            "timeseries_bin" => raw.timeseries_bin = Some(dur()?),
+            "seed" => {
+                raw.seed = Some(value.trim().parse().map_err(|_| {
+                    ScenarioError::flag(
+                        flag.clone(),
+                        format!("`{value}` is not a seed (expected an integer 0..2^64)"),
+                    )
+                })?)
+            }
+            _ => {
+                protocol_sets.push((key.clone(), value.clone()));
+                continue;
+            }
+        }
+        cli_fields.insert(key.clone(), flag);
+    }
+
+    let ctx = Ctx {
+        text,
+        file: label,
+        cli_fields,
+    };
+    let flags = ProtocolFlags {
+        preset: cli.preset.as_deref(),
+        sets: &protocol_sets,
+    };
+    resolve::resolve(raw, &ctx, limits, &flags, source)
+}
+
+#[cfg(test)]
+mod tests;

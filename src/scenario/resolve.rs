@@ -1,0 +1,1445 @@
+//! From the file as written ([`FileRaw`]) to the resolved [`Scenario`]: names to
+//! ids, targets to node lists, windows checked against the run, faults checked
+//! against each other.
+//!
+//! Every check here that can fail reports through [`Ctx::err`] with the field
+//! path, so the error points at the line to fix. Nothing iterates a hash map, so
+//! the resolved scenario is a pure function of the text, the seed and the flags.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use super::credits;
+use super::error::ScenarioError;
+use super::locate::locate;
+use super::model::*;
+use super::raw::*;
+use crate::protocol::config::PRESETS;
+use crate::protocol::{Config, Nanos, NodeId};
+use crate::random::{Dist, Stream, StreamId};
+
+/// Bounds for untrusted input. The defaults fit every real scenario with room to
+/// spare; they exist so a hostile or mistaken file fails fast instead of eating
+/// memory.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_file_bytes: usize,
+    pub max_nodes: usize,
+    pub max_duration: Nanos,
+    /// Timeline entries, faults and network rules (each).
+    pub max_entries: usize,
+    /// YAML nesting depth (indentation levels plus brackets).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 1 << 20,
+            max_nodes: 20_000,
+            max_duration: 30 * 86_400 * 1_000_000_000,
+            max_entries: 100_000,
+            max_depth: 64,
+        }
+    }
+}
+
+/// Default one-way latency when a file says nothing: intra-AZ EC2 (RTT ≈ 0.25 ms).
+pub const DEFAULT_LATENCY: Nanos = 125_000;
+/// Default Serf tag size: Consul's tags (role, dc, port, build, vsn…) are ~100+ bytes.
+pub const DEFAULT_META_BYTES: u32 = 120;
+/// memberlist `MetaMaxSize`.
+pub const MAX_META_BYTES: u32 = 512;
+/// Throttle period when a credits node is held to baseline (Xen's 30 ms slice ×10).
+pub const DEFAULT_CREDIT_PERIOD: Nanos = 300_000_000;
+
+/// Where errors are reported: the text (for line lookup), the file label, and the
+/// fields that the command line replaced (errors on those name the flag).
+pub struct Ctx<'a> {
+    pub text: &'a str,
+    pub file: &'a str,
+    pub cli_fields: BTreeMap<String, String>,
+}
+
+impl Ctx<'_> {
+    pub fn err(&self, path: &str, message: impl Into<String>) -> ScenarioError {
+        if let Some(flag) = self.cli_fields.get(path) {
+            return ScenarioError::flag(flag.clone(), message);
+        }
+        let (line, column) = match locate(self.text, path) {
+            Some((l, c)) => (Some(l), Some(c)),
+            None => (None, None),
+        };
+        ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            field: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+type R<T> = Result<T, ScenarioError>;
+
+/// Protocol settings from the command line, applied over the file's.
+pub struct ProtocolFlags<'a> {
+    pub preset: Option<&'a str>,
+    pub sets: &'a [(String, String)],
+}
+
+pub fn resolve(
+    raw: FileRaw,
+    ctx: &Ctx,
+    limits: &Limits,
+    flags: &ProtocolFlags,
+    source: Option<PathBuf>,
+) -> R<Scenario> {
+    let name = match &raw.name {
+        Some(n) => {
+            check_ident(n).map_err(|m| ctx.err("name", m))?;
+            n.clone()
+        }
+        None => default_name(ctx.file),
+    };
+    let seed = raw.seed.unwrap_or(1);
+
+    // --- Run length -------------------------------------------------------
+    let Some(Dur(duration)) = raw.duration else {
+        return Err(ctx.err(
+            "duration",
+            "missing: say how long to simulate, warm-up included (e.g. duration: 2h10m)",
+        ));
+    };
+    if duration == 0 {
+        return Err(ctx.err("duration", "must be > 0"));
+    }
+    if duration > limits.max_duration {
+        return Err(ctx.err(
+            "duration",
+            format!(
+                "{} is longer than the limit of {}",
+                fd(duration),
+                fd(limits.max_duration)
+            ),
+        ));
+    }
+    let warmup = raw.warmup.map_or(0, |d| d.0);
+    if warmup >= duration {
+        return Err(ctx.err(
+            "warmup",
+            format!(
+                "warm-up {} must be shorter than duration {} (duration includes the warm-up)",
+                fd(warmup),
+                fd(duration)
+            ),
+        ));
+    }
+    let timeseries_bin = raw.timeseries_bin.map_or(1_000_000_000, |d| d.0);
+    if timeseries_bin == 0 {
+        return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
+    }
+
+    // --- Protocol ----------------------------------------------------------
+    let proto = raw.protocol.clone().unwrap_or_default();
+    let (preset, preset_path) = match (flags.preset, &proto.preset) {
+        (Some(p), _) => (p.to_string(), None),
+        (None, Some(p)) => (p.clone(), Some("protocol.preset")),
+        (None, None) => ("memberlist".to_string(), None),
+    };
+    let Some(mut protocol) = Config::preset(&preset) else {
+        let msg = format!(
+            "unknown preset `{preset}`; valid presets: {}",
+            PRESETS.join(", ")
+        );
+        return Err(match preset_path {
+            Some(p) => ctx.err(p, msg),
+            None => ScenarioError::flag("--preset", msg),
+        });
+    };
+    let mut overrides = Vec::new();
+    for (key, Scalar(value)) in proto.overrides.map(|o| o.0).unwrap_or_default() {
+        protocol
+            .set(&key, &value)
+            .map_err(|m| ctx.err(&format!("protocol.overrides.{key}"), m))?;
+        overrides.push((key, value));
+    }
+    for (key, value) in flags.sets {
+        protocol
+            .set(key, value)
+            .map_err(|m| ScenarioError::flag(format!("--set {key}={value}"), m))?;
+        overrides.push((key.clone(), value.clone()));
+    }
+
+    // --- Cluster -----------------------------------------------------------
+    let mut r = Resolver {
+        ctx,
+        seed,
+        duration,
+        next_tag: 0,
+        nodes: Vec::new(),
+        by_name: BTreeMap::new(),
+        groups: BTreeMap::new(),
+        zones: Vec::new(),
+    };
+    r.build_cluster(raw.cluster.as_ref(), limits)?;
+
+    let start = r.start(raw.start.as_ref())?;
+    let network = r.network(raw.network.as_ref(), limits)?;
+    let host = r.host(raw.host.as_ref())?;
+    let faults = r.faults(raw.faults.as_deref().unwrap_or(&[]), limits)?;
+    let timeline = r.timeline(raw.timeline.as_deref().unwrap_or(&[]), limits)?;
+    let log_observers = match &raw.log_observers {
+        None => Vec::new(),
+        Some(TargetRaw::Names(n)) if n.len() == 1 && n[0] == "all" => Vec::new(),
+        Some(t) => r.target(t, "log_observers")?,
+    };
+
+    Ok(Scenario {
+        name,
+        source,
+        description: raw.description.unwrap_or_default(),
+        seed,
+        duration,
+        warmup,
+        start,
+        preset,
+        protocol,
+        overrides,
+        nodes: r.nodes,
+        groups: r.groups,
+        network,
+        host,
+        faults,
+        timeline,
+        log_observers,
+        timeseries_bin,
+    })
+}
+
+/// Output directory names come from scenario names: keep them path-safe.
+fn check_ident(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.len() > 128 {
+        return Err(format!("`{s}` is longer than 128 characters"));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
+    {
+        return Err(format!(
+            "`{s}` contains `{c}`; use letters, digits, `.`, `_` and `-` only"
+        ));
+    }
+    if s == "all" {
+        return Err("`all` is reserved (it means every node)".into());
+    }
+    Ok(())
+}
+
+fn default_name(file: &str) -> String {
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "scenario".into()
+    } else {
+        clean
+    }
+}
+
+/// Expand a group's name pattern for member number `n`: `a-{:02}` → `a-07`.
+fn expand(pattern: &str, n: u32) -> Result<String, String> {
+    let Some(open) = pattern.find('{') else {
+        return Ok(pattern.to_string());
+    };
+    let Some(close_rel) = pattern[open..].find('}') else {
+        return Err(format!("`{pattern}` has `{{` without a closing `}}`"));
+    };
+    let close = open + close_rel;
+    let spec = &pattern[open + 1..close];
+    let rest = &pattern[close + 1..];
+    if rest.contains('{') || rest.contains('}') {
+        return Err(format!("`{pattern}` has more than one placeholder"));
+    }
+    let num = match spec {
+        "" => n.to_string(),
+        s if s.starts_with(':') => {
+            let w = &s[1..];
+            let (zero, digits) = match w.strip_prefix('0') {
+                Some(d) => (true, d),
+                None => (false, w),
+            };
+            let width: usize = digits.parse().map_err(|_| {
+                format!("bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}")
+            })?;
+            if width > 12 {
+                return Err(format!("placeholder width {width} is too wide"));
+            }
+            if zero {
+                format!("{n:0width$}")
+            } else {
+                format!("{n:width$}")
+            }
+        }
+        _ => {
+            return Err(format!(
+                "bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}"
+            ))
+        }
+    };
+    Ok(format!("{}{}{}", &pattern[..open], num, rest))
+}
+
+/// Deterministic addresses for log lines: 10.0.x.y, 250 nodes per /24.
+fn ip_for(id: NodeId) -> String {
+    let block = id / 250;
+    format!("10.{}.{}.{}", block / 256, block % 256, id % 250 + 1)
+}
+
+struct Resolver<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    seed: u64,
+    duration: Nanos,
+    /// Next `StreamId::Scenario` tag for a random selection (file order).
+    next_tag: u32,
+    nodes: Vec<NodeSpec>,
+    by_name: BTreeMap<String, NodeId>,
+    groups: BTreeMap<String, Vec<NodeId>>,
+    /// Zones in first-use order (declared zones first).
+    zones: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum FaultClass {
+    Cap,
+    Slow,
+    Starve,
+    Pause,
+}
+
+impl Resolver<'_, '_> {
+    fn err(&self, path: &str, msg: impl Into<String>) -> ScenarioError {
+        self.ctx.err(path, msg)
+    }
+
+    // ------------------------------------------------------------------ cluster
+
+    fn build_cluster(&mut self, cluster: Option<&ClusterRaw>, limits: &Limits) -> R<()> {
+        let Some(c) = cluster else {
+            return Err(self.err(
+                "cluster",
+                "missing: define nodes, e.g. cluster: {groups: {agents: {count: 5, name: \"a-{:02}\"}}}",
+            ));
+        };
+        let declared = c.zones.clone();
+        if let Some(z) = &declared {
+            for (i, zone) in z.iter().enumerate() {
+                check_ident(zone).map_err(|m| self.err(&format!("cluster.zones[{i}]"), m))?;
+                if z[..i].contains(zone) {
+                    return Err(self.err(
+                        &format!("cluster.zones[{i}]"),
+                        format!("zone `{zone}` is listed twice"),
+                    ));
+                }
+            }
+            if z.is_empty() {
+                return Err(self.err("cluster.zones", "empty list; omit it or name the zones"));
+            }
+            self.zones = z.clone();
+        }
+        let default_zone = declared
+            .as_ref()
+            .and_then(|z| z.first().cloned())
+            .unwrap_or_else(|| "default".to_string());
+        let default_meta = c.meta_bytes.unwrap_or(DEFAULT_META_BYTES);
+        if default_meta > MAX_META_BYTES {
+            return Err(self.err(
+                "cluster.meta_bytes",
+                format!(
+                    "{default_meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"
+                ),
+            ));
+        }
+        let groups = c.groups.as_ref().map(|g| g.0.as_slice()).unwrap_or(&[]);
+        let singles = c.nodes.as_ref().map(|n| n.0.as_slice()).unwrap_or(&[]);
+
+        for (gname, g) in groups {
+            if g.count == 0 {
+                return Err(self.err(
+                    &format!("cluster.groups.{gname}.count"),
+                    "must be at least 1 (remove the group instead)",
+                ));
+            }
+        }
+        // Count first, so a huge count fails before anything is allocated.
+        let total: u64 =
+            groups.iter().map(|(_, g)| u64::from(g.count)).sum::<u64>() + singles.len() as u64;
+        if total == 0 {
+            return Err(self.err(
+                "cluster",
+                "the cluster has no nodes; add groups (with count > 0) or nodes",
+            ));
+        }
+        if total > limits.max_nodes as u64 {
+            return Err(self.err(
+                "cluster",
+                format!(
+                    "{total} nodes is more than the limit of {}",
+                    limits.max_nodes
+                ),
+            ));
+        }
+
+        for (gname, g) in groups {
+            let gp = format!("cluster.groups.{gname}");
+            check_ident(gname).map_err(|m| self.err(&gp, format!("group name {m}")))?;
+            if g.count == 0 {
+                return Err(self.err(
+                    &format!("{gp}.count"),
+                    "must be at least 1 (remove the group instead)",
+                ));
+            }
+            if g.count > 1 && !g.name.contains('{') {
+                return Err(self.err(
+                    &format!("{gp}.name"),
+                    format!(
+                        "`{}` has no placeholder, so all {} nodes would share one name; write e.g. `{}-{{:02}}`",
+                        g.name, g.count, g.name
+                    ),
+                ));
+            }
+            let zones: Vec<String> = match (&g.zone, &g.zones) {
+                (Some(_), Some(_)) => {
+                    return Err(self.err(
+                        &format!("{gp}.zones"),
+                        "give either `zone` (one zone) or `zones` (round-robin), not both",
+                    ))
+                }
+                (Some(z), None) => vec![z.clone()],
+                (None, Some(zs)) if zs.is_empty() => {
+                    return Err(self.err(&format!("{gp}.zones"), "empty list of zones"))
+                }
+                (None, Some(zs)) => zs.clone(),
+                (None, None) => vec![default_zone.clone()],
+            };
+            for (i, z) in zones.iter().enumerate() {
+                let zp = if g.zone.is_some() {
+                    format!("{gp}.zone")
+                } else {
+                    format!("{gp}.zones[{i}]")
+                };
+                self.use_zone(z, &zp, declared.as_deref())?;
+            }
+            let meta = g.meta_bytes.unwrap_or(default_meta);
+            if meta > MAX_META_BYTES {
+                return Err(self.err(
+                    &format!("{gp}.meta_bytes"),
+                    format!("{meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"),
+                ));
+            }
+            let first = g.first.unwrap_or(1);
+            let mut members = Vec::with_capacity(g.count as usize);
+            for k in 0..g.count {
+                let n = first
+                    .checked_add(k)
+                    .ok_or_else(|| self.err(&format!("{gp}.first"), "node numbers overflow"))?;
+                let name = expand(&g.name, n).map_err(|m| self.err(&format!("{gp}.name"), m))?;
+                let zone = zones[k as usize % zones.len()].clone();
+                let id = self.add_node(
+                    name,
+                    zone,
+                    meta,
+                    g.starts.unwrap_or(true),
+                    &format!("{gp}.name"),
+                )?;
+                members.push(id);
+            }
+            self.add_group(gname, members, &gp)?;
+        }
+
+        for (nname, n) in singles {
+            let np = format!("cluster.nodes.{nname}");
+            let n = n.clone().unwrap_or_default();
+            let zone = n.zone.clone().unwrap_or_else(|| default_zone.clone());
+            self.use_zone(&zone, &format!("{np}.zone"), declared.as_deref())?;
+            let meta = n.meta_bytes.unwrap_or(default_meta);
+            if meta > MAX_META_BYTES {
+                return Err(self.err(
+                    &format!("{np}.meta_bytes"),
+                    format!("{meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"),
+                ));
+            }
+            let id = self.add_node(nname.clone(), zone, meta, n.starts.unwrap_or(true), &np)?;
+            for (i, gname) in n.groups.iter().flatten().enumerate() {
+                let gp = format!("{np}.groups[{i}]");
+                check_ident(gname).map_err(|m| self.err(&gp, format!("group name {m}")))?;
+                if self.by_name.contains_key(gname) {
+                    return Err(self.err(
+                        &gp,
+                        format!("`{gname}` is a node name; groups and nodes share one namespace"),
+                    ));
+                }
+                let members = self.groups.entry(gname.clone()).or_default();
+                members.push(id);
+                members.sort_unstable();
+                members.dedup();
+                self.nodes[id as usize].groups.push(gname.clone());
+            }
+        }
+        for n in &mut self.nodes {
+            n.groups.sort();
+            n.groups.dedup();
+        }
+        Ok(())
+    }
+
+    fn use_zone(&mut self, zone: &str, path: &str, declared: Option<&[String]>) -> R<()> {
+        check_ident(zone).map_err(|m| self.err(path, format!("zone name {m}")))?;
+        if let Some(d) = declared {
+            if !d.iter().any(|z| z == zone) {
+                return Err(self.err(
+                    path,
+                    format!(
+                        "unknown zone `{zone}`; cluster.zones declares: {}",
+                        d.join(", ")
+                    ),
+                ));
+            }
+        }
+        if !self.zones.iter().any(|z| z == zone) {
+            self.zones.push(zone.to_string());
+        }
+        Ok(())
+    }
+
+    fn add_node(
+        &mut self,
+        name: String,
+        zone: String,
+        meta: u32,
+        starts: bool,
+        path: &str,
+    ) -> R<NodeId> {
+        check_ident(&name).map_err(|m| self.err(path, format!("node name {m}")))?;
+        if self.by_name.contains_key(&name) {
+            return Err(self.err(path, format!("duplicate node name `{name}`")));
+        }
+        if self.groups.contains_key(&name) {
+            return Err(self.err(
+                path,
+                format!("`{name}` is already a group name; groups and nodes share one namespace"),
+            ));
+        }
+        let id = self.nodes.len() as NodeId;
+        self.by_name.insert(name.clone(), id);
+        self.nodes.push(NodeSpec {
+            name,
+            zone,
+            groups: Vec::new(),
+            ip: ip_for(id),
+            meta_len: meta as u16,
+            starts,
+        });
+        Ok(id)
+    }
+
+    fn add_group(&mut self, gname: &str, members: Vec<NodeId>, path: &str) -> R<()> {
+        if self.by_name.contains_key(gname) {
+            return Err(self.err(
+                path,
+                format!("group `{gname}` has the same name as a node; groups and nodes share one namespace"),
+            ));
+        }
+        for &id in &members {
+            self.nodes[id as usize].groups.push(gname.to_string());
+        }
+        self.groups.insert(gname.to_string(), members);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ targets
+
+    fn lookup(&self, name: &str, path: &str) -> R<Vec<NodeId>> {
+        if name == "all" {
+            return Ok((0..self.nodes.len() as NodeId).collect());
+        }
+        if let Some(zone) = name.strip_prefix("zone:") {
+            let zone = zone.trim();
+            if !self.zones.iter().any(|z| z == zone) {
+                return Err(self.err(
+                    path,
+                    format!("unknown zone `{zone}`; zones: {}", self.zones.join(", ")),
+                ));
+            }
+            return Ok(self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.zone == zone)
+                .map(|(i, _)| i as NodeId)
+                .collect());
+        }
+        if let Some(&id) = self.by_name.get(name) {
+            return Ok(vec![id]);
+        }
+        if let Some(g) = self.groups.get(name) {
+            return Ok(g.clone());
+        }
+        let groups: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+        let example = self.nodes.first().map_or("", |n| n.name.as_str());
+        Err(self.err(
+            path,
+            format!(
+                "unknown node or group `{name}`; groups: {}; nodes are named like `{example}`; also `all` and `zone:NAME`",
+                if groups.is_empty() { "(none)".to_string() } else { groups.join(", ") }
+            ),
+        ))
+    }
+
+    fn names(&self, names: &[String], path: &str) -> R<Vec<NodeId>> {
+        if names.is_empty() {
+            return Err(self.err(path, "empty list: name at least one node or group"));
+        }
+        let mut out = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            let p = if names.len() == 1 {
+                path.to_string()
+            } else {
+                format!("{path}[{i}]")
+            };
+            out.extend(self.lookup(n, &p)?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn target(&mut self, t: &TargetRaw, path: &str) -> R<Vec<NodeId>> {
+        match t {
+            TargetRaw::Names(n) => self.names(n, path),
+            TargetRaw::Select(s) => {
+                let base = match &s.of {
+                    Some(of) => self.names(&of.0, &format!("{path}.of"))?,
+                    None => (0..self.nodes.len() as NodeId).collect(),
+                };
+                let except: BTreeSet<NodeId> = match &s.except {
+                    Some(ex) => self
+                        .names(&ex.0, &format!("{path}.except"))?
+                        .into_iter()
+                        .collect(),
+                    None => BTreeSet::new(),
+                };
+                let mut left: Vec<NodeId> =
+                    base.into_iter().filter(|id| !except.contains(id)).collect();
+                if left.is_empty() {
+                    return Err(self.err(path, "selects no nodes (everything is excepted)"));
+                }
+                if let Some(Prob(f)) = s.fraction {
+                    if f <= 0.0 {
+                        return Err(self.err(
+                            &format!("{path}.fraction"),
+                            format!("{f} selects nothing; fraction must be in (0, 1]"),
+                        ));
+                    }
+                    let k = ((f * left.len() as f64).round() as usize).clamp(1, left.len());
+                    let mut stream = Stream::new(self.seed, StreamId::Scenario(self.next_tag));
+                    self.next_tag += 1;
+                    stream.shuffle(&mut left);
+                    left.truncate(k);
+                    left.sort_unstable();
+                }
+                Ok(left)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ start
+
+    fn start(&mut self, s: Option<&StartRaw>) -> R<StartMode> {
+        let Some(s) = s else {
+            return Ok(StartMode::Converged);
+        };
+        match s.mode {
+            StartModeRaw::Converged => {
+                if s.seeds.is_some() || s.stagger.is_some() {
+                    return Err(self.err("start", "seeds and stagger only apply to `mode: join`"));
+                }
+                Ok(StartMode::Converged)
+            }
+            StartModeRaw::Join => {
+                let Some(seeds) = &s.seeds else {
+                    return Err(self.err(
+                        "start",
+                        "join needs seed nodes: start: {mode: join, seeds: [s-01], stagger: 100ms}",
+                    ));
+                };
+                let ids = self.names(&seeds.0, "start.seeds")?;
+                for &id in &ids {
+                    if !self.nodes[id as usize].starts {
+                        return Err(self.err(
+                            "start.seeds",
+                            format!(
+                                "seed `{}` has starts: false, so nobody could join through it",
+                                self.nodes[id as usize].name
+                            ),
+                        ));
+                    }
+                }
+                Ok(StartMode::Join {
+                    seeds: ids,
+                    stagger: s.stagger.map_or(0, |d| d.0),
+                })
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ network
+
+    fn network(&mut self, n: Option<&NetworkRaw>, limits: &Limits) -> R<NetworkSpec> {
+        let base = LinkSpec {
+            latency: Dist::Fixed(DEFAULT_LATENCY),
+            spike: None,
+            loss: 0.0,
+            duplicate: 0.0,
+            tcp_refused: false,
+        };
+        let Some(n) = n else {
+            return Ok(NetworkSpec {
+                default: base,
+                intra_zone: None,
+                cross_zone: None,
+                rules: Vec::new(),
+                bandwidth_bytes_per_s: None,
+            });
+        };
+        let default = merge_link(n.default.as_ref(), &base);
+        let intra_zone = n.intra_zone.as_ref().map(|l| merge_link(Some(l), &default));
+        let cross_zone = n.cross_zone.as_ref().map(|l| merge_link(Some(l), &default));
+        let raw_rules = n.rules.as_deref().unwrap_or(&[]);
+        if raw_rules.len() > limits.max_entries {
+            return Err(self.err(
+                "network.rules",
+                format!(
+                    "{} rules is more than the limit of {}",
+                    raw_rules.len(),
+                    limits.max_entries
+                ),
+            ));
+        }
+        let mut rules = Vec::with_capacity(raw_rules.len());
+        for (i, r) in raw_rules.iter().enumerate() {
+            let p = format!("network.rules[{i}]");
+            if r.latency.is_none() && r.spike.is_none() && r.loss.is_none() && r.duplicate.is_none()
+            {
+                return Err(self.err(
+                    &p,
+                    "this rule changes nothing; set latency, spike, loss or duplicate",
+                ));
+            }
+            let from = self.target(&r.from, &format!("{p}.from"))?;
+            let to = self.target(&r.to, &format!("{p}.to"))?;
+            rules.push(LinkRule {
+                from,
+                to,
+                both_ways: r.both_ways.unwrap_or(false),
+                latency: r.latency.as_ref().map(|d| d.0.clone()),
+                spike: r.spike.as_ref().map(spike),
+                loss: r.loss.map(|p| p.0),
+                duplicate: r.duplicate.map(|p| p.0),
+            });
+        }
+        if n.bandwidth_bytes_per_s == Some(0) {
+            return Err(self.err(
+                "network.bandwidth_bytes_per_s",
+                "must be > 0 (omit it for unlimited bandwidth)",
+            ));
+        }
+        Ok(NetworkSpec {
+            default,
+            intra_zone,
+            cross_zone,
+            rules,
+            bandwidth_bytes_per_s: n.bandwidth_bytes_per_s,
+        })
+    }
+
+    // ------------------------------------------------------------------ host
+
+    fn host(&self, h: Option<&HostRaw>) -> R<HostDefaults> {
+        let d = HostDefaults::default();
+        let Some(h) = h else { return Ok(d) };
+        if h.recv_buffer_bytes == Some(0) {
+            return Err(self.err(
+                "host.recv_buffer_bytes",
+                "must be > 0: it holds the packets that arrive while the host is parked",
+            ));
+        }
+        Ok(HostDefaults {
+            packet_cost: h.packet_cost.map_or(d.packet_cost, |v| v.0),
+            per_part_cost: h.per_part_cost.map_or(d.per_part_cost, |v| v.0),
+            push_pull_entry_cost: h
+                .push_pull_entry_cost
+                .map_or(d.push_pull_entry_cost, |v| v.0),
+            timer_cost: h.timer_cost.map_or(d.timer_cost, |v| v.0),
+            recv_buffer_bytes: h.recv_buffer_bytes.unwrap_or(d.recv_buffer_bytes),
+        })
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    fn faults(&mut self, raw: &[FaultRaw], limits: &Limits) -> R<Vec<FaultSpec>> {
+        if raw.len() > limits.max_entries {
+            return Err(self.err(
+                "faults",
+                format!(
+                    "{} faults is more than the limit of {}",
+                    raw.len(),
+                    limits.max_entries
+                ),
+            ));
+        }
+        let mut out: Vec<FaultSpec> = Vec::with_capacity(raw.len());
+        let mut kinds: Vec<&'static str> = Vec::with_capacity(raw.len());
+        for (i, f) in raw.iter().enumerate() {
+            let p = format!("faults[{i}]");
+            let present: Vec<&'static str> = [
+                ("throttle", f.throttle.is_some()),
+                ("credits", f.credits.is_some()),
+                ("pause", f.pause.is_some()),
+                ("slow", f.slow.is_some()),
+                ("starve", f.starve.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(k, on)| on.then_some(k))
+            .collect();
+            let kind_name = match present.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(self.err(
+                        &p,
+                        "no fault kind; give one of throttle, credits, pause, slow, starve",
+                    ))
+                }
+                many => {
+                    return Err(self.err(
+                        &format!("{p}.{}", many[1]),
+                        format!(
+                            "one fault per entry, found {}; split them into separate entries",
+                            many.join(" and ")
+                        ),
+                    ))
+                }
+            };
+            let kp = format!("{p}.{kind_name}");
+            let Some(target) = &f.nodes else {
+                return Err(self.err(
+                    &p,
+                    "missing `nodes`: say which nodes (a node, a group, `all`, or {of: GROUP, fraction: 10%})",
+                ));
+            };
+            let from = f.from.map_or(0, |d| d.0);
+            if from >= self.duration {
+                return Err(self.err(
+                    &format!("{p}.from"),
+                    format!(
+                        "{} is at or after the end of the run ({})",
+                        fd(from),
+                        fd(self.duration)
+                    ),
+                ));
+            }
+            let until = f.until.map(|d| d.0);
+            if let Some(u) = until {
+                if u <= from {
+                    return Err(self.err(
+                        &format!("{p}.until"),
+                        format!("until ({}) must be after from ({})", fd(u), fd(from)),
+                    ));
+                }
+                if u > self.duration {
+                    return Err(self.err(
+                        &format!("{p}.until"),
+                        format!(
+                            "{} is past the end of the run ({})",
+                            fd(u),
+                            fd(self.duration)
+                        ),
+                    ));
+                }
+            }
+            let kind = if let Some(t) = &f.throttle {
+                if t.run.0 == 0 {
+                    return Err(self.err(
+                        &format!("{kp}.run"),
+                        "must be > 0 (a host that never runs is a crash)",
+                    ));
+                }
+                if t.park.0 == 0 {
+                    return Err(self.err(
+                        &format!("{kp}.park"),
+                        "must be > 0 (a throttle that never parks does nothing)",
+                    ));
+                }
+                HostFault::Throttle {
+                    run: t.run.0,
+                    park: t.park.0,
+                }
+            } else if let Some(c) = &f.credits {
+                HostFault::Credits(self.credits(c, &kp)?)
+            } else if let Some(ps) = &f.pause {
+                if always_zero(&ps.every.0) {
+                    return Err(
+                        self.err(&format!("{kp}.every"), "the gap between pauses must be > 0")
+                    );
+                }
+                if always_zero(&ps.duration.0) {
+                    return Err(self.err(&format!("{kp}.duration"), "a pause must last > 0"));
+                }
+                HostFault::Pause {
+                    every: ps.every.0.clone(),
+                    duration: ps.duration.0.clone(),
+                }
+            } else if let Some(s) = &f.slow {
+                HostFault::Slow {
+                    cost: s.cost.0.clone(),
+                }
+            } else if let Some(s) = &f.starve {
+                HostFault::Starve {
+                    delay: s.delay.0.clone(),
+                }
+            } else {
+                unreachable!("exactly one kind was checked above")
+            };
+            let nodes = self.target(target, &format!("{p}.nodes"))?;
+            let spec = FaultSpec {
+                index: i as u32,
+                nodes,
+                kind,
+                from,
+                until,
+            };
+            self.check_overlap(&out, &kinds, &spec, kind_name, &kp)?;
+            out.push(spec);
+            kinds.push(kind_name);
+        }
+        Ok(out)
+    }
+
+    /// Two faults that each decide the same thing (the CPU cap, the per-item cost,
+    /// the receive delay) cannot both hold on one node at once: the engine would
+    /// have to pick one silently.
+    fn check_overlap(
+        &self,
+        earlier: &[FaultSpec],
+        kinds: &[&str],
+        f: &FaultSpec,
+        kind: &str,
+        path: &str,
+    ) -> R<()> {
+        let class = fault_class(&f.kind);
+        if class == FaultClass::Pause {
+            return Ok(());
+        }
+        let end = |s: &FaultSpec| s.until.unwrap_or(self.duration);
+        for (j, e) in earlier.iter().enumerate() {
+            if fault_class(&e.kind) != class || e.from >= end(f) || f.from >= end(e) {
+                continue;
+            }
+            let Some(shared) = first_common(&e.nodes, &f.nodes) else {
+                continue;
+            };
+            let what = match class {
+                FaultClass::Cap => "only one CPU cap (throttle or credits)",
+                FaultClass::Slow => "only one `slow` cost",
+                FaultClass::Starve => "only one `starve` delay",
+                FaultClass::Pause => unreachable!(),
+            };
+            return Err(self.err(
+                path,
+                format!(
+                    "{kind} on `{}` overlaps faults[{j}] ({}) between {} and {}; a node can have {what} at a time: give them disjoint from/until windows",
+                    self.nodes[shared as usize].name,
+                    kinds[j],
+                    fd(e.from.max(f.from)),
+                    fd(end(e).min(end(f))),
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn credits(&self, c: &CreditsRaw, p: &str) -> R<CreditSpec> {
+        let preset = match &c.instance {
+            Some(name) => Some(*credits::instance(name).ok_or_else(|| {
+                self.err(
+                    &format!("{p}.instance"),
+                    format!(
+                        "unknown instance type `{name}`; known: {}",
+                        credits::names()
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        let need = |v: Option<f64>, field: &str| -> R<f64> {
+            v.ok_or_else(|| {
+                self.err(
+                    p,
+                    format!(
+                        "without `instance`, `{field}` is required (or name an instance: {})",
+                        credits::names()
+                    ),
+                )
+            })
+        };
+        let vcpus = match (c.vcpus, preset) {
+            (Some(v), _) => v,
+            (None, Some(i)) => i.vcpus,
+            (None, None) => need(None, "vcpus")? as u32,
+        };
+        if vcpus == 0 || vcpus > 128 {
+            return Err(self.err(
+                &format!("{p}.vcpus"),
+                format!("{vcpus} vCPUs; expected 1..128"),
+            ));
+        }
+        let baseline = match c.baseline {
+            Some(b) => b.0,
+            None => need(preset.map(|i| i.baseline), "baseline")?,
+        };
+        if baseline <= 0.0 {
+            return Err(self.err(&format!("{p}.baseline"), "must be > 0 (per vCPU, e.g. 10%)"));
+        }
+        let earn_per_hour = match c.earn_per_hour {
+            Some(v) => v,
+            None => need(preset.map(|i| i.earn_per_hour), "earn_per_hour")?,
+        };
+        let cap = match c.cap {
+            Some(v) => v,
+            None => need(preset.map(|i| i.cap), "cap")?,
+        };
+        let launch_credits = c
+            .launch_credits
+            .or(preset.map(|i| i.launch_credits))
+            .unwrap_or(0.0);
+        let initial_earned = c.initial_earned.unwrap_or(0.0);
+        for (field, v) in [
+            ("earn_per_hour", earn_per_hour),
+            ("cap", cap),
+            ("launch_credits", launch_credits),
+            ("initial_earned", initial_earned),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(self.err(
+                    &format!("{p}.{field}"),
+                    format!("{v} credits; expected a number >= 0"),
+                ));
+            }
+        }
+        if initial_earned > cap {
+            return Err(self.err(
+                &format!("{p}.initial_earned"),
+                format!("{initial_earned} is above the cap of {cap} earned credits"),
+            ));
+        }
+        let period = c.period.map_or(DEFAULT_CREDIT_PERIOD, |d| d.0);
+        if period == 0 || (baseline * period as f64) < 1.0 {
+            return Err(self.err(
+                &format!("{p}.period"),
+                "must be > 0 (e.g. 300ms: run 30 ms of every 300 ms at a 10 % baseline)",
+            ));
+        }
+        let lp = format!("{p}.background_load");
+        let check_load = |v: f64, path: &str| -> R<()> {
+            if !v.is_finite() || v < 0.0 || v > f64::from(vcpus) {
+                return Err(self.err(
+                    path,
+                    format!(
+                        "{v} vCPUs of demand; expected 0..{vcpus} (this instance has {vcpus} vCPU)"
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        let background_load = match &c.background_load {
+            None => vec![(0, 0.0)],
+            Some(LoadRaw::Constant(v)) => {
+                check_load(*v, &lp)?;
+                vec![(0, *v)]
+            }
+            Some(LoadRaw::Steps(steps)) => {
+                if steps.is_empty() {
+                    return Err(self.err(
+                        &lp,
+                        "empty list of steps; give a number or [{at: 0s, load: 0.5}, …]",
+                    ));
+                }
+                let mut out: Vec<(Nanos, f64)> = Vec::with_capacity(steps.len() + 1);
+                for (k, s) in steps.iter().enumerate() {
+                    let sp = format!("{lp}[{k}]");
+                    check_load(s.load, &format!("{sp}.load"))?;
+                    if s.at.0 >= self.duration {
+                        return Err(self.err(
+                            &format!("{sp}.at"),
+                            format!("{} is at or after the end of the run", fd(s.at.0)),
+                        ));
+                    }
+                    if let Some(&(prev, _)) = out.last() {
+                        if s.at.0 <= prev && !(k == 0 && prev == 0) {
+                            return Err(self.err(
+                                &format!("{sp}.at"),
+                                format!(
+                                    "steps must be in increasing time order; {} is not after {}",
+                                    fd(s.at.0),
+                                    fd(prev)
+                                ),
+                            ));
+                        }
+                    }
+                    if k == 0 && s.at.0 > 0 {
+                        out.push((0, 0.0));
+                    }
+                    out.push((s.at.0, s.load));
+                }
+                out
+            }
+        };
+        Ok(CreditSpec {
+            instance: c.instance.clone().unwrap_or_else(|| "custom".into()),
+            vcpus,
+            baseline,
+            earn_per_hour,
+            cap,
+            launch_credits,
+            initial_earned,
+            background_load,
+            unlimited: c.unlimited.or(preset.map(|i| i.unlimited)).unwrap_or(false),
+            period,
+        })
+    }
+
+    // ------------------------------------------------------------------ timeline
+
+    fn timeline(&mut self, raw: &[ActionRaw], limits: &Limits) -> R<Vec<TimelineEvent>> {
+        if raw.len() > limits.max_entries {
+            return Err(self.err(
+                "timeline",
+                format!(
+                    "{} entries is more than the limit of {}",
+                    raw.len(),
+                    limits.max_entries
+                ),
+            ));
+        }
+        // (at, file index, action); sorted stably by time below.
+        let mut events: Vec<(Nanos, usize, Action)> = Vec::with_capacity(raw.len());
+        for (i, a) in raw.iter().enumerate() {
+            let p = format!("timeline[{i}]");
+            let Some(Dur(at)) = a.at else {
+                return Err(self.err(&p, "missing `at`: when does this happen? (e.g. at: 90m)"));
+            };
+            if at >= self.duration {
+                return Err(self.err(
+                    &format!("{p}.at"),
+                    format!(
+                        "{} is at or after the end of the run ({})",
+                        fd(at),
+                        fd(self.duration)
+                    ),
+                ));
+            }
+            let present: Vec<&str> = [
+                ("crash", a.crash.is_some()),
+                ("restart", a.restart.is_some()),
+                ("leave", a.leave.is_some()),
+                ("join", a.join.is_some()),
+                ("partition", a.partition.is_some()),
+                ("heal", a.heal.is_some()),
+                ("hold", a.hold.is_some()),
+                ("release", a.release.is_some()),
+                ("pause", a.pause.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(k, on)| on.then_some(k))
+            .collect();
+            match present.as_slice() {
+                [_] => {}
+                [] => {
+                    return Err(self.err(
+                        &p,
+                        "no action; give one of crash, restart, leave, join, partition, heal, hold, release, pause",
+                    ))
+                }
+                many => {
+                    return Err(self.err(
+                        &format!("{p}.{}", many[1]),
+                        format!("one action per entry, found {}; split them into separate entries", many.join(" and ")),
+                    ))
+                }
+            }
+            let action = if let Some(t) = &a.crash {
+                Action::Crash(self.target(t, &format!("{p}.crash"))?)
+            } else if let Some(t) = &a.restart {
+                Action::Restart(self.target(t, &format!("{p}.restart"))?)
+            } else if let Some(t) = &a.leave {
+                Action::Leave(self.target(t, &format!("{p}.leave"))?)
+            } else if let Some(t) = &a.join {
+                Action::Join(self.target(t, &format!("{p}.join"))?)
+            } else if let Some(pt) = &a.partition {
+                let pp = format!("{p}.partition");
+                let name = pt.name.clone().unwrap_or_else(|| format!("partition-{i}"));
+                check_ident(&name).map_err(|m| self.err(&format!("{pp}.name"), m))?;
+                let from = self.target(&pt.from, &format!("{pp}.from"))?;
+                let to = self.target(&pt.to, &format!("{pp}.to"))?;
+                let transports = match pt.transport.unwrap_or(TransportRaw::Both) {
+                    TransportRaw::Udp => Transports {
+                        udp: true,
+                        tcp: false,
+                    },
+                    TransportRaw::Tcp => Transports {
+                        udp: false,
+                        tcp: true,
+                    },
+                    TransportRaw::Both => Transports {
+                        udp: true,
+                        tcp: true,
+                    },
+                };
+                Action::Partition {
+                    name,
+                    from,
+                    to,
+                    one_way: pt.one_way.unwrap_or(false),
+                    transports,
+                }
+            } else if let Some(h) = &a.heal {
+                Action::Heal {
+                    name: (h != "all").then(|| h.clone()),
+                }
+            } else if let Some(h) = &a.hold {
+                let hp = format!("{p}.hold");
+                let name = h.name.clone().unwrap_or_else(|| format!("hold-{i}"));
+                check_ident(&name).map_err(|m| self.err(&format!("{hp}.name"), m))?;
+                let nodes = self.target(&h.nodes, &format!("{hp}.nodes"))?;
+                let peers = match &h.peers {
+                    Some(t) => Some(self.target(t, &format!("{hp}.peers"))?),
+                    None => None,
+                };
+                let (every, hold_for) = match (h.every, h.hold_for) {
+                    (None, None) => (None, None),
+                    (Some(e), Some(f)) => {
+                        if f.0 == 0 {
+                            return Err(self.err(&format!("{hp}.for"), "must be > 0"));
+                        }
+                        if f.0 >= e.0 {
+                            return Err(self.err(
+                                &format!("{hp}.for"),
+                                format!("holding {} out of every {} never releases; `for` must be shorter than `every`", fd(f.0), fd(e.0)),
+                            ));
+                        }
+                        (Some(e.0), Some(f.0))
+                    }
+                    (Some(_), None) => {
+                        return Err(self.err(
+                            &format!("{hp}.every"),
+                            "a periodic hold needs both `every` and `for`",
+                        ))
+                    }
+                    (None, Some(_)) => {
+                        return Err(self.err(
+                            &format!("{hp}.for"),
+                            "a periodic hold needs both `every` and `for`",
+                        ))
+                    }
+                };
+                Action::Hold {
+                    name,
+                    nodes,
+                    peers,
+                    every,
+                    hold_for,
+                }
+            } else if let Some(rl) = &a.release {
+                Action::Release {
+                    name: (rl != "all").then(|| rl.clone()),
+                }
+            } else if let Some(ps) = &a.pause {
+                if ps.duration.0 == 0 {
+                    return Err(self.err(&format!("{p}.pause.duration"), "a pause must last > 0"));
+                }
+                Action::Pause {
+                    nodes: self.target(&ps.nodes, &format!("{p}.pause.nodes"))?,
+                    duration: ps.duration.0,
+                }
+            } else {
+                unreachable!("exactly one action was checked above")
+            };
+            events.push((at, i, action));
+        }
+        events.sort_by_key(|(at, i, _)| (*at, *i));
+
+        // `heal`/`release` must name something created earlier in time.
+        let mut partitions: BTreeSet<String> = BTreeSet::new();
+        let mut holds: BTreeSet<String> = BTreeSet::new();
+        for (_, i, action) in &events {
+            match action {
+                Action::Partition { name, .. } => {
+                    partitions.insert(name.clone());
+                }
+                Action::Hold { name, .. } => {
+                    holds.insert(name.clone());
+                }
+                Action::Heal { name: Some(n) } if !partitions.contains(n) => {
+                    return Err(self.err(
+                        &format!("timeline[{i}].heal"),
+                        format!(
+                            "no partition named `{n}` starts before this; partitions so far: {}",
+                            list(&partitions)
+                        ),
+                    ));
+                }
+                Action::Release { name: Some(n) } if !holds.contains(n) => {
+                    return Err(self.err(
+                        &format!("timeline[{i}].release"),
+                        format!(
+                            "no hold named `{n}` starts before this; holds so far: {}",
+                            list(&holds)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(events
+            .into_iter()
+            .map(|(at, _, action)| TimelineEvent { at, action })
+            .collect())
+    }
+}
+
+/// A duration for messages, in the units a reader would write: `1h1m`, `1.5s`.
+fn fd(ns: Nanos) -> String {
+    const PARTS: [(Nanos, &str); 3] = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+    ];
+    if ns < 1_000_000_000 || !ns.is_multiple_of(1_000_000_000) {
+        return crate::units::format_duration(ns);
+    }
+    let mut rest = ns;
+    let mut out = String::new();
+    for (scale, unit) in PARTS {
+        if rest >= scale {
+            out.push_str(&format!("{}{unit}", rest / scale));
+            rest %= scale;
+        }
+    }
+    out
+}
+
+fn list(s: &BTreeSet<String>) -> String {
+    if s.is_empty() {
+        "(none)".into()
+    } else {
+        s.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn merge_link(raw: Option<&LinkRaw>, base: &LinkSpec) -> LinkSpec {
+    let Some(r) = raw else { return base.clone() };
+    LinkSpec {
+        latency: r
+            .latency
+            .as_ref()
+            .map_or_else(|| base.latency.clone(), |d| d.0.clone()),
+        spike: r.spike.as_ref().map(spike).or_else(|| base.spike.clone()),
+        loss: r.loss.map_or(base.loss, |p| p.0),
+        duplicate: r.duplicate.map_or(base.duplicate, |p| p.0),
+        tcp_refused: r.tcp_refused.unwrap_or(base.tcp_refused),
+    }
+}
+
+fn spike(s: &SpikeRaw) -> Spike {
+    Spike {
+        probability: s.probability.0,
+        extra: s.extra.0.clone(),
+    }
+}
+
+fn always_zero(d: &Dist) -> bool {
+    match *d {
+        Dist::Fixed(v) => v == 0,
+        Dist::Uniform { hi, .. } => hi == 0,
+        Dist::Normal { mean, sd } => mean == 0 && sd == 0,
+        Dist::LogNormal { .. } => false,
+        Dist::Exponential { .. } => false,
+    }
+}
+
+fn fault_class(k: &HostFault) -> FaultClass {
+    match k {
+        HostFault::Throttle { .. } | HostFault::Credits(_) => FaultClass::Cap,
+        HostFault::Slow { .. } => FaultClass::Slow,
+        HostFault::Starve { .. } => FaultClass::Starve,
+        HostFault::Pause { .. } => FaultClass::Pause,
+    }
+}
+
+/// First id in both sorted lists.
+fn first_common(a: &[NodeId], b: &[NodeId]) -> Option<NodeId> {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return Some(a[i]),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_patterns_expand_like_format() {
+        assert_eq!(expand("a-{:02}", 7).unwrap(), "a-07");
+        assert_eq!(expand("s{}", 12).unwrap(), "s12");
+        assert_eq!(expand("n-{:3}", 5).unwrap(), "n-  5");
+        assert_eq!(expand("solo", 1).unwrap(), "solo");
+        assert!(expand("a-{x}", 1).is_err());
+        assert!(expand("a-{}-{}", 1).is_err());
+        assert!(expand("a-{", 1).is_err());
+    }
+
+    #[test]
+    fn durations_in_messages_read_naturally() {
+        assert_eq!(fd(61 * 60_000_000_000), "1h1m");
+        assert_eq!(fd(1_500_000_000), "1.5s");
+        assert_eq!(fd(0), "0s");
+    }
+
+    #[test]
+    fn ips_are_dense_and_valid() {
+        assert_eq!(ip_for(0), "10.0.0.1");
+        assert_eq!(ip_for(249), "10.0.0.250");
+        assert_eq!(ip_for(250), "10.0.1.1");
+        assert_eq!(ip_for(19_999), "10.0.79.250");
+    }
+}
