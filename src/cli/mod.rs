@@ -1,4 +1,262 @@
-//! The `flapsim` command line (in progress).
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The `flapsim` command line: parse (pure), validate, then build and run.
+//!
+//! Exit codes: 0 ok, 1 the run failed (I/O, a broken invariant), 2 bad input
+//! (scenario file or flags). Errors go to stderr as one clear message.
+
+pub mod args;
+pub mod bench;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::Simulation;
+use crate::metrics::Collector;
+use crate::protocol::config::PRESETS;
+use crate::protocol::{Config, SEC};
+use crate::report;
+use crate::scenario::{self, CliOverrides};
+use crate::units::{format_duration, parse_duration};
+
+use args::{BenchArgs, Cli, Command, RunArgs};
+
+/// Exit code for bad input (scenario or flags).
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a run that failed after its input was accepted.
+pub const EXIT_FAILED: u8 = 1;
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn bad_input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+    fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to
+            // stderr; usage errors are bad input.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_BAD_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Validate { files } => validate(&files),
+        Command::Bench(args) => bench_cmd(&args),
+        Command::Presets => presets(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Parse `FIELD=VALUE` flags.
+fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            _ => Err(Failure::bad_input(format!(
+                "--set `{s}`: expected FIELD=VALUE, e.g. --set suspicion_mult=4"
+            ))),
+        })
+        .collect()
+}
+
+fn run(args: &RunArgs) -> Result<(), Failure> {
+    let overrides = CliOverrides {
+        seed: args.seed,
+        preset: args.preset.clone(),
+        sets: parse_sets(&args.sets)?,
+    };
+    let scenario = scenario::load_with(&args.scenario, &overrides)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    let interactive = !args.quiet && std::io::stdout().is_terminal();
+    if !args.quiet {
+        println!(
+            "flapsim: {} ({} nodes, preset {}, seed {}, {} simulated)",
+            scenario.name,
+            scenario.nodes.len(),
+            scenario.preset,
+            scenario.seed,
+            format_duration(scenario.duration)
+        );
+    }
+
+    let started = Instant::now();
+    let mut sim = Simulation::new(&scenario);
+    let mut collector = Collector::new(&scenario);
+    let bar = interactive.then(|| progress_bar(scenario.duration));
+    let stats = sim.run(&mut collector, &mut |t| {
+        if let Some(bar) = &bar {
+            bar.set_position(t / SEC);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let metrics = collector.finish(stats.simulated, stats.digest);
+
+    report::write_all(&out_dir, &report::Format::ALL, &scenario, &metrics)
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", out_dir.display())))?;
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        let text = report::human_summary(&scenario, &metrics);
+        // A closed pipe (`| head`) is not an error.
+        let _ = write!(out, "{text}");
+        let _ = writeln!(
+            out,
+            "\n{} events in {:.2} s wall ({:.0} events/s, {:.0} simulated s per wall s); outputs in {}",
+            stats.events,
+            wall,
+            stats.events as f64 / wall.max(1e-9),
+            stats.simulated as f64 / 1e9 / wall.max(1e-9),
+            out_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(duration: u64) -> ProgressBar {
+    let bar = ProgressBar::new(duration / SEC);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} simulated s  {elapsed} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut errors = Vec::new();
+    for f in files {
+        match scenario::load(f) {
+            Ok(s) => println!(
+                "{}: ok ({} nodes, preset {}, {} simulated, {} timeline events, {} host faults)",
+                f.display(),
+                s.nodes.len(),
+                s.preset,
+                format_duration(s.duration),
+                s.timeline.len(),
+                s.faults.len()
+            ),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::bad_input(errors.join("\nerror: ")))
+    }
+}
+
+fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
+    let duration =
+        parse_duration(&args.duration).map_err(|e| Failure::bad_input(format!("--duration: {e}")))?;
+    if args.nodes < 2 {
+        return Err(Failure::bad_input("--nodes: need at least 2 nodes"));
+    }
+    let protocol = Config::preset(&args.preset).ok_or_else(|| {
+        Failure::bad_input(format!(
+            "--preset `{}`: unknown; choose one of {}",
+            args.preset,
+            PRESETS.join(", ")
+        ))
+    })?;
+    let scenario = bench::synthetic(args.nodes, duration, &args.preset, protocol, args.seed);
+    println!(
+        "bench: {} nodes x {} simulated, preset {}, {} runs (release build recommended)",
+        args.nodes,
+        format_duration(duration),
+        args.preset,
+        args.repeat.max(1)
+    );
+    let mut runs = Vec::new();
+    for i in 0..args.repeat.max(1) {
+        let r = bench::run_once(&scenario);
+        println!(
+            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
+            i + 1,
+            r.setup_s,
+            r.run_s,
+            r.events,
+            r.events as f64 / r.run_s.max(1e-9) / 1e6,
+            r.packets,
+            r.simulated_s / r.run_s.max(1e-9),
+            r.digest
+        );
+        runs.push(r);
+    }
+    runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
+    let best = &runs[0];
+    let median = &runs[runs.len() / 2];
+    println!(
+        "best: {:.3} s ({:.2} M events/s, {:.1} sim-s/wall-s); median: {:.3} s",
+        best.run_s,
+        best.events as f64 / best.run_s.max(1e-9) / 1e6,
+        best.simulated_s / best.run_s.max(1e-9),
+        median.run_s
+    );
+    Ok(())
+}
+
+fn presets() -> Result<(), Failure> {
+    for name in PRESETS {
+        let c = Config::preset(name).expect("listed preset exists");
+        println!(
+            "{name:17} probe {}/{} x{} indirect, suspicion_mult {} (max x{}), retransmit_mult {}, gossip {} to {}, push/pull {}, tcp_fallback {}, local_health {}, dynamic_suspicion {}, buddy {}",
+            format_duration(c.probe_interval),
+            format_duration(c.probe_timeout),
+            c.indirect_checks,
+            c.suspicion_mult,
+            c.suspicion_max_timeout_mult,
+            c.retransmit_mult,
+            format_duration(c.gossip_interval),
+            c.gossip_nodes,
+            format_duration(c.push_pull_interval),
+            c.tcp_fallback,
+            c.local_health,
+            c.dynamic_suspicion,
+            c.buddy
+        );
+    }
+    Ok(())
+}
+
+/// Used by tests: the output directory a run would use.
+pub fn default_out_dir(scenario_name: &str) -> PathBuf {
+    Path::new("output").join(scenario_name)
 }

@@ -280,7 +280,7 @@ fn cli_overrides_replace_file_values_and_name_the_flag() {
 
 /// Rule: protocol overrides go to `Config::set` in file order, then `--set`.
 #[test]
-#[ignore = "needs Config::set"]
+
 fn protocol_overrides_reach_the_config() {
     let s = ok(&format!(
         "{MIN}protocol: {{preset: memberlist-2015, overrides: {{probe_interval: 2s, suspicion_mult: 6}}}}\n"
@@ -391,7 +391,7 @@ fn format_md_blocks() -> Vec<String> {
 /// The complete example in FORMAT.md loads (it is the last YAML block). Its
 /// protocol overrides need `Config::set`.
 #[test]
-#[ignore = "needs Config::set"]
+
 fn format_md_complete_example_loads() {
     let blocks = format_md_blocks();
     ok(blocks.last().unwrap());
