@@ -60,3 +60,4 @@ pub struct HostSample {
     /// Health score of the node's protocol.
     pub health_score: u32,
 }
+pub mod queue;
