@@ -60,4 +60,8 @@ pub struct HostSample {
     /// Health score of the node's protocol.
     pub health_score: u32,
 }
+pub mod digest;
 pub mod queue;
+pub mod sim;
+
+pub use sim::{RunStats, Simulation};
