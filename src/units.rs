@@ -106,9 +106,7 @@ mod tests {
     #[test]
     fn bad_durations_are_rejected_with_a_reason() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10 parsecs")
-            .unwrap_err()
-            .contains("unknown unit"));
+        assert!(parse_duration("10 parsecs").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("-1s").unwrap_err().contains("negative"));
         assert!(parse_duration("").is_err());
     }

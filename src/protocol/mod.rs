@@ -115,11 +115,7 @@ pub enum Body {
     /// `ping{seq, Node=target}`. Over TCP it is the fallback ping.
     Ping { seq: u32, target: NodeId },
     /// `indirectPingReq{seq, target, Nack}` asking the receiver to ping `target`.
-    IndirectPing {
-        seq: u32,
-        target: NodeId,
-        want_nack: bool,
-    },
+    IndirectPing { seq: u32, target: NodeId, want_nack: bool },
     /// `ack{seq}`.
     Ack { seq: u32 },
     /// `nack{seq}` (protocol ≥ 4): a relay did not hear from the target in time.

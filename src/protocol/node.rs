@@ -12,9 +12,7 @@ pub struct Node {
 impl Node {
     /// A fresh process for node `id`. Nothing happens until a `start_*` call.
     pub fn new(id: NodeId, config: Arc<Config>, roster: Arc<Roster>) -> Node {
-        Node {
-            _todo: (config, roster, id),
-        }
+        Node { _todo: (config, roster, id) }
     }
 
     /// Start as a member of a long-running converged cluster: every id in `members`

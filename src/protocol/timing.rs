@@ -6,12 +6,7 @@ use super::Nanos;
 /// Base suspicion timeout `min` (memberlist `suspicionTimeout`).
 /// `smooth`: today's `SuspicionMult · trunc(max(1, log10(max(1, n))) · 1000) · PI / 1000`;
 /// otherwise the stepwise 2015/2016 `SuspicionMult · ceil(log10(n+1)) · PI`.
-pub fn suspicion_timeout(
-    suspicion_mult: u32,
-    n: usize,
-    probe_interval: Nanos,
-    smooth: bool,
-) -> Nanos {
+pub fn suspicion_timeout(suspicion_mult: u32, n: usize, probe_interval: Nanos, smooth: bool) -> Nanos {
     let _ = (suspicion_mult, n, probe_interval, smooth);
     todo!("H1")
 }
