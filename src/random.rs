@@ -163,7 +163,11 @@ impl Dist {
     pub fn lognormal_from_quantile(median: Nanos, q: Nanos, z: f64) -> Dist {
         let m = median as f64 / 1e9;
         let mu = ln(m);
-        let sigma = if q > median { (ln(q as f64 / 1e9) - mu) / z } else { 0.0 };
+        let sigma = if q > median {
+            (ln(q as f64 / 1e9) - mu) / z
+        } else {
+            0.0
+        };
         Dist::LogNormal { mu, sigma }
     }
 
@@ -333,7 +337,9 @@ mod tests {
 
     #[test]
     fn ln_and_exp_match_std_closely() {
-        for &x in &[1e-300, 1e-9, 0.001, 0.5, 0.7, 1.0, 1.5, 2.0, 10.0, 1234.5, 1e300] {
+        for &x in &[
+            1e-300, 1e-9, 0.001, 0.5, 0.7, 1.0, 1.5, 2.0, 10.0, 1234.5, 1e300,
+        ] {
             let rel = (ln(x) - x.ln()).abs() / x.ln().abs().max(1e-300);
             assert!(rel < 1e-13 || (ln(x) - x.ln()).abs() < 1e-15, "ln({x})");
         }
@@ -352,9 +358,27 @@ mod tests {
 
     #[test]
     fn streams_are_independent_and_reproducible() {
-        let mut a = Stream::new(7, StreamId::Protocol { node: 1, generation: 0 });
-        let mut b = Stream::new(7, StreamId::Protocol { node: 1, generation: 0 });
-        let mut c = Stream::new(7, StreamId::Protocol { node: 2, generation: 0 });
+        let mut a = Stream::new(
+            7,
+            StreamId::Protocol {
+                node: 1,
+                generation: 0,
+            },
+        );
+        let mut b = Stream::new(
+            7,
+            StreamId::Protocol {
+                node: 1,
+                generation: 0,
+            },
+        );
+        let mut c = Stream::new(
+            7,
+            StreamId::Protocol {
+                node: 2,
+                generation: 0,
+            },
+        );
         let va: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
         let vb: Vec<u64> = (0..4).map(|_| b.next_u64()).collect();
         let vc: Vec<u64> = (0..4).map(|_| c.next_u64()).collect();

@@ -73,7 +73,7 @@ pub fn format_duration(ns: Nanos) -> String {
     }
     for (scale, unit) in UNITS {
         if ns >= scale {
-            if ns % scale == 0 {
+            if ns.is_multiple_of(scale) {
                 return format!("{}{}", ns / scale, unit);
             }
             let v = ns as f64 / scale as f64;
@@ -106,7 +106,9 @@ mod tests {
     #[test]
     fn bad_durations_are_rejected_with_a_reason() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("10 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_duration("-1s").unwrap_err().contains("negative"));
         assert!(parse_duration("").is_err());
     }

@@ -32,6 +32,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod cluster_tests;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 pub use config::{Config, Generation, QueueOrder};
 pub use event::Event;
@@ -115,7 +117,11 @@ pub enum Body {
     /// `ping{seq, Node=target}`. Over TCP it is the fallback ping.
     Ping { seq: u32, target: NodeId },
     /// `indirectPingReq{seq, target, Nack}` asking the receiver to ping `target`.
-    IndirectPing { seq: u32, target: NodeId, want_nack: bool },
+    IndirectPing {
+        seq: u32,
+        target: NodeId,
+        want_nack: bool,
+    },
     /// `ack{seq}`.
     Ack { seq: u32 },
     /// `nack{seq}` (protocol ≥ 4): a relay did not hear from the target in time.

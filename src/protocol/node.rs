@@ -1,68 +1,386 @@
-//! One memberlist + Serf instance: the sans-IO entry point.
+//! One memberlist instance with its Serf layer: the sans-IO entry point.
+//!
+//! The rules live in sibling modules as further `impl Node` blocks, so each rule of
+//! memberlist.md is found by its section: [`super::rules`] (§1), [`super::probe`]
+//! (§2), [`super::gossip`] (§4), [`super::pushpull`] (§5), [`super::serf`] (§9).
 
 use std::sync::Arc;
 
-use super::{Config, Input, Nanos, NodeId, Roster, Runtime, State};
+use super::awareness::Awareness;
+use super::broadcast::BroadcastQueue;
+use super::serf::Serf;
+use super::suspicion::Suspicion;
+use super::{
+    timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind, Roster,
+    Runtime, State, Timer, Transport,
+};
+
+/// Bytes of a compound message's header (type byte and part count).
+pub(super) const COMPOUND_HEADER: u32 = 2;
+
+/// What this node knows about one member. `known == false` means absent from
+/// memberlist's `nodeMap` (never heard of, or reaped). 16 bytes, dense by NodeId,
+/// so a 10,000-node cluster's views fit in memory.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Member {
+    pub(super) incarnation: u32,
+    pub(super) state: State,
+    pub(super) known: bool,
+    /// memberlist `StateChange`: when `state` last changed.
+    pub(super) state_change: Nanos,
+}
+
+impl Member {
+    const UNKNOWN: Member = Member {
+        incarnation: 0,
+        state: State::Dead,
+        known: false,
+        state_change: 0,
+    };
+}
+
+/// A running suspicion timer (memberlist `nodeTimers[name]`).
+#[derive(Clone, Debug)]
+pub(super) struct SuspicionTimer {
+    pub(super) node: NodeId,
+    pub(super) timer: Suspicion,
+    /// Token of the currently armed engine timer; older firings are stale.
+    pub(super) token: u32,
+    /// `StateChange` captured when the suspicion started (the firing guard).
+    pub(super) change_time: Nanos,
+}
 
 /// A memberlist node with its Serf layer.
 pub struct Node {
-    _todo: (Arc<Config>, Arc<Roster>, NodeId),
+    pub(super) id: NodeId,
+    pub(super) cfg: Arc<Config>,
+    pub(super) roster: Arc<Roster>,
+    pub(super) started: bool,
+    /// Views of every member, indexed by NodeId.
+    pub(super) members: Vec<Member>,
+    /// memberlist `nodes`: the probe order, including self and unreaped dead nodes.
+    /// Its length is `numNodes`, the n of every formula.
+    pub(super) order: Vec<NodeId>,
+    pub(super) probe_index: usize,
+    pub(super) incarnation: u32,
+    pub(super) sequence: u32,
+    pub(super) awareness: Awareness,
+    pub(super) suspicions: Vec<SuspicionTimer>,
+    pub(super) next_token: u32,
+    pub(super) queue: BroadcastQueue,
+    pub(super) probe: Option<super::probe::Probe>,
+    /// A probe tick arrived while a probe was running (Go ticker coalescing).
+    pub(super) probe_pending: bool,
+    pub(super) next_probe_tick: Nanos,
+    pub(super) next_gossip_tick: Nanos,
+    pub(super) relays: Vec<super::probe::Relay>,
+    /// Partner of the periodic push/pull in flight (it is synchronous in memberlist).
+    pub(super) push_pull_in_flight: Option<NodeId>,
+    pub(super) leaving: bool,
+    pub(super) serf: Serf,
+    /// Scratch space for kRandomNodes, reused to avoid allocation.
+    pub(super) scratch: Vec<NodeId>,
 }
 
 impl Node {
     /// A fresh process for node `id`. Nothing happens until a `start_*` call.
     pub fn new(id: NodeId, config: Arc<Config>, roster: Arc<Roster>) -> Node {
-        Node { _todo: (config, roster, id) }
+        let n = roster.len();
+        let awareness = Awareness::new(config.awareness_max_multiplier.max(1));
+        let queue = BroadcastQueue::new(config.queue_order);
+        Node {
+            id,
+            roster,
+            started: false,
+            members: vec![Member::UNKNOWN; n],
+            order: Vec::new(),
+            probe_index: 0,
+            incarnation: 0,
+            sequence: 0,
+            awareness,
+            suspicions: Vec::new(),
+            next_token: 0,
+            queue,
+            probe: None,
+            probe_pending: false,
+            next_probe_tick: 0,
+            next_gossip_tick: 0,
+            relays: Vec::new(),
+            push_pull_in_flight: None,
+            leaving: false,
+            serf: Serf::new(n),
+            scratch: Vec::new(),
+            cfg: config,
+        }
     }
 
     /// Start as a member of a long-running converged cluster: every id in `members`
-    /// (which includes `id`) is known ALIVE at incarnation 1, the probe order is
-    /// this node's own shuffle, and tickers start at random phases.
+    /// (which includes this node) is known ALIVE at incarnation 1, the probe order
+    /// is this node's own shuffle, and tickers run at random phases.
     pub fn start_converged(&mut self, now: Nanos, members: &[NodeId], rt: &mut impl Runtime) {
-        let _ = (now, members, rt);
-        todo!("node")
+        self.started = true;
+        self.incarnation = 1;
+        for &m in members {
+            self.members[m as usize] = Member {
+                incarnation: 1,
+                state: State::Alive,
+                known: true,
+                state_change: now,
+            };
+            self.serf.mark_alive(m);
+        }
+        if !self.members[self.id as usize].known {
+            self.members[self.id as usize] = Member {
+                incarnation: 1,
+                state: State::Alive,
+                known: true,
+                state_change: now,
+            };
+            self.serf.mark_alive(self.id);
+        }
+        self.order = (0..self.members.len() as NodeId)
+            .filter(|&m| self.members[m as usize].known)
+            .collect();
+        rt.rng().shuffle(&mut self.order);
+        // A long-running cluster: each ticker is somewhere in its period.
+        let probe_phase = rt.rng().duration_below(self.cfg.probe_interval);
+        let gossip_phase = rt.rng().duration_below(self.cfg.gossip_interval);
+        let period = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
+        let push_pull_phase = rt.rng().duration_below(period);
+        self.start_tickers(
+            now + probe_phase,
+            now + gossip_phase,
+            now + push_pull_phase,
+            rt,
+        );
+        self.serf.start(now, &self.cfg, true, rt);
     }
 
-    /// Start alone (`setAlive`) and join through `seeds` (push/pull with join=true).
+    /// Start alone (memberlist `setAlive`, incarnation 1) and join through `seeds`
+    /// with a push/pull exchange (`Join`). Tickers start one period after creation.
     pub fn start_join(&mut self, now: Nanos, seeds: &[NodeId], rt: &mut impl Runtime) {
-        let _ = (now, seeds, rt);
-        todo!("node")
+        self.started = true;
+        self.incarnation += 1;
+        let me = self.id;
+        self.alive_node(now, me, self.incarnation, true, rt);
+        // memberlist pushPullTrigger: a random stagger, then the scaled wait.
+        let stagger = rt.rng().duration_below(self.cfg.push_pull_interval);
+        let wait = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
+        self.start_tickers(
+            now + self.cfg.probe_interval,
+            now + self.cfg.gossip_interval,
+            now + stagger + wait,
+            rt,
+        );
+        for &seed in seeds {
+            if seed != self.id {
+                self.send_push_pull(seed, true, false, rt);
+            }
+        }
+        self.serf.start(now, &self.cfg, false, rt);
+    }
+
+    fn start_tickers(
+        &mut self,
+        first_probe: Nanos,
+        first_gossip: Nanos,
+        first_push_pull: Nanos,
+        rt: &mut impl Runtime,
+    ) {
+        self.next_probe_tick = first_probe;
+        rt.set_timer(first_probe, Timer::ProbeTick);
+        if self.cfg.gossip_nodes > 0 {
+            self.next_gossip_tick = first_gossip;
+            rt.set_timer(first_gossip, Timer::GossipTick);
+        }
+        if self.cfg.push_pull_interval > 0 {
+            rt.set_timer(first_push_pull, Timer::PushPullTick);
+        }
     }
 
     /// Feed one input.
     pub fn handle(&mut self, now: Nanos, input: Input<'_>, rt: &mut impl Runtime) {
-        let _ = (now, input, rt);
-        todo!("node")
+        if !self.started {
+            return;
+        }
+        match input {
+            Input::Timer(timer) => self.handle_timer(now, timer, rt),
+            Input::Packet(packet) => self.handle_packet(now, packet, rt),
+            Input::SendFailed(packet) => self.handle_send_failed(now, packet, rt),
+        }
     }
 
-    /// Graceful leave (memberlist `Leave`): broadcast dead(self, From=self).
+    fn handle_timer(&mut self, now: Nanos, timer: Timer, rt: &mut impl Runtime) {
+        match timer {
+            Timer::ProbeTick => self.on_probe_tick(now, rt),
+            Timer::GossipTick => self.on_gossip_tick(now, rt),
+            Timer::PushPullTick => self.on_push_pull_tick(now, rt),
+            Timer::ProbeDirectTimeout { seq } => self.on_direct_timeout(now, seq, rt),
+            Timer::ProbeWindowEnd { seq } => self.on_probe_window_end(now, seq, rt),
+            Timer::RelayTimeout { seq } => self.on_relay_timeout(seq, rt),
+            Timer::Suspicion { node, token } => self.on_suspicion_timeout(now, node, token, rt),
+            Timer::SerfReconnect => self.on_serf_reconnect(now, rt),
+            Timer::SerfReap => self.on_serf_reap(now, rt),
+        }
+    }
+
+    fn handle_packet(&mut self, now: Nanos, packet: &Packet, rt: &mut impl Runtime) {
+        // memberlist handles ping/indirect/ack/nack inline (an ack leaves at once,
+        // piggybacking what is queued *now*), then the state messages of a compound
+        // in order (memberlist.md §4.4).
+        match &packet.body {
+            Body::Gossip => {}
+            Body::Ping { seq, target } => {
+                self.on_ping(packet.from, *seq, *target, packet.transport, rt)
+            }
+            Body::IndirectPing {
+                seq,
+                target,
+                want_nack,
+            } => self.on_indirect_ping(now, packet.from, *seq, *target, *want_nack, rt),
+            Body::Ack { seq } => self.on_ack(now, *seq, packet.transport, rt),
+            Body::Nack { seq } => self.on_nack(*seq),
+            Body::PushPull { join, reply, state } => {
+                self.on_push_pull(now, packet.from, *join, *reply, state, rt)
+            }
+        }
+        for part in &packet.parts {
+            self.apply_broadcast(now, part, rt);
+        }
+    }
+
+    /// Apply one received state message (memberlist `handleAlive/Suspect/Dead`).
+    pub(super) fn apply_broadcast(&mut self, now: Nanos, b: &Broadcast, rt: &mut impl Runtime) {
+        use super::BroadcastKind::*;
+        match b.kind {
+            Alive => self.alive_node(now, b.node, b.incarnation, false, rt),
+            Suspect => self.suspect_node(now, b.node, b.incarnation, b.from, rt),
+            Dead => self.dead_node(now, b.node, b.incarnation, b.from, rt),
+        }
+    }
+
+    fn handle_send_failed(&mut self, now: Nanos, packet: &Packet, rt: &mut impl Runtime) {
+        if let Body::PushPull {
+            join, reply: false, ..
+        } = packet.body
+        {
+            rt.notify(Event::PushPullFailed { peer: packet.to });
+            if !join && self.push_pull_in_flight == Some(packet.to) {
+                self.push_pull_in_flight = None;
+                self.schedule_push_pull(now, rt);
+            }
+        }
+        // A failed TCP fallback ping simply never answers: the probe sees it at
+        // its deadline. Failed acks and replies are the peer's problem.
+    }
+
+    /// Graceful leave (memberlist `Leave`): mark self left (dead in 2015) and
+    /// broadcast it; the engine stops the process once [`Node::leave_finished`].
     pub fn leave(&mut self, now: Nanos, rt: &mut impl Runtime) {
-        let _ = (now, rt);
-        todo!("node")
+        if !self.started || self.leaving {
+            return;
+        }
+        self.leaving = true;
+        let me = self.id;
+        self.dead_node(now, me, self.incarnation, me, rt);
+    }
+
+    /// True once the leave broadcast has been sent `limit` times (or replaced).
+    pub fn leave_finished(&self) -> bool {
+        self.leaving && !self.queue.contains(self.id)
     }
 
     pub fn id(&self) -> NodeId {
-        self._todo.2
+        self.id
     }
 
-    /// This node's view of `other`: state and incarnation, None if unknown/reaped.
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// This node's view of `other`: state and incarnation; None if unknown/reaped.
     pub fn view_of(&self, other: NodeId) -> Option<(State, u32)> {
-        let _ = other;
-        todo!("node")
+        let m = self.members.get(other as usize)?;
+        m.known.then_some((m.state, m.incarnation))
     }
 
     /// Own incarnation.
     pub fn incarnation(&self) -> u32 {
-        todo!("node")
+        self.incarnation
     }
 
     /// Lifeguard health score (0 without local health).
     pub fn health_score(&self) -> u32 {
-        todo!("node")
+        self.awareness.score()
     }
 
     /// memberlist `numNodes`.
     pub fn num_nodes(&self) -> usize {
-        todo!("node")
+        self.order.len()
+    }
+
+    /// Broadcasts waiting in the transmit-limited queue.
+    pub fn queued_broadcasts(&self) -> usize {
+        self.queue.len()
+    }
+
+    // ---- helpers shared by the rule modules ----
+
+    pub(super) fn next_seq(&mut self) -> u32 {
+        self.sequence = self.sequence.wrapping_add(1);
+        self.sequence
+    }
+
+    pub(super) fn member(&self, id: NodeId) -> &Member {
+        &self.members[id as usize]
+    }
+
+    /// Queue a state message for dissemination (keyed by its node: invalidates any
+    /// queued message about the same node).
+    pub(super) fn queue_broadcast(&mut self, b: Broadcast) {
+        let len = wire::broadcast_len(&b, &self.roster);
+        self.queue.queue(b, len);
+    }
+
+    /// memberlist `sendMsg`: send a UDP message, piggybacking queued broadcasts
+    /// within the packet budget.
+    pub(super) fn send_udp(&mut self, to: NodeId, body: Body, rt: &mut impl Runtime) {
+        let body_len = wire::body_len(&body, self.id, &self.roster, self.cfg.speaks_post_2015());
+        let mut parts = rt.parts_buffer();
+        let mut bytes = body_len;
+        if !self.queue.is_empty() {
+            // Budget: UDPBufferSize − len(primary) − compound overhead (memberlist.md §4.3).
+            let budget = self.cfg.udp_buffer_size.saturating_sub(body_len + 2);
+            let limit = timing::retransmit_limit(self.cfg.retransmit_mult, self.order.len());
+            let used = self.queue.get_broadcasts(2, budget, limit, &mut parts);
+            if !parts.is_empty() {
+                // compound: type + count, then a 2-byte length per part (the primary's
+                // included; the broadcasts' are counted in `used`).
+                bytes = COMPOUND_HEADER + 2 + body_len + used;
+            }
+        }
+        rt.send(Packet {
+            from: self.id,
+            to,
+            transport: Transport::Udp,
+            body,
+            parts,
+            parts_kind: PartsKind::Broadcasts,
+            bytes,
+        });
+    }
+
+    /// Send a TCP message (no piggyback).
+    pub(super) fn send_tcp(&mut self, to: NodeId, body: Body, rt: &mut impl Runtime) {
+        let bytes = wire::body_len(&body, self.id, &self.roster, self.cfg.speaks_post_2015());
+        rt.send(Packet {
+            from: self.id,
+            to,
+            transport: Transport::Tcp,
+            body,
+            parts: Vec::new(),
+            parts_kind: PartsKind::Broadcasts,
+            bytes,
+        });
     }
 }

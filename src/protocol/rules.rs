@@ -1,1 +1,713 @@
-//! (in progress)
+//! memberlist.md §1: how alive, suspect and dead messages change a node's views,
+//! incarnation precedence, refutation and the suspicion timer's firing.
+//!
+//! Precedence (SWIM): at equal incarnation dead > suspect > alive; `alive` needs a
+//! strictly greater incarnation, `suspect` and `dead` need `>=`.
+
+use super::event::RefuteKind;
+use super::node::{Member, Node, SuspicionTimer};
+use super::suspicion::Suspicion;
+use super::{timing, Broadcast, BroadcastKind, Event, Nanos, NodeId, Runtime, State, Timer};
+
+impl Node {
+    /// memberlist `aliveNode` (§1.3). `bootstrap` is true only for `setAlive`.
+    pub(super) fn alive_node(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        incarnation: u32,
+        bootstrap: bool,
+        rt: &mut impl Runtime,
+    ) {
+        let is_local = node == self.id;
+        if self.leaving && is_local {
+            return; // a Leave is in progress
+        }
+        let mut is_new = false;
+        if !self.members[node as usize].known {
+            // A brand-new node: created DEAD at incarnation 0 and inserted at a
+            // random position of the probe order (the displaced node moves last).
+            self.members[node as usize] = Member {
+                incarnation: 0,
+                state: State::Dead,
+                known: true,
+                state_change: now,
+            };
+            let offset = if self.order.is_empty() {
+                0
+            } else {
+                rt.rng().index(self.order.len())
+            };
+            self.order.push(node);
+            let last = self.order.len() - 1;
+            self.order.swap(offset, last);
+            is_new = true;
+        }
+        let st = self.members[node as usize];
+        // A fresh entry is at incarnation 0, so any real alive (>= 1) passes.
+        if !is_local && incarnation <= st.incarnation {
+            return;
+        }
+        if is_local && incarnation < st.incarnation {
+            return;
+        }
+        // Any suspicion about this node is cancelled.
+        self.clear_suspicion(node);
+        let old_state = st.state;
+        if is_local && !bootstrap {
+            if incarnation == st.incarnation {
+                return; // our own alive echoed back
+            }
+            let new_inc = self.refute(incarnation, rt);
+            rt.notify(Event::Refuted {
+                kind: RefuteKind::Alive,
+                from: node,
+                accused_incarnation: incarnation,
+                incarnation: new_inc,
+            });
+        } else {
+            self.queue_broadcast(Broadcast {
+                kind: BroadcastKind::Alive,
+                node,
+                incarnation,
+                from: node,
+            });
+            let m = &mut self.members[node as usize];
+            m.incarnation = incarnation;
+            if is_local {
+                self.incarnation = self.incarnation.max(incarnation);
+            }
+            if m.state != State::Alive {
+                m.state = State::Alive;
+                m.state_change = now;
+            }
+        }
+        match old_state {
+            State::Dead | State::Left => {
+                let inc = self.members[node as usize].incarnation;
+                rt.notify(Event::MemberUp {
+                    subject: node,
+                    incarnation: inc,
+                    rejoin: !is_new,
+                });
+                self.serf_notify_join(now, node, rt);
+            }
+            State::Suspect => {
+                let inc = self.members[node as usize].incarnation;
+                rt.notify(Event::SuspicionCleared {
+                    subject: node,
+                    incarnation: inc,
+                });
+            }
+            State::Alive => {}
+        }
+    }
+
+    /// memberlist `suspectNode` (§1.4).
+    pub(super) fn suspect_node(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        incarnation: u32,
+        from: NodeId,
+        rt: &mut impl Runtime,
+    ) {
+        let st = self.members[node as usize];
+        if !st.known || incarnation < st.incarnation {
+            return;
+        }
+        if let Some(i) = self.suspicions.iter().position(|s| s.node == node) {
+            // Already suspect: a new independent accuser is a confirmation that
+            // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
+            // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
+            let token = self.next_token();
+            let s = &mut self.suspicions[i];
+            if s.timer.confirm(from, now) {
+                s.token = token;
+                let deadline = s.timer.deadline();
+                let confirmations = s.timer.confirmations();
+                rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
+                rt.notify(Event::Confirmed {
+                    subject: node,
+                    from,
+                    confirmations,
+                });
+                self.queue_broadcast(Broadcast {
+                    kind: BroadcastKind::Suspect,
+                    node,
+                    incarnation,
+                    from,
+                });
+            }
+            return;
+        }
+        if st.state != State::Alive {
+            return; // dead and left nodes cannot become suspect
+        }
+        if node == self.id {
+            let new_inc = self.refute(incarnation, rt);
+            rt.notify(Event::Refuted {
+                kind: RefuteKind::Suspect,
+                from,
+                accused_incarnation: incarnation,
+                incarnation: new_inc,
+            });
+            return; // we never mark ourselves suspect
+        }
+        self.queue_broadcast(Broadcast {
+            kind: BroadcastKind::Suspect,
+            node,
+            incarnation,
+            from,
+        });
+        let m = &mut self.members[node as usize];
+        m.incarnation = incarnation;
+        m.state = State::Suspect;
+        m.state_change = now;
+        rt.notify(Event::Suspected {
+            subject: node,
+            incarnation,
+            from,
+        });
+        let n = self.order.len();
+        let mut k = if self.cfg.dynamic_suspicion {
+            self.cfg.suspicion_mult.saturating_sub(2)
+        } else {
+            0
+        };
+        if (n as i64) - 2 < i64::from(k) {
+            k = 0;
+        }
+        let min = timing::suspicion_timeout(
+            self.cfg.suspicion_mult,
+            n,
+            self.cfg.probe_interval,
+            self.cfg.smooth_suspicion_timeout,
+        );
+        let max = if self.cfg.dynamic_suspicion {
+            min * u64::from(self.cfg.suspicion_max_timeout_mult)
+        } else {
+            min
+        };
+        let timer = Suspicion::new(from, k, min, max, now);
+        let token = self.next_token();
+        rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
+        self.suspicions.push(SuspicionTimer {
+            node,
+            timer,
+            token,
+            change_time: now,
+        });
+    }
+
+    /// The suspicion timer fired: declare the node dead if it is still suspect
+    /// since the same state change (§1.4 `onTimeout`).
+    pub(super) fn on_suspicion_timeout(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        token: u32,
+        rt: &mut impl Runtime,
+    ) {
+        let Some(i) = self
+            .suspicions
+            .iter()
+            .position(|s| s.node == node && s.token == token)
+        else {
+            return; // stale: cleared, or reset by a confirmation
+        };
+        let s = self.suspicions.swap_remove(i);
+        let st = self.members[node as usize];
+        if !(st.known && st.state == State::Suspect && st.state_change == s.change_time) {
+            return;
+        }
+        let confirmations = s.timer.confirmations();
+        let k = s.timer.k();
+        rt.notify(Event::SuspicionExpired {
+            subject: node,
+            confirmations: self.cfg.speaks_post_2015().then_some(confirmations),
+            degraded: k > 0 && confirmations < k,
+        });
+        let me = self.id;
+        self.dead_node(now, node, st.incarnation, me, rt);
+    }
+
+    /// memberlist `deadNode` (§1.5). `from == node` means a voluntary leave.
+    pub(super) fn dead_node(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        incarnation: u32,
+        from: NodeId,
+        rt: &mut impl Runtime,
+    ) {
+        let st = self.members[node as usize];
+        if !st.known || incarnation < st.incarnation {
+            return;
+        }
+        self.clear_suspicion(node);
+        if matches!(st.state, State::Dead | State::Left) {
+            return;
+        }
+        if node == self.id && !self.leaving {
+            let new_inc = self.refute(incarnation, rt);
+            rt.notify(Event::Refuted {
+                kind: RefuteKind::Dead,
+                from,
+                accused_incarnation: incarnation,
+                incarnation: new_inc,
+            });
+            return;
+        }
+        self.queue_broadcast(Broadcast {
+            kind: BroadcastKind::Dead,
+            node,
+            incarnation,
+            from,
+        });
+        let state = if node == from && self.cfg.left_state {
+            State::Left
+        } else {
+            State::Dead
+        };
+        let m = &mut self.members[node as usize];
+        m.incarnation = incarnation;
+        m.state = state;
+        m.state_change = now;
+        rt.notify(Event::MemberDown {
+            subject: node,
+            incarnation,
+            from,
+            state,
+        });
+        self.serf_notify_leave(now, node, node == from, rt);
+    }
+
+    /// memberlist `refute` (§1.6): jump the incarnation to max(own+1, accused+1),
+    /// raise the health score (Lifeguard) and broadcast alive. Returns the new
+    /// incarnation.
+    pub(super) fn refute(&mut self, accused: u32, rt: &mut impl Runtime) -> u32 {
+        let mut inc = self.incarnation.wrapping_add(1);
+        if accused >= inc {
+            inc = accused.wrapping_add(1);
+        }
+        self.incarnation = inc;
+        let me = self.id;
+        self.members[me as usize].incarnation = inc;
+        if self.cfg.local_health {
+            self.apply_awareness_delta(1, rt);
+        }
+        self.queue_broadcast(Broadcast {
+            kind: BroadcastKind::Alive,
+            node: me,
+            incarnation: inc,
+            from: me,
+        });
+        inc
+    }
+
+    pub(super) fn apply_awareness_delta(&mut self, delta: i32, rt: &mut impl Runtime) {
+        if let Some(score) = self.awareness.apply_delta(delta) {
+            rt.notify(Event::HealthScore { score });
+        }
+    }
+
+    pub(super) fn clear_suspicion(&mut self, node: NodeId) {
+        if let Some(i) = self.suspicions.iter().position(|s| s.node == node) {
+            self.suspicions.swap_remove(i);
+        }
+    }
+
+    /// Remove `node` from the member map and probe order (reaping).
+    pub(super) fn forget(&mut self, node: NodeId) {
+        self.members[node as usize] = Member {
+            incarnation: 0,
+            state: State::Dead,
+            known: false,
+            state_change: 0,
+        };
+        if let Some(i) = self.order.iter().position(|&m| m == node) {
+            self.order.remove(i);
+            if i < self.probe_index {
+                self.probe_index -= 1;
+            }
+        }
+        self.clear_suspicion(node);
+    }
+
+    fn next_token(&mut self) -> u32 {
+        self.next_token = self.next_token.wrapping_add(1);
+        self.next_token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{converged_node, gossip, Recorder};
+    use super::super::{BroadcastKind, Config, Event, Input, Node, State, Timer, SEC};
+    use crate::protocol::event::RefuteKind;
+
+    fn feed(
+        node: &mut Node,
+        rec: &mut Recorder,
+        now: u64,
+        kind: BroadcastKind,
+        about: u32,
+        inc: u32,
+        from: u32,
+    ) {
+        let p = gossip(from, node.id(), kind, about, inc, from);
+        node.handle(now, Input::Packet(&p), rec);
+    }
+
+    fn setup(state: State, inc: u32) -> (Node, Recorder) {
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, Config::lan(), &mut rec);
+        if inc > 1 {
+            feed(&mut node, &mut rec, SEC, BroadcastKind::Alive, 2, inc, 2);
+        }
+        match state {
+            State::Alive => {}
+            State::Suspect => feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 2, inc, 3),
+            State::Dead => feed(&mut node, &mut rec, SEC, BroadcastKind::Dead, 2, inc, 3),
+            State::Left => unreachable!(),
+        }
+        assert_eq!(node.view_of(2), Some((state, inc)), "setup");
+        rec.clear();
+        (node, rec)
+    }
+
+    /// Rule (memberlist.md §1.2): at equal incarnation dead > suspect > alive; alive
+    /// needs a strictly greater incarnation, suspect and dead need >=; lower
+    /// incarnations are ignored; dead nodes cannot become suspect.
+    #[test]
+    fn precedence_at_equal_and_unequal_incarnations() {
+        use BroadcastKind::{Alive as A, Dead as D, Suspect as S};
+        use State::{Alive, Dead, Suspect};
+        let table = [
+            (
+                (Alive, 1),
+                (A, 1),
+                (Alive, 1),
+                "alive needs a greater incarnation",
+            ),
+            ((Alive, 1), (A, 2), (Alive, 2), "greater alive is taken"),
+            ((Alive, 1), (S, 0), (Alive, 1), "older suspect ignored"),
+            (
+                (Alive, 1),
+                (S, 1),
+                (Suspect, 1),
+                "suspect at equal incarnation wins",
+            ),
+            (
+                (Alive, 1),
+                (D, 1),
+                (Dead, 1),
+                "dead at equal incarnation wins",
+            ),
+            ((Alive, 2), (S, 1), (Alive, 2), "lower suspect ignored"),
+            ((Alive, 2), (D, 1), (Alive, 2), "lower dead ignored"),
+            (
+                (Suspect, 1),
+                (A, 1),
+                (Suspect, 1),
+                "equal alive does not clear suspicion",
+            ),
+            (
+                (Suspect, 1),
+                (A, 2),
+                (Alive, 2),
+                "refutation clears suspicion",
+            ),
+            (
+                (Suspect, 1),
+                (D, 1),
+                (Dead, 1),
+                "dead beats suspect at equal incarnation",
+            ),
+            ((Dead, 1), (A, 1), (Dead, 1), "equal alive does not revive"),
+            ((Dead, 1), (S, 1), (Dead, 1), "dead cannot become suspect"),
+            (
+                (Dead, 1),
+                (S, 2),
+                (Dead, 1),
+                "dead cannot become suspect even if newer",
+            ),
+            (
+                (Dead, 1),
+                (D, 2),
+                (Dead, 1),
+                "already dead: incarnation not raised",
+            ),
+            (
+                (Dead, 1),
+                (A, 2),
+                (Alive, 2),
+                "greater alive revives (rejoin)",
+            ),
+        ];
+        for ((s0, i0), (kind, inc), expect, why) in table {
+            let (mut node, mut rec) = setup(s0, i0);
+            feed(&mut node, &mut rec, 2 * SEC, kind, 2, inc, 4);
+            assert_eq!(node.view_of(2), Some(expect), "{why}");
+        }
+    }
+
+    /// Rule (§1.3): a dead node revived by a greater alive fires NotifyJoin (a Serf
+    /// join); a suspect node revived fires no application event.
+    #[test]
+    fn revival_from_dead_notifies_join_but_from_suspect_does_not() {
+        let (mut node, mut rec) = setup(State::Dead, 1);
+        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert!(rec.events.iter().any(|e| matches!(
+            e,
+            Event::MemberUp {
+                subject: 2,
+                rejoin: true,
+                ..
+            }
+        )));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SerfMemberJoin { subject: 2 })));
+        let (mut node, mut rec) = setup(State::Suspect, 1);
+        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::MemberUp { .. } | Event::SerfMemberJoin { .. })));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SuspicionCleared { subject: 2, .. })));
+    }
+
+    /// Rule (§1.6): refuting sets the incarnation to max(own+1, accused+1), raises the
+    /// health score by 1 (Lifeguard, not 2015), queues alive, and names the accuser.
+    #[test]
+    fn refutation_incarnation_arithmetic() {
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, Config::lan(), &mut rec);
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 0, 5, 3);
+        assert_eq!(node.incarnation(), 6, "accused 5 > own 1: 5+1");
+        assert!(rec.events.contains(&Event::Refuted {
+            kind: RefuteKind::Suspect,
+            from: 3,
+            accused_incarnation: 5,
+            incarnation: 6
+        }));
+        assert_eq!(node.health_score(), 1);
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 0, 2, 3);
+        assert_eq!(node.incarnation(), 6, "older accusation ignored");
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Dead, 0, 6, 4);
+        assert_eq!(node.incarnation(), 7, "own 6 >= accused 6: own+1");
+        assert!(rec.events.iter().any(|e| matches!(
+            e,
+            Event::Refuted {
+                kind: RefuteKind::Dead,
+                from: 4,
+                ..
+            }
+        )));
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Alive, 0, 9, 0);
+        assert_eq!(node.incarnation(), 10, "someone claims to be us at 9");
+        assert_eq!(
+            node.view_of(0),
+            Some((State::Alive, 10)),
+            "we never hold ourselves suspect or dead"
+        );
+        assert_eq!(node.health_score(), 3);
+
+        let mut rec = Recorder::new(1);
+        let mut old = converged_node(0, 5, Config::memberlist_2015(), &mut rec);
+        feed(&mut old, &mut rec, SEC, BroadcastKind::Suspect, 0, 1, 3);
+        assert_eq!(old.incarnation(), 2);
+        assert_eq!(old.health_score(), 0, "2015 has no awareness");
+    }
+
+    /// Rule (§1.6, §4.2): the refutation's alive is keyed by node name, so it
+    /// replaces anything queued about that node; the suspect is not re-broadcast.
+    #[test]
+    fn refutation_replaces_queued_messages_about_the_node() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        let before = node.queued_broadcasts();
+        feed(
+            &mut node,
+            &mut rec,
+            2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            3,
+        );
+        assert_eq!(node.queued_broadcasts(), before + 1);
+        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert_eq!(
+            node.queued_broadcasts(),
+            before + 1,
+            "alive replaced the suspect"
+        );
+    }
+
+    fn suspicion_deadlines(rec: &Recorder) -> Vec<u64> {
+        rec.timers
+            .iter()
+            .filter(|(_, t)| matches!(t, Timer::Suspicion { .. }))
+            .map(|(at, _)| *at)
+            .collect()
+    }
+
+    /// Rule (§3.2, today n=5): k = SuspicionMult−2 = 2; the timer starts at max (24 s)
+    /// and independent confirmations pull it to 11.381 s then 4 s since the start;
+    /// repeated accusers and the originator do not count.
+    #[test]
+    fn lifeguard_confirmations_shorten_the_suspicion_timer() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        let t0 = 10 * SEC;
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
+        assert_eq!(suspicion_deadlines(&rec), vec![t0 + 24 * SEC]);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            3,
+        );
+        assert_eq!(
+            suspicion_deadlines(&rec).len(),
+            1,
+            "originator is not a confirmation"
+        );
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
+        assert_eq!(suspicion_deadlines(&rec)[1], t0 + 11_381 * 1_000_000);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + 2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
+        assert_eq!(suspicion_deadlines(&rec).len(), 2, "same confirmer twice");
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + 2 * SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            1,
+        );
+        assert_eq!(suspicion_deadlines(&rec)[2], t0 + 4 * SEC);
+        let confirmed = rec
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Confirmed { .. }))
+            .count();
+        assert_eq!(confirmed, 2);
+    }
+
+    /// Rule (§1.4, §7 2015): no confirmations; a fixed stepwise timeout
+    /// SuspicionMult·ceil(log10(n+1))·PI = 5 s for n = 5; firing declares the node
+    /// dead and logs "Marking X as failed" without a confirmation count.
+    #[test]
+    fn memberlist_2015_suspicion_is_fixed_and_ignores_confirmations() {
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, Config::memberlist_2015(), &mut rec);
+        rec.clear();
+        let t0 = 10 * SEC;
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            4,
+        );
+        assert_eq!(suspicion_deadlines(&rec), vec![t0 + 5 * SEC]);
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Confirmed { .. })));
+        let (at, timer) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
+        node.handle(at, Input::Timer(timer), &mut rec);
+        assert!(rec.events.contains(&Event::SuspicionExpired {
+            subject: 2,
+            confirmations: None,
+            degraded: false
+        }));
+        assert_eq!(node.view_of(2), Some((State::Dead, 1)));
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SerfMemberFailed { subject: 2 })));
+    }
+
+    /// Rule (§1.4): the timer declares death only if the node is still suspect since
+    /// the same state change; a refutation in between makes the firing stale.
+    #[test]
+    fn suspicion_timer_is_stale_after_refutation() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 2, 1, 3);
+        let (at, timer) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
+        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
+        node.handle(at, Input::Timer(timer), &mut rec);
+        assert_eq!(node.view_of(2), Some((State::Alive, 2)));
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::MemberDown { .. })));
+    }
+
+    /// Rule (§1.4): with fewer than k+2 nodes, k = 0 and the timer runs at the
+    /// minimum from the start (today, n = 3: 4 s).
+    #[test]
+    fn k_is_zero_when_fewer_than_k_plus_two_nodes() {
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 3, Config::lan(), &mut rec);
+        rec.clear();
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 2, 1, 1);
+        assert_eq!(suspicion_deadlines(&rec), vec![5 * SEC]);
+    }
+
+    /// Rule (§1.5, §1.7): a graceful leave is recorded as LEFT today and as DEAD in
+    /// 2015; Serf reports a leave, not a failure.
+    #[test]
+    fn leave_is_left_today_and_dead_in_2015() {
+        for (cfg, want) in [
+            (Config::lan(), State::Left),
+            (Config::memberlist_2015(), State::Dead),
+        ] {
+            let mut rec = Recorder::new(1);
+            let mut node = converged_node(0, 5, cfg, &mut rec);
+            feed(&mut node, &mut rec, SEC, BroadcastKind::Dead, 2, 1, 2);
+            assert_eq!(node.view_of(2), Some((want, 1)));
+            assert!(rec
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::SerfMemberLeave { subject: 2 })));
+            assert!(!rec
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::SerfMemberFailed { .. })));
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Command-line arguments (clap derive). Parsing is pure: nothing here touches
+//! files; `cli::main` validates, then builds.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// flapsim: a deterministic simulator of SWIM/memberlist gossip clusters.
+/// Replay a flapping incident, compare memberlist generations, measure.
+///
+/// Exit codes: 0 ok, 1 the run failed, 2 bad input (scenario or flags).
+#[derive(Debug, Parser)]
+#[command(name = "flapsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario and write summary.json, events.jsonl, memberlist.log and
+    /// timeseries.csv to output/<scenario>/ (or --out).
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Measure engine speed on a synthetic healthy cluster (events/s and
+    /// simulated seconds per wall second).
+    Bench(BenchArgs),
+    /// List the protocol presets and their parameters.
+    Presets,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// Seed for every random stream (overrides the file's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Protocol preset (overrides the file's `protocol.preset`; the file's
+    /// overrides still apply on top).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Override a protocol field or a scenario key: `--set suspicion_mult=4`,
+    /// `--set duration=30m`. Repeatable.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub sets: Vec<String>,
+    /// Output directory (default: output/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Cluster size.
+    #[arg(long, default_value_t = 1000)]
+    pub nodes: usize,
+    /// Simulated duration (e.g. 120s, 10m).
+    #[arg(long, default_value = "120s")]
+    pub duration: String,
+    /// Protocol preset.
+    #[arg(long, default_value = "memberlist")]
+    pub preset: String,
+    /// Repetitions (the best and median are reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
