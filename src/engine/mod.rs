@@ -65,3 +65,6 @@ pub mod queue;
 pub mod sim;
 
 pub use sim::{RunStats, Simulation};
+
+#[cfg(test)]
+mod tests;

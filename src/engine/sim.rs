@@ -10,9 +10,9 @@
 //!   instant, not as host work items (they are not message handling).
 //! - A restarted (or re-joined) process calls `start_join` with the scenario's join
 //!   seeds that are up, or else the 3 lowest-id up nodes.
-//! - Leave: `Truth::Left` at the leave call; the process keeps running for
-//!   [`leave_grace`] (memberlist sends the leave broadcast, then Serf waits its
-//!   1 s LeavePropagateDelay) and then stops.
+//! - Leave: `Truth::Left` at the leave call; the process keeps running until its
+//!   leave broadcast is fully transmitted ([`Node::leave_finished`], polled every
+//!   gossip interval) or [`LEAVE_GRACE`] passed, whichever comes first, then stops.
 //! - Restart of a running node replaces the process at once (stop/start): only
 //!   `Truth::Up` is reported.
 //! - `Truth::Degraded`: host faults touch their nodes for their whole window, except
@@ -58,10 +58,8 @@ impl RunStats {
     }
 }
 
-/// How long a leaving process lives after `leave` (see module docs).
-pub fn leave_grace(config: &Config) -> Nanos {
-    2 * config.gossip_interval + SEC
-}
+/// The longest a leaving process lives after `leave` (see module docs).
+pub const LEAVE_GRACE: Nanos = 5 * SEC;
 
 /// Packet kind for load accounting.
 pub fn packet_kind(p: &Packet) -> PacketKind {
@@ -117,6 +115,7 @@ enum Ev {
     LeaveStop {
         node: NodeId,
         epoch: u32,
+        deadline: Nanos,
     },
     HoldFlush {
         id: u64,
@@ -692,11 +691,28 @@ impl Simulation {
                     ch.check_token = ch.check_token.wrapping_add(1);
                 }
             }
-            Ev::LeaveStop { node, epoch } => {
+            Ev::LeaveStop {
+                node,
+                epoch,
+                deadline,
+            } => {
                 let p = &mut self.procs[node as usize];
                 if p.epoch == epoch && p.life == Life::Leaving {
-                    p.life = Life::Left;
-                    self.stop_process(node);
+                    let done = p.node.as_ref().is_none_or(|n| n.leave_finished());
+                    if done || t >= deadline {
+                        p.life = Life::Left;
+                        self.stop_process(node);
+                    } else {
+                        let next = (t + self.w.config.gossip_interval.max(1)).min(deadline);
+                        self.w.queue.push(
+                            next,
+                            Ev::LeaveStop {
+                                node,
+                                epoch,
+                                deadline,
+                            },
+                        );
+                    }
                 }
             }
             Ev::HoldFlush { id, every } => {
@@ -980,10 +996,16 @@ impl Simulation {
                         self.w.truth(obs, node, Truth::Left);
                         self.drive(obs, node, now, |n, now, rt| n.leave(now, rt));
                         let epoch = self.procs[node as usize].epoch;
-                        let grace = leave_grace(&self.w.config);
-                        self.w
-                            .queue
-                            .push(now + grace, Ev::LeaveStop { node, epoch });
+                        let deadline = now + LEAVE_GRACE;
+                        let next = (now + self.w.config.gossip_interval.max(1)).min(deadline);
+                        self.w.queue.push(
+                            next,
+                            Ev::LeaveStop {
+                                node,
+                                epoch,
+                                deadline,
+                            },
+                        );
                     }
                 }
             }
