@@ -338,7 +338,8 @@ pub struct Simulation {
     duration: Nanos,
     bin: Nanos,
     timeline: Vec<TimelineEvent>,
-    faults: Vec<(Vec<NodeId>, bool)>,
+    /// Nodes of each host fault (for its degraded edges).
+    faults: Vec<Vec<NodeId>>,
     join_seeds: Vec<NodeId>,
     starting: Vec<NodeId>,
     cpu_nodes: Vec<NodeId>,
@@ -370,7 +371,7 @@ impl Simulation {
             let until = f.until.unwrap_or(Nanos::MAX);
             let window = (f.from, until);
             let is_credits = matches!(f.kind, HostFault::Credits(_));
-            faults.push((f.nodes.clone(), is_credits));
+            faults.push(f.nodes.clone());
             for &node in &f.nodes {
                 let Some(host) = hosts.get_mut(node as usize) else {
                     continue;
@@ -676,7 +677,7 @@ impl Simulation {
             }
             Ev::Action(i) => self.action(obs, i as usize),
             Ev::FaultEdge { fault, begin } => {
-                let nodes = self.faults[fault as usize].0.clone();
+                let nodes = self.faults[fault as usize].clone();
                 for node in nodes {
                     self.w.degrade(obs, node, begin);
                 }
@@ -834,7 +835,7 @@ impl Simulation {
         let host = &mut self.w.hosts[node as usize];
         let cost = host.cost(now, default);
         let finish = host.begin(now, cost);
-        if let Some(ch) = host.credit.as_deref_mut() {
+        if let Some(ch) = host.credit.as_deref_mut().filter(|ch| now >= ch.from) {
             ch.credits.spend(now, cost);
             let earlier = ch
                 .credits

@@ -351,11 +351,148 @@ fn join_start_converges() {
     }
 }
 
+/// Rule: while a host is parked, arriving packets fill the bounded receive buffer
+/// and the overflow is dropped and reported.
+#[test]
+fn parked_host_overflows_receive_buffer() {
+    let mut s = scenario(12, 12, 30 * SEC);
+    // Room for a couple of packets (a push/pull of 12 members still fits).
+    s.host.recv_buffer_bytes = 2_000;
+    s.timeline.push(TimelineEvent {
+        at: 5 * SEC,
+        action: Action::Pause {
+            nodes: vec![0],
+            duration: 20 * SEC,
+        },
+    });
+    let (rec, _) = run(&s);
+    let full = rec
+        .dropped
+        .iter()
+        .filter(|d| d.2 == 0 && d.3 == DropReason::ReceiveBufferFull)
+        .count();
+    assert!(full > 0, "overflow reported");
+    assert!(
+        rec.dropped
+            .iter()
+            .filter(|d| d.3 == DropReason::ReceiveBufferFull)
+            .all(|d| d.2 == 0 && d.0 >= 5 * SEC && d.0 <= 25 * SEC + 10 * MS),
+        "{:?}",
+        rec.dropped
+    );
+}
+
+/// Rule: a throttle fault parks its host for `park` out of every `run + park`.
+#[test]
+fn throttle_fault_parks_the_configured_fraction() {
+    let mut s = scenario(4, 13, 20 * SEC);
+    s.faults.push(FaultSpec {
+        index: 0,
+        nodes: vec![2],
+        kind: HostFault::Throttle {
+            run: 10 * MS,
+            park: 90 * MS,
+        },
+        from: 5 * SEC,
+        until: Some(15 * SEC),
+    });
+    let (rec, _) = run(&s);
+    for (at, node, sample) in &rec.samples {
+        assert_eq!(*node, 2);
+        let want = if *at > 5 * SEC && *at <= 15 * SEC {
+            0.9
+        } else {
+            0.0
+        };
+        assert!(
+            (sample.parked_fraction - want).abs() < 1e-9,
+            "{at}: {sample:?}"
+        );
+    }
+    assert!(rec.truths.contains(&(5 * SEC, 2, Truth::Degraded(true))));
+    assert!(rec.truths.contains(&(15 * SEC, 2, Truth::Degraded(false))));
+}
+
+/// Rule: a hold keeps a node's packets (its timers run) and releases them in order.
+#[test]
+fn hold_keeps_packets_until_release() {
+    let mut s = scenario(6, 14, 30 * SEC);
+    s.timeline.push(TimelineEvent {
+        at: 5 * SEC,
+        action: Action::Hold {
+            name: "clog".into(),
+            nodes: vec![3],
+            peers: None,
+            every: None,
+            hold_for: None,
+        },
+    });
+    s.timeline.push(TimelineEvent {
+        at: 8 * SEC,
+        action: Action::Release { name: None },
+    });
+    let (rec, _) = run(&s);
+    let during = |r: &&(Nanos, NodeId, PacketKind)| r.1 == 3 && r.0 > 5 * SEC + MS && r.0 < 8 * SEC;
+    assert_eq!(rec.received.iter().filter(during).count(), 0);
+    assert!(
+        rec.sent
+            .iter()
+            .any(|p| p.1 == 3 && p.0 > 5 * SEC && p.0 < 8 * SEC),
+        "timers keep running: node 3 keeps sending"
+    );
+    assert!(rec
+        .received
+        .iter()
+        .any(|r| r.1 == 3 && r.0 >= 8 * SEC && r.0 < 8 * SEC + 10 * MS));
+    assert!(rec.truths.contains(&(5 * SEC, 3, Truth::Degraded(true))));
+    assert!(rec.truths.contains(&(8 * SEC, 3, Truth::Degraded(false))));
+}
+
+/// Rule: a one-way UDP cut from a node makes it accuse its peers (its pings go
+/// nowhere) and is reported as partition drops.
+#[test]
+fn partition_drops_are_reported() {
+    let mut s = scenario(6, 15, 30 * SEC);
+    s.timeline.push(TimelineEvent {
+        at: 2 * SEC,
+        action: Action::Partition {
+            name: "fw".into(),
+            from: vec![0],
+            to: vec![1, 2, 3, 4, 5],
+            one_way: true,
+            transports: crate::scenario::Transports {
+                udp: true,
+                tcp: false,
+            },
+        },
+    });
+    let (rec, _) = run(&s);
+    assert!(rec
+        .dropped
+        .iter()
+        .any(|d| d.1 == 0 && d.3 == DropReason::Partition));
+    assert!(!rec
+        .dropped
+        .iter()
+        .any(|d| d.1 != 0 && d.3 == DropReason::Partition));
+    assert!(rec.truths.contains(&(2 * SEC, 0, Truth::Degraded(true))));
+}
+
 /// Throughput check (run with `--release -- --ignored`): 1,000 nodes × 120 s.
 #[test]
 #[ignore = "performance; run in release"]
 fn perf_1000_nodes_120s() {
     let s = scenario(1000, 1, 120 * SEC);
+    let start = std::time::Instant::now();
+    let (_, stats) = run(&s);
+    eprintln!("{stats:?} in {:?}", start.elapsed());
+}
+
+/// Scale check (run with `--release -- --ignored`): 10,000 nodes × 60 s.
+#[test]
+#[ignore = "performance; run in release"]
+fn perf_10000_nodes_60s() {
+    let s = scenario(10_000, 1, 60 * SEC);
     let start = std::time::Instant::now();
     let (_, stats) = run(&s);
     eprintln!("{stats:?} in {:?}", start.elapsed());
