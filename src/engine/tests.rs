@@ -497,3 +497,36 @@ fn perf_10000_nodes_60s() {
     let (_, stats) = run(&s);
     eprintln!("{stats:?} in {:?}", start.elapsed());
 }
+
+/// Rule (S2 smoke): a t2.micro held to baseline with long parking gaps (10 % of a
+/// 2 s period, half of it for the node) answers pings up to ~1.9 s late, so its
+/// peers suspect it — but only after the credits are gone (≈ 33.3 min).
+/// (With the 300 ms default period parking stays below the 500 ms probe timeout
+/// and nothing is suspected at all.)
+#[test]
+fn exhausted_t2_is_suspected_only_after_exhaustion() {
+    let mut s = scenario(39, 21, 50 * 60 * SEC);
+    s.protocol = Config::memberlist_2015();
+    s.timeseries_bin = 60 * SEC;
+    let mut spec = t2_micro(1.0, false);
+    spec.period = 2 * SEC;
+    s.faults.push(FaultSpec {
+        index: 0,
+        nodes: vec![1],
+        kind: HostFault::Credits(spec),
+        from: 0,
+        until: None,
+    });
+    let (rec, _) = run(&s);
+    let exhausted = 2000 * SEC; // 33.3 min
+    let accusations = |lo: Nanos, hi: Nanos| {
+        rec.events
+            .iter()
+            .filter(|(t, _, e)| {
+                *t >= lo && *t < hi && matches!(e, Event::SuspectNoAcks { subject: 1, .. })
+            })
+            .count()
+    };
+    assert_eq!(accusations(0, exhausted), 0);
+    assert!(accusations(exhausted, 50 * 60 * SEC) > 0);
+}
