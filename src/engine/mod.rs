@@ -60,3 +60,11 @@ pub struct HostSample {
     /// Health score of the node's protocol.
     pub health_score: u32,
 }
+pub mod digest;
+pub mod queue;
+pub mod sim;
+
+pub use sim::{RunStats, Simulation};
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,304 @@
-//! (in progress)
+//! The CPU each node runs on (model.md §2): one work item at a time, each costing
+//! CPU time; running or parked; a bounded receive buffer while it cannot keep up.
+//!
+//! The host knows nothing of the event queue: the engine offers it work and asks
+//! what to do next ([`Host::next`]): start an item now, wake up later, or idle.
+//!
+//! Ordering rule (fixed by the model): among pending work, local items (expired
+//! timers, failed TCP sends) run before received packets — the Go runtime checks
+//! timers before polling the network — and each class runs in arrival order. So
+//! after a parked stretch a probe timer observes its deadline passed even if the
+//! ack it awaited sits in the buffer.
+//!
+//! The receive buffer bound applies to every packet waiting for the handler,
+//! whether the host is parked or merely busy (both are the kernel socket buffer
+//! filling up); overflow drops the arriving packet.
+
+pub mod credits;
+pub mod schedule;
+
+use std::collections::VecDeque;
+
+use crate::protocol::{Nanos, Packet, Timer};
+use crate::random::{Dist, Stream};
+
+pub use credits::Credits;
+pub use schedule::{ParkSource, PauseGen, Schedule};
+
+/// Something local for the node to do: not subject to the receive buffer.
+#[derive(Debug)]
+pub enum Local {
+    Timer(Timer),
+    /// A TCP message could not be delivered (handed back to the sender).
+    SendFailed(Packet),
+}
+
+/// A work item picked for execution.
+#[derive(Debug)]
+pub enum Work {
+    Local(Local),
+    Packet(Packet),
+}
+
+/// What the host wants next.
+#[derive(Debug)]
+pub enum Next {
+    /// Start this item now.
+    Start(Work),
+    /// Work is pending but the host is busy or parked until this instant.
+    WakeAt(Nanos),
+    /// Nothing pending.
+    Idle,
+}
+
+/// A sampled per-item effect (slow, starve) with its window and random stream.
+#[derive(Clone, Debug)]
+pub struct Sampled {
+    pub from: Nanos,
+    pub until: Nanos,
+    pub dist: Dist,
+    pub stream: Stream,
+}
+
+impl Sampled {
+    fn active(&self, t: Nanos) -> bool {
+        self.from <= t && t < self.until
+    }
+}
+
+/// The credits model attached to a host, with its throttle source.
+#[derive(Clone, Debug)]
+pub struct CreditHost {
+    pub credits: Credits,
+    /// Index of its periodic source in the schedule.
+    pub source: usize,
+    /// Window of the fault (the model starts at `from`).
+    pub from: Nanos,
+    pub until: Nanos,
+    /// Token of the currently valid exhaustion check (older ones are stale).
+    pub check_token: u32,
+    /// When the valid check is scheduled.
+    pub check_at: Nanos,
+}
+
+#[derive(Debug, Default)]
+pub struct Host {
+    pub schedule: Schedule,
+    pub slow: Vec<Sampled>,
+    pub starve: Vec<Sampled>,
+    pub credit: Option<Box<CreditHost>>,
+    /// Last starve delivery instant: starved packets keep their order.
+    pub starve_last: Nanos,
+    local: VecDeque<Local>,
+    packets: VecDeque<Packet>,
+    buffered_bytes: u32,
+    capacity: u32,
+    busy_until: Nanos,
+    wake_at: Option<Nanos>,
+}
+
+impl Host {
+    pub fn new(recv_buffer_bytes: u32) -> Host {
+        Host {
+            capacity: recv_buffer_bytes,
+            ..Host::default()
+        }
+    }
+
+    /// True when some fault can change this host's timing (it gets host samples).
+    pub fn has_cpu_model(&self) -> bool {
+        !self.schedule.always_runs()
+            || !self.slow.is_empty()
+            || !self.starve.is_empty()
+            || self.credit.is_some()
+    }
+
+    /// Drop all pending work (the process died); the host is free at `now`.
+    pub fn reset(&mut self, now: Nanos) {
+        self.local.clear();
+        self.packets.clear();
+        self.buffered_bytes = 0;
+        self.busy_until = now;
+        self.wake_at = None;
+        self.starve_last = now;
+    }
+
+    pub fn push_local(&mut self, item: Local) {
+        self.local.push_back(item);
+    }
+
+    /// Queue a received packet; hands it back if the receive buffer is full.
+    pub fn push_packet(&mut self, packet: Packet) -> Result<(), Packet> {
+        if u64::from(self.buffered_bytes) + u64::from(packet.bytes) > u64::from(self.capacity) {
+            return Err(packet);
+        }
+        self.buffered_bytes += packet.bytes;
+        self.packets.push_back(packet);
+        Ok(())
+    }
+
+    pub fn pending(&self) -> usize {
+        self.local.len() + self.packets.len()
+    }
+
+    pub fn buffered_bytes(&self) -> u32 {
+        self.buffered_bytes
+    }
+
+    /// What to do at `now`: local items before packets, each in arrival order.
+    pub fn next(&mut self, now: Nanos) -> Next {
+        if self.local.is_empty() && self.packets.is_empty() {
+            return Next::Idle;
+        }
+        if self.busy_until > now {
+            return Next::WakeAt(self.busy_until);
+        }
+        if !self.schedule.always_runs() && !self.schedule.is_running(now) {
+            return Next::WakeAt(self.schedule.next_running(now));
+        }
+        if let Some(l) = self.local.pop_front() {
+            return Next::Start(Work::Local(l));
+        }
+        match self.packets.pop_front() {
+            Some(p) => {
+                self.buffered_bytes -= p.bytes;
+                Next::Start(Work::Packet(p))
+            }
+            None => Next::Idle,
+        }
+    }
+
+    /// The CPU cost of an item at `now`: a `slow` fault replaces the default cost.
+    pub fn cost(&mut self, now: Nanos, default: Nanos) -> Nanos {
+        match self.slow.iter_mut().find(|s| s.active(now)) {
+            Some(s) => s.dist.sample(&mut s.stream),
+            None => default,
+        }
+    }
+
+    /// Start an item of `cost` at `now`; returns its finish instant.
+    pub fn begin(&mut self, now: Nanos, cost: Nanos) -> Nanos {
+        let finish = self.schedule.finish(now, cost);
+        self.busy_until = finish;
+        finish
+    }
+
+    /// The starve delay of a packet arriving at `now` (None when not starved); the
+    /// delivery instant never precedes an earlier starved packet's (FIFO).
+    pub fn starve_until(&mut self, now: Nanos) -> Option<Nanos> {
+        let s = self.starve.iter_mut().find(|s| s.active(now))?;
+        let at = now
+            .saturating_add(s.dist.sample(&mut s.stream))
+            .max(self.starve_last);
+        self.starve_last = at;
+        Some(at)
+    }
+
+    /// Record that a wake-up at `t` is wanted; true if the engine must schedule
+    /// one (none already scheduled at or before `t`).
+    pub fn want_wake(&mut self, t: Nanos) -> bool {
+        match self.wake_at {
+            Some(w) if w <= t => false,
+            _ => {
+                self.wake_at = Some(t);
+                true
+            }
+        }
+    }
+
+    /// A wake-up event fired at `now`.
+    pub fn woke(&mut self, now: Nanos) {
+        if self.wake_at.is_some_and(|w| w <= now) {
+            self.wake_at = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Body, PartsKind, Transport, MS};
+
+    fn pkt(seq: u32, bytes: u32) -> Packet {
+        Packet {
+            from: 1,
+            to: 0,
+            transport: Transport::Udp,
+            body: Body::Ack { seq },
+            parts: Vec::new(),
+            parts_kind: PartsKind::Broadcasts,
+            bytes,
+        }
+    }
+
+    fn drain(h: &mut Host, mut now: Nanos, cost: Nanos) -> Vec<String> {
+        let mut order = Vec::new();
+        loop {
+            match h.next(now) {
+                Next::Start(w) => {
+                    order.push(match w {
+                        Work::Local(Local::Timer(t)) => format!("timer {t:?}"),
+                        Work::Local(Local::SendFailed(_)) => "failed".into(),
+                        Work::Packet(p) => format!("packet {:?}", p.body),
+                    });
+                    now = h.begin(now, cost);
+                }
+                Next::WakeAt(t) => now = t,
+                Next::Idle => return order,
+            }
+        }
+    }
+
+    /// Rule: when a parked host resumes, expired timers run before buffered
+    /// packets, then packets in arrival order.
+    #[test]
+    fn parked_host_runs_timers_before_buffered_packets() {
+        let mut h = Host::new(212_992);
+        h.schedule.sources.push(ParkSource::Intervals {
+            list: VecDeque::from(vec![(0, 100 * MS)]),
+            gen: None,
+        });
+        h.push_packet(pkt(1, 50)).expect("fits");
+        h.push_local(Local::Timer(Timer::ProbeDirectTimeout { seq: 7 }));
+        h.push_packet(pkt(2, 50)).expect("fits");
+        h.push_local(Local::Timer(Timer::ProbeWindowEnd { seq: 7 }));
+        assert!(matches!(h.next(10 * MS), Next::WakeAt(t) if t == 100 * MS));
+        let order = drain(&mut h, 100 * MS, 10_000);
+        assert_eq!(
+            order,
+            vec![
+                "timer ProbeDirectTimeout { seq: 7 }",
+                "timer ProbeWindowEnd { seq: 7 }",
+                "packet Ack { seq: 1 }",
+                "packet Ack { seq: 2 }",
+            ]
+        );
+    }
+
+    /// Rule: the receive buffer holds at most `recv_buffer_bytes`; overflow drops.
+    #[test]
+    fn receive_buffer_overflow_drops() {
+        let mut h = Host::new(1000);
+        for i in 0..10 {
+            assert!(h.push_packet(pkt(i, 100)).is_ok(), "packet {i} fits");
+        }
+        assert!(h.push_packet(pkt(10, 1)).is_err(), "buffer full");
+        assert!(matches!(h.next(0), Next::Start(_)));
+        assert!(
+            h.push_packet(pkt(11, 100)).is_ok(),
+            "room after one was taken"
+        );
+    }
+
+    /// Rule: a busy host queues new items until the running one finishes.
+    #[test]
+    fn busy_host_queues_work() {
+        let mut h = Host::new(1000);
+        h.push_packet(pkt(1, 10)).expect("fits");
+        assert!(matches!(h.next(0), Next::Start(_)));
+        assert_eq!(h.begin(0, 5 * MS), 5 * MS);
+        h.push_packet(pkt(2, 10)).expect("fits");
+        assert!(matches!(h.next(MS), Next::WakeAt(t) if t == 5 * MS));
+        assert!(matches!(h.next(5 * MS), Next::Start(_)));
+    }
+}

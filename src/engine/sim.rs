@@ -1,0 +1,1199 @@
+//! The run loop: protocol nodes on simulated hosts over the simulated network.
+//!
+//! One event queue ([`EventQueue`]) drives everything; the host model decides when
+//! each node's work runs, the network model when (and whether) packets arrive.
+//! A work item's protocol call sees `now` = its start; the packets it sends leave
+//! at its finish (start + CPU cost, stretched by parked time).
+//!
+//! Modelling choices made here (model.md is silent):
+//! - `start_converged`, `start_join` and `leave` are called directly at their
+//!   instant, not as host work items (they are not message handling).
+//! - A restarted (or re-joined) process calls `start_join` with the scenario's join
+//!   seeds that are up, or else the 3 lowest-id up nodes.
+//! - Leave: `Truth::Left` at the leave call; the process keeps running until its
+//!   leave broadcast is fully transmitted ([`Node::leave_finished`], polled every
+//!   gossip interval) or [`LEAVE_GRACE`] passed, whichever comes first, then stops.
+//! - Restart of a running node replaces the process at once (stop/start): only
+//!   `Truth::Up` is reported.
+//! - `Truth::Degraded`: host faults touch their nodes for their whole window, except
+//!   `credits`, which touches its node only while it is held to baseline (before
+//!   exhaustion the instance is healthy). A network fault between two node sets
+//!   (partition, link rule with loss/latency/spike/duplication) touches the smaller
+//!   set (both on a tie): cutting one node off degrades that node, not the whole
+//!   cluster it can no longer reach. Holds touch `nodes`. Link rules touch from t = 0.
+//! - Sending costs no CPU; only handling does.
+
+use std::sync::Arc;
+
+use crate::host::{CreditHost, Credits, Host, Local, Next, ParkSource, PauseGen, Sampled, Work};
+use crate::network::{Fate, Network, NodeSet, Partition};
+use crate::protocol::{
+    Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, Transport,
+    SEC,
+};
+use crate::random::{Stream, StreamId};
+use crate::scenario::{Action, HostDefaults, HostFault, Scenario, StartMode, TimelineEvent};
+
+use super::digest::Digest;
+use super::queue::EventQueue;
+use super::{DropReason, HostSample, Observer, PacketKind, Truth};
+
+/// What a run did, for the CLI and for comparing runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStats {
+    /// Events popped from the queue.
+    pub events: u64,
+    /// Simulated time covered (ns).
+    pub simulated: Nanos,
+    /// Packets handed to the network (including lost ones and duplicates' originals).
+    pub packets: u64,
+    /// Digest of the event log (protocol events and truth changes).
+    pub digest: u64,
+}
+
+impl RunStats {
+    /// The digest as 16 hex digits, as printed in summaries.
+    pub fn digest_hex(&self) -> String {
+        format!("{:016x}", self.digest)
+    }
+}
+
+/// The longest a leaving process lives after `leave` (see module docs).
+pub const LEAVE_GRACE: Nanos = 5 * SEC;
+
+/// Packet kind for load accounting.
+pub fn packet_kind(p: &Packet) -> PacketKind {
+    match p.body {
+        Body::Gossip => PacketKind::Gossip,
+        Body::Ping { .. } => PacketKind::Ping,
+        Body::IndirectPing { .. } => PacketKind::IndirectPing,
+        Body::Ack { .. } => PacketKind::Ack,
+        Body::Nack { .. } => PacketKind::Nack,
+        Body::PushPull { .. } => PacketKind::PushPull,
+    }
+}
+
+#[derive(Debug)]
+enum Ev {
+    /// Ground truth at t = 0 and the start of a converged cluster.
+    Init,
+    /// Node starts in `start: join` mode.
+    StartJoin(NodeId),
+    Timer {
+        node: NodeId,
+        epoch: u32,
+        timer: Timer,
+    },
+    /// A packet reaches the destination host (network arrival).
+    Arrive {
+        packet: Packet,
+        sent_at: Nanos,
+    },
+    /// A starved packet finally reaches the host's queue.
+    Deliver {
+        packet: Packet,
+    },
+    /// A TCP message failed; back to its sender.
+    SendFailed {
+        packet: Packet,
+        epoch: u32,
+    },
+    /// The host may be able to run pending work.
+    Wake(NodeId),
+    Action(u32),
+    /// A host fault window opens (`true`) or closes.
+    FaultEdge {
+        fault: u32,
+        begin: bool,
+    },
+    CreditCheck {
+        node: NodeId,
+        token: u32,
+    },
+    CreditStep(NodeId),
+    CreditEnd(NodeId),
+    LeaveStop {
+        node: NodeId,
+        epoch: u32,
+        deadline: Nanos,
+    },
+    HoldFlush {
+        id: u64,
+        every: Nanos,
+    },
+    /// A timeline pause ended (degraded bookkeeping only: the schedule knows it).
+    PauseEnd(NodeId),
+    Sample,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    NotStarted,
+    Up,
+    Leaving,
+    Crashed,
+    Left,
+}
+
+/// One node's process slot.
+struct Proc {
+    node: Option<Node>,
+    rng: Stream,
+    life: Life,
+    /// Bumped whenever the process stops or is replaced: stale timers are dropped.
+    epoch: u32,
+    /// Protocol stream generation (restarts get fresh randomness).
+    generation: u32,
+    started_once: bool,
+}
+
+/// Everything except the processes, so a node can be driven while the world is
+/// borrowed mutably.
+struct World {
+    now: Nanos,
+    seed: u64,
+    queue: EventQueue<Ev>,
+    hosts: Vec<Host>,
+    net: Network,
+    config: Arc<Config>,
+    costs: HostDefaults,
+    digest: Digest,
+    degraded: Vec<u16>,
+    /// Process running (can receive): Up or Leaving.
+    up: Vec<bool>,
+    epochs: Vec<u32>,
+    parts_pool: Vec<Vec<Broadcast>>,
+    packets: u64,
+    events: u64,
+    /// Network-fault degradations by name, to undo on heal/release.
+    partition_touch: Vec<(String, Vec<NodeId>)>,
+    hold_touch: Vec<(String, Vec<NodeId>)>,
+}
+
+const POOL_MAX: usize = 4096;
+
+impl World {
+    fn recycle(&mut self, mut parts: Vec<Broadcast>) {
+        if self.parts_pool.len() < POOL_MAX && parts.capacity() > 0 {
+            parts.clear();
+            self.parts_pool.push(parts);
+        }
+    }
+
+    fn truth(&mut self, obs: &mut impl Observer, node: NodeId, t: Truth) {
+        self.digest.truth(self.now, node, t);
+        obs.truth(self.now, node, t);
+    }
+
+    fn degrade(&mut self, obs: &mut impl Observer, node: NodeId, on: bool) {
+        let Some(c) = self.degraded.get_mut(node as usize) else {
+            return;
+        };
+        if on {
+            *c += 1;
+            if *c == 1 {
+                self.truth(obs, node, Truth::Degraded(true));
+            }
+        } else if *c > 0 {
+            *c -= 1;
+            if *c == 0 {
+                self.truth(obs, node, Truth::Degraded(false));
+            }
+        }
+    }
+
+    /// Hand a packet leaving at `depart` to the network.
+    fn send(&mut self, obs: &mut impl Observer, depart: Nanos, packet: Packet) {
+        self.packets += 1;
+        let (from, to) = (packet.from, packet.to);
+        obs.sent(depart, from, to, packet_kind(&packet), packet.bytes);
+        let peer_up = self.up.get(to as usize).copied().unwrap_or(false);
+        match self
+            .net
+            .route(depart, &packet, peer_up, self.config.tcp_timeout)
+        {
+            Fate::Deliver { at, dup } => {
+                if let Some(d) = dup {
+                    self.queue.push(
+                        d,
+                        Ev::Arrive {
+                            packet: packet.clone(),
+                            sent_at: depart,
+                        },
+                    );
+                }
+                self.queue.push(
+                    at,
+                    Ev::Arrive {
+                        packet,
+                        sent_at: depart,
+                    },
+                );
+            }
+            Fate::Lost => {
+                obs.dropped(depart, from, to, DropReason::Loss);
+                self.recycle(packet.parts);
+            }
+            Fate::Cut => {
+                obs.dropped(depart, from, to, DropReason::Partition);
+                self.recycle(packet.parts);
+            }
+            Fate::Held { hold, latency } => self.net.hold_packet(hold, packet, latency),
+            Fate::TcpFailed { at } => {
+                let reason = if peer_up {
+                    DropReason::Partition
+                } else {
+                    DropReason::PeerDown
+                };
+                obs.dropped(depart, from, to, reason);
+                let epoch = self.epochs[from as usize];
+                self.queue.push(at, Ev::SendFailed { packet, epoch });
+            }
+        }
+    }
+
+    /// (Re)schedule the credit exhaustion check of `node` from its current state.
+    fn credit_reschedule(&mut self, node: NodeId) {
+        let now = self.now;
+        let Some(ch) = self.hosts[node as usize].credit.as_deref_mut() else {
+            return;
+        };
+        ch.check_token = ch.check_token.wrapping_add(1);
+        match ch.credits.predict_exhaustion() {
+            Some(at) => {
+                ch.check_at = at.max(now);
+                let token = ch.check_token;
+                self.queue
+                    .push(at.max(now), Ev::CreditCheck { node, token });
+            }
+            None => ch.check_at = Nanos::MAX,
+        }
+    }
+
+    fn set_throttled(&mut self, obs: &mut impl Observer, node: NodeId, on: bool) {
+        let now = self.now;
+        let host = &mut self.hosts[node as usize];
+        let Some(ch) = host.credit.as_deref_mut() else {
+            return;
+        };
+        if ch.credits.throttled == on {
+            return;
+        }
+        ch.credits.throttled = on;
+        if on {
+            ch.credits.launch = 0.0;
+            ch.credits.earned = 0.0;
+            host.schedule.open_window(ch.source, now);
+        } else {
+            host.schedule.close_window(ch.source, now);
+        }
+        self.degrade(obs, node, on);
+    }
+}
+
+/// The protocol's view of the world while one node is driven.
+struct Rt<'a, O: Observer> {
+    w: &'a mut World,
+    obs: &'a mut O,
+    rng: &'a mut Stream,
+    id: NodeId,
+    epoch: u32,
+    now: Nanos,
+    depart: Nanos,
+}
+
+impl<O: Observer> Runtime for Rt<'_, O> {
+    fn send(&mut self, packet: Packet) {
+        self.w.send(self.obs, self.depart, packet);
+    }
+
+    fn set_timer(&mut self, at: Nanos, timer: Timer) {
+        let ev = Ev::Timer {
+            node: self.id,
+            epoch: self.epoch,
+            timer,
+        };
+        self.w.queue.push(at.max(self.now), ev);
+    }
+
+    fn notify(&mut self, event: crate::protocol::Event) {
+        self.w.digest.event(self.now, self.id, &event);
+        self.obs.protocol(self.now, self.id, &event);
+    }
+
+    fn rng(&mut self) -> &mut Stream {
+        self.rng
+    }
+
+    fn parts_buffer(&mut self) -> Vec<Broadcast> {
+        self.w.parts_pool.pop().unwrap_or_default()
+    }
+}
+
+/// A whole simulated cluster, ready to run.
+pub struct Simulation {
+    procs: Vec<Proc>,
+    w: World,
+    roster: Arc<Roster>,
+    duration: Nanos,
+    bin: Nanos,
+    timeline: Vec<TimelineEvent>,
+    /// Nodes of each host fault (for its degraded edges).
+    faults: Vec<Vec<NodeId>>,
+    join_seeds: Vec<NodeId>,
+    starting: Vec<NodeId>,
+    cpu_nodes: Vec<NodeId>,
+    converged: bool,
+    /// Nodes degraded from t = 0 by link rules.
+    rule_touch: Vec<NodeId>,
+}
+
+impl Simulation {
+    pub fn new(scenario: &Scenario) -> Simulation {
+        let n = scenario.nodes.len();
+        let seed = scenario.seed;
+        let config = Arc::new(scenario.protocol.clone());
+        let roster = Arc::new(Roster {
+            names: scenario.nodes.iter().map(|s| s.name.clone()).collect(),
+            meta_len: scenario.nodes.iter().map(|s| s.meta_len).collect(),
+        });
+        let zones: Vec<&str> = scenario.nodes.iter().map(|s| s.zone.as_str()).collect();
+        let net = Network::new(&scenario.network, &zones, seed);
+        let mut hosts: Vec<Host> = (0..n)
+            .map(|_| Host::new(scenario.host.recv_buffer_bytes))
+            .collect();
+        let mut queue = EventQueue::new();
+        queue.push(0, Ev::Init);
+
+        // Host faults.
+        let mut faults = Vec::with_capacity(scenario.faults.len());
+        for (fi, f) in scenario.faults.iter().enumerate() {
+            let until = f.until.unwrap_or(Nanos::MAX);
+            let window = (f.from, until);
+            let is_credits = matches!(f.kind, HostFault::Credits(_));
+            faults.push(f.nodes.clone());
+            for &node in &f.nodes {
+                let Some(host) = hosts.get_mut(node as usize) else {
+                    continue;
+                };
+                let mut stream = Stream::new(
+                    seed,
+                    StreamId::Fault {
+                        fault: f.index,
+                        node,
+                    },
+                );
+                match &f.kind {
+                    HostFault::Throttle { run, park } => {
+                        let period = run + park;
+                        let phase = stream.duration_below(period);
+                        host.schedule.sources.push(ParkSource::periodic(
+                            period,
+                            *run,
+                            phase,
+                            Some(window),
+                        ));
+                    }
+                    HostFault::Pause { every, duration } => {
+                        let first = f.from.saturating_add(every.sample(&mut stream));
+                        let gen = PauseGen {
+                            every: every.clone(),
+                            duration: duration.clone(),
+                            next_start: first,
+                            until,
+                            stream,
+                        };
+                        host.schedule.sources.push(ParkSource::Intervals {
+                            list: Default::default(),
+                            gen: Some(Box::new(gen)),
+                        });
+                    }
+                    HostFault::Slow { cost } => host.slow.push(Sampled {
+                        from: f.from,
+                        until,
+                        dist: cost.clone(),
+                        stream,
+                    }),
+                    HostFault::Starve { delay } => host.starve.push(Sampled {
+                        from: f.from,
+                        until,
+                        dist: delay.clone(),
+                        stream,
+                    }),
+                    HostFault::Credits(spec) => {
+                        if host.credit.is_some() {
+                            continue; // one credit model per host: the first wins
+                        }
+                        let credits = Credits::new(spec, f.from, true);
+                        let phase = stream.duration_below(spec.period.max(1));
+                        let source = host.schedule.sources.len();
+                        host.schedule.sources.push(ParkSource::periodic(
+                            spec.period,
+                            credits.node_run_slice(),
+                            phase,
+                            None,
+                        ));
+                        if let Some(step) = credits.next_step_at() {
+                            queue.push(step, Ev::CreditStep(node));
+                        }
+                        let check = credits.predict_exhaustion();
+                        host.credit = Some(Box::new(CreditHost {
+                            credits,
+                            source,
+                            from: f.from,
+                            until,
+                            check_token: 0,
+                            check_at: check.unwrap_or(Nanos::MAX),
+                        }));
+                        if let Some(at) = check {
+                            queue.push(at, Ev::CreditCheck { node, token: 0 });
+                        }
+                        if until != Nanos::MAX {
+                            queue.push(until, Ev::CreditEnd(node));
+                        }
+                    }
+                }
+            }
+            if !is_credits {
+                queue.push(
+                    f.from,
+                    Ev::FaultEdge {
+                        fault: fi as u32,
+                        begin: true,
+                    },
+                );
+                if let Some(u) = f.until {
+                    queue.push(
+                        u,
+                        Ev::FaultEdge {
+                            fault: fi as u32,
+                            begin: false,
+                        },
+                    );
+                }
+            }
+        }
+
+        // Timeline pauses are known in advance: register them in the schedules so a
+        // work item in progress is stretched by them too.
+        let mut pause_source: Vec<Option<usize>> = vec![None; n];
+        for (i, ev) in scenario.timeline.iter().enumerate() {
+            if let Action::Pause { nodes, duration } = &ev.action {
+                for &node in nodes {
+                    let Some(host) = hosts.get_mut(node as usize) else {
+                        continue;
+                    };
+                    let idx = *pause_source[node as usize].get_or_insert_with(|| {
+                        host.schedule.sources.push(ParkSource::Intervals {
+                            list: Default::default(),
+                            gen: None,
+                        });
+                        host.schedule.sources.len() - 1
+                    });
+                    host.schedule
+                        .add_interval(idx, ev.at, ev.at.saturating_add(*duration));
+                }
+            }
+            queue.push(ev.at, Ev::Action(i as u32));
+        }
+
+        let cpu_nodes: Vec<NodeId> = (0..n as u32)
+            .filter(|&i| hosts[i as usize].has_cpu_model())
+            .collect();
+        let bin = scenario.timeseries_bin;
+        if bin > 0 && !cpu_nodes.is_empty() {
+            queue.push(bin, Ev::Sample);
+        }
+
+        let starting: Vec<NodeId> = (0..n as u32)
+            .filter(|&i| scenario.nodes[i as usize].starts)
+            .collect();
+        let (converged, join_seeds) = match &scenario.start {
+            StartMode::Converged => (true, Vec::new()),
+            StartMode::Join { seeds, stagger } => {
+                for (k, &i) in starting.iter().enumerate() {
+                    queue.push((k as Nanos).saturating_mul(*stagger), Ev::StartJoin(i));
+                }
+                (false, seeds.clone())
+            }
+        };
+
+        let mut rule_touch: Vec<NodeId> = Vec::new();
+        for r in &scenario.network.rules {
+            let harmful = r.loss.is_some_and(|l| l > 0.0)
+                || r.duplicate.is_some_and(|d| d > 0.0)
+                || r.latency.is_some()
+                || r.spike.is_some();
+            if harmful {
+                rule_touch.extend(smaller_side(&r.from, &r.to));
+            }
+        }
+        rule_touch.sort_unstable();
+        rule_touch.dedup();
+
+        let procs = (0..n as u32)
+            .map(|i| Proc {
+                node: None,
+                rng: Stream::new(
+                    seed,
+                    StreamId::Protocol {
+                        node: i,
+                        generation: 0,
+                    },
+                ),
+                life: Life::NotStarted,
+                epoch: 0,
+                generation: 0,
+                started_once: false,
+            })
+            .collect();
+
+        Simulation {
+            procs,
+            w: World {
+                now: 0,
+                seed,
+                queue,
+                hosts,
+                net,
+                config,
+                costs: scenario.host.clone(),
+                digest: Digest::default(),
+                degraded: vec![0; n],
+                up: vec![false; n],
+                epochs: vec![0; n],
+                parts_pool: Vec::new(),
+                packets: 0,
+                events: 0,
+                partition_touch: Vec::new(),
+                hold_touch: Vec::new(),
+            },
+            roster,
+            duration: scenario.duration,
+            bin,
+            timeline: scenario.timeline.clone(),
+            faults,
+            join_seeds,
+            starting,
+            cpu_nodes,
+            converged,
+            rule_touch,
+        }
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> Nanos {
+        self.w.now
+    }
+
+    /// Digest of the event log so far.
+    pub fn digest(&self) -> u64 {
+        self.w.digest.value()
+    }
+
+    /// The protocol node `id`, if its process is running.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.procs.get(id as usize).and_then(|p| p.node.as_ref())
+    }
+
+    pub fn stats(&self) -> RunStats {
+        RunStats {
+            events: self.w.events,
+            simulated: self.w.now,
+            packets: self.w.packets,
+            digest: self.w.digest.value(),
+        }
+    }
+
+    /// Run to the scenario's duration.
+    pub fn run(
+        &mut self,
+        observer: &mut impl Observer,
+        progress: &mut dyn FnMut(Nanos),
+    ) -> RunStats {
+        let mut next_progress = SEC;
+        while let Some(t) = self.w.queue.peek_time() {
+            if t > self.duration {
+                break;
+            }
+            if t >= next_progress {
+                progress(t);
+                next_progress = (t / SEC + 1) * SEC;
+            }
+            self.step(observer);
+        }
+        self.w.now = self.w.now.max(self.duration);
+        progress(self.w.now);
+        self.stats()
+    }
+
+    /// Process every event due at or before `t`; time then reads `t`.
+    pub fn run_until(&mut self, t: Nanos, observer: &mut impl Observer) {
+        while self.w.queue.peek_time().is_some_and(|x| x <= t) {
+            self.step(observer);
+        }
+        self.w.now = self.w.now.max(t);
+    }
+
+    /// Process one event; false when the queue is empty.
+    pub fn step(&mut self, obs: &mut impl Observer) -> bool {
+        let Some((t, ev)) = self.w.queue.pop() else {
+            return false;
+        };
+        debug_assert!(t >= self.w.now, "BUG! time went backwards");
+        self.w.now = t;
+        self.w.events += 1;
+        match ev {
+            Ev::Init => self.init(obs),
+            Ev::StartJoin(node) => {
+                let seeds: Vec<NodeId> = self
+                    .join_seeds
+                    .iter()
+                    .copied()
+                    .filter(|&s| s != node)
+                    .collect();
+                self.start_process(obs, node, Some(&seeds));
+            }
+            Ev::Timer { node, epoch, timer } => {
+                if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
+                    self.w.hosts[node as usize].push_local(Local::Timer(timer));
+                    self.pump(obs, node);
+                }
+            }
+            Ev::Arrive { packet, sent_at } => self.arrive(obs, packet, sent_at),
+            Ev::Deliver { packet } => self.enqueue_packet(obs, packet),
+            Ev::SendFailed { packet, epoch } => {
+                let node = packet.from;
+                if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
+                    self.w.hosts[node as usize].push_local(Local::SendFailed(packet));
+                    self.pump(obs, node);
+                }
+            }
+            Ev::Wake(node) => {
+                self.w.hosts[node as usize].woke(t);
+                if self.w.up[node as usize] {
+                    self.pump(obs, node);
+                }
+            }
+            Ev::Action(i) => self.action(obs, i as usize),
+            Ev::FaultEdge { fault, begin } => {
+                let nodes = self.faults[fault as usize].clone();
+                for node in nodes {
+                    self.w.degrade(obs, node, begin);
+                }
+            }
+            Ev::CreditCheck { node, token } => self.credit_check(obs, node, token),
+            Ev::CreditStep(node) => self.credit_step(obs, node),
+            Ev::CreditEnd(node) => {
+                self.w.set_throttled(obs, node, false);
+                if let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() {
+                    ch.credits.advance(t);
+                    ch.credits.ended = true;
+                    ch.check_token = ch.check_token.wrapping_add(1);
+                }
+            }
+            Ev::LeaveStop {
+                node,
+                epoch,
+                deadline,
+            } => {
+                let p = &mut self.procs[node as usize];
+                if p.epoch == epoch && p.life == Life::Leaving {
+                    let done = p.node.as_ref().is_none_or(|n| n.leave_finished());
+                    if done || t >= deadline {
+                        p.life = Life::Left;
+                        self.stop_process(node);
+                    } else {
+                        let next = (t + self.w.config.gossip_interval.max(1)).min(deadline);
+                        self.w.queue.push(
+                            next,
+                            Ev::LeaveStop {
+                                node,
+                                epoch,
+                                deadline,
+                            },
+                        );
+                    }
+                }
+            }
+            Ev::HoldFlush { id, every } => {
+                if let Some(out) = self.w.net.flush(id, t) {
+                    for (at, packet) in out {
+                        self.w.queue.push(at, Ev::Arrive { packet, sent_at: t });
+                    }
+                    self.w
+                        .queue
+                        .push(t + every.max(1), Ev::HoldFlush { id, every });
+                }
+            }
+            Ev::PauseEnd(node) => self.w.degrade(obs, node, false),
+            Ev::Sample => self.sample(obs),
+        }
+        true
+    }
+
+    fn init(&mut self, obs: &mut impl Observer) {
+        // Static link rules degrade their smaller side from the start.
+        let rules = self.timeline_free_rules();
+        for node in rules {
+            self.w.degrade(obs, node, true);
+        }
+        if self.converged {
+            let members = self.starting.clone();
+            for &id in &members {
+                self.w.truth(obs, id, Truth::Up);
+            }
+            for &id in &members {
+                let p = &mut self.procs[id as usize];
+                p.node = Some(Node::new(id, self.w.config.clone(), self.roster.clone()));
+                p.life = Life::Up;
+                p.started_once = true;
+                self.w.up[id as usize] = true;
+            }
+            for &id in &members {
+                let now = self.w.now;
+                self.drive(obs, id, now, |node, now, rt| {
+                    node.start_converged(now, &members, rt)
+                });
+            }
+        }
+    }
+
+    /// Nodes touched by static link rules (see module docs), sorted, unique.
+    fn timeline_free_rules(&self) -> Vec<NodeId> {
+        self.rule_touch.clone()
+    }
+
+    /// Call the protocol of `id` with a runtime whose sends leave at `depart`.
+    fn drive_at<O: Observer>(
+        &mut self,
+        obs: &mut O,
+        id: NodeId,
+        depart: Nanos,
+        f: impl FnOnce(&mut Node, Nanos, &mut Rt<'_, O>),
+    ) {
+        let now = self.w.now;
+        let p = &mut self.procs[id as usize];
+        let Some(node) = p.node.as_mut() else {
+            return;
+        };
+        let mut rt = Rt {
+            w: &mut self.w,
+            obs,
+            rng: &mut p.rng,
+            id,
+            epoch: p.epoch,
+            now,
+            depart,
+        };
+        f(node, now, &mut rt);
+    }
+
+    fn drive<O: Observer>(
+        &mut self,
+        obs: &mut O,
+        id: NodeId,
+        now: Nanos,
+        f: impl FnOnce(&mut Node, Nanos, &mut Rt<'_, O>),
+    ) {
+        self.drive_at(obs, id, now, f);
+    }
+
+    /// Run whatever the host of `node` can run now.
+    fn pump(&mut self, obs: &mut impl Observer, node: NodeId) {
+        let now = self.w.now;
+        loop {
+            let next = self.w.hosts[node as usize].next(now);
+            match next {
+                Next::Idle => return,
+                Next::WakeAt(t) => {
+                    if t != Nanos::MAX && self.w.hosts[node as usize].want_wake(t) {
+                        self.w.queue.push(t, Ev::Wake(node));
+                    }
+                    return;
+                }
+                Next::Start(work) => self.execute(obs, node, work),
+            }
+        }
+    }
+
+    fn execute(&mut self, obs: &mut impl Observer, node: NodeId, work: Work) {
+        let now = self.w.now;
+        let c = &self.w.costs;
+        let default = match &work {
+            Work::Local(_) => c.timer_cost,
+            Work::Packet(p) => {
+                let entries = match &p.body {
+                    Body::PushPull { state, .. } => state.len() as Nanos,
+                    _ => 0,
+                };
+                c.packet_cost
+                    + c.per_part_cost * p.parts.len() as Nanos
+                    + c.push_pull_entry_cost * entries
+            }
+        };
+        let host = &mut self.w.hosts[node as usize];
+        let cost = host.cost(now, default);
+        let finish = host.begin(now, cost);
+        if let Some(ch) = host.credit.as_deref_mut().filter(|ch| now >= ch.from) {
+            ch.credits.spend(now, cost);
+            let earlier = ch
+                .credits
+                .predict_exhaustion()
+                .is_some_and(|p| p.saturating_add(1_000_000) < ch.check_at);
+            if earlier {
+                self.w.credit_reschedule(node);
+            }
+        }
+        match work {
+            Work::Local(Local::Timer(timer)) => {
+                self.drive_at(obs, node, finish, |n, now, rt| {
+                    n.handle(now, Input::Timer(timer), rt)
+                });
+            }
+            Work::Local(Local::SendFailed(packet)) => {
+                self.drive_at(obs, node, finish, |n, now, rt| {
+                    n.handle(now, Input::SendFailed(&packet), rt)
+                });
+                self.w.recycle(packet.parts);
+            }
+            Work::Packet(packet) => {
+                obs.received(now, node, packet_kind(&packet), packet.bytes);
+                self.drive_at(obs, node, finish, |n, now, rt| {
+                    n.handle(now, Input::Packet(&packet), rt)
+                });
+                self.w.recycle(packet.parts);
+            }
+        }
+    }
+
+    fn arrive(&mut self, obs: &mut impl Observer, packet: Packet, sent_at: Nanos) {
+        let now = self.w.now;
+        let to = packet.to;
+        if !self.w.up.get(to as usize).copied().unwrap_or(false) {
+            obs.dropped(now, packet.from, to, DropReason::PeerDown);
+            if packet.transport == Transport::Tcp {
+                let from = packet.from;
+                let at = now.max(sent_at.saturating_add(self.w.config.tcp_timeout));
+                let epoch = self.w.epochs[from as usize];
+                self.w.queue.push(at, Ev::SendFailed { packet, epoch });
+            } else {
+                self.w.recycle(packet.parts);
+            }
+            return;
+        }
+        if let Some(at) = self.w.hosts[to as usize].starve_until(now) {
+            if at > now {
+                self.w.queue.push(at, Ev::Deliver { packet });
+                return;
+            }
+        }
+        self.enqueue_packet(obs, packet);
+    }
+
+    fn enqueue_packet(&mut self, obs: &mut impl Observer, packet: Packet) {
+        let to = packet.to;
+        if !self.w.up[to as usize] {
+            obs.dropped(self.w.now, packet.from, to, DropReason::PeerDown);
+            self.w.recycle(packet.parts);
+            return;
+        }
+        match self.w.hosts[to as usize].push_packet(packet) {
+            Ok(()) => self.pump(obs, to),
+            Err(p) => {
+                obs.dropped(self.w.now, p.from, to, DropReason::ReceiveBufferFull);
+                self.w.recycle(p.parts);
+            }
+        }
+    }
+
+    /// Seeds for a (re)joining node: the scenario's join seeds that are up, else
+    /// the three lowest-id up nodes.
+    fn seeds_for(&self, node: NodeId) -> Vec<NodeId> {
+        let up = |&s: &NodeId| s != node && self.w.up.get(s as usize).copied().unwrap_or(false);
+        let seeds: Vec<NodeId> = self.join_seeds.iter().copied().filter(up).collect();
+        if !seeds.is_empty() {
+            return seeds;
+        }
+        (0..self.procs.len() as NodeId).filter(up).take(3).collect()
+    }
+
+    /// Start a fresh process on `node` and join (`seeds` None = pick them now).
+    fn start_process(&mut self, obs: &mut impl Observer, node: NodeId, seeds: Option<&[NodeId]>) {
+        let now = self.w.now;
+        let seed = self.w.seed;
+        let seeds = match seeds {
+            Some(s) => s.to_vec(),
+            None => self.seeds_for(node),
+        };
+        let p = &mut self.procs[node as usize];
+        if p.started_once {
+            p.generation += 1;
+            p.rng = Stream::new(
+                seed,
+                StreamId::Protocol {
+                    node,
+                    generation: p.generation,
+                },
+            );
+        }
+        p.started_once = true;
+        p.epoch = p.epoch.wrapping_add(1);
+        p.life = Life::Up;
+        p.node = Some(Node::new(node, self.w.config.clone(), self.roster.clone()));
+        self.w.epochs[node as usize] = p.epoch;
+        self.w.up[node as usize] = true;
+        self.w.hosts[node as usize].reset(now);
+        self.w.truth(obs, node, Truth::Up);
+        self.drive(obs, node, now, |n, now, rt| n.start_join(now, &seeds, rt));
+    }
+
+    /// The process of `node` is gone: drop it and its pending work.
+    fn stop_process(&mut self, node: NodeId) {
+        let now = self.w.now;
+        let p = &mut self.procs[node as usize];
+        p.node = None;
+        p.epoch = p.epoch.wrapping_add(1);
+        self.w.epochs[node as usize] = p.epoch;
+        self.w.up[node as usize] = false;
+        self.w.hosts[node as usize].reset(now);
+    }
+
+    fn action(&mut self, obs: &mut impl Observer, i: usize) {
+        let now = self.w.now;
+        let n = self.procs.len();
+        let action = self.timeline[i].action.clone();
+        match action {
+            Action::Crash(nodes) => {
+                for node in nodes {
+                    let p = &mut self.procs[node as usize];
+                    if matches!(p.life, Life::Up | Life::Leaving) {
+                        p.life = Life::Crashed;
+                        self.stop_process(node);
+                        self.w.truth(obs, node, Truth::Crashed);
+                    }
+                }
+            }
+            Action::Restart(nodes) => {
+                for node in nodes {
+                    if self.w.up[node as usize] {
+                        self.stop_process(node);
+                    }
+                    self.restart_credits(obs, node);
+                    self.start_process(obs, node, None);
+                }
+            }
+            Action::Join(nodes) => {
+                for node in nodes {
+                    if !self.w.up[node as usize] {
+                        self.start_process(obs, node, None);
+                    }
+                }
+            }
+            Action::Leave(nodes) => {
+                for node in nodes {
+                    if self.procs[node as usize].life == Life::Up {
+                        self.procs[node as usize].life = Life::Leaving;
+                        self.w.truth(obs, node, Truth::Left);
+                        self.drive(obs, node, now, |n, now, rt| n.leave(now, rt));
+                        let epoch = self.procs[node as usize].epoch;
+                        let deadline = now + LEAVE_GRACE;
+                        let next = (now + self.w.config.gossip_interval.max(1)).min(deadline);
+                        self.w.queue.push(
+                            next,
+                            Ev::LeaveStop {
+                                node,
+                                epoch,
+                                deadline,
+                            },
+                        );
+                    }
+                }
+            }
+            Action::Partition {
+                name,
+                from,
+                to,
+                one_way,
+                transports,
+            } => {
+                let touched = smaller_side(&from, &to);
+                for &node in &touched {
+                    self.w.degrade(obs, node, true);
+                }
+                self.w.partition_touch.push((name.clone(), touched));
+                self.w.net.partition(Partition {
+                    name,
+                    from: NodeSet::from_ids(&from, n),
+                    to: NodeSet::from_ids(&to, n),
+                    one_way,
+                    transports,
+                });
+            }
+            Action::Heal { name } => {
+                self.w.net.heal(name.as_deref());
+                let touched = take_named(&mut self.w.partition_touch, name.as_deref());
+                for node in touched {
+                    self.w.degrade(obs, node, false);
+                }
+            }
+            Action::Hold {
+                name,
+                nodes,
+                peers,
+                every,
+                hold_for,
+            } => {
+                for &node in &nodes {
+                    self.w.degrade(obs, node, true);
+                }
+                self.w.hold_touch.push((name.clone(), nodes.clone()));
+                let hold_for = hold_for.unwrap_or(0);
+                let id = self.w.net.hold(
+                    &name,
+                    NodeSet::from_ids(&nodes, n),
+                    peers.as_deref().map(|p| NodeSet::from_ids(p, n)),
+                    now,
+                    every,
+                    hold_for,
+                );
+                if let Some(every) = every {
+                    self.w
+                        .queue
+                        .push(now + hold_for, Ev::HoldFlush { id, every });
+                }
+            }
+            Action::Release { name } => {
+                let (_, out) = self.w.net.release(name.as_deref(), now);
+                for (at, packet) in out {
+                    self.w.queue.push(
+                        at,
+                        Ev::Arrive {
+                            packet,
+                            sent_at: now,
+                        },
+                    );
+                }
+                let touched = take_named(&mut self.w.hold_touch, name.as_deref());
+                for node in touched {
+                    self.w.degrade(obs, node, false);
+                }
+            }
+            Action::Pause { nodes, duration } => {
+                // The parked stretch itself was registered in the schedule at build time.
+                for node in nodes {
+                    self.w.degrade(obs, node, true);
+                    self.w
+                        .queue
+                        .push(now.saturating_add(duration), Ev::PauseEnd(node));
+                }
+            }
+        }
+    }
+
+    /// A restarted T2 starts over with fresh launch credits (accrued ones are lost).
+    fn restart_credits(&mut self, obs: &mut impl Observer, node: NodeId) {
+        let now = self.w.now;
+        if self.w.hosts[node as usize].credit.is_none() {
+            return;
+        }
+        self.w.set_throttled(obs, node, false);
+        if let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() {
+            if now >= ch.from && now < ch.until {
+                let spec = ch.credits.spec.clone();
+                ch.credits = Credits::new(&spec, now, false);
+            }
+        }
+        self.w.credit_reschedule(node);
+    }
+
+    fn credit_check(&mut self, obs: &mut impl Observer, node: NodeId, token: u32) {
+        let now = self.w.now;
+        let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() else {
+            return;
+        };
+        if ch.check_token != token {
+            return;
+        }
+        ch.credits.advance(now);
+        if ch.credits.exhausted() && !ch.credits.below_baseline() {
+            ch.check_at = Nanos::MAX;
+            self.w.set_throttled(obs, node, true);
+        } else {
+            self.w.credit_reschedule(node);
+        }
+    }
+
+    fn credit_step(&mut self, obs: &mut impl Observer, node: NodeId) {
+        let now = self.w.now;
+        let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() else {
+            return;
+        };
+        ch.credits.step(now);
+        let next = ch.credits.next_step_at();
+        let recover = ch.credits.throttled && ch.credits.below_baseline();
+        if let Some(t) = next {
+            self.w.queue.push(t.max(now), Ev::CreditStep(node));
+        }
+        if recover {
+            self.w.set_throttled(obs, node, false);
+        }
+        self.w.credit_reschedule(node);
+    }
+
+    fn sample(&mut self, obs: &mut impl Observer) {
+        let now = self.w.now;
+        let bin = self.bin;
+        let from = now.saturating_sub(bin);
+        for &node in &self.cpu_nodes {
+            let host = &mut self.w.hosts[node as usize];
+            let credits = host.credit.as_deref_mut().map(|ch| {
+                ch.credits.advance(now);
+                ch.credits.balance()
+            });
+            let parked = host.schedule.parked_between(from, now);
+            host.schedule.prune(from);
+            let health_score = self.procs[node as usize]
+                .node
+                .as_ref()
+                .map(|n| n.health_score())
+                .unwrap_or(0);
+            obs.host_sample(
+                now,
+                node,
+                HostSample {
+                    credits,
+                    parked_fraction: parked as f64 / bin as f64,
+                    health_score,
+                },
+            );
+        }
+        self.w.queue.push(now + bin, Ev::Sample);
+    }
+}
+
+/// The side of a network fault that it "touches" (see module docs).
+fn smaller_side(a: &[NodeId], b: &[NodeId]) -> Vec<NodeId> {
+    let mut v = match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => a.to_vec(),
+        std::cmp::Ordering::Greater => b.to_vec(),
+        std::cmp::Ordering::Equal => a.iter().chain(b).copied().collect(),
+    };
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Remove entries named `name` (all when None) and return their nodes.
+fn take_named(list: &mut Vec<(String, Vec<NodeId>)>, name: Option<&str>) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    list.retain(|(n, nodes)| {
+        if name.is_none_or(|x| x == n) {
+            out.extend_from_slice(nodes);
+            false
+        } else {
+            true
+        }
+    });
+    out
+}

@@ -1,0 +1,398 @@
+//! When a host runs and when it is parked (model.md §2).
+//!
+//! Every source of parking (a hypervisor throttle, a credit-exhausted T2 held to
+//! its baseline, random stop-the-world pauses, timeline pauses) is described as a
+//! function of time, not as a stream of tick events: the host asks "am I running
+//! at t?", "when do I run again?", "when do I next park?". A work item's finish
+//! time is then computed by walking the running stretches, so a 20 µs handler on a
+//! host throttled to 10 ms per 100 ms costs a handful of arithmetic steps, never a
+//! per-millisecond tick.
+//!
+//! A host runs only when no source parks it; sources are combined by walking until
+//! all of them agree.
+
+use std::collections::VecDeque;
+
+use crate::protocol::Nanos;
+use crate::random::{Dist, Stream};
+
+/// Upper bound on the alternations walked in one query. Pathological combinations
+/// (two throttles whose run slices never overlap) would otherwise loop forever;
+/// past this bound the host is treated as running.
+const MAX_WALK: usize = 1_000_000;
+
+/// A random pause generator: gaps from `every` between the end of one pause and
+/// the start of the next (so pauses never overlap), lengths from `duration`.
+#[derive(Clone, Debug)]
+pub struct PauseGen {
+    pub every: Dist,
+    pub duration: Dist,
+    /// Start of the next pause not yet materialised.
+    pub next_start: Nanos,
+    /// No pause starts at or after this instant.
+    pub until: Nanos,
+    pub stream: Stream,
+}
+
+/// One source of parking.
+#[derive(Clone, Debug)]
+pub enum ParkSource {
+    /// Runs `run` out of every `period` inside its windows, at a phase offset:
+    /// at time `t` of a window starting at `from` the cycle position is
+    /// `(t - from + phase) mod period`, running while it is below `run`.
+    Periodic {
+        period: Nanos,
+        run: Nanos,
+        phase: Nanos,
+        /// Active windows `[from, until)`, sorted, disjoint.
+        windows: VecDeque<(Nanos, Nanos)>,
+    },
+    /// Explicit parked intervals `[start, end)` sorted by start (they may overlap),
+    /// optionally extended lazily by a random generator.
+    Intervals {
+        list: VecDeque<(Nanos, Nanos)>,
+        gen: Option<Box<PauseGen>>,
+    },
+}
+
+impl ParkSource {
+    /// A periodic source with one window.
+    pub fn periodic(
+        period: Nanos,
+        run: Nanos,
+        phase: Nanos,
+        window: Option<(Nanos, Nanos)>,
+    ) -> Self {
+        ParkSource::Periodic {
+            period: period.max(1),
+            run,
+            phase: phase % period.max(1),
+            windows: window.into_iter().collect(),
+        }
+    }
+
+    /// Materialise generated pauses so every pause starting at or before `t` is listed.
+    fn generate_to(&mut self, t: Nanos) {
+        if let ParkSource::Intervals { list, gen: Some(g) } = self {
+            while g.next_start <= t && g.next_start < g.until {
+                let start = g.next_start;
+                let len = g.duration.sample(&mut g.stream);
+                let end = start.saturating_add(len.max(1));
+                list.push_back((start, end));
+                let gap = g.every.sample(&mut g.stream).max(1);
+                g.next_start = end.saturating_add(gap);
+            }
+        }
+    }
+
+    /// If this source parks the host at `t`, the end of that parked stretch.
+    fn parked_at(&mut self, t: Nanos) -> Option<Nanos> {
+        self.generate_to(t);
+        match self {
+            ParkSource::Periodic {
+                period,
+                run,
+                phase,
+                windows,
+            } => {
+                let &(from, until) = windows.iter().find(|&&(f, u)| f <= t && t < u)?;
+                if *run >= *period {
+                    return None;
+                }
+                if *run == 0 {
+                    return Some(until);
+                }
+                let pos = (t - from + *phase) % *period;
+                (pos >= *run).then(|| (t + (*period - pos)).min(until))
+            }
+            ParkSource::Intervals { list, .. } => list
+                .iter()
+                .take_while(|&&(s, _)| s <= t)
+                .filter(|&&(_, e)| t < e)
+                .map(|&(_, e)| e)
+                .max(),
+        }
+    }
+
+    /// The earliest instant `> t` at which this source starts parking the host,
+    /// given it does not park it at `t`; `Nanos::MAX` if never.
+    fn next_park_start(&mut self, t: Nanos) -> Nanos {
+        self.generate_to(t);
+        match self {
+            ParkSource::Periodic {
+                period,
+                run,
+                phase,
+                windows,
+            } => {
+                if *run >= *period {
+                    return Nanos::MAX;
+                }
+                for &(from, until) in windows.iter() {
+                    if until <= t {
+                        continue;
+                    }
+                    let candidate = if from <= t {
+                        let pos = (t - from + *phase) % *period;
+                        if pos >= *run {
+                            t // not expected: caller checked parked_at
+                        } else {
+                            t + (*run - pos)
+                        }
+                    } else {
+                        let pos0 = *phase % *period;
+                        if pos0 >= *run {
+                            from
+                        } else {
+                            from + (*run - pos0)
+                        }
+                    };
+                    if candidate < until {
+                        return candidate;
+                    }
+                }
+                Nanos::MAX
+            }
+            ParkSource::Intervals { list, gen } => {
+                let listed = list.iter().map(|&(s, _)| s).find(|&s| s > t);
+                let generated = gen
+                    .as_ref()
+                    .filter(|g| g.next_start < g.until)
+                    .map(|g| g.next_start);
+                listed
+                    .unwrap_or(Nanos::MAX)
+                    .min(generated.unwrap_or(Nanos::MAX))
+            }
+        }
+    }
+
+    /// Forget parked stretches that ended before `before` (they can no longer matter).
+    fn prune(&mut self, before: Nanos) {
+        match self {
+            ParkSource::Periodic { windows, .. } => {
+                while windows.front().is_some_and(|&(_, u)| u < before) {
+                    windows.pop_front();
+                }
+            }
+            ParkSource::Intervals { list, .. } => list.retain(|&(_, e)| e >= before),
+        }
+    }
+}
+
+/// The combination of a host's parking sources.
+#[derive(Clone, Debug, Default)]
+pub struct Schedule {
+    pub sources: Vec<ParkSource>,
+}
+
+impl Schedule {
+    /// True when nothing can ever park this host (the fast path for healthy hosts).
+    pub fn always_runs(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    pub fn is_running(&mut self, t: Nanos) -> bool {
+        self.sources.iter_mut().all(|s| s.parked_at(t).is_none())
+    }
+
+    /// The earliest instant `>= t` at which the host runs.
+    pub fn next_running(&mut self, mut t: Nanos) -> Nanos {
+        for _ in 0..MAX_WALK {
+            let mut moved = false;
+            for s in self.sources.iter_mut() {
+                if let Some(end) = s.parked_at(t) {
+                    t = end;
+                    moved = true;
+                }
+            }
+            if !moved || t == Nanos::MAX {
+                return t;
+            }
+        }
+        t
+    }
+
+    /// Given the host runs at `t`, the instant it next parks (`Nanos::MAX` if never).
+    pub fn running_until(&mut self, t: Nanos) -> Nanos {
+        self.sources
+            .iter_mut()
+            .map(|s| s.next_park_start(t))
+            .min()
+            .unwrap_or(Nanos::MAX)
+    }
+
+    /// When a work item that needs `cost` of CPU and starts at `start` (a running
+    /// instant) finishes: parked stretches in between do not count as CPU time.
+    pub fn finish(&mut self, start: Nanos, cost: Nanos) -> Nanos {
+        if self.sources.is_empty() {
+            return start.saturating_add(cost);
+        }
+        let mut t = self.next_running(start);
+        let mut left = cost;
+        for _ in 0..MAX_WALK {
+            let stop = self.running_until(t);
+            if stop == Nanos::MAX || t.saturating_add(left) <= stop {
+                return t.saturating_add(left);
+            }
+            left -= stop - t;
+            t = self.next_running(stop);
+            if t == Nanos::MAX {
+                return t;
+            }
+        }
+        t.saturating_add(left)
+    }
+
+    /// Parked time within `[a, b)`.
+    pub fn parked_between(&mut self, a: Nanos, b: Nanos) -> Nanos {
+        if self.sources.is_empty() || b <= a {
+            return 0;
+        }
+        let mut parked = 0;
+        let mut t = a;
+        for _ in 0..MAX_WALK {
+            if t >= b {
+                break;
+            }
+            if self.is_running(t) {
+                t = self.running_until(t).min(b);
+            } else {
+                let r = self.next_running(t).min(b);
+                parked += r - t;
+                t = r;
+            }
+        }
+        parked
+    }
+
+    pub fn prune(&mut self, before: Nanos) {
+        for s in self.sources.iter_mut() {
+            s.prune(before);
+        }
+    }
+
+    /// Open an (open-ended) window of periodic source `idx` at `t`.
+    pub fn open_window(&mut self, idx: usize, t: Nanos) {
+        if let Some(ParkSource::Periodic { windows, .. }) = self.sources.get_mut(idx) {
+            windows.push_back((t, Nanos::MAX));
+        }
+    }
+
+    /// Close the open window of periodic source `idx` at `t`.
+    pub fn close_window(&mut self, idx: usize, t: Nanos) {
+        if let Some(ParkSource::Periodic { windows, .. }) = self.sources.get_mut(idx) {
+            if let Some(last) = windows.back_mut() {
+                if last.1 > t {
+                    last.1 = t.max(last.0);
+                }
+            }
+        }
+    }
+
+    /// Add one parked interval to an `Intervals` source `idx`, keeping starts sorted.
+    pub fn add_interval(&mut self, idx: usize, start: Nanos, end: Nanos) {
+        if let Some(ParkSource::Intervals { list, .. }) = self.sources.get_mut(idx) {
+            let pos = list
+                .iter()
+                .position(|&(s, _)| s > start)
+                .unwrap_or(list.len());
+            list.insert(pos, (start, end));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::MS;
+    use crate::random::StreamId;
+
+    /// Rule: a throttle `run r, park p` runs exactly r/(r+p) of the time.
+    #[test]
+    fn throttle_runs_the_configured_fraction() {
+        let mut s = Schedule {
+            sources: vec![ParkSource::periodic(
+                100 * MS,
+                10 * MS,
+                37 * MS,
+                Some((0, Nanos::MAX)),
+            )],
+        };
+        let span = 10_000 * MS;
+        let parked = s.parked_between(0, span);
+        assert_eq!(parked, span * 9 / 10);
+    }
+
+    /// Rule: CPU time only accrues while running — a 25 ms job on a 10/100 ms
+    /// throttle needs three run slices.
+    #[test]
+    fn work_spans_run_slices() {
+        let mut s = Schedule {
+            sources: vec![ParkSource::periodic(
+                100 * MS,
+                10 * MS,
+                0,
+                Some((0, Nanos::MAX)),
+            )],
+        };
+        assert_eq!(s.finish(0, 25 * MS), 205 * MS);
+        // Starting while parked waits for the next slice.
+        assert_eq!(s.finish(50 * MS, MS), 101 * MS);
+    }
+
+    /// Rule: outside its window a fault does not park the host.
+    #[test]
+    fn windows_bound_the_throttle() {
+        let mut s = Schedule {
+            sources: vec![ParkSource::periodic(
+                100 * MS,
+                10 * MS,
+                0,
+                Some((1000 * MS, 2000 * MS)),
+            )],
+        };
+        assert!(s.is_running(500 * MS));
+        assert!(!s.is_running(1050 * MS));
+        assert!(s.is_running(2050 * MS));
+        assert_eq!(s.parked_between(0, 3000 * MS), 900 * MS);
+    }
+
+    /// Rule: random pauses follow their gap and length distributions and never overlap.
+    #[test]
+    fn random_pauses_match_their_distributions() {
+        let gen = PauseGen {
+            every: Dist::Fixed(900 * MS),
+            duration: Dist::Fixed(100 * MS),
+            next_start: 0,
+            until: Nanos::MAX,
+            stream: Stream::new(1, StreamId::Misc(9)),
+        };
+        let mut s = Schedule {
+            sources: vec![ParkSource::Intervals {
+                list: VecDeque::new(),
+                gen: Some(Box::new(gen)),
+            }],
+        };
+        assert_eq!(s.parked_between(0, 10_000 * MS), 1000 * MS);
+        assert!(!s.is_running(50 * MS));
+        assert_eq!(s.next_running(50 * MS), 100 * MS);
+    }
+
+    /// Rule: sources combine — the host runs only when none parks it.
+    #[test]
+    fn sources_combine() {
+        let mut s = Schedule {
+            sources: vec![
+                ParkSource::periodic(100 * MS, 50 * MS, 0, Some((0, Nanos::MAX))),
+                ParkSource::Intervals {
+                    list: VecDeque::from(vec![(0, 120 * MS)]),
+                    gen: None,
+                },
+            ],
+        };
+        // Parked by the pause until 120 ms, then by the throttle 50..100 of each 100 ms
+        // (120 ms is inside run slice 100..150).
+        assert_eq!(s.next_running(0), 120 * MS);
+        assert_eq!(s.running_until(120 * MS), 150 * MS);
+    }
+}
