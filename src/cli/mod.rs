@@ -84,7 +84,9 @@ pub fn main() -> ExitCode {
 fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
     sets.iter()
         .map(|s| match s.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
             _ => Err(Failure::bad_input(format!(
                 "--set `{s}`: expected FIELD=VALUE, e.g. --set suspicion_mult=4"
             ))),
@@ -184,8 +186,8 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
-    let duration =
-        parse_duration(&args.duration).map_err(|e| Failure::bad_input(format!("--duration: {e}")))?;
+    let duration = parse_duration(&args.duration)
+        .map_err(|e| Failure::bad_input(format!("--duration: {e}")))?;
     if args.nodes < 2 {
         return Err(Failure::bad_input("--nodes: need at least 2 nodes"));
     }
