@@ -258,6 +258,9 @@ pub struct Totals {
     pub left_declarations: u64,
     /// Serf flaps by the FlapTimeout definition.
     pub flaps: u64,
+    /// Flaps whose subject was up and not degraded when it was declared failed:
+    /// the damage a sick node does to the rest of the cluster.
+    pub flaps_healthy: u64,
     /// `serf.member.flap` as the protocol reported it (cross-check of `flaps`).
     pub serf_flap_metric: u64,
     pub serf_failed: u64,
@@ -477,8 +480,9 @@ pub struct Collector {
     totals: Totals,
     per_node: Vec<NodeMetrics>,
     episodes: BTreeMap<(NodeId, u32), Episode>,
-    /// (observer, subject) → time of EventMemberFailed awaiting a rejoin.
-    failed_at: BTreeMap<(NodeId, NodeId), Nanos>,
+    /// (observer, subject) → when EventMemberFailed fired and whether the subject
+    /// was healthy then.
+    failed_at: BTreeMap<(NodeId, NodeId), (Nanos, bool)>,
     /// (observer, subject) → time the observer first held the subject SUSPECT.
     suspect_since: BTreeMap<(NodeId, NodeId), Nanos>,
     rejoin: Vec<Nanos>,
@@ -819,7 +823,9 @@ impl Collector {
                 }
             }
             Event::SerfMemberFailed { subject } => {
-                self.failed_at.insert((o, subject), at);
+                let healthy =
+                    self.life[subject as usize] == Life::Up && self.degraded[subject as usize] == 0;
+                self.failed_at.insert((o, subject), (at, healthy));
                 if measured {
                     self.totals.serf_failed += 1;
                 }
@@ -828,12 +834,13 @@ impl Collector {
                 if measured {
                     self.totals.serf_joins += 1;
                 }
-                if let Some(failed) = self.failed_at.remove(&(o, subject)) {
+                if let Some((failed, healthy)) = self.failed_at.remove(&(o, subject)) {
                     let dt = at - failed;
                     if dt <= self.flap_timeout {
                         self.bin_mut().flaps += 1;
                         if measured {
                             self.totals.flaps += 1;
+                            self.totals.flaps_healthy += u64::from(healthy);
                             self.per_node[subject as usize].flaps_as_subject += 1;
                             self.rejoin.push(dt);
                         }

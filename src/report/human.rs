@@ -40,10 +40,11 @@ pub fn human_summary(scenario: &Scenario, m: &Metrics) -> String {
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "flaps            {}  ({:.2}/h, {} episodes)  rejoin {}",
+        "flaps            {}  ({:.2}/h, {} episodes, {} of healthy nodes)  rejoin {}",
         s.flaps,
         s.flaps_per_hour,
         s.flap_episodes,
+        s.flaps_healthy,
         q(&s.rejoin_s)
     );
     let _ = writeln!(

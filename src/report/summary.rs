@@ -60,6 +60,8 @@ pub struct Summary {
     pub declarations: u64,
     pub left_declarations: u64,
     pub flaps: u64,
+    /// Flaps whose subject was up and not degraded when declared failed.
+    pub flaps_healthy: u64,
     pub flap_episodes: u64,
     pub flaps_per_hour: f64,
     pub flaps_per_node_hour: f64,
@@ -390,6 +392,7 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
         declarations: t.declarations,
         left_declarations: t.left_declarations,
         flaps: t.flaps,
+        flaps_healthy: t.flaps_healthy,
         flap_episodes: m.flap_episodes(),
         flaps_per_hour: round(m.flaps_per_hour(), 4),
         flaps_per_node_hour: round(m.flaps_per_node_hour(), 6),
