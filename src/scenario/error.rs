@@ -106,7 +106,7 @@ fn split_path(body: &str) -> (&str, &str) {
 fn polish(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         // "unknown field `x`, expected one of `a`, `b`" → keep, but say what to do.
-        return format!("unknown field {rest} (check the spelling; see FORMAT.md)");
+        return format!("unknown field {rest} (check the spelling; see the README)");
     }
     let mut m = message.to_string();
     for (rust, human) in [

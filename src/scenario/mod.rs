@@ -8,7 +8,7 @@
 //! 3. [`resolve`]: names → ids, windows, overlaps, presets — errors get their line
 //!    from [`locate`], which re-finds a field path in the text.
 //!
-//! The format is documented in `FORMAT.md` next to this file.
+//! The format is documented in the README (section "Scenario format").
 
 pub mod credits;
 pub mod error;

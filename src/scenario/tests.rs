@@ -369,9 +369,9 @@ fn qiita_scenario_matches_the_sketch() {
     assert_eq!(s.log_observers.len(), 3);
 }
 
-/// Extract the fenced YAML blocks of FORMAT.md.
+/// Extract the fenced YAML blocks of the README (its scenario format section).
 fn format_md_blocks() -> Vec<String> {
-    let md = include_str!("FORMAT.md");
+    let md = include_str!("../../README.md");
     let mut out = Vec::new();
     let mut cur: Option<String> = None;
     for line in md.lines() {
@@ -388,7 +388,7 @@ fn format_md_blocks() -> Vec<String> {
     out
 }
 
-/// The complete example in FORMAT.md loads (it is the last YAML block). Its
+/// The complete example in the README loads (it is the last YAML block). Its
 /// protocol overrides need `Config::set`.
 #[test]
 
@@ -412,7 +412,7 @@ fn format_md_complete_example_loads_without_overrides() {
     assert_eq!(s.faults.len(), 2);
 }
 
-/// The section examples of FORMAT.md parse as the part of a file they show.
+/// The section examples of the README parse as the part of a file they show.
 #[test]
 fn format_md_section_examples_parse() {
     let blocks = format_md_blocks();
@@ -423,6 +423,6 @@ fn format_md_section_examples_parse() {
         let block = blocks.iter().find(|b| b.starts_with(head)).unwrap();
         let text = format!("duration: 1h\n{cluster}{block}");
         // The network example names a node that only the cluster example defines.
-        parse(&text, "t.yaml").unwrap_or_else(|e| panic!("FORMAT.md `{head}` block: {e}"));
+        parse(&text, "t.yaml").unwrap_or_else(|e| panic!("the README `{head}` block: {e}"));
     }
 }
