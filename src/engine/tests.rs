@@ -478,26 +478,6 @@ fn partition_drops_are_reported() {
     assert!(rec.truths.contains(&(2 * SEC, 0, Truth::Degraded(true))));
 }
 
-/// Throughput check (run with `--release -- --ignored`): 1,000 nodes × 120 s.
-#[test]
-#[ignore = "performance; run in release"]
-fn perf_1000_nodes_120s() {
-    let s = scenario(1000, 1, 120 * SEC);
-    let start = std::time::Instant::now();
-    let (_, stats) = run(&s);
-    eprintln!("{stats:?} in {:?}", start.elapsed());
-}
-
-/// Scale check (run with `--release -- --ignored`): 10,000 nodes × 60 s.
-#[test]
-#[ignore = "performance; run in release"]
-fn perf_10000_nodes_60s() {
-    let s = scenario(10_000, 1, 60 * SEC);
-    let start = std::time::Instant::now();
-    let (_, stats) = run(&s);
-    eprintln!("{stats:?} in {:?}", start.elapsed());
-}
-
 /// Rule (S2 smoke): a t2.micro held to baseline with long parking gaps (10 % of a
 /// 2 s period, half of it for the node) answers pings up to ~1.9 s late, so its
 /// peers suspect it — but only after the credits are gone (≈ 33.3 min).

@@ -21,7 +21,7 @@
 //! - Bandwidth (optional): per-sender serialization, `bytes / rate` after the
 //!   sender's previous packet left the NIC.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::protocol::{Nanos, NodeId, Packet, Transport};
 use crate::random::{Dist, Stream, StreamId};
@@ -159,8 +159,8 @@ pub struct Network {
     pub holds: Vec<Hold>,
     next_hold_id: u64,
     /// Last TCP arrival per directed pair `(from << 32) | to` (order preservation).
-    /// Only looked up, never iterated for results, so hashing cannot affect them.
-    tcp_last: HashMap<u64, Nanos>,
+    /// A BTreeMap so that even its pruning walks in a fixed order.
+    tcp_last: BTreeMap<u64, Nanos>,
 }
 
 impl Network {
@@ -212,7 +212,7 @@ impl Network {
             partitions: Vec::new(),
             holds: Vec::new(),
             next_hold_id: 0,
-            tcp_last: HashMap::new(),
+            tcp_last: BTreeMap::new(),
         }
     }
 
