@@ -19,7 +19,7 @@ use crate::metrics::Collector;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, SEC};
 use crate::report;
-use crate::scenario::{self, CliOverrides};
+use crate::scenario::{self, CliOverrides, Scenario};
 use crate::units::{format_duration, parse_duration};
 
 use args::{BenchArgs, Cli, Command, RunArgs};
@@ -191,14 +191,15 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     if args.nodes < 2 {
         return Err(Failure::bad_input("--nodes: need at least 2 nodes"));
     }
-    let protocol = Config::preset(&args.preset).ok_or_else(|| {
-        Failure::bad_input(format!(
-            "--preset `{}`: unknown; choose one of {}",
-            args.preset,
-            PRESETS.join(", ")
-        ))
-    })?;
-    let scenario = bench::synthetic(args.nodes, duration, &args.preset, protocol, args.seed);
+    let mut scenario = Scenario::healthy_cluster(args.nodes, duration, &args.preset, args.seed)
+        .ok_or_else(|| {
+            Failure::bad_input(format!(
+                "--preset `{}`: unknown; choose one of {}",
+                args.preset,
+                PRESETS.join(", ")
+            ))
+        })?;
+    scenario.name = format!("bench-{}", args.nodes);
     println!(
         "bench: {} nodes x {} simulated, preset {}, {} runs (release build recommended)",
         args.nodes,

@@ -1,62 +1,24 @@
 //! Whole-engine tests: real protocol nodes on simulated hosts and network.
 
-use std::collections::BTreeMap;
-
 use super::sim::Simulation;
 use super::{DropReason, HostSample, Observer, PacketKind, Truth};
 use crate::protocol::{Config, Event, Nanos, NodeId, MS, SEC};
 use crate::random::Dist;
 use crate::scenario::{
-    Action, CreditSpec, FaultSpec, HostDefaults, HostFault, LinkSpec, NetworkSpec, NodeSpec,
-    Scenario, StartMode, TimelineEvent,
+    Action, CreditSpec, FaultSpec, HostFault, Scenario, StartMode, TimelineEvent,
 };
 
 /// A converged LAN cluster of `n` nodes with 0.25 ms ± jitter links.
 pub(crate) fn scenario(n: usize, seed: u64, duration: Nanos) -> Scenario {
-    Scenario {
-        name: "test".into(),
-        source: None,
-        description: String::new(),
-        seed,
-        duration,
-        warmup: 0,
-        start: StartMode::Converged,
-        preset: "memberlist".into(),
-        protocol: Config::lan(),
-        overrides: Vec::new(),
-        nodes: (0..n)
-            .map(|i| NodeSpec {
-                name: format!("node-{i:02}"),
-                zone: "a".into(),
-                groups: Vec::new(),
-                ip: format!("10.0.0.{}", i + 1),
-                meta_len: 40,
-                starts: true,
-            })
-            .collect(),
-        groups: BTreeMap::new(),
-        network: NetworkSpec {
-            default: LinkSpec {
-                latency: Dist::Normal {
-                    mean: 125_000,
-                    sd: 40_000,
-                },
-                spike: None,
-                loss: 0.0,
-                duplicate: 0.0,
-                tcp_refused: false,
-            },
-            intra_zone: None,
-            cross_zone: None,
-            rules: Vec::new(),
-            bandwidth_bytes_per_s: None,
-        },
-        host: HostDefaults::default(),
-        faults: Vec::new(),
-        timeline: Vec::new(),
-        log_observers: Vec::new(),
-        timeseries_bin: SEC,
+    let mut s = Scenario::healthy_cluster(n, duration, "memberlist", seed).expect("preset");
+    s.name = "test".into();
+    // Short names and tags keep a push/pull of a dozen members small (the
+    // receive-buffer test relies on it).
+    for (i, node) in s.nodes.iter_mut().enumerate() {
+        node.name = format!("node-{i:02}");
+        node.meta_len = 40;
     }
+    s
 }
 
 /// Records what the engine reports.

@@ -239,3 +239,58 @@ pub enum Action {
     /// One stop-the-world pause of `duration` on `nodes`.
     Pause { nodes: Vec<NodeId>, duration: Nanos },
 }
+
+impl Scenario {
+    /// A long-running healthy cluster: `n` converged nodes `node-00000`, … in one
+    /// zone, 125 µs ± 40 µs one-way latency (a 0.25 ms RTT), no faults, 1 s bins.
+    /// The common base of `flapsim bench`, generated checks and tests, which then
+    /// change only what they are about. None for an unknown preset.
+    pub fn healthy_cluster(n: usize, duration: Nanos, preset: &str, seed: u64) -> Option<Scenario> {
+        let protocol = Config::preset(preset)?;
+        let nodes = (0..n)
+            .map(|i| NodeSpec {
+                name: format!("node-{i:05}"),
+                zone: "a".into(),
+                groups: Vec::new(),
+                ip: format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+                meta_len: 120,
+                starts: true,
+            })
+            .collect();
+        Some(Scenario {
+            name: format!("healthy-{n}"),
+            source: None,
+            description: String::new(),
+            seed,
+            duration,
+            warmup: 0,
+            start: StartMode::Converged,
+            preset: preset.into(),
+            protocol,
+            overrides: Vec::new(),
+            nodes,
+            groups: BTreeMap::new(),
+            network: NetworkSpec {
+                default: LinkSpec {
+                    latency: Dist::Normal {
+                        mean: 125_000,
+                        sd: 40_000,
+                    },
+                    spike: None,
+                    loss: 0.0,
+                    duplicate: 0.0,
+                    tcp_refused: false,
+                },
+                intra_zone: None,
+                cross_zone: None,
+                rules: Vec::new(),
+                bandwidth_bytes_per_s: None,
+            },
+            host: HostDefaults::default(),
+            faults: Vec::new(),
+            timeline: Vec::new(),
+            log_observers: Vec::new(),
+            timeseries_bin: crate::protocol::SEC,
+        })
+    }
+}
