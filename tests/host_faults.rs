@@ -128,3 +128,25 @@ fn a_mild_throttle_parks_the_host_but_causes_no_suspicion() {
     assert!((mean - 0.9).abs() < 0.02, "parked {mean}");
     assert_eq!(r.metrics.totals.suspicions, 0);
 }
+
+/// Parked semantics (model.md §2): when a host resumes, expired timers run before
+/// buffered packets. x runs 5 ms of every 1.5 s; with a 10 ms receive delay its
+/// acks land while it is parked, so on resume its probe windows expire first and
+/// it accuses healthy peers, the incident's mechanism. Without the delay the ack
+/// comes back within the same run slice and every probe succeeds.
+#[test]
+fn a_parked_prober_times_out_before_it_reads_the_buffered_ack() {
+    let throttle = "  - nodes: x\n    throttle: {run: 5ms, park: 1495ms}";
+    let late = with_fault(
+        &format!("{throttle}\n  - nodes: x\n    starve: {{delay: 10ms}}"),
+        "10m",
+    );
+    let x = late.id_of("x") as usize;
+    assert!(
+        late.metrics.per_node[x].suspicions_raised > 20,
+        "x accuses: {}",
+        late.metrics.per_node[x].suspicions_raised
+    );
+    let prompt = with_fault(throttle, "10m");
+    assert_eq!(prompt.metrics.per_node[x].suspicions_raised, 0);
+}

@@ -14,8 +14,6 @@ pub(crate) struct Probe {
     pub(crate) target: NodeId,
     /// Incarnation and state copied at selection; the copy goes into the suspect.
     pub(crate) target_incarnation: u32,
-    /// `start + pi`: the ack handler's expiry.
-    pub(crate) window_end: Nanos,
     /// Past the direct wait: indirect requests and the TCP ping are out.
     pub(crate) indirect: bool,
     pub(crate) expected_nacks: u32,
@@ -125,15 +123,16 @@ impl Node {
             seq,
             target,
             target_incarnation: incarnation,
-            window_end: now + window,
             indirect: false,
             expected_nacks: 0,
             nacks: 0,
             tcp_sent: false,
             tcp_ok: false,
         });
-        // The window-end timer is armed only when the direct wait fails: most probes
-        // succeed, and an unarmed timer costs the engine nothing.
+        // Both timers are armed now, as memberlist's ack handler (`AfterFunc`) and
+        // direct wait are: a host that was parked through both runs them, in
+        // deadline order, before it reads the ack waiting in its buffer.
+        rt.set_timer(now + window, Timer::ProbeWindowEnd { seq });
         rt.set_timer(
             now + self.cfg.probe_timeout,
             Timer::ProbeDirectTimeout { seq },
@@ -168,7 +167,7 @@ impl Node {
     }
 
     /// The direct wait expired without an ack: ask relays, and try TCP.
-    pub(super) fn on_direct_timeout(&mut self, now: Nanos, seq: u32, rt: &mut impl Runtime) {
+    pub(super) fn on_direct_timeout(&mut self, _now: Nanos, seq: u32, rt: &mut impl Runtime) {
         let Some(probe) = self.probe.as_ref() else {
             return;
         };
@@ -176,7 +175,6 @@ impl Node {
             return;
         }
         let target = probe.target;
-        rt.set_timer(probe.window_end.max(now), Timer::ProbeWindowEnd { seq });
         if self.cfg.speaks_post_2015() {
             rt.notify(Event::FailedUdpPing { subject: target });
         }
