@@ -114,13 +114,18 @@ pub fn check_scenario(s: &Scenario) -> Result<CheckPass, CheckFailure> {
                 format!("the rendered YAML was refused: {e}"),
             )
         })?;
-        if comparable(&back) != comparable(s) {
+        let (a, b) = (comparable(s), comparable(&back));
+        if a != b {
+            // Show where they part, not two pages of debug output.
+            let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            let from = a[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);
+            let window = |t: &str| t[from..].chars().take(200).collect::<String>();
             return Err(fail(
                 FailureKind::RoundTrip,
                 format!(
-                    "render -> parse changed the scenario:\n  built:  {}\n  parsed: {}",
-                    comparable(s),
-                    comparable(&back)
+                    "render -> parse changed the scenario:\n  built:  …{}\n  parsed: …{}",
+                    window(&a),
+                    window(&b)
                 ),
             ));
         }

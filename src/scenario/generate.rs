@@ -231,7 +231,7 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
                 }
                 1 => (
                     HostFault::Credits(CreditSpec {
-                        instance: String::new(),
+                        instance: "custom".into(),
                         vcpus: 1,
                         baseline: (1 + r.below(20)) as f64 / 100.0,
                         earn_per_hour: 6.0,
