@@ -53,12 +53,16 @@ pub struct CheckPass {
     pub digest: u64,
     pub converged_after: Option<Nanos>,
     pub suspicions: u64,
+    pub stranded: usize,
 }
 
 /// The tail a generated scenario runs after its last fault: the convergence
 /// bound, a settle window and a margin.
 pub fn tail(cfg: &Config, n: usize) -> Nanos {
-    convergence_bound(cfg, n) + settle_window(cfg, n) + 60 * crate::protocol::SEC
+    convergence_bound(cfg, n)
+        + settle_window(cfg, n)
+        + invariants::linger(cfg)
+        + 200 * crate::protocol::SEC
 }
 
 /// The scenario of check seed `seed`.
@@ -150,6 +154,7 @@ pub fn check_scenario(s: &Scenario) -> Result<CheckPass, CheckFailure> {
                 _ => None,
             },
             suspicions: run.suspicions,
+            stranded: run.stranded,
         })
     })
 }
@@ -385,6 +390,8 @@ pub struct CheckSummary {
     pub quiet: u64,
     pub converge: u64,
     pub safety_only: u64,
+    /// Nodes stranded by a failed join (a known memberlist non-convergence).
+    pub stranded: usize,
     /// Longest observed time to converge after the last fault (ns).
     pub max_converged_after: Nanos,
 }
@@ -399,6 +406,7 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
             Ok(p) => {
                 sum.passed += 1;
                 sum.events += p.events;
+                sum.stranded += p.stranded;
                 match p.claim {
                     Claim::NoSuspicion => sum.quiet += 1,
                     Claim::Converge { .. } => sum.converge += 1,

@@ -254,13 +254,14 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     std::panic::set_hook(hook);
     println!(
-        "check: {} seeds, {} passed, {} failed ({} fault-free, {} converging, {} safety-only); {} events in {:.1} s wall; slowest convergence {} after the last fault",
+        "check: {} seeds, {} passed, {} failed ({} fault-free, {} converging, {} safety-only, {} nodes stranded by a failed join); {} events in {:.1} s wall; slowest convergence {} after the last fault",
         args.seeds,
         sum.passed,
         sum.failed.len(),
         sum.quiet,
         sum.converge,
         sum.safety_only,
+        sum.stranded,
         sum.events,
         wall,
         format_duration(sum.max_converged_after)

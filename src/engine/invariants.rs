@@ -25,7 +25,7 @@
 
 use crate::protocol::{timing, Config, Event, Nanos, NodeId, State, SEC};
 use crate::random::Dist;
-use crate::scenario::{Action, Scenario, StartMode};
+use crate::scenario::{Action, HostFault, Scenario, StartMode};
 
 use super::sim::LEAVE_GRACE;
 use super::{DropReason, HostSample, Observer, PacketKind, Simulation, Truth};
@@ -124,6 +124,29 @@ fn benign_latency(d: &Dist, cfg: &Config) -> bool {
     }
 }
 
+/// A practical maximum of a draw: exact for bounded shapes, `mean·40` beyond
+/// `min` for the exponential (exceeded with probability e^-40). None for the
+/// log-normal, whose tail is too heavy to bound usefully.
+fn dist_cap(d: &Dist) -> Option<Nanos> {
+    match *d {
+        Dist::Fixed(v) => Some(v),
+        Dist::Uniform { hi, .. } => Some(hi),
+        Dist::Normal { mean, sd } => Some(mean.saturating_add(sd.saturating_mul(8))),
+        Dist::Exponential { mean, min } => Some(min.saturating_add(mean.saturating_mul(40))),
+        Dist::LogNormal { .. } => None,
+    }
+}
+
+/// Time after the settle instant during which effects of the faults may still
+/// surface: a probe that started during a fault concludes up to one (awareness
+/// stretched) probe period later, twice for the indirect round. Convergence is
+/// only looked for after it, and suspicions before it are not held against it.
+pub fn linger(cfg: &Config) -> Nanos {
+    cfg.probe_interval
+        .saturating_mul(u64::from(cfg.awareness_max_multiplier.max(1)))
+        .saturating_mul(2)
+}
+
 /// What the scenario lets the checker claim (see [`Claim`]).
 pub fn claim(s: &Scenario) -> Claim {
     let cfg = &s.protocol;
@@ -151,10 +174,21 @@ pub fn claim(s: &Scenario) -> Claim {
     }
     let mut settle: Nanos = 0;
     for f in &s.faults {
-        match f.until {
-            Some(u) => settle = settle.max(u),
-            None => return Claim::SafetyOnly,
-        }
+        let Some(until) = f.until else {
+            return Claim::SafetyOnly;
+        };
+        // A pause that starts before `until` runs its whole drawn length, and a
+        // starved packet accepted before `until` is still delayed after it.
+        let tail = match &f.kind {
+            HostFault::Pause { duration: d, .. } | HostFault::Starve { delay: d } => {
+                match dist_cap(d) {
+                    Some(c) => c,
+                    None => return Claim::SafetyOnly,
+                }
+            }
+            _ => 0,
+        };
+        settle = settle.max(until.saturating_add(tail));
     }
     // Network faults must be undone by a later heal/release.
     let mut open: Vec<(&str, bool)> = Vec::new(); // (name, is_partition)
@@ -208,6 +242,9 @@ pub struct Checker {
     pub last_suspicion: Option<(Nanos, NodeId, NodeId)>,
     /// The first broken safety rule.
     pub violation: Option<String>,
+    /// Per node: has its current process ever known another member? A process
+    /// that never did was stranded by a failed join (see [`Checker::converged`]).
+    social: Vec<bool>,
 }
 
 impl Checker {
@@ -219,6 +256,7 @@ impl Checker {
             suspicions: 0,
             last_suspicion: None,
             violation: None,
+            social: vec![false; n],
         }
     }
 
@@ -242,6 +280,9 @@ impl Checker {
             }
             for b in 0..n {
                 let cur = node.view_of(b as NodeId);
+                if b != a && cur.is_some() {
+                    self.social[a] = true;
+                }
                 let prev = self.prev[row + b];
                 if a == b {
                     match cur {
@@ -281,20 +322,44 @@ impl Checker {
         }
     }
 
-    /// Nodes whose process is up (not crashed, left or never started).
+    /// Nodes whose process is up (not crashed, left or never started), and
+    /// that have ever known another member.
     pub fn up(&self, sim: &Simulation) -> Vec<NodeId> {
         (0..self.n as NodeId)
-            .filter(|&i| self.life[i as usize] == Life::Up && sim.node(i).is_some())
+            .filter(|&i| {
+                self.life[i as usize] == Life::Up && sim.node(i).is_some() && self.social[i as usize]
+            })
+            .collect()
+    }
+
+    /// Up processes that never knew another member: their join exchange (TCP
+    /// push/pull to the seeds) failed, e.g. under a TCP partition. memberlist's
+    /// `Join` returns an error and nothing retries it (Consul's `retry_join`
+    /// lives above memberlist and Serf and is not modelled); Serf's reconnect
+    /// loop only retries members it once knew. Nobody knows such a node either
+    /// (if a seed had learnt it, it would probe it and gossip back), so the
+    /// split is permanent: a real non-convergence of memberlist, not a checker
+    /// finding. These nodes are left out of the convergence claim and counted.
+    pub fn stranded(&self, sim: &Simulation) -> Vec<NodeId> {
+        (0..self.n as NodeId)
+            .filter(|&i| {
+                self.life[i as usize] == Life::Up && sim.node(i).is_some() && !self.social[i as usize]
+            })
             .collect()
     }
 
     /// `Ok` when every up node holds every up node ALIVE and every other node
-    /// DEAD/LEFT or unknown; otherwise the first disagreement.
+    /// DEAD/LEFT or unknown (stranded nodes excepted, see [`Checker::stranded`]);
+    /// otherwise the first disagreement.
     pub fn converged(&self, sim: &Simulation) -> Result<(), String> {
         let up = self.up(sim);
+        let stranded = self.stranded(sim);
         for &a in &up {
             let node = sim.node(a).expect("up nodes have a process");
             for b in 0..self.n as NodeId {
+                if stranded.contains(&b) {
+                    continue;
+                }
                 let v = node.view_of(b);
                 let is_up = up.contains(&b);
                 let ok = if is_up {
@@ -334,6 +399,7 @@ impl Observer for Checker {
             // A new process (or none): its views start over.
             let n = self.n;
             self.prev[i * n..(i + 1) * n].fill(None);
+            self.social[i] = false;
         }
         self.life[i] = life;
     }
@@ -355,6 +421,8 @@ pub struct CheckedRun {
     /// When the views converged (Converge claim).
     pub converged_at: Option<Nanos>,
     pub suspicions: u64,
+    /// Up nodes stranded by a failed join at the end (see [`Checker::stranded`]).
+    pub stranded: usize,
 }
 
 /// Run `s` under the checker; `Err` names the first broken invariant.
@@ -364,6 +432,7 @@ pub fn run_checked(s: &Scenario, max_events: u64) -> Result<CheckedRun, String> 
     let n = s.nodes.len();
     let mut sim = Simulation::new(s);
     let mut chk = Checker::new(n);
+    let linger = linger(&s.protocol);
     let (deadline, settle) = match claim {
         Claim::Converge { settle_at } => (
             settle_at.saturating_add(convergence_bound(&s.protocol, n)),
@@ -394,7 +463,7 @@ pub fn run_checked(s: &Scenario, max_events: u64) -> Result<CheckedRun, String> 
                     "t={t}ns: node {a} suspected node {b} in a fault-free run (healthy hosts, clean network)"
                 ));
             }
-            Claim::Converge { settle_at } if now >= settle_at => {
+            Claim::Converge { settle_at } if now >= settle_at.saturating_add(linger) => {
                 if converged_at.is_none() {
                     if chk.converged(&sim).is_ok() {
                         converged_at = Some(now);
@@ -445,6 +514,7 @@ pub fn run_checked(s: &Scenario, max_events: u64) -> Result<CheckedRun, String> 
         stopped_at: sim.now(),
         converged_at,
         suspicions: chk.suspicions,
+        stranded: chk.stranded(&sim).len(),
     })
 }
 
