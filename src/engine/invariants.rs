@@ -381,9 +381,24 @@ impl Checker {
 
 impl Observer for Checker {
     fn protocol(&mut self, at: Nanos, observer: NodeId, event: &Event) {
-        if let Event::Suspected { subject, .. } = event {
-            self.suspicions += 1;
-            self.last_suspicion = Some((at, observer, *subject));
+        match event {
+            Event::Suspected { subject, .. } => {
+                self.suspicions += 1;
+                self.last_suspicion = Some((at, observer, *subject));
+            }
+            // One engine step may run several work items (a host waking up runs
+            // its expired timers, then its buffered packets): a probe-list wrap
+            // can reap a dead member and a buffered alive message re-add it at
+            // the same incarnation before the next check. That resurrection is
+            // memberlist's (the 2015/2016 reap-at-wrap behaviour), so the reap
+            // itself ends the member's history here.
+            Event::Reaped { subject } => {
+                let (o, s) = (observer as usize, *subject as usize);
+                if o < self.n && s < self.n {
+                    self.prev[o * self.n + s] = None;
+                }
+            }
+            _ => {}
         }
     }
 
