@@ -8,7 +8,7 @@
 //!
 //! In `cargo test` (debug profile) overflow checks are on, so arithmetic
 //! overflow anywhere in the run is a panic and a failure here; `cargo test
-//! --release` runs the same seeds without them (see the `check` profile in
+//! --release` runs the same seeds without them (see the `checked` profile in
 //! Cargo.toml for an optimized build with overflow checks).
 
 use flapsim::cli::check::{check_scenario, check_seed, reduce, FailureKind};

@@ -8,8 +8,8 @@
 //! events, faults, link rules, nodes, overrides…) while the same kind of failure
 //! persists, and the reduced scenario is written to `output/check/failure-<seed>.yaml`.
 //!
-//! Overflow: release builds wrap silently; run with the `check` profile
-//! (`cargo run --profile check -- check …`, overflow checks and debug assertions
+//! Overflow: release builds wrap silently; run with the `checked` profile
+//! (`cargo run --profile checked -- check …`, overflow checks and debug assertions
 //! on) or the debug-built `cargo test --test check` to turn overflow into panics.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
