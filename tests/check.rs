@@ -37,7 +37,10 @@ fn two_hundred_random_seeds_hold_every_invariant() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The generator must exercise every claim, or the test proves little.
-    assert!(quiet >= 20 && converge >= 50 && safety >= 20, "{quiet}/{converge}/{safety}");
+    assert!(
+        quiet >= 20 && converge >= 50 && safety >= 20,
+        "{quiet}/{converge}/{safety}"
+    );
 }
 
 /// Rule: the checker is deterministic: the same seed gives the same digest.
@@ -142,5 +145,9 @@ host: {packet_cost: 900ms}
     assert!(f.message.contains("fault-free"), "{}", f.message);
     let (small, f2, tries) = reduce(&s, f.kind, 100);
     assert_eq!(f2.kind, FailureKind::Invariant);
-    assert_eq!(small.nodes.len(), 3, "reduced to the smallest cluster in {tries} runs");
+    assert_eq!(
+        small.nodes.len(),
+        3,
+        "reduced to the smallest cluster in {tries} runs"
+    );
 }

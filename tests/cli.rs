@@ -73,7 +73,12 @@ fn a_good_run_exits_0_and_writes_the_four_outputs_with_no_tmp_left() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for want in ["summary.json", "events.jsonl", "memberlist.log", "timeseries.csv"] {
+    for want in [
+        "summary.json",
+        "events.jsonl",
+        "memberlist.log",
+        "timeseries.csv",
+    ] {
         assert!(names.iter().any(|n| n == want), "missing {want}: {names:?}");
     }
     assert!(
@@ -92,7 +97,10 @@ fn a_bad_scenario_exits_2_names_file_line_field_and_writes_nothing() {
     let e = stderr(&o);
     assert!(e.contains("bad.yaml:5:"), "file:line in: {e}");
     assert!(e.contains("network.default.loss"), "field in: {e}");
-    assert!(files_under(&d.join("output")).is_empty(), "wrote output for bad input");
+    assert!(
+        files_under(&d.join("output")).is_empty(),
+        "wrote output for bad input"
+    );
     assert_eq!(files_under(&d), vec![d.join("bad.yaml")], "wrote something");
 }
 
@@ -141,7 +149,10 @@ fn limits_name_the_flag_and_can_be_raised() {
     let o = flapsim(&["validate", "good.yaml", "--limit", "nodes=2"], &d);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("limit of 2") && e.contains("--limit nodes="), "{e}");
+    assert!(
+        e.contains("limit of 2") && e.contains("--limit nodes="),
+        "{e}"
+    );
 
     let o = flapsim(&["run", "good.yaml", "--limit", "duration=1m"], &d);
     assert_eq!(o.status.code(), Some(2));
@@ -149,7 +160,11 @@ fn limits_name_the_flag_and_can_be_raised() {
 
     let o = flapsim(&["run", "good.yaml", "--limit", "bogus=1"], &d);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown limit `bogus`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown limit `bogus`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(files_under(&d.join("output")).is_empty());
 }
 
@@ -163,7 +178,10 @@ fn the_event_budget_stops_the_run_and_writes_nothing() {
     let e = stderr(&o);
     assert!(e.contains("more than 1000 simulated events"), "{e}");
     assert!(e.contains("--limit events=N"), "{e}");
-    assert!(files_under(&d.join("output")).is_empty(), "partial output written");
+    assert!(
+        files_under(&d.join("output")).is_empty(),
+        "partial output written"
+    );
     let o = flapsim(&["run", "good.yaml", "-q", "--limit", "max_events=1e7"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -310,7 +310,11 @@ fn candidates(s: &Scenario) -> Vec<Scenario> {
 
 /// Greedily shrink `s` while it still fails with the same kind of failure.
 /// Returns the reduced scenario, its failure and the number of runs tried.
-pub fn reduce(s: &Scenario, kind: FailureKind, max_tries: usize) -> (Scenario, CheckFailure, usize) {
+pub fn reduce(
+    s: &Scenario,
+    kind: FailureKind,
+    max_tries: usize,
+) -> (Scenario, CheckFailure, usize) {
     let mut best = s.clone();
     let mut failure = match check_scenario(s) {
         Err(f) => f,
@@ -426,8 +430,9 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
                 if let Some(s) = original {
                     let (small, f2, tries) = reduce(&s, f.kind, 400);
                     let path = opt.out.join(format!("failure-{seed}.yaml"));
-                    let written = std::fs::create_dir_all(&opt.out)
-                        .and_then(|_| write_atomic(&path, failure_yaml(seed, &small, &f2).as_bytes()));
+                    let written = std::fs::create_dir_all(&opt.out).and_then(|_| {
+                        write_atomic(&path, failure_yaml(seed, &small, &f2).as_bytes())
+                    });
                     match written {
                         Ok(()) => eprintln!(
                             "  reduced in {tries} runs to {} nodes, {} faults, {} timeline events: {}",
@@ -441,7 +446,7 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
                 }
             }
         }
-        if !opt.quiet && (seed - opt.start_seed + 1) % 100 == 0 {
+        if !opt.quiet && (seed - opt.start_seed + 1).is_multiple_of(100) {
             eprintln!(
                 "  ... {} seeds, {} failed, {:.1} s",
                 seed - opt.start_seed + 1,

@@ -327,7 +327,9 @@ impl Checker {
     pub fn up(&self, sim: &Simulation) -> Vec<NodeId> {
         (0..self.n as NodeId)
             .filter(|&i| {
-                self.life[i as usize] == Life::Up && sim.node(i).is_some() && self.social[i as usize]
+                self.life[i as usize] == Life::Up
+                    && sim.node(i).is_some()
+                    && self.social[i as usize]
             })
             .collect()
     }
@@ -343,7 +345,9 @@ impl Checker {
     pub fn stranded(&self, sim: &Simulation) -> Vec<NodeId> {
         (0..self.n as NodeId)
             .filter(|&i| {
-                self.life[i as usize] == Life::Up && sim.node(i).is_some() && !self.social[i as usize]
+                self.life[i as usize] == Life::Up
+                    && sim.node(i).is_some()
+                    && !self.social[i as usize]
             })
             .collect()
     }

@@ -87,7 +87,7 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
     }
 
     let zones = if r.chance(0.5) { 1 } else { 2 };
-    let zone_name = |i: usize| if i % zones == 0 { "a" } else { "b" }.to_string();
+    let zone_name = |i: usize| if i.is_multiple_of(zones) { "a" } else { "b" }.to_string();
     let mut nodes: Vec<NodeSpec> = (0..n)
         .map(|i| NodeSpec {
             name: node_name(i),
@@ -314,7 +314,10 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
                             udp: false,
                             tcp: true,
                         },
-                        _ => Transports { udp: true, tcp: true },
+                        _ => Transports {
+                            udp: true,
+                            tcp: true,
+                        },
                     };
                     timeline.push(TimelineEvent {
                         at: a,

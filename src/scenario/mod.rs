@@ -15,8 +15,8 @@ pub mod error;
 pub mod generate;
 pub mod locate;
 pub mod model;
-pub mod render;
 pub mod raw;
+pub mod render;
 pub mod resolve;
 
 use std::collections::BTreeMap;

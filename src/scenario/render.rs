@@ -31,7 +31,10 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         format!("[{}]", v.join(", "))
     };
     let w = &mut out;
-    let _ = writeln!(w, "# Rendered by flapsim (scenario::render); replay with `flapsim run`.");
+    let _ = writeln!(
+        w,
+        "# Rendered by flapsim (scenario::render); replay with `flapsim run`."
+    );
     let _ = writeln!(w, "name: {}", s.name);
     if !s.description.is_empty() {
         let _ = writeln!(w, "description: {}", quote(&s.description));
@@ -73,7 +76,10 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
     }
     let _ = writeln!(w, "  nodes:");
     for n in &s.nodes {
-        let mut fields = vec![format!("zone: {}", n.zone), format!("meta_bytes: {}", n.meta_len)];
+        let mut fields = vec![
+            format!("zone: {}", n.zone),
+            format!("meta_bytes: {}", n.meta_len),
+        ];
         if !n.groups.is_empty() {
             fields.push(format!("groups: [{}]", n.groups.join(", ")));
         }
@@ -269,7 +275,11 @@ fn dist(d: &Dist) -> Result<String, String> {
             format!("{{normal: {{mean: {}, sd: {}}}}}", dur(mean), dur(sd))
         }
         Dist::Exponential { mean, min } => {
-            format!("{{exponential: {{mean: {}, min: {}}}}}", dur(mean), dur(min))
+            format!(
+                "{{exponential: {{mean: {}, min: {}}}}}",
+                dur(mean),
+                dur(min)
+            )
         }
         Dist::LogNormal { .. } => {
             return Err("a log-normal distribution cannot be written back exactly".into())
