@@ -161,8 +161,15 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
                     .iter()
                     .map(|(at, l)| format!("{{at: {}, load: {l:?}}}", dur(*at)))
                     .collect();
+                // The instance name is kept for reports; every field is still
+                // written, so the preset's values never matter on re-parse.
+                let instance = if c.instance == "custom" {
+                    String::new()
+                } else {
+                    format!("instance: {}, ", c.instance)
+                };
                 format!(
-                    "credits: {{vcpus: {}, baseline: {:?}, earn_per_hour: {:?}, cap: {:?}, launch_credits: {:?}, initial_earned: {:?}, background_load: [{}], unlimited: {}, period: {}}}",
+                    "credits: {{{instance}vcpus: {}, baseline: {:?}, earn_per_hour: {:?}, cap: {:?}, launch_credits: {:?}, initial_earned: {:?}, background_load: [{}], unlimited: {}, period: {}}}",
                     c.vcpus,
                     c.baseline,
                     c.earn_per_hour,
