@@ -513,3 +513,30 @@ fn alias_bomb_is_refused() {
     let e = reject(&t);
     assert_eq!(e.file, FILE);
 }
+
+// --- Classes added by the trust branch ---------------------------------------
+
+#[test]
+fn release_of_a_hold_that_does_not_exist() {
+    let t = with("timeline:\n  - {at: 1m, release: clog}\n");
+    expect(&t, 7, "timeline[0].release", "no hold named `clog`");
+}
+
+#[test]
+fn two_slow_faults_overlapping_on_one_node() {
+    let t = with(
+        "faults:\n  - {nodes: a-01, slow: {cost: 1ms}}\n  - {nodes: agents, from: 10m, slow: {cost: 2ms}}\n",
+    );
+    expect(&t, 8, "faults[1].slow", "overlaps faults[0]");
+}
+
+#[test]
+fn normal_with_a_negative_sd() {
+    let t = with("network:\n  default: {latency: {normal: {mean: 1ms, sd: -1ms}}}\n");
+    expect(
+        &t,
+        7,
+        "network.default.latency.normal.sd",
+        "negative duration",
+    );
+}

@@ -26,7 +26,16 @@ pub enum Command {
         /// Scenario files (YAML).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Raise an input limit: `--limit nodes=50000`. Repeatable. Keys:
+        /// file_bytes, nodes, duration, entries, depth, events.
+        #[arg(long = "limit", value_name = "KEY=VALUE")]
+        limits: Vec<String>,
     },
+    /// Randomized protocol checker: generate a scenario per seed, check the
+    /// protocol invariants after every event, convergence after faults heal,
+    /// determinism and the YAML round trip. Failures are reduced and written to
+    /// output/check/failure-<seed>.yaml.
+    Check(CheckArgs),
     /// Measure engine speed on a synthetic healthy cluster (events/s and
     /// simulated seconds per wall second).
     Bench(BenchArgs),
@@ -52,7 +61,30 @@ pub struct RunArgs {
     /// Output directory (default: output/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Raise an input limit: `--limit nodes=50000`, `--limit events=5e9`.
+    /// Repeatable. Keys: file_bytes, nodes, duration, entries, depth, events.
+    #[arg(long = "limit", value_name = "KEY=VALUE")]
+    pub limits: Vec<String>,
     /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Number of seeds to check.
+    #[arg(long, default_value_t = 100)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 1)]
+    pub start_seed: u64,
+    /// Largest generated cluster (at least 3).
+    #[arg(long, default_value_t = 12)]
+    pub max_nodes: usize,
+    /// Directory for reduced failing scenarios.
+    #[arg(long, default_value = "output/check")]
+    pub out: PathBuf,
+    /// Print only failures and the total.
     #[arg(long, short)]
     pub quiet: bool,
 }

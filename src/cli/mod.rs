@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod bench;
+pub mod check;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -19,10 +20,10 @@ use crate::metrics::Collector;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, SEC};
 use crate::report;
-use crate::scenario::{self, CliOverrides, Scenario};
+use crate::scenario::{self, CliOverrides, Limits, Scenario};
 use crate::units::{format_duration, parse_duration};
 
-use args::{BenchArgs, Cli, Command, RunArgs};
+use args::{BenchArgs, CheckArgs, Cli, Command, RunArgs};
 
 /// Exit code for bad input (scenario or flags).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -67,7 +68,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run(&args),
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files, limits } => validate(&files, &limits),
+        Command::Check(args) => check_cmd(&args),
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
     };
@@ -100,7 +102,8 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         preset: args.preset.clone(),
         sets: parse_sets(&args.sets)?,
     };
-    let scenario = scenario::load_with(&args.scenario, &overrides)
+    let limits = parse_limits(&args.limits)?;
+    let scenario = scenario::load_with_limits(&args.scenario, &overrides, &limits)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let out_dir = args
         .out
@@ -122,14 +125,27 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut sim = Simulation::new(&scenario);
     let mut collector = Collector::new(&scenario);
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let stats = sim.run(&mut collector, &mut |t| {
-        if let Some(bar) = &bar {
-            bar.set_position(t / SEC);
-        }
-    });
+    let stats = sim.run_budgeted(
+        &mut collector,
+        &mut |t| {
+            if let Some(bar) = &bar {
+                bar.set_position(t / SEC);
+            }
+        },
+        limits.max_events,
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    // Over budget: nothing is written (a partial run would look complete).
+    let stats = stats.map_err(|e| {
+        Failure::bad_input(format!(
+            "{}: the run needed more than {} simulated events (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+            args.scenario.display(),
+            e.max_events,
+            format_duration(e.at)
+        ))
+    })?;
     let wall = started.elapsed().as_secs_f64();
     let metrics = collector.finish(stats.simulated, stats.digest);
 
@@ -153,6 +169,115 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Parse `--limit KEY=VALUE` flags on top of the default [`Limits`]. Keys may
+/// carry a `max_` prefix; counts accept `1e9`-style values; `duration` takes a
+/// duration (`90d`).
+pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
+    let mut l = Limits::default();
+    for flag in flags {
+        let bad = |m: String| Failure::bad_input(format!("--limit `{flag}`: {m}"));
+        let Some((k, v)) = flag.split_once('=') else {
+            return Err(bad("expected KEY=VALUE, e.g. --limit nodes=50000".into()));
+        };
+        let key = k.trim().trim_start_matches("max_");
+        let v = v.trim();
+        let count = || -> Result<u64, Failure> {
+            v.parse::<u64>()
+                .ok()
+                .or_else(|| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19 && f.fract() == 0.0)
+                        .map(|f| f as u64)
+                })
+                .ok_or_else(|| bad(format!("`{v}` is not a whole number")))
+        };
+        let usize_count = || -> Result<usize, Failure> {
+            usize::try_from(count()?).map_err(|_| bad(format!("`{v}` is too large")))
+        };
+        match key {
+            "file_bytes" => l.max_file_bytes = usize_count()?,
+            "nodes" => l.max_nodes = usize_count()?,
+            "entries" => l.max_entries = usize_count()?,
+            "depth" => l.max_depth = usize_count()?,
+            "events" => l.max_events = count()?,
+            "duration" => l.max_duration = parse_duration(v).map_err(bad)?,
+            _ => {
+                return Err(bad(format!(
+                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events"
+                )))
+            }
+        }
+    }
+    Ok(l)
+}
+
+fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
+    if args.max_nodes < 3 {
+        return Err(Failure::bad_input("--max-nodes: need at least 3 nodes"));
+    }
+    if args.seeds == 0 {
+        return Err(Failure::bad_input("--seeds: need at least 1 seed"));
+    }
+    let opt = check::CheckOptions {
+        seeds: args.seeds,
+        start_seed: args.start_seed,
+        max_nodes: args.max_nodes,
+        out: args.out.clone(),
+        quiet: args.quiet,
+    };
+    if !args.quiet {
+        println!(
+            "check: seeds {}..{} (clusters of 3..={} nodes){}",
+            args.start_seed,
+            args.start_seed.saturating_add(args.seeds - 1),
+            args.max_nodes,
+            if cfg!(debug_assertions) {
+                ", overflow checks on"
+            } else {
+                ""
+            }
+        );
+    }
+    // Panics are caught and reported per seed; keep the default hook's
+    // backtrace noise out of the report but keep its message.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("  panic{at}");
+    }));
+    let started = Instant::now();
+    let sum = check::run_check(&opt);
+    let wall = started.elapsed().as_secs_f64();
+    std::panic::set_hook(hook);
+    println!(
+        "check: {} seeds, {} passed, {} failed ({} fault-free, {} converging, {} safety-only, {} nodes stranded by a failed join); {} events in {:.1} s wall; slowest convergence {} after the last fault",
+        args.seeds,
+        sum.passed,
+        sum.failed.len(),
+        sum.quiet,
+        sum.converge,
+        sum.safety_only,
+        sum.stranded,
+        sum.events,
+        wall,
+        format_duration(sum.max_converged_after)
+    );
+    if sum.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "{} seed(s) failed: {:?}; reduced scenarios in {}",
+            sum.failed.len(),
+            sum.failed,
+            args.out.display()
+        )))
+    }
+}
+
 fn progress_bar(duration: u64) -> ProgressBar {
     let bar = ProgressBar::new(duration / SEC);
     bar.set_style(
@@ -162,10 +287,11 @@ fn progress_bar(duration: u64) -> ProgressBar {
     bar
 }
 
-fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
+    let limits = parse_limits(limits)?;
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load(f) {
+        match scenario::load_with_limits(f, &CliOverrides::default(), &limits) {
             Ok(s) => println!(
                 "{}: ok ({} nodes, preset {}, {} simulated, {} timeline events, {} host faults)",
                 f.display(),

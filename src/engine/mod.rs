@@ -61,10 +61,11 @@ pub struct HostSample {
     pub health_score: u32,
 }
 pub mod digest;
+pub mod invariants;
 pub mod queue;
 pub mod sim;
 
-pub use sim::{RunStats, Simulation};
+pub use sim::{EventBudgetExceeded, RunStats, Simulation};
 
 #[cfg(test)]
 mod tests;

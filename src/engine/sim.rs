@@ -58,6 +58,15 @@ impl RunStats {
     }
 }
 
+/// A run stopped because it needed more events than allowed
+/// ([`Simulation::run_budgeted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventBudgetExceeded {
+    pub max_events: u64,
+    /// Simulated time reached when the budget ran out.
+    pub at: Nanos,
+}
+
 /// The longest a leaving process lives after `leave` (see module docs).
 pub const LEAVE_GRACE: Nanos = 5 * SEC;
 
@@ -625,6 +634,43 @@ impl Simulation {
         self.w.now = self.w.now.max(self.duration);
         progress(self.w.now);
         self.stats()
+    }
+
+    /// [`Simulation::run`] with an event budget: untrusted scenarios must not run
+    /// forever (or for a day). Stops with [`EventBudgetExceeded`] before popping
+    /// event `max_events + 1`; nothing partial should be reported then.
+    pub fn run_budgeted(
+        &mut self,
+        observer: &mut impl Observer,
+        progress: &mut dyn FnMut(Nanos),
+        max_events: u64,
+    ) -> Result<RunStats, EventBudgetExceeded> {
+        let mut next_progress = SEC;
+        while let Some(t) = self.w.queue.peek_time() {
+            if t > self.duration {
+                break;
+            }
+            if self.w.events >= max_events {
+                return Err(EventBudgetExceeded {
+                    max_events,
+                    at: self.w.now,
+                });
+            }
+            if t >= next_progress {
+                progress(t);
+                next_progress = (t / SEC + 1) * SEC;
+            }
+            self.step(observer);
+        }
+        self.w.now = self.w.now.max(self.duration);
+        progress(self.w.now);
+        Ok(self.stats())
+    }
+
+    /// Time of the next queued event (None when the queue is empty), so a caller
+    /// stepping by hand (the invariant checker) can stop at a deadline.
+    pub fn next_event_time(&self) -> Option<Nanos> {
+        self.w.queue.peek_time()
     }
 
     /// Process every event due at or before `t`; time then reads `t`.

@@ -12,9 +12,11 @@
 
 pub mod credits;
 pub mod error;
+pub mod generate;
 pub mod locate;
 pub mod model;
 pub mod raw;
+pub mod render;
 pub mod resolve;
 
 use std::collections::BTreeMap;
@@ -92,7 +94,7 @@ fn too_big(label: &str, len: u64, limits: &Limits) -> ScenarioError {
     ScenarioError::whole_file(
         label,
         format!(
-            "file is {len} bytes, over the limit of {} bytes",
+            "file is {len} bytes, over the limit of {} bytes (raise it with `--limit file_bytes=…`)",
             limits.max_file_bytes
         ),
     )
@@ -113,7 +115,7 @@ fn parse_inner(
         return Err(ScenarioError::whole_file(
             label,
             format!(
-                "YAML nested {depth} levels deep, over the limit of {}",
+                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
                 limits.max_depth
             ),
         ));

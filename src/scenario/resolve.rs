@@ -30,6 +30,10 @@ pub struct Limits {
     pub max_entries: usize,
     /// YAML nesting depth (indentation levels plus brackets).
     pub max_depth: usize,
+    /// Simulated events a run may process (checked by the engine, not the
+    /// parser: the count is only known by running). About 2 minutes of CPU at
+    /// the engine's ~9 M events/s.
+    pub max_events: u64,
 }
 
 impl Default for Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             max_duration: 30 * 86_400 * 1_000_000_000,
             max_entries: 100_000,
             max_depth: 64,
+            max_events: 1_000_000_000,
         }
     }
 }
@@ -118,7 +123,7 @@ pub fn resolve(
         return Err(ctx.err(
             "duration",
             format!(
-                "{} is longer than the limit of {}",
+                "{} is longer than the limit of {} (raise it with `--limit duration=…`)",
                 fd(duration),
                 fd(limits.max_duration)
             ),
@@ -398,7 +403,7 @@ impl Resolver<'_, '_> {
             return Err(self.err(
                 "cluster",
                 format!(
-                    "{total} nodes is more than the limit of {}",
+                    "{total} nodes is more than the limit of {} (raise it with `--limit nodes=…`)",
                     limits.max_nodes
                 ),
             ));
@@ -734,7 +739,7 @@ impl Resolver<'_, '_> {
             return Err(self.err(
                 "network.rules",
                 format!(
-                    "{} rules is more than the limit of {}",
+                    "{} rules is more than the limit of {} (raise it with `--limit entries=…`)",
                     raw_rules.len(),
                     limits.max_entries
                 ),
@@ -806,7 +811,7 @@ impl Resolver<'_, '_> {
             return Err(self.err(
                 "faults",
                 format!(
-                    "{} faults is more than the limit of {}",
+                    "{} faults is more than the limit of {} (raise it with `--limit entries=…`)",
                     raw.len(),
                     limits.max_entries
                 ),
@@ -1139,7 +1144,7 @@ impl Resolver<'_, '_> {
             return Err(self.err(
                 "timeline",
                 format!(
-                    "{} entries is more than the limit of {}",
+                    "{} entries is more than the limit of {} (raise it with `--limit entries=…`)",
                     raw.len(),
                     limits.max_entries
                 ),

@@ -1,0 +1,319 @@
+//! Resolved [`Scenario`] → scenario YAML.
+//!
+//! Why: the randomized checker (`flapsim check`) builds scenarios in code, and a
+//! failure is only useful if it can be replayed with `flapsim run file.yaml`. So
+//! every generated scenario is rendered to YAML and parsed back, and the checker
+//! insists that the round trip gives the same scenario (a free test of both the
+//! renderer and the parser).
+//!
+//! Rendering is exact, not pretty: durations use the largest unit that divides
+//! them exactly (`1500ms`, `125us`, `7ns`), probabilities and credit numbers use
+//! Rust's shortest round-tripping float form, every node is written explicitly and
+//! every target is a list of node names. Log-normal distributions are resolved to
+//! `(mu, sigma)` and cannot be written back exactly as `{median, p95}`, so they are
+//! refused (the generator does not produce them).
+
+use std::fmt::Write;
+
+use crate::protocol::{Nanos, NodeId};
+use crate::random::Dist;
+
+use super::model::*;
+
+/// Render `s` as a scenario file that [`super::parse`] reads back to the same
+/// scenario (except `name`, which comes from the file name unless given, and
+/// `source`). Errors name what cannot be written exactly.
+pub fn to_yaml(s: &Scenario) -> Result<String, String> {
+    let mut out = String::new();
+    let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
+    let target = |ids: &[NodeId]| -> String {
+        let v: Vec<&str> = ids.iter().map(|&i| names[i as usize]).collect();
+        format!("[{}]", v.join(", "))
+    };
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "# Rendered by flapsim (scenario::render); replay with `flapsim run`."
+    );
+    let _ = writeln!(w, "name: {}", s.name);
+    if !s.description.is_empty() {
+        let _ = writeln!(w, "description: {}", quote(&s.description));
+    }
+    let _ = writeln!(w, "seed: {}", s.seed);
+    let _ = writeln!(w, "duration: {}", dur(s.duration));
+    let _ = writeln!(w, "warmup: {}", dur(s.warmup));
+    match &s.start {
+        StartMode::Converged => {
+            let _ = writeln!(w, "start: converged");
+        }
+        StartMode::Join { seeds, stagger } => {
+            let _ = writeln!(
+                w,
+                "start: {{mode: join, seeds: {}, stagger: {}}}",
+                target(seeds),
+                dur(*stagger)
+            );
+        }
+    }
+    let _ = writeln!(w, "protocol:\n  preset: {}", s.preset);
+    if !s.overrides.is_empty() {
+        let _ = writeln!(w, "  overrides:");
+        for (k, v) in &s.overrides {
+            let _ = writeln!(w, "    {k}: {}", quote(v));
+        }
+    }
+
+    // Cluster: zones in order of first use, then every node explicitly.
+    let mut zones: Vec<&str> = Vec::new();
+    for n in &s.nodes {
+        if !zones.contains(&n.zone.as_str()) {
+            zones.push(&n.zone);
+        }
+    }
+    let _ = writeln!(w, "cluster:");
+    if !zones.is_empty() {
+        let _ = writeln!(w, "  zones: [{}]", zones.join(", "));
+    }
+    let _ = writeln!(w, "  nodes:");
+    for n in &s.nodes {
+        let mut fields = vec![
+            format!("zone: {}", n.zone),
+            format!("meta_bytes: {}", n.meta_len),
+        ];
+        if !n.groups.is_empty() {
+            fields.push(format!("groups: [{}]", n.groups.join(", ")));
+        }
+        if !n.starts {
+            fields.push("starts: false".into());
+        }
+        let _ = writeln!(w, "    {}: {{{}}}", n.name, fields.join(", "));
+    }
+
+    let net = &s.network;
+    let _ = writeln!(w, "network:");
+    let _ = writeln!(w, "  default: {}", link(&net.default)?);
+    if let Some(l) = &net.intra_zone {
+        let _ = writeln!(w, "  intra_zone: {}", link(l)?);
+    }
+    if let Some(l) = &net.cross_zone {
+        let _ = writeln!(w, "  cross_zone: {}", link(l)?);
+    }
+    if !net.rules.is_empty() {
+        let _ = writeln!(w, "  rules:");
+        for r in &net.rules {
+            let mut f = vec![
+                format!("from: {}", target(&r.from)),
+                format!("to: {}", target(&r.to)),
+                format!("both_ways: {}", r.both_ways),
+            ];
+            if let Some(l) = &r.latency {
+                f.push(format!("latency: {}", dist(l)?));
+            }
+            if let Some(sp) = &r.spike {
+                f.push(format!("spike: {}", spike(sp)?));
+            }
+            if let Some(p) = r.loss {
+                f.push(format!("loss: {p:?}"));
+            }
+            if let Some(p) = r.duplicate {
+                f.push(format!("duplicate: {p:?}"));
+            }
+            let _ = writeln!(w, "    - {{{}}}", f.join(", "));
+        }
+    }
+    if let Some(b) = net.bandwidth_bytes_per_s {
+        let _ = writeln!(w, "  bandwidth_bytes_per_s: {b}");
+    }
+
+    let h = &s.host;
+    let _ = writeln!(
+        w,
+        "host: {{packet_cost: {}, per_part_cost: {}, push_pull_entry_cost: {}, timer_cost: {}, recv_buffer_bytes: {}}}",
+        dur(h.packet_cost),
+        dur(h.per_part_cost),
+        dur(h.push_pull_entry_cost),
+        dur(h.timer_cost),
+        h.recv_buffer_bytes
+    );
+
+    if !s.faults.is_empty() {
+        let _ = writeln!(w, "faults:");
+    }
+    for f in &s.faults {
+        let mut window = format!("from: {}", dur(f.from));
+        if let Some(u) = f.until {
+            let _ = write!(window, ", until: {}", dur(u));
+        }
+        let kind = match &f.kind {
+            HostFault::Throttle { run, park } => {
+                format!("throttle: {{run: {}, park: {}}}", dur(*run), dur(*park))
+            }
+            HostFault::Pause { every, duration } => format!(
+                "pause: {{every: {}, duration: {}}}",
+                dist(every)?,
+                dist(duration)?
+            ),
+            HostFault::Slow { cost } => format!("slow: {{cost: {}}}", dist(cost)?),
+            HostFault::Starve { delay } => format!("starve: {{delay: {}}}", dist(delay)?),
+            HostFault::Credits(c) => {
+                let load: Vec<String> = c
+                    .background_load
+                    .iter()
+                    .map(|(at, l)| format!("{{at: {}, load: {l:?}}}", dur(*at)))
+                    .collect();
+                // The instance name is kept for reports; every field is still
+                // written, so the preset's values never matter on re-parse.
+                let instance = if c.instance == "custom" {
+                    String::new()
+                } else {
+                    format!("instance: {}, ", c.instance)
+                };
+                format!(
+                    "credits: {{{instance}vcpus: {}, baseline: {:?}, earn_per_hour: {:?}, cap: {:?}, launch_credits: {:?}, initial_earned: {:?}, background_load: [{}], unlimited: {}, period: {}}}",
+                    c.vcpus,
+                    c.baseline,
+                    c.earn_per_hour,
+                    c.cap,
+                    c.launch_credits,
+                    c.initial_earned,
+                    load.join(", "),
+                    c.unlimited,
+                    dur(c.period)
+                )
+            }
+        };
+        let _ = writeln!(w, "  - {{nodes: {}, {window}, {kind}}}", target(&f.nodes));
+    }
+
+    if !s.timeline.is_empty() {
+        let _ = writeln!(w, "timeline:");
+    }
+    for ev in &s.timeline {
+        let at = dur(ev.at);
+        let action = match &ev.action {
+            Action::Crash(n) => format!("crash: {}", target(n)),
+            Action::Restart(n) => format!("restart: {}", target(n)),
+            Action::Leave(n) => format!("leave: {}", target(n)),
+            Action::Join(n) => format!("join: {}", target(n)),
+            Action::Partition {
+                name,
+                from,
+                to,
+                one_way,
+                transports,
+            } => {
+                let t = match (transports.udp, transports.tcp) {
+                    (true, true) => "both",
+                    (true, false) => "udp",
+                    (false, true) => "tcp",
+                    (false, false) => return Err("a partition that cuts nothing".into()),
+                };
+                format!(
+                    "partition: {{name: {name}, from: {}, to: {}, one_way: {one_way}, transport: {t}}}",
+                    target(from),
+                    target(to)
+                )
+            }
+            Action::Heal { name } => format!("heal: {}", name.as_deref().unwrap_or("all")),
+            Action::Hold {
+                name,
+                nodes,
+                peers,
+                every,
+                hold_for,
+            } => {
+                let mut f = vec![format!("name: {name}"), format!("nodes: {}", target(nodes))];
+                if let Some(p) = peers {
+                    f.push(format!("peers: {}", target(p)));
+                }
+                if let Some(e) = every {
+                    f.push(format!("every: {}", dur(*e)));
+                }
+                if let Some(h) = hold_for {
+                    f.push(format!("for: {}", dur(*h)));
+                }
+                format!("hold: {{{}}}", f.join(", "))
+            }
+            Action::Release { name } => {
+                format!("release: {}", name.as_deref().unwrap_or("all"))
+            }
+            Action::Pause { nodes, duration } => format!(
+                "pause: {{nodes: {}, duration: {}}}",
+                target(nodes),
+                dur(*duration)
+            ),
+        };
+        let _ = writeln!(w, "  - {{at: {at}, {action}}}");
+    }
+    if !s.log_observers.is_empty() {
+        let _ = writeln!(w, "log_observers: {}", target(&s.log_observers));
+    }
+    let _ = writeln!(w, "timeseries_bin: {}", dur(s.timeseries_bin));
+    Ok(out)
+}
+
+/// A duration in the largest unit that divides it exactly.
+pub fn dur(ns: Nanos) -> String {
+    const UNITS: [(u64, &str); 7] = [
+        (86_400_000_000_000, "d"),
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
+    if ns == 0 {
+        return "0s".into();
+    }
+    for (scale, unit) in UNITS {
+        if ns.is_multiple_of(scale) {
+            return format!("{}{unit}", ns / scale);
+        }
+    }
+    unreachable!("every integer is a multiple of 1")
+}
+
+fn dist(d: &Dist) -> Result<String, String> {
+    Ok(match *d {
+        Dist::Fixed(v) => dur(v),
+        Dist::Uniform { lo, hi } => format!("{{uniform: [{}, {}]}}", dur(lo), dur(hi)),
+        Dist::Normal { mean, sd } => {
+            format!("{{normal: {{mean: {}, sd: {}}}}}", dur(mean), dur(sd))
+        }
+        Dist::Exponential { mean, min } => {
+            format!(
+                "{{exponential: {{mean: {}, min: {}}}}}",
+                dur(mean),
+                dur(min)
+            )
+        }
+        Dist::LogNormal { .. } => {
+            return Err("a log-normal distribution cannot be written back exactly".into())
+        }
+    })
+}
+
+fn spike(s: &Spike) -> Result<String, String> {
+    Ok(format!(
+        "{{probability: {:?}, extra: {}}}",
+        s.probability,
+        dist(&s.extra)?
+    ))
+}
+
+fn link(l: &LinkSpec) -> Result<String, String> {
+    let mut f = vec![format!("latency: {}", dist(&l.latency)?)];
+    if let Some(s) = &l.spike {
+        f.push(format!("spike: {}", spike(s)?));
+    }
+    f.push(format!("loss: {:?}", l.loss));
+    f.push(format!("duplicate: {:?}", l.duplicate));
+    f.push(format!("tcp_refused: {}", l.tcp_refused));
+    Ok(format!("{{{}}}", f.join(", ")))
+}
+
+/// A YAML double-quoted string (JSON escaping is valid YAML).
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}

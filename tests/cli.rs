@@ -1,0 +1,198 @@
+//! The `flapsim` binary as a user meets it: exit codes (0 ok, 1 the run failed,
+//! 2 bad input), outputs written atomically and only for good input.
+//!
+//! Rule under test: bad input (a scenario error, an unknown flag, a limit) exits
+//! 2, names the file, line and field (or the flag), and writes NOTHING — no
+//! output directory files, no `.tmp` left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flapsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run flapsim")
+}
+
+/// A fresh scratch directory under the target dir (tests run in parallel).
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const GOOD: &str = "\
+duration: 2m
+cluster:
+  groups:
+    servers: {count: 3, name: \"s-{:02}\"}
+timeline:
+  - {at: 1m, crash: s-02}
+";
+
+/// Line 5 has the bad field.
+const BAD: &str = "\
+duration: 2m
+cluster:
+  groups:
+    servers: {count: 3, name: \"s-{:02}\"}
+network: {default: {loss: 1.5}}
+";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_good_run_exits_0_and_writes_the_four_outputs_with_no_tmp_left() {
+    let d = scratch("good");
+    std::fs::write(d.join("good.yaml"), GOOD).unwrap();
+    let o = flapsim(&["run", "good.yaml", "--out", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let files = files_under(&d.join("out"));
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "summary.json",
+        "events.jsonl",
+        "memberlist.log",
+        "timeseries.csv",
+    ] {
+        assert!(names.iter().any(|n| n == want), "missing {want}: {names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.ends_with(".tmp")),
+        "a .tmp file was left behind: {names:?}"
+    );
+    assert_eq!(names.len(), 4, "exactly the four outputs: {names:?}");
+}
+
+#[test]
+fn a_bad_scenario_exits_2_names_file_line_field_and_writes_nothing() {
+    let d = scratch("bad");
+    std::fs::write(d.join("bad.yaml"), BAD).unwrap();
+    let o = flapsim(&["run", "bad.yaml"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("bad.yaml:5:"), "file:line in: {e}");
+    assert!(e.contains("network.default.loss"), "field in: {e}");
+    assert!(
+        files_under(&d.join("output")).is_empty(),
+        "wrote output for bad input"
+    );
+    assert_eq!(files_under(&d), vec![d.join("bad.yaml")], "wrote something");
+}
+
+#[test]
+fn an_unknown_flag_exits_2() {
+    let d = scratch("flag");
+    let o = flapsim(&["run", "x.yaml", "--no-such-flag"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--no-such-flag"), "{}", stderr(&o));
+    let o = flapsim(&["frobnicate"], &d);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_file_exits_2_and_writes_nothing() {
+    let d = scratch("missing");
+    let o = flapsim(&["run", "nope.yaml"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nope.yaml"), "{}", stderr(&o));
+    assert!(files_under(&d).is_empty());
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let o = flapsim(&args, root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Rule: limits name themselves and the flag that raises them; raising works.
+#[test]
+fn limits_name_the_flag_and_can_be_raised() {
+    let d = scratch("limits");
+    std::fs::write(d.join("good.yaml"), GOOD).unwrap();
+    let o = flapsim(&["validate", "good.yaml", "--limit", "nodes=2"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("limit of 2") && e.contains("--limit nodes="),
+        "{e}"
+    );
+
+    let o = flapsim(&["run", "good.yaml", "--limit", "duration=1m"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--limit duration="), "{}", stderr(&o));
+
+    let o = flapsim(&["run", "good.yaml", "--limit", "bogus=1"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown limit `bogus`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(files_under(&d.join("output")).is_empty());
+}
+
+/// Rule: the event budget stops a run with a clear error, exit 2, no output.
+#[test]
+fn the_event_budget_stops_the_run_and_writes_nothing() {
+    let d = scratch("events");
+    std::fs::write(d.join("good.yaml"), GOOD).unwrap();
+    let o = flapsim(&["run", "good.yaml", "--limit", "events=1000"], &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("more than 1000 simulated events"), "{e}");
+    assert!(e.contains("--limit events=N"), "{e}");
+    assert!(
+        files_under(&d.join("output")).is_empty(),
+        "partial output written"
+    );
+    let o = flapsim(&["run", "good.yaml", "-q", "--limit", "max_events=1e7"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn check_passes_a_few_seeds_and_writes_nothing() {
+    let d = scratch("check");
+    let o = flapsim(&["check", "--seeds", "5", "-q", "--out", "fails"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("5 passed"));
+    assert!(files_under(&d).is_empty(), "a passing check writes nothing");
+    let o = flapsim(&["check", "--max-nodes", "2"], &d);
+    assert_eq!(o.status.code(), Some(2));
+}
