@@ -79,6 +79,37 @@ timeline:
     assert_eq!(run.stranded, 1, "n-07 never learns anyone");
 }
 
+/// Finding (seed 8062, reduced, memberlist-2015): n-01 leaves; n-02 is cut off;
+/// n-03 and the restarted n-01 join while it is cut, so they only find each other.
+/// After the heal nobody holds anybody of the other group alive, suspect or
+/// Serf-failed (n-01 *left*, so Serf does not reconnect to it), so the two groups
+/// never merge: a permanent split of memberlist itself. The checker claims
+/// convergence within each "may contact" component only.
+#[test]
+fn groups_that_can_never_contact_each_other_stay_split() {
+    let yaml = "\
+seed: 8062
+duration: 1536645791113ns
+protocol: {preset: memberlist-2015}
+cluster:
+  zones: [a, b]
+  nodes:
+    n-01: {zone: a}
+    n-02: {zone: b}
+    n-03: {zone: a, starts: false}
+timeline:
+  - {at: 137679758149ns, leave: [n-01]}
+  - {at: 201725441429ns, partition: {name: p3, from: [n-02], to: [n-01, n-03], transport: both}}
+  - {at: 208748270176ns, join: [n-03]}
+  - {at: 210986549390ns, join: [n-01]}
+  - {at: 223311475683ns, heal: p3}
+";
+    let s = parse(yaml, "split.yaml").expect("valid");
+    assert!(matches!(claim(&s), Claim::Converge { .. }));
+    let run = run_checked(&s, 10_000_000).expect("a permanent split is not a violation");
+    assert_eq!(run.stranded, 1, "n-02 is on its own");
+}
+
 /// Finding (seed 260, reduced): with reap-at-wrap (2015/2016), a host that wakes
 /// up runs its probe tick (wrap: reap the dead member) and then a buffered alive
 /// message about that member at the SAME incarnation, in one engine step. The

@@ -242,9 +242,6 @@ pub struct Checker {
     pub last_suspicion: Option<(Nanos, NodeId, NodeId)>,
     /// The first broken safety rule.
     pub violation: Option<String>,
-    /// Per node: has its current process ever known another member? A process
-    /// that never did was stranded by a failed join (see [`Checker::converged`]).
-    social: Vec<bool>,
 }
 
 impl Checker {
@@ -256,7 +253,6 @@ impl Checker {
             suspicions: 0,
             last_suspicion: None,
             violation: None,
-            social: vec![false; n],
         }
     }
 
@@ -280,9 +276,6 @@ impl Checker {
             }
             for b in 0..n {
                 let cur = node.view_of(b as NodeId);
-                if b != a && cur.is_some() {
-                    self.social[a] = true;
-                }
                 let prev = self.prev[row + b];
                 if a == b {
                     match cur {
@@ -322,50 +315,83 @@ impl Checker {
         }
     }
 
-    /// Nodes whose process is up (not crashed, left or never started), and
-    /// that have ever known another member.
+    /// Nodes whose process is up (not crashed, left or never started).
     pub fn up(&self, sim: &Simulation) -> Vec<NodeId> {
         (0..self.n as NodeId)
-            .filter(|&i| {
-                self.life[i as usize] == Life::Up
-                    && sim.node(i).is_some()
-                    && self.social[i as usize]
-            })
+            .filter(|&i| self.life[i as usize] == Life::Up && sim.node(i).is_some())
             .collect()
     }
 
-    /// Up processes that never knew another member: their join exchange (TCP
-    /// push/pull to the seeds) failed, e.g. under a TCP partition. memberlist's
-    /// `Join` returns an error and nothing retries it (Consul's `retry_join`
-    /// lives above memberlist and Serf and is not modelled); Serf's reconnect
-    /// loop only retries members it once knew. Nobody knows such a node either
-    /// (if a seed had learnt it, it would probe it and gossip back), so the
-    /// split is permanent: a real non-convergence of memberlist, not a checker
-    /// finding. These nodes are left out of the convergence claim and counted.
+    /// Groups of up nodes that can never hear of each other again, by
+    /// component of the "may contact" graph (a node holds the other ALIVE or
+    /// SUSPECT, or Serf lists it as failed; see [`Node::may_contact`]), taken in
+    /// both directions. Information only flows along those edges, so once two
+    /// groups have none between them the split is permanent: a real
+    /// non-convergence of memberlist, not a checker finding. The typical cause is
+    /// a join whose push/pull to every seed failed (memberlist's `Join` returns an
+    /// error and nothing retries it; Consul's `retry_join` is above memberlist and
+    /// Serf and is not modelled). Returns each up node's component id.
+    pub fn components(&self, sim: &Simulation) -> Vec<Option<usize>> {
+        let n = self.n;
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        let up: Vec<NodeId> = (0..n as NodeId)
+            .filter(|&i| self.life[i as usize] == Life::Up && sim.node(i).is_some())
+            .collect();
+        for &a in &up {
+            let node = sim.node(a).expect("up");
+            for &b in &up {
+                if node.may_contact(b) {
+                    let (ra, rb) = (find(&mut parent, a as usize), find(&mut parent, b as usize));
+                    parent[ra] = rb;
+                }
+            }
+        }
+        let mut comp = vec![None; n];
+        for &a in &up {
+            comp[a as usize] = Some(find(&mut parent, a as usize));
+        }
+        comp
+    }
+
+    /// Up nodes outside the largest "may contact" component (see
+    /// [`Checker::components`]): split off for good, typically by a failed join.
     pub fn stranded(&self, sim: &Simulation) -> Vec<NodeId> {
+        let comp = self.components(sim);
+        let mut sizes: std::collections::BTreeMap<usize, usize> = Default::default();
+        for c in comp.iter().flatten() {
+            *sizes.entry(*c).or_default() += 1;
+        }
+        // Largest component; ties go to the lowest root for determinism.
+        let main = sizes
+            .iter()
+            .max_by_key(|(root, size)| (**size, std::cmp::Reverse(**root)))
+            .map(|(r, _)| *r);
         (0..self.n as NodeId)
-            .filter(|&i| {
-                self.life[i as usize] == Life::Up
-                    && sim.node(i).is_some()
-                    && !self.social[i as usize]
-            })
+            .filter(|&i| comp[i as usize].is_some() && comp[i as usize] != main)
             .collect()
     }
 
-    /// `Ok` when every up node holds every up node ALIVE and every other node
-    /// DEAD/LEFT or unknown (stranded nodes excepted, see [`Checker::stranded`]);
+    /// `Ok` when every up node holds every up node of its component ALIVE and
+    /// every node that is not up DEAD/LEFT or unknown (see [`Checker::components`]);
     /// otherwise the first disagreement.
     pub fn converged(&self, sim: &Simulation) -> Result<(), String> {
         let up = self.up(sim);
-        let stranded = self.stranded(sim);
+        let comp = self.components(sim);
         for &a in &up {
             let node = sim.node(a).expect("up nodes have a process");
             for b in 0..self.n as NodeId {
-                if stranded.contains(&b) {
-                    continue;
+                let is_up = up.contains(&b);
+                if is_up && comp[a as usize] != comp[b as usize] {
+                    continue; // split for good (see `components`)
                 }
                 let v = node.view_of(b);
-                let is_up = up.contains(&b);
                 let ok = if is_up {
                     matches!(v, Some((State::Alive, _)))
                 } else {
@@ -418,7 +444,6 @@ impl Observer for Checker {
             // A new process (or none): its views start over.
             let n = self.n;
             self.prev[i * n..(i + 1) * n].fill(None);
-            self.social[i] = false;
         }
         self.life[i] = life;
     }

@@ -304,6 +304,18 @@ impl Node {
         m.known.then_some((m.state, m.incarnation))
     }
 
+    /// True if this node may still contact `other` on its own: it holds it ALIVE
+    /// or SUSPECT (probes, gossip, push/pull), or Serf lists it as failed (the
+    /// reconnect loop). Members it forgot or holds dead without a Serf failure
+    /// are out of reach: information about them can only come from others.
+    pub fn may_contact(&self, other: NodeId) -> bool {
+        let reachable = matches!(
+            self.view_of(other),
+            Some((State::Alive | State::Suspect, _))
+        );
+        other != self.id && (reachable || self.serf.is_failed(other))
+    }
+
     /// Own incarnation.
     pub fn incarnation(&self) -> u32 {
         self.incarnation

@@ -73,6 +73,11 @@ impl Serf {
         }
     }
 
+    /// Is `node` in the failed list (a reconnect candidate)?
+    pub fn is_failed(&self, node: NodeId) -> bool {
+        self.status.get(node as usize) == Some(&Status::Failed)
+    }
+
     fn remove_from(list: &mut Vec<(NodeId, Nanos)>, node: NodeId) -> Option<Nanos> {
         let i = list.iter().position(|&(n, _)| n == node)?;
         Some(list.remove(i).1)
