@@ -58,16 +58,19 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     Ok(total.round() as Nanos)
 }
 
-/// Format a duration compactly for humans (`1.5s`, `250ms`, `2h`).
+/// Units from the largest down, for formatting.
+const UNITS: [(u64, &str); 7] = [
+    (86_400_000_000_000, "d"),
+    (3_600_000_000_000, "h"),
+    (60_000_000_000, "m"),
+    (1_000_000_000, "s"),
+    (1_000_000, "ms"),
+    (1_000, "us"),
+    (1, "ns"),
+];
+
+/// Format a duration compactly for humans (`1.5s`, `250ms`, `2h`); may round.
 pub fn format_duration(ns: Nanos) -> String {
-    const UNITS: [(u64, &str); 6] = [
-        (86_400_000_000_000, "d"),
-        (3_600_000_000_000, "h"),
-        (60_000_000_000, "m"),
-        (1_000_000_000, "s"),
-        (1_000_000, "ms"),
-        (1_000, "us"),
-    ];
     if ns == 0 {
         return "0s".into();
     }
@@ -81,6 +84,19 @@ pub fn format_duration(ns: Nanos) -> String {
         }
     }
     format!("{ns}ns")
+}
+
+/// Format a duration exactly, in the largest unit that divides it (`90s`,
+/// `1500ms`, `123456789ns`), so that [`parse_duration`] gives it back.
+pub fn format_duration_exact(ns: Nanos) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    let (scale, unit) = UNITS
+        .into_iter()
+        .find(|(scale, _)| ns.is_multiple_of(*scale))
+        .unwrap_or((1, "ns"));
+    format!("{}{unit}", ns / scale)
 }
 
 fn trim_float(v: f64) -> String {
@@ -111,6 +127,21 @@ mod tests {
             .contains("unknown unit"));
         assert!(parse_duration("-1s").unwrap_err().contains("negative"));
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn exact_durations_parse_back() {
+        for ns in [
+            0,
+            1,
+            1_500_000_000,
+            90_000_000_000,
+            123_456_789,
+            7_200_000_000_000,
+        ] {
+            assert_eq!(parse_duration(&format_duration_exact(ns)), Ok(ns));
+        }
+        assert_eq!(format_duration_exact(1_500_000_000), "1500ms");
     }
 
     #[test]

@@ -620,20 +620,11 @@ impl Simulation {
         observer: &mut impl Observer,
         progress: &mut dyn FnMut(Nanos),
     ) -> RunStats {
-        let mut next_progress = SEC;
-        while let Some(t) = self.w.queue.peek_time() {
-            if t > self.duration {
-                break;
-            }
-            if t >= next_progress {
-                progress(t);
-                next_progress = (t / SEC + 1) * SEC;
-            }
-            self.step(observer);
+        match self.run_budgeted(observer, progress, u64::MAX) {
+            Ok(stats) => stats,
+            // A u64 event count cannot be reached in any run.
+            Err(e) => unreachable!("BUG! unlimited budget exceeded: {e:?}"),
         }
-        self.w.now = self.w.now.max(self.duration);
-        progress(self.w.now);
-        self.stats()
     }
 
     /// [`Simulation::run`] with an event budget: untrusted scenarios must not run

@@ -252,26 +252,10 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
     Ok(out)
 }
 
-/// A duration in the largest unit that divides it exactly.
+/// A duration exactly, in the largest unit that divides it (see
+/// [`crate::units::format_duration_exact`]).
 pub fn dur(ns: Nanos) -> String {
-    const UNITS: [(u64, &str); 7] = [
-        (86_400_000_000_000, "d"),
-        (3_600_000_000_000, "h"),
-        (60_000_000_000, "m"),
-        (1_000_000_000, "s"),
-        (1_000_000, "ms"),
-        (1_000, "us"),
-        (1, "ns"),
-    ];
-    if ns == 0 {
-        return "0s".into();
-    }
-    for (scale, unit) in UNITS {
-        if ns.is_multiple_of(scale) {
-            return format!("{}{unit}", ns / scale);
-        }
-    }
-    unreachable!("every integer is a multiple of 1")
+    crate::units::format_duration_exact(ns)
 }
 
 fn dist(d: &Dist) -> Result<String, String> {
