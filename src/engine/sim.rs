@@ -261,6 +261,20 @@ impl World {
         }
     }
 
+    /// Look again, one gossip interval from `now` (never past `deadline`), whether
+    /// a leaving process has finished broadcasting its leave.
+    fn schedule_leave_stop(&mut self, now: Nanos, node: NodeId, epoch: u32, deadline: Nanos) {
+        let next = (now + self.config.gossip_interval.max(1)).min(deadline);
+        self.queue.push(
+            next,
+            Ev::LeaveStop {
+                node,
+                epoch,
+                deadline,
+            },
+        );
+    }
+
     /// (Re)schedule the credit exhaustion check of `node` from its current state.
     fn credit_reschedule(&mut self, node: NodeId) {
         let now = self.now;
@@ -741,15 +755,7 @@ impl Simulation {
                         p.life = Life::Left;
                         self.stop_process(node);
                     } else {
-                        let next = (t + self.w.config.gossip_interval.max(1)).min(deadline);
-                        self.w.queue.push(
-                            next,
-                            Ev::LeaveStop {
-                                node,
-                                epoch,
-                                deadline,
-                            },
-                        );
+                        self.w.schedule_leave_stop(t, node, epoch, deadline);
                     }
                 }
             }
@@ -1035,15 +1041,7 @@ impl Simulation {
                         self.drive(obs, node, now, |n, now, rt| n.leave(now, rt));
                         let epoch = self.procs[node as usize].epoch;
                         let deadline = now + LEAVE_GRACE;
-                        let next = (now + self.w.config.gossip_interval.max(1)).min(deadline);
-                        self.w.queue.push(
-                            next,
-                            Ev::LeaveStop {
-                                node,
-                                epoch,
-                                deadline,
-                            },
-                        );
+                        self.w.schedule_leave_stop(now, node, epoch, deadline);
                     }
                 }
             }

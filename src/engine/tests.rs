@@ -2,11 +2,10 @@
 
 use super::sim::Simulation;
 use super::{DropReason, HostSample, Observer, PacketKind, Truth};
+use crate::host::credits::tests::t2_micro;
 use crate::protocol::{Config, Event, Nanos, NodeId, MS, SEC};
 use crate::random::Dist;
-use crate::scenario::{
-    Action, CreditSpec, FaultSpec, HostFault, Scenario, StartMode, TimelineEvent,
-};
+use crate::scenario::{Action, FaultSpec, HostFault, Scenario, StartMode, TimelineEvent};
 
 /// A converged LAN cluster of `n` nodes with 0.25 ms ± jitter links.
 pub(crate) fn scenario(n: usize, seed: u64, duration: Nanos) -> Scenario {
@@ -159,21 +158,6 @@ fn starve_delays_packets_not_timers() {
         early_pings >= 2,
         "probe timers fire on time: {early_pings} pings"
     );
-}
-
-fn t2_micro(background: f64, unlimited: bool) -> CreditSpec {
-    CreditSpec {
-        instance: "t2.micro".into(),
-        vcpus: 1,
-        baseline: 0.10,
-        earn_per_hour: 6.0,
-        cap: 144.0,
-        launch_credits: 30.0,
-        initial_earned: 0.0,
-        background_load: vec![(0, background)],
-        unlimited,
-        period: 300 * MS,
-    }
 }
 
 /// Rule: a t2.micro with 30 launch credits and a 100 % hog runs free until its

@@ -203,7 +203,7 @@ impl Credits {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::protocol::SEC;
 
