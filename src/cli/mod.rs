@@ -6,6 +6,7 @@
 pub mod args;
 pub mod bench;
 pub mod check;
+pub mod oracle;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -72,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check_cmd(&args),
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
+        Command::Oracle(args) => oracle::oracle_cmd(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,6 +16,7 @@
 //! Ground truth starts from the scenario: nodes with `starts: true` are up at t = 0,
 //! the others absent until the engine reports [`Truth::Up`].
 
+pub mod oracle;
 pub mod stats;
 
 #[cfg(test)]
