@@ -61,6 +61,14 @@ pub struct NodeSpec {
 pub enum StartMode {
     /// Long-running cluster: everyone knows everyone alive at incarnation 1.
     Converged,
+    /// A converged cluster whose processes were all started one after another,
+    /// `stagger` apart, at a random instant (`start: {mode: converged, stagger:
+    /// 1ms}`): memberlist's tickers keep the phase of their creation, so node
+    /// `i`'s probe and gossip ticks come `i * stagger` after node 0's. This is how
+    /// the memberlist oracle's harness starts its clusters (all nodes created
+    /// within milliseconds), and 2015 memberlist's tickers have no jitter, so
+    /// the phases stay locked for the whole run.
+    ConvergedStaggered { stagger: Nanos },
     /// Bootstrap: each node starts alone and joins through `seeds`; node `i`
     /// starts at `i * stagger`.
     Join { seeds: Vec<NodeId>, stagger: Nanos },

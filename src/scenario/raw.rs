@@ -444,7 +444,7 @@ struct StartVisitor;
 impl<'de> Visitor<'de> for StartVisitor {
     type Value = StartRaw;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("`converged`, `join`, or {mode: join, seeds: [...], stagger: 1s}")
+        f.write_str("`converged`, `join`, {mode: converged, stagger: 1ms}, or {mode: join, seeds: [...], stagger: 1s}")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StartRaw, E> {
         let mode = match v {

@@ -46,6 +46,9 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         StartMode::Converged => {
             let _ = writeln!(w, "start: converged");
         }
+        StartMode::ConvergedStaggered { stagger } => {
+            let _ = writeln!(w, "start: {{mode: converged, stagger: {}}}", dur(*stagger));
+        }
         StartMode::Join { seeds, stagger } => {
             let _ = writeln!(
                 w,

@@ -680,10 +680,13 @@ impl Resolver<'_, '_> {
         };
         match s.mode {
             StartModeRaw::Converged => {
-                if s.seeds.is_some() || s.stagger.is_some() {
-                    return Err(self.err("start", "seeds and stagger only apply to `mode: join`"));
+                if s.seeds.is_some() {
+                    return Err(self.err("start", "seeds only apply to `mode: join`"));
                 }
-                Ok(StartMode::Converged)
+                Ok(match s.stagger {
+                    Some(d) => StartMode::ConvergedStaggered { stagger: d.0 },
+                    None => StartMode::Converged,
+                })
             }
             StartModeRaw::Join => {
                 let Some(seeds) = &s.seeds else {

@@ -234,6 +234,11 @@ fn join_start_resolves_seeds() {
     );
     let s = ok(&format!("{MIN}start: converged\n"));
     assert_eq!(s.start, StartMode::Converged);
+    let s = ok(&format!("{MIN}start: {{mode: converged, stagger: 1ms}}\n"));
+    assert_eq!(
+        s.start,
+        StartMode::ConvergedStaggered { stagger: 1_000_000 }
+    );
 }
 
 /// Rule: command-line flags replace the file's scenario keys and preset, and an
