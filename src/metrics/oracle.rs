@@ -316,8 +316,10 @@ pub struct Spread {
 }
 
 impl Spread {
+    /// Over the runs that have a value (NaN = none, as a run without flaps has
+    /// no median); all zero when none has.
     pub fn of(values: impl IntoIterator<Item = f64>) -> Spread {
-        let v: Vec<f64> = values.into_iter().collect();
+        let v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
         if v.is_empty() {
             return Spread {
                 mean: 0.0,
@@ -337,15 +339,20 @@ impl std::fmt::Display for Spread {
     /// The oracle's cell format: one number when every run agrees, else
     /// `mean [min..max]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let nd = if self.mean.fract() == 0.0 && self.min == self.max {
-            0
+        // Counts print like aggregate.py; fractions and seconds keep decimals.
+        let counts = self.min.fract() == 0.0 && self.max.fract() == 0.0;
+        let (nd, nr) = if counts {
+            (1, 0)
+        } else if self.max.abs() < 1.0 {
+            (4, 4)
         } else {
-            1
+            (2, 2)
         };
         if self.min == self.max {
+            let nd = if self.min.fract() == 0.0 { 0 } else { nd };
             write!(f, "{:.*}", nd, self.min)
         } else {
-            write!(f, "{:.1} [{:.0}..{:.0}]", self.mean, self.min, self.max)
+            write!(f, "{:.*} [{:.*}..{:.*}]", nd, self.mean, nr, self.min, nr, self.max)
         }
     }
 }
@@ -420,6 +427,8 @@ pub const FIGURES: &[&str] = &[
     "S incidents with 2-(N-3) observers",
     "S incidents with >=N-2 observers",
     "S dead fraction of (N-1) x duration",
+    "median flap healthy (s, per run)",
+    "median flap S (s, per run)",
 ];
 
 impl OracleRun {
@@ -464,6 +473,10 @@ impl OracleRun {
             .map(|v| v as f64),
         )
         .chain([self.s_dead_fraction()])
+        .chain([&self.flaps_healthy, &self.flaps_s].map(|v| {
+            // A run without flaps has no median (aggregate.py skips it).
+            interpolated_quantile(v, 0.5).unwrap_or(f64::NAN)
+        }))
         .collect()
     }
 }
