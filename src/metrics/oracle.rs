@@ -352,7 +352,11 @@ impl std::fmt::Display for Spread {
             let nd = if self.min.fract() == 0.0 { 0 } else { nd };
             write!(f, "{:.*}", nd, self.min)
         } else {
-            write!(f, "{:.*} [{:.*}..{:.*}]", nd, self.mean, nr, self.min, nr, self.max)
+            write!(
+                f,
+                "{:.*} [{:.*}..{:.*}]",
+                nd, self.mean, nr, self.min, nr, self.max
+            )
         }
     }
 }
