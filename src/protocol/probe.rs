@@ -14,6 +14,8 @@ pub(crate) struct Probe {
     pub(crate) target: NodeId,
     /// Incarnation and state copied at selection; the copy goes into the suspect.
     pub(crate) target_incarnation: u32,
+    /// When the probe began (its direct ping left).
+    pub(crate) started: Nanos,
     /// Past the direct wait: indirect requests and the TCP ping are out.
     pub(crate) indirect: bool,
     pub(crate) expected_nacks: u32,
@@ -123,6 +125,7 @@ impl Node {
             seq,
             target,
             target_incarnation: incarnation,
+            started: now,
             indirect: false,
             expected_nacks: 0,
             nacks: 0,
@@ -240,6 +243,7 @@ impl Node {
             rt.notify(Event::SuspectNoAcks {
                 subject: probe.target,
                 incarnation: probe.target_incarnation,
+                probe_started: probe.started,
             });
             let me = self.id;
             self.suspect_node(now, probe.target, probe.target_incarnation, me, rt);
