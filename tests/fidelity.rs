@@ -323,28 +323,22 @@ fn ml2015_s0_no_fault_is_silent() {
 
 #[test]
 fn ml2015_s1_delay_matches_memberlist_6025015() {
-    // Known deviation: with every ticker phase-locked (the harness), who holds
-    // suspect(X) when X pings or is pinged depends on the millisecond order of
-    // 32 nodes' probe and gossip ticks. flapsim fires each node exactly on its
-    // 1 ms-staggered grid; the real nodes wake with Go timer jitter of ~1-2 ms
-    // (visible in the oracle's wire trace). flapsim's healthy nodes hear of
-    // their suspicion a little more often (refutations 382 vs 359) and fewer
-    // die cluster-wide (45 vs 61). The outcome moves both ways with the stagger
-    // (0 ms: 2321 NotifyLeave, 1 ms: 1658, 3 ms: 1889, 10 ms: 3066), so this
-    // is ordering noise, not a missing rule; a timer-jitter host model would
-    // close it.
-    let known = [
-        H, H_BY_S, FLAP_H, REF_H_S, REF_H_H, SUS_HS, MARK_BY_S, MARK_HH, REF_DEAD, INC_WIDE,
-    ];
-    check("ml2015-s1-delay.yaml", ML2015_S1, &known);
+    // Known deviation: refutations of push/pull origin ("from" the refuter
+    // itself) 65 vs 69-88. With every ticker phase-locked (the harness), who
+    // holds suspect(X) when a ping goes out depends on the millisecond order of
+    // 32 nodes' ticks; the scenarios model the harness's ~1 ms ticker wake-up
+    // jitter (without it: 1,658 healthy NotifyLeave, 10 cells outside).
+    check("ml2015-s1-delay.yaml", ML2015_S1, &[REF_H_H]);
 }
 
 #[test]
 fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
-    // Known deviation: S is declared dead in fewer windows (10.6 vs 16.6
-    // incidents) and refutes fewer dead messages; the same millisecond-order
-    // sensitivity as S1 (see above) at the window's release burst.
-    check("ml2015-s3-freeze8s.yaml", ML2015_S3, &[S_INC, REF_DEAD]);
+    // Known deviation: S itself is declared dead in fewer windows (10.2 vs
+    // 16.6 incidents, 68 vs 115 timers firing on it): flapsim's S hears of its
+    // own suspicion from a held ping in 19 of 20 windows, the real S in ~16.
+    // Which held ping carries suspect(S) depends on the same millisecond order
+    // of the locked ticks as S1.
+    check("ml2015-s3-freeze8s.yaml", ML2015_S3, &[S, S_INC, MARK_OF_S]);
 }
 
 #[test]
@@ -369,14 +363,8 @@ fn ml022_s0_and_s2_are_silent_with_and_without_lifeguard() {
 #[test]
 fn ml022_s1_delay_matches_memberlist_0_2_2() {
     check("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[]);
-    // Known deviations: S refutes 5 % more often (165 vs 157) and healthy
-    // nodes refute S's suspicions 3 % less (440 vs 454); one seed in ten
-    // declares S dead once, which six real runs never did.
-    check(
-        "ml022-s1-delay-nolifeguard.yaml",
-        ML022_S1_NOLG,
-        &[H_BY_S, S, REF_S, REF_H_S],
-    );
+    // Known deviation: S refutes 4 % more often (164 vs 153-161).
+    check("ml022-s1-delay-nolifeguard.yaml", ML022_S1_NOLG, &[REF_S]);
 }
 
 #[test]
@@ -411,10 +399,12 @@ fn ml022_s3_freeze_matches_memberlist_0_2_2() {
     );
     // Known deviation, the same newest-first handoff at the release burst: with
     // the fixed 6 s timeout every healthy node declares S dead inside the 8 s
-    // window, and the real S applies those dead messages first.
+    // window, and the real S applies those dead messages first; flapsim's S
+    // refutes the older suspect first and fewer declare it dead (340 vs 423
+    // NotifyLeave). One healthy subject fewer is hit (17.5 vs 18-23).
     check(
         "ml022-s3-freeze-nolifeguard.yaml",
         ML022_S3_NOLG,
-        &[S, S_ALL, REF_S],
+        &[DISTINCT, S, S_ALL, REF_S],
     );
 }

@@ -333,6 +333,14 @@ impl<O: Observer> Runtime for Rt<'_, O> {
     }
 
     fn set_timer(&mut self, at: Nanos, timer: Timer) {
+        // Ticker wake-up latency (scenario `host.ticker_jitter`), from the
+        // process's own stream; a fixed 0 draws nothing.
+        let at = match timer {
+            Timer::ProbeTick | Timer::GossipTick => {
+                at.saturating_add(self.w.costs.ticker_jitter.sample(self.rng))
+            }
+            _ => at,
+        };
         let ev = Ev::Timer {
             node: self.id,
             epoch: self.epoch,

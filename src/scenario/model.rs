@@ -131,6 +131,11 @@ pub struct HostDefaults {
     pub push_pull_entry_cost: Nanos,
     /// CPU time to run one timer.
     pub timer_cost: Nanos,
+    /// Wake-up latency of the probe and gossip tickers: each tick is handled
+    /// this much after its grid instant (a Go ticker's goroutine wakes a
+    /// little late; the memberlist oracle's trace shows ~1 ms). The grid itself
+    /// does not move. Default 0.
+    pub ticker_jitter: Dist,
     /// Receive buffer while parked (bytes); overflow drops and is counted.
     pub recv_buffer_bytes: u32,
 }
@@ -142,6 +147,7 @@ impl Default for HostDefaults {
             per_part_cost: 2_000,
             push_pull_entry_cost: 1_000,
             timer_cost: 5_000,
+            ticker_jitter: Dist::Fixed(0),
             recv_buffer_bytes: 212_992,
         }
     }

@@ -575,6 +575,7 @@ pub struct HostRaw {
     pub per_part_cost: Option<Dur>,
     pub push_pull_entry_cost: Option<Dur>,
     pub timer_cost: Option<Dur>,
+    pub ticker_jitter: Option<DistRaw>,
     pub recv_buffer_bytes: Option<u32>,
 }
 

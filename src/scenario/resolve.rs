@@ -803,6 +803,10 @@ impl Resolver<'_, '_> {
                 .push_pull_entry_cost
                 .map_or(d.push_pull_entry_cost, |v| v.0),
             timer_cost: h.timer_cost.map_or(d.timer_cost, |v| v.0),
+            ticker_jitter: h
+                .ticker_jitter
+                .as_ref()
+                .map_or(d.ticker_jitter, |v| v.0.clone()),
             recv_buffer_bytes: h.recv_buffer_bytes.unwrap_or(d.recv_buffer_bytes),
         })
     }
