@@ -641,7 +641,9 @@ mod tests {
         );
     }
 
-    /// Rule (§1.4, §7 2015): no confirmations; a fixed stepwise timeout
+    /// Rule (§1.4, §7 2015; memberlist 6025015 state.go:L771-L774 a suspect about
+    /// a non-alive node is dropped, L812-L822 one `time.AfterFunc`, util.go:L97-L101
+    /// the timeout): no confirmations; a fixed stepwise timeout
     /// SuspicionMult·ceil(log10(n+1))·PI = 5 s for n = 5; firing declares the node
     /// dead and logs "Marking X as failed" without a confirmation count.
     #[test]
