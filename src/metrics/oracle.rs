@@ -535,6 +535,150 @@ impl OracleSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Observer;
+    use crate::metrics::testutil::scenario;
+    use crate::metrics::Collector;
+    use crate::protocol::{State, SEC};
+
+    const S: NodeId = 1;
+
+    /// A 5-node collector (warm-up 60 s) fed `(t since warm-up, observer, event)`.
+    fn run(events: &[(f64, NodeId, Event)]) -> OracleRun {
+        let names: Vec<String> = (0..5).map(|i| format!("n{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut c = Collector::new(&scenario(&refs, "memberlist-2015"));
+        let t0 = 60 * SEC;
+        for &(t, o, ev) in events {
+            c.protocol(t0 + (t * 1e9) as Nanos, o, &ev);
+        }
+        let m = c.finish(t0 + 100 * SEC, 0);
+        OracleRun::from_metrics(&m, S, 5, MERGE_GAP)
+    }
+
+    fn leave(subject: NodeId) -> Event {
+        Event::MemberDown {
+            subject,
+            incarnation: 1,
+            from: 0,
+            state: State::Dead,
+        }
+    }
+
+    fn join(subject: NodeId) -> Event {
+        Event::MemberUp {
+            subject,
+            incarnation: 2,
+            rejoin: true,
+        }
+    }
+
+    /// Rule (oracle main.go `analyze`): one subject's NotifyLeave events chain into
+    /// an incident while each is at most 10 s after the *previous* one; an
+    /// incident seen only by S is not "seen by a healthy observer"; cluster-wide
+    /// means at least N − 2 observers.
+    #[test]
+    fn incidents_chain_on_the_gap_to_the_last_event() {
+        let r = run(&[
+            (1.0, 0, leave(2)),
+            (10.0, 3, leave(2)),
+            (19.5, 4, leave(2)), // 9.5 s after the previous one: same incident
+            (19.6, S, leave(2)),
+            (40.0, S, leave(3)), // seen by S alone
+        ]);
+        assert_eq!(r.healthy_incidents_count(), 2);
+        assert_eq!(r.healthy_incidents_seen_by_healthy(), 1);
+        assert_eq!(r.healthy_leaves, 5);
+        assert_eq!(r.healthy_leaves_by_s, 2);
+        assert_eq!(r.incidents[0].observers.len(), 4);
+        assert_eq!(
+            r.healthy_incidents_cluster_wide(),
+            1,
+            ">= N-2 = 3 observers"
+        );
+        assert_eq!(r.distinct_healthy_subjects(), 2);
+    }
+
+    /// Rule (main.go `analyze`): a flap is a NotifyLeave to the next NotifyJoin of
+    /// the same subject at the same observer; a leave without one is unresolved
+    /// and counts as dead to the end of the run (100 s here); a healthy
+    /// subject's flap counts whoever observed it, S's flap healthy observers.
+    #[test]
+    fn flaps_pair_each_leave_with_the_next_join_at_the_same_observer() {
+        let r = run(&[
+            (10.0, 0, leave(2)),
+            (12.0, 3, join(2)), // another observer: not a rejoin for n00
+            (15.0, 0, join(2)),
+            (20.0, 3, leave(S)),
+            (23.0, 3, join(S)),
+            (30.0, S, leave(2)),
+            (90.0, 4, leave(2)),
+        ]);
+        assert_eq!(r.flaps_healthy, vec![5.0]);
+        assert_eq!(r.flaps_s, vec![3.0]);
+        assert_eq!(r.unresolved, 2);
+        assert!((r.healthy_dead_observer_s - (5.0 + 70.0 + 10.0)).abs() < 1e-9);
+        assert!((r.s_dead_observer_s - 3.0).abs() < 1e-9);
+    }
+
+    /// Rule (main.go log counters): refutations split by refuter and accuser;
+    /// `Suspect X has failed` and `Marking X as failed` by writer and subject.
+    #[test]
+    fn log_lines_are_counted_by_writer_and_subject() {
+        use crate::protocol::event::RefuteKind;
+        let refute = |kind, from| Event::Refuted {
+            kind,
+            from,
+            accused_incarnation: 1,
+            incarnation: 2,
+        };
+        let suspect = |subject| Event::SuspectNoAcks {
+            subject,
+            incarnation: 1,
+            probe_started: 0,
+        };
+        let expired = |subject| Event::SuspicionExpired {
+            subject,
+            confirmations: None,
+            degraded: false,
+        };
+        let r = run(&[
+            (1.0, S, refute(RefuteKind::Suspect, 0)),
+            (2.0, 0, refute(RefuteKind::Suspect, S)),
+            (3.0, 0, refute(RefuteKind::Suspect, 0)),
+            (4.0, S, refute(RefuteKind::Dead, 2)),
+            (5.0, 2, refute(RefuteKind::Dead, S)),
+            (6.0, S, suspect(2)),
+            (7.0, 2, suspect(S)),
+            (8.0, S, expired(3)),
+            (9.0, 3, expired(S)),
+            (9.5, 3, expired(4)),
+        ]);
+        assert_eq!(
+            (
+                r.refute_suspect_by_s,
+                r.refute_suspect_by_healthy_from_s,
+                r.refute_suspect_by_healthy_from_healthy
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!((r.refute_dead_total, r.refute_dead_by_s), (2, 1));
+        assert_eq!(
+            (
+                r.suspect_log_s_to_healthy,
+                r.suspect_log_healthy_to_s,
+                r.suspect_log_healthy_to_healthy
+            ),
+            (1, 1, 0)
+        );
+        assert_eq!(
+            (
+                r.mark_failed_by_s,
+                r.mark_failed_of_s,
+                r.mark_failed_healthy_of_healthy
+            ),
+            (1, 1, 1)
+        );
+    }
 
     /// Rule (oracle `pct`/`mkStats`): quantiles interpolate linearly between the
     /// order statistics around p·(n−1).
