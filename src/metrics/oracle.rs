@@ -79,6 +79,11 @@ pub struct OracleRun {
     pub mark_failed_by_s: u64,
     pub mark_failed_of_s: u64,
     pub mark_failed_healthy_of_healthy: u64,
+    /// Phase (0..1) of S's probe ticker in the probe interval, as the oracle's
+    /// `phase_check.py` measures it: the circular mean of S's `Suspect X has
+    /// failed` instants mod 1 s (the ProbeInterval of every oracle scenario;
+    /// None without such a line).
+    pub s_probe_phase: Option<f64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -102,6 +107,7 @@ impl OracleRun {
         // (subject) -> [(t, observer)] of NotifyLeave; (observer, subject) -> events.
         let mut leaves: BTreeMap<NodeId, Vec<(Nanos, NodeId)>> = BTreeMap::new();
         let mut seq: BTreeMap<(NodeId, NodeId), Vec<(Nanos, Kind)>> = BTreeMap::new();
+        let (mut cos, mut sin) = (0.0f64, 0.0f64);
         for rec in m.events.iter().filter(|e| e.at >= t0) {
             let What::Protocol(ev) = rec.what else {
                 continue;
@@ -142,6 +148,10 @@ impl OracleRun {
                 Event::SuspectNoAcks { subject, .. } => {
                     if me == sick {
                         r.suspect_log_s_to_healthy += 1;
+                        let pi = crate::protocol::SEC;
+                        let angle = ((rec.at - t0) % pi) as f64 / pi as f64 * std::f64::consts::TAU;
+                        cos += angle.cos();
+                        sin += angle.sin();
                     } else if subject == sick {
                         r.suspect_log_healthy_to_s += 1;
                     } else {
@@ -159,6 +169,10 @@ impl OracleRun {
                 }
                 _ => {}
             }
+        }
+        if r.suspect_log_s_to_healthy > 0 {
+            r.s_probe_phase =
+                Some(sin.atan2(cos).rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU);
         }
         // Incidents (main.go `analyze`): chain while the gap to the last event <= merge.
         for (subject, mut evs) in leaves {
