@@ -331,14 +331,15 @@ pub struct Spread {
 
 impl Spread {
     /// Over the runs that have a value (NaN = none, as a run without flaps has
-    /// no median); all zero when none has.
+    /// no median); all NaN when none has.
     pub fn of(values: impl IntoIterator<Item = f64>) -> Spread {
         let v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
         if v.is_empty() {
+            // No run has a value (e.g. no flap to take a median of): prints "-".
             return Spread {
-                mean: 0.0,
-                min: 0.0,
-                max: 0.0,
+                mean: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
             };
         }
         Spread {
@@ -353,6 +354,9 @@ impl std::fmt::Display for Spread {
     /// The oracle's cell format: one number when every run agrees, else
     /// `mean [min..max]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.mean.is_nan() {
+            return write!(f, "-");
+        }
         // Counts print like aggregate.py; fractions and seconds keep decimals.
         let counts = self.min.fract() == 0.0 && self.max.fract() == 0.0;
         let (nd, nr) = if counts {
@@ -708,6 +712,11 @@ mod tests {
     #[test]
     fn spread_prints_like_the_oracle() {
         assert_eq!(Spread::of([3.0, 3.0]).to_string(), "3");
+        assert_eq!(
+            Spread::of([f64::NAN]).to_string(),
+            "-",
+            "no run has a value"
+        );
         assert_eq!(
             Spread::of([1926.0, 2081.0, 2186.0]).to_string(),
             "2064.3 [1926..2186]"
