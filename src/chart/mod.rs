@@ -42,8 +42,10 @@ pub mod font;
 pub mod frame;
 pub mod glyph;
 pub mod heatmap;
+pub mod legend;
 pub mod line;
 pub mod palette;
+pub mod run;
 pub mod scatter;
 pub mod ticked;
 
