@@ -318,3 +318,94 @@ pub fn health_by_bucket(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Observer;
+    use crate::metrics::testutil::scenario;
+    use crate::metrics::Collector;
+    use crate::protocol::SEC;
+
+    fn down(o: NodeId, s: NodeId) -> Event {
+        Event::MemberDown {
+            subject: s,
+            incarnation: 1,
+            from: o,
+            state: State::Dead,
+        }
+    }
+    fn up(s: NodeId) -> Event {
+        Event::MemberUp {
+            subject: s,
+            incarnation: 2,
+            rejoin: true,
+        }
+    }
+
+    /// Rule: shares are time-weighted over the column and the up observers other
+    /// than the subject: held dead by both other nodes for 6 s of a 20 s column
+    /// is 0.3 dead.
+    #[test]
+    fn shares_are_time_weighted_over_up_observers() {
+        let sc = scenario(&["a", "b", "c"], "memberlist");
+        let mut c = Collector::new(&sc);
+        for o in [1, 2] {
+            c.protocol(4 * SEC, o, &down(o, 0));
+        }
+        c.protocol(
+            7 * SEC,
+            1,
+            &Event::Suspected {
+                subject: 2,
+                incarnation: 1,
+                from: 1,
+            },
+        );
+        for o in [1, 2] {
+            c.protocol(10 * SEC, o, &up(0));
+        }
+        c.protocol(
+            9 * SEC,
+            1,
+            &Event::SuspicionCleared {
+                subject: 2,
+                incarnation: 1,
+            },
+        );
+        let m = c.finish(20 * SEC, 0);
+        let g = membership_grid(&m, &[true; 3], &RowMap::identity(3), 1);
+        assert!((g.rows[0].dead[0] - 0.3).abs() < 1e-9, "{:?}", g.rows[0]);
+        assert_eq!(g.rows[0].suspect[0], 0.0);
+        // c held suspect by one of two observers for 2 s of 20: 0.05.
+        assert!(
+            (g.rows[2].suspect[0] - 0.05).abs() < 1e-9,
+            "{:?}",
+            g.rows[2]
+        );
+        assert_eq!(
+            g.rows[1],
+            RowShares {
+                suspect: vec![0.0],
+                dead: vec![0.0],
+                down: vec![0.0]
+            }
+        );
+    }
+
+    /// Rule: a crashed observer forgets what it held, and the crashed node's own
+    /// row shows it down.
+    #[test]
+    fn a_crash_clears_the_observers_view_and_marks_the_node_down() {
+        let sc = scenario(&["a", "b", "c"], "memberlist");
+        let mut c = Collector::new(&sc);
+        c.protocol(2 * SEC, 1, &down(1, 0));
+        c.truth(5 * SEC, 1, Truth::Crashed);
+        let m = c.finish(10 * SEC, 0);
+        let g = membership_grid(&m, &[true; 3], &RowMap::identity(3), 2);
+        // Column 0 (0–5 s): b held a dead for 3 s, 2 observers: 0.3.
+        assert!((g.rows[0].dead[0] - 0.3).abs() < 1e-9, "{:?}", g.rows[0]);
+        assert_eq!(g.rows[0].dead[1], 0.0, "b's view died with it");
+        assert_eq!(g.rows[1].down, vec![0.0, 1.0]);
+    }
+}

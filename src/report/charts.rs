@@ -342,26 +342,37 @@ fn accusations(m: &Metrics, names: &[String]) -> AccusationData {
     involved.dedup();
     let total = involved.len();
     let get = |map: &BTreeMap<NodeId, u64>, k: NodeId| map.get(&k).copied().unwrap_or(0);
-    involved.sort_by(|a, b| {
-        get(&raised, *b)
-            .cmp(&get(&raised, *a))
-            .then(get(&accused, *b).cmp(&get(&accused, *a)))
-            .then(a.cmp(b))
-    });
-    involved.truncate(MAX_HEATMAP_NODES);
-    let index: BTreeMap<NodeId, usize> =
-        involved.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut counts = vec![vec![0u64; involved.len()]; involved.len()];
-    for (&(a, b), &c) in &m.accusations {
-        if let (Some(&i), Some(&j)) = (index.get(&a), index.get(&b)) {
-            counts[i][j] += c;
-        }
-    }
+    // Rows by suspicions raised; columns the same nodes when all fit (a square
+    // matrix reads both ways), else the most accused.
+    let by = |primary: &BTreeMap<NodeId, u64>, secondary: &BTreeMap<NodeId, u64>| {
+        let mut v = involved.clone();
+        v.sort_by(|a, b| {
+            get(primary, *b)
+                .cmp(&get(primary, *a))
+                .then(get(secondary, *b).cmp(&get(secondary, *a)))
+                .then(a.cmp(b))
+        });
+        v.truncate(MAX_HEATMAP_NODES);
+        v
+    };
+    let rows = by(&raised, &accused);
+    let cols = if total <= MAX_HEATMAP_NODES {
+        rows.clone()
+    } else {
+        by(&accused, &raised)
+    };
+    let counts = rows
+        .iter()
+        .map(|&a| {
+            cols.iter()
+                .map(|&b| m.accusations.get(&(a, b)).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
     AccusationData {
-        nodes: involved
-            .iter()
-            .map(|&i| names[i as usize].clone())
-            .collect(),
+        rows: rows.iter().map(|&i| names[i as usize].clone()).collect(),
+        row_totals: rows.iter().map(|&i| get(&raised, i)).collect(),
+        cols: cols.iter().map(|&i| names[i as usize].clone()).collect(),
         counts,
         involved: total,
     }

@@ -71,7 +71,12 @@ pub fn flap_rate_figure(d: &RunChartData) -> Figure {
                 .style(FAULTY),
         );
 
-    let host_style = |i: usize| series_style(i + 2);
+    // Hosts: colours after the two flap lines'; the first host solid, then dashed,
+    // dotted (greyscale tells hosts apart by pattern).
+    let host_style = |i: usize| SeriesStyle {
+        dash: [Dash::Solid, Dash::Dashed { on: 10, off: 5 }, Dash::Dotted][i % 3],
+        ..series_style(i + 2)
+    };
     let any_credits = f
         .hosts
         .iter()
@@ -129,10 +134,11 @@ pub fn flap_rate_figure(d: &RunChartData) -> Figure {
 pub fn accusations_figure(d: &RunChartData) -> Figure {
     let a = &d.accusations;
     let mut sub = d.subtitle();
-    if a.involved > a.nodes.len() {
+    if a.involved > a.rows.len().max(a.cols.len()) {
         sub.push_str(&format!(
-            " · top {} of {} nodes involved",
-            a.nodes.len(),
+            " · top {} accusers × top {} accused of {} nodes involved",
+            a.rows.len(),
+            a.cols.len(),
             a.involved
         ));
     }
@@ -145,24 +151,24 @@ pub fn accusations_figure(d: &RunChartData) -> Figure {
         .iter()
         .map(|r| r.iter().map(|&c| c as f64).collect())
         .collect();
-    // Row labels carry the row total: the culprit's row spreads over many
-    // columns, so its cells are pale, but its total stands out.
+    // Row labels carry the accuser's total: the culprit's suspicions spread over
+    // many columns, so its cells can be pale while its total stands out.
     let rows: Vec<String> = a
-        .nodes
+        .rows
         .iter()
-        .zip(&a.counts)
-        .map(|(n, r)| format!("{n} ({})", r.iter().sum::<u64>()))
+        .zip(&a.row_totals)
+        .map(|(n, t)| format!("{n} ({t})"))
         .collect();
     let mut p = HeatmapPanel::new(
         "accuser (raised the suspicion), with its total",
         "accused (the suspect)",
         rows,
-        a.nodes.clone(),
+        a.cols.clone(),
         values,
         "suspicions (count)",
     );
     p.empty_note = "no suspicion raised in the measured window".into();
-    let n = a.nodes.len() as u32;
+    let n = a.rows.len() as u32;
     let h = (300 + n * 15).clamp(560, 1100);
     Figure::new(frame)
         .panel(Panel::Heatmap(p), 1.0)

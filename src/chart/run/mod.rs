@@ -117,11 +117,16 @@ pub struct HostSeries {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccusationData {
-    /// Row and column order (by suspicions raised, then by times accused).
-    pub nodes: Vec<String>,
-    /// `counts[accuser][accused]`.
+    /// Accusers, most suspicions raised first.
+    pub rows: Vec<String>,
+    /// Suspicions each row's node raised in all (not only against `cols`).
+    pub row_totals: Vec<u64>,
+    /// Accused: the same nodes in the same order when every node involved fits,
+    /// else the most accused.
+    pub cols: Vec<String>,
+    /// `counts[row][col]`.
     pub counts: Vec<Vec<u64>>,
-    /// Nodes involved in any accusation (those beyond `nodes` are not shown).
+    /// Nodes involved in any accusation.
     pub involved: usize,
 }
 
