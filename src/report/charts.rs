@@ -346,6 +346,10 @@ fn accusations(m: &Metrics, names: &[String]) -> AccusationData {
     // matrix reads both ways), else the most accused.
     let by = |primary: &BTreeMap<NodeId, u64>, secondary: &BTreeMap<NodeId, u64>| {
         let mut v = involved.clone();
+        if total > MAX_HEATMAP_NODES {
+            // Only nodes that are on this side at all.
+            v.retain(|&n| get(primary, n) > 0);
+        }
         v.sort_by(|a, b| {
             get(primary, *b)
                 .cmp(&get(primary, *a))
