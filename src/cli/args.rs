@@ -18,8 +18,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one scenario and write summary.json, events.jsonl, memberlist.log and
-    /// timeseries.csv to output/<scenario>/ (or --out).
+    /// Run one scenario and write summary.json, events.jsonl, memberlist.log,
+    /// timeseries.csv, the charts (SVG and PNG), chart-data.json and report.html
+    /// to output/<scenario>/ (or --out).
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate {
@@ -45,6 +46,9 @@ pub enum Command {
     /// figures (NotifyLeave, incidents, flaps, refutations, log lines) for one
     /// sick node, in the form of shared/oracle's tables.
     Oracle(OracleArgs),
+    /// Redraw the charts and report.html of an output directory from its files
+    /// (chart-data.json, summary.json), without re-running.
+    Chart(ChartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +79,15 @@ pub struct OracleArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Output directory of a run (holding chart-data.json and summary.json).
+    pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (YAML).
     pub scenario: PathBuf,
@@ -99,6 +112,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the charts, chart-data.json and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]

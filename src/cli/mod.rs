@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod bench;
+pub mod chart;
 pub mod check;
 pub mod oracle;
 
@@ -39,13 +40,13 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn bad_input(message: impl Into<String>) -> Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_BAD_INPUT,
             message: message.into(),
         }
     }
-    fn failed(message: impl Into<String>) -> Failure {
+    pub fn failed(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_FAILED,
             message: message.into(),
@@ -74,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
         Command::Oracle(args) => oracle::oracle_cmd(&args),
+        Command::Chart(args) => chart::chart_cmd(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,7 +153,12 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     let metrics = collector.finish(stats.simulated, stats.digest);
 
-    report::write_all(&out_dir, &report::Format::ALL, &scenario, &metrics)
+    let formats = if args.no_charts {
+        report::Format::ALL.to_vec()
+    } else {
+        report::Format::with_charts(&metrics)
+    };
+    report::write_all(&out_dir, &formats, &scenario, &metrics)
         .map_err(|e| Failure::failed(format!("writing {}: {e}", out_dir.display())))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
