@@ -201,10 +201,12 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
             "entries" => l.max_entries = usize_count()?,
             "depth" => l.max_depth = usize_count()?,
             "events" => l.max_events = count()?,
+            "timeseries_cells" => l.max_timeseries_cells = count()?,
+            "target_nodes" => l.max_target_nodes = count()?,
             "duration" => l.max_duration = parse_duration(v).map_err(bad)?,
             _ => {
                 return Err(bad(format!(
-                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events"
+                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events, timeseries_cells, target_nodes"
                 )))
             }
         }

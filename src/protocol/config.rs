@@ -403,6 +403,13 @@ impl Config {
         FIELD_NAMES
     }
 
+    /// The canonical snake_case name of an accepted key (alias or CamelCase), so
+    /// a caller can remember which file line or flag set each field and locate a
+    /// [`Config::validate`] error there.
+    pub fn canonical_key(key: &str) -> Option<&'static str> {
+        canonical(key)
+    }
+
     /// Override one field from text, e.g. `set("probe_interval", "2s")`.
     ///
     /// Keys are memberlist's field names in snake_case; memberlist's CamelCase
