@@ -10,6 +10,14 @@
 //!
 //! A host runs only when no source parks it; sources are combined by walking until
 //! all of them agree.
+//!
+//! Cost: every query is O(log n) in the listed pauses and windows (binary
+//! search; listed pauses are kept sorted and merged), and every step of a walk is
+//! counted in [`Schedule::steps`] so the engine charges it to the run's event
+//! budget: a throttle of 1 µs slices costs what it costs, and is paid for. A
+//! walk that reaches [`MAX_WALK`] steps for one query stops and sets
+//! [`Schedule::truncated`]: the run must then fail, never report a number
+//! computed from a partial walk.
 
 use std::collections::VecDeque;
 
@@ -17,9 +25,10 @@ use crate::protocol::Nanos;
 use crate::random::{Dist, Stream};
 
 /// Upper bound on the alternations walked in one query. Pathological combinations
-/// (two throttles whose run slices never overlap) would otherwise loop forever;
-/// past this bound the host is treated as running.
-const MAX_WALK: usize = 1_000_000;
+/// (fine throttle slices against fine pauses that rarely line up) would otherwise
+/// loop for a very long time; past this bound the query gives up and marks the
+/// schedule [`Schedule::truncated`].
+pub const MAX_WALK: usize = 1_000_000;
 
 /// A random pause generator: gaps from `every` between the end of one pause and
 /// the start of the next (so pauses never overlap), lengths from `duration`.
@@ -47,7 +56,8 @@ pub enum ParkSource {
         /// Active windows `[from, until)`, sorted, disjoint.
         windows: VecDeque<(Nanos, Nanos)>,
     },
-    /// Explicit parked intervals `[start, end)` sorted by start (they may overlap),
+    /// Explicit parked intervals `[start, end)`, sorted by start and disjoint
+    /// (overlapping ones are merged: only their union parks the host),
     /// optionally extended lazily by a random generator.
     Intervals {
         list: VecDeque<(Nanos, Nanos)>,
@@ -71,23 +81,34 @@ impl ParkSource {
         }
     }
 
-    /// Materialise generated pauses so every pause starting at or before `t` is listed.
-    fn generate_to(&mut self, t: Nanos) {
+    /// Materialise generated pauses so every pause starting at or before `t` is
+    /// listed; returns how many were generated (work for the budget).
+    fn generate_to(&mut self, t: Nanos) -> u64 {
+        let mut made = 0;
         if let ParkSource::Intervals { list, gen: Some(g) } = self {
             while g.next_start <= t && g.next_start < g.until {
                 let start = g.next_start;
                 let len = g.duration.sample(&mut g.stream);
                 let end = start.saturating_add(len.max(1));
-                list.push_back((start, end));
+                push_merged(list, start, end);
                 let gap = g.every.sample(&mut g.stream).max(1);
                 g.next_start = end.saturating_add(gap);
+                made += 1;
             }
         }
+        made
+    }
+
+    /// The window of a periodic source active at `t`, by binary search (windows
+    /// are sorted and disjoint).
+    fn window_at(windows: &VecDeque<(Nanos, Nanos)>, t: Nanos) -> Option<(Nanos, Nanos)> {
+        let i = windows.partition_point(|&(_, u)| u <= t);
+        windows.get(i).copied().filter(|&(f, _)| f <= t)
     }
 
     /// If this source parks the host at `t`, the end of that parked stretch.
-    fn parked_at(&mut self, t: Nanos) -> Option<Nanos> {
-        self.generate_to(t);
+    fn parked_at(&mut self, t: Nanos, steps: &mut u64) -> Option<Nanos> {
+        *steps += self.generate_to(t);
         match self {
             ParkSource::Periodic {
                 period,
@@ -95,7 +116,7 @@ impl ParkSource {
                 phase,
                 windows,
             } => {
-                let &(from, until) = windows.iter().find(|&&(f, u)| f <= t && t < u)?;
+                let (from, until) = Self::window_at(windows, t)?;
                 if *run >= *period {
                     return None;
                 }
@@ -105,19 +126,20 @@ impl ParkSource {
                 let pos = (t - from + *phase) % *period;
                 (pos >= *run).then(|| (t + (*period - pos)).min(until))
             }
-            ParkSource::Intervals { list, .. } => list
-                .iter()
-                .take_while(|&&(s, _)| s <= t)
-                .filter(|&&(_, e)| t < e)
-                .map(|&(_, e)| e)
-                .max(),
+            ParkSource::Intervals { list, .. } => {
+                // Disjoint and sorted: only the last interval starting at or
+                // before `t` can contain it.
+                let i = list.partition_point(|&(s, _)| s <= t);
+                let &(_, end) = list.get(i.checked_sub(1)?)?;
+                (t < end).then_some(end)
+            }
         }
     }
 
     /// The earliest instant `> t` at which this source starts parking the host,
     /// given it does not park it at `t`; `Nanos::MAX` if never.
-    fn next_park_start(&mut self, t: Nanos) -> Nanos {
-        self.generate_to(t);
+    fn next_park_start(&mut self, t: Nanos, steps: &mut u64) -> Nanos {
+        *steps += self.generate_to(t);
         match self {
             ParkSource::Periodic {
                 period,
@@ -128,10 +150,9 @@ impl ParkSource {
                 if *run >= *period {
                     return Nanos::MAX;
                 }
-                for &(from, until) in windows.iter() {
-                    if until <= t {
-                        continue;
-                    }
+                let first = windows.partition_point(|&(_, u)| u <= t);
+                for &(from, until) in windows.iter().skip(first) {
+                    *steps += 1;
                     let candidate = if from <= t {
                         let pos = (t - from + *phase) % *period;
                         if pos >= *run {
@@ -154,7 +175,8 @@ impl ParkSource {
                 Nanos::MAX
             }
             ParkSource::Intervals { list, gen } => {
-                let listed = list.iter().map(|&(s, _)| s).find(|&s| s > t);
+                let i = list.partition_point(|&(s, _)| s <= t);
+                let listed = list.get(i).map(|&(s, _)| s);
                 let generated = gen
                     .as_ref()
                     .filter(|g| g.next_start < g.until)
@@ -174,15 +196,47 @@ impl ParkSource {
                     windows.pop_front();
                 }
             }
-            ParkSource::Intervals { list, .. } => list.retain(|&(_, e)| e >= before),
+            ParkSource::Intervals { list, .. } => {
+                // Disjoint and sorted by start, so also sorted by end.
+                while list.front().is_some_and(|&(_, e)| e < before) {
+                    list.pop_front();
+                }
+            }
         }
     }
+}
+
+/// Insert `[start, end)` into a sorted list of disjoint intervals, merging it
+/// with those it overlaps or touches. O(log n) to find the place; appending in
+/// time order (the common case) is O(1).
+fn push_merged(list: &mut VecDeque<(Nanos, Nanos)>, start: Nanos, end: Nanos) {
+    if end <= start {
+        return;
+    }
+    let mut i = list.partition_point(|&(s, _)| s <= start);
+    let (mut lo, mut hi) = (start, end);
+    if i > 0 && list[i - 1].1 >= start {
+        i -= 1;
+        lo = list[i].0;
+        hi = hi.max(list[i].1);
+        list.remove(i);
+    }
+    while i < list.len() && list[i].0 <= hi {
+        hi = hi.max(list[i].1);
+        list.remove(i);
+    }
+    list.insert(i, (lo, hi));
 }
 
 /// The combination of a host's parking sources.
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
     pub sources: Vec<ParkSource>,
+    /// Walk steps and generated pauses since the engine last took them
+    /// ([`Schedule::take_steps`]), charged to the event budget.
+    pub steps: u64,
+    /// A query gave up after [`MAX_WALK`] steps: its answer is not to be trusted.
+    pub truncated: bool,
 }
 
 impl Schedule {
@@ -191,16 +245,25 @@ impl Schedule {
         self.sources.is_empty()
     }
 
+    /// The steps counted since the last call (and reset the count).
+    pub fn take_steps(&mut self) -> u64 {
+        std::mem::take(&mut self.steps)
+    }
+
     pub fn is_running(&mut self, t: Nanos) -> bool {
-        self.sources.iter_mut().all(|s| s.parked_at(t).is_none())
+        let steps = &mut self.steps;
+        self.sources
+            .iter_mut()
+            .all(|s| s.parked_at(t, steps).is_none())
     }
 
     /// The earliest instant `>= t` at which the host runs.
     pub fn next_running(&mut self, mut t: Nanos) -> Nanos {
         for _ in 0..MAX_WALK {
+            self.steps += 1;
             let mut moved = false;
             for s in self.sources.iter_mut() {
-                if let Some(end) = s.parked_at(t) {
+                if let Some(end) = s.parked_at(t, &mut self.steps) {
                     t = end;
                     moved = true;
                 }
@@ -209,14 +272,16 @@ impl Schedule {
                 return t;
             }
         }
+        self.truncated = true;
         t
     }
 
     /// Given the host runs at `t`, the instant it next parks (`Nanos::MAX` if never).
     pub fn running_until(&mut self, t: Nanos) -> Nanos {
+        let steps = &mut self.steps;
         self.sources
             .iter_mut()
-            .map(|s| s.next_park_start(t))
+            .map(|s| s.next_park_start(t, steps))
             .min()
             .unwrap_or(Nanos::MAX)
     }
@@ -230,6 +295,7 @@ impl Schedule {
         let mut t = self.next_running(start);
         let mut left = cost;
         for _ in 0..MAX_WALK {
+            self.steps += 1;
             let stop = self.running_until(t);
             if stop == Nanos::MAX || t.saturating_add(left) <= stop {
                 return t.saturating_add(left);
@@ -240,6 +306,7 @@ impl Schedule {
                 return t;
             }
         }
+        self.truncated = true;
         t.saturating_add(left)
     }
 
@@ -252,8 +319,9 @@ impl Schedule {
         let mut t = a;
         for _ in 0..MAX_WALK {
             if t >= b {
-                break;
+                return parked;
             }
+            self.steps += 1;
             if self.is_running(t) {
                 t = self.running_until(t).min(b);
             } else {
@@ -261,6 +329,9 @@ impl Schedule {
                 parked += r - t;
                 t = r;
             }
+        }
+        if t < b {
+            self.truncated = true;
         }
         parked
     }
@@ -289,14 +360,11 @@ impl Schedule {
         }
     }
 
-    /// Add one parked interval to an `Intervals` source `idx`, keeping starts sorted.
+    /// Add one parked interval to an `Intervals` source `idx` (kept sorted and
+    /// merged).
     pub fn add_interval(&mut self, idx: usize, start: Nanos, end: Nanos) {
         if let Some(ParkSource::Intervals { list, .. }) = self.sources.get_mut(idx) {
-            let pos = list
-                .iter()
-                .position(|&(s, _)| s > start)
-                .unwrap_or(list.len());
-            list.insert(pos, (start, end));
+            push_merged(list, start, end);
         }
     }
 }
@@ -317,6 +385,7 @@ mod tests {
                 37 * MS,
                 Some((0, Nanos::MAX)),
             )],
+            ..Default::default()
         };
         let span = 10_000 * MS;
         let parked = s.parked_between(0, span);
@@ -334,6 +403,7 @@ mod tests {
                 0,
                 Some((0, Nanos::MAX)),
             )],
+            ..Default::default()
         };
         assert_eq!(s.finish(0, 25 * MS), 205 * MS);
         // Starting while parked waits for the next slice.
@@ -350,6 +420,7 @@ mod tests {
                 0,
                 Some((1000 * MS, 2000 * MS)),
             )],
+            ..Default::default()
         };
         assert!(s.is_running(500 * MS));
         assert!(!s.is_running(1050 * MS));
@@ -372,6 +443,7 @@ mod tests {
                 list: VecDeque::new(),
                 gen: Some(Box::new(gen)),
             }],
+            ..Default::default()
         };
         assert_eq!(s.parked_between(0, 10_000 * MS), 1000 * MS);
         assert!(!s.is_running(50 * MS));
@@ -389,6 +461,7 @@ mod tests {
                     gen: None,
                 },
             ],
+            ..Default::default()
         };
         // Parked by the pause until 120 ms, then by the throttle 50..100 of each 100 ms
         // (120 ms is inside run slice 100..150).
