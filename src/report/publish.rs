@@ -270,13 +270,13 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
     for entry in rd {
         let entry = entry.map_err(|e| err(target, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        let known = names.contains(&name)
-            || Path::new(&name)
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
-        if !is_file || !known {
+        let ext = Path::new(&name).extension().and_then(|e| e.to_str());
+        let kind = entry.file_type().map_err(|e| err(target, e))?;
+        // Temporary files of older versions (`events.jsonl.tmp`, even planted
+        // symlinks) go with the old set: removing a link never touches its target.
+        let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
+        let known = names.contains(&name) || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
+        if !legacy_tmp && !(kind.is_file() && known) {
             return Err(err(
                 target,
                 format!(
