@@ -161,6 +161,17 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             Failure::failed(format!("writing {}: {e}", out_dir.display()))
         }
     })?;
+    if stop.raised() {
+        // The signal came after the swap: the new set is complete, but the
+        // user asked to stop, so say so and exit as interrupted.
+        return Err(Failure {
+            code: stop.exit_code(),
+            message: format!(
+                "interrupted; the outputs in {} were already complete and published",
+                out_dir.display()
+            ),
+        });
+    }
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let text = report::human_summary(&scenario, &metrics);
