@@ -31,6 +31,8 @@ pub struct BenchRun {
     pub setup_s: f64,
     pub run_s: f64,
     pub events: u64,
+    /// Budget units beyond the events ([`crate::engine::RunStats::work`]).
+    pub work: u64,
     pub packets: u64,
     pub simulated_s: f64,
     pub digest: u64,
@@ -50,6 +52,7 @@ pub fn run_once(scenario: &Scenario, max_events: u64) -> Result<BenchRun, EventB
         setup_s: (t1 - t0).as_secs_f64(),
         run_s: (t2 - t1).as_secs_f64(),
         events: stats.events,
+        work: stats.work,
         packets: stats.packets,
         simulated_s: stats.simulated as f64 / 1e9,
         digest: stats.digest,

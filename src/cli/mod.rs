@@ -428,12 +428,13 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
             ))
         })?;
         say!(
-            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
+            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s; {:.2} M budget units/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
             i + 1,
             r.setup_s,
             r.run_s,
             r.events,
             r.events as f64 / r.run_s.max(1e-9) / 1e6,
+            (r.events + r.work) as f64 / r.run_s.max(1e-9) / 1e6,
             r.packets,
             r.simulated_s / r.run_s.max(1e-9),
             r.digest

@@ -49,6 +49,10 @@ pub struct RunStats {
     pub packets: u64,
     /// Digest of the event log (protocol events and truth changes).
     pub digest: u64,
+    /// Work charged to the event budget beyond one unit per event (host
+    /// schedule steps, samples, link rules examined, message parts and
+    /// push/pull entries handled).
+    pub work: u64,
 }
 
 impl RunStats {
@@ -654,6 +658,7 @@ impl Simulation {
             simulated: self.w.now,
             packets: self.w.packets,
             digest: self.w.digest.value(),
+            work: self.w.work,
         }
     }
 
@@ -927,6 +932,9 @@ impl Simulation {
                     Body::PushPull { state, .. } => state.len() as Nanos,
                     _ => 0,
                 };
+                // Handling cost grows with the parts and entries merged: the
+                // budget charges them so it tracks CPU at any cluster size.
+                self.w.work += p.parts.len() as u64 + entries;
                 c.packet_cost
                     + c.per_part_cost * p.parts.len() as Nanos
                     + c.push_pull_entry_cost * entries
