@@ -662,3 +662,29 @@ fn two_active_partitions_or_holds_with_one_name_are_refused() {
     let o = flapsim(&["validate", "ok.yaml"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// ------------------------------------------------------ memory: cluster size
+
+/// Every node holds every other, so memory grows as n²: main accepted 20,000
+/// nodes (~8.5 GB) and aborted under a 4 GB address-space cap.
+#[test]
+fn a_cluster_too_big_for_memory_is_refused_before_building() {
+    let d = scratch("nodes");
+    for (i, groups) in [
+        "    g: {count: 20000, name: \"n-{}\"}\n",
+        "    a: {count: 6000, name: \"a-{}\"}\n    b: {count: 6000, name: \"b-{}\"}\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("n{i}.yaml");
+        std::fs::write(
+            d.join(&file),
+            format!("duration: 2s\ncluster:\n  groups:\n{groups}"),
+        )
+        .unwrap();
+        let o = flapsim(&["run", &file, "-q"], &d);
+        refused(&o, &[&format!("{file}:"), "--limit nodes"]);
+    }
+    assert!(!d.join("output").exists());
+}

@@ -312,7 +312,7 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
     let sum = check::run_check(&opt);
     let wall = started.elapsed().as_secs_f64();
     std::panic::set_hook(hook);
-    let checked = sum.passed as u64 + sum.failed.len() as u64;
+    let checked = sum.passed + sum.failed.len() as u64;
     if checked != args.seeds {
         return Err(Failure::failed(format!(
             "checked {checked} seeds of the {} asked for",

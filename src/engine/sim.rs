@@ -716,7 +716,8 @@ impl Simulation {
             if let Some((node, at)) = self.w.truncated {
                 return Err(Stopped::Truncated { node, at });
             }
-            if self.w.events % 4096 == 0 && stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if self.w.events.is_multiple_of(4096) && stop.load(std::sync::atomic::Ordering::Relaxed)
+            {
                 return Err(Stopped::Interrupted { at: self.w.now });
             }
             if t >= next_progress {

@@ -553,6 +553,54 @@ mod tests {
         assert_eq!(s.next_running(50 * MS), 100 * MS);
     }
 
+    /// Rule: parked time is exact — the closed form, the walk and a count
+    /// nanosecond by nanosecond agree on random throttles, windows and
+    /// (overlapping) pauses.
+    #[test]
+    fn parked_time_closed_form_matches_walk_and_brute_force() {
+        let mut r = Stream::new(7, StreamId::Misc(3));
+        for case in 0..300 {
+            let period = 2 + r.below(40);
+            let run = r.below(period + 1);
+            let phase = r.below(period);
+            let from = r.below(100);
+            let until = from + 1 + r.below(400);
+            let mut list = VecDeque::new();
+            for _ in 0..r.below(6) {
+                let st = r.below(500);
+                push_merged(&mut list, st, st + 1 + r.below(60));
+            }
+            let mut s = Schedule {
+                sources: vec![
+                    ParkSource::periodic(period, run, phase, Some((from, until))),
+                    ParkSource::Intervals { list, gen: None },
+                ],
+                ..Default::default()
+            };
+            let (a, b) = (r.below(200), 200 + r.below(400));
+            let brute = (a..b).filter(|&t| !s.is_running(t)).count() as Nanos;
+            let closed = s.parked_closed_form(a, b).expect("windows disjoint");
+            let walked = s.parked_by_walking(a, b);
+            assert_eq!((closed, walked), (brute, brute), "case {case}");
+            assert!(!s.truncated);
+        }
+    }
+
+    /// Rule: pauses are kept merged and sorted, whatever order they arrive in.
+    #[test]
+    fn listed_pauses_merge() {
+        let mut l = VecDeque::new();
+        for (a, b) in [(50, 60), (10, 20), (15, 30), (30, 40), (70, 80), (0, 100)] {
+            push_merged(&mut l, a, b);
+        }
+        assert_eq!(l, VecDeque::from(vec![(0, 100)]));
+        let mut l = VecDeque::new();
+        for (a, b) in [(50, 60), (10, 20), (25, 30)] {
+            push_merged(&mut l, a, b);
+        }
+        assert_eq!(l, VecDeque::from(vec![(10, 20), (25, 30), (50, 60)]));
+    }
+
     /// Rule: sources combine — the host runs only when none parks it.
     #[test]
     fn sources_combine() {

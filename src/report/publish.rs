@@ -44,8 +44,11 @@ use super::atomic::{create_new, sync_dir, unique_suffix};
 /// streams them (for files too big to hold twice in memory).
 pub enum Content<'a> {
     Bytes(Vec<u8>),
-    Stream(Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>),
+    Stream(Fill<'a>),
 }
+
+/// A callback that streams one file's bytes into a writer.
+pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 
 /// Extensions of files that a previous run may have published; a target
 /// directory holding anything else is not replaced.
@@ -276,7 +279,7 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
         // symlinks) go with the old set: removing a link never touches its target.
         let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
         let known = names.contains(&name) || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
-        if !legacy_tmp && !(kind.is_file() && known) {
+        if !(legacy_tmp || kind.is_file() && known) {
             return Err(err(
                 target,
                 format!(
