@@ -339,7 +339,7 @@ fn host_schedule_work_counts_against_the_event_budget() {
         let file = format!("{name}.yaml");
         std::fs::write(d.join(&file), format!("{body}{extra}")).unwrap();
         let o = flapsim(&["run", &file, "-q", "--limit", "events=1e6"], &d);
-        refused(&o, &["events of work", "--limit events"]);
+        refused(&o, &["counting the work they cause", "--limit events"]);
         assert!(!d.join("output").join(name).exists(), "wrote {name}");
     }
 }

@@ -68,7 +68,7 @@ fn generated_set_flags_load_or_fail_located_and_accepted_runs_never_panic() {
         .chain(["duration", "warmup", "timeseries_bin", "seed"])
         .collect();
     let limits = Limits {
-        max_events: 300_000,
+        max_events: 3_000,
         ..Limits::default()
     };
     let (mut accepted, mut refused, mut stopped) = (0, 0, 0);

@@ -55,7 +55,8 @@ fn names(set: &Set) -> Vec<&str> {
     set.keys().map(String::as_str).collect()
 }
 
-/// Entries beside the output directory other than the inputs and the lock.
+/// Entries beside the output directory other than the inputs (and the lock
+/// file a killed writer leaves, unlocked).
 fn leftovers(d: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(d)
         .unwrap()
@@ -121,6 +122,7 @@ fn a_kill_or_signal_at_every_publication_step_leaves_the_old_or_the_new_set() {
                     assert!(!e.contains("panicked"), "{e}");
                     // A clean stop leaves nothing beside the output either.
                     assert_eq!(leftovers(&d), ["new"], "{signal} at step {step}");
+                    assert!(!d.join(".out.flapsim-lock").exists());
                 }
             }
             // Whatever a kill left behind is cleaned by the next run.
@@ -128,6 +130,7 @@ fn a_kill_or_signal_at_every_publication_step_leaves_the_old_or_the_new_set() {
             assert!(o.status.success());
             assert_eq!(contents(&d.join("out")), new);
             assert_eq!(leftovers(&d), ["new"], "after {signal} at step {step}");
+            assert!(!d.join(".out.flapsim-lock").exists());
             step += 1;
         }
         // Steps on both sides of the swap were hit.

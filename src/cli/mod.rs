@@ -195,7 +195,7 @@ fn stopped(e: crate::engine::Stopped, scenario: &Path, stop: &signals::Stop) -> 
     use crate::engine::Stopped;
     match e {
         Stopped::Budget(e) => Failure::bad_input(format!(
-            "{}: the run needed more than {} events of work (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+            "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
             scenario.display(),
             e.max_events,
             format_duration(e.at)
@@ -422,7 +422,7 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     for i in 0..args.repeat.max(1) {
         let r = bench::run_once(&scenario, limits.max_events).map_err(|e| {
             Failure::bad_input(format!(
-                "bench: the run needed more than {} events of work (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+                "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
                 e.max_events,
                 format_duration(e.at)
             ))

@@ -16,7 +16,9 @@
 //! Why a lock: two runs publishing into one directory would each remove the
 //! other's staging as stale; the second writer is refused with a clear message
 //! while the first holds `.NAME.flapsim-lock` (an `flock`, released by the kernel
-//! even on `kill -9`).
+//! even on `kill -9`). The holder removes the file when done (a killed holder
+//! leaves it, harmlessly unlocked); a writer that locked a file since unlinked
+//! sees its inode differ from the path's and counts the directory as busy.
 //!
 //! Why the target must look like flapsim's: the swap replaces the whole
 //! directory, so `--out .` in a source tree must be refused, not emptied. A
@@ -78,7 +80,11 @@ pub struct Publisher {
     steps: u32,
     fault: Option<(u32, String)>,
     done: bool,
+    /// The lock file: held (flock) while this lives, removed on drop.
+    lock_path: PathBuf,
     _lock: File,
+    /// The parent was created here: removed again if nothing was published.
+    created_parent: bool,
 }
 
 fn err(path: &Path, message: impl std::fmt::Display) -> io::Error {
@@ -105,17 +111,26 @@ impl Publisher {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let created_parent = !parent.exists();
         fs::create_dir_all(&parent).map_err(|e| err(&parent, format!("cannot create: {e}")))?;
-        check_replaceable(target, &[])?;
-        let lock = lock(&parent.join(format!(".{base}.flapsim-lock")), target)?;
+        let abandon = |e: io::Error| {
+            if created_parent {
+                let _ = fs::remove_dir(&parent);
+            }
+            e
+        };
+        check_replaceable(target, &[]).map_err(abandon)?;
+        let lock_path = parent.join(format!(".{base}.flapsim-lock"));
+        let lock = lock(&lock_path, target).map_err(abandon)?;
         remove_stale(&parent, &base);
         let staging = parent.join(format!(".{base}.flapsim-stage-{}", unique_suffix()));
-        fs::create_dir(&staging).map_err(|e| {
-            err(
+        if let Err(e) = fs::create_dir(&staging) {
+            let _ = fs::remove_file(&lock_path);
+            return Err(abandon(err(
                 &parent,
                 format!("cannot write here ({e}); choose another --out"),
-            )
-        })?;
+            )));
+        }
         let fault = std::env::var("FLAPSIM_TEST_FAULT").ok().and_then(|v| {
             let (n, sig) = v.split_once(':')?;
             Some((n.parse().ok()?, sig.to_string()))
@@ -130,7 +145,9 @@ impl Publisher {
             steps: 0,
             fault,
             done: false,
+            lock_path,
             _lock: lock,
+            created_parent,
         })
     }
 
@@ -236,6 +253,11 @@ impl Drop for Publisher {
         if !self.done {
             let _ = fs::remove_dir_all(&self.staging);
         }
+        // Unlink while still holding the lock (the descriptor closes after).
+        let _ = fs::remove_file(&self.lock_path);
+        if !self.done && self.created_parent {
+            let _ = fs::remove_dir(&self.parent);
+        }
     }
 }
 
@@ -332,7 +354,15 @@ fn lock(path: &Path, target: &Path) -> io::Result<File> {
         .map_err(|e| err(path, format!("cannot create the lock file: {e}")))?;
     // SAFETY: flock on a descriptor we own; no memory is shared.
     let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
+    // Locked a file its holder has since unlinked: the path now names another
+    // (or no) file, whose holder may be writing.
+    let same = {
+        use std::os::unix::fs::MetadataExt;
+        let held = file.metadata().map(|m| (m.dev(), m.ino()));
+        let named = fs::symlink_metadata(path).map(|m| (m.dev(), m.ino()));
+        matches!((held, named), (Ok(a), Ok(b)) if a == b)
+    };
+    if rc != 0 || !same {
         return Err(err(
             target,
             "another flapsim is writing this directory right now; wait for it or choose another --out",
