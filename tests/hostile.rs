@@ -16,6 +16,14 @@ use std::time::{Duration, Instant};
 /// A 5-node, 20 s scenario body (the issue's `S`).
 const S: &str = "duration: 20s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\n";
 
+/// The files a run publishes.
+const FOUR_OUTPUTS: [&str; 4] = [
+    "events.jsonl",
+    "memberlist.log",
+    "summary.json",
+    "timeseries.csv",
+];
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_flapsim")
 }
@@ -228,15 +236,7 @@ fn planted_symlinks_are_never_followed() {
     let o = flapsim(&["run", "s.yaml", "-q", "--out", "out"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read(d.join("victim")).unwrap(), b"precious\n");
-    assert_eq!(
-        listing(&d.join("out")),
-        [
-            "events.jsonl",
-            "memberlist.log",
-            "summary.json",
-            "timeseries.csv"
-        ]
-    );
+    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
     // --out itself a symlink, dangling or not: refused before running.
     std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
     std::os::unix::fs::symlink(d.join("out"), d.join("link")).unwrap();
@@ -604,15 +604,7 @@ fn a_closed_stdout_keeps_the_real_exit_code_and_the_outputs() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
         assert!(!e.contains("panicked"), "{args:?}: {e}");
     }
-    assert_eq!(
-        listing(&d.join("out")),
-        [
-            "events.jsonl",
-            "memberlist.log",
-            "summary.json",
-            "timeseries.csv"
-        ]
-    );
+    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
 }
 
 // ------------------------------------------------------------------- 14. BOM

@@ -147,7 +147,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         bar.finish_and_clear();
     }
     // Stopped early: nothing is written (a partial run would look complete).
-    let stats = stats.map_err(|e| stopped(e, &args.scenario, &stop))?;
+    let stats = stats.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
     let metrics = collector.finish(stats.simulated, stats.digest);
 
@@ -191,12 +191,17 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 }
 
 /// The failure for a run that stopped before its end.
-fn stopped(e: crate::engine::Stopped, scenario: &Path, stop: &signals::Stop) -> Failure {
+fn stopped(
+    e: crate::engine::Stopped,
+    file: &Path,
+    scenario: &Scenario,
+    stop: &signals::Stop,
+) -> Failure {
     use crate::engine::Stopped;
     match e {
         Stopped::Budget(e) => Failure::bad_input(format!(
             "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-            scenario.display(),
+            file.display(),
             e.max_events,
             format_duration(e.at)
         )),
@@ -208,8 +213,12 @@ fn stopped(e: crate::engine::Stopped, scenario: &Path, stop: &signals::Stop) -> 
             ),
         },
         Stopped::Truncated { node, at } => Failure::bad_input(format!(
-            "{}: the CPU schedule of node {node} needed more than {} steps for one answer at {} simulated (host faults too fine-grained to combine); nothing written",
-            scenario.display(),
+            "{}: the CPU schedule of `{}` needed more than {} steps for one answer at {} simulated (its host faults are too fine-grained to combine); nothing written",
+            file.display(),
+            scenario
+                .nodes
+                .get(node as usize)
+                .map_or("?", |n| n.name.as_str()),
             crate::host::schedule::MAX_WALK,
             format_duration(at)
         )),
