@@ -158,3 +158,46 @@ fn a_kill_during_a_first_publication_leaves_no_output_directory() {
         }
     }
 }
+
+/// A real SIGINT/SIGTERM during the simulation stops the run at once: exit
+/// 130/143, the previous set untouched, nothing left beside it.
+#[test]
+fn a_signal_during_the_simulation_stops_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let d = scratch("mid-run");
+    std::fs::write(d.join("s.yaml"), TINY).unwrap();
+    // Long enough that it cannot finish before the signal: ~1 minute of work.
+    std::fs::write(
+        d.join("long.yaml"),
+        "duration: 30d\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\nfaults:\n  - nodes: n-1\n    pause: {every: 10us, duration: 10us}\n",
+    )
+    .unwrap();
+    assert!(run(&d, "out", "1", None).status.success());
+    let old = contents(&d.join("out"));
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flapsim"))
+            .args(["run", "long.yaml", "--out", "out"])
+            .current_dir(&d)
+            .env_remove("FLAPSIM_TEST_FAULT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The header is printed once --out is claimed and the run starts.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("flapsim: long"), "{line}");
+        // SAFETY: kill has no memory-safety preconditions.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+        let o = child.wait_with_output().unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{e}");
+        assert!(e.contains("interrupted"), "{e}");
+        assert_eq!(contents(&d.join("out")), old);
+        assert_eq!(leftovers(&d), ["long.yaml"]);
+        assert!(!d.join(".out.flapsim-lock").exists());
+    }
+}
