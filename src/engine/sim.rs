@@ -670,8 +670,13 @@ impl Simulation {
     ) -> RunStats {
         match self.run_budgeted(observer, progress, u64::MAX) {
             Ok(stats) => stats,
-            // A u64 event count cannot be reached in any run.
-            Err(e) => unreachable!("BUG! unlimited budget exceeded: {e:?}"),
+            // A u64 event count cannot be reached; only a truncated host-schedule walk can stop an unlimited run;
+            // trusted callers (tests, examples) never build one, and the CLI
+            // uses `run_limited`.
+            Err(e) => panic!(
+                "run stopped by a truncated host-schedule walk at {}ns",
+                e.at
+            ),
         }
     }
 
@@ -689,7 +694,12 @@ impl Simulation {
         match self.run_limited(observer, progress, max_events, &never) {
             Ok(stats) => Ok(stats),
             Err(Stopped::Budget(e)) => Err(e),
-            Err(other) => panic!("run stopped: {other:?}"),
+            // This signature predates the other reasons: a truncated walk is
+            // reported as over budget (never a partial result, never a panic);
+            // `run_limited` says precisely why.
+            Err(Stopped::Truncated { at, .. } | Stopped::Interrupted { at }) => {
+                Err(EventBudgetExceeded { max_events, at })
+            }
         }
     }
 
