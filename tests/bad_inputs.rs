@@ -477,11 +477,20 @@ fn start_mode_misspelled() {
 /// each line deleted in turn, either loads or gives a positioned error.
 #[test]
 fn mangled_scenarios_never_panic() {
+    // Every scenario file, including those in sub-folders (scenarios/oracle/).
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files = Vec::new();
+    let mut dirs = vec![dir];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+    }
     files.sort();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -196,3 +196,36 @@ fn check_passes_a_few_seeds_and_writes_nothing() {
     let o = flapsim(&["check", "--max-nodes", "2"], &d);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Rule: `flapsim oracle` prints the oracle's figures for a scenario over seeds
+/// (and writes nothing); a sick node that is not in the scenario is bad input.
+#[test]
+fn oracle_prints_the_figures_and_refuses_an_unknown_sick_node() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let d = scratch("oracle");
+    let file = root.join("scenarios/oracle/ml2015-s1-delay.yaml");
+    let file = file.to_str().expect("utf-8 path");
+    let o = flapsim(
+        &[
+            "oracle",
+            file,
+            "--seeds",
+            "2",
+            "--set",
+            "duration=60s",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("| figure (2 runs) |"), "{out}");
+    assert!(
+        out.contains("| 'Suspect X has failed' S->healthy |"),
+        "{out}"
+    );
+    assert!(files_under(&d).is_empty(), "oracle writes nothing");
+    let o = flapsim(&["oracle", file, "--sick", "n99", "-q"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--sick n99"), "{}", stderr(&o));
+}

@@ -33,9 +33,10 @@ fn property(text: &str) {
 
 fn corpus() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
+    // The shipped scenarios and the oracle's (scenarios/oracle/).
+    let mut files: Vec<_> = [dir.clone(), dir.join("oracle")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();

@@ -168,7 +168,7 @@ const BAD_CONFIG: &[(&str, &str, &str)] = &[
     ),
     ("handoff_queue_depth", "0", "handoff_queue_depth"),
     ("ProbeInterval", "0s", "probe_interval"),
-    ("serf_reap_interval", "0", "serf_reap_interval"),
+    ("serf_reap_interval", "10ns", "serf_reap_interval"),
     ("probe_interval", "100ns", "granularity"),
     ("gossip_interval", "10ns", "granularity"),
 ];

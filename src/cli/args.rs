@@ -41,6 +41,37 @@ pub enum Command {
     Bench(BenchArgs),
     /// List the protocol presets and their parameters.
     Presets,
+    /// Run a scenario over several seeds and print the memberlist oracle's
+    /// figures (NotifyLeave, incidents, flaps, refutations, log lines) for one
+    /// sick node, in the form of shared/oracle's tables.
+    Oracle(OracleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OracleArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// Number of seeds (runs).
+    #[arg(long, default_value_t = 10)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 1)]
+    pub start_seed: u64,
+    /// The sick node S the figures are split by.
+    #[arg(long, default_value = "n01")]
+    pub sick: String,
+    /// Protocol preset (overrides the file's).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Override a protocol field or scenario key. Repeatable.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub sets: Vec<String>,
+    /// Gap that chains NotifyLeave events into one incident (default 10s).
+    #[arg(long)]
+    pub merge: Option<String>,
+    /// Print only the table.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod output;
 pub mod args;
 pub mod bench;
 pub mod check;
+pub mod oracle;
 pub mod signals;
 
 use std::io::{IsTerminal, Write};
@@ -75,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check_cmd(&args),
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
+        Command::Oracle(args) => oracle::oracle_cmd(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,9 +70,11 @@ impl Digest {
                 self.u8(3);
                 self.u32(subject);
             }
+            // probe_started is derived from the event times already hashed.
             Event::SuspectNoAcks {
                 subject,
                 incarnation,
+                ..
             } => {
                 self.u8(4);
                 self.u32(subject);

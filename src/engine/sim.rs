@@ -201,6 +201,8 @@ struct World {
 }
 
 const POOL_MAX: usize = 4096;
+/// `StreamId::Misc` tag of the staggered converged start's common ticker phase.
+const STAGGER_STREAM: u32 = 0x57A6;
 
 impl World {
     fn recycle(&mut self, mut parts: Vec<Broadcast>) {
@@ -362,6 +364,14 @@ impl<O: Observer> Runtime for Rt<'_, O> {
     }
 
     fn set_timer(&mut self, at: Nanos, timer: Timer) {
+        // Ticker wake-up latency (scenario `host.ticker_jitter`), from the
+        // process's own stream; a fixed 0 draws nothing.
+        let at = match timer {
+            Timer::ProbeTick | Timer::GossipTick => {
+                at.saturating_add(self.w.costs.ticker_jitter.sample(self.rng))
+            }
+            _ => at,
+        };
         let ev = Ev::Timer {
             node: self.id,
             epoch: self.epoch,
@@ -398,6 +408,8 @@ pub struct Simulation {
     starting: Vec<NodeId>,
     cpu_nodes: Vec<NodeId>,
     converged: bool,
+    /// `start: {mode: converged, stagger}`: (random base, stagger) of the tickers.
+    staggered: Option<(Nanos, Nanos)>,
     /// Nodes degraded from t = 0 by link rules.
     rule_touch: Vec<NodeId>,
 }
@@ -563,7 +575,7 @@ impl Simulation {
             .filter(|&i| scenario.nodes[i as usize].starts)
             .collect();
         let (converged, join_seeds) = match &scenario.start {
-            StartMode::Converged => (true, Vec::new()),
+            StartMode::Converged | StartMode::ConvergedStaggered { .. } => (true, Vec::new()),
             StartMode::Join { seeds, stagger } => {
                 for (k, &i) in starting.iter().enumerate() {
                     queue.push((k as Nanos).saturating_mul(*stagger), Ev::StartJoin(i));
@@ -633,6 +645,13 @@ impl Simulation {
             starting,
             cpu_nodes,
             converged,
+            staggered: match scenario.start {
+                StartMode::ConvergedStaggered { stagger } => {
+                    let mut s = Stream::new(scenario.seed, StreamId::Misc(STAGGER_STREAM));
+                    Some((s.duration_below(scenario.protocol.probe_interval), stagger))
+                }
+                _ => None,
+            },
             rule_touch,
         }
     }
@@ -866,10 +885,14 @@ impl Simulation {
                 p.started_once = true;
                 self.w.up[id as usize] = true;
             }
-            for &id in &members {
+            for (k, &id) in members.iter().enumerate() {
                 let now = self.w.now;
-                self.drive(obs, id, now, |node, now, rt| {
-                    node.start_converged(now, &members, rt)
+                let created = self
+                    .staggered
+                    .map(|(base, stagger)| base + (k as Nanos).saturating_mul(stagger));
+                self.drive(obs, id, now, |node, now, rt| match created {
+                    Some(offset) => node.start_converged_phased(now, &members, offset, rt),
+                    None => node.start_converged(now, &members, rt),
                 });
             }
         }

@@ -456,3 +456,37 @@ fn exhausted_t2_is_suspected_only_after_exhaustion() {
     assert_eq!(accusations(0, exhausted), 0);
     assert!(accusations(exhausted, 50 * 60 * SEC) > 0);
 }
+
+/// Rule (scenario `start: {mode: converged, stagger}` and `host.ticker_jitter`):
+/// every node's probe pings leave on its creation grid, node i `i · stagger`
+/// after node 0, each at most the jitter (plus the host's µs costs) late, and the
+/// grid never drifts: the last minute's pings sit where the first minute's did.
+#[test]
+fn staggered_start_and_ticker_jitter_keep_each_node_on_its_grid() {
+    let mut s = scenario(4, 5, 120 * SEC);
+    s.protocol = Config::memberlist_2015();
+    s.start = StartMode::ConvergedStaggered { stagger: MS };
+    s.host.ticker_jitter = Dist::Uniform { lo: 0, hi: MS };
+    let (rec, _) = run(&s);
+    let phase = |node: NodeId| -> Vec<Nanos> {
+        rec.sent
+            .iter()
+            .filter(|&&(_, from, _, kind)| from == node && kind == PacketKind::Ping)
+            .map(|&(t, ..)| t % SEC)
+            .collect()
+    };
+    let base = *phase(0).iter().min().expect("node 0 probes");
+    for node in 0..4u32 {
+        let p = phase(node);
+        assert!(p.len() >= 100, "node {node} probed {} times", p.len());
+        let lo = base + Nanos::from(node) * MS;
+        for t in p {
+            // Node 0's earliest ping already carries a few µs of jitter and cost.
+            let late = (t + SEC + 100_000 - lo) % SEC;
+            assert!(
+                late <= MS + 200_000,
+                "node {node}: ping {late} ns after its grid (-100 µs)"
+            );
+        }
+    }
+}

@@ -16,6 +16,7 @@
 //! Ground truth starts from the scenario: nodes with `starts: true` are up at t = 0,
 //! the others absent until the engine reports [`Truth::Up`].
 
+pub mod oracle;
 pub mod stats;
 
 #[cfg(test)]
@@ -712,9 +713,13 @@ impl Collector {
         let measured = self.measured(at);
         let mut class = None;
         match *event {
-            Event::SuspectNoAcks { subject, .. } => {
+            Event::SuspectNoAcks {
+                subject,
+                probe_started,
+                ..
+            } => {
                 self.bin_mut().suspicions += 1;
-                self.note_suspect(subject, at);
+                self.note_suspect(subject, at, probe_started);
                 if measured {
                     self.totals.suspicions += 1;
                     self.per_node[o as usize].suspicions_raised += 1;
@@ -723,7 +728,6 @@ impl Collector {
             }
             Event::Suspected { subject, .. } => {
                 self.suspect_since.entry((o, subject)).or_insert(at);
-                self.note_suspect(subject, at);
                 if measured {
                     self.totals.suspect_held += 1;
                 }
@@ -864,10 +868,15 @@ impl Collector {
         class
     }
 
-    /// First suspicion about a crashed subject, anywhere.
-    fn note_suspect(&mut self, subject: NodeId, at: Nanos) {
+    /// First suspicion about a crashed subject raised anywhere by a probe that
+    /// started after the crash. A suspicion merely heard is not one (it was
+    /// raised elsewhere first), and a probe that began before the crash may have
+    /// failed for another reason (a starved prober reading its ack late).
+    fn note_suspect(&mut self, subject: NodeId, at: Nanos, probe_started: Nanos) {
         if let Some(ci) = self.open_crash[subject as usize] {
-            self.crashes[ci].first_suspect.get_or_insert(at);
+            if probe_started >= self.crashes[ci].at {
+                self.crashes[ci].first_suspect.get_or_insert(at);
+            }
         }
     }
 

@@ -133,6 +133,7 @@ fn warmup_is_excluded_from_counts_but_kept_in_events() {
         &Event::SuspectNoAcks {
             subject: B,
             incarnation: 1,
+            probe_started: 0,
         },
     );
     c.protocol(w - 1, A, &dead(B, 1, A));
@@ -144,6 +145,7 @@ fn warmup_is_excluded_from_counts_but_kept_in_events() {
         &Event::SuspectNoAcks {
             subject: C,
             incarnation: 1,
+            probe_started: 0,
         },
     );
     let m = c.finish(3600 * SEC, 0);
@@ -168,6 +170,7 @@ fn blame_orders_by_suspicions_then_refutations_then_name() {
     let suspect = |s| Event::SuspectNoAcks {
         subject: s,
         incarnation: 1,
+        probe_started: 0,
     };
     let refute = |from| Event::Refuted {
         kind: RefuteKind::Suspect,
@@ -202,6 +205,7 @@ fn blame_ties_break_by_name() {
         &Event::SuspectNoAcks {
             subject: A,
             incarnation: 1,
+            probe_started: 0,
         },
     );
     c.protocol(
@@ -210,6 +214,7 @@ fn blame_ties_break_by_name() {
         &Event::SuspectNoAcks {
             subject: A,
             incarnation: 1,
+            probe_started: 0,
         },
     );
     let m = c.finish(3600 * SEC, 0);
@@ -231,6 +236,7 @@ fn detection_latencies_cover_first_suspect_first_dead_and_full_dissemination() {
         &Event::SuspectNoAcks {
             subject: A,
             incarnation: 1,
+            probe_started: T,
         },
     );
     c.protocol(
@@ -256,6 +262,77 @@ fn detection_latencies_cover_first_suspect_first_dead_and_full_dissemination() {
     assert_eq!(full.median, 8.0);
     assert_eq!(d.not_disseminated, 1, "D's own crash is never declared");
     assert_eq!(m.totals.fp, 0);
+}
+
+#[test]
+fn first_suspect_counts_only_probes_started_after_the_crash() {
+    // Rule (issue 9): a suspicion heard from others, or raised by a probe that
+    // began before the crash (a starved prober that read its ack late), is not
+    // detection of the crash; the first probe started after it is.
+    let mut c = collector(4);
+    c.truth(T, A, Truth::Crashed);
+    let suspect = |started| Event::SuspectNoAcks {
+        subject: A,
+        incarnation: 1,
+        probe_started: started,
+    };
+    c.protocol(T + SEC / 2, B, &suspect(T - SEC / 2));
+    c.protocol(
+        T + SEC,
+        C,
+        &Event::Suspected {
+            subject: A,
+            incarnation: 1,
+            from: B,
+        },
+    );
+    c.protocol(T + 3 * SEC, D, &suspect(T + 2 * SEC));
+    let d = c.finish(3600 * SEC, 0).detection();
+    assert_eq!(d.first_suspect.unwrap().median, 3.0);
+}
+
+#[test]
+fn observers_holding_the_victim_dead_before_the_crash_count_as_disseminated() {
+    // Rule (issue 9, README "What is measured"): full dissemination is the first
+    // instant at which every observer that was up at the crash holds the victim
+    // dead. One that already held it dead at the crash (a false positive before)
+    // has nothing to learn and counts from the crash on; one that revives it
+    // afterwards must declare it dead again.
+    let mut c = collector(4);
+    c.protocol(T - 5 * SEC, B, &dead(A, 1, B));
+    c.protocol(T - 5 * SEC, C, &dead(A, 1, B));
+    c.protocol(
+        T - SEC,
+        C,
+        &Event::MemberUp {
+            subject: A,
+            incarnation: 2,
+            rejoin: true,
+        },
+    );
+    c.truth(T, A, Truth::Crashed);
+    c.protocol(T + 3 * SEC, D, &dead(A, 2, D));
+    assert!(
+        c.finish(3600 * SEC, 0)
+            .detection()
+            .full_dissemination
+            .is_none(),
+        "C revived A"
+    );
+    let mut c = collector(4);
+    c.protocol(T - 5 * SEC, B, &dead(A, 1, B));
+    c.protocol(T - 5 * SEC, C, &dead(A, 1, B));
+    c.truth(T, A, Truth::Crashed);
+    c.protocol(T + 3 * SEC, D, &dead(A, 1, B));
+    let full = c
+        .finish(3600 * SEC, 0)
+        .detection()
+        .full_dissemination
+        .unwrap();
+    assert_eq!(
+        full.median, 3.0,
+        "B and C held A dead already; D declared at +3 s"
+    );
 }
 
 #[test]

@@ -79,6 +79,11 @@ pub struct Config {
     pub suspicion_mult: u32,
     /// Lifeguard: max = SuspicionMaxTimeoutMult · min.
     pub suspicion_max_timeout_mult: u32,
+    /// Lifeguard: K, the independent confirmations that pull the suspicion timer
+    /// from max down to min. None = memberlist's hard-wired SuspicionMult − 2
+    /// (ml@HEAD state.go `suspectNode`); set it to replay the Lifeguard paper's
+    /// α sweep (α = 5, 4, 2 with K = 3).
+    pub expected_confirmations: Option<u32>,
     /// Lifeguard: awareness score in [0, AwarenessMaxMultiplier-1].
     pub awareness_max_multiplier: u32,
     pub gossip_interval: Nanos,
@@ -133,6 +138,13 @@ pub const PRESETS: &[&str] = &[
 ];
 
 impl Config {
+    /// K, the confirmations a suspicion waits for (before memberlist's `n − 2 < K`
+    /// rule): the override, or SuspicionMult − 2 as memberlist hard-wires it.
+    pub fn expected_confirmations(&self) -> u32 {
+        self.expected_confirmations
+            .unwrap_or_else(|| self.suspicion_mult.saturating_sub(2))
+    }
+
     /// Today's LAN defaults (memberlist `DefaultLANConfig`, HEAD 1b4c746).
     pub fn lan() -> Config {
         Config {
@@ -143,6 +155,7 @@ impl Config {
             retransmit_mult: 4,
             suspicion_mult: 4,
             suspicion_max_timeout_mult: 6,
+            expected_confirmations: None,
             awareness_max_multiplier: 8,
             gossip_interval: 200 * MS,
             gossip_nodes: 3,
@@ -284,6 +297,7 @@ pub const FIELD_NAMES: &[&str] = &[
     "retransmit_mult",
     "suspicion_mult",
     "suspicion_max_timeout_mult",
+    "expected_confirmations",
     "awareness_max_multiplier",
     "gossip_interval",
     "gossip_nodes",
@@ -450,6 +464,12 @@ impl Config {
             "retransmit_mult" => self.retransmit_mult = parse_u32(field, v)?,
             "suspicion_mult" => self.suspicion_mult = parse_u32(field, v)?,
             "suspicion_max_timeout_mult" => self.suspicion_max_timeout_mult = parse_u32(field, v)?,
+            "expected_confirmations" => {
+                self.expected_confirmations = match v.to_ascii_lowercase().as_str() {
+                    "default" | "auto" => None,
+                    _ => Some(parse_u32(field, v)?),
+                }
+            }
             "awareness_max_multiplier" => self.awareness_max_multiplier = parse_u32(field, v)?,
             "gossip_interval" => self.gossip_interval = parse_dur(field, v)?,
             "gossip_nodes" => self.gossip_nodes = parse_u32(field, v)?,
@@ -580,16 +600,9 @@ impl Config {
                 self.protocol_max
             ));
         }
-        for (name, value) in [
-            ("serf_reconnect_interval", self.serf.reconnect_interval),
-            ("serf_reap_interval", self.serf.reap_interval),
-        ] {
-            if value == 0 {
-                return Err(format!(
-                    "`{name}` = 0s is invalid; expected a positive duration"
-                ));
-            }
-        }
+        // serf_reconnect_interval and serf_reap_interval may be 0: Serf's timer is
+        // then off (serf.rs arms it only when > 0; the oracle scenarios replay raw
+        // memberlist with no reconnects).
         Ok(())
     }
 }
@@ -740,6 +753,7 @@ mod tests {
             ("retransmit_mult", "3"),
             ("suspicion_mult", "7"),
             ("suspicion_max_timeout_mult", "4"),
+            ("expected_confirmations", "3"),
             ("awareness_max_multiplier", "3"),
             ("gossip_interval", "300ms"),
             ("gossip_nodes", "6"),
@@ -784,6 +798,9 @@ mod tests {
         );
         assert_eq!(c.serf.flap_timeout, 90 * SEC);
         assert_eq!(c.serf.reconnect_timeout, 72 * 3600 * SEC);
+        assert_eq!(c.expected_confirmations(), 3);
+        c.set("expected_confirmations", "default").unwrap();
+        assert_eq!(c.expected_confirmations(), 5, "back to SuspicionMult - 2");
         assert!(!c.is_lifeguard());
         assert_eq!(c.validate(), Ok(()));
     }

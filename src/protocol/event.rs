@@ -24,7 +24,13 @@ pub enum Event {
     FailedTcpPing { subject: NodeId },
     /// INFO `memberlist: Suspect X has failed, no acks received`: this node originates
     /// an accusation (the blame table counts these).
-    SuspectNoAcks { subject: NodeId, incarnation: u32 },
+    /// `probe_started` is when the failed probe began (its direct ping), so that
+    /// detection latency counts only accusations a crash could have caused.
+    SuspectNoAcks {
+        subject: NodeId,
+        incarnation: u32,
+        probe_started: super::Nanos,
+    },
     /// This node now holds `subject` as SUSPECT (metric `memberlist.msg.suspect`).
     /// `from` is the accuser named in the message.
     Suspected {

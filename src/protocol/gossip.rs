@@ -102,8 +102,11 @@ mod tests {
     use super::super::testkit::{converged_node, gossip, Recorder};
     use super::super::{Body, BroadcastKind, Config, Input, Timer, SEC};
 
-    /// Rule (§4.3): gossip goes to ALIVE nodes only in 2015; today also to suspect
-    /// nodes and to nodes dead for at most GossipToTheDeadTime.
+    /// Rule (§4.3): gossip goes to ALIVE nodes only in 2015 (memberlist 6025015
+    /// state.go:L305-L307 `kRandomNodes`, util.go:L170-L173 "Exclude if not
+    /// alive"), so a suspected node hears of it only from packets sent to it;
+    /// today also to suspect nodes and to nodes dead for at most
+    /// GossipToTheDeadTime.
     #[test]
     fn gossip_targets_alive_only_in_2015_and_suspect_or_recently_dead_today() {
         for (cfg, reaches_dead) in [(Config::memberlist_2015(), false), (Config::lan(), true)] {

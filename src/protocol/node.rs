@@ -118,6 +118,54 @@ impl Node {
     /// (which includes this node) is known ALIVE at incarnation 1, the probe order
     /// is this node's own shuffle, and tickers run at random phases.
     pub fn start_converged(&mut self, now: Nanos, members: &[NodeId], rt: &mut impl Runtime) {
+        self.converge(now, members, rt);
+        // A long-running cluster: each ticker is somewhere in its period.
+        let probe_phase = rt.rng().duration_below(self.cfg.probe_interval);
+        let gossip_phase = rt.rng().duration_below(self.cfg.gossip_interval);
+        self.start_converged_tickers(now, probe_phase, gossip_phase, rt);
+    }
+
+    /// Like [`Node::start_converged`], for a process created `offset` into a
+    /// common probe period (memberlist.md §2.1): `time.NewTicker` fires on the
+    /// grid of its creation, so the probe ticks come `offset mod ProbeInterval`
+    /// and the gossip ticks `offset mod GossipInterval` into their periods, and
+    /// nodes created `stagger` apart keep that phase difference for good (2015
+    /// tickers have no jitter). memberlist 6025015 state.go:L70 and L82 create
+    /// both tickers at the same instant.
+    pub fn start_converged_phased(
+        &mut self,
+        now: Nanos,
+        members: &[NodeId],
+        offset: Nanos,
+        rt: &mut impl Runtime,
+    ) {
+        self.converge(now, members, rt);
+        let probe_phase = offset % self.cfg.probe_interval.max(1);
+        let gossip_phase = offset % self.cfg.gossip_interval.max(1);
+        self.start_converged_tickers(now, probe_phase, gossip_phase, rt);
+    }
+
+    fn start_converged_tickers(
+        &mut self,
+        now: Nanos,
+        probe_phase: Nanos,
+        gossip_phase: Nanos,
+        rt: &mut impl Runtime,
+    ) {
+        let period = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
+        let push_pull_phase = rt.rng().duration_below(period);
+        self.start_tickers(
+            now + probe_phase,
+            now + gossip_phase,
+            now + push_pull_phase,
+            rt,
+        );
+        self.serf.start(now, &self.cfg, true, rt);
+    }
+
+    /// Every id in `members` known ALIVE at incarnation 1; the probe order is
+    /// this node's own shuffle.
+    fn converge(&mut self, now: Nanos, members: &[NodeId], rt: &mut impl Runtime) {
         self.started = true;
         self.incarnation = 1;
         for &m in members {
@@ -142,18 +190,6 @@ impl Node {
             .filter(|&m| self.members[m as usize].known)
             .collect();
         rt.rng().shuffle(&mut self.order);
-        // A long-running cluster: each ticker is somewhere in its period.
-        let probe_phase = rt.rng().duration_below(self.cfg.probe_interval);
-        let gossip_phase = rt.rng().duration_below(self.cfg.gossip_interval);
-        let period = timing::push_pull_scale(self.cfg.push_pull_interval, self.order.len());
-        let push_pull_phase = rt.rng().duration_below(period);
-        self.start_tickers(
-            now + probe_phase,
-            now + gossip_phase,
-            now + push_pull_phase,
-            rt,
-        );
-        self.serf.start(now, &self.cfg, true, rt);
     }
 
     /// Start alone (memberlist `setAlive`, incarnation 1) and join through `seeds`
@@ -394,5 +430,33 @@ impl Node {
             parts_kind: PartsKind::Broadcasts,
             bytes,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{roster, Recorder};
+    use super::super::{Config, Timer, MS, SEC};
+    use super::Node;
+    use std::sync::Arc;
+
+    /// Rule (memberlist.md §2.1; memberlist 6025015 state.go:L70, L82): both
+    /// tickers are created at the same instant and tick on the grid of their
+    /// creation, so a process created `offset` into the common probe period
+    /// probes at `offset mod ProbeInterval` and gossips at `offset mod
+    /// GossipInterval`; nodes created 1 ms apart stay 1 ms apart.
+    #[test]
+    fn staggered_converged_start_keeps_the_creation_phase_of_both_tickers() {
+        for (offset, probe, gossip) in [
+            (230 * MS, 230 * MS, 30 * MS),
+            (1_231 * MS, 231 * MS, 31 * MS),
+        ] {
+            let mut rec = Recorder::new(3);
+            let mut node = Node::new(0, Arc::new(Config::memberlist_2015()), roster(4));
+            node.start_converged_phased(10 * SEC, &[0, 1, 2, 3], offset, &mut rec);
+            let at = |want: Timer| rec.timer_at(|t| *t == want).map(|(at, _)| at);
+            assert_eq!(at(Timer::ProbeTick), Some(10 * SEC + probe));
+            assert_eq!(at(Timer::GossipTick), Some(10 * SEC + gossip));
+        }
     }
 }

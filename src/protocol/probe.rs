@@ -14,6 +14,8 @@ pub(crate) struct Probe {
     pub(crate) target: NodeId,
     /// Incarnation and state copied at selection; the copy goes into the suspect.
     pub(crate) target_incarnation: u32,
+    /// When the probe began (its direct ping left).
+    pub(crate) started: Nanos,
     /// Past the direct wait: indirect requests and the TCP ping are out.
     pub(crate) indirect: bool,
     pub(crate) expected_nacks: u32,
@@ -123,6 +125,7 @@ impl Node {
             seq,
             target,
             target_incarnation: incarnation,
+            started: now,
             indirect: false,
             expected_nacks: 0,
             nacks: 0,
@@ -240,6 +243,7 @@ impl Node {
             rt.notify(Event::SuspectNoAcks {
                 subject: probe.target,
                 incarnation: probe.target_incarnation,
+                probe_started: probe.started,
             });
             let me = self.id;
             self.suspect_node(now, probe.target, probe.target_incarnation, me, rt);
@@ -557,7 +561,9 @@ mod tests {
     }
 
     /// Rule (§2.3 buddy system): a ping to a SUSPECT node carries our suspect message
-    /// as a compound, not piggyback; 2015 sends a plain ping.
+    /// as a compound, not piggyback; 2015 probes suspect nodes (state.go:L190-L194
+    /// skips only self and dead) with a plain ping that piggybacks the queue
+    /// (state.go:L213-L222, net.go:L516-L539 `sendMsg`).
     #[test]
     fn buddy_ping_to_a_suspect_carries_the_suspicion() {
         for (cfg, buddy) in [(Config::lan(), true), (Config::memberlist_2015(), false)] {
@@ -645,8 +651,9 @@ mod tests {
         assert_eq!(seen, vec![1, 2, 3, 4]);
     }
 
-    /// Rule (§2.2, §7): 2015 forgets every dead node at the next wrap; today keeps it
-    /// for GossipToTheDeadTime (30 s).
+    /// Rule (§2.2, §7): 2015 forgets every dead node at the next wrap (memberlist
+    /// 6025015 state.go:L176-L183 and L276-L297 `resetNodes`, util.go:L131-L147
+    /// `moveDeadNodes`); today keeps it for GossipToTheDeadTime (30 s).
     #[test]
     fn dead_nodes_are_reaped_at_wrap_in_2015_and_after_grace_today() {
         for (cfg, reaped) in [(Config::memberlist_2015(), true), (Config::lan(), false)] {

@@ -138,7 +138,9 @@ mod tests {
     }
 
     /// Rule (§1.6, incidents §1.17): a node that learns of its own death through
-    /// push/pull refutes a *suspect* message naming itself as the accuser.
+    /// push/pull refutes a *suspect* message naming itself as the accuser
+    /// (memberlist 6025015 state.go:L917-L923 `mergeState`: remote dead falls
+    /// through to suspect with From = local name; L776-L797 refute).
     #[test]
     fn push_pull_about_self_refutes_naming_self() {
         let mut rec = Recorder::new(5);

@@ -171,7 +171,7 @@ impl Node {
         });
         let n = self.order.len();
         let mut k = if self.cfg.dynamic_suspicion {
-            self.cfg.suspicion_mult.saturating_sub(2)
+            self.cfg.expected_confirmations()
         } else {
             0
         };
@@ -619,7 +619,31 @@ mod tests {
         assert_eq!(confirmed, 2);
     }
 
-    /// Rule (§1.4, §7 2015): no confirmations; a fixed stepwise timeout
+    /// Rule (§3.2, issue 9): `expected_confirmations` replaces memberlist's
+    /// hard-wired K = SuspicionMult − 2 (the Lifeguard paper's α sweep uses
+    /// K = 3): with K = 3 at n = 5 (min 4 s, max 24 s) one confirmation pulls the
+    /// timer to 24 − ln 2 / ln 4 · 20 = 14 s, two to 8.150 s.
+    #[test]
+    fn expected_confirmations_overrides_k() {
+        let mut cfg = Config::lan();
+        assert_eq!(cfg.expected_confirmations(), 2, "default SuspicionMult - 2");
+        cfg.set("expected_confirmations", "3").unwrap();
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, cfg, &mut rec);
+        rec.clear();
+        let t0 = 10 * SEC;
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 4);
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 1);
+        assert_eq!(
+            suspicion_deadlines(&rec),
+            vec![t0 + 24 * SEC, t0 + 14 * SEC, t0 + 8_150 * 1_000_000]
+        );
+    }
+
+    /// Rule (§1.4, §7 2015; memberlist 6025015 state.go:L771-L774 a suspect about
+    /// a non-alive node is dropped, L812-L822 one `time.AfterFunc`, util.go:L97-L101
+    /// the timeout): no confirmations; a fixed stepwise timeout
     /// SuspicionMult·ceil(log10(n+1))·PI = 5 s for n = 5; firing declares the node
     /// dead and logs "Marking X as failed" without a confirmation count.
     #[test]

@@ -117,6 +117,7 @@ fn write_record(out: &mut String, names: &[String], warmup: u64, r: &Record) {
                 Event::SuspectNoAcks {
                     subject,
                     incarnation,
+                    ..
                 }
                 | Event::SuspicionCleared {
                     subject,

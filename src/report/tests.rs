@@ -37,6 +37,7 @@ fn incident(preset: &str) -> (Scenario, Metrics) {
         &Event::SuspectNoAcks {
             subject: 1,
             incarnation: 1,
+            probe_started: 0,
         },
     );
     c.protocol(

@@ -61,6 +61,14 @@ pub struct NodeSpec {
 pub enum StartMode {
     /// Long-running cluster: everyone knows everyone alive at incarnation 1.
     Converged,
+    /// A converged cluster whose processes were all started one after another,
+    /// `stagger` apart, at a random instant (`start: {mode: converged, stagger:
+    /// 1ms}`): memberlist's tickers keep the phase of their creation, so node
+    /// `i`'s probe and gossip ticks come `i * stagger` after node 0's. This is how
+    /// the memberlist oracle's harness starts its clusters (all nodes created
+    /// within milliseconds), and 2015 memberlist's tickers have no jitter, so
+    /// the phases stay locked for the whole run.
+    ConvergedStaggered { stagger: Nanos },
     /// Bootstrap: each node starts alone and joins through `seeds`; node `i`
     /// starts at `i * stagger`.
     Join { seeds: Vec<NodeId>, stagger: Nanos },
@@ -123,6 +131,11 @@ pub struct HostDefaults {
     pub push_pull_entry_cost: Nanos,
     /// CPU time to run one timer.
     pub timer_cost: Nanos,
+    /// Wake-up latency of the probe and gossip tickers: each tick is handled
+    /// this much after its grid instant (a Go ticker's goroutine wakes a
+    /// little late; the memberlist oracle's trace shows ~1 ms). The grid itself
+    /// does not move. Default 0.
+    pub ticker_jitter: Dist,
     /// Receive buffer while parked (bytes); overflow drops and is counted.
     pub recv_buffer_bytes: u32,
 }
@@ -134,6 +147,7 @@ impl Default for HostDefaults {
             per_part_cost: 2_000,
             push_pull_entry_cost: 1_000,
             timer_cost: 5_000,
+            ticker_jitter: Dist::Fixed(0),
             recv_buffer_bytes: 212_992,
         }
     }

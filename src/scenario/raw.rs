@@ -444,7 +444,7 @@ struct StartVisitor;
 impl<'de> Visitor<'de> for StartVisitor {
     type Value = StartRaw;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("`converged`, `join`, or {mode: join, seeds: [...], stagger: 1s}")
+        f.write_str("`converged`, `join`, {mode: converged, stagger: 1ms}, or {mode: join, seeds: [...], stagger: 1s}")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StartRaw, E> {
         let mode = match v {
@@ -575,6 +575,7 @@ pub struct HostRaw {
     pub per_part_cost: Option<Dur>,
     pub push_pull_entry_cost: Option<Dur>,
     pub timer_cost: Option<Dur>,
+    pub ticker_jitter: Option<DistRaw>,
     pub recv_buffer_bytes: Option<u32>,
 }
 

@@ -46,6 +46,9 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         StartMode::Converged => {
             let _ = writeln!(w, "start: converged");
         }
+        StartMode::ConvergedStaggered { stagger } => {
+            let _ = writeln!(w, "start: {{mode: converged, stagger: {}}}", dur(*stagger));
+        }
         StartMode::Join { seeds, stagger } => {
             let _ = writeln!(
                 w,
@@ -126,9 +129,15 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
     }
 
     let h = &s.host;
+    // ticker_jitter is written only when set, so older renderings stay as they were.
+    let jitter = if h.ticker_jitter == Dist::Fixed(0) {
+        String::new()
+    } else {
+        format!(", ticker_jitter: {}", dist(&h.ticker_jitter)?)
+    };
     let _ = writeln!(
         w,
-        "host: {{packet_cost: {}, per_part_cost: {}, push_pull_entry_cost: {}, timer_cost: {}, recv_buffer_bytes: {}}}",
+        "host: {{packet_cost: {}, per_part_cost: {}, push_pull_entry_cost: {}, timer_cost: {}, recv_buffer_bytes: {}{jitter}}}",
         dur(h.packet_cost),
         dur(h.per_part_cost),
         dur(h.push_pull_entry_cost),

@@ -870,10 +870,13 @@ impl Resolver<'_, '_> {
         };
         match s.mode {
             StartModeRaw::Converged => {
-                if s.seeds.is_some() || s.stagger.is_some() {
-                    return Err(self.err("start", "seeds and stagger only apply to `mode: join`"));
+                if s.seeds.is_some() {
+                    return Err(self.err("start", "seeds only apply to `mode: join`"));
                 }
-                Ok(StartMode::Converged)
+                Ok(match s.stagger {
+                    Some(d) => StartMode::ConvergedStaggered { stagger: d.0 },
+                    None => StartMode::Converged,
+                })
             }
             StartModeRaw::Join => {
                 let Some(seeds) = &s.seeds else {
@@ -990,6 +993,10 @@ impl Resolver<'_, '_> {
                 .push_pull_entry_cost
                 .map_or(d.push_pull_entry_cost, |v| v.0),
             timer_cost: h.timer_cost.map_or(d.timer_cost, |v| v.0),
+            ticker_jitter: h
+                .ticker_jitter
+                .as_ref()
+                .map_or(d.ticker_jitter, |v| v.0.clone()),
             recv_buffer_bytes: h.recv_buffer_bytes.unwrap_or(d.recv_buffer_bytes),
         })
     }

@@ -234,6 +234,11 @@ fn join_start_resolves_seeds() {
     );
     let s = ok(&format!("{MIN}start: converged\n"));
     assert_eq!(s.start, StartMode::Converged);
+    let s = ok(&format!("{MIN}start: {{mode: converged, stagger: 1ms}}\n"));
+    assert_eq!(
+        s.start,
+        StartMode::ConvergedStaggered { stagger: 1_000_000 }
+    );
 }
 
 /// Rule: command-line flags replace the file's scenario keys and preset, and an
@@ -425,4 +430,26 @@ fn format_md_section_examples_parse() {
         // The network example names a node that only the cluster example defines.
         parse(&text, "t.yaml").unwrap_or_else(|e| panic!("the README `{head}` block: {e}"));
     }
+}
+
+/// Rule: `host.ticker_jitter` is a distribution (default a fixed 0, which draws
+/// nothing), and a rendered scenario reads back with it; a staggered converged
+/// start renders and reads back too.
+#[test]
+fn ticker_jitter_and_staggered_start_round_trip() {
+    assert_eq!(ok(MIN).host.ticker_jitter, Dist::Fixed(0));
+    let s = ok(&format!(
+        "{MIN}start: {{mode: converged, stagger: 1ms}}\nhost: {{ticker_jitter: {{uniform: [0ms, 1ms]}}}}\n"
+    ));
+    assert_eq!(
+        s.host.ticker_jitter,
+        Dist::Uniform {
+            lo: 0,
+            hi: 1_000_000
+        }
+    );
+    let text = super::render::to_yaml(&s).expect("renders");
+    let back = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back.host, s.host);
+    assert_eq!(back.start, s.start);
 }

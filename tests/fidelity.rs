@@ -1,0 +1,512 @@
+//! Differential fidelity: flapsim against the real memberlist.
+//!
+//! Each oracle scenario (`scenarios/oracle/`, the fault model of
+//! shared/oracle/README.md written as flapsim files) runs over 10 seeds, is
+//! reduced to the oracle's figures (`flapsim::metrics::oracle`, the definitions
+//! of the oracle's main.go / aggregate.py / logtable.py), and is checked against
+//! the numbers the real memberlist recorded (shared/oracle/reference-tables.md;
+//! each row below names its table). The oracle itself does not run here.
+//!
+//! Rules, per cell:
+//! - real is 0 in every run → flapsim is 0 in every seed;
+//! - real counts below 5 → flapsim's mean is within the same order of magnitude
+//!   (`|log10((flapsim + 0.5) / (real + 0.5))| <= 1`);
+//! - otherwise → flapsim's mean over seeds lies within the real [min..max].
+//!
+//! A cell listed as a known deviation (with its reason) is held to a factor of
+//! four instead (`|log2(flapsim / real)| <= 2`, or the order-of-magnitude rule
+//! for small counts), so it cannot drift further unnoticed.
+//!
+//! Median flap cells compare the mean of flapsim's per-run medians with the
+//! real per-run medians, as aggregate.py's main table does.
+//!
+//! 2015 rows use all five reference runs (A–E: `python3 aggregate.py A B C D E`
+//! and `./logtable.py A B C D E`), because the freeze outcomes depend on the
+//! (run-wide, locked) phase of the tickers and A–C hold only three phase draws;
+//! flapsim draws the phase per seed. 0.2.2 rows use A–F (`aggregate.py A B C D E
+//! F`), S2x the two X runs.
+
+use std::path::Path;
+
+use flapsim::engine::Simulation;
+use flapsim::metrics::oracle::{OracleRun, OracleSummary, MERGE_GAP};
+use flapsim::metrics::Collector;
+use flapsim::scenario::{self, CliOverrides};
+
+const SEEDS: u64 = 10;
+
+/// One recorded real figure: (figure label, mean, min, max).
+type Real = (&'static str, f64, f64, f64);
+
+const H: &str = "healthy-subject NotifyLeave (sum over observers)";
+const H_BY_S: &str = "of which observer = S";
+const H_INC: &str = "healthy-subject incidents";
+const H_INC_H: &str = "healthy-subject incidents seen by a healthy observer";
+const DISTINCT: &str = "distinct healthy subjects";
+const S: &str = "S NotifyLeave";
+const S_INC: &str = "S incidents";
+const S_ALL: &str = "S incidents declared by all N-1 healthy observers";
+const FLAP_H: &str = "median flap healthy (s, per run)";
+const FLAP_S: &str = "median flap S (s, per run)";
+const REF_S: &str = "refutes by S";
+const REF_H_S: &str = "refutes by healthy from S";
+const REF_H_H: &str = "refutes by healthy from healthy";
+const SUS_SH: &str = "'Suspect X has failed' S->healthy";
+const SUS_HS: &str = "'Suspect X has failed' healthy->S";
+const SUS_HH: &str = "'Suspect' healthy->healthy";
+const MARK_BY_S: &str = "'Marking X as failed' by S (X healthy)";
+const MARK_OF_S: &str = "'Marking X as failed' of S (by healthy)";
+const MARK_HH: &str = "'Marking X as failed' healthy of healthy";
+const REF_DEAD: &str = "'Refuting a dead message' (all)";
+const REF_DEAD_S: &str = "'Refuting a dead message' by S";
+const UNRESOLVED: &str = "NotifyLeave without rejoin by end of run";
+const DEAD_OBS: &str = "healthy-subject dead observer-seconds";
+const INC_1: &str = "healthy incidents with 1 observer";
+const INC_MID: &str = "healthy incidents with 2-(N-3) observers";
+const INC_WIDE: &str = "healthy incidents with >=N-2 observers (cluster-wide)";
+const S_INC_1: &str = "S incidents with 1 observer";
+const S_INC_MID: &str = "S incidents with 2-(N-3) observers";
+const S_INC_WIDE: &str = "S incidents with >=N-2 observers";
+
+/// Every main-table and log-table cell zero (S0 in both generations, S2 in 0.2.2).
+const ALL_ZERO: &[Real] = &[
+    (H, 0.0, 0.0, 0.0),
+    (H_INC, 0.0, 0.0, 0.0),
+    (S, 0.0, 0.0, 0.0),
+    (S_INC, 0.0, 0.0, 0.0),
+    (REF_S, 0.0, 0.0, 0.0),
+    (REF_H_S, 0.0, 0.0, 0.0),
+    (REF_H_H, 0.0, 0.0, 0.0),
+    (SUS_SH, 0.0, 0.0, 0.0),
+    (SUS_HS, 0.0, 0.0, 0.0),
+    (SUS_HH, 0.0, 0.0, 0.0),
+];
+
+// ---- memberlist 2015 (6025015), reference-tables.md "memberlist 2015:
+// `python3 aggregate.py A B C D E`" main table, and "`./logtable.py A B C D E`".
+
+const ML2015_S1: &[Real] = &[
+    (H, 2245.2, 1926.0, 2860.0),
+    (H_BY_S, 73.8, 64.0, 92.0),
+    (H_INC, 197.6, 155.0, 237.0),
+    (H_INC_H, 195.0, 151.0, 235.0),
+    (DISTINCT, 31.0, 31.0, 31.0),
+    (S, 103.6, 46.0, 161.0),
+    (S_INC, 12.2, 10.0, 16.0),
+    (S_ALL, 2.4, 0.0, 4.0),
+    (FLAP_H, 4.90, 2.59, 6.33),
+    (FLAP_S, 1.58, 1.26, 1.94),
+    (REF_S, 143.8, 137.0, 149.0),
+    (REF_H_S, 358.8, 339.0, 369.0),
+    (REF_H_H, 75.6, 69.0, 88.0),
+    (SUS_SH, 475.0, 450.0, 491.0),
+    (SUS_HS, 480.0, 472.0, 503.0),
+    (SUS_HH, 0.0, 0.0, 0.0),
+    (MARK_BY_S, 71.4, 64.0, 89.0),
+    (MARK_OF_S, 55.0, 37.0, 90.0),
+    (MARK_HH, 890.4, 740.0, 1092.0),
+    (REF_DEAD, 27.4, 23.0, 36.0),
+    (REF_DEAD_S, 3.0, 1.0, 5.0),
+    (UNRESOLVED, 27.8, 0.0, 70.0),
+    (DEAD_OBS, 16943.8, 11868.0, 23723.0),
+    (INC_1, 93.8, 71.0, 136.0),
+    (INC_MID, 43.2, 27.0, 52.0),
+    (INC_WIDE, 60.6, 53.0, 75.0),
+    (S_INC_1, 7.0, 3.0, 12.0),
+    (S_INC_MID, 2.6, 2.0, 4.0),
+    (S_INC_WIDE, 2.6, 0.0, 5.0),
+];
+
+const ML2015_S3: &[Real] = &[
+    (H, 2116.0, 689.0, 3271.0),
+    (H_BY_S, 76.2, 40.0, 105.0),
+    (H_INC, 112.0, 64.0, 143.0),
+    (H_INC_H, 108.8, 54.0, 143.0),
+    (DISTINCT, 30.0, 27.0, 31.0),
+    (S, 234.0, 152.0, 275.0),
+    (S_INC, 16.6, 13.0, 20.0),
+    (S_ALL, 3.8, 1.0, 7.0),
+    (FLAP_H, 8.74, 5.29, 12.02),
+    (FLAP_S, 12.15, 2.39, 24.84),
+    (REF_S, 15.8, 12.0, 20.0),
+    (REF_H_S, 55.0, 15.0, 106.0),
+    (REF_H_H, 59.6, 27.0, 83.0),
+    (SUS_SH, 142.2, 139.0, 152.0),
+    (SUS_HS, 142.2, 131.0, 155.0),
+    (SUS_HH, 0.0, 0.0, 0.0),
+    (MARK_BY_S, 74.2, 40.0, 103.0),
+    (MARK_OF_S, 115.0, 91.0, 142.0),
+    (MARK_HH, 250.6, 70.0, 375.0),
+    (REF_DEAD, 9.2, 4.0, 19.0),
+    (REF_DEAD_S, 0.6, 0.0, 1.0),
+    (UNRESOLVED, 17.6, 0.0, 35.0),
+    (DEAD_OBS, 22407.6, 4985.0, 38148.0),
+    (INC_1, 26.6, 14.0, 40.0),
+    (INC_MID, 45.0, 14.0, 66.0),
+    (INC_WIDE, 40.4, 19.0, 55.0),
+    (S_INC_1, 4.0, 2.0, 7.0),
+    (S_INC_MID, 7.0, 1.0, 12.0),
+    (S_INC_WIDE, 5.6, 3.0, 8.0),
+];
+
+const ML2015_S4: &[Real] = &[
+    (H, 760.8, 157.0, 1151.0),
+    (H_BY_S, 26.6, 5.0, 39.0),
+    (H_INC, 33.0, 7.0, 48.0),
+    (H_INC_H, 31.8, 7.0, 48.0),
+    (DISTINCT, 18.4, 6.0, 27.0),
+    (S, 95.0, 4.0, 252.0),
+    (S_INC, 9.4, 3.0, 13.0),
+    (S_ALL, 2.4, 0.0, 7.0),
+    (FLAP_H, 5.10, 0.60, 9.43),
+    (FLAP_S, 7.17, 3.39, 13.45),
+    (REF_S, 16.2, 13.0, 19.0),
+    (REF_H_S, 25.8, 8.0, 52.0),
+    (REF_H_H, 20.8, 5.0, 44.0),
+    (SUS_SH, 60.0, 60.0, 60.0),
+    (SUS_HS, 64.0, 46.0, 80.0),
+    (SUS_HH, 0.0, 0.0, 0.0),
+    (MARK_BY_S, 26.0, 5.0, 38.0),
+    (MARK_OF_S, 43.6, 4.0, 99.0),
+    (MARK_HH, 80.0, 2.0, 173.0),
+    (REF_DEAD, 7.2, 1.0, 14.0),
+    (REF_DEAD_S, 0.2, 0.0, 1.0),
+    (UNRESOLVED, 6.4, 0.0, 32.0),
+    (DEAD_OBS, 6547.0, 555.0, 13100.0),
+    (INC_1, 6.6, 2.0, 10.0),
+    (INC_MID, 4.2, 0.0, 8.0),
+    (INC_WIDE, 22.2, 5.0, 31.0),
+    (S_INC_1, 4.6, 2.0, 8.0),
+    (S_INC_MID, 2.0, 0.0, 5.0),
+    (S_INC_WIDE, 2.8, 0.0, 8.0),
+];
+
+// ---- memberlist 0.2.2, reference-tables.md "memberlist 0.2.2: `python3
+// aggregate.py A B C D E F`" main table; S2x: "memberlist 0.2.2, S2x".
+
+const ML022_S1_LG: &[Real] = &[
+    (H, 0.0, 0.0, 0.0),
+    (H_INC, 0.0, 0.0, 0.0),
+    (S, 0.5, 0.0, 2.0),
+    (S_INC, 0.5, 0.0, 2.0),
+    (S_ALL, 0.0, 0.0, 0.0),
+    (REF_S, 159.3, 157.0, 164.0),
+    (REF_H_S, 81.5, 76.0, 87.0),
+    (REF_H_H, 6.7, 3.0, 13.0),
+];
+
+const ML022_S1_NOLG: &[Real] = &[
+    (H, 1.8, 1.0, 3.0),
+    (H_BY_S, 0.0, 0.0, 0.0),
+    (H_INC, 1.8, 1.0, 3.0),
+    (DISTINCT, 1.8, 1.0, 3.0),
+    (S, 0.0, 0.0, 0.0),
+    (FLAP_H, 11.22, 3.56, 18.67),
+    (REF_S, 157.3, 153.0, 161.0),
+    (REF_H_S, 454.2, 441.0, 466.0),
+    (REF_H_H, 12.2, 9.0, 16.0),
+];
+
+const ML022_S3_LG: &[Real] = &[
+    (H, 7.8, 0.0, 35.0),
+    (H_BY_S, 1.0, 0.0, 3.0),
+    (H_INC, 1.0, 0.0, 3.0),
+    (H_INC_H, 0.7, 0.0, 2.0),
+    (DISTINCT, 0.8, 0.0, 2.0),
+    (S, 341.5, 240.0, 434.0),
+    (S_INC, 12.2, 10.0, 14.0),
+    (S_ALL, 9.8, 7.0, 14.0),
+    (FLAP_S, 0.66, 0.33, 0.94),
+    (REF_S, 16.8, 13.0, 19.0),
+    (REF_H_S, 33.0, 31.0, 34.0),
+    (REF_H_H, 7.0, 6.0, 9.0),
+];
+
+const ML022_S3_NOLG: &[Real] = &[
+    (H, 533.0, 454.0, 642.0),
+    (H_BY_S, 29.7, 20.0, 37.0),
+    (H_INC, 30.5, 22.0, 37.0),
+    (H_INC_H, 26.3, 22.0, 34.0),
+    (DISTINCT, 19.5, 18.0, 23.0),
+    (S, 423.3, 371.0, 527.0),
+    (S_INC, 14.5, 12.0, 17.0),
+    (S_ALL, 13.0, 11.0, 17.0),
+    (FLAP_H, 0.21, 0.17, 0.25),
+    (FLAP_S, 0.67, 0.32, 0.90),
+    (REF_S, 14.2, 13.0, 16.0),
+    (REF_H_S, 113.5, 98.0, 123.0),
+    (REF_H_H, 11.3, 2.0, 29.0),
+];
+
+const ML022_S2X_LG: &[Real] = &[
+    (H, 0.0, 0.0, 0.0),
+    (S, 0.5, 0.0, 1.0),
+    (S_INC, 0.5, 0.0, 1.0),
+    (S_ALL, 0.0, 0.0, 0.0),
+    (REF_S, 31.5, 28.0, 35.0),
+    (REF_H_S, 29.0, 27.0, 31.0),
+    (REF_H_H, 3.5, 3.0, 4.0),
+];
+
+const ML022_S2X_NOLG: &[Real] = &[
+    (H, 0.0, 0.0, 0.0),
+    (S, 0.5, 0.0, 1.0),
+    (S_INC, 0.5, 0.0, 1.0),
+    (S_ALL, 0.0, 0.0, 0.0),
+    (REF_S, 43.0, 37.0, 49.0),
+    (REF_H_S, 31.5, 30.0, 33.0),
+    (REF_H_H, 1.0, 0.0, 2.0),
+];
+
+fn summary(file: &str) -> OracleSummary {
+    OracleSummary::of(&runs(file, SEEDS))
+}
+
+/// Why `(label, real)` fails against flapsim's `sum`, or None if it passes.
+/// `known`: a documented deviation, held to a factor of four.
+fn verdict(sum: &OracleSummary, &(label, mean, min, max): &Real, known: bool) -> Option<String> {
+    let got = sum.get(label);
+    let small = ((got.mean + 0.5) / (mean + 0.5)).log10().abs() <= 1.0;
+    let ok = if max < 5.0 && (known || max > 0.0) {
+        small
+    } else if max == 0.0 {
+        got.max == 0.0
+    } else if known {
+        (got.mean / mean).log2().abs() <= 2.0
+    } else {
+        (min..=max).contains(&got.mean)
+    };
+    (!ok).then(|| format!("{label}: flapsim {got} vs real {mean} [{min}..{max}]"))
+}
+
+/// Check every cell of `cells`; those named in `known` (documented deviations,
+/// with their reasons at the call site) only within a factor of four.
+fn check(file: &str, cells: &[Real], known: &[&str]) {
+    let sum = summary(file);
+    let failures: Vec<String> = cells
+        .iter()
+        .filter_map(|c| verdict(&sum, c, known.contains(&c.0)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{file}: {} of {} cells outside the real memberlist's range:\n  {}\n\n{}",
+        failures.len(),
+        cells.len(),
+        failures.join("\n  "),
+        sum.to_markdown(file)
+    );
+}
+
+#[test]
+fn ml2015_s0_no_fault_is_silent() {
+    check("ml2015-s0-n32.yaml", ALL_ZERO, &[]);
+}
+
+#[test]
+fn ml2015_s1_delay_matches_memberlist_6025015() {
+    // Known deviation: refutations of push/pull origin ("from" the refuter
+    // itself) 65 vs 69-88. With every ticker phase-locked (the harness), who
+    // holds suspect(X) when a ping goes out depends on the millisecond order of
+    // 32 nodes' ticks; the scenarios model the harness's ~1 ms ticker wake-up
+    // jitter (without it: 1,658 healthy NotifyLeave, 10 cells outside).
+    check("ml2015-s1-delay.yaml", ML2015_S1, &[REF_H_H]);
+}
+
+#[test]
+fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
+    // Known deviation: S itself is declared dead in fewer windows (10.2 vs
+    // 16.6 incidents, 68 vs 115 timers firing on it): flapsim's S hears of its
+    // own suspicion from a held ping in 19 of 20 windows, the real S in ~16.
+    // Which held ping carries suspect(S) depends on the same millisecond order
+    // of the locked ticks as S1.
+    check("ml2015-s3-freeze8s.yaml", ML2015_S3, &[S, S_INC, MARK_OF_S]);
+}
+
+#[test]
+fn ml2015_s4_freeze_4s_matches_memberlist_6025015() {
+    check("ml2015-s4-freeze4s.yaml", ML2015_S4, &[]);
+}
+
+#[test]
+fn ml022_s0_and_s2_are_silent_with_and_without_lifeguard() {
+    for f in [
+        "ml022-s0-n16-lifeguard.yaml",
+        "ml022-s0-n16-nolifeguard.yaml",
+        "ml022-s0-n32-lifeguard.yaml",
+        "ml022-s0-n32-nolifeguard.yaml",
+        "ml022-s2-loss-lifeguard.yaml",
+        "ml022-s2-loss-nolifeguard.yaml",
+    ] {
+        check(f, ALL_ZERO, &[]);
+    }
+}
+
+#[test]
+fn ml022_s1_delay_matches_memberlist_0_2_2() {
+    check("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[]);
+    // Known deviation: S refutes 4 % more often (164 vs 153-161).
+    check("ml022-s1-delay-nolifeguard.yaml", ML022_S1_NOLG, &[REF_S]);
+}
+
+#[test]
+fn ml022_s2x_loss_without_tcp_ping_matches_memberlist_0_2_2() {
+    // Known deviation: refutation counts a few percent above the two real runs.
+    check(
+        "ml022-s2x-loss-notcpping-lifeguard.yaml",
+        ML022_S2X_LG,
+        &[REF_S, REF_H_S],
+    );
+    // Known deviation: two real runs only; refutation counts within 10-20 %,
+    // and 3 seeds in 10 see one healthy NotifyLeave.
+    check(
+        "ml022-s2x-loss-notcpping-nolifeguard.yaml",
+        ML022_S2X_NOLG,
+        &[H, REF_S, REF_H_S],
+    );
+}
+
+#[test]
+fn ml022_s3_freeze_matches_memberlist_0_2_2() {
+    // Known deviation: flapsim's S refutes a suspect message in all 20 windows;
+    // the real S refutes the *dead* message instead in 1-7 of them, because
+    // memberlist >= 2018 (bc4f353, 395d529; 0.2.2 included) serves its handoff
+    // queue newest-first, so at the window's release burst the newest message
+    // about S (dead) is applied before the older suspect. flapsim applies
+    // state messages in arrival order (memberlist.md §4.4), as 2015 did.
+    check(
+        "ml022-s3-freeze-lifeguard.yaml",
+        ML022_S3_LG,
+        &[REF_S, REF_H_S, REF_H_H],
+    );
+    // Known deviation, the same newest-first handoff at the release burst: with
+    // the fixed 6 s timeout every healthy node declares S dead inside the 8 s
+    // window, and the real S applies those dead messages first; flapsim's S
+    // refutes the older suspect first and fewer declare it dead (340 vs 423
+    // NotifyLeave). One healthy subject fewer is hit (17.5 vs 18-23).
+    check(
+        "ml022-s3-freeze-nolifeguard.yaml",
+        ML022_S3_NOLG,
+        &[DISTINCT, S, S_ALL, REF_S],
+    );
+}
+
+/// The runs of `file` over seeds 1..=`seeds`.
+fn runs(file: &str, seeds: u64) -> Vec<OracleRun> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/oracle")
+        .join(file);
+    (1..=seeds)
+        .map(|seed| {
+            let overrides = CliOverrides {
+                seed: Some(seed),
+                ..CliOverrides::default()
+            };
+            let s = scenario::load_with(&path, &overrides).expect("loads");
+            let sick = s.nodes.iter().position(|n| n.name == "n01").expect("n01") as u32;
+            let mut sim = Simulation::new(&s);
+            let mut collector = Collector::new(&s);
+            let stats = sim.run(&mut collector, &mut |_| {});
+            let m = collector.finish(stats.simulated, stats.digest);
+            OracleRun::from_metrics(&m, sick, s.nodes.len(), MERGE_GAP)
+        })
+        .collect()
+}
+
+/// Check the runs of `file` whose S probe phase lies in `lo..hi` (the oracle's
+/// `phase_check.py` classes) against the real runs of that class.
+fn check_phase_class(
+    file: &str,
+    runs: &[OracleRun],
+    (lo, hi): (f64, f64),
+    cells: &[Real],
+    known: &[&str],
+) {
+    let class: Vec<OracleRun> = runs
+        .iter()
+        .filter(|r| r.s_probe_phase.is_some_and(|p| (lo..hi).contains(&p)))
+        .cloned()
+        .collect();
+    assert!(
+        class.len() >= 3,
+        "{file}: only {} seeds in phase {lo}..{hi}",
+        class.len()
+    );
+    let sum = OracleSummary::of(&class);
+    let failures: Vec<String> = cells
+        .iter()
+        .filter_map(|c| verdict(&sum, c, known.contains(&c.0)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{file}, phase {lo}..{hi} ({} seeds):\n  {}",
+        class.len(),
+        failures.join("\n  ")
+    );
+}
+
+/// The freeze outcome hinges on the (run-wide, locked) phase of the tickers
+/// relative to the windows: compare like with like. Real classes from
+/// reference-tables.md "memberlist 2015: `./phase_check.py A B C D E`": late =
+/// runs at phases 0.63-0.87 (S3: A, B, E; S4: A, C, D), early = 0.01-0.19 (S3:
+/// C, D; S4: B, E). flapsim: 30 seeds, classes [0.6, 0.95) and [0, 0.25).
+#[test]
+fn ml2015_freeze_outcomes_match_per_ticker_phase() {
+    let s3 = runs("ml2015-s3-freeze8s.yaml", 30);
+    check_phase_class(
+        "ml2015-s3-freeze8s.yaml",
+        &s3,
+        (0.6, 0.95),
+        &[
+            (H, 2923.7, 2709.0, 3271.0),
+            (H_INC, 132.0, 122.0, 143.0),
+            (INC_WIDE, 50.7, 47.0, 55.0),
+            (S_INC, 18.7, 17.0, 20.0),
+        ],
+        // Known: a few more cluster-wide deaths (63 vs 47-55).
+        &[INC_WIDE],
+    );
+    // Known deviation: at early phases flapsim's S3 kills about half as many
+    // healthy nodes as the two real early runs (480 vs 689-1120 NotifyLeave),
+    // and S itself dies in half as many windows.
+    check_phase_class(
+        "ml2015-s3-freeze8s.yaml",
+        &s3,
+        (0.0, 0.25),
+        &[
+            (H, 904.5, 689.0, 1120.0),
+            (H_INC, 82.0, 64.0, 100.0),
+            (INC_WIDE, 25.0, 19.0, 31.0),
+            (S_INC, 13.5, 13.0, 14.0),
+        ],
+        &[H, H_INC, INC_WIDE, S_INC],
+    );
+    let s4 = runs("ml2015-s4-freeze4s.yaml", 30);
+    check_phase_class(
+        "ml2015-s4-freeze4s.yaml",
+        &s4,
+        (0.6, 0.95),
+        &[
+            (H, 1068.0, 1025.0, 1151.0),
+            (H_INC, 45.0, 43.0, 48.0),
+            (INC_WIDE, 30.7, 30.0, 31.0),
+            (S_INC, 12.3, 12.0, 13.0),
+        ],
+        // Known: within 1-6 % below the narrow range of three real runs
+        // (1,020 vs 1,025-1,151 NotifyLeave; 42 vs 43-48 incidents; 29.9 vs 30-31
+        // cluster-wide).
+        &[H, H_INC, INC_WIDE],
+    );
+    check_phase_class(
+        "ml2015-s4-freeze4s.yaml",
+        &s4,
+        (0.0, 0.25),
+        &[
+            (H, 300.0, 157.0, 443.0),
+            (H_INC, 15.0, 7.0, 23.0),
+            (INC_WIDE, 9.5, 5.0, 14.0),
+            (S_INC, 5.0, 3.0, 7.0),
+        ],
+        // Known, as in S3: fewer healthy deaths at early phases.
+        &[H, INC_WIDE],
+    );
+}
