@@ -201,3 +201,22 @@ fn a_signal_during_the_simulation_stops_cleanly() {
         assert!(!d.join(".out.flapsim-lock").exists());
     }
 }
+
+/// Where the filesystem cannot exchange directories, publication falls back to
+/// two renames; a kill between them leaves the old set aside under a hidden
+/// name and no target. The next writer puts that complete set back first.
+#[test]
+fn a_set_left_aside_by_the_rename_fallback_is_restored() {
+    let d = scratch("aside");
+    let aside = d.join(".out.flapsim-old-123-0-000000001");
+    std::fs::create_dir_all(&aside).unwrap();
+    std::fs::write(aside.join("summary.json"), b"{}\n").unwrap();
+    let p = flapsim::report::Publisher::begin(&d.join("out"), Default::default()).unwrap();
+    assert_eq!(
+        std::fs::read(d.join("out").join("summary.json")).unwrap(),
+        b"{}\n"
+    );
+    assert!(!aside.exists());
+    drop(p);
+    assert!(d.join("out").join("summary.json").exists(), "untouched");
+}

@@ -122,7 +122,7 @@ impl Publisher {
         check_replaceable(target, &[]).map_err(abandon)?;
         let lock_path = parent.join(format!(".{base}.flapsim-lock"));
         let lock = lock(&lock_path, target).map_err(abandon)?;
-        remove_stale(&parent, &base);
+        remove_stale(&parent, &base, target);
         let staging = parent.join(format!(".{base}.flapsim-stage-{}", unique_suffix()));
         if let Err(e) = fs::create_dir(&staging) {
             let _ = fs::remove_file(&lock_path);
@@ -314,8 +314,25 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
 }
 
 /// Remove `.BASE.flapsim-stage-*` and `.BASE.flapsim-old-*` entries left by
-/// killed writers (the caller holds the lock, so none is live).
-fn remove_stale(parent: &Path, base: &str) {
+/// killed writers (the caller holds the lock, so none is live). If the target
+/// is missing and a previous set was set aside (a kill between the fallback's
+/// two renames), that set is put back first: it is complete.
+fn remove_stale(parent: &Path, base: &str, target: &Path) {
+    let aside = format!(".{base}.flapsim-old-");
+    if fs::symlink_metadata(target).is_err() {
+        if let Ok(rd) = fs::read_dir(parent) {
+            let mut old: Vec<PathBuf> = rd
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&aside))
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect();
+            old.sort();
+            if let Some(last) = old.last() {
+                let _ = fs::rename(last, target);
+            }
+        }
+    }
     let prefixes = [
         format!(".{base}.flapsim-stage-"),
         format!(".{base}.flapsim-old-"),
