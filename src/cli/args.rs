@@ -153,4 +153,7 @@ pub struct BenchArgs {
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Raise a limit, as for `run` (`nodes`, `duration`, `events`).
+    #[arg(long = "limit", value_name = "KEY=VALUE")]
+    pub limits: Vec<String>,
 }

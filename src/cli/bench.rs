@@ -7,7 +7,9 @@
 
 use std::time::Instant;
 
-use crate::engine::{DropReason, HostSample, Observer, PacketKind, Simulation, Truth};
+use crate::engine::{
+    DropReason, EventBudgetExceeded, HostSample, Observer, PacketKind, Simulation, Truth,
+};
 use crate::protocol::{Event, Nanos, NodeId};
 use crate::scenario::Scenario;
 
@@ -29,23 +31,30 @@ pub struct BenchRun {
     pub setup_s: f64,
     pub run_s: f64,
     pub events: u64,
+    /// Budget units beyond the events ([`crate::engine::RunStats::work`]).
+    pub work: u64,
     pub packets: u64,
     pub simulated_s: f64,
     pub digest: u64,
 }
 
-pub fn run_once(scenario: &Scenario) -> BenchRun {
+/// Most runs one bench may repeat.
+pub const MAX_REPEAT: usize = 100;
+
+/// One run, within the event budget `max_events` (as `flapsim run`).
+pub fn run_once(scenario: &Scenario, max_events: u64) -> Result<BenchRun, EventBudgetExceeded> {
     let t0 = Instant::now();
     let mut sim = Simulation::new(scenario);
     let t1 = Instant::now();
-    let stats = sim.run(&mut Discard, &mut |_| {});
+    let stats = sim.run_budgeted(&mut Discard, &mut |_| {}, max_events)?;
     let t2 = Instant::now();
-    BenchRun {
+    Ok(BenchRun {
         setup_s: (t1 - t0).as_secs_f64(),
         run_s: (t2 - t1).as_secs_f64(),
         events: stats.events,
+        work: stats.work,
         packets: stats.packets,
         simulated_s: stats.simulated as f64 / 1e9,
         digest: stats.digest,
-    }
+    })
 }

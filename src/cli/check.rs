@@ -400,12 +400,19 @@ pub struct CheckSummary {
     pub max_converged_after: Nanos,
 }
 
+/// Largest cluster `--max-nodes` may ask for: every seed's cluster is checked
+/// after every event, so cost grows quickly with it.
+pub const MAX_NODES: usize = 1000;
+
 /// Run the checker over seeds `start_seed .. start_seed + seeds`, writing a
 /// reduced scenario for each failure. Wall time is read only for the report.
 pub fn run_check(opt: &CheckOptions) -> CheckSummary {
     let started = Instant::now();
     let mut sum = CheckSummary::default();
-    for seed in opt.start_seed..opt.start_seed.saturating_add(opt.seeds) {
+    // Inclusive, so a range ending at u64::MAX is checked too (the caller
+    // refuses ranges that would go past it).
+    let last = opt.start_seed.saturating_add(opt.seeds.saturating_sub(1));
+    for seed in (opt.start_seed..=last).take(opt.seeds as usize) {
         match check_seed(seed, opt.max_nodes) {
             Ok(p) => {
                 sum.passed += 1;
@@ -422,7 +429,7 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
             }
             Err(f) => {
                 sum.failed.push(seed);
-                eprintln!(
+                warn!(
                     "seed {seed}: FAILED ({:?}): {}\n  reproduce with `flapsim check --seeds 1 --start-seed {seed}`",
                     f.kind, f.message
                 );
@@ -434,20 +441,20 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
                         write_atomic(&path, failure_yaml(seed, &small, &f2).as_bytes())
                     });
                     match written {
-                        Ok(()) => eprintln!(
+                        Ok(()) => warn!(
                             "  reduced in {tries} runs to {} nodes, {} faults, {} timeline events: {}",
                             small.nodes.len(),
                             small.faults.len(),
                             small.timeline.len(),
                             path.display()
                         ),
-                        Err(e) => eprintln!("  cannot write {}: {e}", path.display()),
+                        Err(e) => warn!("  cannot write {}: {e}", path.display()),
                     }
                 }
             }
         }
         if !opt.quiet && (seed - opt.start_seed + 1).is_multiple_of(100) {
-            eprintln!(
+            warn!(
                 "  ... {} seeds, {} failed, {:.1} s",
                 seed - opt.start_seed + 1,
                 sum.failed.len(),

@@ -3,11 +3,14 @@
 //! Exit codes: 0 ok, 1 the run failed (I/O, a broken invariant), 2 bad input
 //! (scenario file or flags). Errors go to stderr as one clear message.
 
+#[macro_use]
+mod output;
 pub mod args;
 pub mod bench;
 pub mod chart;
 pub mod check;
 pub mod oracle;
+pub mod signals;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -80,7 +83,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            warn!("error: {}", f.message);
             ExitCode::from(f.code)
         }
     }
@@ -113,9 +116,14 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    // Signals first, then claim the output directory: an unwritable or busy
+    // `--out` is found before the run, and a stopped run leaves it untouched.
+    let stop = signals::Stop::install();
+    let publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
+        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
     let interactive = !args.quiet && std::io::stdout().is_terminal();
     if !args.quiet {
-        println!(
+        say!(
             "flapsim: {} ({} nodes, preset {}, seed {}, {} simulated)",
             scenario.name,
             scenario.nodes.len(),
@@ -129,7 +137,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut sim = Simulation::new(&scenario);
     let mut collector = Collector::new(&scenario);
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let stats = sim.run_budgeted(
+    let stats = sim.run_limited(
         &mut collector,
         &mut |t| {
             if let Some(bar) = &bar {
@@ -137,19 +145,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             }
         },
         limits.max_events,
+        &stop.flag,
     );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    // Over budget: nothing is written (a partial run would look complete).
-    let stats = stats.map_err(|e| {
-        Failure::bad_input(format!(
-            "{}: the run needed more than {} simulated events (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-            args.scenario.display(),
-            e.max_events,
-            format_duration(e.at)
-        ))
-    })?;
+    // Stopped early: nothing is written (a partial run would look complete).
+    let stats = stats.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
     let metrics = collector.finish(stats.simulated, stats.digest);
 
@@ -158,8 +160,27 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         report::Format::with_charts(&metrics)
     };
-    report::write_all(&out_dir, &formats, &scenario, &metrics)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", out_dir.display())))?;
+    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(|e| {
+        if e.kind() == report::publish::INTERRUPTED {
+            Failure {
+                code: stop.exit_code(),
+                message: e.to_string(),
+            }
+        } else {
+            Failure::failed(format!("writing {}: {e}", out_dir.display()))
+        }
+    })?;
+    if stop.raised() {
+        // The signal came after the swap: the new set is complete, but the
+        // user asked to stop, so say so and exit as interrupted.
+        return Err(Failure {
+            code: stop.exit_code(),
+            message: format!(
+                "interrupted; the outputs in {} were already complete and published",
+                out_dir.display()
+            ),
+        });
+    }
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         let text = report::human_summary(&scenario, &metrics);
@@ -176,6 +197,41 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The failure for a run that stopped before its end.
+fn stopped(
+    e: crate::engine::Stopped,
+    file: &Path,
+    scenario: &Scenario,
+    stop: &signals::Stop,
+) -> Failure {
+    use crate::engine::Stopped;
+    match e {
+        Stopped::Budget(e) => Failure::bad_input(format!(
+            "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+            file.display(),
+            e.max_events,
+            format_duration(e.at)
+        )),
+        Stopped::Interrupted { at } => Failure {
+            code: stop.exit_code(),
+            message: format!(
+                "interrupted at {} simulated; nothing written",
+                format_duration(at)
+            ),
+        },
+        Stopped::Truncated { node, at } => Failure::bad_input(format!(
+            "{}: the CPU schedule of `{}` needed more than {} steps for one answer at {} simulated (its host faults are too fine-grained to combine); nothing written",
+            file.display(),
+            scenario
+                .nodes
+                .get(node as usize)
+                .map_or("?", |n| n.name.as_str()),
+            crate::host::schedule::MAX_WALK,
+            format_duration(at)
+        )),
+    }
 }
 
 /// Parse `--limit KEY=VALUE` flags on top of the default [`Limits`]. Keys may
@@ -210,10 +266,12 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
             "entries" => l.max_entries = usize_count()?,
             "depth" => l.max_depth = usize_count()?,
             "events" => l.max_events = count()?,
+            "timeseries_cells" => l.max_timeseries_cells = count()?,
+            "target_nodes" => l.max_target_nodes = count()?,
             "duration" => l.max_duration = parse_duration(v).map_err(bad)?,
             _ => {
                 return Err(bad(format!(
-                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events"
+                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events, timeseries_cells, target_nodes"
                 )))
             }
         }
@@ -222,11 +280,21 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
 }
 
 fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
-    if args.max_nodes < 3 {
-        return Err(Failure::bad_input("--max-nodes: need at least 3 nodes"));
+    if args.max_nodes < 3 || args.max_nodes > check::MAX_NODES {
+        return Err(Failure::bad_input(format!(
+            "--max-nodes {}: expected 3 to {} nodes (each seed's cluster is checked after every event)",
+            args.max_nodes,
+            check::MAX_NODES
+        )));
     }
     if args.seeds == 0 {
         return Err(Failure::bad_input("--seeds: need at least 1 seed"));
+    }
+    if args.start_seed.checked_add(args.seeds - 1).is_none() {
+        return Err(Failure::bad_input(format!(
+            "--start-seed {} --seeds {}: the last seed would be past 18446744073709551615; lower --start-seed or --seeds",
+            args.start_seed, args.seeds
+        )));
     }
     let opt = check::CheckOptions {
         seeds: args.seeds,
@@ -236,10 +304,10 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
         quiet: args.quiet,
     };
     if !args.quiet {
-        println!(
+        say!(
             "check: seeds {}..{} (clusters of 3..={} nodes){}",
             args.start_seed,
-            args.start_seed.saturating_add(args.seeds - 1),
+            args.start_seed + (args.seeds - 1),
             args.max_nodes,
             if cfg!(debug_assertions) {
                 ", overflow checks on"
@@ -256,13 +324,20 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("  panic{at}");
+        warn!("  panic{at}");
     }));
     let started = Instant::now();
     let sum = check::run_check(&opt);
     let wall = started.elapsed().as_secs_f64();
     std::panic::set_hook(hook);
-    println!(
+    let checked = sum.passed + sum.failed.len() as u64;
+    if checked != args.seeds {
+        return Err(Failure::failed(format!(
+            "checked {checked} seeds of the {} asked for",
+            args.seeds
+        )));
+    }
+    say!(
         "check: {} seeds, {} passed, {} failed ({} fault-free, {} converging, {} safety-only, {} nodes stranded by a failed join); {} events in {:.1} s wall; slowest convergence {} after the last fault",
         args.seeds,
         sum.passed,
@@ -301,7 +376,7 @@ fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
     let mut errors = Vec::new();
     for f in files {
         match scenario::load_with_limits(f, &CliOverrides::default(), &limits) {
-            Ok(s) => println!(
+            Ok(s) => say!(
                 "{}: ok ({} nodes, preset {}, {} simulated, {} timeline events, {} host faults)",
                 f.display(),
                 s.nodes.len(),
@@ -323,8 +398,27 @@ fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
 fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     let duration = parse_duration(&args.duration)
         .map_err(|e| Failure::bad_input(format!("--duration: {e}")))?;
-    if args.nodes < 2 {
-        return Err(Failure::bad_input("--nodes: need at least 2 nodes"));
+    // The same limits as `run`: a bench is a run of a generated scenario.
+    let limits = parse_limits(&args.limits)?;
+    if args.nodes < 2 || args.nodes > limits.max_nodes {
+        return Err(Failure::bad_input(format!(
+            "--nodes {}: expected 2 to {} nodes (raise the limit with `--limit nodes=…`)",
+            args.nodes, limits.max_nodes
+        )));
+    }
+    if duration == 0 || duration > limits.max_duration {
+        return Err(Failure::bad_input(format!(
+            "--duration {}: expected more than 0 and at most {} (raise the limit with `--limit duration=…`)",
+            args.duration,
+            format_duration(limits.max_duration)
+        )));
+    }
+    if args.repeat == 0 || args.repeat > bench::MAX_REPEAT {
+        return Err(Failure::bad_input(format!(
+            "--repeat {}: expected 1 to {}",
+            args.repeat,
+            bench::MAX_REPEAT
+        )));
     }
     let mut scenario = Scenario::healthy_cluster(args.nodes, duration, &args.preset, args.seed)
         .ok_or_else(|| {
@@ -335,7 +429,7 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
             ))
         })?;
     scenario.name = format!("bench-{}", args.nodes);
-    println!(
+    say!(
         "bench: {} nodes x {} simulated, preset {}, {} runs (release build recommended)",
         args.nodes,
         format_duration(duration),
@@ -344,14 +438,21 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     );
     let mut runs = Vec::new();
     for i in 0..args.repeat.max(1) {
-        let r = bench::run_once(&scenario);
-        println!(
-            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
+        let r = bench::run_once(&scenario, limits.max_events).map_err(|e| {
+            Failure::bad_input(format!(
+                "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+                e.max_events,
+                format_duration(e.at)
+            ))
+        })?;
+        say!(
+            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s; {:.2} M budget units/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
             i + 1,
             r.setup_s,
             r.run_s,
             r.events,
             r.events as f64 / r.run_s.max(1e-9) / 1e6,
+            (r.events + r.work) as f64 / r.run_s.max(1e-9) / 1e6,
             r.packets,
             r.simulated_s / r.run_s.max(1e-9),
             r.digest
@@ -361,7 +462,7 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
     let best = &runs[0];
     let median = &runs[runs.len() / 2];
-    println!(
+    say!(
         "best: {:.3} s ({:.2} M events/s, {:.1} sim-s/wall-s); median: {:.3} s",
         best.run_s,
         best.events as f64 / best.run_s.max(1e-9) / 1e6,
@@ -374,7 +475,7 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
 fn presets() -> Result<(), Failure> {
     for name in PRESETS {
         let c = Config::preset(name).expect("listed preset exists");
-        println!(
+        say!(
             "{name:17} probe {}/{} x{} indirect, suspicion_mult {} (max x{}), retransmit_mult {}, gossip {} to {}, push/pull {}, tcp_fallback {}, local_health {}, dynamic_suspicion {}, buddy {}",
             format_duration(c.probe_interval),
             format_duration(c.probe_timeout),

@@ -13,14 +13,29 @@ use crate::units::parse_duration;
 use super::args::OracleArgs;
 use super::{parse_sets, Failure};
 
-/// Run `scenario` once and reduce it to the oracle's per-run figures with sick
-/// node `sick`.
-pub fn run_one(scenario: &Scenario, sick: u32, merge: u64) -> OracleRun {
+/// Run `scenario` once, within the default event budget (as `flapsim run`),
+/// and reduce it to the oracle's per-run figures with sick node `sick`.
+pub fn run_one(scenario: &Scenario, sick: u32, merge: u64) -> Result<OracleRun, Failure> {
     let mut sim = Simulation::new(scenario);
     let mut collector = Collector::new(scenario);
-    let stats = sim.run(&mut collector, &mut |_| {});
+    let max_events = Limits::default().max_events;
+    let stats = sim
+        .run_budgeted(&mut collector, &mut |_| {}, max_events)
+        .map_err(|e| {
+            Failure::bad_input(format!(
+                "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated)",
+                scenario.name,
+                e.max_events,
+                crate::units::format_duration(e.at)
+            ))
+        })?;
     let metrics = collector.finish(stats.simulated, stats.digest);
-    OracleRun::from_metrics(&metrics, sick, scenario.nodes.len(), merge)
+    Ok(OracleRun::from_metrics(
+        &metrics,
+        sick,
+        scenario.nodes.len(),
+        merge,
+    ))
 }
 
 /// Load `path` with a seed and the command-line overrides.
@@ -48,9 +63,15 @@ pub fn oracle_cmd(args: &OracleArgs) -> Result<(), Failure> {
     if args.seeds == 0 {
         return Err(Failure::bad_input("--seeds: need at least one seed"));
     }
+    if args.start_seed.checked_add(args.seeds - 1).is_none() {
+        return Err(Failure::bad_input(format!(
+            "--start-seed {} --seeds {}: the last seed would be past 18446744073709551615",
+            args.start_seed, args.seeds
+        )));
+    }
     let mut runs = Vec::new();
     let mut title = String::new();
-    for seed in args.start_seed..args.start_seed.saturating_add(args.seeds) {
+    for seed in args.start_seed..=args.start_seed + (args.seeds - 1) {
         let s = load(&args.scenario, seed, args.preset.as_deref(), &sets)?;
         let sick = s
             .nodes
@@ -66,15 +87,17 @@ pub fn oracle_cmd(args: &OracleArgs) -> Result<(), Failure> {
         if title.is_empty() {
             title = format!("flapsim {} ({}, N = {})", s.name, s.preset, s.nodes.len());
         }
-        let r = run_one(&s, sick, merge);
+        let r = run_one(&s, sick, merge)?;
         if !args.quiet {
-            eprintln!(
+            warn!(
                 "seed {seed}: healthy NotifyLeave {}, S NotifyLeave {}",
                 r.healthy_leaves, r.s_leaves
             );
         }
         runs.push(r);
     }
-    print!("{}", OracleSummary::of(&runs).to_markdown(&title));
+    // A closed stdout is not an error (see `output`).
+    let text = OracleSummary::of(&runs).to_markdown(&title);
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     Ok(())
 }

@@ -65,7 +65,7 @@ pub mod invariants;
 pub mod queue;
 pub mod sim;
 
-pub use sim::{EventBudgetExceeded, RunStats, Simulation};
+pub use sim::{EventBudgetExceeded, RunStats, Simulation, Stopped};
 
 #[cfg(test)]
 mod tests;

@@ -49,6 +49,10 @@ pub struct RunStats {
     pub packets: u64,
     /// Digest of the event log (protocol events and truth changes).
     pub digest: u64,
+    /// Work charged to the event budget beyond one unit per event (host
+    /// schedule steps, samples, link rules examined, message parts and
+    /// push/pull entries handled).
+    pub work: u64,
 }
 
 impl RunStats {
@@ -65,6 +69,18 @@ pub struct EventBudgetExceeded {
     pub max_events: u64,
     /// Simulated time reached when the budget ran out.
     pub at: Nanos,
+}
+
+/// Why [`Simulation::run_limited`] stopped before the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// The event budget (events plus the work they caused) ran out.
+    Budget(EventBudgetExceeded),
+    /// The stop flag was raised (SIGINT/SIGTERM).
+    Interrupted { at: Nanos },
+    /// A host-schedule walk gave up (see `host::schedule::MAX_WALK`): any number
+    /// computed from it would be wrong, so the run fails instead.
+    Truncated { node: NodeId, at: Nanos },
 }
 
 /// The longest a leaving process lives after `leave` (see module docs).
@@ -174,6 +190,11 @@ struct World {
     parts_pool: Vec<Vec<Broadcast>>,
     packets: u64,
     events: u64,
+    /// Work beyond one unit per event (host-schedule steps, samples, link rules
+    /// examined), charged to the event budget with `events`.
+    work: u64,
+    /// The first host whose schedule walk was truncated, and when.
+    truncated: Option<(NodeId, Nanos)>,
     /// Network-fault degradations by name, to undo on heal/release.
     partition_touch: Vec<(String, Vec<NodeId>)>,
     hold_touch: Vec<(String, Vec<NodeId>)>,
@@ -213,16 +234,26 @@ impl World {
         }
     }
 
+    /// Charge host `node`'s schedule work to the budget; note a truncated walk.
+    fn charge_host(&mut self, node: NodeId) {
+        let schedule = &mut self.hosts[node as usize].schedule;
+        self.work += schedule.take_steps();
+        if schedule.truncated && self.truncated.is_none() {
+            self.truncated = Some((node, self.now));
+        }
+    }
+
     /// Hand a packet leaving at `depart` to the network.
     fn send(&mut self, obs: &mut impl Observer, depart: Nanos, packet: Packet) {
         self.packets += 1;
         let (from, to) = (packet.from, packet.to);
         obs.sent(depart, from, to, packet_kind(&packet), packet.bytes);
         let peer_up = self.up.get(to as usize).copied().unwrap_or(false);
-        match self
+        let fate = self
             .net
-            .route(depart, &packet, peer_up, self.config.tcp_timeout)
-        {
+            .route(depart, &packet, peer_up, self.config.tcp_timeout);
+        self.work += self.net.take_checks();
+        match fate {
             Fate::Deliver { at, dup } => {
                 if let Some(d) = dup {
                     self.queue.push(
@@ -600,6 +631,8 @@ impl Simulation {
                 parts_pool: Vec::new(),
                 packets: 0,
                 events: 0,
+                work: 0,
+                truncated: None,
                 partition_touch: Vec::new(),
                 hold_touch: Vec::new(),
             },
@@ -644,6 +677,7 @@ impl Simulation {
             simulated: self.w.now,
             packets: self.w.packets,
             digest: self.w.digest.value(),
+            work: self.w.work,
         }
     }
 
@@ -655,36 +689,75 @@ impl Simulation {
     ) -> RunStats {
         match self.run_budgeted(observer, progress, u64::MAX) {
             Ok(stats) => stats,
-            // A u64 event count cannot be reached in any run.
-            Err(e) => unreachable!("BUG! unlimited budget exceeded: {e:?}"),
+            // A u64 event count cannot be reached; only a truncated host-schedule walk can stop an unlimited run;
+            // trusted callers (tests, examples) never build one, and the CLI
+            // uses `run_limited`.
+            Err(e) => panic!(
+                "run stopped by a truncated host-schedule walk at {}ns",
+                e.at
+            ),
         }
     }
 
     /// [`Simulation::run`] with an event budget: untrusted scenarios must not run
-    /// forever (or for a day). Stops with [`EventBudgetExceeded`] before popping
-    /// event `max_events + 1`; nothing partial should be reported then.
+    /// forever (or for a day). Stops with [`EventBudgetExceeded`] once the events
+    /// popped plus the work they caused reach `max_events`; nothing partial
+    /// should be reported then.
     pub fn run_budgeted(
         &mut self,
         observer: &mut impl Observer,
         progress: &mut dyn FnMut(Nanos),
         max_events: u64,
     ) -> Result<RunStats, EventBudgetExceeded> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        match self.run_limited(observer, progress, max_events, &never) {
+            Ok(stats) => Ok(stats),
+            Err(Stopped::Budget(e)) => Err(e),
+            // This signature predates the other reasons: a truncated walk is
+            // reported as over budget (never a partial result, never a panic);
+            // `run_limited` says precisely why.
+            Err(Stopped::Truncated { at, .. } | Stopped::Interrupted { at }) => {
+                Err(EventBudgetExceeded { max_events, at })
+            }
+        }
+    }
+
+    /// [`Simulation::run_budgeted`] that also stops when `stop` is raised, and
+    /// fails when a host-schedule walk was truncated ([`Stopped`]).
+    pub fn run_limited(
+        &mut self,
+        observer: &mut impl Observer,
+        progress: &mut dyn FnMut(Nanos),
+        max_events: u64,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<RunStats, Stopped> {
         let mut next_progress = SEC;
         while let Some(t) = self.w.queue.peek_time() {
             if t > self.duration {
                 break;
             }
-            if self.w.events >= max_events {
-                return Err(EventBudgetExceeded {
+            if self.w.events.saturating_add(self.w.work) >= max_events {
+                return Err(Stopped::Budget(EventBudgetExceeded {
                     max_events,
                     at: self.w.now,
-                });
+                }));
+            }
+            if let Some((node, at)) = self.w.truncated {
+                return Err(Stopped::Truncated { node, at });
+            }
+            // Every event: one relaxed load, and a stop is never delayed by
+            // events that do much work each.
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Stopped::Interrupted { at: self.w.now });
             }
             if t >= next_progress {
                 progress(t);
                 next_progress = (t / SEC + 1) * SEC;
             }
             self.step(observer);
+        }
+        if let Some((node, at)) = self.w.truncated {
+            return Err(Stopped::Truncated { node, at });
         }
         self.w.now = self.w.now.max(self.duration);
         progress(self.w.now);
@@ -870,6 +943,7 @@ impl Simulation {
         let now = self.w.now;
         loop {
             let next = self.w.hosts[node as usize].next(now);
+            self.w.charge_host(node);
             match next {
                 Next::Idle => return,
                 Next::WakeAt(t) => {
@@ -893,6 +967,9 @@ impl Simulation {
                     Body::PushPull { state, .. } => state.len() as Nanos,
                     _ => 0,
                 };
+                // Handling cost grows with the parts and entries merged: the
+                // budget charges them so it tracks CPU at any cluster size.
+                self.w.work += p.parts.len() as u64 + entries;
                 c.packet_cost
                     + c.per_part_cost * p.parts.len() as Nanos
                     + c.push_pull_entry_cost * entries
@@ -901,6 +978,8 @@ impl Simulation {
         let host = &mut self.w.hosts[node as usize];
         let cost = host.cost(now, default);
         let finish = host.begin(now, cost);
+        self.w.charge_host(node);
+        let host = &mut self.w.hosts[node as usize];
         if let Some(ch) = host.credit.as_deref_mut().filter(|ch| now >= ch.from) {
             ch.credits.spend(now, cost);
             let earlier = ch
@@ -1211,6 +1290,9 @@ impl Simulation {
             });
             let parked = host.schedule.parked_between(from, now);
             host.schedule.prune(from);
+            // One unit per sampled host, plus the walk.
+            self.w.work += 1;
+            self.w.charge_host(node);
             let health_score = self.procs[node as usize]
                 .node
                 .as_ref()

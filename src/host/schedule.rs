@@ -10,6 +10,14 @@
 //!
 //! A host runs only when no source parks it; sources are combined by walking until
 //! all of them agree.
+//!
+//! Cost: every query is O(log n) in the listed pauses and windows (binary
+//! search; listed pauses are kept sorted and merged), and every step of a walk is
+//! counted in [`Schedule::steps`] so the engine charges it to the run's event
+//! budget: a throttle of 1 µs slices costs what it costs, and is paid for. A
+//! walk that reaches [`MAX_WALK`] steps for one query stops and sets
+//! [`Schedule::truncated`]: the run must then fail, never report a number
+//! computed from a partial walk.
 
 use std::collections::VecDeque;
 
@@ -17,9 +25,10 @@ use crate::protocol::Nanos;
 use crate::random::{Dist, Stream};
 
 /// Upper bound on the alternations walked in one query. Pathological combinations
-/// (two throttles whose run slices never overlap) would otherwise loop forever;
-/// past this bound the host is treated as running.
-const MAX_WALK: usize = 1_000_000;
+/// (fine throttle slices against fine pauses that rarely line up) would otherwise
+/// loop for a very long time; past this bound the query gives up and marks the
+/// schedule [`Schedule::truncated`].
+pub const MAX_WALK: usize = 1_000_000;
 
 /// A random pause generator: gaps from `every` between the end of one pause and
 /// the start of the next (so pauses never overlap), lengths from `duration`.
@@ -47,7 +56,8 @@ pub enum ParkSource {
         /// Active windows `[from, until)`, sorted, disjoint.
         windows: VecDeque<(Nanos, Nanos)>,
     },
-    /// Explicit parked intervals `[start, end)` sorted by start (they may overlap),
+    /// Explicit parked intervals `[start, end)`, sorted by start and disjoint
+    /// (overlapping ones are merged: only their union parks the host),
     /// optionally extended lazily by a random generator.
     Intervals {
         list: VecDeque<(Nanos, Nanos)>,
@@ -71,23 +81,34 @@ impl ParkSource {
         }
     }
 
-    /// Materialise generated pauses so every pause starting at or before `t` is listed.
-    fn generate_to(&mut self, t: Nanos) {
+    /// Materialise generated pauses so every pause starting at or before `t` is
+    /// listed; returns how many were generated (work for the budget).
+    fn generate_to(&mut self, t: Nanos) -> u64 {
+        let mut made = 0;
         if let ParkSource::Intervals { list, gen: Some(g) } = self {
             while g.next_start <= t && g.next_start < g.until {
                 let start = g.next_start;
                 let len = g.duration.sample(&mut g.stream);
                 let end = start.saturating_add(len.max(1));
-                list.push_back((start, end));
+                push_merged(list, start, end);
                 let gap = g.every.sample(&mut g.stream).max(1);
                 g.next_start = end.saturating_add(gap);
+                made += 1;
             }
         }
+        made
+    }
+
+    /// The window of a periodic source active at `t`, by binary search (windows
+    /// are sorted and disjoint).
+    fn window_at(windows: &VecDeque<(Nanos, Nanos)>, t: Nanos) -> Option<(Nanos, Nanos)> {
+        let i = windows.partition_point(|&(_, u)| u <= t);
+        windows.get(i).copied().filter(|&(f, _)| f <= t)
     }
 
     /// If this source parks the host at `t`, the end of that parked stretch.
-    fn parked_at(&mut self, t: Nanos) -> Option<Nanos> {
-        self.generate_to(t);
+    fn parked_at(&mut self, t: Nanos, steps: &mut u64) -> Option<Nanos> {
+        *steps += self.generate_to(t);
         match self {
             ParkSource::Periodic {
                 period,
@@ -95,7 +116,7 @@ impl ParkSource {
                 phase,
                 windows,
             } => {
-                let &(from, until) = windows.iter().find(|&&(f, u)| f <= t && t < u)?;
+                let (from, until) = Self::window_at(windows, t)?;
                 if *run >= *period {
                     return None;
                 }
@@ -105,19 +126,20 @@ impl ParkSource {
                 let pos = (t - from + *phase) % *period;
                 (pos >= *run).then(|| (t + (*period - pos)).min(until))
             }
-            ParkSource::Intervals { list, .. } => list
-                .iter()
-                .take_while(|&&(s, _)| s <= t)
-                .filter(|&&(_, e)| t < e)
-                .map(|&(_, e)| e)
-                .max(),
+            ParkSource::Intervals { list, .. } => {
+                // Disjoint and sorted: only the last interval starting at or
+                // before `t` can contain it.
+                let i = list.partition_point(|&(s, _)| s <= t);
+                let &(_, end) = list.get(i.checked_sub(1)?)?;
+                (t < end).then_some(end)
+            }
         }
     }
 
     /// The earliest instant `> t` at which this source starts parking the host,
     /// given it does not park it at `t`; `Nanos::MAX` if never.
-    fn next_park_start(&mut self, t: Nanos) -> Nanos {
-        self.generate_to(t);
+    fn next_park_start(&mut self, t: Nanos, steps: &mut u64) -> Nanos {
+        *steps += self.generate_to(t);
         match self {
             ParkSource::Periodic {
                 period,
@@ -128,10 +150,9 @@ impl ParkSource {
                 if *run >= *period {
                     return Nanos::MAX;
                 }
-                for &(from, until) in windows.iter() {
-                    if until <= t {
-                        continue;
-                    }
+                let first = windows.partition_point(|&(_, u)| u <= t);
+                for &(from, until) in windows.iter().skip(first) {
+                    *steps += 1;
                     let candidate = if from <= t {
                         let pos = (t - from + *phase) % *period;
                         if pos >= *run {
@@ -154,7 +175,8 @@ impl ParkSource {
                 Nanos::MAX
             }
             ParkSource::Intervals { list, gen } => {
-                let listed = list.iter().map(|&(s, _)| s).find(|&s| s > t);
+                let i = list.partition_point(|&(s, _)| s <= t);
+                let listed = list.get(i).map(|&(s, _)| s);
                 let generated = gen
                     .as_ref()
                     .filter(|g| g.next_start < g.until)
@@ -174,15 +196,66 @@ impl ParkSource {
                     windows.pop_front();
                 }
             }
-            ParkSource::Intervals { list, .. } => list.retain(|&(_, e)| e >= before),
+            ParkSource::Intervals { list, .. } => {
+                // Disjoint and sorted by start, so also sorted by end.
+                while list.front().is_some_and(|&(_, e)| e < before) {
+                    list.pop_front();
+                }
+            }
         }
     }
+}
+
+/// Parked time of a periodic cycle within `[x, y)` of its window (offsets from
+/// the window start): position `(t + phase) mod period` parks at `>= run`.
+fn periodic_parked(x: Nanos, y: Nanos, period: Nanos, run: Nanos, phase: Nanos) -> Nanos {
+    if run >= period {
+        return 0;
+    }
+    let park = period - run;
+    // Parked time over cycle positions [0, u).
+    let g = |u: u128| -> u128 {
+        let (p, r) = (u128::from(period), u128::from(run));
+        (u / p) * u128::from(park) + (u % p).saturating_sub(r)
+    };
+    let (x, y) = (
+        u128::from(x) + u128::from(phase),
+        u128::from(y) + u128::from(phase),
+    );
+    (g(y) - g(x)) as Nanos
+}
+
+/// Insert `[start, end)` into a sorted list of disjoint intervals, merging it
+/// with those it overlaps or touches. O(log n) to find the place; appending in
+/// time order (the common case) is O(1).
+fn push_merged(list: &mut VecDeque<(Nanos, Nanos)>, start: Nanos, end: Nanos) {
+    if end <= start {
+        return;
+    }
+    let mut i = list.partition_point(|&(s, _)| s <= start);
+    let (mut lo, mut hi) = (start, end);
+    if i > 0 && list[i - 1].1 >= start {
+        i -= 1;
+        lo = list[i].0;
+        hi = hi.max(list[i].1);
+        list.remove(i);
+    }
+    while i < list.len() && list[i].0 <= hi {
+        hi = hi.max(list[i].1);
+        list.remove(i);
+    }
+    list.insert(i, (lo, hi));
 }
 
 /// The combination of a host's parking sources.
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
     pub sources: Vec<ParkSource>,
+    /// Walk steps and generated pauses since the engine last took them
+    /// ([`Schedule::take_steps`]), charged to the event budget.
+    pub steps: u64,
+    /// A query gave up after [`MAX_WALK`] steps: its answer is not to be trusted.
+    pub truncated: bool,
 }
 
 impl Schedule {
@@ -191,16 +264,25 @@ impl Schedule {
         self.sources.is_empty()
     }
 
+    /// The steps counted since the last call (and reset the count).
+    pub fn take_steps(&mut self) -> u64 {
+        std::mem::take(&mut self.steps)
+    }
+
     pub fn is_running(&mut self, t: Nanos) -> bool {
-        self.sources.iter_mut().all(|s| s.parked_at(t).is_none())
+        let steps = &mut self.steps;
+        self.sources
+            .iter_mut()
+            .all(|s| s.parked_at(t, steps).is_none())
     }
 
     /// The earliest instant `>= t` at which the host runs.
     pub fn next_running(&mut self, mut t: Nanos) -> Nanos {
         for _ in 0..MAX_WALK {
+            self.steps += 1;
             let mut moved = false;
             for s in self.sources.iter_mut() {
-                if let Some(end) = s.parked_at(t) {
+                if let Some(end) = s.parked_at(t, &mut self.steps) {
                     t = end;
                     moved = true;
                 }
@@ -209,14 +291,16 @@ impl Schedule {
                 return t;
             }
         }
+        self.truncated = true;
         t
     }
 
     /// Given the host runs at `t`, the instant it next parks (`Nanos::MAX` if never).
     pub fn running_until(&mut self, t: Nanos) -> Nanos {
+        let steps = &mut self.steps;
         self.sources
             .iter_mut()
-            .map(|s| s.next_park_start(t))
+            .map(|s| s.next_park_start(t, steps))
             .min()
             .unwrap_or(Nanos::MAX)
     }
@@ -230,6 +314,7 @@ impl Schedule {
         let mut t = self.next_running(start);
         let mut left = cost;
         for _ in 0..MAX_WALK {
+            self.steps += 1;
             let stop = self.running_until(t);
             if stop == Nanos::MAX || t.saturating_add(left) <= stop {
                 return t.saturating_add(left);
@@ -240,20 +325,106 @@ impl Schedule {
                 return t;
             }
         }
+        self.truncated = true;
         t.saturating_add(left)
     }
 
-    /// Parked time within `[a, b)`.
+    /// Parked time within `[a, b)`. In closed form when the periodic sources'
+    /// windows do not overlap (always, for scenarios: a node has one CPU cap at
+    /// a time): |P ∪ I| = |P| + |I| − |P ∩ I|, with P the periodic parked set
+    /// and I the union of listed pauses, each term by arithmetic over windows
+    /// and intervals, never per period. Otherwise by walking.
     pub fn parked_between(&mut self, a: Nanos, b: Nanos) -> Nanos {
         if self.sources.is_empty() || b <= a {
             return 0;
         }
+        for s in self.sources.iter_mut() {
+            self.steps += s.generate_to(b);
+        }
+        match self.parked_closed_form(a, b) {
+            Some(p) => p,
+            None => self.parked_by_walking(a, b),
+        }
+    }
+
+    fn parked_closed_form(&mut self, a: Nanos, b: Nanos) -> Option<Nanos> {
+        // Periodic windows clipped to [a, b), from every periodic source.
+        let mut windows: Vec<(Nanos, Nanos, Nanos, Nanos, Nanos)> = Vec::new();
+        let mut pauses: Vec<(Nanos, Nanos)> = Vec::new();
+        for s in &self.sources {
+            match s {
+                ParkSource::Periodic {
+                    period,
+                    run,
+                    phase,
+                    windows: ws,
+                } => {
+                    let first = ws.partition_point(|&(_, u)| u <= a);
+                    for &(f, u) in ws.iter().skip(first) {
+                        if f >= b {
+                            break;
+                        }
+                        self.steps += 1;
+                        windows.push((f, u, *period, *run, *phase));
+                    }
+                }
+                ParkSource::Intervals { list, .. } => {
+                    let first = list.partition_point(|&(_, e)| e <= a);
+                    for &(st, e) in list.iter().skip(first) {
+                        if st >= b {
+                            break;
+                        }
+                        self.steps += 1;
+                        pauses.push((st.max(a), e.min(b)));
+                    }
+                }
+            }
+        }
+        windows.sort_unstable();
+        if windows.windows(2).any(|w| w[1].0 < w[0].1) {
+            return None;
+        }
+        pauses.sort_unstable();
+        let mut union: Vec<(Nanos, Nanos)> = Vec::with_capacity(pauses.len());
+        for (st, e) in pauses {
+            match union.last_mut() {
+                Some(last) if st <= last.1 => last.1 = last.1.max(e),
+                _ => union.push((st, e)),
+            }
+        }
+        // Periodic parked time within [x, y), summed over the windows it meets.
+        let periodic = |x: Nanos, y: Nanos, steps: &mut u64| -> Nanos {
+            let first = windows.partition_point(|w| w.1 <= x);
+            let mut sum = 0;
+            for &(f, u, period, run, phase) in &windows[first..] {
+                if f >= y {
+                    break;
+                }
+                *steps += 1;
+                let (lo, hi) = (x.max(f), y.min(u));
+                if lo < hi {
+                    sum += periodic_parked(lo - f, hi - f, period, run, phase);
+                }
+            }
+            sum
+        };
+        let mut steps = 0;
+        let mut total = periodic(a, b, &mut steps);
+        for &(st, e) in &union {
+            total += (e - st) - periodic(st, e, &mut steps);
+        }
+        self.steps += steps;
+        Some(total)
+    }
+
+    fn parked_by_walking(&mut self, a: Nanos, b: Nanos) -> Nanos {
         let mut parked = 0;
         let mut t = a;
         for _ in 0..MAX_WALK {
             if t >= b {
-                break;
+                return parked;
             }
+            self.steps += 1;
             if self.is_running(t) {
                 t = self.running_until(t).min(b);
             } else {
@@ -261,6 +432,9 @@ impl Schedule {
                 parked += r - t;
                 t = r;
             }
+        }
+        if t < b {
+            self.truncated = true;
         }
         parked
     }
@@ -289,14 +463,11 @@ impl Schedule {
         }
     }
 
-    /// Add one parked interval to an `Intervals` source `idx`, keeping starts sorted.
+    /// Add one parked interval to an `Intervals` source `idx` (kept sorted and
+    /// merged).
     pub fn add_interval(&mut self, idx: usize, start: Nanos, end: Nanos) {
         if let Some(ParkSource::Intervals { list, .. }) = self.sources.get_mut(idx) {
-            let pos = list
-                .iter()
-                .position(|&(s, _)| s > start)
-                .unwrap_or(list.len());
-            list.insert(pos, (start, end));
+            push_merged(list, start, end);
         }
     }
 }
@@ -317,6 +488,7 @@ mod tests {
                 37 * MS,
                 Some((0, Nanos::MAX)),
             )],
+            ..Default::default()
         };
         let span = 10_000 * MS;
         let parked = s.parked_between(0, span);
@@ -334,6 +506,7 @@ mod tests {
                 0,
                 Some((0, Nanos::MAX)),
             )],
+            ..Default::default()
         };
         assert_eq!(s.finish(0, 25 * MS), 205 * MS);
         // Starting while parked waits for the next slice.
@@ -350,6 +523,7 @@ mod tests {
                 0,
                 Some((1000 * MS, 2000 * MS)),
             )],
+            ..Default::default()
         };
         assert!(s.is_running(500 * MS));
         assert!(!s.is_running(1050 * MS));
@@ -372,10 +546,59 @@ mod tests {
                 list: VecDeque::new(),
                 gen: Some(Box::new(gen)),
             }],
+            ..Default::default()
         };
         assert_eq!(s.parked_between(0, 10_000 * MS), 1000 * MS);
         assert!(!s.is_running(50 * MS));
         assert_eq!(s.next_running(50 * MS), 100 * MS);
+    }
+
+    /// Rule: parked time is exact — the closed form, the walk and a count
+    /// nanosecond by nanosecond agree on random throttles, windows and
+    /// (overlapping) pauses.
+    #[test]
+    fn parked_time_closed_form_matches_walk_and_brute_force() {
+        let mut r = Stream::new(7, StreamId::Misc(3));
+        for case in 0..300 {
+            let period = 2 + r.below(40);
+            let run = r.below(period + 1);
+            let phase = r.below(period);
+            let from = r.below(100);
+            let until = from + 1 + r.below(400);
+            let mut list = VecDeque::new();
+            for _ in 0..r.below(6) {
+                let st = r.below(500);
+                push_merged(&mut list, st, st + 1 + r.below(60));
+            }
+            let mut s = Schedule {
+                sources: vec![
+                    ParkSource::periodic(period, run, phase, Some((from, until))),
+                    ParkSource::Intervals { list, gen: None },
+                ],
+                ..Default::default()
+            };
+            let (a, b) = (r.below(200), 200 + r.below(400));
+            let brute = (a..b).filter(|&t| !s.is_running(t)).count() as Nanos;
+            let closed = s.parked_closed_form(a, b).expect("windows disjoint");
+            let walked = s.parked_by_walking(a, b);
+            assert_eq!((closed, walked), (brute, brute), "case {case}");
+            assert!(!s.truncated);
+        }
+    }
+
+    /// Rule: pauses are kept merged and sorted, whatever order they arrive in.
+    #[test]
+    fn listed_pauses_merge() {
+        let mut l = VecDeque::new();
+        for (a, b) in [(50, 60), (10, 20), (15, 30), (30, 40), (70, 80), (0, 100)] {
+            push_merged(&mut l, a, b);
+        }
+        assert_eq!(l, VecDeque::from(vec![(0, 100)]));
+        let mut l = VecDeque::new();
+        for (a, b) in [(50, 60), (10, 20), (25, 30)] {
+            push_merged(&mut l, a, b);
+        }
+        assert_eq!(l, VecDeque::from(vec![(10, 20), (25, 30), (50, 60)]));
     }
 
     /// Rule: sources combine — the host runs only when none parks it.
@@ -389,6 +612,7 @@ mod tests {
                     gen: None,
                 },
             ],
+            ..Default::default()
         };
         // Parked by the pause until 120 ms, then by the throttle 50..100 of each 100 ms
         // (120 ms is inside run slice 100..150).

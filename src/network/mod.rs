@@ -1,9 +1,12 @@
 //! The simulated network (model.md §3): links, latency, loss, duplication,
 //! partitions, holds, TCP.
 //!
-//! Links are resolved per packet from compact per-node data (a zone index and a
-//! bitset per rule), never from an n² table, so 10,000 nodes fit in memory:
-//! default → intra/cross zone → explicit rules in order (later wins, field by field).
+//! Links are resolved per packet from compact per-node data (a zone index, and
+//! per sender the rules that can apply to it), never from an n² table, so 10,000
+//! nodes fit in memory: default → intra/cross zone → explicit rules in order
+//! (later wins, field by field). A packet examines only the rules naming its
+//! sender, each with a binary search, and the count of rules, cuts and holds
+//! examined is charged to the run's event budget ([`Network::take_checks`]).
 //!
 //! Modelling choices (model.md is silent on these):
 //! - All draws of a packet come from the *sender's* network stream
@@ -77,8 +80,9 @@ pub struct Link<'a> {
 }
 
 struct Rule {
-    from: NodeSet,
-    to: NodeSet,
+    /// Sorted node ids.
+    from: Vec<NodeId>,
+    to: Vec<NodeId>,
     both_ways: bool,
     latency: Option<Dist>,
     spike: Option<Spike>,
@@ -152,6 +156,11 @@ pub struct Network {
     cross: Option<LinkSpec>,
     zone_of: Vec<u32>,
     rules: Vec<Rule>,
+    /// Per sender, ascending, the rules it may match: those whose `from` holds it,
+    /// or whose `to` holds it when they apply both ways.
+    rules_of: Vec<Vec<u32>>,
+    /// Rules, cuts and holds examined since [`Network::take_checks`].
+    checks: std::cell::Cell<u64>,
     bandwidth: Option<u64>,
     nic_free: Vec<Nanos>,
     streams: Vec<Stream>,
@@ -178,12 +187,18 @@ impl Network {
                 }
             })
             .collect();
-        let rules = spec
+        let sorted = |ids: &[NodeId]| {
+            let mut v = ids.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let rules: Vec<Rule> = spec
             .rules
             .iter()
             .map(|r| Rule {
-                from: NodeSet::from_ids(&r.from, n),
-                to: NodeSet::from_ids(&r.to, n),
+                from: sorted(&r.from),
+                to: sorted(&r.to),
                 both_ways: r.both_ways,
                 latency: r.latency.clone(),
                 spike: r.spike.clone(),
@@ -191,12 +206,25 @@ impl Network {
                 duplicate: r.duplicate,
             })
             .collect();
+        let mut rules_of: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (i, r) in rules.iter().enumerate() {
+            let back = if r.both_ways { &r.to[..] } else { &[][..] };
+            for &node in r.from.iter().chain(back) {
+                if let Some(list) = rules_of.get_mut(node as usize) {
+                    if list.last() != Some(&(i as u32)) {
+                        list.push(i as u32);
+                    }
+                }
+            }
+        }
         Network {
             default: spec.default.clone(),
             intra: spec.intra_zone.clone(),
             cross: spec.cross_zone.clone(),
             zone_of,
             rules,
+            rules_of,
+            checks: std::cell::Cell::new(0),
             bandwidth: spec.bandwidth_bytes_per_s.filter(|&b| b > 0),
             nic_free: vec![
                 0;
@@ -232,9 +260,13 @@ impl Network {
             duplicate: base.duplicate,
             tcp_refused: base.tcp_refused,
         };
-        for r in &self.rules {
-            let hit = (r.from.contains(from) && r.to.contains(to))
-                || (r.both_ways && r.from.contains(to) && r.to.contains(from));
+        let has = |v: &[NodeId], id: NodeId| v.binary_search(&id).is_ok();
+        let candidates = self.rules_of.get(from as usize).map_or(&[][..], |v| v);
+        self.checks.set(self.checks.get() + candidates.len() as u64);
+        for &i in candidates {
+            let r = &self.rules[i as usize];
+            let hit = (has(&r.from, from) && has(&r.to, to))
+                || (r.both_ways && has(&r.from, to) && has(&r.to, from));
             if hit {
                 if let Some(l) = &r.latency {
                     link.latency = l;
@@ -253,8 +285,15 @@ impl Network {
         link
     }
 
+    /// Rules, cuts and holds examined since the last call (and reset the count).
+    pub fn take_checks(&mut self) -> u64 {
+        self.checks.take()
+    }
+
     /// Is `from → to` cut for `transport` by an active partition?
     pub fn is_cut(&self, from: NodeId, to: NodeId, transport: Transport) -> bool {
+        self.checks
+            .set(self.checks.get() + (self.partitions.len() + self.holds.len()) as u64);
         self.partitions.iter().any(|p| {
             let covers = match transport {
                 Transport::Udp => p.transports.udp,

@@ -3,11 +3,13 @@
 //!
 //! Every writer is a pure function from `(&Scenario, &Metrics)` to bytes ([`Format`]
 //! names them), so they are testable without touching files; only
-//! [`write_atomic`]/[`write_all`] touch the filesystem, and they never leave a file
-//! that looks complete after an interrupted run.
+//! [`publish`] (a run's whole file set, swapped in as one unit) and
+//! [`write_atomic`] (one standalone file) touch the filesystem, and they never
+//! leave a mix of runs or a file that looks complete after an interrupted run.
 //!
-//! The CLI calls, in order: `Collector::new(&scenario)` → engine run with the
-//! collector as observer → `collector.finish(end, digest)` → `write_all(dir, …)` →
+//! The CLI calls, in order: `Publisher::begin(dir)` (checks `--out` before the
+//! run) → `Collector::new(&scenario)` → engine run with the collector as
+//! observer → `collector.finish(end, digest)` → `write_all_into(publisher, …)` →
 //! print `human_summary(…)`.
 
 pub mod atomic;
@@ -18,6 +20,7 @@ pub mod html;
 pub mod human;
 pub mod log;
 pub mod page;
+pub mod publish;
 pub mod summary;
 
 #[cfg(test)]
@@ -33,6 +36,7 @@ use crate::scenario::Scenario;
 pub use atomic::{write_atomic, write_atomic_with};
 pub use human::human_summary;
 pub use log::Level;
+pub use publish::{Content, Published, Publisher};
 pub use summary::{summary, summary_json, Summary, STABLE_FIELDS};
 
 /// One output file of a run.
@@ -121,17 +125,27 @@ impl Format {
     }
 }
 
-/// Write `formats` into `dir` (created if missing), each atomically. `summary.json`
-/// is written last when present, so its existence means the others are complete.
-/// Returns the paths written.
+/// Publish `formats` into `dir` (created if missing) as one set: the directory
+/// holds the previous set or this one, never a mix ([`publish`]). Returns the
+/// paths written (`summary.json` last when present).
 pub fn write_all(
     dir: &Path,
     formats: &[Format],
     scenario: &Scenario,
     metrics: &Metrics,
 ) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    let publisher = Publisher::begin(dir, Default::default())?;
+    Ok(write_all_into(publisher, formats, scenario, metrics)?.paths)
+}
+
+/// [`write_all`] through a publisher begun earlier (so `--out` was checked before
+/// the run, and SIGINT/SIGTERM can stop the publication).
+pub fn write_all_into(
+    mut publisher: Publisher,
+    formats: &[Format],
+    scenario: &Scenario,
+    metrics: &Metrics,
+) -> io::Result<Published> {
     let mut ordered: Vec<Format> = formats
         .iter()
         .copied()
@@ -140,11 +154,8 @@ pub fn write_all(
     if formats.contains(&Format::Summary) {
         ordered.push(Format::Summary);
     }
-    let mut written = Vec::with_capacity(ordered.len());
     for f in ordered {
-        let path = dir.join(f.file_name());
-        write_atomic(&path, &f.render(scenario, metrics))?;
-        written.push(path);
+        publisher.add(f.file_name(), Content::Bytes(f.render(scenario, metrics)))?;
     }
-    Ok(written)
+    publisher.commit()
 }

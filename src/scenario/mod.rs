@@ -58,14 +58,8 @@ pub fn load_with_limits(
     limits: &Limits,
 ) -> Result<Scenario, ScenarioError> {
     let label = path.display().to_string();
-    // Check the size before reading, so a huge file is never pulled into memory.
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
-    if meta.len() > limits.max_file_bytes as u64 {
-        return Err(too_big(&label, meta.len(), limits));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
+    let text = read_bounded(path, limits.max_file_bytes)
+        .map_err(|e| ScenarioError::whole_file(&label, e))?;
     parse_inner(&text, &label, cli, limits, Some(path.to_path_buf()))
 }
 
@@ -90,6 +84,32 @@ pub fn parse_with(
     parse_inner(text, file_label, cli, limits, None)
 }
 
+/// Read at most `max` bytes of `path` as UTF-8 text. The size the file system
+/// reports is not trusted (`/dev/zero` and pipes report 0 and never end): the
+/// read itself stops one byte past the limit.
+fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err("cannot read: is a directory, not a scenario file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!(
+            "file is over the limit of {max} bytes (raise it with `--limit file_bytes=…`)"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}); scenario files are YAML in UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn too_big(label: &str, len: u64, limits: &Limits) -> ScenarioError {
     ScenarioError::whole_file(
         label,
@@ -110,6 +130,10 @@ fn parse_inner(
     if text.len() > limits.max_file_bytes {
         return Err(too_big(label, text.len() as u64, limits));
     }
+    // Editors on Windows save a UTF-8 byte-order mark; YAML allows it at the
+    // start, but serde_yaml takes it for a second document. Positions stay
+    // right: the mark is not a column a reader sees.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let depth = locate::nesting_depth(text);
     if depth > limits.max_depth {
         return Err(ScenarioError::whole_file(

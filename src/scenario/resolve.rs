@@ -30,21 +30,34 @@ pub struct Limits {
     pub max_entries: usize,
     /// YAML nesting depth (indentation levels plus brackets).
     pub max_depth: usize,
-    /// Simulated events a run may process (checked by the engine, not the
-    /// parser: the count is only known by running). About 2 minutes of CPU at
-    /// the engine's ~9 M events/s.
+    /// Work a run may do, in events (checked by the engine, not the parser: the
+    /// count is only known by running). Every popped event counts one, and so
+    /// does each step of work an event causes beyond a constant: host-schedule
+    /// steps, host samples, link rules and cuts examined per packet. See the
+    /// README (*Limits*) for what it means in CPU time.
     pub max_events: u64,
+    /// Cells of `timeseries.csv`: rows (duration / timeseries_bin) times the
+    /// columns that grow per row (one plus each host with a CPU fault, whose
+    /// samples are kept per bin). Bounds its memory and file size.
+    pub max_timeseries_cells: u64,
+    /// Node ids named by all targets together, after expanding groups, zones
+    /// and `all` (each rule, fault and action keeps its own list).
+    pub max_target_nodes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 1 << 20,
-            max_nodes: 20_000,
+            // Every node ends up holding every other (n² member entries): 10,000
+            // nodes peak near 2.1 GB, 20,000 would need ~8.5 GB.
+            max_nodes: 10_000,
             max_duration: 30 * 86_400 * 1_000_000_000,
             max_entries: 100_000,
             max_depth: 64,
             max_events: 1_000_000_000,
+            max_timeseries_cells: 10_000_000,
+            max_target_nodes: 10_000_000,
         }
     }
 }
@@ -105,7 +118,12 @@ pub fn resolve(
             check_ident(n).map_err(|m| ctx.err("name", m))?;
             n.clone()
         }
-        None => default_name(ctx.file),
+        None => default_name(ctx.file).ok_or_else(|| {
+            ScenarioError::whole_file(
+                ctx.file,
+                "the file name gives no usable scenario name (it would be made only of dots); add `name: ...` to the file",
+            )
+        })?,
     };
     let seed = raw.seed.unwrap_or(1);
 
@@ -144,6 +162,7 @@ pub fn resolve(
     if timeseries_bin == 0 {
         return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
     }
+    check_granularity("a bin of", timeseries_bin).map_err(|m| ctx.err("timeseries_bin", m))?;
 
     // --- Protocol ----------------------------------------------------------
     let proto = raw.protocol.clone().unwrap_or_default();
@@ -163,24 +182,31 @@ pub fn resolve(
         });
     };
     let mut overrides = Vec::new();
+    // Who set each field last, so a validation error points at that line or flag.
+    let mut origins = ConfigOrigins::new(ctx, preset_path);
     for (key, Scalar(value)) in proto.overrides.map(|o| o.0).unwrap_or_default() {
-        protocol
-            .set(&key, &value)
-            .map_err(|m| ctx.err(&format!("protocol.overrides.{key}"), m))?;
+        let path = format!("protocol.overrides.{key}");
+        protocol.set(&key, &value).map_err(|m| ctx.err(&path, m))?;
+        origins.set_in_file(&key, path);
         overrides.push((key, value));
     }
     for (key, value) in flags.sets {
+        let flag = format!("--set {key}={value}");
         protocol
             .set(key, value)
-            .map_err(|m| ScenarioError::flag(format!("--set {key}={value}"), m))?;
+            .map_err(|m| ScenarioError::flag(flag.clone(), m))?;
+        origins.set_by_flag(key, flag);
         overrides.push((key.clone(), value.clone()));
     }
+    origins.check(&protocol)?;
 
     // --- Cluster -----------------------------------------------------------
     let mut r = Resolver {
         ctx,
         seed,
         duration,
+        target_budget: limits.max_target_nodes,
+        limit_target_nodes: limits.max_target_nodes,
         next_tag: 0,
         nodes: Vec::new(),
         by_name: BTreeMap::new(),
@@ -199,6 +225,7 @@ pub fn resolve(
         Some(TargetRaw::Names(n)) if n.len() == 1 && n[0] == "all" => Vec::new(),
         Some(t) => r.target(t, "log_observers")?,
     };
+    check_timeseries_size(ctx, duration, timeseries_bin, &faults, &timeline, limits)?;
 
     Ok(Scenario {
         name,
@@ -222,10 +249,148 @@ pub fn resolve(
     })
 }
 
-/// Output directory names come from scenario names: keep them path-safe.
+/// The finest time step flapsim accepts for anything periodic (throttle slices,
+/// pauses, holds, protocol timers, time-series bins). Below it the number of
+/// steps per simulated second, not the model, would decide the run time.
+pub const MIN_GRANULARITY: Nanos = 1_000;
+
+/// Refuse a non-zero duration below [`MIN_GRANULARITY`].
+pub fn check_granularity(what: &str, d: Nanos) -> Result<(), String> {
+    if d > 0 && d < MIN_GRANULARITY {
+        return Err(format!(
+            "{what} {} is finer than flapsim's time granularity of 1us; use at least 1us",
+            fd(d)
+        ));
+    }
+    Ok(())
+}
+
+/// Where each protocol field got its effective value, so that
+/// [`Config::validate`] errors point at the file line or `--set` flag to fix:
+/// `validate` and `run` refuse the same files with the same message.
+struct ConfigOrigins<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    preset_path: Option<&'static str>,
+    /// (canonical field, the override's path or the flag), in the order applied.
+    set: Vec<(&'static str, Result<String, String>)>,
+}
+
+impl<'a, 'c> ConfigOrigins<'a, 'c> {
+    fn new(ctx: &'a Ctx<'c>, preset_path: Option<&'static str>) -> Self {
+        ConfigOrigins {
+            ctx,
+            preset_path,
+            set: Vec::new(),
+        }
+    }
+
+    fn field(key: &str) -> Option<&'static str> {
+        match Config::canonical_key(key)? {
+            // Stored as the negation of tcp_fallback; validation names that.
+            "disable_tcp_pings" => Some("tcp_fallback"),
+            f => Some(f),
+        }
+    }
+
+    fn set_in_file(&mut self, key: &str, path: String) {
+        if let Some(f) = Self::field(key) {
+            self.set.push((f, Ok(path)));
+        }
+    }
+
+    fn set_by_flag(&mut self, key: &str, flag: String) {
+        if let Some(f) = Self::field(key) {
+            self.set.push((f, Err(flag)));
+        }
+    }
+
+    /// Validate the effective config; locate an error at the last setting of any
+    /// field it names (validation messages name fields in backticks), else at
+    /// the preset.
+    fn check(&self, config: &Config) -> R<()> {
+        let floor = [
+            ("probe_interval", config.probe_interval),
+            ("probe_timeout", config.probe_timeout),
+            ("gossip_interval", config.gossip_interval),
+            ("push_pull_interval", config.push_pull_interval),
+            ("tcp_timeout", config.tcp_timeout),
+            ("serf_reconnect_interval", config.serf.reconnect_interval),
+            ("serf_reap_interval", config.serf.reap_interval),
+        ];
+        let message = floor
+            .iter()
+            .find_map(|&(f, d)| check_granularity(&format!("`{f}` ="), d).err())
+            .map_or_else(|| config.validate(), Err);
+        let Err(message) = message else {
+            return Ok(());
+        };
+        let named: Vec<&str> = message
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter_map(Self::field)
+            .collect();
+        let origin = self
+            .set
+            .iter()
+            .rev()
+            .find(|(f, _)| named.contains(f))
+            .map(|(_, o)| o);
+        Err(match (origin, self.preset_path) {
+            (Some(Ok(path)), _) => self.ctx.err(path, message),
+            (Some(Err(flag)), _) => ScenarioError::flag(flag.clone(), message),
+            (None, Some(p)) => self.ctx.err(p, message),
+            (None, None) => self.ctx.err("protocol", message),
+        })
+    }
+}
+
+/// `timeseries.csv` keeps one row per bin and, per host with a CPU fault, one
+/// sample per bin: refuse a bin so fine that it would not fit in memory.
+fn check_timeseries_size(
+    ctx: &Ctx,
+    duration: Nanos,
+    bin: Nanos,
+    faults: &[FaultSpec],
+    timeline: &[TimelineEvent],
+    limits: &Limits,
+) -> R<()> {
+    let mut sampled: BTreeSet<NodeId> = faults
+        .iter()
+        .flat_map(|f| f.nodes.iter().copied())
+        .collect();
+    for ev in timeline {
+        if let Action::Pause { nodes, .. } = &ev.action {
+            sampled.extend(nodes.iter().copied());
+        }
+    }
+    let rows = duration / bin + 1;
+    let cells = rows.saturating_mul(1 + sampled.len() as u64);
+    if cells > limits.max_timeseries_cells {
+        return Err(ctx.err(
+            "timeseries_bin",
+            format!(
+                "a bin of {} gives {rows} rows x {} columns = {cells} time-series cells, over the limit of {} (use a wider bin, or raise it with `--limit timeseries_cells=…`)",
+                fd(bin),
+                1 + sampled.len(),
+                limits.max_timeseries_cells
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Output directory names come from scenario names: keep them path-safe. A name
+/// made only of dots (`.`, `..`) would put the outputs in `output/` itself or
+/// outside it.
 fn check_ident(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("must not be empty".into());
+    }
+    if s.chars().all(|c| c == '.') {
+        return Err(format!(
+            "`{s}` is made only of dots, which names a directory outside the output folder; use letters or digits"
+        ));
     }
     if s.len() > 128 {
         return Err(format!("`{s}` is longer than 128 characters"));
@@ -244,7 +409,8 @@ fn check_ident(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn default_name(file: &str) -> String {
+/// The scenario name from the file stem; None when it would be only dots.
+fn default_name(file: &str) -> Option<String> {
     let stem = std::path::Path::new(file)
         .file_stem()
         .and_then(|s| s.to_str())
@@ -260,9 +426,11 @@ fn default_name(file: &str) -> String {
         })
         .collect();
     if clean.is_empty() {
-        "scenario".into()
+        Some("scenario".into())
+    } else if clean.chars().all(|c| c == '.') {
+        None
     } else {
-        clean
+        Some(clean)
     }
 }
 
@@ -321,6 +489,9 @@ struct Resolver<'a, 'c> {
     duration: Nanos,
     /// Next `StreamId::Scenario` tag for a random selection (file order).
     next_tag: u32,
+    /// Node ids that targets may still expand to ([`Limits::max_target_nodes`]).
+    target_budget: u64,
+    limit_target_nodes: u64,
     nodes: Vec<NodeSpec>,
     by_name: BTreeMap<String, NodeId>,
     groups: BTreeMap<String, Vec<NodeId>>,
@@ -615,7 +786,7 @@ impl Resolver<'_, '_> {
         ))
     }
 
-    fn names(&self, names: &[String], path: &str) -> R<Vec<NodeId>> {
+    fn names(&mut self, names: &[String], path: &str) -> R<Vec<NodeId>> {
         if names.is_empty() {
             return Err(self.err(path, "empty list: name at least one node or group"));
         }
@@ -626,11 +797,29 @@ impl Resolver<'_, '_> {
             } else {
                 format!("{path}[{i}]")
             };
-            out.extend(self.lookup(n, &p)?);
+            let found = self.lookup(n, &p)?;
+            self.spend_targets(found.len(), &p)?;
+            out.extend(found);
         }
         out.sort_unstable();
         out.dedup();
         Ok(out)
+    }
+
+    /// Charge `n` node ids against [`Limits::max_target_nodes`]: every target
+    /// is kept as its own list, so thousands of `{from: all, to: all}` rules
+    /// over a big cluster must fail here, not exhaust memory.
+    fn spend_targets(&mut self, n: usize, path: &str) -> R<()> {
+        self.target_budget = self.target_budget.checked_sub(n as u64).ok_or_else(|| {
+            self.err(
+                path,
+                format!(
+                    "the targets of this file name more than {} node ids in total, the limit (each rule, fault and action keeps its own list; use fewer or smaller targets, or raise it with `--limit target_nodes=…`)",
+                    self.limit_target_nodes
+                ),
+            )
+        })?;
+        Ok(())
     }
 
     fn target(&mut self, t: &TargetRaw, path: &str) -> R<Vec<NodeId>> {
@@ -650,6 +839,7 @@ impl Resolver<'_, '_> {
                 };
                 let mut left: Vec<NodeId> =
                     base.into_iter().filter(|id| !except.contains(id)).collect();
+                self.spend_targets(left.len(), path)?;
                 if left.is_empty() {
                     return Err(self.err(path, "selects no nodes (everything is excepted)"));
                 }
@@ -906,6 +1096,10 @@ impl Resolver<'_, '_> {
                         "must be > 0 (a throttle that never parks does nothing)",
                     ));
                 }
+                for (field, d) in [("run", t.run.0), ("park", t.park.0)] {
+                    check_granularity("a throttle slice of", d)
+                        .map_err(|m| self.err(&format!("{kp}.{field}"), m))?;
+                }
                 HostFault::Throttle {
                     run: t.run.0,
                     park: t.park.0,
@@ -920,6 +1114,10 @@ impl Resolver<'_, '_> {
                 }
                 if always_zero(&ps.duration.0) {
                     return Err(self.err(&format!("{kp}.duration"), "a pause must last > 0"));
+                }
+                for (field, d) in [("every", &ps.every.0), ("duration", &ps.duration.0)] {
+                    check_granularity("a typical value of", typical(d))
+                        .map_err(|m| self.err(&format!("{kp}.{field}"), m))?;
                 }
                 HostFault::Pause {
                     every: ps.every.0.clone(),
@@ -1069,6 +1267,15 @@ impl Resolver<'_, '_> {
             ));
         }
         let period = c.period.map_or(DEFAULT_CREDIT_PERIOD, |d| d.0);
+        if (baseline * period as f64) < MIN_GRANULARITY as f64 {
+            return Err(self.err(
+                &format!("{p}.period"),
+                format!(
+                    "the run slice (baseline x period = {}) is finer than flapsim's time granularity of 1us; use a longer period",
+                    fd((baseline * period as f64) as Nanos)
+                ),
+            ));
+        }
         if period == 0 || (baseline * period as f64) < 1.0 {
             return Err(self.err(
                 &format!("{p}.period"),
@@ -1257,6 +1464,8 @@ impl Resolver<'_, '_> {
                         if f.0 == 0 {
                             return Err(self.err(&format!("{hp}.for"), "must be > 0"));
                         }
+                        check_granularity("a hold of", f.0)
+                            .map_err(|m| self.err(&format!("{hp}.for"), m))?;
                         if f.0 >= e.0 {
                             return Err(self.err(
                                 &format!("{hp}.for"),
@@ -1304,17 +1513,36 @@ impl Resolver<'_, '_> {
         }
         events.sort_by_key(|(at, i, _)| (*at, *i));
 
-        // `heal`/`release` must name something created earlier in time.
+        // `heal`/`release` must name something created earlier in time; two
+        // partitions (or holds) active at once must not share a name, since
+        // `heal NAME` would end both.
         let mut partitions: BTreeSet<String> = BTreeSet::new();
         let mut holds: BTreeSet<String> = BTreeSet::new();
+        let mut active_partitions: BTreeMap<String, usize> = BTreeMap::new();
+        let mut active_holds: BTreeMap<String, usize> = BTreeMap::new();
         for (_, i, action) in &events {
             match action {
-                Action::Partition { name, .. } => {
-                    partitions.insert(name.clone());
+                Action::Partition { name, .. } | Action::Hold { name, .. } => {
+                    let is_partition = matches!(action, Action::Partition { .. });
+                    let (kind, active) = if is_partition {
+                        partitions.insert(name.clone());
+                        ("partition", &mut active_partitions)
+                    } else {
+                        holds.insert(name.clone());
+                        ("hold", &mut active_holds)
+                    };
+                    if let Some(j) = active.insert(name.clone(), *i) {
+                        return Err(self.err(
+                            &format!("timeline[{i}].{kind}.name"),
+                            format!(
+                                "a {kind} named `{name}` (timeline[{j}]) is still active here, and `{}: {name}` would end both; give each its own name",
+                                if is_partition { "heal" } else { "release" }
+                            ),
+                        ));
+                    }
                 }
-                Action::Hold { name, .. } => {
-                    holds.insert(name.clone());
-                }
+                Action::Heal { name: None } => active_partitions.clear(),
+                Action::Release { name: None } => active_holds.clear(),
                 Action::Heal { name: Some(n) } if !partitions.contains(n) => {
                     return Err(self.err(
                         &format!("timeline[{i}].heal"),
@@ -1332,6 +1560,15 @@ impl Resolver<'_, '_> {
                             list(&holds)
                         ),
                     ));
+                }
+                _ => {}
+            }
+            match action {
+                Action::Heal { name: Some(n) } => {
+                    active_partitions.remove(n);
+                }
+                Action::Release { name: Some(n) } => {
+                    active_holds.remove(n);
                 }
                 _ => {}
             }
@@ -1390,6 +1627,25 @@ fn spike(s: &SpikeRaw) -> Spike {
     Spike {
         probability: s.probability.0,
         extra: s.extra.0.clone(),
+    }
+}
+
+/// A central value of a distribution (its fixed value, mean or median), to
+/// refuse distributions whose draws are mostly below the time granularity.
+fn typical(d: &Dist) -> Nanos {
+    match *d {
+        Dist::Fixed(v) => v,
+        Dist::Uniform { lo, hi } => lo / 2 + hi / 2,
+        Dist::Normal { mean, .. } => mean,
+        Dist::LogNormal { mu, .. } => {
+            let ns = crate::random::exp(mu) * 1e9;
+            if ns >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                ns as Nanos
+            }
+        }
+        Dist::Exponential { mean, min } => mean.saturating_add(min),
     }
 }
 

@@ -1,0 +1,464 @@
+//! Publishing a run's files as ONE unit: the output directory holds either the
+//! whole previous set or the whole new set, never a mix, never a partial file,
+//! whatever moment the process is killed.
+//!
+//! How: [`Publisher::begin`] takes a per-directory lock, removes what killed
+//! writers left behind, and creates a fresh staging directory beside the target
+//! (`.NAME.flapsim-stage-<unique>`, created with `mkdir`, which never follows or
+//! reuses an existing entry). Each file goes into it with `create_new` and is
+//! fsynced. [`Publisher::commit`] fsyncs the staging directory and swaps it with
+//! the target in one `renameat2(RENAME_EXCHANGE)` (a plain rename when the target
+//! does not exist yet), then deletes the old set, now under the staging name.
+//! Where the exchange is not supported (other kernels, some filesystems) it falls
+//! back to two renames; a kill between them leaves the old set complete under a
+//! hidden name, and the target missing.
+//!
+//! Why a lock: two runs publishing into one directory would each remove the
+//! other's staging as stale; the second writer is refused with a clear message
+//! while the first holds `.NAME.flapsim-lock` (an `flock`, released by the kernel
+//! even on `kill -9`). The holder removes the file when done (a killed holder
+//! leaves it, harmlessly unlocked); a writer that locked a file since unlinked
+//! sees its inode differ from the path's and counts the directory as busy.
+//!
+//! Why the target must look like flapsim's: the swap replaces the whole
+//! directory, so `--out .` in a source tree must be refused, not emptied. A
+//! target is replaced only if it holds nothing but regular files with output
+//! extensions (or a previous set's names).
+//!
+//! Interruption: the caller passes a flag that SIGINT/SIGTERM set; it is checked
+//! after every step, and before the swap an interrupted publication removes its
+//! staging and leaves the target untouched. After the swap, cleanup finishes.
+//!
+//! Test hook: `FLAPSIM_TEST_FAULT=N:SIGNAL` (`kill`, `int` or `term`) makes the
+//! process send itself that signal at publication step N (each file creation,
+//! each completed file, each rename, each removal), so a test can interrupt at
+//! every step; [`Published::steps`] reports how many there were.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::atomic::{create_new, sync_dir, unique_suffix};
+
+/// How one file's bytes are produced: ready bytes, or a writer callback that
+/// streams them (for files too big to hold twice in memory).
+pub enum Content<'a> {
+    Bytes(Vec<u8>),
+    Stream(Fill<'a>),
+}
+
+/// A callback that streams one file's bytes into a writer.
+pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
+
+/// Extensions of files that a previous run may have published; a target
+/// directory holding anything else is not replaced.
+const OUTPUT_EXTENSIONS: &[&str] = &["json", "jsonl", "log", "csv", "png", "svg", "html", "tmp"];
+
+/// The error kind of an interrupted publication.
+pub const INTERRUPTED: io::ErrorKind = io::ErrorKind::Interrupted;
+
+/// What a completed publication wrote.
+#[derive(Debug)]
+pub struct Published {
+    /// Paths of the published files, in the order added.
+    pub paths: Vec<PathBuf>,
+    /// Steps taken (see the module docs' test hook).
+    pub steps: u32,
+}
+
+/// A publication in progress. Dropping it without [`Publisher::commit`] removes
+/// the staging directory; the target is untouched.
+pub struct Publisher {
+    target: PathBuf,
+    parent: PathBuf,
+    base: String,
+    staging: PathBuf,
+    names: Vec<String>,
+    stop: Arc<AtomicBool>,
+    steps: u32,
+    fault: Option<(u32, String)>,
+    done: bool,
+    /// The lock file: held (flock) while this lives, removed on drop.
+    lock_path: PathBuf,
+    _lock: File,
+    /// The parent was created here: removed again if nothing was published.
+    created_parent: bool,
+}
+
+fn err(path: &Path, message: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{}: {message}", path.display()))
+}
+
+impl Publisher {
+    /// Check that `target` can be published to and prepare a staging directory.
+    /// Call it before long work, so an unwritable `--out` is found at once.
+    /// `stop` is polled after every step (set it from a signal handler).
+    pub fn begin(target: &Path, stop: Arc<AtomicBool>) -> io::Result<Publisher> {
+        let base = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| !n.is_empty() && n.chars().any(|c| c != '.'))
+            .ok_or_else(|| {
+                err(
+                    target,
+                    "not a usable output directory name (it must end in a plain name)",
+                )
+            })?
+            .to_string();
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let created_parent = !parent.exists();
+        fs::create_dir_all(&parent).map_err(|e| err(&parent, format!("cannot create: {e}")))?;
+        let abandon = |e: io::Error| {
+            if created_parent {
+                let _ = fs::remove_dir(&parent);
+            }
+            e
+        };
+        check_replaceable(target, &[]).map_err(abandon)?;
+        let lock_path = parent.join(format!(".{base}.flapsim-lock"));
+        let lock = lock(&lock_path, target).map_err(abandon)?;
+        remove_stale(&parent, &base, target);
+        let staging = parent.join(format!(".{base}.flapsim-stage-{}", unique_suffix()));
+        if let Err(e) = fs::create_dir(&staging) {
+            let _ = fs::remove_file(&lock_path);
+            return Err(abandon(err(
+                &parent,
+                format!("cannot write here ({e}); choose another --out"),
+            )));
+        }
+        let fault = std::env::var("FLAPSIM_TEST_FAULT").ok().and_then(|v| {
+            let (n, sig) = v.split_once(':')?;
+            Some((n.parse().ok()?, sig.to_string()))
+        });
+        Ok(Publisher {
+            target: target.to_path_buf(),
+            parent,
+            base,
+            staging,
+            names: Vec::new(),
+            stop,
+            steps: 0,
+            fault,
+            done: false,
+            lock_path,
+            _lock: lock,
+            created_parent,
+        })
+    }
+
+    /// The directory the set will be published to.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// One step done: fire the test fault if it is this one, then stop if asked.
+    fn step(&mut self) -> io::Result<()> {
+        self.steps += 1;
+        if let Some((n, sig)) = &self.fault {
+            if *n == self.steps {
+                raise(sig);
+            }
+        }
+        if self.stop.load(Ordering::SeqCst) && !self.done {
+            return Err(io::Error::new(
+                INTERRUPTED,
+                format!("interrupted; {} left unchanged", self.target.display()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Add one file (a plain name, no directories) to the set.
+    pub fn add(&mut self, name: &str, content: Content<'_>) -> io::Result<()> {
+        let plain =
+            !name.is_empty() && !name.contains(['/', '\\']) && name.chars().any(|c| c != '.');
+        if !plain || self.names.iter().any(|n| n == name) {
+            return Err(err(
+                &self.target,
+                format!("`{name}` is not a plain, new file name"),
+            ));
+        }
+        let path = self.staging.join(name);
+        let file = create_new(&path).map_err(|e| err(&path, e))?;
+        self.names.push(name.to_string());
+        self.step()?;
+        let mut w = BufWriter::new(file);
+        match content {
+            Content::Bytes(b) => w.write_all(&b),
+            Content::Stream(fill) => fill(&mut w),
+        }
+        .map_err(|e| err(&path, e))?;
+        let file = w.into_inner().map_err(|e| err(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| err(&path, e))?;
+        self.step()
+    }
+
+    /// Publish the set: swap it in as a whole, then delete the previous set.
+    pub fn commit(mut self) -> io::Result<Published> {
+        sync_dir(&self.staging);
+        let names = self.names.clone();
+        check_replaceable(&self.target, &names)?;
+        self.step()?;
+        let existed = fs::symlink_metadata(&self.target).is_ok();
+        if existed {
+            self.swap()?;
+        } else {
+            fs::rename(&self.staging, &self.target).map_err(|e| err(&self.target, e))?;
+        }
+        self.done = true;
+        sync_dir(&self.parent);
+        self.step()?;
+        if existed {
+            // The staging name now holds the previous set.
+            let old: Vec<PathBuf> = fs::read_dir(&self.staging)
+                .map(|rd| rd.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            for p in old {
+                let _ = fs::remove_file(p);
+                self.step()?;
+            }
+            let _ = fs::remove_dir(&self.staging);
+        }
+        Ok(Published {
+            paths: names.iter().map(|n| self.target.join(n)).collect(),
+            steps: self.steps,
+        })
+    }
+
+    /// Exchange staging and target atomically, or fall back to two renames.
+    fn swap(&mut self) -> io::Result<()> {
+        match exchange(&self.staging, &self.target) {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                let aside =
+                    self.parent
+                        .join(format!(".{}.flapsim-old-{}", self.base, unique_suffix()));
+                fs::rename(&self.target, &aside).map_err(|e| err(&self.target, e))?;
+                fs::rename(&self.staging, &self.target).map_err(|e| err(&self.target, e))?;
+                // Cleanup deletes the old set from its (now staging) name.
+                self.staging = aside;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+        // Unlink while still holding the lock (the descriptor closes after).
+        let _ = fs::remove_file(&self.lock_path);
+        if !self.done && self.created_parent {
+            let _ = fs::remove_dir(&self.parent);
+        }
+    }
+}
+
+/// Publish `files` into `target` as one set (see the module docs).
+pub fn publish(
+    target: &Path,
+    files: Vec<(String, Content<'_>)>,
+    stop: Arc<AtomicBool>,
+) -> io::Result<Published> {
+    let mut p = Publisher::begin(target, stop)?;
+    for (name, content) in files {
+        p.add(&name, content)?;
+    }
+    p.commit()
+}
+
+/// Refuse a target that is a symlink, a file, or a directory holding anything
+/// a run did not write: publishing replaces the whole directory.
+fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(err(target, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(err(
+            target,
+            "is a symlink; give the real directory as --out (outputs replace the directory, so a link is not followed)",
+        ));
+    }
+    if !meta.is_dir() {
+        return Err(err(target, "exists and is not a directory"));
+    }
+    let rd = fs::read_dir(target).map_err(|e| err(target, format!("cannot read: {e}")))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| err(target, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ext = Path::new(&name).extension().and_then(|e| e.to_str());
+        let kind = entry.file_type().map_err(|e| err(target, e))?;
+        // Temporary files of older versions (`events.jsonl.tmp`, even planted
+        // symlinks) go with the old set: removing a link never touches its target.
+        let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
+        let known = names.contains(&name) || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
+        if !(legacy_tmp || kind.is_file() && known) {
+            return Err(err(
+                target,
+                format!(
+                    "holds `{name}`, which no flapsim run writes; outputs replace the whole directory, so choose a new or empty --out"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Remove `.BASE.flapsim-stage-*` and `.BASE.flapsim-old-*` entries left by
+/// killed writers (the caller holds the lock, so none is live). If the target
+/// is missing and a previous set was set aside (a kill between the fallback's
+/// two renames), that set is put back first: it is complete.
+fn remove_stale(parent: &Path, base: &str, target: &Path) {
+    let aside = format!(".{base}.flapsim-old-");
+    if fs::symlink_metadata(target).is_err() {
+        if let Ok(rd) = fs::read_dir(parent) {
+            let mut old: Vec<PathBuf> = rd
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&aside))
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect();
+            old.sort();
+            if let Some(last) = old.last() {
+                let _ = fs::rename(last, target);
+            }
+        }
+    }
+    let prefixes = [
+        format!(".{base}.flapsim-stage-"),
+        format!(".{base}.flapsim-old-"),
+    ];
+    let Ok(rd) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !prefixes.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                let _ = fs::remove_dir_all(&path);
+            }
+            Ok(_) => {
+                let _ = fs::remove_file(&path);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+#[cfg(unix)]
+fn lock(path: &Path, target: &Path) -> io::Result<File> {
+    use std::os::unix::io::AsRawFd;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags_nofollow()
+        .open(path)
+        .map_err(|e| err(path, format!("cannot create the lock file: {e}")))?;
+    // SAFETY: flock on a descriptor we own; no memory is shared.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    // Locked a file its holder has since unlinked: the path now names another
+    // (or no) file, whose holder may be writing.
+    let same = {
+        use std::os::unix::fs::MetadataExt;
+        let held = file.metadata().map(|m| (m.dev(), m.ino()));
+        let named = fs::symlink_metadata(path).map(|m| (m.dev(), m.ino()));
+        matches!((held, named), (Ok(a), Ok(b)) if a == b)
+    };
+    if rc != 0 || !same {
+        return Err(err(
+            target,
+            "another flapsim is writing this directory right now; wait for it or choose another --out",
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn lock(path: &Path, _target: &Path) -> io::Result<File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+/// `O_NOFOLLOW` for the lock file: a symlink planted at its name is refused.
+trait NoFollow {
+    fn custom_flags_nofollow(&mut self) -> &mut Self;
+}
+
+impl NoFollow for fs::OpenOptions {
+    #[cfg(unix)]
+    fn custom_flags_nofollow(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(libc::O_NOFOLLOW)
+    }
+    #[cfg(not(unix))]
+    fn custom_flags_nofollow(&mut self) -> &mut Self {
+        self
+    }
+}
+
+/// Swap two directory entries atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let cb = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both pointers are valid NUL-terminated strings for the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Send this process `sig` (test hook only).
+fn raise(sig: &str) {
+    #[cfg(unix)]
+    {
+        let s = match sig {
+            "kill" => libc::SIGKILL,
+            "int" => libc::SIGINT,
+            "term" => libc::SIGTERM,
+            _ => return,
+        };
+        // SAFETY: raise has no memory-safety preconditions.
+        unsafe {
+            libc::raise(s);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = sig;
+}

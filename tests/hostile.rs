@@ -1,0 +1,682 @@
+//! Hostile and careless input against the binary (issue 11): every promise of
+//! the README — a located error and exit 2 for bad input, nothing written
+//! outside the output directory, bounded memory and CPU, a real exit code — must
+//! hold for whole CLASSES of input, so each class is tried with several variants
+//! (and, where it fits, generated ones).
+//!
+//! Each test failed on the main branch before the hardening; the comment above
+//! it says how. Where main hung or ate memory, the command runs under a memory
+//! cap and a generous watchdog: a guard against a hang, not a timing assertion.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A 5-node, 20 s scenario body (the issue's `S`).
+const S: &str = "duration: 20s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\n";
+
+/// The files a run publishes.
+const FOUR_OUTPUTS: [&str; 4] = [
+    "events.jsonl",
+    "memberlist.log",
+    "summary.json",
+    "timeseries.csv",
+];
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_flapsim")
+}
+
+/// Run flapsim in `cwd` under `ulimit -v 4000000` (4 GB), killed after
+/// `watchdog` (a hang guard: the test fails, it does not wait forever).
+fn flapsim_capped(args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
+    let mut script = String::from("ulimit -v 4000000; exec \"$0\"");
+    for i in 0..args.len() {
+        script.push_str(&format!(" \"${}\"", i + 1));
+    }
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .arg(bin())
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn flapsim");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut o = Vec::new();
+        let _ = out.read_to_end(&mut o);
+        o
+    });
+    let ereader = std::thread::spawn(move || {
+        let mut e = Vec::new();
+        let _ = err.read_to_end(&mut e);
+        e
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > watchdog {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("flapsim {args:?} still running after {watchdog:?}: a hang");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr: ereader.join().unwrap(),
+    }
+}
+
+fn flapsim(args: &[&str], cwd: &Path) -> Output {
+    flapsim_capped(args, cwd, Duration::from_secs(120))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Exit 2 with `needles` in the message, and no panic.
+fn refused(o: &Output, needles: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "expected exit 2: {e}");
+    assert!(!e.contains("panicked"), "panic: {e}");
+    for n in needles {
+        assert!(e.contains(n), "`{n}` not in: {e}");
+    }
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------- 1. dot names
+
+/// Main wrote summary.json into the current directory for `name: ".."`, and
+/// into `output/` itself for `name: "."`.
+#[test]
+fn names_made_of_dots_are_refused_and_nothing_escapes_output() {
+    for (i, name) in [".", "..", "...", "....", "\".\"", "'..'"]
+        .iter()
+        .enumerate()
+    {
+        let d = scratch(&format!("dots-{i}"));
+        std::fs::write(d.join("s.yaml"), format!("name: {name}\n{S}")).unwrap();
+        let o = flapsim(&["run", "s.yaml", "-q"], &d);
+        refused(&o, &["s.yaml:1:", "name", "dots"]);
+        assert_eq!(listing(&d), ["s.yaml"], "wrote something for name {name}");
+    }
+    // The default name comes from the file stem: `...yaml` has stem `..`.
+    for (i, file) in ["...yaml", "..yaml.yaml", "....yaml"].iter().enumerate() {
+        let d = scratch(&format!("dotstem-{i}"));
+        std::fs::write(d.join(file), S).unwrap();
+        let o = flapsim(&["run", file, "-q"], &d);
+        if file.starts_with("..yaml") {
+            // Stem `..yaml` is a plain name: accepted, written under output/.
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            assert!(d
+                .join("output")
+                .join("..yaml")
+                .join("summary.json")
+                .exists());
+            continue;
+        }
+        refused(&o, &[file, "name"]);
+        assert_eq!(listing(&d), [*file], "wrote something for {file}");
+    }
+}
+
+// ------------------------------------------------- 2. protocol config validation
+
+/// (field, bad value, phrase of the message). Main panicked (divide by zero) on
+/// the first two and ran the others silently; `validate` said ok.
+const BAD_CONFIG: &[(&str, &str, &str)] = &[
+    ("probe_interval", "0", "probe_interval"),
+    ("gossip_interval", "0", "gossip_interval"),
+    ("probe_timeout", "2s", "probe_timeout <= probe_interval"),
+    ("udp_buffer_size", "0", "udp_buffer_size"),
+    ("suspicion_mult", "0", "suspicion_mult"),
+    ("retransmit_mult", "0", "retransmit_mult"),
+    ("tcp_timeout", "0", "tcp_timeout"),
+    ("awareness_max_multiplier", "0", "awareness_max_multiplier"),
+    (
+        "suspicion_max_timeout_mult",
+        "0",
+        "suspicion_max_timeout_mult",
+    ),
+    ("handoff_queue_depth", "0", "handoff_queue_depth"),
+    ("ProbeInterval", "0s", "probe_interval"),
+    ("serf_reap_interval", "10ns", "serf_reap_interval"),
+    ("probe_interval", "100ns", "granularity"),
+    ("gossip_interval", "10ns", "granularity"),
+];
+
+#[test]
+fn an_invalid_effective_config_is_refused_at_its_flag_by_run_and_validate_alike() {
+    let d = scratch("config-flag");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    for (field, value, phrase) in BAD_CONFIG {
+        let set = format!("{field}={value}");
+        let o = flapsim(&["run", "s.yaml", "-q", "--set", &set], &d);
+        refused(&o, &[&format!("--set {set}"), phrase]);
+    }
+    assert!(!d.join("output").exists(), "wrote output for a bad config");
+}
+
+#[test]
+fn an_invalid_config_in_the_file_is_located_at_its_line_by_run_and_validate_alike() {
+    let d = scratch("config-file");
+    for (i, (field, value, phrase)) in BAD_CONFIG.iter().enumerate() {
+        let file = format!("c{i}.yaml");
+        // The override sits on line 4.
+        std::fs::write(
+            d.join(&file),
+            format!("duration: 20s\nprotocol:\n  overrides:\n    {field}: {value}\ncluster:\n  groups:\n    g: {{count: 5, name: \"n-{{}}\"}}\n"),
+        )
+        .unwrap();
+        let v = flapsim(&["validate", &file], &d);
+        refused(&v, &[&format!("{file}:4:"), phrase]);
+        let r = flapsim(&["run", &file, "-q"], &d);
+        refused(&r, &[&format!("{file}:4:"), phrase]);
+        assert_eq!(
+            stderr(&v),
+            stderr(&r),
+            "validate and run must agree on {file}"
+        );
+    }
+    // A cross-field error is located at the field set last: here the flag that
+    // shortened probe_interval below the file's probe_timeout.
+    std::fs::write(
+        d.join("x.yaml"),
+        format!("{S}protocol:\n  overrides:\n    probe_timeout: 400ms\n"),
+    )
+    .unwrap();
+    let o = flapsim(
+        &["run", "x.yaml", "-q", "--set", "probe_interval=300ms"],
+        &d,
+    );
+    refused(&o, &["--set probe_interval=300ms", "probe_timeout"]);
+}
+
+// ------------------------------------------------- 4. temp files and concurrency
+
+/// Main opened `out/events.jsonl.tmp` with create+truncate, following a planted
+/// symlink and overwriting the file it points to.
+#[test]
+fn planted_symlinks_are_never_followed() {
+    let d = scratch("symlink");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    std::fs::write(d.join("victim"), b"precious\n").unwrap();
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    for name in ["events.jsonl.tmp", "summary.json.tmp", "timeseries.csv.tmp"] {
+        std::os::unix::fs::symlink(d.join("victim"), d.join("out").join(name)).unwrap();
+    }
+    let o = flapsim(&["run", "s.yaml", "-q", "--out", "out"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("victim")).unwrap(), b"precious\n");
+    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
+    // --out itself a symlink, dangling or not: refused before running.
+    std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
+    std::os::unix::fs::symlink(d.join("out"), d.join("link")).unwrap();
+    for out in ["dangling", "link"] {
+        let o = flapsim(&["run", "s.yaml", "--out", out], &d);
+        refused(&o, &[out, "symlink"]);
+        assert!(o.stdout.is_empty(), "ran before checking --out");
+    }
+    assert_eq!(std::fs::read(d.join("victim")).unwrap(), b"precious\n");
+}
+
+/// Main let two runs write one directory at once (a mix of seeds, both exit 0).
+#[test]
+fn a_second_writer_of_the_same_directory_is_refused() {
+    use std::os::unix::io::AsRawFd;
+    let d = scratch("concurrent");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    // Another writer holds the directory's lock (as a running flapsim does).
+    let lock = std::fs::File::create(d.join(".out.flapsim-lock")).unwrap();
+    // SAFETY: flock on a descriptor we own.
+    assert_eq!(
+        unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+        0
+    );
+    let o = flapsim(&["run", "s.yaml", "-q", "--out", "out", "--seed", "8"], &d);
+    refused(&o, &["another flapsim is writing"]);
+    assert!(!d.join("out").exists());
+    drop(lock);
+    let o = flapsim(&["run", "s.yaml", "-q", "--out", "out"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Main found an unwritable --out only after the whole simulation.
+#[test]
+fn an_unusable_out_is_refused_before_running() {
+    let d = scratch("out");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    std::fs::write(d.join("afile"), b"x").unwrap();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(d.join("src").join("main.rs"), b"fn main() {}").unwrap();
+    for (out, phrase) in [
+        ("afile", "not a directory"),
+        ("afile/sub", "afile"),
+        ("src", "main.rs"),
+        (".", "plain name"),
+    ] {
+        let o = flapsim(&["run", "s.yaml", "--out", out], &d);
+        refused(&o, &["--out", phrase]);
+        assert!(o.stdout.is_empty(), "ran before checking --out {out}");
+    }
+    assert_eq!(
+        std::fs::read(d.join("src").join("main.rs")).unwrap(),
+        b"fn main() {}"
+    );
+}
+
+// --------------------------------------------------------- 5. bounded reading
+
+/// Main trusted the size the file system reports, and read /dev/zero until
+/// memory ran out.
+#[test]
+fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
+    let d = scratch("endless");
+    let o = flapsim(&["validate", "/dev/zero"], &d);
+    refused(&o, &["/dev/zero", "limit of 1048576 bytes"]);
+    let o = flapsim(&["validate", "/dev/zero", "--limit", "file_bytes=1000"], &d);
+    refused(&o, &["limit of 1000 bytes"]);
+    let o = flapsim(&["run", "/dev/urandom"], &d);
+    refused(&o, &["/dev/urandom"]);
+    let o = flapsim(&["validate", "."], &d);
+    refused(&o, &["directory"]);
+}
+
+// ------------------------------------------------- 6. / 9. CPU work is budgeted
+
+/// Main ran for many minutes at any `--limit events` (host-schedule work and
+/// generated pauses were not counted).
+#[test]
+fn host_schedule_work_counts_against_the_event_budget() {
+    let d = scratch("budget");
+    let body = "duration: 1h\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\n";
+    // The same cluster without faults needs ~240,000 events: it fits.
+    std::fs::write(d.join("healthy.yaml"), body).unwrap();
+    let o = flapsim(&["run", "healthy.yaml", "-q", "--limit", "events=1e6"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rules = format!(
+        "network:\n  rules:\n{}",
+        "    - {from: all, to: all, loss: 0}\n".repeat(500)
+    );
+    let cases = [
+        ("pause", "faults:\n  - nodes: n-1\n    pause: {every: 10us, duration: 10us}\n".to_string()),
+        (
+            "slow",
+            "faults:\n  - nodes: all\n    throttle: {run: 1us, park: 3us}\n  - nodes: all\n    slow: {cost: 50ms}\n".to_string(),
+        ),
+        ("credits", "faults:\n  - nodes: all\n    credits: {instance: t2.micro, period: 10us, background_load: 1.0}\n".to_string()),
+        ("rules", rules),
+    ];
+    for (name, extra) in cases {
+        let file = format!("{name}.yaml");
+        std::fs::write(d.join(&file), format!("{body}{extra}")).unwrap();
+        let o = flapsim(&["run", &file, "-q", "--limit", "events=1e6"], &d);
+        refused(&o, &["counting the work they cause", "--limit events"]);
+        assert!(!d.join("output").join(name).exists(), "wrote {name}");
+    }
+}
+
+/// Main accepted nanosecond slices, whose walks no budget could bound.
+#[test]
+fn time_granularity_below_one_microsecond_is_refused_where_it_is_set() {
+    let d = scratch("granularity");
+    let cases = [
+        ("faults:\n  - nodes: n-1\n    throttle: {run: 1ns, park: 1ns}\n", "faults[0].throttle.run"),
+        ("faults:\n  - nodes: n-1\n    throttle: {run: 10ms, park: 999ns}\n", "faults[0].throttle.park"),
+        ("faults:\n  - nodes: n-1\n    pause: {every: 100ns, duration: 1ms}\n", "faults[0].pause.every"),
+        ("faults:\n  - nodes: n-1\n    pause: {every: 1s, duration: {exponential: {mean: 10ns}}}\n", "faults[0].pause.duration"),
+        ("timeline:\n  - at: 1s\n    hold: {nodes: n-1, every: 1ms, for: 500ns}\n", "timeline[0].hold.for"),
+        ("timeseries_bin: 999ns\n", "timeseries_bin"),
+        ("faults:\n  - nodes: n-1\n    credits: {instance: t2.micro, period: 5us}\n", "faults[0].credits.period"),
+    ];
+    for (i, (extra, field)) in cases.iter().enumerate() {
+        let file = format!("g{i}.yaml");
+        std::fs::write(d.join(&file), format!("{S}{extra}")).unwrap();
+        let o = flapsim(&["validate", &file], &d);
+        refused(&o, &[&format!("{file}:"), field, "1us"]);
+    }
+}
+
+/// Main's walks stopped after 1,000,000 steps and returned a partial answer: a
+/// 1 µs / 1 µs throttle sampled over 2 s bins reported 25 % parked, not 50 %.
+#[test]
+fn parked_fractions_are_exact_never_a_truncated_walk() {
+    let d = scratch("truncated");
+    for (run, park, bin, want) in [
+        ("1us", "1us", "2s", "0.5"),
+        ("1us", "3us", "4s", "0.75"),
+        ("3us", "1us", "10s", "0.25"),
+    ] {
+        std::fs::write(
+            d.join("t.yaml"),
+            format!("{S}faults:\n  - nodes: n-1\n    throttle: {{run: {run}, park: {park}}}\n"),
+        )
+        .unwrap();
+        let o = flapsim(
+            &[
+                "run",
+                "t.yaml",
+                "-q",
+                "--out",
+                "out",
+                "--set",
+                &format!("timeseries_bin={bin}"),
+            ],
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let csv = std::fs::read_to_string(d.join("out").join("timeseries.csv")).unwrap();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "parked_n-1").unwrap();
+        let mut rows = 0;
+        for row in csv.lines().skip(1) {
+            let cells: Vec<&str> = row.split(',').collect();
+            if cells[col].is_empty() {
+                continue; // the bin after the end has no sample
+            }
+            assert_eq!(cells[col], want, "{run}/{park} at {bin}: {row}");
+            rows += 1;
+        }
+        assert!(rows >= 2, "{csv}");
+    }
+}
+
+// ----------------------------------------------------- 7. time-series size
+
+/// Main aborted allocating 1.6 TB for `timeseries_bin=1ns`, and wrote a 748 MB
+/// CSV for `1us`.
+#[test]
+fn time_series_bins_are_bounded_and_the_error_names_the_flag_or_line() {
+    let d = scratch("bins");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    for bin in ["1ns", "1us", "2us"] {
+        let set = format!("timeseries_bin={bin}");
+        let o = flapsim(&["run", "s.yaml", "-q", "--set", &set], &d);
+        refused(&o, &[&format!("--set {set}")]);
+    }
+    std::fs::write(
+        d.join("f.yaml"),
+        "duration: 30d\ntimeseries_bin: 100ms\ncluster: {groups: {g: {count: 3, name: \"n-{}\"}}}\n",
+    )
+    .unwrap();
+    let o = flapsim(&["validate", "f.yaml"], &d);
+    refused(
+        &o,
+        &["f.yaml:2:", "timeseries_bin", "--limit timeseries_cells"],
+    );
+    // Each host with a CPU fault adds a column: 2 s at 100 us is 20,001 rows.
+    let faulty =
+        format!("{S}timeseries_bin: 100us\nfaults:\n  - nodes: all\n    slow: {{cost: 1ms}}\n");
+    std::fs::write(d.join("w.yaml"), faulty).unwrap();
+    let o = flapsim(
+        &["validate", "w.yaml", "--limit", "timeseries_cells=1000000"],
+        &d,
+    );
+    refused(&o, &["w.yaml:", "x 6 columns"]);
+    assert!(!d.join("output").exists());
+}
+
+// ------------------------------------------------------- 8. target expansion
+
+/// Main expanded every `{from: all, to: all}` alias into two node vectors: with
+/// 20,000 nodes, ~16 GB to validate a 900 KB file (10,000 is today's node limit).
+#[test]
+fn aliased_and_repeated_targets_cannot_exhaust_memory() {
+    let d = scratch("targets");
+    let cluster = "duration: 20s\ncluster:\n  groups:\n    g: {count: 10000, name: \"n-{}\"}\n";
+    let variants = [
+        (
+            "alias",
+            format!(
+                "{cluster}network:\n  rules:\n    - &r {{from: all, to: all, loss: 1%}}\n{}",
+                "    - *r\n".repeat(99_999)
+            ),
+        ),
+        (
+            "except",
+            format!(
+                "{cluster}network:\n  rules:\n    - &r {{from: {{except: n-1}}, to: g, loss: 1%}}\n{}",
+                "    - *r\n".repeat(99_999)
+            ),
+        ),
+        (
+            "list",
+            format!(
+                "{cluster}log_observers: [{}]\n",
+                vec!["all"; 100_000].join(", ")
+            ),
+        ),
+    ];
+    for (name, text) in variants {
+        let file = format!("{name}.yaml");
+        assert!(text.len() < 1 << 20, "{name} is within the file limit");
+        std::fs::write(d.join(&file), text).unwrap();
+        let o = flapsim(&["validate", &file], &d);
+        refused(&o, &[&format!("{file}:"), "--limit target_nodes"]);
+    }
+}
+
+// -------------------------------------------------------- 10.–12. check, bench
+
+/// Main checked nothing and exited 0 for a range past 2^64-1, panicked (reported
+/// as a protocol failure) for a huge --max-nodes, and applied no limits to bench.
+#[test]
+fn check_and_bench_refuse_out_of_range_flags() {
+    let d = scratch("flags");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "check",
+                "--seeds",
+                "2",
+                "--start-seed",
+                "18446744073709551615",
+            ],
+            "--start-seed",
+        ),
+        (
+            &[
+                "check",
+                "--seeds",
+                "18446744073709551615",
+                "--start-seed",
+                "2",
+            ],
+            "--seeds",
+        ),
+        (
+            &["check", "--max-nodes", "18446744073709551615"],
+            "--max-nodes",
+        ),
+        (&["check", "--max-nodes", "100000"], "--max-nodes"),
+        (&["bench", "--nodes", "18446744073709551615"], "--nodes"),
+        (&["bench", "--nodes", "20001"], "--nodes"),
+        (&["bench", "--duration", "100000d"], "--duration"),
+        (&["bench", "--repeat", "0"], "--repeat"),
+    ];
+    for (args, flag) in cases {
+        let o = flapsim(args, &d);
+        refused(&o, &[flag]);
+    }
+    // The last seed of the range is checked, not skipped.
+    let o = flapsim(
+        &[
+            "check",
+            "--seeds",
+            "1",
+            "--start-seed",
+            "18446744073709551615",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1 seeds, 1 passed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // Bench over its event budget stops with the run's message.
+    let o = flapsim(
+        &[
+            "bench",
+            "--nodes",
+            "50",
+            "--duration",
+            "1h",
+            "--repeat",
+            "1",
+            "--limit",
+            "events=1e5",
+        ],
+        &d,
+    );
+    refused(&o, &["--limit events"]);
+}
+
+// ------------------------------------------------------------- 13. closed stdout
+
+/// Run `args` with a stdout whose reader is already gone (every write is EPIPE).
+fn with_closed_stdout(args: &[&str], cwd: &Path) -> Output {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two descriptors we then own.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] and fds[1] were just created and are owned here.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run flapsim")
+}
+
+/// Main panicked on the first print to a closed pipe (`| head -1`).
+#[test]
+fn a_closed_stdout_keeps_the_real_exit_code_and_the_outputs() {
+    let d = scratch("epipe");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    std::fs::write(d.join("bad.yaml"), "duration: 1x\n").unwrap();
+    for (args, code) in [
+        (&["run", "s.yaml", "--out", "out"][..], 0),
+        (&["validate", "s.yaml"][..], 0),
+        (&["validate", "bad.yaml"][..], 2),
+        (&["check", "--seeds", "2"][..], 0),
+        (&["presets"][..], 0),
+        (
+            &["bench", "--nodes", "5", "--duration", "5s", "--repeat", "1"][..],
+            0,
+        ),
+    ] {
+        let o = with_closed_stdout(args, &d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+    }
+    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
+}
+
+// ------------------------------------------------------------------- 14. BOM
+
+/// Main said "more than one document is not supported", with no line.
+#[test]
+fn a_byte_order_mark_is_accepted_and_lines_stay_right() {
+    let d = scratch("bom");
+    std::fs::write(d.join("a.yaml"), format!("\u{feff}{S}")).unwrap();
+    std::fs::write(
+        d.join("b.yaml"),
+        format!("\u{feff}{}", S.replace('\n', "\r\n")),
+    )
+    .unwrap();
+    for f in ["a.yaml", "b.yaml"] {
+        let o = flapsim(&["validate", f], &d);
+        assert_eq!(o.status.code(), Some(0), "{f}: {}", stderr(&o));
+    }
+    std::fs::write(d.join("c.yaml"), format!("\u{feff}{S}timeseries_bin: 1\n")).unwrap();
+    let o = flapsim(&["validate", "c.yaml"], &d);
+    refused(&o, &["c.yaml:5:", "timeseries_bin"]);
+}
+
+// -------------------------------------------------- also: duplicate partitions
+
+/// Main accepted two active partitions with one name, and `heal` healed both.
+#[test]
+fn two_active_partitions_or_holds_with_one_name_are_refused() {
+    let d = scratch("dup");
+    let cases = [
+        "  - {at: 1s, partition: {name: p, from: n-1, to: n-2}}\n  - {at: 2s, partition: {name: p, from: n-3, to: n-4}}\n",
+        "  - {at: 1s, hold: {name: h, nodes: n-1}}\n  - {at: 2s, hold: {name: h, nodes: n-2}}\n",
+        "  - {at: 3s, partition: {name: p, from: n-1, to: n-2}}\n  - {at: 1s, partition: {name: p, from: n-3, to: n-4}}\n",
+    ];
+    for (i, timeline) in cases.iter().enumerate() {
+        let file = format!("d{i}.yaml");
+        std::fs::write(d.join(&file), format!("{S}timeline:\n{timeline}")).unwrap();
+        let o = flapsim(&["validate", &file], &d);
+        refused(&o, &[&format!("{file}:"), "still active"]);
+    }
+    // A name may be reused once the first is healed (or released).
+    std::fs::write(
+        d.join("ok.yaml"),
+        format!("{S}timeline:\n  - {{at: 1s, partition: {{name: p, from: n-1, to: n-2}}}}\n  - {{at: 2s, heal: p}}\n  - {{at: 3s, partition: {{name: p, from: n-3, to: n-4}}}}\n  - {{at: 4s, heal: all}}\n  - {{at: 5s, partition: {{name: p, from: n-1, to: n-4}}}}\n"),
+    )
+    .unwrap();
+    let o = flapsim(&["validate", "ok.yaml"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+// ------------------------------------------------------ memory: cluster size
+
+/// Every node holds every other, so memory grows as n²: main accepted 20,000
+/// nodes (~8.5 GB) and aborted under a 4 GB address-space cap.
+#[test]
+fn a_cluster_too_big_for_memory_is_refused_before_building() {
+    let d = scratch("nodes");
+    for (i, groups) in [
+        "    g: {count: 20000, name: \"n-{}\"}\n",
+        "    a: {count: 6000, name: \"a-{}\"}\n    b: {count: 6000, name: \"b-{}\"}\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("n{i}.yaml");
+        std::fs::write(
+            d.join(&file),
+            format!("duration: 2s\ncluster:\n  groups:\n{groups}"),
+        )
+        .unwrap();
+        let o = flapsim(&["run", &file, "-q"], &d);
+        refused(&o, &[&format!("{file}:"), "--limit nodes"]);
+    }
+    assert!(!d.join("output").exists());
+}
