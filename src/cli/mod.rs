@@ -15,8 +15,7 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::Simulation;
-use crate::metrics::Collector;
+use crate::batch;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, SEC};
 use crate::report;
@@ -122,23 +121,17 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 
     let started = Instant::now();
-    let mut sim = Simulation::new(&scenario);
-    let mut collector = Collector::new(&scenario);
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let stats = sim.run_budgeted(
-        &mut collector,
-        &mut |t| {
-            if let Some(bar) = &bar {
-                bar.set_position(t / SEC);
-            }
-        },
-        limits.max_events,
-    );
+    let measured = batch::simulate(&scenario, limits.max_events, &mut |t| {
+        if let Some(bar) = &bar {
+            bar.set_position(t / SEC);
+        }
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // Over budget: nothing is written (a partial run would look complete).
-    let stats = stats.map_err(|e| {
+    let batch::Measured { metrics, stats } = measured.map_err(|e| {
         Failure::bad_input(format!(
             "{}: the run needed more than {} simulated events (the limit; stopped at {} simulated); raise it with `--limit events=N`",
             args.scenario.display(),
@@ -147,7 +140,6 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         ))
     })?;
     let wall = started.elapsed().as_secs_f64();
-    let metrics = collector.finish(stats.simulated, stats.digest);
 
     report::write_all(&out_dir, &report::Format::ALL, &scenario, &metrics)
         .map_err(|e| Failure::failed(format!("writing {}: {e}", out_dir.display())))?;
