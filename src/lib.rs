@@ -17,6 +17,7 @@
 //! - [`random`]: seeded ChaCha streams and the latency/duration distributions.
 
 pub mod batch;
+pub mod chart;
 pub mod cli;
 pub mod engine;
 pub mod host;

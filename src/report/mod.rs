@@ -13,6 +13,7 @@
 pub mod atomic;
 pub mod csv;
 pub mod events;
+pub mod html;
 pub mod human;
 pub mod log;
 pub mod summary;

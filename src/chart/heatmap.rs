@@ -1,0 +1,225 @@
+//! Heatmap panel: a matrix of non-negative values (counts) with row and column
+//! labels and a colour bar. Zero is white and "more" is darker
+//! ([`palette::sequential`]), so the bright-in-colour / dark-in-print row is the
+//! one to look at in either medium.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
+use super::palette::{self, INK, MUTED};
+use super::ticked::Ticked;
+use super::{axis_number, err, nice_max, ChartError};
+
+#[derive(Clone, Debug)]
+pub struct HeatmapPanel {
+    pub caption: Option<String>,
+    pub row_desc: String,
+    pub col_desc: String,
+    pub rows: Vec<String>,
+    pub cols: Vec<String>,
+    /// `values[r][c]`.
+    pub values: Vec<Vec<f64>>,
+    /// Colour bar title with unit (also the legend entry).
+    pub scale_desc: String,
+    pub empty_note: String,
+}
+
+const BAR_W: u32 = 110;
+/// Room for rotated column labels (node names up to ~12 characters).
+const LABEL_AREA: u32 = 110;
+
+impl HeatmapPanel {
+    pub fn new(
+        row_desc: impl Into<String>,
+        col_desc: impl Into<String>,
+        rows: Vec<String>,
+        cols: Vec<String>,
+        values: Vec<Vec<f64>>,
+        scale_desc: impl Into<String>,
+    ) -> HeatmapPanel {
+        HeatmapPanel {
+            caption: None,
+            row_desc: row_desc.into(),
+            col_desc: col_desc.into(),
+            rows,
+            cols,
+            values,
+            scale_desc: scale_desc.into(),
+            empty_note: "no data".into(),
+        }
+    }
+
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), ChartError> {
+        let (w, _) = area.dim_in_pixel();
+        let (main, bar) = area.split_horizontally(w.saturating_sub(BAR_W));
+        let nr = self.rows.len().max(1);
+        let nc = self.cols.len().max(1);
+        let vmax = self
+            .values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let scale_max = nice_max(vmax, 1.0);
+
+        // Row r at y = nr - r - 0.5 (first row on top); column c at x = c + 0.5.
+        let row_ticks: Vec<f64> = (0..self.rows.len())
+            .map(|r| nr as f64 - r as f64 - 0.5)
+            .collect();
+        let col_ticks: Vec<f64> = (0..self.cols.len()).map(|c| c as f64 + 0.5).collect();
+        let rows = &self.rows;
+        let cols = &self.cols;
+        let row_label = move |v: &f64| {
+            let r = nr as f64 - 0.5 - v;
+            rows.get(r.round().max(0.0) as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let col_label = move |v: &f64| {
+            cols.get((v - 0.5).round().max(0.0) as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
+        // Thin labels when there are many columns (every k-th name).
+        let max_labels = (main.dim_in_pixel().0 / 16).max(2) as usize;
+        let col_ticks = thin(col_ticks, max_labels);
+        let col_ticks_drawn = col_ticks.clone();
+        let row_ticks = thin(row_ticks, (main.dim_in_pixel().1 / 15).max(2) as usize);
+
+        let mut b = ChartBuilder::on(&main);
+        b.margin_top(6)
+            .margin_right(10)
+            .x_label_area_size(LABEL_AREA)
+            .y_label_area_size(90);
+        if let Some(c) = &self.caption {
+            b.caption(c, caption_style());
+        }
+        let mut chart = b
+            .build_cartesian_2d(
+                Ticked::new(0.0, nc as f64, col_ticks),
+                Ticked::new(0.0, nr as f64, row_ticks),
+            )
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .axis_style(INK)
+            .x_desc(&self.col_desc)
+            .y_desc(&self.row_desc)
+            .axis_desc_style(axis_desc_style())
+            .label_style(label_style())
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&row_label)
+            .draw()
+            .map_err(err)?;
+        // Column labels read downwards from just under each column (drawn here,
+        // not by the mesh, whose label anchoring ignores rotation).
+        let base = main.get_base_pixel();
+        for x in &col_ticks_drawn {
+            let (px, py) = chart.backend_coord(&(*x, 0.0));
+            main.draw(&Text::new(
+                col_label(x),
+                (px - base.0, py - base.1 + 8),
+                label_style()
+                    .transform(FontTransform::Rotate90)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(err)?;
+        }
+        let cells = self.values.iter().enumerate().flat_map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite() && **v > 0.0)
+                .map(move |(c, &v)| (r, c, v))
+        });
+        chart
+            .draw_series(cells.map(|(r, c, v)| {
+                let y = nr as f64 - r as f64;
+                Rectangle::new(
+                    [(c as f64, y - 1.0), (c as f64 + 1.0, y)],
+                    palette::sequential(v / scale_max).filled(),
+                )
+            }))
+            .map_err(err)?;
+        if vmax <= 0.0 {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    self.empty_note.clone(),
+                    (nc as f64 / 2.0, nr as f64 / 2.0),
+                    caption_style()
+                        .color(&MUTED)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))
+                .map_err(err)?;
+        }
+        draw_color_bar(&bar, scale_max, &self.scale_desc)
+    }
+}
+
+/// Keep at most `max` of `ticks`, evenly (always the first).
+fn thin(ticks: Vec<f64>, max: usize) -> Vec<f64> {
+    if ticks.len() <= max {
+        return ticks;
+    }
+    let every = ticks.len().div_ceil(max);
+    ticks.into_iter().step_by(every).collect()
+}
+
+/// A vertical colour bar from 0 (bottom) to `max` (top), titled `desc`.
+pub fn draw_color_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    max: f64,
+    desc: &str,
+) -> Result<(), ChartError> {
+    let (_, h) = area.dim_in_pixel();
+    let top = 40i32;
+    let bottom = (h as i32 - 70).max(top + 20);
+    let x0 = 14i32;
+    let x1 = 34i32;
+    area.draw(&Text::new(
+        desc.to_string(),
+        (4, 8),
+        legend_style().pos(Pos::new(HPos::Left, VPos::Top)),
+    ))
+    .map_err(err)?;
+    // 40 bands, not one per pixel: the SVG stays small and the steps are invisible.
+    let bands = 40;
+    let span = (bottom - top) as f64;
+    for k in 0..bands {
+        let y0 = top + (span * k as f64 / bands as f64).round() as i32;
+        let y1 = top + (span * (k + 1) as f64 / bands as f64).round() as i32;
+        let t = 1.0 - (k as f64 + 0.5) / bands as f64;
+        area.draw(&Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            palette::sequential(t).filled(),
+        ))
+        .map_err(err)?;
+    }
+    area.draw(&Rectangle::new(
+        [(x0, top), (x1, bottom)],
+        ShapeStyle::from(&MUTED),
+    ))
+    .map_err(err)?;
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        let y = bottom - ((bottom - top) as f64 * k as f64 / 4.0).round() as i32;
+        area.draw(&PathElement::new(
+            vec![(x1, y), (x1 + 4, y)],
+            ShapeStyle::from(&INK),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(
+            axis_number(v),
+            (x1 + 7, y),
+            label_style().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Scatter panel: points per series, each series with its own colour and marker.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
+use super::glyph::{Glyph, GlyphKind};
+use super::line::LegendAt;
+use super::palette::{series_style, SeriesStyle, GRID, INK, MUTED};
+use super::{axis_number, err, nice_max, ChartError};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScatterSeries {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: Option<SeriesStyle>,
+}
+
+impl ScatterSeries {
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> ScatterSeries {
+        ScatterSeries {
+            label: label.into(),
+            points,
+            style: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ScatterPanel {
+    pub caption: Option<String>,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub series: Vec<ScatterSeries>,
+    pub x_range: Option<(f64, f64)>,
+    pub y_range: Option<(f64, f64)>,
+    pub legend_at: LegendAt,
+}
+
+impl ScatterPanel {
+    pub fn new(x_desc: impl Into<String>, y_desc: impl Into<String>) -> ScatterPanel {
+        ScatterPanel {
+            caption: None,
+            x_desc: x_desc.into(),
+            y_desc: y_desc.into(),
+            series: Vec::new(),
+            x_range: None,
+            y_range: None,
+            legend_at: LegendAt::UpperRight,
+        }
+    }
+    pub fn series(mut self, s: ScatterSeries) -> ScatterPanel {
+        self.series.push(s);
+        self
+    }
+
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), ChartError> {
+        let all = || self.series.iter().flat_map(|s| s.points.iter().copied());
+        let fmax = |f: fn(&(f64, f64)) -> f64| {
+            all()
+                .map(|p| f(&p))
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max)
+        };
+        let x = self
+            .x_range
+            .unwrap_or_else(|| (0.0, nice_max(fmax(|p| p.0) * 1.05, 1.0)));
+        let y = self
+            .y_range
+            .unwrap_or_else(|| (0.0, nice_max(fmax(|p| p.1) * 1.08, 1.0)));
+        let mut b = ChartBuilder::on(area);
+        b.margin_top(6)
+            .margin_right(12)
+            .x_label_area_size(44)
+            .y_label_area_size(80);
+        if let Some(c) = &self.caption {
+            b.caption(c, caption_style());
+        }
+        let mut chart = b.build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .axis_style(INK)
+            .x_desc(&self.x_desc)
+            .y_desc(&self.y_desc)
+            .axis_desc_style(axis_desc_style())
+            .label_style(label_style())
+            .x_label_formatter(&|v| axis_number(*v))
+            .y_label_formatter(&|v| axis_number(*v))
+            .draw()
+            .map_err(err)?;
+        for (i, s) in self.series.iter().enumerate() {
+            let style = s.style.unwrap_or_else(|| series_style(i));
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .filter(|p| p.0.is_finite() && p.1.is_finite())
+                        .map(|p| Glyph::new(*p, style, GlyphKind::Marker)),
+                )
+                .map_err(err)?
+                .label(s.label.clone())
+                .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
+        }
+        if !self.series.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(self.legend_at.position())
+                .label_font(legend_style())
+                .background_style(WHITE.mix(0.9))
+                .border_style(MUTED)
+                .draw()
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}
