@@ -8,6 +8,7 @@
 //! mergeable across shards; [`sweepfile`] reads sweep files into plans.
 
 pub mod aggregate;
+pub mod compare;
 pub mod exec;
 pub mod plan;
 pub mod row;

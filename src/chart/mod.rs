@@ -38,6 +38,7 @@
 //!   (encoded in memory; nothing touches the filesystem here).
 
 pub mod bars;
+pub mod compare;
 pub mod font;
 pub mod frame;
 pub mod glyph;
@@ -45,6 +46,7 @@ pub mod heatmap;
 pub mod line;
 pub mod palette;
 pub mod scatter;
+pub mod sweep;
 pub mod ticked;
 
 use plotters::coord::Shift;

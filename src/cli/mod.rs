@@ -6,6 +6,8 @@
 pub mod args;
 pub mod bench;
 pub mod check;
+pub mod compare;
+pub mod sweep;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -37,13 +39,13 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn bad_input(message: impl Into<String>) -> Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_BAD_INPUT,
             message: message.into(),
         }
     }
-    fn failed(message: impl Into<String>) -> Failure {
+    pub fn failed(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_FAILED,
             message: message.into(),
@@ -71,6 +73,9 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check_cmd(&args),
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,7 +87,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Parse `FIELD=VALUE` flags.
-fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {

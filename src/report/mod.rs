@@ -11,6 +11,7 @@
 //! print `human_summary(…)`.
 
 pub mod atomic;
+pub mod compare_html;
 pub mod csv;
 pub mod events;
 pub mod html;
