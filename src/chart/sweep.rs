@@ -210,7 +210,7 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
             rows.clone(),
             cols.clone(),
             values,
-            label(metric),
+            "median",
         );
         panel.caption = Some(label(metric).to_string());
         fig = fig.panel(Panel::Heatmap(panel), 1.0);
@@ -396,20 +396,21 @@ impl Chart for TradeoffChart {
                 .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
         }
         // Labels of front points, alternating above and below so neighbours do
-        // not collide.
+        // not collide, kept inside the plot (backend_coord is in root pixels).
+        let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
         for (i, (x, y, text)) in self.front.iter().enumerate() {
-            let (dy, v) = if i % 2 == 0 {
-                (-10, VPos::Bottom)
-            } else {
-                (10, VPos::Top)
-            };
             let (px, py) = chart.backend_coord(&(*x, *y));
-            let left = px < body.dim_in_pixel().0 as i32 * 2 / 3;
-            let anchor = if left { HPos::Left } else { HPos::Right };
-            body.draw(&Text::new(
+            let below = (i % 2 == 1 && py + 30 < plot_y.end) || py - 30 < plot_y.start;
+            let below = below && py + 30 < plot_y.end;
+            let left = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
+            let pos = Pos::new(
+                if left { HPos::Left } else { HPos::Right },
+                if below { VPos::Top } else { VPos::Bottom },
+            );
+            root.draw(&Text::new(
                 text.clone(),
-                (px + if left { 8 } else { -8 }, py + dy),
-                legend_style().color(&INK).pos(Pos::new(anchor, v)),
+                (px + if left { 8 } else { -8 }, py + if below { 10 } else { -10 }),
+                legend_style().color(&INK).pos(pos),
             ))
             .map_err(err)?;
         }
