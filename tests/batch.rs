@@ -56,9 +56,20 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn assert_same_tree(a: &Path, b: &Path) {
     let (ta, tb) = (tree(a), tree(b));
     let names = |t: &[(String, Vec<u8>)]| t.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&ta), names(&tb), "same files in {} and {}", a.display(), b.display());
+    assert_eq!(
+        names(&ta),
+        names(&tb),
+        "same files in {} and {}",
+        a.display(),
+        b.display()
+    );
     for ((n, x), (_, y)) in ta.iter().zip(&tb) {
-        assert!(x == y, "{n} differs between {} and {}", a.display(), b.display());
+        assert!(
+            x == y,
+            "{n} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -122,8 +133,24 @@ fn jobs_do_not_change_a_single_byte() {
     let d = scratch("jobs");
     let f = sweep_file(&d, 3, "3m");
     let (a, b) = (d.join("j1"), d.join("j4"));
-    ok(&flapsim(&["sweep", s(&f), "--jobs", "1", "--out", s(&a), "-q"]));
-    ok(&flapsim(&["sweep", s(&f), "--jobs", "4", "--out", s(&b), "-q"]));
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "1",
+        "--out",
+        s(&a),
+        "-q",
+    ]));
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "4",
+        "--out",
+        s(&b),
+        "-q",
+    ]));
     for f in OUTPUTS {
         assert!(a.join(f).exists(), "{f} written");
     }
@@ -146,7 +173,15 @@ fn a_sweep_killed_part_way_resumes_to_the_same_files() {
     // Longer runs, one job: the kill lands between rows.
     let f = sweep_file(&d, 5, "20m");
     let whole = d.join("whole");
-    ok(&flapsim(&["sweep", s(&f), "--jobs", "2", "--out", s(&whole), "-q"]));
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "2",
+        "--out",
+        s(&whole),
+        "-q",
+    ]));
 
     let cut = d.join("cut");
     let mut child = bin()
@@ -193,7 +228,34 @@ fn merged_shards_equal_the_unsharded_sweep() {
     let mut shards = Vec::new();
     for i in 0..3 {
         let out = d.join(format!("shard-{i}"));
-        ok(&flapsim(&["sweep", s(&f), "--shard", &format!("{i}/3"), "--out", s(&out), "-q"]));
+        // Shard 2 names the sweep file by a relative path, as another machine
+        // would: still the same sweep.
+        let o = if i == 2 {
+            bin()
+                .args([
+                    "sweep",
+                    "tiny.yaml",
+                    "--shard",
+                    "2/3",
+                    "--out",
+                    s(&out),
+                    "-q",
+                ])
+                .current_dir(&d)
+                .output()
+                .unwrap()
+        } else {
+            flapsim(&[
+                "sweep",
+                s(&f),
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                s(&out),
+                "-q",
+            ])
+        };
+        ok(&o);
         shards.push(out);
     }
     // Slurm's environment picks the same slice as the flag.
@@ -218,11 +280,32 @@ fn merged_shards_equal_the_unsharded_sweep() {
     std::fs::create_dir_all(&other_dir).unwrap();
     let other = sweep_file(&other_dir, 4, "3m");
     let o2 = d.join("other-shard-2");
-    ok(&flapsim(&["sweep", s(&other), "--shard", "2/3", "--out", s(&o2), "-q"]));
-    let bad = flapsim(&["merge", s(&shards[0]), s(&shards[1]), s(&o2), "--out", s(&d.join("bad"))]);
+    ok(&flapsim(&[
+        "sweep",
+        s(&other),
+        "--shard",
+        "2/3",
+        "--out",
+        s(&o2),
+        "-q",
+    ]));
+    let bad = flapsim(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        s(&o2),
+        "--out",
+        s(&d.join("bad")),
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("different sweeps"));
-    let missing = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&d.join("bad2"))]);
+    let missing = flapsim(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&d.join("bad2")),
+    ]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("missing"));
     assert!(!d.join("bad").exists() && !d.join("bad2").exists());
@@ -250,7 +333,12 @@ fn bad_sweep_files_name_file_line_and_field_and_run_nothing() {
             "axes[0].values[0]",
             "groupz",
         ),
-        ("empty-axis", "axes:\n  - path: suspicion_mult\n    values: []\n", "axes[0].values", "empty axis"),
+        (
+            "empty-axis",
+            "axes:\n  - path: suspicion_mult\n    values: []\n",
+            "axes[0].values",
+            "empty axis",
+        ),
         (
             "type-mismatch",
             "axes:\n  - path: faults[0].starve.delay\n    values: [10ms, 3]\n",
@@ -269,7 +357,12 @@ fn bad_sweep_files_name_file_line_and_field_and_run_nothing() {
             "axes[0].values[2]",
             "shorter than duration",
         ),
-        ("unknown-field", "axes:\n  - path: suspicion_mult\n    valuez: [1]\n", "axes[0]", "unknown field"),
+        (
+            "unknown-field",
+            "axes:\n  - path: suspicion_mult\n    valuez: [1]\n",
+            "axes[0]",
+            "unknown field",
+        ),
     ];
     for (name, axes, field, words) in cases {
         let f = d.join(format!("{name}.yaml"));
@@ -279,7 +372,10 @@ fn bad_sweep_files_name_file_line_and_field_and_run_nothing() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{name}: {err}");
         let want_prefix = format!("error: {}:1", s(&f));
-        assert!(err.starts_with(&want_prefix), "{name}: names file and line: {err}");
+        assert!(
+            err.starts_with(&want_prefix),
+            "{name}: names file and line: {err}"
+        );
         assert!(err.contains(field), "{name}: names {field}: {err}");
         assert!(err.contains(words), "{name}: says {words}: {err}");
         assert!(!out.exists(), "{name}: nothing written");
@@ -317,11 +413,25 @@ fn compare_writes_table_chart_report_and_redraws_them() {
     ok(&bin().args(args(&b, "3")).output().unwrap());
     assert_same_tree(&a, &b);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    for w in ["memberlist-2015", "slow-probe", "flaps/h", "FP at healthy", "detection p50", "bytes per node-s"] {
+    for w in [
+        "memberlist-2015",
+        "slow-probe",
+        "flaps/h",
+        "FP at healthy",
+        "detection p50",
+        "bytes per node-s",
+    ] {
         assert!(stdout.contains(w), "table shows {w}: {stdout}");
     }
     let html = std::fs::read_to_string(a.join("report.html")).unwrap();
-    for w in ["Side by side", "<svg", "Every run", "Effective parameters", "probe_interval_ms *", "Scenario"] {
+    for w in [
+        "Side by side",
+        "<svg",
+        "Every run",
+        "Effective parameters",
+        "probe_interval_ms *",
+        "Scenario",
+    ] {
         assert!(html.contains(w), "report has {w}");
     }
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
@@ -329,7 +439,13 @@ fn compare_writes_table_chart_report_and_redraws_them() {
     assert!(svg.contains("flaps per hour") && svg.contains("slow-probe"));
     // Redraw from the files alone: byte for byte.
     let before = tree(&a);
-    for f in ["comparison.svg", "comparison.png", "report.html", "comparison.csv", "comparison.txt"] {
+    for f in [
+        "comparison.svg",
+        "comparison.png",
+        "report.html",
+        "comparison.csv",
+        "comparison.txt",
+    ] {
         std::fs::remove_file(a.join(f)).unwrap();
     }
     flapsim::batch::compare::redraw(&a).unwrap();

@@ -4,7 +4,7 @@
 //! A comparison directory holds `manifest.json`, `results.csv`/`results.jsonl`
 //! (one row per configuration × seed, like a sweep with one axis `config`),
 //! `comparison.csv` (median and 95% interval per metric), `comparison.txt` (the
-//! printed table), `comparison.json` (the scenario text and each configuration's
+//! printed table), `chart-data.json` (the scenario text and each configuration's
 //! effective parameters), the chart (`comparison.svg`/`.png`) and `report.html`.
 //! Every file after the results is drawn from the files alone, so `flapsim chart
 //! DIR` redraws them byte for byte.
@@ -23,7 +23,10 @@ use super::plan::Plan;
 use super::row::{csv_header, metric_index, Row, METRICS};
 use super::store::{read_rows, Manifest, Shard, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
 
-pub const COMPARISON_JSON: &str = "comparison.json";
+/// The comparison's data file; `flapsim chart DIR` dispatches on its `kind`.
+pub const COMPARISON_JSON: &str = "chart-data.json";
+/// `kind` of a comparison directory's data file.
+pub const KIND: &str = "comparison";
 pub const COMPARISON_CSV: &str = "comparison.csv";
 pub const COMPARISON_TXT: &str = "comparison.txt";
 pub const REPORT_HTML: &str = "report.html";
@@ -54,9 +57,11 @@ pub struct ConfigMeta {
     pub protocol: serde_json::Value,
 }
 
-/// `comparison.json`.
+/// `chart-data.json` of a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonMeta {
+    /// Always [`KIND`].
+    pub kind: String,
     pub scenario: String,
     pub description: String,
     /// The scenario file as given.
@@ -87,6 +92,7 @@ impl ComparisonMeta {
         }
         let sc = first.ok_or("no configurations")?;
         Ok(ComparisonMeta {
+            kind: KIND.into(),
             scenario: sc.name.clone(),
             description: sc.description.clone(),
             scenario_file: scenario_file.to_string(),

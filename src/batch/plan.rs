@@ -78,8 +78,9 @@ impl Plan {
                 h.str(&v.label);
                 h.str(&v.json.to_string());
             }
+            // Not the file label: the same sweep given as `sweeps/x.yaml` on one
+            // machine and `/home/u/sweeps/x.yaml` on another is the same sweep.
             h.str(&p.input.text);
-            h.str(&p.input.label);
             h.str(p.input.preset.as_deref().unwrap_or(""));
             h.u64(p.input.sets.len() as u64);
             for (k, v) in &p.input.sets {

@@ -409,7 +409,10 @@ impl Chart for TradeoffChart {
             );
             root.draw(&Text::new(
                 text.clone(),
-                (px + if left { 8 } else { -8 }, py + if below { 10 } else { -10 }),
+                (
+                    px + if left { 8 } else { -8 },
+                    py + if below { 10 } else { -10 },
+                ),
                 legend_style().color(&INK).pos(pos),
             ))
             .map_err(err)?;
