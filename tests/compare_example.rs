@@ -26,7 +26,10 @@ fn the_comparison_example_is_what_the_readme_command_produces() {
     let shown = format!(
         "cargo run --release -- compare scenarios/qiita-2015-sick-t2.yaml \\\n  --presets memberlist-2015,memberlist-2016,memberlist --seeds 10 \\\n  --out {EXAMPLE}"
     );
-    assert!(readme.contains(&shown), "the README names the command:\n{shown}");
+    assert!(
+        readme.contains(&shown),
+        "the README names the command:\n{shown}"
+    );
     assert!(readme.contains(&format!("]({EXAMPLE}/comparison.png)")));
 
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compare-example");
@@ -54,9 +57,15 @@ fn the_comparison_example_is_what_the_readme_command_produces() {
     fresh.sort();
     assert_eq!(names, fresh);
     for n in &names {
-        let (a, b) = (std::fs::read(committed.join(n)).unwrap(), std::fs::read(out.join(n)).unwrap());
+        let (a, b) = (
+            std::fs::read(committed.join(n)).unwrap(),
+            std::fs::read(out.join(n)).unwrap(),
+        );
         // chart-data.json and report.html name the output directory nowhere,
         // so every byte must match.
-        assert!(a == b, "{EXAMPLE}/{n} is stale: rerun the README's compare command and commit it");
+        assert!(
+            a == b,
+            "{EXAMPLE}/{n} is stale: rerun the README's compare command and commit it"
+        );
     }
 }

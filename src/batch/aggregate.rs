@@ -205,9 +205,7 @@ pub fn within_budget(stats: &[PointStats], t: Tradeoff, b: Budget) -> Option<usi
 
 /// A number for people: whole numbers plain, others to 3 significant-ish digits.
 pub fn human(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e9 {
-        format!("{x:.0}")
-    } else if x.abs() >= 100.0 {
+    if (x == x.trunc() && x.abs() < 1e9) || x.abs() >= 100.0 {
         format!("{x:.0}")
     } else if x.abs() >= 10.0 {
         format!("{x:.1}")

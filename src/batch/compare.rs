@@ -107,7 +107,7 @@ impl ComparisonMeta {
 /// `2h10m`, `15m`, `90s`: a run length as people write it (exact to the second).
 fn hours_minutes(ns: u64) -> String {
     let s = ns / 1_000_000_000;
-    if s == 0 || ns % 1_000_000_000 != 0 {
+    if s == 0 || !ns.is_multiple_of(1_000_000_000) {
         return crate::units::format_duration(ns);
     }
     let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);

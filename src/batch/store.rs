@@ -532,6 +532,9 @@ fn summary_text(
     out
 }
 
+/// A shard's CSV rows (header dropped) and JSON rows.
+type ShardLines<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
+
 /// Merge the shard directories `dirs` into `out`: the same files an unsharded
 /// run writes, byte for byte. Refuses shards of different sweeps, duplicate or
 /// missing shards, and unfinished shards.
@@ -569,7 +572,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
         return Err(refuse("merge: no directories given"));
     };
     let count = first.shard().count;
-    let mut by_index: Vec<Option<(Vec<&[u8]>, Vec<&[u8]>)>> = vec![None; count];
+    let mut by_index: Vec<Option<ShardLines>> = vec![None; count];
     let contents: Vec<(Vec<u8>, Vec<u8>)> = shards
         .iter()
         .map(|(_, d)| {
@@ -618,7 +621,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
             "shard {missing}/{count} is missing: give every shard's directory"
         )));
     }
-    let parts: Vec<(Vec<&[u8]>, Vec<&[u8]>)> = by_index.into_iter().flatten().collect();
+    let parts: Vec<ShardLines> = by_index.into_iter().flatten().collect();
     let mut csv_out = header.into_bytes();
     let mut json_out = Vec::new();
     for r in 0..first.runs {

@@ -218,6 +218,9 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     Some(fig)
 }
 
+/// One configuration: (latency spread, cost spread, label, on the Pareto front).
+pub type TradeoffPoint = (Spread, Spread, String, bool);
+
 /// The trade-off chart: one marker per configuration at (latency, cost) medians
 /// with thin whiskers for the 95% intervals, series by the axis with the fewest
 /// values, and the Pareto front as a line with every front point labelled.
@@ -226,7 +229,7 @@ pub struct TradeoffChart {
     pub x_desc: String,
     pub y_desc: String,
     /// (series label, points: (x spread, y spread, point label, on front)).
-    pub series: Vec<(String, Vec<(Spread, Spread, String, bool)>)>,
+    pub series: Vec<(String, Vec<TradeoffPoint>)>,
     /// Front points (x, y, label), by increasing x.
     pub front: Vec<(f64, f64, String)>,
     pub empty_note: Option<String>,
@@ -384,7 +387,7 @@ impl Chart for TradeoffChart {
                     ])
                     .map_err(err)?;
             }
-            let mut g = |p: &(Spread, Spread, String, bool)| {
+            let mut g = |p: &TradeoffPoint| {
                 let mut gl = Glyph::new((p.0.median, p.1.median), style, GlyphKind::Marker);
                 gl.size = if p.3 { 7 } else { 5 };
                 gl

@@ -12,8 +12,11 @@ use super::args::CompareArgs;
 use super::sweep::jobs;
 use super::{parse_limits, parse_sets, Failure};
 
+/// A configuration: name, preset (if it replaces the file's), `--set` fields.
+type Config = (String, Option<String>, Vec<(String, String)>);
+
 /// `NAME:FIELD=VALUE,FIELD=VALUE` → (name, preset, sets).
-fn parse_variant(v: &str) -> Result<(String, Option<String>, Vec<(String, String)>), Failure> {
+fn parse_variant(v: &str) -> Result<Config, Failure> {
     let bad = |m: &str| Failure::bad_input(format!("--variant `{v}`: {m}"));
     let (name, fields) = v
         .split_once(':')
@@ -66,7 +69,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_input(format!("{}: {e}", args.scenario.display())))?;
     let label = args.scenario.display().to_string();
 
-    let mut configs: Vec<(String, Option<String>, Vec<(String, String)>)> = args
+    let mut configs: Vec<Config> = args
         .presets
         .iter()
         .map(|p| (p.trim().to_string(), Some(p.trim().to_string()), Vec::new()))
