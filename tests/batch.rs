@@ -159,6 +159,19 @@ fn jobs_do_not_change_a_single_byte() {
     assert_eq!(csv.lines().count(), 1 + 6 * 3, "one row per point x seed");
     let points = std::fs::read_to_string(a.join("points.csv")).unwrap();
     assert_eq!(points.lines().count(), 1 + 6);
+    let tradeoff = std::fs::read_to_string(a.join("tradeoff.svg")).unwrap();
+    for w in [
+        "Pareto front",
+        "detection p50 (s) of crashed nodes",
+        "flaps of healthy nodes/h",
+        "preset=memberlist-2015",
+    ] {
+        assert!(tradeoff.contains(w), "trade-off chart shows {w}");
+    }
+    let metrics = std::fs::read_to_string(a.join("metrics.svg")).unwrap();
+    assert!(metrics.contains("suspicion_mult") && metrics.contains("FP at healthy/h"));
+    let png = std::fs::read(a.join("tradeoff.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
     let summary = std::fs::read_to_string(a.join("summary.txt")).unwrap();
     assert!(summary.contains("Pareto-optimal"), "{summary}");
     // The same directory again without --resume is refused, not overwritten.

@@ -233,6 +233,46 @@ pub struct TradeoffChart {
     /// Front points (x, y, label), by increasing x.
     pub front: Vec<(f64, f64, String)>,
     pub empty_note: Option<String>,
+    /// Top of the cost axis when zoomed (points above it are left out and counted
+    /// in the subtitle); `None` fits every point.
+    pub y_max: Option<f64>,
+}
+
+/// The zoomed trade-off: when a few configurations flap orders of magnitude more
+/// than the rest (2015 memberlist next to Lifeguard), the full chart squashes the
+/// interesting corner into its floor. The zoom keeps the cost axis at three times
+/// the front's highest upper bound (at least 1) and says how many points it drops.
+pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
+    let mut c = tradeoff_chart(m, f);
+    let front_hi = f
+        .front
+        .points
+        .iter()
+        .filter_map(|&p| f.stats[p].get(f.tradeoff.cost))
+        .map(|s| s.hi)
+        .fold(0.0, f64::max);
+    let top = nice_max((front_hi * 3.0).max(1.0), 1.0);
+    let dropped: usize = c
+        .series
+        .iter()
+        .map(|s| s.1.iter().filter(|p| p.1.median > top).count())
+        .sum();
+    if dropped == 0 || c.empty_note.is_some() {
+        return None;
+    }
+    for s in &mut c.series {
+        s.1.retain(|p| p.1.median <= top);
+    }
+    c.frame.title = format!("{} (zoom)", c.frame.title);
+    c.frame.subtitle = format!(
+        "sweep {} · {} points × {} seeds · medians, whiskers = 95% interval · {dropped} configuration(s) above {} not shown (see tradeoff.png)",
+        m.sweep,
+        m.points.len(),
+        m.seeds.len(),
+        axis_number(top)
+    );
+    c.y_max = Some(top);
+    Some(c)
 }
 
 pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
@@ -307,6 +347,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
         front,
         empty_note: (!f.front.measured)
             .then(|| "no crash detected in any run: add a crash to the base scenario".to_string()),
+        y_max: None,
     }
 }
 
@@ -319,7 +360,8 @@ impl Chart for TradeoffChart {
         let all = || self.series.iter().flat_map(|s| s.1.iter());
         let xmax = all().map(|p| p.0.hi).fold(0.0, f64::max);
         let ymax = all().map(|p| p.1.hi).fold(0.0, f64::max);
-        let (x1, y1) = (nice_max(xmax * 1.1, 1.0), nice_max(ymax * 1.1, 1.0));
+        let x1 = nice_max(xmax * 1.1, 1.0);
+        let y1 = self.y_max.unwrap_or_else(|| nice_max(ymax * 1.1, 1.0));
         let mut chart = ChartBuilder::on(&body)
             .margin_top(6)
             .margin_right(24)
@@ -434,6 +476,7 @@ impl Chart for TradeoffChart {
 
 /// Chart files of a sweep directory.
 pub const TRADEOFF: &str = "tradeoff";
+pub const TRADEOFF_ZOOM: &str = "tradeoff-zoom";
 pub const METRICS_CHART: &str = "metrics";
 pub const HEATMAP: &str = "heatmap";
 
@@ -452,6 +495,9 @@ pub fn write_charts(dir: &Path, m: &Manifest, f: &Finished) -> Result<(), String
     )?;
     if let Some(h) = heatmap_chart(m, &f.stats, f.tradeoff) {
         write_pair(dir, HEATMAP, render(&h).map_err(e)?)?;
+    }
+    if let Some(z) = tradeoff_zoom(m, f) {
+        write_pair(dir, TRADEOFF_ZOOM, render(&z).map_err(e)?)?;
     }
     write_pair(dir, TRADEOFF, render(&tradeoff_chart(m, f)).map_err(e)?)
 }
