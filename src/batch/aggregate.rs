@@ -148,13 +148,41 @@ pub const FP_VS_DETECTION: Tradeoff = Tradeoff {
 pub struct Front {
     /// False when no point has both metrics (no crash in the sweep).
     pub measured: bool,
-    /// Points on the front, by increasing latency.
+    /// Points on the front, by increasing latency (every group's, in group order).
     pub points: Vec<usize>,
+    /// Per combination of condition values (one unnamed group without
+    /// conditions): its label and its front, by increasing latency.
+    pub groups: Vec<(String, Vec<usize>)>,
 }
 
 /// Points no other point beats on both medians (lower cost and lower latency,
 /// strictly better on one).
 pub fn pareto(stats: &[PointStats], t: Tradeoff) -> Front {
+    pareto_grouped(stats, t, &[(String::new(), (0..stats.len()).collect())])
+}
+
+/// [`pareto`] within each group of points (`(label, point indices)`): points
+/// are only compared with points under the same conditions.
+pub fn pareto_grouped(stats: &[PointStats], t: Tradeoff, groups: &[(String, Vec<usize>)]) -> Front {
+    let mut front = Front {
+        measured: false,
+        points: Vec::new(),
+        groups: Vec::new(),
+    };
+    for (label, members) in groups {
+        let subset: Vec<PointStats> = members
+            .iter()
+            .filter_map(|&p| stats.get(p).cloned())
+            .collect();
+        let (measured, points) = front_of(&subset, t);
+        front.measured |= measured;
+        front.points.extend(&points);
+        front.groups.push((label.clone(), points));
+    }
+    front
+}
+
+fn front_of(stats: &[PointStats], t: Tradeoff) -> (bool, Vec<usize>) {
     let xy: Vec<(usize, f64, f64)> = stats
         .iter()
         .filter_map(|p| Some((p.point, p.get(t.latency)?.median, p.get(t.cost)?.median)))
@@ -172,10 +200,7 @@ pub fn pareto(stats: &[PointStats], t: Tradeoff) -> Front {
             .then(a.2.total_cmp(&b.2))
             .then(a.0.cmp(&b.0))
     });
-    Front {
-        measured: !xy.is_empty(),
-        points: points.into_iter().map(|p| p.0).collect(),
-    }
+    (!xy.is_empty(), points.into_iter().map(|p| p.0).collect())
 }
 
 /// A limit on a cost metric, met when the upper end of its 95 % interval is within it.

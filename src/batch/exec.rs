@@ -88,10 +88,8 @@ pub fn execute(
     let bar = progress.bar.then(|| {
         let bar = ProgressBar::new(todo.len() as u64);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs, {msg}  {elapsed} (ETA {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg}  {elapsed} (ETA {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("{points_done}/{} points", plan.points.len()));
         bar.enable_steady_tick(Duration::from_millis(500));

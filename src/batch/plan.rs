@@ -37,6 +37,10 @@ pub struct Plan {
     /// Seeds every point runs under, in order.
     pub seeds: Vec<u64>,
     pub limits: Limits,
+    /// Axes that are conditions (cluster size, fault severity) rather than
+    /// settings to choose: the Pareto front and the recommendation are made per
+    /// combination of their values.
+    pub conditions: Vec<String>,
 }
 
 /// Upper bounds on a plan's size, so a typo (`seeds: 1e9`) is refused up front

@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 use crate::report::write_atomic;
 
 use super::aggregate::{
-    aggregate, human_spread, pareto, points_csv, text_table, within_budget, Budget, Front,
+    aggregate, human_spread, pareto_grouped, points_csv, text_table, within_budget, Budget, Front,
     PointStats, Tradeoff, FLAPS_VS_DETECTION, FP_VS_DETECTION,
 };
 use super::plan::Plan;
@@ -69,6 +69,9 @@ pub struct Manifest {
     pub points: Vec<PointMeta>,
     /// `None` for a whole sweep (or a merge of all its shards).
     pub shard: Option<Shard>,
+    /// Condition axes (see [`Plan::conditions`]).
+    #[serde(default)]
+    pub conditions: Vec<String>,
 }
 
 impl Manifest {
@@ -89,6 +92,7 @@ impl Manifest {
                 })
                 .collect(),
             shard: (shard != Shard::WHOLE).then_some(shard),
+            conditions: plan.conditions.clone(),
         }
     }
 
@@ -402,6 +406,31 @@ pub struct Finished {
     pub summary: String,
 }
 
+/// Points grouped by the values of the condition axes, in first-seen order
+/// (one group of every point when there are none).
+pub fn condition_groups(m: &Manifest) -> Vec<(String, Vec<usize>)> {
+    let cond: Vec<usize> = m
+        .axes
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| m.conditions.contains(a))
+        .map(|(i, _)| i)
+        .collect();
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (p, point) in m.points.iter().enumerate() {
+        let key = cond
+            .iter()
+            .map(|&a| format!("{}={}", m.axes[a], point.labels[a]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    groups
+}
+
 /// Aggregate a complete sweep directory and write `points.csv` and `summary.txt`.
 pub fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>) -> Result<Finished, String> {
     let rows = read_rows(dir)?;
@@ -415,7 +444,7 @@ pub fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>) -> Result<Finish
     }
     let stats = aggregate(m.points.len(), &rows);
     let tradeoff = tradeoff_for(budget);
-    let front = pareto(&stats, tradeoff);
+    let front = pareto_grouped(&stats, tradeoff, &condition_groups(m));
     let labels = m.labels();
     let summary = summary_text(m, &labels, &stats, &front, tradeoff, budget);
     write_atomic(
@@ -491,32 +520,47 @@ fn summary_text(
             human_spread(s.get(t.cost))
         )
     };
-    out.push_str(&format!(
-        "Pareto-optimal configurations (no other detects faster with fewer {}), fastest first:\n",
-        metric_label(t.cost)
-    ));
-    for &p in &front.points {
-        out.push_str(&line(p));
-        out.push('\n');
-    }
-    if let Some(b) = budget {
+    let groups = condition_groups(m);
+    for ((label, members), (_, front_points)) in groups.iter().zip(&front.groups) {
+        let under = if label.is_empty() {
+            String::new()
+        } else {
+            out.push_str(&format!("Under {label}:\n"));
+            format!(" under {label}")
+        };
         out.push_str(&format!(
-            "\nBudget: {} <= {} on the upper end of the 95% interval across seeds.\n",
-            metric_label(b.metric),
-            super::row::fmt_num(b.max)
+            "Pareto-optimal configurations{under} (no other detects faster with fewer {}), fastest first:\n",
+            metric_label(t.cost)
         ));
-        match within_budget(stats, t, b) {
+        for &p in front_points {
+            out.push_str(&line(p));
+            out.push('\n');
+        }
+        let Some(b) = budget else {
+            out.push('\n');
+            continue;
+        };
+        let subset: Vec<PointStats> = members.iter().map(|&p| stats[p].clone()).collect();
+        match within_budget(&subset, t, b) {
             Some(p) => {
-                out.push_str("Fastest-detecting configuration within the budget:\n");
+                out.push_str(&format!(
+                    "Fastest-detecting configuration{under} within the budget ({} <= {} on the upper end of the 95% interval across seeds):\n",
+                    metric_label(b.metric),
+                    super::row::fmt_num(b.max)
+                ));
                 out.push_str(&line(p));
                 out.push('\n');
             }
             None => {
-                let best = stats
+                let best = subset
                     .iter()
                     .filter_map(|s| Some((s.point, s.get(b.metric)?.hi)))
                     .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                out.push_str("NO configuration meets the budget.");
+                out.push_str(&format!(
+                    "NO configuration{under} meets the budget ({} <= {} on the upper end of the 95% interval across seeds).",
+                    metric_label(b.metric),
+                    super::row::fmt_num(b.max)
+                ));
                 if let Some((p, hi)) = best {
                     out.push_str(&format!(
                         " The closest is {} with {} up to {}.",
@@ -528,6 +572,7 @@ fn summary_text(
                 out.push('\n');
             }
         }
+        out.push('\n');
     }
     out
 }

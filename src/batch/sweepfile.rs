@@ -14,6 +14,7 @@
 //!     name: starve                        # column name (default: the path)
 //!     values: [10ms, 50ms, {lognormal: {median: 80ms, p95: 450ms}}]
 //!   - name: sick                          # several fields moving together
+//!     condition: true                     # compared under, not chosen: fronts per value
 //!     zip:
 //!       cluster.groups.sick.count: [1, 4, 8]
 //!       cluster.groups.healthy.count: [99, 96, 92]
@@ -81,6 +82,8 @@ struct AxisRaw {
     values: Option<Value>,
     zip: Option<Mapping>,
     variants: Option<Mapping>,
+    /// A condition to compare settings under, not a setting to choose.
+    condition: Option<bool>,
 }
 
 /// A loaded sweep.
@@ -466,6 +469,12 @@ pub fn parse(
             points,
             seeds,
             limits: limits.clone(),
+            conditions: axes_raw
+                .iter()
+                .zip(&axes)
+                .filter(|(r, _)| r.condition == Some(true))
+                .map(|(_, a)| a.name.clone())
+                .collect(),
         },
         description: raw.description.unwrap_or_default(),
     })

@@ -230,8 +230,9 @@ pub struct TradeoffChart {
     pub y_desc: String,
     /// (series label, points: (x spread, y spread, point label, on front)).
     pub series: Vec<(String, Vec<TradeoffPoint>)>,
-    /// Front points (x, y, label), by increasing x.
-    pub front: Vec<(f64, f64, String)>,
+    /// Pareto fronts (one per combination of condition values): points
+    /// (x, y, label) by increasing x.
+    pub fronts: Vec<Vec<(f64, f64, String)>>,
     pub empty_note: Option<String>,
     /// Top of the cost axis when zoomed (points above it are left out and counted
     /// in the subtitle); `None` fits every point.
@@ -278,9 +279,11 @@ pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
 pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
     let t = f.tradeoff;
     // Colour by the axis with the fewest distinct values (e.g. the generation).
+    // Colour by the setting with the fewest values (e.g. the generation),
+    // never by a condition when a setting varies.
     let by = (0..m.axes.len())
         .filter(|&a| distinct(m, a).len() > 1)
-        .min_by_key(|&a| distinct(m, a).len());
+        .min_by_key(|&a| (m.conditions.contains(&m.axes[a]), distinct(m, a).len()));
     let groups: Vec<String> = by.map_or_else(|| vec![String::new()], |a| distinct(m, a));
     let short = |p: usize| {
         m.axes
@@ -321,16 +324,21 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             (name, pts)
         })
         .collect();
-    let front = f
+    let fronts = f
         .front
-        .points
+        .groups
         .iter()
-        .filter_map(|&p| {
-            Some((
-                f.stats[p].get(t.latency)?.median,
-                f.stats[p].get(t.cost)?.median,
-                full(p),
-            ))
+        .map(|(_, points)| {
+            points
+                .iter()
+                .filter_map(|&p| {
+                    Some((
+                        f.stats[p].get(t.latency)?.median,
+                        f.stats[p].get(t.cost)?.median,
+                        full(p),
+                    ))
+                })
+                .collect()
         })
         .collect();
     TradeoffChart {
@@ -344,7 +352,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
         x_desc: format!("{} of crashed nodes, median across seeds", label(t.latency)),
         y_desc: label(t.cost).to_string(),
         series,
-        front,
+        fronts,
         empty_note: (!f.front.measured)
             .then(|| "no crash detected in any run: add a crash to the base scenario".to_string()),
         y_max: None,
@@ -396,27 +404,28 @@ impl Chart for TradeoffChart {
         }
         // The front first, under the markers: a staircase through the front
         // points (what is achievable), dashed out to the axes' ends.
-        if !self.front.is_empty() {
+        for (k, front) in self.fronts.iter().filter(|f| !f.is_empty()).enumerate() {
             let mut stair = Vec::new();
-            for (i, (x, y, _)) in self.front.iter().enumerate() {
+            for (i, (x, y, _)) in front.iter().enumerate() {
                 if i > 0 {
-                    stair.push((*x, self.front[i - 1].1));
+                    stair.push((*x, front[i - 1].1));
                 }
                 stair.push((*x, *y));
             }
-            chart
+            let drawn = chart
                 .draw_series(LineSeries::new(
                     stair,
                     ShapeStyle::from(&INK).stroke_width(2),
                 ))
-                .map_err(err)?
-                .label("Pareto front")
-                .legend(|(x, y)| {
+                .map_err(err)?;
+            if k == 0 {
+                drawn.label("Pareto front").legend(|(x, y)| {
                     PathElement::new(
                         vec![(x, y), (x + 20, y)],
                         ShapeStyle::from(&INK).stroke_width(2),
                     )
                 });
+            }
         }
         for (i, (name, pts)) in self.series.iter().enumerate() {
             let style = series_style(i);
@@ -440,24 +449,40 @@ impl Chart for TradeoffChart {
                 .label(name.clone())
                 .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
         }
-        // Labels of front points, alternating above and below so neighbours do
-        // not collide, kept inside the plot (backend_coord is in root pixels).
+        // Labels of front points: above the point, else below, else left out
+        // when both would overlap a label already drawn (a crowded corner stays
+        // readable; summary.txt lists every front point).
         let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
-        for (i, (x, y, text)) in self.front.iter().enumerate() {
+        let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
+        let overlaps = |r: (i32, i32, i32, i32), taken: &[(i32, i32, i32, i32)]| {
+            taken
+                .iter()
+                .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
+        };
+        for (x, y, text) in self.fronts.iter().flatten() {
             let (px, py) = chart.backend_coord(&(*x, *y));
-            let below = (i % 2 == 1 && py + 30 < plot_y.end) || py - 30 < plot_y.start;
-            let below = below && py + 30 < plot_y.end;
+            let w = 7 * text.chars().count() as i32;
             let left = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
-            let pos = Pos::new(
-                if left { HPos::Left } else { HPos::Right },
-                if below { VPos::Top } else { VPos::Bottom },
-            );
+            let (x0, x1) = if left {
+                (px + 8, px + 8 + w)
+            } else {
+                (px - 8 - w, px - 8)
+            };
+            let above = (x0, x1, py - 26, py - 10);
+            let below = (x0, x1, py + 10, py + 26);
+            let choice = [(above, VPos::Bottom, -10), (below, VPos::Top, 10)]
+                .into_iter()
+                .find(|(r, _, _)| {
+                    r.2 >= plot_y.start && r.3 <= plot_y.end && !overlaps(*r, &taken)
+                });
+            let Some((rect, v, dy)) = choice else {
+                continue;
+            };
+            taken.push(rect);
+            let pos = Pos::new(if left { HPos::Left } else { HPos::Right }, v);
             root.draw(&Text::new(
                 text.clone(),
-                (
-                    px + if left { 8 } else { -8 },
-                    py + if below { 10 } else { -10 },
-                ),
+                (px + if left { 8 } else { -8 }, py + dy),
                 legend_style().color(&INK).pos(pos),
             ))
             .map_err(err)?;

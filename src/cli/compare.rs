@@ -107,6 +107,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             .collect(),
         seeds: (0..args.seeds).map(|k| first.wrapping_add(k)).collect(),
         limits,
+        conditions: Vec::new(),
     };
     // Every run resolves before any runs.
     for r in 0..plan.runs() {
