@@ -360,4 +360,21 @@ mod tests {
         assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(6.0)), Some(3));
         assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(-1.0)), None);
     }
+
+    /// Rule: under condition axes, a configuration competes only with the
+    /// configurations run under the same conditions.
+    #[test]
+    fn grouped_fronts_compare_within_a_condition_only() {
+        let s = vec![
+            stats(0, 1.0, 1.0), // condition A: dominates 1
+            stats(1, 2.0, 2.0),
+            stats(2, 3.0, 30.0), // condition B: dominated globally by 0 and 1, best in B
+            stats(3, 4.0, 40.0),
+        ];
+        let groups = vec![("c=A".to_string(), vec![0, 1]), ("c=B".to_string(), vec![2, 3])];
+        let f = pareto_grouped(&s, FLAPS_VS_DETECTION, &groups);
+        assert_eq!(f.groups, vec![("c=A".to_string(), vec![0]), ("c=B".to_string(), vec![2])]);
+        assert_eq!(f.points, vec![0, 2]);
+        assert_eq!(pareto(&s, FLAPS_VS_DETECTION).points, vec![0]);
+    }
 }
