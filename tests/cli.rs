@@ -66,7 +66,12 @@ fn stderr(o: &Output) -> String {
 fn a_good_run_exits_0_and_writes_the_four_outputs_with_no_tmp_left() {
     let d = scratch("good");
     std::fs::write(d.join("good.yaml"), GOOD).unwrap();
-    let o = flapsim(&["run", "good.yaml", "--out", "out", "-q"], &d);
+    // Without charts: exactly the four data files (tests/charts.rs checks the
+    // default set, which adds the charts, chart-data.json and report.html).
+    let o = flapsim(
+        &["run", "good.yaml", "--out", "out", "-q", "--no-charts"],
+        &d,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let files = files_under(&d.join("out"));
     let names: Vec<String> = files

@@ -371,9 +371,15 @@ mod tests {
             stats(2, 3.0, 30.0), // condition B: dominated globally by 0 and 1, best in B
             stats(3, 4.0, 40.0),
         ];
-        let groups = vec![("c=A".to_string(), vec![0, 1]), ("c=B".to_string(), vec![2, 3])];
+        let groups = vec![
+            ("c=A".to_string(), vec![0, 1]),
+            ("c=B".to_string(), vec![2, 3]),
+        ];
         let f = pareto_grouped(&s, FLAPS_VS_DETECTION, &groups);
-        assert_eq!(f.groups, vec![("c=A".to_string(), vec![0]), ("c=B".to_string(), vec![2])]);
+        assert_eq!(
+            f.groups,
+            vec![("c=A".to_string(), vec![0]), ("c=B".to_string(), vec![2])]
+        );
         assert_eq!(f.points, vec![0, 2]);
         assert_eq!(pareto(&s, FLAPS_VS_DETECTION).points, vec![0]);
     }

@@ -268,15 +268,13 @@ pub fn redraw(dir: &Path) -> Result<Comparison, String> {
     Ok(c)
 }
 
-/// Files a comparison directory holds, for listing.
-pub fn files(dir: &Path) -> Vec<PathBuf> {
+/// The files [`redraw`] writes, for listing.
+pub fn redrawn_files(dir: &Path) -> Vec<PathBuf> {
     [
-        COMPARISON_TXT,
         COMPARISON_CSV,
-        RESULTS_CSV,
-        RESULTS_JSONL,
-        "comparison.png",
+        COMPARISON_TXT,
         "comparison.svg",
+        "comparison.png",
         REPORT_HTML,
     ]
     .iter()

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 
 use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
+use super::legend::{draw_header, Entry};
 use super::line::LegendAt;
 use super::palette::{series_style, SeriesStyle, GRID, INK, MUTED};
 use super::ticked::Ticked;
@@ -77,7 +78,7 @@ impl BarPanel {
             categories,
             series: Vec::new(),
             orientation: Orientation::Vertical,
-            legend_at: LegendAt::UpperRight,
+            legend_at: LegendAt::Above,
             category_label_area: 0,
             empty_note: "no data".into(),
         }
@@ -153,15 +154,32 @@ impl BarPanel {
         } else {
             110
         };
+        let above = self.legend_at == LegendAt::Above;
+        let entries: Vec<Entry> = if above {
+            self.series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Entry {
+                    style: s.style.unwrap_or_else(|| series_style(i)),
+                    kind: GlyphKind::Swatch,
+                    label: s.label.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let area = &draw_header(
+            area,
+            self.caption.as_deref(),
+            if vertical { 80 } else { label_area as i32 },
+            &entries,
+        )?;
         let mut b = ChartBuilder::on(area);
         b.margin_top(6).margin_right(16);
         if vertical {
             b.x_label_area_size(label_area).y_label_area_size(80);
         } else {
             b.x_label_area_size(44).y_label_area_size(label_area);
-        }
-        if let Some(c) = &self.caption {
-            b.caption(c, caption_style());
         }
         let (xr, yr) = if vertical {
             (cat_range, val_range)
@@ -267,7 +285,7 @@ impl BarPanel {
                 )))
                 .map_err(err)?;
         }
-        if !self.series.is_empty() {
+        if !above && !self.series.is_empty() {
             chart
                 .configure_series_labels()
                 .position(self.legend_at.position())

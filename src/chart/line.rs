@@ -6,6 +6,7 @@ use plotters::prelude::*;
 
 use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
+use super::legend::{draw_header, Entry};
 use super::palette::{series_style, Dash, SeriesStyle, GRID, INK, MUTED};
 use super::{axis_number, err, nice_max, ChartError};
 
@@ -49,6 +50,8 @@ impl Line {
 /// Where the legend goes inside the plot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LegendAt {
+    /// In a row above the plot, beside the caption (the default: never hides data).
+    Above,
     UpperLeft,
     UpperRight,
     LowerLeft,
@@ -58,7 +61,7 @@ pub enum LegendAt {
 impl LegendAt {
     pub fn position(self) -> SeriesLabelPosition {
         match self {
-            LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
+            LegendAt::Above | LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
             LegendAt::UpperRight => SeriesLabelPosition::UpperRight,
             LegendAt::LowerLeft => SeriesLabelPosition::LowerLeft,
             LegendAt::LowerRight => SeriesLabelPosition::LowerRight,
@@ -98,7 +101,7 @@ impl LinePanel {
             x_range: None,
             y_range: None,
             marks: Vec::new(),
-            legend_at: LegendAt::UpperRight,
+            legend_at: LegendAt::Above,
             y_label_area: 80,
             empty_note: "no data".into(),
         }
@@ -168,14 +171,28 @@ impl LinePanel {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), ChartError> {
         let ((x0, x1), (y0, y1)) = self.ranges();
+        let entries: Vec<Entry> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Entry {
+                style: l.style.unwrap_or_else(|| series_style(i)),
+                kind: GlyphKind::LineSample,
+                label: l.label.clone(),
+            })
+            .collect();
+        let above = self.legend_at == LegendAt::Above;
+        let area = &draw_header(
+            area,
+            self.caption.as_deref(),
+            self.y_label_area as i32,
+            if above { &entries } else { &[] },
+        )?;
         let mut b = ChartBuilder::on(area);
         b.margin_top(6)
             .margin_right(12)
             .x_label_area_size(44)
             .y_label_area_size(self.y_label_area);
-        if let Some(c) = &self.caption {
-            b.caption(c, caption_style());
-        }
         let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
         chart
             .configure_mesh()
@@ -289,7 +306,7 @@ impl LinePanel {
                 )))
                 .map_err(err)?;
         }
-        if !self.lines.is_empty() {
+        if !above && !self.lines.is_empty() {
             chart
                 .configure_series_labels()
                 .position(self.legend_at.position())

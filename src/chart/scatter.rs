@@ -3,8 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
+use super::frame::{axis_desc_style, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
+use super::legend::{draw_header, Entry};
 use super::line::LegendAt;
 use super::palette::{series_style, SeriesStyle, GRID, INK, MUTED};
 use super::{axis_number, err, nice_max, ChartError};
@@ -46,7 +47,7 @@ impl ScatterPanel {
             series: Vec::new(),
             x_range: None,
             y_range: None,
-            legend_at: LegendAt::UpperRight,
+            legend_at: LegendAt::Above,
         }
     }
     pub fn series(mut self, s: ScatterSeries) -> ScatterPanel {
@@ -71,14 +72,26 @@ impl ScatterPanel {
         let y = self
             .y_range
             .unwrap_or_else(|| (0.0, nice_max(fmax(|p| p.1) * 1.08, 1.0)));
+        let above = self.legend_at == LegendAt::Above;
+        let entries: Vec<Entry> = if above {
+            self.series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Entry {
+                    style: s.style.unwrap_or_else(|| series_style(i)),
+                    kind: GlyphKind::Marker,
+                    label: s.label.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let area = &draw_header(area, self.caption.as_deref(), 80, &entries)?;
         let mut b = ChartBuilder::on(area);
         b.margin_top(6)
             .margin_right(12)
             .x_label_area_size(44)
             .y_label_area_size(80);
-        if let Some(c) = &self.caption {
-            b.caption(c, caption_style());
-        }
         let mut chart = b.build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(err)?;
         chart
             .configure_mesh()
@@ -106,7 +119,7 @@ impl ScatterPanel {
                 .label(s.label.clone())
                 .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
         }
-        if !self.series.is_empty() {
+        if !above && !self.series.is_empty() {
             chart
                 .configure_series_labels()
                 .position(self.legend_at.position())

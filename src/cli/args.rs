@@ -18,8 +18,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one scenario and write summary.json, events.jsonl, memberlist.log and
-    /// timeseries.csv to output/<scenario>/ (or --out).
+    /// Run one scenario and write summary.json, events.jsonl, memberlist.log,
+    /// timeseries.csv, the charts (SVG and PNG), chart-data.json and report.html
+    /// to output/<scenario>/ (or --out).
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate {
@@ -41,6 +42,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// List the protocol presets and their parameters.
     Presets,
+    /// Redraw the charts and report.html of an output directory from its files
+    /// (chart-data.json, summary.json), without re-running.
+    Chart(ChartArgs),
     /// Run one scenario under several presets or override sets over the same
     /// seeds, and write a side-by-side table with the spread across seeds.
     Compare(CompareArgs),
@@ -156,6 +160,15 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Output directory of a run or a comparison (holding chart-data.json).
+    pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (YAML).
     pub scenario: PathBuf,
@@ -180,6 +193,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the charts, chart-data.json and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, Args)]

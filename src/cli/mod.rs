@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod bench;
+pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod sweep;
@@ -76,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge(&args),
+        Command::Chart(args) => chart::chart_cmd(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -146,7 +148,12 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     })?;
     let wall = started.elapsed().as_secs_f64();
 
-    report::write_all(&out_dir, &report::Format::ALL, &scenario, &metrics)
+    let formats = if args.no_charts {
+        report::Format::ALL.to_vec()
+    } else {
+        report::Format::with_charts(&metrics)
+    };
+    report::write_all(&out_dir, &formats, &scenario, &metrics)
         .map_err(|e| Failure::failed(format!("writing {}: {e}", out_dir.display())))?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();

@@ -17,6 +17,7 @@
 //! the others absent until the engine reports [`Truth::Up`].
 
 pub mod stats;
+pub mod timeline;
 
 #[cfg(test)]
 mod tests;
@@ -227,6 +228,8 @@ pub struct Bin {
     pub fp: u32,
     pub fp_healthy: u32,
     pub flaps: u32,
+    /// Flaps whose subject was up and not degraded when declared failed.
+    pub flaps_healthy: u32,
     pub refutations: u32,
     pub sent: Load,
     pub received: Load,
@@ -838,6 +841,7 @@ impl Collector {
                     let dt = at - failed;
                     if dt <= self.flap_timeout {
                         self.bin_mut().flaps += 1;
+                        self.bin_mut().flaps_healthy += u32::from(healthy);
                         if measured {
                             self.totals.flaps += 1;
                             self.totals.flaps_healthy += u64::from(healthy);

@@ -11,12 +11,14 @@
 //! print `human_summary(…)`.
 
 pub mod atomic;
+pub mod charts;
 pub mod compare_html;
 pub mod csv;
 pub mod events;
 pub mod html;
 pub mod human;
 pub mod log;
+pub mod page;
 pub mod summary;
 
 #[cfg(test)]
@@ -25,6 +27,7 @@ mod tests;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::chart::run::RunChart;
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
 
@@ -44,6 +47,12 @@ pub enum Format {
     MemberlistLog(Level),
     /// `timeseries.csv`: one row per bin.
     Timeseries,
+    /// `chart-data.json`: the aggregated data the charts and report.html draw from.
+    ChartData,
+    /// `chart-<name>.svg` (`svg: true`) or `.png`.
+    Chart { chart: RunChart, svg: bool },
+    /// `report.html`: the self-contained report.
+    ReportHtml,
 }
 
 impl Format {
@@ -55,21 +64,60 @@ impl Format {
         Format::Timeseries,
     ];
 
+    /// [`Format::ALL`] plus `chart-data.json`, the charts that apply to this run
+    /// (the detection CDFs need crashes) and `report.html`: what `flapsim run`
+    /// writes unless `--no-charts`.
+    pub fn with_charts(metrics: &Metrics) -> Vec<Format> {
+        let crashes = metrics.crashes.iter().any(|c| c.at >= metrics.warmup);
+        let mut v = Format::ALL.to_vec();
+        v.push(Format::ChartData);
+        for chart in RunChart::ALL {
+            if chart != RunChart::Detection || crashes {
+                v.push(Format::Chart { chart, svg: true });
+                v.push(Format::Chart { chart, svg: false });
+            }
+        }
+        v.push(Format::ReportHtml);
+        v
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             Format::Summary => "summary.json",
             Format::Events => "events.jsonl",
             Format::MemberlistLog(_) => "memberlist.log",
             Format::Timeseries => "timeseries.csv",
+            Format::ChartData => "chart-data.json",
+            Format::Chart { chart, svg } => chart.file_name(svg),
+            Format::ReportHtml => "report.html",
         }
     }
 
+    /// The file's bytes. Charts are drawn by in-memory backends with the bundled
+    /// font, which have no failure mode in practice; a drawing error would be a
+    /// defect of flapsim, reported as a panic naming the file.
     pub fn render(self, scenario: &Scenario, metrics: &Metrics) -> Vec<u8> {
         match self {
             Format::Summary => summary_json(scenario, metrics),
             Format::Events => events::events_jsonl(scenario, metrics),
             Format::MemberlistLog(level) => log::memberlist_log(scenario, metrics, level),
             Format::Timeseries => csv::timeseries_csv(scenario, metrics),
+            Format::ChartData => charts::run_chart_data(scenario, metrics).to_json(),
+            Format::Chart { chart, svg } => {
+                let data = charts::run_chart_data_parsed(scenario, metrics);
+                let bytes = if svg {
+                    chart.svg(&data).map(String::into_bytes)
+                } else {
+                    chart.png(&data)
+                };
+                bytes.unwrap_or_else(|e| panic!("{}: {e}", self.file_name()))
+            }
+            Format::ReportHtml => {
+                let data = charts::run_chart_data_parsed(scenario, metrics);
+                page::run_report_html(&summary_json(scenario, metrics), &data)
+                    .unwrap_or_else(|e| panic!("report.html: {e}"))
+                    .into_bytes()
+            }
         }
     }
 }

@@ -1,0 +1,227 @@
+//! `report.html` of a run: one self-contained page (inline SVG charts, summary
+//! tables, the blame table, every effective parameter, the scenario text),
+//! readable offline, with no JavaScript and no external reference.
+//!
+//! It is a pure function of two files of the output set, `summary.json` and
+//! `chart-data.json`, so `flapsim chart DIR` rebuilds it without re-running.
+
+use serde_json::Value;
+
+use super::html::{escape, figure, key_values, pre, Cell, Page, Table};
+use crate::chart::run::{RunChart, RunChartData};
+use crate::chart::ChartError;
+
+/// Blame rows shown in the report (the file has them all).
+const BLAME_ROWS: usize = 30;
+
+fn num(v: &Value) -> String {
+    match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else {
+                let f = n.as_f64().unwrap_or(0.0);
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    format!("{}", f as i64)
+                } else if f.abs() >= 100.0 {
+                    format!("{f:.1}")
+                } else {
+                    format!("{f:.4}")
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string()
+                }
+            }
+        }
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Null => "–".into(),
+        other => other.to_string(),
+    }
+}
+
+fn quant(v: &Value) -> String {
+    match v {
+        Value::Object(_) => format!(
+            "median {} s · p99 {} s (n = {})",
+            num(&v["median"]),
+            num(&v["p99"]),
+            num(&v["count"])
+        ),
+        _ => "–".into(),
+    }
+}
+
+fn pct(v: &Value) -> String {
+    format!("{:.1} %", v.as_f64().unwrap_or(0.0) * 100.0)
+}
+
+/// Build the page. `svgs` are the run's charts in report order.
+pub fn run_report_html(summary_json: &[u8], data: &RunChartData) -> Result<String, ChartError> {
+    let s: Value = serde_json::from_slice(summary_json)
+        .map_err(|e| ChartError(format!("summary.json: {e}")))?;
+    let mut page = Page::new(
+        format!("flapsim report: {}", data.scenario),
+        format!(
+            "preset {} · seed {} · {} nodes · {} min simulated (warm-up {} min) · digest {}",
+            data.preset,
+            data.seed,
+            data.nodes,
+            num(&Value::from(data.end_min)),
+            num(&Value::from(data.warmup_min)),
+            num(&s["digest"])
+        ),
+    );
+
+    // Summary.
+    let mut body = String::new();
+    if !data.description.is_empty() {
+        body.push_str(&format!("<p>{}</p>\n", escape(&data.description)));
+    }
+    let rows: Vec<(String, String)> = vec![
+        (
+            "flaps".into(),
+            format!(
+                "{} ({} per hour, {} per node-hour)",
+                num(&s["flaps"]),
+                num(&s["flaps_per_hour"]),
+                num(&s["flaps_per_node_hour"])
+            ),
+        ),
+        ("flaps of healthy nodes".into(), num(&s["flaps_healthy"])),
+        ("flap episodes".into(), num(&s["flap_episodes"])),
+        ("rejoin (failed → join)".into(), quant(&s["rejoin_s"])),
+        (
+            "false positives".into(),
+            format!(
+                "{} (healthy subject {}, both healthy {}) of {} failure declarations",
+                num(&s["fp_total"]),
+                num(&s["fp_healthy"]),
+                num(&s["fp_both_healthy"]),
+                num(&s["declarations"])
+            ),
+        ),
+        ("suspicions raised".into(), num(&s["suspicions"])),
+        ("refutations".into(), num(&s["refutations"])),
+        (
+            "suspect → alive again".into(),
+            quant(&s["suspicion_to_clear_s"]),
+        ),
+        ("crashes (measured)".into(), num(&s["detection"]["crashes"])),
+        (
+            "detection: first suspicion".into(),
+            quant(&s["detection"]["first_suspect_s"]),
+        ),
+        (
+            "detection: first death".into(),
+            quant(&s["detection"]["first_dead_s"]),
+        ),
+        (
+            "detection: full dissemination".into(),
+            quant(&s["detection"]["full_dissemination_s"]),
+        ),
+        (
+            "load".into(),
+            format!(
+                "{} packets and {} bytes sent per node per second",
+                num(&s["load"]["msgs_per_node_s"]),
+                num(&s["load"]["bytes_per_node_s"])
+            ),
+        ),
+    ];
+    body.push_str(&key_values(&rows).to_html());
+    page.section("summary", "Summary", body);
+
+    // Charts.
+    let mut body = String::new();
+    for chart in RunChart::ALL {
+        if !chart.applies(data) {
+            continue;
+        }
+        let svg = chart.svg(data)?;
+        body.push_str(&figure(&svg, chart.caption()));
+    }
+    page.section("charts", "Charts", body);
+
+    // Blame.
+    let mut t = Table::new(vec![
+        Cell::text("node"),
+        Cell::num("suspicions raised"),
+        Cell::num("share"),
+        Cell::num("refutations naming it"),
+        Cell::num("share"),
+    ]);
+    let blame = s["blame"].as_array().cloned().unwrap_or_default();
+    for b in blame.iter().take(BLAME_ROWS) {
+        t.push(vec![
+            Cell::text(num(&b["node"])),
+            Cell::num(num(&b["suspicions_raised"])),
+            Cell::num(pct(&b["suspicion_share"])),
+            Cell::num(num(&b["refutations_naming"])),
+            Cell::num(pct(&b["refutation_share"])),
+        ]);
+    }
+    let mut body = String::from(
+        "<p class=\"note\">Per node: the suspicions it raised (its own probes failed) and the refutations naming it as the accuser (others had to defend themselves against it). Look at the top accuser first.</p>\n",
+    );
+    if blame.is_empty() {
+        body.push_str("<p>No node raised a suspicion or was named by a refutation.</p>\n");
+    } else {
+        body.push_str(&t.to_html());
+        if blame.len() > BLAME_ROWS {
+            body.push_str(&format!(
+                "<p class=\"note\">{} more rows in summary.json (<code>blame</code>).</p>\n",
+                blame.len() - BLAME_ROWS
+            ));
+        }
+    }
+    page.section("blame", "Blame table", body);
+
+    // Parameters.
+    let mut params: Vec<(String, String)> = s["protocol"]
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), num(v))).collect())
+        .unwrap_or_default();
+    params.insert(0, ("preset".into(), data.preset.clone()));
+    let mut body = key_values(&params).to_html();
+    let overrides = s["overrides"].as_array().cloned().unwrap_or_default();
+    if !overrides.is_empty() {
+        body.push_str("<h3>Overrides applied (file, then command line)</h3>\n");
+        let o: Vec<(String, String)> = overrides
+            .iter()
+            .map(|o| (num(&o["field"]), num(&o["value"])))
+            .collect();
+        body.push_str(&key_values(&o).to_html());
+    }
+    page.section("parameters", "Effective parameters", body);
+
+    page.section(
+        "scenario",
+        "Scenario",
+        format!(
+            "<p class=\"note\">The scenario file as run (before command-line overrides, listed above). Links in its comments are shown defanged (<code>https[:]//</code>): this page references nothing outside itself.</p>\n{}",
+            pre(&defang(&data.scenario_text))
+        ),
+    );
+
+    let files: Vec<(String, String)> = [
+        ("summary.json", "every number, the digest, every effective parameter"),
+        ("events.jsonl", "every protocol event and ground-truth change"),
+        ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
+        ("timeseries.csv", "one row per timeseries bin"),
+        ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),
+        ("chart-*.svg, chart-*.png", "the charts above"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    page.section("files", "Files of this run", key_values(&files).to_html());
+    Ok(page.to_html())
+}
+
+/// `https://x` → `https[:]//x` (and `http`): the text stays readable, and the
+/// page holds no URL a viewer could fetch or a checker could flag.
+pub fn defang(text: &str) -> String {
+    text.replace("https://", "https[:]//")
+        .replace("http://", "http[:]//")
+}
