@@ -44,7 +44,7 @@ use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::protocol::config::canonical;
-use crate::scenario::{locate, Limits, ScenarioError};
+use crate::scenario::{self, locate, Limits, ScenarioError};
 use crate::units::{format_duration_exact, parse_duration};
 
 use super::plan::{resolve_point, Plan, Point, PointInput, MAX_RUNS, MAX_SEEDS};
@@ -155,30 +155,13 @@ impl Cx<'_> {
 /// Load a sweep file; a relative `base:` is found next to it.
 pub fn load(path: &Path, limits: &Limits) -> Result<SweepFile, ScenarioError> {
     let label = path.display().to_string();
-    let text = read_limited(path, &label, limits)?;
+    let text = scenario::read_limited(path, &label, limits)?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sweep".into());
     parse(&text, &label, &stem, &dir, limits)
-}
-
-fn read_limited(path: &Path, label: &str, limits: &Limits) -> Result<String, ScenarioError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ScenarioError::whole_file(label, format!("cannot read: {e}")))?;
-    if meta.len() > limits.max_file_bytes as u64 {
-        return Err(ScenarioError::whole_file(
-            label,
-            format!(
-                "file is {} bytes, over the limit of {} bytes (raise it with `--limit file_bytes=…`)",
-                meta.len(),
-                limits.max_file_bytes
-            ),
-        ));
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::whole_file(label, format!("cannot read: {e}")))
 }
 
 /// Parse sweep text. `stem` is the default name; `dir` resolves a relative base.
@@ -190,16 +173,7 @@ pub fn parse(
     limits: &Limits,
 ) -> Result<SweepFile, ScenarioError> {
     let cx = Cx { text, label };
-    let depth = locate::nesting_depth(text);
-    if depth > limits.max_depth {
-        return Err(ScenarioError::whole_file(
-            label,
-            format!(
-                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
-                limits.max_depth
-            ),
-        ));
-    }
+    scenario::check_depth(text, label, limits)?;
     let raw: Raw = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(label, &e))?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
     if name.is_empty()
@@ -227,7 +201,7 @@ pub fn parse(
         (Some(b), None) => {
             let p: PathBuf = dir.join(b);
             let l = p.display().to_string();
-            let t = read_limited(&p, &l, limits).map_err(|e| {
+            let t = scenario::read_limited(&p, &l, limits).map_err(|e| {
                 cx.err("base", "base", format!("`{b}`: {}", e.message))
             })?;
             (t, l, false)

@@ -58,15 +58,35 @@ pub fn load_with_limits(
     limits: &Limits,
 ) -> Result<Scenario, ScenarioError> {
     let label = path.display().to_string();
-    // Check the size before reading, so a huge file is never pulled into memory.
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
-    if meta.len() > limits.max_file_bytes as u64 {
-        return Err(too_big(&label, meta.len(), limits));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read: {e}")))?;
+    let text = read_limited(path, &label, limits)?;
     parse_inner(&text, &label, cli, limits, Some(path.to_path_buf()))
+}
+
+/// Read a YAML input file (a scenario or a sweep), checking its size before
+/// reading so a huge file is never pulled into memory.
+pub fn read_limited(path: &Path, label: &str, limits: &Limits) -> Result<String, ScenarioError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ScenarioError::whole_file(label, format!("cannot read: {e}")))?;
+    if meta.len() > limits.max_file_bytes as u64 {
+        return Err(too_big(label, meta.len(), limits));
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::whole_file(label, format!("cannot read: {e}")))
+}
+
+/// Refuse YAML nested deeper than the limit, before serde sees it.
+pub fn check_depth(text: &str, label: &str, limits: &Limits) -> Result<(), ScenarioError> {
+    let depth = locate::nesting_depth(text);
+    if depth > limits.max_depth {
+        return Err(ScenarioError::whole_file(
+            label,
+            format!(
+                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
+                limits.max_depth
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Parse scenario text; `file_label` is used in error messages and, without a
@@ -110,16 +130,7 @@ fn parse_inner(
     if text.len() > limits.max_file_bytes {
         return Err(too_big(label, text.len() as u64, limits));
     }
-    let depth = locate::nesting_depth(text);
-    if depth > limits.max_depth {
-        return Err(ScenarioError::whole_file(
-            label,
-            format!(
-                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
-                limits.max_depth
-            ),
-        ));
-    }
+    check_depth(text, label, limits)?;
     let mut raw: FileRaw = if text.trim().is_empty() {
         FileRaw::default()
     } else {
