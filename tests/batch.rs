@@ -465,3 +465,24 @@ fn compare_writes_table_chart_report_and_redraws_them() {
     ok(&redraw);
     assert_eq!(tree(&a), before);
 }
+
+/// The bundled sweeps are valid in every point and seed, and each says what
+/// question it answers in its leading comment.
+#[test]
+fn bundled_sweeps_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        n += 1;
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("# Question:"), "{} starts with its question", p.display());
+        let sweep = flapsim::batch::sweepfile::load(&p, &flapsim::scenario::Limits::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(sweep.plan.runs() > 0);
+    }
+    assert_eq!(n, 3);
+}
