@@ -478,9 +478,11 @@ fn start_mode_misspelled() {
 #[test]
 fn mangled_scenarios_never_panic() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // Scenario files only (scenarios/sweeps/ holds sweep files).
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
     for f in files {

@@ -479,7 +479,11 @@ fn bundled_sweeps_load() {
         }
         n += 1;
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with("# Question:"), "{} starts with its question", p.display());
+        assert!(
+            text.starts_with("# Question:"),
+            "{} starts with its question",
+            p.display()
+        );
         let sweep = flapsim::batch::sweepfile::load(&p, &flapsim::scenario::Limits::default())
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(sweep.plan.runs() > 0);
