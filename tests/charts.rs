@@ -334,3 +334,28 @@ fn a_large_cluster_timeline_keeps_crashed_nodes_as_rows_and_bands_the_rest() {
         .iter()
         .any(|r| r.label.starts_with("node-00000…") && r.members > 1));
 }
+
+/// Same scenario and seed ⇒ the same chart and report bytes (no clock, no map
+/// order, no thread timing on the drawing path).
+#[test]
+fn charts_and_report_are_deterministic() {
+    let a = run_sick("det-a", &[]);
+    let b = run_sick("det-b", &[]);
+    let d = data(&a);
+    let mut names: Vec<&str> = RunChart::ALL
+        .iter()
+        .filter(|c| c.applies(&d))
+        .flat_map(|c| [c.file_name(true), c.file_name(false)])
+        .collect();
+    names.extend(["chart-data.json", "report.html"]);
+    for n in names {
+        let (x, y) = (
+            std::fs::read(a.join(n)).unwrap(),
+            std::fs::read(b.join(n)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{n} differs between two runs of the same scenario and seed"
+        );
+    }
+}

@@ -5,11 +5,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
+use super::frame::{axis_desc_style, label_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_header, Entry};
+use super::legend::{draw_boxed, draw_header, empty_note, Entry};
 use super::line::LegendAt;
-use super::palette::{series_style, SeriesStyle, GRID, INK, MUTED};
+use super::palette::{series_style, SeriesStyle, GRID, INK};
 use super::ticked::Ticked;
 use super::{axis_number, err, nice_ticks, ChartError};
 
@@ -273,28 +273,11 @@ impl BarPanel {
         if self.categories.is_empty() || self.series.iter().all(|s| s.values.is_empty()) {
             let mid = point(n as f64 / 2.0, vmax / 2.0);
             chart
-                .draw_series(std::iter::once(Text::new(
-                    self.empty_note.clone(),
-                    mid,
-                    caption_style()
-                        .color(&MUTED)
-                        .pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        )),
-                )))
+                .draw_series(std::iter::once(empty_note(&self.empty_note, mid)))
                 .map_err(err)?;
         }
         if !above && !self.series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(self.legend_at.position())
-                .legend_area_size(26)
-                .label_font(legend_style())
-                .background_style(WHITE.mix(0.9))
-                .border_style(MUTED)
-                .draw()
-                .map_err(err)?;
+            draw_boxed(&mut chart, self.legend_at)?;
         }
         Ok(())
     }

@@ -9,6 +9,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::frame::{caption_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
 use super::palette::SeriesStyle;
+use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
+
+use super::palette::MUTED;
 use super::{err, ChartError};
 
 /// One legend entry.
@@ -79,4 +83,53 @@ pub fn draw_header<DB: DrawingBackend>(
         x += lw + GLYPH_PX + GAP_PX;
     }
     Ok(rest)
+}
+
+/// Where a panel's legend goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LegendAt {
+    /// In a row above the plot, beside the caption (the default: never hides data).
+    Above,
+    UpperLeft,
+    UpperRight,
+    LowerLeft,
+    LowerRight,
+}
+
+impl LegendAt {
+    pub fn position(self) -> SeriesLabelPosition {
+        match self {
+            LegendAt::Above | LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
+            LegendAt::UpperRight => SeriesLabelPosition::UpperRight,
+            LegendAt::LowerLeft => SeriesLabelPosition::LowerLeft,
+            LegendAt::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
+}
+
+/// The legend box inside the plot, for panels whose legend is not [`LegendAt::Above`].
+pub fn draw_boxed<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    at: LegendAt,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .position(at.position())
+        .legend_area_size(30)
+        .label_font(legend_style())
+        .background_style(WHITE.mix(0.9))
+        .border_style(MUTED)
+        .draw()
+        .map_err(err)
+}
+
+/// The note an empty plot shows in its middle ("no data").
+pub fn empty_note<C>(text: &str, at: C) -> Text<'static, C, String> {
+    Text::new(
+        text.to_string(),
+        at,
+        caption_style()
+            .color(&MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    )
 }

@@ -4,9 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, caption_style, label_style, legend_style};
+use super::frame::{axis_desc_style, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_header, Entry};
+use super::legend::{draw_boxed, draw_header, empty_note, Entry};
 use super::palette::{series_style, Dash, SeriesStyle, GRID, INK, MUTED};
 use super::{axis_number, err, nice_max, ChartError};
 
@@ -47,27 +47,7 @@ impl Line {
     }
 }
 
-/// Where the legend goes inside the plot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LegendAt {
-    /// In a row above the plot, beside the caption (the default: never hides data).
-    Above,
-    UpperLeft,
-    UpperRight,
-    LowerLeft,
-    LowerRight,
-}
-
-impl LegendAt {
-    pub fn position(self) -> SeriesLabelPosition {
-        match self {
-            LegendAt::Above | LegendAt::UpperLeft => SeriesLabelPosition::UpperLeft,
-            LegendAt::UpperRight => SeriesLabelPosition::UpperRight,
-            LegendAt::LowerLeft => SeriesLabelPosition::LowerLeft,
-            LegendAt::LowerRight => SeriesLabelPosition::LowerRight,
-        }
-    }
-}
+pub use super::legend::LegendAt;
 
 /// A panel of lines.
 #[derive(Clone, Debug)]
@@ -294,28 +274,11 @@ impl LinePanel {
         if !any_points {
             let mid = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
             chart
-                .draw_series(std::iter::once(Text::new(
-                    self.empty_note.clone(),
-                    mid,
-                    caption_style()
-                        .color(&MUTED)
-                        .pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        )),
-                )))
+                .draw_series(std::iter::once(empty_note(&self.empty_note, mid)))
                 .map_err(err)?;
         }
         if !above && !self.lines.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(self.legend_at.position())
-                .legend_area_size(30)
-                .label_font(legend_style())
-                .background_style(WHITE.mix(0.88))
-                .border_style(MUTED)
-                .draw()
-                .map_err(err)?;
+            draw_boxed(&mut chart, self.legend_at)?;
         }
         Ok(())
     }

@@ -32,8 +32,13 @@
 //!   bars (lo, hi); vertical or horizontal.
 //! - [`HeatmapPanel`]: a matrix of counts with row/column labels and a colour bar.
 //! - [`ScatterPanel`] + [`ScatterSeries`]: points with a marker per series.
-//! - [`Panel::Custom`]-free by design: a chart needing its own drawing (the cluster
-//!   timeline) implements [`Chart`] directly and still uses [`Frame`] and [`palette`].
+//! - Legends go in a row above each panel by default ([`LegendAt::Above`], drawn by
+//!   [`legend::draw_header`]), so they never hide data; `legend_at(...)` puts a
+//!   boxed legend inside the plot instead.
+//! - A chart that needs its own drawing (the cluster timeline) implements [`Chart`]
+//!   directly and still uses [`Frame`], [`palette`], [`glyph`] and [`legend`].
+//! - [`run`]: the per-run charts, drawn from a run's `chart-data.json`
+//!   ([`run::RunChartData`]).
 //! - [`to_svg`], [`to_png`], [`render`]: one chart to SVG text and/or PNG bytes
 //!   (encoded in memory; nothing touches the filesystem here).
 

@@ -3,11 +3,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, label_style, legend_style};
+use super::frame::{axis_desc_style, label_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_header, Entry};
+use super::legend::{draw_boxed, draw_header, Entry};
 use super::line::LegendAt;
-use super::palette::{series_style, SeriesStyle, GRID, INK, MUTED};
+use super::palette::{series_style, SeriesStyle, GRID, INK};
 use super::{axis_number, err, nice_max, ChartError};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -120,14 +120,7 @@ impl ScatterPanel {
                 .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
         }
         if !above && !self.series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(self.legend_at.position())
-                .label_font(legend_style())
-                .background_style(WHITE.mix(0.9))
-                .border_style(MUTED)
-                .draw()
-                .map_err(err)?;
+            draw_boxed(&mut chart, self.legend_at)?;
         }
         Ok(())
     }

@@ -4,8 +4,8 @@
 //! preformatted text, inline SVG) and must be readable offline with no
 //! JavaScript and no external fetch, which is easiest to guarantee when every
 //! byte is written here: no template engine, no CDN, CSS inline in `<style>`.
-//! Everything given as text is escaped; only [`Page::raw`] and inline SVG from
-//! the chart module are inserted as markup.
+//! Everything given as text is escaped; only section bodies built with this
+//! module and inline SVG from the chart module are inserted as markup.
 
 use std::fmt::Write;
 

@@ -224,7 +224,7 @@ impl RunChart {
         match self {
             RunChart::Timeline => "Cluster timeline: per node, the share of observers holding it suspect or dead; triangles mark flap episodes; nodes a fault touched are labelled (faulty).",
             RunChart::FlapRate => "Flaps per minute about healthy and faulty subjects; beneath, each faulty host's CPU and its Lifeguard local-health score on the same time axis.",
-            RunChart::Accusations => "Suspicions raised, accuser × accused: the culprit is a dark row.",
+            RunChart::Accusations => "Suspicions raised, accuser × accused: the culprit's row spans many columns and has the largest total (in its label); its column shows the others suspecting it in turn, usually rightly.",
             RunChart::Blame => "Suspicions raised by each node and refutations naming it as the accuser (top 20).",
             RunChart::Detection => "Detection of real crashes: cumulative share of crashes detected within a latency.",
         }
