@@ -574,6 +574,9 @@ fn summary_text(
         }
         out.push('\n');
     }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
     out
 }
 
