@@ -16,6 +16,7 @@
 //! - [`report`]: summary.json, events.jsonl, memberlist.log, timeseries.csv, stdout.
 //! - [`random`]: seeded ChaCha streams and the latency/duration distributions.
 
+pub mod batch;
 pub mod chart;
 pub mod cli;
 pub mod engine;

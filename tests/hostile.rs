@@ -16,10 +16,21 @@ use std::time::{Duration, Instant};
 /// A 5-node, 20 s scenario body (the issue's `S`).
 const S: &str = "duration: 20s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\n";
 
-/// The files a run publishes.
-const FOUR_OUTPUTS: [&str; 4] = [
+/// The files a run of `S` (no crash, so no detection chart) publishes, in
+/// listing order.
+const RUN_OUTPUTS: [&str; 14] = [
+    "chart-accusations.png",
+    "chart-accusations.svg",
+    "chart-blame.png",
+    "chart-blame.svg",
+    "chart-data.json",
+    "chart-flap-rate.png",
+    "chart-flap-rate.svg",
+    "chart-timeline.png",
+    "chart-timeline.svg",
     "events.jsonl",
     "memberlist.log",
+    "report.html",
     "summary.json",
     "timeseries.csv",
 ];
@@ -236,7 +247,7 @@ fn planted_symlinks_are_never_followed() {
     let o = flapsim(&["run", "s.yaml", "-q", "--out", "out"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(std::fs::read(d.join("victim")).unwrap(), b"precious\n");
-    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
+    assert_eq!(listing(&d.join("out")), RUN_OUTPUTS);
     // --out itself a symlink, dangling or not: refused before running.
     std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).unwrap();
     std::os::unix::fs::symlink(d.join("out"), d.join("link")).unwrap();
@@ -594,6 +605,7 @@ fn a_closed_stdout_keeps_the_real_exit_code_and_the_outputs() {
         (&["validate", "bad.yaml"][..], 2),
         (&["check", "--seeds", "2"][..], 0),
         (&["presets"][..], 0),
+        (&["chart", "out"][..], 0),
         (
             &["bench", "--nodes", "5", "--duration", "5s", "--repeat", "1"][..],
             0,
@@ -604,7 +616,7 @@ fn a_closed_stdout_keeps_the_real_exit_code_and_the_outputs() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
         assert!(!e.contains("panicked"), "{args:?}: {e}");
     }
-    assert_eq!(listing(&d.join("out")), FOUR_OUTPUTS);
+    assert_eq!(listing(&d.join("out")), RUN_OUTPUTS);
 }
 
 // ------------------------------------------------------------------- 14. BOM

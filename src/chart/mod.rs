@@ -43,6 +43,7 @@
 //!   (encoded in memory; nothing touches the filesystem here).
 
 pub mod bars;
+pub mod compare;
 pub mod font;
 pub mod frame;
 pub mod glyph;
@@ -52,6 +53,7 @@ pub mod line;
 pub mod palette;
 pub mod run;
 pub mod scatter;
+pub mod sweep;
 pub mod ticked;
 
 use plotters::coord::Shift;

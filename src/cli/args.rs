@@ -49,6 +49,118 @@ pub enum Command {
     /// Redraw the charts and report.html of an output directory from its files
     /// (chart-data.json, summary.json), without re-running.
     Chart(ChartArgs),
+    /// Run one scenario under several presets or override sets over the same
+    /// seeds, and write a side-by-side table with the spread across seeds.
+    Compare(CompareArgs),
+    /// Run a parameter sweep (a sweep file: base scenario + axes) in parallel;
+    /// resumable, shardable across machines.
+    Sweep(SweepArgs),
+    /// Join the output directories of a sharded sweep into one, byte-identical
+    /// to an unsharded run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario file (YAML).
+    pub scenario: PathBuf,
+    /// Presets to compare, comma-separated: `--presets memberlist-2015,memberlist`.
+    #[arg(long, value_delimiter = ',')]
+    pub presets: Vec<String>,
+    /// A named override set: `--variant fast:probe_interval=500ms,suspicion_mult=3`
+    /// (`preset=…` allowed). Repeatable; compared after the presets.
+    #[arg(long = "variant", value_name = "NAME:FIELD=VALUE,…")]
+    pub variants: Vec<String>,
+    /// Seeds per configuration.
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// First seed (default: the scenario's `seed`); seeds are consecutive.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a field for every configuration (as for `run`). Repeatable.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub batch: BatchFlags,
+    /// Output directory (default: output/<scenario name>-compare).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Flags every batch command takes.
+#[derive(Debug, Args)]
+pub struct BatchFlags {
+    /// Parallel runs (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Raise an input limit (as for `run`). Repeatable.
+    #[arg(long = "limit", value_name = "KEY=VALUE")]
+    pub limits: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The recommendation's budget.
+#[derive(Debug, Args)]
+pub struct BudgetFlags {
+    /// Budget: flaps of healthy nodes per hour (upper end of the 95% interval
+    /// across seeds); the summary names the fastest-detecting configuration within it.
+    #[arg(long, value_name = "X", conflicts_with = "max_fp_healthy")]
+    pub max_flaps_per_hour: Option<f64>,
+    /// Budget: false positives at healthy nodes per hour (as above).
+    #[arg(long, value_name = "X")]
+    pub max_fp_healthy: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Sweep file (YAML): a base scenario and axes; see the README.
+    pub sweep: PathBuf,
+    #[command(flatten)]
+    pub batch: BatchFlags,
+    /// Continue a sweep in --out: keep its finished runs, run the rest (also
+    /// after kill -9: a torn last row is redone).
+    #[arg(long, conflicts_with = "fresh")]
+    pub resume: bool,
+    /// Delete the results already in --out and start over.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Run a slice of the runs: `I/N` (0 <= I < N), or `auto` from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// Shard count for `--shard auto` when the environment does not give it
+    /// (Kubernetes Indexed Jobs: the Job's `completions`).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<usize>,
+    /// Output directory (default: output/sweeps/<name>, or
+    /// output/sweeps/<name>/shard-I-of-N with --shard).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write every run's full outputs (events, log, time series) to OUT/runs/.
+    #[arg(long)]
+    pub keep_runs: bool,
+    /// Check the sweep file and print the plan; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub budget: BudgetFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output directories (every shard of one sweep).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory for the merged sweep.
+    #[arg(long, required = true)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub budget: BudgetFlags,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -80,7 +192,7 @@ pub struct OracleArgs {
 
 #[derive(Debug, Args)]
 pub struct ChartArgs {
-    /// Output directory of a run (holding chart-data.json and summary.json).
+    /// Output directory of a run or a comparison (holding chart-data.json).
     pub dir: PathBuf,
     /// Print nothing but errors.
     #[arg(long, short)]

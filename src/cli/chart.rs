@@ -33,7 +33,7 @@ pub fn chart_cmd(args: &ChartArgs) -> Result<(), Failure> {
     let written = redraw(&args.dir)?;
     if !args.quiet {
         for p in &written {
-            println!("{}", p.display());
+            say!("{}", p.display());
         }
     }
     Ok(())
@@ -109,12 +109,10 @@ fn redraw_run(dir: &Path, bytes: &[u8]) -> Result<Vec<PathBuf>, Failure> {
     Ok(out)
 }
 
-/// Hook for `flapsim compare`: redraw a comparison directory's charts and report
-/// from its `chart-data.json` (`"kind": "comparison"`). Filled in by the compare
-/// command; until then it says so.
+/// A comparison directory (`"kind": "comparison"`, written by `flapsim
+/// compare`): its table, chart and report are redrawn from `results.jsonl`,
+/// `manifest.json` and `chart-data.json` by [`crate::batch::compare::redraw`].
 pub fn redraw_comparison(dir: &Path, _bytes: &[u8]) -> Result<Vec<PathBuf>, Failure> {
-    Err(Failure::bad_input(format!(
-        "{}: comparison directories cannot be redrawn by this build yet",
-        dir.display()
-    )))
+    crate::batch::compare::redraw(dir).map_err(Failure::failed)?;
+    Ok(crate::batch::compare::redrawn_files(dir))
 }

@@ -11,6 +11,8 @@ pub mod chart;
 pub mod check;
 pub mod oracle;
 pub mod signals;
+pub mod compare;
+pub mod sweep;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -20,8 +22,7 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::Simulation;
-use crate::metrics::Collector;
+use crate::batch;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, SEC};
 use crate::report;
@@ -78,6 +79,9 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd(&args),
         Command::Presets => presets(),
         Command::Oracle(args) => oracle::oracle_cmd(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge(&args),
         Command::Chart(args) => chart::chart_cmd(&args),
     };
     match result {
@@ -90,7 +94,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Parse `FIELD=VALUE` flags.
-fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
@@ -134,26 +138,24 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 
     let started = Instant::now();
-    let mut sim = Simulation::new(&scenario);
-    let mut collector = Collector::new(&scenario);
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let stats = sim.run_limited(
-        &mut collector,
+    let measured = batch::simulate(
+        &scenario,
+        limits.max_events,
+        &stop.flag,
         &mut |t| {
             if let Some(bar) = &bar {
                 bar.set_position(t / SEC);
             }
         },
-        limits.max_events,
-        &stop.flag,
     );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // Stopped early: nothing is written (a partial run would look complete).
-    let stats = stats.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
+    let batch::Measured { metrics, stats } =
+        measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
-    let metrics = collector.finish(stats.simulated, stats.digest);
 
     let formats = if args.no_charts {
         report::Format::ALL.to_vec()

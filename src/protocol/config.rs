@@ -352,7 +352,7 @@ fn normalize(key: &str) -> String {
 }
 
 /// The canonical snake_case name for `key`, if it is one we accept.
-fn canonical(key: &str) -> Option<&'static str> {
+pub fn canonical(key: &str) -> Option<&'static str> {
     let norm = normalize(key);
     FIELD_NAMES
         .iter()

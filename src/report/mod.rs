@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod compare_html;
 pub mod csv;
 pub mod events;
 pub mod html;

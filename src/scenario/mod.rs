@@ -63,6 +63,33 @@ pub fn load_with_limits(
     parse_inner(&text, &label, cli, limits, Some(path.to_path_buf()))
 }
 
+/// Read a YAML input file (a scenario or a sweep), checking its size before
+/// reading so a huge file is never pulled into memory.
+pub fn read_limited(path: &Path, label: &str, limits: &Limits) -> Result<String, ScenarioError> {
+    let text = read_bounded(path, limits.max_file_bytes)
+        .map_err(|e| ScenarioError::whole_file(label, e))?;
+    // The same byte-order mark rule as scenarios (see `parse_inner`).
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// Refuse YAML nested deeper than the limit, before serde sees it.
+pub fn check_depth(text: &str, label: &str, limits: &Limits) -> Result<(), ScenarioError> {
+    let depth = locate::nesting_depth(text);
+    if depth > limits.max_depth {
+        return Err(ScenarioError::whole_file(
+            label,
+            format!(
+                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
+                limits.max_depth
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Parse scenario text; `file_label` is used in error messages and, without a
 /// `name:` key, as the scenario name (its file stem).
 pub fn parse(text: &str, file_label: &str) -> Result<Scenario, ScenarioError> {
@@ -134,16 +161,7 @@ fn parse_inner(
     // start, but serde_yaml takes it for a second document. Positions stay
     // right: the mark is not a column a reader sees.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let depth = locate::nesting_depth(text);
-    if depth > limits.max_depth {
-        return Err(ScenarioError::whole_file(
-            label,
-            format!(
-                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
-                limits.max_depth
-            ),
-        ));
-    }
+    check_depth(text, label, limits)?;
     let mut raw: FileRaw = if text.trim().is_empty() {
         FileRaw::default()
     } else {

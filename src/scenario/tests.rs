@@ -376,7 +376,14 @@ fn qiita_scenario_matches_the_sketch() {
 
 /// Extract the fenced YAML blocks of the README (its scenario format section).
 fn format_md_blocks() -> Vec<String> {
-    let md = include_str!("../../README.md");
+    // The YAML blocks of the README's *Scenario format* section (other sections
+    // show other YAML: sweep files, a Kubernetes manifest).
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("\n## Scenario format")
+        .expect("README has the section");
+    let rest = &readme[start + 1..];
+    let md = &rest[..rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3)];
     let mut out = Vec::new();
     let mut cur: Option<String> = None;
     for line in md.lines() {

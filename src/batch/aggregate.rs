@@ -1,0 +1,386 @@
+//! Across seeds: per point, the median and a 95 % interval of every metric; the
+//! Pareto front of a trade-off; the recommendation under a budget.
+//!
+//! Quantiles are nearest-rank (like every latency in the reports): always a value
+//! some seed produced, no interpolation, identical on every platform. The 95 %
+//! interval is the 2.5th and 97.5th percentile across seeds, so with fewer than 40
+//! seeds it is the min–max range; it describes the spread of the simulated
+//! outcomes, not a confidence interval of the median.
+
+use super::plan::Plan;
+use super::row::{csv_cell, fmt_num, metric_index, Row, METRICS};
+
+/// A metric across the seeds of one point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub lo: f64,
+    pub hi: f64,
+    /// Seeds that had a value (detection needs a crash, rejoin needs a flap).
+    pub n: usize,
+}
+
+/// Nearest-rank quantile of ascending `sorted` (non-empty).
+fn rank(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    let r = (q * n as f64).ceil() as usize;
+    sorted[r.clamp(1, n) - 1]
+}
+
+/// Median and 95 % interval of `values` (None when empty).
+pub fn spread(values: &[f64]) -> Option<Spread> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    Some(Spread {
+        median: rank(&v, 0.5),
+        lo: rank(&v, 0.025),
+        hi: rank(&v, 0.975),
+        n: v.len(),
+    })
+}
+
+/// One point's aggregates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointStats {
+    pub point: usize,
+    /// Runs (seeds) aggregated.
+    pub runs: usize,
+    /// One per [`METRICS`] entry.
+    pub metrics: Vec<Option<Spread>>,
+}
+
+impl PointStats {
+    pub fn get(&self, metric: &str) -> Option<Spread> {
+        metric_index(metric).and_then(|i| self.metrics[i])
+    }
+}
+
+/// Aggregate `rows` (any order) into one [`PointStats`] per point of the plan.
+pub fn aggregate(points: usize, rows: &[Row]) -> Vec<PointStats> {
+    let mut by_point: Vec<Vec<&Row>> = vec![Vec::new(); points];
+    for r in rows {
+        if let Some(v) = by_point.get_mut(r.point) {
+            v.push(r);
+        }
+    }
+    by_point
+        .into_iter()
+        .enumerate()
+        .map(|(point, rows)| PointStats {
+            point,
+            runs: rows.len(),
+            metrics: (0..METRICS.len())
+                .map(|m| spread(&rows.iter().filter_map(|r| r.values[m]).collect::<Vec<_>>()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// `points.csv`: per point, every axis value, the run count, and per metric its
+/// median and 95 % interval; `pareto` is 1 for configurations on the trade-off's
+/// Pareto front (empty when the sweep measured no detection latency).
+pub fn points_csv(
+    plan_axes: &[String],
+    plan: &[Vec<String>],
+    stats: &[PointStats],
+    front: &Front,
+) -> String {
+    let mut head: Vec<String> = vec!["point".into()];
+    head.extend(plan_axes.iter().map(|a| csv_cell(a)));
+    head.push("runs".into());
+    for m in METRICS {
+        for s in ["median", "lo95", "hi95"] {
+            head.push(format!("{}_{s}", m.name));
+        }
+    }
+    head.push("pareto".into());
+    let mut out = head.join(",");
+    out.push('\n');
+    for (p, labels) in stats.iter().zip(plan) {
+        let mut cells = vec![p.point.to_string()];
+        cells.extend(labels.iter().map(|l| csv_cell(l)));
+        cells.push(p.runs.to_string());
+        for s in &p.metrics {
+            match s {
+                Some(s) => cells.extend([fmt_num(s.median), fmt_num(s.lo), fmt_num(s.hi)]),
+                None => cells.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        cells.push(if front.measured {
+            u8::from(front.points.contains(&p.point)).to_string()
+        } else {
+            String::new()
+        });
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// What a trade-off compares: a cost to keep low (flap rate or FP at healthy) and
+/// the detection latency of real crashes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tradeoff {
+    /// Metric name of the cost (y of the trade-off chart).
+    pub cost: &'static str,
+    /// Metric name of the latency (x).
+    pub latency: &'static str,
+}
+
+/// The default trade-off: flaps of healthy nodes per hour against the time until
+/// a crashed node is first declared dead.
+pub const FLAPS_VS_DETECTION: Tradeoff = Tradeoff {
+    cost: "flaps_healthy_per_hour",
+    latency: "detect_dead_p50_s",
+};
+
+/// FP at healthy nodes per hour against detection.
+pub const FP_VS_DETECTION: Tradeoff = Tradeoff {
+    cost: "fp_healthy_per_hour",
+    latency: "detect_dead_p50_s",
+};
+
+/// The Pareto front of a trade-off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Front {
+    /// False when no point has both metrics (no crash in the sweep).
+    pub measured: bool,
+    /// Points on the front, by increasing latency (every group's, in group order).
+    pub points: Vec<usize>,
+    /// Per combination of condition values (one unnamed group without
+    /// conditions): its label and its front, by increasing latency.
+    pub groups: Vec<(String, Vec<usize>)>,
+}
+
+/// Points no other point beats on both medians (lower cost and lower latency,
+/// strictly better on one).
+pub fn pareto(stats: &[PointStats], t: Tradeoff) -> Front {
+    pareto_grouped(stats, t, &[(String::new(), (0..stats.len()).collect())])
+}
+
+/// [`pareto`] within each group of points (`(label, point indices)`): points
+/// are only compared with points under the same conditions.
+pub fn pareto_grouped(stats: &[PointStats], t: Tradeoff, groups: &[(String, Vec<usize>)]) -> Front {
+    let mut front = Front {
+        measured: false,
+        points: Vec::new(),
+        groups: Vec::new(),
+    };
+    for (label, members) in groups {
+        let subset: Vec<PointStats> = members
+            .iter()
+            .filter_map(|&p| stats.get(p).cloned())
+            .collect();
+        let (measured, points) = front_of(&subset, t);
+        front.measured |= measured;
+        front.points.extend(&points);
+        front.groups.push((label.clone(), points));
+    }
+    front
+}
+
+fn front_of(stats: &[PointStats], t: Tradeoff) -> (bool, Vec<usize>) {
+    let xy: Vec<(usize, f64, f64)> = stats
+        .iter()
+        .filter_map(|p| Some((p.point, p.get(t.latency)?.median, p.get(t.cost)?.median)))
+        .collect();
+    let mut points: Vec<(usize, f64, f64)> = xy
+        .iter()
+        .copied()
+        .filter(|&(_, x, y)| {
+            !xy.iter()
+                .any(|&(_, x2, y2)| x2 <= x && y2 <= y && (x2 < x || y2 < y))
+        })
+        .collect();
+    points.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then(a.2.total_cmp(&b.2))
+            .then(a.0.cmp(&b.0))
+    });
+    (!xy.is_empty(), points.into_iter().map(|p| p.0).collect())
+}
+
+/// A limit on a cost metric, met when the upper end of its 95 % interval is within it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub metric: &'static str,
+    pub max: f64,
+}
+
+/// The fastest-detecting point whose cost stays within the budget on (nearly)
+/// every seed; ties go to the lower cost, then the lower point index.
+pub fn within_budget(stats: &[PointStats], t: Tradeoff, b: Budget) -> Option<usize> {
+    stats
+        .iter()
+        .filter_map(|p| {
+            let cost = p.get(b.metric)?;
+            let lat = p.get(t.latency)?;
+            (cost.hi <= b.max).then_some((p.point, lat.median, cost.median))
+        })
+        .min_by(|a, b| {
+            a.1.total_cmp(&b.1)
+                .then(a.2.total_cmp(&b.2))
+                .then(a.0.cmp(&b.0))
+        })
+        .map(|p| p.0)
+}
+
+/// A number for people: whole numbers plain, others to 3 significant-ish digits.
+pub fn human(x: f64) -> String {
+    if (x == x.trunc() && x.abs() < 1e9) || x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// `median [lo–hi]`, or `–` without samples.
+pub fn human_spread(s: Option<Spread>) -> String {
+    match s {
+        None => "–".into(),
+        Some(s) if s.lo == s.hi => human(s.median),
+        Some(s) => format!("{} [{}–{}]", human(s.median), human(s.lo), human(s.hi)),
+    }
+}
+
+/// A text table of points: one row per point, the axis values and the given
+/// metrics as `median [lo–hi]`.
+pub fn text_table(
+    axes: &[String],
+    labels: &[Vec<String>],
+    stats: &[PointStats],
+    metrics: &[&str],
+    mark: &dyn Fn(usize) -> &'static str,
+) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head: Vec<String> = axes.to_vec();
+    head.extend(metrics.iter().map(|m| {
+        metric_index(m)
+            .map(|i| METRICS[i].label.to_string())
+            .unwrap_or_else(|| m.to_string())
+    }));
+    rows.push(head);
+    for (p, l) in stats.iter().zip(labels) {
+        let mut r = l.clone();
+        if let Some(first) = r.first_mut() {
+            *first = format!("{}{first}", mark(p.point));
+        }
+        r.extend(metrics.iter().map(|m| human_spread(p.get(m))));
+        rows.push(r);
+    }
+    let cols = rows[0].len();
+    let width: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = width[c] - s.chars().count();
+                if c < axes.len() {
+                    format!("{s}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{s}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Axis labels of every point of a plan.
+pub fn labels(plan: &Plan) -> Vec<Vec<String>> {
+    plan.points
+        .iter()
+        .map(|p| p.values.iter().map(|v| v.label.clone()).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(point: usize, lat: f64, cost: f64) -> PointStats {
+        let mut metrics = vec![None; METRICS.len()];
+        let s = |v: f64| {
+            Some(Spread {
+                median: v,
+                lo: v,
+                hi: v * 2.0,
+                n: 3,
+            })
+        };
+        metrics[metric_index("detect_dead_p50_s").unwrap()] = s(lat);
+        metrics[metric_index("flaps_healthy_per_hour").unwrap()] = s(cost);
+        PointStats {
+            point,
+            runs: 3,
+            metrics,
+        }
+    }
+
+    #[test]
+    fn nearest_rank_spread_uses_observed_values() {
+        let s = spread(&[5.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert_eq!((s.median, s.lo, s.hi, s.n), (3.0, 1.0, 5.0, 5));
+        let many: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = spread(&many).unwrap();
+        assert_eq!((s.median, s.lo, s.hi), (50.0, 3.0, 98.0));
+        assert_eq!(spread(&[]), None);
+    }
+
+    /// Rule: a Pareto-optimal point is one no other point beats on both objectives.
+    #[test]
+    fn pareto_front_keeps_only_undominated_points() {
+        let s = vec![
+            stats(0, 1.0, 10.0), // fastest, flappiest: on the front
+            stats(1, 2.0, 5.0),  // on the front
+            stats(2, 3.0, 5.0),  // dominated by 1
+            stats(3, 4.0, 0.0),  // on the front
+            stats(4, 5.0, 1.0),  // dominated by 3
+        ];
+        let f = pareto(&s, FLAPS_VS_DETECTION);
+        assert!(f.measured);
+        assert_eq!(f.points, vec![0, 1, 3]);
+        // Budget on the upper end (2 × median here): 5 → hi 10 fails a budget of 6.
+        let b = |max| Budget {
+            metric: "flaps_healthy_per_hour",
+            max,
+        };
+        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(10.0)), Some(1));
+        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(6.0)), Some(3));
+        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(-1.0)), None);
+    }
+
+    /// Rule: under condition axes, a configuration competes only with the
+    /// configurations run under the same conditions.
+    #[test]
+    fn grouped_fronts_compare_within_a_condition_only() {
+        let s = vec![
+            stats(0, 1.0, 1.0), // condition A: dominates 1
+            stats(1, 2.0, 2.0),
+            stats(2, 3.0, 30.0), // condition B: dominated globally by 0 and 1, best in B
+            stats(3, 4.0, 40.0),
+        ];
+        let groups = vec![
+            ("c=A".to_string(), vec![0, 1]),
+            ("c=B".to_string(), vec![2, 3]),
+        ];
+        let f = pareto_grouped(&s, FLAPS_VS_DETECTION, &groups);
+        assert_eq!(
+            f.groups,
+            vec![("c=A".to_string(), vec![0]), ("c=B".to_string(), vec![2])]
+        );
+        assert_eq!(f.points, vec![0, 2]);
+        assert_eq!(pareto(&s, FLAPS_VS_DETECTION).points, vec![0]);
+    }
+}

@@ -1,0 +1,283 @@
+//! Comparisons: one scenario, the same seeds, several configurations (presets or
+//! named override sets) side by side. The compare front end of the batch runner.
+//!
+//! A comparison directory holds `manifest.json`, `results.csv`/`results.jsonl`
+//! (one row per configuration × seed, like a sweep with one axis `config`),
+//! `comparison.csv` (median and 95% interval per metric), `comparison.txt` (the
+//! printed table), `chart-data.json` (the scenario text and each configuration's
+//! effective parameters), the chart (`comparison.svg`/`.png`) and `report.html`.
+//! Every file after the results is drawn from the files alone, so `flapsim chart
+//! DIR` redraws them byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::summary::ProtocolJson;
+use crate::report::write_atomic;
+
+use super::aggregate::{
+    aggregate, human_spread, pareto, points_csv, PointStats, FLAPS_VS_DETECTION,
+};
+use super::plan::Plan;
+use super::row::{csv_header, metric_index, Row, METRICS};
+use super::store::{read_rows, Manifest, Shard, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
+
+/// The comparison's data file; `flapsim chart DIR` dispatches on its `kind`.
+pub const COMPARISON_JSON: &str = "chart-data.json";
+/// `kind` of a comparison directory's data file.
+pub const KIND: &str = "comparison";
+pub const COMPARISON_CSV: &str = "comparison.csv";
+pub const COMPARISON_TXT: &str = "comparison.txt";
+pub const REPORT_HTML: &str = "report.html";
+pub const CHART: &str = "comparison";
+
+/// Metrics in the comparison table, in order.
+pub const COMPARE_METRICS: &[&str] = &[
+    "flaps_per_hour",
+    "flaps_healthy_per_hour",
+    "fp_total",
+    "fp_healthy",
+    "flap_episodes",
+    "rejoin_p50_s",
+    "detect_dead_p50_s",
+    "detect_dead_p99_s",
+    "msgs_per_node_s",
+    "bytes_per_node_s",
+];
+
+/// One configuration as recorded for the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigMeta {
+    pub name: String,
+    pub preset: String,
+    /// Overrides on top of the preset (`--set` and the variant's fields).
+    pub overrides: Vec<(String, String)>,
+    /// Every effective protocol parameter.
+    pub protocol: serde_json::Value,
+}
+
+/// `chart-data.json` of a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonMeta {
+    /// Always [`KIND`].
+    pub kind: String,
+    pub scenario: String,
+    pub description: String,
+    /// The scenario file as given.
+    pub scenario_file: String,
+    pub scenario_text: String,
+    pub nodes: usize,
+    pub simulated: String,
+    pub configs: Vec<ConfigMeta>,
+}
+
+impl ComparisonMeta {
+    /// Describe `plan`'s configurations (resolved with the first seed).
+    pub fn new(plan: &Plan, scenario_file: &str) -> Result<ComparisonMeta, String> {
+        let mut configs = Vec::new();
+        let mut first = None;
+        for (i, p) in plan.points.iter().enumerate() {
+            let sc = plan
+                .scenario(i * plan.seeds.len())
+                .map_err(|e| e.to_string())?;
+            configs.push(ConfigMeta {
+                name: p.values[0].label.clone(),
+                preset: sc.preset.clone(),
+                overrides: p.input.sets.clone(),
+                protocol: serde_json::to_value(ProtocolJson::new(&sc.protocol))
+                    .map_err(|e| e.to_string())?,
+            });
+            first.get_or_insert(sc);
+        }
+        let sc = first.ok_or("no configurations")?;
+        Ok(ComparisonMeta {
+            kind: KIND.into(),
+            scenario: sc.name.clone(),
+            description: sc.description.clone(),
+            scenario_file: scenario_file.to_string(),
+            scenario_text: plan.points[0].input.text.clone(),
+            nodes: sc.nodes.len(),
+            simulated: hours_minutes(sc.duration),
+            configs,
+        })
+    }
+}
+
+/// `2h10m`, `15m`, `90s`: a run length as people write it (exact to the second).
+fn hours_minutes(ns: u64) -> String {
+    let s = ns / 1_000_000_000;
+    if s == 0 || !ns.is_multiple_of(1_000_000_000) {
+        return crate::units::format_duration(ns);
+    }
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    for (v, u) in [(h, "h"), (m, "m"), (sec, "s")] {
+        if v > 0 {
+            out.push_str(&format!("{v}{u}"));
+        }
+    }
+    out
+}
+
+/// Everything the table, chart and report are drawn from.
+pub struct Comparison {
+    pub manifest: Manifest,
+    pub meta: ComparisonMeta,
+    pub rows: Vec<Row>,
+    pub stats: Vec<PointStats>,
+}
+
+impl Comparison {
+    pub fn names(&self) -> Vec<String> {
+        self.meta.configs.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The side-by-side table: one row per metric, one column per configuration.
+    pub fn table(&self) -> String {
+        let m = &self.manifest;
+        let mut rows: Vec<Vec<String>> = vec![std::iter::once("".to_string())
+            .chain(self.names())
+            .collect()];
+        for metric in COMPARE_METRICS {
+            let i = metric_index(metric).expect("known metric");
+            let mut r = vec![METRICS[i].label.to_string()];
+            r.extend(self.stats.iter().map(|s| human_spread(s.metrics[i])));
+            rows.push(r);
+        }
+        let width: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let seeds = match (m.seeds.first(), m.seeds.last()) {
+            (Some(a), Some(b)) if a != b => format!("seeds {a}..{b}"),
+            (Some(a), _) => format!("seed {a}"),
+            _ => String::new(),
+        };
+        let mut out = format!(
+            "{}: {} configurations x {} seeds ({seeds}), {} nodes, {} simulated\nmedian [95% interval across seeds]\n\n",
+            self.meta.scenario,
+            self.meta.configs.len(),
+            m.seeds.len(),
+            self.meta.nodes,
+            self.meta.simulated
+        );
+        for r in &rows {
+            let cells: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(c, s)| {
+                    let pad = " ".repeat(width[c] - s.chars().count());
+                    if c == 0 {
+                        format!("{s}{pad}")
+                    } else {
+                        format!("{pad}{s}")
+                    }
+                })
+                .collect();
+            out.push_str(cells.join("   ").trim_end());
+            out.push('\n');
+        }
+        let crashes = metric_index("crashes").expect("known metric");
+        if self
+            .stats
+            .iter()
+            .all(|s| s.metrics[crashes].is_none_or(|c| c.hi == 0.0))
+        {
+            out.push_str("\ndetection: the scenario has no crash in the measured window, so there is no detection latency (add `timeline: - {at: …, crash: …}`).\n");
+        }
+        out
+    }
+}
+
+/// Write a finished comparison: results from `rows`, then everything drawn from them.
+pub fn write(
+    dir: &Path,
+    plan: &Plan,
+    meta: &ComparisonMeta,
+    rows: &[Row],
+) -> Result<Comparison, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let manifest = Manifest::new(plan, Shard::WHOLE);
+    let mut csv = csv_header(&plan.axes);
+    let mut jsonl = String::new();
+    for r in rows {
+        let vals = &plan.points[r.point].values;
+        csv.push_str(&r.csv_line(vals));
+        jsonl.push_str(&r.json_line(&plan.axes, vals));
+    }
+    let w =
+        |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string());
+    w(RESULTS_CSV, csv.as_bytes())?;
+    w(RESULTS_JSONL, jsonl.as_bytes())?;
+    let mut meta_bytes = serde_json::to_vec_pretty(meta).map_err(|e| e.to_string())?;
+    meta_bytes.push(b'\n');
+    w(COMPARISON_JSON, &meta_bytes)?;
+    let mut man = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+    man.push(b'\n');
+    w(MANIFEST, &man)?;
+    redraw(dir)
+}
+
+/// Read a comparison directory back.
+pub fn read(dir: &Path) -> Result<Comparison, String> {
+    let manifest =
+        Manifest::read(dir)?.ok_or_else(|| format!("{}: no {MANIFEST}", dir.display()))?;
+    let path = dir.join(COMPARISON_JSON);
+    let meta: ComparisonMeta = serde_json::from_slice(
+        &std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let rows = read_rows(dir)?;
+    if rows.len() != manifest.runs {
+        return Err(format!(
+            "{}: {} of {} runs in {RESULTS_JSONL}",
+            dir.display(),
+            rows.len(),
+            manifest.runs
+        ));
+    }
+    let stats = aggregate(manifest.points.len(), &rows);
+    Ok(Comparison {
+        manifest,
+        meta,
+        rows,
+        stats,
+    })
+}
+
+/// (Re)draw everything derived from a comparison's files: `comparison.csv`,
+/// `comparison.txt`, the chart and `report.html`. Returns the comparison.
+pub fn redraw(dir: &Path) -> Result<Comparison, String> {
+    let c = read(dir)?;
+    let w =
+        |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string());
+    let front = pareto(&c.stats, FLAPS_VS_DETECTION);
+    w(
+        COMPARISON_CSV,
+        points_csv(&c.manifest.axes, &c.manifest.labels(), &c.stats, &front).as_bytes(),
+    )?;
+    w(COMPARISON_TXT, c.table().as_bytes())?;
+    let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))
+        .map_err(|e| e.to_string())?;
+    w(&format!("{CHART}.svg"), chart.svg.as_bytes())?;
+    w(&format!("{CHART}.png"), &chart.png)?;
+    w(
+        REPORT_HTML,
+        crate::report::compare_html::page(&c, &chart.svg).as_bytes(),
+    )?;
+    Ok(c)
+}
+
+/// The files [`redraw`] writes, for listing.
+pub fn redrawn_files(dir: &Path) -> Vec<PathBuf> {
+    [
+        COMPARISON_CSV,
+        COMPARISON_TXT,
+        "comparison.svg",
+        "comparison.png",
+        REPORT_HTML,
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect()
+}

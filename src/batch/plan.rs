@@ -1,0 +1,141 @@
+//! A batch plan: the points (configurations) to run, each with the seeds to run
+//! it under. Runs are numbered point-major (`run = point × seeds + seed index`),
+//! and that number is the canonical order of every output.
+
+use crate::scenario::{self, CliOverrides, Limits, Scenario, ScenarioError};
+
+use super::row::AxisValue;
+
+/// How to build one point's scenario: scenario text plus command-line-style
+/// overrides (preset, `--set` fields), resolved exactly as `flapsim run` would.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointInput {
+    /// Scenario YAML (the base file, or the base with the point's edits applied).
+    pub text: String,
+    /// File label for errors and the default scenario name.
+    pub label: String,
+    pub preset: Option<String>,
+    /// Protocol fields and scenario keys, as `--set` would give them.
+    pub sets: Vec<(String, String)>,
+}
+
+/// One configuration: its value on every axis and how to build it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub values: Vec<AxisValue>,
+    pub input: PointInput,
+}
+
+/// Everything a batch runs.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Sweep or comparison name (output directory, chart titles).
+    pub name: String,
+    /// Axis names (column headers), one per entry of each point's `values`.
+    pub axes: Vec<String>,
+    pub points: Vec<Point>,
+    /// Seeds every point runs under, in order.
+    pub seeds: Vec<u64>,
+    pub limits: Limits,
+    /// Axes that are conditions (cluster size, fault severity) rather than
+    /// settings to choose: the Pareto front and the recommendation are made per
+    /// combination of their values.
+    pub conditions: Vec<String>,
+}
+
+/// Upper bounds on a plan's size, so a typo (`seeds: 1e9`) is refused up front
+/// instead of filling a disk.
+pub const MAX_RUNS: usize = 1_000_000;
+pub const MAX_SEEDS: u64 = 100_000;
+
+impl Plan {
+    pub fn runs(&self) -> usize {
+        self.points.len() * self.seeds.len()
+    }
+
+    /// (point index, seed) of run `run`.
+    pub fn run_ref(&self, run: usize) -> (usize, u64) {
+        let n = self.seeds.len();
+        (run / n, self.seeds[run % n])
+    }
+
+    /// Resolve run `run`'s scenario.
+    pub fn scenario(&self, run: usize) -> Result<Scenario, ScenarioError> {
+        let (point, seed) = self.run_ref(run);
+        resolve_point(&self.points[point].input, Some(seed), &self.limits)
+    }
+
+    /// A fingerprint of everything that determines the results: the flapsim
+    /// version, the axes, every point's scenario and overrides, and the seeds.
+    /// Shards and resumed runs must carry the same one; it is not a security
+    /// hash, only a guard against mixing different sweeps.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Fnv::default();
+        h.str(env!("CARGO_PKG_VERSION"));
+        h.str(&self.name);
+        for a in &self.axes {
+            h.str(a);
+        }
+        h.u64(self.points.len() as u64);
+        for p in &self.points {
+            for v in &p.values {
+                h.str(&v.label);
+                h.str(&v.json.to_string());
+            }
+            // Not the file label: the same sweep given as `sweeps/x.yaml` on one
+            // machine and `/home/u/sweeps/x.yaml` on another is the same sweep.
+            h.str(&p.input.text);
+            h.str(p.input.preset.as_deref().unwrap_or(""));
+            h.u64(p.input.sets.len() as u64);
+            for (k, v) in &p.input.sets {
+                h.str(k);
+                h.str(v);
+            }
+        }
+        h.u64(self.seeds.len() as u64);
+        for s in &self.seeds {
+            h.u64(*s);
+        }
+        format!("{:016x}", h.0)
+    }
+}
+
+/// Resolve a point's scenario (with a seed, or the file's own).
+pub fn resolve_point(
+    input: &PointInput,
+    seed: Option<u64>,
+    limits: &Limits,
+) -> Result<Scenario, ScenarioError> {
+    let cli = CliOverrides {
+        seed,
+        preset: input.preset.clone(),
+        sets: input.sets.clone(),
+    };
+    scenario::parse_with(&input.text, &input.label, &cli, limits)
+}
+
+/// 64-bit FNV-1a with length-prefixed strings (so `ab`+`c` ≠ `a`+`bc`).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.bytes(s.as_bytes());
+    }
+}

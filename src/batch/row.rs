@@ -1,0 +1,303 @@
+//! One result row per run: the run's identity (run index, point, seed, axis
+//! values) and every summary metric a sweep or comparison aggregates.
+//!
+//! Why text: rows are written to `results.csv` / `results.jsonl` as runs finish
+//! and every aggregate (points table, comparison table, charts, recommendation)
+//! is computed by reading those lines back. One path from text to numbers means
+//! a sweep, a resumed sweep and a merge of shards all aggregate the same bytes,
+//! so their outputs are byte-identical.
+
+use serde_json::Value as Json;
+
+use crate::metrics::stats::round;
+use crate::report::Summary;
+
+/// A metric column: its name (also the CSV header and JSON key) and what it is.
+pub struct MetricDef {
+    pub name: &'static str,
+    /// Short human label with unit, for tables and chart axes.
+    pub label: &'static str,
+}
+
+macro_rules! metrics {
+    ($($name:literal => $label:literal),* $(,)?) => {
+        /// Every metric column, in output order.
+        pub const METRICS: &[MetricDef] = &[$(MetricDef { name: $name, label: $label }),*];
+    };
+}
+
+metrics! {
+    "flaps_per_hour" => "flaps/h",
+    "flaps_healthy_per_hour" => "flaps of healthy nodes/h",
+    "flaps" => "flaps",
+    "flaps_healthy" => "flaps of healthy nodes",
+    "flap_episodes" => "flap episodes",
+    "fp_total" => "false positives",
+    "fp_healthy" => "FP at healthy",
+    "fp_healthy_per_hour" => "FP at healthy/h",
+    "fp_both_healthy" => "FP both healthy",
+    "declarations" => "failure declarations",
+    "suspicions" => "suspicions",
+    "refutations" => "refutations",
+    "rejoin_p50_s" => "rejoin p50 (s)",
+    "rejoin_p99_s" => "rejoin p99 (s)",
+    "crashes" => "crashes",
+    "detect_suspect_p50_s" => "first suspicion p50 (s)",
+    "detect_dead_p50_s" => "detection p50 (s)",
+    "detect_dead_p99_s" => "detection p99 (s)",
+    "detect_full_p50_s" => "full dissemination p50 (s)",
+    "detect_full_p99_s" => "full dissemination p99 (s)",
+    "not_disseminated" => "crashes not disseminated",
+    "msgs_per_node_s" => "msgs per node-s",
+    "bytes_per_node_s" => "bytes per node-s",
+    "health_max" => "max local health",
+    "events" => "simulated events",
+}
+
+/// Index of a metric column by name.
+pub fn metric_index(name: &str) -> Option<usize> {
+    METRICS.iter().position(|m| m.name == name)
+}
+
+/// Column names that identify a run; axis names may not reuse them (nor metric names).
+pub const ID_COLUMNS: &[&str] = &["run", "point", "seed", "digest"];
+
+/// The metric values of one run, in [`METRICS`] order; `None` where the run has
+/// no sample (no flaps → no rejoin time; no crash → no detection latency).
+pub fn metric_values(s: &Summary, events: u64) -> Vec<Option<f64>> {
+    let hours = s.measured_s / 3600.0;
+    let per_hour = |n: u64| {
+        if hours > 0.0 {
+            round(n as f64 / hours, 4)
+        } else {
+            0.0
+        }
+    };
+    let det = &s.detection;
+    let values: Vec<Option<f64>> = vec![
+        Some(s.flaps_per_hour),
+        Some(per_hour(s.flaps_healthy)),
+        Some(s.flaps as f64),
+        Some(s.flaps_healthy as f64),
+        Some(s.flap_episodes as f64),
+        Some(s.fp_total as f64),
+        Some(s.fp_healthy as f64),
+        Some(per_hour(s.fp_healthy)),
+        Some(s.fp_both_healthy as f64),
+        Some(s.declarations as f64),
+        Some(s.suspicions as f64),
+        Some(s.refutations as f64),
+        s.rejoin_s.map(|q| q.median),
+        s.rejoin_s.map(|q| q.p99),
+        Some(det.crashes as f64),
+        det.first_suspect_s.map(|q| q.median),
+        det.first_dead_s.map(|q| q.median),
+        det.first_dead_s.map(|q| q.p99),
+        det.full_dissemination_s.map(|q| q.median),
+        det.full_dissemination_s.map(|q| q.p99),
+        Some(det.not_disseminated as f64),
+        Some(s.load.msgs_per_node_s),
+        Some(s.load.bytes_per_node_s),
+        Some(s.health_score_max.values().copied().max().unwrap_or(0) as f64),
+        Some(events as f64),
+    ];
+    debug_assert_eq!(values.len(), METRICS.len());
+    values
+}
+
+/// An axis value as written in the sweep file (or a configuration name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AxisValue {
+    /// Text shown in tables and CSV cells (`500ms`, `memberlist-2015`, `4`).
+    pub label: String,
+    /// The same value in JSON (numbers stay numbers).
+    pub json: Json,
+}
+
+impl AxisValue {
+    pub fn text(label: &str) -> AxisValue {
+        AxisValue {
+            label: label.to_string(),
+            json: Json::String(label.to_string()),
+        }
+    }
+}
+
+/// One finished run, ready to be written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub run: usize,
+    pub point: usize,
+    pub seed: u64,
+    pub digest: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A number as written in results: shortest exact decimal (Rust's `Display`,
+/// which never uses an exponent), so the bytes are the same on every machine.
+pub fn fmt_num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// Quote a CSV cell when it needs it (RFC 4180).
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Split one CSV line into cells (RFC 4180 quoting; no embedded newlines).
+pub fn csv_split(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (false, '"') if cur.is_empty() => quoted = true,
+            (false, ',') => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// The CSV header line (with newline) for these axis names.
+pub fn csv_header(axes: &[String]) -> String {
+    let mut cells: Vec<String> = ["run", "point", "seed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    cells.extend(axes.iter().map(|a| csv_cell(a)));
+    cells.push("digest".into());
+    cells.extend(METRICS.iter().map(|m| m.name.to_string()));
+    let mut line = cells.join(",");
+    line.push('\n');
+    line
+}
+
+impl Row {
+    /// The CSV line (with newline); `axis_values` are this run's point's values.
+    pub fn csv_line(&self, axis_values: &[AxisValue]) -> String {
+        let mut cells = vec![
+            self.run.to_string(),
+            self.point.to_string(),
+            self.seed.to_string(),
+        ];
+        cells.extend(axis_values.iter().map(|v| csv_cell(&v.label)));
+        cells.push(self.digest.clone());
+        cells.extend(
+            self.values
+                .iter()
+                .map(|v| v.map(fmt_num).unwrap_or_default()),
+        );
+        let mut line = cells.join(",");
+        line.push('\n');
+        line
+    }
+
+    /// The JSON line (with newline): keys in column order, missing values `null`.
+    pub fn json_line(&self, axes: &[String], axis_values: &[AxisValue]) -> String {
+        let key = |k: &str| Json::String(k.to_string()).to_string();
+        let mut parts = vec![
+            format!("\"run\":{}", self.run),
+            format!("\"point\":{}", self.point),
+            format!("\"seed\":{}", self.seed),
+        ];
+        for (a, v) in axes.iter().zip(axis_values) {
+            parts.push(format!("{}:{}", key(a), v.json));
+        }
+        parts.push(format!("\"digest\":{}", Json::String(self.digest.clone())));
+        for (m, v) in METRICS.iter().zip(&self.values) {
+            let v = v.map(fmt_json_num).unwrap_or_else(|| "null".into());
+            parts.push(format!("\"{}\":{v}", m.name));
+        }
+        format!("{{{}}}\n", parts.join(","))
+    }
+
+    /// Parse a JSON line written by [`Row::json_line`]; `None` if it is torn or
+    /// not a row (a resumed file's last line may be half written).
+    pub fn parse_json(line: &str) -> Option<Row> {
+        let v: Json = serde_json::from_str(line).ok()?;
+        let o = v.as_object()?;
+        let values = METRICS
+            .iter()
+            .map(|m| match o.get(m.name)? {
+                Json::Null => Some(None),
+                x => x.as_f64().map(Some),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Row {
+            run: usize::try_from(o.get("run")?.as_u64()?).ok()?,
+            point: usize::try_from(o.get("point")?.as_u64()?).ok()?,
+            seed: o.get("seed")?.as_u64()?,
+            digest: o.get("digest")?.as_str()?.to_string(),
+            values,
+        })
+    }
+
+    /// Check a CSV line against this row's identity (run, point, seed, digest):
+    /// the CSV and JSON files of a resumed sweep must describe the same runs.
+    pub fn csv_matches(&self, line: &str, n_axes: usize) -> bool {
+        let cells = csv_split(line);
+        cells.len() == 4 + n_axes + METRICS.len()
+            && cells[0] == self.run.to_string()
+            && cells[1] == self.point.to_string()
+            && cells[2] == self.seed.to_string()
+            && cells[3 + n_axes] == self.digest
+    }
+}
+
+/// JSON has no integer/float distinction, but `3.0` and `3` read differently;
+/// whole numbers are written without a fraction, like in the CSV.
+fn fmt_json_num(x: f64) -> String {
+    if x.is_finite() {
+        fmt_num(x)
+    } else {
+        "null".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_through_json_and_match_their_csv() {
+        let axes = vec!["suspicion_mult".to_string(), "preset".to_string()];
+        let vals = vec![
+            AxisValue {
+                label: "4".into(),
+                json: Json::from(4),
+            },
+            AxisValue::text("memberlist, 2015 \"x\""),
+        ];
+        let mut values = vec![Some(1.5); METRICS.len()];
+        values[12] = None;
+        let row = Row {
+            run: 7,
+            point: 3,
+            seed: 42,
+            digest: "00ff00ff00ff00ff".into(),
+            values,
+        };
+        let j = row.json_line(&axes, &vals);
+        assert!(j.ends_with("}\n"));
+        assert_eq!(Row::parse_json(j.trim_end()), Some(row.clone()));
+        let c = row.csv_line(&vals);
+        assert!(row.csv_matches(c.trim_end(), 2));
+        assert_eq!(csv_split(c.trim_end())[4], "memberlist, 2015 \"x\"");
+        // A torn line is not a row.
+        assert_eq!(Row::parse_json(&j[..j.len() / 2]), None);
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(0.0001), "0.0001");
+    }
+}

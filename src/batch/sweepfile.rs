@@ -1,0 +1,1116 @@
+//! Sweep files: a base scenario and axes → a validated [`Plan`].
+//!
+//! ```yaml
+//! name: probe-timeout                     # default: the file stem
+//! description: What question this answers.
+//! base: ../starved-node.yaml              # relative to this file; or `scenario:` inline
+//! set:                                    # fixed edits applied to every point
+//!   duration: 30m
+//!   timeline[+]: {at: 20m, crash: n-07}   # `[+]` appends to a list
+//! axes:
+//!   - path: probe_timeout                 # a protocol field (memberlist or Consul name)
+//!     values: {from: 100ms, to: 1s, step: 100ms}
+//!   - path: faults[0].starve.delay        # any scenario field by path
+//!     name: starve                        # column name (default: the path)
+//!     values: [10ms, 50ms, {lognormal: {median: 80ms, p95: 450ms}}]
+//!   - name: sick                          # several fields moving together
+//!     condition: true                     # compared under, not chosen: fronts per value
+//!     zip:
+//!       cluster.groups.sick.count: [1, 4, 8]
+//!       cluster.groups.healthy.count: [99, 96, 92]
+//!   - name: lifeguard                     # named configurations
+//!     variants:
+//!       none: {local_health: false, dynamic_suspicion: false, buddy: false}
+//!       all: {local_health: true, dynamic_suspicion: true, buddy: true}
+//! combine: grid                           # or zip (axes of equal length, pointwise)
+//! seeds: 5                                # runs per point
+//! first_seed: 1                           # default: the base scenario's seed
+//! ```
+//!
+//! Paths: `preset` (or `protocol.preset`); a protocol field (`suspicion_mult`,
+//! `SuspicionMult`, `protocol.probe_interval`, Lifeguard switches) applied like
+//! `--set` after the file's overrides; anything else is a path into the scenario's
+//! YAML (`cluster.groups.agents.count`, `faults[1].throttle.run`,
+//! `network.rules[0].loss`, `duration`), whose parent must exist in the base.
+//!
+//! Why edit the YAML tree rather than the resolved scenario: every point then goes
+//! through the same validation as a scenario file, so a value that makes a point
+//! invalid is caught by the same checks — before anything runs — and reported at
+//! the axis value in the sweep file that caused it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use crate::protocol::config::canonical;
+use crate::scenario::{self, locate, Limits, ScenarioError};
+use crate::units::{format_duration_exact, parse_duration};
+
+use super::plan::{resolve_point, Plan, Point, PointInput, MAX_RUNS, MAX_SEEDS};
+use super::row::{metric_index, AxisValue, ID_COLUMNS};
+
+/// Most values one axis may expand to.
+pub const MAX_AXIS_VALUES: usize = 10_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: Option<String>,
+    description: Option<String>,
+    base: Option<String>,
+    scenario: Option<Value>,
+    set: Option<Mapping>,
+    axes: Option<Vec<AxisRaw>>,
+    combine: Option<Combine>,
+    seeds: Option<u64>,
+    first_seed: Option<u64>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Combine {
+    Grid,
+    Zip,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AxisRaw {
+    name: Option<String>,
+    path: Option<String>,
+    values: Option<Value>,
+    zip: Option<Mapping>,
+    variants: Option<Mapping>,
+    /// A condition to compare settings under, not a setting to choose.
+    condition: Option<bool>,
+}
+
+/// A loaded sweep.
+#[derive(Debug)]
+pub struct SweepFile {
+    pub plan: Plan,
+    pub description: String,
+}
+
+/// Where a path points.
+#[derive(Clone, Debug, PartialEq)]
+enum Target {
+    Preset,
+    /// Canonical protocol field name.
+    Protocol(&'static str),
+    Tree(Vec<Seg>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+    Append,
+}
+
+/// One edit of a point, and where in the sweep file it was written.
+#[derive(Clone, Debug)]
+struct Assign {
+    path: String,
+    target: Target,
+    value: Value,
+    /// Path to locate in the sweep file, and the field to name in errors.
+    locate: String,
+    field: String,
+}
+
+struct AxisEntry {
+    value: AxisValue,
+    assigns: Vec<Assign>,
+}
+
+struct Axis {
+    name: String,
+    entries: Vec<AxisEntry>,
+}
+
+/// The parsing context: the sweep file's text and label, for located errors.
+struct Cx<'a> {
+    text: &'a str,
+    label: &'a str,
+}
+
+impl Cx<'_> {
+    fn err(&self, locate_path: &str, field: &str, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = match locate::locate(self.text, locate_path) {
+            Some((l, c)) => (Some(l), Some(c)),
+            None => (None, None),
+        };
+        ScenarioError {
+            file: self.label.to_string(),
+            line,
+            column,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Load a sweep file; a relative `base:` is found next to it.
+pub fn load(path: &Path, limits: &Limits) -> Result<SweepFile, ScenarioError> {
+    let label = path.display().to_string();
+    let text = scenario::read_limited(path, &label, limits)?;
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    parse(&text, &label, &stem, &dir, limits)
+}
+
+/// Parse sweep text. `stem` is the default name; `dir` resolves a relative base.
+pub fn parse(
+    text: &str,
+    label: &str,
+    stem: &str,
+    dir: &Path,
+    limits: &Limits,
+) -> Result<SweepFile, ScenarioError> {
+    let cx = Cx { text, label };
+    scenario::check_depth(text, label, limits)?;
+    let raw: Raw = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(label, &e))?;
+    let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(cx.err(
+            "name",
+            "name",
+            format!(
+                "`{name}`: use letters, digits, `.`, `_` and `-` (it names the output directory)"
+            ),
+        ));
+    }
+
+    // --- The base scenario -------------------------------------------------
+    let (base_text, base_label, inline) = match (&raw.base, &raw.scenario) {
+        (Some(_), Some(_)) => {
+            return Err(cx.err("scenario", "scenario", "give either `base:` (a file) or `scenario:` (inline), not both"))
+        }
+        (None, None) => {
+            return Err(cx.err("", "base", "missing: name the base scenario (`base: ../incident.yaml`) or give it inline (`scenario:`)"))
+        }
+        (Some(b), None) => {
+            let p: PathBuf = dir.join(b);
+            let l = p.display().to_string();
+            let t = scenario::read_limited(&p, &l, limits).map_err(|e| {
+                cx.err("base", "base", format!("`{b}`: {}", e.message))
+            })?;
+            (t, l, false)
+        }
+        (None, Some(v)) => {
+            let t = serde_yaml::to_string(v)
+                .map_err(|e| cx.err("scenario", "scenario", e.to_string()))?;
+            (t, label.to_string(), true)
+        }
+    };
+    let base_tree: Value = if base_text.trim().is_empty() {
+        Value::Mapping(Mapping::new())
+    } else {
+        serde_yaml::from_str(&base_text).map_err(|e| {
+            let mut err = ScenarioError::from_yaml(&base_label, &e);
+            if inline {
+                err = cx.err(
+                    &format!("scenario.{}", err.field),
+                    &format!("scenario.{}", err.field),
+                    err.message,
+                );
+            }
+            err
+        })?
+    };
+
+    // --- Fixed edits and axes ----------------------------------------------
+    let mut fixed = Vec::new();
+    for (k, v) in raw.set.iter().flatten() {
+        let path = key_text(&cx, k, "set")?;
+        let at = format!("set.{path}");
+        fixed.push(assign(&cx, &path, v.clone(), "set", &at)?);
+    }
+    let axes_raw = raw.axes.unwrap_or_default();
+    if axes_raw.is_empty() {
+        return Err(cx.err(
+            "axes",
+            "axes",
+            "no axes: give at least one (`- {path: suspicion_mult, values: [3, 4, 5]}`)",
+        ));
+    }
+    let mut axes = Vec::new();
+    for (i, a) in axes_raw.iter().enumerate() {
+        axes.push(axis(&cx, i, a)?);
+    }
+    for (i, a) in axes.iter().enumerate() {
+        let at = format!("axes[{i}]");
+        if ID_COLUMNS.contains(&a.name.as_str())
+            || metric_index(&a.name).is_some()
+            || a.name == "runs"
+        {
+            return Err(cx.err(
+                &at,
+                &format!("{at}.name"),
+                format!(
+                    "`{}` is also a result column; name the axis differently (`name: …`)",
+                    a.name
+                ),
+            ));
+        }
+        if axes[..i].iter().any(|b| b.name == a.name) {
+            return Err(cx.err(
+                &at,
+                &format!("{at}.name"),
+                format!("two axes are named `{}`; give one a `name:`", a.name),
+            ));
+        }
+    }
+
+    // --- Points ------------------------------------------------------------
+    let combine = raw.combine.unwrap_or(Combine::Grid);
+    let combos: Vec<Vec<usize>> = match combine {
+        Combine::Zip => {
+            let n = axes[0].entries.len();
+            if let Some((i, a)) = axes.iter().enumerate().find(|(_, a)| a.entries.len() != n) {
+                return Err(cx.err(
+                    "combine",
+                    "combine",
+                    format!(
+                    "zip needs axes of equal length: `{}` has {n} values, axes[{i}] `{}` has {}",
+                    axes[0].name, a.name, a.entries.len()
+                ),
+                ));
+            }
+            (0..n).map(|k| vec![k; axes.len()]).collect()
+        }
+        Combine::Grid => {
+            let total = axes
+                .iter()
+                .try_fold(1usize, |acc, a| acc.checked_mul(a.entries.len()));
+            if total.is_none_or(|t| t > MAX_RUNS) {
+                return Err(cx.err(
+                    "axes",
+                    "axes",
+                    format!("the grid has more than {MAX_RUNS} points"),
+                ));
+            }
+            let mut combos = vec![Vec::new()];
+            for a in &axes {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| {
+                        (0..a.entries.len()).map(move |k| {
+                            let mut c = c.clone();
+                            c.push(k);
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            combos
+        }
+    };
+    let seeds_n = raw.seeds.unwrap_or(1);
+    if seeds_n == 0 || seeds_n > MAX_SEEDS {
+        return Err(cx.err(
+            "seeds",
+            "seeds",
+            format!("{seeds_n}: expected 1..={MAX_SEEDS} runs per point"),
+        ));
+    }
+    if (combos.len() as u64).saturating_mul(seeds_n) > MAX_RUNS as u64 {
+        return Err(cx.err(
+            "seeds",
+            "seeds",
+            format!(
+                "{} points x {seeds_n} seeds is over the limit of {MAX_RUNS} runs",
+                combos.len()
+            ),
+        ));
+    }
+    let first_seed = raw
+        .first_seed
+        .or_else(|| base_tree.get("seed").and_then(Value::as_u64))
+        .unwrap_or(1);
+    let seeds: Vec<u64> = (0..seeds_n).map(|k| first_seed.wrapping_add(k)).collect();
+
+    let base_input = PointInput {
+        text: base_text.clone(),
+        label: base_label.clone(),
+        preset: None,
+        sets: Vec::new(),
+    };
+    let all_assigns: Vec<&Assign> = fixed
+        .iter()
+        .chain(
+            axes.iter()
+                .flat_map(|a| a.entries.iter().flat_map(|e| &e.assigns)),
+        )
+        .collect();
+    // The base on its own: an error in a field no axis touches is the base
+    // file's, reported at its own line.
+    if let Err(e) = resolve_point(&base_input, None, limits) {
+        if !all_assigns.iter().any(|a| covers(a, &e)) {
+            return Err(if inline {
+                cx.err(
+                    &format!("scenario.{}", e.field),
+                    &format!("scenario.{}", e.field),
+                    e.message,
+                )
+            } else {
+                e
+            });
+        }
+    }
+
+    let mut points = Vec::with_capacity(combos.len());
+    for (pi, combo) in combos.iter().enumerate() {
+        let mut tree = base_tree.clone();
+        let mut preset = None;
+        let mut sets = Vec::new();
+        let mut used: Vec<&Assign> = fixed.iter().collect();
+        for (a, &k) in axes.iter().zip(combo) {
+            used.extend(&a.entries[k].assigns);
+        }
+        for a in &used {
+            match &a.target {
+                Target::Preset => preset = Some(scalar_text(&a.value).unwrap_or_default()),
+                Target::Protocol(f) => {
+                    sets.push((f.to_string(), scalar_text(&a.value).unwrap_or_default()))
+                }
+                Target::Tree(segs) => apply(&mut tree, segs, a.value.clone())
+                    .map_err(|m| cx.err(&a.locate, &a.field, format!("`{}`: {m}", a.path)))?,
+            }
+        }
+        let text = serde_yaml::to_string(&tree)
+            .map_err(|e| cx.err("axes", "axes", format!("point {pi}: {e}")))?;
+        let point = Point {
+            values: axes
+                .iter()
+                .zip(combo)
+                .map(|(a, &k)| a.entries[k].value.clone())
+                .collect(),
+            input: PointInput {
+                text,
+                label: base_label.clone(),
+                preset,
+                sets,
+            },
+        };
+        // Every run of the point is resolved once here: a value that makes any
+        // run invalid stops the sweep before anything runs.
+        for &seed in &seeds {
+            if let Err(e) = resolve_point(&point.input, Some(seed), limits) {
+                let culprit = used
+                    .iter()
+                    .rev()
+                    .find(|a| covers(a, &e))
+                    .copied()
+                    .or_else(|| {
+                        axes.iter()
+                            .zip(combo)
+                            .find_map(|(a, &k)| a.entries[k].assigns.first())
+                    });
+                let desc: Vec<String> = axes
+                    .iter()
+                    .zip(&point.values)
+                    .map(|(a, v)| format!("{}={}", a.name, v.label))
+                    .collect();
+                let inner = if e.field.is_empty() {
+                    e.message.clone()
+                } else {
+                    format!("{}: {}", e.field, e.message)
+                };
+                let msg = format!("point {pi} ({}), seed {seed}: {inner}", desc.join(", "));
+                return Err(match culprit {
+                    Some(a) => cx.err(&a.locate, &a.field, msg),
+                    None => cx.err("axes", "axes", msg),
+                });
+            }
+        }
+        points.push(point);
+    }
+
+    Ok(SweepFile {
+        plan: Plan {
+            name,
+            axes: axes.iter().map(|a| a.name.clone()).collect(),
+            points,
+            seeds,
+            limits: limits.clone(),
+            conditions: axes_raw
+                .iter()
+                .zip(&axes)
+                .filter(|(r, _)| r.condition == Some(true))
+                .map(|(_, a)| a.name.clone())
+                .collect(),
+        },
+        description: raw.description.unwrap_or_default(),
+    })
+}
+
+/// Does the scenario error `e` come from the field this edit sets?
+fn covers(a: &Assign, e: &ScenarioError) -> bool {
+    match &a.target {
+        Target::Preset => e.field.starts_with("--preset") || e.field == "protocol.preset",
+        Target::Protocol(f) => {
+            e.field.starts_with(&format!("--set {f}="))
+                || e.field.starts_with(&format!("--set {}=", a.path))
+        }
+        Target::Tree(segs) => {
+            let p = tree_path_text(segs);
+            e.field == p
+                || e.field.starts_with(&format!("{p}."))
+                || e.field.starts_with(&format!("{p}["))
+                || (p.starts_with(&format!("{}.", e.field)) && !e.field.is_empty())
+        }
+    }
+}
+
+fn tree_path_text(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            Seg::Append => {}
+        }
+    }
+    s
+}
+
+fn key_text(cx: &Cx, k: &Value, at: &str) -> Result<String, ScenarioError> {
+    k.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| cx.err(at, at, "keys must be field paths (text)"))
+}
+
+/// Parse one axis entry.
+fn axis(cx: &Cx, i: usize, a: &AxisRaw) -> Result<Axis, ScenarioError> {
+    let at = format!("axes[{i}]");
+    let forms = [
+        a.values.is_some() || a.path.is_some(),
+        a.zip.is_some(),
+        a.variants.is_some(),
+    ];
+    if forms.iter().filter(|&&f| f).count() != 1 {
+        return Err(cx.err(&at, &at, "an axis is one of: `path` + `values`, `zip: {path: values, …}`, or `variants: {label: {path: value, …}, …}`"));
+    }
+    if let Some(vals) = &a.values {
+        let Some(path) = &a.path else {
+            return Err(cx.err(
+                &at,
+                &format!("{at}.path"),
+                "missing: which field do the values set?",
+            ));
+        };
+        let loc = format!("{at}.values");
+        let values = expand(cx, vals, &loc)?;
+        let entries = values
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| {
+                let field = if is_range(vals) {
+                    loc.clone()
+                } else {
+                    format!("{loc}[{k}]")
+                };
+                let asg = assign(cx, path, v.clone(), &loc, &field)?;
+                Ok(AxisEntry {
+                    value: axis_value(&v),
+                    assigns: vec![asg],
+                })
+            })
+            .collect::<Result<Vec<_>, ScenarioError>>()?;
+        return Ok(Axis {
+            name: a.name.clone().unwrap_or_else(|| path.clone()),
+            entries,
+        });
+    }
+    if a.path.is_some() {
+        return Err(cx.err(
+            &at,
+            &format!("{at}.path"),
+            "`path` goes with `values`; `zip` and `variants` name their paths inside",
+        ));
+    }
+    if let Some(zip) = &a.zip {
+        let loc = format!("{at}.zip");
+        let mut columns: Vec<(String, Value, Vec<Value>)> = Vec::new();
+        for (k, v) in zip {
+            let path = key_text(cx, k, &loc)?;
+            let field = format!("{loc}.{path}");
+            columns.push((path, v.clone(), expand(cx, v, &field)?));
+        }
+        let Some(first) = columns.first() else {
+            return Err(cx.err(&loc, &loc, "empty: list the paths that move together"));
+        };
+        let n = first.2.len();
+        if let Some((p, _, v)) = columns.iter().find(|c| c.2.len() != n) {
+            return Err(cx.err(
+                &loc,
+                &format!("{loc}.{p}"),
+                format!(
+                    "has {} values but `{}` has {n}: zipped paths need the same number of values",
+                    v.len(),
+                    first.0
+                ),
+            ));
+        }
+        let mut entries = Vec::new();
+        for k in 0..n {
+            let mut assigns = Vec::new();
+            for (path, raw, vals) in &columns {
+                let field = if is_range(raw) {
+                    format!("{loc}.{path}")
+                } else {
+                    format!("{loc}.{path}[{k}]")
+                };
+                assigns.push(assign(cx, path, vals[k].clone(), &loc, &field)?);
+            }
+            entries.push(AxisEntry {
+                value: axis_value(&first.2[k]),
+                assigns,
+            });
+        }
+        return Ok(Axis {
+            name: a.name.clone().unwrap_or_else(|| first.0.clone()),
+            entries,
+        });
+    }
+    let variants = a.variants.as_ref().expect("one form is present");
+    let loc = format!("{at}.variants");
+    if variants.is_empty() {
+        return Err(cx.err(&loc, &loc, "empty axis: give at least one variant"));
+    }
+    let mut entries = Vec::new();
+    for (label, edits) in variants {
+        let label =
+            scalar_text(label).ok_or_else(|| cx.err(&loc, &loc, "variant names must be text"))?;
+        let vloc = format!("{loc}.{label}");
+        let Some(edits) = edits.as_mapping() else {
+            return Err(cx.err(&vloc, &vloc, "expected a mapping of field paths to values, e.g. {suspicion_mult: 6, preset: memberlist}"));
+        };
+        let mut assigns = Vec::new();
+        for (k, v) in edits {
+            let path = key_text(cx, k, &vloc)?;
+            assigns.push(assign(
+                cx,
+                &path,
+                v.clone(),
+                &vloc,
+                &format!("{vloc}.{path}"),
+            )?);
+        }
+        entries.push(AxisEntry {
+            value: AxisValue::text(&label),
+            assigns,
+        });
+    }
+    Ok(Axis {
+        name: a.name.clone().unwrap_or_else(|| "config".into()),
+        entries,
+    })
+}
+
+fn is_range(v: &Value) -> bool {
+    v.as_mapping().is_some_and(|m| m.contains_key("from"))
+}
+
+/// An axis value: a list, or a range `{from, to, step}` of numbers or durations.
+fn expand(cx: &Cx, v: &Value, at: &str) -> Result<Vec<Value>, ScenarioError> {
+    let out =
+        match v {
+            Value::Sequence(s) => s.clone(),
+            Value::Mapping(m) if is_range(v) => {
+                for k in m.keys() {
+                    if !matches!(k.as_str(), Some("from" | "to" | "step")) {
+                        return Err(cx.err(
+                            at,
+                            at,
+                            format!(
+                                "unknown range key {}; a range is {{from: A, to: B, step: S}}",
+                                label_of(k)
+                            ),
+                        ));
+                    }
+                }
+                let get = |k: &str| {
+                    m.get(k).ok_or_else(|| {
+                        cx.err(
+                            at,
+                            at,
+                            format!("range without `{k}`: a range is {{from: A, to: B, step: S}}"),
+                        )
+                    })
+                };
+                range(get("from")?, get("to")?, get("step")?).map_err(|msg| cx.err(at, at, msg))?
+            }
+            _ => return Err(cx.err(
+                at,
+                at,
+                "expected a list of values (`[3, 4, 5]`) or a range (`{from: 2, to: 8, step: 1}`)",
+            )),
+        };
+    if out.is_empty() {
+        return Err(cx.err(at, at, "empty axis: give at least one value"));
+    }
+    if out.len() > MAX_AXIS_VALUES {
+        return Err(cx.err(
+            at,
+            at,
+            format!(
+                "{} values, over the limit of {MAX_AXIS_VALUES} per axis",
+                out.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+enum Num {
+    Int(i64),
+    Float(f64),
+    Dur(u64),
+}
+
+fn num(v: &Value, what: &str) -> Result<Num, String> {
+    if let Some(i) = v.as_i64() {
+        return Ok(Num::Int(i));
+    }
+    if let Some(f) = v.as_f64() {
+        return Ok(Num::Float(f));
+    }
+    if let Some(s) = v.as_str() {
+        return parse_duration(s)
+            .map(Num::Dur)
+            .map_err(|m| format!("range `{what}`: {m}"));
+    }
+    Err(format!(
+        "range `{what}` is {}: expected a number or a duration",
+        label_of(v)
+    ))
+}
+
+fn range(from: &Value, to: &Value, step: &Value) -> Result<Vec<Value>, String> {
+    let too_many = || format!("the range has more than {MAX_AXIS_VALUES} values");
+    match (num(from, "from")?, num(to, "to")?, num(step, "step")?) {
+        (Num::Int(a), Num::Int(b), Num::Int(s)) => {
+            if s <= 0 || b < a {
+                return Err(format!(
+                    "needs step > 0 and to >= from (got from {a}, to {b}, step {s})"
+                ));
+            }
+            if (b - a) / s >= MAX_AXIS_VALUES as i64 {
+                return Err(too_many());
+            }
+            Ok((0..=(b - a) / s).map(|k| Value::from(a + k * s)).collect())
+        }
+        (Num::Dur(a), Num::Dur(b), Num::Dur(s)) => {
+            if s == 0 || b < a {
+                return Err(format!(
+                    "needs step > 0 and to >= from (got from {}, to {}, step {})",
+                    format_duration_exact(a),
+                    format_duration_exact(b),
+                    format_duration_exact(s)
+                ));
+            }
+            if (b - a) / s >= MAX_AXIS_VALUES as u64 {
+                return Err(too_many());
+            }
+            Ok((0..=(b - a) / s)
+                .map(|k| Value::from(format_duration_exact(a + k * s)))
+                .collect())
+        }
+        (Num::Dur(_), _, _) | (_, Num::Dur(_), _) | (_, _, Num::Dur(_)) => Err(
+            "type mismatch: `from`, `to` and `step` must all be durations (100ms) or all numbers"
+                .into(),
+        ),
+        (a, b, s) => {
+            let f = |n: Num| match n {
+                Num::Int(i) => i as f64,
+                Num::Float(x) => x,
+                Num::Dur(_) => unreachable!("durations handled above"),
+            };
+            let (a, b, s) = (f(a), f(b), f(s));
+            if !(s > 0.0 && b >= a && a.is_finite() && b.is_finite()) {
+                return Err(format!(
+                    "needs step > 0 and to >= from (got from {a}, to {b}, step {s})"
+                ));
+            }
+            let n = ((b - a) / s + 1e-9).floor();
+            if n >= MAX_AXIS_VALUES as f64 {
+                return Err(too_many());
+            }
+            // Rounded so 0.1 steps give 0.3, not 0.30000000000000004.
+            Ok((0..=n as u64)
+                .map(|k| Value::from(((a + k as f64 * s) * 1e9).round() / 1e9))
+                .collect())
+        }
+    }
+}
+
+/// Build one edit; checks the path's shape and, for protocol fields and the
+/// preset, that the value is a single value.
+fn assign(
+    cx: &Cx,
+    path: &str,
+    value: Value,
+    locate: &str,
+    field: &str,
+) -> Result<Assign, ScenarioError> {
+    let target = target(path).map_err(|m| cx.err(locate, field, m))?;
+    if matches!(target, Target::Preset | Target::Protocol(_)) && scalar_text(&value).is_none() {
+        return Err(cx.err(
+            locate,
+            field,
+            format!(
+                "`{path}` takes a single value (number, duration, true/false, name), not {}",
+                label_of(&value)
+            ),
+        ));
+    }
+    Ok(Assign {
+        path: path.to_string(),
+        target,
+        value,
+        locate: locate.to_string(),
+        field: field.to_string(),
+    })
+}
+
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "warmup",
+    "start",
+    "protocol",
+    "cluster",
+    "network",
+    "host",
+    "faults",
+    "timeline",
+    "log_observers",
+    "timeseries_bin",
+];
+
+fn target(path: &str) -> Result<Target, String> {
+    let p = path.trim();
+    if p == "preset" || p == "protocol.preset" {
+        return Ok(Target::Preset);
+    }
+    if p == "seed" {
+        return Err("the seed is not an axis: every point runs under the seeds given by `seeds:` and `first_seed:`".into());
+    }
+    let proto = p
+        .strip_prefix("protocol.overrides.")
+        .or_else(|| p.strip_prefix("protocol."))
+        .unwrap_or(p);
+    if !SCENARIO_KEYS.contains(&proto) && !proto.contains(['.', '[']) {
+        if let Some(f) = canonical(proto) {
+            return Ok(Target::Protocol(f));
+        }
+        if proto != p {
+            return Err(format!("`{proto}` is not a protocol field (see `flapsim presets` and the README's protocol names)"));
+        }
+    }
+    let segs = parse_segments(p)?;
+    match segs.first() {
+        Some(Seg::Key(k)) if SCENARIO_KEYS.contains(&k.as_str()) => Ok(Target::Tree(segs)),
+        _ => Err(format!(
+            "unknown path: not a protocol field, `preset`, or a scenario field (top-level keys: {})",
+            SCENARIO_KEYS.join(", ")
+        )),
+    }
+}
+
+fn parse_segments(p: &str) -> Result<Vec<Seg>, String> {
+    let mut segs = Vec::new();
+    for part in p.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() && (segs.is_empty() || rest.is_empty()) {
+            return Err("empty segment in path (write e.g. faults[0].throttle.run)".into());
+        }
+        if !key.is_empty() {
+            segs.push(Seg::Key(key.to_string()));
+        }
+        while !rest.is_empty() {
+            let close = rest.find(']').ok_or("unclosed `[` in path")?;
+            let inner = &rest[1..close];
+            segs.push(match inner {
+                "+" => Seg::Append,
+                n => Seg::Index(n.parse().map_err(|_| {
+                    format!("`[{n}]`: expected a list index like [0], or [+] to append")
+                })?),
+            });
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(format!("unexpected `{rest}` after `]`"));
+            }
+        }
+    }
+    if segs[..segs.len() - 1].contains(&Seg::Append) {
+        return Err("`[+]` (append) can only end a path".into());
+    }
+    Ok(segs)
+}
+
+/// Set `value` at `segs` in `tree`; the parent must exist.
+fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), String> {
+    let (last, parents) = segs.split_last().expect("paths are non-empty");
+    let mut cur = tree;
+    let mut walked = String::new();
+    for seg in parents {
+        cur = match seg {
+            Seg::Key(k) => {
+                let here = if walked.is_empty() {
+                    "the scenario".to_string()
+                } else {
+                    format!("`{walked}`")
+                };
+                let m = cur
+                    .as_mapping_mut()
+                    .ok_or_else(|| format!("{here} is not a mapping"))?;
+                let keys: Vec<String> = m
+                    .keys()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect();
+                let next = m.get_mut(k.as_str()).ok_or_else(|| {
+                    format!(
+                        "`{k}` is not in {here} of the base scenario (it has: {})",
+                        keys.join(", ")
+                    )
+                })?;
+                walked = if walked.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{walked}.{k}")
+                };
+                next
+            }
+            Seg::Index(i) => {
+                let s = cur
+                    .as_sequence_mut()
+                    .ok_or_else(|| format!("`{walked}` is not a list"))?;
+                let n = s.len();
+                let next = s
+                    .get_mut(*i)
+                    .ok_or_else(|| format!("`{walked}` has {n} items; [{i}] is out of range"))?;
+                walked = format!("{walked}[{i}]");
+                next
+            }
+            Seg::Append => unreachable!("checked in parse_segments"),
+        };
+    }
+    match last {
+        Seg::Key(k) => {
+            let shown = label_of(cur);
+            let m = cur.as_mapping_mut().ok_or_else(|| {
+                format!("`{walked}` is `{shown}`, not a mapping with a `{k}` field")
+            })?;
+            m.insert(Value::from(k.as_str()), value);
+        }
+        Seg::Index(i) => {
+            let s = cur
+                .as_sequence_mut()
+                .ok_or_else(|| format!("`{walked}` is not a list"))?;
+            let n = s.len();
+            *s.get_mut(*i)
+                .ok_or_else(|| format!("`{walked}` has {n} items; [{i}] is out of range"))? = value;
+        }
+        Seg::Append => {
+            if cur.is_null() {
+                *cur = Value::Sequence(Vec::new());
+            }
+            let s = cur
+                .as_sequence_mut()
+                .ok_or_else(|| format!("`{walked}` is not a list"))?;
+            match value {
+                Value::Sequence(items) => s.extend(items),
+                v => s.push(v),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A single value as text (numbers, booleans, strings); None for lists and mappings.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Compact flow text of any value (`{lognormal: {median: 80ms, p95: 450ms}}`).
+fn label_of(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Sequence(s) => format!(
+            "[{}]",
+            s.iter().map(label_of).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Mapping(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", label_of(k), label_of(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Tagged(t) => label_of(&t.value),
+        v => scalar_text(v).unwrap_or_default(),
+    }
+}
+
+fn axis_value(v: &Value) -> AxisValue {
+    let json = match v {
+        Value::Number(_) | Value::Bool(_) | Value::String(_) => {
+            serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+        }
+        _ => serde_json::Value::String(label_of(v)),
+    };
+    AxisValue {
+        label: label_of(v),
+        json,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "\
+name: tiny
+seed: 7
+duration: 2m
+warmup: 10s
+protocol: {preset: memberlist}
+cluster:
+  groups:
+    nodes: {count: 4, name: \"n-{}\"}
+faults:
+  - nodes: n-1
+    starve: {delay: 20ms}
+timeline:
+  - {at: 1m, crash: n-3}
+";
+
+    fn sweep(body: &str) -> Result<SweepFile, ScenarioError> {
+        let text = format!(
+            "scenario:\n{}\n{body}",
+            BASE.lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        parse(&text, "s.yaml", "s", Path::new("."), &Limits::default())
+    }
+
+    #[test]
+    fn a_grid_expands_ranges_lists_and_variants_in_order() {
+        let s = sweep(
+            "axes:
+  - path: suspicion_mult
+    values: {from: 2, to: 4, step: 1}
+  - path: faults[0].starve.delay
+    name: starve
+    values: {from: 10ms, to: 30ms, step: 10ms}
+  - name: lg
+    variants:
+      off: {local_health: false}
+      on: {local_health: true, preset: memberlist-2016}
+seeds: 2
+",
+        )
+        .unwrap();
+        let p = &s.plan;
+        assert_eq!(p.axes, ["suspicion_mult", "starve", "lg"]);
+        assert_eq!(p.points.len(), 3 * 3 * 2);
+        assert_eq!(p.seeds, vec![7, 8]);
+        let labels: Vec<String> = p.points[5].values.iter().map(|v| v.label.clone()).collect();
+        assert_eq!(labels, ["2", "30ms", "on"]);
+        assert_eq!(p.points[5].input.preset.as_deref(), Some("memberlist-2016"));
+        assert_eq!(
+            p.points[5].input.sets,
+            vec![
+                ("suspicion_mult".to_string(), "2".to_string()),
+                ("local_health".to_string(), "true".to_string())
+            ]
+        );
+        let sc = p.scenario(11).unwrap();
+        assert_eq!(sc.seed, 8);
+        assert_eq!(sc.protocol.suspicion_mult, 2);
+    }
+
+    #[test]
+    fn zip_and_set_with_append() {
+        let s = sweep(
+            "set:
+  timeline[+]: {at: 90s, crash: n-4}
+axes:
+  - path: probe_interval
+    values: [1s, 2s]
+  - path: probe_timeout
+    values: [200ms, 400ms]
+combine: zip
+",
+        )
+        .unwrap();
+        assert_eq!(s.plan.points.len(), 2);
+        let sc = s.plan.scenario(1).unwrap();
+        assert_eq!(sc.timeline.len(), 2);
+        assert_eq!(sc.protocol.probe_timeout, 400_000_000);
+    }
+
+    fn err(body: &str) -> String {
+        sweep(body).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_sweeps_name_file_line_and_field() {
+        let e = err("axes:\n  - path: cluster.groupz.nodes.count\n    values: [3]\n");
+        assert!(e.starts_with("s.yaml:"), "{e}");
+        assert!(
+            e.contains("axes[0].values[0]") && e.contains("groupz"),
+            "{e}"
+        );
+        let e = err("axes:\n  - path: suspicion_mult\n    values: []\n");
+        assert!(
+            e.contains("axes[0].values") && e.contains("empty axis"),
+            "{e}"
+        );
+        let e = err("axes:\n  - path: suspicion_mult\n    values: {from: 1s, to: 5, step: 1}\n");
+        assert!(e.contains("type mismatch"), "{e}");
+        let e = err("axes:\n  - path: warmup\n    values: [30s, 5m]\n");
+        assert!(
+            e.contains(":")
+                && e.contains("axes[0].values[1]")
+                && e.contains("point 1")
+                && e.contains("shorter than duration"),
+            "{e}"
+        );
+        let e = err("axes:\n  - path: suspicion_mult\n    values: [4, fast]\n");
+        assert!(e.contains("axes[0].values[1]") && e.contains("fast"), "{e}");
+        let e = err("axes:\n  - path: seed\n    values: [1]\n");
+        assert!(e.contains("not an axis"), "{e}");
+        let e = err("axes:\n  - path: suspicion_mult\n    valuez: [1]\n");
+        assert!(e.contains("unknown field"), "{e}");
+    }
+}

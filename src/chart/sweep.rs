@@ -1,0 +1,528 @@
+//! Sweep charts: metrics against an axis with the spread across seeds, a heatmap
+//! for two axes, and the trade-off chart (a cost such as flaps of healthy nodes
+//! against crash detection latency, one point per configuration, the Pareto front
+//! drawn and labelled).
+//!
+//! Everything is drawn from the manifest and the aggregates, which are computed
+//! from `results.jsonl` only, so a sweep, a resumed sweep and a merge of shards
+//! draw the same bytes.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::batch::aggregate::{PointStats, Spread, Tradeoff};
+use crate::batch::row::{metric_index, METRICS};
+use crate::batch::store::{Finished, Manifest};
+use crate::report::write_atomic;
+
+use super::frame::{axis_desc_style, label_style, legend_style};
+use super::glyph::{Glyph, GlyphKind};
+use super::palette::{series_style, GRID, INK, MUTED};
+use super::{
+    axis_number, err, nice_max, render, BarPanel, BarSeries, Chart, ChartError, Figure, Frame,
+    HeatmapPanel, Line, LinePanel, Panel,
+};
+
+/// Metrics drawn against the axes.
+pub const SWEEP_METRICS: &[&str] = &[
+    "flaps_healthy_per_hour",
+    "fp_healthy_per_hour",
+    "detect_dead_p50_s",
+    "msgs_per_node_s",
+];
+
+/// Most series (lines or bar groups) in one panel: the palette's distinct styles.
+const MAX_SERIES: usize = 8;
+
+fn label(metric: &str) -> &'static str {
+    metric_index(metric).map_or("?", |i| METRICS[i].label)
+}
+
+/// Numeric value of every label of axis `a`, if all are numbers or durations.
+fn numeric_axis(m: &Manifest, a: usize) -> Option<Vec<f64>> {
+    m.points
+        .iter()
+        .map(|p| {
+            let v = &p.values[a];
+            v.as_f64().or_else(|| {
+                v.as_str()
+                    .and_then(|s| crate::units::parse_duration(s).ok())
+                    .map(|ns| ns as f64 / 1e9)
+            })
+        })
+        .collect()
+}
+
+/// Distinct labels of axis `a` in first-seen order.
+fn distinct(m: &Manifest, a: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &m.points {
+        if !out.contains(&p.labels[a]) {
+            out.push(p.labels[a].clone());
+        }
+    }
+    out
+}
+
+/// Key of a point on every axis but `x`: its series.
+fn series_key(m: &Manifest, point: usize, x: usize) -> String {
+    m.axes
+        .iter()
+        .enumerate()
+        .filter(|(a, _)| *a != x)
+        .map(|(a, name)| format!("{name}={}", m.points[point].labels[a]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn subtitle(m: &Manifest) -> String {
+    format!(
+        "sweep {} · {} points × {} seeds · median and 95% interval across seeds",
+        m.sweep,
+        m.points.len(),
+        m.seeds.len()
+    )
+}
+
+/// Metrics against the first numeric axis (lines with a spread band, one per
+/// combination of the other axes), or grouped bars with error bars when no axis
+/// is numeric.
+pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
+    let x = (0..m.axes.len())
+        .find(|&a| numeric_axis(m, a).is_some() && distinct(m, a).len() > 1)
+        .unwrap_or(0);
+    let xs = numeric_axis(m, x);
+    let mut keys: Vec<String> = Vec::new();
+    for p in 0..m.points.len() {
+        let k = series_key(m, p, x);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let shown = keys.len().min(MAX_SERIES);
+    let note = if keys.len() > shown {
+        format!(" · first {shown} of {} series", keys.len())
+    } else {
+        String::new()
+    };
+    let mut fig = Figure::new(Frame::new(
+        format!("{}: metrics against {}", m.sweep, m.axes[x]),
+        format!("{}{note}", subtitle(m)),
+    ))
+    .size(1200, 300 * SWEEP_METRICS.len() as u32 + 80);
+    for metric in SWEEP_METRICS {
+        let panel = match &xs {
+            Some(xs) => {
+                let mut panel = LinePanel::new(m.axes[x].clone(), label(metric));
+                for key in keys.iter().take(shown) {
+                    let mut pts: Vec<(f64, Spread)> = (0..m.points.len())
+                        .filter(|&p| series_key(m, p, x) == *key)
+                        .filter_map(|p| Some((xs[p], stats[p].get(metric)?)))
+                        .collect();
+                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let name = if key.is_empty() {
+                        label(metric).to_string()
+                    } else {
+                        key.clone()
+                    };
+                    panel = panel.line(
+                        Line::new(name, pts.iter().map(|(x, s)| (*x, s.median)).collect())
+                            .band(pts.iter().map(|(x, s)| (*x, s.lo, s.hi)).collect()),
+                    );
+                }
+                let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let pad = ((hi - lo) * 0.03).max(1e-9);
+                Panel::Line(panel.x_range(lo - pad, hi + pad))
+            }
+            None => {
+                let cats = distinct(m, x);
+                let mut panel = BarPanel::new(m.axes[x].clone(), label(metric), cats.clone());
+                for key in keys.iter().take(shown) {
+                    let at = |c: &String| {
+                        (0..m.points.len())
+                            .find(|&p| m.points[p].labels[x] == *c && series_key(m, p, x) == *key)
+                            .and_then(|p| stats[p].get(metric))
+                    };
+                    let vals: Vec<Option<Spread>> = cats.iter().map(at).collect();
+                    let name = if key.is_empty() {
+                        label(metric).to_string()
+                    } else {
+                        key.clone()
+                    };
+                    panel = panel.series(
+                        BarSeries::new(
+                            name,
+                            vals.iter()
+                                .map(|s| s.map_or(f64::NAN, |s| s.median))
+                                .collect(),
+                        )
+                        .errors(
+                            vals.iter()
+                                .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
+                                .collect(),
+                        ),
+                    );
+                }
+                Panel::Bars(panel)
+            }
+        };
+        fig = fig.panel(panel, 1.0);
+    }
+    fig
+}
+
+/// Heatmaps of the first two axes (when the sweep has exactly two with more
+/// than one value): cost and detection latency medians.
+pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<Figure> {
+    if m.axes.len() != 2 {
+        return None;
+    }
+    let (rows, cols) = (distinct(m, 0), distinct(m, 1));
+    if rows.len() < 2 || cols.len() < 2 {
+        return None;
+    }
+    let mut fig = Figure::new(Frame::new(
+        format!("{}: {} × {}", m.sweep, m.axes[0], m.axes[1]),
+        format!("{} · cell = median across seeds", subtitle(m)),
+    ))
+    .size(1200, 1300);
+    for metric in [t.cost, t.latency] {
+        let values: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                cols.iter()
+                    .map(|c| {
+                        (0..m.points.len())
+                            .find(|&p| m.points[p].labels[0] == *r && m.points[p].labels[1] == *c)
+                            .and_then(|p| stats[p].get(metric))
+                            .map_or(f64::NAN, |s| s.median)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut panel = HeatmapPanel::new(
+            m.axes[0].clone(),
+            m.axes[1].clone(),
+            rows.clone(),
+            cols.clone(),
+            values,
+            "median",
+        );
+        panel.caption = Some(label(metric).to_string());
+        fig = fig.panel(Panel::Heatmap(panel), 1.0);
+    }
+    Some(fig)
+}
+
+/// One configuration: (latency spread, cost spread, label, on the Pareto front).
+pub type TradeoffPoint = (Spread, Spread, String, bool);
+
+/// The trade-off chart: one marker per configuration at (latency, cost) medians
+/// with thin whiskers for the 95% intervals, series by the axis with the fewest
+/// values, and the Pareto front as a line with every front point labelled.
+pub struct TradeoffChart {
+    pub frame: Frame,
+    pub x_desc: String,
+    pub y_desc: String,
+    /// (series label, points: (x spread, y spread, point label, on front)).
+    pub series: Vec<(String, Vec<TradeoffPoint>)>,
+    /// Pareto fronts (one per combination of condition values): points
+    /// (x, y, label) by increasing x.
+    pub fronts: Vec<Vec<(f64, f64, String)>>,
+    pub empty_note: Option<String>,
+    /// Top of the cost axis when zoomed (points above it are left out and counted
+    /// in the subtitle); `None` fits every point.
+    pub y_max: Option<f64>,
+}
+
+/// The zoomed trade-off: when a few configurations flap orders of magnitude more
+/// than the rest (2015 memberlist next to Lifeguard), the full chart squashes the
+/// interesting corner into its floor. The zoom keeps the cost axis at three times
+/// the front's highest upper bound (at least 1) and says how many points it drops.
+pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
+    let mut c = tradeoff_chart(m, f);
+    let front_hi = f
+        .front
+        .points
+        .iter()
+        .filter_map(|&p| f.stats[p].get(f.tradeoff.cost))
+        .map(|s| s.hi)
+        .fold(0.0, f64::max);
+    let top = nice_max((front_hi * 3.0).max(1.0), 1.0);
+    let dropped: usize = c
+        .series
+        .iter()
+        .map(|s| s.1.iter().filter(|p| p.1.median > top).count())
+        .sum();
+    if dropped == 0 || c.empty_note.is_some() {
+        return None;
+    }
+    for s in &mut c.series {
+        s.1.retain(|p| p.1.median <= top);
+    }
+    c.frame.title = format!("{} (zoom)", c.frame.title);
+    c.frame.subtitle = format!(
+        "sweep {} · {} points × {} seeds · medians, whiskers = 95% interval · {dropped} configuration(s) above {} not shown (see tradeoff.png)",
+        m.sweep,
+        m.points.len(),
+        m.seeds.len(),
+        axis_number(top)
+    );
+    c.y_max = Some(top);
+    Some(c)
+}
+
+pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
+    let t = f.tradeoff;
+    // Colour by the axis with the fewest distinct values (e.g. the generation).
+    // Colour by the setting with the fewest values (e.g. the generation),
+    // never by a condition when a setting varies.
+    let by = (0..m.axes.len())
+        .filter(|&a| distinct(m, a).len() > 1)
+        .min_by_key(|&a| (m.conditions.contains(&m.axes[a]), distinct(m, a).len()));
+    let groups: Vec<String> = by.map_or_else(|| vec![String::new()], |a| distinct(m, a));
+    let short = |p: usize| {
+        m.axes
+            .iter()
+            .enumerate()
+            .filter(|(a, _)| m.axes.len() == 1 || Some(*a) != by || groups.len() == 1)
+            .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let full = |p: usize| {
+        m.axes
+            .iter()
+            .enumerate()
+            .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let series = groups
+        .iter()
+        .take(MAX_SERIES)
+        .map(|g| {
+            let pts = (0..m.points.len())
+                .filter(|&p| by.is_none_or(|a| m.points[p].labels[a] == *g))
+                .filter_map(|p| {
+                    Some((
+                        f.stats[p].get(t.latency)?,
+                        f.stats[p].get(t.cost)?,
+                        short(p),
+                        f.front.points.contains(&p),
+                    ))
+                })
+                .collect();
+            let name = match by {
+                Some(a) => format!("{}={g}", m.axes[a]),
+                None => "configurations".into(),
+            };
+            (name, pts)
+        })
+        .collect();
+    let fronts = f
+        .front
+        .groups
+        .iter()
+        .map(|(_, points)| {
+            points
+                .iter()
+                .filter_map(|&p| {
+                    Some((
+                        f.stats[p].get(t.latency)?.median,
+                        f.stats[p].get(t.cost)?.median,
+                        full(p),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+    TradeoffChart {
+        frame: Frame::new(
+            format!("{}: {} vs {}", m.sweep, label(t.cost), label(t.latency)),
+            format!(
+                "{} · line = Pareto front (lower-left is better)",
+                subtitle(m)
+            ),
+        ),
+        x_desc: format!("{} of crashed nodes, median across seeds", label(t.latency)),
+        y_desc: label(t.cost).to_string(),
+        series,
+        fronts,
+        empty_note: (!f.front.measured)
+            .then(|| "no crash detected in any run: add a crash to the base scenario".to_string()),
+        y_max: None,
+    }
+}
+
+impl Chart for TradeoffChart {
+    fn size(&self) -> (u32, u32) {
+        (1200, 800)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let body = self.frame.draw(root)?;
+        let all = || self.series.iter().flat_map(|s| s.1.iter());
+        let xmax = all().map(|p| p.0.hi).fold(0.0, f64::max);
+        let ymax = all().map(|p| p.1.hi).fold(0.0, f64::max);
+        let x1 = nice_max(xmax * 1.1, 1.0);
+        let y1 = self.y_max.unwrap_or_else(|| nice_max(ymax * 1.1, 1.0));
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(6)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.0..x1, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .axis_style(INK)
+            .x_desc(&self.x_desc)
+            .y_desc(&self.y_desc)
+            .axis_desc_style(axis_desc_style())
+            .label_style(label_style())
+            .x_label_formatter(&|v| axis_number(*v))
+            .y_label_formatter(&|v| axis_number(*v))
+            .draw()
+            .map_err(err)?;
+        if let Some(note) = &self.empty_note {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    note.clone(),
+                    (x1 / 2.0, y1 / 2.0),
+                    label_style()
+                        .color(&MUTED)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))
+                .map_err(err)?;
+            return Ok(());
+        }
+        // The front first, under the markers: a staircase through the front
+        // points (what is achievable), dashed out to the axes' ends.
+        for (k, front) in self.fronts.iter().filter(|f| !f.is_empty()).enumerate() {
+            let mut stair = Vec::new();
+            for (i, (x, y, _)) in front.iter().enumerate() {
+                if i > 0 {
+                    stair.push((*x, front[i - 1].1));
+                }
+                stair.push((*x, *y));
+            }
+            let drawn = chart
+                .draw_series(LineSeries::new(
+                    stair,
+                    ShapeStyle::from(&INK).stroke_width(2),
+                ))
+                .map_err(err)?;
+            if k == 0 {
+                drawn.label("Pareto front").legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 20, y)],
+                        ShapeStyle::from(&INK).stroke_width(2),
+                    )
+                });
+            }
+        }
+        for (i, (name, pts)) in self.series.iter().enumerate() {
+            let style = series_style(i);
+            let whisker = ShapeStyle::from(&style.color.mix(0.45)).stroke_width(1);
+            for (xs, ys, _, _) in pts {
+                chart
+                    .draw_series([
+                        PathElement::new(vec![(xs.lo, ys.median), (xs.hi, ys.median)], whisker),
+                        PathElement::new(vec![(xs.median, ys.lo), (xs.median, ys.hi)], whisker),
+                    ])
+                    .map_err(err)?;
+            }
+            let mut g = |p: &TradeoffPoint| {
+                let mut gl = Glyph::new((p.0.median, p.1.median), style, GlyphKind::Marker);
+                gl.size = if p.3 { 7 } else { 5 };
+                gl
+            };
+            chart
+                .draw_series(pts.iter().map(&mut g))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
+        }
+        // Labels of front points: above the point, else below, else left out
+        // when both would overlap a label already drawn (a crowded corner stays
+        // readable; summary.txt lists every front point).
+        let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
+        let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
+        let overlaps = |r: (i32, i32, i32, i32), taken: &[(i32, i32, i32, i32)]| {
+            taken
+                .iter()
+                .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
+        };
+        for (x, y, text) in self.fronts.iter().flatten() {
+            let (px, py) = chart.backend_coord(&(*x, *y));
+            let w = 7 * text.chars().count() as i32;
+            let left = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
+            let (x0, x1) = if left {
+                (px + 8, px + 8 + w)
+            } else {
+                (px - 8 - w, px - 8)
+            };
+            let above = (x0, x1, py - 26, py - 10);
+            let below = (x0, x1, py + 10, py + 26);
+            let choice = [(above, VPos::Bottom, -10), (below, VPos::Top, 10)]
+                .into_iter()
+                .find(|(r, _, _)| {
+                    r.2 >= plot_y.start && r.3 <= plot_y.end && !overlaps(*r, &taken)
+                });
+            let Some((rect, v, dy)) = choice else {
+                continue;
+            };
+            taken.push(rect);
+            let pos = Pos::new(if left { HPos::Left } else { HPos::Right }, v);
+            root.draw(&Text::new(
+                text.clone(),
+                (px + if left { 8 } else { -8 }, py + dy),
+                legend_style().color(&INK).pos(pos),
+            ))
+            .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(legend_style())
+            .background_style(WHITE.mix(0.9))
+            .border_style(MUTED)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+/// Chart files of a sweep directory.
+pub const TRADEOFF: &str = "tradeoff";
+pub const TRADEOFF_ZOOM: &str = "tradeoff-zoom";
+pub const METRICS_CHART: &str = "metrics";
+pub const HEATMAP: &str = "heatmap";
+
+fn write_pair(dir: &Path, stem: &str, r: super::Rendered) -> Result<(), String> {
+    write_atomic(&dir.join(format!("{stem}.svg")), r.svg.as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join(format!("{stem}.png")), &r.png).map_err(|e| e.to_string())
+}
+
+/// Draw every sweep chart into `dir` (PNG and SVG).
+pub fn write_charts(dir: &Path, m: &Manifest, f: &Finished) -> Result<(), String> {
+    let e = |e: ChartError| e.to_string();
+    write_pair(
+        dir,
+        METRICS_CHART,
+        render(&metrics_chart(m, &f.stats)).map_err(e)?,
+    )?;
+    if let Some(h) = heatmap_chart(m, &f.stats, f.tradeoff) {
+        write_pair(dir, HEATMAP, render(&h).map_err(e)?)?;
+    }
+    if let Some(z) = tradeoff_zoom(m, f) {
+        write_pair(dir, TRADEOFF_ZOOM, render(&z).map_err(e)?)?;
+    }
+    write_pair(dir, TRADEOFF, render(&tradeoff_chart(m, f)).map_err(e)?)
+}

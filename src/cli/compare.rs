@@ -1,0 +1,170 @@
+//! `flapsim compare`: the comparison front end of the batch runner.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::batch::compare::{self, ComparisonMeta};
+use crate::batch::row::AxisValue;
+use crate::batch::{execute, Plan, Point, PointInput, Progress};
+use crate::scenario::{self, CliOverrides};
+
+use super::args::CompareArgs;
+use super::sweep::jobs;
+use super::{parse_limits, parse_sets, Failure};
+
+/// A configuration: name, preset (if it replaces the file's), `--set` fields.
+type Config = (String, Option<String>, Vec<(String, String)>);
+
+/// `NAME:FIELD=VALUE,FIELD=VALUE` → (name, preset, sets).
+fn parse_variant(v: &str) -> Result<Config, Failure> {
+    let bad = |m: &str| Failure::bad_input(format!("--variant `{v}`: {m}"));
+    let (name, fields) = v
+        .split_once(':')
+        .ok_or_else(|| bad("expected NAME:FIELD=VALUE,…, e.g. --variant fast:probe_interval=500ms,suspicion_mult=3"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(bad("the name before `:` is empty"));
+    }
+    let mut preset = None;
+    let mut sets = Vec::new();
+    for f in fields.split(',').filter(|f| !f.trim().is_empty()) {
+        let (k, val) = f
+            .split_once('=')
+            .ok_or_else(|| bad(&format!("`{f}`: expected FIELD=VALUE")))?;
+        match k.trim() {
+            "preset" => preset = Some(val.trim().to_string()),
+            "seed" => {
+                return Err(bad(
+                    "the seed is set by --seed/--seeds for every configuration",
+                ))
+            }
+            k => sets.push((k.to_string(), val.trim().to_string())),
+        }
+    }
+    Ok((name.to_string(), preset, sets))
+}
+
+pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    let limits = parse_limits(&args.batch.limits)?;
+    let jobs = jobs(&args.batch)?;
+    let sets = parse_sets(&args.sets)?;
+    if args.seeds == 0 || args.seeds > crate::batch::plan::MAX_SEEDS {
+        return Err(Failure::bad_input(format!(
+            "--seeds: expected 1..={}",
+            crate::batch::plan::MAX_SEEDS
+        )));
+    }
+    // The file on its own, with the common flags: errors name its lines.
+    let base = scenario::load_with_limits(
+        &args.scenario,
+        &CliOverrides {
+            seed: args.seed,
+            preset: None,
+            sets: sets.clone(),
+        },
+        &limits,
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", args.scenario.display())))?;
+    let label = args.scenario.display().to_string();
+
+    let mut configs: Vec<Config> = args
+        .presets
+        .iter()
+        .map(|p| (p.trim().to_string(), Some(p.trim().to_string()), Vec::new()))
+        .collect();
+    for v in &args.variants {
+        configs.push(parse_variant(v)?);
+    }
+    if configs.is_empty() {
+        return Err(Failure::bad_input(
+            "nothing to compare: give --presets A,B,… and/or --variant NAME:FIELD=VALUE,…",
+        ));
+    }
+    for (i, (name, _, _)) in configs.iter().enumerate() {
+        if configs[..i].iter().any(|c| c.0 == *name) {
+            return Err(Failure::bad_input(format!(
+                "configuration `{name}` is given twice; names must differ"
+            )));
+        }
+    }
+    let first = args.seed.unwrap_or(base.seed);
+    let plan = Plan {
+        name: format!("{}-compare", base.name),
+        axes: vec!["config".into()],
+        points: configs
+            .iter()
+            .map(|(name, preset, own)| Point {
+                values: vec![AxisValue::text(name)],
+                input: PointInput {
+                    text: text.clone(),
+                    label: label.clone(),
+                    preset: preset.clone(),
+                    sets: sets.iter().chain(own).cloned().collect(),
+                },
+            })
+            .collect(),
+        seeds: (0..args.seeds).map(|k| first.wrapping_add(k)).collect(),
+        limits,
+        conditions: Vec::new(),
+    };
+    // Every run resolves before any runs.
+    for r in 0..plan.runs() {
+        if let Err(e) = plan.scenario(r) {
+            let (p, _) = plan.run_ref(r);
+            return Err(Failure::bad_input(format!(
+                "configuration `{}`: {e}",
+                configs[p].0
+            )));
+        }
+    }
+    let meta = ComparisonMeta::new(&plan, &label).map_err(Failure::bad_input)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&plan.name));
+    if !args.batch.quiet {
+        say!(
+            "compare {}: {} x {} seeds = {} runs, {jobs} jobs",
+            base.name,
+            configs
+                .iter()
+                .map(|c| c.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            args.seeds,
+            plan.runs()
+        );
+    }
+    let started = Instant::now();
+    let mut rows = Vec::with_capacity(plan.runs());
+    let todo: Vec<usize> = (0..plan.runs()).collect();
+    execute(
+        &plan,
+        &todo,
+        jobs,
+        None,
+        &Progress::auto(args.batch.quiet),
+        &mut |row| {
+            rows.push(row.clone());
+            Ok(())
+        },
+    )
+    .map_err(|e| Failure::failed(e.0))?;
+    let wall = started.elapsed().as_secs_f64();
+    let c = compare::write(&out, &plan, &meta, &rows).map_err(Failure::failed)?;
+    if !args.batch.quiet {
+        say!(
+            "{} runs in {wall:.1} s ({:.2} runs/s)\n",
+            plan.runs(),
+            plan.runs() as f64 / wall.max(1e-9)
+        );
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), c.table().as_bytes());
+        say!(
+            "\ntable, charts and report in {} (report.html, comparison.png/.svg, comparison.csv, results.csv)",
+            out.display()
+        );
+    }
+    Ok(())
+}

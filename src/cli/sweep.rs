@@ -1,0 +1,298 @@
+//! `flapsim sweep` and `flapsim merge`: the sweep front end of the batch runner.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::batch::aggregate::Budget;
+use crate::batch::store::{self, Existing, Manifest, Results, Shard};
+use crate::batch::{execute, sweepfile, Progress};
+
+use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
+use super::{parse_limits, Failure};
+
+/// Worker threads: `--jobs`, or every core.
+pub fn jobs(flags: &BatchFlags) -> Result<usize, Failure> {
+    match flags.jobs {
+        Some(0) => Err(Failure::bad_input("--jobs: need at least 1")),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// The budget flags as a [`Budget`].
+pub fn budget(flags: &BudgetFlags) -> Result<Option<Budget>, Failure> {
+    let check = |flag: &str, x: f64| {
+        if x.is_finite() && x >= 0.0 {
+            Ok(x)
+        } else {
+            Err(Failure::bad_input(format!(
+                "{flag}: expected a number >= 0, got {x}"
+            )))
+        }
+    };
+    Ok(match (flags.max_flaps_per_hour, flags.max_fp_healthy) {
+        (Some(x), _) => Some(Budget {
+            metric: "flaps_healthy_per_hour",
+            max: check("--max-flaps-per-hour", x)?,
+        }),
+        (None, Some(x)) => Some(Budget {
+            metric: "fp_healthy_per_hour",
+            max: check("--max-fp-healthy", x)?,
+        }),
+        (None, None) => None,
+    })
+}
+
+/// `--shard I/N` or `--shard auto` (Slurm array or Kubernetes Indexed Job).
+pub fn parse_shard(
+    flag: Option<&str>,
+    count_flag: Option<usize>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Shard, Failure> {
+    let bad = |m: String| Failure::bad_input(format!("--shard: {m}"));
+    let num = |name: &str, v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| bad(format!("{name}=`{v}` is not a whole number")))
+    };
+    let Some(flag) = flag else {
+        if count_flag.is_some() {
+            return Err(bad("--shard-count goes with --shard auto".into()));
+        }
+        return Ok(Shard::WHOLE);
+    };
+    let (index, count) = if flag == "auto" {
+        if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+            let id = num("SLURM_ARRAY_TASK_ID", &id)?;
+            // `--array=1-4` numbers tasks from 1: shards count from the first task.
+            let min = match env("SLURM_ARRAY_TASK_MIN") {
+                Some(m) => num("SLURM_ARRAY_TASK_MIN", &m)?,
+                None => 0,
+            };
+            let count = match (count_flag, env("SLURM_ARRAY_TASK_COUNT")) {
+                (Some(n), _) => n,
+                (None, Some(c)) => num("SLURM_ARRAY_TASK_COUNT", &c)?,
+                (None, None) => {
+                    return Err(bad(
+                        "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --shard-count N".into(),
+                    ))
+                }
+            };
+            (
+                id.checked_sub(min).ok_or_else(|| {
+                    bad(format!(
+                        "SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {min}"
+                    ))
+                })?,
+                count,
+            )
+        } else if let Some(i) = env("JOB_COMPLETION_INDEX") {
+            let count = count_flag.ok_or_else(|| {
+                bad(
+                    "JOB_COMPLETION_INDEX is set; pass the Job's completions as --shard-count N"
+                        .into(),
+                )
+            })?;
+            (num("JOB_COMPLETION_INDEX", &i)?, count)
+        } else {
+            return Err(bad(
+                "auto: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Job) is set".into(),
+            ));
+        }
+    } else {
+        if count_flag.is_some() {
+            return Err(bad("--shard-count goes with --shard auto".into()));
+        }
+        let (i, n) = flag
+            .split_once('/')
+            .ok_or_else(|| bad(format!("`{flag}`: expected I/N (e.g. 0/4) or auto")))?;
+        (num("I", i)?, num("N", n)?)
+    };
+    if count == 0 || index >= count {
+        return Err(bad(format!("shard {index}/{count}: need 0 <= I < N")));
+    }
+    Ok(Shard { index, count })
+}
+
+pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let limits = parse_limits(&args.batch.limits)?;
+    let budget = budget(&args.budget)?;
+    let jobs = jobs(&args.batch)?;
+    let shard = parse_shard(args.shard.as_deref(), args.shard_count, &|k| {
+        std::env::var(k).ok()
+    })?;
+    let file =
+        sweepfile::load(&args.sweep, &limits).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let plan = &file.plan;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let d = PathBuf::from("output").join("sweeps").join(&plan.name);
+        if shard == Shard::WHOLE {
+            d
+        } else {
+            d.join(format!("shard-{}-of-{}", shard.index, shard.count))
+        }
+    });
+    let say = |s: String| {
+        if !args.batch.quiet {
+            say!("{s}");
+        }
+    };
+    say(format!(
+        "sweep {}: {} points x {} seeds = {} runs (axes: {}; fingerprint {})",
+        plan.name,
+        plan.points.len(),
+        plan.seeds.len(),
+        plan.runs(),
+        plan.axes.join(", "),
+        plan.fingerprint()
+    ));
+    if args.dry_run {
+        for (i, p) in plan.points.iter().enumerate() {
+            let desc: Vec<String> = plan
+                .axes
+                .iter()
+                .zip(&p.values)
+                .map(|(a, v)| format!("{a}={}", v.label))
+                .collect();
+            say(format!("  point {i}: {}", desc.join(", ")));
+        }
+        say(format!(
+            "every point is valid; nothing run (--dry-run); output would go to {}",
+            out.display()
+        ));
+        return Ok(());
+    }
+    let existing = match (args.resume, args.fresh) {
+        (true, _) => Existing::Resume,
+        (_, true) => Existing::Fresh,
+        _ => Existing::Refuse,
+    };
+    let mut results = Results::open(&out, plan, shard, existing).map_err(store_failure)?;
+    let mine = results.todo.len() + results.done;
+    say(format!(
+        "{}{} runs to do{}, {jobs} jobs; results in {}",
+        if shard == Shard::WHOLE {
+            String::new()
+        } else {
+            format!("shard {}/{}: ", shard.index, shard.count)
+        },
+        results.todo.len(),
+        if results.done > 0 {
+            format!(" ({} of {mine} already finished)", results.done)
+        } else {
+            String::new()
+        },
+        out.display()
+    ));
+    let keep = args.keep_runs.then(|| out.join("runs"));
+    let started = Instant::now();
+    let todo = std::mem::take(&mut results.todo);
+    execute(
+        plan,
+        &todo,
+        jobs,
+        keep.as_deref(),
+        &Progress::auto(args.batch.quiet),
+        &mut |row| results.append(row),
+    )
+    .map_err(|e| {
+        Failure::failed(format!(
+            "{}; finished runs are kept: rerun with --resume",
+            e.0
+        ))
+    })?;
+    results.sync().map_err(Failure::failed)?;
+    let wall = started.elapsed().as_secs_f64();
+    if !todo.is_empty() {
+        say(format!(
+            "{} runs in {wall:.1} s ({:.2} runs/s)",
+            todo.len(),
+            todo.len() as f64 / wall.max(1e-9)
+        ));
+    }
+    if shard != Shard::WHOLE {
+        say(format!(
+            "shard {}/{} complete; when every shard is done: flapsim merge <shard dirs> --out DIR",
+            shard.index, shard.count
+        ));
+        return Ok(());
+    }
+    let manifest = Manifest::read(&out)
+        .map_err(Failure::failed)?
+        .ok_or_else(|| Failure::failed("manifest vanished"))?;
+    finish(&out, &manifest, budget, args.batch.quiet)
+}
+
+/// Aggregate a complete sweep directory, draw its charts, print its summary.
+fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>, quiet: bool) -> Result<(), Failure> {
+    let done = store::finish(dir, m, budget).map_err(Failure::failed)?;
+    crate::chart::sweep::write_charts(dir, m, &done).map_err(Failure::failed)?;
+    if !quiet {
+        say!("\n{}", done.summary.trim_end());
+        say!("\npoints.csv, summary.txt and charts in {}", dir.display());
+    }
+    Ok(())
+}
+
+fn store_failure(e: store::StoreError) -> Failure {
+    if e.bad_input {
+        Failure::bad_input(e.message)
+    } else {
+        Failure::failed(e.message)
+    }
+}
+
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let budget = budget(&args.budget)?;
+    let m = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
+    if !args.quiet {
+        say!(
+            "merged {} shard(s) of sweep {} ({} runs) into {}",
+            args.dirs.len(),
+            m.sweep,
+            m.runs,
+            args.out.display()
+        );
+    }
+    finish(&args.out, &m, budget, args.quiet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn shards_from_flags_slurm_and_kubernetes() {
+        let none = env(&[]);
+        assert_eq!(parse_shard(None, None, &none).unwrap(), Shard::WHOLE);
+        assert_eq!(
+            parse_shard(Some("1/4"), None, &none).unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert!(parse_shard(Some("4/4"), None, &none).is_err());
+        assert!(parse_shard(Some("auto"), None, &none).is_err());
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ]);
+        assert_eq!(
+            parse_shard(Some("auto"), None, &slurm).unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "2")]);
+        assert!(parse_shard(Some("auto"), None, &k8s).is_err());
+        assert_eq!(
+            parse_shard(Some("auto"), Some(3), &k8s).unwrap(),
+            Shard { index: 2, count: 3 }
+        );
+    }
+}

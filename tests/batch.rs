@@ -1,0 +1,492 @@
+//! Batch runs as a user meets them: `flapsim sweep`, `--resume` after kill -9,
+//! `--shard` + `flapsim merge`, `flapsim compare`, and bad sweep files.
+//!
+//! Rules under test:
+//! - results do not depend on `--jobs` (byte-identical files);
+//! - a sweep killed with SIGKILL part-way (and a torn last line) resumes to the
+//!   same files as an uninterrupted run;
+//! - merging every shard gives the unsharded run's files byte for byte, and
+//!   shards of another sweep are refused;
+//! - a bad sweep file exits 2 naming file, line and field, and runs nothing.
+//!
+//! Scenarios are tiny (8 nodes, a few simulated minutes) so the suite stays fast.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_flapsim"))
+}
+
+fn flapsim(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run flapsim")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("batch-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every file under `dir` (relative path, bytes), sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&ta),
+        names(&tb),
+        "same files in {} and {}",
+        a.display(),
+        b.display()
+    );
+    for ((n, x), (_, y)) in ta.iter().zip(&tb) {
+        assert!(
+            x == y,
+            "{n} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A small sweep: 2 presets x 3 suspicion multipliers x `seeds` seeds on an
+/// 8-node cluster with a starved node and a crash (so detection is measured).
+fn sweep_file(dir: &Path, seeds: u32, duration: &str) -> PathBuf {
+    let p = dir.join("tiny.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "# What a test sweep answers: nothing; it is small.
+name: tiny
+scenario:
+  duration: {duration}
+  warmup: 20s
+  cluster:
+    groups:
+      nodes: {{count: 8, name: \"n-{{}}\"}}
+  faults:
+    - nodes: n-1
+      starve: {{delay: {{lognormal: {{median: 80ms, p95: 450ms}}}}}}
+  timeline:
+    - {{at: 1m, crash: n-5}}
+axes:
+  - path: suspicion_mult
+    values: {{from: 2, to: 4, step: 1}}
+  - path: preset
+    values: [memberlist-2015, memberlist]
+seeds: {seeds}
+"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+const OUTPUTS: &[&str] = &[
+    "manifest.json",
+    "results.csv",
+    "results.jsonl",
+    "points.csv",
+    "summary.txt",
+    "tradeoff.svg",
+    "tradeoff.png",
+    "metrics.svg",
+    "heatmap.svg",
+];
+
+#[test]
+fn jobs_do_not_change_a_single_byte() {
+    let d = scratch("jobs");
+    let f = sweep_file(&d, 3, "3m");
+    let (a, b) = (d.join("j1"), d.join("j4"));
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "1",
+        "--out",
+        s(&a),
+        "-q",
+    ]));
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "4",
+        "--out",
+        s(&b),
+        "-q",
+    ]));
+    for f in OUTPUTS {
+        assert!(a.join(f).exists(), "{f} written");
+    }
+    assert_same_tree(&a, &b);
+    let csv = std::fs::read_to_string(a.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 6 * 3, "one row per point x seed");
+    let points = std::fs::read_to_string(a.join("points.csv")).unwrap();
+    assert_eq!(points.lines().count(), 1 + 6);
+    let tradeoff = std::fs::read_to_string(a.join("tradeoff.svg")).unwrap();
+    for w in [
+        "Pareto front",
+        "detection p50 (s) of crashed nodes",
+        "flaps of healthy nodes/h",
+        "preset=memberlist-2015",
+    ] {
+        assert!(tradeoff.contains(w), "trade-off chart shows {w}");
+    }
+    let metrics = std::fs::read_to_string(a.join("metrics.svg")).unwrap();
+    assert!(metrics.contains("suspicion_mult") && metrics.contains("FP at healthy/h"));
+    let png = std::fs::read(a.join("tradeoff.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let summary = std::fs::read_to_string(a.join("summary.txt")).unwrap();
+    assert!(summary.contains("Pareto-optimal"), "{summary}");
+    // The same directory again without --resume is refused, not overwritten.
+    let again = flapsim(&["sweep", s(&f), "--out", s(&a), "-q"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+}
+
+#[test]
+fn a_sweep_killed_part_way_resumes_to_the_same_files() {
+    let d = scratch("resume");
+    // Longer runs, one job: the kill lands between rows.
+    let f = sweep_file(&d, 5, "20m");
+    let whole = d.join("whole");
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--jobs",
+        "2",
+        "--out",
+        s(&whole),
+        "-q",
+    ]));
+
+    let cut = d.join("cut");
+    let mut child = bin()
+        .args(["sweep", s(&f), "--jobs", "1", "--out", s(&cut), "-q"])
+        .spawn()
+        .expect("spawn");
+    let jsonl = cut.join("results.jsonl");
+    let started = Instant::now();
+    loop {
+        let rows = std::fs::read_to_string(&jsonl).map_or(0, |t| t.lines().count());
+        if rows >= 3 || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().ok(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let rows_at_kill = std::fs::read_to_string(&jsonl).unwrap().lines().count();
+    // Whatever the kill left, also tear the last line by hand, as a crash in
+    // the middle of a write would.
+    let mut text = std::fs::read(&jsonl).unwrap();
+    if rows_at_kill < 30 {
+        text.extend_from_slice(b"{\"run\":99,\"point\":4,\"se");
+        std::fs::write(&jsonl, &text).unwrap();
+    }
+    let resumed = flapsim(&["sweep", s(&f), "--jobs", "2", "--out", s(&cut), "--resume"]);
+    ok(&resumed);
+    let out = String::from_utf8_lossy(&resumed.stdout);
+    if rows_at_kill < 30 {
+        assert!(out.contains("already finished"), "{out}");
+    }
+    assert_same_tree(&whole, &cut);
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_sweep() {
+    let d = scratch("shards");
+    let f = sweep_file(&d, 3, "3m");
+    let whole = d.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let out = d.join(format!("shard-{i}"));
+        // Shard 2 names the sweep file by a relative path, as another machine
+        // would: still the same sweep.
+        let o = if i == 2 {
+            bin()
+                .args([
+                    "sweep",
+                    "tiny.yaml",
+                    "--shard",
+                    "2/3",
+                    "--out",
+                    s(&out),
+                    "-q",
+                ])
+                .current_dir(&d)
+                .output()
+                .unwrap()
+        } else {
+            flapsim(&[
+                "sweep",
+                s(&f),
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                s(&out),
+                "-q",
+            ])
+        };
+        ok(&o);
+        shards.push(out);
+    }
+    // Slurm's environment picks the same slice as the flag.
+    let auto = d.join("auto-1");
+    ok(&bin()
+        .args(["sweep", s(&f), "--shard", "auto", "--out", s(&auto), "-q"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap());
+    assert_same_tree(&shards[1], &auto);
+
+    let merged = d.join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().rev().map(|p| s(p).to_string()));
+    args.extend(["--out".into(), s(&merged).into(), "-q".into()]);
+    ok(&bin().args(&args).output().unwrap());
+    assert_same_tree(&whole, &merged);
+
+    // A shard of another sweep (one more seed) is refused, and so is a missing shard.
+    let other_dir = d.join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let other = sweep_file(&other_dir, 4, "3m");
+    let o2 = d.join("other-shard-2");
+    ok(&flapsim(&[
+        "sweep",
+        s(&other),
+        "--shard",
+        "2/3",
+        "--out",
+        s(&o2),
+        "-q",
+    ]));
+    let bad = flapsim(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        s(&o2),
+        "--out",
+        s(&d.join("bad")),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("different sweeps"));
+    let missing = flapsim(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&d.join("bad2")),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing"));
+    assert!(!d.join("bad").exists() && !d.join("bad2").exists());
+}
+
+/// Rule: a bad sweep file exits 2 with `file:line:col: field: message` and runs nothing.
+#[test]
+fn bad_sweep_files_name_file_line_and_field_and_run_nothing() {
+    let d = scratch("bad");
+    let base = "scenario:
+  duration: 2m
+  warmup: 10s
+  cluster:
+    groups:
+      nodes: {count: 4, name: \"n-{}\"}
+  faults:
+    - nodes: n-1
+      starve: {delay: 20ms}
+";
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (name, axes, field in the message, words in the message)
+        (
+            "unknown-path",
+            "axes:\n  - path: cluster.groupz.nodes.count\n    values: [3, 4]\n",
+            "axes[0].values[0]",
+            "groupz",
+        ),
+        (
+            "empty-axis",
+            "axes:\n  - path: suspicion_mult\n    values: []\n",
+            "axes[0].values",
+            "empty axis",
+        ),
+        (
+            "type-mismatch",
+            "axes:\n  - path: faults[0].starve.delay\n    values: [10ms, 3]\n",
+            "axes[0].values[1]",
+            "no unit",
+        ),
+        (
+            "range-mismatch",
+            "axes:\n  - path: probe_timeout\n    values: {from: 100ms, to: 5, step: 100ms}\n",
+            "axes[0].values",
+            "type mismatch",
+        ),
+        (
+            "invalid-point",
+            "axes:\n  - path: warmup\n    values: [30s, 1m, 5m]\n",
+            "axes[0].values[2]",
+            "shorter than duration",
+        ),
+        (
+            "unknown-field",
+            "axes:\n  - path: suspicion_mult\n    valuez: [1]\n",
+            "axes[0]",
+            "unknown field",
+        ),
+    ];
+    for (name, axes, field, words) in cases {
+        let f = d.join(format!("{name}.yaml"));
+        std::fs::write(&f, format!("{base}{axes}seeds: 2\n")).unwrap();
+        let out = d.join(format!("{name}-out"));
+        let o = flapsim(&["sweep", s(&f), "--out", s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        let want_prefix = format!("error: {}:1", s(&f));
+        assert!(
+            err.starts_with(&want_prefix),
+            "{name}: names file and line: {err}"
+        );
+        assert!(err.contains(field), "{name}: names {field}: {err}");
+        assert!(err.contains(words), "{name}: says {words}: {err}");
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+}
+
+#[test]
+fn compare_writes_table_chart_report_and_redraws_them() {
+    let d = scratch("compare");
+    let sc = d.join("sc.yaml");
+    std::fs::write(
+        &sc,
+        "name: cmp\nseed: 3\nduration: 3m\nwarmup: 20s\ncluster:\n  groups:\n    nodes: {count: 8, name: \"n-{}\"}\nfaults:\n  - nodes: n-1\n    starve: {delay: {lognormal: {median: 80ms, p95: 450ms}}}\ntimeline:\n  - {at: 1m, crash: n-5}\n",
+    )
+    .unwrap();
+    let (a, b) = (d.join("a"), d.join("b"));
+    let args = |out: &Path, jobs: &str| {
+        vec![
+            "compare".to_string(),
+            s(&sc).into(),
+            "--presets".into(),
+            "memberlist-2015,memberlist".into(),
+            "--variant".into(),
+            "slow-probe:probe_interval=2s,suspicion_mult=6".into(),
+            "--seeds".into(),
+            "3".into(),
+            "--jobs".into(),
+            jobs.into(),
+            "--out".into(),
+            s(out).into(),
+        ]
+    };
+    let o = bin().args(args(&a, "1")).output().unwrap();
+    ok(&o);
+    ok(&bin().args(args(&b, "3")).output().unwrap());
+    assert_same_tree(&a, &b);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for w in [
+        "memberlist-2015",
+        "slow-probe",
+        "flaps/h",
+        "FP at healthy",
+        "detection p50",
+        "bytes per node-s",
+    ] {
+        assert!(stdout.contains(w), "table shows {w}: {stdout}");
+    }
+    let html = std::fs::read_to_string(a.join("report.html")).unwrap();
+    for w in [
+        "Side by side",
+        "<svg",
+        "Every run",
+        "Effective parameters",
+        "probe_interval_ms *",
+        "Scenario",
+    ] {
+        assert!(html.contains(w), "report has {w}");
+    }
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    let svg = std::fs::read_to_string(a.join("comparison.svg")).unwrap();
+    assert!(svg.contains("flaps per hour") && svg.contains("slow-probe"));
+    // `flapsim chart DIR` redraws from the files alone, byte for byte.
+    let before = tree(&a);
+    for f in [
+        "comparison.svg",
+        "comparison.png",
+        "report.html",
+        "comparison.csv",
+        "comparison.txt",
+    ] {
+        std::fs::remove_file(a.join(f)).unwrap();
+    }
+    let redraw = flapsim(&["chart", s(&a), "-q"]);
+    ok(&redraw);
+    assert_eq!(tree(&a), before);
+}
+
+/// The bundled sweeps are valid in every point and seed, and each says what
+/// question it answers in its leading comment.
+#[test]
+fn bundled_sweeps_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        n += 1;
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.starts_with("# Question:"),
+            "{} starts with its question",
+            p.display()
+        );
+        let sweep = flapsim::batch::sweepfile::load(&p, &flapsim::scenario::Limits::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(sweep.plan.runs() > 0);
+    }
+    assert_eq!(n, 3);
+}
