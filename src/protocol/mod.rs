@@ -181,6 +181,8 @@ pub enum Timer {
     Suspicion { node: NodeId, token: u32 },
     /// Serf's reconnect loop (every ReconnectInterval).
     SerfReconnect,
+    /// TCPTimeout after reconnect join `attempt` began; stale unless still in flight.
+    SerfReconnectDeadline { attempt: u32 },
     /// Serf's reap loop (every ReapInterval).
     SerfReap,
 }

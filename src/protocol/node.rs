@@ -263,6 +263,9 @@ impl Node {
             Timer::RelayTimeout { seq } => self.on_relay_timeout(seq, rt),
             Timer::Suspicion { node, token } => self.on_suspicion_timeout(now, node, token, rt),
             Timer::SerfReconnect => self.on_serf_reconnect(now, rt),
+            Timer::SerfReconnectDeadline { attempt } => {
+                self.on_serf_reconnect_deadline(now, attempt, rt)
+            }
             Timer::SerfReap => self.on_serf_reap(now, rt),
         }
     }
@@ -308,7 +311,11 @@ impl Node {
         } = packet.body
         {
             if join {
-                rt.notify(Event::PushPullFailed { peer: packet.to });
+                // A reconnect join past its deadline was already reported failed.
+                if !self.serf.reconnect_already_expired(packet.to) {
+                    rt.notify(Event::PushPullFailed { peer: packet.to });
+                }
+                self.serf_reconnect_ended(now, packet.to, rt);
             } else if self.push_pull_in_flight == Some(packet.to) {
                 // Otherwise the exchange already ended at its TCPTimeout deadline.
                 rt.notify(Event::PushPullFailed { peer: packet.to });

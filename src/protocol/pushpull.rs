@@ -102,6 +102,9 @@ impl Node {
             self.send_push_pull(from, join, true, rt);
         }
         self.merge_state(now, remote, rt);
+        if reply && join {
+            self.serf_reconnect_ended(now, from, rt);
+        }
         if reply && !join && self.push_pull_in_flight == Some(from) {
             self.push_pull_in_flight = None;
             self.schedule_push_pull(now, rt);
