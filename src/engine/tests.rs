@@ -538,3 +538,26 @@ fn push_pull_stall_after_lost_reply_recovers_within_tcp_timeout() {
         "n-01 ran {n1} periodic push/pulls in the 25 min after the heal, n-03 {n3}"
     );
 }
+
+/// Bug (issue 10, "a metric tied to the log era"): the direct ping's timeout is a
+/// fact of every generation, so `failed_udp_pings` counts it under the 2015 preset
+/// too (before the fix it was emitted only after 2015 and the incident replay
+/// reported 0); only the log line is era-specific.
+#[test]
+fn failed_udp_pings_metric_counts_in_every_generation() {
+    for config in [Config::memberlist_2015(), Config::lan()] {
+        let mut s = scenario(8, 41, 120 * SEC);
+        s.protocol = config;
+        s.network.default.loss = 0.2;
+        let mut sim = Simulation::new(&s);
+        let mut collector = crate::metrics::Collector::new(&s);
+        let stats = sim.run(&mut collector, &mut |_| {});
+        let m = collector.finish(s.duration, stats.digest);
+        assert!(
+            m.totals.failed_udp_pings > 10,
+            "{:?}: failed_udp_pings {}",
+            s.protocol.generation,
+            m.totals.failed_udp_pings
+        );
+    }
+}
