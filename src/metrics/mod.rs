@@ -840,7 +840,7 @@ impl Collector {
                 }
                 if let Some((failed, healthy)) = self.failed_at.remove(&(o, subject)) {
                     let dt = at - failed;
-                    if dt <= self.flap_timeout {
+                    if crate::protocol::serf::is_flap(dt, self.flap_timeout) {
                         self.bin_mut().flaps += 1;
                         if measured {
                             self.totals.flaps += 1;

@@ -10,6 +10,13 @@ use super::config::Config;
 use super::node::Node;
 use super::{Event, Nanos, NodeId, Runtime, Timer};
 
+/// The one flap definition (Serf `handleNodeJoin`: `deadTime < FlapTimeout`): a
+/// member that rejoins strictly less than FlapTimeout after it failed flapped.
+/// The Serf layer and metrics both use it.
+pub fn is_flap(down_for: Nanos, flap_timeout: Nanos) -> bool {
+    down_for < flap_timeout
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
     None,
@@ -113,7 +120,7 @@ impl Node {
         serf.mark_alive(node);
         rt.notify(Event::SerfMemberJoin { subject: node });
         if let Some(t) = failed_at {
-            if now.saturating_sub(t) < self.cfg.serf.flap_timeout {
+            if is_flap(now.saturating_sub(t), self.cfg.serf.flap_timeout) {
                 rt.notify(Event::SerfFlap { subject: node });
             }
         }
