@@ -282,7 +282,6 @@ pub struct Totals {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
-    pub handoff_queue_full: u64,
     pub drops: [u64; 4],
 }
 
@@ -821,11 +820,8 @@ impl Collector {
                     self.totals.push_pull_failures += 1;
                 }
             }
-            Event::HandoffQueueFull => {
-                if measured {
-                    self.totals.handoff_queue_full += 1;
-                }
-            }
+            // Never emitted: the hand-off queue is not modelled (see Config::set).
+            Event::HandoffQueueFull => {}
             Event::SerfMemberFailed { subject } => {
                 let healthy =
                     self.life[subject as usize] == Life::Up && self.degraded[subject as usize] == 0;
