@@ -279,10 +279,8 @@ mod tests {
         }
     }
 
-    /// Rule (§9 reconnect): with p = failed/alive ≥ 1 the reconnect loop always
-    /// push/pull-joins a failed member.
-    #[test]
-    fn reconnect_joins_a_failed_member() {
+    /// Node 0 of 3 after both peers were declared dead (p = failed/alive ≥ 1).
+    fn node_whose_peers_both_failed() -> (super::super::Node, Recorder) {
         let mut rec = Recorder::new(3);
         let mut node = converged_node(0, 3, Config::lan(), &mut rec);
         node.handle(
@@ -296,6 +294,14 @@ mod tests {
             &mut rec,
         );
         rec.clear();
+        (node, rec)
+    }
+
+    /// Rule (§9 reconnect): with p = failed/alive ≥ 1 the reconnect loop always
+    /// push/pull-joins a failed member.
+    #[test]
+    fn reconnect_joins_a_failed_member() {
+        let (mut node, mut rec) = node_whose_peers_both_failed();
         node.handle(31 * SEC, Input::Timer(Timer::SerfReconnect), &mut rec);
         assert!(rec
             .events
@@ -315,19 +321,7 @@ mod tests {
     fn serf_reconnect_next_attempt_waits_from_the_end_of_the_join() {
         use super::super::testkit::packet;
         use super::super::{Body, Transport};
-        let mut rec = Recorder::new(3);
-        let mut node = converged_node(0, 3, Config::lan(), &mut rec);
-        node.handle(
-            SEC,
-            Input::Packet(&gossip(1, 0, BroadcastKind::Dead, 2, 1, 1)),
-            &mut rec,
-        );
-        node.handle(
-            SEC,
-            Input::Packet(&gossip(2, 0, BroadcastKind::Dead, 1, 1, 2)),
-            &mut rec,
-        );
-        rec.clear();
+        let (mut node, mut rec) = node_whose_peers_both_failed();
         let start = 31 * SEC;
         node.handle(start, Input::Timer(Timer::SerfReconnect), &mut rec);
         let join = rec
