@@ -16,6 +16,12 @@
 //!    higher incarnation;
 //! 4. only DEAD/LEFT members are forgotten (reaped).
 //!
+//! 5. the periodic push/pull loop never stalls: once a node's faults are over
+//!    (from the start in a fault-free run, after the settle instant plus
+//!    [`linger`] otherwise), an exchange in flight ends within TCPTimeout (plus
+//!    the same [`linger`] slack for timer work queued on the host), so the
+//!    loop runs at least once per scaled interval + TCPTimeout.
+//!
 //! Liveness (by the scenario's [`Claim`], see [`claim`]):
 //! - [`Claim::NoSuspicion`]: healthy hosts on a clean network: not one suspicion.
 //! - [`Claim::Converge`]: once every fault has ended (the settle instant `H`),
@@ -315,6 +321,25 @@ impl Checker {
         }
     }
 
+    /// Rule 5: every up node's periodic push/pull exchange ends within `bound`
+    /// (TCPTimeout + slack) of its start, so the loop keeps running.
+    pub fn check_push_pull(&mut self, sim: &Simulation, bound: Nanos) {
+        let now = sim.now();
+        for a in 0..self.n as NodeId {
+            if self.life[a as usize] != Life::Up {
+                continue;
+            }
+            let Some(node) = sim.node(a) else { continue };
+            if let Some(running) = node.push_pull_running_for(now) {
+                if running > bound {
+                    self.fail(format!(
+                        "t={now}ns: node {a}'s periodic push/pull has been in flight for {running}ns (bound {bound}ns): the exchange must fail at TCPTimeout and the loop go on"
+                    ));
+                }
+            }
+        }
+    }
+
     /// Nodes whose process is up (not crashed, left or never started).
     pub fn up(&self, sim: &Simulation) -> Vec<NodeId> {
         (0..self.n as NodeId)
@@ -484,6 +509,12 @@ pub fn run_checked(s: &Scenario, max_events: u64) -> Result<CheckedRun, String> 
         ),
         _ => (Nanos::MAX, 0),
     };
+    let push_pull_bound = s.protocol.tcp_timeout.saturating_add(linger);
+    let push_pull_from = match claim {
+        Claim::NoSuspicion => 0,
+        Claim::Converge { settle_at } => settle_at.saturating_add(linger),
+        Claim::SafetyOnly => Nanos::MAX,
+    };
     let mut converged_at: Option<Nanos> = None;
     let mut suspicions_at_convergence = 0;
     let mut end = s.duration;
@@ -496,6 +527,9 @@ pub fn run_checked(s: &Scenario, max_events: u64) -> Result<CheckedRun, String> 
         }
         sim.step(&mut chk);
         chk.check_views(&sim);
+        if sim.now() >= push_pull_from {
+            chk.check_push_pull(&sim, push_pull_bound);
+        }
         if let Some(v) = chk.violation.take() {
             return Err(v);
         }

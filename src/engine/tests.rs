@@ -490,3 +490,74 @@ fn staggered_start_and_ticker_jitter_keep_each_node_on_its_grid() {
         }
     }
 }
+
+/// Bug (issue 10, "a node's periodic push/pull can stop for good"): a one-way TCP
+/// cut from n-02 to n-01 loses the replies of n-01's exchanges with n-02; before
+/// the fix `push_pull_in_flight` was never cleared and n-01 stopped its periodic
+/// push/pull for good. memberlist bounds the whole exchange by TCPTimeout
+/// (`sendAndReceiveState` sets the connection deadline), then waits the next interval.
+#[test]
+fn push_pull_stall_after_lost_reply_recovers_within_tcp_timeout() {
+    let mut s = scenario(8, 33, 30 * 60 * SEC);
+    s.timeline.push(TimelineEvent {
+        at: 0,
+        action: Action::Partition {
+            name: "tcp".into(),
+            from: vec![2],
+            to: vec![1],
+            one_way: true,
+            transports: crate::scenario::Transports {
+                udp: false,
+                tcp: true,
+            },
+        },
+    });
+    s.timeline.push(TimelineEvent {
+        at: 5 * 60 * SEC,
+        action: Action::Heal {
+            name: Some("tcp".into()),
+        },
+    });
+    let checked = super::invariants::run_checked(&s, 50_000_000);
+    assert!(checked.is_ok(), "invariant checker: {checked:?}");
+    let (rec, _) = run(&s);
+    let periodic_after_heal = |node: NodeId| {
+        rec.events
+            .iter()
+            .filter(|(t, o, e)| {
+                *t > 5 * 60 * SEC
+                    && *o == node
+                    && matches!(e, Event::PushPullStarted { join: false, .. })
+            })
+            .count()
+    };
+    let n1 = periodic_after_heal(1);
+    let n3 = periodic_after_heal(3);
+    assert!(
+        n3 > 20 && n1 * 10 >= n3 * 8,
+        "n-01 ran {n1} periodic push/pulls in the 25 min after the heal, n-03 {n3}"
+    );
+}
+
+/// Bug (issue 10, "a metric tied to the log era"): the direct ping's timeout is a
+/// fact of every generation, so `failed_udp_pings` counts it under the 2015 preset
+/// too (before the fix it was emitted only after 2015 and the incident replay
+/// reported 0); only the log line is era-specific.
+#[test]
+fn failed_udp_pings_metric_counts_in_every_generation() {
+    for config in [Config::memberlist_2015(), Config::lan()] {
+        let mut s = scenario(8, 41, 120 * SEC);
+        s.protocol = config;
+        s.network.default.loss = 0.2;
+        let mut sim = Simulation::new(&s);
+        let mut collector = crate::metrics::Collector::new(&s);
+        let stats = sim.run(&mut collector, &mut |_| {});
+        let m = collector.finish(s.duration, stats.digest);
+        assert!(
+            m.totals.failed_udp_pings > 10,
+            "{:?}: failed_udp_pings {}",
+            s.protocol.generation,
+            m.totals.failed_udp_pings
+        );
+    }
+}

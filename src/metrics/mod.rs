@@ -285,7 +285,6 @@ pub struct Totals {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
-    pub handoff_queue_full: u64,
     pub drops: [u64; 4],
 }
 
@@ -824,11 +823,8 @@ impl Collector {
                     self.totals.push_pull_failures += 1;
                 }
             }
-            Event::HandoffQueueFull => {
-                if measured {
-                    self.totals.handoff_queue_full += 1;
-                }
-            }
+            // Never emitted: the hand-off queue is not modelled (see Config::set).
+            Event::HandoffQueueFull => {}
             Event::SerfMemberFailed { subject } => {
                 let healthy =
                     self.life[subject as usize] == Life::Up && self.degraded[subject as usize] == 0;
@@ -843,7 +839,7 @@ impl Collector {
                 }
                 if let Some((failed, healthy)) = self.failed_at.remove(&(o, subject)) {
                     let dt = at - failed;
-                    if dt <= self.flap_timeout {
+                    if crate::protocol::serf::is_flap(dt, self.flap_timeout) {
                         self.bin_mut().flaps += 1;
                         self.bin_mut().flaps_healthy += u32::from(healthy);
                         if measured {

@@ -95,15 +95,31 @@ fn flap_needs_rejoin_within_flap_timeout_at_same_observer() {
     c.protocol(T + 5 * SEC, A, &joined(B)); // A has no pending failure: no flap
     c.protocol(T + 61 * SEC, C, &joined(B)); // too late at C: no flap
     c.protocol(T + 100 * SEC, A, &failed(C));
-    c.protocol(T + 160 * SEC, A, &joined(C)); // exactly 60 s: flap
+    c.protocol(T + 159 * SEC, A, &joined(C)); // 59 s: flap
     let m = c.finish(3600 * SEC, 0);
     assert_eq!(m.totals.flaps, 2);
-    assert_eq!(m.rejoin, vec![20 * SEC, 60 * SEC]);
+    assert_eq!(m.rejoin, vec![20 * SEC, 59 * SEC]);
     assert_eq!(m.per_node[B as usize].flaps_as_subject, 1);
     assert_eq!(m.per_node[C as usize].flaps_as_subject, 1);
     let rate = m.flaps_per_hour();
     let hours = (3600.0 - 60.0) / 3600.0;
     assert!((rate - 2.0 / hours).abs() < 1e-9, "rate {rate}");
+}
+
+/// Bug (issue 10, "flap definition"): metrics counted `dt <= FlapTimeout`, the
+/// Serf layer `dt < FlapTimeout`. One definition, Serf's (`handleNodeJoin`:
+/// `deadTime < s.config.FlapTimeout`): a rejoin exactly FlapTimeout after the
+/// failure is no flap, in metrics as in the Serf `flap` counter.
+#[test]
+fn flap_definition_is_serfs_strictly_less_than_flap_timeout() {
+    let mut c = collector(3);
+    c.protocol(T, A, &Event::SerfMemberFailed { subject: B });
+    c.protocol(T + 60 * SEC, A, &Event::SerfMemberJoin { subject: B });
+    c.protocol(T, C, &Event::SerfMemberFailed { subject: B });
+    c.protocol(T + 60 * SEC - 1, C, &Event::SerfMemberJoin { subject: B });
+    let m = c.finish(3600 * SEC, 0);
+    assert_eq!(m.totals.flaps, 1, "only the rejoin 1 ns inside FlapTimeout");
+    assert_eq!(m.rejoin, vec![60 * SEC - 1]);
 }
 
 #[test]

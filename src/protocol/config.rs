@@ -94,10 +94,6 @@ pub struct Config {
     pub tcp_timeout: Nanos,
     /// UDP packet budget for piggybacking (UDPBufferSize).
     pub udp_buffer_size: u32,
-    /// Depth of the state-message hand-off queue.
-    pub handoff_queue_depth: u32,
-    /// 0 = never reclaim a dead node's name for another address.
-    pub dead_node_reclaim_time: Nanos,
 
     // --- Behaviour switches (set by presets, overridable) ---
     /// Lifeguard local health: awareness score scales the probe window, nacks.
@@ -163,8 +159,6 @@ impl Config {
             push_pull_interval: 30 * SEC,
             tcp_timeout: 10 * SEC,
             udp_buffer_size: 1400,
-            handoff_queue_depth: 1024,
-            dead_node_reclaim_time: 0,
             local_health: true,
             dynamic_suspicion: true,
             buddy: true,
@@ -305,8 +299,6 @@ pub const FIELD_NAMES: &[&str] = &[
     "push_pull_interval",
     "tcp_timeout",
     "udp_buffer_size",
-    "handoff_queue_depth",
-    "dead_node_reclaim_time",
     "local_health",
     "dynamic_suspicion",
     "buddy",
@@ -352,6 +344,19 @@ fn normalize(key: &str) -> String {
 }
 
 /// The canonical snake_case name for `key`, if it is one we accept.
+/// memberlist knobs flapsim refuses because it does not model what they tune
+/// (accepting and ignoring them would report results they did not shape).
+const NOT_MODELLED: &[(&str, &str)] = &[
+    (
+        "handoff_queue_depth",
+        "memberlist's bounded UDP hand-off queue, which drops packets when full, is not simulated",
+    ),
+    (
+        "dead_node_reclaim_time",
+        "a dead node's name is never taken over by a new address in a scenario",
+    ),
+];
+
 pub fn canonical(key: &str) -> Option<&'static str> {
     let norm = normalize(key);
     FIELD_NAMES
@@ -438,6 +443,19 @@ impl Config {
     /// an unknown key names the nearest accepted one. Cross-field rules are left
     /// to [`Config::validate`], so overrides may be applied in any order.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        if let Some((name, what)) = NOT_MODELLED
+            .iter()
+            .find(|(name, _)| normalize(name) == normalize(key))
+        {
+            let alias = if key == *name {
+                String::new()
+            } else {
+                format!(" ({name})")
+            };
+            return Err(format!(
+                "`{key}`{alias} is not modelled by flapsim ({what}); remove it rather than have it silently ignored"
+            ));
+        }
         let Some(field) = canonical(key) else {
             return Err(format!(
                 "unknown config key `{key}`; did you mean `{}`? (see Config::field_names for all keys)",
@@ -477,8 +495,6 @@ impl Config {
             "push_pull_interval" => self.push_pull_interval = parse_dur(field, v)?,
             "tcp_timeout" => self.tcp_timeout = parse_dur(field, v)?,
             "udp_buffer_size" => self.udp_buffer_size = parse_u32(field, v)?,
-            "handoff_queue_depth" => self.handoff_queue_depth = parse_u32(field, v)?,
-            "dead_node_reclaim_time" => self.dead_node_reclaim_time = parse_dur(field, v)?,
             "local_health" => self.local_health = parse_bool(field, v)?,
             "dynamic_suspicion" => self.dynamic_suspicion = parse_bool(field, v)?,
             "buddy" => self.buddy = parse_bool(field, v)?,
@@ -571,7 +587,6 @@ impl Config {
             ),
             ("awareness_max_multiplier", self.awareness_max_multiplier),
             ("retransmit_mult", self.retransmit_mult),
-            ("handoff_queue_depth", self.handoff_queue_depth),
         ] {
             if value == 0 {
                 return Err(format!("`{name}` = 0 is invalid; expected an integer >= 1"));
@@ -629,8 +644,6 @@ mod tests {
         assert_eq!(c.tcp_timeout, 10 * SEC);
         assert!(c.tcp_fallback, "DisableTcpPings false");
         assert_eq!(c.udp_buffer_size, 1400);
-        assert_eq!(c.handoff_queue_depth, 1024);
-        assert_eq!(c.dead_node_reclaim_time, 0);
         assert_eq!(c.protocol_max, 5);
         assert_eq!(c.queue_order, QueueOrder::Btree);
         assert!(c.is_lifeguard());
@@ -682,7 +695,7 @@ mod tests {
         );
         assert_eq!((c.gossip_interval, c.gossip_nodes), (200 * MS, 3));
         assert_eq!((c.push_pull_interval, c.tcp_timeout), (30 * SEC, 10 * SEC));
-        assert_eq!((c.udp_buffer_size, c.handoff_queue_depth), (1400, 1024));
+        assert_eq!(c.udp_buffer_size, 1400);
         assert!(!c.local_health && !c.dynamic_suspicion && !c.buddy);
         assert!(!c.is_lifeguard());
         assert!(
@@ -761,8 +774,6 @@ mod tests {
             ("push_pull_interval", "1m"),
             ("tcp_timeout", "5s"),
             ("udp_buffer_size", "1200"),
-            ("handoff_queue_depth", "64"),
-            ("dead_node_reclaim_time", "10m"),
             ("local_health", "false"),
             ("dynamic_suspicion", "false"),
             ("buddy", "false"),
@@ -790,8 +801,7 @@ mod tests {
         assert_eq!(c.probe_interval, 2 * SEC);
         assert_eq!(c.probe_timeout, 750 * MS);
         assert_eq!(c.push_pull_interval, 60 * SEC);
-        assert_eq!(c.dead_node_reclaim_time, 600 * SEC);
-        assert_eq!((c.udp_buffer_size, c.handoff_queue_depth), (1200, 64));
+        assert_eq!(c.udp_buffer_size, 1200);
         assert_eq!(
             (c.reap, c.queue_order),
             (ReapPolicy::AtWrap, QueueOrder::Legacy)
@@ -921,5 +931,24 @@ mod tests {
         for f in Config::field_names() {
             assert_eq!(canonical(f), Some(*f));
         }
+    }
+
+    /// Bug (issue 10, "knobs that do nothing"): `handoff_queue_depth` and
+    /// `dead_node_reclaim_time` were accepted and ignored. flapsim models neither
+    /// memberlist's bounded hand-off queue nor name reclaim, so it refuses them
+    /// with a sentence naming the field and saying so.
+    #[test]
+    fn unmodelled_knobs_are_refused_not_ignored() {
+        for (key, value) in [
+            ("handoff_queue_depth", "64"),
+            ("HandoffQueueDepth", "64"),
+            ("dead_node_reclaim_time", "10m"),
+        ] {
+            let err = Config::lan().set(key, value).expect_err(key);
+            assert!(err.contains("is not modelled"), "{key}: {err}");
+            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+        }
+        assert!(!FIELD_NAMES.contains(&"handoff_queue_depth"));
+        assert!(!FIELD_NAMES.contains(&"dead_node_reclaim_time"));
     }
 }

@@ -168,6 +168,9 @@ pub enum Timer {
     GossipTick,
     /// Time for the next push/pull exchange.
     PushPullTick,
+    /// TCPTimeout after periodic push/pull `exchange` began: memberlist's
+    /// connection deadline; stale unless that exchange is still in flight.
+    PushPullTimeout { exchange: u32 },
     /// `ProbeTimeout` after the direct ping of probe `seq`: go indirect.
     ProbeDirectTimeout { seq: u32 },
     /// The probe's ack-handler expiry at `start + pi`.
@@ -178,6 +181,8 @@ pub enum Timer {
     Suspicion { node: NodeId, token: u32 },
     /// Serf's reconnect loop (every ReconnectInterval).
     SerfReconnect,
+    /// TCPTimeout after reconnect join `attempt` began; stale unless still in flight.
+    SerfReconnectDeadline { attempt: u32 },
     /// Serf's reap loop (every ReapInterval).
     SerfReap,
 }

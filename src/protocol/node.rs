@@ -76,6 +76,10 @@ pub struct Node {
     pub(super) relays: Vec<super::probe::Relay>,
     /// Partner of the periodic push/pull in flight (it is synchronous in memberlist).
     pub(super) push_pull_in_flight: Option<NodeId>,
+    /// Number of the latest periodic exchange, matched by its [`Timer::PushPullTimeout`].
+    pub(super) push_pull_exchange: u32,
+    /// When the periodic exchange in flight began (the checker bounds its length).
+    pub(super) push_pull_since: Nanos,
     pub(super) leaving: bool,
     pub(super) serf: Serf,
     /// Scratch space for kRandomNodes, reused to avoid allocation.
@@ -107,6 +111,8 @@ impl Node {
             next_gossip_tick: 0,
             relays: Vec::new(),
             push_pull_in_flight: None,
+            push_pull_exchange: 0,
+            push_pull_since: 0,
             leaving: false,
             serf: Serf::new(n),
             scratch: Vec::new(),
@@ -251,11 +257,15 @@ impl Node {
             Timer::ProbeTick => self.on_probe_tick(now, rt),
             Timer::GossipTick => self.on_gossip_tick(now, rt),
             Timer::PushPullTick => self.on_push_pull_tick(now, rt),
+            Timer::PushPullTimeout { exchange } => self.on_push_pull_timeout(now, exchange, rt),
             Timer::ProbeDirectTimeout { seq } => self.on_direct_timeout(now, seq, rt),
             Timer::ProbeWindowEnd { seq } => self.on_probe_window_end(now, seq, rt),
             Timer::RelayTimeout { seq } => self.on_relay_timeout(seq, rt),
             Timer::Suspicion { node, token } => self.on_suspicion_timeout(now, node, token, rt),
             Timer::SerfReconnect => self.on_serf_reconnect(now, rt),
+            Timer::SerfReconnectDeadline { attempt } => {
+                self.on_serf_reconnect_deadline(now, attempt, rt)
+            }
             Timer::SerfReap => self.on_serf_reap(now, rt),
         }
     }
@@ -300,8 +310,15 @@ impl Node {
             join, reply: false, ..
         } = packet.body
         {
-            rt.notify(Event::PushPullFailed { peer: packet.to });
-            if !join && self.push_pull_in_flight == Some(packet.to) {
+            if join {
+                // A reconnect join past its deadline was already reported failed.
+                if !self.serf.reconnect_already_expired(packet.to) {
+                    rt.notify(Event::PushPullFailed { peer: packet.to });
+                }
+                self.serf_reconnect_ended(now, packet.to, rt);
+            } else if self.push_pull_in_flight == Some(packet.to) {
+                // Otherwise the exchange already ended at its TCPTimeout deadline.
+                rt.notify(Event::PushPullFailed { peer: packet.to });
                 self.push_pull_in_flight = None;
                 self.schedule_push_pull(now, rt);
             }

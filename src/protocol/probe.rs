@@ -178,9 +178,9 @@ impl Node {
             return;
         }
         let target = probe.target;
-        if self.cfg.speaks_post_2015() {
-            rt.notify(Event::FailedUdpPing { subject: target });
-        }
+        // The fact, in every generation (metrics count it); only post-2015
+        // probeNode logs it, which the log writer decides.
+        rt.notify(Event::FailedUdpPing { subject: target });
         // Relays: random ALIVE peers other than self and the target.
         self.random_nodes(self.cfg.indirect_checks as usize, rt, |node, m| {
             node != target && m.state == State::Alive

@@ -14,10 +14,42 @@ impl Node {
         match self.scratch.first().copied() {
             Some(peer) => {
                 self.push_pull_in_flight = Some(peer);
+                self.push_pull_since = now;
+                self.push_pull_exchange = self.push_pull_exchange.wrapping_add(1);
+                let exchange = self.push_pull_exchange;
+                rt.set_timer(
+                    now + self.cfg.tcp_timeout,
+                    Timer::PushPullTimeout { exchange },
+                );
                 self.send_push_pull(peer, false, false, rt);
             }
             None => self.schedule_push_pull(now, rt),
         }
+    }
+
+    /// memberlist `sendAndReceiveState` sets the connection deadline to TCPTimeout
+    /// from the dial: an exchange whose reply never comes (a one-way cut, a message
+    /// dropped by a full receive buffer, a responder reset) fails then, and the
+    /// periodic loop waits its next interval. Without this the loop stops for good.
+    pub(super) fn on_push_pull_timeout(
+        &mut self,
+        now: Nanos,
+        exchange: u32,
+        rt: &mut impl Runtime,
+    ) {
+        if exchange != self.push_pull_exchange {
+            return;
+        }
+        if let Some(peer) = self.push_pull_in_flight.take() {
+            rt.notify(Event::PushPullFailed { peer });
+            self.schedule_push_pull(now, rt);
+        }
+    }
+
+    /// How long the periodic exchange in flight has been running at `now`, if any.
+    pub fn push_pull_running_for(&self, now: Nanos) -> Option<Nanos> {
+        self.push_pull_in_flight
+            .map(|_| now.saturating_sub(self.push_pull_since))
     }
 
     /// Wait `pushPullScale(PushPullInterval, n)` (re-read n each time) before the next.
@@ -63,10 +95,16 @@ impl Node {
         remote: &[PushPullEntry],
         rt: &mut impl Runtime,
     ) {
+        if reply && !join && self.push_pull_in_flight != Some(from) {
+            return; // past its deadline: memberlist closed that connection
+        }
         if !reply {
             self.send_push_pull(from, join, true, rt);
         }
         self.merge_state(now, remote, rt);
+        if reply && join {
+            self.serf_reconnect_ended(now, from, rt);
+        }
         if reply && !join && self.push_pull_in_flight == Some(from) {
             self.push_pull_in_flight = None;
             self.schedule_push_pull(now, rt);

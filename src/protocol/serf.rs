@@ -10,6 +10,13 @@ use super::config::Config;
 use super::node::Node;
 use super::{Event, Nanos, NodeId, Runtime, Timer};
 
+/// The one flap definition (Serf `handleNodeJoin`: `deadTime < FlapTimeout`): a
+/// member that rejoins strictly less than FlapTimeout after it failed flapped.
+/// The Serf layer and metrics both use it.
+pub fn is_flap(down_for: Nanos, flap_timeout: Nanos) -> bool {
+    down_for < flap_timeout
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
     None,
@@ -27,6 +34,13 @@ pub struct Serf {
     /// Left members with the time they left.
     left: Vec<(NodeId, Nanos)>,
     members: usize,
+    /// Peer of the reconnect join in flight: the loop waits for it to end.
+    reconnect_in_flight: Option<NodeId>,
+    /// Number of the latest reconnect join, matched by its deadline timer.
+    reconnect_attempt: u32,
+    /// Peer of the last reconnect join that ended at its deadline, whose late
+    /// send failure must not be reported a second time.
+    reconnect_expired: Option<NodeId>,
 }
 
 impl Serf {
@@ -36,6 +50,9 @@ impl Serf {
             failed: Vec::new(),
             left: Vec::new(),
             members: 0,
+            reconnect_in_flight: None,
+            reconnect_attempt: 0,
+            reconnect_expired: None,
         }
     }
 
@@ -78,6 +95,15 @@ impl Serf {
         self.status.get(node as usize) == Some(&Status::Failed)
     }
 
+    /// True (once) if `peer`'s reconnect join already ended at its deadline.
+    pub(super) fn reconnect_already_expired(&mut self, peer: NodeId) -> bool {
+        if self.reconnect_expired == Some(peer) {
+            self.reconnect_expired = None;
+            return true;
+        }
+        false
+    }
+
     fn remove_from(list: &mut Vec<(NodeId, Nanos)>, node: NodeId) -> Option<Nanos> {
         let i = list.iter().position(|&(n, _)| n == node)?;
         Some(list.remove(i).1)
@@ -94,7 +120,7 @@ impl Node {
         serf.mark_alive(node);
         rt.notify(Event::SerfMemberJoin { subject: node });
         if let Some(t) = failed_at {
-            if now.saturating_sub(t) < self.cfg.serf.flap_timeout {
+            if is_flap(now.saturating_sub(t), self.cfg.serf.flap_timeout) {
                 rt.notify(Event::SerfFlap { subject: node });
             }
         }
@@ -127,10 +153,13 @@ impl Node {
 
     /// Serf `reconnect`: with probability failed/alive, push/pull-join one random
     /// failed member (memberlist `Join`).
+    /// The loop is Serf's `handleReconnect`: `time.After(ReconnectInterval)` then a
+    /// synchronous `reconnect()`, so the next wait starts when the join ends
+    /// (reply, failure, or its TCPTimeout deadline), see [`Node::serf_reconnect_ended`].
     pub(super) fn on_serf_reconnect(&mut self, now: Nanos, rt: &mut impl Runtime) {
-        rt.set_timer(now + self.cfg.serf.reconnect_interval, Timer::SerfReconnect);
         let failed = self.serf.failed.len();
         if failed == 0 || self.leaving {
+            self.schedule_serf_reconnect(now, rt);
             return;
         }
         let alive = self
@@ -140,12 +169,58 @@ impl Node {
             .max(1);
         let p = failed as f64 / alive as f64;
         if rt.rng().unit() > p {
+            self.schedule_serf_reconnect(now, rt);
             return; // "forgoing reconnect for random throttling"
         }
         let pick = rt.rng().index(failed);
         let (node, _) = self.serf.failed[pick];
         rt.notify(Event::SerfReconnect { subject: node });
+        self.serf.reconnect_in_flight = Some(node);
+        self.serf.reconnect_attempt = self.serf.reconnect_attempt.wrapping_add(1);
+        let attempt = self.serf.reconnect_attempt;
+        rt.set_timer(
+            now + self.cfg.tcp_timeout,
+            Timer::SerfReconnectDeadline { attempt },
+        );
         self.send_push_pull(node, true, false, rt);
+    }
+
+    fn schedule_serf_reconnect(&mut self, now: Nanos, rt: &mut impl Runtime) {
+        rt.set_timer(now + self.cfg.serf.reconnect_interval, Timer::SerfReconnect);
+    }
+
+    /// The join exchange with `peer` ended (reply or failure): if it was the
+    /// reconnect join, the loop's next wait starts now. Returns whether it was.
+    pub(super) fn serf_reconnect_ended(
+        &mut self,
+        now: Nanos,
+        peer: NodeId,
+        rt: &mut impl Runtime,
+    ) -> bool {
+        if self.serf.reconnect_in_flight != Some(peer) {
+            return false;
+        }
+        self.serf.reconnect_in_flight = None;
+        self.schedule_serf_reconnect(now, rt);
+        true
+    }
+
+    /// The reconnect join's TCPTimeout deadline (memberlist `Join` →
+    /// `sendAndReceiveState`): stale unless that attempt is still in flight.
+    pub(super) fn on_serf_reconnect_deadline(
+        &mut self,
+        now: Nanos,
+        attempt: u32,
+        rt: &mut impl Runtime,
+    ) {
+        if attempt != self.serf.reconnect_attempt {
+            return;
+        }
+        if let Some(peer) = self.serf.reconnect_in_flight {
+            rt.notify(Event::PushPullFailed { peer });
+            self.serf.reconnect_expired = Some(peer);
+            self.serf_reconnect_ended(now, peer, rt);
+        }
     }
 
     /// Serf reap loop: forget failed members after ReconnectTimeout and left ones
@@ -204,10 +279,8 @@ mod tests {
         }
     }
 
-    /// Rule (§9 reconnect): with p = failed/alive ≥ 1 the reconnect loop always
-    /// push/pull-joins a failed member.
-    #[test]
-    fn reconnect_joins_a_failed_member() {
+    /// Node 0 of 3 after both peers were declared dead (p = failed/alive ≥ 1).
+    fn node_whose_peers_both_failed() -> (super::super::Node, Recorder) {
         let mut rec = Recorder::new(3);
         let mut node = converged_node(0, 3, Config::lan(), &mut rec);
         node.handle(
@@ -221,6 +294,14 @@ mod tests {
             &mut rec,
         );
         rec.clear();
+        (node, rec)
+    }
+
+    /// Rule (§9 reconnect): with p = failed/alive ≥ 1 the reconnect loop always
+    /// push/pull-joins a failed member.
+    #[test]
+    fn reconnect_joins_a_failed_member() {
+        let (mut node, mut rec) = node_whose_peers_both_failed();
         node.handle(31 * SEC, Input::Timer(Timer::SerfReconnect), &mut rec);
         assert!(rec
             .events
@@ -230,5 +311,43 @@ mod tests {
             .sent
             .iter()
             .any(|p| matches!(p.body, super::super::Body::PushPull { join: true, .. })));
+    }
+
+    /// Bug (issue 10, "Serf reconnect timing"): Serf's `handleReconnect` waits
+    /// `time.After(ReconnectInterval)` and then calls `reconnect()`, whose
+    /// memberlist `Join` blocks until the push/pull ends; the next wait starts
+    /// after the join attempt ends, not when it began.
+    #[test]
+    fn serf_reconnect_next_attempt_waits_from_the_end_of_the_join() {
+        use super::super::testkit::packet;
+        use super::super::{Body, Transport};
+        let (mut node, mut rec) = node_whose_peers_both_failed();
+        let start = 31 * SEC;
+        node.handle(start, Input::Timer(Timer::SerfReconnect), &mut rec);
+        let join = rec
+            .sent
+            .iter()
+            .find(|p| matches!(p.body, Body::PushPull { join: true, .. }))
+            .expect("a reconnect join")
+            .to;
+        assert!(
+            !rec.timers.iter().any(|t| t.1 == Timer::SerfReconnect),
+            "no next attempt while the join runs: {:?}",
+            rec.timers
+        );
+        let end = start + 3 * SEC;
+        let reply = packet(
+            join,
+            0,
+            Transport::Tcp,
+            Body::PushPull {
+                join: true,
+                reply: true,
+                state: Vec::new(),
+            },
+        );
+        node.handle(end, Input::Packet(&reply), &mut rec);
+        let interval = Config::lan().serf.reconnect_interval;
+        assert!(rec.timers.contains(&(end + interval, Timer::SerfReconnect)));
     }
 }

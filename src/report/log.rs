@@ -97,6 +97,8 @@ pub fn line_for(
     let ip = |id: NodeId| scenario.nodes[id as usize].ip.as_str();
     let generation = scenario.protocol.generation;
     let (level, tag, text) = match *event {
+        // 2015's probeNode waits silently (the line is only in its `Ping` API).
+        Event::FailedUdpPing { .. } if !scenario.protocol.speaks_post_2015() => return None,
         Event::FailedUdpPing { subject } => (
             Level::Debug,
             "DEBUG",

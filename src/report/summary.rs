@@ -183,7 +183,6 @@ pub struct MemberlistJson {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
-    pub handoff_queue_full: u64,
     /// `memberlist.degraded.probe`.
     pub degraded_probes: u64,
 }
@@ -233,8 +232,6 @@ pub struct ProtocolJson {
     pub push_pull_interval_s: f64,
     pub tcp_timeout_s: f64,
     pub udp_buffer_size_bytes: u32,
-    pub handoff_queue_depth: u32,
-    pub dead_node_reclaim_time_s: f64,
     pub local_health: bool,
     pub dynamic_suspicion: bool,
     pub buddy: bool,
@@ -280,8 +277,6 @@ impl ProtocolJson {
             push_pull_interval,
             tcp_timeout,
             udp_buffer_size,
-            handoff_queue_depth,
-            dead_node_reclaim_time,
             local_health,
             dynamic_suspicion,
             buddy,
@@ -323,8 +318,6 @@ impl ProtocolJson {
             push_pull_interval_s: s(*push_pull_interval),
             tcp_timeout_s: s(*tcp_timeout),
             udp_buffer_size_bytes: *udp_buffer_size,
-            handoff_queue_depth: *handoff_queue_depth,
-            dead_node_reclaim_time_s: s(*dead_node_reclaim_time),
             local_health: *local_health,
             dynamic_suspicion: *dynamic_suspicion,
             buddy: *buddy,
@@ -463,7 +456,6 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
             failed_udp_pings: t.failed_udp_pings,
             tcp_fallback_rescues: t.tcp_fallback_rescues,
             push_pull_failures: t.push_pull_failures,
-            handoff_queue_full: t.handoff_queue_full,
             degraded_probes: t.degraded_probes,
         },
         health_score_max: m

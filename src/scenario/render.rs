@@ -281,10 +281,41 @@ fn dist(d: &Dist) -> Result<String, String> {
                 dur(min)
             )
         }
-        Dist::LogNormal { .. } => {
-            return Err("a log-normal distribution cannot be written back exactly".into())
-        }
+        Dist::LogNormal { mu, sigma } => lognormal(mu, sigma)?,
     })
+}
+
+/// A log-normal as the file wrote it: `median` and `p95` (or `p99`) in whole
+/// nanoseconds. The parser derives (mu, sigma) from those two integers, so the
+/// form whose re-derivation gives back exactly these bits is written; when
+/// neither does (not made from a file), an error, never an approximation.
+fn lognormal(mu: f64, sigma: f64) -> Result<String, String> {
+    let to_ns = |ln_secs: f64| -> Option<Nanos> {
+        let ns = (ln_secs.exp() * 1e9).round();
+        (ns >= 1.0 && ns < u64::MAX as f64 / 2.0).then_some(ns as Nanos)
+    };
+    let median = to_ns(mu).ok_or("a log-normal median out of range")?;
+    for (z, which) in [(crate::random::Z95, "p95"), (crate::random::Z99, "p99")] {
+        let Some(q) = to_ns(mu + z * sigma) else {
+            continue;
+        };
+        if q < median {
+            continue;
+        }
+        if let Dist::LogNormal { mu: m, sigma: s } = Dist::lognormal_from_quantile(median, q, z) {
+            if m.to_bits() == mu.to_bits() && s.to_bits() == sigma.to_bits() {
+                return Ok(format!(
+                    "{{lognormal: {{median: {}, {which}: {}}}}}",
+                    dur(median),
+                    dur(q)
+                ));
+            }
+        }
+    }
+    Err(
+        "a log-normal distribution not given by median and p95/p99 cannot be written back exactly"
+            .into(),
+    )
 }
 
 fn spike(s: &Spike) -> Result<String, String> {
