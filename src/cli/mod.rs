@@ -9,9 +9,9 @@ pub mod args;
 pub mod bench;
 pub mod chart;
 pub mod check;
+pub mod compare;
 pub mod oracle;
 pub mod signals;
-pub mod compare;
 pub mod sweep;
 
 use std::io::{IsTerminal, Write};
@@ -139,16 +139,11 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let measured = batch::simulate(
-        &scenario,
-        limits.max_events,
-        &stop.flag,
-        &mut |t| {
-            if let Some(bar) = &bar {
-                bar.set_position(t / SEC);
-            }
-        },
-    );
+    let measured = batch::simulate(&scenario, limits.max_events, &stop.flag, &mut |t| {
+        if let Some(bar) = &bar {
+            bar.set_position(t / SEC);
+        }
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
