@@ -9,9 +9,10 @@ pub mod args;
 pub mod bench;
 pub mod chart;
 pub mod check;
-pub mod oracle;
-pub mod signals;
 pub mod compare;
+pub mod oracle;
+pub mod outputs;
+pub mod signals;
 pub mod sweep;
 
 use std::io::{IsTerminal, Write};
@@ -114,6 +115,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         sets: parse_sets(&args.sets)?,
     };
     let limits = parse_limits(&args.limits)?;
+    let selection = outputs::Selection::new(args.outputs.as_deref(), args.no_charts, args.events)?;
     let scenario = scenario::load_with_limits(&args.scenario, &overrides, &limits)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let out_dir = args
@@ -139,16 +141,11 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let measured = batch::simulate(
-        &scenario,
-        limits.max_events,
-        &stop.flag,
-        &mut |t| {
-            if let Some(bar) = &bar {
-                bar.set_position(t / SEC);
-            }
-        },
-    );
+    let measured = batch::simulate(&scenario, limits.max_events, &stop.flag, &mut |t| {
+        if let Some(bar) = &bar {
+            bar.set_position(t / SEC);
+        }
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -157,11 +154,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    let formats = if args.no_charts {
-        report::Format::ALL.to_vec()
-    } else {
-        report::Format::with_charts(&metrics)
-    };
+    let formats = selection.formats(&metrics);
     report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(|e| {
         if e.kind() == report::publish::INTERRUPTED {
             Failure {
