@@ -224,9 +224,18 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Skip the charts, chart-data.json and report.html.
-    #[arg(long)]
+    /// Skip the charts, chart-data.json and report.html (same as leaving
+    /// `charts` out of `--outputs`).
+    #[arg(long, conflicts_with = "outputs")]
     pub no_charts: bool,
+    /// Files to write, comma-separated (default: all): summary, timeseries,
+    /// events, log, charts. summary.json is always written.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub outputs: Option<Vec<super::outputs::Output>>,
+    /// Lowest event level in events.jsonl: `info`, or `debug` to add failed UDP
+    /// pings, push/pull starts and degraded probes.
+    #[arg(long, value_enum, default_value_t, value_name = "LEVEL")]
+    pub events: super::outputs::EventsLevel,
 }
 
 #[derive(Debug, Args)]

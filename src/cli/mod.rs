@@ -11,6 +11,7 @@ pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod oracle;
+pub mod outputs;
 pub mod signals;
 pub mod sweep;
 
@@ -114,6 +115,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         sets: parse_sets(&args.sets)?,
     };
     let limits = parse_limits(&args.limits)?;
+    let selection = outputs::Selection::new(args.outputs.as_deref(), args.no_charts, args.events)?;
     let scenario = scenario::load_with_limits(&args.scenario, &overrides, &limits)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let out_dir = args
@@ -152,11 +154,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    let formats = if args.no_charts {
-        report::Format::ALL.to_vec()
-    } else {
-        report::Format::with_charts(&metrics)
-    };
+    let formats = selection.formats(&metrics);
     report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(|e| {
         if e.kind() == report::publish::INTERRUPTED {
             Failure {

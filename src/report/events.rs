@@ -9,6 +9,12 @@
 //! `degraded`, `recovered`. DEAD declarations (`member_down` with `state: "dead"`)
 //! carry their classification: `fp`, `subject_degraded`, `observer_degraded`.
 //!
+//! Levels: like memberlist's own log, each kind has a level ([`level_of`]). The
+//! default file holds the [`Level::Info`] kinds; the per-probe and per-sync chatter
+//! (`failed_udp_ping`, `push_pull_started`, `degraded_probe`, 99.9 % of a long run's
+//! lines) is written only at [`Level::Debug`] (`flapsim run --events debug`). Only
+//! the file changes: metrics and the digest are computed over every event.
+//!
 //! Lines are written by hand rather than through a serde struct because `t` must be
 //! an exact decimal of integer nanoseconds, which an f64 cannot always hold.
 
@@ -19,6 +25,8 @@ use crate::metrics::{Metrics, Record, What};
 use crate::protocol::event::RefuteKind;
 use crate::protocol::{Event, NodeId, SEC};
 use crate::scenario::Scenario;
+
+use super::Level;
 
 /// snake_case kind of an event, as in `events.jsonl`.
 pub fn kind_of(event: &Event) -> &'static str {
@@ -46,6 +54,19 @@ pub fn kind_of(event: &Event) -> &'static str {
         Event::SerfFlap { .. } => "serf_flap",
         Event::SerfReconnect { .. } => "serf_reconnect",
         Event::SerfReap { .. } => "serf_reap",
+    }
+}
+
+/// The level of an event kind in `events.jsonl`: Debug for what memberlist logs at
+/// DEBUG (a direct ping's timeout, each push/pull start) and for the counter bumped
+/// by every probe while the health score is above zero; these fire on every probe
+/// or sync, so they would drown the events a reader looks for.
+pub fn level_of(event: &Event) -> Level {
+    match event {
+        Event::FailedUdpPing { .. } | Event::PushPullStarted { .. } | Event::DegradedProbe => {
+            Level::Debug
+        }
+        _ => Level::Info,
     }
 }
 
@@ -213,11 +234,14 @@ fn write_record(out: &mut String, names: &[String], warmup: u64, r: &Record) {
     out.push_str("}\n");
 }
 
-/// The whole `events.jsonl`.
-pub fn events_jsonl(scenario: &Scenario, metrics: &Metrics) -> Vec<u8> {
+/// The whole `events.jsonl`: truth changes and the events at `min` and above.
+pub fn events_jsonl(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u8> {
     let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();
     let mut out = String::with_capacity(metrics.events.len() * 120);
     for r in &metrics.events {
+        if matches!(&r.what, What::Protocol(ev) if level_of(ev) < min) {
+            continue;
+        }
         write_record(&mut out, &names, metrics.warmup, r);
     }
     out.into_bytes()

@@ -45,8 +45,8 @@ pub use summary::{summary, summary_json, Summary, STABLE_FIELDS};
 pub enum Format {
     /// `summary.json`: machine-readable results with stable field names.
     Summary,
-    /// `events.jsonl`: every protocol event and truth change.
-    Events,
+    /// `events.jsonl`: every truth change and the protocol events at `Level` and above.
+    Events(Level),
     /// `memberlist.log`: log lines of the chosen observers at `Level` and above.
     MemberlistLog(Level),
     /// `timeseries.csv`: one row per bin.
@@ -60,10 +60,11 @@ pub enum Format {
 }
 
 impl Format {
-    /// The files a run writes by default (memberlist.log at Consul's INFO level).
+    /// The files a run writes by default (events.jsonl and memberlist.log at
+    /// Consul's INFO level).
     pub const ALL: [Format; 4] = [
         Format::Summary,
-        Format::Events,
+        Format::Events(Level::Info),
         Format::MemberlistLog(Level::Info),
         Format::Timeseries,
     ];
@@ -88,7 +89,7 @@ impl Format {
     pub fn file_name(self) -> &'static str {
         match self {
             Format::Summary => "summary.json",
-            Format::Events => "events.jsonl",
+            Format::Events(_) => "events.jsonl",
             Format::MemberlistLog(_) => "memberlist.log",
             Format::Timeseries => "timeseries.csv",
             Format::ChartData => "chart-data.json",
@@ -103,7 +104,7 @@ impl Format {
     pub fn render(self, scenario: &Scenario, metrics: &Metrics) -> Vec<u8> {
         match self {
             Format::Summary => summary_json(scenario, metrics),
-            Format::Events => events::events_jsonl(scenario, metrics),
+            Format::Events(level) => events::events_jsonl(scenario, metrics, level),
             Format::MemberlistLog(level) => log::memberlist_log(scenario, metrics, level),
             Format::Timeseries => csv::timeseries_csv(scenario, metrics),
             Format::ChartData => charts::run_chart_data(scenario, metrics).to_json(),

@@ -206,7 +206,7 @@ pub fn run_report_html(summary_json: &[u8], data: &RunChartData) -> Result<Strin
 
     let files: Vec<(String, String)> = [
         ("summary.json", "every number, the digest, every effective parameter"),
-        ("events.jsonl", "every protocol event and ground-truth change"),
+        ("events.jsonl", "protocol events and ground-truth changes (per-probe debug kinds only with `--events debug`)"),
         ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
         ("timeseries.csv", "one row per timeseries bin"),
         ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),

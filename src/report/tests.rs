@@ -194,7 +194,7 @@ fn events_jsonl_has_one_object_per_event_with_exact_time() {
     // Rule: events.jsonl has one JSON object per protocol event and truth change, with
     // t exact to the ns, the warm-up mark, names for nodes and the FP classification.
     let (sc, m) = incident("memberlist-2015");
-    let out = text(Format::Events.render(&sc, &m));
+    let out = text(Format::Events(Level::Debug).render(&sc, &m));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), m.events.len());
     let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
@@ -209,6 +209,41 @@ fn events_jsonl_has_one_object_per_event_with_exact_time() {
     assert_eq!(v["from"], "a-01");
     for l in &lines {
         serde_json::from_str::<serde_json::Value>(l).expect("valid JSON line");
+    }
+}
+
+#[test]
+fn events_jsonl_leaves_debug_kinds_out_unless_asked() {
+    // Rule: the default events.jsonl (Info) holds every truth change and every
+    // non-debug event, in order; failed_udp_ping, push_pull_started and
+    // degraded_probe are written only at Debug.
+    let (sc, m) = incident("memberlist");
+    let debug_kinds = ["failed_udp_ping", "push_pull_started", "degraded_probe"];
+    let kinds = |level| -> Vec<String> {
+        text(Format::Events(level).render(&sc, &m))
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+            .map(|k| k.trim_matches('"').to_string())
+            .collect()
+    };
+    let (info, debug) = (kinds(Level::Info), kinds(Level::Debug));
+    assert!(debug.iter().any(|k| k == "failed_udp_ping"), "{debug:?}");
+    let expected: Vec<String> = debug
+        .iter()
+        .filter(|k| !debug_kinds.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(info, expected);
+    assert!(info.iter().any(|k| k == "truth") && info.iter().any(|k| k == "member_down"));
+    for ev in [
+        Event::FailedUdpPing { subject: 1 },
+        Event::PushPullStarted {
+            peer: 1,
+            join: false,
+        },
+        Event::DegradedProbe,
+    ] {
+        assert_eq!(events::level_of(&ev), Level::Debug);
     }
 }
 

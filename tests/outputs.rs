@@ -1,0 +1,203 @@
+//! `flapsim run --outputs …` and `--events …` as a user meets them.
+//!
+//! Rules under test: the chosen files and only they are published; summary.json
+//! cannot be left out (it marks the set complete); unknown names exit 2 listing
+//! the valid ones; events.jsonl holds no debug-level kind unless `--events debug`,
+//! and the digest does not depend on that choice.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flapsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run flapsim")
+}
+
+/// A fresh scratch directory holding the scenario (tests run in parallel).
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("outputs-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    std::fs::write(d.join("s.yaml"), SCENARIO).unwrap();
+    d
+}
+
+/// A crash, so suspicions, push/pulls and failed pings all happen.
+const SCENARIO: &str = "\
+duration: 2m
+cluster:
+  groups:
+    servers: {count: 4, name: \"s-{:02}\"}
+timeline:
+  - {at: 1m, crash: s-02}
+";
+
+const DEBUG_KINDS: [&str; 3] = ["failed_udp_ping", "push_pull_started", "degraded_probe"];
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn kinds(events_jsonl: &Path) -> Vec<String> {
+    std::fs::read_to_string(events_jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            v["kind"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn digest(summary_json: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary_json).unwrap()).unwrap();
+    v["digest"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn outputs_writes_exactly_the_chosen_files() {
+    let d = scratch("select");
+    let o = flapsim(
+        &[
+            "run",
+            "s.yaml",
+            "--out",
+            "out",
+            "-q",
+            "--outputs",
+            "summary,timeseries",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(names(&d.join("out")), ["summary.json", "timeseries.csv"]);
+
+    let o = flapsim(
+        &[
+            "run",
+            "s.yaml",
+            "--out",
+            "out",
+            "-q",
+            "--outputs",
+            "log,summary,charts",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = names(&d.join("out"));
+    for want in [
+        "summary.json",
+        "memberlist.log",
+        "chart-data.json",
+        "report.html",
+    ] {
+        assert!(got.iter().any(|n| n == want), "missing {want}: {got:?}");
+    }
+    for absent in ["events.jsonl", "timeseries.csv"] {
+        assert!(
+            !got.iter().any(|n| n == absent),
+            "{absent} written: {got:?}"
+        );
+    }
+    assert!(got
+        .iter()
+        .any(|n| n.starts_with("chart-") && n.ends_with(".svg")));
+}
+
+#[test]
+fn outputs_without_summary_is_refused_and_writes_nothing() {
+    let d = scratch("nosummary");
+    let o = flapsim(
+        &[
+            "run",
+            "s.yaml",
+            "--out",
+            "out",
+            "--outputs",
+            "events,timeseries",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--outputs must include summary"), "{e}");
+    assert!(
+        !d.join("out").exists(),
+        "wrote output for a refused selection"
+    );
+}
+
+#[test]
+fn unknown_output_name_exits_2_listing_the_valid_ones() {
+    let d = scratch("unknown");
+    let o = flapsim(
+        &["run", "s.yaml", "--out", "out", "--outputs", "summary,csv"],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("csv"), "{e}");
+    for valid in ["summary", "timeseries", "events", "log", "charts"] {
+        assert!(e.contains(valid), "{valid} not listed: {e}");
+    }
+    assert!(!d.join("out").exists());
+}
+
+#[test]
+fn debug_events_are_opt_in_and_leave_the_digest_alone() {
+    let d = scratch("levels");
+    let base = ["run", "s.yaml", "-q", "--outputs", "summary,events"];
+    let o = flapsim(&[&base[..], &["--out", "info"]].concat(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = flapsim(
+        &[&base[..], &["--out", "debug", "--events", "debug"]].concat(),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let info = kinds(&d.join("info/events.jsonl"));
+    let debug = kinds(&d.join("debug/events.jsonl"));
+    assert!(
+        !info.iter().any(|k| DEBUG_KINDS.contains(&k.as_str())),
+        "{info:?}"
+    );
+    for k in ["failed_udp_ping", "push_pull_started"] {
+        assert!(
+            debug.iter().any(|d| d == k),
+            "{k} missing with --events debug"
+        );
+    }
+    assert!(info.iter().any(|k| k == "member_down"), "{info:?}");
+    // The default file is the debug file minus the debug kinds, in the same order.
+    let filtered: Vec<&String> = debug
+        .iter()
+        .filter(|k| !DEBUG_KINDS.contains(&k.as_str()))
+        .collect();
+    assert_eq!(info.iter().collect::<Vec<_>>(), filtered);
+    assert_eq!(
+        digest(&d.join("info/summary.json")),
+        digest(&d.join("debug/summary.json"))
+    );
+    // Everything but the file's content is unchanged: summary.json is identical.
+    assert_eq!(
+        std::fs::read(d.join("info/summary.json")).unwrap(),
+        std::fs::read(d.join("debug/summary.json")).unwrap()
+    );
+}
