@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use flapsim::chart::run::{RunChart, RunChartData, MAX_ROWS};
 use flapsim::protocol::SEC;
@@ -17,19 +17,10 @@ use flapsim::report::charts::run_chart_data;
 use flapsim::scenario::model::{Action, TimelineEvent};
 use flapsim::scenario::Scenario;
 
-fn flapsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flapsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run flapsim")
-}
+use common::flapsim;
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("charts-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
+    common::scratch_dir("charts", name)
 }
 
 fn stderr(o: &Output) -> String {

@@ -5,23 +5,16 @@
 //! 2, names the file, line and field (or the flag), and writes NOTHING — no
 //! output directory files, no `.tmp` left behind.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn flapsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flapsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run flapsim")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::flapsim;
 
 /// A fresh scratch directory under the target dir (tests run in parallel).
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
+    common::scratch_dir("cli", name)
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

@@ -5,22 +5,16 @@
 //! the valid ones; events.jsonl holds no debug-level kind unless `--events debug`,
 //! and the digest does not depend on that choice.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn flapsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flapsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run flapsim")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::flapsim;
 
 /// A fresh scratch directory holding the scenario (tests run in parallel).
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("outputs-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
+    let d = common::scratch_dir("outputs", name);
     std::fs::write(d.join("s.yaml"), SCENARIO).unwrap();
     d
 }

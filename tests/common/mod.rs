@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use flapsim::engine::{RunStats, Simulation};
 use flapsim::metrics::{Collector, Metrics};
@@ -56,4 +57,22 @@ pub fn run_scenario(scenario: Scenario) -> Run {
         metrics,
         stats,
     }
+}
+
+/// Run the `flapsim` binary with `args` in `cwd`, as a user would.
+pub fn flapsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run flapsim")
+}
+
+/// A fresh, empty scratch directory `<suite>-<name>` under the target dir
+/// (tests run in parallel, so every test names its own).
+pub fn scratch_dir(suite: &str, name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{suite}-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
 }
