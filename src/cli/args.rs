@@ -255,6 +255,11 @@ pub struct CheckArgs {
     /// Print only failures and the total.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write `seed digest events` per passing seed to this file, so two
+    /// builds can be compared seed by seed (a speed or refactoring change must
+    /// not move a single digest).
+    #[arg(long, value_name = "FILE")]
+    pub digests: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -398,6 +398,8 @@ pub struct CheckSummary {
     pub stranded: usize,
     /// Longest observed time to converge after the last fault (ns).
     pub max_converged_after: Nanos,
+    /// `seed digest events`, one line per passing seed, in seed order.
+    pub digest_lines: String,
 }
 
 /// Largest cluster `--max-nodes` may ask for: every seed's cluster is checked
@@ -416,6 +418,7 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
         match check_seed(seed, opt.max_nodes) {
             Ok(p) => {
                 sum.passed += 1;
+                sum.digest_lines += &format!("{seed} {:016x} {}\n", p.digest, p.events);
                 sum.events += p.events;
                 sum.stranded += p.stranded;
                 match p.claim {

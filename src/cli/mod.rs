@@ -298,6 +298,7 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         quiet: args.quiet,
     };
+    let digests_file = args.digests.clone();
     if !args.quiet {
         say!(
             "check: seeds {}..{} (clusters of 3..={} nodes){}",
@@ -325,6 +326,11 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
     let sum = check::run_check(&opt);
     let wall = started.elapsed().as_secs_f64();
     std::panic::set_hook(hook);
+    if let Some(path) = &digests_file {
+        crate::report::write_atomic(path, sum.digest_lines.as_bytes()).map_err(|e| {
+            Failure::failed(format!("--digests {}: cannot write: {e}", path.display()))
+        })?;
+    }
     let checked = sum.passed + sum.failed.len() as u64;
     if checked != args.seeds {
         return Err(Failure::failed(format!(
