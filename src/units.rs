@@ -4,6 +4,20 @@
 /// Nanoseconds.
 pub type Nanos = u64;
 
+/// Nanoseconds to seconds.
+pub fn secs(ns: Nanos) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// Round to `digits` decimals so reports do not print float noise.
+pub fn round(x: f64, digits: i32) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
 /// Parse a human duration: one or more `<number><unit>` terms with units
 /// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`, `d`; decimals allowed (`1.5s`).
 /// A bare `0` is accepted. Errors say what was wrong and what is expected.

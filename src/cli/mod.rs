@@ -473,25 +473,42 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Every field's value in every preset, one row per field (the config table's
+/// rows, so nothing can be missing), columns in [`PRESETS`] order.
 fn presets() -> Result<(), Failure> {
-    for name in PRESETS {
-        let c = Config::preset(name).expect("listed preset exists");
-        say!(
-            "{name:17} probe {}/{} x{} indirect, suspicion_mult {} (max x{}), retransmit_mult {}, gossip {} to {}, push/pull {}, tcp_fallback {}, local_health {}, dynamic_suspicion {}, buddy {}",
-            format_duration(c.probe_interval),
-            format_duration(c.probe_timeout),
-            c.indirect_checks,
-            c.suspicion_mult,
-            c.suspicion_max_timeout_mult,
-            c.retransmit_mult,
-            format_duration(c.gossip_interval),
-            c.gossip_nodes,
-            format_duration(c.push_pull_interval),
-            c.tcp_fallback,
-            c.local_health,
-            c.dynamic_suspicion,
-            c.buddy
-        );
+    let columns: Vec<Vec<(&str, String)>> = PRESETS
+        .iter()
+        .map(|name| {
+            let mut rows = Vec::new();
+            Config::preset(name)
+                .expect("listed preset exists")
+                .text_fields(&mut rows);
+            rows
+        })
+        .collect();
+    let key_width = columns[0].iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = PRESETS
+        .iter()
+        .zip(&columns)
+        .map(|(name, rows)| {
+            rows.iter()
+                .map(|(_, v)| v.len())
+                .chain([name.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut line = format!("{:key_width$}", "field");
+    for (name, w) in PRESETS.iter().zip(&widths) {
+        line += &format!("  {name:>w$}");
+    }
+    say!("{line}");
+    for (i, (key, _)) in columns[0].iter().enumerate() {
+        let mut line = format!("{key:key_width$}");
+        for (rows, w) in columns.iter().zip(&widths) {
+            line += &format!("  {:>w$}", rows[i].1);
+        }
+        say!("{line}");
     }
     Ok(())
 }

@@ -33,19 +33,8 @@ pub fn quantiles(sorted: &[Nanos]) -> Option<Quantiles> {
     })
 }
 
-/// Nanoseconds to seconds.
-pub fn secs(ns: Nanos) -> f64 {
-    ns as f64 / 1e9
-}
-
-/// Round to `digits` decimals so reports do not print float noise.
-pub fn round(x: f64, digits: i32) -> f64 {
-    if !x.is_finite() {
-        return 0.0;
-    }
-    let scale = 10f64.powi(digits);
-    (x * scale).round() / scale
-}
+// Shared with the protocol's config table (summary.json's effective parameters).
+pub use crate::units::{round, secs};
 
 #[cfg(test)]
 mod tests {

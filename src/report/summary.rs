@@ -14,7 +14,6 @@ use crate::metrics::stats::{round, secs};
 use crate::metrics::{
     drop_name, kind_name, per, quantiles, Metrics, Quantiles, DROP_REASONS, PACKET_KINDS,
 };
-use crate::protocol::config::{Generation, QueueOrder, ReapPolicy, SerfConfig};
 use crate::protocol::{Config, Nanos};
 use crate::scenario::Scenario;
 
@@ -213,136 +212,31 @@ pub struct Override {
     pub value: String,
 }
 
-/// Every effective protocol parameter, with units in the names.
-#[derive(Serialize, Debug)]
-pub struct ProtocolJson {
-    pub generation: &'static str,
-    pub probe_interval_ms: f64,
-    pub probe_timeout_ms: f64,
-    pub indirect_checks: u32,
-    pub retransmit_mult: u32,
-    pub suspicion_mult: u32,
-    pub suspicion_max_timeout_mult: u32,
-    /// K (null: memberlist's SuspicionMult − 2).
-    pub expected_confirmations: Option<u32>,
-    pub awareness_max_multiplier: u32,
-    pub gossip_interval_ms: f64,
-    pub gossip_nodes: u32,
-    pub gossip_to_the_dead_time_s: f64,
-    pub push_pull_interval_s: f64,
-    pub tcp_timeout_s: f64,
-    pub udp_buffer_size_bytes: u32,
-    pub local_health: bool,
-    pub dynamic_suspicion: bool,
-    pub buddy: bool,
-    pub nack_penalty_mult: u32,
-    pub smooth_suspicion_timeout: bool,
-    pub tcp_fallback: bool,
-    pub gossip_to_dead: bool,
-    pub reap: &'static str,
-    pub queue_order: &'static str,
-    pub left_state: bool,
-    pub exhaustive_small_random_nodes: bool,
-    pub protocol_max: u8,
-    pub serf_reconnect_interval_s: f64,
-    pub serf_reconnect_timeout_s: f64,
-    pub serf_reap_interval_s: f64,
-    pub serf_tombstone_timeout_s: f64,
-    pub serf_flap_timeout_s: f64,
-}
-
-fn ms(ns: Nanos) -> f64 {
-    round(ns as f64 / 1e6, 6)
-}
-fn s(ns: Nanos) -> f64 {
-    round(secs(ns), 9)
-}
+/// Every effective protocol parameter, with units in the names, in the order of
+/// the protocol's config table (which generates it: a new field cannot be
+/// forgotten here).
+#[derive(Debug)]
+pub struct ProtocolJson(Vec<(String, serde_json::Value)>);
 
 impl ProtocolJson {
-    /// Destructures `Config` exhaustively so a new field cannot be forgotten here.
     pub fn new(c: &Config) -> ProtocolJson {
-        let Config {
-            generation,
-            probe_interval,
-            probe_timeout,
-            indirect_checks,
-            retransmit_mult,
-            suspicion_mult,
-            suspicion_max_timeout_mult,
-            expected_confirmations,
-            awareness_max_multiplier,
-            gossip_interval,
-            gossip_nodes,
-            gossip_to_the_dead_time,
-            push_pull_interval,
-            tcp_timeout,
-            udp_buffer_size,
-            local_health,
-            dynamic_suspicion,
-            buddy,
-            nack_penalty_mult,
-            smooth_suspicion_timeout,
-            tcp_fallback,
-            gossip_to_dead,
-            reap,
-            queue_order,
-            left_state,
-            exhaustive_small_random_nodes,
-            protocol_max,
-            serf,
-        } = c;
-        let SerfConfig {
-            reconnect_interval,
-            reconnect_timeout,
-            reap_interval,
-            tombstone_timeout,
-            flap_timeout,
-        } = serf;
-        ProtocolJson {
-            generation: match generation {
-                Generation::Y2015 => "2015",
-                Generation::Y2016 => "2016",
-                Generation::Today => "today",
-            },
-            probe_interval_ms: ms(*probe_interval),
-            probe_timeout_ms: ms(*probe_timeout),
-            indirect_checks: *indirect_checks,
-            retransmit_mult: *retransmit_mult,
-            suspicion_mult: *suspicion_mult,
-            suspicion_max_timeout_mult: *suspicion_max_timeout_mult,
-            expected_confirmations: *expected_confirmations,
-            awareness_max_multiplier: *awareness_max_multiplier,
-            gossip_interval_ms: ms(*gossip_interval),
-            gossip_nodes: *gossip_nodes,
-            gossip_to_the_dead_time_s: s(*gossip_to_the_dead_time),
-            push_pull_interval_s: s(*push_pull_interval),
-            tcp_timeout_s: s(*tcp_timeout),
-            udp_buffer_size_bytes: *udp_buffer_size,
-            local_health: *local_health,
-            dynamic_suspicion: *dynamic_suspicion,
-            buddy: *buddy,
-            nack_penalty_mult: *nack_penalty_mult,
-            smooth_suspicion_timeout: *smooth_suspicion_timeout,
-            tcp_fallback: *tcp_fallback,
-            gossip_to_dead: *gossip_to_dead,
-            reap: match reap {
-                ReapPolicy::AtWrap => "at_wrap",
-                ReapPolicy::AfterGossipToTheDead => "after_gossip_to_the_dead",
-            },
-            queue_order: match queue_order {
-                QueueOrder::Legacy => "legacy",
-                QueueOrder::Btree => "btree",
-            },
-            left_state: *left_state,
-            exhaustive_small_random_nodes: *exhaustive_small_random_nodes,
-            protocol_max: *protocol_max,
-            serf_reconnect_interval_s: s(*reconnect_interval),
-            serf_reconnect_timeout_s: s(*reconnect_timeout),
-            serf_reap_interval_s: s(*reap_interval),
-            serf_tombstone_timeout_s: s(*tombstone_timeout),
-            serf_flap_timeout_s: s(*flap_timeout),
-        }
+        ProtocolJson(c.effective())
     }
+}
+
+impl Serialize for ProtocolJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+fn s(ns: Nanos) -> f64 {
+    round(secs(ns), 9)
 }
 
 /// Build the summary of a finished run.
