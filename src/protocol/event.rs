@@ -17,6 +17,8 @@
 //! fields of a variant or reuse a tag: digests of recorded runs would move.
 
 pub mod log_line;
+#[cfg(test)]
+mod tests;
 
 use super::{Nanos, NodeId, State};
 use log_line::{LogTemplate, Severity::*};
@@ -77,37 +79,37 @@ pub enum Value {
 
 /// Conversion of an event field into a [`Value`] (used by the generated
 /// [`Event::values`]).
-pub trait AsValue {
-    fn as_value(self) -> Value;
+pub trait IntoValue {
+    fn into_value(self) -> Value;
 }
 
-impl AsValue for u32 {
-    fn as_value(self) -> Value {
+impl IntoValue for u32 {
+    fn into_value(self) -> Value {
         Value::U32(self)
     }
 }
-impl AsValue for Option<u32> {
-    fn as_value(self) -> Value {
+impl IntoValue for Option<u32> {
+    fn into_value(self) -> Value {
         Value::OptU32(self)
     }
 }
-impl AsValue for bool {
-    fn as_value(self) -> Value {
+impl IntoValue for bool {
+    fn into_value(self) -> Value {
         Value::Bool(self)
     }
 }
-impl AsValue for State {
-    fn as_value(self) -> Value {
+impl IntoValue for State {
+    fn into_value(self) -> Value {
         Value::State(self)
     }
 }
-impl AsValue for RefuteKind {
-    fn as_value(self) -> Value {
+impl IntoValue for RefuteKind {
+    fn into_value(self) -> Value {
         Value::Refute(self)
     }
 }
-impl AsValue for Nanos {
-    fn as_value(self) -> Value {
+impl IntoValue for Nanos {
+    fn into_value(self) -> Value {
         Value::Instant(self)
     }
 }
@@ -264,7 +266,7 @@ macro_rules! events {
             pub fn values(&self) -> Values {
                 match *self {
                     $(Event::$Variant $({ $($field),* })? => Values::new(&[
-                        $($( (stringify!($field), AsValue::as_value($field)) ),*)?
+                        $($( (stringify!($field), IntoValue::into_value($field)) ),*)?
                     ])),*
                 }
             }

@@ -126,6 +126,24 @@ impl Resolved<'_> {
     }
 }
 
+/// The text placeholder `key` of `event`'s line would show (`subject`,
+/// `subject.ip`, `port`, ...), or None when the event has no such value.
+pub fn placeholder_text(
+    event: &Event,
+    observer: NodeId,
+    key: &str,
+    roster: &dyn Roster,
+) -> Option<String> {
+    let r = Resolved {
+        event,
+        values: event.values(),
+        observer,
+    };
+    let mut out = String::new();
+    r.write(key, roster, &mut out)?;
+    Some(out)
+}
+
 /// A non-node value as text (None for an absent optional count).
 pub fn value_text(v: Value) -> Option<String> {
     Some(match v {
