@@ -316,6 +316,40 @@ const fn when(
 }
 
 const SUBJECT: &[Field] = &[node("subject")];
+
+const REFUTED_SUSPECT: LogTemplate = when(
+    "message",
+    "suspect",
+    Warn,
+    "memberlist: Refuting a suspect message (from: {from})",
+);
+const REFUTED_DEAD: LogTemplate = when(
+    "message",
+    "dead",
+    Warn,
+    "memberlist: Refuting a dead message (from: {from})",
+);
+/// 2015 and 2016 print the alive refutation without details.
+const REFUTED_BEFORE_2020: &[LogTemplate] = &[
+    REFUTED_SUSPECT,
+    REFUTED_DEAD,
+    when(
+        "message",
+        "alive",
+        Warn,
+        "memberlist: Refuting an alive message",
+    ),
+];
+const REFUTED_TODAY: &[LogTemplate] = &[
+    REFUTED_SUSPECT,
+    REFUTED_DEAD,
+    when(
+        "message",
+        "alive",
+        Warn,
+        "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([]) vsn:([])",
+    ),
+];
 const SUBJECT_INCARNATION: &[Field] = &[node("subject"), count("incarnation")];
 
 events! {
@@ -481,23 +515,7 @@ events! {
             renamed("message", "kind", FieldType::Text),
             count("accused_incarnation"),
         ],
-        log: [
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message"),
-            ],
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message"),
-            ],
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([]) vsn:([])"),
-            ],
-        ],
+        log: [REFUTED_BEFORE_2020, REFUTED_BEFORE_2020, REFUTED_TODAY],
     },
     /// Gauge `memberlist.health.score` changed.
     HealthScore { score: u32 } => EventKindInfo {
