@@ -94,7 +94,7 @@ impl<'a> Streams<'a> {
             }
         }
         if s.events.is_some() {
-            s.names = scenario.nodes.iter().map(|n| n.name.clone()).collect();
+            s.names = events::quoted_names(scenario);
         }
         Ok(s)
     }
