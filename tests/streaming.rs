@@ -137,3 +137,50 @@ fn an_unfinished_streaming_run_publishes_nothing() {
         left.iter().map(|e| e.file_name()).collect::<Vec<_>>()
     );
 }
+
+/// Rule: the chart inputs spilled to disk during the run read back as exactly
+/// the records the charts read, and the scratch file is not published.
+#[test]
+fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
+    let s = load("qiita-2015-sick-t2.yaml", false);
+    let all = simulate(&s, u64::MAX, &AtomicBool::new(false), &mut |_| {})
+        .unwrap_or_else(|_| panic!("run stops"))
+        .metrics;
+    let dir = common::scratch_dir("streaming", "spill").join("out");
+    let never = AtomicBool::new(false);
+    let mut publisher = Publisher::begin(&dir, Arc::new(AtomicBool::new(false))).unwrap();
+    let mut streams = Streams::open(&mut publisher, &s, &[Format::Events(Level::Info)]).unwrap();
+    streams.spill_chart_inputs(&mut publisher).unwrap();
+    let mut m = simulate_streaming(
+        &s,
+        u64::MAX,
+        &never,
+        &mut |_| {},
+        &mut streams,
+        Keep::Nothing,
+    )
+    .unwrap_or_else(|_| panic!("run stops"))
+    .metrics;
+    assert!(m.events.is_empty());
+    m.events = streams.finish(&mut publisher).unwrap();
+    publisher
+        .add(
+            "summary.json",
+            flapsim::report::Content::Bytes(Format::Summary.render(&s, &m)),
+        )
+        .unwrap();
+    publisher.commit().unwrap();
+    let want: Vec<_> = all.events.iter().copied().filter(timeline::reads).collect();
+    assert_eq!(m.events, want);
+    assert_eq!(
+        Format::ChartData.render(&s, &m),
+        Format::ChartData.render(&s, &all)
+    );
+    let mut published: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    published.sort();
+    assert_eq!(published, ["events.jsonl", "summary.json"]);
+}
