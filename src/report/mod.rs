@@ -9,9 +9,11 @@
 //!
 //! The CLI calls, in order: `Publisher::begin(dir)` (checks `--out` before the
 //! run) → `Streams::open(publisher, …)` (events.jsonl and memberlist.log, written
-//! while the run goes, [`stream`]) → `batch::simulate::simulate_streaming` (the
+//! while the run goes, [`stream`]; with charts, `spill_chart_inputs`) →
+//! `batch::simulate::simulate_streaming` (the
 //! engine run, the collector and the streams behind one observer) →
-//! `streams.finish(publisher)` → `write_all_into(publisher, …)` for the other
+//! `streams.finish(publisher)` (the chart inputs, read back, become
+//! `metrics.events`) → `write_all_into(publisher, …)` for the other
 //! files → print `human_summary(…)`. The [`Format::render`] writers of
 //! events.jsonl and memberlist.log remain for in-memory use (tests, kept batch
 //! runs) and produce the same bytes.
