@@ -125,8 +125,18 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     // Signals first, then claim the output directory: an unwritable or busy
     // `--out` is found before the run, and a stopped run leaves it untouched.
     let stop = signals::Stop::install();
-    let publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
+    let mut publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
         .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
+    let publish_failure = |e: std::io::Error| {
+        if e.kind() == report::publish::INTERRUPTED {
+            Failure {
+                code: stop.exit_code(),
+                message: e.to_string(),
+            }
+        } else {
+            Failure::failed(format!("writing {}: {e}", out_dir.display()))
+        }
+    };
     let interactive = !args.quiet && std::io::stdout().is_terminal();
     if !args.quiet {
         say!(
@@ -139,32 +149,46 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
 
+    // events.jsonl and memberlist.log are written while the run goes; the
+    // records the charts read are spilled beside them and read back once the
+    // engine is gone, so memory during the run keeps no records at all.
+    let mut streams =
+        report::stream::Streams::open(&mut publisher, &scenario, &selection.streamed())
+            .map_err(publish_failure)?;
+    if selection.charts() {
+        streams
+            .spill_chart_inputs(&mut publisher)
+            .map_err(publish_failure)?;
+    }
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let measured = batch::simulate(&scenario, limits.max_events, &stop.flag, &mut |t| {
-        if let Some(bar) = &bar {
-            bar.set_position(t / SEC);
-        }
-    });
+    let measured = batch::simulate::simulate_streaming(
+        &scenario,
+        limits.max_events,
+        &stop.flag,
+        &mut |t| {
+            if let Some(bar) = &bar {
+                bar.set_position(t / SEC);
+            }
+        },
+        &mut streams,
+        batch::simulate::Keep::Nothing,
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // Stopped early: nothing is written (a partial run would look complete).
-    let batch::Measured { metrics, stats } =
+    let batch::Measured { mut metrics, stats } =
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    let formats = selection.formats(&metrics);
-    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(|e| {
-        if e.kind() == report::publish::INTERRUPTED {
-            Failure {
-                code: stop.exit_code(),
-                message: e.to_string(),
-            }
-        } else {
-            Failure::failed(format!("writing {}: {e}", out_dir.display()))
-        }
-    })?;
+    metrics.events = streams.finish(&mut publisher).map_err(publish_failure)?;
+    let formats: Vec<report::Format> = selection
+        .formats(&metrics)
+        .into_iter()
+        .filter(|f| !report::stream::Streams::streams(*f))
+        .collect();
+    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(publish_failure)?;
     if stop.raised() {
         // The signal came after the swap: the new set is complete, but the
         // user asked to stop, so say so and exit as interrupted.

@@ -17,6 +17,7 @@
 //! the others absent until the engine reports [`Truth::Up`].
 
 pub mod oracle;
+pub mod spill;
 pub mod stats;
 pub mod timeline;
 
@@ -538,6 +539,13 @@ impl Collector {
         };
         c.bins.push(Bin::default());
         c
+    }
+
+    /// Hand on the records kept since the last call, so that a caller that
+    /// streams them (the run's `events.jsonl`/`memberlist.log` writers) keeps
+    /// memory flat; what it does not take back ends in [`Metrics::events`].
+    pub fn drain_records(&mut self) -> std::vec::Drain<'_, Record> {
+        self.events.drain(..)
     }
 
     /// Ground truth of `node` right now (for tests and the engine's checkers).

@@ -175,6 +175,23 @@ impl Publisher {
 
     /// Add one file (a plain name, no directories) to the set.
     pub fn add(&mut self, name: &str, content: Content<'_>) -> io::Result<()> {
+        let file = self.create(name)?;
+        let path = self.staging.join(name);
+        let mut w = BufWriter::new(file);
+        match content {
+            Content::Bytes(b) => w.write_all(&b),
+            Content::Stream(fill) => fill(&mut w),
+        }
+        .map_err(|e| err(&path, e))?;
+        let file = w.into_inner().map_err(|e| err(&path, e.into_error()))?;
+        self.complete(name, file)
+    }
+
+    /// Start a file of the set that is written while the run goes (events.jsonl,
+    /// memberlist.log): it is created in the staging directory now, written by
+    /// the caller, and handed back to [`Publisher::complete`] when done. Like
+    /// every file of the set, it is published only by [`Publisher::commit`].
+    pub fn create(&mut self, name: &str) -> io::Result<File> {
         let plain =
             !name.is_empty() && !name.contains(['/', '\\']) && name.chars().any(|c| c != '.');
         if !plain || self.names.iter().any(|n| n == name) {
@@ -187,19 +204,37 @@ impl Publisher {
         let file = create_new(&path).map_err(|e| err(&path, e))?;
         self.names.push(name.to_string());
         self.step()?;
-        let mut w = BufWriter::new(file);
-        match content {
-            Content::Bytes(b) => w.write_all(&b),
-            Content::Stream(fill) => fill(&mut w),
-        }
-        .map_err(|e| err(&path, e))?;
-        let file = w.into_inner().map_err(|e| err(&path, e.into_error()))?;
+        Ok(file)
+    }
+
+    /// A working file in the staging directory that is NOT part of the set
+    /// (records spilled during the run): removed by [`Publisher::commit`]
+    /// before the swap, and with the staging directory if the run stops.
+    pub fn scratch(&mut self, name: &str) -> io::Result<(File, PathBuf)> {
+        let path = self.staging.join(format!(".{name}.scratch"));
+        let file = create_new(&path).map_err(|e| err(&path, e))?;
+        Ok((file, path))
+    }
+
+    /// Finish a file begun with [`Publisher::create`] (all bytes written).
+    pub fn complete(&mut self, name: &str, file: File) -> io::Result<()> {
+        let path = self.staging.join(name);
         file.sync_all().map_err(|e| err(&path, e))?;
         self.step()
     }
 
     /// Publish the set: swap it in as a whole, then delete the previous set.
     pub fn commit(mut self) -> io::Result<Published> {
+        // Scratch files never reach the target.
+        for entry in fs::read_dir(&self.staging)
+            .map_err(|e| err(&self.staging, e))?
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !self.names.contains(&name) {
+                fs::remove_file(entry.path()).map_err(|e| err(&entry.path(), e))?;
+            }
+        }
         sync_dir(&self.staging);
         let names = self.names.clone();
         check_replaceable(&self.target, &names)?;
