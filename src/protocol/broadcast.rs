@@ -57,12 +57,59 @@ struct Item {
 /// A heap entry: the item's id (the heap order: newest on top) and its slot.
 type Entry = (u64, u32);
 
+/// One (tier, length class) bucket: a max-queue of entries by id.
+///
+/// Why two parts: entries mostly arrive newest-first-ever (every fresh message
+/// has the largest id so far, and tier 0 receives nothing else), which is a
+/// binary heap's worst case (each push sifts to the root) but a stack's best. An
+/// entry newer than the stack's top goes on the stack (kept ascending), any other
+/// into the heap; the top is the larger of the two tops.
+#[derive(Clone, Debug, Default)]
+struct Bucket {
+    stack: Vec<Entry>,
+    heap: BinaryHeap<Entry>,
+}
+
+impl Bucket {
+    fn push(&mut self, e: Entry) {
+        match self.stack.last() {
+            Some(top) if e.0 < top.0 => self.heap.push(e),
+            _ => self.stack.push(e),
+        }
+    }
+
+    fn peek(&self) -> Option<Entry> {
+        match (self.stack.last(), self.heap.peek()) {
+            (Some(&s), Some(&h)) => Some(s.max(h)),
+            (s, h) => s.or(h).copied(),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Entry> {
+        match (self.stack.last(), self.heap.peek()) {
+            (Some(s), Some(h)) if h > s => self.heap.pop(),
+            (Some(_), _) => self.stack.pop(),
+            (None, _) => self.heap.pop(),
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.stack.retain(&keep);
+        self.heap.retain(keep);
+    }
+
+    fn clear(&mut self) {
+        self.stack.clear();
+        self.heap.clear();
+    }
+}
+
 /// The buckets of one transmit tier, by length class.
 #[derive(Clone, Debug, Default)]
 struct Tier {
-    /// Live items in this tier (heap entries may also be stale).
+    /// Live items in this tier (bucket entries may also be stale).
     live: u32,
-    heaps: Vec<BinaryHeap<Entry>>,
+    heaps: Vec<Bucket>,
 }
 
 /// Heap entries of replaced messages tolerated beyond the live ones before a
@@ -243,7 +290,7 @@ impl BroadcastQueue {
         self.by_node.clear();
         for t in &mut self.tiers {
             t.live = 0;
-            t.heaps.iter_mut().for_each(BinaryHeap::clear);
+            t.heaps.iter_mut().for_each(Bucket::clear);
         }
         self.stale = 0;
     }
@@ -273,7 +320,7 @@ impl BroadcastQueue {
         let classes = self.class_len.len();
         let tier = &mut self.tiers[t];
         if tier.heaps.len() < classes {
-            tier.heaps.resize_with(classes, BinaryHeap::new);
+            tier.heaps.resize_with(classes, Bucket::default);
         }
         tier.heaps[item.class as usize].push((item.id, slot));
         tier.live += 1;
@@ -306,7 +353,7 @@ impl BroadcastQueue {
     /// The id on top of a bucket after discarding replaced messages' entries.
     fn live_top(&mut self, tier: usize, class: u32) -> Option<u64> {
         let heap = self.tiers[tier].heaps.get_mut(class as usize)?;
-        while let Some(&(id, slot)) = heap.peek() {
+        while let Some((id, slot)) = heap.peek() {
             if self.slots[slot as usize].id == id {
                 return Some(id);
             }
