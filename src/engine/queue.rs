@@ -45,6 +45,9 @@ impl PartialOrd for Key {
     }
 }
 
+/// Largest emptied bucket (in keys) whose allocation is kept for reuse.
+const KEEP_CAPACITY: usize = 4096;
+
 /// Buckets 1..=64 of the radix heap (index = bit length of `time ^ last`).
 const BUCKETS: usize = 65;
 
@@ -173,8 +176,11 @@ impl<T> EventQueue<T> {
         }
         // Keys of one time may have reached this bucket in any seq order.
         self.due.make_contiguous().sort_unstable_by_key(|k| k.seq);
-        // Give the emptied vector back, keeping its capacity.
-        self.buckets[b] = keys;
+        // Give the emptied vector back, keeping its capacity when small: a big
+        // one would hold memory that the lower buckets now use.
+        if keys.capacity() <= KEEP_CAPACITY {
+            self.buckets[b] = keys;
+        }
     }
 
     /// The earliest queued time (after a pop).
