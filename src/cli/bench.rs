@@ -333,3 +333,71 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(sick: &Sickness) -> Scenario {
+        let yaml = workload_yaml(200, "30s", "memberlist", 7, sick);
+        scenario::parse(&yaml, "bench workload").expect("generated workload parses")
+    }
+
+    /// Every sick workload is a valid scenario with one fault or rule per flag.
+    #[test]
+    fn sick_workloads_are_valid_scenarios() {
+        let healthy = parsed(&Sickness::default());
+        assert!(healthy.faults.is_empty() && healthy.network.rules.is_empty());
+        assert_eq!(healthy.nodes.len(), 200);
+        let all = parsed(&Sickness {
+            starved: Some(0.1),
+            lossy: Some(0.05),
+            freeze: Some(0.2),
+        });
+        assert_eq!(all.faults.len(), 2, "starve and pause");
+        assert_eq!(all.network.rules.len(), 1, "lossy link rule");
+        assert_eq!(all.name, "bench-starved10-lossy5-freeze20-200");
+    }
+
+    /// The committed benchmark scenario is exactly `--starved 10%` at 1000
+    /// nodes × 120 s (only its name, description and comments differ), so main's
+    /// build can run the same workload with `flapsim run`.
+    #[test]
+    fn committed_starved_scenario_is_the_bench_workload() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/bench/starved-1000.yaml"
+        );
+        let mut file = scenario::load(std::path::Path::new(path)).expect("scenario loads");
+        let yaml = workload_yaml(
+            1000,
+            "2m",
+            "memberlist",
+            1,
+            &Sickness {
+                starved: Some(0.1),
+                ..Sickness::default()
+            },
+        );
+        let mut generated = scenario::parse(&yaml, "bench workload").unwrap();
+        file.name = generated.name.clone();
+        file.description = generated.description.clone();
+        file.source = None;
+        generated.source = None;
+        assert_eq!(
+            scenario::render::to_yaml(&file).unwrap(),
+            scenario::render::to_yaml(&generated).unwrap()
+        );
+    }
+
+    /// Shares are percentages in (0, 100]; anything else is refused clearly.
+    #[test]
+    fn shares_are_percentages_of_the_nodes() {
+        assert_eq!(parse_share("--starved", "10%").unwrap(), 0.1);
+        assert_eq!(parse_share("--starved", "2.5").unwrap(), 0.025);
+        for bad in ["0", "0%", "101%", "-5", "ten", "", "NaN"] {
+            let e = parse_share("--starved", bad).unwrap_err();
+            assert!(e.message.contains("--starved"), "{bad}: {}", e.message);
+        }
+    }
+}

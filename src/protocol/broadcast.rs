@@ -663,6 +663,113 @@ mod tests {
         }
     }
 
+    /// Rule §4.2, differentially, on workloads shaped like a sick cluster: many
+    /// nodes re-queued (invalidations far outnumbering pulls, so replaced entries
+    /// pile up and get swept), up to 40 message lengths, budgets from nothing to a
+    /// full packet, retransmit limits read at pull time, and `clear()`. After
+    /// every step the queue holds exactly the model's messages and transmit counts.
+    #[test]
+    fn bucketed_queue_matches_literal_model_under_churn() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for (nodes, lens, pull_one_in) in [(300u64, 40u64, 8u64), (1000, 3, 20), (20, 12, 2)] {
+            for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+                let mut q = BroadcastQueue::new(order);
+                let mut model: Vec<(NodeId, u32, u32, u64)> = Vec::new();
+                let mut id = 0u64;
+                let mut next = || {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed
+                };
+                for step in 0..12_000 {
+                    let r = next() % pull_one_in;
+                    if step % 4_000 == 3_999 {
+                        q.clear();
+                        model.clear();
+                    } else if r != 0 {
+                        let node = (next() % nodes) as NodeId;
+                        let len = 20 + (next() % lens) as u32 * 13;
+                        id += 1;
+                        model.retain(|it| it.0 != node);
+                        model.push((node, len, 0, id));
+                        q.queue(suspect(node), len);
+                    } else {
+                        let limit = (next() % 1500) as u32;
+                        let rt = (next() % 18) as u32;
+                        let want = reference(&mut model, order, 2, limit, rt);
+                        let got = pull(&mut q, limit, rt);
+                        assert_eq!(got, want, "{order:?} step {step}");
+                    }
+                    assert_eq!(q.len(), model.len(), "{order:?} step {step}");
+                    if step % 97 == 0 {
+                        for n in 0..nodes as NodeId {
+                            let want = model.iter().find(|it| it.0 == n).map(|it| it.2);
+                            assert_eq!(q.get(n).map(|g| g.1), want, "{order:?} node {n}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rule §4.2 (named): fewest transmits first; among equals, the newest —
+    /// whatever the order messages were queued and sent in.
+    #[test]
+    fn broadcast_queue_sends_fewest_transmits_first_newest_on_ties() {
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            q.queue(suspect(1), 40);
+            q.queue(suspect(2), 40);
+            q.queue(suspect(3), 40);
+            // One fits: the newest (3) goes first and moves to 1 transmit.
+            assert_eq!(pull(&mut q, 44, 10), vec![3], "{order:?}");
+            q.queue(suspect(4), 40);
+            // 0 transmits: 4 (newest), 2, 1; then 3 (1 transmit).
+            assert_eq!(pull(&mut q, 1400, 10), vec![4, 2, 1, 3], "{order:?}");
+            // All at 1 except 3 at 2: newest-first among the 1s, then 3.
+            assert_eq!(pull(&mut q, 1400, 10), vec![4, 2, 1, 3], "{order:?}");
+        }
+    }
+
+    /// Rule §4.2 (invalidation, named): a newer message about a node replaces
+    /// the queued one wherever it was in the order, and starts at 0 transmits.
+    #[test]
+    fn broadcast_queue_invalidates_older_message_about_the_same_node() {
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            q.queue(suspect(1), 40);
+            q.queue(suspect(2), 40);
+            pull(&mut q, 1400, 10);
+            pull(&mut q, 1400, 10);
+            q.queue(alive(1, 5), 40);
+            assert_eq!(q.len(), 2);
+            assert_eq!(q.get(1), Some((alive(1, 5), 0)));
+            let mut out = Vec::new();
+            q.get_broadcasts(2, 1400, 10, &mut out);
+            assert_eq!(out, vec![alive(1, 5), suspect(2)], "{order:?}");
+        }
+    }
+
+    /// Rule: replaced messages do not pile up — a node re-queued a million
+    /// times with nothing sent keeps the index at the live size plus slack.
+    #[test]
+    fn replaced_messages_are_swept_so_memory_stays_bounded() {
+        let mut q = BroadcastQueue::new(QueueOrder::Btree);
+        for i in 0..1_000_000u32 {
+            q.queue(suspect(i % 10), 40 + (i % 3));
+        }
+        let entries: usize = q
+            .tiers
+            .iter()
+            .flat_map(|t| &t.heaps)
+            .map(|b| b.stack.len() + b.heap.len())
+            .sum();
+        assert_eq!(q.len(), 10);
+        assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
+        assert!(q.slots.len() <= 10, "{} slots", q.slots.len());
+    }
+
     // Rule: storms must stay cheap — thousands of queued entries drain in O(q log q).
     #[test]
     fn thousands_of_entries_drain_quickly() {
