@@ -37,8 +37,9 @@ pub enum Command {
     /// determinism and the YAML round trip. Failures are reduced and written to
     /// output/check/failure-<seed>.yaml.
     Check(CheckArgs),
-    /// Measure engine speed on a synthetic healthy cluster (events/s and
-    /// simulated seconds per wall second).
+    /// Measure engine speed on a synthetic cluster, healthy or sick (`--starved`,
+    /// `--lossy`, `--freeze`): events/s, simulated seconds per wall second, CPU
+    /// seconds and peak memory.
     Bench(BenchArgs),
     /// List the protocol presets and their parameters.
     Presets,
@@ -282,4 +283,19 @@ pub struct BenchArgs {
     /// Raise a limit, as for `run` (`nodes`, `duration`, `events`).
     #[arg(long = "limit", value_name = "KEY=VALUE")]
     pub limits: Vec<String>,
+    /// Sick workload: this share of the nodes has a starved receive path
+    /// (`starve: {delay: {uniform: [500ms, 2500ms]}}`), e.g. `--starved 10%`.
+    #[arg(long, value_name = "PCT")]
+    pub starved: Option<String>,
+    /// Sick workload: a share of the nodes (default 10%) loses 20 % of UDP both
+    /// ways (the bad NIC of scenarios/lossy-nic.yaml).
+    #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "10%")]
+    pub lossy: Option<String>,
+    /// Sick workload: a share of the nodes (default 10%) freezes, every 90 s on
+    /// average for 1.5 s median / 6 s p95 (scenarios/qiita-2015-sick-t2.yaml).
+    #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "10%")]
+    pub freeze: Option<String>,
+    /// Print the workload as a scenario file (for `flapsim run`) and exit.
+    #[arg(long)]
+    pub print_scenario: bool,
 }

@@ -30,7 +30,7 @@ use crate::report;
 use crate::scenario::{self, CliOverrides, Limits, Scenario};
 use crate::units::{format_duration, parse_duration};
 
-use args::{BenchArgs, CheckArgs, Cli, Command, RunArgs};
+use args::{CheckArgs, Cli, Command, RunArgs};
 
 /// Exit code for bad input (scenario or flags).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -77,7 +77,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Validate { files, limits } => validate(&files, &limits),
         Command::Check(args) => check_cmd(&args),
-        Command::Bench(args) => bench_cmd(&args),
+        Command::Bench(args) => bench::command(&args),
         Command::Presets => presets(),
         Command::Oracle(args) => oracle::oracle_cmd(&args),
         Command::Compare(args) => compare::compare(&args),
@@ -418,83 +418,6 @@ fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
     } else {
         Err(Failure::bad_input(errors.join("\nerror: ")))
     }
-}
-
-fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
-    let duration = parse_duration(&args.duration)
-        .map_err(|e| Failure::bad_input(format!("--duration: {e}")))?;
-    // The same limits as `run`: a bench is a run of a generated scenario.
-    let limits = parse_limits(&args.limits)?;
-    if args.nodes < 2 || args.nodes > limits.max_nodes {
-        return Err(Failure::bad_input(format!(
-            "--nodes {}: expected 2 to {} nodes (raise the limit with `--limit nodes=…`)",
-            args.nodes, limits.max_nodes
-        )));
-    }
-    if duration == 0 || duration > limits.max_duration {
-        return Err(Failure::bad_input(format!(
-            "--duration {}: expected more than 0 and at most {} (raise the limit with `--limit duration=…`)",
-            args.duration,
-            format_duration(limits.max_duration)
-        )));
-    }
-    if args.repeat == 0 || args.repeat > bench::MAX_REPEAT {
-        return Err(Failure::bad_input(format!(
-            "--repeat {}: expected 1 to {}",
-            args.repeat,
-            bench::MAX_REPEAT
-        )));
-    }
-    let mut scenario = Scenario::healthy_cluster(args.nodes, duration, &args.preset, args.seed)
-        .ok_or_else(|| {
-            Failure::bad_input(format!(
-                "--preset `{}`: unknown; choose one of {}",
-                args.preset,
-                PRESETS.join(", ")
-            ))
-        })?;
-    scenario.name = format!("bench-{}", args.nodes);
-    say!(
-        "bench: {} nodes x {} simulated, preset {}, {} runs (release build recommended)",
-        args.nodes,
-        format_duration(duration),
-        args.preset,
-        args.repeat.max(1)
-    );
-    let mut runs = Vec::new();
-    for i in 0..args.repeat.max(1) {
-        let r = bench::run_once(&scenario, limits.max_events).map_err(|e| {
-            Failure::bad_input(format!(
-                "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-                e.max_events,
-                format_duration(e.at)
-            ))
-        })?;
-        say!(
-            "  run {}: setup {:.3} s, run {:.3} s, {} events ({:.2} M events/s; {:.2} M budget units/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
-            i + 1,
-            r.setup_s,
-            r.run_s,
-            r.events,
-            r.events as f64 / r.run_s.max(1e-9) / 1e6,
-            (r.events + r.work) as f64 / r.run_s.max(1e-9) / 1e6,
-            r.packets,
-            r.simulated_s / r.run_s.max(1e-9),
-            r.digest
-        );
-        runs.push(r);
-    }
-    runs.sort_by(|a, b| a.run_s.total_cmp(&b.run_s));
-    let best = &runs[0];
-    let median = &runs[runs.len() / 2];
-    say!(
-        "best: {:.3} s ({:.2} M events/s, {:.1} sim-s/wall-s); median: {:.3} s",
-        best.run_s,
-        best.events as f64 / best.run_s.max(1e-9) / 1e6,
-        best.simulated_s / best.run_s.max(1e-9),
-        median.run_s
-    );
-    Ok(())
 }
 
 /// Every field's value in every preset, one row per field (the config table's

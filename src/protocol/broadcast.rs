@@ -8,77 +8,146 @@
 //!
 //! Two pick orders are modelled ([`QueueOrder`]):
 //! - `Btree` (ml@f416c6d, 2018, to ml@HEAD queue.go): tier by tier from the fewest
-//!   transmits, take the *largest* message that still fits, newest first on ties.
-//!   Indexed exactly like memberlist's btree: `(transmits, Reverse(len),
-//!   Reverse(id))`, so each pick is one range query, O(log q).
+//!   transmits, take the *largest* message that still fits, newest first on ties
+//!   (memberlist's btree order `(transmits, Reverse(len), Reverse(id))`).
 //! - `Legacy` (ml@6025015 queue.go): a list sorted by transmits, scanned from the
 //!   fewest-transmits/newest end, taking every message that still fits
 //!   (first-fit). Go's unstable sort made the order within a tier arbitrary; we
-//!   use newest first, as memberlist.md §4.2 recommends. Indexed by length bucket
-//!   so a pick is O(D log q) with D the number of distinct message lengths (a few
-//!   dozen at most: lengths only vary with name, meta and incarnation sizes),
-//!   instead of the O(q) scan Go did.
+//!   use newest first, as memberlist.md §4.2 recommends.
 //!
 //! Both modes take a message at most once per call: taken messages leave the
 //! index and are re-inserted (one transmit older) after the scan, as memberlist
-//! does. Nothing allocates while the queue is empty.
+//! does.
+//!
+//! # Data structures (why not a B-tree)
+//!
+//! A sick cluster sends every queued message `limit` times, and each send is one
+//! pick: picks are the protocol's hottest path. The rules only ever compare
+//! transmits, lengths and ids, and a queue holds few distinct lengths (they vary
+//! only with name, meta and incarnation sizes), so the index is a grid of
+//! *buckets*, one per (transmit tier, length class), each a binary max-heap of
+//! `(id, slot)` — newest on top. A pick scans the length classes of the lowest
+//! tier that has a fitting message (longest first for `Btree`, newest top for
+//! `Legacy`) and pops one heap; re-inserting pushes one. Items live in a slab
+//! indexed by those slots, found by node through an [`IdMap`], so nothing is
+//! searched by key on the hot path and nothing allocates in steady state.
+//!
+//! Invalidation is lazy: the replaced message's heap entry stays until it
+//! reaches the top of its heap, where it is recognised (its slot now holds
+//! another id) and discarded; a compaction bounds such entries to about the
+//! number of live ones. The order picked is exactly the rules above — the tests
+//! check it against a literal sort-and-scan model on random workloads.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+use std::collections::BinaryHeap;
 
+use super::idmap::IdMap;
 use super::{Broadcast, NodeId, QueueOrder};
-
-/// Btree-order key: fewest transmits, then largest, then newest; `NodeId` last
-/// only to find the item (ids are unique, so it never decides the order).
-type BtreeKey = (u32, Reverse<u32>, Reverse<u64>, NodeId);
-/// Legacy-order key inside one length bucket: fewest transmits, then newest.
-type LegacyKey = (u32, Reverse<u64>, NodeId);
 
 #[derive(Clone, Copy, Debug)]
 struct Item {
     b: Broadcast,
     len: u32,
     transmits: u32,
-    /// Submission stamp (memberlist `idGen`), larger = newer.
+    /// Submission stamp (memberlist `idGen`), larger = newer; 0 marks a free slot.
     id: u64,
+    /// Index of `len` in `class_len`.
+    class: u32,
 }
 
-impl Item {
-    fn btree_key(&self) -> BtreeKey {
-        (
-            self.transmits,
-            Reverse(self.len),
-            Reverse(self.id),
-            self.b.node,
-        )
+/// A heap entry: the item's id (the heap order: newest on top) and its slot.
+type Entry = (u64, u32);
+
+/// One (tier, length class) bucket: a max-queue of entries by id.
+///
+/// Why two parts: entries mostly arrive newest-first-ever (every fresh message
+/// has the largest id so far, and tier 0 receives nothing else), which is a
+/// binary heap's worst case (each push sifts to the root) but a stack's best. An
+/// entry newer than the stack's top goes on the stack (kept ascending), any other
+/// into the heap; the top is the larger of the two tops.
+#[derive(Clone, Debug, Default)]
+struct Bucket {
+    stack: Vec<Entry>,
+    heap: BinaryHeap<Entry>,
+}
+
+impl Bucket {
+    fn push(&mut self, e: Entry) {
+        match self.stack.last() {
+            Some(top) if e.0 < top.0 => self.heap.push(e),
+            _ => self.stack.push(e),
+        }
     }
-    fn legacy_key(&self) -> LegacyKey {
-        (self.transmits, Reverse(self.id), self.b.node)
+
+    fn peek(&self) -> Option<Entry> {
+        match (self.stack.last(), self.heap.peek()) {
+            (Some(&s), Some(&h)) => Some(s.max(h)),
+            (s, h) => s.or(h).copied(),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Entry> {
+        match (self.stack.last(), self.heap.peek()) {
+            (Some(s), Some(h)) if h > s => self.heap.pop(),
+            (Some(_), _) => self.stack.pop(),
+            (None, _) => self.heap.pop(),
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.stack.retain(&keep);
+        self.heap.retain(keep);
+    }
+
+    fn clear(&mut self) {
+        self.stack.clear();
+        self.heap.clear();
     }
 }
+
+/// The buckets of one transmit tier, by length class.
+#[derive(Clone, Debug, Default)]
+struct Tier {
+    /// Live items in this tier (bucket entries may also be stale).
+    live: u32,
+    heaps: Vec<Bucket>,
+}
+
+/// Heap entries of replaced messages tolerated beyond the live ones before a
+/// compaction sweeps them out.
+const STALE_SLACK: usize = 256;
 
 #[derive(Clone, Debug)]
 pub struct BroadcastQueue {
     order: QueueOrder,
+    /// Items by slot; a free slot has `id == 0`.
+    slots: Vec<Item>,
+    free: Vec<u32>,
     /// The queued message about each node (the invalidation map, memberlist `tm`).
-    items: BTreeMap<NodeId, Item>,
-    /// Pick index for [`QueueOrder::Btree`].
-    tree: BTreeSet<BtreeKey>,
-    /// Pick index for [`QueueOrder::Legacy`]: message length → items of that length.
-    by_len: BTreeMap<u32, BTreeSet<LegacyKey>>,
+    by_node: IdMap<u32>,
+    /// Distinct message lengths seen, by class index (classes are never removed).
+    class_len: Vec<u32>,
+    /// Class indices, longest first.
+    classes_longest_first: Vec<u32>,
+    /// Buckets by transmit count.
+    tiers: Vec<Tier>,
+    /// Heap entries of replaced messages not yet discarded.
+    stale: usize,
     next_id: u64,
-    /// Scratch list of items taken during one `get_broadcasts`, kept for its capacity.
-    reinsert: Vec<NodeId>,
+    /// Scratch list of slots taken during one `get_broadcasts`, kept for its capacity.
+    reinsert: Vec<u32>,
 }
 
 impl BroadcastQueue {
     pub fn new(order: QueueOrder) -> BroadcastQueue {
         BroadcastQueue {
             order,
-            items: BTreeMap::new(),
-            tree: BTreeSet::new(),
-            by_len: BTreeMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_node: IdMap::default(),
+            class_len: Vec::new(),
+            classes_longest_first: Vec::new(),
+            tiers: Vec::new(),
+            stale: 0,
             next_id: 0,
             reinsert: Vec::new(),
         }
@@ -91,18 +160,43 @@ impl BroadcastQueue {
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
     /// the same node (invalidation by node name).
     pub fn queue(&mut self, b: Broadcast, len: u32) {
-        if let Some(old) = self.items.remove(&b.node) {
-            self.unindex(&old);
-        }
         self.next_id += 1;
+        let class = self.class_of(len);
         let item = Item {
             b,
             len,
             transmits: 0,
             id: self.next_id,
+            class,
         };
-        self.index(&item);
-        self.items.insert(b.node, item);
+        let slot = match self.by_node.get(&b.node) {
+            Some(&slot) => {
+                // The old message's heap entry goes stale: its slot now holds a newer id.
+                let old = self.slots[slot as usize];
+                self.tiers[old.transmits as usize].live -= 1;
+                self.stale += 1;
+                self.slots[slot as usize] = item;
+                slot
+            }
+            None => {
+                let slot = match self.free.pop() {
+                    Some(s) => {
+                        self.slots[s as usize] = item;
+                        s
+                    }
+                    None => {
+                        self.slots.push(item);
+                        (self.slots.len() - 1) as u32
+                    }
+                };
+                self.by_node.insert(b.node, slot);
+                slot
+            }
+        };
+        self.index(slot);
+        if self.stale > self.by_node.len() + STALE_SLACK {
+            self.compact();
+        }
     }
 
     /// memberlist `GetBroadcasts(overhead, limit)`: append to `out` the messages to
@@ -119,74 +213,57 @@ impl BroadcastQueue {
         retransmit_limit: u32,
         out: &mut Vec<Broadcast>,
     ) -> u32 {
-        if self.items.is_empty() {
+        if self.by_node.is_empty() {
             return 0;
         }
         let mut used: i64 = 0;
         let cost = |len: u32| i64::from(overhead) + i64::from(len);
         let free_after = |used: i64| i64::from(limit_bytes) - used - i64::from(overhead);
         self.reinsert.clear();
-        match self.order {
-            QueueOrder::Btree => {
-                let (mut tier, max_tier) = match (self.tree.first(), self.tree.last()) {
-                    (Some(lo), Some(hi)) => (lo.0, hi.0),
-                    _ => return 0,
-                };
-                loop {
-                    let free = free_after(used);
-                    if free <= 0 {
-                        break;
-                    }
-                    let fit = u32::try_from(free).unwrap_or(u32::MAX);
-                    // Smallest key of `tier` whose length is <= fit …
-                    let lo: BtreeKey = (tier, Reverse(fit), Reverse(u64::MAX), 0);
-                    // … up to the first possible key of the next tier.
-                    let hi = match tier.checked_add(1) {
-                        Some(t) => Bound::Excluded((t, Reverse(u32::MAX), Reverse(u64::MAX), 0)),
-                        None => Bound::Unbounded,
-                    };
-                    let pick = self.tree.range((Bound::Included(lo), hi)).next().copied();
-                    let Some(key) = pick else {
-                        if tier >= max_tier {
-                            break;
-                        }
-                        tier += 1;
-                        continue;
-                    };
-                    self.tree.remove(&key);
-                    used += cost(key.1 .0);
-                    self.take(key.3, retransmit_limit, out);
-                }
+        // Tiers below `tier` hold nothing that fits: the free space only shrinks
+        // and taken messages come back only after the scan.
+        let mut tier = 0;
+        loop {
+            let free = free_after(used);
+            // btree stops when nothing is left; 2015 still scans for 0-byte parts.
+            let exhausted = match self.order {
+                QueueOrder::Btree => free <= 0,
+                QueueOrder::Legacy => free < 0,
+            };
+            if exhausted {
+                break;
             }
-            QueueOrder::Legacy => loop {
-                let free = free_after(used);
-                if free < 0 {
-                    break;
+            let fit = u32::try_from(free).unwrap_or(u32::MAX);
+            let pick = loop {
+                if tier >= self.tiers.len() {
+                    break None;
                 }
-                let fit = u32::try_from(free).unwrap_or(u32::MAX);
-                // First message in (fewest transmits, newest) order among those that fit.
-                let pick = self
-                    .by_len
-                    .range(..=fit)
-                    .filter_map(|(len, set)| set.first().map(|k| (*k, *len)))
-                    .min();
-                let Some((key, len)) = pick else { break };
-                self.remove_legacy(len, &key);
-                used += cost(len);
-                self.take(key.2, retransmit_limit, out);
-            },
+                if self.tiers[tier].live > 0 {
+                    if let Some(class) = self.pick_in_tier(tier, fit) {
+                        break Some(class);
+                    }
+                }
+                tier += 1;
+            };
+            let Some(class) = pick else { break };
+            let t = &mut self.tiers[tier];
+            let (_, slot) = t.heaps[class as usize]
+                .pop()
+                .expect("BUG! picked an empty bucket");
+            t.live -= 1;
+            used += cost(self.slots[slot as usize].len);
+            self.take(slot, retransmit_limit, out);
         }
         for i in 0..self.reinsert.len() {
-            let node = self.reinsert[i];
-            let item = self.items[&node];
-            self.index(&item);
+            let slot = self.reinsert[i];
+            self.index(slot);
         }
         self.reinsert.clear();
         used as u32
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.by_node.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -195,66 +272,122 @@ impl BroadcastQueue {
 
     /// Is a message about `node` still queued? (Leave waits for its own to finish.)
     pub fn contains(&self, node: NodeId) -> bool {
-        self.items.contains_key(&node)
+        self.by_node.contains_key(&node)
     }
 
     /// The queued message about `node` and how many times it has been sent.
     pub fn get(&self, node: NodeId) -> Option<(Broadcast, u32)> {
-        self.items.get(&node).map(|i| (i.b, i.transmits))
+        self.by_node.get(&node).map(|&s| {
+            let i = &self.slots[s as usize];
+            (i.b, i.transmits)
+        })
     }
 
     /// Drop everything (memberlist `Reset`).
     pub fn clear(&mut self) {
-        self.items.clear();
-        self.tree.clear();
-        self.by_len.clear();
+        self.slots.clear();
+        self.free.clear();
+        self.by_node.clear();
+        for t in &mut self.tiers {
+            t.live = 0;
+            t.heaps.iter_mut().for_each(Bucket::clear);
+        }
+        self.stale = 0;
     }
 
-    /// Emit the (already unindexed) item about `node`, then bump or drop it.
-    fn take(&mut self, node: NodeId, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
-        let item = self
-            .items
-            .get_mut(&node)
-            .expect("BUG! indexed item missing from map");
+    /// The length class of `len`, created on first sight.
+    fn class_of(&mut self, len: u32) -> u32 {
+        // Few classes (message lengths vary only with name/meta/incarnation sizes).
+        if let Some(c) = self.class_len.iter().position(|&l| l == len) {
+            return c as u32;
+        }
+        let class = self.class_len.len() as u32;
+        self.class_len.push(len);
+        let at = self
+            .classes_longest_first
+            .partition_point(|&c| self.class_len[c as usize] > len);
+        self.classes_longest_first.insert(at, class);
+        class
+    }
+
+    /// Put the item in `slot` into the bucket of its tier and class.
+    fn index(&mut self, slot: u32) {
+        let item = self.slots[slot as usize];
+        let t = item.transmits as usize;
+        if self.tiers.len() <= t {
+            self.tiers.resize_with(t + 1, Tier::default);
+        }
+        let classes = self.class_len.len();
+        let tier = &mut self.tiers[t];
+        if tier.heaps.len() < classes {
+            tier.heaps.resize_with(classes, Bucket::default);
+        }
+        tier.heaps[item.class as usize].push((item.id, slot));
+        tier.live += 1;
+    }
+
+    /// The class whose top is the next pick in `tier` among messages of at most
+    /// `fit` bytes: `Btree` the longest, `Legacy` the newest. Discards stale tops.
+    fn pick_in_tier(&mut self, tier: usize, fit: u32) -> Option<u32> {
+        let mut best: Option<(u64, u32)> = None;
+        for i in 0..self.classes_longest_first.len() {
+            let class = self.classes_longest_first[i];
+            if self.class_len[class as usize] > fit {
+                continue;
+            }
+            let Some(id) = self.live_top(tier, class) else {
+                continue;
+            };
+            match self.order {
+                QueueOrder::Btree => return Some(class),
+                QueueOrder::Legacy => {
+                    if best.is_none_or(|(b, _)| id > b) {
+                        best = Some((id, class));
+                    }
+                }
+            }
+        }
+        best.map(|(_, class)| class)
+    }
+
+    /// The id on top of a bucket after discarding replaced messages' entries.
+    fn live_top(&mut self, tier: usize, class: u32) -> Option<u64> {
+        let heap = self.tiers[tier].heaps.get_mut(class as usize)?;
+        while let Some((id, slot)) = heap.peek() {
+            if self.slots[slot as usize].id == id {
+                return Some(id);
+            }
+            heap.pop();
+            self.stale -= 1;
+        }
+        None
+    }
+
+    /// Emit the (already unindexed) item in `slot`, then bump or drop it.
+    fn take(&mut self, slot: u32, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
+        let item = &mut self.slots[slot as usize];
         out.push(item.b);
         if item.transmits.saturating_add(1) >= retransmit_limit {
-            self.items.remove(&node);
+            let node = item.b.node;
+            item.id = 0;
+            self.by_node.remove(&node);
+            self.free.push(slot);
         } else {
             item.transmits += 1;
-            self.reinsert.push(node);
+            self.reinsert.push(slot);
         }
     }
 
-    fn index(&mut self, item: &Item) {
-        match self.order {
-            QueueOrder::Btree => {
-                self.tree.insert(item.btree_key());
-            }
-            QueueOrder::Legacy => {
-                self.by_len
-                    .entry(item.len)
-                    .or_default()
-                    .insert(item.legacy_key());
+    /// Sweep every replaced message's entry out of the heaps (O(entries)),
+    /// once they outnumber the live ones: memory stays O(live).
+    fn compact(&mut self) {
+        let slots = &self.slots;
+        for t in &mut self.tiers {
+            for h in &mut t.heaps {
+                h.retain(|&(id, slot)| slots[slot as usize].id == id);
             }
         }
-    }
-
-    fn unindex(&mut self, item: &Item) {
-        match self.order {
-            QueueOrder::Btree => {
-                self.tree.remove(&item.btree_key());
-            }
-            QueueOrder::Legacy => self.remove_legacy(item.len, &item.legacy_key()),
-        }
-    }
-
-    fn remove_legacy(&mut self, len: u32, key: &LegacyKey) {
-        if let Some(set) = self.by_len.get_mut(&len) {
-            set.remove(key);
-            if set.is_empty() {
-                self.by_len.remove(&len);
-            }
-        }
+        self.stale = 0;
     }
 }
 
@@ -262,6 +395,7 @@ impl BroadcastQueue {
 mod tests {
     use super::*;
     use crate::protocol::BroadcastKind;
+    use std::cmp::Reverse;
 
     fn suspect(node: NodeId) -> Broadcast {
         Broadcast {
@@ -527,6 +661,113 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Rule §4.2, differentially, on workloads shaped like a sick cluster: many
+    /// nodes re-queued (invalidations far outnumbering pulls, so replaced entries
+    /// pile up and get swept), up to 40 message lengths, budgets from nothing to a
+    /// full packet, retransmit limits read at pull time, and `clear()`. After
+    /// every step the queue holds exactly the model's messages and transmit counts.
+    #[test]
+    fn bucketed_queue_matches_literal_model_under_churn() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for (nodes, lens, pull_one_in) in [(300u64, 40u64, 8u64), (1000, 3, 20), (20, 12, 2)] {
+            for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+                let mut q = BroadcastQueue::new(order);
+                let mut model: Vec<(NodeId, u32, u32, u64)> = Vec::new();
+                let mut id = 0u64;
+                let mut next = || {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed
+                };
+                for step in 0..12_000 {
+                    let r = next() % pull_one_in;
+                    if step % 4_000 == 3_999 {
+                        q.clear();
+                        model.clear();
+                    } else if r != 0 {
+                        let node = (next() % nodes) as NodeId;
+                        let len = 20 + (next() % lens) as u32 * 13;
+                        id += 1;
+                        model.retain(|it| it.0 != node);
+                        model.push((node, len, 0, id));
+                        q.queue(suspect(node), len);
+                    } else {
+                        let limit = (next() % 1500) as u32;
+                        let rt = (next() % 18) as u32;
+                        let want = reference(&mut model, order, 2, limit, rt);
+                        let got = pull(&mut q, limit, rt);
+                        assert_eq!(got, want, "{order:?} step {step}");
+                    }
+                    assert_eq!(q.len(), model.len(), "{order:?} step {step}");
+                    if step % 97 == 0 {
+                        for n in 0..nodes as NodeId {
+                            let want = model.iter().find(|it| it.0 == n).map(|it| it.2);
+                            assert_eq!(q.get(n).map(|g| g.1), want, "{order:?} node {n}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rule §4.2 (named): fewest transmits first; among equals, the newest —
+    /// whatever the order messages were queued and sent in.
+    #[test]
+    fn broadcast_queue_sends_fewest_transmits_first_newest_on_ties() {
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            q.queue(suspect(1), 40);
+            q.queue(suspect(2), 40);
+            q.queue(suspect(3), 40);
+            // One fits: the newest (3) goes first and moves to 1 transmit.
+            assert_eq!(pull(&mut q, 44, 10), vec![3], "{order:?}");
+            q.queue(suspect(4), 40);
+            // 0 transmits: 4 (newest), 2, 1; then 3 (1 transmit).
+            assert_eq!(pull(&mut q, 1400, 10), vec![4, 2, 1, 3], "{order:?}");
+            // All at 1 except 3 at 2: newest-first among the 1s, then 3.
+            assert_eq!(pull(&mut q, 1400, 10), vec![4, 2, 1, 3], "{order:?}");
+        }
+    }
+
+    /// Rule §4.2 (invalidation, named): a newer message about a node replaces
+    /// the queued one wherever it was in the order, and starts at 0 transmits.
+    #[test]
+    fn broadcast_queue_invalidates_older_message_about_the_same_node() {
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            q.queue(suspect(1), 40);
+            q.queue(suspect(2), 40);
+            pull(&mut q, 1400, 10);
+            pull(&mut q, 1400, 10);
+            q.queue(alive(1, 5), 40);
+            assert_eq!(q.len(), 2);
+            assert_eq!(q.get(1), Some((alive(1, 5), 0)));
+            let mut out = Vec::new();
+            q.get_broadcasts(2, 1400, 10, &mut out);
+            assert_eq!(out, vec![alive(1, 5), suspect(2)], "{order:?}");
+        }
+    }
+
+    /// Rule: replaced messages do not pile up — a node re-queued a million
+    /// times with nothing sent keeps the index at the live size plus slack.
+    #[test]
+    fn replaced_messages_are_swept_so_memory_stays_bounded() {
+        let mut q = BroadcastQueue::new(QueueOrder::Btree);
+        for i in 0..1_000_000u32 {
+            q.queue(suspect(i % 10), 40 + (i % 3));
+        }
+        let entries: usize = q
+            .tiers
+            .iter()
+            .flat_map(|t| &t.heaps)
+            .map(|b| b.stack.len() + b.heap.len())
+            .sum();
+        assert_eq!(q.len(), 10);
+        assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
+        assert!(q.slots.len() <= 10, "{} slots", q.slots.len());
     }
 
     // Rule: storms must stay cheap — thousands of queued entries drain in O(q log q).

@@ -21,6 +21,7 @@ pub mod broadcast;
 pub mod config;
 pub mod event;
 pub mod gossip;
+pub mod idmap;
 pub mod node;
 pub mod probe;
 pub mod pushpull;

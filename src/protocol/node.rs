@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::awareness::Awareness;
 use super::broadcast::BroadcastQueue;
+use super::idmap::IdMap;
 use super::serf::Serf;
 use super::suspicion::Suspicion;
 use super::{
@@ -42,7 +43,6 @@ impl Member {
 /// A running suspicion timer (memberlist `nodeTimers[name]`).
 #[derive(Clone, Debug)]
 pub(super) struct SuspicionTimer {
-    pub(super) node: NodeId,
     pub(super) timer: Suspicion,
     /// Token of the currently armed engine timer; older firings are stale.
     pub(super) token: u32,
@@ -65,7 +65,9 @@ pub struct Node {
     pub(super) incarnation: u32,
     pub(super) sequence: u32,
     pub(super) awareness: Awareness,
-    pub(super) suspicions: Vec<SuspicionTimer>,
+    /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
+    /// once per suspect message received, so O(1), never iterated.
+    pub(super) suspicions: IdMap<SuspicionTimer>,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
     pub(super) probe: Option<super::probe::Probe>,
@@ -102,7 +104,7 @@ impl Node {
             incarnation: 0,
             sequence: 0,
             awareness,
-            suspicions: Vec::new(),
+            suspicions: IdMap::default(),
             next_token: 0,
             queue,
             probe: None,

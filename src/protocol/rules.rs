@@ -116,12 +116,12 @@ impl Node {
         if !st.known || incarnation < st.incarnation {
             return;
         }
-        if let Some(i) = self.suspicions.iter().position(|s| s.node == node) {
+        if self.suspicions.contains_key(&node) {
             // Already suspect: a new independent accuser is a confirmation that
             // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
             // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
             let token = self.next_token();
-            let s = &mut self.suspicions[i];
+            let s = self.suspicions.get_mut(&node).expect("checked above");
             if s.timer.confirm(from, now) {
                 s.token = token;
                 let deadline = s.timer.deadline();
@@ -192,12 +192,14 @@ impl Node {
         let timer = Suspicion::new(from, k, min, max, now);
         let token = self.next_token();
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
-        self.suspicions.push(SuspicionTimer {
+        self.suspicions.insert(
             node,
-            timer,
-            token,
-            change_time: now,
-        });
+            SuspicionTimer {
+                timer,
+                token,
+                change_time: now,
+            },
+        );
     }
 
     /// The suspicion timer fired: declare the node dead if it is still suspect
@@ -209,14 +211,10 @@ impl Node {
         token: u32,
         rt: &mut impl Runtime,
     ) {
-        let Some(i) = self
-            .suspicions
-            .iter()
-            .position(|s| s.node == node && s.token == token)
-        else {
+        if self.suspicions.get(&node).map(|s| s.token) != Some(token) {
             return; // stale: cleared, or reset by a confirmation
-        };
-        let s = self.suspicions.swap_remove(i);
+        }
+        let s = self.suspicions.remove(&node).expect("checked above");
         let st = self.members[node as usize];
         if !(st.known && st.state == State::Suspect && st.state_change == s.change_time) {
             return;
@@ -313,9 +311,7 @@ impl Node {
     }
 
     pub(super) fn clear_suspicion(&mut self, node: NodeId) {
-        if let Some(i) = self.suspicions.iter().position(|s| s.node == node) {
-            self.suspicions.swap_remove(i);
-        }
+        self.suspicions.remove(&node);
     }
 
     /// Remove `node` from the member map and probe order (reaping).

@@ -24,7 +24,58 @@ pub struct Suspicion {
     deadline: Nanos,
     /// Accusers already seen, the originator first. A few entries at most
     /// (k + 1), so a linear scan beats any set.
-    seen: Vec<NodeId>,
+    seen: Accusers,
+}
+
+/// Accusers seen by one suspicion, inline up to [`INLINE_ACCUSERS`] (k + 1 is 3
+/// with every preset but WAN's 5): a suspect message that confirms or repeats a
+/// suspicion then reads no memory beyond the suspicion itself, and starting one
+/// allocates nothing. Larger `k` (a `suspicion_mult` override) spills to a `Vec`.
+#[derive(Clone, Debug)]
+enum Accusers {
+    Inline {
+        len: u8,
+        ids: [NodeId; INLINE_ACCUSERS],
+    },
+    Spilled(Vec<NodeId>),
+}
+
+const INLINE_ACCUSERS: usize = 6;
+
+impl Accusers {
+    fn new(first: NodeId, capacity: usize) -> Accusers {
+        if capacity <= INLINE_ACCUSERS {
+            let mut ids = [0; INLINE_ACCUSERS];
+            ids[0] = first;
+            Accusers::Inline { len: 1, ids }
+        } else {
+            let mut v = Vec::with_capacity(capacity);
+            v.push(first);
+            Accusers::Spilled(v)
+        }
+    }
+
+    fn as_slice(&self) -> &[NodeId] {
+        match self {
+            Accusers::Inline { len, ids } => &ids[..usize::from(*len)],
+            Accusers::Spilled(v) => v,
+        }
+    }
+
+    fn push(&mut self, id: NodeId) {
+        match self {
+            Accusers::Inline { len, ids } if usize::from(*len) < INLINE_ACCUSERS => {
+                ids[usize::from(*len)] = id;
+                *len += 1;
+            }
+            Accusers::Inline { .. } => {
+                let mut v = self.as_slice().to_vec();
+                v.push(id);
+                *self = Accusers::Spilled(v);
+            }
+            Accusers::Spilled(v) => v.push(id),
+        }
+    }
 }
 
 /// Total time from the start of a suspicion until it fires after `n` independent
@@ -57,8 +108,7 @@ impl Suspicion {
     /// are expected; with `k < 1` the timer runs at `min` from the start.
     pub fn new(from: NodeId, k: u32, min: Nanos, max: Nanos, now: Nanos) -> Suspicion {
         let first = if k >= 1 { max } else { min };
-        let mut seen = Vec::with_capacity(k as usize + 1);
-        seen.push(from);
+        let seen = Accusers::new(from, k as usize + 1);
         Suspicion {
             k,
             n: 0,
@@ -83,7 +133,7 @@ impl Suspicion {
     /// time has already elapsed the deadline becomes `now`: memberlist fires the
     /// callback at once in that case.
     pub fn confirm(&mut self, from: NodeId, now: Nanos) -> bool {
-        if self.n >= self.k || self.seen.contains(&from) {
+        if self.n >= self.k || self.seen.as_slice().contains(&from) {
             return false;
         }
         self.seen.push(from);
@@ -110,7 +160,7 @@ impl Suspicion {
 
     /// The accuser whose message started this suspicion.
     pub fn originator(&self) -> NodeId {
-        self.seen[0]
+        self.seen.as_slice()[0]
     }
 }
 
@@ -300,5 +350,22 @@ mod tests {
         assert_eq!(s.deadline(), 14 * SEC);
         assert!(!s.confirm(1, 11 * SEC));
         assert_eq!(s.deadline(), 14 * SEC);
+    }
+
+    // Rule §3.2: an accuser counts once, however many accusers came before it
+    // (also past the inline capacity of the accuser list), and the originator never.
+    #[test]
+    fn each_accuser_confirms_once_even_with_many_accusers() {
+        let mut s = Suspicion::new(1000, 12, SEC, 6 * SEC, 0);
+        assert!(!s.confirm(1000, 0), "the originator is not a confirmation");
+        for from in 0..12 {
+            assert!(s.confirm(from, 0), "new accuser {from}");
+            for again in 0..=from {
+                assert!(!s.confirm(again, 0), "repeat accuser {again}");
+            }
+        }
+        assert_eq!(s.confirmations(), 12);
+        assert_eq!(s.originator(), 1000);
+        assert!(!s.confirm(99, 0), "k reached");
     }
 }
