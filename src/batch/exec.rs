@@ -16,8 +16,9 @@ use crate::report::{self, Format};
 use super::plan::Plan;
 use super::row::{metric_values, Row};
 use super::runner::run_ordered;
-use super::simulate::{simulate, Measured};
+use super::simulate::{simulate_streaming, Keep, Measured};
 use crate::engine::Stopped;
+use crate::report::stream::Streams;
 
 /// A batch that stopped: which run and why (after its input was accepted).
 #[derive(Debug)]
@@ -31,8 +32,22 @@ pub fn run_one(plan: &Plan, run: usize, keep: Option<&Path>) -> Result<Row, Stri
     // A batch installs no signal handler: SIGINT ends the process, and
     // `--resume` redoes only the runs whose rows were not yet written.
     let never = std::sync::atomic::AtomicBool::new(false);
-    let Measured { metrics, stats } =
-        simulate(&scenario, plan.limits.max_events, &never, &mut |_| {}).map_err(|e| match e {
+    // Only a kept run writes events.jsonl/memberlist.log; a summary row needs
+    // no records.
+    let records = if keep.is_some() {
+        Keep::All
+    } else {
+        Keep::Nothing
+    };
+    let Measured { metrics, stats } = simulate_streaming(
+        &scenario,
+        plan.limits.max_events,
+        &never,
+        &mut |_| {},
+        &mut Streams::none(),
+        records,
+    )
+    .map_err(|e| match e {
             Stopped::Budget(e) => format!(
                 "needed more than {} simulated events, counting the work they cause (the limit); raise it with `--limit events=N`",
                 e.max_events

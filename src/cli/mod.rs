@@ -127,8 +127,18 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     // Signals first, then claim the output directory: an unwritable or busy
     // `--out` is found before the run, and a stopped run leaves it untouched.
     let stop = signals::Stop::install();
-    let publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
+    let mut publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
         .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
+    let publish_failure = |e: std::io::Error| {
+        if e.kind() == report::publish::INTERRUPTED {
+            Failure {
+                code: stop.exit_code(),
+                message: e.to_string(),
+            }
+        } else {
+            Failure::failed(format!("writing {}: {e}", out_dir.display()))
+        }
+    };
     let interactive = !args.quiet && std::io::stdout().is_terminal();
     if !args.quiet {
         say!(
@@ -141,13 +151,30 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
 
+    // events.jsonl and memberlist.log are written while the run goes; memory
+    // keeps only what the charts still read.
+    let mut streams =
+        report::stream::Streams::open(&mut publisher, &scenario, &selection.streamed())
+            .map_err(publish_failure)?;
+    let keep = if selection.charts() {
+        batch::simulate::Keep::ChartInputs
+    } else {
+        batch::simulate::Keep::Nothing
+    };
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let measured = batch::simulate(&scenario, limits.max_events, &stop.flag, &mut |t| {
-        if let Some(bar) = &bar {
-            bar.set_position(t / SEC);
-        }
-    });
+    let measured = batch::simulate::simulate_streaming(
+        &scenario,
+        limits.max_events,
+        &stop.flag,
+        &mut |t| {
+            if let Some(bar) = &bar {
+                bar.set_position(t / SEC);
+            }
+        },
+        &mut streams,
+        keep,
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -156,17 +183,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    let formats = selection.formats(&metrics);
-    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(|e| {
-        if e.kind() == report::publish::INTERRUPTED {
-            Failure {
-                code: stop.exit_code(),
-                message: e.to_string(),
-            }
-        } else {
-            Failure::failed(format!("writing {}: {e}", out_dir.display()))
-        }
-    })?;
+    streams.finish(&mut publisher).map_err(publish_failure)?;
+    let formats: Vec<report::Format> = selection
+        .formats(&metrics)
+        .into_iter()
+        .filter(|f| !report::stream::Streams::streams(*f))
+        .collect();
+    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(publish_failure)?;
     if stop.raised() {
         // The signal came after the swap: the new set is complete, but the
         // user asked to stop, so say so and exit as interrupted.

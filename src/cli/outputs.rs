@@ -8,6 +8,7 @@
 use clap::ValueEnum;
 
 use crate::metrics::Metrics;
+use crate::report::stream::Streams;
 use crate::report::{Format, Level};
 
 use super::Failure;
@@ -81,13 +82,32 @@ impl Selection {
         self.outputs.as_ref().is_none_or(|list| list.contains(&o))
     }
 
+    /// Whether the charts (and chart-data.json, report.html) are published.
+    pub fn charts(&self) -> bool {
+        self.charts && self.chosen(Output::Charts)
+    }
+
+    /// The chosen files that are written while the run goes (events.jsonl,
+    /// memberlist.log): known before the run, unlike the charts.
+    pub fn streamed(&self) -> Vec<Format> {
+        self.filter(Format::ALL.to_vec())
+            .into_iter()
+            .filter(|f| Streams::streams(*f))
+            .collect()
+    }
+
     /// The formats to publish for this run (which charts apply depends on it).
     pub fn formats(&self, metrics: &Metrics) -> Vec<Format> {
-        let all = if self.charts && self.chosen(Output::Charts) {
+        let all = if self.charts() {
             Format::with_charts(metrics)
         } else {
             Format::ALL.to_vec()
         };
+        self.filter(all)
+    }
+
+    /// `all` with the unchosen outputs left out and the events level applied.
+    fn filter(&self, all: Vec<Format>) -> Vec<Format> {
         all.into_iter()
             .filter_map(|f| match f {
                 Format::Events(_) => self

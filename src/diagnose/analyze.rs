@@ -553,6 +553,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     _ => {}
                 }
                 collector.protocol(rel, o, &ev);
+                // Counts only: the records are dropped as they come.
+                collector.drain_records();
             }
             Understood::Other => {}
         }
@@ -631,5 +633,5 @@ fn new_collector(opt: &Options, warmup: Nanos) -> Collector {
     s.warmup = warmup;
     s.timeseries_bin = BIN;
     s.protocol.serf.flap_timeout = opt.flap_timeout;
-    Collector::new(&s).without_event_log()
+    Collector::new(&s)
 }

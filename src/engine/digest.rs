@@ -3,7 +3,7 @@
 //! event log; the encoding is explicit little-endian fields with a tag per variant,
 //! so it does not depend on Rust's memory layout, `Debug` output or the platform.
 
-use crate::protocol::event::RefuteKind;
+use crate::protocol::event::Value;
 use crate::protocol::{Event, Nanos, NodeId, State};
 
 use super::Truth;
@@ -52,153 +52,25 @@ impl Digest {
         self.u8(s as u8);
     }
 
-    /// A protocol event at `at` observed by `observer`.
+    /// A protocol event at `at` observed by `observer`: its kind's tag from the
+    /// event table, then its fields in declaration order.
     pub fn event(&mut self, at: Nanos, observer: NodeId, e: &Event) {
         self.u8(b'E');
         self.u64(at);
         self.u32(observer);
-        match *e {
-            Event::FailedUdpPing { subject } => {
-                self.u8(1);
-                self.u32(subject);
-            }
-            Event::TcpFallbackRescued { subject } => {
-                self.u8(2);
-                self.u32(subject);
-            }
-            Event::FailedTcpPing { subject } => {
-                self.u8(3);
-                self.u32(subject);
-            }
-            // probe_started is derived from the event times already hashed.
-            Event::SuspectNoAcks {
-                subject,
-                incarnation,
-                ..
-            } => {
-                self.u8(4);
-                self.u32(subject);
-                self.u32(incarnation);
-            }
-            Event::Suspected {
-                subject,
-                incarnation,
-                from,
-            } => {
-                self.u8(5);
-                self.u32(subject);
-                self.u32(incarnation);
-                self.u32(from);
-            }
-            Event::Confirmed {
-                subject,
-                from,
-                confirmations,
-            } => {
-                self.u8(6);
-                self.u32(subject);
-                self.u32(from);
-                self.u32(confirmations);
-            }
-            Event::SuspicionExpired {
-                subject,
-                confirmations,
-                degraded,
-            } => {
-                self.u8(7);
-                self.u32(subject);
-                self.bool(confirmations.is_some());
-                self.u32(confirmations.unwrap_or(0));
-                self.bool(degraded);
-            }
-            Event::MemberDown {
-                subject,
-                incarnation,
-                from,
-                state,
-            } => {
-                self.u8(8);
-                self.u32(subject);
-                self.u32(incarnation);
-                self.u32(from);
-                self.state(state);
-            }
-            Event::MemberUp {
-                subject,
-                incarnation,
-                rejoin,
-            } => {
-                self.u8(9);
-                self.u32(subject);
-                self.u32(incarnation);
-                self.bool(rejoin);
-            }
-            Event::SuspicionCleared {
-                subject,
-                incarnation,
-            } => {
-                self.u8(10);
-                self.u32(subject);
-                self.u32(incarnation);
-            }
-            Event::Refuted {
-                kind,
-                from,
-                accused_incarnation,
-                incarnation,
-            } => {
-                self.u8(11);
-                self.u8(match kind {
-                    RefuteKind::Suspect => 0,
-                    RefuteKind::Dead => 1,
-                    RefuteKind::Alive => 2,
-                });
-                self.u32(from);
-                self.u32(accused_incarnation);
-                self.u32(incarnation);
-            }
-            Event::HealthScore { score } => {
-                self.u8(12);
-                self.u32(score);
-            }
-            Event::DegradedProbe => self.u8(13),
-            Event::Reaped { subject } => {
-                self.u8(14);
-                self.u32(subject);
-            }
-            Event::PushPullStarted { peer, join } => {
-                self.u8(15);
-                self.u32(peer);
-                self.bool(join);
-            }
-            Event::PushPullFailed { peer } => {
-                self.u8(16);
-                self.u32(peer);
-            }
-            Event::HandoffQueueFull => self.u8(17),
-            Event::SerfMemberJoin { subject } => {
-                self.u8(18);
-                self.u32(subject);
-            }
-            Event::SerfMemberFailed { subject } => {
-                self.u8(19);
-                self.u32(subject);
-            }
-            Event::SerfMemberLeave { subject } => {
-                self.u8(20);
-                self.u32(subject);
-            }
-            Event::SerfFlap { subject } => {
-                self.u8(21);
-                self.u32(subject);
-            }
-            Event::SerfReconnect { subject } => {
-                self.u8(22);
-                self.u32(subject);
-            }
-            Event::SerfReap { subject } => {
-                self.u8(23);
-                self.u32(subject);
+        self.u8(e.info().tag);
+        for (_, v) in e.values().iter() {
+            match v {
+                Value::U32(x) => self.u32(x),
+                Value::OptU32(x) => {
+                    self.bool(x.is_some());
+                    self.u32(x.unwrap_or(0));
+                }
+                Value::Bool(b) => self.bool(b),
+                Value::State(s) => self.state(s),
+                Value::Refute(k) => self.u8(k.code()),
+                // Derived from the event times already hashed.
+                Value::Instant(_) => {}
             }
         }
     }

@@ -497,10 +497,6 @@ pub struct Collector {
     bins: Vec<Bin>,
     host: Vec<Option<Vec<HostPoint>>>,
     events: Vec<Record>,
-    /// Keep every protocol event and truth change in `events` (off for
-    /// `flapsim diagnose`, whose reports need only the counts: memory stays flat
-    /// however long the logs).
-    keep_events: bool,
 }
 
 impl Collector {
@@ -539,16 +535,16 @@ impl Collector {
             bins: Vec::with_capacity((scenario.duration / bin) as usize + 1),
             host: vec![None; n],
             events: Vec::new(),
-            keep_events: true,
         };
         c.bins.push(Bin::default());
         c
     }
 
-    /// Do not retain the event list (`Metrics::events` stays empty).
-    pub fn without_event_log(mut self) -> Collector {
-        self.keep_events = false;
-        self
+    /// Hand on the records kept since the last call, so that a caller that
+    /// streams them (the run's `events.jsonl`/`memberlist.log` writers) keeps
+    /// memory flat; what it does not take back ends in [`Metrics::events`].
+    pub fn drain_records(&mut self) -> std::vec::Drain<'_, Record> {
+        self.events.drain(..)
     }
 
     /// Ground truth of `node` right now (for tests and the engine's checkers).
@@ -948,9 +944,6 @@ impl Observer for Collector {
     fn protocol(&mut self, at: Nanos, observer: NodeId, event: &Event) {
         self.advance(at);
         let class = self.on_protocol(at, observer, event);
-        if !self.keep_events {
-            return;
-        }
         self.events.push(Record {
             at,
             node: observer,
@@ -962,9 +955,6 @@ impl Observer for Collector {
     fn truth(&mut self, at: Nanos, node: NodeId, truth: Truth) {
         self.advance(at);
         self.on_truth(at, node, truth);
-        if !self.keep_events {
-            return;
-        }
         self.events.push(Record {
             at,
             node,

@@ -99,6 +99,23 @@ impl Acc {
     }
 }
 
+/// Whether the post-passes of this module ([`membership_grid`],
+/// [`ever_degraded`], [`health_by_bucket`]) read `rec`: a run that streams its
+/// records to disk keeps only these in memory for the charts.
+pub fn reads(rec: &super::Record) -> bool {
+    match rec.what {
+        What::Truth(_) => true,
+        What::Protocol(ev) => matches!(
+            ev,
+            Event::Suspected { .. }
+                | Event::MemberDown { .. }
+                | Event::MemberUp { .. }
+                | Event::SuspicionCleared { .. }
+                | Event::HealthScore { .. }
+        ),
+    }
+}
+
 /// Compute the grid of `m` with `columns` columns over `[0, m.end)`. `starts` says
 /// which nodes run from t = 0 (scenario `starts`); the others are down until their
 /// first `Truth::Up`.

@@ -17,26 +17,19 @@
 //! Level. Consul's default level is INFO, so DEBUG lines (failed UDP pings, push/pull
 //! starts) are written only with [`Level::Debug`].
 //!
-//! Events without a log line (SUSPECT/DEAD state changes, health-score gauge,
-//! confirmations, flap counter, reaping) are left out; they are in `events.jsonl`.
-
-use std::fmt::Write as _;
+//! Texts. Each event kind's line per generation is a template in the event table
+//! (`protocol::event`, rendered by `protocol::event::log_line`); this module
+//! adds the framing. Events without a log line (SUSPECT/DEAD state changes,
+//! health-score gauge, confirmations, flap counter, reaping) are left out; they
+//! are in `events.jsonl`.
 
 use crate::metrics::{Metrics, What};
 use crate::protocol::config::Generation;
-use crate::protocol::event::RefuteKind;
+use crate::protocol::event::log_line::{self, Roster};
 use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
-/// Minimum level written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Debug,
-    Info,
-}
-
-/// Serf LAN port, shown where memberlist prints an address.
-const PORT: u16 = 8301;
+pub use crate::protocol::event::Level;
 
 /// Days from 1970-01-01 to the civil date (proleptic Gregorian; H. Hinnant's
 /// `days_from_civil`).
@@ -87,200 +80,100 @@ pub fn wall(epoch: i64, at: Nanos) -> String {
     )
 }
 
-/// The level and text of the line `event` stands for at `observer`, if it has one.
-pub fn line_for(
-    scenario: &Scenario,
-    observer: NodeId,
-    event: &Event,
-) -> Option<(Level, &'static str, String)> {
-    let name = |id: NodeId| scenario.nodes[id as usize].name.as_str();
-    let ip = |id: NodeId| scenario.nodes[id as usize].ip.as_str();
-    let generation = scenario.protocol.generation;
-    let (level, tag, text) = match *event {
-        // 2015's probeNode waits silently (the line is only in its `Ping` API).
-        Event::FailedUdpPing { .. } if !scenario.protocol.speaks_post_2015() => return None,
-        Event::FailedUdpPing { subject } => (
-            Level::Debug,
-            "DEBUG",
-            format!("memberlist: Failed UDP ping: {} (timeout reached)", name(subject)),
-        ),
-        Event::TcpFallbackRescued { subject } => (
-            Level::Info,
-            "WARN",
-            if generation == Generation::Today {
-                format!(
-                    "memberlist: Was able to connect to {} over TCP but UDP probes failed, network may be misconfigured",
-                    name(subject)
-                )
-            } else {
-                format!(
-                    "memberlist: Was able to reach {} via TCP but not UDP, network may be misconfigured and not allowing bidirectional UDP",
-                    name(subject)
-                )
-            },
-        ),
-        Event::FailedTcpPing { subject } => (
-            Level::Info,
-            "ERR",
-            format!(
-                "memberlist: {}: dial tcp {}:{PORT}: i/o timeout",
-                if generation == Generation::Today {
-                    "Failed fallback TCP ping"
-                } else {
-                    "Failed TCP fallback ping"
-                },
-                ip(subject)
-            ),
-        ),
-        Event::SuspectNoAcks { subject, .. } => (
-            Level::Info,
-            "INFO",
-            format!("memberlist: Suspect {} has failed, no acks received", name(subject)),
-        ),
-        Event::SuspicionExpired {
-            subject,
-            confirmations,
-            ..
-        } => (
-            Level::Info,
-            "INFO",
-            match confirmations {
-                Some(k) => format!(
-                    "memberlist: Marking {} as failed, suspect timeout reached ({k} peer confirmations)",
-                    name(subject)
-                ),
-                None => format!(
-                    "memberlist: Marking {} as failed, suspect timeout reached",
-                    name(subject)
-                ),
-            },
-        ),
-        Event::Refuted { kind, from, .. } => (
-            Level::Info,
-            "WARN",
-            match kind {
-                RefuteKind::Suspect => {
-                    format!("memberlist: Refuting a suspect message (from: {})", name(from))
-                }
-                RefuteKind::Dead => {
-                    format!("memberlist: Refuting a dead message (from: {})", name(from))
-                }
-                RefuteKind::Alive if generation == Generation::Today => format!(
-                    "memberlist: Refuting an alive message for '{}' ({}:{PORT}) meta:([]) vsn:([])",
-                    name(observer),
-                    ip(observer)
-                ),
-                RefuteKind::Alive => "memberlist: Refuting an alive message".to_string(),
-            },
-        ),
-        Event::PushPullStarted { peer, .. } => (
-            Level::Debug,
-            "DEBUG",
-            if generation == Generation::Today {
-                format!(
-                    "memberlist: Initiating push/pull sync with: {} {}:{PORT}",
-                    name(peer),
-                    ip(peer)
-                )
-            } else {
-                format!("memberlist: Initiating push/pull sync with: {}", name(peer))
-            },
-        ),
-        Event::PushPullFailed { peer } => (
-            Level::Info,
-            "ERR",
-            format!(
-                "memberlist: Push/Pull with {} failed: dial tcp {}:{PORT}: i/o timeout",
-                name(peer),
-                ip(peer)
-            ),
-        ),
-        Event::HandoffQueueFull => (
-            Level::Info,
-            "WARN",
-            if generation == Generation::Y2015 {
-                "memberlist: UDP handler queue full, dropping message".to_string()
-            } else {
-                "memberlist: handler queue full, dropping message".to_string()
-            },
-        ),
-        Event::SerfMemberJoin { subject } => (
-            Level::Info,
-            "INFO",
-            format!("serf: EventMemberJoin: {} {}", name(subject), ip(subject)),
-        ),
-        Event::SerfMemberFailed { subject } => (
-            Level::Info,
-            "INFO",
-            format!("serf: EventMemberFailed: {} {}", name(subject), ip(subject)),
-        ),
-        Event::SerfMemberLeave { subject } => (
-            Level::Info,
-            "INFO",
-            format!("serf: EventMemberLeave: {} {}", name(subject), ip(subject)),
-        ),
-        Event::SerfReconnect { subject } => (
-            Level::Info,
-            "INFO",
-            format!(
-                "serf: attempting reconnect to {} {}:{PORT}",
-                name(subject),
-                ip(subject)
-            ),
-        ),
-        Event::SerfReap { subject } => (
-            Level::Info,
-            "INFO",
-            format!("serf: EventMemberReap: {}", name(subject)),
-        ),
-        Event::Suspected { .. }
-        | Event::Confirmed { .. }
-        | Event::MemberDown { .. }
-        | Event::MemberUp { .. }
-        | Event::SuspicionCleared { .. }
-        | Event::HealthScore { .. }
-        | Event::DegradedProbe
-        | Event::Reaped { .. }
-        | Event::SerfFlap { .. } => return None,
-    };
-    Some((level, tag, text))
+/// Node names and addresses of a scenario, for the log templates.
+pub struct ScenarioRoster<'a>(pub &'a Scenario);
+
+impl Roster for ScenarioRoster<'_> {
+    fn name(&self, id: NodeId) -> &str {
+        &self.0.nodes[id as usize].name
+    }
+    fn ip(&self, id: NodeId) -> &str {
+        &self.0.nodes[id as usize].ip
+    }
+}
+
+/// Writes `memberlist.log` lines one event at a time (the framing around the
+/// event table's templates): which observers are logged, the observer prefix,
+/// the date, the level filter.
+pub struct LogLines<'a> {
+    scenario: &'a Scenario,
+    chosen: Vec<bool>,
+    prefix: bool,
+    epoch: i64,
+    min: Level,
+    /// Cache of the date string: many lines share the same second.
+    last_sec: u64,
+    date: String,
+    /// Scratch for the rendered text.
+    text: String,
+}
+
+impl<'a> LogLines<'a> {
+    /// Lines of the scenario's `log_observers` (every node when empty) at `min`
+    /// and above.
+    pub fn new(scenario: &'a Scenario, min: Level) -> LogLines<'a> {
+        let n = scenario.nodes.len();
+        let mut chosen = vec![scenario.log_observers.is_empty(); n];
+        for &o in &scenario.log_observers {
+            chosen[o as usize] = true;
+        }
+        let prefix = chosen.iter().filter(|&&c| c).count() > 1;
+        LogLines {
+            scenario,
+            chosen,
+            prefix,
+            epoch: epoch_for(scenario),
+            min,
+            last_sec: u64::MAX,
+            date: String::new(),
+            text: String::new(),
+        }
+    }
+
+    /// Append the line of `event` at `observer` to `out`, if it has one.
+    pub fn write(&mut self, out: &mut String, at: Nanos, observer: NodeId, event: &Event) {
+        if !self.chosen[observer as usize] || event.info().level < self.min {
+            return;
+        }
+        // The severity is known only once the template is chosen: render the
+        // text first, then frame it.
+        self.text.clear();
+        let roster = ScenarioRoster(self.scenario);
+        let generation = self.scenario.protocol.generation;
+        let Some(tpl) = log_line::render(event, observer, generation, &roster, &mut self.text)
+        else {
+            return;
+        };
+        if at / SEC != self.last_sec {
+            self.last_sec = at / SEC;
+            self.date = wall(self.epoch, at);
+        }
+        if self.prefix {
+            out.push_str(&self.scenario.nodes[observer as usize].name);
+            out.push_str(": ");
+        }
+        for part in [
+            "    ",
+            &self.date,
+            " [",
+            tpl.severity.as_str(),
+            "] ",
+            &self.text,
+            "\n",
+        ] {
+            out.push_str(part);
+        }
+    }
 }
 
 /// `memberlist.log` for the scenario's `log_observers` (every node when empty).
 pub fn memberlist_log(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u8> {
-    let n = scenario.nodes.len();
-    let mut chosen = vec![scenario.log_observers.is_empty(); n];
-    for &o in &scenario.log_observers {
-        chosen[o as usize] = true;
-    }
-    let prefix = chosen.iter().filter(|&&c| c).count() > 1;
-    let epoch = epoch_for(scenario);
+    let mut lines = LogLines::new(scenario, min);
     let mut out = String::new();
-    // Cache the date string: many lines share the same second.
-    let mut last_sec = u64::MAX;
-    let mut date = String::new();
     for r in &metrics.events {
-        let What::Protocol(ev) = &r.what else {
-            continue;
-        };
-        if !chosen[r.node as usize] {
-            continue;
+        if let What::Protocol(ev) = &r.what {
+            lines.write(&mut out, r.at, r.node, ev);
         }
-        let Some((level, tag, text)) = line_for(scenario, r.node, ev) else {
-            continue;
-        };
-        if level < min {
-            continue;
-        }
-        if r.at / SEC != last_sec {
-            last_sec = r.at / SEC;
-            date = wall(epoch, r.at);
-        }
-        if prefix {
-            out.push_str(&scenario.nodes[r.node as usize].name);
-            out.push_str(": ");
-        }
-        let _ = writeln!(out, "    {date} [{tag}] {text}");
     }
     out.into_bytes()
 }

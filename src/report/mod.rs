@@ -22,6 +22,7 @@ pub mod human;
 pub mod log;
 pub mod page;
 pub mod publish;
+pub mod stream;
 pub mod summary;
 
 #[cfg(test)]

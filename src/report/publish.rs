@@ -180,6 +180,23 @@ impl Publisher {
 
     /// Add one file (a plain name, no directories) to the set.
     pub fn add(&mut self, name: &str, content: Content<'_>) -> io::Result<()> {
+        let file = self.create(name)?;
+        let path = self.staging.join(name);
+        let mut w = BufWriter::new(file);
+        match content {
+            Content::Bytes(b) => w.write_all(&b),
+            Content::Stream(fill) => fill(&mut w),
+        }
+        .map_err(|e| err(&path, e))?;
+        let file = w.into_inner().map_err(|e| err(&path, e.into_error()))?;
+        self.complete(name, file)
+    }
+
+    /// Start a file of the set that is written while the run goes (events.jsonl,
+    /// memberlist.log): it is created in the staging directory now, written by
+    /// the caller, and handed back to [`Publisher::complete`] when done. Like
+    /// every file of the set, it is published only by [`Publisher::commit`].
+    pub fn create(&mut self, name: &str) -> io::Result<File> {
         let plain =
             !name.is_empty() && !name.contains(['/', '\\']) && name.chars().any(|c| c != '.');
         if !plain || self.names.iter().any(|n| n == name) {
@@ -192,13 +209,12 @@ impl Publisher {
         let file = create_new(&path).map_err(|e| err(&path, e))?;
         self.names.push(name.to_string());
         self.step()?;
-        let mut w = BufWriter::new(file);
-        match content {
-            Content::Bytes(b) => w.write_all(&b),
-            Content::Stream(fill) => fill(&mut w),
-        }
-        .map_err(|e| err(&path, e))?;
-        let file = w.into_inner().map_err(|e| err(&path, e.into_error()))?;
+        Ok(file)
+    }
+
+    /// Finish a file begun with [`Publisher::create`] (all bytes written).
+    pub fn complete(&mut self, name: &str, file: File) -> io::Result<()> {
+        let path = self.staging.join(name);
         file.sync_all().map_err(|e| err(&path, e))?;
         self.step()
     }

@@ -243,7 +243,7 @@ fn events_jsonl_leaves_debug_kinds_out_unless_asked() {
         },
         Event::DegradedProbe,
     ] {
-        assert_eq!(events::level_of(&ev), Level::Debug);
+        assert_eq!(ev.info().level, Level::Debug);
     }
 }
 

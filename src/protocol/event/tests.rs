@@ -1,0 +1,235 @@
+//! The event table's own rules: names and tags are unique, every field a kind
+//! declares exists, every log template renders and parses back.
+
+use super::*;
+use crate::protocol::event::log_line::{
+    parse_log_message, placeholder_text, render, Roster, GENERATIONS,
+};
+use crate::protocol::event::RefuteKind;
+use crate::protocol::{Generation, State};
+
+struct Names;
+
+impl Roster for Names {
+    fn name(&self, id: NodeId) -> &str {
+        ["web-00", "web-01", "db-02", "cache-03.eu-west", "api-04"][id as usize]
+    }
+    fn ip(&self, id: NodeId) -> &str {
+        [
+            "10.0.0.10",
+            "10.0.0.11",
+            "10.0.1.12",
+            "172.16.4.13",
+            "fd00::14",
+        ][id as usize]
+    }
+}
+
+/// Observer of every sample (node 4, distinct from every subject/from).
+const OBSERVER: NodeId = 4;
+
+/// At least one event of every kind, with every variant a template depends on.
+fn samples() -> Vec<Event> {
+    vec![
+        Event::FailedUdpPing { subject: 1 },
+        Event::TcpFallbackRescued { subject: 2 },
+        Event::FailedTcpPing { subject: 3 },
+        Event::SuspectNoAcks {
+            subject: 1,
+            incarnation: 7,
+            probe_started: 123,
+        },
+        Event::Suspected {
+            subject: 1,
+            incarnation: 2,
+            from: 3,
+        },
+        Event::Confirmed {
+            subject: 1,
+            from: 2,
+            confirmations: 3,
+        },
+        Event::SuspicionExpired {
+            subject: 2,
+            confirmations: None,
+            degraded: false,
+        },
+        Event::SuspicionExpired {
+            subject: 3,
+            confirmations: Some(2),
+            degraded: true,
+        },
+        Event::MemberDown {
+            subject: 1,
+            incarnation: 4,
+            from: 2,
+            state: State::Dead,
+        },
+        Event::MemberUp {
+            subject: 1,
+            incarnation: 5,
+            rejoin: true,
+        },
+        Event::SuspicionCleared {
+            subject: 3,
+            incarnation: 9,
+        },
+        Event::Refuted {
+            kind: RefuteKind::Suspect,
+            from: 1,
+            accused_incarnation: 3,
+            incarnation: 4,
+        },
+        Event::Refuted {
+            kind: RefuteKind::Dead,
+            from: 2,
+            accused_incarnation: 3,
+            incarnation: 4,
+        },
+        Event::Refuted {
+            kind: RefuteKind::Alive,
+            from: 3,
+            accused_incarnation: 3,
+            incarnation: 4,
+        },
+        Event::HealthScore { score: 3 },
+        Event::DegradedProbe,
+        Event::Reaped { subject: 2 },
+        Event::PushPullStarted {
+            peer: 3,
+            join: false,
+        },
+        Event::PushPullFailed { peer: 0 },
+        Event::HandoffQueueFull,
+        Event::SerfMemberJoin { subject: 1 },
+        Event::SerfMemberFailed { subject: 2 },
+        Event::SerfMemberLeave { subject: 3 },
+        Event::SerfFlap { subject: 1 },
+        Event::SerfReconnect { subject: 3 },
+        Event::SerfReap { subject: 0 },
+    ]
+}
+
+/// Rule: every kind has one table entry, indexed by its kind, with a unique
+/// stable name and a unique digest tag.
+#[test]
+fn every_kind_has_a_unique_name_and_tag() {
+    assert_eq!(KINDS.len(), EventKind::ALL.len());
+    for (i, a) in KINDS.iter().enumerate() {
+        assert!(!a.name.is_empty() && a.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        assert_ne!(a.name, "truth", "`truth` is the kind of ground-truth lines");
+        for b in &KINDS[i + 1..] {
+            assert_ne!(a.name, b.name);
+            assert_ne!(a.tag, b.tag, "{} and {} share a digest tag", a.name, b.name);
+        }
+        assert_eq!(EventKind::from_name(a.name), Some(EventKind::ALL[i]));
+    }
+}
+
+/// Rule: every `events.jsonl` field names a field of the event (or the
+/// observer), and the samples cover every kind.
+#[test]
+fn every_declared_field_exists() {
+    let samples = samples();
+    for kind in EventKind::ALL {
+        assert!(
+            samples.iter().any(|e| e.kind() == *kind),
+            "no sample of {kind:?}"
+        );
+    }
+    for e in &samples {
+        let values = e.values();
+        for f in e.info().fields {
+            if let Source::Event(name) = f.source {
+                let v = values.get(name);
+                assert!(v.is_some(), "{}: no field {name}", e.info().name);
+                let typed = matches!(
+                    (f.ty, v.unwrap()),
+                    (FieldType::Node | FieldType::Count, Value::U32(_))
+                        | (FieldType::MaybeCount, Value::OptU32(_))
+                        | (FieldType::Flag, Value::Bool(_))
+                        | (FieldType::Text, Value::State(_) | Value::Refute(_))
+                );
+                assert!(typed, "{}: field {name} has the wrong type", e.info().name);
+            }
+        }
+    }
+}
+
+/// Rule: the log-line table is invertible: every template of every generation,
+/// rendered from an event, parses back to that kind, a set of generations that
+/// includes this one, and the same field texts; also behind Consul 1.x's hclog
+/// module prefix.
+#[test]
+fn every_log_template_round_trips_through_the_parser() {
+    let mut used = Vec::new();
+    for e in samples() {
+        for g in GENERATIONS {
+            let mut text = String::new();
+            let Some(tpl) = render(&e, OBSERVER, g, &Names, &mut text) else {
+                continue;
+            };
+            used.push((e.kind(), g, tpl.text));
+            for line in [text.clone(), format!("agent.server.memberlist.lan: {text}")] {
+                let p = parse_log_message(&line).unwrap_or_else(|| panic!("unparsed: {line}"));
+                assert_eq!(p.kind, e.kind(), "{line}");
+                assert!(p.generations.contains(&g), "{line}: {:?}", p.generations);
+                assert_eq!(p.severity, tpl.severity);
+                for (key, got) in &p.fields {
+                    let want = match tpl.when {
+                        Some((k, v)) if k == *key => v.to_string(),
+                        _ => placeholder_text(&e, OBSERVER, key, &Names).unwrap(),
+                    };
+                    assert_eq!(got, &want, "{line}: field {key}");
+                }
+                let holes = tpl.text.matches('{').count() + usize::from(tpl.when.is_some());
+                assert_eq!(p.fields.len(), holes, "{line}: {:?}", p.fields);
+            }
+        }
+    }
+    // Every template in the table was exercised.
+    for (k, info) in KINDS.iter().enumerate() {
+        for (gi, templates) in info.log.iter().enumerate() {
+            for tpl in templates.iter() {
+                assert!(
+                    used.iter().any(|(kind, g, t)| *kind == EventKind::ALL[k]
+                        && *g == GENERATIONS[gi]
+                        && *t == tpl.text),
+                    "{} {:?}: template not exercised: {}",
+                    info.name,
+                    GENERATIONS[gi],
+                    tpl.text
+                );
+            }
+        }
+    }
+}
+
+/// The parser tells generations apart where the texts differ, and gives the
+/// fields an operator greps for.
+#[test]
+fn parser_names_generation_and_fields() {
+    let p = parse_log_message(
+        "memberlist: Marking web-07 as failed, suspect timeout reached (2 peer confirmations)",
+    )
+    .unwrap();
+    assert_eq!(p.kind, EventKind::SuspicionExpired);
+    assert_eq!(p.generations, vec![Generation::Y2016, Generation::Today]);
+    assert_eq!(p.field("subject"), Some("web-07"));
+    assert_eq!(p.field("confirmations"), Some("2"));
+    let p =
+        parse_log_message("memberlist: Marking web-07 as failed, suspect timeout reached").unwrap();
+    assert_eq!(p.generations, vec![Generation::Y2015]);
+    let p = parse_log_message("memberlist: Refuting a dead message (from: db-1)").unwrap();
+    assert_eq!(p.kind, EventKind::Refuted);
+    assert_eq!(p.field("message"), Some("dead"));
+    assert_eq!(p.field("from"), Some("db-1"));
+    let p = parse_log_message("serf: EventMemberFailed: web-07 10.0.0.7").unwrap();
+    assert_eq!(p.kind, EventKind::SerfMemberFailed);
+    assert_eq!(p.field("subject.ip"), Some("10.0.0.7"));
+    assert_eq!(
+        parse_log_message("memberlist: something else entirely"),
+        None
+    );
+    assert_eq!(parse_log_message("serf: EventMemberFailed: web-07"), None);
+}

@@ -1,0 +1,138 @@
+//! `events.jsonl` and `memberlist.log` written while the run goes, so a long or
+//! sick run's outputs cost disk, not memory: each record is rendered as the
+//! engine reports it (by the same functions as the in-memory writers,
+//! [`events::write_record`] and [`LogLines`]) into a buffer that is flushed to
+//! the output set's staging file every [`FLUSH_BYTES`]. The files are part of
+//! the set the [`Publisher`] publishes atomically: an interrupted run removes
+//! the staging directory and publishes nothing.
+//!
+//! Write errors (a full disk) are kept and returned by [`Streams::finish`]; the
+//! run itself goes on, as a failed write of one line must not change results.
+
+use std::fs::File;
+use std::io::{self, Write};
+
+use crate::metrics::{Record, What};
+use crate::protocol::Nanos;
+use crate::scenario::Scenario;
+
+use super::events;
+use super::log::LogLines;
+use super::{Format, Level, Publisher};
+
+/// Buffered bytes written to the file at a time.
+pub const FLUSH_BYTES: usize = 1 << 20;
+
+/// One file being written.
+struct Stream {
+    name: &'static str,
+    file: File,
+    buf: String,
+}
+
+impl Stream {
+    fn open(publisher: &mut Publisher, format: Format) -> io::Result<Stream> {
+        let name = format.file_name();
+        Ok(Stream {
+            name,
+            file: publisher.create(name)?,
+            buf: String::with_capacity(FLUSH_BYTES + 4096),
+        })
+    }
+
+    /// Write the buffer out once it is full (`force`: whatever it holds).
+    fn flush(&mut self, force: bool, error: &mut Option<io::Error>) {
+        if self.buf.len() < FLUSH_BYTES && !force {
+            return;
+        }
+        if error.is_none() {
+            if let Err(e) = self.file.write_all(self.buf.as_bytes()) {
+                *error = Some(io::Error::new(e.kind(), format!("{}: {e}", self.name)));
+            }
+        }
+        self.buf.clear();
+    }
+}
+
+/// The files a run streams, open in the publisher's staging directory.
+pub struct Streams<'a> {
+    names: Vec<String>,
+    warmup: Nanos,
+    events: Option<(Stream, Level)>,
+    log: Option<(Stream, LogLines<'a>)>,
+    error: Option<io::Error>,
+}
+
+impl<'a> Streams<'a> {
+    /// Nothing streamed.
+    pub fn none() -> Streams<'a> {
+        Streams {
+            names: Vec::new(),
+            warmup: 0,
+            events: None,
+            log: None,
+            error: None,
+        }
+    }
+
+    /// Open the streamed formats among `formats` (`events.jsonl`,
+    /// `memberlist.log`) in `publisher`'s staging directory.
+    pub fn open(
+        publisher: &mut Publisher,
+        scenario: &'a Scenario,
+        formats: &[Format],
+    ) -> io::Result<Streams<'a>> {
+        let mut s = Streams::none();
+        s.warmup = scenario.warmup;
+        for &f in formats {
+            match f {
+                Format::Events(level) => s.events = Some((Stream::open(publisher, f)?, level)),
+                Format::MemberlistLog(level) => {
+                    s.log = Some((Stream::open(publisher, f)?, LogLines::new(scenario, level)))
+                }
+                _ => {}
+            }
+        }
+        if s.events.is_some() {
+            s.names = scenario.nodes.iter().map(|n| n.name.clone()).collect();
+        }
+        Ok(s)
+    }
+
+    /// Whether `format` is one of the streamed ones (never rendered at the end).
+    pub fn streams(format: Format) -> bool {
+        matches!(format, Format::Events(_) | Format::MemberlistLog(_))
+    }
+
+    /// Write one record's lines.
+    pub fn record(&mut self, r: &Record) {
+        if let Some((s, level)) = &mut self.events {
+            if events::wanted(r, *level) {
+                events::write_record(&mut s.buf, &self.names, self.warmup, r);
+                s.flush(false, &mut self.error);
+            }
+        }
+        if let Some((s, lines)) = &mut self.log {
+            if let What::Protocol(ev) = &r.what {
+                lines.write(&mut s.buf, r.at, r.node, ev);
+                s.flush(false, &mut self.error);
+            }
+        }
+    }
+
+    /// Write what is buffered and complete the files in the publisher.
+    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<()> {
+        let files = [
+            self.events.take().map(|(s, _)| s),
+            self.log.take().map(|(s, _)| s),
+        ];
+        for mut s in files.into_iter().flatten() {
+            s.flush(true, &mut self.error);
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            publisher.complete(s.name, s.file)?;
+        }
+        Ok(())
+    }
+}
