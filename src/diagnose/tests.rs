@@ -292,3 +292,21 @@ fn the_suggested_scenario_parses_and_names_the_culprit() {
         crate::scenario::parse(&yaml, "diagnosed.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     assert_eq!(s.nodes.len(), 3);
 }
+
+#[test]
+fn real_memberlist_wordings_the_table_reads() {
+    let dir = scratch("wordings");
+    let text = "    2017/08/20 20:04:32 [WARN] memberlist: Was able to connect to ip-10-0-0-76 but other probes failed, network may be misconfigured
+    2017/08/20 20:04:33 [INFO] serf: EventMemberUpdate: ip-10-0-0-76 10.0.0.76
+    2017/08/20 20:04:34 [DEBUG] memberlist: Stream connection from=10.0.0.88:53467
+";
+    let p = write(&dir, "ip-10-0-0-52.log", text);
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(a.metrics.totals.tcp_fallback_rescues, 1);
+    assert_eq!(a.kinds.get("serf_member_update"), Some(&1));
+    assert_eq!(
+        a.files[0].unknown, 1,
+        "a line flapsim never writes is counted, not fatal"
+    );
+}
