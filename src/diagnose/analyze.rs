@@ -15,10 +15,11 @@
 //!   logs it when it starts): the node's pending failures are forgotten, as the
 //!   run forgets a restarted process's view (fed to the collector as a leave and
 //!   an up of that node; no crash is invented).
-//! - Timestamps have the log's precision (1 s for Go's log): a failed → join
-//!   interval within one precision step of FlapTimeout cannot be classified with
-//!   certainty; such pairs are counted (`flaps_ambiguous`) and decided on the
-//!   printed times.
+//! - Timestamps have the log's precision (1 s for Go's log) and are truncated to
+//!   it: a failed → join interval printed as FlapTimeout up to one step over it
+//!   may have been a flap; it is not counted as one, but reported
+//!   (`flaps_ambiguous`: the true count is `flaps` to `flaps + flaps_ambiguous`).
+//!   Rejoin times carry the same precision.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
@@ -240,8 +241,12 @@ impl Stream {
                 r.wan += 1;
                 continue;
             }
-            let Some(parsed) = crate::protocol::event::log_line::parse_log_message(&f.message)
-            else {
+            let parsed = if speaks_a_table_layer(&f.message) {
+                crate::protocol::event::log_line::parse_log_message(&f.message)
+            } else {
+                None
+            };
+            let Some(parsed) = parsed else {
                 r.unknown += 1;
                 continue;
             };
@@ -298,6 +303,24 @@ impl Stream {
             }));
         }
     }
+}
+
+/// The layer prefixes of the table's log lines (`memberlist: `, `serf: `), from
+/// the table itself: a message with none of them (Consul's `agent:`, `raft:`, …,
+/// most of a real log) is not handed to the parser at all.
+fn speaks_a_table_layer(message: &str) -> bool {
+    static LAYERS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let layers = LAYERS.get_or_init(|| {
+        let mut v: Vec<&'static str> = crate::protocol::event::KINDS
+            .iter()
+            .flat_map(|k| k.log.iter().flat_map(|g| g.iter()))
+            .filter_map(|t| t.text.find(": ").map(|i| &t.text[..i + 2]))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    layers.iter().any(|l| message.contains(l))
 }
 
 /// One flap episode as the logs show it (see [`EPISODE_GAP`]).
@@ -390,10 +413,12 @@ impl Tracker {
             if crate::protocol::serf::is_flap(dt, self.flap_timeout) && at >= self.warmup {
                 self.episodes[idx].flaps += 1;
             }
-            // Either stamp may be up to one precision step later than the instant.
+            // Stamps are truncated to their precision, so the true interval is
+            // within one step of the printed one: a printed interval just under
+            // FlapTimeout is still a flap, but one from FlapTimeout to one step
+            // over it may have been one. Those are not counted, but counted here.
             let slack = p0.max(precision) as Nanos;
-            if at >= self.warmup && dt + slack > self.flap_timeout && dt < self.flap_timeout + slack
-            {
+            if at >= self.warmup && dt >= self.flap_timeout && dt < self.flap_timeout + slack {
                 self.ambiguous += 1;
             }
         }

@@ -466,8 +466,11 @@ pub fn text(d: &Diagnosis) -> String {
     if s.flaps_ambiguous > 0 {
         let _ = writeln!(
             o,
-            "                 {} of the failed -> join intervals are within one timestamp step ({} s) of FlapTimeout: counted on the printed times",
-            s.flaps_ambiguous, s.window.precision_s
+            "                 {} failed -> join intervals are within one timestamp step ({} s) of FlapTimeout and were not counted: the true count is {} to {}",
+            s.flaps_ambiguous,
+            s.window.precision_s,
+            s.flaps,
+            s.flaps + s.flaps_ambiguous
         );
     }
     let _ = writeln!(
