@@ -373,6 +373,10 @@ pub struct Analysis {
     pub kinds: BTreeMap<&'static str, u64>,
 }
 
+/// One cluster event being matched across observers: when it was first seen,
+/// and each observer's first time.
+type SkewGroup = (Nanos, Vec<(NodeId, Nanos)>);
+
 /// State kept while merging.
 struct Tracker {
     flap_timeout: Nanos,
@@ -382,7 +386,7 @@ struct Tracker {
     episodes: Vec<LogEpisode>,
     ambiguous: u64,
     /// (kind, subject) → open group: first time, observers' first times.
-    skew_groups: BTreeMap<(u8, NodeId), (Nanos, Vec<(NodeId, Nanos)>)>,
+    skew_groups: BTreeMap<(u8, NodeId), SkewGroup>,
     skew: BTreeMap<NodeId, Skew>,
 }
 
