@@ -371,6 +371,9 @@ pub struct Analysis {
     /// Lines whose wording fits only some generations, per generation (2015, 2016, today).
     pub generation_votes: [u64; 3],
     pub kinds: BTreeMap<&'static str, u64>,
+    /// Measured `Was able to connect to X over TCP but UDP probes failed` lines
+    /// per subject X.
+    pub tcp_rescues: BTreeMap<NodeId, u64>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -529,6 +532,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     };
     let mut observers = BTreeSet::new();
     let mut restarts = Vec::new();
+    let mut tcp_rescues = BTreeMap::new();
     let mut first = None;
     let mut last = 0;
     let mut precision = 1i64;
@@ -578,6 +582,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     Event::SerfMemberLeave { subject } => {
                         tracker.pending.remove(&(o, subject));
                         tracker.skew_event(2, rel, o, subject);
+                    }
+                    Event::TcpFallbackRescued { subject } if rel >= tracker.warmup => {
+                        *tcp_rescues.entry(subject).or_insert(0) += 1;
                     }
                     _ => {}
                 }
@@ -648,6 +655,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         skew: tracker.skew,
         generation_votes,
         kinds,
+        tcp_rescues,
     })
 }
 

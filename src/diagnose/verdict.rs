@@ -97,11 +97,24 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
             .filter(|e| e.flaps > 0 && e.first >= m.warmup)
             .count()
     );
+    // Probes that failed over UDP but got through over TCP, most-named subject.
+    let rescues: u64 = a.tcp_rescues.values().sum();
+    let tcp_note = a
+        .tcp_rescues
+        .iter()
+        .max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n)))
+        .map(|(&n, &c)| {
+            format!(
+                " {rescues} probe(s) failed over UDP but got through over TCP (`Was able to connect to …`), {c} of them to {}: UDP to it is lossy or blocked, which the TCP fallback is hiding.",
+                name(n)
+            )
+        })
+        .unwrap_or_default();
     if total < MIN_SUSPICIONS {
         return Verdict {
             culprits: Vec::new(),
             text: format!(
-                "{total} suspicion(s) raised and {flaps}: too few to blame a node; the cluster looks stable over these logs."
+                "{total} suspicion(s) raised and {flaps}: too few to blame a node; the cluster looks stable over these logs.{tcp_note}"
             ),
         };
     }
@@ -174,11 +187,6 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         ));
     }
     text.push_str(&format!("The logs show {flaps}."));
-    if m.totals.tcp_fallback_rescues > 0 {
-        text.push_str(&format!(
-            " {} probes failed over UDP but succeeded over TCP: UDP is blocked or lossy on some path.",
-            m.totals.tcp_fallback_rescues
-        ));
-    }
+    text.push_str(&tcp_note);
     Verdict { culprits, text }
 }
