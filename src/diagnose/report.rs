@@ -548,7 +548,14 @@ fn minutes(t: u64) -> f64 {
 /// observers), and beneath, suspicions raised and refutations.
 fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
     let m = &d.analysis.metrics;
-    let end = minutes(m.end).max(1e-9);
+    // Time axis in minutes, or in hours beyond six hours (a day of logs).
+    let (unit, scale) = if m.end > 6 * 3600 * SEC {
+        ("hours", 60.0)
+    } else {
+        ("minutes", 1.0)
+    };
+    let axis = |t: u64| round(minutes(t) / scale, 4);
+    let end = axis(m.end).max(1e-9);
     // Buckets of whole minutes, at most 300.
     let per = (m.bins.len().div_ceil(300)).max(1);
     let bucket_min = (per as u64 * BIN) as f64 / (60.0 * SEC as f64);
@@ -560,7 +567,7 @@ fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
             .map(|(k, c)| {
                 let sum: u64 = c.iter().map(|b| u64::from(f(b))).sum();
                 (
-                    minutes(k as u64 * per as u64 * BIN),
+                    axis(k as u64 * per as u64 * BIN),
                     round(sum as f64 / bucket_min, 4),
                 )
             })
@@ -570,10 +577,10 @@ fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
         }
         pts
     };
-    let x_desc = format!("minutes since {}", format_utc(d.analysis.t0, false));
+    let x_desc = format!("{unit} since {}", format_utc(d.analysis.t0, false));
     let mark = |p: LinePanel| {
         if m.warmup > 0 {
-            p.mark(minutes(m.warmup), "--since")
+            p.mark(axis(m.warmup), "--since")
         } else {
             p
         }
