@@ -93,6 +93,20 @@ fn civil(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Result<i64, BadSta
     Ok(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
+/// The civil seconds of `YYYY?MM?DD?HH:MM:SS` at the start of `b` (both
+/// shapes put the numbers at the same offsets; the caller checked the separators).
+fn date_time(b: &[u8]) -> Option<Result<i64, BadStamp>> {
+    let n = |at, len| digits(b, at, len);
+    Some(civil(
+        n(0, 4)?,
+        n(5, 2)?,
+        n(8, 2)?,
+        n(11, 2)?,
+        n(14, 2)?,
+        n(17, 2)?,
+    ))
+}
+
 fn leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -109,14 +123,9 @@ pub fn go_log(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
     if !shape {
         return None;
     }
-    let y = digits(b, 0, 4)?;
-    let mo = digits(b, 5, 2)?;
-    let d = digits(b, 8, 2)?;
-    let h = digits(b, 11, 2)?;
-    let mi = digits(b, 14, 2)?;
-    let s = digits(b, 17, 2)?;
+    let secs = date_time(b)?;
     let (ns, precision, flen) = fraction(b, 19);
-    Some(civil(y, mo, d, h, mi, s).map(|secs| Stamp {
+    Some(secs.map(|secs| Stamp {
         at: (secs - offset_s) * 1_000_000_000 + ns,
         precision,
         len: 19 + flen,
@@ -135,12 +144,7 @@ pub fn rfc3339(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
     if !shape {
         return None;
     }
-    let y = digits(b, 0, 4)?;
-    let mo = digits(b, 5, 2)?;
-    let d = digits(b, 8, 2)?;
-    let h = digits(b, 11, 2)?;
-    let mi = digits(b, 14, 2)?;
-    let s = digits(b, 17, 2)?;
+    let secs = date_time(b)?;
     let (ns, precision, flen) = fraction(b, 19);
     let mut len = 19 + flen;
     let offset = match b.get(len) {
@@ -167,7 +171,7 @@ pub fn rfc3339(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
         }
         _ => offset_s,
     };
-    Some(civil(y, mo, d, h, mi, s).map(|secs| Stamp {
+    Some(secs.map(|secs| Stamp {
         at: (secs - offset) * 1_000_000_000 + ns,
         precision,
         len,
