@@ -151,16 +151,17 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
 
-    // events.jsonl and memberlist.log are written while the run goes; memory
-    // keeps only what the charts still read.
+    // events.jsonl and memberlist.log are written while the run goes; the
+    // records the charts read are spilled beside them and read back once the
+    // engine is gone, so memory during the run keeps no records at all.
     let mut streams =
         report::stream::Streams::open(&mut publisher, &scenario, &selection.streamed())
             .map_err(publish_failure)?;
-    let keep = if selection.charts() {
-        batch::simulate::Keep::ChartInputs
-    } else {
-        batch::simulate::Keep::Nothing
-    };
+    if selection.charts() {
+        streams
+            .spill_chart_inputs(&mut publisher)
+            .map_err(publish_failure)?;
+    }
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
     let measured = batch::simulate::simulate_streaming(
@@ -173,17 +174,17 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             }
         },
         &mut streams,
-        keep,
+        batch::simulate::Keep::Nothing,
     );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     // Stopped early: nothing is written (a partial run would look complete).
-    let batch::Measured { metrics, stats } =
+    let batch::Measured { mut metrics, stats } =
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    streams.finish(&mut publisher).map_err(publish_failure)?;
+    metrics.events = streams.finish(&mut publisher).map_err(publish_failure)?;
     let formats: Vec<report::Format> = selection
         .formats(&metrics)
         .into_iter()

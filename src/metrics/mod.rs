@@ -17,6 +17,7 @@
 //! the others absent until the engine reports [`Truth::Up`].
 
 pub mod oracle;
+pub mod spill;
 pub mod stats;
 pub mod timeline;
 

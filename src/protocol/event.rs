@@ -270,8 +270,101 @@ macro_rules! events {
                     ])),*
                 }
             }
+
+            /// Append the event's bytes (kind index, then every field), for
+            /// records spilled to disk during a run ([`Event::decode`] reads them).
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                match *self {
+                    $(Event::$Variant $({ $($field),* })? => {
+                        out.push(EventKind::$Variant as u8);
+                        $($( FieldBytes::put($field, out); )*)?
+                    }),*
+                }
+            }
+
+            /// Read an event written by [`Event::encode`] from the front of
+            /// `bytes`; None if they do not hold one.
+            pub fn decode(bytes: &mut &[u8]) -> Option<Event> {
+                let kind = *EventKind::ALL.get(usize::from(take::<1>(bytes)?[0]))?;
+                Some(match kind {
+                    $(EventKind::$Variant => Event::$Variant $({ $($field: FieldBytes::take(bytes)?),* })?),*
+                })
+            }
         }
     };
+}
+
+/// The first `N` bytes of `bytes`, consumed.
+pub fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+    let (head, rest) = bytes.split_first_chunk::<N>()?;
+    *bytes = rest;
+    Some(*head)
+}
+
+/// Fixed little-endian bytes of an event field ([`Event::encode`]).
+pub trait FieldBytes: Sized {
+    fn put(self, out: &mut Vec<u8>);
+    fn take(bytes: &mut &[u8]) -> Option<Self>;
+}
+
+impl FieldBytes for u32 {
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn take(bytes: &mut &[u8]) -> Option<u32> {
+        take::<4>(bytes).map(u32::from_le_bytes)
+    }
+}
+impl FieldBytes for u64 {
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn take(bytes: &mut &[u8]) -> Option<u64> {
+        take::<8>(bytes).map(u64::from_le_bytes)
+    }
+}
+impl FieldBytes for bool {
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(u8::from(self));
+    }
+    fn take(bytes: &mut &[u8]) -> Option<bool> {
+        match take::<1>(bytes)?[0] {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+}
+impl FieldBytes for Option<u32> {
+    fn put(self, out: &mut Vec<u8>) {
+        self.is_some().put(out);
+        self.unwrap_or(0).put(out);
+    }
+    fn take(bytes: &mut &[u8]) -> Option<Option<u32>> {
+        let some = bool::take(bytes)?;
+        let v = u32::take(bytes)?;
+        Some(some.then_some(v))
+    }
+}
+impl FieldBytes for State {
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(self as u8);
+    }
+    fn take(bytes: &mut &[u8]) -> Option<State> {
+        [State::Alive, State::Suspect, State::Dead, State::Left]
+            .get(usize::from(take::<1>(bytes)?[0]))
+            .copied()
+    }
+}
+impl FieldBytes for RefuteKind {
+    fn put(self, out: &mut Vec<u8>) {
+        out.push(self.code());
+    }
+    fn take(bytes: &mut &[u8]) -> Option<RefuteKind> {
+        [RefuteKind::Suspect, RefuteKind::Dead, RefuteKind::Alive]
+            .get(usize::from(take::<1>(bytes)?[0]))
+            .copied()
+    }
 }
 
 impl EventKind {
@@ -316,6 +409,40 @@ const fn when(
 }
 
 const SUBJECT: &[Field] = &[node("subject")];
+
+const REFUTED_SUSPECT: LogTemplate = when(
+    "message",
+    "suspect",
+    Warn,
+    "memberlist: Refuting a suspect message (from: {from})",
+);
+const REFUTED_DEAD: LogTemplate = when(
+    "message",
+    "dead",
+    Warn,
+    "memberlist: Refuting a dead message (from: {from})",
+);
+/// 2015 and 2016 print the alive refutation without details.
+const REFUTED_BEFORE_2020: &[LogTemplate] = &[
+    REFUTED_SUSPECT,
+    REFUTED_DEAD,
+    when(
+        "message",
+        "alive",
+        Warn,
+        "memberlist: Refuting an alive message",
+    ),
+];
+const REFUTED_TODAY: &[LogTemplate] = &[
+    REFUTED_SUSPECT,
+    REFUTED_DEAD,
+    when(
+        "message",
+        "alive",
+        Warn,
+        "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([]) vsn:([])",
+    ),
+];
 const SUBJECT_INCARNATION: &[Field] = &[node("subject"), count("incarnation")];
 
 events! {
@@ -486,23 +613,7 @@ events! {
             renamed("message", "kind", FieldType::Text),
             count("accused_incarnation"),
         ],
-        log: [
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message"),
-            ],
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message"),
-            ],
-            &[
-                when("message", "suspect", Warn, "memberlist: Refuting a suspect message (from: {from})"),
-                when("message", "dead", Warn, "memberlist: Refuting a dead message (from: {from})"),
-                when("message", "alive", Warn, "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([]) vsn:([])"),
-            ],
-        ],
+        log: [REFUTED_BEFORE_2020, REFUTED_BEFORE_2020, REFUTED_TODAY],
     },
     /// Gauge `memberlist.health.score` changed.
     HealthScore { score: u32 } => EventKindInfo {

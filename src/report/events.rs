@@ -34,13 +34,14 @@ use super::Level;
 
 struct Line<'a> {
     out: &'a mut String,
+    /// Node names as JSON strings (quoted once per run, not per line).
     names: &'a [String],
 }
 
 impl Line<'_> {
     fn name(&mut self, key: &str, id: NodeId) {
         self.key(key);
-        json_str(self.out, &self.names[id as usize]);
+        self.out.push_str(&self.names[id as usize]);
     }
     fn text(&mut self, key: &str, v: &str) {
         self.key(key);
@@ -70,7 +71,21 @@ fn json_str(out: &mut String, s: &str) {
     }
 }
 
-/// Append one record's line (with its newline) to `out`.
+/// The scenario's node names as JSON strings, for [`write_record`].
+pub fn quoted_names(scenario: &Scenario) -> Vec<String> {
+    scenario
+        .nodes
+        .iter()
+        .map(|n| {
+            let mut q = String::new();
+            json_str(&mut q, &n.name);
+            q
+        })
+        .collect()
+}
+
+/// Append one record's line (with its newline) to `out`; `names` from
+/// [`quoted_names`].
 pub fn write_record(out: &mut String, names: &[String], warmup: u64, r: &Record) {
     let _ = write!(
         out,
@@ -134,7 +149,7 @@ pub fn wanted(r: &Record, min: Level) -> bool {
 
 /// The whole `events.jsonl`: truth changes and the events at `min` and above.
 pub fn events_jsonl(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u8> {
-    let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();
+    let names = quoted_names(scenario);
     let mut out = String::with_capacity(metrics.events.len() * 120);
     for r in metrics.events.iter().filter(|r| wanted(r, min)) {
         write_record(&mut out, &names, metrics.warmup, r);

@@ -8,9 +8,15 @@
 //! leave a mix of runs or a file that looks complete after an interrupted run.
 //!
 //! The CLI calls, in order: `Publisher::begin(dir)` (checks `--out` before the
-//! run) → `Collector::new(&scenario)` → engine run with the collector as
-//! observer → `collector.finish(end, digest)` → `write_all_into(publisher, …)` →
-//! print `human_summary(…)`.
+//! run) → `Streams::open(publisher, …)` (events.jsonl and memberlist.log, written
+//! while the run goes, [`stream`]; with charts, `spill_chart_inputs`) →
+//! `batch::simulate::simulate_streaming` (the
+//! engine run, the collector and the streams behind one observer) →
+//! `streams.finish(publisher)` (the chart inputs, read back, become
+//! `metrics.events`) → `write_all_into(publisher, …)` for the other
+//! files → print `human_summary(…)`. The [`Format::render`] writers of
+//! events.jsonl and memberlist.log remain for in-memory use (tests, kept batch
+//! runs) and produce the same bytes.
 
 pub mod atomic;
 pub mod charts;

@@ -212,6 +212,15 @@ impl Publisher {
         Ok(file)
     }
 
+    /// A working file in the staging directory that is NOT part of the set
+    /// (records spilled during the run): removed by [`Publisher::commit`]
+    /// before the swap, and with the staging directory if the run stops.
+    pub fn scratch(&mut self, name: &str) -> io::Result<(File, PathBuf)> {
+        let path = self.staging.join(format!(".{name}.scratch"));
+        let file = create_new(&path).map_err(|e| err(&path, e))?;
+        Ok((file, path))
+    }
+
     /// Finish a file begun with [`Publisher::create`] (all bytes written).
     pub fn complete(&mut self, name: &str, file: File) -> io::Result<()> {
         let path = self.staging.join(name);
@@ -221,6 +230,16 @@ impl Publisher {
 
     /// Publish the set: swap it in as a whole, then delete the previous set.
     pub fn commit(mut self) -> io::Result<Published> {
+        // Scratch files never reach the target.
+        for entry in fs::read_dir(&self.staging)
+            .map_err(|e| err(&self.staging, e))?
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !self.names.contains(&name) {
+                fs::remove_file(entry.path()).map_err(|e| err(&entry.path(), e))?;
+            }
+        }
         sync_dir(&self.staging);
         let names = self.names.clone();
         check_replaceable(&self.target, &names)?;

@@ -11,8 +11,9 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
-use crate::metrics::{Record, What};
+use crate::metrics::{spill, timeline, Record, What};
 use crate::protocol::Nanos;
 use crate::scenario::Scenario;
 
@@ -54,12 +55,21 @@ impl Stream {
     }
 }
 
+/// The records the charts read, spilled to a scratch file during the run and
+/// read back after it ([`crate::metrics::spill`]).
+struct Spill {
+    file: File,
+    path: PathBuf,
+    buf: Vec<u8>,
+}
+
 /// The files a run streams, open in the publisher's staging directory.
 pub struct Streams<'a> {
     names: Vec<String>,
     warmup: Nanos,
     events: Option<(Stream, Level)>,
     log: Option<(Stream, LogLines<'a>)>,
+    spill: Option<Spill>,
     error: Option<io::Error>,
 }
 
@@ -71,6 +81,7 @@ impl<'a> Streams<'a> {
             warmup: 0,
             events: None,
             log: None,
+            spill: None,
             error: None,
         }
     }
@@ -94,9 +105,21 @@ impl<'a> Streams<'a> {
             }
         }
         if s.events.is_some() {
-            s.names = scenario.nodes.iter().map(|n| n.name.clone()).collect();
+            s.names = events::quoted_names(scenario);
         }
         Ok(s)
+    }
+
+    /// Also spill the records the charts read to a scratch file in the staging
+    /// directory; [`Streams::finish`] reads them back.
+    pub fn spill_chart_inputs(&mut self, publisher: &mut Publisher) -> io::Result<()> {
+        let (file, path) = publisher.scratch("chart-inputs")?;
+        self.spill = Some(Spill {
+            file,
+            path,
+            buf: Vec::with_capacity(FLUSH_BYTES + 256),
+        });
+        Ok(())
     }
 
     /// Whether `format` is one of the streamed ones (never rendered at the end).
@@ -106,6 +129,19 @@ impl<'a> Streams<'a> {
 
     /// Write one record's lines.
     pub fn record(&mut self, r: &Record) {
+        if let Some(sp) = &mut self.spill {
+            if timeline::reads(r) {
+                spill::encode(r, &mut sp.buf);
+                if sp.buf.len() >= FLUSH_BYTES {
+                    if self.error.is_none() {
+                        if let Err(e) = sp.file.write_all(&sp.buf) {
+                            self.error = Some(e);
+                        }
+                    }
+                    sp.buf.clear();
+                }
+            }
+        }
         if let Some((s, level)) = &mut self.events {
             if events::wanted(r, *level) {
                 events::write_record(&mut s.buf, &self.names, self.warmup, r);
@@ -120,8 +156,25 @@ impl<'a> Streams<'a> {
         }
     }
 
-    /// Write what is buffered and complete the files in the publisher.
-    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<()> {
+    /// Write what is buffered and complete the files in the publisher; the
+    /// spilled chart inputs, read back, if they were asked for (else empty).
+    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Vec<Record>> {
+        let mut chart_inputs = Vec::new();
+        if let Some(mut sp) = self.spill.take() {
+            if self.error.is_none() {
+                if let Err(e) = sp.file.write_all(&sp.buf) {
+                    self.error = Some(e);
+                }
+            }
+            drop(sp.file);
+            // A failed write leaves a short file: never read it as complete.
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", sp.path.display()));
+            chart_inputs = spill::read_all(&sp.path).map_err(at)?;
+            std::fs::remove_file(&sp.path).map_err(at)?;
+        }
         let files = [
             self.events.take().map(|(s, _)| s),
             self.log.take().map(|(s, _)| s),
@@ -133,6 +186,6 @@ impl<'a> Streams<'a> {
             }
             publisher.complete(s.name, s.file)?;
         }
-        Ok(())
+        Ok(chart_inputs)
     }
 }

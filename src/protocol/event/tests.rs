@@ -253,3 +253,26 @@ fn parser_names_generation_and_fields() {
     );
     assert_eq!(parse_log_message("serf: EventMemberFailed: web-07"), None);
 }
+
+/// Rule: every event reads back from its bytes (records spilled to disk during a
+/// run), and a cut or unknown byte string is refused, not misread.
+#[test]
+fn every_event_round_trips_through_its_bytes() {
+    let mut all = Vec::new();
+    for e in samples() {
+        let mut b = Vec::new();
+        e.encode(&mut b);
+        let mut r = &b[..];
+        assert_eq!(Event::decode(&mut r), Some(e));
+        assert!(r.is_empty());
+        for cut in 0..b.len() {
+            assert_eq!(Event::decode(&mut &b[..cut]), None, "{e:?} cut at {cut}");
+        }
+        all.extend_from_slice(&b);
+    }
+    let mut r = &all[..];
+    for e in samples() {
+        assert_eq!(Event::decode(&mut r), Some(e));
+    }
+    assert_eq!(Event::decode(&mut &[KINDS.len() as u8][..]), None);
+}

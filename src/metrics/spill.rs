@@ -1,0 +1,179 @@
+//! Records written to disk during a run and read back after it.
+//!
+//! Why: the charts' post-passes (`timeline`) need the run's membership changes
+//! in order, and their time columns depend on when the run's last event fell,
+//! so they cannot be folded into fixed aggregates while the run goes. Keeping
+//! those records in memory during the run would put them on top of the engine's
+//! own state; spilling them to a file and reading them back once the engine is
+//! gone keeps the run's peak memory independent of them.
+//!
+//! Format: per record, `at` (u64 LE), `node` (u32 LE), then `0` and the event's
+//! bytes ([`Event::encode`]) or `1` and a truth byte, then a class byte (0: none,
+//! else bit 0 set and bits 1–3 the flags). Only this process writes and reads
+//! the file; a record that does not decode is reported as a corrupt file.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use crate::engine::Truth;
+use crate::protocol::event::{take, FieldBytes};
+use crate::protocol::Event;
+
+use super::{Class, Record, What};
+
+/// Append `r`'s bytes to `out`.
+pub fn encode(r: &Record, out: &mut Vec<u8>) {
+    r.at.put(out);
+    r.node.put(out);
+    match r.what {
+        What::Protocol(ev) => {
+            out.push(0);
+            ev.encode(out);
+        }
+        What::Truth(t) => {
+            out.push(1);
+            out.push(match t {
+                Truth::Up => 0,
+                Truth::Crashed => 1,
+                Truth::Left => 2,
+                Truth::Degraded(false) => 3,
+                Truth::Degraded(true) => 4,
+            });
+        }
+    }
+    out.push(match r.class {
+        None => 0,
+        Some(c) => {
+            1 | u8::from(c.subject_up) << 1
+                | u8::from(c.subject_degraded) << 2
+                | u8::from(c.observer_degraded) << 3
+        }
+    });
+}
+
+/// Read one record written by [`encode`] from the front of `bytes`.
+pub fn decode(bytes: &mut &[u8]) -> Option<Record> {
+    let at = u64::take(bytes)?;
+    let node = u32::take(bytes)?;
+    let what = match take::<1>(bytes)?[0] {
+        0 => What::Protocol(Event::decode(bytes)?),
+        1 => What::Truth(match take::<1>(bytes)?[0] {
+            0 => Truth::Up,
+            1 => Truth::Crashed,
+            2 => Truth::Left,
+            3 => Truth::Degraded(false),
+            4 => Truth::Degraded(true),
+            _ => return None,
+        }),
+        _ => return None,
+    };
+    let c = take::<1>(bytes)?[0];
+    let class = match c {
+        0 => None,
+        _ if c & 1 == 1 && c < 16 => Some(Class {
+            subject_up: c & 2 != 0,
+            subject_degraded: c & 4 != 0,
+            observer_degraded: c & 8 != 0,
+        }),
+        _ => return None,
+    };
+    Some(Record {
+        at,
+        node,
+        what,
+        class,
+    })
+}
+
+/// Every record of the file at `path`, in order.
+pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
+    let corrupt = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: corrupt record file", path.display()),
+        )
+    };
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut records = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut rest = &buf[..];
+        loop {
+            let mut try_rest = rest;
+            match decode(&mut try_rest) {
+                Some(r) => {
+                    records.push(r);
+                    rest = try_rest;
+                }
+                // A record cut by the chunk end: read more.
+                None => break,
+            }
+        }
+        let used = buf.len() - rest.len();
+        buf.drain(..used);
+        if buf.len() > 1024 {
+            return Err(corrupt());
+        }
+    }
+    if buf.is_empty() {
+        Ok(records)
+    } else {
+        Err(corrupt())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::State;
+
+    /// Rule: records read back exactly, across chunk boundaries; a cut file is
+    /// an error, not a shorter list.
+    #[test]
+    fn records_round_trip_through_the_file() {
+        let mut records = Vec::new();
+        for i in 0..20_000u32 {
+            records.push(Record {
+                at: u64::from(i) * 1_000_003,
+                node: i % 7,
+                what: match i % 3 {
+                    0 => What::Truth(Truth::Degraded(i % 2 == 0)),
+                    1 => What::Protocol(Event::MemberDown {
+                        subject: i % 5,
+                        incarnation: i,
+                        from: 3,
+                        state: State::Dead,
+                    }),
+                    _ => What::Protocol(Event::HealthScore { score: i % 9 }),
+                },
+                class: (i % 3 == 1).then_some(Class {
+                    subject_up: i % 2 == 0,
+                    subject_degraded: true,
+                    observer_degraded: false,
+                }),
+            });
+        }
+        let mut bytes = Vec::new();
+        for r in &records {
+            encode(r, &mut bytes);
+        }
+        let dir = std::env::temp_dir().join(format!("flapsim-spill-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("records");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_all(&path).unwrap(), records);
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert_eq!(
+            read_all(&path).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
