@@ -14,11 +14,13 @@
 //! - [`scenario`]: YAML scenarios, validated into a resolved [`scenario::Scenario`].
 //! - [`metrics`]: false positives, flaps, blame, detection latency, load, time series.
 //! - [`report`]: summary.json, events.jsonl, memberlist.log, timeseries.csv, stdout.
+//! - [`diagnose`]: real memberlist/Serf/Consul logs → the same metrics and charts.
 //! - [`random`]: seeded ChaCha streams and the latency/duration distributions.
 
 pub mod batch;
 pub mod chart;
 pub mod cli;
+pub mod diagnose;
 pub mod engine;
 pub mod host;
 pub mod metrics;

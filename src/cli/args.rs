@@ -59,6 +59,48 @@ pub enum Command {
     /// Join the output directories of a sharded sweep into one, byte-identical
     /// to an unsharded run.
     Merge(MergeArgs),
+    /// Read real memberlist/Serf/Consul/Nomad logs (files, directories, `-`,
+    /// gzip) and write the blame table, flaps, verdict, charts, summary.json and
+    /// a scenario to replay (diagnosed.yaml) to output/diagnose/ (or --out).
+    Diagnose(DiagnoseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Log files (one per node, or with `node: ` line prefixes), directories, or
+    /// `-` for stdin; gzip is read as is.
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Output directory (default: output/diagnose).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Count only lines from this time on (earlier lines still set up state):
+    /// 2015-09-29T00:10:00Z, 2024-03-01T10:00:00+09:00 or `2015/09/29 00:10:00`.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Stop at this time (lines at or after it are not read).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// UTC offset of timestamps written without a zone (Go's log in Consul < 1.0
+    /// prints the host's local time): UTC (default), +09:00, -0700.
+    #[arg(long, value_name = "OFFSET", default_value = "UTC")]
+    pub log_zone: String,
+    /// The node that wrote a file whose lines have no `node: ` prefix: `NAME` (one
+    /// input) or `FILE=NAME`. Repeatable. Default: the file name (`a-01.log` → a-01).
+    #[arg(long = "observer", value_name = "[FILE=]NAME")]
+    pub observers: Vec<String>,
+    /// Serf's FlapTimeout (a failed member rejoining sooner is a flap).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub flap_timeout: String,
+    /// Distinct node names at most.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_nodes: usize,
+    /// Do not draw the charts.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

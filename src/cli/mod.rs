@@ -10,6 +10,7 @@ pub mod bench;
 pub mod chart;
 pub mod check;
 pub mod compare;
+pub mod diagnose;
 pub mod oracle;
 pub mod outputs;
 pub mod signals;
@@ -84,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Chart(args) => chart::chart_cmd(&args),
+        Command::Diagnose(args) => diagnose::diagnose_cmd(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -871,7 +871,8 @@ impl Collector {
             | Event::Confirmed { .. }
             | Event::PushPullStarted { .. }
             | Event::SerfReconnect { .. }
-            | Event::SerfReap { .. } => {}
+            | Event::SerfReap { .. }
+            | Event::SerfMemberUpdate { .. } => {}
         }
         class
     }

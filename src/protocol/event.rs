@@ -469,7 +469,12 @@ events! {
         log: [
             &[t(Warn, "memberlist: Was able to reach {subject} via TCP but not UDP, network may be misconfigured and not allowing bidirectional UDP")],
             &[t(Warn, "memberlist: Was able to reach {subject} via TCP but not UDP, network may be misconfigured and not allowing bidirectional UDP")],
-            &[t(Warn, "memberlist: Was able to connect to {subject} over TCP but UDP probes failed, network may be misconfigured")],
+            // The second wording is memberlist's since its transport rework (Consul
+            // 0.8+ logs it); only read back, the first is written.
+            &[
+                t(Warn, "memberlist: Was able to connect to {subject} over TCP but UDP probes failed, network may be misconfigured"),
+                t(Warn, "memberlist: Was able to connect to {subject} but other probes failed, network may be misconfigured"),
+            ],
         ],
     },
     /// No TCP fallback answer by the deadline.
@@ -715,5 +720,15 @@ events! {
         level: Level::Info,
         fields: SUBJECT,
         log: all3(&[t(Info, "serf: EventMemberReap: {subject}")]),
+    },
+    /// Serf saw a member's tags or address change. flapsim does not model tag
+    /// updates and never emits it: the entry is here so that real logs' lines
+    /// are read (`flapsim diagnose`) rather than counted as unknown.
+    SerfMemberUpdate { subject: NodeId } => EventKindInfo {
+        name: "serf_member_update",
+        tag: 24,
+        level: Level::Info,
+        fields: SUBJECT,
+        log: all3(&[t(Info, "serf: EventMemberUpdate: {subject} {subject.ip}")]),
     },
 }

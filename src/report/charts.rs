@@ -358,7 +358,8 @@ fn flap_rate(m: &Metrics, names: &[String], faulty: &[bool]) -> FlapRateData {
     }
 }
 
-fn accusations(m: &Metrics, names: &[String]) -> AccusationData {
+/// The accuser × accused heatmap's data (also used by `flapsim diagnose`).
+pub fn accusations(m: &Metrics, names: &[String]) -> AccusationData {
     let mut raised: BTreeMap<NodeId, u64> = BTreeMap::new();
     let mut accused: BTreeMap<NodeId, u64> = BTreeMap::new();
     for (&(a, b), &c) in &m.accusations {

@@ -3,14 +3,15 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{summary, Q};
+use super::summary::{summary, BlameJson, Q};
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
 
 /// How many rows of the blame and health tables to print.
 const TOP: usize = 10;
 
-fn q(x: &Option<Q>) -> String {
+/// `median 1.234s  p99 5.678s  (n=9)`, or `-`.
+pub fn q(x: &Option<Q>) -> String {
     match x {
         Some(q) => format!(
             "median {:.3}s  p99 {:.3}s  (n={})",
@@ -22,6 +23,33 @@ fn q(x: &Option<Q>) -> String {
 
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
+}
+
+/// The blame table's first `top` rows, aligned (also printed by `flapsim diagnose`).
+pub fn blame_table(o: &mut String, blame: &[BlameJson], top: usize) {
+    let w = blame
+        .iter()
+        .take(top)
+        .map(|b| b.node.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        o,
+        "  {:<w$}  {:>10}  {:>6}  {:>12}  {:>6}",
+        "node", "suspicions", "share", "refuted-from", "share"
+    );
+    for b in blame.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "  {:<w$}  {:>10}  {:>6}  {:>12}  {:>6}",
+            b.node,
+            b.suspicions_raised,
+            pct(b.suspicion_share),
+            b.refutations_naming,
+            pct(b.refutation_share)
+        );
+    }
 }
 
 /// The stdout summary (no colours, aligned columns).
@@ -65,30 +93,7 @@ pub fn human_summary(scenario: &Scenario, m: &Metrics) -> String {
             o,
             "blame (the top accuser is the node whose probes fail: look at it first;\n       refuted-from = refutations naming it, as in `Refuting a suspect message (from: X)`)"
         );
-        let w = s
-            .blame
-            .iter()
-            .take(TOP)
-            .map(|b| b.node.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        let _ = writeln!(
-            o,
-            "  {:<w$}  {:>10}  {:>6}  {:>12}  {:>6}",
-            "node", "suspicions", "share", "refuted-from", "share"
-        );
-        for b in s.blame.iter().take(TOP) {
-            let _ = writeln!(
-                o,
-                "  {:<w$}  {:>10}  {:>6}  {:>12}  {:>6}",
-                b.node,
-                b.suspicions_raised,
-                pct(b.suspicion_share),
-                b.refutations_naming,
-                pct(b.refutation_share)
-            );
-        }
+        blame_table(&mut o, &s.blame, TOP);
         if s.blame.len() > TOP {
             let _ = writeln!(o, "  … {} more in summary.json", s.blame.len() - TOP);
         }

@@ -56,6 +56,11 @@ pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 /// directory holding anything else is not replaced.
 const OUTPUT_EXTENSIONS: &[&str] = &["json", "jsonl", "log", "csv", "png", "svg", "html", "tmp"];
 
+/// Other files flapsim writes, by exact name (`flapsim diagnose`'s suggested
+/// scenario and text report); a name, not an extension, so a directory of the
+/// user's own `.yaml` files is never taken for an output set.
+const OUTPUT_NAMES: &[&str] = &["diagnosed.yaml", "diagnosis.txt"];
+
 /// The error kind of an interrupted publication.
 pub const INTERRUPTED: io::ErrorKind = io::ErrorKind::Interrupted;
 
@@ -335,7 +340,9 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
         // Temporary files of older versions (`events.jsonl.tmp`, even planted
         // symlinks) go with the old set: removing a link never touches its target.
         let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
-        let known = names.contains(&name) || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
+        let known = names.contains(&name)
+            || OUTPUT_NAMES.contains(&name.as_str())
+            || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
         if !(legacy_tmp || kind.is_file() && known) {
             return Err(err(
                 target,

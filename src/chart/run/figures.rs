@@ -132,8 +132,12 @@ pub fn flap_rate_figure(d: &RunChartData) -> Figure {
 
 /// Accuser × accused heatmap of suspicions raised.
 pub fn accusations_figure(d: &RunChartData) -> Figure {
-    let a = &d.accusations;
-    let mut sub = d.subtitle();
+    accusations_figure_of(&d.accusations, d.subtitle())
+}
+
+/// The accuser × accused heatmap of `a` under subtitle `sub` (also drawn by
+/// `flapsim diagnose` from real logs).
+pub fn accusations_figure_of(a: &super::AccusationData, mut sub: String) -> Figure {
     if a.involved > a.rows.len().max(a.cols.len()) {
         sub.push_str(&format!(
             " · top {} accusers × top {} accused of {} nodes involved",
@@ -177,27 +181,29 @@ pub fn accusations_figure(d: &RunChartData) -> Figure {
 
 /// Suspicions raised and refutations naming, per node, top 20.
 pub fn blame_figure(d: &RunChartData) -> Figure {
+    blame_figure_of(&d.blame, &d.subtitle())
+}
+
+/// The blame bars of `blame` under subtitle `sub` (also drawn by `flapsim diagnose`).
+pub fn blame_figure_of(blame: &[super::BlameBar], sub: &str) -> Figure {
     let frame = Frame::new(
         "Blame: suspicions raised, and refutations naming the node as accuser",
-        format!("{} · top {} nodes", d.subtitle(), d.blame.len()),
+        format!("{} · top {} nodes", sub, blame.len()),
     );
-    let names: Vec<String> = d.blame.iter().map(|b| b.node.clone()).collect();
+    let names: Vec<String> = blame.iter().map(|b| b.node.clone()).collect();
     let mut p = BarPanel::new("node", "count (measured window)", names)
         .horizontal()
         .series(
             BarSeries::new(
                 "suspicions raised",
-                d.blame.iter().map(|b| b.suspicions_raised as f64).collect(),
+                blame.iter().map(|b| b.suspicions_raised as f64).collect(),
             )
             .style(HEALTHY),
         )
         .series(
             BarSeries::new(
                 "refutations naming it (from: node)",
-                d.blame
-                    .iter()
-                    .map(|b| b.refutations_naming as f64)
-                    .collect(),
+                blame.iter().map(|b| b.refutations_naming as f64).collect(),
             )
             .style(SeriesStyle {
                 color: VERMILLION,
@@ -207,7 +213,7 @@ pub fn blame_figure(d: &RunChartData) -> Figure {
         );
     p.empty_note = "no suspicion raised and no refutation in the measured window".into();
     p.category_label_area = 120;
-    let n = d.blame.len() as u32;
+    let n = blame.len() as u32;
     Figure::new(frame)
         .panel(Panel::Bars(p), 1.0)
         .size(1200, (260 + n * 34).clamp(420, 1000))

@@ -14,7 +14,10 @@ mod timeline;
 
 use serde::{Deserialize, Serialize};
 
-pub use figures::{accusations_figure, blame_figure, detection_figure, flap_rate_figure};
+pub use figures::{
+    accusations_figure, accusations_figure_of, blame_figure, blame_figure_of, detection_figure,
+    flap_rate_figure,
+};
 pub use timeline::TimelineChart;
 
 use super::{render, ChartError, Frame, Rendered};

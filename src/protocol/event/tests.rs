@@ -107,6 +107,7 @@ fn samples() -> Vec<Event> {
         Event::SerfFlap { subject: 1 },
         Event::SerfReconnect { subject: 3 },
         Event::SerfReap { subject: 0 },
+        Event::SerfMemberUpdate { subject: 2 },
     ]
 }
 
@@ -187,10 +188,29 @@ fn every_log_template_round_trips_through_the_parser() {
             }
         }
     }
-    // Every template in the table was exercised.
+    // Every template in the table was exercised. A template after an
+    // unconditional one is never written: it is another wording read back from
+    // real logs, checked here by filling its placeholders from a sample.
     for (k, info) in KINDS.iter().enumerate() {
         for (gi, templates) in info.log.iter().enumerate() {
-            for tpl in templates.iter() {
+            for (ti, tpl) in templates.iter().enumerate() {
+                if templates[..ti].iter().any(|t| t.when.is_none()) {
+                    let e = samples()
+                        .into_iter()
+                        .find(|e| e.kind() == EventKind::ALL[k])
+                        .unwrap();
+                    let mut line = tpl.text.to_string();
+                    while let Some(open) = line.find('{') {
+                        let close = open + line[open..].find('}').unwrap();
+                        let key = line[open + 1..close].to_string();
+                        let value = placeholder_text(&e, OBSERVER, &key, &Names).unwrap();
+                        line.replace_range(open..=close, &value);
+                    }
+                    let p = parse_log_message(&line).unwrap_or_else(|| panic!("unparsed: {line}"));
+                    assert_eq!(p.kind, e.kind(), "{line}");
+                    assert!(p.generations.contains(&GENERATIONS[gi]), "{line}");
+                    continue;
+                }
                 assert!(
                     used.iter().any(|(kind, g, t)| *kind == EventKind::ALL[k]
                         && *g == GENERATIONS[gi]

@@ -1,0 +1,107 @@
+//! `flapsim diagnose LOG… [--out DIR] [--since T] [--until T]`: flags → options,
+//! the diagnosis, its files published as one set, the text printed.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::args::DiagnoseArgs;
+use super::Failure;
+use crate::diagnose::{self, report, suggest, time, Options};
+use crate::report::{Content, Publisher};
+use crate::units::parse_duration;
+
+/// Largest --max-nodes (the collector keeps a nodes × nodes bit matrix).
+const MAX_NODES: usize = 100_000;
+
+fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
+    let bad = |m: String| Failure::bad_input(m);
+    let zone = time::parse_zone(&args.log_zone).map_err(|e| bad(format!("--log-zone: {e}")))?;
+    let instant = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| time::parse_instant(s, zone).map_err(|e| bad(format!("{flag}: {e}"))))
+            .transpose()
+    };
+    let since = instant("--since", &args.since)?;
+    let until = instant("--until", &args.until)?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(bad("--since must be before --until".into()));
+        }
+    }
+    let flap_timeout =
+        parse_duration(&args.flap_timeout).map_err(|e| bad(format!("--flap-timeout: {e}")))?;
+    if flap_timeout == 0 {
+        return Err(bad("--flap-timeout must be more than 0".into()));
+    }
+    if args.max_nodes == 0 || args.max_nodes > MAX_NODES {
+        return Err(bad(format!("--max-nodes: expected 1 to {MAX_NODES}")));
+    }
+    let mut observers = Vec::new();
+    for o in &args.observers {
+        let (file, name) = match o.rsplit_once('=') {
+            Some((f, n)) => (Some(f.to_string()), n),
+            None => (None, o.as_str()),
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(bad(format!("--observer `{o}`: expected NAME or FILE=NAME")));
+        }
+        if file.is_none() && args.logs.len() != 1 {
+            return Err(bad(format!(
+                "--observer `{o}`: with several inputs, say which file: --observer FILE=NAME"
+            )));
+        }
+        if let Some(f) = &file {
+            if !args.logs.iter().any(|l| l.display().to_string() == *f) {
+                return Err(bad(format!(
+                    "--observer `{o}`: `{f}` is not one of the inputs given"
+                )));
+            }
+        }
+        observers.push((file, name.to_string()));
+    }
+    Ok(Options {
+        zone,
+        since,
+        until,
+        observers,
+        flap_timeout,
+        max_nodes: args.max_nodes,
+    })
+}
+
+pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
+    let opt = options(args)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join("diagnose"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut publisher = Publisher::begin(&out_dir, stop)
+        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
+    let d = diagnose::diagnose(&args.logs, opt).map_err(|e| Failure::bad_input(e.0))?;
+    let text = report::text(&d);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("diagnosis.txt".into(), text.clone().into_bytes()),
+        (
+            "diagnosed.yaml".into(),
+            suggest::diagnosed_yaml(&d).into_bytes(),
+        ),
+    ];
+    if !args.no_charts {
+        files.extend(
+            report::charts(&d).map_err(|e| Failure::failed(format!("drawing the charts: {e}")))?,
+        );
+    }
+    // summary.json last: it marks the set complete, as for a run.
+    files.push(("summary.json".into(), report::summary_json(&d)));
+    let io = |e: std::io::Error| Failure::failed(format!("writing {}: {e}", out_dir.display()));
+    for (name, bytes) in files {
+        publisher.add(&name, Content::Bytes(bytes)).map_err(io)?;
+    }
+    publisher.commit().map_err(io)?;
+    if !args.quiet {
+        say!("{text}\noutputs in {}", out_dir.display());
+    }
+    Ok(())
+}

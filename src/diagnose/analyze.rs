@@ -1,0 +1,674 @@
+//! From log lines to [`Metrics`]: merge every input by time, turn each understood
+//! line into the protocol [`Event`] it stands for, and feed the run's own
+//! [`Collector`], so the blame table, Serf's flap rule, rejoin times, refutation
+//! and suspicion-timer counts are computed by the very code that computes them for
+//! `flapsim run` (a log line's event carries what the line says; fields a line does
+//! not carry, such as incarnations, are 0 and unused by those counts).
+//!
+//! What a log cannot tell, and how it is handled:
+//! - Ground truth (was the node up, was it faulty) is unknown: no false-positive
+//!   or "healthy" split is made; `flaps` counts every Serf flap.
+//! - The warm-up is not in a log: lines before `--since` are read to set up
+//!   state (a failure before it that rejoins after it is a flap, as in a run's
+//!   warm-up), but only lines from `--since` on are counted.
+//! - A process restart is seen as the node's `EventMemberJoin` about itself (Serf
+//!   logs it when it starts): the node's pending failures are forgotten, as the
+//!   run forgets a restarted process's view (fed to the collector as a leave and
+//!   an up of that node; no crash is invented).
+//! - Timestamps have the log's precision (1 s for Go's log) and are truncated to
+//!   it: a failed → join interval printed as FlapTimeout up to one step over it
+//!   may have been a flap; it is not counted as one, but reported
+//!   (`flaps_ambiguous`: the true count is `flaps` to `flaps + flaps_ambiguous`).
+//!   Rejoin times carry the same precision.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+
+use crate::engine::{Observer, Truth};
+use crate::metrics::{Collector, Metrics};
+use crate::protocol::{Event, Nanos, NodeId, SEC};
+use crate::scenario::Scenario;
+
+use super::frame::{frame, Frame, Framing};
+use super::input::{LineReader, ReadError, Source};
+use super::message::{understand, Understood};
+use super::time::UnixNs;
+
+/// Time-series bin of the diagnosis (flaps per minute).
+pub const BIN: Nanos = 60 * SEC;
+/// Longest span of log lines read (bins are kept per minute).
+pub const MAX_SPAN: Nanos = 400 * 24 * 3600 * SEC;
+/// Oracle-style episode chaining: one subject's failures at most this far apart.
+pub const EPISODE_GAP: Nanos = 10 * SEC;
+/// Skew matching: one Serf member event (kind, subject) seen by several observers
+/// within this window is taken as one cluster event.
+pub const SKEW_WINDOW: Nanos = 30 * SEC;
+
+/// How the diagnosis reads its inputs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Seconds east of UTC for zone-less timestamps (Go's log).
+    pub zone: i64,
+    pub since: Option<UnixNs>,
+    pub until: Option<UnixNs>,
+    /// `--observer [FILE=]NAME`: (file label or None for "the only input", name).
+    pub observers: Vec<(Option<String>, String)>,
+    /// Serf FlapTimeout (60 s in every Serf version).
+    pub flap_timeout: Nanos,
+    /// Distinct node names at most (memory grows with its square / 64).
+    pub max_nodes: usize,
+}
+
+/// Where a file's observer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObserverFrom {
+    /// `node: ` prefixes on the lines.
+    Prefix,
+    Flag,
+    FileName,
+    None,
+}
+
+impl ObserverFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObserverFrom::Prefix => "line prefix",
+            ObserverFrom::Flag => "--observer",
+            ObserverFrom::FileName => "file name",
+            ObserverFrom::None => "none",
+        }
+    }
+}
+
+/// What was read from one input.
+#[derive(Clone, Debug, Default)]
+pub struct FileReport {
+    pub label: String,
+    pub gzip: bool,
+    pub framings: BTreeSet<Framing>,
+    /// The file's own observer (flag or file name), if any.
+    pub observer: Option<String>,
+    pub observer_from: Option<ObserverFrom>,
+    /// Distinct observers named by line prefixes (capped in the report).
+    pub prefixed_observers: BTreeSet<String>,
+    /// Understood lines attributed to the file's own observer (no prefix).
+    pub unprefixed: u64,
+    pub lines: u64,
+    /// Lines recognised as an event kind's log line.
+    pub understood: u64,
+    /// Framed lines (timestamp and level) whose message is not one we read.
+    pub unknown: u64,
+    /// Lines with no known framing (banners, cut lines, continuation lines).
+    pub unframed: u64,
+    pub bad_timestamps: u64,
+    /// First bad timestamp: line number and reason.
+    pub first_bad_timestamp: Option<(u64, String)>,
+    /// Lines longer than the line limit (read up to it).
+    pub cut: u64,
+    /// Lines stamped earlier than an earlier line of the same file (read at that
+    /// earlier time, so time never runs backwards).
+    pub out_of_order: u64,
+    /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
+    /// left out: WAN gossip is another cluster.
+    pub wan: u64,
+    /// Lines after `--until` (the file is not read further).
+    pub after_until: u64,
+    pub first: Option<UnixNs>,
+    pub last: Option<UnixNs>,
+}
+
+/// A located error: the file, the line and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+/// One understood line, ready to merge.
+struct Entry {
+    at: UnixNs,
+    precision: i64,
+    observer: NodeId,
+    what: Understood,
+}
+
+/// Names seen in the logs, as node ids in first-seen order.
+#[derive(Default)]
+pub struct Interner {
+    pub names: Vec<String>,
+    ids: HashMap<String, NodeId>,
+    /// Address → name, learned from lines that print both (`EventMemberJoin: a-01 10.0.0.4`).
+    pub ips: HashMap<String, NodeId>,
+    pub ip_of: BTreeMap<NodeId, String>,
+    max: usize,
+}
+
+impl Interner {
+    pub fn id(&mut self, name: &str) -> Result<NodeId, String> {
+        if let Some(&id) = self.ids.get(name) {
+            return Ok(id);
+        }
+        if self.names.len() >= self.max {
+            return Err(format!(
+                "more than {} distinct node names (raise with --max-nodes)",
+                self.max
+            ));
+        }
+        let id = self.names.len() as NodeId;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    pub fn by_ip(&self, ip: &str) -> Option<NodeId> {
+        self.ips.get(ip).copied()
+    }
+
+    pub fn learn_ip(&mut self, id: NodeId, ip: &str) {
+        if self.ips.len() < self.max * 4 {
+            self.ips.insert(ip.to_string(), id);
+            self.ip_of.insert(id, ip.to_string());
+        }
+    }
+}
+
+struct Stream {
+    source: Source,
+    reader: LineReader,
+    report: FileReport,
+    own_observer: Option<String>,
+    last: Option<UnixNs>,
+    done: bool,
+}
+
+impl Stream {
+    /// The next understood line at or before `--until`, or None at the end.
+    fn next(
+        &mut self,
+        opt: &Options,
+        names: &mut Interner,
+        generations: &mut [u64; 3],
+        kinds: &mut BTreeMap<&'static str, u64>,
+    ) -> Result<Option<Entry>, InputError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let line = match self.reader.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Err(ReadError::Binary { line, column }) => {
+                    return Err(InputError(format!(
+                        "{}:{line}:{column}: binary data (a NUL byte): not a text log{}",
+                        self.source.label,
+                        if self.reader.gzip {
+                            " (inside the gzip stream)"
+                        } else {
+                            ""
+                        }
+                    )))
+                }
+                Err(ReadError::Io { line, error }) => {
+                    return Err(InputError(format!(
+                        "{}:{line}: cannot read: {error}{}",
+                        self.source.label,
+                        if self.reader.gzip {
+                            " (a truncated or corrupt gzip file?)"
+                        } else {
+                            ""
+                        }
+                    )))
+                }
+            };
+            let r = &mut self.report;
+            r.lines += 1;
+            r.cut += u64::from(line.cut);
+            let number = line.number;
+            let f = match frame(line.text, opt.zone) {
+                Frame::Line(f) => f,
+                Frame::Unframed => {
+                    r.unframed += 1;
+                    continue;
+                }
+                Frame::BadTimestamp(why) => {
+                    r.bad_timestamps += 1;
+                    r.first_bad_timestamp.get_or_insert((number, why));
+                    continue;
+                }
+            };
+            r.framings.insert(f.framing);
+            if f.module.as_deref().is_some_and(|m| m.ends_with(".wan")) {
+                r.wan += 1;
+                continue;
+            }
+            let parsed = if speaks_a_table_layer(&f.message) {
+                crate::protocol::event::log_line::parse_log_message(&f.message)
+            } else {
+                None
+            };
+            let Some(parsed) = parsed else {
+                r.unknown += 1;
+                continue;
+            };
+            // Time never runs backwards within a file.
+            let mut at = f.stamp.at;
+            if let Some(last) = self.last {
+                if at < last {
+                    r.out_of_order += 1;
+                    at = last;
+                }
+            }
+            if opt.until.is_some_and(|u| at >= u) {
+                r.after_until += 1;
+                self.done = true;
+                return Ok(None);
+            }
+            self.last = Some(at);
+            r.first.get_or_insert(at);
+            r.last = Some(at);
+            let observer_name = match (f.observer, &self.own_observer) {
+                (Some(p), _) => {
+                    if r.prefixed_observers.len() < 10_000 {
+                        r.prefixed_observers.insert(p.to_string());
+                    }
+                    p
+                }
+                (None, Some(o)) => {
+                    r.unprefixed += 1;
+                    o.as_str()
+                }
+                (None, None) => {
+                    return Err(InputError(format!(
+                        "{}:{number}: no observer for this line: it has no `node: ` prefix and the input has no file name; pass --observer NAME",
+                        self.source.label
+                    )))
+                }
+            };
+            let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.label));
+            let observer = names.id(observer_name).map_err(located)?;
+            let what = understand(&parsed, observer, at, names).map_err(located)?;
+            r.understood += 1;
+            // Generations this line's wording fits; a line that fits all says nothing.
+            if parsed.generations.len() < 3 {
+                for g in &parsed.generations {
+                    generations[crate::protocol::event::log_line::generation_index(*g)] += 1;
+                }
+            }
+            *kinds.entry(parsed.kind.info().name).or_insert(0) += 1;
+            return Ok(Some(Entry {
+                at,
+                precision: f.stamp.precision,
+                observer,
+                what,
+            }));
+        }
+    }
+}
+
+/// The layer prefixes of the table's log lines (`memberlist: `, `serf: `), from
+/// the table itself: a message with none of them (Consul's `agent:`, `raft:`, …,
+/// most of a real log) is not handed to the parser at all.
+fn speaks_a_table_layer(message: &str) -> bool {
+    static LAYERS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let layers = LAYERS.get_or_init(|| {
+        let mut v: Vec<&'static str> = crate::protocol::event::KINDS
+            .iter()
+            .flat_map(|k| k.log.iter().flat_map(|g| g.iter()))
+            .filter_map(|t| t.text.find(": ").map(|i| &t.text[..i + 2]))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    layers.iter().any(|l| message.contains(l))
+}
+
+/// One flap episode as the logs show it (see [`EPISODE_GAP`]).
+#[derive(Clone, Debug, Default)]
+pub struct LogEpisode {
+    pub subject: NodeId,
+    pub first: Nanos,
+    pub last: Nanos,
+    pub declarations: u32,
+    pub flaps: u32,
+}
+
+/// Estimated clock offset of one observer against the others.
+#[derive(Clone, Debug, Default)]
+pub struct Skew {
+    pub sum_s: f64,
+    pub matched: u64,
+}
+
+impl Skew {
+    pub fn mean_s(&self) -> f64 {
+        if self.matched == 0 {
+            0.0
+        } else {
+            self.sum_s / self.matched as f64
+        }
+    }
+}
+
+/// Everything the diagnosis found.
+pub struct Analysis {
+    pub metrics: Metrics,
+    /// Node names by id (every name seen in the logs).
+    pub names: Vec<String>,
+    pub ip_of: BTreeMap<NodeId, String>,
+    /// Unix time of virtual time 0 (the first line's hour).
+    pub t0: UnixNs,
+    pub first: UnixNs,
+    pub last: UnixNs,
+    /// Coarsest timestamp precision among the lines (1 s for Go's log).
+    pub precision: i64,
+    pub files: Vec<FileReport>,
+    pub observers: BTreeSet<NodeId>,
+    pub episodes: Vec<LogEpisode>,
+    pub flaps_ambiguous: u64,
+    pub restarts: Vec<(Nanos, NodeId)>,
+    pub skew: BTreeMap<NodeId, Skew>,
+    /// Lines whose wording fits only some generations, per generation (2015, 2016, today).
+    pub generation_votes: [u64; 3],
+    pub kinds: BTreeMap<&'static str, u64>,
+    /// Measured `Was able to connect to X over TCP but UDP probes failed` lines
+    /// per subject X.
+    pub tcp_rescues: BTreeMap<NodeId, u64>,
+}
+
+/// One cluster event being matched across observers: when it was first seen,
+/// and each observer's first time.
+type SkewGroup = (Nanos, Vec<(NodeId, Nanos)>);
+
+/// State kept while merging.
+struct Tracker {
+    flap_timeout: Nanos,
+    warmup: Nanos,
+    pending: BTreeMap<(NodeId, NodeId), (Nanos, i64, usize)>,
+    open_episode: BTreeMap<NodeId, usize>,
+    episodes: Vec<LogEpisode>,
+    ambiguous: u64,
+    /// (kind, subject) → open group: first time, observers' first times.
+    skew_groups: BTreeMap<(u8, NodeId), SkewGroup>,
+    skew: BTreeMap<NodeId, Skew>,
+}
+
+impl Tracker {
+    fn failed(&mut self, at: Nanos, precision: i64, o: NodeId, s: NodeId) {
+        let idx = match self.open_episode.get(&s) {
+            Some(&i) if at - self.episodes[i].last <= EPISODE_GAP => i,
+            _ => {
+                self.episodes.push(LogEpisode {
+                    subject: s,
+                    first: at,
+                    last: at,
+                    ..LogEpisode::default()
+                });
+                self.episodes.len() - 1
+            }
+        };
+        self.open_episode.insert(s, idx);
+        let e = &mut self.episodes[idx];
+        e.last = at;
+        e.declarations += 1;
+        self.pending.insert((o, s), (at, precision, idx));
+    }
+
+    fn joined(&mut self, at: Nanos, precision: i64, o: NodeId, s: NodeId) {
+        if let Some((failed, p0, idx)) = self.pending.remove(&(o, s)) {
+            let dt = at - failed;
+            if crate::protocol::serf::is_flap(dt, self.flap_timeout) && at >= self.warmup {
+                self.episodes[idx].flaps += 1;
+            }
+            // Stamps are truncated to their precision, so the true interval is
+            // within one step of the printed one: a printed interval just under
+            // FlapTimeout is still a flap, but one from FlapTimeout to one step
+            // over it may have been one. Those are not counted, but counted here.
+            let slack = p0.max(precision) as Nanos;
+            if at >= self.warmup && dt >= self.flap_timeout && dt < self.flap_timeout + slack {
+                self.ambiguous += 1;
+            }
+        }
+    }
+
+    fn forget_observer(&mut self, o: NodeId) {
+        self.pending.retain(|&(obs, _), _| obs != o);
+    }
+
+    fn skew_event(&mut self, kind: u8, at: Nanos, o: NodeId, s: NodeId) {
+        let key = (kind, s);
+        let stale = self
+            .skew_groups
+            .get(&key)
+            .is_some_and(|(start, _)| at - start > SKEW_WINDOW);
+        if stale {
+            if let Some((_, g)) = self.skew_groups.remove(&key) {
+                self.close_group(g);
+            }
+        }
+        let g = self.skew_groups.entry(key).or_insert((at, Vec::new()));
+        if !g.1.iter().any(|(x, _)| *x == o) {
+            g.1.push((o, at));
+        }
+    }
+
+    fn close_group(&mut self, g: Vec<(NodeId, Nanos)>) {
+        if g.len() < 3 {
+            return;
+        }
+        let mut times: Vec<Nanos> = g.iter().map(|(_, t)| *t).collect();
+        times.sort_unstable();
+        let median = times[times.len() / 2];
+        for (o, t) in g {
+            let s = self.skew.entry(o).or_default();
+            s.sum_s += (t as f64 - median as f64) / SEC as f64;
+            s.matched += 1;
+        }
+    }
+}
+
+/// Read every source and analyse.
+pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError> {
+    let mut names = Interner {
+        max: opt.max_nodes,
+        ..Interner::default()
+    };
+    let single = sources.len() == 1;
+    let mut streams = Vec::with_capacity(sources.len());
+    for s in sources {
+        let reader = LineReader::open(s)
+            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
+        let flag = opt
+            .observers
+            .iter()
+            .find(|(f, _)| match f {
+                Some(f) => *f == s.label,
+                None => single,
+            })
+            .map(|(_, n)| n.clone());
+        let (own, from) = match (flag, s.name_hint()) {
+            (Some(n), _) => (Some(n), ObserverFrom::Flag),
+            (None, Some(n)) => (Some(n), ObserverFrom::FileName),
+            (None, None) => (None, ObserverFrom::None),
+        };
+        streams.push(Stream {
+            source: s.clone(),
+            report: FileReport {
+                label: s.label.clone(),
+                gzip: reader.gzip,
+                observer: own.clone(),
+                observer_from: Some(from),
+                ..FileReport::default()
+            },
+            reader,
+            own_observer: own,
+            last: None,
+            done: false,
+        });
+    }
+    let mut generation_votes = [0u64; 3];
+    let mut kinds = BTreeMap::new();
+    // The merge: one pending entry per stream, the earliest first (ties by input
+    // order, so the result does not depend on anything but the inputs).
+    let mut pending: Vec<Option<Entry>> = Vec::with_capacity(streams.len());
+    let mut heap = BinaryHeap::new();
+    for (i, st) in streams.iter_mut().enumerate() {
+        let e = st.next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(e) = &e {
+            heap.push(Reverse((e.at, i)));
+        }
+        pending.push(e);
+    }
+    let mut state: Option<(Collector, UnixNs)> = None;
+    let mut tracker = Tracker {
+        flap_timeout: opt.flap_timeout,
+        warmup: 0,
+        pending: BTreeMap::new(),
+        open_episode: BTreeMap::new(),
+        episodes: Vec::new(),
+        ambiguous: 0,
+        skew_groups: BTreeMap::new(),
+        skew: BTreeMap::new(),
+    };
+    let mut observers = BTreeSet::new();
+    let mut restarts = Vec::new();
+    let mut tcp_rescues = BTreeMap::new();
+    let mut first = None;
+    let mut last = 0;
+    let mut precision = 1i64;
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let Some(e) = pending[i].take() else {
+            continue;
+        };
+        let (collector, t0) = state.get_or_insert_with(|| {
+            let t0 = e.at.div_euclid(3600 * SEC as i64) * 3600 * SEC as i64;
+            let warmup = opt.since.map_or(0, |s| (s - t0).max(0) as Nanos);
+            tracker.warmup = warmup;
+            (new_collector(opt, warmup), t0)
+        });
+        let rel = (e.at - *t0) as Nanos;
+        if rel > MAX_SPAN {
+            return Err(InputError(format!(
+                "{}: lines span more than {} days (from {} to {}); narrow with --since/--until",
+                streams[i].source.label,
+                MAX_SPAN / (24 * 3600 * SEC),
+                super::time::format_utc(*t0, false),
+                super::time::format_utc(e.at, false)
+            )));
+        }
+        first.get_or_insert(e.at);
+        last = e.at;
+        precision = precision.max(e.precision);
+        observers.insert(e.observer);
+        let o = e.observer;
+        match e.what {
+            Understood::Event(ev) => {
+                match ev {
+                    Event::SerfMemberJoin { subject } if subject == o => {
+                        // A (re)started process: its view starts empty.
+                        collector.truth(rel, o, Truth::Left);
+                        collector.truth(rel, o, Truth::Up);
+                        tracker.forget_observer(o);
+                        restarts.push((rel, o));
+                    }
+                    Event::SerfMemberJoin { subject } => {
+                        tracker.joined(rel, e.precision, o, subject);
+                        tracker.skew_event(0, rel, o, subject);
+                    }
+                    Event::SerfMemberFailed { subject } => {
+                        tracker.failed(rel, e.precision, o, subject);
+                        tracker.skew_event(1, rel, o, subject);
+                    }
+                    Event::SerfMemberLeave { subject } => {
+                        tracker.pending.remove(&(o, subject));
+                        tracker.skew_event(2, rel, o, subject);
+                    }
+                    Event::TcpFallbackRescued { subject } if rel >= tracker.warmup => {
+                        *tcp_rescues.entry(subject).or_insert(0) += 1;
+                    }
+                    _ => {}
+                }
+                collector.protocol(rel, o, &ev);
+                // Counts only: the records are dropped as they come.
+                collector.drain_records();
+            }
+            Understood::Other => {}
+        }
+        let next = streams[i].next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(n) = &next {
+            heap.push(Reverse((n.at, i)));
+        }
+        pending[i] = next;
+    }
+    let Some((collector, t0)) = state else {
+        let read: u64 = streams.iter().map(|s| s.report.lines).sum();
+        return Err(InputError(format!(
+            "no memberlist or Serf line understood in {} line(s) of {} input(s){}; is this a Consul, Serf or Nomad log (at INFO level or above)?",
+            read,
+            streams.len(),
+            if opt.since.is_some() || opt.until.is_some() {
+                " within --since/--until"
+            } else {
+                ""
+            }
+        )));
+    };
+    let first = first.unwrap_or(t0);
+    for (_, g) in std::mem::take(&mut tracker.skew_groups) {
+        tracker.close_group(g.1);
+    }
+    let end = match opt.until {
+        Some(u) => (u - t0).max(1) as Nanos,
+        None => (last - t0) as Nanos + precision as Nanos,
+    };
+    let mut metrics = collector.finish(end, 0);
+    // The collector was sized for --max-nodes; the cluster is the names seen.
+    let n = names.names.len();
+    metrics.nodes = n;
+    metrics.per_node.truncate(n);
+    metrics.host.truncate(n);
+    let names_v = names.names;
+    Ok(Analysis {
+        metrics,
+        names: names_v,
+        ip_of: names.ip_of,
+        t0,
+        first,
+        last,
+        precision,
+        files: streams
+            .into_iter()
+            .map(|s| {
+                let mut r = s.report;
+                // Every line named its observer: the file's own name played no part.
+                if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
+                    r.observer = None;
+                    r.observer_from = Some(ObserverFrom::Prefix);
+                }
+                r
+            })
+            .collect(),
+        observers,
+        episodes: tracker.episodes,
+        flaps_ambiguous: tracker.ambiguous,
+        restarts,
+        skew: tracker.skew,
+        generation_votes,
+        kinds,
+        tcp_rescues,
+    })
+}
+
+/// The run's collector, sized for `max_nodes` names, with the diagnosis's
+/// window and Serf FlapTimeout. It is built from a generated cluster because the
+/// collector takes its sizes from a scenario; no scenario field other than those
+/// set here reaches the counts (every node is "up and healthy": the logs carry no
+/// ground truth).
+fn new_collector(opt: &Options, warmup: Nanos) -> Collector {
+    let mut s = Scenario::healthy_cluster(opt.max_nodes, BIN, "memberlist", 0)
+        .expect("the default preset exists");
+    s.warmup = warmup;
+    s.timeseries_bin = BIN;
+    s.protocol.serf.flap_timeout = opt.flap_timeout;
+    Collector::new(&s)
+}

@@ -1,0 +1,247 @@
+//! Line framing: where the timestamp, level, observer and message are in one log
+//! line, whichever of the supported formats it is in.
+//!
+//! | framing | example |
+//! |---|---|
+//! | Go `log` (Consul 0.5–0.9, Serf agent, Nomad < 0.9, flapsim) | `    2015/09/29 00:00:37 [WARN] memberlist: Refuting a suspect message (from: a-01)` |
+//! | hclog text (Consul 1.x, Nomad ≥ 0.9) | `2024-03-01T10:00:00.123Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting …` |
+//! | hclog JSON (`-log-json`) | `{"@level":"warn","@message":"memberlist: Refuting …","@module":"agent.server.memberlist.lan","@timestamp":"2024-03-01T10:00:00.123456Z"}` |
+//!
+//! Any of them may follow an observer prefix: `a-01: ` (flapsim's multi-node
+//! `memberlist.log`, or `grep -H`-style concatenations) or `[pod/consul-0/consul] `
+//! (`kubectl logs --prefix`). A line that fits none (Consul's start-up banner,
+//! stack traces, a line cut in half) is *unframed*: counted, never fatal.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::time::{go_log, rfc3339, BadStamp, Stamp};
+
+/// Which framing a line was in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Framing {
+    GoLog,
+    Hclog,
+    HclogJson,
+}
+
+impl Framing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Framing::GoLog => "go-log (Consul 0.5-0.9 / Serf / flapsim)",
+            Framing::Hclog => "hclog text (Consul 1.x / Nomad)",
+            Framing::HclogJson => "hclog JSON (Consul 1.x -log-json)",
+        }
+    }
+}
+
+/// One framed line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Framed<'a> {
+    pub framing: Framing,
+    pub stamp: Stamp,
+    /// `INFO`, `WARN`, `ERR`, … as written (upper-cased for JSON).
+    pub level: Cow<'a, str>,
+    /// The observer named by a line prefix, if any.
+    pub observer: Option<&'a str>,
+    /// hclog's module (`agent.server.memberlist.lan`), if the framing has one.
+    pub module: Option<Cow<'a, str>>,
+    /// The text after the level: `memberlist: Suspect a-07 has failed, no acks received`
+    /// (for hclog text, after the module).
+    pub message: Cow<'a, str>,
+}
+
+/// What a line is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Frame<'a> {
+    Line(Framed<'a>),
+    /// No known framing (banner, continuation, truncated line).
+    Unframed,
+    /// Timestamp-shaped but not a valid instant (`2015/13/40 …`).
+    BadTimestamp(String),
+}
+
+#[derive(Deserialize)]
+struct JsonLine<'a> {
+    #[serde(rename = "@timestamp", borrow)]
+    timestamp: Cow<'a, str>,
+    #[serde(rename = "@level", borrow, default)]
+    level: Option<Cow<'a, str>>,
+    #[serde(rename = "@message", borrow)]
+    message: Cow<'a, str>,
+    #[serde(rename = "@module", borrow, default)]
+    module: Option<Cow<'a, str>>,
+}
+
+/// Frame one line; `zone` (seconds east of UTC) is used for zone-less timestamps.
+pub fn frame(line: &str, zone: i64) -> Frame<'_> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let body = line.trim_start();
+    if let Some(f) = body_frame(body, zone, None) {
+        return f;
+    }
+    // An observer prefix, then the body.
+    if let Some((observer, rest)) = split_prefix(body) {
+        if let Some(f) = body_frame(rest.trim_start(), zone, Some(observer)) {
+            return f;
+        }
+    }
+    Frame::Unframed
+}
+
+/// `a-01: …` or `[pod/consul-0/consul] …`: the observer and the rest.
+fn split_prefix(s: &str) -> Option<(&str, &str)> {
+    if let Some(inner) = s.strip_prefix('[') {
+        let (tag, rest) = inner.split_once("] ")?;
+        // kubectl: pod/NAME/container; take NAME.
+        let name = tag.split('/').nth(1).unwrap_or(tag);
+        return (!name.is_empty() && !name.contains(' ')).then_some((name, rest));
+    }
+    let (name, rest) = s.split_once(": ")?;
+    let ok = !name.is_empty() && name.len() <= 253 && !name.contains(char::is_whitespace);
+    ok.then_some((name, rest))
+}
+
+fn body_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option<Frame<'a>> {
+    let b = body.as_bytes();
+    if b.first() == Some(&b'{') {
+        return json_frame(body, zone, observer);
+    }
+    let (framing, stamp) = match (go_log(b, zone), rfc3339(b, zone)) {
+        (Some(r), _) => (Framing::GoLog, r),
+        (None, Some(r)) => (Framing::Hclog, r),
+        (None, None) => return None,
+    };
+    let stamp = match stamp {
+        Ok(s) => s,
+        Err(BadStamp(e)) => return Some(Frame::BadTimestamp(e)),
+    };
+    let rest = body[stamp.len..].trim_start();
+    let (level, rest) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((lv, r)) if lv.len() <= 7 && lv.bytes().all(|c| c.is_ascii_alphabetic()) => {
+            (lv, r.trim_start())
+        }
+        _ => ("", rest),
+    };
+    let (module, message) = if framing == Framing::Hclog {
+        split_module(rest)
+    } else {
+        (None, rest)
+    };
+    Some(Frame::Line(Framed {
+        framing,
+        stamp,
+        level: Cow::Borrowed(level),
+        observer,
+        module: module.map(Cow::Borrowed),
+        message: Cow::Borrowed(message),
+    }))
+}
+
+/// hclog text: `agent.server.memberlist.lan: memberlist: …` → module, message. The
+/// module is one token of dotted words; a message without one is returned whole.
+fn split_module(rest: &str) -> (Option<&str>, &str) {
+    match rest.split_once(": ") {
+        Some((m, msg))
+            if !m.is_empty()
+                && m.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')) =>
+        {
+            (Some(m), msg)
+        }
+        _ => (None, rest),
+    }
+}
+
+fn json_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option<Frame<'a>> {
+    // A cut JSON line does not parse: it is unframed (counted), not an error.
+    let j: JsonLine<'a> = serde_json::from_str(body).ok()?;
+    let stamp = match rfc3339(j.timestamp.as_bytes(), zone)? {
+        Ok(s) => s,
+        Err(BadStamp(e)) => return Some(Frame::BadTimestamp(e)),
+    };
+    Some(Frame::Line(Framed {
+        framing: Framing::HclogJson,
+        stamp,
+        level: Cow::Owned(j.level.map(|l| l.to_ascii_uppercase()).unwrap_or_default()),
+        observer,
+        module: j.module,
+        message: j.message,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> Framed<'_> {
+        match frame(s, 0) {
+            Frame::Line(f) => f,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn consul_05_text() {
+        let f = line(
+            "    2015/09/29 00:00:37 [WARN] memberlist: Refuting a suspect message (from: a-01)",
+        );
+        assert_eq!(f.framing, Framing::GoLog);
+        assert_eq!(f.level, "WARN");
+        assert_eq!(f.observer, None);
+        assert_eq!(
+            f.message,
+            "memberlist: Refuting a suspect message (from: a-01)"
+        );
+    }
+
+    #[test]
+    fn flapsim_prefix_names_the_observer() {
+        let f =
+            line("a-01:     2015/09/29 01:55:43 [INFO] serf: EventMemberFailed: a-24 10.0.0.27");
+        assert_eq!(f.observer, Some("a-01"));
+        assert_eq!(f.message, "serf: EventMemberFailed: a-24 10.0.0.27");
+    }
+
+    #[test]
+    fn hclog_text_splits_the_module() {
+        let f = line("2024-03-01T10:00:00.123Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect message (from: a-01)");
+        assert_eq!(f.framing, Framing::Hclog);
+        assert_eq!(f.module.as_deref(), Some("agent.server.memberlist.lan"));
+        assert_eq!(
+            f.message,
+            "memberlist: Refuting a suspect message (from: a-01)"
+        );
+        assert_eq!(f.stamp.precision, 1_000_000);
+        let k = line("[pod/consul-server-1/consul] 2024-03-01T10:00:00.123+0100 [INFO]  agent.server.serf.lan: serf: EventMemberJoin: c-2 10.1.0.2");
+        assert_eq!(k.observer, Some("consul-server-1"));
+        assert_eq!(k.stamp.at + 3_600_000_000_000, f.stamp.at);
+    }
+
+    #[test]
+    fn hclog_json() {
+        let f = line(
+            r#"{"@level":"warn","@message":"memberlist: Refuting a suspect message (from: a-01)","@module":"agent.server.memberlist.lan","@timestamp":"2024-03-01T10:00:00.123456+09:00"}"#,
+        );
+        assert_eq!(f.framing, Framing::HclogJson);
+        assert_eq!(f.level, "WARN");
+        assert_eq!(f.module.as_deref(), Some("agent.server.memberlist.lan"));
+        assert_eq!(f.stamp.precision, 1000);
+    }
+
+    #[test]
+    fn banners_and_cut_lines_are_unframed_and_bad_dates_located() {
+        assert_eq!(frame("==> Starting Consul agent...", 0), Frame::Unframed);
+        assert_eq!(frame("         Node name: 'a-01'", 0), Frame::Unframed);
+        assert_eq!(frame("    2015/09/2", 0), Frame::Unframed);
+        assert_eq!(
+            frame(r#"{"@level":"warn","@message":"memberl"#, 0),
+            Frame::Unframed
+        );
+        assert!(matches!(
+            frame("    2015/19/29 00:00:37 [WARN] memberlist: x", 0),
+            Frame::BadTimestamp(_)
+        ));
+    }
+}

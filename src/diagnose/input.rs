@@ -1,0 +1,269 @@
+//! Reading logs: files, directories, stdin, gzip; one line at a time in bounded
+//! memory.
+//!
+//! - A directory is read recursively (hidden entries skipped), files in name order.
+//! - gzip is recognised by its magic bytes, not its name (`*.log.1.gz`, a piped
+//!   `zcat`-less archive), and concatenated members are read as one stream
+//!   (logrotate's `delaycompress` output concatenated with `cat`).
+//! - A line longer than [`MAX_LINE`] keeps its first [`MAX_LINE`] bytes (no log line
+//!   we understand is near that long); the rest is skipped, never buffered.
+//! - A NUL byte means the file is not a text log (a core dump, a BoltDB file, a
+//!   gzip stream with its magic cut off): that is an error naming file and line.
+//!   Invalid UTF-8 is replaced (a line cut in a multi-byte character stays usable).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::bufread::MultiGzDecoder;
+
+/// Longest line kept, in bytes.
+pub const MAX_LINE: usize = 64 * 1024;
+/// Files read at once at most (each stays open during the merge).
+pub const MAX_FILES: usize = 4096;
+/// Directory depth read at most.
+const MAX_DEPTH: usize = 8;
+
+/// One input: a file or stdin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// What errors and the report call it (the path, or `-`).
+    pub label: String,
+    pub path: Option<PathBuf>,
+}
+
+impl Source {
+    /// The observer a file name suggests: its name without `.gz`, `.log`, `.json`,
+    /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`). `None` for stdin.
+    pub fn name_hint(&self) -> Option<String> {
+        let name = self.path.as_ref()?.file_name()?.to_str()?;
+        let mut stem = name;
+        loop {
+            let before = stem;
+            for ext in [".gz", ".log", ".json", ".jsonl", ".txt", ".out"] {
+                if let Some(s) = stem.strip_suffix(ext) {
+                    stem = s;
+                }
+            }
+            if let Some((s, n)) = stem.rsplit_once('.') {
+                if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) {
+                    stem = s;
+                }
+            }
+            if stem == before {
+                break;
+            }
+        }
+        (!stem.is_empty()).then(|| stem.to_string())
+    }
+}
+
+/// Expand the command line's inputs (`-` is stdin) into sources.
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
+    let mut out = Vec::new();
+    let mut stdin = false;
+    for p in inputs {
+        if p.as_os_str() == "-" {
+            if stdin {
+                return Err("`-` (stdin) given twice".into());
+            }
+            stdin = true;
+            out.push(Source {
+                label: "-".into(),
+                path: None,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if meta.is_dir() {
+            let before = out.len();
+            walk(p, 0, &mut out)?;
+            if out.len() == before {
+                return Err(format!("{}: the directory holds no files", p.display()));
+            }
+        } else {
+            out.push(file_source(p));
+        }
+        if out.len() > MAX_FILES {
+            return Err(format!(
+                "more than {MAX_FILES} input files; diagnose a subset (e.g. the servers and the suspected nodes)"
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Err("no input: give log files, directories, or `-` for stdin".into());
+    }
+    Ok(out)
+}
+
+fn file_source(p: &Path) -> Source {
+    Source {
+        label: p.display().to_string(),
+        path: Some(p.to_path_buf()),
+    }
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("{}: directories nested too deep", dir.display()));
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for p in entries {
+        // Symlinks are followed for files, not for directories (no cycles).
+        let Ok(lmeta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if lmeta.is_dir() {
+            walk(&p, depth + 1, out)?;
+        } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            out.push(file_source(&p));
+            if out.len() > MAX_FILES {
+                return Err(format!(
+                    "{}: more than {MAX_FILES} files; diagnose a subset",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A line read: its number (from 1), its text, and whether it was cut at [`MAX_LINE`].
+pub struct Line<'a> {
+    pub number: u64,
+    pub text: &'a str,
+    pub cut: bool,
+}
+
+/// Why reading stopped early.
+#[derive(Debug)]
+pub enum ReadError {
+    /// NUL byte: not a text log.
+    Binary {
+        line: u64,
+        column: usize,
+    },
+    Io {
+        line: u64,
+        error: io::Error,
+    },
+}
+
+/// Reads one source line by line.
+pub struct LineReader {
+    inner: Box<dyn BufRead>,
+    buf: Vec<u8>,
+    text: String,
+    number: u64,
+    pub gzip: bool,
+}
+
+impl LineReader {
+    pub fn open(source: &Source) -> io::Result<LineReader> {
+        let raw: Box<dyn Read> = match &source.path {
+            Some(p) => Box::new(File::open(p)?),
+            None => Box::new(io::stdin()),
+        };
+        let mut br = BufReader::with_capacity(256 * 1024, raw);
+        let head = br.fill_buf()?;
+        let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+        let inner: Box<dyn BufRead> = if gzip {
+            Box::new(BufReader::with_capacity(
+                256 * 1024,
+                MultiGzDecoder::new(br),
+            ))
+        } else {
+            Box::new(br)
+        };
+        Ok(LineReader {
+            inner,
+            buf: Vec::with_capacity(1024),
+            text: String::new(),
+            number: 0,
+            gzip,
+        })
+    }
+
+    /// The next line, `None` at the end.
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, ReadError> {
+        self.buf.clear();
+        let mut cut = false;
+        let mut any = false;
+        let line = self.number + 1;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(ReadError::Io { line, error }),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            any = true;
+            let (take, done) = match chunk.iter().position(|&c| c == b'\n') {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            let room = MAX_LINE - self.buf.len();
+            if take > room {
+                cut = true;
+            }
+            self.buf.extend_from_slice(&chunk[..take.min(room)]);
+            self.inner.consume(take + usize::from(done));
+            if done {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        self.number = line;
+        if let Some(column) = self.buf.iter().position(|&c| c == 0) {
+            return Err(ReadError::Binary {
+                line,
+                column: column + 1,
+            });
+        }
+        self.text.clear();
+        match std::str::from_utf8(&self.buf) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.buf)),
+        }
+        Ok(Some(Line {
+            number: line,
+            text: &self.text,
+            cut,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_hints_drop_extensions_and_rotation() {
+        let s = |p: &str| file_source(Path::new(p)).name_hint();
+        assert_eq!(s("/var/log/a-01.log").as_deref(), Some("a-01"));
+        assert_eq!(s("logs/a-01.log.1.gz").as_deref(), Some("a-01"));
+        assert_eq!(s("s-02.json").as_deref(), Some("s-02"));
+        assert_eq!(s("web-7").as_deref(), Some("web-7"));
+        assert_eq!(
+            Source {
+                label: "-".into(),
+                path: None
+            }
+            .name_hint(),
+            None
+        );
+    }
+}

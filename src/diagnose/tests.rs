@@ -1,0 +1,312 @@
+//! Hand-written excerpts in each real format (Consul 0.5 text, Consul 1.x hclog
+//! text and JSON), with mixed time zones, interleaved nodes, truncated lines and
+//! a binary file: the right counts, or an error naming the file and line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::analyze::{ObserverFrom, Options};
+use super::{diagnose, report, Diagnosis};
+use crate::protocol::SEC;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flapsim-diagnose-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn opts() -> Options {
+    Options {
+        zone: 0,
+        since: None,
+        until: None,
+        observers: Vec::new(),
+        flap_timeout: 60 * SEC,
+        max_nodes: 1000,
+    }
+}
+
+fn run(paths: &[PathBuf], o: Options) -> Diagnosis {
+    match diagnose(paths, o) {
+        Ok(d) => d,
+        Err(e) => panic!("{}", e.0),
+    }
+}
+
+fn blame_of(d: &Diagnosis, node: &str) -> (u64, u64) {
+    let a = &d.analysis;
+    d.blame
+        .iter()
+        .find(|r| a.names[r.node as usize] == node)
+        .map_or((0, 0), |r| (r.suspicions_raised, r.refutations_naming))
+}
+
+/// Consul 0.5.2's own log of agent a-01: start-up banner, its lines, a line of
+/// another subsystem, and a last line cut mid-timestamp.
+const CONSUL_05: &str = "==> Starting Consul agent...
+==> Starting Consul agent RPC...
+==> Consul agent running!
+         Node name: 'a-01'
+        Datacenter: 'dc1'
+
+==> Log data will now stream in as it occurs:
+
+    2015/09/29 00:00:01 [INFO] serf: EventMemberJoin: a-01 10.0.0.4
+    2015/09/29 00:00:02 [INFO] serf: EventMemberJoin: s-01 10.0.0.1
+    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received
+    2015/09/29 00:00:40 [WARN] memberlist: Refuting a suspect message (from: s-01)
+    2015/09/29 00:00:47 [INFO] memberlist: Marking s-02 as failed, suspect timeout reached
+    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2
+    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2
+    2015/09/29 00:00:53 [INFO] agent: Synced service 'consul'
+    2015/09/29 00:01:0";
+
+#[test]
+fn consul_05_text_counts_and_banner_lines_are_not_errors() {
+    let dir = scratch("c05");
+    let p = write(&dir, "a-01.log", CONSUL_05);
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    let m = &a.metrics;
+    assert_eq!(m.totals.suspicions, 1);
+    assert_eq!(m.totals.flaps, 1, "s-02 failed at :47 and rejoined at :52");
+    assert_eq!(m.rejoin, vec![5 * SEC]);
+    assert_eq!(m.totals.refutations, 1);
+    assert_eq!(m.totals.suspicion_expired, 1);
+    assert_eq!(blame_of(&d, "a-01"), (1, 0));
+    assert_eq!(blame_of(&d, "s-01"), (0, 1));
+    let f = &a.files[0];
+    assert_eq!(f.observer.as_deref(), Some("a-01"));
+    assert_eq!(f.observer_from, Some(ObserverFrom::FileName));
+    assert_eq!((f.lines, f.understood, f.unknown), (17, 7, 1));
+    assert_eq!(f.unframed, 9, "7 banner lines, 1 empty, 1 cut");
+    assert_eq!(a.restarts.len(), 1, "a-01's EventMemberJoin about itself");
+    assert_eq!(d.generation.preset, "memberlist-2015", "{:?}", d.generation);
+    assert_eq!(a.precision, SEC as i64);
+}
+
+#[test]
+fn gzip_reads_the_same_as_plain_text() {
+    let dir = scratch("gz");
+    let plain = write(&dir, "a-01.log", CONSUL_05);
+    let gz = dir.join("a-01.log.1.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(CONSUL_05.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let a = run(&[plain], opts());
+    let b = run(&[gz], opts());
+    assert!(b.analysis.files[0].gzip);
+    assert_eq!(b.analysis.files[0].observer.as_deref(), Some("a-01"));
+    assert_eq!(a.analysis.metrics.totals, b.analysis.metrics.totals);
+}
+
+/// Consul 1.x (hclog text) of s-01 in Tokyo time, and of s-02 in UTC (JSON), each
+/// with a cut last line: the zones line the two files up.
+const HCLOG_TOKYO: &str = "2015-09-29T09:00:38.500+0900 [INFO]  agent.server.memberlist.lan: memberlist: Suspect a-01 has failed, no acks received
+2015-09-29T09:00:47.900+0900 [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-01 10.0.0.4
+2015-09-29T09:00:49.000+0900 [INFO]  agent.server.serf.wan: serf: EventMemberJoin: a-01.dc1 10.0.0.4
+2015-09-29T09:00:50.000+0900 [INFO]  agent.leader: member joined, marking health alive: member=a-01
+2015-09-29T09:01:47.800+0900 [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-01 10.0.0.4
+2015-09-29T09:01:50.000+0900 [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect mes";
+
+const HCLOG_JSON_UTC: &str = r#"{"@level":"warn","@message":"memberlist: Refuting a suspect message (from: a-01)","@module":"agent.server.memberlist.lan","@timestamp":"2015-09-29T00:00:39.000000Z"}
+{"@level":"info","@message":"serf: EventMemberFailed: a-01 10.0.0.4","@module":"agent.server.serf.lan","@timestamp":"2015-09-29T00:00:48.000000Z"}
+{"@level":"info","@message":"serf: EventMemberJoin: a-01 10.0.0.4","@module":"agent.server.serf.lan","@timestamp":"2015-09-29T00:01:58.000000Z"}
+{"@level":"info","@message":"memberlist: Suspect s-01 has failed, no ac"#;
+
+#[test]
+fn consul_1x_hclog_text_and_json_with_mixed_zones() {
+    let dir = scratch("hclog");
+    let a = write(&dir, "s-01.log", HCLOG_TOKYO);
+    let b = write(&dir, "s-02.json", HCLOG_JSON_UTC);
+    let d = run(&[a, b], opts());
+    let an = &d.analysis;
+    let m = &an.metrics;
+    // s-01: failed 00:00:47.9, joined 00:01:47.8 (59.9 s): a flap. s-02: failed
+    // 00:00:48, joined 00:01:58 (70 s): not one.
+    assert_eq!(m.totals.flaps, 1);
+    assert_eq!(m.rejoin, vec![59_900_000_000]);
+    assert_eq!(m.totals.suspicions, 1);
+    assert_eq!(blame_of(&d, "s-01"), (1, 0));
+    assert_eq!(blame_of(&d, "a-01"), (0, 1));
+    assert_eq!(an.files[0].wan, 1, "the WAN pool's line is left out");
+    assert_eq!(
+        an.files[0].unknown, 2,
+        "the leader's health line is not a memberlist line; the cut line is framed but unknown"
+    );
+    assert_eq!(an.files[1].unframed, 1, "cut JSON");
+    assert_eq!(
+        an.files[0].unknown + an.files[0].understood + an.files[0].wan,
+        6
+    );
+    assert_eq!(d.generation.preset, "memberlist", "{:?}", d.generation);
+    // The two files line up in UTC: the first line is s-01's at 00:00:38.5.
+    assert_eq!(
+        super::time::format_utc(an.first, true),
+        "2015-09-29T00:00:38.500Z"
+    );
+    assert_eq!(an.precision, 1_000_000, "hclog prints milliseconds");
+}
+
+#[test]
+fn go_log_zone_flag_shifts_zone_less_stamps() {
+    let dir = scratch("zone");
+    let p = write(&dir, "a-01.log", CONSUL_05);
+    let mut o = opts();
+    o.zone = 9 * 3600;
+    let d = run(&[p], o);
+    assert_eq!(
+        super::time::format_utc(d.analysis.first, false),
+        "2015-09-28T15:00:01Z"
+    );
+}
+
+/// flapsim-style prefixes: three nodes interleaved in one file, one line of them
+/// stamped a second earlier than the line before it.
+const INTERLEAVED: &str =
+    "s-01:     2015/09/29 00:00:10 [INFO] memberlist: Suspect a-01 has failed, no acks received
+a-01:     2015/09/29 00:00:11 [WARN] memberlist: Refuting a suspect message (from: s-01)
+s-02:     2015/09/29 00:00:12 [INFO] memberlist: Suspect a-01 has failed, no acks received
+a-01:     2015/09/29 00:00:13 [WARN] memberlist: Refuting a suspect message (from: s-02)
+s-01:     2015/09/29 00:00:20 [INFO] serf: EventMemberFailed: a-01 10.0.0.4
+s-02:     2015/09/29 00:00:19 [INFO] serf: EventMemberFailed: a-01 10.0.0.4
+s-01:     2015/09/29 00:00:25 [INFO] serf: EventMemberJoin: a-01 10.0.0.4
+s-02:     2015/09/29 00:00:26 [INFO] serf: EventMemberJoin: a-01 10.0.0.4
+s-02:     2015/13/29 00:00:27 [INFO] serf: EventMemberJoin: a-01 10.0.0.4
+";
+
+#[test]
+fn interleaved_nodes_in_one_file() {
+    let dir = scratch("inter");
+    let p = write(&dir, "cluster.log", INTERLEAVED);
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(a.metrics.totals.flaps, 2);
+    assert_eq!(a.metrics.totals.suspicions, 2);
+    assert_eq!(blame_of(&d, "s-01"), (1, 1));
+    assert_eq!(blame_of(&d, "s-02"), (1, 1));
+    assert_eq!(a.observers.len(), 3);
+    let f = &a.files[0];
+    assert_eq!(f.observer_from, Some(ObserverFrom::Prefix));
+    assert_eq!(f.out_of_order, 1);
+    assert_eq!(f.bad_timestamps, 1);
+    assert_eq!(f.first_bad_timestamp.as_ref().map(|b| b.0), Some(9));
+    assert_eq!(a.episodes.len(), 1, "one subject, failures 1 s apart");
+    assert!(report::text(&d).contains("cluster.log:9: bad timestamp"));
+}
+
+#[test]
+fn since_counts_from_its_instant_but_keeps_earlier_state() {
+    let dir = scratch("since");
+    let p = write(&dir, "cluster.log", INTERLEAVED);
+    let mut o = opts();
+    o.since = Some(super::time::parse_instant("2015-09-29T00:00:21Z", 0).unwrap());
+    let d = run(&[p], o);
+    let m = &d.analysis.metrics;
+    assert_eq!(m.totals.suspicions, 0);
+    assert_eq!(
+        m.totals.flaps, 2,
+        "failed before --since, rejoined after: flaps"
+    );
+}
+
+#[test]
+fn binary_file_is_a_located_error() {
+    let dir = scratch("bin");
+    let p = dir.join("core.log");
+    let mut bytes =
+        b"    2015/09/29 00:00:01 [INFO] serf: EventMemberJoin: a-01 10.0.0.4\n".to_vec();
+    bytes.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, b'\n']);
+    std::fs::write(&p, bytes).unwrap();
+    let e = diagnose(&[p], opts())
+        .err()
+        .expect("a binary file is refused");
+    assert!(e.0.contains("core.log:2:8: binary data"), "{}", e.0);
+}
+
+#[test]
+fn corrupt_gzip_and_empty_inputs_are_errors_not_panics() {
+    let dir = scratch("bad");
+    let gz = dir.join("a-01.log.gz");
+    std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff]).unwrap();
+    let e = diagnose(&[gz], opts()).err().unwrap();
+    assert!(e.0.contains("a-01.log.gz:1: cannot read"), "{}", e.0);
+    let empty = write(&dir, "empty.log", "");
+    let e = diagnose(&[empty], opts()).err().unwrap();
+    assert!(
+        e.0.contains("no memberlist or Serf line understood"),
+        "{}",
+        e.0
+    );
+    let e = diagnose(&[dir.join("missing.log")], opts()).err().unwrap();
+    assert!(e.0.contains("missing.log"), "{}", e.0);
+}
+
+#[test]
+fn a_directory_is_read_whole_and_the_observer_flag_wins() {
+    let dir = scratch("dir");
+    write(&dir, "a-01.log", CONSUL_05);
+    write(&dir, ".hidden.log", "garbage\0");
+    let d = run(std::slice::from_ref(&dir), opts());
+    assert_eq!(d.analysis.files.len(), 1);
+    let p = write(&dir, "consul.log", CONSUL_05);
+    let mut o = opts();
+    o.observers = vec![(None, "web-9".into())];
+    let d = run(&[p], o);
+    assert_eq!(blame_of(&d, "web-9"), (1, 0));
+}
+
+#[test]
+fn flaps_near_the_flap_timeout_are_flagged_as_ambiguous() {
+    let dir = scratch("amb");
+    let text = "    2015/09/29 00:00:00 [INFO] serf: EventMemberFailed: b 10.0.0.2
+    2015/09/29 00:00:00 [INFO] serf: EventMemberFailed: c 10.0.0.3
+    2015/09/29 00:01:00 [INFO] serf: EventMemberJoin: b 10.0.0.2
+    2015/09/29 00:00:59 [INFO] serf: EventMemberJoin: c 10.0.0.3
+";
+    let p = write(&dir, "a.log", text);
+    let d = run(&[p], opts());
+    // b: 60 s on the printed times (between 59 and 61 s): not a flap by the
+    // printed times, but ambiguous. c is read at b's time (out of order).
+    assert_eq!(d.analysis.metrics.totals.flaps, 0);
+    assert_eq!(d.analysis.flaps_ambiguous, 2);
+}
+
+#[test]
+fn the_suggested_scenario_parses_and_names_the_culprit() {
+    let dir = scratch("yaml");
+    let p = write(&dir, "cluster.log", INTERLEAVED);
+    let d = run(&[p], opts());
+    let yaml = super::suggest::diagnosed_yaml(&d);
+    let s =
+        crate::scenario::parse(&yaml, "diagnosed.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(s.nodes.len(), 3);
+}
+
+#[test]
+fn real_memberlist_wordings_the_table_reads() {
+    let dir = scratch("wordings");
+    let text = "    2017/08/20 20:04:32 [WARN] memberlist: Was able to connect to ip-10-0-0-76 but other probes failed, network may be misconfigured
+    2017/08/20 20:04:33 [INFO] serf: EventMemberUpdate: ip-10-0-0-76 10.0.0.76
+    2017/08/20 20:04:34 [DEBUG] memberlist: Stream connection from=10.0.0.88:53467
+";
+    let p = write(&dir, "ip-10-0-0-52.log", text);
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(a.metrics.totals.tcp_fallback_rescues, 1);
+    assert_eq!(a.kinds.get("serf_member_update"), Some(&1));
+    assert_eq!(
+        a.files[0].unknown, 1,
+        "a line flapsim never writes is counted, not fatal"
+    );
+}

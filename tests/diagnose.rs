@@ -1,0 +1,329 @@
+//! `flapsim diagnose` round trip: a run's own `memberlist.log` with every node
+//! logging, read back as real logs, gives the same blame table, accusations and
+//! Serf flap counts as that run's `summary.json`, exactly. And the command's
+//! contract: located errors and exit 2 on bad input, stdin, outputs.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{flapsim, scratch_dir};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The scenario with every node logging (`log_observers: all`), written to `dir`.
+fn all_observers(file: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("scenarios").join(file)).unwrap();
+    let mut out: String = text
+        .lines()
+        .filter(|l| !l.starts_with("log_observers:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    out.push_str("log_observers: all\n");
+    let p = dir.join(file);
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+fn utc(unix_s: i64) -> String {
+    let (y, m, d) = flapsim::report::log::civil_from_days(unix_s.div_euclid(86_400));
+    let s = unix_s.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+fn sorted_accusations(v: &Value) -> Vec<(String, String, u64)> {
+    let mut a: Vec<(String, String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["accuser"].as_str().unwrap().to_string(),
+                x["accused"].as_str().unwrap().to_string(),
+                x["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    a.sort();
+    a
+}
+
+fn per_node_flaps(v: &Value) -> Vec<(String, u64)> {
+    let mut a: Vec<(String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["flaps"].as_u64().unwrap() > 0)
+        .map(|n| {
+            (
+                n["node"].as_str().unwrap().into(),
+                n["flaps"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    a.sort();
+    a
+}
+
+/// Run `file` with every node logging, diagnose its memberlist.log over the
+/// run's measured window, and compare. Returns the diagnosis summary.
+fn round_trip(file: &str, preset: Option<&str>, expect_culprit: Option<&str>) -> Value {
+    let dir = scratch_dir(
+        "diagnose",
+        &format!(
+            "{}-{}",
+            file.trim_end_matches(".yaml"),
+            preset.unwrap_or("own")
+        ),
+    );
+    let scenario_path = all_observers(file, &dir);
+    let run_dir = dir.join("run");
+    let mut args = vec![
+        "run",
+        scenario_path.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+        "--outputs",
+        "summary,log",
+        "-q",
+    ];
+    if let Some(p) = preset {
+        args.extend(["--preset", p]);
+    }
+    let out = flapsim(&args, &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let overrides = flapsim::scenario::CliOverrides {
+        preset: preset.map(str::to_string),
+        ..Default::default()
+    };
+    let scenario = flapsim::scenario::load_with(&scenario_path, &overrides).unwrap();
+    let epoch = flapsim::report::log::epoch_for(&scenario);
+    let second = 1_000_000_000u64;
+    assert_eq!(scenario.warmup % second, 0, "whole-second warm-up");
+    let since = utc(epoch + (scenario.warmup / second) as i64);
+    let until = utc(epoch + scenario.duration.div_ceil(second) as i64);
+    let diag_dir = dir.join("diag");
+    let out = flapsim(
+        &[
+            "diagnose",
+            run_dir.join("memberlist.log").to_str().unwrap(),
+            "--since",
+            &since,
+            "--until",
+            &until,
+            "--out",
+            diag_dir.to_str().unwrap(),
+            "-q",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = json(&run_dir.join("summary.json"));
+    let diag = json(&diag_dir.join("summary.json"));
+    assert_eq!(diag["kind"], "diagnosis");
+    assert_eq!(diag["blame"], run["blame"], "{file}: blame table");
+    assert_eq!(
+        sorted_accusations(&diag["accusations"]),
+        sorted_accusations(&run["accusations"]),
+        "{file}: accuser x accused"
+    );
+    // The cluster is the nodes the logs name: all of them once they flap; a quiet
+    // cluster's logs may never name some.
+    if run["flaps"].as_u64().unwrap() > 0 {
+        assert_eq!(diag["nodes"], run["nodes"], "{file}: nodes");
+    } else {
+        assert!(diag["nodes"].as_u64().unwrap() <= run["nodes"].as_u64().unwrap());
+    }
+    for k in [
+        "flaps",
+        "flaps_per_hour",
+        "flaps_per_node_hour",
+        "measured_s",
+        "warmup_s",
+        "suspicions",
+        "refutations",
+        "refutations_by_kind",
+    ] {
+        assert_eq!(diag[k], run[k], "{file}: {k}");
+    }
+    assert_eq!(
+        diag["rejoin_s"]["count"], run["rejoin_s"]["count"],
+        "{file}"
+    );
+    assert_eq!(diag["serf"]["member_failed"], run["serf"]["member_failed"]);
+    assert_eq!(diag["serf"]["member_join"], run["serf"]["member_join"]);
+    assert_eq!(
+        diag["memberlist"]["tcp_fallback_rescues"],
+        run["memberlist"]["tcp_fallback_rescues"]
+    );
+    assert_eq!(
+        diag["suspicion_timers"]["expired"],
+        run["suspicion_timers"]["expired"]
+    );
+    assert_eq!(
+        diag["suspicion_timers"]["by_confirmations"],
+        run["suspicion_timers"]["by_confirmations"]
+    );
+    assert_eq!(
+        per_node_flaps(&diag["per_node"]),
+        per_node_flaps(&run["per_node"]),
+        "{file}: flaps per subject"
+    );
+    // Exact by the printed second, not by luck: no failed -> join interval sat
+    // within a second of FlapTimeout.
+    assert_eq!(diag["flaps_ambiguous"], 0, "{file}");
+    let culprits: Vec<&str> = diag["verdict"]["culprits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["node"].as_str().unwrap())
+        .collect();
+    match expect_culprit {
+        Some(c) => assert_eq!(
+            culprits.first().copied(),
+            Some(c),
+            "{file}: {}",
+            diag["verdict"]
+        ),
+        None => assert!(culprits.is_empty(), "{file}: {}", diag["verdict"]),
+    }
+    // The suggested scenario is a valid scenario of the cluster seen.
+    let yaml = diag_dir.join("diagnosed.yaml");
+    let s = flapsim::scenario::load(&yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.nodes.len() as u64, diag["nodes"].as_u64().unwrap());
+    assert_eq!(
+        s.preset,
+        run["preset"].as_str().unwrap(),
+        "{file}: preset guessed from the lines"
+    );
+    diag
+}
+
+#[test]
+fn round_trip_the_incident() {
+    let d = round_trip("qiita-2015-sick-t2.yaml", None, Some("a-01"));
+    assert!(d["flaps"].as_u64().unwrap() > 1000, "the incident flaps");
+    assert_eq!(d["restarts"][0]["node"], "a-01", "the stop/start at 90 min");
+}
+
+#[test]
+fn round_trip_udp_blocked_one_way() {
+    let d = round_trip("udp-blocked-one-way.yaml", None, Some("fw-1"));
+    assert!(d["flaps"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn round_trip_lossy_nic() {
+    round_trip("lossy-nic.yaml", None, Some("nic-9"));
+}
+
+#[test]
+fn round_trip_gc_pause() {
+    // The paused node does not accuse; the others accuse it.
+    let d = round_trip("gc-pause-stop-the-world.yaml", None, Some("jvm-3"));
+    assert_eq!(d["verdict"]["culprits"][0]["shape"], "unreachable");
+}
+
+#[test]
+fn round_trip_lossy_nic_on_todays_memberlist() {
+    // Lifeguard and the TCP fallback keep it from flapping; the fallback lines
+    // (today's wording) point at the lossy NIC.
+    let d = round_trip("lossy-nic.yaml", Some("memberlist"), None);
+    assert!(d["memberlist"]["tcp_fallback_rescues"].as_u64().unwrap() > 0);
+    let v = d["verdict"]["text"].as_str().unwrap();
+    assert!(v.contains("nic-9"), "{v}");
+}
+
+#[test]
+fn binary_input_is_exit_2_with_file_and_line() {
+    let dir = scratch_dir("diagnose", "binary");
+    std::fs::write(dir.join("a.log"), b"ok line\n\x00\x01\x02").unwrap();
+    let out = flapsim(&["diagnose", "a.log", "--out", "d"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a.log:2:1: binary data"), "{err}");
+    assert!(!dir.join("d").exists(), "nothing written on bad input");
+}
+
+#[test]
+fn bad_flags_are_exit_2() {
+    let dir = scratch_dir("diagnose", "flags");
+    std::fs::write(dir.join("a.log"), "x\n").unwrap();
+    for args in [
+        vec!["diagnose", "a.log", "--since", "yesterday"],
+        vec!["diagnose", "a.log", "--log-zone", "Asia/Tokyo"],
+        vec![
+            "diagnose",
+            "a.log",
+            "--since",
+            "2015-09-29T01:00:00Z",
+            "--until",
+            "2015-09-29T00:00:00Z",
+        ],
+        vec!["diagnose", "a.log", "missing.log"],
+        vec!["diagnose", "a.log"],
+    ] {
+        let out = flapsim(&args, &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn stdin_with_an_observer_flag() {
+    let dir = scratch_dir("diagnose", "stdin");
+    let text = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    let run = |extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flapsim"))
+            .args(["diagnose", "-", "--out", "d", "--no-charts"])
+            .args(extra)
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-:1: no observer"));
+    let out = run(&["--observer", "a-01"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&dir.join("d/summary.json"));
+    assert_eq!(s["flaps"], 1);
+    assert_eq!(s["blame"][0]["node"], "a-01");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verdict"));
+}
