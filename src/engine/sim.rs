@@ -26,15 +26,16 @@
 use std::sync::Arc;
 
 use crate::host::{CreditHost, Credits, Host, Local, Next, ParkSource, PauseGen, Sampled, Work};
-use crate::network::{Fate, Network, NodeSet, Partition};
+use crate::network::{NetOutput, Network, NodeSet, Partition};
 use crate::protocol::{
-    Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, Transport,
-    SEC,
+    Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, SEC,
 };
 use crate::random::{Stream, StreamId};
 use crate::scenario::{Action, HostDefaults, HostFault, Scenario, StartMode, TimelineEvent};
 
 use super::digest::Digest;
+
+mod route;
 use super::queue::EventQueue;
 use super::{DropReason, HostSample, Observer, PacketKind, Truth};
 
@@ -112,13 +113,14 @@ enum Ev {
     /// A packet reaches the destination host (network arrival).
     Arrive {
         packet: Packet,
-        sent_at: Nanos,
     },
     /// A starved packet finally reaches the host's queue.
     Deliver {
         packet: Packet,
     },
-    /// A TCP message failed; back to its sender.
+    /// The network's next deadline (an exchange may have failed).
+    NetWake,
+    /// A TCP exchange failed; back to its initiator.
     SendFailed {
         packet: Packet,
         epoch: u32,
@@ -198,6 +200,10 @@ struct World {
     /// Network-fault degradations by name, to undo on heal/release.
     partition_touch: Vec<(String, Vec<NodeId>)>,
     hold_touch: Vec<(String, Vec<NodeId>)>,
+    /// When an [`Ev::NetWake`] is pending (`Nanos::MAX`: none).
+    net_wake: Nanos,
+    /// Reused buffer of the network's outputs.
+    net_out: Vec<NetOutput<Packet>>,
 }
 
 const POOL_MAX: usize = 4096;
@@ -240,57 +246,6 @@ impl World {
         self.work += schedule.take_steps();
         if schedule.truncated && self.truncated.is_none() {
             self.truncated = Some((node, self.now));
-        }
-    }
-
-    /// Hand a packet leaving at `depart` to the network.
-    fn send(&mut self, obs: &mut impl Observer, depart: Nanos, packet: Packet) {
-        self.packets += 1;
-        let (from, to) = (packet.from, packet.to);
-        obs.sent(depart, from, to, packet_kind(&packet), packet.bytes);
-        let peer_up = self.up.get(to as usize).copied().unwrap_or(false);
-        let fate = self
-            .net
-            .route(depart, &packet, peer_up, self.config.tcp_timeout);
-        self.work += self.net.take_checks();
-        match fate {
-            Fate::Deliver { at, dup } => {
-                if let Some(d) = dup {
-                    self.queue.push(
-                        d,
-                        Ev::Arrive {
-                            packet: packet.clone(),
-                            sent_at: depart,
-                        },
-                    );
-                }
-                self.queue.push(
-                    at,
-                    Ev::Arrive {
-                        packet,
-                        sent_at: depart,
-                    },
-                );
-            }
-            Fate::Lost => {
-                obs.dropped(depart, from, to, DropReason::Loss);
-                self.recycle(packet.parts);
-            }
-            Fate::Cut => {
-                obs.dropped(depart, from, to, DropReason::Partition);
-                self.recycle(packet.parts);
-            }
-            Fate::Held { hold, latency } => self.net.hold_packet(hold, packet, latency),
-            Fate::TcpFailed { at } => {
-                let reason = if peer_up {
-                    DropReason::Partition
-                } else {
-                    DropReason::PeerDown
-                };
-                obs.dropped(depart, from, to, reason);
-                let epoch = self.epochs[from as usize];
-                self.queue.push(at, Ev::SendFailed { packet, epoch });
-            }
         }
     }
 
@@ -424,7 +379,8 @@ impl Simulation {
             meta_len: scenario.nodes.iter().map(|s| s.meta_len).collect(),
         });
         let zones: Vec<&str> = scenario.nodes.iter().map(|s| s.zone.as_str()).collect();
-        let net = Network::new(&scenario.network, &zones, seed);
+        let net =
+            Network::new(&scenario.network, &zones, seed).with_tcp_timeout(config.tcp_timeout);
         let mut hosts: Vec<Host> = (0..n)
             .map(|_| Host::new(scenario.host.recv_buffer_bytes))
             .collect();
@@ -635,6 +591,8 @@ impl Simulation {
                 truncated: None,
                 partition_touch: Vec::new(),
                 hold_touch: Vec::new(),
+                net_wake: Nanos::MAX,
+                net_out: Vec::new(),
             },
             roster,
             duration: scenario.duration,
@@ -803,8 +761,9 @@ impl Simulation {
                     self.pump(obs, node);
                 }
             }
-            Ev::Arrive { packet, sent_at } => self.arrive(obs, packet, sent_at),
+            Ev::Arrive { packet } => self.arrive(obs, packet),
             Ev::Deliver { packet } => self.enqueue_packet(obs, packet),
+            Ev::NetWake => self.w.net_wake(obs),
             Ev::SendFailed { packet, epoch } => {
                 let node = packet.from;
                 if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
@@ -854,7 +813,7 @@ impl Simulation {
             Ev::HoldFlush { id, every } => {
                 if let Some(out) = self.w.net.flush(id, t) {
                     for (at, packet) in out {
-                        self.w.queue.push(at, Ev::Arrive { packet, sent_at: t });
+                        self.w.queue.push(at, Ev::Arrive { packet });
                     }
                     self.w
                         .queue
@@ -1012,19 +971,11 @@ impl Simulation {
         }
     }
 
-    fn arrive(&mut self, obs: &mut impl Observer, packet: Packet, sent_at: Nanos) {
+    fn arrive(&mut self, obs: &mut impl Observer, packet: Packet) {
         let now = self.w.now;
         let to = packet.to;
-        if !self.w.up.get(to as usize).copied().unwrap_or(false) {
-            obs.dropped(now, packet.from, to, DropReason::PeerDown);
-            if packet.transport == Transport::Tcp {
-                let from = packet.from;
-                let at = now.max(sent_at.saturating_add(self.w.config.tcp_timeout));
-                let epoch = self.w.epochs[from as usize];
-                self.w.queue.push(at, Ev::SendFailed { packet, epoch });
-            } else {
-                self.w.recycle(packet.parts);
-            }
+        if !self.w.accept(obs, &packet) {
+            self.w.recycle(packet.parts);
             return;
         }
         if let Some(at) = self.w.hosts[to as usize].starve_until(now) {
@@ -1203,13 +1154,7 @@ impl Simulation {
             Action::Release { name } => {
                 let (_, out) = self.w.net.release(name.as_deref(), now);
                 for (at, packet) in out {
-                    self.w.queue.push(
-                        at,
-                        Ev::Arrive {
-                            packet,
-                            sent_at: now,
-                        },
-                    );
+                    self.w.queue.push(at, Ev::Arrive { packet });
                 }
                 let touched = take_named(&mut self.w.hold_touch, name.as_deref());
                 for node in touched {
