@@ -135,15 +135,6 @@ pub enum Body {
     },
 }
 
-impl Body {
-    /// True for the answer to a TCP request (push/pull reply, TCP fallback ack):
-    /// memberlist writes it on the connection the request opened, so it pays no
-    /// connect round trip of its own.
-    pub fn answers_on_open_connection(&self) -> bool {
-        matches!(self, Body::Ack { .. } | Body::PushPull { reply: true, .. })
-    }
-}
-
 /// Whether `parts` are piggybacked broadcasts or the compound's own content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PartsKind {
