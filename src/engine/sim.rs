@@ -26,7 +26,7 @@
 use std::sync::Arc;
 
 use crate::host::{CreditHost, Credits, Host, Local, Next, ParkSource, PauseGen, Sampled, Work};
-use crate::network::{NetOutput, Network, NodeSet, Partition};
+use crate::network::{Network, NodeSet, Partition};
 use crate::protocol::{
     Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, SEC,
 };
@@ -202,20 +202,23 @@ struct World {
     hold_touch: Vec<(String, Vec<NodeId>)>,
     /// When an [`Ev::NetWake`] is pending (`Nanos::MAX`: none).
     net_wake: Nanos,
-    /// Reused buffer of the network's outputs.
-    net_out: Vec<NetOutput<Packet>>,
 }
 
 const POOL_MAX: usize = 4096;
+
+/// Keep a packet's parts buffer for reuse (bounded by [`POOL_MAX`]).
+fn recycle(pool: &mut Vec<Vec<Broadcast>>, mut parts: Vec<Broadcast>) {
+    if pool.len() < POOL_MAX && parts.capacity() > 0 {
+        parts.clear();
+        pool.push(parts);
+    }
+}
 /// `StreamId::Misc` tag of the staggered converged start's common ticker phase.
 const STAGGER_STREAM: u32 = 0x57A6;
 
 impl World {
-    fn recycle(&mut self, mut parts: Vec<Broadcast>) {
-        if self.parts_pool.len() < POOL_MAX && parts.capacity() > 0 {
-            parts.clear();
-            self.parts_pool.push(parts);
-        }
+    fn recycle(&mut self, parts: Vec<Broadcast>) {
+        recycle(&mut self.parts_pool, parts);
     }
 
     fn truth(&mut self, obs: &mut impl Observer, node: NodeId, t: Truth) {
@@ -592,7 +595,6 @@ impl Simulation {
                 partition_touch: Vec::new(),
                 hold_touch: Vec::new(),
                 net_wake: Nanos::MAX,
-                net_out: Vec::new(),
             },
             roster,
             duration: scenario.duration,

@@ -286,8 +286,9 @@ impl<P: Envelope> Network<P> {
         self.checks.take()
     }
 
-    /// One input; what follows is appended to `out`.
-    pub fn handle(&mut self, now: Nanos, input: NetInput<P>, out: &mut Vec<NetOutput<P>>) {
+    /// One input; what follows goes to `out` (a `Vec`, or the engine's sink that
+    /// turns each output into a queue event without staging it).
+    pub fn handle(&mut self, now: Nanos, input: NetInput<P>, out: &mut impl Extend<NetOutput<P>>) {
         match input {
             NetInput::Send {
                 depart,
@@ -333,8 +334,9 @@ impl<P: Envelope> Network<P> {
         packet: P,
         peer_up: bool,
         owner: u32,
-        out: &mut Vec<NetOutput<P>>,
+        out: &mut impl Extend<NetOutput<P>>,
     ) {
+        let mut push = |o: NetOutput<P>| out.extend(std::iter::once(o));
         let tcp_timeout = self.tcp_timeout;
         let dropped = |packet, reason| NetOutput::Dropped {
             at: depart,
@@ -344,22 +346,22 @@ impl<P: Envelope> Network<P> {
         match self.route(depart, &packet, peer_up, tcp_timeout, owner) {
             Fate::Deliver { at, dup } => {
                 if let Some(d) = dup {
-                    out.push(NetOutput::Arrive {
+                    push(NetOutput::Arrive {
                         at: d,
                         packet: packet.clone(),
                         sent_at: depart,
                     });
                 }
-                out.push(NetOutput::Arrive {
+                push(NetOutput::Arrive {
                     at,
                     packet,
                     sent_at: depart,
                 });
             }
-            Fate::Lost => out.push(dropped(packet, Dropped::Loss)),
-            Fate::Cut => out.push(dropped(packet, Dropped::Cut)),
-            Fate::PeerDown => out.push(dropped(packet, Dropped::PeerDown)),
-            Fate::Closed => out.push(dropped(packet, Dropped::ConnectionClosed)),
+            Fate::Lost => push(dropped(packet, Dropped::Loss)),
+            Fate::Cut => push(dropped(packet, Dropped::Cut)),
+            Fate::PeerDown => push(dropped(packet, Dropped::PeerDown)),
+            Fate::Closed => push(dropped(packet, Dropped::ConnectionClosed)),
             Fate::Held { hold, latency } => self.hold_packet(hold, packet, latency),
             Fate::TcpFailed { at } => {
                 let reason = if peer_up {
@@ -368,8 +370,8 @@ impl<P: Envelope> Network<P> {
                     Dropped::PeerDown
                 };
                 let initiator = packet.from();
-                out.push(dropped(packet.header(), reason));
-                out.push(NetOutput::Ended(Ended {
+                push(dropped(packet.header(), reason));
+                push(NetOutput::Ended(Ended {
                     initiator,
                     owner,
                     request: packet,

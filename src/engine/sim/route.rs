@@ -2,10 +2,11 @@
 //! turn what it returns into queue events, and tick it at its next deadline.
 
 use crate::network::{Dropped, Ended, Envelope, NetInput, NetOutput, Outcome};
-use crate::protocol::{Nanos, Packet};
+use crate::protocol::{Broadcast, Nanos, Packet};
 
+use super::super::queue::EventQueue;
 use super::super::{DropReason, Observer};
-use super::{packet_kind, Ev, World};
+use super::{packet_kind, recycle, Ev, World};
 
 fn drop_reason(d: Dropped) -> DropReason {
     match d {
@@ -40,33 +41,14 @@ impl World {
     }
 
     fn net_handle(&mut self, obs: &mut impl Observer, input: NetInput<Packet>) {
-        let mut out = std::mem::take(&mut self.net_out);
-        self.net.handle(self.now, input, &mut out);
+        let mut sink = Sink {
+            now: self.now,
+            queue: &mut self.queue,
+            parts_pool: &mut self.parts_pool,
+            obs,
+        };
+        self.net.handle(self.now, input, &mut sink);
         self.work += self.net.take_checks();
-        for o in out.drain(..) {
-            match o {
-                NetOutput::Arrive { at, packet, .. } => self.queue.push(at, Ev::Arrive { packet }),
-                NetOutput::Dropped { at, packet, reason } => {
-                    obs.dropped(at, packet.from, packet.to, drop_reason(reason));
-                    self.recycle(packet.parts);
-                }
-                NetOutput::Ended(Ended {
-                    owner,
-                    request,
-                    outcome: Outcome::Failed,
-                    at,
-                    ..
-                }) => self.queue.push(
-                    at.max(self.now),
-                    Ev::SendFailed {
-                        packet: request,
-                        epoch: owner,
-                    },
-                ),
-                NetOutput::Ended(_) => {}
-            }
-        }
-        self.net_out = out;
         if let Some(d) = self.net.next_deadline() {
             if d < self.net_wake {
                 self.net_wake = d;
@@ -89,5 +71,42 @@ impl World {
             return false;
         }
         true
+    }
+}
+
+/// Turns each network output into what the engine does with it, as it comes.
+struct Sink<'a, O: Observer> {
+    now: Nanos,
+    queue: &'a mut EventQueue<Ev>,
+    parts_pool: &'a mut Vec<Vec<Broadcast>>,
+    obs: &'a mut O,
+}
+
+impl<O: Observer> Extend<NetOutput<Packet>> for Sink<'_, O> {
+    fn extend<I: IntoIterator<Item = NetOutput<Packet>>>(&mut self, outputs: I) {
+        for o in outputs {
+            match o {
+                NetOutput::Arrive { at, packet, .. } => self.queue.push(at, Ev::Arrive { packet }),
+                NetOutput::Dropped { at, packet, reason } => {
+                    self.obs
+                        .dropped(at, packet.from, packet.to, drop_reason(reason));
+                    recycle(self.parts_pool, packet.parts);
+                }
+                NetOutput::Ended(Ended {
+                    owner,
+                    request,
+                    outcome: Outcome::Failed,
+                    at,
+                    ..
+                }) => self.queue.push(
+                    at.max(self.now),
+                    Ev::SendFailed {
+                        packet: request,
+                        epoch: owner,
+                    },
+                ),
+                NetOutput::Ended(_) => {}
+            }
+        }
     }
 }
