@@ -154,9 +154,18 @@ impl Host {
 
     /// Start an item of `cost` at `now` (charged to the credits); returns its
     /// finish instant.
+    #[inline]
     pub fn begin(&mut self, now: Nanos, cost: Nanos, out: &mut Vec<HostOutput>) -> Nanos {
         let finish = self.schedule.finish(now, cost);
         self.busy_until = finish;
+        if self.credit.is_some() {
+            self.spend_credits(now, cost, out);
+        }
+        finish
+    }
+
+    /// Charge an item's CPU to the credits; an earlier exhaustion is rechecked.
+    fn spend_credits(&mut self, now: Nanos, cost: Nanos, out: &mut Vec<HostOutput>) {
         if let Some(ch) = self.credit.as_deref_mut().filter(|ch| now >= ch.from) {
             ch.credits.spend(now, cost);
             let earlier = ch
@@ -167,7 +176,6 @@ impl Host {
                 self.credit_reschedule(now, out);
             }
         }
-        finish
     }
 
     /// The earliest instant a host timer is pending for (the credit check; the
