@@ -258,8 +258,8 @@ const ML022_S2X_NOLG: &[Real] = &[
     (REF_H_H, 1.0, 0.0, 2.0),
 ];
 
-fn summary(file: &str) -> OracleSummary {
-    OracleSummary::of(&runs(file, SEEDS))
+fn summary(file: &str, seeds: u64) -> OracleSummary {
+    OracleSummary::of(&runs(file, seeds))
 }
 
 /// Why `(label, real)` fails against flapsim's `sum`, or None if it passes.
@@ -282,7 +282,13 @@ fn verdict(sum: &OracleSummary, &(label, mean, min, max): &Real, known: bool) ->
 /// Check every cell of `cells`; those named in `known` (documented deviations,
 /// with their reasons at the call site) only within a factor of four.
 fn check(file: &str, cells: &[Real], known: &[&str]) {
-    let sum = summary(file);
+    check_over(file, cells, known, SEEDS)
+}
+
+/// [`check`] with flapsim's mean taken over seeds 1..=`seeds`: more seeds make
+/// a better estimate of the same figure, never a looser criterion.
+fn check_over(file: &str, cells: &[Real], known: &[&str], seeds: u64) {
+    let sum = summary(file, seeds);
     let failures: Vec<String> = cells
         .iter()
         .filter_map(|c| verdict(&sum, c, known.contains(&c.0)))
@@ -343,9 +349,21 @@ fn ml022_s0_and_s2_are_silent_with_and_without_lifeguard() {
 
 #[test]
 fn ml022_s1_delay_matches_memberlist_0_2_2() {
-    check("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[]);
-    // Known deviation: S refutes 4 % more often (164 vs 153-161).
-    check("ml022-s1-delay-nolifeguard.yaml", ML022_S1_NOLG, &[REF_S]);
+    // 40 seeds: "refutes by S" sits near the top of the real range (flapsim
+    // 163.2 over seeds 1..40 and 1..60, real 157..164) and the mean of 10 seeds
+    // varies by about +-1.5 around it (blocks of 10 seeds: 161.0 to 164.7), so
+    // 10 seeds would pass or fail on sampling noise.
+    check_over("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[], 40);
+    // Known deviations: S refutes 4 % more often (164 vs 153-161); and S is
+    // declared failed once in about one seed in ten (seeds 1..60: 9 on the
+    // six-latency TCP of before issue 10's fix, 6 after it; seed 2 is one of
+    // them), where the six real runs saw none (p = 0.1 gives 0 of 6 half the
+    // time). Seeds 1..10 held none before the fix by chance.
+    check(
+        "ml022-s1-delay-nolifeguard.yaml",
+        ML022_S1_NOLG,
+        &[REF_S, S],
+    );
 }
 
 #[test]

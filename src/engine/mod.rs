@@ -49,6 +49,8 @@ pub enum DropReason {
     Partition,
     ReceiveBufferFull,
     PeerDown,
+    /// A TCP reply after its exchange ended: the initiator closed the connection.
+    ConnectionClosed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -15,26 +15,24 @@
 //!   gossip interval) or [`LEAVE_GRACE`] passed, whichever comes first, then stops.
 //! - Restart of a running node replaces the process at once (stop/start): only
 //!   `Truth::Up` is reported.
-//! - `Truth::Degraded`: host faults touch their nodes for their whole window, except
-//!   `credits`, which touches its node only while it is held to baseline (before
-//!   exhaustion the instance is healthy). A network fault between two node sets
-//!   (partition, link rule with loss/latency/spike/duplication) touches the smaller
-//!   set (both on a tie): cutting one node off degrades that node, not the whole
-//!   cluster it can no longer reach. Holds touch `nodes`. Link rules touch from t = 0.
+//! - `Truth::Degraded`: which nodes a fault touches is decided by
+//!   [`crate::scenario::degraded`]; the engine reports the flips when they happen.
 //! - Sending costs no CPU; only handling does.
 
 use std::sync::Arc;
 
-use crate::host::{CreditHost, Credits, Host, Local, Next, ParkSource, PauseGen, Sampled, Work};
-use crate::network::{Fate, Network, NodeSet, Partition};
+use crate::host::{Host, HostInput, HostOutput, HostTimer, Local, Next, Work};
+use crate::network::{Network, NodeSet, Partition};
 use crate::protocol::{
-    Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, Transport,
-    SEC,
+    Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, SEC,
 };
 use crate::random::{Stream, StreamId};
-use crate::scenario::{Action, HostDefaults, HostFault, Scenario, StartMode, TimelineEvent};
+use crate::scenario::degraded::Degraded;
+use crate::scenario::{Action, HostDefaults, Scenario, StartMode, TimelineEvent};
 
 use super::digest::Digest;
+
+mod route;
 use super::queue::EventQueue;
 use super::{DropReason, HostSample, Observer, PacketKind, Truth};
 
@@ -112,13 +110,14 @@ enum Ev {
     /// A packet reaches the destination host (network arrival).
     Arrive {
         packet: Packet,
-        sent_at: Nanos,
     },
     /// A starved packet finally reaches the host's queue.
     Deliver {
         packet: Packet,
     },
-    /// A TCP message failed; back to its sender.
+    /// The network's next deadline (an exchange may have failed).
+    NetWake,
+    /// A TCP exchange failed; back to its initiator.
     SendFailed {
         packet: Packet,
         epoch: u32,
@@ -131,12 +130,11 @@ enum Ev {
         fault: u32,
         begin: bool,
     },
-    CreditCheck {
+    /// A host's own timer came due.
+    HostTimer {
         node: NodeId,
-        token: u32,
+        timer: HostTimer,
     },
-    CreditStep(NodeId),
-    CreditEnd(NodeId),
     LeaveStop {
         node: NodeId,
         epoch: u32,
@@ -183,7 +181,8 @@ struct World {
     config: Arc<Config>,
     costs: HostDefaults,
     digest: Digest,
-    degraded: Vec<u16>,
+    /// Which nodes count as degraded ([`Degraded`]).
+    degraded: Degraded,
     /// Process running (can receive): Up or Leaving.
     up: Vec<bool>,
     epochs: Vec<u32>,
@@ -195,21 +194,25 @@ struct World {
     work: u64,
     /// The first host whose schedule walk was truncated, and when.
     truncated: Option<(NodeId, Nanos)>,
-    /// Network-fault degradations by name, to undo on heal/release.
-    partition_touch: Vec<(String, Vec<NodeId>)>,
-    hold_touch: Vec<(String, Vec<NodeId>)>,
+    /// When an [`Ev::NetWake`] is pending (`Nanos::MAX`: none).
+    net_wake: Nanos,
 }
 
 const POOL_MAX: usize = 4096;
+
+/// Keep a packet's parts buffer for reuse (bounded by [`POOL_MAX`]).
+fn recycle(pool: &mut Vec<Vec<Broadcast>>, mut parts: Vec<Broadcast>) {
+    if pool.len() < POOL_MAX && parts.capacity() > 0 {
+        parts.clear();
+        pool.push(parts);
+    }
+}
 /// `StreamId::Misc` tag of the staggered converged start's common ticker phase.
 const STAGGER_STREAM: u32 = 0x57A6;
 
 impl World {
-    fn recycle(&mut self, mut parts: Vec<Broadcast>) {
-        if self.parts_pool.len() < POOL_MAX && parts.capacity() > 0 {
-            parts.clear();
-            self.parts_pool.push(parts);
-        }
+    fn recycle(&mut self, parts: Vec<Broadcast>) {
+        recycle(&mut self.parts_pool, parts);
     }
 
     fn truth(&mut self, obs: &mut impl Observer, node: NodeId, t: Truth) {
@@ -218,80 +221,35 @@ impl World {
     }
 
     fn degrade(&mut self, obs: &mut impl Observer, node: NodeId, on: bool) {
-        let Some(c) = self.degraded.get_mut(node as usize) else {
-            return;
-        };
-        if on {
-            *c += 1;
-            if *c == 1 {
-                self.truth(obs, node, Truth::Degraded(true));
-            }
-        } else if *c > 0 {
-            *c -= 1;
-            if *c == 0 {
-                self.truth(obs, node, Truth::Degraded(false));
-            }
+        if let Some(state) = self.degraded.touch(node, on) {
+            self.truth(obs, node, Truth::Degraded(state));
         }
     }
 
     /// Charge host `node`'s schedule work to the budget; note a truncated walk.
     fn charge_host(&mut self, node: NodeId) {
-        let schedule = &mut self.hosts[node as usize].schedule;
-        self.work += schedule.take_steps();
-        if schedule.truncated && self.truncated.is_none() {
+        let (steps, truncated) = self.hosts[node as usize].take_steps();
+        self.work += steps;
+        if truncated && self.truncated.is_none() {
             self.truncated = Some((node, self.now));
         }
     }
 
-    /// Hand a packet leaving at `depart` to the network.
-    fn send(&mut self, obs: &mut impl Observer, depart: Nanos, packet: Packet) {
-        self.packets += 1;
-        let (from, to) = (packet.from, packet.to);
-        obs.sent(depart, from, to, packet_kind(&packet), packet.bytes);
-        let peer_up = self.up.get(to as usize).copied().unwrap_or(false);
-        let fate = self
-            .net
-            .route(depart, &packet, peer_up, self.config.tcp_timeout);
-        self.work += self.net.take_checks();
-        match fate {
-            Fate::Deliver { at, dup } => {
-                if let Some(d) = dup {
-                    self.queue.push(
-                        d,
-                        Ev::Arrive {
-                            packet: packet.clone(),
-                            sent_at: depart,
-                        },
-                    );
-                }
-                self.queue.push(
-                    at,
-                    Ev::Arrive {
-                        packet,
-                        sent_at: depart,
-                    },
-                );
-            }
-            Fate::Lost => {
-                obs.dropped(depart, from, to, DropReason::Loss);
-                self.recycle(packet.parts);
-            }
-            Fate::Cut => {
-                obs.dropped(depart, from, to, DropReason::Partition);
-                self.recycle(packet.parts);
-            }
-            Fate::Held { hold, latency } => self.net.hold_packet(hold, packet, latency),
-            Fate::TcpFailed { at } => {
-                let reason = if peer_up {
-                    DropReason::Partition
-                } else {
-                    DropReason::PeerDown
-                };
-                obs.dropped(depart, from, to, reason);
-                let epoch = self.epochs[from as usize];
-                self.queue.push(at, Ev::SendFailed { packet, epoch });
+    /// Apply what host `node` asked for: queue its timers, report its cap.
+    fn host_outputs(&mut self, obs: &mut impl Observer, node: NodeId, outs: &[HostOutput]) {
+        for &o in outs {
+            match o {
+                HostOutput::At(at, timer) => self.queue.push(at, Ev::HostTimer { node, timer }),
+                HostOutput::Throttled(on) => self.degrade(obs, node, on),
             }
         }
+    }
+
+    /// One input to host `node` at `now`.
+    fn host_input(&mut self, obs: &mut impl Observer, node: NodeId, input: HostInput) {
+        let mut outs = Vec::new();
+        self.hosts[node as usize].handle(self.now, input, &mut outs);
+        self.host_outputs(obs, node, &outs);
     }
 
     /// Look again, one gossip interval from `now` (never past `deadline`), whether
@@ -306,44 +264,6 @@ impl World {
                 deadline,
             },
         );
-    }
-
-    /// (Re)schedule the credit exhaustion check of `node` from its current state.
-    fn credit_reschedule(&mut self, node: NodeId) {
-        let now = self.now;
-        let Some(ch) = self.hosts[node as usize].credit.as_deref_mut() else {
-            return;
-        };
-        ch.check_token = ch.check_token.wrapping_add(1);
-        match ch.credits.predict_exhaustion() {
-            Some(at) => {
-                ch.check_at = at.max(now);
-                let token = ch.check_token;
-                self.queue
-                    .push(at.max(now), Ev::CreditCheck { node, token });
-            }
-            None => ch.check_at = Nanos::MAX,
-        }
-    }
-
-    fn set_throttled(&mut self, obs: &mut impl Observer, node: NodeId, on: bool) {
-        let now = self.now;
-        let host = &mut self.hosts[node as usize];
-        let Some(ch) = host.credit.as_deref_mut() else {
-            return;
-        };
-        if ch.credits.throttled == on {
-            return;
-        }
-        ch.credits.throttled = on;
-        if on {
-            ch.credits.launch = 0.0;
-            ch.credits.earned = 0.0;
-            host.schedule.open_window(ch.source, now);
-        } else {
-            host.schedule.close_window(ch.source, now);
-        }
-        self.degrade(obs, node, on);
     }
 }
 
@@ -424,7 +344,8 @@ impl Simulation {
             meta_len: scenario.nodes.iter().map(|s| s.meta_len).collect(),
         });
         let zones: Vec<&str> = scenario.nodes.iter().map(|s| s.zone.as_str()).collect();
-        let net = Network::new(&scenario.network, &zones, seed);
+        let net =
+            Network::new(&scenario.network, &zones, seed).with_tcp_timeout(config.tcp_timeout);
         let mut hosts: Vec<Host> = (0..n)
             .map(|_| Host::new(scenario.host.recv_buffer_bytes))
             .collect();
@@ -435,92 +356,28 @@ impl Simulation {
         let mut faults = Vec::with_capacity(scenario.faults.len());
         for (fi, f) in scenario.faults.iter().enumerate() {
             let until = f.until.unwrap_or(Nanos::MAX);
-            let window = (f.from, until);
-            let is_credits = matches!(f.kind, HostFault::Credits(_));
+            let windowed = Degraded::host_fault_windowed(&f.kind);
             faults.push(f.nodes.clone());
             for &node in &f.nodes {
                 let Some(host) = hosts.get_mut(node as usize) else {
                     continue;
                 };
-                let mut stream = Stream::new(
+                let stream = Stream::new(
                     seed,
                     StreamId::Fault {
                         fault: f.index,
                         node,
                     },
                 );
-                match &f.kind {
-                    HostFault::Throttle { run, park } => {
-                        let period = run + park;
-                        let phase = stream.duration_below(period);
-                        host.schedule.sources.push(ParkSource::periodic(
-                            period,
-                            *run,
-                            phase,
-                            Some(window),
-                        ));
-                    }
-                    HostFault::Pause { every, duration } => {
-                        let first = f.from.saturating_add(every.sample(&mut stream));
-                        let gen = PauseGen {
-                            every: every.clone(),
-                            duration: duration.clone(),
-                            next_start: first,
-                            until,
-                            stream,
-                        };
-                        host.schedule.sources.push(ParkSource::Intervals {
-                            list: Default::default(),
-                            gen: Some(Box::new(gen)),
-                        });
-                    }
-                    HostFault::Slow { cost } => host.slow.push(Sampled {
-                        from: f.from,
-                        until,
-                        dist: cost.clone(),
-                        stream,
-                    }),
-                    HostFault::Starve { delay } => host.starve.push(Sampled {
-                        from: f.from,
-                        until,
-                        dist: delay.clone(),
-                        stream,
-                    }),
-                    HostFault::Credits(spec) => {
-                        if host.credit.is_some() {
-                            continue; // one credit model per host: the first wins
-                        }
-                        let credits = Credits::new(spec, f.from, true);
-                        let phase = stream.duration_below(spec.period.max(1));
-                        let source = host.schedule.sources.len();
-                        host.schedule.sources.push(ParkSource::periodic(
-                            spec.period,
-                            credits.node_run_slice(),
-                            phase,
-                            None,
-                        ));
-                        if let Some(step) = credits.next_step_at() {
-                            queue.push(step, Ev::CreditStep(node));
-                        }
-                        let check = credits.predict_exhaustion();
-                        host.credit = Some(Box::new(CreditHost {
-                            credits,
-                            source,
-                            from: f.from,
-                            until,
-                            check_token: 0,
-                            check_at: check.unwrap_or(Nanos::MAX),
-                        }));
-                        if let Some(at) = check {
-                            queue.push(at, Ev::CreditCheck { node, token: 0 });
-                        }
-                        if until != Nanos::MAX {
-                            queue.push(until, Ev::CreditEnd(node));
-                        }
+                let mut outs = Vec::new();
+                host.install(&f.kind, f.from, until, stream, &mut outs);
+                for o in outs {
+                    if let HostOutput::At(at, timer) = o {
+                        queue.push(at, Ev::HostTimer { node, timer });
                     }
                 }
             }
-            if !is_credits {
+            if windowed {
                 queue.push(
                     f.from,
                     Ev::FaultEdge {
@@ -542,22 +399,12 @@ impl Simulation {
 
         // Timeline pauses are known in advance: register them in the schedules so a
         // work item in progress is stretched by them too.
-        let mut pause_source: Vec<Option<usize>> = vec![None; n];
         for (i, ev) in scenario.timeline.iter().enumerate() {
             if let Action::Pause { nodes, duration } = &ev.action {
                 for &node in nodes {
-                    let Some(host) = hosts.get_mut(node as usize) else {
-                        continue;
-                    };
-                    let idx = *pause_source[node as usize].get_or_insert_with(|| {
-                        host.schedule.sources.push(ParkSource::Intervals {
-                            list: Default::default(),
-                            gen: None,
-                        });
-                        host.schedule.sources.len() - 1
-                    });
-                    host.schedule
-                        .add_interval(idx, ev.at, ev.at.saturating_add(*duration));
+                    if let Some(host) = hosts.get_mut(node as usize) {
+                        host.add_pause(ev.at, ev.at.saturating_add(*duration));
+                    }
                 }
             }
             queue.push(ev.at, Ev::Action(i as u32));
@@ -584,18 +431,7 @@ impl Simulation {
             }
         };
 
-        let mut rule_touch: Vec<NodeId> = Vec::new();
-        for r in &scenario.network.rules {
-            let harmful = r.loss.is_some_and(|l| l > 0.0)
-                || r.duplicate.is_some_and(|d| d > 0.0)
-                || r.latency.is_some()
-                || r.spike.is_some();
-            if harmful {
-                rule_touch.extend(smaller_side(&r.from, &r.to));
-            }
-        }
-        rule_touch.sort_unstable();
-        rule_touch.dedup();
+        let rule_touch = Degraded::link_rule_nodes(&scenario.network);
 
         let procs = (0..n as u32)
             .map(|i| Proc {
@@ -625,7 +461,7 @@ impl Simulation {
                 config,
                 costs: scenario.host.clone(),
                 digest: Digest::default(),
-                degraded: vec![0; n],
+                degraded: Degraded::new(n),
                 up: vec![false; n],
                 epochs: vec![0; n],
                 parts_pool: Vec::new(),
@@ -633,8 +469,7 @@ impl Simulation {
                 events: 0,
                 work: 0,
                 truncated: None,
-                partition_touch: Vec::new(),
-                hold_touch: Vec::new(),
+                net_wake: Nanos::MAX,
             },
             roster,
             duration: scenario.duration,
@@ -803,8 +638,9 @@ impl Simulation {
                     self.pump(obs, node);
                 }
             }
-            Ev::Arrive { packet, sent_at } => self.arrive(obs, packet, sent_at),
+            Ev::Arrive { packet } => self.arrive(obs, packet),
             Ev::Deliver { packet } => self.enqueue_packet(obs, packet),
+            Ev::NetWake => self.w.net_wake(obs),
             Ev::SendFailed { packet, epoch } => {
                 let node = packet.from;
                 if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
@@ -825,16 +661,7 @@ impl Simulation {
                     self.w.degrade(obs, node, begin);
                 }
             }
-            Ev::CreditCheck { node, token } => self.credit_check(obs, node, token),
-            Ev::CreditStep(node) => self.credit_step(obs, node),
-            Ev::CreditEnd(node) => {
-                self.w.set_throttled(obs, node, false);
-                if let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() {
-                    ch.credits.advance(t);
-                    ch.credits.ended = true;
-                    ch.check_token = ch.check_token.wrapping_add(1);
-                }
-            }
+            Ev::HostTimer { node, timer } => self.w.host_input(obs, node, HostInput::Timer(timer)),
             Ev::LeaveStop {
                 node,
                 epoch,
@@ -854,7 +681,7 @@ impl Simulation {
             Ev::HoldFlush { id, every } => {
                 if let Some(out) = self.w.net.flush(id, t) {
                     for (at, packet) in out {
-                        self.w.queue.push(at, Ev::Arrive { packet, sent_at: t });
+                        self.w.queue.push(at, Ev::Arrive { packet });
                     }
                     self.w
                         .queue
@@ -977,19 +804,10 @@ impl Simulation {
         };
         let host = &mut self.w.hosts[node as usize];
         let cost = host.cost(now, default);
-        let finish = host.begin(now, cost);
+        let mut outs = Vec::new();
+        let finish = host.begin(now, cost, &mut outs);
         self.w.charge_host(node);
-        let host = &mut self.w.hosts[node as usize];
-        if let Some(ch) = host.credit.as_deref_mut().filter(|ch| now >= ch.from) {
-            ch.credits.spend(now, cost);
-            let earlier = ch
-                .credits
-                .predict_exhaustion()
-                .is_some_and(|p| p.saturating_add(1_000_000) < ch.check_at);
-            if earlier {
-                self.w.credit_reschedule(node);
-            }
-        }
+        self.w.host_outputs(obs, node, &outs);
         match work {
             Work::Local(Local::Timer(timer)) => {
                 self.drive_at(obs, node, finish, |n, now, rt| {
@@ -1012,19 +830,11 @@ impl Simulation {
         }
     }
 
-    fn arrive(&mut self, obs: &mut impl Observer, packet: Packet, sent_at: Nanos) {
+    fn arrive(&mut self, obs: &mut impl Observer, packet: Packet) {
         let now = self.w.now;
         let to = packet.to;
-        if !self.w.up.get(to as usize).copied().unwrap_or(false) {
-            obs.dropped(now, packet.from, to, DropReason::PeerDown);
-            if packet.transport == Transport::Tcp {
-                let from = packet.from;
-                let at = now.max(sent_at.saturating_add(self.w.config.tcp_timeout));
-                let epoch = self.w.epochs[from as usize];
-                self.w.queue.push(at, Ev::SendFailed { packet, epoch });
-            } else {
-                self.w.recycle(packet.parts);
-            }
+        if !self.w.accept(obs, &packet) {
+            self.w.recycle(packet.parts);
             return;
         }
         if let Some(at) = self.w.hosts[to as usize].starve_until(now) {
@@ -1124,7 +934,7 @@ impl Simulation {
                     if self.w.up[node as usize] {
                         self.stop_process(node);
                     }
-                    self.restart_credits(obs, node);
+                    self.w.host_input(obs, node, HostInput::Restart);
                     self.start_process(obs, node, None);
                 }
             }
@@ -1154,11 +964,10 @@ impl Simulation {
                 one_way,
                 transports,
             } => {
-                let touched = smaller_side(&from, &to);
-                for &node in &touched {
+                let touched = self.w.degraded.partition(&name, &from, &to);
+                for node in touched {
                     self.w.degrade(obs, node, true);
                 }
-                self.w.partition_touch.push((name.clone(), touched));
                 self.w.net.partition(Partition {
                     name,
                     from: NodeSet::from_ids(&from, n),
@@ -1169,7 +978,7 @@ impl Simulation {
             }
             Action::Heal { name } => {
                 self.w.net.heal(name.as_deref());
-                let touched = take_named(&mut self.w.partition_touch, name.as_deref());
+                let touched = self.w.degraded.heal(name.as_deref());
                 for node in touched {
                     self.w.degrade(obs, node, false);
                 }
@@ -1184,7 +993,7 @@ impl Simulation {
                 for &node in &nodes {
                     self.w.degrade(obs, node, true);
                 }
-                self.w.hold_touch.push((name.clone(), nodes.clone()));
+                self.w.degraded.hold(&name, &nodes);
                 let hold_for = hold_for.unwrap_or(0);
                 let id = self.w.net.hold(
                     &name,
@@ -1203,15 +1012,9 @@ impl Simulation {
             Action::Release { name } => {
                 let (_, out) = self.w.net.release(name.as_deref(), now);
                 for (at, packet) in out {
-                    self.w.queue.push(
-                        at,
-                        Ev::Arrive {
-                            packet,
-                            sent_at: now,
-                        },
-                    );
+                    self.w.queue.push(at, Ev::Arrive { packet });
                 }
-                let touched = take_named(&mut self.w.hold_touch, name.as_deref());
+                let touched = self.w.degraded.release(name.as_deref());
                 for node in touched {
                     self.w.degrade(obs, node, false);
                 }
@@ -1228,68 +1031,12 @@ impl Simulation {
         }
     }
 
-    /// A restarted T2 starts over with fresh launch credits (accrued ones are lost).
-    fn restart_credits(&mut self, obs: &mut impl Observer, node: NodeId) {
-        let now = self.w.now;
-        if self.w.hosts[node as usize].credit.is_none() {
-            return;
-        }
-        self.w.set_throttled(obs, node, false);
-        if let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() {
-            if now >= ch.from && now < ch.until {
-                let spec = ch.credits.spec.clone();
-                ch.credits = Credits::new(&spec, now, false);
-            }
-        }
-        self.w.credit_reschedule(node);
-    }
-
-    fn credit_check(&mut self, obs: &mut impl Observer, node: NodeId, token: u32) {
-        let now = self.w.now;
-        let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() else {
-            return;
-        };
-        if ch.check_token != token {
-            return;
-        }
-        ch.credits.advance(now);
-        if ch.credits.exhausted() && !ch.credits.below_baseline() {
-            ch.check_at = Nanos::MAX;
-            self.w.set_throttled(obs, node, true);
-        } else {
-            self.w.credit_reschedule(node);
-        }
-    }
-
-    fn credit_step(&mut self, obs: &mut impl Observer, node: NodeId) {
-        let now = self.w.now;
-        let Some(ch) = self.w.hosts[node as usize].credit.as_deref_mut() else {
-            return;
-        };
-        ch.credits.step(now);
-        let next = ch.credits.next_step_at();
-        let recover = ch.credits.throttled && ch.credits.below_baseline();
-        if let Some(t) = next {
-            self.w.queue.push(t.max(now), Ev::CreditStep(node));
-        }
-        if recover {
-            self.w.set_throttled(obs, node, false);
-        }
-        self.w.credit_reschedule(node);
-    }
-
     fn sample(&mut self, obs: &mut impl Observer) {
         let now = self.w.now;
         let bin = self.bin;
         let from = now.saturating_sub(bin);
         for &node in &self.cpu_nodes {
-            let host = &mut self.w.hosts[node as usize];
-            let credits = host.credit.as_deref_mut().map(|ch| {
-                ch.credits.advance(now);
-                ch.credits.balance()
-            });
-            let parked = host.schedule.parked_between(from, now);
-            host.schedule.prune(from);
+            let (credits, parked) = self.w.hosts[node as usize].sample(now, from);
             // One unit per sampled host, plus the walk.
             self.w.work += 1;
             self.w.charge_host(node);
@@ -1310,30 +1057,4 @@ impl Simulation {
         }
         self.w.queue.push(now + bin, Ev::Sample);
     }
-}
-
-/// The side of a network fault that it "touches" (see module docs).
-fn smaller_side(a: &[NodeId], b: &[NodeId]) -> Vec<NodeId> {
-    let mut v = match a.len().cmp(&b.len()) {
-        std::cmp::Ordering::Less => a.to_vec(),
-        std::cmp::Ordering::Greater => b.to_vec(),
-        std::cmp::Ordering::Equal => a.iter().chain(b).copied().collect(),
-    };
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// Remove entries named `name` (all when None) and return their nodes.
-fn take_named(list: &mut Vec<(String, Vec<NodeId>)>, name: Option<&str>) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    list.retain(|(n, nodes)| {
-        if name.is_none_or(|x| x == n) {
-            out.extend_from_slice(nodes);
-            false
-        } else {
-            true
-        }
-    });
-    out
 }

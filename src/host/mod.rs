@@ -15,6 +15,7 @@
 //! filling up); overflow drops the arriving packet.
 
 pub mod credits;
+mod machine;
 pub mod schedule;
 
 use std::collections::VecDeque;
@@ -23,6 +24,7 @@ use crate::protocol::{Nanos, Packet, Timer};
 use crate::random::{Dist, Stream};
 
 pub use credits::Credits;
+pub use machine::{HostInput, HostOutput, HostTimer};
 pub use schedule::{ParkSource, PauseGen, Schedule};
 
 /// Something local for the node to do: not subject to the receive buffer.
@@ -81,14 +83,18 @@ pub struct CreditHost {
     pub check_at: Nanos,
 }
 
+/// One node's CPU. Its fields are its own: the engine drives it through
+/// [`Host::handle`], [`Host::install`] and the work-queue methods below.
 #[derive(Debug, Default)]
 pub struct Host {
-    pub schedule: Schedule,
-    pub slow: Vec<Sampled>,
-    pub starve: Vec<Sampled>,
-    pub credit: Option<Box<CreditHost>>,
+    schedule: Schedule,
+    slow: Vec<Sampled>,
+    starve: Vec<Sampled>,
+    credit: Option<Box<CreditHost>>,
+    /// The schedule source of the timeline's pauses, once there is one.
+    pause_source: Option<usize>,
     /// Last starve delivery instant: starved packets keep their order.
-    pub starve_last: Nanos,
+    starve_last: Nanos,
     local: VecDeque<Local>,
     packets: VecDeque<Packet>,
     buffered_bytes: u32,
@@ -176,13 +182,6 @@ impl Host {
         }
     }
 
-    /// Start an item of `cost` at `now`; returns its finish instant.
-    pub fn begin(&mut self, now: Nanos, cost: Nanos) -> Nanos {
-        let finish = self.schedule.finish(now, cost);
-        self.busy_until = finish;
-        finish
-    }
-
     /// The starve delay of a packet arriving at `now` (None when not starved); the
     /// delivery instant never precedes an earlier starved packet's (FIFO).
     pub fn starve_until(&mut self, now: Nanos) -> Option<Nanos> {
@@ -241,7 +240,7 @@ mod tests {
                         Work::Local(Local::SendFailed(_)) => "failed".into(),
                         Work::Packet(p) => format!("packet {:?}", p.body),
                     });
-                    now = h.begin(now, cost);
+                    now = h.begin(now, cost, &mut Vec::new());
                 }
                 Next::WakeAt(t) => now = t,
                 Next::Idle => return order,
@@ -296,7 +295,7 @@ mod tests {
         let mut h = Host::new(1000);
         h.push_packet(pkt(1, 10)).expect("fits");
         assert!(matches!(h.next(0), Next::Start(_)));
-        assert_eq!(h.begin(0, 5 * MS), 5 * MS);
+        assert_eq!(h.begin(0, 5 * MS, &mut Vec::new()), 5 * MS);
         h.push_packet(pkt(2, 10)).expect("fits");
         assert!(matches!(h.next(MS), Next::WakeAt(t) if t == 5 * MS));
         assert!(matches!(h.next(5 * MS), Next::Start(_)));

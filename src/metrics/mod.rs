@@ -46,11 +46,12 @@ pub const PACKET_KINDS: [PacketKind; 6] = [
 ];
 
 /// Every [`DropReason`], in the order of the per-reason arrays.
-pub const DROP_REASONS: [DropReason; 4] = [
+pub const DROP_REASONS: [DropReason; 5] = [
     DropReason::Loss,
     DropReason::Partition,
     DropReason::ReceiveBufferFull,
     DropReason::PeerDown,
+    DropReason::ConnectionClosed,
 ];
 
 /// Index of a packet kind in per-kind arrays.
@@ -83,6 +84,7 @@ fn drop_index(reason: DropReason) -> usize {
         DropReason::Partition => 1,
         DropReason::ReceiveBufferFull => 2,
         DropReason::PeerDown => 3,
+        DropReason::ConnectionClosed => 4,
     }
 }
 
@@ -93,6 +95,7 @@ pub fn drop_name(reason: DropReason) -> &'static str {
         DropReason::Partition => "partition",
         DropReason::ReceiveBufferFull => "receive_buffer_full",
         DropReason::PeerDown => "peer_down",
+        DropReason::ConnectionClosed => "connection_closed",
     }
 }
 
@@ -286,7 +289,7 @@ pub struct Totals {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
-    pub drops: [u64; 4],
+    pub drops: [u64; DROP_REASONS.len()],
 }
 
 /// A blame-table row (see [`Metrics::blame`]).

@@ -11,6 +11,7 @@
 //! The format is documented in the README (section "Scenario format").
 
 pub mod credits;
+pub mod degraded;
 pub mod error;
 pub mod generate;
 pub mod locate;
