@@ -168,10 +168,18 @@ impl<T> EventQueue<T> {
         };
         self.last = self.min;
         let mut keys = std::mem::take(&mut self.buckets[b]);
-        for key in keys.drain(..) {
-            match bucket_of(key.time, self.last) {
-                0 => self.due.push_back(key),
-                nb => self.push_bucket(nb, key),
+        // From the tail, a chunk at a time, giving the emptied tail back: a big
+        // bucket is not held twice (whole, and again in the lower buckets).
+        while !keys.is_empty() {
+            let start = keys.len().saturating_sub(KEEP_CAPACITY);
+            for key in keys.drain(start..) {
+                match bucket_of(key.time, self.last) {
+                    0 => self.due.push_back(key),
+                    nb => self.push_bucket(nb, key),
+                }
+            }
+            if keys.capacity() > 2 * KEEP_CAPACITY {
+                keys.shrink_to_fit();
             }
         }
         // Keys of one time may have reached this bucket in any seq order.

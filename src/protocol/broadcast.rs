@@ -34,7 +34,7 @@
 //!
 //! Invalidation is lazy: the replaced message's heap entry stays until it
 //! reaches the top of its heap, where it is recognised (its slot now holds
-//! another id) and discarded; a compaction bounds such entries to about the
+//! another id) and discarded; a compaction bounds such entries to about half the
 //! number of live ones. The order picked is exactly the rules above — the tests
 //! check it against a literal sort-and-scan model on random workloads.
 
@@ -46,11 +46,11 @@ use super::{Broadcast, NodeId, QueueOrder};
 #[derive(Clone, Copy, Debug)]
 struct Item {
     b: Broadcast,
-    len: u32,
     transmits: u32,
     /// Submission stamp (memberlist `idGen`), larger = newer; 0 marks a free slot.
     id: u64,
-    /// Index of `len` in `class_len`.
+    /// Index of the message length in `class_len` (32-byte items: the length
+    /// itself is not stored twice).
     class: u32,
 }
 
@@ -112,9 +112,10 @@ struct Tier {
     heaps: Vec<Bucket>,
 }
 
-/// Heap entries of replaced messages tolerated beyond the live ones before a
-/// compaction sweeps them out.
-const STALE_SLACK: usize = 256;
+/// Heap entries of replaced messages tolerated beyond half the live ones before
+/// a compaction sweeps them out (each sweep is O(entries), paid for by at least
+/// that many replacements).
+const STALE_SLACK: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct BroadcastQueue {
@@ -164,7 +165,6 @@ impl BroadcastQueue {
         let class = self.class_of(len);
         let item = Item {
             b,
-            len,
             transmits: 0,
             id: self.next_id,
             class,
@@ -194,7 +194,7 @@ impl BroadcastQueue {
             }
         };
         self.index(slot);
-        if self.stale > self.by_node.len() + STALE_SLACK {
+        if self.stale > self.by_node.len() / 2 + STALE_SLACK {
             self.compact();
         }
     }
@@ -251,7 +251,7 @@ impl BroadcastQueue {
                 .pop()
                 .expect("BUG! picked an empty bucket");
             t.live -= 1;
-            used += cost(self.slots[slot as usize].len);
+            used += cost(self.class_len[self.slots[slot as usize].class as usize]);
             self.take(slot, retransmit_limit, out);
         }
         for i in 0..self.reinsert.len() {
