@@ -52,13 +52,13 @@ impl Codec for Seconds {
     type Value = Nanos;
     const SUFFIX: &'static str = "_s";
     fn parse(field: &str, text: &str) -> Result<Nanos, String> {
-        parse_nanos(field, text)
+        Millis::parse(field, text)
     }
     fn json(v: &Nanos) -> serde_json::Value {
         round(secs(*v), 9).into()
     }
     fn text(v: &Nanos) -> String {
-        format_duration(*v)
+        Millis::text(v)
     }
 }
 
@@ -87,19 +87,19 @@ impl Codec for Count {
     }
 }
 
-/// A size in bytes.
+/// A size in bytes: a [`Count`] reported with its unit.
 pub struct Bytes;
 impl Codec for Bytes {
     type Value = u32;
     const SUFFIX: &'static str = "_bytes";
     fn parse(field: &str, text: &str) -> Result<u32, String> {
-        parse_u32(field, text)
+        Count::parse(field, text)
     }
     fn json(v: &u32) -> serde_json::Value {
-        (*v).into()
+        Count::json(v)
     }
     fn text(v: &u32) -> String {
-        v.to_string()
+        Count::text(v)
     }
 }
 
