@@ -773,7 +773,7 @@ events! {
         tag: 26,
         level: Level::Info,
         fields: &[],
-        log: all3(&[t(Err, "memberlist: Failed to send {*message}")]),
+        log: all3(&[t(Err, "memberlist: Failed to send {*what}")]),
     },
     /// Consul's leader marked a member's serfHealth check critical (Consul 1.x's
     /// hclog wording, with `member=` and maybe `partition=` pairs, read back in
