@@ -140,9 +140,11 @@ fn consul_1x_hclog_text_and_json_with_mixed_zones() {
     assert_eq!(blame_of(&d, "s-01"), (1, 0));
     assert_eq!(blame_of(&d, "a-01"), (0, 1));
     assert_eq!(an.files[0].wan, 1, "the WAN pool's line is left out");
+    assert_eq!(an.files[0].unknown, 1, "the cut line is framed but unknown");
     assert_eq!(
-        an.files[0].unknown, 2,
-        "the leader's health line is not a memberlist line; the cut line is framed but unknown"
+        an.kinds.get("consul_member_joined"),
+        Some(&1),
+        "the leader's health line is understood"
     );
     assert_eq!(an.files[1].unframed, 1, "cut JSON");
     assert_eq!(
@@ -299,14 +301,89 @@ fn real_memberlist_wordings_the_table_reads() {
     let text = "    2017/08/20 20:04:32 [WARN] memberlist: Was able to connect to ip-10-0-0-76 but other probes failed, network may be misconfigured
     2017/08/20 20:04:33 [INFO] serf: EventMemberUpdate: ip-10-0-0-76 10.0.0.76
     2017/08/20 20:04:34 [DEBUG] memberlist: Stream connection from=10.0.0.88:53467
+    2017/08/20 20:04:35 [WARN] memberlist: Got ping for unexpected node 'x' from=10.0.0.9:8301
 ";
     let p = write(&dir, "ip-10-0-0-52.log", text);
     let d = run(&[p], opts());
     let a = &d.analysis;
     assert_eq!(a.metrics.totals.tcp_fallback_rescues, 1);
     assert_eq!(a.kinds.get("serf_member_update"), Some(&1));
+    assert_eq!(a.kinds.get("stream_connection"), Some(&1));
     assert_eq!(
         a.files[0].unknown, 1,
         "a line flapsim never writes is counted, not fatal"
     );
+}
+
+/// Consul 0.5's Go-log text of server s-01: failures with real errors (not the
+/// `i/o timeout` flapsim writes), connections, send failures and the leader's
+/// health lines, all understood; one agent line is not a table line.
+const CONSUL_05_ERRORS: &str = "    2015/09/29 00:00:30 [DEBUG] memberlist: TCP connection from=10.0.0.5:40428
+    2015/09/29 00:00:31 [ERR] memberlist: Push/Pull with c-03 failed: EOF
+    2015/09/29 00:00:31 [ERR] memberlist: Push/Pull with c-03 failed: dial tcp 10.0.0.7:8301: connect: connection refused
+    2015/09/29 00:00:32 [ERR] memberlist: Failed TCP fallback ping: read tcp 10.0.0.1:51234->10.0.0.4:8301: i/o timeout
+    2015/09/29 00:00:33 [ERR] memberlist: Failed to send ping: write udp 10.0.0.1:8301->10.0.0.4:8301: sendto: no route to host
+    2015/09/29 00:00:34 [ERR] memberlist: Failed to send gossip to 10.0.0.4:8301: write udp 10.0.0.1:8301->10.0.0.4:8301: sendto: no route to host
+    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: a-01 10.0.0.4
+    2015/09/29 00:00:47 [INFO] consul: member 'a-01' failed, marking health critical
+    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: a-01 10.0.0.4
+    2015/09/29 00:00:52 [INFO] consul: member 'a-01' joined, marking health alive
+    2015/09/29 00:05:00 [INFO] serf: EventMemberLeave: b-02 10.0.0.6
+    2015/09/29 00:05:00 [INFO] consul: member 'b-02' left, deregistering
+    2015/09/29 00:05:01 [INFO] agent: Synced service 'consul'
+";
+
+/// The same story in Consul 1.x's hclog text (today's wordings, `[ERROR]`, the
+/// leader's lines with `member=` pairs).
+const HCLOG_ERRORS: &str = "2024-03-01T10:00:30.000Z [DEBUG] agent.server.memberlist.lan: memberlist: Stream connection from=10.0.0.5:40428
+2024-03-01T10:00:31.000Z [ERROR] agent.server.memberlist.lan: memberlist: Push/Pull with c-03 failed: EOF
+2024-03-01T10:00:31.500Z [ERROR] agent.server.memberlist.lan: memberlist: Push/Pull with c-03 failed: read tcp 10.0.0.1:51234->10.0.0.7:8301: i/o timeout
+2024-03-01T10:00:32.000Z [ERROR] agent.server.memberlist.lan: memberlist: Failed fallback ping: EOF
+2024-03-01T10:00:33.000Z [ERROR] agent.server.memberlist.lan: memberlist: Failed to send indirect ping: write udp 10.0.0.1:8301->10.0.0.4:8301: sendto: no route to host
+2024-03-01T10:00:47.000Z [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-01 10.0.0.4
+2024-03-01T10:00:47.001Z [INFO]  agent.server: member failed, marking health critical: member=a-01 partition=default
+2024-03-01T10:00:52.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-01 10.0.0.4
+2024-03-01T10:00:52.001Z [INFO]  agent.leader: member joined, marking health alive: member=a-01
+2024-03-01T10:05:00.000Z [INFO]  agent.server.serf.lan: serf: EventMemberLeave: b-02 10.0.0.6
+2024-03-01T10:05:00.001Z [INFO]  agent.server: deregistering member: member=b-02 partition=default reason=left
+2024-03-01T10:05:01.000Z [WARN]  agent.server.memberlist.lan: memberlist: Got ping for unexpected node 'x' from=10.0.0.9:8301
+";
+
+#[test]
+fn real_errors_connections_send_failures_and_leader_lines_are_understood() {
+    // Wordings vote for the generations they fit: the old `TCP connection` and
+    // `Failed TCP fallback ping` fit 2015 and 2016; today's five fit only today.
+    for (name, text, votes) in [
+        ("c05", CONSUL_05_ERRORS, [2, 2, 0]),
+        ("hclog", HCLOG_ERRORS, [0, 0, 5]),
+    ] {
+        let dir = scratch(&format!("errors-{name}"));
+        let p = write(&dir, "s-01.log", text);
+        let d = run(&[p], opts());
+        let a = &d.analysis;
+        let f = &a.files[0];
+        let sends = if name == "c05" { 2 } else { 1 };
+        let lines = 11 + sends;
+        assert_eq!(
+            (f.lines, f.understood, f.unknown),
+            (lines, lines - 1, 1),
+            "{name}"
+        );
+        // The Push/Pull failures name their peer, whatever the error.
+        assert_eq!(a.metrics.totals.push_pull_failures, 2, "{name}");
+        assert!(a.names.iter().any(|n| n == "c-03"), "{name}: {:?}", a.names);
+        assert_eq!(a.metrics.totals.flaps, 1, "{name}");
+        for (kind, n) in [
+            ("stream_connection", 1),
+            ("push_pull_failed", 2),
+            ("failed_tcp_ping", 1),
+            ("consul_member_failed", 1),
+            ("consul_member_joined", 1),
+            ("consul_member_deregistered", 1),
+        ] {
+            assert_eq!(a.kinds.get(kind), Some(&n), "{name}: {kind}: {:?}", a.kinds);
+        }
+        assert_eq!(a.kinds.get("failed_to_send"), Some(&sends), "{name}");
+        assert_eq!(d.generation.votes, votes, "{name}: {:?}", d.generation);
+    }
 }

@@ -875,7 +875,12 @@ impl Collector {
             | Event::PushPullStarted { .. }
             | Event::SerfReconnect { .. }
             | Event::SerfReap { .. }
-            | Event::SerfMemberUpdate { .. } => {}
+            | Event::SerfMemberUpdate { .. }
+            | Event::StreamConnection
+            | Event::FailedToSend
+            | Event::ConsulMemberFailed { .. }
+            | Event::ConsulMemberJoined { .. }
+            | Event::ConsulMemberDeregistered { .. } => {}
         }
         class
     }

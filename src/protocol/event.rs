@@ -483,10 +483,22 @@ events! {
         tag: 3,
         level: Level::Info,
         fields: SUBJECT,
+        // Real logs end with any error (`EOF`, `connection refused`, ...): the
+        // free-text wordings are only read back; the first is written.
         log: [
-            &[t(Err, "memberlist: Failed TCP fallback ping: dial tcp {subject.ip}:{port}: i/o timeout")],
-            &[t(Err, "memberlist: Failed TCP fallback ping: dial tcp {subject.ip}:{port}: i/o timeout")],
-            &[t(Err, "memberlist: Failed fallback TCP ping: dial tcp {subject.ip}:{port}: i/o timeout")],
+            &[
+                t(Err, "memberlist: Failed TCP fallback ping: dial tcp {subject.ip}:{port}: i/o timeout"),
+                t(Err, "memberlist: Failed TCP fallback ping: {*error}"),
+            ],
+            &[
+                t(Err, "memberlist: Failed TCP fallback ping: dial tcp {subject.ip}:{port}: i/o timeout"),
+                t(Err, "memberlist: Failed TCP fallback ping: {*error}"),
+            ],
+            &[
+                t(Err, "memberlist: Failed fallback TCP ping: dial tcp {subject.ip}:{port}: i/o timeout"),
+                t(Err, "memberlist: Failed fallback TCP ping: {*error}"),
+                t(Err, "memberlist: Failed fallback ping: {*error}"),
+            ],
         ],
     },
     /// This node originates an accusation (the blame table counts these).
@@ -657,7 +669,12 @@ events! {
         tag: 16,
         level: Level::Info,
         fields: &[renamed("subject", "peer", FieldType::Node)],
-        log: all3(&[t(Err, "memberlist: Push/Pull with {subject} failed: dial tcp {subject.ip}:{port}: i/o timeout")]),
+        // Real logs end with any error (`EOF`, `connection refused`, ...): the
+        // free-text wording is only read back; the first is written.
+        log: all3(&[
+            t(Err, "memberlist: Push/Pull with {subject} failed: dial tcp {subject.ip}:{port}: i/o timeout"),
+            t(Err, "memberlist: Push/Pull with {subject} failed: {*error}"),
+        ]),
     },
     /// memberlist's bounded hand-off queue dropped a packet.
     HandoffQueueFull => EventKindInfo {
@@ -730,5 +747,81 @@ events! {
         level: Level::Info,
         fields: SUBJECT,
         log: all3(&[t(Info, "serf: EventMemberUpdate: {subject} {subject.ip}")]),
+    },
+
+    // ---- read back only ----
+    // Real logs' lines flapsim does not model: the engine never emits these
+    // kinds (their templates hold free text, or the lines are another
+    // program's), they are here so that `flapsim diagnose` counts them as
+    // understood, by kind, rather than as unknown.
+    /// memberlist accepted a stream (TCP) connection (`from=ADDR:PORT`).
+    StreamConnection => EventKindInfo {
+        name: "stream_connection",
+        tag: 25,
+        level: Level::Debug,
+        fields: &[],
+        log: [
+            &[t(Debug, "memberlist: TCP connection from={*address}")],
+            &[t(Debug, "memberlist: TCP connection from={*address}")],
+            &[t(Debug, "memberlist: Stream connection from={*address}")],
+        ],
+    },
+    /// memberlist could not send a message (`Failed to send ping: write udp
+    /// ...`, `Failed to send gossip to ADDR: ...`, `Failed to send ack: ...`).
+    FailedToSend => EventKindInfo {
+        name: "failed_to_send",
+        tag: 26,
+        level: Level::Info,
+        fields: &[],
+        log: all3(&[t(Err, "memberlist: Failed to send {*what}")]),
+    },
+    /// Consul's leader marked a member's serfHealth check critical (Consul 1.x's
+    /// hclog wording, with `member=` and maybe `partition=` pairs, read back in
+    /// today's generation).
+    ConsulMemberFailed { subject: NodeId } => EventKindInfo {
+        name: "consul_member_failed",
+        tag: 27,
+        level: Level::Info,
+        fields: SUBJECT,
+        log: [
+            &[t(Info, "consul: member '{subject}' failed, marking health critical")],
+            &[t(Info, "consul: member '{subject}' failed, marking health critical")],
+            &[
+                t(Info, "consul: member '{subject}' failed, marking health critical"),
+                t(Info, "member failed, marking health critical: member={subject}"),
+                t(Info, "member failed, marking health critical: member={subject} {*pairs}"),
+            ],
+        ],
+    },
+    /// Consul's leader marked a (re)joined member's serfHealth check alive.
+    ConsulMemberJoined { subject: NodeId } => EventKindInfo {
+        name: "consul_member_joined",
+        tag: 28,
+        level: Level::Info,
+        fields: SUBJECT,
+        log: [
+            &[t(Info, "consul: member '{subject}' joined, marking health alive")],
+            &[t(Info, "consul: member '{subject}' joined, marking health alive")],
+            &[
+                t(Info, "consul: member '{subject}' joined, marking health alive"),
+                t(Info, "member joined, marking health alive: member={subject}"),
+                t(Info, "member joined, marking health alive: member={subject} {*pairs}"),
+            ],
+        ],
+    },
+    /// Consul's leader deregistered a member that left or was reaped.
+    ConsulMemberDeregistered { subject: NodeId } => EventKindInfo {
+        name: "consul_member_deregistered",
+        tag: 29,
+        level: Level::Info,
+        fields: SUBJECT,
+        log: [
+            &[t(Info, "consul: member '{subject}' {*reason}, deregistering")],
+            &[t(Info, "consul: member '{subject}' {*reason}, deregistering")],
+            &[
+                t(Info, "consul: member '{subject}' {*reason}, deregistering"),
+                t(Info, "deregistering member: member={subject} {*pairs}"),
+            ],
+        ],
     },
 }

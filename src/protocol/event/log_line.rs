@@ -6,6 +6,14 @@
 //! Template syntax: literal text with `{key}` placeholders, where `key` is one of
 //! the kind's `events.jsonl` field keys (a node field gives the node's name),
 //! `key.ip` (that node's IP address) or `port` (the Serf LAN port, 8301).
+//!
+//! A free-text placeholder `{*name}` (e.g. `{*error}`) matches any non-empty
+//! text, spaces included, and is returned under `name` in the parsed fields.
+//! flapsim has no such text to write (real logs end `Push/Pull with X failed:`
+//! with `EOF`, `connection refused`, `i/o timeout`, …), so a template holding
+//! one is never rendered: it is a wording only read back from real logs, and
+//! rendering keeps choosing the written template, so `memberlist.log` does not
+//! change.
 
 use std::fmt::Write as _;
 
@@ -108,6 +116,9 @@ impl Resolved<'_> {
 
     /// The text of placeholder `key`, or None when the event has no such value.
     fn write(&self, key: &str, roster: &dyn Roster, out: &mut String) -> Option<()> {
+        if is_free_text(key) {
+            return None;
+        }
         if key == "port" {
             let _ = write!(out, "{PORT}");
             return Some(());
@@ -210,8 +221,8 @@ pub struct ParsedLine {
     /// The Go log level the template is written at.
     pub severity: Severity,
     /// The placeholders' texts by key (`subject`, `subject.ip`, `from`,
-    /// `confirmations`, `port`, ...) and the template's condition (`message`),
-    /// in template order.
+    /// `confirmations`, `port`, free text such as `error`, ...) and the
+    /// template's condition (`message`), in template order.
     pub fields: Vec<(&'static str, String)>,
 }
 
@@ -265,24 +276,29 @@ pub fn parse_log_message(text: &str) -> Option<ParsedLine> {
 }
 
 /// Drop an hclog module name (`agent.server.memberlist.lan: `) before the
-/// `memberlist: `/`serf: ` message.
+/// `memberlist: `/`serf: `/`consul: ` message.
 fn strip_module(text: &str) -> &str {
-    if text.starts_with("memberlist: ") || text.starts_with("serf: ") {
+    const LAYERS: [&str; 3] = ["memberlist: ", "serf: ", "consul: "];
+    let layered = |t: &str| LAYERS.iter().any(|l| t.starts_with(l));
+    if layered(text) {
         return text;
     }
     match text.split_once(": ") {
-        Some((module, rest))
-            if !module.contains(char::is_whitespace)
-                && (rest.starts_with("memberlist: ") || rest.starts_with("serf: ")) =>
-        {
-            rest
-        }
+        Some((module, rest)) if !module.contains(char::is_whitespace) && layered(rest) => rest,
         _ => text,
     }
 }
 
+/// Whether placeholder `key` is free text (`{*error}`): read back, never written.
+pub fn is_free_text(key: &str) -> bool {
+    key.starts_with('*')
+}
+
 /// Whether `s` can be the text of placeholder `key`.
 fn fits(info: &super::EventKindInfo, key: &str, s: &str) -> bool {
+    if is_free_text(key) {
+        return !s.is_empty();
+    }
     if s.is_empty() || s.contains(char::is_whitespace) {
         return false;
     }
@@ -309,8 +325,11 @@ fn match_template(
 ) -> Option<Vec<(&'static str, String)>> {
     let segs = segments(template);
     let mut got = Vec::new();
-    match_from(info, &segs, text, &mut got)
-        .then(|| got.into_iter().map(|(k, v)| (k, v.to_string())).collect())
+    match_from(info, &segs, text, &mut got).then(|| {
+        got.into_iter()
+            .map(|(k, v)| (k.trim_start_matches('*'), v.to_string()))
+            .collect()
+    })
 }
 
 fn match_from<'t>(
