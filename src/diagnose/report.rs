@@ -239,11 +239,7 @@ fn summary(d: &Diagnosis) -> Summary {
         rejoin_s: quantiles(&m.rejoin).map(Q::from),
         suspicions: t.suspicions,
         refutations: t.refutations,
-        refutations_by_kind: RefutationKinds {
-            suspect: t.refutations_by_kind[0],
-            dead: t.refutations_by_kind[1],
-            alive: t.refutations_by_kind[2],
-        },
+        refutations_by_kind: RefutationKinds::of(t),
         suspicion_timers: Timers {
             expired: t.suspicion_expired,
             by_confirmations: t.expired_confirmations.clone(),

@@ -113,6 +113,18 @@ pub struct RefutationKinds {
     pub alive: u64,
 }
 
+impl RefutationKinds {
+    /// The split of a run's (or a diagnosis's) refutations by the message refuted.
+    pub fn of(t: &crate::metrics::Totals) -> RefutationKinds {
+        let [suspect, dead, alive] = t.refutations_by_kind;
+        RefutationKinds {
+            suspect,
+            dead,
+            alive,
+        }
+    }
+}
+
 #[derive(Serialize, Debug)]
 pub struct SuspicionTimers {
     /// `Marking X as failed, suspect timeout reached`.
@@ -290,11 +302,7 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
         rejoin_s: quantiles(&m.rejoin).map(Q::from),
         suspicions: t.suspicions,
         refutations: t.refutations,
-        refutations_by_kind: RefutationKinds {
-            suspect: t.refutations_by_kind[0],
-            dead: t.refutations_by_kind[1],
-            alive: t.refutations_by_kind[2],
-        },
+        refutations_by_kind: RefutationKinds::of(t),
         suspicion_timers: SuspicionTimers {
             expired: t.suspicion_expired,
             degraded: t.suspicion_expired_degraded,
