@@ -253,8 +253,9 @@ pub struct RunArgs {
     /// overrides still apply on top).
     #[arg(long)]
     pub preset: Option<String>,
-    /// Override a protocol field or a scenario key: `--set suspicion_mult=4`,
-    /// `--set duration=30m`. Repeatable.
+    /// Override a protocol field or a scenario key (duration, warmup, seed,
+    /// timeseries_bin, log_observers): `--set suspicion_mult=4`, `--set
+    /// duration=30m`, `--set log_observers=all`. Repeatable.
     #[arg(long = "set", value_name = "FIELD=VALUE")]
     pub sets: Vec<String>,
     /// Output directory (default: output/<scenario name>).

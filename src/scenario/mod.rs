@@ -188,6 +188,15 @@ fn parse_inner(
             "duration" => raw.duration = Some(dur()?),
             "warmup" => raw.warmup = Some(dur()?),
             "timeseries_bin" => raw.timeseries_bin = Some(dur()?),
+            // A target as the file writes it: `all`, `a-01`, `[a-01, s-01]`.
+            "log_observers" => {
+                raw.log_observers = Some(serde_yaml::from_str(value).map_err(|e| {
+                    ScenarioError::flag(
+                        flag.clone(),
+                        format!("`{value}` is not a node target (expected e.g. all, a-01 or [a-01, s-01]): {e}"),
+                    )
+                })?)
+            }
             "seed" => {
                 raw.seed = Some(value.trim().parse().map_err(|_| {
                     ScenarioError::flag(

@@ -283,6 +283,30 @@ fn cli_overrides_replace_file_values_and_name_the_flag() {
     assert_eq!(e.field, "--set warmup=2h");
 }
 
+/// Rule: `--set log_observers=TARGET` replaces the file's log observers (as
+/// `--help` promises for scenario keys; it used to be refused as an unknown
+/// protocol key), and a bad target names the flag and the unknown node.
+#[test]
+fn cli_set_log_observers_takes_a_target() {
+    let with = |value: &str| CliOverrides {
+        sets: vec![("log_observers".into(), value.into())],
+        ..Default::default()
+    };
+    let text = format!("{MIN}log_observers: [a-01]\n");
+    let s = parse_with(&text, "t.yaml", &with("[a-02, a-03]"), &Limits::default()).unwrap();
+    assert_eq!(s.log_observers, vec![1, 2]);
+    let s = parse_with(&text, "t.yaml", &with("a-04"), &Limits::default()).unwrap();
+    assert_eq!(s.log_observers, vec![3]);
+    let s = parse_with(&text, "t.yaml", &with("all"), &Limits::default()).unwrap();
+    assert!(
+        s.log_observers.is_empty(),
+        "all = every node (written as empty)"
+    );
+    let e = parse_with(&text, "t.yaml", &with("b-09"), &Limits::default()).unwrap_err();
+    assert_eq!(e.field, "--set log_observers=b-09", "{e}");
+    assert!(e.to_string().contains("b-09"), "{e}");
+}
+
 /// Rule: protocol overrides go to `Config::set` in file order, then `--set`.
 #[test]
 
