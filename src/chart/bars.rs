@@ -5,11 +5,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, label_style};
+use super::frame::house_mesh;
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_boxed, draw_header, empty_note, Entry};
+use super::legend::{self, draw_boxed, draw_header, empty_note, Entry};
 use super::line::LegendAt;
-use super::palette::{series_style, SeriesStyle, GRID, INK};
+use super::palette::{series_style, SeriesStyle};
 use super::ticked::Ticked;
 use super::{axis_number, err, nice_ticks, ChartError};
 
@@ -156,15 +156,10 @@ impl BarPanel {
         };
         let above = self.legend_at == LegendAt::Above;
         let entries: Vec<Entry> = if above {
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Entry {
-                    style: s.style.unwrap_or_else(|| series_style(i)),
-                    kind: GlyphKind::Swatch,
-                    label: s.label.clone(),
-                })
-                .collect()
+            legend::entries(
+                self.series.iter().map(|s| (s.style, s.label.as_str())),
+                GlyphKind::Swatch,
+            )
         } else {
             Vec::new()
         };
@@ -189,11 +184,7 @@ impl BarPanel {
         let mut chart = b.build_cartesian_2d(xr, yr).map_err(err)?;
         {
             let mut mesh = chart.configure_mesh();
-            mesh.light_line_style(WHITE)
-                .bold_line_style(GRID)
-                .axis_style(INK)
-                .axis_desc_style(axis_desc_style())
-                .label_style(label_style());
+            house_mesh(&mut mesh);
             if vertical {
                 mesh.disable_x_mesh()
                     .x_desc(&self.category_desc)

@@ -71,6 +71,26 @@ pub fn title_style() -> TextStyle<'static> {
 }
 
 /// Axis tick labels.
+/// The house axes: white minor grid, light major grid, ink axes, and the
+/// axis-description and tick-label fonts. Callers add their descriptions and
+/// formatters; one place keeps every chart's axes alike.
+pub fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = XT>
+        + plotters::coord::ranged1d::ValueFormatter<XT>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = YT>
+        + plotters::coord::ranged1d::ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.light_line_style(WHITE)
+        .bold_line_style(super::palette::GRID)
+        .axis_style(INK)
+        .axis_desc_style(axis_desc_style())
+        .label_style(label_style())
+}
+
 pub fn label_style() -> TextStyle<'static> {
     (FAMILY, 13).into_font().color(&INK)
 }

@@ -23,6 +23,22 @@ pub struct Entry {
     pub label: String,
 }
 
+/// The legend entries of series drawn with glyph `kind`: each series' own
+/// style, or the palette's i-th, the one its data is drawn with.
+pub fn entries<'a>(
+    series: impl Iterator<Item = (Option<SeriesStyle>, &'a str)>,
+    kind: GlyphKind,
+) -> Vec<Entry> {
+    series
+        .enumerate()
+        .map(|(i, (style, label))| Entry {
+            style: style.unwrap_or_else(|| super::palette::series_style(i)),
+            kind,
+            label: label.to_string(),
+        })
+        .collect()
+}
+
 const ROW_PX: u32 = 24;
 /// Space for the glyph before each label, and between entries.
 const GLYPH_PX: i32 = 30;

@@ -4,10 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, label_style, legend_style};
+use super::frame::{house_mesh, legend_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_boxed, draw_header, empty_note, Entry};
-use super::palette::{series_style, Dash, SeriesStyle, GRID, INK, MUTED};
+use super::legend::{self, draw_boxed, draw_header, empty_note, Entry};
+use super::palette::{series_style, Dash, SeriesStyle, MUTED};
 use super::{axis_number, err, nice_max, ChartError};
 
 /// One line.
@@ -151,16 +151,10 @@ impl LinePanel {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), ChartError> {
         let ((x0, x1), (y0, y1)) = self.ranges();
-        let entries: Vec<Entry> = self
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Entry {
-                style: l.style.unwrap_or_else(|| series_style(i)),
-                kind: GlyphKind::LineSample,
-                label: l.label.clone(),
-            })
-            .collect();
+        let entries: Vec<Entry> = legend::entries(
+            self.lines.iter().map(|l| (l.style, l.label.as_str())),
+            GlyphKind::LineSample,
+        );
         let above = self.legend_at == LegendAt::Above;
         let area = &draw_header(
             area,
@@ -174,15 +168,9 @@ impl LinePanel {
             .x_label_area_size(44)
             .y_label_area_size(self.y_label_area);
         let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(INK)
+        house_mesh(&mut chart.configure_mesh())
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
-            .axis_desc_style(axis_desc_style())
-            .label_style(label_style())
             .x_labels(10)
             .y_labels(6)
             .x_label_formatter(&|v| axis_number(*v))

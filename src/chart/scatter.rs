@@ -3,11 +3,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{axis_desc_style, label_style};
+use super::frame::house_mesh;
 use super::glyph::{Glyph, GlyphKind};
-use super::legend::{draw_boxed, draw_header, Entry};
+use super::legend::{self, draw_boxed, draw_header, Entry};
 use super::line::LegendAt;
-use super::palette::{series_style, SeriesStyle, GRID, INK};
+use super::palette::{series_style, SeriesStyle};
 use super::{axis_number, err, nice_max, ChartError};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,15 +74,10 @@ impl ScatterPanel {
             .unwrap_or_else(|| (0.0, nice_max(fmax(|p| p.1) * 1.08, 1.0)));
         let above = self.legend_at == LegendAt::Above;
         let entries: Vec<Entry> = if above {
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Entry {
-                    style: s.style.unwrap_or_else(|| series_style(i)),
-                    kind: GlyphKind::Marker,
-                    label: s.label.clone(),
-                })
-                .collect()
+            legend::entries(
+                self.series.iter().map(|s| (s.style, s.label.as_str())),
+                GlyphKind::Marker,
+            )
         } else {
             Vec::new()
         };
@@ -93,15 +88,9 @@ impl ScatterPanel {
             .x_label_area_size(44)
             .y_label_area_size(80);
         let mut chart = b.build_cartesian_2d(x.0..x.1, y.0..y.1).map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(INK)
+        house_mesh(&mut chart.configure_mesh())
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
-            .axis_desc_style(axis_desc_style())
-            .label_style(label_style())
             .x_label_formatter(&|v| axis_number(*v))
             .y_label_formatter(&|v| axis_number(*v))
             .draw()

@@ -18,9 +18,9 @@ use crate::batch::row::{metric_index, METRICS};
 use crate::batch::store::{Finished, Manifest};
 use crate::report::write_atomic;
 
-use super::frame::{axis_desc_style, label_style, legend_style};
+use super::frame::{house_mesh, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::palette::{series_style, GRID, INK, MUTED};
+use super::palette::{series_style, INK, MUTED};
 use super::{
     axis_number, err, nice_max, render, BarPanel, BarSeries, Chart, ChartError, Figure, Frame,
     HeatmapPanel, Line, LinePanel, Panel,
@@ -377,15 +377,9 @@ impl Chart for TradeoffChart {
             .y_label_area_size(80)
             .build_cartesian_2d(0.0..x1, 0.0..y1)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(INK)
+        house_mesh(&mut chart.configure_mesh())
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
-            .axis_desc_style(axis_desc_style())
-            .label_style(label_style())
             .x_label_formatter(&|v| axis_number(*v))
             .y_label_formatter(&|v| axis_number(*v))
             .draw()
