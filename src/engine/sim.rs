@@ -1,11 +1,11 @@
 //! The scheduler: protocol nodes on simulated hosts over the simulated network.
 //!
 //! This file pops the one queue and routes each event to the part that owns it:
-//! - [`world`]: hosts, network, queue and digest, and the protocol's runtime;
-//! - [`procs`]: process lifecycle (start converged or joining, leave, stop);
-//! - [`work`]: packets and timers becoming host work items, and running them;
-//! - [`route`]: the engine's side of the network state machine;
-//! - [`build`] and [`run`]: building a simulation, and running one to its end.
+//! - `world`: hosts, network, queue and digest, and the protocol's runtime;
+//! - `procs`: process lifecycle (start converged or joining, leave, stop);
+//! - `work`: packets and timers becoming host work items, and running them;
+//! - `route`: the engine's side of the network state machine;
+//! - `build` and `run`: building a simulation, and running one to its end.
 //!
 //! One event queue ([`EventQueue`]) drives everything; the host model decides when
 //! each node's work runs, the network model when (and whether) packets arrive.
