@@ -255,7 +255,7 @@ pub fn redraw(dir: &Path) -> Result<Comparison, String> {
 }
 
 /// Everything derived from a comparison's files, as (file name, bytes).
-pub fn draw(dir: &Path) -> Result<(Comparison, Vec<(String, Vec<u8>)>), String> {
+pub fn draw(dir: &Path) -> Result<(Comparison, crate::report::publish::Drawn), String> {
     let c = read(dir)?;
     let front = pareto(&c.stats, FLAPS_VS_DETECTION);
     let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))

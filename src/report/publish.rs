@@ -341,16 +341,15 @@ pub fn publish(
     p.commit()
 }
 
+/// Files drawn in memory, as (file name, bytes), ready to publish.
+pub type Drawn = Vec<(String, Vec<u8>)>;
+
 /// Republish the existing set in `target` with `drawn` files replaced or added
 /// (a redraw): every other file of the set is carried over unchanged
 /// ([`Publisher::keep`]), and the new set replaces the old as one unit, so a
 /// redraw stopped half-way leaves the previous charts and report, not a mix.
 /// Returns the paths of the drawn files.
-pub fn republish(
-    target: &Path,
-    drawn: Vec<(String, Vec<u8>)>,
-    stop: Arc<AtomicBool>,
-) -> io::Result<Vec<PathBuf>> {
+pub fn republish(target: &Path, drawn: Drawn, stop: Arc<AtomicBool>) -> io::Result<Vec<PathBuf>> {
     let mut p = Publisher::begin(target, stop)?;
     let mut kept: Vec<String> = fs::read_dir(target)
         .map_err(|e| err(target, e))?
