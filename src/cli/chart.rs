@@ -112,7 +112,16 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
         drawn.push((chart.file_name(true).to_string(), d.svg.into_bytes()));
         drawn.push((chart.file_name(false).to_string(), d.png));
     }
-    let html = page::run_report_html(&summary, &data)
+    // The page lists the files of the set it is published in.
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.display())))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    files.extend(drawn.iter().map(|(n, _)| n.clone()));
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let html = page::run_report_html(&summary, &data, &files)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.join("summary.json").display())))?;
     drawn.push(("report.html".to_string(), html.into_bytes()));
     republish(dir, drawn, stop)

@@ -167,6 +167,11 @@ impl Publisher {
         &self.target
     }
 
+    /// The files of the set so far (added, created or kept).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// One step done: fire the test fault if it is this one, then stop if asked.
     fn step(&mut self) -> io::Result<()> {
         self.steps += 1;
