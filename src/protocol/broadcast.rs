@@ -29,7 +29,7 @@
 //! `(id, slot)` — newest on top. A pick scans the length classes of the lowest
 //! tier that has a fitting message (longest first for `Btree`, newest top for
 //! `Legacy`) and pops one heap; re-inserting pushes one. Items live in a slab
-//! indexed by those slots, found by node through an [`IdMap`], so nothing is
+//! indexed by those slots, found by node through a [`FlatIdMap`], so nothing is
 //! searched by key on the hot path and nothing allocates in steady state.
 //!
 //! Invalidation is lazy: the replaced message's heap entry stays until it
@@ -40,7 +40,7 @@
 
 use std::collections::BinaryHeap;
 
-use super::idmap::IdMap;
+use super::idmap::FlatIdMap;
 use super::{Broadcast, NodeId, QueueOrder};
 
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +124,7 @@ pub struct BroadcastQueue {
     slots: Vec<Item>,
     free: Vec<u32>,
     /// The queued message about each node (the invalidation map, memberlist `tm`).
-    by_node: IdMap<u32>,
+    by_node: FlatIdMap<u32>,
     /// Distinct message lengths seen, by class index (classes are never removed).
     class_len: Vec<u32>,
     /// Class indices, longest first.
@@ -144,7 +144,7 @@ impl BroadcastQueue {
             order,
             slots: Vec::new(),
             free: Vec::new(),
-            by_node: IdMap::default(),
+            by_node: FlatIdMap::default(),
             class_len: Vec::new(),
             classes_longest_first: Vec::new(),
             tiers: Vec::new(),
@@ -251,7 +251,8 @@ impl BroadcastQueue {
                 .pop()
                 .expect("BUG! picked an empty bucket");
             t.live -= 1;
-            used += cost(self.class_len[self.slots[slot as usize].class as usize]);
+            // The bucket's class is the item's: no need to read the item for its length.
+            used += cost(self.class_len[class as usize]);
             self.take(slot, retransmit_limit, out);
         }
         for i in 0..self.reinsert.len() {
