@@ -78,19 +78,21 @@ enum Ev {
         epoch: u32,
         timer: Timer,
     },
-    /// A packet reaches the destination host (network arrival).
+    /// A packet reaches the destination host (network arrival). Packets are
+    /// boxed so every event stays 24 bytes: a sick cluster queues millions of
+    /// timers, each as large as the largest event.
     Arrive {
-        packet: Packet,
+        packet: Box<Packet>,
     },
     /// A starved packet finally reaches the host's queue.
     Deliver {
-        packet: Packet,
+        packet: Box<Packet>,
     },
     /// The network's next deadline (an exchange may have failed).
     NetWake,
     /// A TCP exchange failed; back to its initiator.
     SendFailed {
-        packet: Packet,
+        packet: Box<Packet>,
         epoch: u32,
     },
     /// The host may be able to run pending work.
@@ -115,6 +117,9 @@ enum Ev {
     Fault(FaultEvent),
     Sample,
 }
+
+// Every queued event pays for the largest variant (see `Ev::Arrive`).
+const _: () = assert!(std::mem::size_of::<Ev>() <= 24);
 
 /// A whole simulated cluster, ready to run.
 pub struct Simulation {
@@ -273,10 +278,10 @@ impl Simulation {
             Ev::StartJoin(node) => self.start_join(obs, node),
             Ev::Timer { node, epoch, timer } => self.local(obs, node, epoch, Local::Timer(timer)),
             Ev::Arrive { packet } => self.arrive(obs, packet),
-            Ev::Deliver { packet } => self.enqueue_packet(obs, packet),
+            Ev::Deliver { packet } => self.enqueue_packet(obs, *packet),
             Ev::NetWake => self.w.net_wake(obs),
             Ev::SendFailed { packet, epoch } => {
-                self.local(obs, packet.from, epoch, Local::SendFailed(packet))
+                self.local(obs, packet.from, epoch, Local::SendFailed(*packet))
             }
             Ev::Wake(node) => self.wake(obs, node),
             Ev::Action(i) => self.action(obs, i as usize),

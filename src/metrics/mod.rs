@@ -26,7 +26,13 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
+
+use crate::protocol::idmap::IdHasher;
+
+/// `(observer, subject)` → `V` with the protocol's fixed (unseeded) id hash.
+type PairMap<V> = HashMap<(NodeId, NodeId), V, BuildHasherDefault<IdHasher>>;
 
 use crate::engine::{DropReason, HostSample, Observer, PacketKind, Truth};
 use crate::protocol::event::RefuteKind;
@@ -488,10 +494,11 @@ pub struct Collector {
     per_node: Vec<NodeMetrics>,
     episodes: BTreeMap<(NodeId, u32), Episode>,
     /// (observer, subject) → when EventMemberFailed fired and whether the subject
-    /// was healthy then.
-    failed_at: BTreeMap<(NodeId, NodeId), (Nanos, bool)>,
+    /// was healthy then. Hashed, never iterated in an order that matters (only
+    /// looked up, and swept by `retain`): a sick cluster updates it per event.
+    failed_at: PairMap<(Nanos, bool)>,
     /// (observer, subject) → time the observer first held the subject SUSPECT.
-    suspect_since: BTreeMap<(NodeId, NodeId), Nanos>,
+    suspect_since: PairMap<Nanos>,
     rejoin: Vec<Nanos>,
     suspicion_to_clear: Vec<Nanos>,
     accusations: BTreeMap<(NodeId, NodeId), u64>,
@@ -529,8 +536,8 @@ impl Collector {
             totals: Totals::default(),
             per_node: vec![NodeMetrics::default(); n],
             episodes: BTreeMap::new(),
-            failed_at: BTreeMap::new(),
-            suspect_since: BTreeMap::new(),
+            failed_at: PairMap::default(),
+            suspect_since: PairMap::default(),
             rejoin: Vec::new(),
             suspicion_to_clear: Vec::new(),
             accusations: BTreeMap::new(),

@@ -47,9 +47,198 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A [`NodeId`] → `V` map stored flat: one array of `(key, value)` entries,
+/// linear probing, at most half full.
+///
+/// Why, beside [`IdMap`]: a SwissTable keeps its control bytes apart from its
+/// entries, so a lookup in a cold table costs two cache misses; here the probe
+/// lands on the entry itself (one miss). It pays where lookups dominate and
+/// tables are cold — the broadcast queue's index of a sick cluster, touched for
+/// every state message received and sent by a thousand nodes. Deletion shifts
+/// the following entries back (no tombstones), so the table never degrades.
+///
+/// Determinism: like [`IdMap`] it is only looked up, inserted into and removed
+/// from — never iterated.
+#[derive(Clone, Debug)]
+pub struct FlatIdMap<V> {
+    /// `EMPTY` keys mark free entries; the length is 0 or a power of two.
+    entries: Vec<(NodeId, V)>,
+    len: usize,
+    /// `64 − log2(capacity)`: the hash's top bits pick the home entry.
+    shift: u32,
+}
+
+/// The key of a free entry (never a node: node ids are indices, far below it).
+const EMPTY: NodeId = NodeId::MAX;
+
+impl<V: Copy + Default> Default for FlatIdMap<V> {
+    fn default() -> Self {
+        FlatIdMap {
+            entries: Vec::new(),
+            len: 0,
+            shift: 64,
+        }
+    }
+}
+
+impl<V: Copy + Default> FlatIdMap<V> {
+    /// Fibonacci hashing: consecutive ids spread over the whole table.
+    fn home(&self, key: NodeId) -> usize {
+        (u64::from(key).wrapping_mul(MULTIPLIER) >> self.shift) as usize
+    }
+
+    fn mask(&self) -> usize {
+        self.entries.len() - 1
+    }
+
+    /// Index of `key`'s entry, if present.
+    fn find(&self, key: NodeId) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        let mask = self.mask();
+        let mut i = self.home(key);
+        loop {
+            match self.entries[i].0 {
+                k if k == key => return Some(i),
+                EMPTY => return None,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn contains_key(&self, key: &NodeId) -> bool {
+        self.find(*key).is_some()
+    }
+
+    pub fn get(&self, key: &NodeId) -> Option<&V> {
+        self.find(*key).map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut(&mut self, key: &NodeId) -> Option<&mut V> {
+        self.find(*key).map(|i| &mut self.entries[i].1)
+    }
+
+    /// Insert or replace; returns the value replaced.
+    pub fn insert(&mut self, key: NodeId, value: V) -> Option<V> {
+        assert!(key != EMPTY, "BUG! node id {key} is the free-entry marker");
+        if (self.len + 1) * 2 > self.entries.len() {
+            self.grow();
+        }
+        let mask = self.mask();
+        let mut i = self.home(key);
+        loop {
+            match self.entries[i].0 {
+                k if k == key => return Some(std::mem::replace(&mut self.entries[i].1, value)),
+                EMPTY => {
+                    self.entries[i] = (key, value);
+                    self.len += 1;
+                    return None;
+                }
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Remove `key`, shifting back the entries of its probe run (Knuth's
+    /// algorithm R), so lookups never meet a tombstone.
+    pub fn remove(&mut self, key: &NodeId) -> Option<V> {
+        let mut hole = self.find(*key)?;
+        let value = self.entries[hole].1;
+        let mask = self.mask();
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let k = self.entries[j].0;
+            if k == EMPTY {
+                break;
+            }
+            let home = self.home(k);
+            // Move `k` back into the hole unless its home lies cyclically in (hole, j].
+            let stays = if hole <= j {
+                hole < home && home <= j
+            } else {
+                hole < home || home <= j
+            };
+            if !stays {
+                self.entries[hole] = self.entries[j];
+                hole = j;
+            }
+        }
+        self.entries[hole] = (EMPTY, V::default());
+        self.len -= 1;
+        Some(value)
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.fill((EMPTY, V::default()));
+        self.len = 0;
+    }
+
+    /// Double the table (16 entries at first) and re-place every entry.
+    fn grow(&mut self) {
+        let cap = (self.entries.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.entries, vec![(EMPTY, V::default()); cap]);
+        self.shift = 64 - cap.trailing_zeros();
+        self.len = 0;
+        for (k, v) in old {
+            if k != EMPTY {
+                self.insert(k, v);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule: the flat map sees exactly what a B-tree map sees, through growth
+    /// and back-shifting deletes, on a seeded random mix of operations.
+    #[test]
+    fn flat_id_map_matches_a_btree_map() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for keys in [8u64, 100, 5000] {
+            let mut m: FlatIdMap<u32> = FlatIdMap::default();
+            let mut r: std::collections::BTreeMap<NodeId, u32> = Default::default();
+            for step in 0..60_000u32 {
+                let k = (next() % keys) as NodeId;
+                match next() % 5 {
+                    0 | 1 => assert_eq!(m.insert(k, step), r.insert(k, step)),
+                    2 | 3 => assert_eq!(m.remove(&k), r.remove(&k)),
+                    _ => {
+                        assert_eq!(m.get(&k), r.get(&k));
+                        if let Some(v) = m.get_mut(&k) {
+                            *v += 1;
+                            *r.get_mut(&k).unwrap() += 1;
+                        }
+                    }
+                }
+                assert_eq!(m.len(), r.len());
+                if step % 20_000 == 19_999 {
+                    for k in 0..keys as NodeId {
+                        assert_eq!(m.get(&k), r.get(&k), "key {k}");
+                    }
+                    m.clear();
+                    r.clear();
+                }
+            }
+        }
+    }
 
     /// Rule: lookups see exactly what was inserted and not removed.
     #[test]

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod serf;
 pub mod suspicion;
 pub mod timing;
+mod warm;
 pub mod wire;
 
 #[cfg(test)]

@@ -276,6 +276,7 @@ impl Node {
         // memberlist handles ping/indirect/ack/nack inline (an ack leaves at once,
         // piggybacking what is queued *now*), then the state messages of a compound
         // in order (memberlist.md §4.4).
+        self.warm_parts(&packet.parts);
         match &packet.body {
             Body::Gossip => {}
             Body::Ping { seq, target } => {

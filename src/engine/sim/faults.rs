@@ -102,7 +102,12 @@ impl<O: Observer> RunEnv for Run<'_, O> {
 
     fn deliver(&mut self, arrivals: Vec<(Nanos, Packet)>) {
         for (at, packet) in arrivals {
-            self.sim.w.queue.push(at, Ev::Arrive { packet });
+            self.sim.w.queue.push(
+                at,
+                Ev::Arrive {
+                    packet: Box::new(packet),
+                },
+            );
         }
     }
 

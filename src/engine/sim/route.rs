@@ -87,7 +87,10 @@ impl<O: Observer> Extend<NetOutput<Packet>> for Sink<'_, O> {
     fn extend<I: IntoIterator<Item = NetOutput<Packet>>>(&mut self, outputs: I) {
         for o in outputs {
             match o {
-                NetOutput::Arrive { at, packet, .. } => self.queue.push(at, Ev::Arrive { packet }),
+                NetOutput::Arrive { at, packet, .. } => {
+                    let packet = Box::new(packet);
+                    self.queue.push(at, Ev::Arrive { packet })
+                }
                 NetOutput::Dropped { at, packet, reason } => {
                     self.obs
                         .dropped(at, packet.from, packet.to, drop_reason(reason));
@@ -102,7 +105,7 @@ impl<O: Observer> Extend<NetOutput<Packet>> for Sink<'_, O> {
                 }) => self.queue.push(
                     at.max(self.now),
                     Ev::SendFailed {
-                        packet: request,
+                        packet: Box::new(request),
                         epoch: owner,
                     },
                 ),

@@ -73,7 +73,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn arrive(&mut self, obs: &mut impl Observer, packet: Packet) {
+    pub(super) fn arrive(&mut self, obs: &mut impl Observer, packet: Box<Packet>) {
         let now = self.w.now;
         let to = packet.to;
         if !self.w.accept(obs, &packet) {
@@ -86,7 +86,7 @@ impl Simulation {
                 return;
             }
         }
-        self.enqueue_packet(obs, packet);
+        self.enqueue_packet(obs, *packet);
     }
 
     pub(super) fn enqueue_packet(&mut self, obs: &mut impl Observer, packet: Packet) {

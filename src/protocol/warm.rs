@@ -1,0 +1,28 @@
+//! Memory-level parallelism for a received compound packet.
+//!
+//! A sick cluster's packets carry ~14 state messages each, and applying one
+//! reads this node's view of its subject, its suspicion timer and its queued
+//! broadcast: three cache misses, as a thousand nodes' state does not fit in
+//! cache. Applied one after the other the misses queue up behind each other;
+//! touched first, all together, they overlap. This changes no rule and no
+//! result: it only reads.
+
+use super::node::Node;
+use super::Broadcast;
+
+impl Node {
+    /// Read what applying `parts` will read.
+    pub(super) fn warm_parts(&self, parts: &[Broadcast]) {
+        let mut acc = 0u64;
+        for p in parts {
+            if let Some(m) = self.members.get(p.node as usize) {
+                acc = acc.wrapping_add(u64::from(m.incarnation));
+            }
+            if let Some(s) = self.suspicions.get(&p.node) {
+                acc = acc.wrapping_add(u64::from(s.token));
+            }
+            acc = acc.wrapping_add(self.queue.warm(p.node));
+        }
+        std::hint::black_box(acc);
+    }
+}
