@@ -532,6 +532,10 @@ fn check_and_bench_refuse_out_of_range_flags() {
         (&["bench", "--nodes", "20001"], "--nodes"),
         (&["bench", "--duration", "100000d"], "--duration"),
         (&["bench", "--repeat", "0"], "--repeat"),
+        // A negative share names the flag and its range (was clap's
+        // "unexpected argument '-5' found").
+        (&["bench", "--starved", "-5%"], "--starved"),
+        (&["bench", "--starved", "150%"], "--starved"),
     ];
     for (args, flag) in cases {
         let o = flapsim(args, &d);

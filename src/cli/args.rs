@@ -328,7 +328,9 @@ pub struct BenchArgs {
     pub limits: Vec<String>,
     /// Sick workload: this share of the nodes has a starved receive path
     /// (`starve: {delay: {uniform: [500ms, 2500ms]}}`), e.g. `--starved 10%`.
-    #[arg(long, value_name = "PCT")]
+    // A negative share reaches the range check, which names the flag and the
+    // valid range, instead of clap's "unexpected argument '-5'".
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
     pub starved: Option<String>,
     /// Sick workload: a share of the nodes (default 10%) loses 20 % of UDP both
     /// ways (the bad NIC of scenarios/lossy-nic.yaml).
