@@ -16,6 +16,7 @@
 
 pub mod credits;
 mod machine;
+mod park;
 pub mod schedule;
 
 use std::collections::VecDeque;
@@ -25,7 +26,8 @@ use crate::random::{Dist, Stream};
 
 pub use credits::Credits;
 pub use machine::{HostInput, HostOutput, HostTimer};
-pub use schedule::{ParkSource, PauseGen, Schedule};
+pub use park::{ParkSource, PauseGen};
+pub use schedule::Schedule;
 
 /// Something local for the node to do: not subject to the receive buffer.
 #[derive(Debug)]
