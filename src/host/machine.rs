@@ -92,12 +92,15 @@ impl Host {
                 let credits = Credits::new(spec, from, true);
                 let phase = stream.duration_below(spec.period.max(1));
                 let source = self.schedule.sources.len();
-                self.schedule.sources.push(ParkSource::periodic(
-                    spec.period,
-                    credits.node_run_slice(),
-                    phase,
-                    None,
-                ));
+                // With a contention fault the neighbour is modelled: the two
+                // tasks share the VM's whole baseline slice.
+                let run = match self.contention {
+                    Some(_) => credits.vm_run_slice(),
+                    None => credits.node_run_slice(),
+                };
+                self.schedule
+                    .sources
+                    .push(ParkSource::periodic(spec.period, run, phase, None));
                 if let Some(step) = credits.next_step_at() {
                     out.push(HostOutput::At(step, HostTimer::CreditStep));
                 }
@@ -156,7 +159,10 @@ impl Host {
     /// finish instant.
     #[inline]
     pub fn begin(&mut self, now: Nanos, cost: Nanos, out: &mut Vec<HostOutput>) -> Nanos {
-        let finish = self.schedule.finish(now, cost);
+        let finish = match self.contention.as_deref_mut() {
+            Some(c) => c.finish(&mut self.schedule, now, cost),
+            None => self.schedule.finish(now, cost),
+        };
         self.busy_until = finish;
         if self.credit.is_some() {
             self.spend_credits(now, cost, out);
@@ -201,7 +207,12 @@ impl Host {
 
     /// Schedule-walk steps since the last call, and whether a walk was truncated.
     pub fn take_steps(&mut self) -> (u64, bool) {
-        (self.schedule.take_steps(), self.schedule.truncated)
+        let (mut steps, mut truncated) = (self.schedule.take_steps(), self.schedule.truncated);
+        if let Some(c) = self.contention.as_deref_mut() {
+            steps += c.take_steps();
+            truncated |= c.truncated;
+        }
+        (steps, truncated)
     }
 
     /// (Re)schedule the credit exhaustion check from the current state.

@@ -14,6 +14,8 @@
 //! whether the host is parked or merely busy (both are the kernel socket buffer
 //! filling up); overflow drops the arriving packet.
 
+pub mod cfs;
+pub mod contention;
 pub mod credits;
 mod machine;
 mod park;
@@ -24,6 +26,7 @@ use std::collections::VecDeque;
 use crate::protocol::{Nanos, Packet, Timer};
 use crate::random::{Dist, Stream};
 
+pub use contention::{Contention, ContentionSpec};
 pub use credits::Credits;
 pub use machine::{HostInput, HostOutput, HostTimer};
 pub use park::{ParkSource, PauseGen};
@@ -93,6 +96,8 @@ pub struct Host {
     slow: Vec<Sampled>,
     starve: Vec<Sampled>,
     credit: Option<Box<CreditHost>>,
+    /// A neighbour process sharing the vCPU under CFS (guest contention).
+    contention: Option<Box<Contention>>,
     /// The schedule source of the timeline's pauses, once there is one.
     pause_source: Option<usize>,
     /// Last starve delivery instant: starved packets keep their order.
@@ -119,6 +124,7 @@ impl Host {
             || !self.slow.is_empty()
             || !self.starve.is_empty()
             || self.credit.is_some()
+            || self.contention.is_some()
     }
 
     /// Drop all pending work (the process died); the host is free at `now`.
@@ -129,6 +135,9 @@ impl Host {
         self.busy_until = now;
         self.wake_at = None;
         self.starve_last = now;
+        if let Some(c) = self.contention.as_deref_mut() {
+            c.restart(now);
+        }
     }
 
     pub fn push_local(&mut self, item: Local) {
