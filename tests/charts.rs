@@ -14,6 +14,7 @@ use std::process::Output;
 use flapsim::chart::run::{RunChart, RunChartData, MAX_ROWS};
 use flapsim::protocol::SEC;
 use flapsim::report::charts::run_chart_data;
+use flapsim::scenario::fault::timeline::crash::Crash;
 use flapsim::scenario::model::{Action, TimelineEvent};
 use flapsim::scenario::Scenario;
 
@@ -298,7 +299,7 @@ fn a_large_cluster_timeline_keeps_crashed_nodes_as_rows_and_bands_the_rest() {
     let mut s = Scenario::healthy_cluster(150, 90 * SEC, "memberlist", 5).unwrap();
     s.timeline.push(TimelineEvent {
         at: 30 * SEC,
-        action: Action::Crash(vec![77]),
+        action: Action::Crash(Crash(vec![77])),
     });
     let run = common::run_scenario(s);
     let d = run_chart_data(&run.scenario, &run.metrics);

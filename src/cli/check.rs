@@ -19,6 +19,7 @@ use std::time::Instant;
 use crate::engine::invariants::{self, convergence_bound, settle_window, Claim};
 use crate::protocol::{Config, Nanos, NodeId};
 use crate::report::write_atomic;
+use crate::scenario::fault::Pairing;
 use crate::scenario::generate::{generate, GenOptions};
 use crate::scenario::{self, render, Action, Scenario, StartMode};
 
@@ -164,7 +165,7 @@ pub fn check_scenario(s: &Scenario) -> Result<CheckPass, CheckFailure> {
 /// Remove node `k`, renumbering the others; entries left without nodes go.
 fn without_node(s: &Scenario, k: NodeId) -> Scenario {
     let mut s = s.clone();
-    let map = |v: &Vec<NodeId>| -> Vec<NodeId> {
+    let map = |v: &[NodeId]| -> Vec<NodeId> {
         v.iter()
             .filter(|&&i| i != k)
             .map(|&i| if i > k { i - 1 } else { i })
@@ -212,30 +213,7 @@ fn without_node(s: &Scenario, k: NodeId) -> Scenario {
         .iter()
         .cloned()
         .filter_map(|mut e| {
-            let keep = match &mut e.action {
-                Action::Crash(v) | Action::Restart(v) | Action::Leave(v) | Action::Join(v) => {
-                    *v = map(v);
-                    !v.is_empty()
-                }
-                Action::Partition { from, to, .. } => {
-                    *from = map(from);
-                    *to = map(to);
-                    // Keep the entry even if a side is empty, so its heal stays valid.
-                    true
-                }
-                Action::Hold { nodes, peers, .. } => {
-                    *nodes = map(nodes);
-                    if let Some(p) = peers {
-                        *p = map(p);
-                    }
-                    true
-                }
-                Action::Pause { nodes, .. } => {
-                    *nodes = map(nodes);
-                    !nodes.is_empty()
-                }
-                Action::Heal { .. } | Action::Release { .. } => true,
-            };
+            let keep = e.action.map_nodes(&mut |v| map(v));
             keep.then_some(e)
         })
         .collect();
@@ -247,20 +225,22 @@ fn without_node(s: &Scenario, k: NodeId) -> Scenario {
 /// heal/release ends, so the file stays valid).
 fn without_event(s: &Scenario, i: usize) -> Scenario {
     let mut s = s.clone();
-    let name = match &s.timeline[i].action {
-        Action::Partition { name, .. } | Action::Hold { name, .. } => Some(name.clone()),
-        Action::Heal { name: Some(n) } | Action::Release { name: Some(n) } => Some(n.clone()),
-        _ => None,
-    };
+    let name = pair_name(&s.timeline[i].action);
     s.timeline.remove(i);
     if let Some(name) = name {
-        s.timeline.retain(|e| match &e.action {
-            Action::Partition { name: n, .. } | Action::Hold { name: n, .. } => *n != name,
-            Action::Heal { name: Some(n) } | Action::Release { name: Some(n) } => *n != name,
-            _ => true,
-        });
+        s.timeline
+            .retain(|e| pair_name(&e.action).is_none_or(|n| n != name));
     }
     s
+}
+
+/// The name an entry opens or closes (a partition and its heal share one).
+fn pair_name(a: &Action) -> Option<String> {
+    match a.pairing() {
+        Pairing::Opens { name, .. } => Some(name.to_string()),
+        Pairing::Closes { name, .. } => name.map(str::to_string),
+        Pairing::None => None,
+    }
 }
 
 /// Smaller variants of `s`, most aggressive first.

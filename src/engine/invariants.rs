@@ -31,7 +31,8 @@
 
 use crate::protocol::{timing, Config, Event, Nanos, NodeId, State, SEC};
 use crate::random::Dist;
-use crate::scenario::{Action, HostFault, Scenario, StartMode};
+use crate::scenario::fault::Pairing;
+use crate::scenario::{Scenario, StartMode};
 
 use super::sim::LEAVE_GRACE;
 use super::{DropReason, HostSample, Observer, PacketKind, Simulation, Truth};
@@ -185,32 +186,27 @@ pub fn claim(s: &Scenario) -> Claim {
         };
         // A pause that starts before `until` runs its whole drawn length, and a
         // starved packet accepted before `until` is still delayed after it.
-        let tail = match &f.kind {
-            HostFault::Pause { duration: d, .. } | HostFault::Starve { delay: d } => {
-                match dist_cap(d) {
-                    Some(c) => c,
-                    None => return Claim::SafetyOnly,
-                }
-            }
-            _ => 0,
+        let tail = match f.kind.lingers() {
+            Some(d) => match dist_cap(d) {
+                Some(c) => c,
+                None => return Claim::SafetyOnly,
+            },
+            None => 0,
         };
         settle = settle.max(until.saturating_add(tail));
     }
     // Network faults must be undone by a later heal/release.
-    let mut open: Vec<(&str, bool)> = Vec::new(); // (name, is_partition)
+    let mut open: Vec<(&str, &str)> = Vec::new(); // (group, name)
     for ev in &s.timeline {
-        settle = settle.max(ev.at);
-        match &ev.action {
-            Action::Partition { name, .. } => open.push((name, true)),
-            Action::Hold { name, .. } => open.push((name, false)),
-            Action::Heal { name } => {
-                open.retain(|(n, p)| !(*p && name.as_deref().is_none_or(|x| x == *n)))
+        settle = settle
+            .max(ev.at)
+            .max(ev.at.saturating_add(ev.action.lasts()));
+        match ev.action.pairing() {
+            Pairing::Opens { group, name, .. } => open.push((group, name)),
+            Pairing::Closes { group, name } => {
+                open.retain(|&(g, n)| g != group || name.is_some_and(|x| x != n))
             }
-            Action::Release { name } => {
-                open.retain(|(n, p)| *p || name.as_deref().is_some_and(|x| x != *n))
-            }
-            Action::Pause { duration, .. } => settle = settle.max(ev.at.saturating_add(*duration)),
-            _ => {}
+            Pairing::None => {}
         }
     }
     if !open.is_empty() {

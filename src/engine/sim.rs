@@ -22,16 +22,18 @@
 use std::sync::Arc;
 
 use crate::host::{Host, HostInput, HostOutput, HostTimer, Local, Next, Work};
-use crate::network::{Network, NodeSet, Partition};
+use crate::network::Network;
 use crate::protocol::{
     Body, Broadcast, Config, Input, Nanos, Node, NodeId, Packet, Roster, Runtime, Timer, SEC,
 };
 use crate::random::{Stream, StreamId};
 use crate::scenario::degraded::Degraded;
-use crate::scenario::{Action, HostDefaults, Scenario, StartMode, TimelineEvent};
+use crate::scenario::fault::FaultEvent;
+use crate::scenario::{HostDefaults, Scenario, StartMode, TimelineEvent};
 
 use super::digest::Digest;
 
+mod faults;
 mod route;
 use super::queue::EventQueue;
 use super::{DropReason, HostSample, Observer, PacketKind, Truth};
@@ -140,12 +142,8 @@ enum Ev {
         epoch: u32,
         deadline: Nanos,
     },
-    HoldFlush {
-        id: u64,
-        every: Nanos,
-    },
-    /// A timeline pause ended (degraded bookkeeping only: the schedule knows it).
-    PauseEnd(NodeId),
+    /// A fault's own event ([`crate::scenario::fault::FaultEvent`]).
+    Fault(FaultEvent),
     Sample,
 }
 
@@ -352,63 +350,7 @@ impl Simulation {
         let mut queue = EventQueue::new();
         queue.push(0, Ev::Init);
 
-        // Host faults.
-        let mut faults = Vec::with_capacity(scenario.faults.len());
-        for (fi, f) in scenario.faults.iter().enumerate() {
-            let until = f.until.unwrap_or(Nanos::MAX);
-            let windowed = Degraded::host_fault_windowed(&f.kind);
-            faults.push(f.nodes.clone());
-            for &node in &f.nodes {
-                let Some(host) = hosts.get_mut(node as usize) else {
-                    continue;
-                };
-                let stream = Stream::new(
-                    seed,
-                    StreamId::Fault {
-                        fault: f.index,
-                        node,
-                    },
-                );
-                let mut outs = Vec::new();
-                host.install(&f.kind, f.from, until, stream, &mut outs);
-                for o in outs {
-                    if let HostOutput::At(at, timer) = o {
-                        queue.push(at, Ev::HostTimer { node, timer });
-                    }
-                }
-            }
-            if windowed {
-                queue.push(
-                    f.from,
-                    Ev::FaultEdge {
-                        fault: fi as u32,
-                        begin: true,
-                    },
-                );
-                if let Some(u) = f.until {
-                    queue.push(
-                        u,
-                        Ev::FaultEdge {
-                            fault: fi as u32,
-                            begin: false,
-                        },
-                    );
-                }
-            }
-        }
-
-        // Timeline pauses are known in advance: register them in the schedules so a
-        // work item in progress is stretched by them too.
-        for (i, ev) in scenario.timeline.iter().enumerate() {
-            if let Action::Pause { nodes, duration } = &ev.action {
-                for &node in nodes {
-                    if let Some(host) = hosts.get_mut(node as usize) {
-                        host.add_pause(ev.at, ev.at.saturating_add(*duration));
-                    }
-                }
-            }
-            queue.push(ev.at, Ev::Action(i as u32));
-        }
+        let faults = faults::install(scenario, &mut hosts, &mut queue);
 
         let cpu_nodes: Vec<NodeId> = (0..n as u32)
             .filter(|&i| hosts[i as usize].has_cpu_model())
@@ -678,17 +620,7 @@ impl Simulation {
                     }
                 }
             }
-            Ev::HoldFlush { id, every } => {
-                if let Some(out) = self.w.net.flush(id, t) {
-                    for (at, packet) in out {
-                        self.w.queue.push(at, Ev::Arrive { packet });
-                    }
-                    self.w
-                        .queue
-                        .push(t + every.max(1), Ev::HoldFlush { id, every });
-                }
-            }
-            Ev::PauseEnd(node) => self.w.degrade(obs, node, false),
+            Ev::Fault(event) => self.fault_event(obs, event),
             Ev::Sample => self.sample(obs),
         }
         true
@@ -912,123 +844,6 @@ impl Simulation {
         self.w.epochs[node as usize] = p.epoch;
         self.w.up[node as usize] = false;
         self.w.hosts[node as usize].reset(now);
-    }
-
-    fn action(&mut self, obs: &mut impl Observer, i: usize) {
-        let now = self.w.now;
-        let n = self.procs.len();
-        let action = self.timeline[i].action.clone();
-        match action {
-            Action::Crash(nodes) => {
-                for node in nodes {
-                    let p = &mut self.procs[node as usize];
-                    if matches!(p.life, Life::Up | Life::Leaving) {
-                        p.life = Life::Crashed;
-                        self.stop_process(node);
-                        self.w.truth(obs, node, Truth::Crashed);
-                    }
-                }
-            }
-            Action::Restart(nodes) => {
-                for node in nodes {
-                    if self.w.up[node as usize] {
-                        self.stop_process(node);
-                    }
-                    self.w.host_input(obs, node, HostInput::Restart);
-                    self.start_process(obs, node, None);
-                }
-            }
-            Action::Join(nodes) => {
-                for node in nodes {
-                    if !self.w.up[node as usize] {
-                        self.start_process(obs, node, None);
-                    }
-                }
-            }
-            Action::Leave(nodes) => {
-                for node in nodes {
-                    if self.procs[node as usize].life == Life::Up {
-                        self.procs[node as usize].life = Life::Leaving;
-                        self.w.truth(obs, node, Truth::Left);
-                        self.drive(obs, node, now, |n, now, rt| n.leave(now, rt));
-                        let epoch = self.procs[node as usize].epoch;
-                        let deadline = now + LEAVE_GRACE;
-                        self.w.schedule_leave_stop(now, node, epoch, deadline);
-                    }
-                }
-            }
-            Action::Partition {
-                name,
-                from,
-                to,
-                one_way,
-                transports,
-            } => {
-                let touched = self.w.degraded.partition(&name, &from, &to);
-                for node in touched {
-                    self.w.degrade(obs, node, true);
-                }
-                self.w.net.partition(Partition {
-                    name,
-                    from: NodeSet::from_ids(&from, n),
-                    to: NodeSet::from_ids(&to, n),
-                    one_way,
-                    transports,
-                });
-            }
-            Action::Heal { name } => {
-                self.w.net.heal(name.as_deref());
-                let touched = self.w.degraded.heal(name.as_deref());
-                for node in touched {
-                    self.w.degrade(obs, node, false);
-                }
-            }
-            Action::Hold {
-                name,
-                nodes,
-                peers,
-                every,
-                hold_for,
-            } => {
-                for &node in &nodes {
-                    self.w.degrade(obs, node, true);
-                }
-                self.w.degraded.hold(&name, &nodes);
-                let hold_for = hold_for.unwrap_or(0);
-                let id = self.w.net.hold(
-                    &name,
-                    NodeSet::from_ids(&nodes, n),
-                    peers.as_deref().map(|p| NodeSet::from_ids(p, n)),
-                    now,
-                    every,
-                    hold_for,
-                );
-                if let Some(every) = every {
-                    self.w
-                        .queue
-                        .push(now + hold_for, Ev::HoldFlush { id, every });
-                }
-            }
-            Action::Release { name } => {
-                let (_, out) = self.w.net.release(name.as_deref(), now);
-                for (at, packet) in out {
-                    self.w.queue.push(at, Ev::Arrive { packet });
-                }
-                let touched = self.w.degraded.release(name.as_deref());
-                for node in touched {
-                    self.w.degrade(obs, node, false);
-                }
-            }
-            Action::Pause { nodes, duration } => {
-                // The parked stretch itself was registered in the schedule at build time.
-                for node in nodes {
-                    self.w.degrade(obs, node, true);
-                    self.w
-                        .queue
-                        .push(now.saturating_add(duration), Ev::PauseEnd(node));
-                }
-            }
-        }
     }
 
     fn sample(&mut self, obs: &mut impl Observer) {

@@ -5,6 +5,11 @@ use super::{DropReason, HostSample, Observer, PacketKind, Truth};
 use crate::host::credits::tests::t2_micro;
 use crate::protocol::{Config, Event, Nanos, NodeId, MS, SEC};
 use crate::random::Dist;
+use crate::scenario::fault::host::{starve::Starve, throttle::Throttle};
+use crate::scenario::fault::timeline::{
+    crash::Crash, heal::Heal, hold::Hold, leave::Leave, partition::Partition,
+    pause::Pause as VerbPause, release::Release, restart::Restart,
+};
 use crate::scenario::{Action, FaultSpec, HostFault, Scenario, StartMode, TimelineEvent};
 
 /// A converged LAN cluster of `n` nodes with 0.25 ms ± jitter links.
@@ -70,7 +75,7 @@ fn determinism_same_seed_same_digest() {
     s.network.default.loss = 0.05;
     s.timeline.push(TimelineEvent {
         at: 20 * SEC,
-        action: Action::Crash(vec![3]),
+        action: Action::Crash(Crash(vec![3])),
     });
     let (_, a) = run(&s);
     let (_, b) = run(&s);
@@ -104,7 +109,7 @@ fn crash_is_detected() {
     let mut s = scenario(10, 2, 60 * SEC);
     s.timeline.push(TimelineEvent {
         at: 10 * SEC,
-        action: Action::Crash(vec![4]),
+        action: Action::Crash(Crash(vec![4])),
     });
     let (rec, _) = run(&s);
     assert!(rec.truths.contains(&(10 * SEC, 4, Truth::Crashed)));
@@ -135,9 +140,9 @@ fn starve_delays_packets_not_timers() {
     s.faults.push(FaultSpec {
         index: 0,
         nodes: vec![0],
-        kind: HostFault::Starve {
+        kind: HostFault::Starve(Starve {
             delay: Dist::Fixed(3 * SEC),
-        },
+        }),
         from: 0,
         until: None,
     });
@@ -229,10 +234,10 @@ fn long_pause_gets_node_declared_dead() {
     let mut s = scenario(8, 6, 60 * SEC);
     s.timeline.push(TimelineEvent {
         at: 10 * SEC,
-        action: Action::Pause {
+        action: Action::Pause(VerbPause {
             nodes: vec![2],
             duration: 30 * SEC,
-        },
+        }),
     });
     let (rec, _) = run(&s);
     assert!(rec
@@ -255,11 +260,11 @@ fn restart_rejoins() {
     let mut s = scenario(6, 9, 90 * SEC);
     s.timeline.push(TimelineEvent {
         at: 5 * SEC,
-        action: Action::Crash(vec![5]),
+        action: Action::Crash(Crash(vec![5])),
     });
     s.timeline.push(TimelineEvent {
         at: 40 * SEC,
-        action: Action::Restart(vec![5]),
+        action: Action::Restart(Restart(vec![5])),
     });
     let (rec, _) = run(&s);
     assert!(rec.truths.contains(&(40 * SEC, 5, Truth::Up)));
@@ -274,7 +279,7 @@ fn leave_stops_the_process() {
     let mut s = scenario(6, 10, 30 * SEC);
     s.timeline.push(TimelineEvent {
         at: 5 * SEC,
-        action: Action::Leave(vec![1]),
+        action: Action::Leave(Leave(vec![1])),
     });
     let (rec, _) = run(&s);
     assert!(rec.truths.contains(&(5 * SEC, 1, Truth::Left)));
@@ -306,10 +311,10 @@ fn parked_host_overflows_receive_buffer() {
     s.host.recv_buffer_bytes = 2_000;
     s.timeline.push(TimelineEvent {
         at: 5 * SEC,
-        action: Action::Pause {
+        action: Action::Pause(VerbPause {
             nodes: vec![0],
             duration: 20 * SEC,
-        },
+        }),
     });
     let (rec, _) = run(&s);
     let full = rec
@@ -335,10 +340,10 @@ fn throttle_fault_parks_the_configured_fraction() {
     s.faults.push(FaultSpec {
         index: 0,
         nodes: vec![2],
-        kind: HostFault::Throttle {
+        kind: HostFault::Throttle(Throttle {
             run: 10 * MS,
             park: 90 * MS,
-        },
+        }),
         from: 5 * SEC,
         until: Some(15 * SEC),
     });
@@ -365,17 +370,17 @@ fn hold_keeps_packets_until_release() {
     let mut s = scenario(6, 14, 30 * SEC);
     s.timeline.push(TimelineEvent {
         at: 5 * SEC,
-        action: Action::Hold {
+        action: Action::Hold(Hold {
             name: "clog".into(),
             nodes: vec![3],
             peers: None,
             every: None,
             hold_for: None,
-        },
+        }),
     });
     s.timeline.push(TimelineEvent {
         at: 8 * SEC,
-        action: Action::Release { name: None },
+        action: Action::Release(Release { name: None }),
     });
     let (rec, _) = run(&s);
     let during = |r: &&(Nanos, NodeId, PacketKind)| r.1 == 3 && r.0 > 5 * SEC + MS && r.0 < 8 * SEC;
@@ -401,7 +406,7 @@ fn partition_drops_are_reported() {
     let mut s = scenario(6, 15, 30 * SEC);
     s.timeline.push(TimelineEvent {
         at: 2 * SEC,
-        action: Action::Partition {
+        action: Action::Partition(Partition {
             name: "fw".into(),
             from: vec![0],
             to: vec![1, 2, 3, 4, 5],
@@ -410,7 +415,7 @@ fn partition_drops_are_reported() {
                 udp: true,
                 tcp: false,
             },
-        },
+        }),
     });
     let (rec, _) = run(&s);
     assert!(rec
@@ -501,7 +506,7 @@ fn push_pull_stall_after_lost_reply_recovers_within_tcp_timeout() {
     let mut s = scenario(8, 33, 30 * 60 * SEC);
     s.timeline.push(TimelineEvent {
         at: 0,
-        action: Action::Partition {
+        action: Action::Partition(Partition {
             name: "tcp".into(),
             from: vec![2],
             to: vec![1],
@@ -510,13 +515,13 @@ fn push_pull_stall_after_lost_reply_recovers_within_tcp_timeout() {
                 udp: false,
                 tcp: true,
             },
-        },
+        }),
     });
     s.timeline.push(TimelineEvent {
         at: 5 * 60 * SEC,
-        action: Action::Heal {
+        action: Action::Heal(Heal {
             name: Some("tcp".into()),
-        },
+        }),
     });
     let checked = super::invariants::run_checked(&s, 50_000_000);
     assert!(checked.is_ok(), "invariant checker: {checked:?}");

@@ -1,14 +1,16 @@
 //! The host as a state machine: the engine hands it inputs (its own timers
 //! coming due, a process restart, a work item to run) and applies what comes
 //! out (timers to queue, the CPU cap switching on or off); it never writes the
-//! host's fields. Faults are installed here too, so the CPU state — credits,
-//! throttle, pauses, slow, starve — has one owner.
+//! host's fields. Fault kinds (`scenario::fault`) install themselves through
+//! the narrow hooks below (a park source, a sampled cost or delay, the credits
+//! model), so the CPU state — credits, throttle, pauses, slow, starve — has
+//! one owner.
 
 use crate::protocol::Nanos;
 use crate::random::Stream;
-use crate::scenario::HostFault;
+use crate::scenario::CreditSpec;
 
-use super::{CreditHost, Credits, Host, ParkSource, PauseGen, Sampled};
+use super::{CreditHost, Credits, Host, ParkSource, Sampled};
 
 /// A host's own timer: the engine queues it and hands it back when due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,87 +41,62 @@ pub enum HostOutput {
 }
 
 impl Host {
-    /// Install a host fault over `[from, until)` with its own random `stream`.
-    pub fn install(
+    /// Add a source of parked time to the schedule (a fault's cap or
+    /// pauses); returns its index.
+    pub fn add_park_source(&mut self, source: ParkSource) -> usize {
+        self.schedule.sources.push(source);
+        self.schedule.sources.len() - 1
+    }
+
+    /// A `slow` cost over its window: it replaces the default cost of items.
+    pub fn add_slow(&mut self, slow: Sampled) {
+        self.slow.push(slow);
+    }
+
+    /// A `starve` delay over its window: received packets wait this long.
+    pub fn add_starve(&mut self, starve: Sampled) {
+        self.starve.push(starve);
+    }
+
+    /// Install the credits model over `[from, until)`, held to baseline at a
+    /// random phase from `stream`; `out` gets the timers it needs.
+    pub fn install_credits(
         &mut self,
-        fault: &HostFault,
+        spec: &CreditSpec,
         from: Nanos,
         until: Nanos,
         mut stream: Stream,
         out: &mut Vec<HostOutput>,
     ) {
-        match fault {
-            HostFault::Throttle { run, park } => {
-                let period = run + park;
-                let phase = stream.duration_below(period);
-                self.schedule.sources.push(ParkSource::periodic(
-                    period,
-                    *run,
-                    phase,
-                    Some((from, until)),
-                ));
-            }
-            HostFault::Pause { every, duration } => {
-                let first = from.saturating_add(every.sample(&mut stream));
-                let gen = PauseGen {
-                    every: every.clone(),
-                    duration: duration.clone(),
-                    next_start: first,
-                    until,
-                    stream,
-                };
-                self.schedule.sources.push(ParkSource::Intervals {
-                    list: Default::default(),
-                    gen: Some(Box::new(gen)),
-                });
-            }
-            HostFault::Slow { cost } => self.slow.push(Sampled {
-                from,
-                until,
-                dist: cost.clone(),
-                stream,
-            }),
-            HostFault::Starve { delay } => self.starve.push(Sampled {
-                from,
-                until,
-                dist: delay.clone(),
-                stream,
-            }),
-            HostFault::Credits(spec) => {
-                if self.credit.is_some() {
-                    return; // one credit model per host: the first wins
-                }
-                let credits = Credits::new(spec, from, true);
-                let phase = stream.duration_below(spec.period.max(1));
-                let source = self.schedule.sources.len();
-                // With a contention fault the neighbour is modelled: the two
-                // tasks share the VM's whole baseline slice.
-                let run = match self.contention {
-                    Some(_) => credits.vm_run_slice(),
-                    None => credits.node_run_slice(),
-                };
-                self.schedule
-                    .sources
-                    .push(ParkSource::periodic(spec.period, run, phase, None));
-                if let Some(step) = credits.next_step_at() {
-                    out.push(HostOutput::At(step, HostTimer::CreditStep));
-                }
-                let check = credits.predict_exhaustion();
-                self.credit = Some(Box::new(CreditHost {
-                    credits,
-                    source,
-                    from,
-                    until,
-                    check_token: 0,
-                    check_at: check.unwrap_or(Nanos::MAX),
-                }));
-                if let Some(at) = check {
-                    out.push(HostOutput::At(at, HostTimer::CreditCheck { token: 0 }));
-                }
-                if until != Nanos::MAX {
-                    out.push(HostOutput::At(until, HostTimer::CreditEnd));
-                }
-            }
+        if self.credit.is_some() {
+            return; // one credit model per host: the first wins
+        }
+        let credits = Credits::new(spec, from, true);
+        let phase = stream.duration_below(spec.period.max(1));
+        // With a contention fault the neighbour is modelled: the two tasks
+        // share the VM's whole baseline slice.
+        let run = match self.contention {
+            Some(_) => credits.vm_run_slice(),
+            None => credits.node_run_slice(),
+        };
+        let source = self.add_park_source(ParkSource::periodic(spec.period, run, phase, None));
+        if let Some(step) = credits.next_step_at() {
+            out.push(HostOutput::At(step, HostTimer::CreditStep));
+        }
+        let check = credits.predict_exhaustion();
+        self.credit = Some(Box::new(CreditHost {
+            credits,
+            source,
+            from,
+            until,
+            check_token: 0,
+            check_at: check.unwrap_or(Nanos::MAX),
+        }));
+        if let Some(at) = check {
+            out.push(HostOutput::At(at, HostTimer::CreditCheck { token: 0 }));
+        }
+        if until != Nanos::MAX {
+            out.push(HostOutput::At(until, HostTimer::CreditEnd));
         }
     }
 
@@ -347,13 +324,7 @@ mod tests {
         let mut host = Host::new(1 << 20);
         let mut out = Vec::new();
         let stream = Stream::new(1, StreamId::Fault { fault: 0, node: 0 });
-        host.install(
-            &HostFault::Credits(t2_micro(1.0, false)),
-            0,
-            Nanos::MAX,
-            stream,
-            &mut out,
-        );
+        host.install_credits(&t2_micro(1.0, false), 0, Nanos::MAX, stream, &mut out);
         assert!(
             host.next_deadline().is_some(),
             "an exhaustion check is pending"

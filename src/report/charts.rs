@@ -16,7 +16,6 @@ use crate::metrics::stats::{round, secs};
 use crate::metrics::timeline::{ever_degraded, health_by_bucket, membership_grid, RowMap};
 use crate::metrics::Metrics;
 use crate::protocol::{Nanos, NodeId, SEC};
-use crate::scenario::model::Action;
 use crate::scenario::Scenario;
 
 /// Timeline columns (the plot is ~950 px wide: 2–3 px per column).
@@ -142,19 +141,7 @@ fn marks(s: &Scenario, names: &[String]) -> Vec<Mark> {
     s.timeline
         .iter()
         .filter_map(|e| {
-            let label = match &e.action {
-                Action::Crash(n) => format!("crash {}", who(n)),
-                Action::Restart(n) => format!("restart {}", who(n)),
-                Action::Leave(n) => format!("leave {}", who(n)),
-                Action::Join(n) => format!("join {}", who(n)),
-                Action::Partition { name, .. } => format!("partition {name}"),
-                Action::Heal { name } => format!("heal {}", name.as_deref().unwrap_or("all")),
-                Action::Hold { name, .. } => format!("hold {name}"),
-                Action::Release { name } => {
-                    format!("release {}", name.as_deref().unwrap_or("all"))
-                }
-                Action::Pause { .. } => return None,
-            };
+            let label = e.action.mark(&who)?;
             Some(Mark {
                 t_min: minutes(e.at),
                 label,

@@ -15,14 +15,15 @@
 
 use crate::protocol::NodeId;
 
-use super::{HostFault, NetworkSpec};
+use super::NetworkSpec;
 
-/// Per-node touch counts and the named network faults' touched nodes.
+/// Per-node touch counts and the touched nodes of named faults (a partition,
+/// a hold) until they end.
 #[derive(Debug, Default)]
 pub struct Degraded {
     count: Vec<u16>,
-    partitions: Vec<(String, Vec<NodeId>)>,
-    holds: Vec<(String, Vec<NodeId>)>,
+    /// (group, name, nodes touched).
+    named: Vec<(&'static str, String, Vec<NodeId>)>,
 }
 
 impl Degraded {
@@ -48,12 +49,6 @@ impl Degraded {
         }
     }
 
-    /// Whether a host fault touches its nodes over its whole window (`credits`
-    /// only while its host is throttled).
-    pub fn host_fault_windowed(kind: &HostFault) -> bool {
-        !matches!(kind, HostFault::Credits(_))
-    }
-
     /// Nodes touched from t = 0 by the static link rules, sorted, unique.
     pub fn link_rule_nodes(network: &NetworkSpec) -> Vec<NodeId> {
         let mut nodes: Vec<NodeId> = Vec::new();
@@ -71,31 +66,29 @@ impl Degraded {
         nodes
     }
 
-    /// A partition named `name` between `from` and `to`: the nodes it touches.
-    pub fn partition(&mut self, name: &str, from: &[NodeId], to: &[NodeId]) -> Vec<NodeId> {
-        let touched = smaller_side(from, to);
-        self.partitions.push((name.to_string(), touched.clone()));
-        touched
+    /// A fault of `group` named `name` touches `nodes` until it ends.
+    pub fn name(&mut self, group: &'static str, name: &str, nodes: &[NodeId]) {
+        self.named.push((group, name.to_string(), nodes.to_vec()));
     }
 
-    /// Heal partitions named `name` (all when None): the nodes they touched.
-    pub fn heal(&mut self, name: Option<&str>) -> Vec<NodeId> {
-        take_named(&mut self.partitions, name)
-    }
-
-    /// A hold named `name` on `nodes`: it touches them.
-    pub fn hold(&mut self, name: &str, nodes: &[NodeId]) {
-        self.holds.push((name.to_string(), nodes.to_vec()));
-    }
-
-    /// Release holds named `name` (all when None): the nodes they touched.
-    pub fn release(&mut self, name: Option<&str>) -> Vec<NodeId> {
-        take_named(&mut self.holds, name)
+    /// End the `group` faults named `name` (all when None): the nodes they
+    /// touched.
+    pub fn unname(&mut self, group: &'static str, name: Option<&str>) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.named.retain(|(g, n, nodes)| {
+            if *g == group && name.is_none_or(|x| x == n) {
+                out.extend_from_slice(nodes);
+                false
+            } else {
+                true
+            }
+        });
+        out
     }
 }
 
 /// The side of a network fault that it touches (see module docs).
-fn smaller_side(a: &[NodeId], b: &[NodeId]) -> Vec<NodeId> {
+pub fn smaller_side(a: &[NodeId], b: &[NodeId]) -> Vec<NodeId> {
     let mut v = match a.len().cmp(&b.len()) {
         std::cmp::Ordering::Less => a.to_vec(),
         std::cmp::Ordering::Greater => b.to_vec(),
@@ -104,20 +97,6 @@ fn smaller_side(a: &[NodeId], b: &[NodeId]) -> Vec<NodeId> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-/// Remove entries named `name` (all when None) and return their nodes.
-fn take_named(list: &mut Vec<(String, Vec<NodeId>)>, name: Option<&str>) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    list.retain(|(n, nodes)| {
-        if name.is_none_or(|x| x == n) {
-            out.extend_from_slice(nodes);
-            false
-        } else {
-            true
-        }
-    });
-    out
 }
 
 #[cfg(test)]
@@ -129,14 +108,16 @@ mod tests {
     #[test]
     fn smaller_side_is_degraded_while_any_fault_touches_it() {
         let mut d = Degraded::new(4);
-        assert_eq!(d.partition("p", &[0], &[1, 2, 3]), vec![0]);
+        let p = smaller_side(&[0], &[1, 2, 3]);
+        assert_eq!(p, vec![0]);
+        d.name("partition", "p", &p);
         assert_eq!(d.touch(0, true), Some(true));
-        d.hold("h", &[0]);
+        d.name("hold", "h", &[0]);
         assert_eq!(d.touch(0, true), None, "already degraded");
-        assert_eq!(d.heal(Some("p")), vec![0]);
+        assert_eq!(d.unname("partition", Some("p")), vec![0]);
         assert_eq!(d.touch(0, false), None, "the hold still touches it");
-        assert_eq!(d.release(None), vec![0]);
+        assert_eq!(d.unname("hold", None), vec![0]);
         assert_eq!(d.touch(0, false), Some(false));
-        assert_eq!(d.partition("q", &[0, 1], &[2, 3]), vec![0, 1, 2, 3]);
+        assert_eq!(smaller_side(&[0, 1], &[2, 3]), vec![0, 1, 2, 3]);
     }
 }

@@ -23,6 +23,7 @@ use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, Nanos, NodeId, MS, SEC};
 use crate::random::{Dist, Stream, StreamId};
 
+use super::fault::gen::{self, Gen};
 use super::model::*;
 use super::resolve::DEFAULT_LATENCY;
 
@@ -144,291 +145,15 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
     };
 
     if kind != Kind::Quiet {
-        let wild = kind == Kind::Wild;
-        // A node some faults single out.
-        let pick = |r: &mut Stream| -> Vec<NodeId> {
-            let mut ids: Vec<NodeId> = (0..n as NodeId).collect();
-            r.shuffle(&mut ids);
-            let k = 1 + r.index((n / 2).max(1));
-            let mut v = ids[..k].to_vec();
-            v.sort_unstable();
-            v
+        let mut g = Gen {
+            r: &mut r,
+            n,
+            wild: kind == Kind::Wild,
+            phase,
         };
-        let window = |r: &mut Stream| -> (Nanos, Nanos) {
-            let a = r.duration_below(phase - SEC);
-            let b = a + SEC + r.duration_below(phase - a - SEC);
-            (a, b)
-        };
-        let small = |r: &mut Stream, hi_ms: u64| -> Dist {
-            match r.below(4) {
-                0 => Dist::Fixed((1 + r.below(hi_ms)) * MS),
-                1 => {
-                    let lo = r.below(hi_ms) * MS;
-                    Dist::Uniform {
-                        lo,
-                        hi: lo + (1 + r.below(hi_ms)) * MS,
-                    }
-                }
-                2 => Dist::Normal {
-                    mean: (1 + r.below(hi_ms)) * MS,
-                    sd: r.below(hi_ms) * MS / 2,
-                },
-                _ => Dist::Exponential {
-                    mean: (1 + r.below(hi_ms)) * MS,
-                    min: r.below(hi_ms / 4 + 1) * MS,
-                },
-            }
-        };
-
-        // Network: permanent loss / spikes / lossy rules only when wild; latency
-        // rules that stay far below the probe timeout in either kind.
-        if wild && r.chance(0.5) {
-            network.default.loss = (r.below(200) as f64) / 1000.0;
-            network.default.duplicate = (r.below(50) as f64) / 1000.0;
-        }
-        if wild && r.chance(0.3) {
-            network.default.spike = Some(Spike {
-                probability: (1 + r.below(50)) as f64 / 1000.0,
-                extra: small(&mut r, 800),
-            });
-        }
-        for _ in 0..r.below(3) {
-            let from = pick(&mut r);
-            let to = (0..n as NodeId).filter(|i| !from.contains(i)).collect();
-            let lossy = wild && r.chance(0.5);
-            network.rules.push(LinkRule {
-                from,
-                to,
-                both_ways: r.chance(0.5),
-                latency: Some(Dist::Uniform {
-                    lo: 100_000,
-                    hi: 100_000 + r.below(20) * MS,
-                }),
-                spike: None,
-                loss: lossy.then(|| (r.below(500) as f64) / 1000.0),
-                duplicate: None,
-            });
-        }
-
-        // Host faults. A node gets at most one CPU cap, one slow, one starve
-        // (overlapping ones are refused by the parser).
-        let mut cap = vec![false; n];
-        let mut slow = vec![false; n];
-        let mut starve = vec![false; n];
-        for _ in 0..r.below(5) {
-            let nodes = pick(&mut r);
-            let (from, until) = window(&mut r);
-            let until = if wild && r.chance(0.4) {
-                None
-            } else {
-                Some(until)
-            };
-            let (kind, used) = match r.below(5) {
-                0 => {
-                    let run = (1 + r.below(50)) * MS;
-                    let park = (1 + r.below(300)) * MS;
-                    (HostFault::Throttle { run, park }, &mut cap)
-                }
-                1 => (
-                    HostFault::Credits(CreditSpec {
-                        instance: "custom".into(),
-                        vcpus: 1,
-                        baseline: (1 + r.below(20)) as f64 / 100.0,
-                        earn_per_hour: 6.0,
-                        cap: 144.0,
-                        launch_credits: r.below(30) as f64,
-                        initial_earned: 0.0,
-                        background_load: vec![(0, (r.below(100) as f64) / 100.0)],
-                        unlimited: r.chance(0.2),
-                        period: (50 + r.below(300)) * MS,
-                    }),
-                    &mut cap,
-                ),
-                2 => (
-                    HostFault::Slow {
-                        cost: small(&mut r, 20),
-                    },
-                    &mut slow,
-                ),
-                3 => (
-                    HostFault::Starve {
-                        delay: small(&mut r, 500),
-                    },
-                    &mut starve,
-                ),
-                _ => {
-                    // Pause arrivals: keep the gap mean at a few seconds or more.
-                    let every = Dist::Exponential {
-                        mean: (2 + r.below(60)) * SEC,
-                        min: r.below(2) * SEC,
-                    };
-                    let duration = small(&mut r, 3000);
-                    faults.push(FaultSpec {
-                        index: faults.len() as u32,
-                        nodes,
-                        kind: HostFault::Pause { every, duration },
-                        from,
-                        until,
-                    });
-                    continue;
-                }
-            };
-            let nodes: Vec<NodeId> = nodes.into_iter().filter(|&i| !used[i as usize]).collect();
-            if nodes.is_empty() {
-                continue;
-            }
-            for &i in &nodes {
-                used[i as usize] = true;
-            }
-            faults.push(FaultSpec {
-                index: faults.len() as u32,
-                nodes,
-                kind,
-                from,
-                until,
-            });
-        }
-
-        // Timeline: network faults with their heal, pauses, lifecycle.
-        let mut lifecycle_used = vec![false; n];
-        for k in 0..r.below(7) {
-            let (a, b) = window(&mut r);
-            let healed = !(wild && r.chance(0.3));
-            match r.below(5) {
-                0 => {
-                    let name = format!("p{k}");
-                    let from = pick(&mut r);
-                    let rest: Vec<NodeId> =
-                        (0..n as NodeId).filter(|i| !from.contains(i)).collect();
-                    let to = if r.chance(0.7) || rest.len() < 2 {
-                        rest
-                    } else {
-                        rest[..1 + r.index(rest.len() - 1)].to_vec()
-                    };
-                    let transports = match r.below(3) {
-                        0 => Transports {
-                            udp: true,
-                            tcp: false,
-                        },
-                        1 => Transports {
-                            udp: false,
-                            tcp: true,
-                        },
-                        _ => Transports {
-                            udp: true,
-                            tcp: true,
-                        },
-                    };
-                    timeline.push(TimelineEvent {
-                        at: a,
-                        action: Action::Partition {
-                            name: name.clone(),
-                            from,
-                            to,
-                            one_way: r.chance(0.4),
-                            transports,
-                        },
-                    });
-                    if healed {
-                        timeline.push(TimelineEvent {
-                            at: b,
-                            action: Action::Heal { name: Some(name) },
-                        });
-                    }
-                }
-                1 => {
-                    let name = format!("h{k}");
-                    let nodes = pick(&mut r);
-                    let periodic = r.chance(0.5);
-                    let (every, hold_for) = if periodic {
-                        let every = (2 + r.below(30)) * SEC;
-                        (Some(every), Some(r.duration_below(every - SEC) + SEC / 2))
-                    } else {
-                        (None, None)
-                    };
-                    let peers = r.chance(0.3).then(|| {
-                        (0..n as NodeId)
-                            .filter(|i| !nodes.contains(i))
-                            .take(1 + r.index(2))
-                            .collect::<Vec<_>>()
-                    });
-                    let peers = peers.filter(|p| !p.is_empty());
-                    timeline.push(TimelineEvent {
-                        at: a,
-                        action: Action::Hold {
-                            name: name.clone(),
-                            nodes,
-                            peers,
-                            every,
-                            hold_for,
-                        },
-                    });
-                    if healed {
-                        timeline.push(TimelineEvent {
-                            at: b,
-                            action: Action::Release { name: Some(name) },
-                        });
-                    }
-                }
-                2 => {
-                    let d = (1 + r.below(20_000)) * MS;
-                    timeline.push(TimelineEvent {
-                        at: a.min(phase.saturating_sub(d + SEC)),
-                        action: Action::Pause {
-                            nodes: pick(&mut r),
-                            duration: d,
-                        },
-                    });
-                }
-                _ => {
-                    let node = r.index(n);
-                    if lifecycle_used[node] {
-                        continue;
-                    }
-                    lifecycle_used[node] = true;
-                    let id = node as NodeId;
-                    match r.below(4) {
-                        0 => timeline.push(TimelineEvent {
-                            at: a,
-                            action: Action::Crash(vec![id]),
-                        }),
-                        1 => {
-                            timeline.push(TimelineEvent {
-                                at: a,
-                                action: Action::Crash(vec![id]),
-                            });
-                            timeline.push(TimelineEvent {
-                                at: b,
-                                action: Action::Restart(vec![id]),
-                            });
-                        }
-                        2 => {
-                            timeline.push(TimelineEvent {
-                                at: a,
-                                action: Action::Leave(vec![id]),
-                            });
-                            if r.chance(0.5) {
-                                timeline.push(TimelineEvent {
-                                    at: b.max(a + 6 * SEC).min(phase),
-                                    action: Action::Join(vec![id]),
-                                });
-                            }
-                        }
-                        _ => {
-                            // A node that starts late (`starts: false`) and joins.
-                            if id != 0 {
-                                nodes[node].starts = false;
-                                timeline.push(TimelineEvent {
-                                    at: a,
-                                    action: Action::Join(vec![id]),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        timeline.sort_by_key(|e| e.at);
+        network_faults(&mut g, &mut network);
+        faults = gen::host_faults(&mut g);
+        timeline = gen::timeline(&mut g, &mut nodes);
     }
 
     Scenario {
@@ -450,6 +175,39 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
         timeline,
         log_observers: Vec::new(),
         timeseries_bin: 10 * SEC,
+    }
+}
+
+/// Network: permanent loss / spikes / lossy rules only when wild; latency
+/// rules that stay far below the probe timeout in either kind.
+fn network_faults(g: &mut Gen, network: &mut NetworkSpec) {
+    let (n, wild) = (g.n, g.wild);
+    if wild && g.r.chance(0.5) {
+        network.default.loss = (g.r.below(200) as f64) / 1000.0;
+        network.default.duplicate = (g.r.below(50) as f64) / 1000.0;
+    }
+    if wild && g.r.chance(0.3) {
+        network.default.spike = Some(Spike {
+            probability: (1 + g.r.below(50)) as f64 / 1000.0,
+            extra: g.small(800),
+        });
+    }
+    for _ in 0..g.r.below(3) {
+        let from = g.pick();
+        let to = (0..n as NodeId).filter(|i| !from.contains(i)).collect();
+        let lossy = wild && g.r.chance(0.5);
+        network.rules.push(LinkRule {
+            from,
+            to,
+            both_ways: g.r.chance(0.5),
+            latency: Some(Dist::Uniform {
+                lo: 100_000,
+                hi: 100_000 + g.r.below(20) * MS,
+            }),
+            spike: None,
+            loss: lossy.then(|| (g.r.below(500) as f64) / 1000.0),
+            duplicate: None,
+        });
     }
 }
 

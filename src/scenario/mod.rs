@@ -13,6 +13,7 @@
 pub mod credits;
 pub mod degraded;
 pub mod error;
+pub mod fault;
 pub mod generate;
 pub mod locate;
 pub mod model;

@@ -8,6 +8,10 @@ use std::path::PathBuf;
 use crate::protocol::{Config, Nanos, NodeId};
 use crate::random::Dist;
 
+pub use super::fault::host::credits::CreditSpec;
+pub use super::fault::timeline::partition::Transports;
+pub use super::fault::{Action, HostFault};
+
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// Short name (file stem), used for `output/<name>/`.
@@ -165,93 +169,11 @@ pub struct FaultSpec {
     pub until: Option<Nanos>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum HostFault {
-    /// Hypervisor cap: run `run`, then park `park`, repeating, random phase per host.
-    Throttle { run: Nanos, park: Nanos },
-    /// AWS burstable credits.
-    Credits(CreditSpec),
-    /// Stop-the-world pauses: gaps drawn from `every`, lengths from `duration`.
-    Pause { every: Dist, duration: Dist },
-    /// Every work item costs a sampled CPU time (overloaded process).
-    Slow { cost: Dist },
-    /// Each received packet reaches the protocol after a sampled extra delay;
-    /// timers still fire on time.
-    Starve { delay: Dist },
-}
-
-/// AWS burstable instance (incidents.md §2).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CreditSpec {
-    /// Preset it came from (`t2.micro`, …) for reports.
-    pub instance: String,
-    pub vcpus: u32,
-    /// Baseline as a fraction of ONE vCPU (t2.micro: 0.10).
-    pub baseline: f64,
-    /// Credits earned per hour (a credit = 1 vCPU-minute).
-    pub earn_per_hour: f64,
-    /// Cap on earned credits.
-    pub cap: f64,
-    /// Launch credits at start (and at every restart, T2 standard).
-    pub launch_credits: f64,
-    /// Earned balance at t = 0 (in addition to launch credits).
-    pub initial_earned: f64,
-    /// Other processes' CPU demand in vCPUs over time: (from, fraction) steps,
-    /// sorted; the first starts at 0.
-    pub background_load: Vec<(Nanos, f64)>,
-    /// Never throttled; spends surplus credits instead.
-    pub unlimited: bool,
-    /// Throttle period when held to baseline (run = baseline · period).
-    pub period: Nanos,
-}
-
+/// One timeline entry: an action at an instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimelineEvent {
     pub at: Nanos,
     pub action: Action,
-}
-
-/// Which transports a partition cuts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Transports {
-    pub udp: bool,
-    pub tcp: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// Process gone: no packets, no timers.
-    Crash(Vec<NodeId>),
-    /// Fresh process and host (new incarnation sequence, fresh launch credits).
-    Restart(Vec<NodeId>),
-    /// Graceful leave.
-    Leave(Vec<NodeId>),
-    /// Start nodes (declared with `starts: false`, or after a leave) and join.
-    Join(Vec<NodeId>),
-    /// Cut `from → to` (and `to → from` unless `one_way`).
-    Partition {
-        name: String,
-        from: Vec<NodeId>,
-        to: Vec<NodeId>,
-        one_way: bool,
-        transports: Transports,
-    },
-    /// Heal one named partition, or all (`None`).
-    Heal { name: Option<String> },
-    /// Hold packets on every link touching `nodes` (or only between `nodes` and
-    /// `peers` when given), delivering them in order on release. Periodic when
-    /// `every` is set: held for `hold_for` out of every `every`.
-    Hold {
-        name: String,
-        nodes: Vec<NodeId>,
-        peers: Option<Vec<NodeId>>,
-        every: Option<Nanos>,
-        hold_for: Option<Nanos>,
-    },
-    /// Release one named hold, or all (`None`).
-    Release { name: Option<String> },
-    /// One stop-the-world pause of `duration` on `nodes`.
-    Pause { nodes: Vec<NodeId>, duration: Nanos },
 }
 
 impl Scenario {

@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+pub use super::fault::{ActionRaw, FaultRaw};
 use crate::random::{Dist, Nanos, Z95, Z99};
 use crate::units::parse_duration;
 
@@ -72,7 +73,7 @@ impl<'de> Deserialize<'de> for Dur {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Prob(pub f64);
 
-struct ProbVisitor;
+pub(crate) struct ProbVisitor;
 
 fn check_prob<E: de::Error>(v: f64, shown: &str) -> Result<Prob, E> {
     if v.is_finite() && (0.0..=1.0).contains(&v) {
@@ -577,160 +578,4 @@ pub struct HostRaw {
     pub timer_cost: Option<Dur>,
     pub ticker_jitter: Option<DistRaw>,
     pub recv_buffer_bytes: Option<u32>,
-}
-
-/// One host fault: exactly one kind key plus `nodes` and an optional window.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultRaw {
-    pub nodes: Option<TargetRaw>,
-    pub from: Option<Dur>,
-    pub until: Option<Dur>,
-    pub throttle: Option<ThrottleRaw>,
-    pub credits: Option<CreditsRaw>,
-    pub pause: Option<PauseRaw>,
-    pub slow: Option<SlowRaw>,
-    pub starve: Option<StarveRaw>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThrottleRaw {
-    pub run: Dur,
-    pub park: Dur,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreditsRaw {
-    pub instance: Option<String>,
-    pub vcpus: Option<u32>,
-    /// Per vCPU.
-    pub baseline: Option<Prob>,
-    pub earn_per_hour: Option<f64>,
-    pub cap: Option<f64>,
-    pub launch_credits: Option<f64>,
-    pub initial_earned: Option<f64>,
-    pub background_load: Option<LoadRaw>,
-    pub unlimited: Option<bool>,
-    pub period: Option<Dur>,
-}
-
-/// `background_load: 0.3` or `[{at: 0s, load: 0.1}, {at: 30m, load: 1.0}]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum LoadRaw {
-    Constant(f64),
-    Steps(Vec<LoadStepRaw>),
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoadStepRaw {
-    pub at: Dur,
-    pub load: f64,
-}
-
-struct LoadVisitor;
-
-impl<'de> Visitor<'de> for LoadVisitor {
-    type Value = LoadRaw;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a CPU demand in vCPUs (e.g. 0.5) or a list of {at, load} steps")
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<LoadRaw, E> {
-        Ok(LoadRaw::Constant(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<LoadRaw, E> {
-        Ok(LoadRaw::Constant(v as f64))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<LoadRaw, E> {
-        Ok(LoadRaw::Constant(v as f64))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<LoadRaw, E> {
-        ProbVisitor.visit_str(v).map(|p| LoadRaw::Constant(p.0))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LoadRaw, A::Error> {
-        let mut out = Vec::new();
-        while let Some(s) = seq.next_element::<LoadStepRaw>()? {
-            out.push(s);
-        }
-        Ok(LoadRaw::Steps(out))
-    }
-}
-
-impl<'de> Deserialize<'de> for LoadRaw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(LoadVisitor)
-    }
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PauseRaw {
-    pub every: DistRaw,
-    pub duration: DistRaw,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlowRaw {
-    pub cost: DistRaw,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StarveRaw {
-    pub delay: DistRaw,
-}
-
-/// One timeline entry: `at` plus exactly one action key.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionRaw {
-    pub at: Option<Dur>,
-    pub crash: Option<TargetRaw>,
-    pub restart: Option<TargetRaw>,
-    pub leave: Option<TargetRaw>,
-    pub join: Option<TargetRaw>,
-    pub partition: Option<PartitionRaw>,
-    pub heal: Option<String>,
-    pub hold: Option<HoldRaw>,
-    pub release: Option<String>,
-    pub pause: Option<PauseActionRaw>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartitionRaw {
-    pub name: Option<String>,
-    pub from: TargetRaw,
-    pub to: TargetRaw,
-    pub one_way: Option<bool>,
-    pub transport: Option<TransportRaw>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TransportRaw {
-    Udp,
-    Tcp,
-    Both,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoldRaw {
-    pub name: Option<String>,
-    pub nodes: TargetRaw,
-    pub peers: Option<TargetRaw>,
-    pub every: Option<Dur>,
-    #[serde(rename = "for")]
-    pub hold_for: Option<Dur>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PauseActionRaw {
-    pub nodes: TargetRaw,
-    pub duration: Dur,
 }

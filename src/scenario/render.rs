@@ -18,6 +18,7 @@ use std::fmt::Write;
 use crate::protocol::{Nanos, NodeId};
 use crate::random::Dist;
 
+use super::fault::Targets;
 use super::model::*;
 
 /// Render `s` as a scenario file that [`super::parse`] reads back to the same
@@ -153,106 +154,19 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         if let Some(u) = f.until {
             let _ = write!(window, ", until: {}", dur(u));
         }
-        let kind = match &f.kind {
-            HostFault::Throttle { run, park } => {
-                format!("throttle: {{run: {}, park: {}}}", dur(*run), dur(*park))
-            }
-            HostFault::Pause { every, duration } => format!(
-                "pause: {{every: {}, duration: {}}}",
-                dist(every)?,
-                dist(duration)?
-            ),
-            HostFault::Slow { cost } => format!("slow: {{cost: {}}}", dist(cost)?),
-            HostFault::Starve { delay } => format!("starve: {{delay: {}}}", dist(delay)?),
-            HostFault::Credits(c) => {
-                let load: Vec<String> = c
-                    .background_load
-                    .iter()
-                    .map(|(at, l)| format!("{{at: {}, load: {l:?}}}", dur(*at)))
-                    .collect();
-                // The instance name is kept for reports; every field is still
-                // written, so the preset's values never matter on re-parse.
-                let instance = if c.instance == "custom" {
-                    String::new()
-                } else {
-                    format!("instance: {}, ", c.instance)
-                };
-                format!(
-                    "credits: {{{instance}vcpus: {}, baseline: {:?}, earn_per_hour: {:?}, cap: {:?}, launch_credits: {:?}, initial_earned: {:?}, background_load: [{}], unlimited: {}, period: {}}}",
-                    c.vcpus,
-                    c.baseline,
-                    c.earn_per_hour,
-                    c.cap,
-                    c.launch_credits,
-                    c.initial_earned,
-                    load.join(", "),
-                    c.unlimited,
-                    dur(c.period)
-                )
-            }
-        };
+        let kind = f.kind.render()?;
         let _ = writeln!(w, "  - {{nodes: {}, {window}, {kind}}}", target(&f.nodes));
     }
 
     if !s.timeline.is_empty() {
         let _ = writeln!(w, "timeline:");
     }
+    let targets = Targets {
+        names: names.clone(),
+    };
     for ev in &s.timeline {
-        let at = dur(ev.at);
-        let action = match &ev.action {
-            Action::Crash(n) => format!("crash: {}", target(n)),
-            Action::Restart(n) => format!("restart: {}", target(n)),
-            Action::Leave(n) => format!("leave: {}", target(n)),
-            Action::Join(n) => format!("join: {}", target(n)),
-            Action::Partition {
-                name,
-                from,
-                to,
-                one_way,
-                transports,
-            } => {
-                let t = match (transports.udp, transports.tcp) {
-                    (true, true) => "both",
-                    (true, false) => "udp",
-                    (false, true) => "tcp",
-                    (false, false) => return Err("a partition that cuts nothing".into()),
-                };
-                format!(
-                    "partition: {{name: {name}, from: {}, to: {}, one_way: {one_way}, transport: {t}}}",
-                    target(from),
-                    target(to)
-                )
-            }
-            Action::Heal { name } => format!("heal: {}", name.as_deref().unwrap_or("all")),
-            Action::Hold {
-                name,
-                nodes,
-                peers,
-                every,
-                hold_for,
-            } => {
-                let mut f = vec![format!("name: {name}"), format!("nodes: {}", target(nodes))];
-                if let Some(p) = peers {
-                    f.push(format!("peers: {}", target(p)));
-                }
-                if let Some(e) = every {
-                    f.push(format!("every: {}", dur(*e)));
-                }
-                if let Some(h) = hold_for {
-                    f.push(format!("for: {}", dur(*h)));
-                }
-                format!("hold: {{{}}}", f.join(", "))
-            }
-            Action::Release { name } => {
-                format!("release: {}", name.as_deref().unwrap_or("all"))
-            }
-            Action::Pause { nodes, duration } => format!(
-                "pause: {{nodes: {}, duration: {}}}",
-                target(nodes),
-                dur(*duration)
-            ),
-        };
-        let _ = writeln!(w, "  - {{at: {at}, {action}}}");
+        let action = ev.action.render(&targets)?;
+        let _ = writeln!(w, "  - {{at: {}, {action}}}", dur(ev.at));
     }
     if !s.log_observers.is_empty() {
         let _ = writeln!(w, "log_observers: {}", target(&s.log_observers));
@@ -267,7 +181,7 @@ pub fn dur(ns: Nanos) -> String {
     crate::units::format_duration_exact(ns)
 }
 
-fn dist(d: &Dist) -> Result<String, String> {
+pub fn dist(d: &Dist) -> Result<String, String> {
     Ok(match *d {
         Dist::Fixed(v) => dur(v),
         Dist::Uniform { lo, hi } => format!("{{uniform: [{}, {}]}}", dur(lo), dur(hi)),

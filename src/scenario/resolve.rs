@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use super::credits;
 use super::error::ScenarioError;
+use super::fault::entries;
 use super::locate::locate;
 use super::model::*;
 use super::raw::*;
@@ -68,8 +68,6 @@ pub const DEFAULT_LATENCY: Nanos = 125_000;
 pub const DEFAULT_META_BYTES: u32 = 120;
 /// memberlist `MetaMaxSize`.
 pub const MAX_META_BYTES: u32 = 512;
-/// Throttle period when a credits node is held to baseline (Xen's 30 ms slice ×10).
-pub const DEFAULT_CREDIT_PERIOD: Nanos = 300_000_000;
 
 /// Where errors are reported: the text (for line lookup), the file label, and the
 /// fields that the command line replaced (errors on those name the flag).
@@ -218,8 +216,8 @@ pub fn resolve(
     let start = r.start(raw.start.as_ref())?;
     let network = r.network(raw.network.as_ref(), limits)?;
     let host = r.host(raw.host.as_ref())?;
-    let faults = r.faults(raw.faults.as_deref().unwrap_or(&[]), limits)?;
-    let timeline = r.timeline(raw.timeline.as_deref().unwrap_or(&[]), limits)?;
+    let faults = entries::faults(&mut r, raw.faults.as_deref().unwrap_or(&[]), limits)?;
+    let timeline = entries::timeline(&mut r, raw.timeline.as_deref().unwrap_or(&[]), limits)?;
     let log_observers = match &raw.log_observers {
         None => Vec::new(),
         Some(TargetRaw::Names(n)) if n.len() == 1 && n[0] == "all" => Vec::new(),
@@ -355,15 +353,7 @@ fn check_timeseries_size(
     timeline: &[TimelineEvent],
     limits: &Limits,
 ) -> R<()> {
-    let mut sampled: BTreeSet<NodeId> = faults
-        .iter()
-        .flat_map(|f| f.nodes.iter().copied())
-        .collect();
-    for ev in timeline {
-        if let Action::Pause { nodes, .. } = &ev.action {
-            sampled.extend(nodes.iter().copied());
-        }
-    }
+    let sampled = entries::sampled_nodes(faults, timeline);
     let rows = duration / bin + 1;
     let cells = rows.saturating_mul(1 + sampled.len() as u64);
     if cells > limits.max_timeseries_cells {
@@ -383,7 +373,7 @@ fn check_timeseries_size(
 /// Output directory names come from scenario names: keep them path-safe. A name
 /// made only of dots (`.`, `..`) would put the outputs in `output/` itself or
 /// outside it.
-fn check_ident(s: &str) -> Result<(), String> {
+pub(crate) fn check_ident(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("must not be empty".into());
     }
@@ -483,7 +473,8 @@ fn ip_for(id: NodeId) -> String {
     format!("10.{}.{}.{}", block / 256, block % 256, id % 250 + 1)
 }
 
-struct Resolver<'a, 'c> {
+/// Resolves one file: the cluster so far, and what targets may still cost.
+pub struct Resolver<'a, 'c> {
     ctx: &'a Ctx<'c>,
     seed: u64,
     duration: Nanos,
@@ -499,17 +490,20 @@ struct Resolver<'a, 'c> {
     zones: Vec<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum FaultClass {
-    Cap,
-    Slow,
-    Starve,
-    Pause,
-}
-
 impl Resolver<'_, '_> {
-    fn err(&self, path: &str, msg: impl Into<String>) -> ScenarioError {
+    /// An error at the field `path` (located in the file, or the flag).
+    pub(crate) fn err(&self, path: &str, msg: impl Into<String>) -> ScenarioError {
         self.ctx.err(path, msg)
+    }
+
+    /// The run's duration, warm-up included.
+    pub(crate) fn duration(&self) -> Nanos {
+        self.duration
+    }
+
+    /// The name of node `id`.
+    pub(crate) fn node_name(&self, id: NodeId) -> &str {
+        &self.nodes[id as usize].name
     }
 
     // ------------------------------------------------------------------ cluster
@@ -822,7 +816,8 @@ impl Resolver<'_, '_> {
         Ok(())
     }
 
-    fn target(&mut self, t: &TargetRaw, path: &str) -> R<Vec<NodeId>> {
+    /// A target (node, group, zone, `all`, list or selection) → sorted ids.
+    pub(crate) fn target(&mut self, t: &TargetRaw, path: &str) -> R<Vec<NodeId>> {
         match t {
             TargetRaw::Names(n) => self.names(n, path),
             TargetRaw::Select(s) => {
@@ -1000,588 +995,10 @@ impl Resolver<'_, '_> {
             recv_buffer_bytes: h.recv_buffer_bytes.unwrap_or(d.recv_buffer_bytes),
         })
     }
-
-    // ------------------------------------------------------------------ faults
-
-    fn faults(&mut self, raw: &[FaultRaw], limits: &Limits) -> R<Vec<FaultSpec>> {
-        if raw.len() > limits.max_entries {
-            return Err(self.err(
-                "faults",
-                format!(
-                    "{} faults is more than the limit of {} (raise it with `--limit entries=…`)",
-                    raw.len(),
-                    limits.max_entries
-                ),
-            ));
-        }
-        let mut out: Vec<FaultSpec> = Vec::with_capacity(raw.len());
-        let mut kinds: Vec<&'static str> = Vec::with_capacity(raw.len());
-        for (i, f) in raw.iter().enumerate() {
-            let p = format!("faults[{i}]");
-            let present: Vec<&'static str> = [
-                ("throttle", f.throttle.is_some()),
-                ("credits", f.credits.is_some()),
-                ("pause", f.pause.is_some()),
-                ("slow", f.slow.is_some()),
-                ("starve", f.starve.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(k, on)| on.then_some(k))
-            .collect();
-            let kind_name = match present.as_slice() {
-                [one] => *one,
-                [] => {
-                    return Err(self.err(
-                        &p,
-                        "no fault kind; give one of throttle, credits, pause, slow, starve",
-                    ))
-                }
-                many => {
-                    return Err(self.err(
-                        &format!("{p}.{}", many[1]),
-                        format!(
-                            "one fault per entry, found {}; split them into separate entries",
-                            many.join(" and ")
-                        ),
-                    ))
-                }
-            };
-            let kp = format!("{p}.{kind_name}");
-            let Some(target) = &f.nodes else {
-                return Err(self.err(
-                    &p,
-                    "missing `nodes`: say which nodes (a node, a group, `all`, or {of: GROUP, fraction: 10%})",
-                ));
-            };
-            let from = f.from.map_or(0, |d| d.0);
-            if from >= self.duration {
-                return Err(self.err(
-                    &format!("{p}.from"),
-                    format!(
-                        "{} is at or after the end of the run ({})",
-                        fd(from),
-                        fd(self.duration)
-                    ),
-                ));
-            }
-            let until = f.until.map(|d| d.0);
-            if let Some(u) = until {
-                if u <= from {
-                    return Err(self.err(
-                        &format!("{p}.until"),
-                        format!("until ({}) must be after from ({})", fd(u), fd(from)),
-                    ));
-                }
-                if u > self.duration {
-                    return Err(self.err(
-                        &format!("{p}.until"),
-                        format!(
-                            "{} is past the end of the run ({})",
-                            fd(u),
-                            fd(self.duration)
-                        ),
-                    ));
-                }
-            }
-            let kind = if let Some(t) = &f.throttle {
-                if t.run.0 == 0 {
-                    return Err(self.err(
-                        &format!("{kp}.run"),
-                        "must be > 0 (a host that never runs is a crash)",
-                    ));
-                }
-                if t.park.0 == 0 {
-                    return Err(self.err(
-                        &format!("{kp}.park"),
-                        "must be > 0 (a throttle that never parks does nothing)",
-                    ));
-                }
-                for (field, d) in [("run", t.run.0), ("park", t.park.0)] {
-                    check_granularity("a throttle slice of", d)
-                        .map_err(|m| self.err(&format!("{kp}.{field}"), m))?;
-                }
-                HostFault::Throttle {
-                    run: t.run.0,
-                    park: t.park.0,
-                }
-            } else if let Some(c) = &f.credits {
-                HostFault::Credits(self.credits(c, &kp)?)
-            } else if let Some(ps) = &f.pause {
-                if always_zero(&ps.every.0) {
-                    return Err(
-                        self.err(&format!("{kp}.every"), "the gap between pauses must be > 0")
-                    );
-                }
-                if always_zero(&ps.duration.0) {
-                    return Err(self.err(&format!("{kp}.duration"), "a pause must last > 0"));
-                }
-                for (field, d) in [("every", &ps.every.0), ("duration", &ps.duration.0)] {
-                    check_granularity("a typical value of", typical(d))
-                        .map_err(|m| self.err(&format!("{kp}.{field}"), m))?;
-                }
-                HostFault::Pause {
-                    every: ps.every.0.clone(),
-                    duration: ps.duration.0.clone(),
-                }
-            } else if let Some(s) = &f.slow {
-                HostFault::Slow {
-                    cost: s.cost.0.clone(),
-                }
-            } else if let Some(s) = &f.starve {
-                HostFault::Starve {
-                    delay: s.delay.0.clone(),
-                }
-            } else {
-                unreachable!("exactly one kind was checked above")
-            };
-            let nodes = self.target(target, &format!("{p}.nodes"))?;
-            let spec = FaultSpec {
-                index: i as u32,
-                nodes,
-                kind,
-                from,
-                until,
-            };
-            self.check_overlap(&out, &kinds, &spec, kind_name, &kp)?;
-            out.push(spec);
-            kinds.push(kind_name);
-        }
-        Ok(out)
-    }
-
-    /// Two faults that each decide the same thing (the CPU cap, the per-item cost,
-    /// the receive delay) cannot both hold on one node at once: the engine would
-    /// have to pick one silently.
-    fn check_overlap(
-        &self,
-        earlier: &[FaultSpec],
-        kinds: &[&str],
-        f: &FaultSpec,
-        kind: &str,
-        path: &str,
-    ) -> R<()> {
-        let class = fault_class(&f.kind);
-        if class == FaultClass::Pause {
-            return Ok(());
-        }
-        let end = |s: &FaultSpec| s.until.unwrap_or(self.duration);
-        for (j, e) in earlier.iter().enumerate() {
-            if fault_class(&e.kind) != class || e.from >= end(f) || f.from >= end(e) {
-                continue;
-            }
-            let Some(shared) = first_common(&e.nodes, &f.nodes) else {
-                continue;
-            };
-            let what = match class {
-                FaultClass::Cap => "only one CPU cap (throttle or credits)",
-                FaultClass::Slow => "only one `slow` cost",
-                FaultClass::Starve => "only one `starve` delay",
-                FaultClass::Pause => unreachable!(),
-            };
-            return Err(self.err(
-                path,
-                format!(
-                    "{kind} on `{}` overlaps faults[{j}] ({}) between {} and {}; a node can have {what} at a time: give them disjoint from/until windows",
-                    self.nodes[shared as usize].name,
-                    kinds[j],
-                    fd(e.from.max(f.from)),
-                    fd(end(e).min(end(f))),
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn credits(&self, c: &CreditsRaw, p: &str) -> R<CreditSpec> {
-        let preset = match &c.instance {
-            Some(name) => Some(*credits::instance(name).ok_or_else(|| {
-                self.err(
-                    &format!("{p}.instance"),
-                    format!(
-                        "unknown instance type `{name}`; known: {}",
-                        credits::names()
-                    ),
-                )
-            })?),
-            None => None,
-        };
-        let need = |v: Option<f64>, field: &str| -> R<f64> {
-            v.ok_or_else(|| {
-                self.err(
-                    p,
-                    format!(
-                        "without `instance`, `{field}` is required (or name an instance: {})",
-                        credits::names()
-                    ),
-                )
-            })
-        };
-        let vcpus = match (c.vcpus, preset) {
-            (Some(v), _) => v,
-            (None, Some(i)) => i.vcpus,
-            (None, None) => need(None, "vcpus")? as u32,
-        };
-        if vcpus == 0 || vcpus > 128 {
-            return Err(self.err(
-                &format!("{p}.vcpus"),
-                format!("{vcpus} vCPUs; expected 1..128"),
-            ));
-        }
-        let baseline = match c.baseline {
-            Some(b) => b.0,
-            None => need(preset.map(|i| i.baseline), "baseline")?,
-        };
-        if baseline <= 0.0 {
-            return Err(self.err(&format!("{p}.baseline"), "must be > 0 (per vCPU, e.g. 10%)"));
-        }
-        let earn_per_hour = match c.earn_per_hour {
-            Some(v) => v,
-            None => need(preset.map(|i| i.earn_per_hour), "earn_per_hour")?,
-        };
-        let cap = match c.cap {
-            Some(v) => v,
-            None => need(preset.map(|i| i.cap), "cap")?,
-        };
-        let launch_credits = c
-            .launch_credits
-            .or(preset.map(|i| i.launch_credits))
-            .unwrap_or(0.0);
-        let initial_earned = c.initial_earned.unwrap_or(0.0);
-        for (field, v) in [
-            ("earn_per_hour", earn_per_hour),
-            ("cap", cap),
-            ("launch_credits", launch_credits),
-            ("initial_earned", initial_earned),
-        ] {
-            if !v.is_finite() || v < 0.0 {
-                return Err(self.err(
-                    &format!("{p}.{field}"),
-                    format!("{v} credits; expected a number >= 0"),
-                ));
-            }
-        }
-        if initial_earned > cap {
-            return Err(self.err(
-                &format!("{p}.initial_earned"),
-                format!("{initial_earned} is above the cap of {cap} earned credits"),
-            ));
-        }
-        let period = c.period.map_or(DEFAULT_CREDIT_PERIOD, |d| d.0);
-        if (baseline * period as f64) < MIN_GRANULARITY as f64 {
-            return Err(self.err(
-                &format!("{p}.period"),
-                format!(
-                    "the run slice (baseline x period = {}) is finer than flapsim's time granularity of 1us; use a longer period",
-                    fd((baseline * period as f64) as Nanos)
-                ),
-            ));
-        }
-        if period == 0 || (baseline * period as f64) < 1.0 {
-            return Err(self.err(
-                &format!("{p}.period"),
-                "must be > 0 (e.g. 300ms: run 30 ms of every 300 ms at a 10 % baseline)",
-            ));
-        }
-        let lp = format!("{p}.background_load");
-        let check_load = |v: f64, path: &str| -> R<()> {
-            if !v.is_finite() || v < 0.0 || v > f64::from(vcpus) {
-                return Err(self.err(
-                    path,
-                    format!(
-                        "{v} vCPUs of demand; expected 0..{vcpus} (this instance has {vcpus} vCPU)"
-                    ),
-                ));
-            }
-            Ok(())
-        };
-        let background_load = match &c.background_load {
-            None => vec![(0, 0.0)],
-            Some(LoadRaw::Constant(v)) => {
-                check_load(*v, &lp)?;
-                vec![(0, *v)]
-            }
-            Some(LoadRaw::Steps(steps)) => {
-                if steps.is_empty() {
-                    return Err(self.err(
-                        &lp,
-                        "empty list of steps; give a number or [{at: 0s, load: 0.5}, …]",
-                    ));
-                }
-                let mut out: Vec<(Nanos, f64)> = Vec::with_capacity(steps.len() + 1);
-                for (k, s) in steps.iter().enumerate() {
-                    let sp = format!("{lp}[{k}]");
-                    check_load(s.load, &format!("{sp}.load"))?;
-                    if s.at.0 >= self.duration {
-                        return Err(self.err(
-                            &format!("{sp}.at"),
-                            format!("{} is at or after the end of the run", fd(s.at.0)),
-                        ));
-                    }
-                    if let Some(&(prev, _)) = out.last() {
-                        if s.at.0 <= prev && !(k == 0 && prev == 0) {
-                            return Err(self.err(
-                                &format!("{sp}.at"),
-                                format!(
-                                    "steps must be in increasing time order; {} is not after {}",
-                                    fd(s.at.0),
-                                    fd(prev)
-                                ),
-                            ));
-                        }
-                    }
-                    if k == 0 && s.at.0 > 0 {
-                        out.push((0, 0.0));
-                    }
-                    out.push((s.at.0, s.load));
-                }
-                out
-            }
-        };
-        Ok(CreditSpec {
-            instance: c.instance.clone().unwrap_or_else(|| "custom".into()),
-            vcpus,
-            baseline,
-            earn_per_hour,
-            cap,
-            launch_credits,
-            initial_earned,
-            background_load,
-            unlimited: c.unlimited.or(preset.map(|i| i.unlimited)).unwrap_or(false),
-            period,
-        })
-    }
-
-    // ------------------------------------------------------------------ timeline
-
-    fn timeline(&mut self, raw: &[ActionRaw], limits: &Limits) -> R<Vec<TimelineEvent>> {
-        if raw.len() > limits.max_entries {
-            return Err(self.err(
-                "timeline",
-                format!(
-                    "{} entries is more than the limit of {} (raise it with `--limit entries=…`)",
-                    raw.len(),
-                    limits.max_entries
-                ),
-            ));
-        }
-        // (at, file index, action); sorted stably by time below.
-        let mut events: Vec<(Nanos, usize, Action)> = Vec::with_capacity(raw.len());
-        for (i, a) in raw.iter().enumerate() {
-            let p = format!("timeline[{i}]");
-            let Some(Dur(at)) = a.at else {
-                return Err(self.err(&p, "missing `at`: when does this happen? (e.g. at: 90m)"));
-            };
-            if at >= self.duration {
-                return Err(self.err(
-                    &format!("{p}.at"),
-                    format!(
-                        "{} is at or after the end of the run ({})",
-                        fd(at),
-                        fd(self.duration)
-                    ),
-                ));
-            }
-            let present: Vec<&str> = [
-                ("crash", a.crash.is_some()),
-                ("restart", a.restart.is_some()),
-                ("leave", a.leave.is_some()),
-                ("join", a.join.is_some()),
-                ("partition", a.partition.is_some()),
-                ("heal", a.heal.is_some()),
-                ("hold", a.hold.is_some()),
-                ("release", a.release.is_some()),
-                ("pause", a.pause.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(k, on)| on.then_some(k))
-            .collect();
-            match present.as_slice() {
-                [_] => {}
-                [] => {
-                    return Err(self.err(
-                        &p,
-                        "no action; give one of crash, restart, leave, join, partition, heal, hold, release, pause",
-                    ))
-                }
-                many => {
-                    return Err(self.err(
-                        &format!("{p}.{}", many[1]),
-                        format!("one action per entry, found {}; split them into separate entries", many.join(" and ")),
-                    ))
-                }
-            }
-            let action = if let Some(t) = &a.crash {
-                Action::Crash(self.target(t, &format!("{p}.crash"))?)
-            } else if let Some(t) = &a.restart {
-                Action::Restart(self.target(t, &format!("{p}.restart"))?)
-            } else if let Some(t) = &a.leave {
-                Action::Leave(self.target(t, &format!("{p}.leave"))?)
-            } else if let Some(t) = &a.join {
-                Action::Join(self.target(t, &format!("{p}.join"))?)
-            } else if let Some(pt) = &a.partition {
-                let pp = format!("{p}.partition");
-                let name = pt.name.clone().unwrap_or_else(|| format!("partition-{i}"));
-                check_ident(&name).map_err(|m| self.err(&format!("{pp}.name"), m))?;
-                let from = self.target(&pt.from, &format!("{pp}.from"))?;
-                let to = self.target(&pt.to, &format!("{pp}.to"))?;
-                let transports = match pt.transport.unwrap_or(TransportRaw::Both) {
-                    TransportRaw::Udp => Transports {
-                        udp: true,
-                        tcp: false,
-                    },
-                    TransportRaw::Tcp => Transports {
-                        udp: false,
-                        tcp: true,
-                    },
-                    TransportRaw::Both => Transports {
-                        udp: true,
-                        tcp: true,
-                    },
-                };
-                Action::Partition {
-                    name,
-                    from,
-                    to,
-                    one_way: pt.one_way.unwrap_or(false),
-                    transports,
-                }
-            } else if let Some(h) = &a.heal {
-                Action::Heal {
-                    name: (h != "all").then(|| h.clone()),
-                }
-            } else if let Some(h) = &a.hold {
-                let hp = format!("{p}.hold");
-                let name = h.name.clone().unwrap_or_else(|| format!("hold-{i}"));
-                check_ident(&name).map_err(|m| self.err(&format!("{hp}.name"), m))?;
-                let nodes = self.target(&h.nodes, &format!("{hp}.nodes"))?;
-                let peers = match &h.peers {
-                    Some(t) => Some(self.target(t, &format!("{hp}.peers"))?),
-                    None => None,
-                };
-                let (every, hold_for) = match (h.every, h.hold_for) {
-                    (None, None) => (None, None),
-                    (Some(e), Some(f)) => {
-                        if f.0 == 0 {
-                            return Err(self.err(&format!("{hp}.for"), "must be > 0"));
-                        }
-                        check_granularity("a hold of", f.0)
-                            .map_err(|m| self.err(&format!("{hp}.for"), m))?;
-                        if f.0 >= e.0 {
-                            return Err(self.err(
-                                &format!("{hp}.for"),
-                                format!("holding {} out of every {} never releases; `for` must be shorter than `every`", fd(f.0), fd(e.0)),
-                            ));
-                        }
-                        (Some(e.0), Some(f.0))
-                    }
-                    (Some(_), None) => {
-                        return Err(self.err(
-                            &format!("{hp}.every"),
-                            "a periodic hold needs both `every` and `for`",
-                        ))
-                    }
-                    (None, Some(_)) => {
-                        return Err(self.err(
-                            &format!("{hp}.for"),
-                            "a periodic hold needs both `every` and `for`",
-                        ))
-                    }
-                };
-                Action::Hold {
-                    name,
-                    nodes,
-                    peers,
-                    every,
-                    hold_for,
-                }
-            } else if let Some(rl) = &a.release {
-                Action::Release {
-                    name: (rl != "all").then(|| rl.clone()),
-                }
-            } else if let Some(ps) = &a.pause {
-                if ps.duration.0 == 0 {
-                    return Err(self.err(&format!("{p}.pause.duration"), "a pause must last > 0"));
-                }
-                Action::Pause {
-                    nodes: self.target(&ps.nodes, &format!("{p}.pause.nodes"))?,
-                    duration: ps.duration.0,
-                }
-            } else {
-                unreachable!("exactly one action was checked above")
-            };
-            events.push((at, i, action));
-        }
-        events.sort_by_key(|(at, i, _)| (*at, *i));
-
-        // `heal`/`release` must name something created earlier in time; two
-        // partitions (or holds) active at once must not share a name, since
-        // `heal NAME` would end both.
-        let mut partitions: BTreeSet<String> = BTreeSet::new();
-        let mut holds: BTreeSet<String> = BTreeSet::new();
-        let mut active_partitions: BTreeMap<String, usize> = BTreeMap::new();
-        let mut active_holds: BTreeMap<String, usize> = BTreeMap::new();
-        for (_, i, action) in &events {
-            match action {
-                Action::Partition { name, .. } | Action::Hold { name, .. } => {
-                    let is_partition = matches!(action, Action::Partition { .. });
-                    let (kind, active) = if is_partition {
-                        partitions.insert(name.clone());
-                        ("partition", &mut active_partitions)
-                    } else {
-                        holds.insert(name.clone());
-                        ("hold", &mut active_holds)
-                    };
-                    if let Some(j) = active.insert(name.clone(), *i) {
-                        return Err(self.err(
-                            &format!("timeline[{i}].{kind}.name"),
-                            format!(
-                                "a {kind} named `{name}` (timeline[{j}]) is still active here, and `{}: {name}` would end both; give each its own name",
-                                if is_partition { "heal" } else { "release" }
-                            ),
-                        ));
-                    }
-                }
-                Action::Heal { name: None } => active_partitions.clear(),
-                Action::Release { name: None } => active_holds.clear(),
-                Action::Heal { name: Some(n) } if !partitions.contains(n) => {
-                    return Err(self.err(
-                        &format!("timeline[{i}].heal"),
-                        format!(
-                            "no partition named `{n}` starts before this; partitions so far: {}",
-                            list(&partitions)
-                        ),
-                    ));
-                }
-                Action::Release { name: Some(n) } if !holds.contains(n) => {
-                    return Err(self.err(
-                        &format!("timeline[{i}].release"),
-                        format!(
-                            "no hold named `{n}` starts before this; holds so far: {}",
-                            list(&holds)
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-            match action {
-                Action::Heal { name: Some(n) } => {
-                    active_partitions.remove(n);
-                }
-                Action::Release { name: Some(n) } => {
-                    active_holds.remove(n);
-                }
-                _ => {}
-            }
-        }
-        Ok(events
-            .into_iter()
-            .map(|(at, _, action)| TimelineEvent { at, action })
-            .collect())
-    }
 }
 
 /// A duration for messages, in the units a reader would write: `1h1m`, `1.5s`.
-fn fd(ns: Nanos) -> String {
+pub(crate) fn fd(ns: Nanos) -> String {
     const PARTS: [(Nanos, &str); 3] = [
         (3_600_000_000_000, "h"),
         (60_000_000_000, "m"),
@@ -1599,14 +1016,6 @@ fn fd(ns: Nanos) -> String {
         }
     }
     out
-}
-
-fn list(s: &BTreeSet<String>) -> String {
-    if s.is_empty() {
-        "(none)".into()
-    } else {
-        s.iter().cloned().collect::<Vec<_>>().join(", ")
-    }
 }
 
 fn merge_link(raw: Option<&LinkRaw>, base: &LinkSpec) -> LinkSpec {
@@ -1632,7 +1041,7 @@ fn spike(s: &SpikeRaw) -> Spike {
 
 /// A central value of a distribution (its fixed value, mean or median), to
 /// refuse distributions whose draws are mostly below the time granularity.
-fn typical(d: &Dist) -> Nanos {
+pub(crate) fn typical(d: &Dist) -> Nanos {
     match *d {
         Dist::Fixed(v) => v,
         Dist::Uniform { lo, hi } => lo / 2 + hi / 2,
@@ -1649,7 +1058,7 @@ fn typical(d: &Dist) -> Nanos {
     }
 }
 
-fn always_zero(d: &Dist) -> bool {
+pub(crate) fn always_zero(d: &Dist) -> bool {
     match *d {
         Dist::Fixed(v) => v == 0,
         Dist::Uniform { hi, .. } => hi == 0,
@@ -1657,28 +1066,6 @@ fn always_zero(d: &Dist) -> bool {
         Dist::LogNormal { .. } => false,
         Dist::Exponential { .. } => false,
     }
-}
-
-fn fault_class(k: &HostFault) -> FaultClass {
-    match k {
-        HostFault::Throttle { .. } | HostFault::Credits(_) => FaultClass::Cap,
-        HostFault::Slow { .. } => FaultClass::Slow,
-        HostFault::Starve { .. } => FaultClass::Starve,
-        HostFault::Pause { .. } => FaultClass::Pause,
-    }
-}
-
-/// First id in both sorted lists.
-fn first_common(a: &[NodeId], b: &[NodeId]) -> Option<NodeId> {
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => return Some(a[i]),
-        }
-    }
-    None
 }
 
 #[cfg(test)]

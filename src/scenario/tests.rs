@@ -1,6 +1,8 @@
 //! Unit tests of the scenario format: what a file means once resolved.
 //! (Bad inputs are catalogued in `tests/bad_inputs.rs`.)
 
+use super::fault::host::throttle::Throttle;
+use super::fault::timeline::{crash::Crash, heal::Heal, hold::Hold, partition::Partition};
 use super::*;
 use crate::random::Dist;
 
@@ -209,14 +211,14 @@ timeline:
     assert_eq!(kinds, [5, 5, 6, 7, 8, 9, 10]);
     assert!(matches!(
         &s.timeline[0].action,
-        Action::Partition { name, one_way: true, transports: Transports { udp: true, tcp: false }, .. } if name == "p"
+        Action::Partition(Partition { name, one_way: true, transports: Transports { udp: true, tcp: false }, .. }) if name == "p"
     ));
-    assert_eq!(s.timeline[1].action, Action::Crash(vec![3]));
+    assert_eq!(s.timeline[1].action, Action::Crash(Crash(vec![3])));
     assert!(matches!(
         &s.timeline[2].action,
-        Action::Hold { every: Some(30_000_000_000), hold_for: Some(2_000_000_000), peers: Some(p), .. } if p == &vec![1]
+        Action::Hold(Hold { every: Some(30_000_000_000), hold_for: Some(2_000_000_000), peers: Some(p), .. }) if p == &vec![1]
     ));
-    assert_eq!(s.timeline[6].action, Action::Heal { name: None });
+    assert_eq!(s.timeline[6].action, Action::Heal(Heal { name: None }));
 }
 
 /// Rule: `start: join` resolves seeds and stagger; converged is the default.
@@ -390,10 +392,10 @@ fn qiita_scenario_matches_the_sketch() {
     assert_eq!(kinds.len(), 4);
     assert!(matches!(
         s.faults[1].kind,
-        HostFault::Throttle {
+        HostFault::Throttle(Throttle {
             run: 10_000_000,
             park: 90_000_000
-        }
+        })
     ));
     assert_eq!(s.log_observers.len(), 3);
 }
