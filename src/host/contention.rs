@@ -7,7 +7,7 @@
 //! neighbour: their vruntimes, `min_vruntime`, which one runs and for how long
 //! since it was picked, and what the neighbour still wants in its current work
 //! cycle. It is advanced lazily, only when the agent starts a work item
-//! ([`Contention::finish`]): first over the agent's sleep since its last item
+//! ([`CfsQueue::finish`]): first over the agent's sleep since its last item
 //! (the neighbour alone on the CPU), then through the item itself, cut into
 //! segments at every instant where something can change — the VM parks or
 //! resumes, the neighbour wakes or sleeps, a scheduler tick may preempt, the
@@ -27,9 +27,9 @@
 //! item against a busy neighbour: ~2 per slice). The agent's sleep with a busy
 //! neighbour is crossed in closed form ([`Schedule::parked_between`]); with a
 //! partial neighbour it costs one step per cycle and park crossed. Every step
-//! is counted in [`Contention::steps`] and charged to the run's event budget
+//! is counted in [`CfsQueue::steps`] and charged to the run's event budget
 //! like the schedule's; a walk that reaches [`MAX_WALK`] steps stops and sets
-//! [`Contention::truncated`], which fails the run.
+//! [`CfsQueue::truncated`], which fails the run.
 //!
 //! Known simplifications: a process restart keeps the scheduler state up to the
 //! instant the crashed item would have finished (an item in progress is not
@@ -96,11 +96,11 @@ enum Goal {
 
 /// The two-task CFS run queue of one host.
 #[derive(Clone, Debug)]
-pub struct Contention {
+pub struct CfsQueue {
     spec: ContentionSpec,
     /// The neighbour exists over `[from, until)`.
-    from: Nanos,
-    until: Nanos,
+    pub(super) from: Nanos,
+    pub(super) until: Nanos,
     cycle_phase: Nanos,
     tick_phase: Nanos,
     /// The state below is as of this instant.
@@ -128,13 +128,13 @@ pub struct Contention {
     pub truncated: bool,
 }
 
-impl Contention {
+impl CfsQueue {
     /// The model for a fault over `[from, until)`; phases of the neighbour's
     /// cycle and of the tick grid are drawn from `stream`.
     pub fn new(spec: &ContentionSpec, from: Nanos, until: Nanos, stream: &mut Stream) -> Self {
         let cycle_phase = stream.duration_below(spec.cycle.max(1));
         let tick_phase = stream.duration_below(spec.policy.tick.max(1));
-        Contention {
+        CfsQueue {
             spec: spec.clone(),
             from,
             until,
@@ -454,10 +454,12 @@ impl Contention {
 mod tests;
 
 impl super::Host {
-    /// Install a contention fault over `[from, until)` (one per host: a second
-    /// is refused when the scenario is checked). With a credits model on the
-    /// same host, the credit cap's run slice becomes the VM's whole baseline
-    /// slice, which the neighbour and the agent now share under CFS.
+    /// Install a contention fault over `[from, until)`. A node may have several
+    /// with disjoint windows (the scenario refuses overlapping ones); each is
+    /// its own run queue, used for the items that start before its window ends.
+    /// With a credits model on the same host, the credit cap's run slice
+    /// becomes the VM's whole baseline slice, which the neighbour and the agent
+    /// now share under CFS.
     pub fn install_contention(
         &mut self,
         spec: &ContentionSpec,
@@ -465,10 +467,9 @@ impl super::Host {
         until: Nanos,
         mut stream: Stream,
     ) {
-        if self.contention.is_some() {
-            return;
-        }
-        self.contention = Some(Box::new(Contention::new(spec, from, until, &mut stream)));
+        let queue = CfsQueue::new(spec, from, until, &mut stream);
+        let at = self.contention.partition_point(|q| q.from < from);
+        self.contention.insert(at, queue);
         if let Some(ch) = self.credit.as_deref() {
             let full = ch.credits.vm_run_slice();
             if let Some(super::ParkSource::Periodic { run, .. }) =

@@ -75,9 +75,9 @@ impl Host {
         let phase = stream.duration_below(spec.period.max(1));
         // With a contention fault the neighbour is modelled: the two tasks
         // share the VM's whole baseline slice.
-        let run = match self.contention {
-            Some(_) => credits.vm_run_slice(),
-            None => credits.node_run_slice(),
+        let run = match self.contention.is_empty() {
+            false => credits.vm_run_slice(),
+            true => credits.node_run_slice(),
         };
         let source = self.add_park_source(ParkSource::periodic(spec.period, run, phase, None));
         if let Some(step) = credits.next_step_at() {
@@ -136,8 +136,8 @@ impl Host {
     /// finish instant.
     #[inline]
     pub fn begin(&mut self, now: Nanos, cost: Nanos, out: &mut Vec<HostOutput>) -> Nanos {
-        let finish = match self.contention.as_deref_mut() {
-            Some(c) => c.finish(&mut self.schedule, now, cost),
+        let finish = match self.contention.iter_mut().find(|q| q.until > now) {
+            Some(q) => q.finish(&mut self.schedule, now, cost),
             None => self.schedule.finish(now, cost),
         };
         self.busy_until = finish;
@@ -185,9 +185,9 @@ impl Host {
     /// Schedule-walk steps since the last call, and whether a walk was truncated.
     pub fn take_steps(&mut self) -> (u64, bool) {
         let (mut steps, mut truncated) = (self.schedule.take_steps(), self.schedule.truncated);
-        if let Some(c) = self.contention.as_deref_mut() {
-            steps += c.take_steps();
-            truncated |= c.truncated;
+        for q in self.contention.iter_mut() {
+            steps += q.take_steps();
+            truncated |= q.truncated;
         }
         (steps, truncated)
     }

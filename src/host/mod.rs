@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use crate::protocol::{Nanos, Packet, Timer};
 use crate::random::{Dist, Stream};
 
-pub use contention::{Contention, ContentionSpec};
+pub use contention::{CfsQueue, ContentionSpec};
 pub use credits::Credits;
 pub use machine::{HostInput, HostOutput, HostTimer};
 pub use park::{ParkSource, PauseGen};
@@ -97,7 +97,8 @@ pub struct Host {
     starve: Vec<Sampled>,
     credit: Option<Box<CreditHost>>,
     /// A neighbour process sharing the vCPU under CFS (guest contention).
-    contention: Option<Box<Contention>>,
+    /// One run queue per contention window, sorted by window.
+    contention: Vec<CfsQueue>,
     /// The schedule source of the timeline's pauses, once there is one.
     pause_source: Option<usize>,
     /// Last starve delivery instant: starved packets keep their order.
@@ -124,7 +125,7 @@ impl Host {
             || !self.slow.is_empty()
             || !self.starve.is_empty()
             || self.credit.is_some()
-            || self.contention.is_some()
+            || !self.contention.is_empty()
     }
 
     /// Drop all pending work (the process died); the host is free at `now`.
@@ -135,8 +136,8 @@ impl Host {
         self.busy_until = now;
         self.wake_at = None;
         self.starve_last = now;
-        if let Some(c) = self.contention.as_deref_mut() {
-            c.restart(now);
+        for q in self.contention.iter_mut() {
+            q.restart(now);
         }
     }
 

@@ -16,9 +16,9 @@ fn spec(demand: f64, tick: Nanos) -> ContentionSpec {
     }
 }
 
-fn model(spec: &ContentionSpec, from: Nanos, until: Nanos) -> Contention {
+fn model(spec: &ContentionSpec, from: Nanos, until: Nanos) -> CfsQueue {
     let mut stream = Stream::new(5, StreamId::Fault { fault: 0, node: 0 });
-    let mut c = Contention::new(spec, from, until, &mut stream);
+    let mut c = CfsQueue::new(spec, from, until, &mut stream);
     // Fixed grids so the arithmetic below is exact.
     c.cycle_phase = 0;
     c.tick_phase = 0;
@@ -189,7 +189,7 @@ fn walk_steps_are_counted_and_stay_small() {
 fn the_model_is_deterministic() {
     let run = || {
         let mut stream = Stream::new(9, StreamId::Fault { fault: 1, node: 3 });
-        let mut c = Contention::new(&spec(0.7, 4 * MS), 0, Nanos::MAX, &mut stream);
+        let mut c = CfsQueue::new(&spec(0.7, 4 * MS), 0, Nanos::MAX, &mut stream);
         let mut s = throttled(100 * MS, 20 * MS);
         (1..50)
             .map(|k| c.finish(&mut s, k * 33 * MS + 20 * MS * (k % 3), 2 * MS))

@@ -46,6 +46,7 @@ registry! {
         slow: Slow,
         starve: Starve,
         pause: Pause,
+        contention: Contention,
     }
     timeline {
         crash: Crash,
