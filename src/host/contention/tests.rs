@@ -197,3 +197,31 @@ fn the_model_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// Rule: with a credits model on the host, a contention fault turns the credit
+/// cap's run slice into the VM's whole baseline slice (30 ms of 300 ms for a
+/// t2.micro), which the two tasks share; without one the agent keeps the
+/// credits model's fixed half (15 ms).
+#[test]
+fn contention_shares_the_whole_credit_slice() {
+    use crate::host::credits::tests::t2_micro;
+    use crate::host::Host;
+    let run_of = |host: &Host| match host.schedule.sources.first() {
+        Some(ParkSource::Periodic { run, .. }) => *run,
+        other => panic!("{other:?}"),
+    };
+    for contention_first in [false, true] {
+        let mut host = Host::new(1 << 20);
+        let stream = || Stream::new(1, StreamId::Fault { fault: 0, node: 0 });
+        let mut out = Vec::new();
+        if contention_first {
+            host.install_contention(&spec(1.0, 4 * MS), 0, Nanos::MAX, stream());
+        }
+        host.install_credits(&t2_micro(1.0, false), 0, Nanos::MAX, stream(), &mut out);
+        if !contention_first {
+            assert_eq!(run_of(&host), 15 * MS, "credits alone: half the slice");
+            host.install_contention(&spec(1.0, 4 * MS), 0, Nanos::MAX, stream());
+        }
+        assert_eq!(run_of(&host), 30 * MS, "contention first: {contention_first}");
+    }
+}

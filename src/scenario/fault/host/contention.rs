@@ -137,6 +137,15 @@ impl HostFaultKind for ContentionSpec {
             wakeup_granularity: dur(&c.wakeup_granularity, d.wakeup_granularity, "wakeup_granularity", 0, SEC)?,
             tick: match c.tick {
                 Some(Dur(0)) => 0,
+                Some(Dur(t)) if !(MS..=10 * MS).contains(&t) => {
+                    return Err(r.err(
+                        &format!("{p}.tick"),
+                        format!(
+                            "{}; expected 1ms (HZ=1000) to 10ms (HZ=100), or 0 for exact slice ends",
+                            fd(t)
+                        ),
+                    ))
+                }
                 _ => dur(&c.tick, d.tick, "tick", MS, 10 * MS)?,
             },
         };
@@ -216,5 +225,89 @@ fn weight(
             ),
         )),
         (None, None) => Ok(NICE_0_LOAD),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::render::to_yaml;
+    use crate::scenario::{parse, HostFault, Scenario, ScenarioError};
+
+    fn scenario(contention: &str) -> String {
+        format!(
+            "duration: 1h\ncluster:\n  groups:\n    agents: {{count: 3, name: \"a-{{:02}}\"}}\nfaults:\n  - nodes: a-01\n    from: 1m\n    contention: {contention}\n"
+        )
+    }
+
+    fn ok(contention: &str) -> (Scenario, ContentionSpec) {
+        let s = parse(&scenario(contention), "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let HostFault::Contention(c) = s.faults[0].kind.clone() else {
+            panic!("not a contention fault: {:?}", s.faults[0].kind)
+        };
+        (s, c)
+    }
+
+    fn err(contention: &str) -> ScenarioError {
+        parse(&scenario(contention), "t.yaml").expect_err("should be rejected")
+    }
+
+    /// Rule: `demand: busy` alone gives a nice-0 neighbour and agent under the
+    /// CFS defaults of a 1-vCPU guest (6 ms, 0.75 ms, 1 ms, HZ=250).
+    #[test]
+    fn a_busy_neighbour_takes_the_cfs_defaults() {
+        let (s, c) = ok("{demand: busy}");
+        assert_eq!(c, ContentionSpec::default());
+        assert_eq!(s.faults[0].from, 60 * SEC);
+        assert_eq!(c.policy.latency, 6 * MS);
+        assert_eq!(c.policy.min_granularity, 750_000);
+        assert_eq!(c.policy.wakeup_granularity, MS);
+        assert_eq!(c.policy.tick, 4 * MS);
+    }
+
+    /// Rule: demand is `busy`, a fraction or a percentage; nice maps to the
+    /// kernel weight; every field reads back from its rendering.
+    #[test]
+    fn fields_parse_and_render_back() {
+        let (_, c) = ok("{demand: 50%, nice: 5, agent_nice: -3, cycle: 250ms, tick: 0}");
+        assert_eq!(c.demand, 0.5);
+        assert_eq!(c.neighbour_weight, 335);
+        assert_eq!(c.agent_weight, 1991);
+        assert_eq!(c.cycle, 250 * MS);
+        assert_eq!(c.policy.tick, 0);
+        let (s, c2) = ok("{demand: 0.25, weight: 2048, sched_latency: 24ms, min_granularity: 3ms, wakeup_granularity: 4ms, tick: 1ms}");
+        assert_eq!((c2.demand, c2.neighbour_weight), (0.25, 2048));
+        let text = to_yaml(&s).expect("renders");
+        let back = parse(&text, "rendered.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back.faults[0].kind, s.faults[0].kind);
+        let (s, _) = ok("{demand: 50%, nice: 5, agent_nice: -3, cycle: 250ms, tick: 0}");
+        let back = parse(&to_yaml(&s).expect("renders"), "r.yaml").expect("reads back");
+        assert_eq!(back.faults[0].kind, HostFault::Contention(c));
+    }
+
+    /// Rule: wrong types and ranges are refused with the field and its line.
+    #[test]
+    fn bad_values_name_the_field_and_line() {
+        for (value, field, says) in [
+            ("{demand: lots}", "demand", "not a CPU demand"),
+            ("{demand: 0}", "demand", "must be > 0"),
+            ("{demand: 1.5}", "demand", "not a CPU demand"),
+            ("{demand: busy, nice: 20}", "nice", "expected -20 to 19"),
+            ("{demand: busy, nice: x}", "nice", "invalid type"),
+            ("{demand: busy, weight: 1}", "weight", "expected 2 to 262144"),
+            ("{demand: busy, nice: 1, weight: 9}", "weight", "not both"),
+            ("{demand: busy, agent_nice: -21}", "agent_nice", "expected -20 to 19"),
+            ("{demand: busy, tick: 20ms}", "tick", "or 0 for exact"),
+            ("{demand: busy, sched_latency: 50us}", "sched_latency", "expected 100us to 1s"),
+            ("{demand: busy, wakeup_granularity: 2s}", "wakeup_granularity", "0s to 1s"),
+            ("{demand: busy, cycle: 10}", "cycle", "no unit"),
+        ] {
+            let e = err(value);
+            assert_eq!(e.line, Some(8), "{value}: {e}");
+            assert!(e.field.ends_with(field), "{value}: {e}");
+            assert!(e.message.contains(says), "{value}: {e}");
+        }
+        let e = err("{demand: busy, colour: red}");
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
     }
 }
