@@ -73,19 +73,7 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
         _ => Kind::Wild,
     };
 
-    // Protocol: a preset, Lifeguard switches on Lifeguard presets.
-    let preset = PRESETS[r.index(PRESETS.len())];
-    let mut protocol = Config::preset(preset).expect("listed preset exists");
-    let mut overrides = Vec::new();
-    if protocol.is_lifeguard() {
-        for key in ["local_health", "dynamic_suspicion", "buddy"] {
-            if r.chance(0.3) {
-                let v = if r.chance(0.5) { "true" } else { "false" };
-                protocol.set(key, v).expect("known switch");
-                overrides.push((key.to_string(), v.to_string()));
-            }
-        }
-    }
+    let (preset, protocol, overrides) = protocol(&mut r);
 
     let zones = if r.chance(0.5) { 1 } else { 2 };
     let zone_name = |i: usize| if i.is_multiple_of(zones) { "a" } else { "b" }.to_string();
@@ -109,31 +97,7 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
         StartMode::Converged
     };
 
-    // Latency well below every preset's probe timeout (200 ms at the least).
-    let latency = match r.below(3) {
-        0 => Dist::Fixed(DEFAULT_LATENCY),
-        1 => Dist::Normal {
-            mean: 125_000,
-            sd: 40_000,
-        },
-        _ => Dist::Uniform {
-            lo: 50_000,
-            hi: 50_000 + r.below(2_000) * 1_000,
-        },
-    };
-    let mut network = NetworkSpec {
-        default: LinkSpec {
-            latency,
-            spike: None,
-            loss: 0.0,
-            duplicate: 0.0,
-            tcp_refused: r.chance(0.2),
-        },
-        intra_zone: None,
-        cross_zone: None,
-        rules: Vec::new(),
-        bandwidth_bytes_per_s: None,
-    };
+    let mut network = clean_network(&mut r);
     let mut faults = Vec::new();
     let mut timeline = Vec::new();
 
@@ -175,6 +139,53 @@ pub fn generate(seed: u64, opt: &GenOptions, tail: &dyn Fn(&Config, usize) -> Na
         timeline,
         log_observers: Vec::new(),
         timeseries_bin: 10 * SEC,
+    }
+}
+
+/// A preset, and Lifeguard switches on Lifeguard presets.
+fn protocol(r: &mut Stream) -> (&'static str, Config, Vec<(String, String)>) {
+    let preset = PRESETS[r.index(PRESETS.len())];
+    let mut protocol = Config::preset(preset).expect("listed preset exists");
+    let mut overrides = Vec::new();
+    if protocol.is_lifeguard() {
+        for key in ["local_health", "dynamic_suspicion", "buddy"] {
+            if r.chance(0.3) {
+                let v = if r.chance(0.5) { "true" } else { "false" };
+                protocol.set(key, v).expect("known switch");
+                overrides.push((key.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    (preset, protocol, overrides)
+}
+
+/// The default link: latency well below every preset's probe timeout (200 ms
+/// at the least), no loss.
+fn clean_network(r: &mut Stream) -> NetworkSpec {
+    let latency = match r.below(3) {
+        0 => Dist::Fixed(DEFAULT_LATENCY),
+        1 => Dist::Normal {
+            mean: 125_000,
+            sd: 40_000,
+        },
+        _ => Dist::Uniform {
+            lo: 50_000,
+            hi: 50_000 + r.below(2_000) * 1_000,
+        },
+    };
+    NetworkSpec {
+        default: LinkSpec {
+            latency,
+            spike: None,
+            loss: 0.0,
+            duplicate: 0.0,
+            tcp_refused: r.chance(0.2),
+        },
+        intra_zone: None,
+        cross_zone: None,
+        rules: Vec::new(),
+        bandwidth_bytes_per_s: None,
     }
 }
 

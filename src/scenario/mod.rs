@@ -10,6 +10,7 @@
 //!
 //! The format is documented in the README (section "Scenario format").
 
+pub mod cluster;
 pub mod credits;
 pub mod degraded;
 pub mod error;
@@ -17,9 +18,11 @@ pub mod fault;
 pub mod generate;
 pub mod locate;
 pub mod model;
+pub mod origins;
 pub mod raw;
 pub mod render;
 pub mod resolve;
+pub mod targets;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -26,12 +26,25 @@ use super::model::*;
 /// `source`). Errors name what cannot be written exactly.
 pub fn to_yaml(s: &Scenario) -> Result<String, String> {
     let mut out = String::new();
-    let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
-    let target = |ids: &[NodeId]| -> String {
-        let v: Vec<&str> = ids.iter().map(|&i| names[i as usize]).collect();
-        format!("[{}]", v.join(", "))
+    let t = Targets {
+        names: s.nodes.iter().map(|n| n.name.as_str()).collect(),
     };
     let w = &mut out;
+    header(w, s, &t)?;
+    cluster(w, s)?;
+    network(w, s, &t)?;
+    host(w, s)?;
+    faults(w, s, &t)?;
+    if !s.log_observers.is_empty() {
+        let _ = writeln!(w, "log_observers: {}", t.list(&s.log_observers));
+    }
+    let _ = writeln!(w, "timeseries_bin: {}", dur(s.timeseries_bin));
+    Ok(out)
+}
+
+/// The name, run length, start mode and protocol.
+fn header(w: &mut String, s: &Scenario, t: &Targets) -> Result<(), String> {
+    let target = |ids: &[NodeId]| t.list(ids);
     let _ = writeln!(
         w,
         "# Rendered by flapsim (scenario::render); replay with `flapsim run`."
@@ -67,6 +80,11 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         }
     }
 
+    Ok(())
+}
+
+/// Zones in order of first use, then every node explicitly.
+fn cluster(w: &mut String, s: &Scenario) -> Result<(), String> {
     // Cluster: zones in order of first use, then every node explicitly.
     let mut zones: Vec<&str> = Vec::new();
     for n in &s.nodes {
@@ -93,6 +111,12 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         let _ = writeln!(w, "    {}: {{{}}}", n.name, fields.join(", "));
     }
 
+    Ok(())
+}
+
+/// The links and the rules between node sets.
+fn network(w: &mut String, s: &Scenario, t: &Targets) -> Result<(), String> {
+    let target = |ids: &[NodeId]| t.list(ids);
     let net = &s.network;
     let _ = writeln!(w, "network:");
     let _ = writeln!(w, "  default: {}", link(&net.default)?);
@@ -129,6 +153,11 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         let _ = writeln!(w, "  bandwidth_bytes_per_s: {b}");
     }
 
+    Ok(())
+}
+
+/// Work costs, receive buffer and ticker jitter.
+fn host(w: &mut String, s: &Scenario) -> Result<(), String> {
     let h = &s.host;
     // ticker_jitter is written only when set, so older renderings stay as they were.
     let jitter = if h.ticker_jitter == Dist::Fixed(0) {
@@ -146,6 +175,12 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
         h.recv_buffer_bytes
     );
 
+    Ok(())
+}
+
+/// Host faults and the timeline, each entry written by its kind.
+fn faults(w: &mut String, s: &Scenario, t: &Targets) -> Result<(), String> {
+    let target = |ids: &[NodeId]| t.list(ids);
     if !s.faults.is_empty() {
         let _ = writeln!(w, "faults:");
     }
@@ -161,18 +196,11 @@ pub fn to_yaml(s: &Scenario) -> Result<String, String> {
     if !s.timeline.is_empty() {
         let _ = writeln!(w, "timeline:");
     }
-    let targets = Targets {
-        names: names.clone(),
-    };
     for ev in &s.timeline {
-        let action = ev.action.render(&targets)?;
+        let action = ev.action.render(t)?;
         let _ = writeln!(w, "  - {{at: {}, {action}}}", dur(ev.at));
     }
-    if !s.log_observers.is_empty() {
-        let _ = writeln!(w, "log_observers: {}", target(&s.log_observers));
-    }
-    let _ = writeln!(w, "timeseries_bin: {}", dur(s.timeseries_bin));
-    Ok(out)
+    Ok(())
 }
 
 /// A duration exactly, in the largest unit that divides it (see

@@ -6,17 +6,17 @@
 //! path, so the error points at the line to fix. Nothing iterates a hash map, so
 //! the resolved scenario is a pure function of the text, the seed and the flags.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::error::ScenarioError;
 use super::fault::entries;
 use super::locate::locate;
 use super::model::*;
+use super::origins;
 use super::raw::*;
-use crate::protocol::config::PRESETS;
-use crate::protocol::{Config, Nanos, NodeId};
-use crate::random::{Dist, Stream, StreamId};
+use crate::protocol::{Nanos, NodeId};
+use crate::random::Dist;
 
 /// Bounds for untrusted input. The defaults fit every real scenario with room to
 /// spare; they exist so a hostile or mistaken file fails fast instead of eating
@@ -125,78 +125,8 @@ pub fn resolve(
     };
     let seed = raw.seed.unwrap_or(1);
 
-    // --- Run length -------------------------------------------------------
-    let Some(Dur(duration)) = raw.duration else {
-        return Err(ctx.err(
-            "duration",
-            "missing: say how long to simulate, warm-up included (e.g. duration: 2h10m)",
-        ));
-    };
-    if duration == 0 {
-        return Err(ctx.err("duration", "must be > 0"));
-    }
-    if duration > limits.max_duration {
-        return Err(ctx.err(
-            "duration",
-            format!(
-                "{} is longer than the limit of {} (raise it with `--limit duration=…`)",
-                fd(duration),
-                fd(limits.max_duration)
-            ),
-        ));
-    }
-    let warmup = raw.warmup.map_or(0, |d| d.0);
-    if warmup >= duration {
-        return Err(ctx.err(
-            "warmup",
-            format!(
-                "warm-up {} must be shorter than duration {} (duration includes the warm-up)",
-                fd(warmup),
-                fd(duration)
-            ),
-        ));
-    }
-    let timeseries_bin = raw.timeseries_bin.map_or(1_000_000_000, |d| d.0);
-    if timeseries_bin == 0 {
-        return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
-    }
-    check_granularity("a bin of", timeseries_bin).map_err(|m| ctx.err("timeseries_bin", m))?;
-
-    // --- Protocol ----------------------------------------------------------
-    let proto = raw.protocol.clone().unwrap_or_default();
-    let (preset, preset_path) = match (flags.preset, &proto.preset) {
-        (Some(p), _) => (p.to_string(), None),
-        (None, Some(p)) => (p.clone(), Some("protocol.preset")),
-        (None, None) => ("memberlist".to_string(), None),
-    };
-    let Some(mut protocol) = Config::preset(&preset) else {
-        let msg = format!(
-            "unknown preset `{preset}`; valid presets: {}",
-            PRESETS.join(", ")
-        );
-        return Err(match preset_path {
-            Some(p) => ctx.err(p, msg),
-            None => ScenarioError::flag("--preset", msg),
-        });
-    };
-    let mut overrides = Vec::new();
-    // Who set each field last, so a validation error points at that line or flag.
-    let mut origins = ConfigOrigins::new(ctx, preset_path);
-    for (key, Scalar(value)) in proto.overrides.map(|o| o.0).unwrap_or_default() {
-        let path = format!("protocol.overrides.{key}");
-        protocol.set(&key, &value).map_err(|m| ctx.err(&path, m))?;
-        origins.set_in_file(&key, path);
-        overrides.push((key, value));
-    }
-    for (key, value) in flags.sets {
-        let flag = format!("--set {key}={value}");
-        protocol
-            .set(key, value)
-            .map_err(|m| ScenarioError::flag(flag.clone(), m))?;
-        origins.set_by_flag(key, flag);
-        overrides.push((key.clone(), value.clone()));
-    }
-    origins.check(&protocol)?;
+    let (duration, warmup, timeseries_bin) = run_length(&raw, ctx, limits)?;
+    let (preset, protocol, overrides) = origins::protocol(raw.protocol.clone(), ctx, flags)?;
 
     // --- Cluster -----------------------------------------------------------
     let mut r = Resolver {
@@ -247,6 +177,47 @@ pub fn resolve(
     })
 }
 
+/// `duration`, `warmup` and `timeseries_bin`, checked against each other and
+/// the limits.
+fn run_length(raw: &FileRaw, ctx: &Ctx, limits: &Limits) -> R<(Nanos, Nanos, Nanos)> {
+    let Some(Dur(duration)) = raw.duration else {
+        return Err(ctx.err(
+            "duration",
+            "missing: say how long to simulate, warm-up included (e.g. duration: 2h10m)",
+        ));
+    };
+    if duration == 0 {
+        return Err(ctx.err("duration", "must be > 0"));
+    }
+    if duration > limits.max_duration {
+        return Err(ctx.err(
+            "duration",
+            format!(
+                "{} is longer than the limit of {} (raise it with `--limit duration=…`)",
+                fd(duration),
+                fd(limits.max_duration)
+            ),
+        ));
+    }
+    let warmup = raw.warmup.map_or(0, |d| d.0);
+    if warmup >= duration {
+        return Err(ctx.err(
+            "warmup",
+            format!(
+                "warm-up {} must be shorter than duration {} (duration includes the warm-up)",
+                fd(warmup),
+                fd(duration)
+            ),
+        ));
+    }
+    let timeseries_bin = raw.timeseries_bin.map_or(1_000_000_000, |d| d.0);
+    if timeseries_bin == 0 {
+        return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
+    }
+    check_granularity("a bin of", timeseries_bin).map_err(|m| ctx.err("timeseries_bin", m))?;
+    Ok((duration, warmup, timeseries_bin))
+}
+
 /// The finest time step flapsim accepts for anything periodic (throttle slices,
 /// pauses, holds, protocol timers, time-series bins). Below it the number of
 /// steps per simulated second, not the model, would decide the run time.
@@ -261,86 +232,6 @@ pub fn check_granularity(what: &str, d: Nanos) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Where each protocol field got its effective value, so that
-/// [`Config::validate`] errors point at the file line or `--set` flag to fix:
-/// `validate` and `run` refuse the same files with the same message.
-struct ConfigOrigins<'a, 'c> {
-    ctx: &'a Ctx<'c>,
-    preset_path: Option<&'static str>,
-    /// (canonical field, the override's path or the flag), in the order applied.
-    set: Vec<(&'static str, Result<String, String>)>,
-}
-
-impl<'a, 'c> ConfigOrigins<'a, 'c> {
-    fn new(ctx: &'a Ctx<'c>, preset_path: Option<&'static str>) -> Self {
-        ConfigOrigins {
-            ctx,
-            preset_path,
-            set: Vec::new(),
-        }
-    }
-
-    fn field(key: &str) -> Option<&'static str> {
-        match Config::canonical_key(key)? {
-            // Stored as the negation of tcp_fallback; validation names that.
-            "disable_tcp_pings" => Some("tcp_fallback"),
-            f => Some(f),
-        }
-    }
-
-    fn set_in_file(&mut self, key: &str, path: String) {
-        if let Some(f) = Self::field(key) {
-            self.set.push((f, Ok(path)));
-        }
-    }
-
-    fn set_by_flag(&mut self, key: &str, flag: String) {
-        if let Some(f) = Self::field(key) {
-            self.set.push((f, Err(flag)));
-        }
-    }
-
-    /// Validate the effective config; locate an error at the last setting of any
-    /// field it names (validation messages name fields in backticks), else at
-    /// the preset.
-    fn check(&self, config: &Config) -> R<()> {
-        let floor = [
-            ("probe_interval", config.probe_interval),
-            ("probe_timeout", config.probe_timeout),
-            ("gossip_interval", config.gossip_interval),
-            ("push_pull_interval", config.push_pull_interval),
-            ("tcp_timeout", config.tcp_timeout),
-            ("serf_reconnect_interval", config.serf.reconnect_interval),
-            ("serf_reap_interval", config.serf.reap_interval),
-        ];
-        let message = floor
-            .iter()
-            .find_map(|&(f, d)| check_granularity(&format!("`{f}` ="), d).err())
-            .map_or_else(|| config.validate(), Err);
-        let Err(message) = message else {
-            return Ok(());
-        };
-        let named: Vec<&str> = message
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .filter_map(Self::field)
-            .collect();
-        let origin = self
-            .set
-            .iter()
-            .rev()
-            .find(|(f, _)| named.contains(f))
-            .map(|(_, o)| o);
-        Err(match (origin, self.preset_path) {
-            (Some(Ok(path)), _) => self.ctx.err(path, message),
-            (Some(Err(flag)), _) => ScenarioError::flag(flag.clone(), message),
-            (None, Some(p)) => self.ctx.err(p, message),
-            (None, None) => self.ctx.err("protocol", message),
-        })
-    }
 }
 
 /// `timeseries.csv` keeps one row per bin and, per host with a CPU fault, one
@@ -424,70 +315,21 @@ fn default_name(file: &str) -> Option<String> {
     }
 }
 
-/// Expand a group's name pattern for member number `n`: `a-{:02}` → `a-07`.
-fn expand(pattern: &str, n: u32) -> Result<String, String> {
-    let Some(open) = pattern.find('{') else {
-        return Ok(pattern.to_string());
-    };
-    let Some(close_rel) = pattern[open..].find('}') else {
-        return Err(format!("`{pattern}` has `{{` without a closing `}}`"));
-    };
-    let close = open + close_rel;
-    let spec = &pattern[open + 1..close];
-    let rest = &pattern[close + 1..];
-    if rest.contains('{') || rest.contains('}') {
-        return Err(format!("`{pattern}` has more than one placeholder"));
-    }
-    let num = match spec {
-        "" => n.to_string(),
-        s if s.starts_with(':') => {
-            let w = &s[1..];
-            let (zero, digits) = match w.strip_prefix('0') {
-                Some(d) => (true, d),
-                None => (false, w),
-            };
-            let width: usize = digits.parse().map_err(|_| {
-                format!("bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}")
-            })?;
-            if width > 12 {
-                return Err(format!("placeholder width {width} is too wide"));
-            }
-            if zero {
-                format!("{n:0width$}")
-            } else {
-                format!("{n:width$}")
-            }
-        }
-        _ => {
-            return Err(format!(
-                "bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}"
-            ))
-        }
-    };
-    Ok(format!("{}{}{}", &pattern[..open], num, rest))
-}
-
-/// Deterministic addresses for log lines: 10.0.x.y, 250 nodes per /24.
-fn ip_for(id: NodeId) -> String {
-    let block = id / 250;
-    format!("10.{}.{}.{}", block / 256, block % 256, id % 250 + 1)
-}
-
 /// Resolves one file: the cluster so far, and what targets may still cost.
 pub struct Resolver<'a, 'c> {
-    ctx: &'a Ctx<'c>,
-    seed: u64,
-    duration: Nanos,
+    pub(super) ctx: &'a Ctx<'c>,
+    pub(super) seed: u64,
+    pub(super) duration: Nanos,
     /// Next `StreamId::Scenario` tag for a random selection (file order).
-    next_tag: u32,
+    pub(super) next_tag: u32,
     /// Node ids that targets may still expand to ([`Limits::max_target_nodes`]).
-    target_budget: u64,
-    limit_target_nodes: u64,
-    nodes: Vec<NodeSpec>,
-    by_name: BTreeMap<String, NodeId>,
-    groups: BTreeMap<String, Vec<NodeId>>,
+    pub(super) target_budget: u64,
+    pub(super) limit_target_nodes: u64,
+    pub(super) nodes: Vec<NodeSpec>,
+    pub(super) by_name: BTreeMap<String, NodeId>,
+    pub(super) groups: BTreeMap<String, Vec<NodeId>>,
     /// Zones in first-use order (declared zones first).
-    zones: Vec<String>,
+    pub(super) zones: Vec<String>,
 }
 
 impl Resolver<'_, '_> {
@@ -504,357 +346,6 @@ impl Resolver<'_, '_> {
     /// The name of node `id`.
     pub(crate) fn node_name(&self, id: NodeId) -> &str {
         &self.nodes[id as usize].name
-    }
-
-    // ------------------------------------------------------------------ cluster
-
-    fn build_cluster(&mut self, cluster: Option<&ClusterRaw>, limits: &Limits) -> R<()> {
-        let Some(c) = cluster else {
-            return Err(self.err(
-                "cluster",
-                "missing: define nodes, e.g. cluster: {groups: {agents: {count: 5, name: \"a-{:02}\"}}}",
-            ));
-        };
-        let declared = c.zones.clone();
-        if let Some(z) = &declared {
-            for (i, zone) in z.iter().enumerate() {
-                check_ident(zone).map_err(|m| self.err(&format!("cluster.zones[{i}]"), m))?;
-                if z[..i].contains(zone) {
-                    return Err(self.err(
-                        &format!("cluster.zones[{i}]"),
-                        format!("zone `{zone}` is listed twice"),
-                    ));
-                }
-            }
-            if z.is_empty() {
-                return Err(self.err("cluster.zones", "empty list; omit it or name the zones"));
-            }
-            self.zones = z.clone();
-        }
-        let default_zone = declared
-            .as_ref()
-            .and_then(|z| z.first().cloned())
-            .unwrap_or_else(|| "default".to_string());
-        let default_meta = c.meta_bytes.unwrap_or(DEFAULT_META_BYTES);
-        if default_meta > MAX_META_BYTES {
-            return Err(self.err(
-                "cluster.meta_bytes",
-                format!(
-                    "{default_meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"
-                ),
-            ));
-        }
-        let groups = c.groups.as_ref().map(|g| g.0.as_slice()).unwrap_or(&[]);
-        let singles = c.nodes.as_ref().map(|n| n.0.as_slice()).unwrap_or(&[]);
-
-        for (gname, g) in groups {
-            if g.count == 0 {
-                return Err(self.err(
-                    &format!("cluster.groups.{gname}.count"),
-                    "must be at least 1 (remove the group instead)",
-                ));
-            }
-        }
-        // Count first, so a huge count fails before anything is allocated.
-        let total: u64 =
-            groups.iter().map(|(_, g)| u64::from(g.count)).sum::<u64>() + singles.len() as u64;
-        if total == 0 {
-            return Err(self.err(
-                "cluster",
-                "the cluster has no nodes; add groups (with count > 0) or nodes",
-            ));
-        }
-        if total > limits.max_nodes as u64 {
-            return Err(self.err(
-                "cluster",
-                format!(
-                    "{total} nodes is more than the limit of {} (raise it with `--limit nodes=…`)",
-                    limits.max_nodes
-                ),
-            ));
-        }
-
-        for (gname, g) in groups {
-            let gp = format!("cluster.groups.{gname}");
-            check_ident(gname).map_err(|m| self.err(&gp, format!("group name {m}")))?;
-            if g.count == 0 {
-                return Err(self.err(
-                    &format!("{gp}.count"),
-                    "must be at least 1 (remove the group instead)",
-                ));
-            }
-            if g.count > 1 && !g.name.contains('{') {
-                return Err(self.err(
-                    &format!("{gp}.name"),
-                    format!(
-                        "`{}` has no placeholder, so all {} nodes would share one name; write e.g. `{}-{{:02}}`",
-                        g.name, g.count, g.name
-                    ),
-                ));
-            }
-            let zones: Vec<String> = match (&g.zone, &g.zones) {
-                (Some(_), Some(_)) => {
-                    return Err(self.err(
-                        &format!("{gp}.zones"),
-                        "give either `zone` (one zone) or `zones` (round-robin), not both",
-                    ))
-                }
-                (Some(z), None) => vec![z.clone()],
-                (None, Some(zs)) if zs.is_empty() => {
-                    return Err(self.err(&format!("{gp}.zones"), "empty list of zones"))
-                }
-                (None, Some(zs)) => zs.clone(),
-                (None, None) => vec![default_zone.clone()],
-            };
-            for (i, z) in zones.iter().enumerate() {
-                let zp = if g.zone.is_some() {
-                    format!("{gp}.zone")
-                } else {
-                    format!("{gp}.zones[{i}]")
-                };
-                self.use_zone(z, &zp, declared.as_deref())?;
-            }
-            let meta = g.meta_bytes.unwrap_or(default_meta);
-            if meta > MAX_META_BYTES {
-                return Err(self.err(
-                    &format!("{gp}.meta_bytes"),
-                    format!("{meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"),
-                ));
-            }
-            let first = g.first.unwrap_or(1);
-            let mut members = Vec::with_capacity(g.count as usize);
-            for k in 0..g.count {
-                let n = first
-                    .checked_add(k)
-                    .ok_or_else(|| self.err(&format!("{gp}.first"), "node numbers overflow"))?;
-                let name = expand(&g.name, n).map_err(|m| self.err(&format!("{gp}.name"), m))?;
-                let zone = zones[k as usize % zones.len()].clone();
-                let id = self.add_node(
-                    name,
-                    zone,
-                    meta,
-                    g.starts.unwrap_or(true),
-                    &format!("{gp}.name"),
-                )?;
-                members.push(id);
-            }
-            self.add_group(gname, members, &gp)?;
-        }
-
-        for (nname, n) in singles {
-            let np = format!("cluster.nodes.{nname}");
-            let n = n.clone().unwrap_or_default();
-            let zone = n.zone.clone().unwrap_or_else(|| default_zone.clone());
-            self.use_zone(&zone, &format!("{np}.zone"), declared.as_deref())?;
-            let meta = n.meta_bytes.unwrap_or(default_meta);
-            if meta > MAX_META_BYTES {
-                return Err(self.err(
-                    &format!("{np}.meta_bytes"),
-                    format!("{meta} bytes is over memberlist's MetaMaxSize of {MAX_META_BYTES}"),
-                ));
-            }
-            let id = self.add_node(nname.clone(), zone, meta, n.starts.unwrap_or(true), &np)?;
-            for (i, gname) in n.groups.iter().flatten().enumerate() {
-                let gp = format!("{np}.groups[{i}]");
-                check_ident(gname).map_err(|m| self.err(&gp, format!("group name {m}")))?;
-                if self.by_name.contains_key(gname) {
-                    return Err(self.err(
-                        &gp,
-                        format!("`{gname}` is a node name; groups and nodes share one namespace"),
-                    ));
-                }
-                let members = self.groups.entry(gname.clone()).or_default();
-                members.push(id);
-                members.sort_unstable();
-                members.dedup();
-                self.nodes[id as usize].groups.push(gname.clone());
-            }
-        }
-        for n in &mut self.nodes {
-            n.groups.sort();
-            n.groups.dedup();
-        }
-        Ok(())
-    }
-
-    fn use_zone(&mut self, zone: &str, path: &str, declared: Option<&[String]>) -> R<()> {
-        check_ident(zone).map_err(|m| self.err(path, format!("zone name {m}")))?;
-        if let Some(d) = declared {
-            if !d.iter().any(|z| z == zone) {
-                return Err(self.err(
-                    path,
-                    format!(
-                        "unknown zone `{zone}`; cluster.zones declares: {}",
-                        d.join(", ")
-                    ),
-                ));
-            }
-        }
-        if !self.zones.iter().any(|z| z == zone) {
-            self.zones.push(zone.to_string());
-        }
-        Ok(())
-    }
-
-    fn add_node(
-        &mut self,
-        name: String,
-        zone: String,
-        meta: u32,
-        starts: bool,
-        path: &str,
-    ) -> R<NodeId> {
-        check_ident(&name).map_err(|m| self.err(path, format!("node name {m}")))?;
-        if self.by_name.contains_key(&name) {
-            return Err(self.err(path, format!("duplicate node name `{name}`")));
-        }
-        if self.groups.contains_key(&name) {
-            return Err(self.err(
-                path,
-                format!("`{name}` is already a group name; groups and nodes share one namespace"),
-            ));
-        }
-        let id = self.nodes.len() as NodeId;
-        self.by_name.insert(name.clone(), id);
-        self.nodes.push(NodeSpec {
-            name,
-            zone,
-            groups: Vec::new(),
-            ip: ip_for(id),
-            meta_len: meta as u16,
-            starts,
-        });
-        Ok(id)
-    }
-
-    fn add_group(&mut self, gname: &str, members: Vec<NodeId>, path: &str) -> R<()> {
-        if self.by_name.contains_key(gname) {
-            return Err(self.err(
-                path,
-                format!("group `{gname}` has the same name as a node; groups and nodes share one namespace"),
-            ));
-        }
-        for &id in &members {
-            self.nodes[id as usize].groups.push(gname.to_string());
-        }
-        self.groups.insert(gname.to_string(), members);
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------ targets
-
-    fn lookup(&self, name: &str, path: &str) -> R<Vec<NodeId>> {
-        if name == "all" {
-            return Ok((0..self.nodes.len() as NodeId).collect());
-        }
-        if let Some(zone) = name.strip_prefix("zone:") {
-            let zone = zone.trim();
-            if !self.zones.iter().any(|z| z == zone) {
-                return Err(self.err(
-                    path,
-                    format!("unknown zone `{zone}`; zones: {}", self.zones.join(", ")),
-                ));
-            }
-            return Ok(self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.zone == zone)
-                .map(|(i, _)| i as NodeId)
-                .collect());
-        }
-        if let Some(&id) = self.by_name.get(name) {
-            return Ok(vec![id]);
-        }
-        if let Some(g) = self.groups.get(name) {
-            return Ok(g.clone());
-        }
-        let groups: Vec<&str> = self.groups.keys().map(String::as_str).collect();
-        let example = self.nodes.first().map_or("", |n| n.name.as_str());
-        Err(self.err(
-            path,
-            format!(
-                "unknown node or group `{name}`; groups: {}; nodes are named like `{example}`; also `all` and `zone:NAME`",
-                if groups.is_empty() { "(none)".to_string() } else { groups.join(", ") }
-            ),
-        ))
-    }
-
-    fn names(&mut self, names: &[String], path: &str) -> R<Vec<NodeId>> {
-        if names.is_empty() {
-            return Err(self.err(path, "empty list: name at least one node or group"));
-        }
-        let mut out = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            let p = if names.len() == 1 {
-                path.to_string()
-            } else {
-                format!("{path}[{i}]")
-            };
-            let found = self.lookup(n, &p)?;
-            self.spend_targets(found.len(), &p)?;
-            out.extend(found);
-        }
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
-    }
-
-    /// Charge `n` node ids against [`Limits::max_target_nodes`]: every target
-    /// is kept as its own list, so thousands of `{from: all, to: all}` rules
-    /// over a big cluster must fail here, not exhaust memory.
-    fn spend_targets(&mut self, n: usize, path: &str) -> R<()> {
-        self.target_budget = self.target_budget.checked_sub(n as u64).ok_or_else(|| {
-            self.err(
-                path,
-                format!(
-                    "the targets of this file name more than {} node ids in total, the limit (each rule, fault and action keeps its own list; use fewer or smaller targets, or raise it with `--limit target_nodes=…`)",
-                    self.limit_target_nodes
-                ),
-            )
-        })?;
-        Ok(())
-    }
-
-    /// A target (node, group, zone, `all`, list or selection) → sorted ids.
-    pub(crate) fn target(&mut self, t: &TargetRaw, path: &str) -> R<Vec<NodeId>> {
-        match t {
-            TargetRaw::Names(n) => self.names(n, path),
-            TargetRaw::Select(s) => {
-                let base = match &s.of {
-                    Some(of) => self.names(&of.0, &format!("{path}.of"))?,
-                    None => (0..self.nodes.len() as NodeId).collect(),
-                };
-                let except: BTreeSet<NodeId> = match &s.except {
-                    Some(ex) => self
-                        .names(&ex.0, &format!("{path}.except"))?
-                        .into_iter()
-                        .collect(),
-                    None => BTreeSet::new(),
-                };
-                let mut left: Vec<NodeId> =
-                    base.into_iter().filter(|id| !except.contains(id)).collect();
-                self.spend_targets(left.len(), path)?;
-                if left.is_empty() {
-                    return Err(self.err(path, "selects no nodes (everything is excepted)"));
-                }
-                if let Some(Prob(f)) = s.fraction {
-                    if f <= 0.0 {
-                        return Err(self.err(
-                            &format!("{path}.fraction"),
-                            format!("{f} selects nothing; fraction must be in (0, 1]"),
-                        ));
-                    }
-                    let k = ((f * left.len() as f64).round() as usize).clamp(1, left.len());
-                    let mut stream = Stream::new(self.seed, StreamId::Scenario(self.next_tag));
-                    self.next_tag += 1;
-                    stream.shuffle(&mut left);
-                    left.truncate(k);
-                    left.sort_unstable();
-                }
-                Ok(left)
-            }
-        }
     }
 
     // ------------------------------------------------------------------ start
@@ -1073,28 +564,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn name_patterns_expand_like_format() {
-        assert_eq!(expand("a-{:02}", 7).unwrap(), "a-07");
-        assert_eq!(expand("s{}", 12).unwrap(), "s12");
-        assert_eq!(expand("n-{:3}", 5).unwrap(), "n-  5");
-        assert_eq!(expand("solo", 1).unwrap(), "solo");
-        assert!(expand("a-{x}", 1).is_err());
-        assert!(expand("a-{}-{}", 1).is_err());
-        assert!(expand("a-{", 1).is_err());
-    }
-
-    #[test]
     fn durations_in_messages_read_naturally() {
         assert_eq!(fd(61 * 60_000_000_000), "1h1m");
         assert_eq!(fd(1_500_000_000), "1.5s");
         assert_eq!(fd(0), "0s");
-    }
-
-    #[test]
-    fn ips_are_dense_and_valid() {
-        assert_eq!(ip_for(0), "10.0.0.1");
-        assert_eq!(ip_for(249), "10.0.0.250");
-        assert_eq!(ip_for(250), "10.0.1.1");
-        assert_eq!(ip_for(19_999), "10.0.79.250");
     }
 }

@@ -6,7 +6,8 @@ use crate::protocol::{Broadcast, Nanos, Packet};
 
 use super::super::queue::EventQueue;
 use super::super::{DropReason, Observer};
-use super::{packet_kind, recycle, Ev, World};
+use super::world::{recycle, World};
+use super::{packet_kind, Ev};
 
 fn drop_reason(d: Dropped) -> DropReason {
     match d {

@@ -173,6 +173,32 @@ fn resolve_spec(c: &CreditsRaw, r: &Resolver, p: &str) -> R<CreditSpec> {
         .or(preset.map(|i| i.launch_credits))
         .unwrap_or(0.0);
     let initial_earned = c.initial_earned.unwrap_or(0.0);
+    check_balances(earn_per_hour, cap, launch_credits, initial_earned, r, p)?;
+    let period = period(c.period, baseline, r, p)?;
+    let background_load = background_load(c.background_load.as_ref(), vcpus, r, p)?;
+    Ok(CreditSpec {
+        instance: c.instance.clone().unwrap_or_else(|| "custom".into()),
+        vcpus,
+        baseline,
+        earn_per_hour,
+        cap,
+        launch_credits,
+        initial_earned,
+        background_load,
+        unlimited: c.unlimited.or(preset.map(|i| i.unlimited)).unwrap_or(false),
+        period,
+    })
+}
+
+/// Credit amounts are finite and >= 0; the initial balance fits the cap.
+fn check_balances(
+    earn_per_hour: f64,
+    cap: f64,
+    launch_credits: f64,
+    initial_earned: f64,
+    r: &Resolver,
+    p: &str,
+) -> R<()> {
     for (field, v) in [
         ("earn_per_hour", earn_per_hour),
         ("cap", cap),
@@ -192,20 +218,7 @@ fn resolve_spec(c: &CreditsRaw, r: &Resolver, p: &str) -> R<CreditSpec> {
             format!("{initial_earned} is above the cap of {cap} earned credits"),
         ));
     }
-    let period = period(c.period, baseline, r, p)?;
-    let background_load = background_load(c.background_load.as_ref(), vcpus, r, p)?;
-    Ok(CreditSpec {
-        instance: c.instance.clone().unwrap_or_else(|| "custom".into()),
-        vcpus,
-        baseline,
-        earn_per_hour,
-        cap,
-        launch_credits,
-        initial_earned,
-        background_load,
-        unlimited: c.unlimited.or(preset.map(|i| i.unlimited)).unwrap_or(false),
-        period,
-    })
+    Ok(())
 }
 
 /// The throttle period when held to baseline: its run slice must be at least

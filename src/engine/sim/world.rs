@@ -1,0 +1,200 @@
+//! The world a node is driven in: hosts, network, queue and digest, and the
+//! protocol's [`Runtime`] onto them ([`Rt`]). Kept apart from the processes
+//! ([`super::procs`]) so one node can be driven while the world is borrowed
+//! mutably.
+
+use std::sync::Arc;
+
+use crate::host::{Host, HostInput, HostOutput};
+use crate::network::Network;
+use crate::protocol::{Broadcast, Config, Nanos, NodeId, Packet, Runtime, Timer};
+use crate::random::Stream;
+use crate::scenario::degraded::Degraded;
+use crate::scenario::{HostDefaults, Scenario};
+
+use super::super::digest::Digest;
+use super::super::queue::EventQueue;
+use super::super::{Observer, Truth};
+use super::Ev;
+
+/// Everything except the processes, so a node can be driven while the world is
+/// borrowed mutably.
+pub(super) struct World {
+    pub(super) now: Nanos,
+    pub(super) seed: u64,
+    pub(super) queue: EventQueue<Ev>,
+    pub(super) hosts: Vec<Host>,
+    pub(super) net: Network,
+    pub(super) config: Arc<Config>,
+    pub(super) costs: HostDefaults,
+    pub(super) digest: Digest,
+    /// Which nodes count as degraded ([`Degraded`]).
+    pub(super) degraded: Degraded,
+    /// Process running (can receive): Up or Leaving.
+    pub(super) up: Vec<bool>,
+    pub(super) epochs: Vec<u32>,
+    pub(super) parts_pool: Vec<Vec<Broadcast>>,
+    pub(super) packets: u64,
+    pub(super) events: u64,
+    /// Work beyond one unit per event (host-schedule steps, samples, link rules
+    /// examined), charged to the event budget with `events`.
+    pub(super) work: u64,
+    /// The first host whose schedule walk was truncated, and when.
+    pub(super) truncated: Option<(NodeId, Nanos)>,
+    /// When an [`Ev::NetWake`] is pending (`Nanos::MAX`: none).
+    pub(super) net_wake: Nanos,
+}
+
+pub(super) const POOL_MAX: usize = 4096;
+
+/// Keep a packet's parts buffer for reuse (bounded by [`POOL_MAX`]).
+pub(super) fn recycle(pool: &mut Vec<Vec<Broadcast>>, mut parts: Vec<Broadcast>) {
+    if pool.len() < POOL_MAX && parts.capacity() > 0 {
+        parts.clear();
+        pool.push(parts);
+    }
+}
+
+impl World {
+    pub(super) fn new(
+        scenario: &Scenario,
+        queue: EventQueue<Ev>,
+        hosts: Vec<Host>,
+        net: Network,
+        config: Arc<Config>,
+    ) -> World {
+        let n = scenario.nodes.len();
+        World {
+            now: 0,
+            seed: scenario.seed,
+            queue,
+            hosts,
+            net,
+            config,
+            costs: scenario.host.clone(),
+            digest: Digest::default(),
+            degraded: Degraded::new(n),
+            up: vec![false; n],
+            epochs: vec![0; n],
+            parts_pool: Vec::new(),
+            packets: 0,
+            events: 0,
+            work: 0,
+            truncated: None,
+            net_wake: Nanos::MAX,
+        }
+    }
+
+    pub(super) fn recycle(&mut self, parts: Vec<Broadcast>) {
+        recycle(&mut self.parts_pool, parts);
+    }
+
+    pub(super) fn truth(&mut self, obs: &mut impl Observer, node: NodeId, t: Truth) {
+        self.digest.truth(self.now, node, t);
+        obs.truth(self.now, node, t);
+    }
+
+    pub(super) fn degrade(&mut self, obs: &mut impl Observer, node: NodeId, on: bool) {
+        if let Some(state) = self.degraded.touch(node, on) {
+            self.truth(obs, node, Truth::Degraded(state));
+        }
+    }
+
+    /// Charge host `node`'s schedule work to the budget; note a truncated walk.
+    pub(super) fn charge_host(&mut self, node: NodeId) {
+        let (steps, truncated) = self.hosts[node as usize].take_steps();
+        self.work += steps;
+        if truncated && self.truncated.is_none() {
+            self.truncated = Some((node, self.now));
+        }
+    }
+
+    /// Apply what host `node` asked for: queue its timers, report its cap.
+    pub(super) fn host_outputs(
+        &mut self,
+        obs: &mut impl Observer,
+        node: NodeId,
+        outs: &[HostOutput],
+    ) {
+        for &o in outs {
+            match o {
+                HostOutput::At(at, timer) => self.queue.push(at, Ev::HostTimer { node, timer }),
+                HostOutput::Throttled(on) => self.degrade(obs, node, on),
+            }
+        }
+    }
+
+    /// One input to host `node` at `now`.
+    pub(super) fn host_input(&mut self, obs: &mut impl Observer, node: NodeId, input: HostInput) {
+        let mut outs = Vec::new();
+        self.hosts[node as usize].handle(self.now, input, &mut outs);
+        self.host_outputs(obs, node, &outs);
+    }
+
+    /// Look again, one gossip interval from `now` (never past `deadline`), whether
+    /// a leaving process has finished broadcasting its leave.
+    pub(super) fn schedule_leave_stop(
+        &mut self,
+        now: Nanos,
+        node: NodeId,
+        epoch: u32,
+        deadline: Nanos,
+    ) {
+        let next = (now + self.config.gossip_interval.max(1)).min(deadline);
+        self.queue.push(
+            next,
+            Ev::LeaveStop {
+                node,
+                epoch,
+                deadline,
+            },
+        );
+    }
+}
+
+/// The protocol's view of the world while one node is driven.
+pub(super) struct Rt<'a, O: Observer> {
+    pub(super) w: &'a mut World,
+    pub(super) obs: &'a mut O,
+    pub(super) rng: &'a mut Stream,
+    pub(super) id: NodeId,
+    pub(super) epoch: u32,
+    pub(super) now: Nanos,
+    pub(super) depart: Nanos,
+}
+
+impl<O: Observer> Runtime for Rt<'_, O> {
+    fn send(&mut self, packet: Packet) {
+        self.w.send(self.obs, self.depart, packet);
+    }
+
+    fn set_timer(&mut self, at: Nanos, timer: Timer) {
+        // Ticker wake-up latency (scenario `host.ticker_jitter`), from the
+        // process's own stream; a fixed 0 draws nothing.
+        let at = match timer {
+            Timer::ProbeTick | Timer::GossipTick => {
+                at.saturating_add(self.w.costs.ticker_jitter.sample(self.rng))
+            }
+            _ => at,
+        };
+        let ev = Ev::Timer {
+            node: self.id,
+            epoch: self.epoch,
+            timer,
+        };
+        self.w.queue.push(at.max(self.now), ev);
+    }
+
+    fn notify(&mut self, event: crate::protocol::Event) {
+        self.w.digest.event(self.now, self.id, &event);
+        self.obs.protocol(self.now, self.id, &event);
+    }
+
+    fn rng(&mut self) -> &mut Stream {
+        self.rng
+    }
+
+    fn parts_buffer(&mut self) -> Vec<Broadcast> {
+        self.w.parts_pool.pop().unwrap_or_default()
+    }
+}
