@@ -222,6 +222,10 @@ fn contention_shares_the_whole_credit_slice() {
             assert_eq!(run_of(&host), 15 * MS, "credits alone: half the slice");
             host.install_contention(&spec(1.0, 4 * MS), 0, Nanos::MAX, stream());
         }
-        assert_eq!(run_of(&host), 30 * MS, "contention first: {contention_first}");
+        assert_eq!(
+            run_of(&host),
+            30 * MS,
+            "contention first: {contention_first}"
+        );
     }
 }
