@@ -1,15 +1,10 @@
-//! Which nodes count as degraded: the ground truth metrics use to tell faulty
-//! subjects from healthy ones. It is a judgement about the scenario's faults,
-//! so it lives here; the engine only reports when a node's count flips.
-//!
-//! - Host faults touch their nodes for their whole window, except `credits`,
-//!   which touches its node only while it is held to baseline (before exhaustion
-//!   the instance is healthy): the host reports that as it happens.
-//! - A network fault between two node sets (partition, link rule with
-//!   loss/latency/spike/duplication) touches the smaller set (both on a tie):
-//!   cutting one node off degrades that node, not the whole cluster it can no
-//!   longer reach. Holds touch `nodes`. Link rules touch from t = 0.
-//! - Timeline pauses touch their nodes for their duration.
+//! The bookkeeping behind the "degraded" ground truth metrics use to tell
+//! faulty subjects from healthy ones. Which nodes a fault touches, and when,
+//! is each fault kind's judgement (`scenario::fault`): a host fault touches
+//! its nodes for its whole window (`credits` only while its host is held to
+//! baseline), a partition its smaller side (see [`smaller_side`]), a hold its
+//! `nodes`, a timeline pause its nodes while it lasts. Static link rules with
+//! loss, latency, spikes or duplication touch their smaller side from t = 0.
 //!
 //! Overlapping faults count: a node is degraded while at least one touches it.
 

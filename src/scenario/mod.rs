@@ -8,7 +8,9 @@
 //! 3. [`resolve`]: names → ids, windows, overlaps, presets — errors get their line
 //!    from [`locate`], which re-finds a field path in the text.
 //!
-//! The format is documented in the README (section "Scenario format").
+//! Each host fault and timeline verb is one file under [`fault`], listed in
+//! its registry. The format is documented in the README (section "Scenario
+//! format").
 
 pub mod cluster;
 pub mod credits;

@@ -15,6 +15,15 @@
 //! never sees the engine's queue or processes, and the engine never matches on
 //! a kind. The "degraded" ground truth metrics use is each kind's own
 //! judgement ([`HostFaultKind::degraded`], [`RunEnv::degrade`]).
+//!
+//! To add a host fault: copy `host/slow.rs` (the smallest) to `host/<key>.rs`,
+//! rename its type and raw type, write its parts (`resolve` errors go through
+//! `r.err(path, …)` so they name file, field and line; `render` must read
+//! back to the same value, which `flapsim check` verifies on every seed), and
+//! add `<key>: <Type>,` at the end of the `faults` list below. The host model
+//! it installs into, if new, lives in `src/host/` behind a small hook. A verb
+//! is the same with `timeline/` and [`VerbKind`]. The README's list of keys is
+//! checked against this table (`tests/fault_registry.rs`).
 
 use std::fmt;
 
