@@ -209,6 +209,27 @@ fn round_trip(file: &str, preset: Option<&str>, expect_culprit: Option<&str>) ->
         ),
         None => assert!(culprits.is_empty(), "{file}: {}", diag["verdict"]),
     }
+    // report.html: one self-contained page saying the same as the files.
+    let html = std::fs::read_to_string(diag_dir.join("report.html")).unwrap();
+    let verdict = diag["verdict"]["text"].as_str().unwrap();
+    assert!(
+        html.contains(&verdict.replace('\'', "&#39;")),
+        "{file}: verdict"
+    );
+    if let Some(top) = diag["blame"].get(0) {
+        let row = format!(
+            "<td>{}</td><td class=\"n\">{}</td>",
+            top["node"].as_str().unwrap(),
+            top["suspicions_raised"]
+        );
+        assert!(html.contains(&row), "{file}: blame row {row}");
+    }
+    assert_eq!(
+        html.matches("<svg").count(),
+        3,
+        "{file}: the three charts inline"
+    );
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
     // The suggested scenario is a valid scenario of the cluster seen.
     let yaml = diag_dir.join("diagnosed.yaml");
     let s = flapsim::scenario::load(&yaml).unwrap_or_else(|e| panic!("{e}"));

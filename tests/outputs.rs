@@ -113,6 +113,19 @@ fn outputs_writes_exactly_the_chosen_files() {
     assert!(got
         .iter()
         .any(|n| n.starts_with("chart-") && n.ends_with(".svg")));
+    // report.html lists the files of its own set: memberlist.log (streamed
+    // during the run) but not the two left out. On main it listed all four.
+    let html = std::fs::read_to_string(d.join("out/report.html")).unwrap();
+    let files = &html[html.rfind("Files of this run").expect("files section")..];
+    assert!(files.contains("memberlist.log"), "{files}");
+    for absent in ["events.jsonl", "timeseries.csv"] {
+        assert!(!files.contains(absent), "report.html lists {absent}");
+    }
+    // `flapsim chart out` redraws the same page.
+    let before = std::fs::read(d.join("out/report.html")).unwrap();
+    let o = flapsim(&["chart", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), before);
 }
 
 #[test]

@@ -223,3 +223,65 @@ fn a_set_left_aside_by_the_rename_fallback_is_restored() {
     drop(p);
     assert!(d.join("out").join("summary.json").exists(), "untouched");
 }
+
+/// `flapsim chart DIR` republishes the directory as one set too: a kill at any
+/// step of a redraw leaves either the set as it was (charts missing here) or
+/// the whole redrawn set, never some charts without the others. On main the
+/// charts were written one file at a time.
+#[test]
+fn a_kill_at_every_step_of_a_chart_redraw_leaves_the_old_or_the_redrawn_set() {
+    let d = scratch("redraw");
+    std::fs::write(d.join("s.yaml"), TINY).unwrap();
+    assert!(run(&d, "out", "1", None).status.success());
+    let full = contents(&d.join("out"));
+    let drawn = |n: &str| n.starts_with("chart-") && !n.ends_with(".json") || n == "report.html";
+    let bare: Set = full
+        .iter()
+        .filter(|(n, _)| !drawn(n))
+        .map(|(n, b)| (n.clone(), b.clone()))
+        .collect();
+    assert!(full.len() - bare.len() >= 9, "{:?}", names(&full));
+    let chart = |fault: Option<String>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_flapsim"));
+        c.args(["chart", "out", "-q"]).current_dir(&d);
+        match fault {
+            Some(f) => c.env("FLAPSIM_TEST_FAULT", f),
+            None => c.env_remove("FLAPSIM_TEST_FAULT"),
+        };
+        c.output().expect("run flapsim chart")
+    };
+    let (mut saw_old, mut saw_new) = (0, 0);
+    for step in 1.. {
+        assert!(step < 100, "the redraw never completed");
+        for n in full.keys().filter(|n| drawn(n)) {
+            let _ = std::fs::remove_file(d.join("out").join(n));
+        }
+        assert_eq!(contents(&d.join("out")), bare);
+        let o = chart(Some(format!("{step}:kill")));
+        let now = contents(&d.join("out"));
+        if now == bare {
+            saw_old += 1;
+        } else if now == full {
+            saw_new += 1;
+        } else {
+            panic!("kill at step {step}: a mix: {:?}", names(&now));
+        }
+        if o.status.success() {
+            assert_eq!(
+                now, full,
+                "a completed redraw is byte-identical to the run's"
+            );
+            break;
+        }
+        assert_eq!(o.status.code(), None, "killed at step {step}");
+    }
+    assert!(saw_old >= 8 && saw_new >= 1, "old {saw_old}, new {saw_new}");
+    // And `chart .` from inside the directory works (its name is resolved).
+    let o = Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(["chart", ".", "-q"])
+        .current_dir(d.join("out"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(contents(&d.join("out")), full);
+}

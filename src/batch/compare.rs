@@ -9,7 +9,7 @@
 //! Every file after the results is drawn from the files alone, so `flapsim chart
 //! DIR` redraws them byte for byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -246,38 +246,30 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
 }
 
 /// (Re)draw everything derived from a comparison's files: `comparison.csv`,
-/// `comparison.txt`, the chart and `report.html`. Returns the comparison.
+/// `comparison.txt`, the chart and `report.html`, republished with the
+/// directory's other files as one set. Returns the comparison.
 pub fn redraw(dir: &Path) -> Result<Comparison, String> {
-    let c = read(dir)?;
-    let w =
-        |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string());
-    let front = pareto(&c.stats, FLAPS_VS_DETECTION);
-    w(
-        COMPARISON_CSV,
-        points_csv(&c.manifest.axes, &c.manifest.labels(), &c.stats, &front).as_bytes(),
-    )?;
-    w(COMPARISON_TXT, c.table().as_bytes())?;
-    let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))
-        .map_err(|e| e.to_string())?;
-    w(&format!("{CHART}.svg"), chart.svg.as_bytes())?;
-    w(&format!("{CHART}.png"), &chart.png)?;
-    w(
-        REPORT_HTML,
-        crate::report::compare_html::page(&c, &chart.svg).as_bytes(),
-    )?;
+    let (c, drawn) = draw(dir)?;
+    crate::report::publish::republish(dir, drawn, Default::default()).map_err(|e| e.to_string())?;
     Ok(c)
 }
 
-/// The files [`redraw`] writes, for listing.
-pub fn redrawn_files(dir: &Path) -> Vec<PathBuf> {
-    [
-        COMPARISON_CSV,
-        COMPARISON_TXT,
-        "comparison.svg",
-        "comparison.png",
-        REPORT_HTML,
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .collect()
+/// Everything derived from a comparison's files, as (file name, bytes).
+pub fn draw(dir: &Path) -> Result<(Comparison, crate::report::publish::Drawn), String> {
+    let c = read(dir)?;
+    let front = pareto(&c.stats, FLAPS_VS_DETECTION);
+    let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))
+        .map_err(|e| e.to_string())?;
+    let html = crate::report::compare_html::page(&c, &chart.svg);
+    let drawn = vec![
+        (
+            COMPARISON_CSV.to_string(),
+            points_csv(&c.manifest.axes, &c.manifest.labels(), &c.stats, &front).into_bytes(),
+        ),
+        (COMPARISON_TXT.to_string(), c.table().into_bytes()),
+        (format!("{CHART}.svg"), chart.svg.into_bytes()),
+        (format!("{CHART}.png"), chart.png),
+        (REPORT_HTML.to_string(), html.into_bytes()),
+    ];
+    Ok((c, drawn))
 }

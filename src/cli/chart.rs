@@ -7,13 +7,16 @@
 //! a redraw reproduces the run's SVGs byte for byte.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::args::ChartArgs;
 use super::Failure;
 use crate::chart::run::{RunChart, RunChartData, KIND_RUN};
-use crate::report::{page, write_atomic};
+use crate::report::page;
+use crate::report::publish::republish;
 
 /// Largest data file read (a 10,000-node run's is well under 10 MiB).
 pub const MAX_DATA_BYTES: u64 = 256 << 20;
@@ -30,7 +33,20 @@ struct Kind {
 }
 
 pub fn chart_cmd(args: &ChartArgs) -> Result<(), Failure> {
-    let written = redraw(&args.dir)?;
+    let stop = super::signals::Stop::install();
+    // The set is republished under the directory's own name: resolve `.` and
+    // the like first (an unresolvable path fails below with its reason).
+    let dir = std::fs::canonicalize(&args.dir).unwrap_or_else(|_| args.dir.clone());
+    let written = redraw(&dir, stop.flag.clone()).map_err(|f| {
+        if stop.raised() {
+            Failure {
+                code: stop.exit_code(),
+                message: f.message,
+            }
+        } else {
+            f
+        }
+    })?;
     if !args.quiet {
         for p in &written {
             say!("{}", p.display());
@@ -40,7 +56,7 @@ pub fn chart_cmd(args: &ChartArgs) -> Result<(), Failure> {
 }
 
 /// Redraw `dir`; returns the files written.
-pub fn redraw(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     let data_path = dir.join(DATA_FILE);
     let bytes = read_bounded(&data_path)?;
     let kind: Kind = serde_json::from_slice(&bytes).map_err(|e| {
@@ -50,8 +66,8 @@ pub fn redraw(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
         ))
     })?;
     match kind.kind.as_str() {
-        KIND_RUN => redraw_run(dir, &bytes),
-        KIND_COMPARISON => redraw_comparison(dir, &bytes),
+        KIND_RUN => redraw_run(dir, &bytes, stop),
+        KIND_COMPARISON => redraw_comparison(dir, &bytes, stop),
         other => Err(Failure::bad_input(format!(
             "{}: kind `{other}` is not one flapsim draws (expected `{KIND_RUN}` or `{KIND_COMPARISON}`)",
             data_path.display()
@@ -78,41 +94,49 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8], out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    let path = dir.join(name);
-    write_atomic(&path, bytes)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", path.display())))?;
-    out.push(path);
-    Ok(())
-}
-
-/// A run's directory: every chart (SVG and PNG) and report.html.
-fn redraw_run(dir: &Path, bytes: &[u8]) -> Result<Vec<PathBuf>, Failure> {
+/// A run's directory: every chart (SVG and PNG) and report.html, drawn first
+/// and then republished with the run's data files as one set.
+fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     let data_path = dir.join(DATA_FILE);
     let data = RunChartData::from_json(bytes)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", data_path.display())))?;
     let summary = read_bounded(&dir.join("summary.json"))?;
-    let mut out = Vec::new();
+    let mut drawn = Vec::new();
     for chart in RunChart::ALL {
         if !chart.applies(&data) {
             continue;
         }
-        let drawn = chart
+        let d = chart
             .render(&data)
             .map_err(|e| Failure::failed(format!("{}: {e}", chart.file_name(true))))?;
-        write(dir, chart.file_name(true), drawn.svg.as_bytes(), &mut out)?;
-        write(dir, chart.file_name(false), &drawn.png, &mut out)?;
+        drawn.push((chart.file_name(true).to_string(), d.svg.into_bytes()));
+        drawn.push((chart.file_name(false).to_string(), d.png));
     }
-    let html = page::run_report_html(&summary, &data)
+    // The page lists the files of the set it is published in.
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.display())))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    files.extend(drawn.iter().map(|(n, _)| n.clone()));
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let html = page::run_report_html(&summary, &data, &files)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.join("summary.json").display())))?;
-    write(dir, "report.html", html.as_bytes(), &mut out)?;
-    Ok(out)
+    drawn.push(("report.html".to_string(), html.into_bytes()));
+    republish(dir, drawn, stop)
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", dir.display())))
 }
 
 /// A comparison directory (`"kind": "comparison"`, written by `flapsim
 /// compare`): its table, chart and report are redrawn from `results.jsonl`,
 /// `manifest.json` and `chart-data.json` by [`crate::batch::compare::redraw`].
-pub fn redraw_comparison(dir: &Path, _bytes: &[u8]) -> Result<Vec<PathBuf>, Failure> {
-    crate::batch::compare::redraw(dir).map_err(Failure::failed)?;
-    Ok(crate::batch::compare::redrawn_files(dir))
+pub fn redraw_comparison(
+    dir: &Path,
+    _bytes: &[u8],
+    stop: Arc<AtomicBool>,
+) -> Result<Vec<PathBuf>, Failure> {
+    let (_, drawn) = crate::batch::compare::draw(dir).map_err(Failure::failed)?;
+    republish(dir, drawn, stop)
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", dir.display())))
 }

@@ -93,8 +93,15 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
             report::charts(&d).map_err(|e| Failure::failed(format!("drawing the charts: {e}")))?,
         );
     }
+    let summary = report::summary_json(&d);
+    let yaml = String::from_utf8_lossy(&files[1].1).into_owned();
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    names.extend(["report.html", "summary.json"]);
+    let charts = &files[2..];
+    let html = diagnose::page::html(&summary, charts, &yaml, &names);
+    files.push(("report.html".into(), html.into_bytes()));
     // summary.json last: it marks the set complete, as for a run.
-    files.push(("summary.json".into(), report::summary_json(&d)));
+    files.push(("summary.json".into(), summary));
     let io = |e: std::io::Error| Failure::failed(format!("writing {}: {e}", out_dir.display()));
     for (name, bytes) in files {
         publisher.add(&name, Content::Bytes(bytes)).map_err(io)?;

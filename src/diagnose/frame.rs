@@ -72,6 +72,38 @@ struct JsonLine<'a> {
     message: Cow<'a, str>,
     #[serde(rename = "@module", borrow, default)]
     module: Option<Cow<'a, str>>,
+    /// hclog's key/value pairs (`"member": "a-01"`), which its text format
+    /// appends to the message as `: member=a-01`; sorted by key, as Go's JSON
+    /// encoder writes them.
+    #[serde(flatten)]
+    pairs: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// hclog JSON → the message its text format would print: `@message`, then the
+/// pairs as ` key=value` (quoted when they hold a space), so one template reads
+/// both (Consul 1.x's `member failed, marking health critical: member=a-01`).
+fn with_pairs<'a>(
+    message: Cow<'a, str>,
+    pairs: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Cow<'a, str> {
+    let mut extra = pairs.iter().filter(|(k, _)| !k.starts_with('@')).peekable();
+    if extra.peek().is_none() {
+        return message;
+    }
+    let mut m = message.into_owned();
+    m.push(':');
+    for (k, v) in extra {
+        let v = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if v.contains(' ') || v.is_empty() {
+            m.push_str(&format!(" {k}={v:?}"));
+        } else {
+            m.push_str(&format!(" {k}={v}"));
+        }
+    }
+    Cow::Owned(m)
 }
 
 /// Frame one line; `zone` (seconds east of UTC) is used for zone-less timestamps.
@@ -167,7 +199,7 @@ fn json_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option
         level: Cow::Owned(j.level.map(|l| l.to_ascii_uppercase()).unwrap_or_default()),
         observer,
         module: j.module,
-        message: j.message,
+        message: with_pairs(j.message, &j.pairs),
     }))
 }
 
@@ -217,6 +249,23 @@ mod tests {
         let k = line("[pod/consul-server-1/consul] 2024-03-01T10:00:00.123+0100 [INFO]  agent.server.serf.lan: serf: EventMemberJoin: c-2 10.1.0.2");
         assert_eq!(k.observer, Some("consul-server-1"));
         assert_eq!(k.stamp.at + 3_600_000_000_000, f.stamp.at);
+    }
+
+    /// Consul 1.x with `-log-json` puts the member in a field of its own; the
+    /// message is read as hclog's text format prints it.
+    #[test]
+    fn hclog_json_pairs_are_appended_as_the_text_format_prints_them() {
+        let f = line(
+            r#"{"@level":"info","@message":"member failed, marking health critical","@module":"agent.leader","@timestamp":"2024-03-01T10:00:47.001Z","member":"a-01","partition":"default"}"#,
+        );
+        assert_eq!(
+            f.message,
+            "member failed, marking health critical: member=a-01 partition=default"
+        );
+        let f = line(
+            r#"{"@level":"info","@message":"x","@timestamp":"2024-03-01T10:00:47.001Z","error":"read tcp: i/o timeout","n":3}"#,
+        );
+        assert_eq!(f.message, "x: error=\"read tcp: i/o timeout\" n=3");
     }
 
     #[test]

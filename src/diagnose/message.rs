@@ -1,5 +1,5 @@
 //! A log message → the protocol [`Event`] it stands for, through the event table's
-//! own parser ([`parse_log_message`], derived from the same templates that write
+//! own parser ([`crate::protocol::event::log_line::parse_log_message`], derived from the same templates that write
 //! `memberlist.log`), so what flapsim writes and what it reads cannot drift apart.
 //! This file holds no message text: only the mapping of a parsed line's fields
 //! (node names, or addresses learned from Serf's lines) to node ids.

@@ -17,6 +17,7 @@ pub mod analyze;
 pub mod frame;
 pub mod input;
 pub mod message;
+pub mod page;
 pub mod report;
 pub mod suggest;
 pub mod time;

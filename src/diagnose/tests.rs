@@ -387,3 +387,32 @@ fn real_errors_connections_send_failures_and_leader_lines_are_understood() {
         assert_eq!(d.generation.votes, votes, "{name}: {:?}", d.generation);
     }
 }
+
+/// Consul 1.x with `-log-json`: the leader's lines carry the member as a JSON
+/// field, not in `@message`; they are read as hclog's text format prints them.
+/// On main these three lines were counted as unknown.
+const HCLOG_JSON_LEADER: &str = r#"{"@level":"info","@message":"serf: EventMemberFailed: a-01 10.0.0.4","@module":"agent.server.serf.lan","@timestamp":"2024-03-01T10:00:47.000Z"}
+{"@level":"info","@message":"member failed, marking health critical","@module":"agent.leader","@timestamp":"2024-03-01T10:00:47.001Z","member":"a-01","partition":"default"}
+{"@level":"info","@message":"serf: EventMemberJoin: a-01 10.0.0.4","@module":"agent.server.serf.lan","@timestamp":"2024-03-01T10:00:52.000Z"}
+{"@level":"info","@message":"member joined, marking health alive","@module":"agent.leader","@timestamp":"2024-03-01T10:00:52.001Z","member":"a-01","partition":"default"}
+{"@level":"info","@message":"serf: EventMemberLeave: b-02 10.0.0.6","@module":"agent.server.serf.lan","@timestamp":"2024-03-01T10:05:00.000Z"}
+{"@level":"info","@message":"deregistering member","@module":"agent.leader","@timestamp":"2024-03-01T10:05:00.001Z","member":"b-02","partition":"default","reason":"left"}
+"#;
+
+#[test]
+fn consul_1x_json_leader_lines_are_understood() {
+    let dir = scratch("json-leader");
+    let p = write(&dir, "s-01.log", HCLOG_JSON_LEADER);
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    let f = &a.files[0];
+    assert_eq!((f.lines, f.understood, f.unknown), (6, 6, 0));
+    for kind in [
+        "consul_member_failed",
+        "consul_member_joined",
+        "consul_member_deregistered",
+    ] {
+        assert_eq!(a.kinds.get(kind), Some(&1), "{kind}: {:?}", a.kinds);
+    }
+    assert_eq!(a.metrics.totals.flaps, 1);
+}

@@ -43,10 +43,12 @@ use crate::protocol::{Nanos, NodeId, Packet};
 use crate::random::{Dist, Stream, StreamId};
 use crate::scenario::{LinkSpec, NetworkSpec, Spike};
 
+mod draw;
 mod envelope;
 pub mod exchange;
 mod holds;
 
+use draw::LinkDraw;
 pub use envelope::{Envelope, TcpRole};
 pub use exchange::{Ended, Exchanges, Outcome};
 pub use holds::{Hold, NodeSet, Partition};
@@ -401,72 +403,26 @@ impl<P: Envelope> Network<P> {
                 return Fate::Closed;
             }
         }
-        let depart = match self.bandwidth {
-            Some(rate) => {
-                let free = &mut self.nic_free[from as usize];
-                let ser = (u128::from(packet.bytes()) * 1_000_000_000 / u128::from(rate)) as Nanos;
-                *free = (*free).max(depart) + ser;
-                *free
-            }
-            None => depart,
-        };
+        let depart = self.serialize(from, depart, packet.bytes());
         let cut = self.is_cut(from, to, packet.transport());
         let held = self.held_by(from, to, depart);
         // Resolve the link with an immutable borrow, then draw from the stream.
-        let link = self.link(from, to);
-        let (latency_dist, spike, loss, duplicate, refused) = (
-            link.latency.clone(),
-            link.spike.cloned(),
-            link.loss,
-            link.duplicate,
-            link.tcp_refused,
-        );
+        let link = LinkDraw::of(&self.link(from, to));
         let stream = &mut self.streams[from as usize];
-        let spiked = |s: &mut Stream, l: Nanos| match &spike {
-            Some(sp) if s.chance(sp.probability) => l.saturating_add(sp.extra.sample(s)),
-            _ => l,
-        };
         let trips = match role {
-            TcpRole::Datagram => {
-                if cut {
-                    return Fate::Cut;
-                }
-                if stream.chance(loss) {
-                    return Fate::Lost;
-                }
-                let l = latency_dist.sample(stream);
-                let latency = spiked(stream, l);
-                if let Some(hold) = held {
-                    return Fate::Held { hold, latency };
-                }
-                let dup = stream.chance(duplicate).then(|| {
-                    let l = latency_dist.sample(stream);
-                    depart + spiked(stream, l)
-                });
-                return Fate::Deliver {
-                    at: depart + latency,
-                    dup,
-                };
-            }
+            TcpRole::Datagram => return link.datagram(stream, depart, cut, held),
             TcpRole::Reply(_) if cut => return Fate::Cut,
             TcpRole::Reply(_) if !peer_up => return Fate::PeerDown,
             TcpRole::Reply(_) => 1,
             TcpRole::Request(_) if cut || !peer_up => {
-                let at = if refused {
-                    depart + 2 * latency_dist.sample(stream)
-                } else {
-                    depart + tcp_timeout
-                };
-                return Fate::TcpFailed { at };
+                return Fate::TcpFailed {
+                    at: link.connect_failed(stream, depart, tcp_timeout),
+                }
             }
             // Dial (SYN, SYN-ACK) then the write.
             TcpRole::Request(_) => 3,
         };
-        let mut latency: Nanos = 0;
-        for _ in 0..trips {
-            latency = latency.saturating_add(latency_dist.sample(stream));
-        }
-        let latency = spiked(stream, latency);
+        let latency = link.tcp_latency(stream, trips);
         if let TcpRole::Request(key) = role {
             let deadline = depart.saturating_add(tcp_timeout);
             self.exchanges
@@ -475,6 +431,35 @@ impl<P: Envelope> Network<P> {
         if let Some(hold) = held {
             return Fate::Held { hold, latency };
         }
+        Fate::Deliver {
+            at: self.in_stream_order(from, to, depart, latency),
+            dup: None,
+        }
+    }
+
+    /// When a packet of `bytes` leaving at `depart` is on the wire, after the
+    /// sender's NIC has sent what was queued before it (`bandwidth` set).
+    fn serialize(&mut self, from: NodeId, depart: Nanos, bytes: u32) -> Nanos {
+        match self.bandwidth {
+            Some(rate) => {
+                let free = &mut self.nic_free[from as usize];
+                let ser = (u128::from(bytes) * 1_000_000_000 / u128::from(rate)) as Nanos;
+                *free = (*free).max(depart) + ser;
+                *free
+            }
+            None => depart,
+        }
+    }
+
+    /// TCP is one ordered stream per pair: a message never overtakes the one
+    /// sent before it on `from → to`.
+    fn in_stream_order(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        depart: Nanos,
+        latency: Nanos,
+    ) -> Nanos {
         let pair = (u64::from(from) << 32) | u64::from(to);
         let last = self.tcp_last.get(&pair).copied().unwrap_or(0);
         let at = (depart + latency).max(last);
@@ -482,7 +467,7 @@ impl<P: Envelope> Network<P> {
             self.tcp_last.retain(|_, v| *v > depart);
         }
         self.tcp_last.insert(pair, at);
-        Fate::Deliver { at, dup: None }
+        at
     }
 }
 

@@ -2,7 +2,7 @@
 //! (memberlist.md §8, §9). The engine stamps each with time and observer; metrics
 //! and the report writers read them.
 //!
-//! Why one table: each event kind is described ONCE, in the [`events!`] list
+//! Why one table: each event kind is described ONCE, in the `events!` list
 //! below: its fields (the enum variant), its stable name (`events.jsonl`'s
 //! `kind`), its digest tag, its level, its `events.jsonl` fields and its
 //! memberlist/Serf log line in each generation. The digest

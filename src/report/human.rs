@@ -1,5 +1,5 @@
 //! The human summary printed on stdout: what an SRE reads first after a run. It is
-//! built from the same [`Summary`] as `summary.json`, so the two never disagree.
+//! built from the same [`crate::report::summary::Summary`] as `summary.json`, so the two never disagree.
 
 use std::fmt::Write as _;
 

@@ -125,13 +125,20 @@ impl Format {
                 bytes.unwrap_or_else(|e| panic!("{}: {e}", self.file_name()))
             }
             Format::ReportHtml => {
-                let data = charts::run_chart_data_parsed(scenario, metrics);
-                page::run_report_html(&summary_json(scenario, metrics), &data)
-                    .unwrap_or_else(|e| panic!("report.html: {e}"))
-                    .into_bytes()
+                let all = Format::with_charts(metrics);
+                let files: Vec<&str> = all.iter().map(|f| f.file_name()).collect();
+                report_html(scenario, metrics, &files)
             }
         }
     }
+}
+
+/// `report.html` of a set holding `files`.
+fn report_html(scenario: &Scenario, metrics: &Metrics, files: &[&str]) -> Vec<u8> {
+    let data = charts::run_chart_data_parsed(scenario, metrics);
+    page::run_report_html(&summary_json(scenario, metrics), &data, files)
+        .unwrap_or_else(|e| panic!("report.html: {e}"))
+        .into_bytes()
 }
 
 /// Publish `formats` into `dir` (created if missing) as one set: the directory
@@ -163,8 +170,17 @@ pub fn write_all_into(
     if formats.contains(&Format::Summary) {
         ordered.push(Format::Summary);
     }
+    // Files streamed during the run (events.jsonl, memberlist.log) are in the
+    // set already; report.html lists them with the formats rendered here.
+    let mut set: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    let streamed: Vec<String> = publisher.names().to_vec();
+    set.extend(streamed.iter().map(String::as_str));
     for f in ordered {
-        publisher.add(f.file_name(), Content::Bytes(f.render(scenario, metrics)))?;
+        let bytes = match f {
+            Format::ReportHtml => report_html(scenario, metrics, &set),
+            _ => f.render(scenario, metrics),
+        };
+        publisher.add(f.file_name(), Content::Bytes(bytes))?;
     }
     publisher.commit()
 }

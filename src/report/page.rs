@@ -57,7 +57,13 @@ fn pct(v: &Value) -> String {
 }
 
 /// Build the page. `svgs` are the run's charts in report order.
-pub fn run_report_html(summary_json: &[u8], data: &RunChartData) -> Result<String, ChartError> {
+/// `files` names the files of the set the page is published in: its "Files of
+/// this run" section lists those, not what another `--outputs` would write.
+pub fn run_report_html(
+    summary_json: &[u8],
+    data: &RunChartData,
+    files: &[&str],
+) -> Result<String, ChartError> {
     let s: Value = serde_json::from_slice(summary_json)
         .map_err(|e| ChartError(format!("summary.json: {e}")))?;
     let mut page = Page::new(
@@ -204,20 +210,37 @@ pub fn run_report_html(summary_json: &[u8], data: &RunChartData) -> Result<Strin
         ),
     );
 
-    let files: Vec<(String, String)> = [
-        ("summary.json", "every number, the digest, every effective parameter"),
-        ("events.jsonl", "protocol events and ground-truth changes (per-probe debug kinds only with `--events debug`)"),
-        ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
-        ("timeseries.csv", "one row per timeseries bin"),
-        ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),
-        ("chart-*.svg, chart-*.png", "the charts above"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    page.section("files", "Files of this run", key_values(&files).to_html());
+    let described: Vec<(String, String)> = FILES
+        .iter()
+        .filter(|(name, _)| match name.strip_suffix('*') {
+            Some(prefix) => files.iter().any(|f| f.starts_with(prefix)),
+            None => files.contains(name),
+        })
+        .map(|(name, what)| {
+            (
+                name.replace("chart-*", "chart-*.svg, chart-*.png"),
+                what.to_string(),
+            )
+        })
+        .collect();
+    page.section(
+        "files",
+        "Files of this run",
+        key_values(&described).to_html(),
+    );
     Ok(page.to_html())
 }
+
+/// What each file of a run holds, in the order the report lists them; a name
+/// ending in `*` stands for every file it begins.
+const FILES: &[(&str, &str)] = &[
+    ("summary.json", "every number, the digest, every effective parameter"),
+    ("events.jsonl", "protocol events and ground-truth changes (per-probe debug kinds only with `--events debug`)"),
+    ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
+    ("timeseries.csv", "one row per timeseries bin"),
+    ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),
+    ("chart-*", "the charts above"),
+];
 
 /// `https://x` → `https[:]//x` (and `http`): the text stays readable, and the
 /// page holds no URL a viewer could fetch or a checker could flag.

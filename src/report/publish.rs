@@ -57,9 +57,15 @@ pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 const OUTPUT_EXTENSIONS: &[&str] = &["json", "jsonl", "log", "csv", "png", "svg", "html", "tmp"];
 
 /// Other files flapsim writes, by exact name (`flapsim diagnose`'s suggested
-/// scenario and text report); a name, not an extension, so a directory of the
-/// user's own `.yaml` files is never taken for an output set.
-const OUTPUT_NAMES: &[&str] = &["diagnosed.yaml", "diagnosis.txt"];
+/// scenario and text report, a comparison's table, a sweep's summary); a name,
+/// not an extension, so a directory of the user's own `.yaml` or `.txt` files
+/// is never taken for an output set.
+const OUTPUT_NAMES: &[&str] = &[
+    "diagnosed.yaml",
+    "diagnosis.txt",
+    crate::batch::compare::COMPARISON_TXT,
+    crate::batch::store::SUMMARY_TXT,
+];
 
 /// The error kind of an interrupted publication.
 pub const INTERRUPTED: io::ErrorKind = io::ErrorKind::Interrupted;
@@ -161,6 +167,11 @@ impl Publisher {
         &self.target
     }
 
+    /// The files of the set so far (added, created or kept).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// One step done: fire the test fault if it is this one, then stop if asked.
     fn step(&mut self) -> io::Result<()> {
         self.steps += 1;
@@ -197,6 +208,14 @@ impl Publisher {
     /// the caller, and handed back to [`Publisher::complete`] when done. Like
     /// every file of the set, it is published only by [`Publisher::commit`].
     pub fn create(&mut self, name: &str) -> io::Result<File> {
+        let path = self.claim(name)?;
+        let file = create_new(&path).map_err(|e| err(&path, e))?;
+        self.step()?;
+        Ok(file)
+    }
+
+    /// Reserve `name` in the set; its path in the staging directory.
+    fn claim(&mut self, name: &str) -> io::Result<PathBuf> {
         let plain =
             !name.is_empty() && !name.contains(['/', '\\']) && name.chars().any(|c| c != '.');
         if !plain || self.names.iter().any(|n| n == name) {
@@ -205,11 +224,24 @@ impl Publisher {
                 format!("`{name}` is not a plain, new file name"),
             ));
         }
-        let path = self.staging.join(name);
-        let file = create_new(&path).map_err(|e| err(&path, e))?;
         self.names.push(name.to_string());
-        self.step()?;
-        Ok(file)
+        Ok(self.staging.join(name))
+    }
+
+    /// Carry the target's file `name` into the new set unchanged: a hard link
+    /// (the staging directory is beside the target, on its filesystem), or a
+    /// copy where links are refused. A redraw thereby republishes the whole set
+    /// without rewriting its data files (events.jsonl can be gigabytes).
+    pub fn keep(&mut self, name: &str) -> io::Result<()> {
+        let from = self.target.join(name);
+        let path = self.claim(name)?;
+        if fs::hard_link(&from, &path).is_err() {
+            fs::copy(&from, &path).map_err(|e| err(&from, e))?;
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| err(&path, e))?;
+        }
+        self.step()
     }
 
     /// A working file in the staging directory that is NOT part of the set
@@ -312,6 +344,35 @@ pub fn publish(
         p.add(&name, content)?;
     }
     p.commit()
+}
+
+/// Files drawn in memory, as (file name, bytes), ready to publish.
+pub type Drawn = Vec<(String, Vec<u8>)>;
+
+/// Republish the existing set in `target` with `drawn` files replaced or added
+/// (a redraw): every other file of the set is carried over unchanged
+/// ([`Publisher::keep`]), and the new set replaces the old as one unit, so a
+/// redraw stopped half-way leaves the previous charts and report, not a mix.
+/// Returns the paths of the drawn files.
+pub fn republish(target: &Path, drawn: Drawn, stop: Arc<AtomicBool>) -> io::Result<Vec<PathBuf>> {
+    let mut p = Publisher::begin(target, stop)?;
+    let mut kept: Vec<String> = fs::read_dir(target)
+        .map_err(|e| err(target, e))?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !drawn.iter().any(|(d, _)| d == n))
+        .collect();
+    kept.sort();
+    for name in &kept {
+        p.keep(name)?;
+    }
+    let paths = drawn.iter().map(|(n, _)| target.join(n)).collect();
+    for (name, bytes) in drawn {
+        p.add(&name, Content::Bytes(bytes))?;
+    }
+    p.commit()?;
+    Ok(paths)
 }
 
 /// Refuse a target that is a symlink, a file, or a directory holding anything

@@ -166,7 +166,7 @@ impl Codec for Version {
 }
 
 /// A closed set of named values. Spellings are compared after
-/// [`super::keys::normalize`] (case, `_`, `-`, `.` ignored); the first spelling
+/// `keys::normalize` (case, `_`, `-`, `.` ignored); the first spelling
 /// of each choice is its name in summary.json and in error messages.
 pub trait Choice: Sized + Copy + 'static {
     /// What the value is, for the error: "a memberlist generation".

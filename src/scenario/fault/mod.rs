@@ -20,7 +20,9 @@
 //! rename its type and raw type, write its parts (`resolve` errors go through
 //! `r.err(path, …)` so they name file, field and line; `render` must read
 //! back to the same value, which `flapsim check` verifies on every seed), and
-//! add `<key>: <Type>,` at the end of the `faults` list below. The host model
+//! add `<key>: <Type>,` at the end of the `faults` list below (the checker
+//! then draws it too, so `flapsim check` seeds get new scenarios; set
+//! `GENERATED = false` to keep the old ones). The host model
 //! it installs into, if new, lives in `src/host/` behind a small hook. A verb
 //! is the same with `timeline/` and [`VerbKind`]. The README's list of keys is
 //! checked against this table (`tests/fault_registry.rs`).
