@@ -150,3 +150,42 @@ fn a_parked_prober_times_out_before_it_reads_the_buffered_ack() {
     let prompt = with_fault(throttle, "10m");
     assert_eq!(prompt.metrics.per_node[x].suspicions_raised, 0);
 }
+
+// `contention`: a neighbour process sharing x's vCPU under CFS delays x's
+// work only when x itself needs CPU for long stretches (a mostly sleeping
+// agent wakes with a sleeper credit and preempts the hog).
+
+/// `contention`, rule: an agent with ordinary (µs) handlers next to a busy nice-0 neighbour
+/// is served on wake-up: nobody's pings to it fail.
+#[test]
+fn a_busy_neighbour_does_not_delay_a_light_agent() {
+    let r = with_fault("  - nodes: x\n    contention: {demand: busy}", "5m");
+    let x = r.id_of("x");
+    assert_eq!(failed_pings_about(&r, x), 0);
+    assert_eq!(r.metrics.totals.suspicions, 0);
+}
+
+/// `contention`, rule: an agent whose items need 50 ms of CPU copes on a vCPU of its own
+/// (no ping to it fails), but next to a busy nice-0 neighbour it gets half the
+/// CPU, its queue grows and peers' pings to it fail; a neighbour that wants
+/// 10 % of a vCPU leaves it enough.
+#[test]
+fn a_busy_neighbour_halves_a_heavy_agents_cpu() {
+    let slow = "  - nodes: x\n    slow: {cost: 50ms}";
+    let alone = with_fault(slow, "5m");
+    let x = alone.id_of("x");
+    assert_eq!(failed_pings_about(&alone, x), 0);
+    let shared = with_fault(
+        &format!("{slow}\n  - nodes: x\n    contention: {{demand: busy}}"),
+        "5m",
+    );
+    let s = failed_pings_about(&shared, x);
+    assert!(s > 20, "failed pings about x with a busy neighbour: {s}");
+    assert!(shared.metrics.totals.suspicions > 20);
+    let light = with_fault(
+        &format!("{slow}\n  - nodes: x\n    contention: {{demand: 10%}}"),
+        "5m",
+    );
+    let l = failed_pings_about(&light, x);
+    assert!(l < s / 4, "10 % neighbour {l}, busy {s}");
+}

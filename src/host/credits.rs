@@ -200,6 +200,13 @@ impl Credits {
         let per_vcpu = self.spec.baseline.clamp(0.0, 1.0);
         ((self.spec.period as f64) * per_vcpu * 0.5) as Nanos
     }
+
+    /// Run slice of the whole VM per `period` while throttled (the baseline
+    /// slice), for a host whose neighbour is modelled by a contention fault.
+    pub fn vm_run_slice(&self) -> Nanos {
+        let per_vcpu = self.spec.baseline.clamp(0.0, 1.0);
+        ((self.spec.period as f64) * per_vcpu) as Nanos
+    }
 }
 
 #[cfg(test)]

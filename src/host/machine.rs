@@ -73,12 +73,13 @@ impl Host {
         }
         let credits = Credits::new(spec, from, true);
         let phase = stream.duration_below(spec.period.max(1));
-        let source = self.add_park_source(ParkSource::periodic(
-            spec.period,
-            credits.node_run_slice(),
-            phase,
-            None,
-        ));
+        // With a contention fault the neighbour is modelled: the two tasks
+        // share the VM's whole baseline slice.
+        let run = match self.contention.is_empty() {
+            false => credits.vm_run_slice(),
+            true => credits.node_run_slice(),
+        };
+        let source = self.add_park_source(ParkSource::periodic(spec.period, run, phase, None));
         if let Some(step) = credits.next_step_at() {
             out.push(HostOutput::At(step, HostTimer::CreditStep));
         }
@@ -135,7 +136,10 @@ impl Host {
     /// finish instant.
     #[inline]
     pub fn begin(&mut self, now: Nanos, cost: Nanos, out: &mut Vec<HostOutput>) -> Nanos {
-        let finish = self.schedule.finish(now, cost);
+        let finish = match self.contention.iter_mut().find(|q| q.until > now) {
+            Some(q) => q.finish(&mut self.schedule, now, cost),
+            None => self.schedule.finish(now, cost),
+        };
         self.busy_until = finish;
         if self.credit.is_some() {
             self.spend_credits(now, cost, out);
@@ -180,7 +184,12 @@ impl Host {
 
     /// Schedule-walk steps since the last call, and whether a walk was truncated.
     pub fn take_steps(&mut self) -> (u64, bool) {
-        (self.schedule.take_steps(), self.schedule.truncated)
+        let (mut steps, mut truncated) = (self.schedule.take_steps(), self.schedule.truncated);
+        for q in self.contention.iter_mut() {
+            steps += q.take_steps();
+            truncated |= q.truncated;
+        }
+        (steps, truncated)
     }
 
     /// (Re)schedule the credit exhaustion check from the current state.

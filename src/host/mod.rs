@@ -14,8 +14,11 @@
 //! whether the host is parked or merely busy (both are the kernel socket buffer
 //! filling up); overflow drops the arriving packet.
 
+pub mod cfs;
+pub mod contention;
 pub mod credits;
 mod machine;
+mod park;
 pub mod schedule;
 
 use std::collections::VecDeque;
@@ -23,9 +26,11 @@ use std::collections::VecDeque;
 use crate::protocol::{Nanos, Packet, Timer};
 use crate::random::{Dist, Stream};
 
+pub use contention::{CfsQueue, ContentionSpec};
 pub use credits::Credits;
 pub use machine::{HostInput, HostOutput, HostTimer};
-pub use schedule::{ParkSource, PauseGen, Schedule};
+pub use park::{ParkSource, PauseGen};
+pub use schedule::Schedule;
 
 /// Something local for the node to do: not subject to the receive buffer.
 #[derive(Debug)]
@@ -91,6 +96,9 @@ pub struct Host {
     slow: Vec<Sampled>,
     starve: Vec<Sampled>,
     credit: Option<Box<CreditHost>>,
+    /// A neighbour process sharing the vCPU under CFS (guest contention).
+    /// One run queue per contention window, sorted by window.
+    contention: Vec<CfsQueue>,
     /// The schedule source of the timeline's pauses, once there is one.
     pause_source: Option<usize>,
     /// Last starve delivery instant: starved packets keep their order.
@@ -117,6 +125,7 @@ impl Host {
             || !self.slow.is_empty()
             || !self.starve.is_empty()
             || self.credit.is_some()
+            || !self.contention.is_empty()
     }
 
     /// Drop all pending work (the process died); the host is free at `now`.
@@ -127,6 +136,9 @@ impl Host {
         self.busy_until = now;
         self.wake_at = None;
         self.starve_last = now;
+        for q in self.contention.iter_mut() {
+            q.restart(now);
+        }
     }
 
     pub fn push_local(&mut self, item: Local) {

@@ -57,6 +57,7 @@ registry! {
         slow: Slow,
         starve: Starve,
         pause: Pause,
+        contention: Contention,
     }
     timeline {
         crash: Crash,
