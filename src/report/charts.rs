@@ -83,6 +83,21 @@ fn faulty_nodes(s: &Scenario, m: &Metrics) -> Vec<bool> {
     f
 }
 
+/// A row's episode starts, sorted, thinned evenly over the whole run to at most
+/// [`MAX_EPISODE_MARKS`] (the row's total is kept beside them). Keeping the
+/// first ones instead would stop the marks part-way through a long run, and on
+/// a banded row keep only its first nodes' episodes.
+pub(crate) fn thin_marks(mut marks: Vec<f64>) -> Vec<f64> {
+    marks.sort_by(f64::total_cmp);
+    let n = marks.len();
+    if n <= MAX_EPISODE_MARKS {
+        return marks;
+    }
+    (0..MAX_EPISODE_MARKS)
+        .map(|i| marks[i * n / MAX_EPISODE_MARKS])
+        .collect()
+}
+
 /// [`run_chart_data`] as `chart-data.json` parses it back: what the charts draw.
 ///
 /// Each chart file is rendered on its own (`Format::render`), so the data of the
@@ -217,9 +232,7 @@ fn timeline(s: &Scenario, m: &Metrics, names: &[String], faulty: &[bool]) -> Tim
         }
         let r = map.row_of[subject as usize] as usize;
         episodes_total[r] += 1;
-        if episodes[r].len() < MAX_EPISODE_MARKS {
-            episodes[r].push(minutes(e.first_at));
-        }
+        episodes[r].push(minutes(e.first_at));
     }
     let rows = (0..map.rows)
         .map(|r| {
@@ -237,8 +250,7 @@ fn timeline(s: &Scenario, m: &Metrics, names: &[String], faulty: &[bool]) -> Tim
                     _ => String::new(),
                 },
             };
-            let mut ep = std::mem::take(&mut episodes[r]);
-            ep.sort_by(f64::total_cmp);
+            let ep = thin_marks(std::mem::take(&mut episodes[r]));
             let g = &grid.rows[r];
             TimelineRow {
                 label,

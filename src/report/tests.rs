@@ -354,3 +354,18 @@ fn write_all_writes_every_format_and_summary_last() {
     assert_eq!(leftovers, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A long run's flap-episode marks are thinned evenly over the whole run, not
+/// cut after the first 200 (on main the timeline's marks stopped part-way).
+#[test]
+fn episode_marks_are_thinned_over_the_whole_run() {
+    use crate::chart::run::MAX_EPISODE_MARKS;
+    let marks: Vec<f64> = (0..1000).rev().map(|i| i as f64).collect();
+    let thin = super::charts::thin_marks(marks);
+    assert_eq!(thin.len(), MAX_EPISODE_MARKS);
+    assert_eq!(thin[0], 0.0);
+    assert!(*thin.last().unwrap() >= 995.0, "{:?}", thin.last());
+    assert!(thin.windows(2).all(|w| w[0] < w[1]));
+    let few = super::charts::thin_marks(vec![3.0, 1.0, 2.0]);
+    assert_eq!(few, [1.0, 2.0, 3.0]);
+}
