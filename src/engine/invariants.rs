@@ -159,7 +159,7 @@ impl Checker {
 
     /// Groups of up nodes that can never hear of each other again, by
     /// component of the "may contact" graph (a node holds the other ALIVE or
-    /// SUSPECT, or Serf lists it as failed; see [`Node::may_contact`]), taken in
+    /// SUSPECT, or Serf lists it as failed; see [`crate::protocol::Node::may_contact`]), taken in
     /// both directions. Information only flows along those edges, so once two
     /// groups have none between them the split is permanent: a real
     /// non-convergence of memberlist, not a checker finding. The typical cause is

@@ -89,7 +89,8 @@ pub struct CreditHost {
 }
 
 /// One node's CPU. Its fields are its own: the engine drives it through
-/// [`Host::handle`], [`Host::install`] and the work-queue methods below.
+/// [`Host::handle`], the install hooks that fault kinds call ([`Host::add_park_source`],
+/// [`Host::install_credits`], …) and the work-queue methods below.
 #[derive(Debug, Default)]
 pub struct Host {
     schedule: Schedule,

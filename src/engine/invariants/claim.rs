@@ -43,8 +43,8 @@ pub const PUSH_PULL_ROUNDS: u64 = 10;
 /// - `suspicion_max_timeout_mult · suspicion_timeout(n)`: the longest suspicion
 ///   (Lifeguard's max; the fixed timeout without it);
 /// - `retransmit_limit · gossip_interval · 2`: gossip of the resulting rumours;
-/// - [`PUSH_PULL_ROUNDS`] scaled push/pull periods: anti-entropy;
-/// - [`RECONNECT_ROUNDS`] Serf reconnect intervals: healing mutual DEAD views;
+/// - `PUSH_PULL_ROUNDS` scaled push/pull periods: anti-entropy;
+/// - `RECONNECT_ROUNDS` Serf reconnect intervals: healing mutual DEAD views;
 /// - `LEAVE_GRACE + 2·tcp_timeout`: a leaving process stopping; a TCP exchange
 ///   cut at the heal timing out.
 pub fn convergence_bound(cfg: &Config, n: usize) -> Nanos {
