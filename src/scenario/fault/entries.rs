@@ -1,7 +1,7 @@
 //! The `faults:` and `timeline:` lists: what every entry shares (a window or
 //! an instant, exactly one kind key, limits) and the checks across entries
 //! (overlapping exclusive host faults, named pairs such as a partition and its
-//! heal). What is inside an entry is its kind's business ([`super::registry!`]).
+//! heal). What is inside an entry is its kind's business (`registry!` in `fault/mod.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 

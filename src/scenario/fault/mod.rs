@@ -2,7 +2,7 @@
 //! (`timeline:` entry) is one file that owns all there is to know about it —
 //! how it is parsed and validated, rendered back, generated for the checker,
 //! installed on the simulated world, and which nodes it degrades when.
-//! The [`registry!`] table below lists them; parsing dispatch, the lists of
+//! The `registry!` table below lists them; parsing dispatch, the lists of
 //! names in messages, rendering and generation derive from it. Adding a fault
 //! kind is one new file in `host/` (or `timeline/`) plus one line here.
 //!
