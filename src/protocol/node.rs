@@ -68,6 +68,13 @@ pub struct Node {
     /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
     /// once per suspect message received, so O(1), never iterated.
     pub(super) suspicions: IdMap<SuspicionTimer>,
+    /// Suspicion timers a confirmation Reset (token → suspect), until the engine
+    /// hands each one back to [`Node::take_superseded_timer`]. memberlist keeps
+    /// one Go timer per suspicion and moves it (`timer.Stop` + `Reset`), so the
+    /// old deadline never fires; a timer queue cannot move an entry, so the node
+    /// remembers which of its armed timers no longer exist. Bounded by the timers
+    /// in flight; looked up, never iterated.
+    pub(super) superseded_timers: IdMap<NodeId>,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
     pub(super) probe: Option<super::probe::Probe>,
@@ -105,6 +112,7 @@ impl Node {
             sequence: 0,
             awareness,
             suspicions: IdMap::default(),
+            superseded_timers: IdMap::default(),
             next_token: 0,
             queue,
             probe: None,

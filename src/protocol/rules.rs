@@ -120,12 +120,17 @@ impl Node {
             // Already suspect: a new independent accuser is a confirmation that
             // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
             // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
+            // memberlist `Confirm` stops the one timer and Resets it to the new
+            // remaining time (suspicion.go: `if s.timer.Stop() { Reset }`): the
+            // old deadline never fires. Here a new timer is armed and the old
+            // one is remembered as superseded, so the engine drops it unrun.
             let token = self.next_token();
             let s = self.suspicions.get_mut(&node).expect("checked above");
             if s.timer.confirm(from, now) {
-                s.token = token;
+                let old = std::mem::replace(&mut s.token, token);
                 let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
+                self.superseded_timers.insert(old, node);
                 rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
                 rt.notify(Event::Confirmed {
                     subject: node,
@@ -212,7 +217,10 @@ impl Node {
         rt: &mut impl Runtime,
     ) {
         if self.suspicions.get(&node).map(|s| s.token) != Some(token) {
-            return; // stale: cleared, or reset by a confirmation
+            // Stale: cleared, expired, or Reset by a confirmation (a driver
+            // that did not ask `take_superseded_timer` first still gets a no-op).
+            self.take_superseded_timer(&Timer::Suspicion { node, token });
+            return;
         }
         let s = self.suspicions.remove(&node).expect("checked above");
         let st = self.members[node as usize];
@@ -228,6 +236,29 @@ impl Node {
         });
         let me = self.id;
         self.dead_node(now, node, st.incarnation, me, rt);
+    }
+
+    /// True if `timer` is a suspicion timer that a confirmation has since Reset
+    /// (memberlist suspicion.go `Confirm`: `timer.Stop()` then `timer.Reset`):
+    /// that deadline no longer exists, so the timer must not fire, cost CPU or
+    /// reach [`Node::handle`]. The node forgets it, so ask once per firing.
+    ///
+    /// Only the superseded deadlines of a suspicion answer true. Its latest timer
+    /// still fires after the suspicion was cleared by an alive message or
+    /// resolved otherwise: memberlist's `aliveNode` deletes the suspicion without
+    /// stopping its timer (state.go `delete(m.nodeTimers, ...)`), whose callback
+    /// then runs and finds the state changed. Every other timer answers false.
+    pub fn take_superseded_timer(&mut self, timer: &Timer) -> bool {
+        let Timer::Suspicion { node, token } = *timer else {
+            return false;
+        };
+        match self.superseded_timers.remove(&token) {
+            Some(subject) => {
+                debug_assert_eq!(subject, node, "suspicion tokens are unique per node");
+                true
+            }
+            None => false,
+        }
     }
 
     /// memberlist `deadNode` (§1.5). `from == node` means a voluntary leave.

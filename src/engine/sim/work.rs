@@ -133,9 +133,23 @@ impl Simulation {
     }
 
     /// A timer or a failed send of process `epoch` on `node` becomes a work
-    /// item, unless that process is gone.
+    /// item, unless that process is gone or the timer was superseded.
+    ///
+    /// A suspicion timer that a Lifeguard confirmation Reset never fires in
+    /// memberlist (suspicion.go `Confirm`: `timer.Stop()` + `Reset`), so it is
+    /// dropped here, before it costs the host any CPU or draws from a fault's
+    /// stream; the node says which ones (a query, it stays sans-IO).
     pub(super) fn local(&mut self, obs: &mut impl Observer, node: NodeId, epoch: u32, item: Local) {
         if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
+            if let Local::Timer(timer) = &item {
+                let superseded = self.procs[node as usize]
+                    .node
+                    .as_mut()
+                    .is_some_and(|n| n.take_superseded_timer(timer));
+                if superseded {
+                    return;
+                }
+            }
             self.w.hosts[node as usize].push_local(item);
             self.pump(obs, node);
         }
