@@ -728,6 +728,48 @@ mod tests {
             .any(|e| matches!(e, Event::MemberDown { .. })));
     }
 
+    /// Rule (memberlist suspicion.go `Confirm`: `timer.Stop()` + `Reset`; state.go
+    /// `aliveNode` deletes the suspicion without stopping its timer): only the
+    /// deadlines a confirmation replaced are superseded, each answered once; the
+    /// latest timer is not, even after the suspicion is cleared (it fires and
+    /// does nothing); k = 0 (2015) never supersedes anything.
+    #[test]
+    fn only_the_deadlines_a_confirmation_reset_are_superseded() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        let t0 = 10 * SEC;
+        for from in [3, 4, 1] {
+            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
+        }
+        let timers: Vec<Timer> = rec.timers.iter().map(|&(_, t)| t).collect();
+        let [first, second, latest] = timers[..] else {
+            panic!("one timer per start or confirmation: {timers:?}");
+        };
+        assert!(node.take_superseded_timer(&first));
+        assert!(node.take_superseded_timer(&second));
+        assert!(!node.take_superseded_timer(&first), "asked once per firing");
+        assert!(!node.take_superseded_timer(&latest), "the live deadline");
+        assert!(!node.take_superseded_timer(&Timer::ProbeTick));
+        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert!(!node.take_superseded_timer(&latest), "cleared: still fires");
+        rec.clear();
+        node.handle(t0 + 4 * SEC, Input::Timer(latest), &mut rec);
+        assert!(rec.events.is_empty(), "and finds the state changed");
+        assert_eq!(node.view_of(2), Some((State::Alive, 2)));
+
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, Config::memberlist_2015(), &mut rec);
+        rec.clear();
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 4);
+        let (_, only) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
+        assert!(
+            !node.take_superseded_timer(&only),
+            "k = 0: nothing is Reset"
+        );
+    }
+
     /// Rule (§1.4): with fewer than k+2 nodes, k = 0 and the timer runs at the
     /// minimum from the start (today, n = 3: 4 s).
     #[test]

@@ -7,6 +7,9 @@ use crate::protocol::{Body, Input, Nanos, NodeId, Packet};
 use super::super::{DropReason, HostSample, Observer};
 use super::{packet_kind, Ev, Simulation};
 
+#[cfg(test)]
+mod tests;
+
 impl Simulation {
     /// Run whatever the host of `node` can run now.
     pub(super) fn pump(&mut self, obs: &mut impl Observer, node: NodeId) {
@@ -53,6 +56,8 @@ impl Simulation {
         self.w.host_outputs(obs, node, &outs);
         match work {
             Work::Local(Local::Timer(timer)) => {
+                #[cfg(test)]
+                self.w.timers_run.push((now, node, timer));
                 self.drive_at(obs, node, finish, |n, now, rt| {
                     n.handle(now, Input::Timer(timer), rt)
                 });
