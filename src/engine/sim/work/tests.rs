@@ -4,7 +4,7 @@
 //! (state.go `aliveNode`: `delete(m.nodeTimers, ...)`, no Stop).
 
 use crate::engine::tests::{scenario, Rec};
-use crate::protocol::{Event, Nanos, NodeId, Timer, MS, SEC};
+use crate::protocol::{Event, Nanos, NodeId, Timer, SEC};
 use crate::scenario::fault::timeline::{crash::Crash, pause::Pause};
 use crate::scenario::{Action, Scenario, TimelineEvent};
 
