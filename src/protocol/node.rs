@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::awareness::Awareness;
 use super::broadcast::BroadcastQueue;
-use super::idmap::IdMap;
+use super::idmap::{FlatIdMap, IdMap};
 use super::serf::Serf;
 use super::suspicion::Suspicion;
 use super::{
@@ -68,13 +68,14 @@ pub struct Node {
     /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
     /// once per suspect message received, so O(1), never iterated.
     pub(super) suspicions: IdMap<SuspicionTimer>,
-    /// Suspicion timers a confirmation Reset (token → suspect), until the engine
+    /// Tokens of the suspicion timers a confirmation Reset, until the engine
     /// hands each one back to [`Node::take_superseded_timer`]. memberlist keeps
     /// one Go timer per suspicion and moves it (`timer.Stop` + `Reset`), so the
     /// old deadline never fires; a timer queue cannot move an entry, so the node
     /// remembers which of its armed timers no longer exist. Bounded by the timers
-    /// in flight; looked up, never iterated.
-    pub(super) superseded_timers: IdMap<NodeId>,
+    /// in flight; looked up, never iterated. Flat (one cache miss per lookup):
+    /// a sick cluster touches it for nearly every confirmation and firing.
+    pub(super) superseded_timers: FlatIdMap<()>,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
     pub(super) probe: Option<super::probe::Probe>,
@@ -112,7 +113,7 @@ impl Node {
             sequence: 0,
             awareness,
             suspicions: IdMap::default(),
-            superseded_timers: IdMap::default(),
+            superseded_timers: FlatIdMap::default(),
             next_token: 0,
             queue,
             probe: None,

@@ -130,7 +130,7 @@ impl Node {
                 let old = std::mem::replace(&mut s.token, token);
                 let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
-                self.superseded_timers.insert(old, node);
+                self.superseded_timers.insert(old, ());
                 rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
                 rt.notify(Event::Confirmed {
                     subject: node,
@@ -249,16 +249,11 @@ impl Node {
     /// stopping its timer (state.go `delete(m.nodeTimers, ...)`), whose callback
     /// then runs and finds the state changed. Every other timer answers false.
     pub fn take_superseded_timer(&mut self, timer: &Timer) -> bool {
-        let Timer::Suspicion { node, token } = *timer else {
+        // Tokens are unique per node: the token alone names the timer.
+        let Timer::Suspicion { token, .. } = *timer else {
             return false;
         };
-        match self.superseded_timers.remove(&token) {
-            Some(subject) => {
-                debug_assert_eq!(subject, node, "suspicion tokens are unique per node");
-                true
-            }
-            None => false,
-        }
+        self.superseded_timers.remove(&token).is_some()
     }
 
     /// memberlist `deadNode` (§1.5). `from == node` means a voluntary leave.
@@ -362,8 +357,13 @@ impl Node {
         self.clear_suspicion(node);
     }
 
+    /// A fresh suspicion-timer token. Wraps, skipping `u32::MAX`: that is the
+    /// free-entry marker of the flat map of superseded tokens.
     fn next_token(&mut self) -> u32 {
         self.next_token = self.next_token.wrapping_add(1);
+        if self.next_token == u32::MAX {
+            self.next_token = 0;
+        }
         self.next_token
     }
 }
