@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use super::awareness::Awareness;
 use super::broadcast::BroadcastQueue;
-use super::idmap::{FlatIdMap, IdMap};
+use super::idmap::IdMap;
 use super::serf::Serf;
+use super::superseded::SupersededTokens;
 use super::suspicion::Suspicion;
 use super::{
     timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind, Roster,
@@ -68,14 +69,9 @@ pub struct Node {
     /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
     /// once per suspect message received, so O(1), never iterated.
     pub(super) suspicions: IdMap<SuspicionTimer>,
-    /// Tokens of the suspicion timers a confirmation Reset, until the engine
-    /// hands each one back to [`Node::take_superseded_timer`]. memberlist keeps
-    /// one Go timer per suspicion and moves it (`timer.Stop` + `Reset`), so the
-    /// old deadline never fires; a timer queue cannot move an entry, so the node
-    /// remembers which of its armed timers no longer exist. Bounded by the timers
-    /// in flight; looked up, never iterated. Flat (one cache miss per lookup):
-    /// a sick cluster touches it for nearly every confirmation and firing.
-    pub(super) superseded_timers: FlatIdMap<()>,
+    /// Suspicion timers a confirmation Reset (memberlist `timer.Stop` +
+    /// `Reset`): the engine drops them unrun ([`Node::take_superseded_timer`]).
+    pub(super) superseded_timers: SupersededTokens,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
     pub(super) probe: Option<super::probe::Probe>,
@@ -113,7 +109,7 @@ impl Node {
             sequence: 0,
             awareness,
             suspicions: IdMap::default(),
-            superseded_timers: FlatIdMap::default(),
+            superseded_timers: SupersededTokens::default(),
             next_token: 0,
             queue,
             probe: None,

@@ -124,13 +124,13 @@ impl Node {
             // remaining time (suspicion.go: `if s.timer.Stop() { Reset }`): the
             // old deadline never fires. Here a new timer is armed and the old
             // one is remembered as superseded, so the engine drops it unrun.
-            let token = self.next_token();
             let s = self.suspicions.get_mut(&node).expect("checked above");
             if s.timer.confirm(from, now) {
+                let token = next_token(&mut self.next_token);
                 let old = std::mem::replace(&mut s.token, token);
                 let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
-                self.superseded_timers.insert(old, ());
+                self.superseded_timers.insert(old);
                 rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
                 rt.notify(Event::Confirmed {
                     subject: node,
@@ -195,7 +195,7 @@ impl Node {
             min
         };
         let timer = Suspicion::new(from, k, min, max, now);
-        let token = self.next_token();
+        let token = next_token(&mut self.next_token);
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
         self.suspicions.insert(
             node,
@@ -253,7 +253,7 @@ impl Node {
         let Timer::Suspicion { token, .. } = *timer else {
             return false;
         };
-        self.superseded_timers.remove(&token).is_some()
+        self.superseded_timers.take(token)
     }
 
     /// memberlist `deadNode` (§1.5). `from == node` means a voluntary leave.
@@ -356,16 +356,13 @@ impl Node {
         }
         self.clear_suspicion(node);
     }
+}
 
-    /// A fresh suspicion-timer token. Wraps, skipping `u32::MAX`: that is the
-    /// free-entry marker of the flat map of superseded tokens.
-    fn next_token(&mut self) -> u32 {
-        self.next_token = self.next_token.wrapping_add(1);
-        if self.next_token == u32::MAX {
-            self.next_token = 0;
-        }
-        self.next_token
-    }
+/// The next suspicion-timer token (wrapping). Handed out only when a timer is
+/// armed, so pending superseded tokens stay close together.
+fn next_token(counter: &mut u32) -> u32 {
+    *counter = counter.wrapping_add(1);
+    *counter
 }
 
 #[cfg(test)]
