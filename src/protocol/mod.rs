@@ -27,6 +27,7 @@ pub mod probe;
 pub mod pushpull;
 pub mod rules;
 pub mod serf;
+pub mod superseded;
 pub mod suspicion;
 pub mod timing;
 mod warm;

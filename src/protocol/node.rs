@@ -10,6 +10,7 @@ use super::awareness::Awareness;
 use super::broadcast::BroadcastQueue;
 use super::idmap::IdMap;
 use super::serf::Serf;
+use super::superseded::SupersededTokens;
 use super::suspicion::Suspicion;
 use super::{
     timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind, Roster,
@@ -68,6 +69,9 @@ pub struct Node {
     /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
     /// once per suspect message received, so O(1), never iterated.
     pub(super) suspicions: IdMap<SuspicionTimer>,
+    /// Suspicion timers a confirmation Reset (memberlist `timer.Stop` +
+    /// `Reset`): the engine drops them unrun ([`Node::take_superseded_timer`]).
+    pub(super) superseded_timers: SupersededTokens,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
     pub(super) probe: Option<super::probe::Probe>,
@@ -105,6 +109,7 @@ impl Node {
             sequence: 0,
             awareness,
             suspicions: IdMap::default(),
+            superseded_timers: SupersededTokens::default(),
             next_token: 0,
             queue,
             probe: None,

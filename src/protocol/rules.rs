@@ -120,12 +120,17 @@ impl Node {
             // Already suspect: a new independent accuser is a confirmation that
             // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
             // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
-            let token = self.next_token();
+            // memberlist `Confirm` stops the one timer and Resets it to the new
+            // remaining time (suspicion.go: `if s.timer.Stop() { Reset }`): the
+            // old deadline never fires. Here a new timer is armed and the old
+            // one is remembered as superseded, so the engine drops it unrun.
             let s = self.suspicions.get_mut(&node).expect("checked above");
             if s.timer.confirm(from, now) {
-                s.token = token;
+                let token = next_token(&mut self.next_token);
+                let old = std::mem::replace(&mut s.token, token);
                 let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
+                self.superseded_timers.insert(old);
                 rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
                 rt.notify(Event::Confirmed {
                     subject: node,
@@ -190,7 +195,7 @@ impl Node {
             min
         };
         let timer = Suspicion::new(from, k, min, max, now);
-        let token = self.next_token();
+        let token = next_token(&mut self.next_token);
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
         self.suspicions.insert(
             node,
@@ -212,7 +217,10 @@ impl Node {
         rt: &mut impl Runtime,
     ) {
         if self.suspicions.get(&node).map(|s| s.token) != Some(token) {
-            return; // stale: cleared, or reset by a confirmation
+            // Stale: cleared, expired, or Reset by a confirmation (a driver
+            // that did not ask `take_superseded_timer` first still gets a no-op).
+            self.take_superseded_timer(&Timer::Suspicion { node, token });
+            return;
         }
         let s = self.suspicions.remove(&node).expect("checked above");
         let st = self.members[node as usize];
@@ -228,6 +236,24 @@ impl Node {
         });
         let me = self.id;
         self.dead_node(now, node, st.incarnation, me, rt);
+    }
+
+    /// True if `timer` is a suspicion timer that a confirmation has since Reset
+    /// (memberlist suspicion.go `Confirm`: `timer.Stop()` then `timer.Reset`):
+    /// that deadline no longer exists, so the timer must not fire, cost CPU or
+    /// reach [`Node::handle`]. The node forgets it, so ask once per firing.
+    ///
+    /// Only the superseded deadlines of a suspicion answer true. Its latest timer
+    /// still fires after the suspicion was cleared by an alive message or
+    /// resolved otherwise: memberlist's `aliveNode` deletes the suspicion without
+    /// stopping its timer (state.go `delete(m.nodeTimers, ...)`), whose callback
+    /// then runs and finds the state changed. Every other timer answers false.
+    pub fn take_superseded_timer(&mut self, timer: &Timer) -> bool {
+        // Tokens are unique per node: the token alone names the timer.
+        let Timer::Suspicion { token, .. } = *timer else {
+            return false;
+        };
+        self.superseded_timers.take(token)
     }
 
     /// memberlist `deadNode` (§1.5). `from == node` means a voluntary leave.
@@ -330,11 +356,13 @@ impl Node {
         }
         self.clear_suspicion(node);
     }
+}
 
-    fn next_token(&mut self) -> u32 {
-        self.next_token = self.next_token.wrapping_add(1);
-        self.next_token
-    }
+/// The next suspicion-timer token (wrapping). Handed out only when a timer is
+/// armed, so pending superseded tokens stay close together.
+fn next_token(counter: &mut u32) -> u32 {
+    *counter = counter.wrapping_add(1);
+    *counter
 }
 
 #[cfg(test)]
@@ -695,6 +723,48 @@ mod tests {
             .events
             .iter()
             .any(|e| matches!(e, Event::MemberDown { .. })));
+    }
+
+    /// Rule (memberlist suspicion.go `Confirm`: `timer.Stop()` + `Reset`; state.go
+    /// `aliveNode` deletes the suspicion without stopping its timer): only the
+    /// deadlines a confirmation replaced are superseded, each answered once; the
+    /// latest timer is not, even after the suspicion is cleared (it fires and
+    /// does nothing); k = 0 (2015) never supersedes anything.
+    #[test]
+    fn only_the_deadlines_a_confirmation_reset_are_superseded() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        let t0 = 10 * SEC;
+        for from in [3, 4, 1] {
+            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
+        }
+        let timers: Vec<Timer> = rec.timers.iter().map(|&(_, t)| t).collect();
+        let [first, second, latest] = timers[..] else {
+            panic!("one timer per start or confirmation: {timers:?}");
+        };
+        assert!(node.take_superseded_timer(&first));
+        assert!(node.take_superseded_timer(&second));
+        assert!(!node.take_superseded_timer(&first), "asked once per firing");
+        assert!(!node.take_superseded_timer(&latest), "the live deadline");
+        assert!(!node.take_superseded_timer(&Timer::ProbeTick));
+        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert!(!node.take_superseded_timer(&latest), "cleared: still fires");
+        rec.clear();
+        node.handle(t0 + 4 * SEC, Input::Timer(latest), &mut rec);
+        assert!(rec.events.is_empty(), "and finds the state changed");
+        assert_eq!(node.view_of(2), Some((State::Alive, 2)));
+
+        let mut rec = Recorder::new(1);
+        let mut node = converged_node(0, 5, Config::memberlist_2015(), &mut rec);
+        rec.clear();
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 3);
+        feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, 4);
+        let (_, only) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { .. }))
+            .unwrap();
+        assert!(
+            !node.take_superseded_timer(&only),
+            "k = 0: nothing is Reset"
+        );
     }
 
     /// Rule (§1.4): with fewer than k+2 nodes, k = 0 and the timer runs at the

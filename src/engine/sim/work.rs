@@ -7,6 +7,9 @@ use crate::protocol::{Body, Input, Nanos, NodeId, Packet};
 use super::super::{DropReason, HostSample, Observer};
 use super::{packet_kind, Ev, Simulation};
 
+#[cfg(test)]
+mod tests;
+
 impl Simulation {
     /// Run whatever the host of `node` can run now.
     pub(super) fn pump(&mut self, obs: &mut impl Observer, node: NodeId) {
@@ -53,6 +56,8 @@ impl Simulation {
         self.w.host_outputs(obs, node, &outs);
         match work {
             Work::Local(Local::Timer(timer)) => {
+                #[cfg(test)]
+                self.w.timers_run.push((now, node, timer));
                 self.drive_at(obs, node, finish, |n, now, rt| {
                     n.handle(now, Input::Timer(timer), rt)
                 });
@@ -133,9 +138,23 @@ impl Simulation {
     }
 
     /// A timer or a failed send of process `epoch` on `node` becomes a work
-    /// item, unless that process is gone.
+    /// item, unless that process is gone or the timer was superseded.
+    ///
+    /// A suspicion timer that a Lifeguard confirmation Reset never fires in
+    /// memberlist (suspicion.go `Confirm`: `timer.Stop()` + `Reset`), so it is
+    /// dropped here, before it costs the host any CPU or draws from a fault's
+    /// stream; the node says which ones (a query, it stays sans-IO).
     pub(super) fn local(&mut self, obs: &mut impl Observer, node: NodeId, epoch: u32, item: Local) {
         if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
+            if let Local::Timer(timer) = &item {
+                let superseded = self.procs[node as usize]
+                    .node
+                    .as_mut()
+                    .is_some_and(|n| n.take_superseded_timer(timer));
+                if superseded {
+                    return;
+                }
+            }
             self.w.hosts[node as usize].push_local(item);
             self.pump(obs, node);
         }

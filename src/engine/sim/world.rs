@@ -43,6 +43,9 @@ pub(super) struct World {
     pub(super) truncated: Option<(NodeId, Nanos)>,
     /// When an [`Ev::NetWake`] is pending (`Nanos::MAX`: none).
     pub(super) net_wake: Nanos,
+    /// Tests only: every timer that became host work (when it ran, on which node).
+    #[cfg(test)]
+    pub(super) timers_run: Vec<(Nanos, NodeId, Timer)>,
 }
 
 pub(super) const POOL_MAX: usize = 4096;
@@ -82,6 +85,8 @@ impl World {
             work: 0,
             truncated: None,
             net_wake: Nanos::MAX,
+            #[cfg(test)]
+            timers_run: Vec::new(),
         }
     }
 
