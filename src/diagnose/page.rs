@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::report::html::{escape, figure, key_values, pre, Cell, Page, Table};
+use crate::report::html::{escape, figure, files_table, key_values, pre, Cell, Page, Table};
 use crate::report::page::defang;
 
 /// Blame rows shown (all are in summary.json).
@@ -69,7 +69,11 @@ pub fn html(
         ),
     );
     page.section("limits", "What a log cannot tell", limits(&s));
-    page.section("files", "Files of this diagnosis", files_table(files));
+    page.section(
+        "files",
+        "Files of this diagnosis",
+        files_table(FILES, files).to_html(),
+    );
     page.to_html()
 }
 
@@ -315,20 +319,3 @@ const FILES: &[(&str, &str)] = &[
     ("chart-*", "the charts above, as SVG and PNG"),
     ("report.html", "this page"),
 ];
-
-fn files_table(files: &[&str]) -> String {
-    let rows: Vec<(String, String)> = FILES
-        .iter()
-        .filter(|(name, _)| match name.strip_suffix('*') {
-            Some(prefix) => files.iter().any(|f| f.starts_with(prefix)),
-            None => files.contains(name),
-        })
-        .map(|(name, what)| {
-            (
-                name.replace("chart-*", "chart-*.svg, chart-*.png"),
-                what.to_string(),
-            )
-        })
-        .collect();
-    key_values(&rows).to_html()
-}

@@ -115,6 +115,27 @@ pub fn key_values(rows: &[(String, String)]) -> Table {
     t
 }
 
+/// The "files" table of a report page: each `(name, what it holds)` of
+/// `described` whose file is in the published set `present`, in `described`'s
+/// order. A name ending in `*` stands for every file it begins (`chart-*`:
+/// every chart, listed once as SVG and PNG).
+pub fn files_table(described: &[(&str, &str)], present: &[&str]) -> Table {
+    let rows: Vec<(String, String)> = described
+        .iter()
+        .filter(|(name, _)| match name.strip_suffix('*') {
+            Some(prefix) => present.iter().any(|f| f.starts_with(prefix)),
+            None => present.contains(name),
+        })
+        .map(|(name, what)| {
+            (
+                name.replace("chart-*", "chart-*.svg, chart-*.png"),
+                what.to_string(),
+            )
+        })
+        .collect();
+    key_values(&rows)
+}
+
 /// A figure holding an inline SVG chart and a caption. The SVG's XML
 /// declaration, if any, is dropped (not allowed inside HTML), and so is its
 /// namespace attribute: HTML puts `<svg>` in the SVG namespace by itself, and

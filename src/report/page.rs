@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::html::{escape, figure, key_values, pre, Cell, Page, Table};
+use super::html::{escape, figure, files_table, key_values, pre, Cell, Page, Table};
 use crate::chart::run::{RunChart, RunChartData};
 use crate::chart::ChartError;
 
@@ -210,23 +210,10 @@ pub fn run_report_html(
         ),
     );
 
-    let described: Vec<(String, String)> = FILES
-        .iter()
-        .filter(|(name, _)| match name.strip_suffix('*') {
-            Some(prefix) => files.iter().any(|f| f.starts_with(prefix)),
-            None => files.contains(name),
-        })
-        .map(|(name, what)| {
-            (
-                name.replace("chart-*", "chart-*.svg, chart-*.png"),
-                what.to_string(),
-            )
-        })
-        .collect();
     page.section(
         "files",
         "Files of this run",
-        key_values(&described).to_html(),
+        files_table(FILES, files).to_html(),
     );
     Ok(page.to_html())
 }
