@@ -90,11 +90,6 @@ fn num(v: &Value) -> String {
     text(v)
 }
 
-fn percent(v: &Value) -> String {
-    v.as_f64()
-        .map_or_else(|| "–".into(), |x| format!("{:.1} %", x * 100.0))
-}
-
 fn verdict(s: &Value) -> String {
     let g = &s["generation"];
     format!(
@@ -170,22 +165,7 @@ fn blame(s: &Value) -> String {
     if rows.is_empty() {
         return "<p>No suspicions raised, no refutations.</p>\n".into();
     }
-    let mut t = Table::new(vec![
-        Cell::text("node"),
-        Cell::num("suspicions raised"),
-        Cell::num("share"),
-        Cell::num("refutations naming it"),
-        Cell::num("share"),
-    ]);
-    for b in rows.iter().take(BLAME_ROWS) {
-        t.push(vec![
-            Cell::text(text(&b["node"])),
-            Cell::num(num(&b["suspicions_raised"])),
-            Cell::num(percent(&b["suspicion_share"])),
-            Cell::num(num(&b["refutations_naming"])),
-            Cell::num(percent(&b["refutation_share"])),
-        ]);
-    }
+    let t = crate::report::page::blame_table(&rows, BLAME_ROWS);
     let mut out = String::from("<p class=\"note\">Refutations name their accuser: <code>Refuting a suspect message (from: X)</code>. A node that raises a large share of suspicions and is named in many refutations is probing badly (its own CPU or network), not finding failures.</p>\n");
     out.push_str(&t.to_html());
     if rows.len() > BLAME_ROWS {

@@ -56,6 +56,28 @@ fn pct(v: &Value) -> String {
     format!("{:.1} %", v.as_f64().unwrap_or(0.0) * 100.0)
 }
 
+/// The blame table of a summary.json's `blame` rows (a run's or a
+/// diagnosis's: the same fields), the first `rows` of them.
+pub fn blame_table(blame: &[Value], rows: usize) -> Table {
+    let mut t = Table::new(vec![
+        Cell::text("node"),
+        Cell::num("suspicions raised"),
+        Cell::num("share"),
+        Cell::num("refutations naming it"),
+        Cell::num("share"),
+    ]);
+    for b in blame.iter().take(rows) {
+        t.push(vec![
+            Cell::text(num(&b["node"])),
+            Cell::num(num(&b["suspicions_raised"])),
+            Cell::num(pct(&b["suspicion_share"])),
+            Cell::num(num(&b["refutations_naming"])),
+            Cell::num(pct(&b["refutation_share"])),
+        ]);
+    }
+    t
+}
+
 /// Build the page. `svgs` are the run's charts in report order.
 /// `files` names the files of the set the page is published in: its "Files of
 /// this run" section lists those, not what another `--outputs` would write.
@@ -150,23 +172,8 @@ pub fn run_report_html(
     page.section("charts", "Charts", body);
 
     // Blame.
-    let mut t = Table::new(vec![
-        Cell::text("node"),
-        Cell::num("suspicions raised"),
-        Cell::num("share"),
-        Cell::num("refutations naming it"),
-        Cell::num("share"),
-    ]);
     let blame = s["blame"].as_array().cloned().unwrap_or_default();
-    for b in blame.iter().take(BLAME_ROWS) {
-        t.push(vec![
-            Cell::text(num(&b["node"])),
-            Cell::num(num(&b["suspicions_raised"])),
-            Cell::num(pct(&b["suspicion_share"])),
-            Cell::num(num(&b["refutations_naming"])),
-            Cell::num(pct(&b["refutation_share"])),
-        ]);
-    }
+    let t = blame_table(&blame, BLAME_ROWS);
     let mut body = String::from(
         "<p class=\"note\">Per node: the suspicions it raised (its own probes failed) and the refutations naming it as the accuser (others had to defend themselves against it). Look at the top accuser first.</p>\n",
     );
