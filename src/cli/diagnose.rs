@@ -81,24 +81,22 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
     let d = diagnose::diagnose(&args.logs, opt).map_err(|e| Failure::bad_input(e.0))?;
     let text = report::text(&d);
+    let yaml = suggest::diagnosed_yaml(&d);
+    let charts = if args.no_charts {
+        Vec::new()
+    } else {
+        report::charts(&d).map_err(|e| Failure::failed(format!("drawing the charts: {e}")))?
+    };
+    let summary = report::summary_json(&d);
+    let mut names = vec!["diagnosis.txt", "diagnosed.yaml"];
+    names.extend(charts.iter().map(|(n, _)| n.as_str()));
+    names.extend(["report.html", "summary.json"]);
+    let html = diagnose::page::html(&summary, &charts, &yaml, &names);
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("diagnosis.txt".into(), text.clone().into_bytes()),
-        (
-            "diagnosed.yaml".into(),
-            suggest::diagnosed_yaml(&d).into_bytes(),
-        ),
+        ("diagnosed.yaml".into(), yaml.into_bytes()),
     ];
-    if !args.no_charts {
-        files.extend(
-            report::charts(&d).map_err(|e| Failure::failed(format!("drawing the charts: {e}")))?,
-        );
-    }
-    let summary = report::summary_json(&d);
-    let yaml = String::from_utf8_lossy(&files[1].1).into_owned();
-    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    names.extend(["report.html", "summary.json"]);
-    let charts = &files[2..];
-    let html = diagnose::page::html(&summary, charts, &yaml, &names);
+    files.extend(charts);
     files.push(("report.html".into(), html.into_bytes()));
     // summary.json last: it marks the set complete, as for a run.
     files.push(("summary.json".into(), summary));
