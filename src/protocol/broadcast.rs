@@ -26,36 +26,93 @@
 //! transmits, lengths and ids, and a queue holds few distinct lengths (they vary
 //! only with name, meta and incarnation sizes), so the index is a grid of
 //! *buckets*, one per (transmit tier, length class), each a binary max-heap of
-//! `(id, slot)` — newest on top. A pick scans the length classes of the lowest
-//! tier that has a fitting message (longest first for `Btree`, newest top for
-//! `Legacy`) and pops one heap; re-inserting pushes one. Items live in a slab
-//! indexed by those slots, found by node through a [`FlatIdMap`], so nothing is
-//! searched by key on the hot path and nothing allocates in steady state.
+//! 8-byte entries `id << 32 | node` — newest on top. A pick scans the length
+//! classes of the lowest tier that has a fitting message (longest first for
+//! `Btree`, newest top for `Legacy`) and pops one heap; re-inserting pushes one.
+//! Nothing is searched by key on the hot path but the by-node map, and nothing
+//! allocates in steady state.
+//!
+//! Why it is laid out so (a thousand nodes' queues do not fit in cache, so the
+//! cost of a pick or a queue is the cache lines it touches): the message lives
+//! in the by-node map's entry itself ([`FlatIdMap`], keyed by the node it is
+//! about), so queueing, reading or validating a message is one probe, one
+//! line; the buckets are one flat array indexed by (tier, class), so reaching a
+//! bucket's data is one dependent load, not three; and an entry is 8 bytes (a
+//! 32-bit id and the node) instead of 16. Ids are per queue and 32-bit: before
+//! one would wrap, the live messages are renumbered 1..=n in their order
+//! ([`BroadcastQueue::renumber`], once per 4 billion messages queued), which
+//! keeps every comparison the same.
 //!
 //! Invalidation is lazy: the replaced message's heap entry stays until it
-//! reaches the top of its heap, where it is recognised (its slot now holds
-//! another id) and discarded; a compaction bounds such entries to about half the
-//! number of live ones. The order picked is exactly the rules above — the tests
-//! check it against a literal sort-and-scan model on random workloads.
+//! reaches the top of its heap, where it is recognised (the node's queued
+//! message now has another id, or is gone) and discarded; a compaction bounds
+//! such entries to about half the number of live ones. The order picked is
+//! exactly the rules above — the tests check it against a literal sort-and-scan
+//! model on random workloads, renumbering included.
 
 use std::collections::BinaryHeap;
 
 use super::idmap::FlatIdMap;
-use super::{Broadcast, NodeId, QueueOrder};
+use super::{Broadcast, BroadcastKind, NodeId, QueueOrder};
 
-#[derive(Clone, Copy, Debug)]
+/// A queued message about the node that keys it in the by-node map (the node is
+/// the key, so it is not stored twice): 20 bytes, a 24-byte map entry.
+#[derive(Clone, Copy, Debug, Default)]
 struct Item {
-    b: Broadcast,
+    incarnation: u32,
+    from: NodeId,
+    /// Submission stamp (memberlist `idGen`), larger = newer.
+    id: u32,
     transmits: u32,
-    /// Submission stamp (memberlist `idGen`), larger = newer; 0 marks a free slot.
-    id: u64,
-    /// Index of the message length in `class_len` (32-byte items: the length
-    /// itself is not stored twice).
-    class: u32,
+    /// Index of the message length in `class_len`, shifted left by 2, with the
+    /// message kind in the low 2 bits (a class count near 2^30 would need
+    /// gigabytes of distinct lengths first).
+    class_kind: u32,
 }
 
-/// A heap entry: the item's id (the heap order: newest on top) and its slot.
-type Entry = (u64, u32);
+impl Item {
+    fn class(&self) -> u32 {
+        self.class_kind >> 2
+    }
+
+    fn broadcast(&self, node: NodeId) -> Broadcast {
+        let kind = match self.class_kind & 3 {
+            0 => BroadcastKind::Alive,
+            1 => BroadcastKind::Suspect,
+            _ => BroadcastKind::Dead,
+        };
+        Broadcast {
+            kind,
+            node,
+            incarnation: self.incarnation,
+            from: self.from,
+        }
+    }
+}
+
+fn kind_bits(kind: BroadcastKind) -> u32 {
+    match kind {
+        BroadcastKind::Alive => 0,
+        BroadcastKind::Suspect => 1,
+        BroadcastKind::Dead => 2,
+    }
+}
+
+/// A bucket entry: `id << 32 | node`, so the integer order is the id order
+/// (newest on top) and the node finds the item.
+type Entry = u64;
+
+fn entry(id: u32, node: NodeId) -> Entry {
+    (u64::from(id) << 32) | u64::from(node)
+}
+
+fn entry_id(e: Entry) -> u32 {
+    (e >> 32) as u32
+}
+
+fn entry_node(e: Entry) -> NodeId {
+    e as NodeId
+}
 
 /// One (tier, length class) bucket: a max-queue of entries by id.
 ///
@@ -73,7 +130,7 @@ struct Bucket {
 impl Bucket {
     fn push(&mut self, e: Entry) {
         match self.stack.last() {
-            Some(top) if e.0 < top.0 => self.heap.push(e),
+            Some(&top) if e < top => self.heap.push(e),
             _ => self.stack.push(e),
         }
     }
@@ -93,6 +150,10 @@ impl Bucket {
         }
     }
 
+    fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.stack.iter().chain(self.heap.iter()).copied()
+    }
+
     fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
         self.stack.retain(&keep);
         self.heap.retain(keep);
@@ -104,12 +165,12 @@ impl Bucket {
     }
 }
 
-/// The buckets of one transmit tier, by length class.
-#[derive(Clone, Debug, Default)]
-struct Tier {
-    /// Live items in this tier (bucket entries may also be stale).
-    live: u32,
-    heaps: Vec<Bucket>,
+/// Is `e` the entry of the message queued now (not one replaced or dropped)?
+/// Ids are unique within a queue, so the id alone tells.
+fn is_live(items: &FlatIdMap<Item>, e: Entry) -> bool {
+    items
+        .get(&entry_node(e))
+        .is_some_and(|it| it.id == entry_id(e))
 }
 
 /// Heap entries of replaced messages tolerated beyond half the live ones before
@@ -120,36 +181,39 @@ const STALE_SLACK: usize = 64;
 #[derive(Clone, Debug)]
 pub struct BroadcastQueue {
     order: QueueOrder,
-    /// Items by slot; a free slot has `id == 0`.
-    slots: Vec<Item>,
-    free: Vec<u32>,
     /// The queued message about each node (the invalidation map, memberlist `tm`).
-    by_node: FlatIdMap<u32>,
+    items: FlatIdMap<Item>,
     /// Distinct message lengths seen, by class index (classes are never removed).
     class_len: Vec<u32>,
     /// Class indices, longest first.
     classes_longest_first: Vec<u32>,
-    /// Buckets by transmit count.
-    tiers: Vec<Tier>,
+    /// Buckets by (transmit tier, class), at `tier · class_len.len() + class`.
+    buckets: Vec<Bucket>,
+    /// Live items by transmit tier (bucket entries may also be stale).
+    tier_live: Vec<u32>,
     /// Heap entries of replaced messages not yet discarded.
     stale: usize,
-    next_id: u64,
-    /// Scratch list of slots taken during one `get_broadcasts`, kept for its capacity.
-    reinsert: Vec<u32>,
+    /// The id of the latest message queued.
+    next_id: u32,
+    /// The id after which live messages are renumbered (`u32::MAX`; tests lower it).
+    id_limit: u32,
+    /// Scratch list of entries taken during one `get_broadcasts` with their
+    /// new tier and class, kept for its capacity.
+    reinsert: Vec<(Entry, u32, u32)>,
 }
 
 impl BroadcastQueue {
     pub fn new(order: QueueOrder) -> BroadcastQueue {
         BroadcastQueue {
             order,
-            slots: Vec::new(),
-            free: Vec::new(),
-            by_node: FlatIdMap::default(),
+            items: FlatIdMap::default(),
             class_len: Vec::new(),
             classes_longest_first: Vec::new(),
-            tiers: Vec::new(),
+            buckets: Vec::new(),
+            tier_live: Vec::new(),
             stale: 0,
             next_id: 0,
+            id_limit: u32::MAX,
             reinsert: Vec::new(),
         }
     }
@@ -161,40 +225,25 @@ impl BroadcastQueue {
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
     /// the same node (invalidation by node name).
     pub fn queue(&mut self, b: Broadcast, len: u32) {
+        if self.next_id >= self.id_limit {
+            self.renumber();
+        }
         self.next_id += 1;
         let class = self.class_of(len);
         let item = Item {
-            b,
-            transmits: 0,
+            incarnation: b.incarnation,
+            from: b.from,
             id: self.next_id,
-            class,
+            transmits: 0,
+            class_kind: (class << 2) | kind_bits(b.kind),
         };
-        let slot = match self.by_node.get(&b.node) {
-            Some(&slot) => {
-                // The old message's heap entry goes stale: its slot now holds a newer id.
-                let old = self.slots[slot as usize];
-                self.tiers[old.transmits as usize].live -= 1;
-                self.stale += 1;
-                self.slots[slot as usize] = item;
-                slot
-            }
-            None => {
-                let slot = match self.free.pop() {
-                    Some(s) => {
-                        self.slots[s as usize] = item;
-                        s
-                    }
-                    None => {
-                        self.slots.push(item);
-                        (self.slots.len() - 1) as u32
-                    }
-                };
-                self.by_node.insert(b.node, slot);
-                slot
-            }
-        };
-        self.index(slot);
-        if self.stale > self.by_node.len() / 2 + STALE_SLACK {
+        if let Some(old) = self.items.insert(b.node, item) {
+            // The old message's heap entry goes stale: the node's item has a newer id.
+            self.tier_live[old.transmits as usize] -= 1;
+            self.stale += 1;
+        }
+        self.index(entry(item.id, b.node), 0, class);
+        if self.stale > self.items.len() / 2 + STALE_SLACK {
             self.compact();
         }
     }
@@ -213,7 +262,7 @@ impl BroadcastQueue {
         retransmit_limit: u32,
         out: &mut Vec<Broadcast>,
     ) -> u32 {
-        if self.by_node.is_empty() {
+        if self.items.is_empty() {
             return 0;
         }
         self.warm_picks();
@@ -236,10 +285,10 @@ impl BroadcastQueue {
             }
             let fit = u32::try_from(free).unwrap_or(u32::MAX);
             let pick = loop {
-                if tier >= self.tiers.len() {
+                if tier >= self.tier_live.len() {
                     break None;
                 }
-                if self.tiers[tier].live > 0 {
+                if self.tier_live[tier] > 0 {
                     if let Some(class) = self.pick_in_tier(tier, fit) {
                         break Some(class);
                     }
@@ -247,25 +296,25 @@ impl BroadcastQueue {
                 tier += 1;
             };
             let Some(class) = pick else { break };
-            let t = &mut self.tiers[tier];
-            let (_, slot) = t.heaps[class as usize]
+            let at = self.bucket_index(tier, class);
+            let e = self.buckets[at]
                 .pop()
                 .expect("BUG! picked an empty bucket");
-            t.live -= 1;
+            self.tier_live[tier] -= 1;
             // The bucket's class is the item's: no need to read the item for its length.
             used += cost(self.class_len[class as usize]);
-            self.take(slot, retransmit_limit, out);
+            self.take(e, retransmit_limit, out);
         }
         for i in 0..self.reinsert.len() {
-            let slot = self.reinsert[i];
-            self.index(slot);
+            let (e, tier, class) = self.reinsert[i];
+            self.index(e, tier, class);
         }
         self.reinsert.clear();
         used as u32
     }
 
     pub fn len(&self) -> usize {
-        self.by_node.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -274,56 +323,50 @@ impl BroadcastQueue {
 
     /// Is a message about `node` still queued? (Leave waits for its own to finish.)
     pub fn contains(&self, node: NodeId) -> bool {
-        self.by_node.contains_key(&node)
+        self.items.contains_key(&node)
     }
 
     /// The queued message about `node` and how many times it has been sent.
     pub fn get(&self, node: NodeId) -> Option<(Broadcast, u32)> {
-        self.by_node.get(&node).map(|&s| {
-            let i = &self.slots[s as usize];
-            (i.b, i.transmits)
-        })
+        self.items
+            .get(&node)
+            .map(|i| (i.broadcast(node), i.transmits))
     }
 
     /// Drop everything (memberlist `Reset`).
     pub fn clear(&mut self) {
-        self.slots.clear();
-        self.free.clear();
-        self.by_node.clear();
-        for t in &mut self.tiers {
-            t.live = 0;
-            t.heaps.iter_mut().for_each(Bucket::clear);
-        }
+        self.items.clear();
+        self.tier_live.iter_mut().for_each(|l| *l = 0);
+        self.buckets.iter_mut().for_each(Bucket::clear);
         self.stale = 0;
     }
 
-    /// Touch the items the coming picks will read: the top entries of the
-    /// fewest-transmits tier's buckets. Each pick validates its entry against
-    /// its item, a cache miss in a cold queue (a thousand nodes' queues do not
-    /// fit in cache); touched together, the misses overlap instead of queueing
-    /// one behind the other. Reads only: the picks are unchanged.
+    /// Touch the items the coming picks will read: those of the top entries of
+    /// the fewest-transmits tier's buckets. Each pick validates its entry
+    /// against its item, a cache miss in a cold queue (a thousand nodes' queues
+    /// do not fit in cache); touched together, the misses overlap instead of
+    /// queueing one behind the other. Reads only: the picks are unchanged.
     fn warm_picks(&self) {
         const AHEAD: usize = 16;
-        let Some(tier) = self.tiers.iter().find(|t| t.live > 0) else {
+        let Some(tier) = self.tier_live.iter().position(|&l| l > 0) else {
             return;
         };
+        let classes = self.class_len.len();
         let mut acc = 0u64;
-        for b in &tier.heaps {
+        for b in &self.buckets[tier * classes..(tier + 1) * classes] {
             let newest = b.stack.iter().rev().take(AHEAD);
-            for &(_, slot) in newest.chain(b.heap.as_slice().iter().take(AHEAD)) {
-                acc = acc.wrapping_add(self.slots[slot as usize].id);
+            for &e in newest.chain(b.heap.as_slice().iter().take(AHEAD)) {
+                acc = acc.wrapping_add(self.warm(entry_node(e)));
             }
         }
         std::hint::black_box(acc);
     }
 
     /// Touch what queueing or reading a message about `node` will read (its
-    /// index entry and item), returning a value only to keep the reads; see
-    /// `warm_picks` for why.
+    /// map entry, which holds the message), returning a value only to keep the
+    /// read; see `warm_picks` for why.
     pub fn warm(&self, node: NodeId) -> u64 {
-        self.by_node
-            .get(&node)
-            .map_or(0, |&slot| self.slots[slot as usize].id)
+        self.items.get(&node).map_or(0, |i| u64::from(i.id))
     }
 
     /// The length class of `len`, created on first sight.
@@ -332,7 +375,16 @@ impl BroadcastQueue {
         if let Some(c) = self.class_len.iter().position(|&l| l == len) {
             return c as u32;
         }
-        let class = self.class_len.len() as u32;
+        // A new class widens every tier's row of buckets (rare: never in steady state).
+        let classes = self.class_len.len();
+        let old = std::mem::take(&mut self.buckets);
+        let mut old = old.into_iter();
+        self.buckets = Vec::with_capacity(self.tier_live.len() * (classes + 1));
+        for _ in 0..self.tier_live.len() {
+            self.buckets.extend(old.by_ref().take(classes));
+            self.buckets.push(Bucket::default());
+        }
+        let class = classes as u32;
         self.class_len.push(len);
         let at = self
             .classes_longest_first
@@ -341,26 +393,27 @@ impl BroadcastQueue {
         class
     }
 
-    /// Put the item in `slot` into the bucket of its tier and class.
-    fn index(&mut self, slot: u32) {
-        let item = self.slots[slot as usize];
-        let t = item.transmits as usize;
-        if self.tiers.len() <= t {
-            self.tiers.resize_with(t + 1, Tier::default);
+    fn bucket_index(&self, tier: usize, class: u32) -> usize {
+        tier * self.class_len.len() + class as usize
+    }
+
+    /// Put entry `e` (of a live item in `tier`, of `class`) into its bucket.
+    fn index(&mut self, e: Entry, tier: u32, class: u32) {
+        let t = tier as usize;
+        if self.tier_live.len() <= t {
+            self.tier_live.resize(t + 1, 0);
+            self.buckets
+                .resize_with((t + 1) * self.class_len.len(), Bucket::default);
         }
-        let classes = self.class_len.len();
-        let tier = &mut self.tiers[t];
-        if tier.heaps.len() < classes {
-            tier.heaps.resize_with(classes, Bucket::default);
-        }
-        tier.heaps[item.class as usize].push((item.id, slot));
-        tier.live += 1;
+        let at = self.bucket_index(t, class);
+        self.buckets[at].push(e);
+        self.tier_live[t] += 1;
     }
 
     /// The class whose top is the next pick in `tier` among messages of at most
     /// `fit` bytes: `Btree` the longest, `Legacy` the newest. Discards stale tops.
     fn pick_in_tier(&mut self, tier: usize, fit: u32) -> Option<u32> {
-        let mut best: Option<(u64, u32)> = None;
+        let mut best: Option<(u32, u32)> = None;
         for i in 0..self.classes_longest_first.len() {
             let class = self.classes_longest_first[i];
             if self.class_len[class as usize] > fit {
@@ -382,42 +435,68 @@ impl BroadcastQueue {
     }
 
     /// The id on top of a bucket after discarding replaced messages' entries.
-    fn live_top(&mut self, tier: usize, class: u32) -> Option<u64> {
-        let heap = self.tiers[tier].heaps.get_mut(class as usize)?;
-        while let Some((id, slot)) = heap.peek() {
-            if self.slots[slot as usize].id == id {
-                return Some(id);
+    fn live_top(&mut self, tier: usize, class: u32) -> Option<u32> {
+        let at = self.bucket_index(tier, class);
+        let bucket = &mut self.buckets[at];
+        while let Some(e) = bucket.peek() {
+            if is_live(&self.items, e) {
+                return Some(entry_id(e));
             }
-            heap.pop();
+            bucket.pop();
             self.stale -= 1;
         }
         None
     }
 
-    /// Emit the (already unindexed) item in `slot`, then bump or drop it.
-    fn take(&mut self, slot: u32, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
-        let item = &mut self.slots[slot as usize];
-        out.push(item.b);
+    /// Emit the (already unindexed) item of entry `e`, then bump or drop it.
+    fn take(&mut self, e: Entry, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
+        let node = entry_node(e);
+        let item = self.items.get_mut(&node).expect("BUG! picked a dead entry");
+        out.push(item.broadcast(node));
         if item.transmits.saturating_add(1) >= retransmit_limit {
-            let node = item.b.node;
-            item.id = 0;
-            self.by_node.remove(&node);
-            self.free.push(slot);
+            self.items.remove(&node);
         } else {
             item.transmits += 1;
-            self.reinsert.push(slot);
+            let (tier, class) = (item.transmits, item.class());
+            self.reinsert.push((e, tier, class));
         }
     }
 
     /// Sweep every replaced message's entry out of the heaps (O(entries)),
     /// once they outnumber the live ones: memory stays O(live).
     fn compact(&mut self) {
-        let slots = &self.slots;
-        for t in &mut self.tiers {
-            for h in &mut t.heaps {
-                h.retain(|&(id, slot)| slots[slot as usize].id == id);
-            }
+        let items = &self.items;
+        for b in &mut self.buckets {
+            b.retain(|&e| is_live(items, e));
         }
+        self.stale = 0;
+    }
+
+    /// Give the live messages the ids 1..=n in their current order, so 32-bit
+    /// ids never wrap: every comparison the rules make (newer or older) is the
+    /// same before and after. Replaced messages' entries are dropped on the way.
+    /// Runs once per `id_limit` messages queued (4 billion), so its allocation
+    /// is not a steady-state one.
+    fn renumber(&mut self) {
+        let mut live: Vec<Entry> = Vec::with_capacity(self.items.len());
+        for b in &self.buckets {
+            live.extend(b.iter().filter(|&e| is_live(&self.items, e)));
+        }
+        debug_assert_eq!(live.len(), self.items.len());
+        // Ids are unique, so the order is total and independent of the scan order.
+        live.sort_unstable();
+        self.buckets.iter_mut().for_each(Bucket::clear);
+        for (i, &e) in live.iter().enumerate() {
+            let node = entry_node(e);
+            let id = i as u32 + 1;
+            let item = self.items.get_mut(&node).expect("BUG! live entry lost");
+            item.id = id;
+            let (tier, class) = (item.transmits as usize, item.class());
+            let at = self.bucket_index(tier, class);
+            // Ascending ids: every entry goes on its bucket's stack.
+            self.buckets[at].push(entry(id, node));
+        }
+        self.next_id = live.len() as u32;
         self.stale = 0;
     }
 }
@@ -791,14 +870,57 @@ mod tests {
             q.queue(suspect(i % 10), 40 + (i % 3));
         }
         let entries: usize = q
-            .tiers
+            .buckets
             .iter()
-            .flat_map(|t| &t.heaps)
             .map(|b| b.stack.len() + b.heap.len())
             .sum();
         assert_eq!(q.len(), 10);
         assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
-        assert!(q.slots.len() <= 10, "{} slots", q.slots.len());
+        // Ten messages, in a map at most half full: 32 entries.
+        assert!(q.items.capacity() <= 32, "{} map entries", q.items.capacity());
+    }
+
+    /// Rule §4.2 (newest first) across id renumbering: with the renumbering
+    /// point lowered from 2^32 to a few hundred ids, a churning queue still
+    /// picks exactly what the literal model picks, and keeps the model's
+    /// messages and transmit counts.
+    #[test]
+    fn renumbered_ids_keep_the_literal_model_order() {
+        let mut seed: u64 = 0xD1B5_4A32_D192_ED03;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for (nodes, id_limit) in [(40u64, 64u32), (200, 300), (5, 6)] {
+            for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+                let mut q = BroadcastQueue::new(order);
+                q.id_limit = id_limit;
+                let mut model: Vec<(NodeId, u32, u32, u64)> = Vec::new();
+                let mut id = 0u64;
+                for step in 0..6_000 {
+                    if next() % 4 != 0 {
+                        let node = (next() % nodes) as NodeId;
+                        let len = 20 + (next() % 5) as u32 * 13;
+                        id += 1;
+                        model.retain(|it| it.0 != node);
+                        model.push((node, len, 0, id));
+                        q.queue(suspect(node), len);
+                        assert!(q.next_id <= id_limit, "{order:?} step {step}");
+                    } else {
+                        let limit = (next() % 700) as u32;
+                        let rt = (next() % 8) as u32;
+                        let want = reference(&mut model, order, 2, limit, rt);
+                        assert_eq!(pull(&mut q, limit, rt), want, "{order:?} step {step}");
+                    }
+                    for n in 0..nodes as NodeId {
+                        let want = model.iter().find(|it| it.0 == n).map(|it| it.2);
+                        assert_eq!(q.get(n).map(|g| g.1), want, "{order:?} node {n}");
+                    }
+                }
+            }
+        }
     }
 
     // Rule: storms must stay cheap — thousands of queued entries drain in O(q log q).

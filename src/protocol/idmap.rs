@@ -115,6 +115,11 @@ impl<V: Copy + Default> FlatIdMap<V> {
         self.len == 0
     }
 
+    /// Entries allocated (a power of two, at least twice the length).
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
     pub fn contains_key(&self, key: &NodeId) -> bool {
         self.find(*key).is_some()
     }
