@@ -421,9 +421,7 @@ impl BroadcastQueue {
             };
             let Some(class) = pick else { break };
             let at = self.bucket_index(tier, class);
-            let e = self.buckets[at]
-                .pop()
-                .expect("BUG! picked an empty bucket");
+            let e = self.buckets[at].pop().expect("BUG! picked an empty bucket");
             self.tier_live[tier] -= 1;
             // The bucket's class is the item's: no need to read the item for its length.
             used += cost(self.class_len[class as usize]);
@@ -1031,15 +1029,15 @@ mod tests {
         for i in 0..1_000_000u32 {
             q.queue(suspect(i % 10), 40 + (i % 3));
         }
-        let entries: usize = q
-            .buckets
-            .iter()
-            .map(Bucket::len)
-            .sum();
+        let entries: usize = q.buckets.iter().map(Bucket::len).sum();
         assert_eq!(q.len(), 10);
         assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
         // Ten messages, in a map at most half full: 32 entries.
-        assert!(q.items.capacity() <= 32, "{} map entries", q.items.capacity());
+        assert!(
+            q.items.capacity() <= 32,
+            "{} map entries",
+            q.items.capacity()
+        );
     }
 
     /// Rule §4.2 (newest first) across id renumbering: with the renumbering
