@@ -148,6 +148,7 @@ impl Bucket {
         }
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.stack.len() + self.heap.len()
     }
@@ -201,6 +202,7 @@ impl WideHeap {
         self.lines[i / 8].0[i % 8] = e;
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.len
     }
