@@ -17,12 +17,17 @@
 
 use std::collections::VecDeque;
 
+use super::node::Node;
+
 /// A set of pending tokens (wrapping `u32`), stored as bits from `base`.
 #[derive(Clone, Debug, Default)]
 pub struct SupersededTokens {
     /// Token of bit 0 of `words[0]`: a multiple of 64.
     base: u32,
     words: VecDeque<u64>,
+    /// Tokens pending (bits set), so the engine can tell, without scanning its
+    /// queue, how many queued timers are dead weight.
+    pending: usize,
 }
 
 const BITS: u32 = u64::BITS;
@@ -54,7 +59,19 @@ impl SupersededTokens {
             self.words.push_back(0);
         }
         let (word, bit) = self.locate(token).expect("window extended above");
+        if self.words[word] & bit == 0 {
+            self.pending += 1;
+        }
         self.words[word] |= bit;
+    }
+
+    /// Number of tokens inserted and not yet taken.
+    pub fn len(&self) -> usize {
+        self.pending
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending == 0
     }
 
     /// True, and forget it, if `token` is pending.
@@ -66,6 +83,7 @@ impl SupersededTokens {
             return false;
         }
         self.words[word] &= !bit;
+        self.pending -= 1;
         while self.words.front() == Some(&0) {
             self.words.pop_front();
             self.base = self.base.wrapping_add(BITS);
@@ -74,6 +92,15 @@ impl SupersededTokens {
             self.words.pop_back();
         }
         true
+    }
+}
+
+impl Node {
+    /// How many of this node's timers were superseded and not yet asked about
+    /// ([`Node::take_superseded_timer`]): timers still queued in the engine that
+    /// will never run, which the engine sweeps out of its queue when they pile up.
+    pub fn superseded_pending(&self) -> usize {
+        self.superseded_timers.len()
     }
 }
 
@@ -101,10 +128,13 @@ mod tests {
         for t in [u32::MAX - 71, u32::MAX - 1, 0, 4, 199, 999, 5000, 1 << 31] {
             assert!(!s.take(t), "{t} was never superseded");
         }
-        for &t in tokens.iter().rev() {
+        assert_eq!(s.len(), tokens.len());
+        for (i, &t) in tokens.iter().rev().enumerate() {
             assert!(s.take(t), "{t}");
             assert!(!s.take(t), "{t} taken twice");
+            assert_eq!(s.len(), tokens.len() - i - 1, "pending after taking {t}");
         }
+        assert!(s.is_empty());
         assert!(s.words.is_empty(), "the window empties: {s:?}");
     }
 
