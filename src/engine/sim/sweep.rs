@@ -35,8 +35,10 @@ const DEAD_FRACTION: usize = 8;
 const MIN_DEAD: usize = 4096;
 
 /// Events between two looks at the nodes' pending counts, at least; a look
-/// reads one counter per node, so it is spaced by the cluster size too.
-const CHECK_EVERY: u64 = 1 << 14;
+/// reads one counter in each node (a cache miss each), so it is also spaced by
+/// [`CHECK_EVERY_PER_NODE`] events per node: a fraction of a percent of the run.
+const CHECK_EVERY: u64 = 1 << 16;
+const CHECK_EVERY_PER_NODE: u64 = 64;
 
 impl Simulation {
     /// After each event: now and then, sweep if dead timers piled up.
@@ -44,7 +46,7 @@ impl Simulation {
         if self.w.events < self.next_sweep_check {
             return;
         }
-        self.next_sweep_check = self.w.events + CHECK_EVERY.max(4 * self.procs.len() as u64);
+        self.next_sweep_check = self.w.events + CHECK_EVERY.max(CHECK_EVERY_PER_NODE * self.procs.len() as u64);
         let dead: usize = self
             .procs
             .iter()
