@@ -25,9 +25,6 @@ pub struct SupersededTokens {
     /// Token of bit 0 of `words[0]`: a multiple of 64.
     base: u32,
     words: VecDeque<u64>,
-    /// Tokens pending (bits set), so the engine can tell, without scanning its
-    /// queue, how many queued timers are dead weight.
-    pending: usize,
 }
 
 const BITS: u32 = u64::BITS;
@@ -59,19 +56,19 @@ impl SupersededTokens {
             self.words.push_back(0);
         }
         let (word, bit) = self.locate(token).expect("window extended above");
-        if self.words[word] & bit == 0 {
-            self.pending += 1;
-        }
         self.words[word] |= bit;
     }
 
-    /// Number of tokens inserted and not yet taken.
+    /// Number of tokens inserted and not yet taken, so the engine can tell,
+    /// without scanning its queue, how many queued timers are dead weight.
+    /// Counted over the window (a few words) rather than kept in a field: it is
+    /// asked rarely, and every node carries this set.
     pub fn len(&self) -> usize {
-        self.pending
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pending == 0
+        self.words.is_empty()
     }
 
     /// True, and forget it, if `token` is pending.
@@ -83,7 +80,6 @@ impl SupersededTokens {
             return false;
         }
         self.words[word] &= !bit;
-        self.pending -= 1;
         while self.words.front() == Some(&0) {
             self.words.pop_front();
             self.base = self.base.wrapping_add(BITS);

@@ -46,7 +46,8 @@ impl Simulation {
         if self.w.events < self.next_sweep_check {
             return;
         }
-        self.next_sweep_check = self.w.events + CHECK_EVERY.max(CHECK_EVERY_PER_NODE * self.procs.len() as u64);
+        self.next_sweep_check =
+            self.w.events + CHECK_EVERY.max(CHECK_EVERY_PER_NODE * self.procs.len() as u64);
         let dead: usize = self
             .procs
             .iter()
