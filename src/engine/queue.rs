@@ -1,7 +1,7 @@
 //! The event queue: ordered by `(time, insertion sequence)` so events due at the
 //! same instant pop in FIFO order (model.md §1) — never by hashing or addresses.
 //!
-//! Why this shape: each key carries its payload inline, `(time, seq, item)`, so a
+//! Why this shape: each key carries its payload inline, `(time, item)`, so a
 //! pop reads one contiguous key and no side table: a sick cluster keeps millions
 //! of timers queued, and a separate payload slab cost one cache miss per event
 //! and ~30 % more memory per queued event. Payloads are therefore kept small by
@@ -18,40 +18,56 @@
 //! few buckets of contiguous vectors over its whole life. Bucket `i` holds the
 //! keys whose time first differs from `last` (the time of the latest
 //! redistribution) at bit `i − 1`; bucket 0, the keys due exactly at `last`, is
-//! kept in `seq` order, so ties still pop first-in first-out. The order popped is
+//! kept in insertion order, so ties still pop first-in first-out. The order popped is
 //! exactly the `(time, seq)` order, as before: only the cost changed. A key
 //! scheduled before `last` (which a discrete-event engine never does) goes to a
 //! small binary heap that always pops first, so even that stays correct.
+//!
+//! Why no sequence number in a key: every bucket holds its keys in insertion
+//! order. A push appends the newest key; a redistribution moves the lowest
+//! non-empty bucket, in order, into buckets that are all empty (they are lower),
+//! and later pushes append behind. So FIFO among equal times needs no stored
+//! `seq`, and a key is 8 bytes smaller (32 instead of 40 with a 24-byte item):
+//! a fifth of the queue's memory in a sick cluster.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::protocol::Nanos;
 
-/// A queued item with its position in the `(time, seq)` order.
+/// A queued item in a bucket: its place among equal times is its place in
+/// the bucket (see the module docs).
 #[derive(Debug)]
 struct Key<T> {
+    time: Nanos,
+    item: T,
+}
+
+/// A key due before `last` (never in a discrete-event run), in a binary heap,
+/// which needs the insertion sequence to keep ties first-in first-out.
+#[derive(Debug)]
+struct EarlyKey<T> {
     time: Nanos,
     seq: u64,
     item: T,
 }
 
-impl<T> PartialEq for Key<T> {
+impl<T> PartialEq for EarlyKey<T> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.seq) == (other.time, other.seq)
     }
 }
 
-impl<T> Eq for Key<T> {}
+impl<T> Eq for EarlyKey<T> {}
 
-impl<T> Ord for Key<T> {
+impl<T> Ord for EarlyKey<T> {
     /// Reversed so `BinaryHeap` (a max-heap) pops the earliest `(time, seq)`.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 
-impl<T> PartialOrd for Key<T> {
+impl<T> PartialOrd for EarlyKey<T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -66,14 +82,14 @@ const BUCKETS: usize = 65;
 /// A min-queue of `T` keyed by `(time, insertion order)`.
 #[derive(Debug)]
 pub struct EventQueue<T> {
-    /// Keys due exactly at `last`, in `seq` order (bucket 0).
+    /// Keys due exactly at `last`, in insertion order (bucket 0).
     due: VecDeque<Key<T>>,
     /// Bucket `i ≥ 1`: keys whose time differs from `last` first at bit `i − 1`.
     buckets: Vec<Vec<Key<T>>>,
     /// Earliest time in each bucket (meaningful when the bucket is non-empty).
     bucket_min: [Nanos; BUCKETS],
     /// Keys due before `last` (never in a discrete-event run; kept correct anyway).
-    early: BinaryHeap<Key<T>>,
+    early: BinaryHeap<EarlyKey<T>>,
     /// The time every bucket index is relative to.
     last: Nanos,
     /// Earliest queued time (meaningful when `len > 0`), so `peek_time` needs no `&mut`.
@@ -106,16 +122,16 @@ impl<T> EventQueue<T> {
     pub fn push(&mut self, time: Nanos, item: T) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let key = Key { time, seq, item };
         if self.len == 0 || time < self.min {
             self.min = time;
         }
         self.len += 1;
         if time < self.last {
-            self.early.push(key);
+            self.early.push(EarlyKey { time, seq, item });
         } else {
+            let key = Key { time, item };
             match bucket_of(time, self.last) {
-                // The newest seq of all: appending keeps bucket 0 in seq order.
+                // The newest key of all: appending keeps bucket 0 in order.
                 0 => self.due.push_back(key),
                 b => self.push_bucket(b, key),
             }
@@ -141,7 +157,10 @@ impl<T> EventQueue<T> {
             return None;
         }
         let key = match self.early.pop() {
-            Some(k) => k,
+            Some(k) => Key {
+                time: k.time,
+                item: k.item,
+            },
             None => {
                 if self.due.is_empty() {
                     self.redistribute();
@@ -156,18 +175,21 @@ impl<T> EventQueue<T> {
 
     /// Move the lowest non-empty bucket down, relative to its earliest time
     /// (`self.min`, as `due` and `early` are empty): every key lands in a lower
-    /// bucket, those due at that time in bucket 0, sorted by `seq`.
+    /// bucket, those due at that time in bucket 0, all in their order.
     fn redistribute(&mut self) {
         let Some(b) = (1..BUCKETS).find(|&b| !self.buckets[b].is_empty()) else {
             return;
         };
         self.last = self.min;
         let mut keys = std::mem::take(&mut self.buckets[b]);
-        // From the tail, a chunk at a time, giving the emptied tail back: a big
-        // bucket is not held twice (whole, and again in the lower buckets).
+        // A chunk at a time from the tail of the reversed bucket (so in
+        // insertion order), giving the emptied tail back: a big bucket is not
+        // held twice (whole, and again in the lower buckets). The lower buckets
+        // are all empty, so each receives its keys in insertion order.
+        keys.reverse();
         while !keys.is_empty() {
             let start = keys.len().saturating_sub(KEEP_CAPACITY);
-            for key in keys.drain(start..) {
+            for key in keys.drain(start..).rev() {
                 match bucket_of(key.time, self.last) {
                     0 => self.due.push_back(key),
                     nb => self.push_bucket(nb, key),
@@ -177,8 +199,6 @@ impl<T> EventQueue<T> {
                 keys.shrink_to_fit();
             }
         }
-        // Keys of one time may have reached this bucket in any seq order.
-        self.due.make_contiguous().sort_unstable_by_key(|k| k.seq);
         // Give the emptied vector back, keeping its capacity when small: a big
         // one would hold memory that the lower buckets now use.
         if keys.capacity() <= KEEP_CAPACITY {
@@ -205,11 +225,11 @@ impl<T> EventQueue<T> {
     /// Why: lazily cancelled items (a superseded timer) otherwise hold queue
     /// memory, and cost a pop, until their time comes, which for a suspicion
     /// timer is up to a minute of simulated time away. The survivors keep their
-    /// `(time, seq)` keys, so everything else pops exactly as before. Bucket
+    /// order, so everything else pops exactly as before. Bucket
     /// vectors that became mostly empty give memory back.
     pub fn retain(&mut self, mut keep: impl FnMut(Nanos, &T) -> bool) -> usize {
         let before = self.len;
-        // `retain` keeps the relative order, so bucket 0 stays in `seq` order.
+        // `retain` keeps the relative order, so every bucket stays in order.
         self.due.retain(|k| keep(k.time, &k.item));
         self.early.retain(|k| keep(k.time, &k.item));
         let mut len = self.due.len() + self.early.len();
