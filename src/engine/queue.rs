@@ -278,6 +278,16 @@ fn bucket_of(time: Nanos, last: Nanos) -> usize {
 mod tests {
     use super::*;
 
+    /// A seeded xorshift64 stream for the randomized tests (no dependency).
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// Rule: events due at the same instant pop in insertion (FIFO) order.
     #[test]
     fn queue_is_fifo_at_equal_time() {
@@ -331,13 +341,7 @@ mod tests {
     /// (never in a real run) past events, interleaved with pops.
     #[test]
     fn queue_matches_a_sorted_reference_on_random_workloads() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for round in 0..20 {
             let mut q = EventQueue::new();
             // Reference: (time, seq) pairs, popped by minimum.
@@ -401,13 +405,7 @@ mod tests {
     #[test]
     fn retain_matches_a_reference_set_on_random_workloads() {
         use std::collections::BTreeSet;
-        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0xD1B5_4A32_D192_ED03);
         for round in 0..20 {
             let mut q = EventQueue::new();
             let mut reference: BTreeSet<(Nanos, u64)> = BTreeSet::new();
