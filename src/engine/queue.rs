@@ -1,7 +1,7 @@
 //! The event queue: ordered by `(time, insertion sequence)` so events due at the
 //! same instant pop in FIFO order (model.md §1) — never by hashing or addresses.
 //!
-//! Why this shape: each key carries its payload inline, `(time, seq, item)`, so a
+//! Why this shape: each key carries its payload inline, `(time, item)`, so a
 //! pop reads one contiguous key and no side table: a sick cluster keeps millions
 //! of timers queued, and a separate payload slab cost one cache miss per event
 //! and ~30 % more memory per queued event. Payloads are therefore kept small by
@@ -18,40 +18,56 @@
 //! few buckets of contiguous vectors over its whole life. Bucket `i` holds the
 //! keys whose time first differs from `last` (the time of the latest
 //! redistribution) at bit `i − 1`; bucket 0, the keys due exactly at `last`, is
-//! kept in `seq` order, so ties still pop first-in first-out. The order popped is
+//! kept in insertion order, so ties still pop first-in first-out. The order popped is
 //! exactly the `(time, seq)` order, as before: only the cost changed. A key
 //! scheduled before `last` (which a discrete-event engine never does) goes to a
 //! small binary heap that always pops first, so even that stays correct.
+//!
+//! Why no sequence number in a key: every bucket holds its keys in insertion
+//! order. A push appends the newest key; a redistribution moves the lowest
+//! non-empty bucket, in order, into buckets that are all empty (they are lower),
+//! and later pushes append behind. So FIFO among equal times needs no stored
+//! `seq`, and a key is 8 bytes smaller (32 instead of 40 with a 24-byte item):
+//! a fifth of the queue's memory in a sick cluster.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::protocol::Nanos;
 
-/// A queued item with its position in the `(time, seq)` order.
+/// A queued item in a bucket: its place among equal times is its place in
+/// the bucket (see the module docs).
 #[derive(Debug)]
 struct Key<T> {
+    time: Nanos,
+    item: T,
+}
+
+/// A key due before `last` (never in a discrete-event run), in a binary heap,
+/// which needs the insertion sequence to keep ties first-in first-out.
+#[derive(Debug)]
+struct EarlyKey<T> {
     time: Nanos,
     seq: u64,
     item: T,
 }
 
-impl<T> PartialEq for Key<T> {
+impl<T> PartialEq for EarlyKey<T> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.seq) == (other.time, other.seq)
     }
 }
 
-impl<T> Eq for Key<T> {}
+impl<T> Eq for EarlyKey<T> {}
 
-impl<T> Ord for Key<T> {
+impl<T> Ord for EarlyKey<T> {
     /// Reversed so `BinaryHeap` (a max-heap) pops the earliest `(time, seq)`.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 
-impl<T> PartialOrd for Key<T> {
+impl<T> PartialOrd for EarlyKey<T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -66,14 +82,14 @@ const BUCKETS: usize = 65;
 /// A min-queue of `T` keyed by `(time, insertion order)`.
 #[derive(Debug)]
 pub struct EventQueue<T> {
-    /// Keys due exactly at `last`, in `seq` order (bucket 0).
+    /// Keys due exactly at `last`, in insertion order (bucket 0).
     due: VecDeque<Key<T>>,
     /// Bucket `i ≥ 1`: keys whose time differs from `last` first at bit `i − 1`.
     buckets: Vec<Vec<Key<T>>>,
     /// Earliest time in each bucket (meaningful when the bucket is non-empty).
     bucket_min: [Nanos; BUCKETS],
     /// Keys due before `last` (never in a discrete-event run; kept correct anyway).
-    early: BinaryHeap<Key<T>>,
+    early: BinaryHeap<EarlyKey<T>>,
     /// The time every bucket index is relative to.
     last: Nanos,
     /// Earliest queued time (meaningful when `len > 0`), so `peek_time` needs no `&mut`.
@@ -106,16 +122,16 @@ impl<T> EventQueue<T> {
     pub fn push(&mut self, time: Nanos, item: T) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let key = Key { time, seq, item };
         if self.len == 0 || time < self.min {
             self.min = time;
         }
         self.len += 1;
         if time < self.last {
-            self.early.push(key);
+            self.early.push(EarlyKey { time, seq, item });
         } else {
+            let key = Key { time, item };
             match bucket_of(time, self.last) {
-                // The newest seq of all: appending keeps bucket 0 in seq order.
+                // The newest key of all: appending keeps bucket 0 in order.
                 0 => self.due.push_back(key),
                 b => self.push_bucket(b, key),
             }
@@ -141,7 +157,10 @@ impl<T> EventQueue<T> {
             return None;
         }
         let key = match self.early.pop() {
-            Some(k) => k,
+            Some(k) => Key {
+                time: k.time,
+                item: k.item,
+            },
             None => {
                 if self.due.is_empty() {
                     self.redistribute();
@@ -156,18 +175,21 @@ impl<T> EventQueue<T> {
 
     /// Move the lowest non-empty bucket down, relative to its earliest time
     /// (`self.min`, as `due` and `early` are empty): every key lands in a lower
-    /// bucket, those due at that time in bucket 0, sorted by `seq`.
+    /// bucket, those due at that time in bucket 0, all in their order.
     fn redistribute(&mut self) {
         let Some(b) = (1..BUCKETS).find(|&b| !self.buckets[b].is_empty()) else {
             return;
         };
         self.last = self.min;
         let mut keys = std::mem::take(&mut self.buckets[b]);
-        // From the tail, a chunk at a time, giving the emptied tail back: a big
-        // bucket is not held twice (whole, and again in the lower buckets).
+        // A chunk at a time from the tail of the reversed bucket (so in
+        // insertion order), giving the emptied tail back: a big bucket is not
+        // held twice (whole, and again in the lower buckets). The lower buckets
+        // are all empty, so each receives its keys in insertion order.
+        keys.reverse();
         while !keys.is_empty() {
             let start = keys.len().saturating_sub(KEEP_CAPACITY);
-            for key in keys.drain(start..) {
+            for key in keys.drain(start..).rev() {
                 match bucket_of(key.time, self.last) {
                     0 => self.due.push_back(key),
                     nb => self.push_bucket(nb, key),
@@ -177,8 +199,6 @@ impl<T> EventQueue<T> {
                 keys.shrink_to_fit();
             }
         }
-        // Keys of one time may have reached this bucket in any seq order.
-        self.due.make_contiguous().sort_unstable_by_key(|k| k.seq);
         // Give the emptied vector back, keeping its capacity when small: a big
         // one would hold memory that the lower buckets now use.
         if keys.capacity() <= KEEP_CAPACITY {
@@ -197,6 +217,41 @@ impl<T> EventQueue<T> {
         (1..BUCKETS)
             .find(|&b| !self.buckets[b].is_empty())
             .map_or(0, |b| self.bucket_min[b])
+    }
+
+    /// Drop every queued item for which `keep(time, &item)` is false, in one
+    /// pass over the storage; returns how many were dropped.
+    ///
+    /// Why: lazily cancelled items (a superseded timer) otherwise hold queue
+    /// memory, and cost a pop, until their time comes, which for a suspicion
+    /// timer is up to a minute of simulated time away. The survivors keep their
+    /// order, so everything else pops exactly as before. Bucket
+    /// vectors that became mostly empty give memory back.
+    pub fn retain(&mut self, mut keep: impl FnMut(Nanos, &T) -> bool) -> usize {
+        let before = self.len;
+        // `retain` keeps the relative order, so every bucket stays in order.
+        self.due.retain(|k| keep(k.time, &k.item));
+        self.early.retain(|k| keep(k.time, &k.item));
+        let mut len = self.due.len() + self.early.len();
+        for b in 1..BUCKETS {
+            let bucket = &mut self.buckets[b];
+            if bucket.is_empty() {
+                continue;
+            }
+            bucket.retain(|k| keep(k.time, &k.item));
+            if let Some(min) = bucket.iter().map(|k| k.time).min() {
+                self.bucket_min[b] = min;
+            }
+            if bucket.capacity() > KEEP_CAPACITY && bucket.capacity() > 4 * bucket.len() {
+                bucket.shrink_to(2 * bucket.len());
+            }
+            len += bucket.len();
+        }
+        self.len = len;
+        if len > 0 {
+            self.min = self.current_min();
+        }
+        before - len
     }
 
     pub fn len(&self) -> usize {
@@ -222,6 +277,16 @@ fn bucket_of(time: Nanos, last: Nanos) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A seeded xorshift64 stream for the randomized tests (no dependency).
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
 
     /// Rule: events due at the same instant pop in insertion (FIFO) order.
     #[test]
@@ -276,13 +341,7 @@ mod tests {
     /// (never in a real run) past events, interleaved with pops.
     #[test]
     fn queue_matches_a_sorted_reference_on_random_workloads() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for round in 0..20 {
             let mut q = EventQueue::new();
             // Reference: (time, seq) pairs, popped by minimum.
@@ -335,6 +394,85 @@ mod tests {
                 assert_eq!(q.pop(), Some(want));
             }
             assert!(q.is_empty() && q.pop().is_none());
+        }
+    }
+
+    /// Rule: `retain` removes exactly the rejected keys and nothing else: on a
+    /// seeded random mix of pushes (zero-delay, near, far, past), pops and
+    /// sweeps that reject a random residue class, the queue pops exactly the
+    /// `(time, seq)` order of a `BTreeSet` reference, `peek_time` and `len`
+    /// agree after every operation, and each sweep reports what it removed.
+    #[test]
+    fn retain_matches_a_reference_set_on_random_workloads() {
+        use std::collections::BTreeSet;
+        let mut next = xorshift(0xD1B5_4A32_D192_ED03);
+        for round in 0..20 {
+            let mut q = EventQueue::new();
+            let mut reference: BTreeSet<(Nanos, u64)> = BTreeSet::new();
+            let mut now: Nanos = 0;
+            let mut seq = 0u64;
+            let mut removed_total = 0;
+            for _ in 0..20_000 {
+                let r = next() % 1000;
+                if r < 540 {
+                    let time = match next() % 6 {
+                        0 => now,
+                        1 => now + next() % 1_000,
+                        2 => now + next() % 1_000_000,
+                        3 => now + next() % 100_000_000_000,
+                        4 => now + (1 << (next() % 40)),
+                        _ if round % 2 == 1 => now,
+                        _ => now.saturating_sub(next() % 1_000_000),
+                    };
+                    q.push(time, seq);
+                    reference.insert((time, seq));
+                    seq += 1;
+                } else if r < 995 {
+                    let want = reference.pop_first();
+                    assert_eq!(q.pop(), want, "round {round}");
+                    if let Some((t, _)) = want {
+                        now = now.max(t);
+                    }
+                } else {
+                    // Reject the items in one residue class (and, in odd
+                    // rounds, everything due within a millisecond).
+                    let m = 2 + next() % 5;
+                    let c = next() % m;
+                    let soon = now + 1_000_000;
+                    let reject = |t: Nanos, s: u64| s % m == c || (round % 2 == 1 && t < soon);
+                    let before = reference.len();
+                    reference.retain(|&(t, s)| !reject(t, s));
+                    let removed = q.retain(|t, &s| !reject(t, s));
+                    assert_eq!(removed, before - reference.len(), "round {round}");
+                    removed_total += removed;
+                }
+                assert_eq!(q.len(), reference.len());
+                assert_eq!(q.peek_time(), reference.first().map(|k| k.0));
+            }
+            assert!(removed_total > 0);
+            while let Some(want) = reference.pop_first() {
+                assert_eq!(q.pop(), Some(want));
+            }
+            assert!(q.is_empty() && q.pop().is_none());
+        }
+    }
+
+    /// Rule: a sweep gives back the memory of what it removed: a queue filled
+    /// with far-future keys and then emptied by `retain` holds little storage.
+    #[test]
+    fn retain_gives_back_the_storage_it_emptied() {
+        let mut q = EventQueue::new();
+        for i in 0..200_000u64 {
+            q.push(1_000_000_000 + i * 1_000, i);
+        }
+        assert_eq!(q.retain(|_, &i| i % 100 == 0), 198_000);
+        let held: usize = q.buckets.iter().map(Vec::capacity).sum::<usize>() + q.due.capacity();
+        assert!(
+            held <= 4 * 2_000 + KEEP_CAPACITY * BUCKETS,
+            "{held} keys held"
+        );
+        for i in (0..200_000u64).step_by(100) {
+            assert_eq!(q.pop(), Some((1_000_000_000 + i * 1_000, i)));
         }
     }
 

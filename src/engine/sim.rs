@@ -42,6 +42,7 @@ mod faults;
 mod procs;
 mod route;
 mod run;
+mod sweep;
 mod work;
 mod world;
 
@@ -139,6 +140,8 @@ pub struct Simulation {
     staggered: Option<(Nanos, Nanos)>,
     /// Nodes degraded from t = 0 by link rules.
     rule_touch: Vec<NodeId>,
+    /// Event count at which [`sweep`] next looks for dead timers.
+    next_sweep_check: u64,
 }
 
 impl Simulation {
@@ -181,6 +184,7 @@ impl Simulation {
             converged: start.converged,
             staggered: build::staggered(scenario),
             rule_touch: Degraded::link_rule_nodes(&scenario.network),
+            next_sweep_check: 0,
         }
     }
 
@@ -300,6 +304,7 @@ impl Simulation {
             Ev::Fault(event) => self.fault_event(obs, event),
             Ev::Sample => self.sample(obs),
         }
+        self.maybe_sweep();
         true
     }
 }

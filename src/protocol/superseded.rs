@@ -17,6 +17,8 @@
 
 use std::collections::VecDeque;
 
+use super::node::Node;
+
 /// A set of pending tokens (wrapping `u32`), stored as bits from `base`.
 #[derive(Clone, Debug, Default)]
 pub struct SupersededTokens {
@@ -57,6 +59,18 @@ impl SupersededTokens {
         self.words[word] |= bit;
     }
 
+    /// Number of tokens inserted and not yet taken, so the engine can tell,
+    /// without scanning its queue, how many queued timers are dead weight.
+    /// Counted over the window (a few words) rather than kept in a field: it is
+    /// asked rarely, and every node carries this set.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
     /// True, and forget it, if `token` is pending.
     pub fn take(&mut self, token: u32) -> bool {
         let Some((word, bit)) = self.locate(token) else {
@@ -74,6 +88,15 @@ impl SupersededTokens {
             self.words.pop_back();
         }
         true
+    }
+}
+
+impl Node {
+    /// How many of this node's timers were superseded and not yet asked about
+    /// ([`Node::take_superseded_timer`]): timers still queued in the engine that
+    /// will never run, which the engine sweeps out of its queue when they pile up.
+    pub fn superseded_pending(&self) -> usize {
+        self.superseded_timers.len()
     }
 }
 
@@ -101,10 +124,13 @@ mod tests {
         for t in [u32::MAX - 71, u32::MAX - 1, 0, 4, 199, 999, 5000, 1 << 31] {
             assert!(!s.take(t), "{t} was never superseded");
         }
-        for &t in tokens.iter().rev() {
+        assert_eq!(s.len(), tokens.len());
+        for (i, &t) in tokens.iter().rev().enumerate() {
             assert!(s.take(t), "{t}");
             assert!(!s.take(t), "{t} taken twice");
+            assert_eq!(s.len(), tokens.len() - i - 1, "pending after taking {t}");
         }
+        assert!(s.is_empty());
         assert!(s.words.is_empty(), "the window empties: {s:?}");
     }
 

@@ -8,7 +8,9 @@ use super::Simulation;
 /// What a run did, for the CLI and for comparing runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunStats {
-    /// Events popped from the queue.
+    /// Events popped from the queue and handled. A suspicion timer that a
+    /// Lifeguard confirmation superseded is not one: it is dropped unrun,
+    /// usually swept out of the queue long before its deadline.
     pub events: u64,
     /// Simulated time covered (ns).
     pub simulated: Nanos,

@@ -152,6 +152,9 @@ impl Simulation {
                     .as_mut()
                     .is_some_and(|n| n.take_superseded_timer(timer));
                 if superseded {
+                    // Not an event (see `RunStats::events`): the sweep drops
+                    // most of them before they pop, and must not change counts.
+                    self.w.events -= 1;
                     return;
                 }
             }
