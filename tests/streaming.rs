@@ -162,7 +162,20 @@ fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
     .unwrap_or_else(|_| panic!("run stops"))
     .metrics;
     assert!(m.events.is_empty());
-    m.events = streams.finish(&mut publisher).unwrap();
+    m.spilled = streams.finish(&mut publisher).unwrap();
+    // The charts read the records from the scratch file, in passes, until the
+    // set is committed.
+    let want: Vec<_> = all.events.iter().copied().filter(timeline::reads).collect();
+    let mut read = Vec::new();
+    m.for_each_record(|r| read.push(*r));
+    assert_eq!(read, want);
+    assert_eq!(m.record_count(), want.len());
+    assert!(m.events.is_empty(), "the records stay in the file");
+    assert_eq!(
+        Format::ChartData.render(&s, &m),
+        Format::ChartData.render(&s, &all)
+    );
+    assert_eq!(m.spill_failure(), None);
     publisher
         .add(
             "summary.json",
@@ -170,12 +183,6 @@ fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
         )
         .unwrap();
     publisher.commit().unwrap();
-    let want: Vec<_> = all.events.iter().copied().filter(timeline::reads).collect();
-    assert_eq!(m.events, want);
-    assert_eq!(
-        Format::ChartData.render(&s, &m),
-        Format::ChartData.render(&s, &all)
-    );
     let mut published: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -183,4 +190,43 @@ fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
         .collect();
     published.sort();
     assert_eq!(published, ["events.jsonl", "summary.json"]);
+}
+
+/// Rule: charts drawn from spilled records whose file failed to read (here:
+/// removed under the run) are never published: the set is refused, naming
+/// the file, instead of charts that silently miss records.
+#[test]
+fn a_failed_pass_over_spilled_records_publishes_nothing() {
+    let s = load("crash-detection.yaml", false);
+    let dir = common::scratch_dir("streaming", "spill-failure").join("out");
+    let never = AtomicBool::new(false);
+    let mut publisher = Publisher::begin(&dir, Arc::new(AtomicBool::new(false))).unwrap();
+    let mut streams = Streams::open(&mut publisher, &s, &[]).unwrap();
+    streams.spill_chart_inputs(&mut publisher).unwrap();
+    let mut m = simulate_streaming(
+        &s,
+        u64::MAX,
+        &never,
+        &mut |_| {},
+        &mut streams,
+        Keep::Nothing,
+    )
+    .unwrap_or_else(|_| panic!("run stops"))
+    .metrics;
+    m.spilled = streams.finish(&mut publisher).unwrap();
+    assert!(m.record_count() > 0);
+    let scratch: Vec<_> = std::fs::read_dir(dir.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten())
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".scratch"))
+        .collect();
+    assert_eq!(scratch.len(), 1, "{scratch:?}");
+    std::fs::remove_file(&scratch[0]).unwrap();
+    let err =
+        flapsim::report::write_all_into(publisher, &[Format::ChartData, Format::Summary], &s, &m)
+            .unwrap_err();
+    assert!(err.to_string().contains(".scratch"), "{err}");
+    assert!(!dir.exists(), "nothing published");
 }

@@ -184,7 +184,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
     let wall = started.elapsed().as_secs_f64();
 
-    metrics.events = streams.finish(&mut publisher).map_err(publish_failure)?;
+    metrics.spilled = streams.finish(&mut publisher).map_err(publish_failure)?;
     let formats: Vec<report::Format> = selection
         .formats(&metrics)
         .into_iter()

@@ -28,6 +28,7 @@ pub(crate) mod testutil;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use crate::protocol::idmap::IdHasher;
 
@@ -344,9 +345,34 @@ pub struct Metrics {
     pub host: Vec<Option<Vec<HostPoint>>>,
     /// Every protocol event and truth change, in the order reported.
     pub events: Vec<Record>,
+    /// Records a streaming run left in a spill file for the charts instead of
+    /// `events` ([`Metrics::for_each_record`] walks both).
+    pub spilled: Option<Arc<spill::Spilled>>,
 }
 
 impl Metrics {
+    /// Call `f` with every retained record in order: `events`, then the
+    /// spilled ones, read from their file in one pass (memory flat in the
+    /// run's length). A failed read is kept in the spill
+    /// ([`Metrics::spill_failure`]).
+    pub fn for_each_record(&self, mut f: impl FnMut(&Record)) {
+        self.events.iter().for_each(&mut f);
+        if let Some(s) = &self.spilled {
+            s.for_each(f);
+        }
+    }
+
+    /// How many records [`Metrics::for_each_record`] walks.
+    pub fn record_count(&self) -> usize {
+        self.events.len() + self.spilled.as_ref().map_or(0, |s| s.len())
+    }
+
+    /// Why a pass over the spilled records failed, if one did: anything
+    /// computed from the records since is incomplete and must not be published.
+    pub fn spill_failure(&self) -> Option<&str> {
+        self.spilled.as_ref().and_then(|s| s.failure())
+    }
+
     /// Length of the measured window (run end − warm-up).
     pub fn measured(&self) -> Nanos {
         self.end.saturating_sub(self.warmup)
@@ -585,6 +611,7 @@ impl Collector {
             bins: self.bins,
             host: self.host,
             events: self.events,
+            spilled: None,
         }
     }
 

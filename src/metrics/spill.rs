@@ -14,7 +14,8 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::engine::Truth;
 use crate::protocol::event::{take, FieldBytes};
@@ -88,6 +89,17 @@ pub fn decode(bytes: &mut &[u8]) -> Option<Record> {
 
 /// Every record of the file at `path`, in order.
 pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
+    let mut records = Vec::new();
+    for_each(path, |r| records.push(*r))?;
+    Ok(records)
+}
+
+/// Call `f` with every record of the file at `path`, in order, holding one
+/// chunk of the file in memory (so a pass over a long run's records costs no
+/// more memory than a short one's). Returns how many records there were. A
+/// cut or corrupt file is an error, after `f` has seen the records before
+/// the damage.
+pub fn for_each(path: &Path, mut f: impl FnMut(&Record)) -> io::Result<usize> {
     let corrupt = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -95,7 +107,7 @@ pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
         )
     };
     let mut reader = BufReader::new(File::open(path)?);
-    let mut records = Vec::new();
+    let mut count = 0;
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 1 << 16];
     loop {
@@ -109,7 +121,8 @@ pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
             let mut try_rest = rest;
             match decode(&mut try_rest) {
                 Some(r) => {
-                    records.push(r);
+                    f(&r);
+                    count += 1;
                     rest = try_rest;
                 }
                 // A record cut by the chunk end: read more.
@@ -123,9 +136,54 @@ pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
         }
     }
     if buf.is_empty() {
-        Ok(records)
+        Ok(count)
     } else {
         Err(corrupt())
+    }
+}
+
+/// A run's chart records left in their spill file: read in passes
+/// ([`super::Metrics::for_each_record`]) instead of held in memory.
+#[derive(Debug)]
+pub struct Spilled {
+    path: PathBuf,
+    count: usize,
+    /// The first failure of a later pass (the file was checked whole when
+    /// the run ended, so only a file changed under us fails); whoever
+    /// publishes what the passes computed must ask [`Spilled::failure`].
+    failure: OnceLock<String>,
+}
+
+impl Spilled {
+    /// The records in `path`, read through once to count them and to refuse a
+    /// cut or corrupt file before anything is computed from it.
+    pub fn check(path: PathBuf) -> io::Result<Spilled> {
+        let count = for_each(&path, |_| {})?;
+        Ok(Spilled {
+            path,
+            count,
+            failure: OnceLock::new(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// One pass over the records; a failure is kept for [`Spilled::failure`].
+    pub fn for_each(&self, f: impl FnMut(&Record)) {
+        if let Err(e) = for_each(&self.path, f) {
+            let _ = self.failure.set(format!("{}: {e}", self.path.display()));
+        }
+    }
+
+    /// Why a pass failed, if one did: what it computed is incomplete.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.get().map(String::as_str)
     }
 }
 
@@ -174,6 +232,25 @@ mod tests {
             read_all(&path).unwrap_err().kind(),
             io::ErrorKind::InvalidData
         );
+        assert!(
+            Spilled::check(path.clone()).is_err(),
+            "a cut file is refused"
+        );
+
+        // Rule: a spill is checked whole, then read in passes; a pass that
+        // fails (the file changed under us) is remembered, never silent.
+        std::fs::write(&path, &bytes).unwrap();
+        let spilled = Spilled::check(path.clone()).unwrap();
+        assert_eq!(spilled.len(), records.len());
+        let mut seen = 0;
+        spilled.for_each(|r| {
+            assert_eq!(*r, records[seen]);
+            seen += 1;
+        });
+        assert_eq!((seen, spilled.failure()), (records.len(), None));
+        std::fs::remove_file(&path).unwrap();
+        spilled.for_each(|_| panic!("no record from a missing file"));
+        assert!(spilled.failure().is_some_and(|f| f.contains("records")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

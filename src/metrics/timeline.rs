@@ -191,7 +191,7 @@ pub fn membership_grid(
         }};
     }
 
-    for rec in &m.events {
+    m.for_each_record(|rec| {
         let t = rec.at.min(m.end);
         let o = rec.node;
         match rec.what {
@@ -213,15 +213,15 @@ pub fn membership_grid(
             What::Truth(truth) => {
                 let i = o as usize;
                 if i >= n {
-                    continue;
+                    return;
                 }
                 let now_up = match truth {
                     Truth::Up => true,
                     Truth::Crashed | Truth::Left => false,
-                    Truth::Degraded(_) => continue,
+                    Truth::Degraded(_) => return,
                 };
                 if now_up == up[i] {
-                    continue;
+                    return;
                 }
                 // The observer count changes: close the denominator.
                 den.add(0, up_since, t, up_count.saturating_sub(1).max(1) as f64);
@@ -244,7 +244,7 @@ pub fn membership_grid(
                 }
             }
         }
-    }
+    });
     let end = m.end;
     den.add(0, up_since, end, up_count.saturating_sub(1).max(1) as f64);
     for s in 0..n as NodeId {
@@ -286,13 +286,13 @@ pub fn membership_grid(
 /// Nodes that any fault touched during the run (a `Truth::Degraded(true)` seen).
 pub fn ever_degraded(m: &Metrics) -> Vec<bool> {
     let mut d = vec![false; m.nodes];
-    for rec in &m.events {
+    m.for_each_record(|rec| {
         if let What::Truth(Truth::Degraded(true)) = rec.what {
             if let Some(x) = d.get_mut(rec.node as usize) {
                 *x = true;
             }
         }
-    }
+    });
     d
 }
 
@@ -310,14 +310,14 @@ pub fn health_by_bucket(
     let mut last = vec![0usize; nodes.len()];
     let idx: BTreeMap<NodeId, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let bucket = bucket.max(1);
-    for rec in &m.events {
+    m.for_each_record(|rec| {
         let score = match rec.what {
             What::Protocol(Event::HealthScore { score }) => score,
             What::Truth(Truth::Up) => 0,
-            _ => continue,
+            _ => return,
         };
         let Some(&i) = idx.get(&rec.node) else {
-            continue;
+            return;
         };
         let b = ((rec.at / bucket) as usize).min(buckets.saturating_sub(1));
         // The old score held from the last change up to this bucket.
@@ -327,7 +327,7 @@ pub fn health_by_bucket(
         cur[i] = score;
         out[i][b] = out[i][b].max(score);
         last[i] = b;
-    }
+    });
     for (i, row) in out.iter_mut().enumerate() {
         for x in &mut row[last[i]..] {
             *x = (*x).max(cur[i]);

@@ -113,7 +113,7 @@ pub fn run_chart_data_parsed(s: &Scenario, m: &Metrics) -> RunChartData {
         m.digest,
         m.end,
         m.nodes,
-        m.events.len(),
+        m.record_count(),
         s.name.clone(),
         s.seed,
         s.preset.clone(),

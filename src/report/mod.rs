@@ -12,8 +12,9 @@
 //! while the run goes, [`stream`]; with charts, `spill_chart_inputs`) →
 //! `batch::simulate::simulate_streaming` (the
 //! engine run, the collector and the streams behind one observer) →
-//! `streams.finish(publisher)` (the chart inputs, read back, become
-//! `metrics.events`) → `write_all_into(publisher, …)` for the other
+//! `streams.finish(publisher)` (the chart inputs, checked whole and left in
+//! their scratch file as `metrics.spilled`, which the charts read in passes)
+//! → `write_all_into(publisher, …)` for the other
 //! files → print `human_summary(…)`. The [`Format::render`] writers of
 //! events.jsonl and memberlist.log remain for in-memory use (tests, kept batch
 //! runs) and produce the same bytes.
@@ -181,6 +182,11 @@ pub fn write_all_into(
             _ => f.render(scenario, metrics),
         };
         publisher.add(f.file_name(), Content::Bytes(bytes))?;
+    }
+    // A pass over spilled records that failed drew from part of them: publish
+    // nothing rather than charts that silently miss records.
+    if let Some(why) = metrics.spill_failure() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, why.to_string()));
     }
     publisher.commit()
 }

@@ -12,8 +12,10 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::metrics::{spill, timeline, Record, What};
+use crate::metrics::spill::{self, Spilled};
+use crate::metrics::{timeline, Record, What};
 use crate::protocol::Nanos;
 use crate::scenario::Scenario;
 
@@ -157,9 +159,11 @@ impl<'a> Streams<'a> {
     }
 
     /// Write what is buffered and complete the files in the publisher; the
-    /// spilled chart inputs, read back, if they were asked for (else empty).
-    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Vec<Record>> {
-        let mut chart_inputs = Vec::new();
+    /// spilled chart inputs, checked whole and left in their scratch file for
+    /// the charts to read in passes, if they were asked for. The publisher
+    /// removes the scratch file when it commits the set.
+    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Option<Arc<Spilled>>> {
+        let mut chart_inputs = None;
         if let Some(mut sp) = self.spill.take() {
             if self.error.is_none() {
                 if let Err(e) = sp.file.write_all(&sp.buf) {
@@ -172,8 +176,7 @@ impl<'a> Streams<'a> {
                 return Err(e);
             }
             let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", sp.path.display()));
-            chart_inputs = spill::read_all(&sp.path).map_err(at)?;
-            std::fs::remove_file(&sp.path).map_err(at)?;
+            chart_inputs = Some(Arc::new(Spilled::check(sp.path.clone()).map_err(at)?));
         }
         let files = [
             self.events.take().map(|(s, _)| s),
