@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use flapsim::batch::simulate::{simulate, simulate_streaming, Keep};
-use flapsim::metrics::timeline;
+use flapsim::metrics::{timeline, Metrics};
 use flapsim::report::stream::Streams;
 use flapsim::report::{Format, Level, Publisher};
 use flapsim::scenario::{self, CliOverrides, Scenario};
@@ -138,6 +138,28 @@ fn an_unfinished_streaming_run_publishes_nothing() {
     );
 }
 
+/// A streaming run of `s` into `dir` that spills the chart inputs, finished
+/// but not committed: the records are still in their scratch file.
+fn spilled_run(s: &Scenario, dir: &Path, streamed: &[Format]) -> (Publisher, Metrics) {
+    let never = AtomicBool::new(false);
+    let mut publisher = Publisher::begin(dir, Arc::new(AtomicBool::new(false))).unwrap();
+    let mut streams = Streams::open(&mut publisher, s, streamed).unwrap();
+    streams.spill_chart_inputs(&mut publisher).unwrap();
+    let mut m = simulate_streaming(
+        s,
+        u64::MAX,
+        &never,
+        &mut |_| {},
+        &mut streams,
+        Keep::Nothing,
+    )
+    .unwrap_or_else(|_| panic!("run stops"))
+    .metrics;
+    assert!(m.events.is_empty(), "a streaming run keeps no records");
+    m.spilled = streams.finish(&mut publisher).unwrap();
+    (publisher, m)
+}
+
 /// Rule: the chart inputs spilled to disk during the run read back as exactly
 /// the records the charts read, and the scratch file is not published.
 #[test]
@@ -147,22 +169,7 @@ fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
         .unwrap_or_else(|_| panic!("run stops"))
         .metrics;
     let dir = common::scratch_dir("streaming", "spill").join("out");
-    let never = AtomicBool::new(false);
-    let mut publisher = Publisher::begin(&dir, Arc::new(AtomicBool::new(false))).unwrap();
-    let mut streams = Streams::open(&mut publisher, &s, &[Format::Events(Level::Info)]).unwrap();
-    streams.spill_chart_inputs(&mut publisher).unwrap();
-    let mut m = simulate_streaming(
-        &s,
-        u64::MAX,
-        &never,
-        &mut |_| {},
-        &mut streams,
-        Keep::Nothing,
-    )
-    .unwrap_or_else(|_| panic!("run stops"))
-    .metrics;
-    assert!(m.events.is_empty());
-    m.spilled = streams.finish(&mut publisher).unwrap();
+    let (mut publisher, m) = spilled_run(&s, &dir, &[Format::Events(Level::Info)]);
     // The charts read the records from the scratch file, in passes, until the
     // set is committed.
     let want: Vec<_> = all.events.iter().copied().filter(timeline::reads).collect();
@@ -199,21 +206,7 @@ fn spilled_chart_inputs_read_back_exactly_and_are_not_published() {
 fn a_failed_pass_over_spilled_records_publishes_nothing() {
     let s = load("crash-detection.yaml", false);
     let dir = common::scratch_dir("streaming", "spill-failure").join("out");
-    let never = AtomicBool::new(false);
-    let mut publisher = Publisher::begin(&dir, Arc::new(AtomicBool::new(false))).unwrap();
-    let mut streams = Streams::open(&mut publisher, &s, &[]).unwrap();
-    streams.spill_chart_inputs(&mut publisher).unwrap();
-    let mut m = simulate_streaming(
-        &s,
-        u64::MAX,
-        &never,
-        &mut |_| {},
-        &mut streams,
-        Keep::Nothing,
-    )
-    .unwrap_or_else(|_| panic!("run stops"))
-    .metrics;
-    m.spilled = streams.finish(&mut publisher).unwrap();
+    let (publisher, m) = spilled_run(&s, &dir, &[]);
     assert!(m.record_count() > 0);
     let scratch: Vec<_> = std::fs::read_dir(dir.parent().unwrap())
         .unwrap()
