@@ -24,9 +24,32 @@
 //! other entries keep their `(time, seq)` keys, and a superseded timer is not
 //! counted as an event whether it is swept or popped ([`super::RunStats`]).
 
-use crate::protocol::Timer;
+use crate::protocol::{NodeId, Timer};
 
+use super::procs::Proc;
 use super::{Ev, Simulation};
+
+/// Whether `timer`, armed by `node`'s process `epoch`, is one its node
+/// superseded (and forget it if so). The one question both a pop
+/// ([`Simulation::local`]) and a sweep ask, so a sweep can never drop a timer
+/// a pop would run. Takes the engine's parts, not `&mut Simulation`, because
+/// the sweep asks it while the queue is borrowed.
+pub(super) fn take_superseded(
+    procs: &mut [Proc],
+    epochs: &[u32],
+    up: &[bool],
+    node: NodeId,
+    epoch: u32,
+    timer: &Timer,
+) -> bool {
+    let i = node as usize;
+    epochs[i] == epoch
+        && up[i]
+        && procs[i]
+            .node
+            .as_mut()
+            .is_some_and(|n| n.take_superseded_timer(timer))
+}
 
 /// Sweep when the dead entries are at least this fraction (1/n) of the queue.
 const DEAD_FRACTION: usize = 8;
@@ -72,14 +95,7 @@ impl Simulation {
             if !matches!(timer, Timer::Suspicion { .. }) {
                 return true;
             }
-            let i = *node as usize;
-            let dead = epochs[i] == *epoch
-                && up[i]
-                && procs[i]
-                    .node
-                    .as_mut()
-                    .is_some_and(|n| n.take_superseded_timer(timer));
-            !dead
+            !take_superseded(procs, epochs, up, *node, *epoch, timer)
         })
     }
 }

@@ -147,11 +147,8 @@ impl Simulation {
     pub(super) fn local(&mut self, obs: &mut impl Observer, node: NodeId, epoch: u32, item: Local) {
         if self.w.epochs[node as usize] == epoch && self.w.up[node as usize] {
             if let Local::Timer(timer) = &item {
-                let superseded = self.procs[node as usize]
-                    .node
-                    .as_mut()
-                    .is_some_and(|n| n.take_superseded_timer(timer));
-                if superseded {
+                let (epochs, up) = (&self.w.epochs, &self.w.up);
+                if super::sweep::take_superseded(&mut self.procs, epochs, up, node, epoch, timer) {
                     // Not an event (see `RunStats::events`): the sweep drops
                     // most of them before they pop, and must not change counts.
                     self.w.events -= 1;
