@@ -13,7 +13,6 @@ use super::Diagnosis;
 use crate::chart::palette::{SeriesStyle, BLUE, VERMILLION};
 use crate::chart::run::{accusations_figure_of, blame_figure_of, BlameBar};
 use crate::chart::{self, Figure, Frame, Line, LinePanel, Panel};
-use crate::metrics::quantiles;
 use crate::metrics::stats::{round, secs};
 use crate::protocol::SEC;
 use crate::report::human::{blame_table, q};
@@ -236,7 +235,7 @@ fn summary(d: &Diagnosis) -> Summary {
         flaps_per_hour: round(m.flaps_per_hour(), 4),
         flaps_per_node_hour: round(m.flaps_per_node_hour(), 6),
         flaps_ambiguous: a.flaps_ambiguous,
-        rejoin_s: quantiles(&m.rejoin).map(Q::from),
+        rejoin_s: m.rejoin.quantiles().map(Q::from),
         suspicions: t.suspicions,
         refutations: t.refutations,
         refutations_by_kind: RefutationKinds::of(t),

@@ -40,7 +40,7 @@ use crate::protocol::event::RefuteKind;
 use crate::protocol::{Event, Nanos, NodeId, State, SEC};
 use crate::scenario::Scenario;
 
-pub use stats::{quantiles, Quantiles};
+pub use stats::{quantiles, Durations, Quantiles};
 
 /// Every [`PacketKind`], in the order of the per-kind arrays.
 pub const PACKET_KINDS: [PacketKind; 6] = [
@@ -333,10 +333,10 @@ pub struct Metrics {
     pub per_node: Vec<NodeMetrics>,
     /// Key (subject, incarnation).
     pub episodes: BTreeMap<(NodeId, u32), Episode>,
-    /// Time from EventMemberFailed to EventMemberJoin of each flap, ascending.
-    pub rejoin: Vec<Nanos>,
-    /// Time from an observer's SUSPECT to its ALIVE again (a refutation seen), ascending.
-    pub suspicion_to_clear: Vec<Nanos>,
+    /// Time from EventMemberFailed to EventMemberJoin of each flap.
+    pub rejoin: Durations,
+    /// Time from an observer's SUSPECT to its ALIVE again (a refutation seen).
+    pub suspicion_to_clear: Durations,
     /// Accuser × accused (SuspectNoAcks) counts.
     pub accusations: BTreeMap<(NodeId, NodeId), u64>,
     pub crashes: Vec<CrashRecord>,
@@ -525,8 +525,8 @@ pub struct Collector {
     failed_at: PairMap<(Nanos, bool)>,
     /// (observer, subject) → time the observer first held the subject SUSPECT.
     suspect_since: PairMap<Nanos>,
-    rejoin: Vec<Nanos>,
-    suspicion_to_clear: Vec<Nanos>,
+    rejoin: Durations,
+    suspicion_to_clear: Durations,
     accusations: BTreeMap<(NodeId, NodeId), u64>,
     crashes: Vec<CrashRecord>,
     /// Index in `crashes` of each node's crash still being detected.
@@ -564,8 +564,8 @@ impl Collector {
             episodes: BTreeMap::new(),
             failed_at: PairMap::default(),
             suspect_since: PairMap::default(),
-            rejoin: Vec::new(),
-            suspicion_to_clear: Vec::new(),
+            rejoin: Durations::new(),
+            suspicion_to_clear: Durations::new(),
             accusations: BTreeMap::new(),
             crashes: Vec::new(),
             open_crash: vec![None; n],
@@ -593,8 +593,6 @@ impl Collector {
     pub fn finish(mut self, end: Nanos, digest: u64) -> Metrics {
         self.advance(end.saturating_sub(1).max(self.cur_bin as Nanos * self.bin));
         self.close_bin();
-        self.rejoin.sort_unstable();
-        self.suspicion_to_clear.sort_unstable();
         Metrics {
             end,
             digest,

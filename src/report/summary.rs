@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::metrics::stats::{round, secs};
-use crate::metrics::{
-    drop_name, kind_name, per, quantiles, Metrics, Quantiles, DROP_REASONS, PACKET_KINDS,
-};
+use crate::metrics::{drop_name, kind_name, per, Metrics, Quantiles, DROP_REASONS, PACKET_KINDS};
 use crate::protocol::{Config, Nanos};
 use crate::scenario::Scenario;
 
@@ -299,7 +297,7 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
         flap_episodes: m.flap_episodes(),
         flaps_per_hour: round(m.flaps_per_hour(), 4),
         flaps_per_node_hour: round(m.flaps_per_node_hour(), 6),
-        rejoin_s: quantiles(&m.rejoin).map(Q::from),
+        rejoin_s: m.rejoin.quantiles().map(Q::from),
         suspicions: t.suspicions,
         refutations: t.refutations,
         refutations_by_kind: RefutationKinds::of(t),
@@ -308,7 +306,7 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
             degraded: t.suspicion_expired_degraded,
             by_confirmations: t.expired_confirmations.clone(),
         },
-        suspicion_to_clear_s: quantiles(&m.suspicion_to_clear).map(Q::from),
+        suspicion_to_clear_s: m.suspicion_to_clear.quantiles().map(Q::from),
         blame: m
             .blame(&names)
             .into_iter()
