@@ -89,8 +89,12 @@ pub fn oracle_cmd(args: &OracleArgs) -> Result<(), Failure> {
         }
         let r = run_one(&s, sick, merge)?;
         if !args.quiet {
+            // The phase is `phase_check.py`'s: the freeze outcome hinges on it.
+            let phase = r
+                .s_probe_phase
+                .map_or_else(|| "-".to_string(), |p| format!("{p:.2}"));
             warn!(
-                "seed {seed}: healthy NotifyLeave {}, S NotifyLeave {}",
+                "seed {seed}: healthy NotifyLeave {}, S NotifyLeave {}, S probe phase {phase}",
                 r.healthy_leaves, r.s_leaves
             );
         }
