@@ -1,7 +1,7 @@
 //! Differential fidelity: flapsim against the real memberlist.
 //!
 //! Each oracle scenario (`scenarios/oracle/`, the fault model of
-//! shared/oracle/README.md written as flapsim files) runs over 10 seeds, is
+//! shared/oracle/README.md written as flapsim files) runs over 40 seeds, is
 //! reduced to the oracle's figures (`flapsim::metrics::oracle`, the definitions
 //! of the oracle's main.go / aggregate.py / logtable.py), and is checked against
 //! the numbers the real memberlist recorded (shared/oracle/reference-tables.md;
@@ -13,9 +13,20 @@
 //!   (`|log10((flapsim + 0.5) / (real + 0.5))| <= 1`);
 //! - otherwise → flapsim's mean over seeds lies within the real [min..max].
 //!
-//! A cell listed as a known deviation (with its reason) is held to a factor of
-//! four instead (`|log2(flapsim / real)| <= 2`, or the order-of-magnitude rule
-//! for small counts), so it cannot drift further unnoticed.
+//! A cell listed as a known deviation (with its reason) names how far outside
+//! the real range its mean may lie, as a fraction of the nearest edge: what 40
+//! seeds measured, rounded up to 5 %, plus 10 points for sampling noise (small
+//! counts keep the order-of-magnitude rule). So it cannot drift further
+//! unnoticed, and a model change that brings it inside shows up as a cell to
+//! take off the list (the test fails until it is).
+//!
+//! Why 40 seeds, not 10: a freeze run's figures spread by a factor of 5 or more
+//! from seed to seed, so the mean of 10 seeds moves by several percent with the
+//! seeds alone, and a cell near a range edge passed or failed on which seeds it
+//! got (at 10 seeds 2015 S1 "'Refuting a dead message'" read 23.5, in range;
+//! over 40 seeds 22.1, and 22.1 over 200). A differential test has to tell a
+//! model change from a reshuffle of random draws; 40 seeds (120 for the phase
+//! classes, which keep about a third of them) does for the cells below.
 //!
 //! Median flap cells compare the mean of flapsim's per-run medians with the
 //! real per-run medians, as aggregate.py's main table does.
@@ -33,10 +44,18 @@ use flapsim::metrics::oracle::{OracleRun, OracleSummary, MERGE_GAP};
 use flapsim::metrics::Collector;
 use flapsim::scenario::{self, CliOverrides};
 
-const SEEDS: u64 = 10;
+const SEEDS: u64 = 40;
 
 /// One recorded real figure: (figure label, mean, min, max).
 type Real = (&'static str, f64, f64, f64);
+
+/// A documented deviation: (figure label, how far outside the real range the
+/// mean may lie, as a fraction of the nearest edge). See the module doc.
+type Known = (&'static str, f64);
+
+/// The allowance of a known small count (real max below 5): the
+/// order-of-magnitude rule applies to it, not a fraction of the range.
+const SMALL_COUNT: f64 = 0.0;
 
 const H: &str = "healthy-subject NotifyLeave (sum over observers)";
 const H_BY_S: &str = "of which observer = S";
@@ -262,36 +281,71 @@ fn summary(file: &str, seeds: u64) -> OracleSummary {
     OracleSummary::of(&runs(file, seeds))
 }
 
-/// Why `(label, real)` fails against flapsim's `sum`, or None if it passes.
-/// `known`: a documented deviation, held to a factor of four.
-fn verdict(sum: &OracleSummary, &(label, mean, min, max): &Real, known: bool) -> Option<String> {
-    let got = sum.get(label);
-    let small = ((got.mean + 0.5) / (mean + 0.5)).log10().abs() <= 1.0;
-    let ok = if max < 5.0 && (known || max > 0.0) {
-        small
-    } else if max == 0.0 {
-        got.max == 0.0
-    } else if known {
-        (got.mean / mean).log2().abs() <= 2.0
+/// How far `x` lies outside [min..max], as a fraction of the nearest edge.
+fn outside(x: f64, min: f64, max: f64) -> f64 {
+    if x < min {
+        (min - x) / min
+    } else if x > max {
+        (x - max) / max
     } else {
-        (min..=max).contains(&got.mean)
+        0.0
+    }
+}
+
+/// The allowance `known` gives the cell `label`, if it is listed.
+fn allowance(known: &[Known], label: &str) -> Option<f64> {
+    known.iter().find(|k| k.0 == label).map(|k| k.1)
+}
+
+/// Why `(label, real)` fails against flapsim's `sum`, or None if it passes.
+/// `known`: a documented deviation's allowance outside the range.
+fn verdict(
+    sum: &OracleSummary,
+    &(label, mean, min, max): &Real,
+    known: Option<f64>,
+) -> Option<String> {
+    let got = sum.get(label);
+    let same_magnitude = ((got.mean + 0.5) / (mean + 0.5)).log10().abs() <= 1.0;
+    let off = outside(got.mean, min, max);
+    // The rules of the module doc, for a cell that is not a known deviation.
+    let strict = if max == 0.0 {
+        got.max == 0.0
+    } else if max < 5.0 {
+        same_magnitude
+    } else {
+        off == 0.0
     };
-    (!ok).then(|| format!("{label}: flapsim {got} vs real {mean} [{min}..{max}]"))
+    let why = match known {
+        None if strict => return None,
+        None => String::new(),
+        Some(_) if strict => "; now inside: take it off the known list".to_string(),
+        Some(_) if max < 5.0 => {
+            if same_magnitude {
+                return None;
+            }
+            "; a known small count, off by more than 10x".to_string()
+        }
+        Some(allowed) => {
+            if off <= allowed {
+                return None;
+            }
+            format!("; known deviation allowed {:.0} %", 100.0 * allowed)
+        }
+    };
+    Some(format!(
+        "{label}: flapsim {got} vs real {mean} [{min}..{max}] ({:.1} % outside{why})",
+        100.0 * off
+    ))
 }
 
-/// Check every cell of `cells`; those named in `known` (documented deviations,
-/// with their reasons at the call site) only within a factor of four.
-fn check(file: &str, cells: &[Real], known: &[&str]) {
-    check_over(file, cells, known, SEEDS)
-}
-
-/// [`check`] with flapsim's mean taken over seeds 1..=`seeds`: more seeds make
-/// a better estimate of the same figure, never a looser criterion.
-fn check_over(file: &str, cells: &[Real], known: &[&str], seeds: u64) {
-    let sum = summary(file, seeds);
+/// Check every cell of `cells` over seeds 1..=[`SEEDS`]; those named in
+/// `known` (documented deviations, with their reasons at the call site) within
+/// their allowance.
+fn check(file: &str, cells: &[Real], known: &[Known]) {
+    let sum = summary(file, SEEDS);
     let failures: Vec<String> = cells
         .iter()
-        .filter_map(|c| verdict(&sum, c, known.contains(&c.0)))
+        .filter_map(|c| verdict(&sum, c, allowance(known, c.0)))
         .collect();
     assert!(
         failures.is_empty(),
@@ -310,27 +364,41 @@ fn ml2015_s0_no_fault_is_silent() {
 
 #[test]
 fn ml2015_s1_delay_matches_memberlist_6025015() {
-    // Known deviation: refutations of push/pull origin ("from" the refuter
-    // itself) 65 vs 69-88. With every ticker phase-locked (the harness), who
-    // holds suspect(X) when a ping goes out depends on the millisecond order of
-    // 32 nodes' ticks; the scenarios model the harness's ~1 ms ticker wake-up
-    // jitter (without it: 1,658 healthy NotifyLeave, 10 cells outside).
-    check("ml2015-s1-delay.yaml", ML2015_S1, &[REF_H_H]);
+    // Known deviations (seeds 1..40):
+    // - refutations of push/pull origin ("from" the refuter itself): 66.0 vs
+    //   69-88 (4.3 % below). With every ticker phase-locked (the harness), who
+    //   holds suspect(X) when a ping goes out depends on the millisecond order
+    //   of 32 nodes' ticks; the scenarios model the harness's ~1 ms ticker
+    //   wake-up jitter (without it: 1,658 healthy NotifyLeave, 10 cells out).
+    // - 'Refuting a dead message': 22.1 vs 23-36 (4.1 % below; 22.1 over 200
+    //   seeds too; seeds 1..10 read 23.5, in range by luck). Not traced yet.
+    check(
+        "ml2015-s1-delay.yaml",
+        ML2015_S1,
+        &[(REF_H_H, 0.15), (REF_DEAD, 0.15)],
+    );
 }
 
 #[test]
 fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
-    // Known deviation: S itself is declared dead in fewer windows (10.2 vs
-    // 16.6 incidents, 68 vs 115 timers firing on it): flapsim's S hears of its
-    // own suspicion from a held ping in 19 of 20 windows, the real S in ~16.
-    // Which held ping carries suspect(S) depends on the same millisecond order
-    // of the locked ticks as S1.
-    check("ml2015-s3-freeze8s.yaml", ML2015_S3, &[S, S_INC, MARK_OF_S]);
+    // Known deviation: S itself is declared dead in fewer windows (seeds
+    // 1..40: 11.4 vs 13-20 incidents, 68 vs 91-142 timers firing on it, 148 vs
+    // 152-275 NotifyLeave): flapsim's S hears of its own suspicion from a held
+    // ping in 19 of 20 windows, the real S in ~16. Which held ping carries
+    // suspect(S) depends on the same millisecond order of the locked ticks as
+    // S1.
+    check(
+        "ml2015-s3-freeze8s.yaml",
+        ML2015_S3,
+        &[(S, 0.15), (S_INC, 0.25), (MARK_OF_S, 0.40)],
+    );
 }
 
 #[test]
 fn ml2015_s4_freeze_4s_matches_memberlist_6025015() {
-    check("ml2015-s4-freeze4s.yaml", ML2015_S4, &[]);
+    // Known deviation: single-observer healthy incidents 10.0 vs 2-10 (0.3 %
+    // above over seeds 1..40; 9.8 over 120 seeds, inside: at the edge).
+    check("ml2015-s4-freeze4s.yaml", ML2015_S4, &[(INC_1, 0.15)]);
 }
 
 #[test]
@@ -349,12 +417,11 @@ fn ml022_s0_and_s2_are_silent_with_and_without_lifeguard() {
 
 #[test]
 fn ml022_s1_delay_matches_memberlist_0_2_2() {
-    // 40 seeds: "refutes by S" sits near the top of the real range (flapsim
-    // 163.2 over seeds 1..40 and 1..60, real 157..164) and the mean of 10 seeds
-    // varies by about +-1.5 around it (blocks of 10 seeds: 161.0 to 164.7), so
-    // 10 seeds would pass or fail on sampling noise.
-    check_over("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[], 40);
-    // Known deviations: S refutes 4 % more often (164 vs 153-161); and S is
+    // "refutes by S" sits near the top of the real range (flapsim 163.2 over
+    // seeds 1..40 and 1..60, real 157..164); blocks of 10 seeds read 161.0 to
+    // 164.7.
+    check("ml022-s1-delay-lifeguard.yaml", ML022_S1_LG, &[]);
+    // Known deviations: S refutes 2.5 % more often (165 vs 153-161); and S is
     // declared failed once in about one seed in ten (seeds 1..60: 9 on the
     // six-latency TCP of before issue 10's fix, 6 after it; seed 2 is one of
     // them), where the six real runs saw none (p = 0.1 gives 0 of 6 half the
@@ -362,24 +429,27 @@ fn ml022_s1_delay_matches_memberlist_0_2_2() {
     check(
         "ml022-s1-delay-nolifeguard.yaml",
         ML022_S1_NOLG,
-        &[REF_S, S],
+        &[(REF_S, 0.15), (S, SMALL_COUNT)],
     );
 }
 
 #[test]
 fn ml022_s2x_loss_without_tcp_ping_matches_memberlist_0_2_2() {
-    // Known deviation: refutation counts a few percent above the two real runs.
+    // Known deviation (two real runs only): refutation counts 6-10 % above
+    // them (37.2 vs 28-35 by S, 34.1 vs 27-31 by healthy naming S, seeds
+    // 1..40), and one seed in 40 sees one healthy NotifyLeave (real: none).
     check(
         "ml022-s2x-loss-notcpping-lifeguard.yaml",
         ML022_S2X_LG,
-        &[REF_S, REF_H_S],
+        &[(H, SMALL_COUNT), (REF_S, 0.20), (REF_H_S, 0.25)],
     );
-    // Known deviation: two real runs only; refutation counts within 10-20 %,
-    // and 3 seeds in 10 see one healthy NotifyLeave.
+    // Known deviation: two real runs only; refutation counts 5-12 % outside
+    // them (35.3 vs 37-49 by S, 36.8 vs 30-33 by healthy naming S), and 8
+    // seeds in 40 see one healthy NotifyLeave (real: none).
     check(
         "ml022-s2x-loss-notcpping-nolifeguard.yaml",
         ML022_S2X_NOLG,
-        &[H, REF_S, REF_H_S],
+        &[(H, SMALL_COUNT), (REF_S, 0.15), (REF_H_S, 0.25)],
     );
 }
 
@@ -394,17 +464,18 @@ fn ml022_s3_freeze_matches_memberlist_0_2_2() {
     check(
         "ml022-s3-freeze-lifeguard.yaml",
         ML022_S3_LG,
-        &[REF_S, REF_H_S, REF_H_H],
+        &[(REF_S, 0.20), (REF_H_S, 0.15), (REF_H_H, 0.35)],
     );
     // Known deviation, the same newest-first handoff at the release burst: with
     // the fixed 6 s timeout every healthy node declares S dead inside the 8 s
     // window, and the real S applies those dead messages first; flapsim's S
-    // refutes the older suspect first and fewer declare it dead (340 vs 423
-    // NotifyLeave). One healthy subject fewer is hit (17.5 vs 18-23).
+    // refutes the older suspect first and fewer declare it dead (365 vs 371-527
+    // NotifyLeave, seeds 1..40). About two healthy subjects fewer are hit
+    // (16.8 vs 18-23).
     check(
         "ml022-s3-freeze-nolifeguard.yaml",
         ML022_S3_NOLG,
-        &[DISTINCT, S, S_ALL, REF_S],
+        &[(DISTINCT, 0.20), (S, 0.15), (S_ALL, 0.20), (REF_S, 0.40)],
     );
 }
 
@@ -437,7 +508,7 @@ fn check_phase_class(
     runs: &[OracleRun],
     (lo, hi): (f64, f64),
     cells: &[Real],
-    known: &[&str],
+    known: &[Known],
 ) {
     let class: Vec<OracleRun> = runs
         .iter()
@@ -452,7 +523,7 @@ fn check_phase_class(
     let sum = OracleSummary::of(&class);
     let failures: Vec<String> = cells
         .iter()
-        .filter_map(|c| verdict(&sum, c, known.contains(&c.0)))
+        .filter_map(|c| verdict(&sum, c, allowance(known, c.0)))
         .collect();
     assert!(
         failures.is_empty(),
@@ -466,10 +537,11 @@ fn check_phase_class(
 /// relative to the windows: compare like with like. Real classes from
 /// reference-tables.md "memberlist 2015: `./phase_check.py A B C D E`": late =
 /// runs at phases 0.63-0.87 (S3: A, B, E; S4: A, C, D), early = 0.01-0.19 (S3:
-/// C, D; S4: B, E). flapsim: 30 seeds, classes [0.6, 0.95) and [0, 0.25).
+/// C, D; S4: B, E). flapsim: 120 seeds (about 38 and 35 of them fall in the
+/// classes [0.6, 0.95) and [0, 0.25)).
 #[test]
 fn ml2015_freeze_outcomes_match_per_ticker_phase() {
-    let s3 = runs("ml2015-s3-freeze8s.yaml", 30);
+    let s3 = runs("ml2015-s3-freeze8s.yaml", 120);
     check_phase_class(
         "ml2015-s3-freeze8s.yaml",
         &s3,
@@ -480,12 +552,16 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
             (INC_WIDE, 50.7, 47.0, 55.0),
             (S_INC, 18.7, 17.0, 20.0),
         ],
-        // Known: a few more cluster-wide deaths (63 vs 47-55).
-        &[INC_WIDE],
+        // Known: a few more cluster-wide deaths (60.6 vs 47-55) and slightly
+        // fewer healthy deaths overall (2,686 vs 2,709-3,271 NotifyLeave, 119.5
+        // vs 122-143 incidents; at 30 seeds both were inside).
+        &[(H, 0.15), (H_INC, 0.15), (INC_WIDE, 0.25)],
     );
     // Known deviation: at early phases flapsim's S3 kills about half as many
-    // healthy nodes as the two real early runs (480 vs 689-1120 NotifyLeave),
-    // and S itself dies in half as many windows.
+    // healthy nodes as the two real early runs (458 vs 689-1120 NotifyLeave),
+    // and S itself dies in about half as many windows (7.3 vs 13-14). Not an
+    // effect of the class's width: the seeds at phases 0.03-0.05 (those of the
+    // real runs C and D are 0.01-0.03) give 232-486.
     check_phase_class(
         "ml2015-s3-freeze8s.yaml",
         &s3,
@@ -496,9 +572,9 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
             (INC_WIDE, 25.0, 19.0, 31.0),
             (S_INC, 13.5, 13.0, 14.0),
         ],
-        &[H, H_INC, INC_WIDE, S_INC],
+        &[(H, 0.45), (H_INC, 0.25), (INC_WIDE, 0.50), (S_INC, 0.55)],
     );
-    let s4 = runs("ml2015-s4-freeze4s.yaml", 30);
+    let s4 = runs("ml2015-s4-freeze4s.yaml", 120);
     check_phase_class(
         "ml2015-s4-freeze4s.yaml",
         &s4,
@@ -509,10 +585,8 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
             (INC_WIDE, 30.7, 30.0, 31.0),
             (S_INC, 12.3, 12.0, 13.0),
         ],
-        // Known: within 1-6 % below the narrow range of three real runs
-        // (1,020 vs 1,025-1,151 NotifyLeave; 42 vs 43-48 incidents; 29.9 vs 30-31
-        // cluster-wide).
-        &[H, H_INC, INC_WIDE],
+        // Known: cluster-wide deaths 29.8 vs the three real runs' 30-31.
+        &[(INC_WIDE, 0.15)],
     );
     check_phase_class(
         "ml2015-s4-freeze4s.yaml",
@@ -524,7 +598,8 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
             (INC_WIDE, 9.5, 5.0, 14.0),
             (S_INC, 5.0, 3.0, 7.0),
         ],
-        // Known, as in S3: fewer healthy deaths at early phases.
-        &[H, INC_WIDE],
+        // Known, as in S3: fewer healthy deaths at early phases (145 vs 157-443
+        // NotifyLeave, 4.1 vs 5-14 cluster-wide).
+        &[(H, 0.20), (INC_WIDE, 0.30)],
     );
 }
