@@ -65,6 +65,9 @@ case "$GEN" in
   2015)
     FILE="$HERE/ml2015-$SC.yaml"
     BIN="$WORK/bin/ml2015harness"
+    # Traced, as the reference runs A-C were: the suspicion-reach rows
+    # (trace_suspect_reach.py) come from trace.csv.
+    ARGS="$ARGS -trace"
     if [ ! -x "$BIN" ]; then
       export ML2015_GOPATH="$WORK/gopath2015" GOCACHE="$WORK/gocache"
       if [ ! -f "$ML2015_GOPATH/src/github.com/hashicorp/memberlist/harness_net.go" ]; then
@@ -165,6 +168,30 @@ def figures(s):
         "median flap S (s, per run)": med("flap_s_subject_s"),
     }
 
+def reach(path, sick):
+    """trace_suspect_reach.py's figures for one traced run (2015), else none."""
+    if not os.path.exists(path):
+        return {}
+    first, arrived = {}, {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            t = float(r["t"])
+            if r["type"] != "suspect" or t < 0:
+                continue
+            key = (r["node"], int(r["inc"]))
+            first.setdefault(key, t)
+            if r["to"] == r["node"] and r["dropped"] == "false":
+                a = t + float(r["delay"])
+                arrived[key] = min(a, arrived.get(key, a))
+    out = {}
+    for label, sel in (("S as subject", lambda x: x == sick), ("healthy X", lambda x: x != sick)):
+        keys = [k for k in first if sel(k[0])]
+        lat = sorted(arrived[k] - first[k] for k in keys if k in arrived)
+        who = "S" if label == "S as subject" else "X"
+        out[f"{label}: share of suspect(X,inc) episodes that reached {who}"] = len(lat) / len(keys) if keys else None
+        out[f"{label}: median reach latency (s)"] = lat[len(lat) // 2] if lat else None
+    return out
+
 def fmt(vals):
     vals = [v for v in vals if v is not None]
     if not vals:
@@ -191,7 +218,9 @@ for sp in sorted(glob.glob(os.path.join(rundir, "run*", "summary.json"))):
                 nxt = next((t2 for t2, k2 in es[i + 1:] if k2 == "join"), None)
                 if nxt is not None:
                     (flaps_s if subj == s["sick"] else flaps_h).append(nxt - t)
-    runs.append(figures(s))
+    f = figures(s)
+    f.update(reach(os.path.join(os.path.dirname(sp), "trace.csv"), s["sick"]))
+    runs.append(f)
     warm = s.get("warmup_leaves", 0)
     if warm:
         print(f"WARNING: {sp}: {warm} NotifyLeave during warm-up (a starved machine?)", file=sys.stderr)
@@ -205,8 +234,11 @@ title = open(os.path.join(rundir, "flapsim.md")).readline().split("|")[2].strip(
 pooled = lambda v: "-" if not v else f"{len(v)} / {q(v, .5):.2f} / {q(v, .9):.2f} / {max(v):.2f}"
 print(f"| figure | real memberlist ({len(runs)} run(s)) | {title} |")
 print("|---|---|---|")
-for label in (runs[0].keys() if runs else []):
-    print(f"| {label} | {fmt([r[label] for r in runs])} | {flap.get(label, '-')} |")
+labels = []
+for r in runs:
+    labels += [k for k in r if k not in labels]
+for label in labels:
+    print(f"| {label} | {fmt([r.get(label) for r in runs])} | {flap.get(label, '-')} |")
 print(f"| flap healthy subject: n / median / p90 / max (s, pooled) | {pooled(flaps_h)} | {flap.get('flap healthy subject: n / median / p90 / max (s, pooled)', '-')} |")
 print(f"| flap S: n / median / p90 / max (s, pooled) | {pooled(flaps_s)} | {flap.get('flap S: n / median / p90 / max (s, pooled)', '-')} |")
 EOF

@@ -93,8 +93,14 @@ pub fn oracle_cmd(args: &OracleArgs) -> Result<(), Failure> {
             let phase = r
                 .s_probe_phase
                 .map_or_else(|| "-".to_string(), |p| format!("{p:.2}"));
+            let reach = r.healthy_suspect_reach.share();
+            let reach = if reach.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{:.0} %", 100.0 * reach)
+            };
             warn!(
-                "seed {seed}: healthy NotifyLeave {}, S NotifyLeave {}, S probe phase {phase}",
+                "seed {seed}: healthy NotifyLeave {}, S NotifyLeave {}, S probe phase {phase}, healthy suspicions that reached their subject {reach}",
                 r.healthy_leaves, r.s_leaves
             );
         }

@@ -20,6 +20,16 @@
 //!   observer. A leave without a later join is "unresolved": it is left out of
 //!   the flap statistics and counts as dead up to the end of the run in the
 //!   dead observer-seconds.
+//! - **Suspicion reach** (`trace_suspect_reach.py`, 2015): for each
+//!   suspicion episode `suspect(X, inc)`, did X itself receive it (the only way
+//!   it can refute before the timers fire, since 2015 gossips to ALIVE nodes
+//!   only), and how long after the episode began. The oracle reads its wire
+//!   trace; flapsim reads the episode's start from the first node that holds X
+//!   suspect at `inc`, and the reach from X refuting a suspect message at `inc`
+//!   that came in a packet (receiving one at its own incarnation always makes
+//!   2015 memberlist refute; a push/pull merge, TCP, is not in the oracle's UDP
+//!   trace). A suspect message that reaches X only after X refuted a *dead*
+//!   message at `inc` is counted by the trace, not here.
 //! - **Log lines** are counted by writer: refutations by refuter (S or healthy)
 //!   and by the accuser named in `(from: Y)`; `Suspect X has failed` by prober
 //!   → subject; `Marking X as failed` by observer → subject.
@@ -84,6 +94,35 @@ pub struct OracleRun {
     /// failed` instants mod 1 s (the ProbeInterval of every oracle scenario;
     /// None without such a line).
     pub s_probe_phase: Option<f64>,
+    /// Suspicion reach (module doc), subject S: (episodes, reach latencies in s).
+    pub s_suspect_reach: Reach,
+    /// The same, healthy subjects.
+    pub healthy_suspect_reach: Reach,
+}
+
+/// Suspicion episodes of one class of subjects and how each reached its subject.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reach {
+    pub episodes: u64,
+    /// Seconds from each reached episode's start to the subject's refutation.
+    pub latencies: Vec<f64>,
+}
+
+impl Reach {
+    /// Share of the episodes that reached their subject (NaN without episodes).
+    pub fn share(&self) -> f64 {
+        if self.episodes == 0 {
+            return f64::NAN;
+        }
+        self.latencies.len() as f64 / self.episodes as f64
+    }
+
+    /// `trace_suspect_reach.py`'s median: the upper one (`lat[len // 2]`).
+    pub fn median_latency(&self) -> f64 {
+        let mut v = self.latencies.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,11 +147,28 @@ impl OracleRun {
         let mut leaves: BTreeMap<NodeId, Vec<(Nanos, NodeId)>> = BTreeMap::new();
         let mut seq: BTreeMap<(NodeId, NodeId), Vec<(Nanos, Kind)>> = BTreeMap::new();
         let (mut cos, mut sin) = (0.0f64, 0.0f64);
+        // Suspicion reach: (X, inc) -> episode start, and -> X's refutation.
+        let mut episode_start: BTreeMap<(NodeId, u32), Nanos> = BTreeMap::new();
+        let mut reached: BTreeMap<(NodeId, u32), Nanos> = BTreeMap::new();
         for rec in m.events.iter().filter(|e| e.at >= t0) {
             let What::Protocol(ev) = rec.what else {
                 continue;
             };
             let me = rec.node;
+            // Reached on the wire: not a push/pull merge (TCP, which the
+            // oracle's UDP trace does not see; its suspicion comes "from" the
+            // merging node itself).
+            if let Event::Refuted {
+                kind: RefuteKind::Suspect,
+                accused_incarnation,
+                from,
+                ..
+            } = ev
+            {
+                if from != me {
+                    reached.entry((me, accused_incarnation)).or_insert(rec.at);
+                }
+            }
             match ev {
                 Event::MemberDown { subject, .. } => {
                     if subject == sick {
@@ -132,6 +188,15 @@ impl OracleRun {
                     seq.entry((me, subject))
                         .or_default()
                         .push((rec.at, Kind::Join));
+                }
+                Event::Suspected {
+                    subject,
+                    incarnation,
+                    ..
+                } => {
+                    episode_start
+                        .entry((subject, incarnation))
+                        .or_insert(rec.at);
                 }
                 Event::Refuted { kind, from, .. } => match kind {
                     RefuteKind::Suspect if me == sick => r.refute_suspect_by_s += 1,
@@ -173,6 +238,17 @@ impl OracleRun {
         if r.suspect_log_s_to_healthy > 0 {
             r.s_probe_phase =
                 Some(sin.atan2(cos).rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU);
+        }
+        for (&(subject, inc), &start) in &episode_start {
+            let class = if subject == sick {
+                &mut r.s_suspect_reach
+            } else {
+                &mut r.healthy_suspect_reach
+            };
+            class.episodes += 1;
+            if let Some(&at) = reached.get(&(subject, inc)).filter(|&&at| at >= start) {
+                class.latencies.push((at - start) as f64 / 1e9);
+            }
         }
         // Incidents (main.go `analyze`): chain while the gap to the last event <= merge.
         for (subject, mut evs) in leaves {
@@ -451,6 +527,10 @@ pub const FIGURES: &[&str] = &[
     "S dead fraction of (N-1) x duration",
     "median flap healthy (s, per run)",
     "median flap S (s, per run)",
+    "S as subject: share of suspect(X,inc) episodes that reached S",
+    "S as subject: median reach latency (s)",
+    "healthy X: share of suspect(X,inc) episodes that reached X",
+    "healthy X: median reach latency (s)",
 ];
 
 impl OracleRun {
@@ -499,6 +579,11 @@ impl OracleRun {
             // A run without flaps has no median (aggregate.py skips it).
             interpolated_quantile(v, 0.5).unwrap_or(f64::NAN)
         }))
+        .chain(
+            [&self.s_suspect_reach, &self.healthy_suspect_reach]
+                .into_iter()
+                .flat_map(|r| [r.share(), r.median_latency()]),
+        )
         .collect()
     }
 }
@@ -721,5 +806,51 @@ mod tests {
             Spread::of([1926.0, 2081.0, 2186.0]).to_string(),
             "2064.3 [1926..2186]"
         );
+    }
+    fn suspected(subject: NodeId, incarnation: u32, from: NodeId) -> Event {
+        Event::Suspected {
+            subject,
+            incarnation,
+            from,
+        }
+    }
+
+    fn refuted(accused_incarnation: u32, from: NodeId) -> Event {
+        Event::Refuted {
+            kind: RefuteKind::Suspect,
+            from,
+            accused_incarnation,
+            incarnation: accused_incarnation + 1,
+        }
+    }
+
+    /// Rule (`trace_suspect_reach.py`): an episode suspect(X, inc) starts when
+    /// the first node holds X suspect at inc and reaches X when X refutes a
+    /// suspect message at inc that came in a packet; a refutation of a push/pull
+    /// merge (TCP, "from" X itself) is not on the oracle's UDP trace; the median
+    /// latency is the upper median.
+    #[test]
+    fn suspicion_reach_counts_refutations_of_packets_not_of_push_pull() {
+        let r = run(&[
+            (1.0, S, suspected(2, 1, S)), // episode (2, 1) starts
+            (1.5, 0, suspected(2, 1, S)), // the same episode, heard later
+            (3.0, 2, refuted(1, 0)),      // reached after 2 s
+            (5.0, 0, suspected(3, 1, 0)), // episode (3, 1)
+            (9.0, 3, refuted(1, 3)),      // a push/pull merge: not reached
+            (10.0, 0, suspected(4, 1, 0)),
+            (10.5, 4, refuted(1, 0)), // reached after 0.5 s
+            (20.0, 0, suspected(S, 7, 0)),
+        ]);
+        assert_eq!(r.healthy_suspect_reach.episodes, 3);
+        assert_eq!(r.healthy_suspect_reach.latencies, vec![2.0, 0.5]);
+        assert!((r.healthy_suspect_reach.share() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(
+            r.healthy_suspect_reach.median_latency(),
+            2.0,
+            "upper median"
+        );
+        assert_eq!(r.s_suspect_reach.episodes, 1);
+        assert!(r.s_suspect_reach.share() == 0.0);
+        assert!(r.s_suspect_reach.median_latency().is_nan());
     }
 }
