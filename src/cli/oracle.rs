@@ -18,6 +18,7 @@ use super::{parse_sets, Failure};
 pub fn run_one(scenario: &Scenario, sick: u32, merge: u64) -> Result<OracleRun, Failure> {
     let mut sim = Simulation::new(scenario);
     let mut collector = Collector::new(scenario);
+    collector.record_wire_suspicions();
     let max_events = Limits::default().max_events;
     let stats = sim
         .run_budgeted(&mut collector, &mut |_| {}, max_events)

@@ -2,7 +2,7 @@
 //! streams, and the run loop that drives protocol nodes on simulated hosts over
 //! the simulated network.
 
-use crate::protocol::{Event, Nanos, NodeId};
+use crate::protocol::{Event, Nanos, NodeId, Packet};
 
 /// Ground truth about a node, for classifying declarations (model.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +37,11 @@ pub trait Observer {
     fn sent(&mut self, at: Nanos, from: NodeId, to: NodeId, kind: PacketKind, bytes: u32);
     /// A packet was handed to `to`'s protocol.
     fn received(&mut self, at: Nanos, to: NodeId, kind: PacketKind, bytes: u32);
+    /// What a packet carries, as it leaves (`sent`) or as it is handed to its
+    /// receiver's protocol: for wire-level measures (the memberlist oracle's
+    /// trace). Ignored unless an observer asks; called right after `sent` /
+    /// `received`.
+    fn wire(&mut self, _at: Nanos, _packet: &Packet, _sent: bool) {}
     /// A packet was dropped (loss, partition, full buffer, crashed peer).
     fn dropped(&mut self, at: Nanos, from: NodeId, to: NodeId, reason: DropReason);
     /// Periodic host sample (once per timeseries bin) for nodes with a CPU model.

@@ -20,6 +20,7 @@ pub mod oracle;
 pub mod spill;
 pub mod stats;
 pub mod timeline;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -37,7 +38,7 @@ type PairMap<V> = HashMap<(NodeId, NodeId), V, BuildHasherDefault<IdHasher>>;
 
 use crate::engine::{DropReason, HostSample, Observer, PacketKind, Truth};
 use crate::protocol::event::RefuteKind;
-use crate::protocol::{Event, Nanos, NodeId, State, SEC};
+use crate::protocol::{Event, Nanos, NodeId, Packet, State, SEC};
 use crate::scenario::Scenario;
 
 pub use stats::{quantiles, Durations, Quantiles};
@@ -348,6 +349,9 @@ pub struct Metrics {
     /// Records a streaming run left in a spill file for the charts instead of
     /// `events` ([`Metrics::for_each_record`] walks both).
     pub spilled: Option<Arc<spill::Spilled>>,
+    /// Suspicion episodes on the wire, when the collector was asked to record
+    /// them ([`Collector::record_wire_suspicions`]).
+    pub wire_suspicions: Option<wire::WireSuspicions>,
 }
 
 impl Metrics {
@@ -534,6 +538,7 @@ pub struct Collector {
     bins: Vec<Bin>,
     host: Vec<Option<Vec<HostPoint>>>,
     events: Vec<Record>,
+    wire: Option<wire::WireSuspicions>,
 }
 
 impl Collector {
@@ -572,6 +577,7 @@ impl Collector {
             bins: Vec::with_capacity((scenario.duration / bin) as usize + 1),
             host: vec![None; n],
             events: Vec::new(),
+            wire: None,
         };
         c.bins.push(Bin::default());
         c
@@ -582,6 +588,13 @@ impl Collector {
     /// memory flat; what it does not take back ends in [`Metrics::events`].
     pub fn drain_records(&mut self) -> std::vec::Drain<'_, Record> {
         self.events.drain(..)
+    }
+
+    /// Also record suspicion episodes on the wire (the memberlist oracle's
+    /// `trace_suspect_reach.py`), from the warm-up's end: a scan of every
+    /// packet's parts, so only the oracle's measures ask for it.
+    pub fn record_wire_suspicions(&mut self) {
+        self.wire = Some(wire::WireSuspicions::new(self.warmup));
     }
 
     /// Ground truth of `node` right now (for tests and the engine's checkers).
@@ -610,6 +623,7 @@ impl Collector {
             host: self.host,
             events: self.events,
             spilled: None,
+            wire_suspicions: self.wire,
         }
     }
 
@@ -1019,6 +1033,16 @@ impl Observer for Collector {
     }
 
     #[inline]
+    fn wire(&mut self, at: Nanos, packet: &Packet, sent: bool) {
+        if let Some(w) = self.wire.as_mut() {
+            if sent {
+                w.sent(at, packet);
+            } else {
+                w.received(at, packet);
+            }
+        }
+    }
+
     fn received(&mut self, at: Nanos, to: NodeId, kind: PacketKind, bytes: u32) {
         self.advance(at);
         let b = self.bin_mut();

@@ -21,15 +21,11 @@
 //!   the flap statistics and counts as dead up to the end of the run in the
 //!   dead observer-seconds.
 //! - **Suspicion reach** (`trace_suspect_reach.py`, 2015): for each
-//!   suspicion episode `suspect(X, inc)`, did X itself receive it (the only way
-//!   it can refute before the timers fire, since 2015 gossips to ALIVE nodes
-//!   only), and how long after the episode began. The oracle reads its wire
-//!   trace; flapsim reads the episode's start from the first node that holds X
-//!   suspect at `inc`, and the reach from X refuting a suspect message at `inc`
-//!   that came in a packet (receiving one at its own incarnation always makes
-//!   2015 memberlist refute; a push/pull merge, TCP, is not in the oracle's UDP
-//!   trace). A suspect message that reaches X only after X refuted a *dead*
-//!   message at `inc` is counted by the trace, not here.
+//!   suspicion episode `suspect(X, inc)` on the wire (UDP), did X itself
+//!   receive it (the only way it can refute before the timers fire, since 2015
+//!   gossips to ALIVE nodes only), how long after its first send, and how many
+//!   times it was sent (to X among them). From the collector's wire record
+//!   ([`super::wire`]), when it was asked for one.
 //! - **Log lines** are counted by writer: refutations by refuter (S or healthy)
 //!   and by the accuser named in `(from: Y)`; `Suspect X has failed` by prober
 //!   → subject; `Marking X as failed` by observer → subject.
@@ -100,15 +96,36 @@ pub struct OracleRun {
     pub healthy_suspect_reach: Reach,
 }
 
-/// Suspicion episodes of one class of subjects and how each reached its subject.
+/// Suspicion episodes of one class of subjects on the wire, and how each
+/// reached its subject.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reach {
     pub episodes: u64,
-    /// Seconds from each reached episode's start to the subject's refutation.
+    /// Seconds from each reached episode's first send to the subject's receipt.
     pub latencies: Vec<f64>,
+    /// Sends of the episodes' messages, and of them to the subject.
+    pub sends: u64,
+    pub sends_to_subject: u64,
 }
 
 impl Reach {
+    /// Sends per episode (NaN without episodes).
+    pub fn sends_per_episode(&self) -> f64 {
+        self.per_episode(self.sends)
+    }
+
+    /// Sends to the subject per episode (NaN without episodes).
+    pub fn sends_to_subject_per_episode(&self) -> f64 {
+        self.per_episode(self.sends_to_subject)
+    }
+
+    fn per_episode(&self, n: u64) -> f64 {
+        if self.episodes == 0 {
+            return f64::NAN;
+        }
+        n as f64 / self.episodes as f64
+    }
+
     /// Share of the episodes that reached their subject (NaN without episodes).
     pub fn share(&self) -> f64 {
         if self.episodes == 0 {
@@ -147,28 +164,11 @@ impl OracleRun {
         let mut leaves: BTreeMap<NodeId, Vec<(Nanos, NodeId)>> = BTreeMap::new();
         let mut seq: BTreeMap<(NodeId, NodeId), Vec<(Nanos, Kind)>> = BTreeMap::new();
         let (mut cos, mut sin) = (0.0f64, 0.0f64);
-        // Suspicion reach: (X, inc) -> episode start, and -> X's refutation.
-        let mut episode_start: BTreeMap<(NodeId, u32), Nanos> = BTreeMap::new();
-        let mut reached: BTreeMap<(NodeId, u32), Nanos> = BTreeMap::new();
         for rec in m.events.iter().filter(|e| e.at >= t0) {
             let What::Protocol(ev) = rec.what else {
                 continue;
             };
             let me = rec.node;
-            // Reached on the wire: not a push/pull merge (TCP, which the
-            // oracle's UDP trace does not see; its suspicion comes "from" the
-            // merging node itself).
-            if let Event::Refuted {
-                kind: RefuteKind::Suspect,
-                accused_incarnation,
-                from,
-                ..
-            } = ev
-            {
-                if from != me {
-                    reached.entry((me, accused_incarnation)).or_insert(rec.at);
-                }
-            }
             match ev {
                 Event::MemberDown { subject, .. } => {
                     if subject == sick {
@@ -188,15 +188,6 @@ impl OracleRun {
                     seq.entry((me, subject))
                         .or_default()
                         .push((rec.at, Kind::Join));
-                }
-                Event::Suspected {
-                    subject,
-                    incarnation,
-                    ..
-                } => {
-                    episode_start
-                        .entry((subject, incarnation))
-                        .or_insert(rec.at);
                 }
                 Event::Refuted { kind, from, .. } => match kind {
                     RefuteKind::Suspect if me == sick => r.refute_suspect_by_s += 1,
@@ -239,15 +230,18 @@ impl OracleRun {
             r.s_probe_phase =
                 Some(sin.atan2(cos).rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU);
         }
-        for (&(subject, inc), &start) in &episode_start {
+        let wire = m.wire_suspicions.iter().flat_map(|w| &w.episodes);
+        for (&(subject, _), e) in wire {
             let class = if subject == sick {
                 &mut r.s_suspect_reach
             } else {
                 &mut r.healthy_suspect_reach
             };
             class.episodes += 1;
-            if let Some(&at) = reached.get(&(subject, inc)).filter(|&&at| at >= start) {
-                class.latencies.push((at - start) as f64 / 1e9);
+            class.sends += e.sends;
+            class.sends_to_subject += e.sends_to_subject;
+            if let Some(at) = e.reached {
+                class.latencies.push((at - e.first_send) as f64 / 1e9);
             }
         }
         // Incidents (main.go `analyze`): chain while the gap to the last event <= merge.
@@ -529,8 +523,12 @@ pub const FIGURES: &[&str] = &[
     "median flap S (s, per run)",
     "S as subject: share of suspect(X,inc) episodes that reached S",
     "S as subject: median reach latency (s)",
+    "S as subject: wire sends per episode",
+    "S as subject: wire sends to S per episode",
     "healthy X: share of suspect(X,inc) episodes that reached X",
     "healthy X: median reach latency (s)",
+    "healthy X: wire sends per episode",
+    "healthy X: wire sends to X per episode",
 ];
 
 impl OracleRun {
@@ -582,7 +580,14 @@ impl OracleRun {
         .chain(
             [&self.s_suspect_reach, &self.healthy_suspect_reach]
                 .into_iter()
-                .flat_map(|r| [r.share(), r.median_latency()]),
+                .flat_map(|r| {
+                    [
+                        r.share(),
+                        r.median_latency(),
+                        r.sends_per_episode(),
+                        r.sends_to_subject_per_episode(),
+                    ]
+                }),
         )
         .collect()
     }
@@ -807,50 +812,36 @@ mod tests {
             "2064.3 [1926..2186]"
         );
     }
-    fn suspected(subject: NodeId, incarnation: u32, from: NodeId) -> Event {
-        Event::Suspected {
-            subject,
-            incarnation,
-            from,
-        }
-    }
-
-    fn refuted(accused_incarnation: u32, from: NodeId) -> Event {
-        Event::Refuted {
-            kind: RefuteKind::Suspect,
-            from,
-            accused_incarnation,
-            incarnation: accused_incarnation + 1,
-        }
-    }
-
-    /// Rule (`trace_suspect_reach.py`): an episode suspect(X, inc) starts when
-    /// the first node holds X suspect at inc and reaches X when X refutes a
-    /// suspect message at inc that came in a packet; a refutation of a push/pull
-    /// merge (TCP, "from" X itself) is not on the oracle's UDP trace; the median
-    /// latency is the upper median.
+    /// Rule (`trace_suspect_reach.py`): per class of subject, the share of
+    /// wire episodes that reached their subject, the upper median of the
+    /// latencies from the first send, and sends (to the subject) per episode.
     #[test]
-    fn suspicion_reach_counts_refutations_of_packets_not_of_push_pull() {
-        let r = run(&[
-            (1.0, S, suspected(2, 1, S)), // episode (2, 1) starts
-            (1.5, 0, suspected(2, 1, S)), // the same episode, heard later
-            (3.0, 2, refuted(1, 0)),      // reached after 2 s
-            (5.0, 0, suspected(3, 1, 0)), // episode (3, 1)
-            (9.0, 3, refuted(1, 3)),      // a push/pull merge: not reached
-            (10.0, 0, suspected(4, 1, 0)),
-            (10.5, 4, refuted(1, 0)), // reached after 0.5 s
-            (20.0, 0, suspected(S, 7, 0)),
-        ]);
-        assert_eq!(r.healthy_suspect_reach.episodes, 3);
-        assert_eq!(r.healthy_suspect_reach.latencies, vec![2.0, 0.5]);
-        assert!((r.healthy_suspect_reach.share() - 2.0 / 3.0).abs() < 1e-12);
-        assert_eq!(
-            r.healthy_suspect_reach.median_latency(),
-            2.0,
-            "upper median"
-        );
-        assert_eq!(r.s_suspect_reach.episodes, 1);
-        assert!(r.s_suspect_reach.share() == 0.0);
+    fn suspicion_reach_comes_from_the_wire_record() {
+        use crate::metrics::wire::{WireEpisode, WireSuspicions};
+        let names: Vec<String> = (0..5).map(|i| format!("n{i:02}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut m = Collector::new(&scenario(&refs, "memberlist-2015")).finish(100 * SEC, 0);
+        let ep = |first_send: f64, sends, to, reached: Option<f64>| WireEpisode {
+            first_send: (first_send * 1e9) as Nanos,
+            sends,
+            sends_to_subject: to,
+            reached: reached.map(|r| (r * 1e9) as Nanos),
+        };
+        let mut w = WireSuspicions::new(0);
+        w.episodes.insert((2, 1), ep(1.0, 10, 1, Some(3.0)));
+        w.episodes.insert((3, 1), ep(5.0, 20, 0, None));
+        w.episodes.insert((4, 1), ep(10.0, 30, 2, Some(10.5)));
+        w.episodes.insert((S, 7), ep(20.0, 40, 3, None));
+        m.wire_suspicions = Some(w);
+        let r = OracleRun::from_metrics(&m, S, 5, MERGE_GAP);
+        let h = &r.healthy_suspect_reach;
+        assert_eq!((h.episodes, h.sends, h.sends_to_subject), (3, 60, 3));
+        assert_eq!(h.latencies, vec![2.0, 0.5]);
+        assert!((h.share() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(h.median_latency(), 2.0, "upper median");
+        assert_eq!(h.sends_per_episode(), 20.0);
+        assert_eq!(r.s_suspect_reach.share(), 0.0);
         assert!(r.s_suspect_reach.median_latency().is_nan());
+        assert_eq!(r.s_suspect_reach.sends_to_subject_per_episode(), 3.0);
     }
 }

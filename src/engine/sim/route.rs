@@ -24,6 +24,7 @@ impl World {
         self.packets += 1;
         let (from, to) = (packet.from, packet.to);
         obs.sent(depart, from, to, packet_kind(&packet), packet.bytes);
+        obs.wire(depart, &packet, true);
         let input = NetInput::Send {
             depart,
             peer_up: self.up.get(to as usize).copied().unwrap_or(false),

@@ -70,6 +70,7 @@ impl Simulation {
             }
             Work::Packet(packet) => {
                 obs.received(now, node, packet_kind(&packet), packet.bytes);
+                obs.wire(now, &packet, false);
                 self.drive_at(obs, node, finish, |n, now, rt| {
                     n.handle(now, Input::Packet(&packet), rt)
                 });
