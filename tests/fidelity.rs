@@ -424,7 +424,7 @@ fn ml2015_s1_delay_matches_memberlist_6025015() {
     // - 'Refuting a dead message': 22.1 vs 23-36 (4.1 % below; 22.1 over 200
     //   seeds too; seeds 1..10 read 23.5, in range by luck). Not traced yet.
     // - on the wire, at the edges of five runs' narrow ranges (seeds 1..40):
-    //   a suspected healthy node hears of it in 82.2 % of episodes (78-82 %),
+    //   a suspected healthy node hears of it in 82.7 % of episodes (78-82 %),
     //   S after 0.75 s (0.79-0.81 s); a healthy subject's suspicion is sent
     //   218.8 times (223-228), 1.28 times to itself (1.12-1.28), S's 3.95 times
     //   to S (4.03-4.45). Within 2-6 %.
@@ -628,10 +628,10 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
         // vs 122-143 incidents; at 30 seeds both were inside). The mechanism
         // shows in the suspicion reach: at late phases flapsim's suspected
         // healthy nodes hear of their suspicion in 21.6 % of episodes, the real
-        // ones in 29-43 %; at early phases (below) in 88.0 % against 71-78 %.
+        // ones in 29-43 %; at early phases (below) in 88.6 % against 71-78 %.
         // flapsim's outcome swings with the phase more steeply than the real
-        // one: the release burst at the window's end is handled at one instant
-        // here, relative to ticks that are locked to the millisecond.
+        // one. What makes the difference is open: a 1 ms packet cost, a 5 ms
+        // ticker jitter and memberlist's two-stage receive path each leave it.
         &[(H, 0.15), (H_INC, 0.15), (INC_WIDE, 0.25), (H_REACH, 0.40)],
     );
     // Known deviation: at early phases flapsim's S3 kills about half as many
