@@ -631,7 +631,8 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
         // ones in 29-43 %; at early phases (below) in 88.6 % against 71-78 %.
         // Within one window the two agree (short traced real runs: 32 % at
         // phase 0.66, 5 % at 0.92); the real late runs' reaches mostly come in a
-        // later window (median 14-19 s after the first send), flapsim's do not.
+        // later window (median 14-19 s after the first send); flapsim's median
+        // is 4-6 s.
         &[(H, 0.15), (H_INC, 0.15), (INC_WIDE, 0.25), (H_REACH, 0.40)],
     );
     // Known deviation: at early phases flapsim's S3 kills about half as many
