@@ -629,10 +629,10 @@ fn ml2015_freeze_outcomes_match_per_ticker_phase() {
         // shows in the suspicion reach: at late phases flapsim's suspected
         // healthy nodes hear of their suspicion in 21.6 % of episodes, the real
         // ones in 29-43 %; at early phases (below) in 88.6 % against 71-78 %.
-        // Within one window the two agree (short traced real runs: 32 % at
-        // phase 0.66, 5 % at 0.92); the real late runs' reaches mostly come in a
-        // later window (median 14-19 s after the first send); flapsim's median
-        // is 4-6 s.
+        // In a run's first windows the two agree (short traced real runs: 32 %
+        // at phase 0.66, 5 % at 0.92); the real late runs' reaches mostly come
+        // in a later window (median 14-19 s after the first send); flapsim's
+        // median is 4-6 s. See the README's fidelity section.
         &[(H, 0.15), (H_INC, 0.15), (INC_WIDE, 0.25), (H_REACH, 0.40)],
     );
     // Known deviation: at early phases flapsim's S3 kills about half as many
