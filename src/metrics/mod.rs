@@ -1043,6 +1043,7 @@ impl Observer for Collector {
         }
     }
 
+    #[inline]
     fn received(&mut self, at: Nanos, to: NodeId, kind: PacketKind, bytes: u32) {
         self.advance(at);
         let b = self.bin_mut();

@@ -128,10 +128,7 @@ impl Reach {
 
     /// Share of the episodes that reached their subject (NaN without episodes).
     pub fn share(&self) -> f64 {
-        if self.episodes == 0 {
-            return f64::NAN;
-        }
-        self.latencies.len() as f64 / self.episodes as f64
+        self.per_episode(self.latencies.len() as u64)
     }
 
     /// `trace_suspect_reach.py`'s median: the upper one (`lat[len // 2]`).
@@ -812,6 +809,7 @@ mod tests {
             "2064.3 [1926..2186]"
         );
     }
+
     /// Rule (`trace_suspect_reach.py`): per class of subject, the share of
     /// wire episodes that reached their subject, the upper median of the
     /// latencies from the first send, and sends (to the subject) per episode.

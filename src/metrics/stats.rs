@@ -16,14 +16,17 @@ pub struct Quantiles {
     pub count: usize,
 }
 
+/// The 1-based nearest rank of quantile `q` in [0, 1] among `n` > 0 samples.
+fn rank(q: f64, n: u64) -> u64 {
+    ((q * n as f64).ceil() as u64).clamp(1, n)
+}
+
 /// Nearest-rank quantile `q` in [0, 1] of `sorted` (ascending); None when empty.
 pub fn nearest_rank(sorted: &[Nanos], q: f64) -> Option<Nanos> {
     if sorted.is_empty() {
         return None;
     }
-    let n = sorted.len();
-    let rank = (q * n as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, n) - 1])
+    Some(sorted[rank(q, sorted.len() as u64) as usize - 1])
 }
 
 /// Median and p99 of `sorted` (ascending) in seconds; None when empty.
@@ -116,7 +119,7 @@ impl Durations {
         if self.count == 0 {
             return None;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let rank = rank(q, self.count);
         let mut seen = 0;
         self.counts().find_map(|(d, c)| {
             seen += c;
