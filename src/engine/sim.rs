@@ -136,8 +136,8 @@ pub struct Simulation {
     starting: Vec<NodeId>,
     cpu_nodes: Vec<NodeId>,
     converged: bool,
-    /// `start: {mode: converged, stagger}`: (random base, stagger) of the tickers.
-    staggered: Option<(Nanos, Nanos)>,
+    /// `start: {mode: converged, stagger, uptime}`.
+    staggered: Option<build::Staggered>,
     /// Nodes degraded from t = 0 by link rules.
     rule_touch: Vec<NodeId>,
     /// Event count at which [`sweep`] next looks for dead timers.

@@ -470,7 +470,10 @@ fn exhausted_t2_is_suspected_only_after_exhaustion() {
 fn staggered_start_and_ticker_jitter_keep_each_node_on_its_grid() {
     let mut s = scenario(4, 5, 120 * SEC);
     s.protocol = Config::memberlist_2015();
-    s.start = StartMode::ConvergedStaggered { stagger: MS };
+    s.start = StartMode::ConvergedStaggered {
+        stagger: MS,
+        uptime: 0,
+    };
     s.host.ticker_jitter = Dist::Uniform { lo: 0, hi: MS };
     let (rec, _) = run(&s);
     let phase = |node: NodeId| -> Vec<Nanos> {

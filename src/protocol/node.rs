@@ -150,14 +150,20 @@ impl Node {
     /// nodes created `stagger` apart keep that phase difference for good (2015
     /// tickers have no jitter). memberlist 6025015 state.go:L70 and L82 create
     /// both tickers at the same instant.
+    ///
+    /// The process ran `uptime` in the quiet cluster before `now`, probing one
+    /// node per tick: it starts that far into its probe round (see
+    /// [`Node::skip_quiet_probes`]).
     pub fn start_converged_phased(
         &mut self,
         now: Nanos,
         members: &[NodeId],
         offset: Nanos,
+        uptime: Nanos,
         rt: &mut impl Runtime,
     ) {
         self.converge(now, members, rt);
+        self.skip_quiet_probes(uptime / self.cfg.probe_interval.max(1), rt);
         let probe_phase = offset % self.cfg.probe_interval.max(1);
         let gossip_phase = offset % self.cfg.gossip_interval.max(1);
         self.start_converged_tickers(now, probe_phase, gossip_phase, rt);
@@ -483,7 +489,7 @@ mod tests {
         ] {
             let mut rec = Recorder::new(3);
             let mut node = Node::new(0, Arc::new(Config::memberlist_2015()), roster(4));
-            node.start_converged_phased(10 * SEC, &[0, 1, 2, 3], offset, &mut rec);
+            node.start_converged_phased(10 * SEC, &[0, 1, 2, 3], offset, 0, &mut rec);
             let at = |want: Timer| rec.timer_at(|t| *t == want).map(|(at, _)| at);
             assert_eq!(at(Timer::ProbeTick), Some(10 * SEC + probe));
             assert_eq!(at(Timer::GossipTick), Some(10 * SEC + gossip));

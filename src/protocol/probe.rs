@@ -79,6 +79,31 @@ impl Node {
         }
     }
 
+    /// Account for `probes` probes made in a quiet converged cluster before the
+    /// simulation starts (memberlist.md §2.2): walk the probe list past that
+    /// many nodes, self skipped without a tick as `probe` does. A walk that
+    /// wraps reshuffles, with nothing to reap; after one reshuffle the order is
+    /// a fresh shuffle, so only the position in the last round matters and the
+    /// cost is bounded by the list, not by `probes`.
+    pub(super) fn skip_quiet_probes(&mut self, probes: u64, rt: &mut impl Runtime) {
+        let per_round = self.order.iter().filter(|&&n| n != self.id).count() as u64;
+        if per_round == 0 {
+            return;
+        }
+        let mut left = probes;
+        if probes >= per_round {
+            rt.rng().shuffle(&mut self.order);
+            self.probe_index = 0;
+            left = probes % per_round;
+        }
+        while left > 0 {
+            if self.order[self.probe_index] != self.id {
+                left -= 1;
+            }
+            self.probe_index += 1;
+        }
+    }
+
     /// memberlist `resetNodes` at the end of a round: reap dead nodes (2015: all of
     /// them; today: those dead longer than GossipToTheDeadTime) and reshuffle.
     fn reset_nodes(&mut self, now: Nanos, rt: &mut impl Runtime) {
@@ -649,6 +674,39 @@ mod tests {
         }
         seen.sort_unstable();
         assert_eq!(seen, vec![1, 2, 3, 4]);
+    }
+
+    /// Rule (§2.2; memberlist 6025015 state.go:L164-L206 `probe`): a process
+    /// that ran `uptime` in a quiet cluster before t = 0 is `uptime /
+    /// ProbeInterval` probes into its round-robin walk (self skipped without a
+    /// tick), so its walk wraps (reshuffles, and in 2015 reaps) that many ticks
+    /// earlier; whole rounds before t = 0 leave only the position in the last
+    /// one. The oracle's harness measures from ~11 s after creation: its
+    /// nodes' first wrap comes ~21 s into the run, not ~32 s.
+    #[test]
+    fn uptime_starts_the_probe_round_that_far_along() {
+        use super::super::testkit::roster;
+        use std::sync::Arc;
+        let n = 8; // seven others: seven probes per round
+        for (uptime, wrap_tick) in [(0, 8), (3 * SEC + SEC / 2, 5), (7 * SEC, 8), (10 * SEC, 5)] {
+            let mut rec = Recorder::new(11);
+            let mut node = Node::new(0, Arc::new(Config::memberlist_2015()), roster(n));
+            let all: Vec<u32> = (0..n as u32).collect();
+            node.start_converged_phased(0, &all, 123, uptime, &mut rec);
+            let mut targets = Vec::new();
+            for tick in 1..=wrap_tick {
+                let before = node.probe_index;
+                let (target, seq, at) = start_probe(&mut node, &mut rec);
+                let ack = packet(target, 0, Transport::Udp, Body::Ack { seq });
+                node.handle(at + 1, Input::Packet(&ack), &mut rec);
+                let wrapped = node.probe_index <= before;
+                assert_eq!(wrapped, tick == wrap_tick, "uptime {uptime}: tick {tick}");
+                if !wrapped {
+                    assert!(!targets.contains(&target), "a round probes each node once");
+                    targets.push(target);
+                }
+            }
+        }
     }
 
     /// Rule (§2.2, §7): 2015 forgets every dead node at the next wrap (memberlist

@@ -72,7 +72,16 @@ pub enum StartMode {
     /// the memberlist oracle's harness starts its clusters (all nodes created
     /// within milliseconds), and 2015 memberlist's tickers have no jitter, so
     /// the phases stay locked for the whole run.
-    ConvergedStaggered { stagger: Nanos },
+    ///
+    /// `uptime` (`start: {mode: converged, stagger: 1ms, uptime: 11s}`, default
+    /// 0): how long the processes ran, quiet, before t = 0. memberlist walks its
+    /// probe list one node per tick and reaps and reshuffles only when the walk
+    /// wraps (memberlist.md §2.2), so a process `uptime` old is
+    /// `uptime / ProbeInterval` probes into its round, and every node created
+    /// together wraps (and, in 2015, reaps its dead) together, that much earlier
+    /// than a process created at t = 0. The harness measures from about 11 s
+    /// after creation (join, then a 10 s warm-up).
+    ConvergedStaggered { stagger: Nanos, uptime: Nanos },
     /// Bootstrap: each node starts alone and joins through `seeds`; node `i`
     /// starts at `i * stagger`.
     Join { seeds: Vec<NodeId>, stagger: Nanos },

@@ -425,12 +425,14 @@ pub struct FileRaw {
     pub timeseries_bin: Option<Dur>,
 }
 
-/// `start: converged`, `start: join`, or `start: {mode: join, seeds: [...], stagger: 1s}`.
+/// `start: converged`, `start: join`, `start: {mode: converged, stagger: 1ms,
+/// uptime: 11s}`, or `start: {mode: join, seeds: [...], stagger: 1s}`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StartRaw {
     pub mode: StartModeRaw,
     pub seeds: Option<NameList>,
     pub stagger: Option<Dur>,
+    pub uptime: Option<Dur>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -445,7 +447,7 @@ struct StartVisitor;
 impl<'de> Visitor<'de> for StartVisitor {
     type Value = StartRaw;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("`converged`, `join`, {mode: converged, stagger: 1ms}, or {mode: join, seeds: [...], stagger: 1s}")
+        f.write_str("`converged`, `join`, {mode: converged, stagger: 1ms, uptime: 11s}, or {mode: join, seeds: [...], stagger: 1s}")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StartRaw, E> {
         let mode = match v {
@@ -461,6 +463,7 @@ impl<'de> Visitor<'de> for StartVisitor {
             mode,
             seeds: None,
             stagger: None,
+            uptime: None,
         })
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StartRaw, A::Error> {
@@ -470,12 +473,14 @@ impl<'de> Visitor<'de> for StartVisitor {
             mode: StartModeRaw,
             seeds: Option<NameList>,
             stagger: Option<Dur>,
+            uptime: Option<Dur>,
         }
         let i = Inner::deserialize(de::value::MapAccessDeserializer::new(map))?;
         Ok(StartRaw {
             mode: i.mode,
             seeds: i.seeds,
             stagger: i.stagger,
+            uptime: i.uptime,
         })
     }
 }

@@ -60,8 +60,13 @@ fn header(w: &mut String, s: &Scenario, t: &Targets) -> Result<(), String> {
         StartMode::Converged => {
             let _ = writeln!(w, "start: converged");
         }
-        StartMode::ConvergedStaggered { stagger } => {
-            let _ = writeln!(w, "start: {{mode: converged, stagger: {}}}", dur(*stagger));
+        StartMode::ConvergedStaggered { stagger, uptime } => {
+            let _ = writeln!(
+                w,
+                "start: {{mode: converged, stagger: {}, uptime: {}}}",
+                dur(*stagger),
+                dur(*uptime)
+            );
         }
         StartMode::Join { seeds, stagger } => {
             let _ = writeln!(

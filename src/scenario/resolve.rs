@@ -359,12 +359,28 @@ impl Resolver<'_, '_> {
                 if s.seeds.is_some() {
                     return Err(self.err("start", "seeds only apply to `mode: join`"));
                 }
-                Ok(match s.stagger {
-                    Some(d) => StartMode::ConvergedStaggered { stagger: d.0 },
-                    None => StartMode::Converged,
+                Ok(match (s.stagger, s.uptime) {
+                    (Some(d), uptime) => StartMode::ConvergedStaggered {
+                        stagger: d.0,
+                        uptime: uptime.map_or(0, |u| u.0),
+                    },
+                    (None, Some(_)) => {
+                        return Err(self.err(
+                            "start.uptime",
+                            "uptime applies to processes created together: \
+                             start: {mode: converged, stagger: 1ms, uptime: 11s}",
+                        ))
+                    }
+                    (None, None) => StartMode::Converged,
                 })
             }
             StartModeRaw::Join => {
+                if s.uptime.is_some() {
+                    return Err(self.err(
+                        "start.uptime",
+                        "uptime only applies to `mode: converged` (a joining node starts afresh)",
+                    ));
+                }
                 let Some(seeds) = &s.seeds else {
                     return Err(self.err(
                         "start",

@@ -239,8 +239,37 @@ fn join_start_resolves_seeds() {
     let s = ok(&format!("{MIN}start: {{mode: converged, stagger: 1ms}}\n"));
     assert_eq!(
         s.start,
-        StartMode::ConvergedStaggered { stagger: 1_000_000 }
+        StartMode::ConvergedStaggered {
+            stagger: 1_000_000,
+            uptime: 0
+        }
     );
+}
+
+/// Rule: `start.uptime` (how long the processes ran before t = 0) belongs to a
+/// staggered converged start; elsewhere it is an error naming the field and
+/// the line.
+#[test]
+fn uptime_belongs_to_a_staggered_converged_start() {
+    let s = ok(&format!(
+        "{MIN}start: {{mode: converged, stagger: 1ms, uptime: 11s}}\n"
+    ));
+    assert_eq!(
+        s.start,
+        StartMode::ConvergedStaggered {
+            stagger: 1_000_000,
+            uptime: 11_000_000_000
+        }
+    );
+    for start in [
+        "{mode: converged, uptime: 11s}",
+        "{mode: join, seeds: [a-01], uptime: 11s}",
+    ] {
+        let e = err(&format!("{MIN}start: {start}\n"));
+        assert_eq!(e.field, "start.uptime", "{start}");
+        assert!(e.line.is_some(), "{start}: {e}");
+        assert!(e.to_string().contains("uptime"), "{e}");
+    }
 }
 
 /// Rule: command-line flags replace the file's scenario keys and preset, and an
@@ -472,7 +501,7 @@ fn format_md_section_examples_parse() {
 fn ticker_jitter_and_staggered_start_round_trip() {
     assert_eq!(ok(MIN).host.ticker_jitter, Dist::Fixed(0));
     let s = ok(&format!(
-        "{MIN}start: {{mode: converged, stagger: 1ms}}\nhost: {{ticker_jitter: {{uniform: [0ms, 1ms]}}}}\n"
+        "{MIN}start: {{mode: converged, stagger: 1ms, uptime: 11s}}\nhost: {{ticker_jitter: {{uniform: [0ms, 1ms]}}}}\n"
     ));
     assert_eq!(
         s.host.ticker_jitter,

@@ -51,13 +51,34 @@ impl StartPlan {
     }
 }
 
-/// `start: {mode: converged, stagger}`: (random base, stagger) of the tickers,
-/// drawn from its own stream so nothing else moves when it is used.
-pub(super) fn staggered(scenario: &Scenario) -> Option<(Nanos, Nanos)> {
+/// `start: {mode: converged, stagger, uptime}`: processes created one after
+/// another, `uptime` before t = 0.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Staggered {
+    /// Where in the probe period the first process was created (random).
+    base: Nanos,
+    stagger: Nanos,
+    pub(super) uptime: Nanos,
+}
+
+impl Staggered {
+    /// The creation offset of the `k`-th starting node.
+    pub(super) fn offset(&self, k: usize) -> Nanos {
+        self.base + (k as Nanos).saturating_mul(self.stagger)
+    }
+}
+
+/// The staggered start's common base is drawn from its own stream, so nothing
+/// else moves when it is used.
+pub(super) fn staggered(scenario: &Scenario) -> Option<Staggered> {
     match scenario.start {
-        StartMode::ConvergedStaggered { stagger } => {
+        StartMode::ConvergedStaggered { stagger, uptime } => {
             let mut s = Stream::new(scenario.seed, StreamId::Misc(STAGGER_STREAM));
-            Some((s.duration_below(scenario.protocol.probe_interval), stagger))
+            Some(Staggered {
+                base: s.duration_below(scenario.protocol.probe_interval),
+                stagger,
+                uptime,
+            })
         }
         _ => None,
     }

@@ -70,11 +70,11 @@ impl Simulation {
             }
             for (k, &id) in members.iter().enumerate() {
                 let now = self.w.now;
-                let created = self
-                    .staggered
-                    .map(|(base, stagger)| base + (k as Nanos).saturating_mul(stagger));
-                self.drive(obs, id, now, |node, now, rt| match created {
-                    Some(offset) => node.start_converged_phased(now, &members, offset, rt),
+                let staggered = self.staggered;
+                self.drive(obs, id, now, |node, now, rt| match staggered {
+                    Some(s) => {
+                        node.start_converged_phased(now, &members, s.offset(k), s.uptime, rt)
+                    }
                     None => node.start_converged(now, &members, rt),
                 });
             }
