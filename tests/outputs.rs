@@ -208,3 +208,64 @@ fn debug_events_are_opt_in_and_leave_the_digest_alone() {
         std::fs::read(d.join("debug/summary.json")).unwrap()
     );
 }
+
+/// Rule: `wire.csv` is written only when `--outputs` lists it (a sick run puts
+/// millions of messages on the wire), leaves the digest alone, and holds each
+/// message as it leaves and as its receiver handles it: probes of the crashed
+/// node still leave but are no longer handled, and the survivors' suspicions of
+/// it travel as `suspect` rows naming the accuser.
+#[test]
+fn wire_csv_is_opt_in_and_shows_each_message_sent_and_handled() {
+    let d = scratch("wire");
+    let o = flapsim(&["run", "s.yaml", "--out", "all", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!names(&d.join("all")).iter().any(|n| n == "wire.csv"));
+    let o = flapsim(
+        &[
+            "run",
+            "s.yaml",
+            "--out",
+            "w",
+            "-q",
+            "--outputs",
+            "summary,wire",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(names(&d.join("w")), ["summary.json", "wire.csv"]);
+    assert_eq!(
+        digest(&d.join("w/summary.json")),
+        digest(&d.join("all/summary.json"))
+    );
+
+    let text = std::fs::read_to_string(d.join("w/wire.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("t,event,from,to,transport,message,subject,incarnation,accuser")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() > 1000, "{} rows", rows.len());
+    assert!(rows.iter().all(|r| r.len() == 9), "a row without 9 fields");
+    let t = |r: &Vec<&str>| r[0].parse::<f64>().expect("t in seconds");
+    let crashed = |r: &&Vec<&str>| t(r) > 60.5 && r[3] == "s-02";
+    let after: Vec<&Vec<&str>> = rows.iter().filter(crashed).collect();
+    assert!(after.iter().any(|r| r[1] == "sent" && r[5] == "ping"));
+    assert!(
+        !after.iter().any(|r| r[1] == "handled"),
+        "the crashed node handled a packet"
+    );
+    assert!(rows.iter().any(|r| t(r) > 60.0
+        && r[5] == "suspect"
+        && r[6] == "s-02"
+        && r[8].starts_with("s-0")
+        && r[8] != "s-02"));
+    // Every handled UDP ping was sent first, with the same endpoints.
+    let count = |event: &str| {
+        rows.iter()
+            .filter(|r| r[1] == event && r[4] == "udp" && r[5] == "ping")
+            .count()
+    };
+    assert!(count("handled") <= count("sent") && count("handled") > 100);
+}

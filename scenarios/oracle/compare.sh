@@ -49,14 +49,15 @@ for tool in go python3; do
   command -v $tool >/dev/null 2>&1 || die "'$tool' is not installed (see the oracle README, Setup)"
 done
 
+HOLD=   # seconds held per 30 s in the freeze scenarios (wire_reach.py)
 case "$SC" in
   s0-n16) N=16; ARGS="-scenario none" ;;
   s0-n32) N=32; ARGS="-scenario none" ;;
   s1-delay) N=32; ARGS="-scenario delay -delay-lo 300ms -delay-hi 900ms" ;;
   s2-loss) N=32; ARGS="-scenario loss -loss 0.3" ;;
   s2x-loss-notcpping) N=32; ARGS="-scenario loss -loss 0.3 -no-tcp-ping" ;;
-  s3-freeze|s3-freeze8s) N=32; ARGS="-scenario freeze -freeze-period 30s -freeze-dur 8s" ;;
-  s4-freeze4s) N=32; ARGS="-scenario freeze -freeze-period 30s -freeze-dur 4s" ;;
+  s3-freeze|s3-freeze8s) N=32; ARGS="-scenario freeze -freeze-period 30s -freeze-dur 8s"; HOLD=8 ;;
+  s4-freeze4s) N=32; ARGS="-scenario freeze -freeze-period 30s -freeze-dur 4s"; HOLD=4 ;;
   *) die "unknown scenario '$SC'" ;;
 esac
 
@@ -113,6 +114,16 @@ echo "flapsim: $SEEDS seeds of $FILE (duration $DUR)" >&2
 "$ROOT/target/release/flapsim" oracle "$FILE" --seeds "$SEEDS" --set "duration=$DUR" -q \
   > "$RUNDIR/flapsim.md"
 wait
+if [ "$GEN" = 2015 ] && [ -n "$HOLD" ]; then
+  # The same seeds' wire, for wire_reach.py below (after the oracle: it is
+  # sensitive to CPU contention, and these write ~10 MB each).
+  s=1
+  while [ $s -le "$SEEDS" ]; do
+    "$ROOT/target/release/flapsim" run "$FILE" --seed $s --set "duration=$DUR" -q \
+      --outputs summary,wire --out "$RUNDIR/flapsim-wire/seed$s" > /dev/null
+    s=$((s + 1))
+  done
+fi
 for log in "$RUNDIR"/run*.log; do tail -n 1 "$log" >&2; done
 
 python3 - "$RUNDIR" "$N" <<'EOF'
@@ -242,3 +253,11 @@ for label in labels:
 print(f"| flap healthy subject: n / median / p90 / max (s, pooled) | {pooled(flaps_h)} | {flap.get('flap healthy subject: n / median / p90 / max (s, pooled)', '-')} |")
 print(f"| flap S: n / median / p90 / max (s, pooled) | {pooled(flaps_s)} | {flap.get('flap S: n / median / p90 / max (s, pooled)', '-')} |")
 EOF
+if [ "$GEN" = 2015 ] && [ -n "$HOLD" ]; then
+  echo
+  echo "Suspicions of healthy nodes on the wire (wire_reach.py), real memberlist:"
+  python3 "$HERE/wire_reach.py" --hold "$HOLD" "$RUNDIR"/run*/
+  echo
+  echo "flapsim, the same figures from wire.csv:"
+  python3 "$HERE/wire_reach.py" --hold "$HOLD" "$RUNDIR"/flapsim-wire/seed*/
+fi

@@ -14,7 +14,7 @@ use crate::engine::{
     DropReason, HostSample, Observer, PacketKind, RunStats, Simulation, Stopped, Truth,
 };
 use crate::metrics::{timeline, Collector, Metrics, Record};
-use crate::protocol::{Event, Nanos, NodeId};
+use crate::protocol::{Event, Nanos, NodeId, Packet};
 use crate::report::stream::Streams;
 use crate::scenario::Scenario;
 
@@ -130,6 +130,12 @@ impl Observer for Tee<'_, '_> {
     #[inline]
     fn received(&mut self, at: Nanos, to: NodeId, kind: PacketKind, bytes: u32) {
         self.collector.received(at, to, kind, bytes);
+    }
+
+    #[inline]
+    fn wire(&mut self, at: Nanos, packet: &Packet, sent: bool) {
+        self.collector.wire(at, packet, sent);
+        self.streams.wire(at, packet, sent);
     }
 
     #[inline]

@@ -272,8 +272,9 @@ pub struct RunArgs {
     /// `charts` out of `--outputs`).
     #[arg(long, conflicts_with = "outputs")]
     pub no_charts: bool,
-    /// Files to write, comma-separated (default: all): summary, timeseries,
-    /// events, log, charts. summary.json is always written.
+    /// Files to write, comma-separated (default: summary, timeseries, events,
+    /// log, charts); `wire` (wire.csv) only when listed. summary.json is always
+    /// written.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub outputs: Option<Vec<super::outputs::Output>>,
     /// Lowest event level in events.jsonl: `info`, or `debug` to add failed UDP

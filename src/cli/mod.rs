@@ -162,6 +162,11 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             .spill_chart_inputs(&mut publisher)
             .map_err(publish_failure)?;
     }
+    if selection.wire() {
+        streams
+            .write_wire(&mut publisher, &scenario)
+            .map_err(publish_failure)?;
+    }
     let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
     let measured = batch::simulate::simulate_streaming(

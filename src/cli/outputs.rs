@@ -26,6 +26,8 @@ pub enum Output {
     Log,
     /// chart-*.svg/png, chart-data.json and report.html.
     Charts,
+    /// wire.csv: every message as it is sent and handled (large; only when listed).
+    Wire,
 }
 
 /// `--events`: the lowest event level written to events.jsonl.
@@ -80,6 +82,14 @@ impl Selection {
 
     fn chosen(&self, o: Output) -> bool {
         self.outputs.as_ref().is_none_or(|list| list.contains(&o))
+    }
+
+    /// Whether `wire.csv` is written: only when `--outputs` lists it, as a sick
+    /// run puts millions of messages on the wire.
+    pub fn wire(&self) -> bool {
+        self.outputs
+            .as_ref()
+            .is_some_and(|list| list.contains(&Output::Wire))
     }
 
     /// Whether the charts (and chart-data.json, report.html) are published.

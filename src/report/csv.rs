@@ -97,7 +97,7 @@ fn fmt_secs(ns: u64) -> String {
 }
 
 /// Node names in headers: keep them readable, never break the CSV.
-fn csv_safe(name: &str) -> String {
+pub(crate) fn csv_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c == ',' || c == '"' || c.is_whitespace() {

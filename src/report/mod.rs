@@ -9,7 +9,8 @@
 //!
 //! The CLI calls, in order: `Publisher::begin(dir)` (checks `--out` before the
 //! run) → `Streams::open(publisher, …)` (events.jsonl and memberlist.log, written
-//! while the run goes, [`stream`]; with charts, `spill_chart_inputs`) →
+//! while the run goes, [`stream`]; with charts, `spill_chart_inputs`; with
+//! `--outputs …,wire`, `write_wire`: wire.csv, [`wire`]) →
 //! `batch::simulate::simulate_streaming` (the
 //! engine run, the collector and the streams behind one observer) →
 //! `streams.finish(publisher)` (the chart inputs, checked whole and left in
@@ -31,6 +32,7 @@ pub mod page;
 pub mod publish;
 pub mod stream;
 pub mod summary;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

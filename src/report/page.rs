@@ -232,6 +232,7 @@ const FILES: &[(&str, &str)] = &[
     ("events.jsonl", "protocol events and ground-truth changes (per-probe debug kinds only with `--events debug`)"),
     ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
     ("timeseries.csv", "one row per timeseries bin"),
+    ("wire.csv", "every message as it is sent and as its receiver handles it (only with `--outputs …,wire`)"),
     ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),
     ("chart-*", "the charts above"),
 ];

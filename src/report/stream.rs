@@ -1,4 +1,4 @@
-//! `events.jsonl` and `memberlist.log` written while the run goes, so a long or
+//! `events.jsonl`, `memberlist.log` and `wire.csv` written while the run goes, so a long or
 //! sick run's outputs cost disk, not memory: each record is rendered as the
 //! engine reports it (by the same functions as the in-memory writers,
 //! [`events::write_record`] and [`LogLines`]) into a buffer that is flushed to
@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use crate::metrics::spill::{self, Spilled};
 use crate::metrics::{timeline, Record, What};
-use crate::protocol::Nanos;
+use crate::protocol::{Nanos, Packet};
 use crate::scenario::Scenario;
 
 use super::events;
 use super::log::LogLines;
-use super::{Format, Level, Publisher};
+use super::{wire, Format, Level, Publisher};
 
 /// Buffered bytes written to the file at a time.
 pub const FLUSH_BYTES: usize = 1 << 20;
@@ -35,7 +35,10 @@ struct Stream {
 
 impl Stream {
     fn open(publisher: &mut Publisher, format: Format) -> io::Result<Stream> {
-        let name = format.file_name();
+        Stream::named(publisher, format.file_name())
+    }
+
+    fn named(publisher: &mut Publisher, name: &'static str) -> io::Result<Stream> {
         Ok(Stream {
             name,
             file: publisher.create(name)?,
@@ -71,6 +74,8 @@ pub struct Streams<'a> {
     warmup: Nanos,
     events: Option<(Stream, Level)>,
     log: Option<(Stream, LogLines<'a>)>,
+    /// `wire.csv`, with the node names it writes.
+    wire: Option<(Stream, Vec<String>)>,
     spill: Option<Spill>,
     error: Option<io::Error>,
 }
@@ -83,6 +88,7 @@ impl<'a> Streams<'a> {
             warmup: 0,
             events: None,
             log: None,
+            wire: None,
             spill: None,
             error: None,
         }
@@ -110,6 +116,23 @@ impl<'a> Streams<'a> {
             s.names = events::quoted_names(scenario);
         }
         Ok(s)
+    }
+
+    /// Also write `wire.csv` ([`wire`]): every message as it is sent and handled.
+    pub fn write_wire(&mut self, publisher: &mut Publisher, scenario: &Scenario) -> io::Result<()> {
+        let mut s = Stream::named(publisher, "wire.csv")?;
+        s.buf.push_str(wire::HEADER);
+        self.wire = Some((s, wire::names(scenario)));
+        Ok(())
+    }
+
+    /// A packet leaving (`sent`) or handled by its receiver, for `wire.csv`.
+    #[inline]
+    pub fn wire(&mut self, at: Nanos, packet: &Packet, sent: bool) {
+        if let Some((s, names)) = &mut self.wire {
+            wire::write_packet(&mut s.buf, names, at, packet, sent);
+            s.flush(false, &mut self.error);
+        }
     }
 
     /// Also spill the records the charts read to a scratch file in the staging
@@ -181,6 +204,7 @@ impl<'a> Streams<'a> {
         let files = [
             self.events.take().map(|(s, _)| s),
             self.log.take().map(|(s, _)| s),
+            self.wire.take().map(|(s, _)| s),
         ];
         for mut s in files.into_iter().flatten() {
             s.flush(true, &mut self.error);
