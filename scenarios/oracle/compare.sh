@@ -29,7 +29,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GEN=$1
 SC=$2
-VARIANT=${3:-lifeguard}
+VARIANT=$3
+if [ "$1" = 0.2.2 ]; then VARIANT=${VARIANT:-lifeguard}; fi
 DUR=${DUR:-600s}
 RUNS=${RUNS:-1}
 SEEDS=${SEEDS:-10}
@@ -64,6 +65,7 @@ esac
 mkdir -p "$WORK/bin"
 case "$GEN" in
   2015)
+    [ -z "$VARIANT" ] || die "2015 has no variants (lifeguard/nolifeguard are 0.2.2's)"
     FILE="$HERE/ml2015-$SC.yaml"
     BIN="$WORK/bin/ml2015harness"
     # Traced, as the reference runs A-C were: the suspicion-reach rows
@@ -99,9 +101,9 @@ esac
 [ -f "$FILE" ] || die "no flapsim scenario $FILE for $GEN $SC"
 
 (cd "$ROOT" && cargo build --release -q)   # before the oracle starts: no compile next to it
-RUNDIR="$WORK/runs/$GEN-$SC-$VARIANT-$(date +%Y%m%d-%H%M%S)"
+RUNDIR="$WORK/runs/$GEN-$SC${VARIANT:+-$VARIANT}-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUNDIR"
-echo "oracle: $RUNS run(s) of $DUR, $GEN $SC ($VARIANT) -> $RUNDIR" >&2
+echo "oracle: $RUNS run(s) of $DUR, $GEN $SC${VARIANT:+ ($VARIANT)} -> $RUNDIR" >&2
 i=0
 while [ $i -lt "$RUNS" ]; do
   seed=$((ORACLE_SEED + i))
