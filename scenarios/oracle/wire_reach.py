@@ -11,8 +11,8 @@ usage: wire_reach.py [--sick n01] [--period 30] [--hold 8] PATH...
 For each episode suspect(X, inc) of a healthy X first sent inside a hold window
 (S's accusations, released at the window's end), it reports:
 - reached: X received it within 10 s of the release, by what the packet's
-  primary message was (a ping to X, an ack to X, a relay's ping, or gossip with
-  none); later (after that, at the same incarnation); never;
+  primary message was (a ping to X, a prober's or a relay's; an ack to X; or
+  gossip, with none); later (after that, at the same incarnation); never;
 - holders at +5 ms: healthy nodes other than X holding it 5 ms after the release
   (the nodes S itself gossiped it to, plus what relays passed on);
 - acks in the first 20 ms after a release that X received, and how many carried
@@ -26,33 +26,57 @@ PRIMARY = {"ping": "ping", "ack": "ack", "indirect": "indirect_ping",
            "indirect_ping": "indirect_ping", "nack": "nack", "push_pull": "push_pull"}
 
 
+def fail(message):
+    """Bad input: say so and exit 2, as flapsim does."""
+    print(f"wire_reach.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def messages(path):
     """(arrival, send, from, to, message, subject, inc, lost) per message."""
+    if not os.path.exists(path):
+        fail(f"{path}: no such file or directory")
     if os.path.isdir(path):
         for name in ("trace.csv", "wire.csv"):
             if os.path.exists(os.path.join(path, name)):
                 path = os.path.join(path, name)
                 break
         else:
-            sys.exit(f"{path}: neither trace.csv nor wire.csv")
+            fail(f"{path}: holds neither trace.csv nor wire.csv")
     with open(path, newline="") as f:
         rows = csv.DictReader(f)
-        if "event" in rows.fieldnames:  # flapsim wire.csv
-            for r in rows:
-                if r["transport"] != "udp":
-                    continue
-                t = float(r["t"])
-                sent = r["event"] == "sent"
-                yield (None if sent else t, t if sent else None, r["from"], r["to"],
-                       r["message"], r["subject"], r["incarnation"], False)
-        else:  # oracle trace.csv (UDP only)
-            for r in rows:
-                t = float(r["t"])
-                if t < 0:
-                    continue
-                lost = r["dropped"] == "true"
-                arr = None if lost else t + float(r["delay"])
-                yield (arr, t, r["from"], r["to"], r["type"], r["node"], r["inc"], lost)
+        cols = set(rows.fieldnames or [])
+        wire = {"t", "event", "from", "to", "transport", "message", "subject", "incarnation"}
+        trace = {"t", "from", "to", "type", "node", "inc", "delay", "dropped"}
+        if not (wire <= cols or trace <= cols):
+            fail(f"{path}: not a flapsim wire.csv nor an oracle trace.csv (columns: {', '.join(sorted(cols))})")
+        for r in rows:
+            try:
+                m = message(r, "event" in cols)
+            except (ValueError, TypeError) as e:
+                fail(f"{path}: line {rows.line_num}: {e}")
+            if m is not None:
+                yield m
+
+
+def message(r, wire):
+    """One row as (arrival, send, from, to, message, subject, inc, lost), or None."""
+    t = float(r["t"])
+    if wire:  # flapsim wire.csv
+        if r["transport"] != "udp":
+            return None
+        sent = r["event"] == "sent"
+        m = (None if sent else t, t if sent else None, r["from"], r["to"],
+             r["message"], r["subject"], r["incarnation"], False)
+    else:  # oracle trace.csv (UDP only)
+        if t < 0:
+            return None
+        lost = r["dropped"] == "true"
+        arr = None if lost else t + float(r["delay"])
+        m = (arr, t, r["from"], r["to"], r["type"], r["node"], r["inc"], lost)
+    if m[4] == "suspect":
+        int(m[6])
+    return m
 
 
 def analyze(path, sick, period, hold):
@@ -113,11 +137,12 @@ def main():
     rows, total, all_holders = [], collections.Counter(), []
     for p in a.paths:
         c, h = analyze(p, a.sick, a.period, a.hold)
-        rows.append((os.path.basename(os.path.normpath(p)), c, h))
+        p = os.path.normpath(p)
+        label = p if os.path.isdir(p) else os.path.dirname(p)
+        rows.append((os.path.basename(label) or p, c, h))
         total.update(c)
         all_holders += h
-    kinds = ["reached by ping", "reached by ack", "reached by indirect_ping",
-             "reached by gossip", "later", "never"]
+    kinds = ["reached by ping", "reached by ack", "reached by gossip", "later", "never"]
     print("| run | episodes | " + " | ".join(kinds) + " | holders at +5 ms | acks at release carrying it |")
     print("|---" * (len(kinds) + 4) + "|")
     for p, c, h in rows + [("pooled", total, all_holders)]:
