@@ -25,7 +25,7 @@
 use crate::engine::Truth;
 use crate::metrics::{Metrics, Record, What};
 use crate::protocol::event::{FieldType, Source, Value};
-use crate::protocol::{NodeId, SEC};
+use crate::protocol::{Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
 use super::Level;
@@ -65,7 +65,7 @@ impl Line<'_> {
 
 /// Append `v` in decimal. A sick run writes millions of lines of a few numbers
 /// each: `write!` through `core::fmt` cost a third of the file's time.
-fn push_u64(out: &mut String, mut v: u64) {
+pub(super) fn push_u64(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -78,6 +78,14 @@ fn push_u64(out: &mut String, mut v: u64) {
     }
     // Only ASCII digits were written.
     out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Append the instant `at` as exact decimal seconds (`12.000345678`): `t` of
+/// `events.jsonl` and `wire.csv`.
+pub(super) fn push_seconds(out: &mut String, at: Nanos) {
+    push_u64(out, at / SEC);
+    out.push('.');
+    push_nanos(out, at % SEC);
 }
 
 /// Append `v` zero-padded to nine digits (the nanoseconds of `t`).
@@ -126,9 +134,7 @@ pub fn quoted_names(scenario: &Scenario) -> Vec<String> {
 /// [`quoted_names`].
 pub fn write_record(out: &mut String, names: &[String], warmup: u64, r: &Record) {
     out.push_str("{\"t\":");
-    push_u64(out, r.at / SEC);
-    out.push('.');
-    push_nanos(out, r.at % SEC);
+    push_seconds(out, r.at);
     out.push_str(if r.at < warmup {
         ",\"warmup\":true"
     } else {

@@ -19,12 +19,11 @@
 //! A sick cluster puts millions of messages on the wire: the file is streamed
 //! (memory stays flat) but can be large; it is only written when asked for.
 
-use std::fmt::Write as _;
-
-use crate::protocol::{Body, BroadcastKind, Nanos, Packet, Transport, SEC};
+use crate::protocol::{Body, BroadcastKind, Nanos, Packet, Transport};
 use crate::scenario::Scenario;
 
 use super::csv::csv_safe;
+use super::events::{push_seconds, push_u64};
 
 pub const HEADER: &str = "t,event,from,to,transport,message,subject,incarnation,accuser\n";
 
@@ -48,22 +47,30 @@ fn primary(body: &Body) -> Option<&'static str> {
 /// Append the rows of `packet` at `at` (`sent`: leaving, else handled).
 pub fn write_packet(out: &mut String, names: &[String], at: Nanos, packet: &Packet, sent: bool) {
     let name = |id: u32| names.get(id as usize).map_or("?", String::as_str);
-    let event = if sent { "sent" } else { "handled" };
+    let event = if sent { ",sent," } else { ",handled," };
     let transport = match packet.transport {
-        Transport::Udp => "udp",
-        Transport::Tcp => "tcp",
+        Transport::Udp => ",udp,",
+        Transport::Tcp => ",tcp,",
     };
-    let (secs, nanos) = (at / SEC, at % SEC);
-    let (from, to) = (name(packet.from), name(packet.to));
+    // t, event, from, to, transport: the same on every row of the packet.
+    let head = |out: &mut String| {
+        push_seconds(out, at);
+        out.push_str(event);
+        out.push_str(name(packet.from));
+        out.push(',');
+        out.push_str(name(packet.to));
+        out.push_str(transport);
+    };
     if let Some(message) = primary(&packet.body) {
         let subject = match packet.body {
             Body::Ping { target, .. } | Body::IndirectPing { target, .. } => name(target),
             _ => "",
         };
-        let _ = writeln!(
-            out,
-            "{secs}.{nanos:09},{event},{from},{to},{transport},{message},{subject},,"
-        );
+        head(out);
+        out.push_str(message);
+        out.push(',');
+        out.push_str(subject);
+        out.push_str(",,\n");
     }
     for b in &packet.parts {
         let (message, accuser) = match b.kind {
@@ -71,11 +78,14 @@ pub fn write_packet(out: &mut String, names: &[String], at: Nanos, packet: &Pack
             BroadcastKind::Suspect => ("suspect", name(b.from)),
             BroadcastKind::Dead => ("dead", name(b.from)),
         };
-        let _ = writeln!(
-            out,
-            "{secs}.{nanos:09},{event},{from},{to},{transport},{message},{},{},{accuser}",
-            name(b.node),
-            b.incarnation
-        );
+        head(out);
+        out.push_str(message);
+        out.push(',');
+        out.push_str(name(b.node));
+        out.push(',');
+        push_u64(out, u64::from(b.incarnation));
+        out.push(',');
+        out.push_str(accuser);
+        out.push('\n');
     }
 }
