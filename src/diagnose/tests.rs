@@ -9,11 +9,29 @@ use super::analyze::{ObserverFrom, Options};
 use super::{diagnose, report, Diagnosis};
 use crate::protocol::SEC;
 
-fn scratch(name: &str) -> PathBuf {
+/// A test's scratch directory, removed when the test ends, passed or failed
+/// (a test run must not leave a directory per test behind in /tmp).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("flapsim-diagnose-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -259,7 +277,7 @@ fn a_directory_is_read_whole_and_the_observer_flag_wins() {
     let dir = scratch("dir");
     write(&dir, "a-01.log", CONSUL_05);
     write(&dir, ".hidden.log", "garbage\0");
-    let d = run(std::slice::from_ref(&dir), opts());
+    let d = run(std::slice::from_ref(&dir.0), opts());
     assert_eq!(d.analysis.files.len(), 1);
     let p = write(&dir, "consul.log", CONSUL_05);
     let mut o = opts();
