@@ -13,8 +13,11 @@ For each episode suspect(X, inc) of a healthy X first sent inside a hold window
 - reached: X received it within 10 s of the release, by what the packet's
   primary message was (a ping to X, a prober's or a relay's; an ack to X; or
   gossip, with none); later (after that, at the same incarnation); never;
-- holders at +5 ms: healthy nodes other than X holding it 5 ms after the release
-  (the nodes S itself gossiped it to, plus what relays passed on);
+- holders at +5 ms and +90 ms: healthy nodes other than X holding it 5 ms after
+  the release (the nodes S itself gossiped it to, plus what relays passed on)
+  and 90 ms after it (before the next probe tick at early ticker phases);
+- sends in the first 90 ms: how many times healthy nodes sent it in the 90 ms
+  after the release (each send spends one of the sender's retransmissions);
 - acks in the first 20 ms after a release that X received, and how many carried
   X's own suspicion.
 Arrival is the socket arrival in the oracle's trace (send + delay, lost ones
@@ -83,11 +86,14 @@ def analyze(path, sick, period, hold):
     first = {}                                  # (X, inc) -> first send
     got = collections.defaultdict(dict)         # (X, inc) -> node -> first arrival
     packets = collections.defaultdict(list)     # (arrival, from, to) -> messages
+    sends = collections.defaultdict(list)       # (X, inc) -> healthy senders' send times
     for arr, snd, frm, to, msg, subj, inc, lost in messages(path):
         if msg == "suspect" and subj != sick:
             key = (subj, int(inc))
             if snd is not None and key not in first:
                 first[key] = snd
+            if snd is not None and frm != sick:
+                sends[key].append(snd)
             if arr is not None and to not in got[key]:
                 got[key][to] = arr
         if arr is not None:
@@ -109,8 +115,10 @@ def analyze(path, sick, period, hold):
         release = k * period + hold
         out["episodes"] += 1
         x = key[0]
-        holders.append(sum(1 for n, a in got[key].items()
-                           if n not in (x, sick) and a <= release + 0.005))
+        held = [a for n, a in got[key].items() if n not in (x, sick)]
+        holders.append((sum(1 for a in held if a <= release + 0.005),
+                        sum(1 for a in held if a <= release + 0.09),
+                        sum(1 for t in sends[key] if release <= t < release + 0.09)))
         if key in carrier:
             arr, kind = carrier[key]
             out["reached by " + kind if arr <= release + 10 else "later"] += 1
@@ -143,14 +151,17 @@ def main():
         total.update(c)
         all_holders += h
     kinds = ["reached by ping", "reached by ack", "reached by gossip", "later", "never"]
-    print("| run | episodes | " + " | ".join(kinds) + " | holders at +5 ms | acks at release carrying it |")
-    print("|---" * (len(kinds) + 4) + "|")
+    print("| run | episodes | " + " | ".join(kinds)
+          + " | holders at +5 / +90 ms | sends in the first 90 ms | acks at release carrying it |")
+    print("|---" * (len(kinds) + 5) + "|")
     for p, c, h in rows + [("pooled", total, all_holders)]:
         n = c["episodes"] or 1
         cells = [f"{c[k]} ({100 * c[k] / n:.0f} %)" for k in kinds]
-        hold = f"{sum(h) / len(h):.1f}" if h else "-"
+        mean = lambda i: sum(e[i] for e in h) / len(h)
+        hold = f"{mean(0):.1f} / {mean(1):.1f}" if h else "-"
+        early = f"{mean(2):.1f}" if h else "-"
         acks = f"{c['of them carrying the receiver' + chr(39) + 's suspicion']} / {c['acks at release']}"
-        print(f"| {p} | {c['episodes']} | " + " | ".join(cells) + f" | {hold} | {acks} |")
+        print(f"| {p} | {c['episodes']} | " + " | ".join(cells) + f" | {hold} | {early} | {acks} |")
 
 
 if __name__ == "__main__":
