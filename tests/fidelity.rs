@@ -615,6 +615,96 @@ fn check_phase_class(
     );
 }
 
+/// One phase class: (S probe phase range, the real runs' figures in it, known
+/// deviations).
+type PhaseClass = ((f64, f64), &'static [Real], &'static [Known]);
+
+const ML2015_S3_CLASSES: &[PhaseClass] = &[
+    // Late: A, B, E and quiet 245-248, 261, 262, 271-274 (phases 0.70-0.90).
+    (
+        (0.6, 0.95),
+        &[
+            (H, 3150.0, 2556.0, 3716.0),
+            (H_INC, 138.5, 116.0, 158.0),
+            (INC_WIDE, 54.8, 39.0, 65.0),
+            (S_INC, 18.6, 17.0, 20.0),
+            (H_REACH, 0.3463, 0.2020, 0.4949),
+        ],
+        &[],
+    ),
+    // Early: C, D and quiet 221-224, 231, 263, 264, 275, 276 (phases
+    // 0.01-0.21).
+    (
+        (0.0, 0.25),
+        &[
+            (H, 668.6, 343.0, 1120.0),
+            (H_INC, 66.7, 35.0, 103.0),
+            (INC_WIDE, 18.7, 10.0, 31.0),
+            (S_INC, 9.9, 4.0, 15.0),
+            (H_REACH, 0.8546, 0.7143, 0.9286),
+        ],
+        &[],
+    ),
+    // Mid: quiet 225, 232-234, 241, 243, 244 (phases 0.28-0.50; 242, whose
+    // join stalled 48.7 s, is left out: its nodes were 58 s old at t = 0, the
+    // scenario's 11 s).
+    (
+        (0.25, 0.6),
+        &[
+            (H, 805.1, 407.0, 1223.0),
+            (H_INC, 80.1, 55.0, 114.0),
+            (INC_WIDE, 21.4, 8.0, 34.0),
+            (S_INC, 9.3, 6.0, 13.0),
+            (H_REACH, 0.8437, 0.7077, 0.9237),
+        ],
+        &[],
+    ),
+];
+
+const ML2015_S4_CLASSES: &[PhaseClass] = &[
+    // Late: A, C, D and quiet 284, 286, 291, 294, 305, 306 (phases
+    // 0.63-0.94; 296, whose join stalled 47.7 s, is left out).
+    (
+        (0.6, 0.95),
+        &[
+            (H, 1120.3, 722.0, 1436.0),
+            (H_INC, 47.7, 36.0, 57.0),
+            (INC_WIDE, 32.7, 22.0, 40.0),
+            (S_INC, 14.8, 12.0, 17.0),
+            (H_REACH, 0.2700, 0.1633, 0.4211),
+        ],
+        &[],
+    ),
+    // Early: B, E and quiet 285, 292, 301, 304 (phases 0.01-0.19).
+    (
+        (0.0, 0.25),
+        &[
+            (H, 282.7, 157.0, 443.0),
+            (H_INC, 19.3, 7.0, 32.0),
+            (INC_WIDE, 8.5, 5.0, 14.0),
+            (S_INC, 5.7, 3.0, 9.0),
+            (H_REACH, 0.8199, 0.7, 0.9322),
+        ],
+        // Known: fewer healthy deaths at early phases (155 vs 157-443
+        // NotifyLeave, 4.1 vs 5-14 cluster-wide; the four quiet early runs
+        // gave 192-325 and 6-9), as in S3 at phases 0.05-0.15 (README).
+        &[(H, 0.20), (INC_WIDE, 0.30)],
+    ),
+    // Mid: quiet 281-283, 295 (phases 0.29-0.49; 293, whose join stalled
+    // 40.5 s, is left out).
+    (
+        (0.25, 0.6),
+        &[
+            (H, 206.8, 39.0, 539.0),
+            (H_INC, 19.8, 9.0, 32.0),
+            (INC_WIDE, 6.0, 1.0, 16.0),
+            (S_INC, 5.8, 5.0, 7.0),
+            (H_REACH, 0.8728, 0.7414, 0.9667),
+        ],
+        &[],
+    ),
+];
+
 /// The freeze outcome hinges on the (run-wide, locked) phase of the tickers
 /// relative to the windows: compare like with like, in the oracle's
 /// `phase_check.py` classes: late = phases 0.6-0.95, early = 0-0.25, and (S3)
@@ -632,98 +722,13 @@ fn check_phase_class(
 /// phases 0.01-0.03; the quiet runs put 10, 9 and 7 runs in the three classes.
 #[test]
 fn ml2015_freeze_outcomes_match_per_ticker_phase() {
-    let s3 = runs("ml2015-s3-freeze8s.yaml", 120);
-    // Late: A, B, E and quiet 245-248, 261, 262, 271-274 (phases 0.70-0.90).
-    check_phase_class(
-        "ml2015-s3-freeze8s.yaml",
-        &s3,
-        (0.6, 0.95),
-        &[
-            (H, 3150.0, 2556.0, 3716.0),
-            (H_INC, 138.5, 116.0, 158.0),
-            (INC_WIDE, 54.8, 39.0, 65.0),
-            (S_INC, 18.6, 17.0, 20.0),
-            (H_REACH, 0.3463, 0.2020, 0.4949),
-        ],
-        &[],
-    );
-    // Early: C, D and quiet 221-224, 231, 263, 264, 275, 276 (phases
-    // 0.01-0.21).
-    check_phase_class(
-        "ml2015-s3-freeze8s.yaml",
-        &s3,
-        (0.0, 0.25),
-        &[
-            (H, 668.6, 343.0, 1120.0),
-            (H_INC, 66.7, 35.0, 103.0),
-            (INC_WIDE, 18.7, 10.0, 31.0),
-            (S_INC, 9.9, 4.0, 15.0),
-            (H_REACH, 0.8546, 0.7143, 0.9286),
-        ],
-        &[],
-    );
-    // Mid: quiet 225, 232-234, 241, 243, 244 (phases 0.28-0.50; 242, whose
-    // join stalled 48.7 s, is left out: its nodes were 58 s old at t = 0, the
-    // scenario's 11 s).
-    check_phase_class(
-        "ml2015-s3-freeze8s.yaml",
-        &s3,
-        (0.25, 0.6),
-        &[
-            (H, 805.1, 407.0, 1223.0),
-            (H_INC, 80.1, 55.0, 114.0),
-            (INC_WIDE, 21.4, 8.0, 34.0),
-            (S_INC, 9.3, 6.0, 13.0),
-            (H_REACH, 0.8437, 0.7077, 0.9237),
-        ],
-        &[],
-    );
-    let s4 = runs("ml2015-s4-freeze4s.yaml", 120);
-    // Late: A, C, D and quiet 284, 286, 291, 294, 305, 306 (phases
-    // 0.63-0.94; 296, whose join stalled 47.7 s, is left out).
-    check_phase_class(
-        "ml2015-s4-freeze4s.yaml",
-        &s4,
-        (0.6, 0.95),
-        &[
-            (H, 1120.3, 722.0, 1436.0),
-            (H_INC, 47.7, 36.0, 57.0),
-            (INC_WIDE, 32.7, 22.0, 40.0),
-            (S_INC, 14.8, 12.0, 17.0),
-            (H_REACH, 0.2700, 0.1633, 0.4211),
-        ],
-        &[],
-    );
-    // Early: B, E and quiet 285, 292, 301, 304 (phases 0.01-0.19).
-    check_phase_class(
-        "ml2015-s4-freeze4s.yaml",
-        &s4,
-        (0.0, 0.25),
-        &[
-            (H, 282.7, 157.0, 443.0),
-            (H_INC, 19.3, 7.0, 32.0),
-            (INC_WIDE, 8.5, 5.0, 14.0),
-            (S_INC, 5.7, 3.0, 9.0),
-            (H_REACH, 0.8199, 0.7, 0.9322),
-        ],
-        // Known: fewer healthy deaths at early phases (155 vs 157-443
-        // NotifyLeave, 4.1 vs 5-14 cluster-wide; the four quiet early runs
-        // gave 192-325 and 6-9), as in S3 at phases 0.05-0.15 (README).
-        &[(H, 0.20), (INC_WIDE, 0.30)],
-    );
-    // Mid: quiet 281-283, 295 (phases 0.29-0.49; 293, whose join stalled
-    // 40.5 s, is left out).
-    check_phase_class(
-        "ml2015-s4-freeze4s.yaml",
-        &s4,
-        (0.25, 0.6),
-        &[
-            (H, 206.8, 39.0, 539.0),
-            (H_INC, 19.8, 9.0, 32.0),
-            (INC_WIDE, 6.0, 1.0, 16.0),
-            (S_INC, 5.8, 5.0, 7.0),
-            (H_REACH, 0.8728, 0.7414, 0.9667),
-        ],
-        &[],
-    );
+    for (file, classes) in [
+        ("ml2015-s3-freeze8s.yaml", ML2015_S3_CLASSES),
+        ("ml2015-s4-freeze4s.yaml", ML2015_S4_CLASSES),
+    ] {
+        let seeds = runs(file, 120);
+        for &(phase, real, known) in classes {
+            check_phase_class(file, &seeds, phase, real, known);
+        }
+    }
 }
