@@ -36,7 +36,9 @@
 //! and `./logtable.py A B C D E`), because the freeze outcomes depend on the
 //! (run-wide, locked) phase of the tickers and A–C hold only three phase draws;
 //! flapsim draws the phase per seed; the phase classes add the quiet real runs
-//! of `scenarios/oracle/quiet-runs-2015.md`. 0.2.2 rows use A–F (`aggregate.py
+//! of `scenarios/oracle/quiet-runs-2015.md`, and S1 (whose runs have no
+//! freeze window to fall at a phase of) adds its ten quiet runs Q401–Q410 to
+//! its main-table, log-table and reach rows. 0.2.2 rows use A–F (`aggregate.py
 //! A B C D E F`), S2x the two X runs.
 
 use std::path::Path;
@@ -114,46 +116,49 @@ const ALL_ZERO: &[Real] = &[
 // ---- memberlist 2015 (6025015), reference-tables.md "memberlist 2015:
 // `python3 aggregate.py A B C D E`" main table, and "`./logtable.py A B C D E`".
 
+// S1 merges the five reference runs with ten runs of the same command on a
+// quiet machine (Q401-Q410, scenarios/oracle/quiet-runs-2015.md, which prints
+// both sets' tables): mean over the 15 runs, min and max of either set.
 const ML2015_S1: &[Real] = &[
-    (H, 2245.2, 1926.0, 2860.0),
-    (H_BY_S, 73.8, 64.0, 92.0),
-    (H_INC, 197.6, 155.0, 237.0),
-    (H_INC_H, 195.0, 151.0, 235.0),
+    (H, 2050.5, 1664.0, 2860.0),
+    (H_BY_S, 66.1, 54.0, 92.0),
+    (H_INC, 199.7, 155.0, 237.0),
+    (H_INC_H, 196.7, 151.0, 235.0),
     (DISTINCT, 31.0, 31.0, 31.0),
-    (S, 103.6, 46.0, 161.0),
-    (S_INC, 12.2, 10.0, 16.0),
-    (S_ALL, 2.4, 0.0, 4.0),
-    (FLAP_H, 4.90, 2.59, 6.33),
-    (FLAP_S, 1.58, 1.26, 1.94),
-    (REF_S, 143.8, 137.0, 149.0),
-    (REF_H_S, 358.8, 339.0, 369.0),
-    (REF_H_H, 75.6, 69.0, 88.0),
-    (SUS_SH, 475.0, 450.0, 491.0),
-    (SUS_HS, 480.0, 472.0, 503.0),
+    (S, 115.9, 46.0, 221.0),
+    (S_INC, 11.5, 9.0, 16.0),
+    (S_ALL, 2.4, 0.0, 5.0),
+    (FLAP_H, 4.34, 1.41, 6.36),
+    (FLAP_S, 1.43, 1.01, 1.94),
+    (REF_S, 142.0, 126.0, 151.0),
+    (REF_H_S, 370.6, 339.0, 392.0),
+    (REF_H_H, 62.1, 41.0, 88.0),
+    (SUS_SH, 472.0, 450.0, 491.0),
+    (SUS_HS, 477.5, 452.0, 503.0),
     (SUS_HH, 0.0, 0.0, 0.0),
-    (MARK_BY_S, 71.4, 64.0, 89.0),
-    (MARK_OF_S, 55.0, 37.0, 90.0),
-    (MARK_HH, 890.4, 740.0, 1092.0),
-    (REF_DEAD, 27.4, 23.0, 36.0),
-    (REF_DEAD_S, 3.0, 1.0, 5.0),
-    (UNRESOLVED, 27.8, 0.0, 70.0),
-    (DEAD_OBS, 16943.8, 11868.0, 23723.0),
-    (INC_1, 93.8, 71.0, 136.0),
-    (INC_MID, 43.2, 27.0, 52.0),
-    (INC_WIDE, 60.6, 53.0, 75.0),
-    (S_INC_1, 7.0, 3.0, 12.0),
-    (S_INC_MID, 2.6, 2.0, 4.0),
-    (S_INC_WIDE, 2.6, 0.0, 5.0),
-    // "memberlist 2015: `./trace_suspect_reach.py runs/[ABCDE]/s*/`", shares
-    // from the episode counts (A: 141/145 and 357/436, ...).
-    (S_REACH, 0.9740, 0.9597, 0.9933),
-    (S_REACH_LAT, 0.800, 0.79, 0.81),
-    (H_REACH, 0.8003, 0.7757, 0.8188),
-    (H_REACH_LAT, 1.008, 1.00, 1.02),
-    (S_SENDS, 236.26, 233.3, 238.6),
-    (S_SENDS_TO, 4.2, 4.03, 4.45),
-    (H_SENDS, 225.12, 223.3, 227.9),
-    (H_SENDS_TO, 1.236, 1.12, 1.28),
+    (MARK_BY_S, 64.5, 53.0, 89.0),
+    (MARK_OF_S, 60.0, 36.0, 102.0),
+    (MARK_HH, 856.1, 703.0, 1092.0),
+    (REF_DEAD, 26.9, 19.0, 36.0),
+    (REF_DEAD_S, 3.4, 1.0, 7.0),
+    (UNRESOLVED, 34.9, 0.0, 100.0),
+    (DEAD_OBS, 15583.9, 11868.0, 23723.0),
+    (INC_1, 101.3, 71.0, 136.0),
+    (INC_MID, 42.8, 27.0, 67.0),
+    (INC_WIDE, 55.7, 43.0, 75.0),
+    (S_INC_1, 6.5, 3.0, 12.0),
+    (S_INC_MID, 1.8, 0.0, 4.0),
+    (S_INC_WIDE, 3.2, 0.0, 7.0),
+    // "memberlist 2015: `./trace_suspect_reach.py runs/[ABCDE]/s*/`" and the
+    // quiet runs' own; shares from the episode counts (A: 141/145 and 357/436, ...).
+    (S_REACH, 0.9676, 0.9254, 0.9933),
+    (S_REACH_LAT, 0.801, 0.780, 0.820),
+    (H_REACH, 0.8311, 0.7757, 0.8726),
+    (H_REACH_LAT, 1.007, 1.000, 1.030),
+    (S_SENDS, 237.04, 233.30, 239.40),
+    (S_SENDS_TO, 4.242, 3.620, 4.510),
+    (H_SENDS, 226.46, 223.30, 229.10),
+    (H_SENDS_TO, 1.331, 1.120, 1.490),
 ];
 
 const ML2015_S3: &[Real] = &[
@@ -416,32 +421,25 @@ fn ml2015_s0_no_fault_is_silent() {
 
 #[test]
 fn ml2015_s1_delay_matches_memberlist_6025015() {
-    // Known deviations (seeds 1..40):
-    // - refutations of push/pull origin ("from" the refuter itself): 66.0 vs
-    //   69-88 (4.3 % below). With every ticker phase-locked (the harness), who
-    //   holds suspect(X) when a ping goes out depends on the millisecond order
-    //   of 32 nodes' ticks; the scenarios model the harness's ~1 ms ticker
-    //   wake-up jitter (without it: 1,658 healthy NotifyLeave, 10 cells out).
-    // - 'Refuting a dead message': 22.1 vs 23-36 (4.1 % below; 22.1 over 200
-    //   seeds too; seeds 1..10 read 23.5, in range by luck). Not traced yet.
-    // - on the wire, at the edges of five runs' narrow ranges (seeds 1..40):
-    //   a suspected healthy node hears of it in 83.1 % of episodes (78-82 %),
-    //   S after 0.75 s (0.79-0.81 s); a healthy subject's suspicion is sent
-    //   218.8 times (223-228), S's 4.01 times to S (4.03-4.45). Within 1-5 %.
+    // Known deviations (seeds 1..40; real: A-E and the quiet Q401-Q410):
+    // - S hears of its own suspicion after a median 0.75 s (0.78-0.82 s,
+    //   3.9 % below). Over seeds 1..8 and Q401-Q405 the early reaches come
+    //   sooner (p10 0.45 s vs 0.53 s), by acks (median 0.71 vs 0.75 s) and
+    //   pings (0.82 vs 0.84 s) alike. Not traced further.
+    // - a healthy subject's suspicion is sent 218.8 times (223.3-229.1, 2.0 %
+    //   below).
     // - distinct healthy subjects 30.9 vs 31: one seed in 40 never declares
     //   one of the 31 healthy nodes dead (0.2 % below).
+    // The quiet runs brought four former deviations inside: refutations by
+    // healthy nodes from healthy accusers (65.0; A-E 69-88, quiet 41-72),
+    // 'Refuting a dead message' (21.9; A-E 23-36, quiet 19-35), the healthy
+    // reach (83.1 %; A-E 78-82 %, quiet 81-87 %) and sends of S's suspicion to
+    // S (4.01; A-E 4.03-4.45, quiet 3.62-4.51): five runs, taken on a loaded
+    // machine, had spread less than the real protocol does.
     check(
         "ml2015-s1-delay.yaml",
         ML2015_S1,
-        &[
-            (REF_H_H, 0.15),
-            (REF_DEAD, 0.15),
-            (S_REACH_LAT, 0.15),
-            (H_REACH, 0.15),
-            (S_SENDS_TO, 0.15),
-            (H_SENDS, 0.15),
-            (DISTINCT, 0.15),
-        ],
+        &[(S_REACH_LAT, 0.15), (H_SENDS, 0.15), (DISTINCT, 0.15)],
     );
 }
 
