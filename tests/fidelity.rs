@@ -39,8 +39,9 @@
 //! of `scenarios/oracle/quiet-runs-2015.md`, and S1 (whose runs have no
 //! freeze window to fall at a phase of) adds its ten quiet runs Q401–Q410 to
 //! its main-table, log-table and reach rows. 0.2.2 rows use A–F (`aggregate.py
-//! A B C D E F`), S2x the two X runs; S1 without Lifeguard and S2x add runs
-//! of the same harness on a quiet machine (`scenarios/oracle/quiet-runs-022.md`).
+//! A B C D E F`), S2x the two X runs; S1 without Lifeguard, S2x and S3 add
+//! runs of the same harness on a quiet machine
+//! (`scenarios/oracle/quiet-runs-022.md`).
 
 use std::path::Path;
 
@@ -270,35 +271,37 @@ const ML022_S1_NOLG: &[Real] = &[
     (REF_H_H, 13.1, 9.0, 17.0),
 ];
 
+// S3: A-F and four runs on a quiet machine (F411-F414,
+// scenarios/oracle/quiet-runs-022.md): mean over the 10 runs, min and max.
 const ML022_S3_LG: &[Real] = &[
-    (H, 7.8, 0.0, 35.0),
-    (H_BY_S, 1.0, 0.0, 3.0),
-    (H_INC, 1.0, 0.0, 3.0),
-    (H_INC_H, 0.7, 0.0, 2.0),
-    (DISTINCT, 0.8, 0.0, 2.0),
-    (S, 341.5, 240.0, 434.0),
-    (S_INC, 12.2, 10.0, 14.0),
-    (S_ALL, 9.8, 7.0, 14.0),
-    (FLAP_S, 0.66, 0.33, 0.94),
-    (REF_S, 16.8, 13.0, 19.0),
-    (REF_H_S, 33.0, 31.0, 34.0),
-    (REF_H_H, 7.0, 6.0, 9.0),
+    (H, 5.2, 0.0, 35.0),
+    (H_BY_S, 0.8, 0.0, 3.0),
+    (H_INC, 0.8, 0.0, 3.0),
+    (H_INC_H, 0.6, 0.0, 2.0),
+    (DISTINCT, 0.7, 0.0, 2.0),
+    (S, 400.8, 240.0, 596.0),
+    (S_INC, 14.3, 10.0, 19.0),
+    (S_ALL, 11.8, 7.0, 19.0),
+    (FLAP_S, 0.73, 0.33, 0.94),
+    (REF_S, 16.1, 13.0, 19.0),
+    (REF_H_S, 33.6, 28.0, 38.0),
+    (REF_H_H, 6.4, 2.0, 12.0),
 ];
 
 const ML022_S3_NOLG: &[Real] = &[
-    (H, 533.0, 454.0, 642.0),
-    (H_BY_S, 29.7, 20.0, 37.0),
-    (H_INC, 30.5, 22.0, 37.0),
-    (H_INC_H, 26.3, 22.0, 34.0),
-    (DISTINCT, 19.5, 18.0, 23.0),
-    (S, 423.3, 371.0, 527.0),
-    (S_INC, 14.5, 12.0, 17.0),
-    (S_ALL, 13.0, 11.0, 17.0),
+    (H, 585.7, 454.0, 755.0),
+    (H_BY_S, 33.1, 20.0, 40.0),
+    (H_INC, 33.6, 22.0, 40.0),
+    (H_INC_H, 29.6, 22.0, 36.0),
+    (DISTINCT, 20.9, 18.0, 24.0),
+    (S, 429.3, 325.0, 527.0),
+    (S_INC, 15.3, 12.0, 20.0),
+    (S_ALL, 12.9, 9.0, 17.0),
     (FLAP_H, 0.21, 0.17, 0.25),
-    (FLAP_S, 0.67, 0.32, 0.90),
-    (REF_S, 14.2, 13.0, 16.0),
-    (REF_H_S, 113.5, 98.0, 123.0),
-    (REF_H_H, 11.3, 2.0, 29.0),
+    (FLAP_S, 0.75, 0.32, 0.90),
+    (REF_S, 14.8, 13.0, 17.0),
+    (REF_H_S, 109.0, 95.0, 123.0),
+    (REF_H_H, 16.3, 2.0, 32.0),
 ];
 
 // S2x: the two X runs (seeds 404, 505) and four runs on a quiet machine
@@ -538,32 +541,33 @@ fn ml022_s2x_loss_without_tcp_ping_matches_memberlist_0_2_2() {
 #[test]
 fn ml022_s3_freeze_matches_memberlist_0_2_2() {
     // Known deviation: flapsim's S refutes a suspect message in all 20 windows;
-    // the real S refutes the *dead* message instead in 1-7 of them, because
-    // memberlist >= 2018 (bc4f353, 395d529; 0.2.2 included) serves its handoff
-    // queue newest-first, so at the window's release burst the newest message
-    // about S (dead) is applied before the older suspect. flapsim applies
-    // state messages in arrival order (memberlist.md §4.4), as 2015 did.
+    // the real S refutes the *dead* message instead in 1-8 of them (A-F 1-7,
+    // the quiet F411-F414 5-8: not the loaded machine), because memberlist >=
+    // 2018 (bc4f353, 395d529; 0.2.2 included) serves its handoff queue
+    // newest-first, so at the window's release burst the newest message about
+    // S (dead) is applied before the older suspect. flapsim applies state
+    // messages in arrival order (memberlist.md §4.4), as 2015 did. With the
+    // quiet runs, the refutations by healthy nodes (35.0 from S, 5.0 from
+    // healthy) are inside (28-38, 2-12; A-F alone 31-34, 6-9).
     check(
         "ml022-s3-freeze-lifeguard.yaml",
         ML022_S3_LG,
-        &[(REF_S, 0.20), (REF_H_S, 0.15), (REF_H_H, 0.35)],
+        &[(REF_S, 0.20)],
     );
     // Known deviation, the same newest-first handoff at the release burst: with
     // the fixed 6 s timeout every healthy node declares S dead inside the 8 s
     // window, and the real S applies those dead messages first; flapsim's S
-    // refutes the older suspect first and fewer declare it dead (347 vs 371-527
-    // NotifyLeave, 11.9 vs 12-17 incidents, seeds 1..40). About two healthy
-    // subjects fewer are hit (16.9 vs 18-23).
+    // refutes the older suspect first. Seeds 1..40: S refutes 20 suspect
+    // messages (13-17), S incidents 11.9 (12-20), and about four healthy
+    // subjects fewer are hit (16.9 vs 18-24). With the quiet runs S's
+    // NotifyLeave (346.9) and cluster-wide incidents (9.7) are inside
+    // (325-527, 9-17; A-F alone 371-527, 11-17). flapsim's healthy deaths
+    // (512 NotifyLeave) lie inside A-F (454-642) but below the quiet runs
+    // (591-755).
     check(
         "ml022-s3-freeze-nolifeguard.yaml",
         ML022_S3_NOLG,
-        &[
-            (DISTINCT, 0.20),
-            (S, 0.15),
-            (S_INC, 0.15),
-            (S_ALL, 0.20),
-            (REF_S, 0.40),
-        ],
+        &[(DISTINCT, 0.20), (S_INC, 0.15), (REF_S, 0.30)],
     );
 }
 
