@@ -474,8 +474,8 @@ fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
         ML2015_S3,
         &[
             (S, 0.15),
-            (S_INC, 0.25),
-            (MARK_OF_S, 0.40),
+            (S_INC, 0.20),
+            (MARK_OF_S, 0.30),
             (S_REACH_LAT, 0.15),
         ],
     );
