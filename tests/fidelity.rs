@@ -440,8 +440,9 @@ fn ml2015_s1_delay_matches_memberlist_6025015() {
     // 0.77-0.82 s), sends per healthy episode (230.8; 218.8; real
     // 223.3-232.5) and distinct healthy subjects (31 in every seed; 30.9, two
     // seeds in 40 sparing a node; real 31 in all 25 runs). A holder of a new
-    // rumour forwards it a median 53 ms after receiving it (34 ms at latency
-    // 0; the harness 62 ms, Q401-Q405): with locked gossip ticks, latency 0
+    // rumour forwards it a median 54 ms after receiving it (seeds 1..10; 35 ms
+    // at latency 0, seeds 1..8; the harness 62 ms, Q401-Q410:
+    // scenarios/oracle/rumour_timing.py): with locked gossip ticks, latency 0
     // let a rumour cascade through a whole round within milliseconds, so it
     // reached more holders early and the subject's refutation cut their
     // retransmissions shorter. The quiet runs brought four former deviations
