@@ -429,7 +429,11 @@ impl BroadcastQueue {
             used += cost(self.class_len[class as usize]);
             self.take(e, retransmit_limit, out);
         }
-        for i in 0..self.reinsert.len() {
+        // Oldest first: taken entries come out newest first, and a bucket
+        // takes an entry newer than all it holds on its stack (O(1) to push and
+        // pop) instead of its heap. Buckets are max-queues of unique ids, so the
+        // order they are filled in changes nothing they pop.
+        for i in (0..self.reinsert.len()).rev() {
             let (e, tier, class) = self.reinsert[i];
             self.index(e, tier, class);
         }
