@@ -458,16 +458,19 @@ fn ml2015_s1_delay_matches_memberlist_6025015() {
 fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
     // Known deviations (seeds 1..40):
     // - S itself is declared dead in fewer windows (11.9 vs 13-20 incidents,
-    //   74.5 vs 91-142 timers firing on it, 150 vs 152-275 NotifyLeave): flapsim's S hears of its own
-    //   suspicion from a held ping in 19 of 20 windows, the real S in ~16.
+    //   74.5 vs 91-142 timers firing on it, 150 vs 152-275 NotifyLeave):
+    //   flapsim's S hears of its own suspicion from a held ping in 19 of 20
+    //   windows, the real S in ~16.
     //   Which held ping carries suspect(S) depends on the same millisecond
     //   order of the locked ticks as S1. Partly the reference's phases: A-E
     //   hold no run at phases 0.25-0.6, where the quiet runs of
     //   scenarios/oracle/quiet-runs-2015.md saw S die 6-13 times; per phase
     //   class (below) flapsim's S incidents are inside the real range.
     // - S's median reach latency, a mean of per-run medians: 7.23 s vs
-    //   6.1-6.98 s, all of it from one seed in 40 (35.1 s), where S, declared dead everywhere and reaped at the wrap, came
-    //   back at the same incarnation and was suspected again: the oracle keys
+    //   6.1-6.98 s, all of it from one seed in 40 (seed 15: 35.1 s; the other
+    //   39 average 6.52 s), where S, declared dead everywhere and reaped at
+    //   the wrap, came back at the same incarnation and was suspected again
+    //   (five of its eleven suspicions reached S a window later): the oracle keys
     //   episodes by (X, inc) too, so the second episode's reach counts from
     //   the first's send.
     check(
