@@ -28,6 +28,8 @@ pub enum StreamId {
     Scenario(u32),
     /// Anything else a component needs, by a fixed small tag.
     Misc(u32),
+    /// Host `i`'s packet-handler scheduling (`host.other_core_idle`).
+    Handler(u32),
 }
 
 impl StreamId {
@@ -38,6 +40,7 @@ impl StreamId {
             StreamId::Fault { fault, node } => (3, node, fault),
             StreamId::Scenario(tag) => (4, tag, 0),
             StreamId::Misc(tag) => (5, tag, 0),
+            StreamId::Handler(node) => (6, node, 0),
         };
         // 8 bits of kind, 24 bits of `b`, 32 bits of `a`: collision-free for any
         // realistic scenario (fewer than 16 M restarts or fault sources).

@@ -30,9 +30,10 @@
 
 use std::sync::Arc;
 
-use crate::host::{Host, HostInput, HostTimer, Local};
+use crate::host::{HandlerStage, Host, HostInput, HostTimer, Local};
 use crate::network::Network;
 use crate::protocol::{Body, Nanos, Node, NodeId, Packet, Roster, Timer, SEC};
+use crate::random::{Stream, StreamId};
 use crate::scenario::degraded::Degraded;
 use crate::scenario::fault::FaultEvent;
 use crate::scenario::{Scenario, TimelineEvent};
@@ -153,8 +154,13 @@ impl Simulation {
         let zones: Vec<&str> = scenario.nodes.iter().map(|s| s.zone.as_str()).collect();
         let net =
             Network::new(&scenario.network, &zones, seed).with_tcp_timeout(config.tcp_timeout);
-        let mut hosts: Vec<Host> = (0..n)
-            .map(|_| Host::new(scenario.host.recv_buffer_bytes))
+        let mut hosts: Vec<Host> = (0..n as u32)
+            .map(|i| {
+                let mut host = Host::new(scenario.host.recv_buffer_bytes);
+                let stream = Stream::new(seed, StreamId::Handler(i));
+                host.install_handler(HandlerStage::new(scenario.host.other_core_idle, stream));
+                host
+            })
             .collect();
         let mut queue = EventQueue::new();
         queue.push(0, Ev::Init);

@@ -17,6 +17,7 @@
 pub mod cfs;
 pub mod contention;
 pub mod credits;
+pub mod handler;
 mod machine;
 mod park;
 pub mod schedule;
@@ -28,6 +29,7 @@ use crate::random::{Dist, Stream};
 
 pub use contention::{CfsQueue, ContentionSpec};
 pub use credits::Credits;
+pub use handler::{HandlerStage, Listen, Stage};
 pub use machine::{HostInput, HostOutput, HostTimer};
 pub use park::{ParkSource, PauseGen};
 pub use schedule::Schedule;
@@ -110,6 +112,8 @@ pub struct Host {
     capacity: u32,
     busy_until: Nanos,
     wake_at: Option<Nanos>,
+    /// When memberlist's packet handler runs relative to the listener.
+    handler: HandlerStage,
 }
 
 impl Host {
@@ -137,6 +141,7 @@ impl Host {
         self.busy_until = now;
         self.wake_at = None;
         self.starve_last = now;
+        self.handler.reset();
         for q in self.contention.iter_mut() {
             q.restart(now);
         }
@@ -185,6 +190,25 @@ impl Host {
             }
             None => Next::Idle,
         }
+    }
+
+    /// Give the packet handler goroutine its scheduling (`host.other_core_idle`).
+    pub fn install_handler(&mut self, handler: HandlerStage) {
+        self.handler = handler;
+    }
+
+    /// False when the packet handler always keeps up with the listener
+    /// (`other_core_idle` 1), so every packet is applied as it is read.
+    pub fn handler_may_lag(&self) -> bool {
+        self.handler.may_lag()
+    }
+
+    /// The listener starts a packet just taken from the buffer: does the
+    /// handler apply its state messages (`wakes`: it has some) right after, or
+    /// queue them behind the packets still waiting? See [`handler`].
+    pub fn listen(&mut self, now: Nanos, wakes: bool) -> Listen {
+        let backlog = !self.packets.is_empty();
+        self.handler.listen(now, backlog, wakes)
     }
 
     /// The CPU cost of an item at `now`: a `slow` fault replaces the default cost.

@@ -297,6 +297,8 @@ pub struct Totals {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
+    /// State messages a full hand-off queue dropped (memberlist's WARN).
+    pub handoff_queue_drops: u64,
     pub drops: [u64; DROP_REASONS.len()],
 }
 
@@ -880,8 +882,11 @@ impl Collector {
                     self.totals.push_pull_failures += 1;
                 }
             }
-            // Never emitted: the hand-off queue is not modelled (see Config::set).
-            Event::HandoffQueueFull => {}
+            Event::HandoffQueueFull => {
+                if measured {
+                    self.totals.handoff_queue_drops += 1;
+                }
+            }
             Event::SerfMemberFailed { subject } => {
                 let healthy =
                     self.life[subject as usize] == Life::Up && self.degraded[subject as usize] == 0;

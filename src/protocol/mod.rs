@@ -21,6 +21,7 @@ pub mod broadcast;
 pub mod config;
 pub mod event;
 pub mod gossip;
+pub mod handoff;
 pub mod idmap;
 pub mod node;
 pub mod probe;
@@ -38,7 +39,7 @@ mod cluster_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 
-pub use config::{Config, Generation, QueueOrder};
+pub use config::{Config, Generation, HandoffOrder, QueueOrder};
 pub use event::Event;
 pub use node::Node;
 
@@ -193,8 +194,14 @@ pub enum Timer {
 /// What the node is fed.
 #[derive(Clone, Copy, Debug)]
 pub enum Input<'a> {
-    /// A packet arrived (UDP datagram or complete TCP message).
+    /// A packet arrived (UDP datagram or complete TCP message): the listener
+    /// handles it and the handler applies its state messages right after.
     Packet(&'a Packet),
+    /// A packet arrived while the handler lags behind the listener: its state
+    /// messages wait in the hand-off queue ([`handoff`]) for [`Input::Serve`].
+    Listen(&'a Packet),
+    /// The packet handler runs: it applies every queued state message.
+    Serve,
     /// A timer the node asked for has expired.
     Timer(Timer),
     /// A TCP message the node sent could not be delivered (connect timeout, refused

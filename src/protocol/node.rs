@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::awareness::Awareness;
 use super::broadcast::BroadcastQueue;
+use super::handoff::Handoff;
 use super::idmap::IdMap;
 use super::serf::Serf;
 use super::superseded::SupersededTokens;
@@ -79,6 +80,8 @@ pub struct Node {
     pub(super) superseded_timers: SupersededTokens,
     pub(super) next_token: u32,
     pub(super) queue: BroadcastQueue,
+    /// State messages the listener queued for the handler stage (memberlist.md §4.4).
+    pub(super) handoff: Handoff,
     pub(super) probe: Option<super::probe::Probe>,
     /// A probe tick arrived while a probe was running (Go ticker coalescing).
     pub(super) probe_pending: bool,
@@ -117,6 +120,7 @@ impl Node {
             superseded_timers: SupersededTokens::default(),
             next_token: 0,
             queue,
+            handoff: Handoff::new(config.handoff_order, config.handoff_queue_depth),
             probe: None,
             probe_pending: false,
             next_probe_tick: 0,
@@ -265,7 +269,17 @@ impl Node {
         }
         match input {
             Input::Timer(timer) => self.handle_timer(now, timer, rt),
-            Input::Packet(packet) => self.handle_packet(now, packet, rt),
+            Input::Packet(packet) => {
+                self.listen(now, packet, rt);
+                for part in &packet.parts {
+                    self.apply_broadcast(now, part, rt);
+                }
+            }
+            Input::Listen(packet) => {
+                self.listen(now, packet, rt);
+                self.hand_off(&packet.parts, rt);
+            }
+            Input::Serve => self.serve_handoff(now, rt),
             Input::SendFailed(packet) => self.handle_send_failed(now, packet, rt),
         }
     }
@@ -288,10 +302,11 @@ impl Node {
         }
     }
 
-    fn handle_packet(&mut self, now: Nanos, packet: &Packet, rt: &mut impl Runtime) {
-        // memberlist handles ping/indirect/ack/nack inline (an ack leaves at once,
-        // piggybacking what is queued *now*), then the state messages of a compound
-        // in order (memberlist.md §4.4).
+    /// The listener stage of a received packet: memberlist handles
+    /// ping/indirect/ack/nack inline (an ack leaves at once, piggybacking what
+    /// is queued *now*), before any of the compound's state messages is applied
+    /// (memberlist.md §4.4); the caller then applies or queues those.
+    fn listen(&mut self, now: Nanos, packet: &Packet, rt: &mut impl Runtime) {
         self.warm_parts(&packet.parts);
         match &packet.body {
             Body::Gossip => {}
@@ -308,9 +323,6 @@ impl Node {
             Body::PushPull { join, reply, state } => {
                 self.on_push_pull(now, packet.from, *join, *reply, state, rt)
             }
-        }
-        for part in &packet.parts {
-            self.apply_broadcast(now, part, rt);
         }
     }
 

@@ -192,6 +192,8 @@ pub struct MemberlistJson {
     pub failed_udp_pings: u64,
     pub tcp_fallback_rescues: u64,
     pub push_pull_failures: u64,
+    /// State messages dropped by a full hand-off queue ("handler queue full").
+    pub handoff_queue_drops: u64,
     /// `memberlist.degraded.probe`.
     pub degraded_probes: u64,
 }
@@ -356,6 +358,7 @@ pub fn summary(scenario: &Scenario, m: &Metrics) -> Summary {
             failed_udp_pings: t.failed_udp_pings,
             tcp_fallback_rescues: t.tcp_fallback_rescues,
             push_pull_failures: t.push_pull_failures,
+            handoff_queue_drops: t.handoff_queue_drops,
             degraded_probes: t.degraded_probes,
         },
         health_score_max: m

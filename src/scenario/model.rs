@@ -149,6 +149,11 @@ pub struct HostDefaults {
     /// little late; the memberlist oracle's trace shows ~1 ms). The grid itself
     /// does not move. Default 0.
     pub ticker_jitter: Dist,
+    /// The share of the packet handler's wake-ups during a receive backlog that
+    /// find another core idle to run it alongside the listener (`host::handler`):
+    /// 1 (default) it always keeps up; 0 is one core (GOMAXPROCS 1), where a
+    /// backlog is read whole before its state messages are applied.
+    pub other_core_idle: f64,
     /// Receive buffer while parked (bytes); overflow drops and is counted.
     pub recv_buffer_bytes: u32,
 }
@@ -161,6 +166,7 @@ impl Default for HostDefaults {
             push_pull_entry_cost: 1_000,
             timer_cost: 5_000,
             ticker_jitter: Dist::Fixed(0),
+            other_core_idle: 1.0,
             recv_buffer_bytes: 212_992,
         }
     }

@@ -582,5 +582,6 @@ pub struct HostRaw {
     pub push_pull_entry_cost: Option<Dur>,
     pub timer_cost: Option<Dur>,
     pub ticker_jitter: Option<DistRaw>,
+    pub other_core_idle: Option<Prob>,
     pub recv_buffer_bytes: Option<u32>,
 }

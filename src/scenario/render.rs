@@ -170,6 +170,12 @@ fn host(w: &mut String, s: &Scenario) -> Result<(), String> {
     } else {
         format!(", ticker_jitter: {}", dist(&h.ticker_jitter)?)
     };
+    // Likewise other_core_idle, written only when not the default 1.
+    let jitter = if h.other_core_idle == 1.0 {
+        jitter
+    } else {
+        format!("{jitter}, other_core_idle: {}", h.other_core_idle)
+    };
     let _ = writeln!(
         w,
         "host: {{packet_cost: {}, per_part_cost: {}, push_pull_entry_cost: {}, timer_cost: {}, recv_buffer_bytes: {}{jitter}}}",

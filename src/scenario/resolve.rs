@@ -499,6 +499,7 @@ impl Resolver<'_, '_> {
                 .ticker_jitter
                 .as_ref()
                 .map_or(d.ticker_jitter, |v| v.0.clone()),
+            other_core_idle: h.other_core_idle.map_or(d.other_core_idle, |p| p.0),
             recv_buffer_bytes: h.recv_buffer_bytes.unwrap_or(d.recv_buffer_bytes),
         })
     }

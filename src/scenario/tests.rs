@@ -494,6 +494,25 @@ fn format_md_section_examples_parse() {
     }
 }
 
+/// Rule: `host.other_core_idle` is a probability (default 1: the packet
+/// handler always keeps up), written back only when set, and refused outside
+/// 0..1 with the field and line named.
+#[test]
+fn other_core_idle_round_trips_and_is_a_probability() {
+    assert_eq!(ok(MIN).host.other_core_idle, 1.0);
+    let s = ok(&format!("{MIN}host: {{other_core_idle: 0.6}}\n"));
+    assert_eq!(s.host.other_core_idle, 0.6);
+    let text = super::render::to_yaml(&s).expect("renders");
+    assert!(text.contains("other_core_idle: 0.6"), "{text}");
+    let back = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back.host, s.host);
+    let plain = super::render::to_yaml(&ok(MIN)).expect("renders");
+    assert!(!plain.contains("other_core_idle"), "{plain}");
+    let e = err(&format!("{MIN}host: {{other_core_idle: 1.5}}\n"));
+    assert_eq!(e.field, "host.other_core_idle", "{e}");
+    assert!(e.line.is_some(), "{e}");
+}
+
 /// Rule: `host.ticker_jitter` is a distribution (default a fixed 0, which draws
 /// nothing), and a rendered scenario reads back with it; a staggered converged
 /// start renders and reads back too.

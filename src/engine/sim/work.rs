@@ -1,7 +1,7 @@
 //! Host work: packets arriving at a host, the host's queue of work items, and
 //! running each item's protocol call when the host's CPU model lets it start.
 
-use crate::host::{Local, Next, Work};
+use crate::host::{Listen, Local, Next, Stage, Work};
 use crate::protocol::{Body, Input, Nanos, NodeId, Packet};
 
 use super::super::{DropReason, HostSample, Observer};
@@ -71,11 +71,48 @@ impl Simulation {
             Work::Packet(packet) => {
                 obs.received(now, node, packet_kind(&packet), packet.bytes);
                 obs.wire(now, &packet, false);
-                self.drive_at(obs, node, finish, |n, now, rt| {
-                    n.handle(now, Input::Packet(&packet), rt)
-                });
+                self.listen(obs, node, finish, &packet);
                 self.w.recycle(packet.parts);
             }
+        }
+    }
+
+    /// The listener stage of `packet`, and the handler's when the host says
+    /// it runs (`host::handler`): right after, or once a backlog is read.
+    fn listen(&mut self, obs: &mut impl Observer, node: NodeId, finish: Nanos, packet: &Packet) {
+        // At `other_core_idle` 1 the handler always keeps up: skip the question.
+        let reorders = self.w.hosts[node as usize].handler_may_lag()
+            && self.procs[node as usize]
+                .node
+                .as_ref()
+                .is_some_and(|n| n.handoff_reorders());
+        let turn = if reorders {
+            let wakes = !packet.parts.is_empty();
+            self.w.hosts[node as usize].listen(self.w.now, wakes)
+        } else {
+            // Served oldest first (2015), the messages are applied in the
+            // order they arrive whenever the handler runs.
+            Listen {
+                serve_first: false,
+                stage: Stage::Apply,
+            }
+        };
+        if turn.serve_first {
+            self.drive_at(obs, node, finish, |n, now, rt| {
+                n.handle(now, Input::Serve, rt)
+            });
+        }
+        match turn.stage {
+            Stage::Apply => self.drive_at(obs, node, finish, |n, now, rt| {
+                n.handle(now, Input::Packet(packet), rt)
+            }),
+            Stage::Queue => self.drive_at(obs, node, finish, |n, now, rt| {
+                n.handle(now, Input::Listen(packet), rt)
+            }),
+            Stage::QueueThenServe => self.drive_at(obs, node, finish, |n, now, rt| {
+                n.handle(now, Input::Listen(packet), rt);
+                n.handle(now, Input::Serve, rt);
+            }),
         }
     }
 

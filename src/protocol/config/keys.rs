@@ -27,16 +27,10 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// memberlist knobs flapsim refuses because it does not model what they tune
 /// (accepting and ignoring them would report results they did not shape).
-pub(super) const NOT_MODELLED: &[(&str, &str)] = &[
-    (
-        "handoff_queue_depth",
-        "memberlist's bounded UDP hand-off queue, which drops packets when full, is not simulated",
-    ),
-    (
-        "dead_node_reclaim_time",
-        "a dead node's name is never taken over by a new address in a scenario",
-    ),
-];
+pub(super) const NOT_MODELLED: &[(&str, &str)] = &[(
+    "dead_node_reclaim_time",
+    "a dead node's name is never taken over by a new address in a scenario",
+)];
 
 /// Every key [`Config::set`] accepts, canonical snake_case, in table order:
 /// memberlist's rows, the negated keys, then Serf's rows (`serf_` prefixed).

@@ -44,6 +44,24 @@ pub enum QueueOrder {
     Btree,
 }
 
+/// The order in which the packet handler applies the state messages (alive,
+/// suspect, dead) that the packet listener queued for it (memberlist.md §4.4).
+///
+/// It matters only when several wait, which happens when the listener reads a
+/// backlog faster than the handler runs (a release burst after a freeze or a
+/// pause): then it decides whether a node first sees the `suspect` or the later
+/// `dead` about itself, and so which one it refutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandoffOrder {
+    /// 2015/2016 (6025015 and 215aec8 net.go `handleCommand`/`udpHandler`): one
+    /// buffered channel, oldest first.
+    Fifo,
+    /// Since bc4f353 (2018-08, "Prioritize alive messages"; 0.2.2 and HEAD net.go
+    /// `handleCommand`/`getNextMessage`): alive messages in their own queue, served
+    /// before the others; each queue newest first (`PushBack`, take `Back()`).
+    AliveFirstLifo,
+}
+
 /// When dead nodes are forgotten (memberlist.md §2.2 `resetNodes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReapPolicy {
@@ -255,6 +273,18 @@ config_table! {
         } else {
             QueueOrder::Btree
         };
+        /// How the packet handler serves the state messages the listener queued.
+        handoff_order: HandoffOrder => Named<HandoffOrder>, preset |p| if p.old() {
+            HandoffOrder::Fifo
+        } else {
+            HandoffOrder::AliveFirstLifo
+        };
+        /// Capacity of the hand-off queue (each of the two since 2018; the 2015
+        /// channel's fixed 1024 before); a state message arriving at a full queue is
+        /// dropped with memberlist's WARN.
+        handoff_queue_depth: u32 => Count, preset |_| 1024, bound |v| (*v == 0).then(||
+            "= 0 would drop every alive, suspect and dead message; expected an integer >= 1 (memberlist's default is 1024)".to_string()
+        );
         /// A graceful leave is recorded as LEFT (since 237d410, 2020) instead of DEAD.
         left_state: bool => Switch, preset |p| !p.old();
         /// kRandomNodes uses an exhaustive shuffle when n < 3k (since 8c0d992, 2026-06).

@@ -8,7 +8,7 @@
 //! `ProtocolJson`), and forgetting one compiled. Now a row is the only place; the
 //! rest is generated from it, in the row order.
 
-use super::{Generation, QueueOrder, ReapPolicy};
+use super::{Generation, HandoffOrder, QueueOrder, ReapPolicy};
 use crate::protocol::Nanos;
 use crate::units::{format_duration, parse_duration, round, secs};
 
@@ -199,6 +199,14 @@ impl Choice for QueueOrder {
     const CHOICES: &'static [(&'static [&'static str], Self)] = &[
         (&["legacy"], QueueOrder::Legacy),
         (&["btree"], QueueOrder::Btree),
+    ];
+}
+
+impl Choice for HandoffOrder {
+    const WHAT: &'static str = "a hand-off order";
+    const CHOICES: &'static [(&'static [&'static str], Self)] = &[
+        (&["fifo"], HandoffOrder::Fifo),
+        (&["alive_first_lifo"], HandoffOrder::AliveFirstLifo),
     ];
 }
 

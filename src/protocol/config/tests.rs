@@ -160,6 +160,8 @@ fn overrides_parse_every_field() {
         ("gossip_to_dead", "false"),
         ("reap", "at_wrap"),
         ("queue_order", "legacy"),
+        ("handoff_order", "fifo"),
+        ("handoff_queue_depth", "512"),
         ("left_state", "false"),
         ("exhaustive_small_random_nodes", "false"),
         ("protocol_max", "4"),
@@ -185,6 +187,10 @@ fn overrides_parse_every_field() {
     assert_eq!(
         (c.reap, c.queue_order),
         (ReapPolicy::AtWrap, QueueOrder::Legacy)
+    );
+    assert_eq!(
+        (c.handoff_order, c.handoff_queue_depth),
+        (HandoffOrder::Fifo, 512)
     );
     assert_eq!(c.serf.flap_timeout, 90 * SEC);
     assert_eq!(c.serf.reconnect_timeout, 72 * 3600 * SEC);
@@ -313,23 +319,52 @@ fn field_names_are_canonical() {
     }
 }
 
-/// Bug (issue 10, "knobs that do nothing"): `handoff_queue_depth` and
-/// `dead_node_reclaim_time` were accepted and ignored. flapsim models neither
-/// memberlist's bounded hand-off queue nor name reclaim, so it refuses them
+/// Bug (issue 10, "knobs that do nothing"): `dead_node_reclaim_time` was
+/// accepted and ignored. flapsim does not model name reclaim, so it refuses it
 /// with a sentence naming the field and saying so.
 #[test]
 fn unmodelled_knobs_are_refused_not_ignored() {
     for (key, value) in [
-        ("handoff_queue_depth", "64"),
-        ("HandoffQueueDepth", "64"),
         ("dead_node_reclaim_time", "10m"),
+        ("DeadNodeReclaimTime", "10m"),
     ] {
         let err = Config::lan().set(key, value).expect_err(key);
         assert!(err.contains("is not modelled"), "{key}: {err}");
         assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
     }
-    assert!(!field_names().contains(&"handoff_queue_depth"));
     assert!(!field_names().contains(&"dead_node_reclaim_time"));
+}
+
+/// Rule (memberlist.md §4.4): the hand-off queue is modelled, so its depth is
+/// a field under memberlist's own names (1024 in every generation), 0 is
+/// refused (it would drop every state message), and the serving order follows
+/// the generation: the 2015 channel oldest first, alive-first newest-first
+/// since 2018 (bc4f353).
+#[test]
+fn handoff_queue_depth_and_order_are_fields_per_generation() {
+    let mut c = Config::lan();
+    assert_eq!(
+        (c.handoff_queue_depth, c.handoff_order),
+        (1024, HandoffOrder::AliveFirstLifo)
+    );
+    c.set("HandoffQueueDepth", "64").expect("memberlist's name");
+    assert_eq!(c.handoff_queue_depth, 64);
+    c.set("handoff_order", "fifo").expect("a choice");
+    assert_eq!(c.handoff_order, HandoffOrder::Fifo);
+    c.set("handoff_queue_depth", "0").expect("a count");
+    let err = c.validate().unwrap_err();
+    assert!(
+        err.contains("handoff_queue_depth") && err.contains(">= 1"),
+        "{err}"
+    );
+    let err = c.set("handoff_order", "lifo").unwrap_err();
+    assert!(err.contains("fifo or alive_first_lifo"), "{err}");
+    for old in [Config::memberlist_2015(), Config::memberlist_2016()] {
+        assert_eq!(
+            (old.handoff_queue_depth, old.handoff_order),
+            (1024, HandoffOrder::Fifo)
+        );
+    }
 }
 
 /// Rule (one table per concept): every row's value, written as a scenario
