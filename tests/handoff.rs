@@ -96,10 +96,15 @@ fn handoff_queue_depth_bounds_the_release_burst() {
     assert_eq!(full(&default), 0);
     assert_eq!(default.metrics.totals.handoff_queue_drops, 0);
     assert!(full(&shallow) > 0, "a depth of 2 overflows at the burst");
+    let everywhere = shallow
+        .metrics
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Protocol(Event::HandoffQueueFull)))
+        .count();
     assert_eq!(
-        shallow.metrics.totals.handoff_queue_drops as usize,
-        full(&shallow),
-        "the summary counts every drop (no warm-up here)"
+        shallow.metrics.totals.handoff_queue_drops as usize, everywhere,
+        "the summary counts every drop, n01's and the healthy nodes' (no warm-up here)"
     );
     assert_ne!(default.stats.digest, shallow.stats.digest);
 }
