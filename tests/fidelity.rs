@@ -163,44 +163,51 @@ const ML2015_S1: &[Real] = &[
     (H_SENDS_TO, 1.328, 1.120, 1.490),
 ];
 
+// S3 merges the five reference runs with the 28 quiet runs whose run
+// directories were kept (seeds 241-276 and 321-336 of
+// scenarios/oracle/quiet-runs-2015.md, the stalled 242 and 325 left out;
+// 221-234 and 311-316 were not kept): mean over the 33 runs, min and max of
+// any set. Their warm-ups were chosen to reach every ticker phase, and the
+// phase decides how often S and the healthy nodes die, so these ranges span
+// all phases; the phase classes below hold the phase-by-phase check.
 const ML2015_S3: &[Real] = &[
-    (H, 2116.0, 689.0, 3271.0),
-    (H_BY_S, 76.2, 40.0, 105.0),
-    (H_INC, 112.0, 64.0, 143.0),
-    (H_INC_H, 108.8, 54.0, 143.0),
-    (DISTINCT, 30.0, 27.0, 31.0),
-    (S, 234.0, 152.0, 275.0),
-    (S_INC, 16.6, 13.0, 20.0),
-    (S_ALL, 3.8, 1.0, 7.0),
-    (FLAP_H, 8.74, 5.29, 12.02),
-    (FLAP_S, 12.15, 2.39, 24.84),
-    (REF_S, 15.8, 12.0, 20.0),
-    (REF_H_S, 55.0, 15.0, 106.0),
-    (REF_H_H, 59.6, 27.0, 83.0),
-    (SUS_SH, 142.2, 139.0, 152.0),
-    (SUS_HS, 142.2, 131.0, 155.0),
+    (H, 1867.6, 303.0, 3716.0),
+    (H_BY_S, 68.7, 9.0, 122.0),
+    (H_INC, 102.8, 26.0, 158.0),
+    (H_INC_H, 98.0, 26.0, 157.0),
+    (DISTINCT, 28.7, 17.0, 31.0),
+    (S, 161.1, 5.0, 344.0),
+    (S_INC, 13.6, 5.0, 20.0),
+    (S_ALL, 3.2, 0.0, 7.0),
+    (FLAP_H, 10.38, 5.29, 16.62),
+    (FLAP_S, 11.88, 0.99, 26.58),
+    (REF_S, 17.5, 12.0, 20.0),
+    (REF_H_S, 61.8, 5.0, 125.0),
+    (REF_H_H, 48.2, 8.0, 94.0),
+    (SUS_SH, 140.3, 139.0, 152.0),
+    (SUS_HS, 142.3, 118.0, 163.0),
     (SUS_HH, 0.0, 0.0, 0.0),
-    (MARK_BY_S, 74.2, 40.0, 103.0),
-    (MARK_OF_S, 115.0, 91.0, 142.0),
-    (MARK_HH, 250.6, 70.0, 375.0),
-    (REF_DEAD, 9.2, 4.0, 19.0),
-    (REF_DEAD_S, 0.6, 0.0, 1.0),
-    (UNRESOLVED, 17.6, 0.0, 35.0),
-    (DEAD_OBS, 22407.6, 4985.0, 38148.0),
-    (INC_1, 26.6, 14.0, 40.0),
-    (INC_MID, 45.0, 14.0, 66.0),
-    (INC_WIDE, 40.4, 19.0, 55.0),
-    (S_INC_1, 4.0, 2.0, 7.0),
-    (S_INC_MID, 7.0, 1.0, 12.0),
-    (S_INC_WIDE, 5.6, 3.0, 8.0),
-    (S_REACH, 0.7394, 0.6, 0.8947),
-    (S_REACH_LAT, 6.588, 6.10, 6.98),
-    (H_REACH, 0.5244, 0.2883, 0.7810),
-    (H_REACH_LAT, 9.152, 3.33, 19.14),
-    (S_SENDS, 289.86, 245.6, 344.0),
-    (S_SENDS_TO, 2.6, 2.11, 3.11),
-    (H_SENDS, 256.98, 198.0, 344.8),
-    (H_SENDS_TO, 0.704, 0.34, 1.15),
+    (MARK_BY_S, 66.4, 9.0, 112.0),
+    (MARK_OF_S, 86.2, 5.0, 174.0),
+    (MARK_HH, 208.1, 28.0, 535.0),
+    (REF_DEAD, 7.7, 0.0, 19.0),
+    (REF_DEAD_S, 0.3, 0.0, 2.0),
+    (UNRESOLVED, 22.7, 0.0, 131.0),
+    (DEAD_OBS, 20044.7, 3518.0, 39868.0),
+    (INC_1, 26.2, 9.0, 58.0),
+    (INC_MID, 38.7, 2.0, 95.0),
+    (INC_WIDE, 37.9, 9.0, 65.0),
+    (S_INC_1, 3.5, 0.0, 7.0),
+    (S_INC_MID, 6.1, 0.0, 16.0),
+    (S_INC_WIDE, 4.1, 0.0, 9.0),
+    (S_REACH, 0.7518, 0.5263, 1.0000),
+    (S_REACH_LAT, 6.302, 5.180, 6.980),
+    (H_REACH, 0.5989, 0.2020, 0.9474),
+    (H_REACH_LAT, 9.844, 3.330, 34.140),
+    (S_SENDS, 275.19, 243.60, 366.20),
+    (S_SENDS_TO, 2.969, 1.790, 4.470),
+    (H_SENDS, 274.15, 198.00, 373.40),
+    (H_SENDS_TO, 0.865, 0.250, 1.640),
 ];
 
 const ML2015_S4: &[Real] = &[
@@ -456,33 +463,21 @@ fn ml2015_s1_delay_matches_memberlist_6025015() {
 
 #[test]
 fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
-    // Known deviations (seeds 1..40):
-    // - S itself is declared dead in fewer windows (11.9 vs 13-20 incidents,
-    //   74.5 vs 91-142 timers firing on it, 150 vs 152-275 NotifyLeave):
-    //   flapsim's S hears of its own suspicion from a held ping in 19 of 20
-    //   windows, the real S in ~16.
-    //   Which held ping carries suspect(S) depends on the same millisecond
-    //   order of the locked ticks as S1. Partly the reference's phases: A-E
-    //   hold no run at phases 0.25-0.6, where the quiet runs of
-    //   scenarios/oracle/quiet-runs-2015.md saw S die 6-13 times; per phase
-    //   class (below) flapsim's S incidents are inside the real range.
-    // - S's median reach latency, a mean of per-run medians: 7.23 s vs
-    //   6.1-6.98 s, all of it from one seed in 40 (seed 15: 35.1 s; the other
-    //   39 average 6.52 s), where S, declared dead everywhere and reaped at
-    //   the wrap, came back at the same incarnation and was suspected again
-    //   (five of its eleven suspicions reached S a window later): the oracle keys
-    //   episodes by (X, inc) too, so the second episode's reach counts from
-    //   the first's send.
-    check(
-        "ml2015-s3-freeze8s.yaml",
-        ML2015_S3,
-        &[
-            (S, 0.15),
-            (S_INC, 0.20),
-            (MARK_OF_S, 0.30),
-            (S_REACH_LAT, 0.15),
-        ],
-    );
+    // S's own deaths (11.9 incidents, 74.5 timers firing on it, 150
+    // NotifyLeave; seeds 1..40) were known deviations against A-E alone
+    // (13-20, 91-142, 152-275), which hold no run at phases 0.25-0.6, where
+    // S dies least; with the quiet runs (5-20, 5-174, 5-344) they are inside,
+    // and per phase class (below) they are too. flapsim's S hears of its own
+    // suspicion from a held ping in 19 of 20 windows, the real S in ~16.
+    //
+    // Known deviation: S's median reach latency, a mean of per-run medians:
+    // 7.23 s vs 5.18-6.98 s, all of it from one seed in 40 (seed 15: 35.1 s;
+    // the other 39 average 6.52 s), where S, declared dead everywhere and
+    // reaped at the wrap, came back at the same incarnation and was suspected
+    // again (five of its eleven suspicions reached S a window later): the
+    // oracle keys episodes by (X, inc) too, so the second episode's reach
+    // counts from the first's send.
+    check("ml2015-s3-freeze8s.yaml", ML2015_S3, &[(S_REACH_LAT, 0.15)]);
 }
 
 #[test]
