@@ -210,44 +210,47 @@ const ML2015_S3: &[Real] = &[
     (H_SENDS_TO, 0.865, 0.250, 1.640),
 ];
 
+// S4 likewise merges the nine quiet S4 runs whose directories were kept
+// (seeds 341-346, 351, 353 and 354; the stalled 352 left out): mean over the
+// 14 runs, min and max of any set.
 const ML2015_S4: &[Real] = &[
-    (H, 760.8, 157.0, 1151.0),
-    (H_BY_S, 26.6, 5.0, 39.0),
-    (H_INC, 33.0, 7.0, 48.0),
-    (H_INC_H, 31.8, 7.0, 48.0),
-    (DISTINCT, 18.4, 6.0, 27.0),
-    (S, 95.0, 4.0, 252.0),
-    (S_INC, 9.4, 3.0, 13.0),
-    (S_ALL, 2.4, 0.0, 7.0),
-    (FLAP_H, 5.10, 0.60, 9.43),
-    (FLAP_S, 7.17, 3.39, 13.45),
-    (REF_S, 16.2, 13.0, 19.0),
-    (REF_H_S, 25.8, 8.0, 52.0),
-    (REF_H_H, 20.8, 5.0, 44.0),
-    (SUS_SH, 60.0, 60.0, 60.0),
-    (SUS_HS, 64.0, 46.0, 80.0),
+    (H, 919.7, 157.0, 1593.0),
+    (H_BY_S, 33.0, 5.0, 49.0),
+    (H_INC, 41.6, 7.0, 60.0),
+    (H_INC_H, 39.6, 7.0, 60.0),
+    (DISTINCT, 21.9, 6.0, 27.0),
+    (S, 144.8, 4.0, 329.0),
+    (S_INC, 12.7, 3.0, 18.0),
+    (S_ALL, 3.2, 0.0, 7.0),
+    (FLAP_H, 9.18, 0.60, 15.24),
+    (FLAP_S, 8.85, 0.21, 17.57),
+    (REF_S, 16.8, 13.0, 20.0),
+    (REF_H_S, 21.4, 5.0, 52.0),
+    (REF_H_H, 24.4, 5.0, 44.0),
+    (SUS_SH, 60.6, 60.0, 65.0),
+    (SUS_HS, 59.3, 46.0, 80.0),
     (SUS_HH, 0.0, 0.0, 0.0),
-    (MARK_BY_S, 26.0, 5.0, 38.0),
-    (MARK_OF_S, 43.6, 4.0, 99.0),
-    (MARK_HH, 80.0, 2.0, 173.0),
-    (REF_DEAD, 7.2, 1.0, 14.0),
-    (REF_DEAD_S, 0.2, 0.0, 1.0),
-    (UNRESOLVED, 6.4, 0.0, 32.0),
-    (DEAD_OBS, 6547.0, 555.0, 13100.0),
-    (INC_1, 6.6, 2.0, 10.0),
-    (INC_MID, 4.2, 0.0, 8.0),
-    (INC_WIDE, 22.2, 5.0, 31.0),
-    (S_INC_1, 4.6, 2.0, 8.0),
-    (S_INC_MID, 2.0, 0.0, 5.0),
-    (S_INC_WIDE, 2.8, 0.0, 8.0),
-    (S_REACH, 0.8027, 0.5385, 0.9474),
-    (S_REACH_LAT, 2.368, 2.15, 2.68),
-    (H_REACH, 0.4858, 0.1818, 0.9322),
-    (H_REACH_LAT, 1.708, 0.17, 2.21),
-    (S_SENDS, 262.16, 246.7, 284.9),
-    (S_SENDS_TO, 2.768, 2.0, 4.0),
-    (H_SENDS, 248.12, 219.4, 272.9),
-    (H_SENDS_TO, 0.674, 0.20, 1.59),
+    (MARK_BY_S, 32.5, 5.0, 47.0),
+    (MARK_OF_S, 70.9, 4.0, 140.0),
+    (MARK_HH, 126.0, 2.0, 264.0),
+    (REF_DEAD, 5.1, 1.0, 14.0),
+    (REF_DEAD_S, 0.1, 0.0, 1.0),
+    (UNRESOLVED, 2.5, 0.0, 32.0),
+    (DEAD_OBS, 9785.8, 555.0, 18351.0),
+    (INC_1, 8.5, 2.0, 18.0),
+    (INC_MID, 6.8, 0.0, 12.0),
+    (INC_WIDE, 26.3, 5.0, 43.0),
+    (S_INC_1, 5.2, 2.0, 10.0),
+    (S_INC_MID, 3.7, 0.0, 9.0),
+    (S_INC_WIDE, 3.8, 0.0, 8.0),
+    (S_REACH, 0.7590, 0.4500, 1.0000),
+    (S_REACH_LAT, 4.310, 1.980, 31.160),
+    (H_REACH, 0.4093, 0.1346, 0.9322),
+    (H_REACH_LAT, 7.852, 0.170, 43.020),
+    (S_SENDS, 268.81, 217.70, 364.40),
+    (S_SENDS_TO, 2.630, 1.850, 4.000),
+    (H_SENDS, 252.85, 194.50, 310.00),
+    (H_SENDS_TO, 0.565, 0.150, 1.590),
 ];
 
 // ---- memberlist 0.2.2, reference-tables.md "memberlist 0.2.2: `python3
@@ -482,14 +485,16 @@ fn ml2015_s3_freeze_8s_matches_memberlist_6025015() {
 
 #[test]
 fn ml2015_s4_freeze_4s_matches_memberlist_6025015() {
-    // Known deviation: a healthy subject's median reach latency, a mean of
-    // per-run medians: 2.88 s vs 0.17-2.21 s, all of it from one seed in 40
-    // (seed 27: 45.0 s, where 8 of 57 suspicions reached their subject; the
-    // other 39 average 1.80 s). S's median reach latency (2.48 s, 2.15-2.68
-    // s) came inside with the healthy links' delay: at latency 0 one seed in
-    // 40 (seed 28) had S come back at the same incarnation after its death,
-    // and its 32.4 s took the mean to 3.18 s.
-    check("ml2015-s4-freeze4s.yaml", ML2015_S4, &[(H_REACH_LAT, 0.45)]);
+    // A healthy subject's median reach latency, a mean of per-run medians
+    // (2.88 s, seeds 1..40), was a known deviation against A-E (0.17-2.21 s),
+    // all of it from one seed (seed 27: 45.0 s, where 8 of 57 suspicions
+    // reached their subject; the other 39 average 1.80 s). The quiet runs
+    // show the real one does the same: three of nine have a healthy median of
+    // 23-43 s (range 0.17-43.02 s). S's median reach latency (2.48 s) came
+    // inside with the healthy links' delay: at latency 0 one seed in 40
+    // (seed 28) had S come back at the same incarnation after its death, and
+    // its 32.4 s took the mean to 3.18 s; one quiet run (31.2 s) did too.
+    check("ml2015-s4-freeze4s.yaml", ML2015_S4, &[]);
 }
 
 #[test]
