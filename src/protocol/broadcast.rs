@@ -294,9 +294,14 @@ impl WideHeap {
 /// Is `e` the entry of the message queued now (not one replaced or dropped)?
 /// Ids are unique within a queue, so the id alone tells.
 fn is_live(items: &FlatIdMap<Item>, e: Entry) -> bool {
-    items
-        .get(&entry_node(e))
-        .is_some_and(|it| it.id == entry_id(e))
+    live_slot(items, e).is_some()
+}
+
+/// The map slot of `e`'s message if `e` is live (see [`is_live`]): a pick
+/// validates its entry and then takes the message, one probe for both.
+fn live_slot(items: &FlatIdMap<Item>, e: Entry) -> Option<usize> {
+    let slot = items.slot(&entry_node(e))?;
+    (items.at(slot).id == entry_id(e)).then_some(slot)
 }
 
 /// Heap entries of replaced messages tolerated beyond half the live ones before
@@ -421,13 +426,13 @@ impl BroadcastQueue {
                 }
                 tier += 1;
             };
-            let Some(class) = pick else { break };
+            let Some((class, slot)) = pick else { break };
             let at = self.bucket_index(tier, class);
             let e = self.buckets[at].pop().expect("BUG! picked an empty bucket");
             self.tier_live[tier] -= 1;
             // The bucket's class is the item's: no need to read the item for its length.
             used += cost(self.class_len[class as usize]);
-            self.take(e, retransmit_limit, out);
+            self.take(e, slot, retransmit_limit, out);
         }
         // Oldest first: taken entries come out newest first, and a bucket
         // takes an entry newer than all it holds on its stack (O(1) to push and
@@ -540,35 +545,37 @@ impl BroadcastQueue {
 
     /// The class whose top is the next pick in `tier` among messages of at most
     /// `fit` bytes: `Btree` the longest, `Legacy` the newest. Discards stale tops.
-    fn pick_in_tier(&mut self, tier: usize, fit: u32) -> Option<u32> {
-        let mut best: Option<(u32, u32)> = None;
+    /// Also returns the map slot of the picked message (see [`live_slot`]).
+    fn pick_in_tier(&mut self, tier: usize, fit: u32) -> Option<(u32, usize)> {
+        let mut best: Option<(u32, u32, usize)> = None;
         for i in 0..self.classes_longest_first.len() {
             let class = self.classes_longest_first[i];
             if self.class_len[class as usize] > fit {
                 continue;
             }
-            let Some(id) = self.live_top(tier, class) else {
+            let Some((id, slot)) = self.live_top(tier, class) else {
                 continue;
             };
             match self.order {
-                QueueOrder::Btree => return Some(class),
+                QueueOrder::Btree => return Some((class, slot)),
                 QueueOrder::Legacy => {
-                    if best.is_none_or(|(b, _)| id > b) {
-                        best = Some((id, class));
+                    if best.is_none_or(|(b, _, _)| id > b) {
+                        best = Some((id, class, slot));
                     }
                 }
             }
         }
-        best.map(|(_, class)| class)
+        best.map(|(_, class, slot)| (class, slot))
     }
 
-    /// The id on top of a bucket after discarding replaced messages' entries.
-    fn live_top(&mut self, tier: usize, class: u32) -> Option<u32> {
+    /// The id on top of a bucket after discarding replaced messages' entries,
+    /// and its message's map slot.
+    fn live_top(&mut self, tier: usize, class: u32) -> Option<(u32, usize)> {
         let at = self.bucket_index(tier, class);
         let bucket = &mut self.buckets[at];
         while let Some(e) = bucket.peek() {
-            if is_live(&self.items, e) {
-                return Some(entry_id(e));
+            if let Some(slot) = live_slot(&self.items, e) {
+                return Some((entry_id(e), slot));
             }
             bucket.pop();
             self.stale -= 1;
@@ -576,13 +583,15 @@ impl BroadcastQueue {
         None
     }
 
-    /// Emit the (already unindexed) item of entry `e`, then bump or drop it.
-    fn take(&mut self, e: Entry, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
+    /// Emit the (already unindexed) item of entry `e`, whose map slot is
+    /// `slot` (the map unchanged since the pick found it), then bump or drop it.
+    fn take(&mut self, e: Entry, slot: usize, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
         let node = entry_node(e);
-        let item = self.items.get_mut(&node).expect("BUG! picked a dead entry");
+        let item = self.items.at_mut(slot);
+        debug_assert_eq!(item.id, entry_id(e), "BUG! picked a dead entry");
         out.push(item.broadcast(node));
         if item.transmits.saturating_add(1) >= retransmit_limit {
-            self.items.remove(&node);
+            self.items.remove_at(slot);
         } else {
             item.transmits += 1;
             let (tier, class) = (item.transmits, item.class());

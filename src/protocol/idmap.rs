@@ -153,10 +153,37 @@ impl<V: Copy + Default> FlatIdMap<V> {
         }
     }
 
+    /// Where `key`'s entry is, to reach it again without a second probe
+    /// ([`FlatIdMap::at_mut`], [`FlatIdMap::remove_at`]) while the map is not
+    /// changed in between.
+    pub fn slot(&self, key: &NodeId) -> Option<usize> {
+        self.find(*key)
+    }
+
+    /// The value in `slot` (from [`FlatIdMap::slot`], the map unchanged since).
+    pub fn at(&self, slot: usize) -> &V {
+        debug_assert!(self.entries[slot].0 != EMPTY, "BUG! a stale slot");
+        &self.entries[slot].1
+    }
+
+    /// The value in `slot`, to change it (as [`FlatIdMap::at`]).
+    pub fn at_mut(&mut self, slot: usize) -> &mut V {
+        debug_assert!(self.entries[slot].0 != EMPTY, "BUG! a stale slot");
+        &mut self.entries[slot].1
+    }
+
     /// Remove `key`, shifting back the entries of its probe run (Knuth's
     /// algorithm R), so lookups never meet a tombstone.
     pub fn remove(&mut self, key: &NodeId) -> Option<V> {
-        let mut hole = self.find(*key)?;
+        let hole = self.find(*key)?;
+        Some(self.remove_at(hole))
+    }
+
+    /// Remove the entry in `slot` (from [`FlatIdMap::slot`], the map unchanged
+    /// since), as [`FlatIdMap::remove`] does.
+    pub fn remove_at(&mut self, slot: usize) -> V {
+        debug_assert!(self.entries[slot].0 != EMPTY, "BUG! a stale slot");
+        let mut hole = slot;
         let value = self.entries[hole].1;
         let mask = self.mask();
         let mut j = hole;
@@ -180,7 +207,7 @@ impl<V: Copy + Default> FlatIdMap<V> {
         }
         self.entries[hole] = (EMPTY, V::default());
         self.len -= 1;
-        Some(value)
+        value
     }
 
     pub fn clear(&mut self) {
@@ -207,7 +234,8 @@ mod tests {
     use super::*;
 
     /// Rule: the flat map sees exactly what a B-tree map sees, through growth
-    /// and back-shifting deletes, on a seeded random mix of operations.
+    /// and back-shifting deletes, on a seeded random mix of operations (by key
+    /// and through a slot).
     #[test]
     fn flat_id_map_matches_a_btree_map() {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
@@ -222,9 +250,24 @@ mod tests {
             let mut r: std::collections::BTreeMap<NodeId, u32> = Default::default();
             for step in 0..60_000u32 {
                 let k = (next() % keys) as NodeId;
-                match next() % 5 {
+                match next() % 7 {
                     0 | 1 => assert_eq!(m.insert(k, step), r.insert(k, step)),
                     2 | 3 => assert_eq!(m.remove(&k), r.remove(&k)),
+                    // The same through a slot: one probe, then reach or remove it.
+                    4 => match m.slot(&k) {
+                        Some(i) => {
+                            assert_eq!(Some(m.at(i)), r.get(&k));
+                            assert_eq!(Some(m.remove_at(i)), r.remove(&k));
+                        }
+                        None => assert_eq!(r.get(&k), None),
+                    },
+                    5 => {
+                        if let Some(i) = m.slot(&k) {
+                            *m.at_mut(i) += 2;
+                            *r.get_mut(&k).unwrap() += 2;
+                        }
+                        assert_eq!(m.get(&k), r.get(&k));
+                    }
                     _ => {
                         assert_eq!(m.get(&k), r.get(&k));
                         if let Some(v) = m.get_mut(&k) {

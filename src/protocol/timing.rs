@@ -5,6 +5,8 @@
 //! includes the local node and dead/left nodes not yet reaped (memberlist.md §2.2).
 //! Callers re-read it at every use, as memberlist does.
 
+use std::cell::Cell;
+
 use super::Nanos;
 
 /// `ceil(log10(n + 1))` computed exactly as the number of decimal digits of `n`
@@ -38,13 +40,31 @@ pub fn suspicion_timeout(
     let pi = u128::from(probe_interval);
     let ns = if smooth {
         // f64 log10 is part of the protocol; trunc toward zero like Go's conversion.
-        let node_scale = (n.max(1) as f64).log10().max(1.0);
+        let node_scale = log10_of_nodes(n.max(1)).max(1.0);
         let scale_milli = (node_scale * 1000.0) as u128;
         mult * scale_milli * pi / 1000
     } else {
         mult * u128::from(decimal_digits(n)) * pi
     };
     Nanos::try_from(ns).unwrap_or(Nanos::MAX)
+}
+
+/// `(n as f64).log10()`, remembered for the last `n` this thread asked about.
+/// Why: every suspicion a node raises computes it, and the member count
+/// changes far less often than that (a sick cluster raises millions).
+fn log10_of_nodes(n: usize) -> f64 {
+    thread_local! {
+        static LAST: Cell<(usize, f64)> = const { Cell::new((0, f64::NEG_INFINITY)) };
+    }
+    LAST.with(|last| {
+        let (seen, value) = last.get();
+        if seen == n {
+            return value;
+        }
+        let value = (n as f64).log10();
+        last.set((n, value));
+        value
+    })
 }
 
 /// `RetransmitMult · ceil(log10(n + 1))` (memberlist `retransmitLimit`, unchanged
