@@ -126,6 +126,10 @@ struct Bucket {
 }
 
 impl Bucket {
+    // Inlined (like `index`, its caller): called for every message a pull
+    // re-inserts, millions of times in a sick cluster, and tiny (-2.2 %
+    // instructions on the starved-1000 bench).
+    #[inline]
     fn push(&mut self, e: Entry) {
         match self.stack.last() {
             Some(&top) if e < top => self.heap.push(e),
@@ -531,6 +535,7 @@ impl BroadcastQueue {
     }
 
     /// Put entry `e` (of a live item in `tier`, of `class`) into its bucket.
+    #[inline]
     fn index(&mut self, e: Entry, tier: u32, class: u32) {
         let t = tier as usize;
         if self.tier_live.len() <= t {
