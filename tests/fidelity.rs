@@ -490,7 +490,7 @@ fn ml2015_s4_freeze_4s_matches_memberlist_6025015() {
     // all of it from one seed (seed 27: 45.0 s, where 8 of 57 suspicions
     // reached their subject; the other 39 average 1.80 s). The quiet runs
     // show the real one does the same: three of fifteen have a healthy median of
-    // 23-43 s (range 0.17-43.02 s). S's median reach latency (2.48 s) came
+    // 23-43 s (range 0.11-43.02 s). S's median reach latency (2.48 s) came
     // inside with the healthy links' delay: at latency 0 one seed in 40
     // (seed 28) had S come back at the same incarnation after its death, and
     // its 32.4 s took the mean to 3.18 s; one quiet run (31.2 s) did too.
