@@ -47,6 +47,8 @@ for d in sys.argv[1:]:
     Ls.sort()
     q = lambda p: Ls[min(len(Ls)-1, int(p*len(Ls)))] if Ls else float('nan')
     print(f"{d}: {len(start)} suspicions by S; alive(X, newer) reached S: median {q(0.5):.2f} s, p90 {q(0.9):.2f}, p99 {q(0.99):.2f}, max {max(Ls) if Ls else float('nan'):.2f}; > 6 s: {sum(1 for L in Ls if L > 6)}; never: {len(start)-len(Ls)}")
+if not allL:
+    sys.exit(f"no answered suspicion by {S} in {' '.join(sys.argv[1:]) or '(no directory given)'}")
 allL.sort()
 q = lambda p: allL[min(len(allL)-1, int(p*len(allL)))]
 copies.sort()

@@ -79,12 +79,9 @@ impl Handoff {
         }
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.high.len() + self.low.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -106,11 +103,6 @@ impl Node {
             self.warm_parts(std::slice::from_ref(&b));
             self.apply_broadcast(now, &b, rt);
         }
-    }
-
-    /// State messages waiting for the handler stage.
-    pub fn handoff_pending(&self) -> usize {
-        self.handoff.len()
     }
 
     /// True when the generation serves queued state messages in another order
