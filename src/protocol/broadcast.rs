@@ -15,73 +15,72 @@
 //!   (first-fit). Go's unstable sort made the order within a tier arbitrary; we
 //!   use newest first, as memberlist.md §4.2 recommends.
 //!
-//! Both modes take a message at most once per call: taken messages leave the
-//! index and are re-inserted (one transmit older) after the scan, as memberlist
-//! does.
+//! Both modes take a message at most once per call: taken messages are
+//! re-inserted (one transmit older, same id) after the scan, as memberlist does.
 //!
 //! # Data structures (why not a B-tree)
 //!
-//! A sick cluster sends every queued message `limit` times, and each send is one
-//! pick: picks are the protocol's hottest path. The rules only ever compare
-//! transmits, lengths and ids, and a queue holds few distinct lengths (they vary
-//! only with name, meta and incarnation sizes), so the index is a grid of
-//! *buckets*, one per (transmit tier, length class), each a binary max-heap of
-//! 8-byte entries `id << 32 | node` — newest on top. A pick scans the length
-//! classes of the lowest tier that has a fitting message (longest first for
-//! `Btree`, newest top for `Legacy`) and pops one heap; re-inserting pushes one.
-//! Nothing is searched by key on the hot path but the by-node map, and nothing
-//! allocates in steady state.
+//! A sick cluster sends every queued message `limit` times, and each send is
+//! one pick: picks are the protocol's hottest path, and a thousand nodes'
+//! queues do not fit in cache, so the cost of a pull is the cache lines it
+//! touches. The rules only ever compare transmits, lengths and ids, and a queue
+//! holds few distinct lengths (they vary only with name, meta and
+//! incarnation sizes), so the queue is a grid of *buckets*, one per (transmit
+//! tier, length class), each a vector of records sorted by id, newest last.
 //!
-//! Why it is laid out so (a thousand nodes' queues do not fit in cache, so the
-//! cost of a pick or a queue is the cache lines it touches): the message lives
-//! in the by-node map's entry itself ([`FlatIdMap`], keyed by the node it is
-//! about), so queueing, reading or validating a message is one probe, one
-//! line; the buckets are one flat array indexed by (tier, class), so reaching a
-//! bucket's data is one dependent load, not three; and an entry is 8 bytes (a
-//! 32-bit id and the node) instead of 16. Ids are per queue and 32-bit: before
-//! one would wrap, the live messages are renumbered 1..=n in their order
-//! ([`BroadcastQueue::renumber`], once per 4 billion messages queued), which
-//! keeps every comparison the same.
+//! - A record holds everything a pick emits (20 bytes), so a pull reads the
+//!   ends of a few buckets, consecutive lines, and pops what it takes; it
+//!   probes no map. Within a bucket every message has the same length, so a
+//!   class that does not fit is skipped whole, never walked.
+//! - A fresh message is the newest of all: it is pushed on its tier-0 bucket.
+//! - Taken messages go back one tier up after the pull (memberlist re-inserts
+//!   them after its scan too). They come out of each bucket newest first, so
+//!   each run bound for one bucket is merged into it from its end, moving the
+//!   newer records up as blocks.
 //!
-//! Invalidation is lazy: the replaced message's heap entry stays until it
-//! reaches the top of its heap, where it is recognised (the node's queued
-//! message now has another id, or is gone) and discarded; a compaction bounds
-//! such entries to about half the number of live ones. The order picked is
-//! exactly the rules above — the tests check it against a literal sort-and-scan
-//! model on random workloads, renumbering included.
+//! Invalidation is lazy: queueing a message about X stamps X's *slot* (a
+//! small dense table, one entry per node with a queued message; the map from
+//! node to slot is memberlist's `tm`) with the new id, which makes the old
+//! record stale in place. A pull drops the stale records it meets at a
+//! bucket's end, and a compaction bounds the rest to about half the live ones.
+//! Ids are per queue and 30-bit (a record's stamp keeps the message kind in its
+//! low two bits): before one would overflow, the live messages are renumbered
+//! 1..=n in their order ([`BroadcastQueue::renumber`], once per billion
+//! messages queued), which keeps every comparison the same. The order picked is
+//! exactly the rules above — the tests check it against a literal
+//! sort-and-scan model on random workloads, renumbering included.
 
 use super::idmap::FlatIdMap;
 use super::{Broadcast, BroadcastKind, NodeId, QueueOrder};
 
-/// A queued message about the node that keys it in the by-node map (the node is
-/// the key, so it is not stored twice): 20 bytes, a 24-byte map entry.
+/// One queued message as its bucket holds it: 20 bytes, all a pick emits.
 #[derive(Clone, Copy, Debug, Default)]
-struct Item {
+struct Rec {
+    /// `id << 2 | kind`: a larger id is newer. Ids are unique, so the kind bits
+    /// never decide an order.
+    stamp: u32,
+    /// The slot of the node the message is about: the record is live while
+    /// the slot holds its id.
+    slot: u32,
+    node: NodeId,
     incarnation: u32,
     from: NodeId,
-    /// Submission stamp (memberlist `idGen`), larger = newer.
-    id: u32,
-    transmits: u32,
-    /// Index of the message length in `class_len`, shifted left by 2, with the
-    /// message kind in the low 2 bits (a class count near 2^30 would need
-    /// gigabytes of distinct lengths first).
-    class_kind: u32,
 }
 
-impl Item {
-    fn class(&self) -> u32 {
-        self.class_kind >> 2
+impl Rec {
+    fn id(&self) -> u32 {
+        self.stamp >> 2
     }
 
-    fn broadcast(&self, node: NodeId) -> Broadcast {
-        let kind = match self.class_kind & 3 {
+    fn broadcast(&self) -> Broadcast {
+        let kind = match self.stamp & 3 {
             0 => BroadcastKind::Alive,
             1 => BroadcastKind::Suspect,
             _ => BroadcastKind::Dead,
         };
         Broadcast {
             kind,
-            node,
+            node: self.node,
             incarnation: self.incarnation,
             from: self.from,
         }
@@ -96,265 +95,80 @@ fn kind_bits(kind: BroadcastKind) -> u32 {
     }
 }
 
-/// A bucket entry: `id << 32 | node`, so the integer order is the id order
-/// (newest on top) and the node finds the item.
-type Entry = u64;
-
-fn entry(id: u32, node: NodeId) -> Entry {
-    (u64::from(id) << 32) | u64::from(node)
-}
-
-fn entry_id(e: Entry) -> u32 {
-    (e >> 32) as u32
-}
-
-fn entry_node(e: Entry) -> NodeId {
-    e as NodeId
-}
-
-/// One (tier, length class) bucket: a max-queue of entries by id.
-///
-/// Why two parts: entries mostly arrive newest-first-ever (every fresh message
-/// has the largest id so far, and tier 0 receives nothing else), which is a
-/// binary heap's worst case (each push sifts to the root) but a stack's best. An
-/// entry newer than the stack's top goes on the stack (kept ascending), any other
-/// into the heap; the top is the larger of the two tops.
-#[derive(Clone, Debug, Default)]
-struct Bucket {
-    stack: Vec<Entry>,
-    heap: WideHeap,
-}
-
-impl Bucket {
-    // Inlined (like `index`, its caller): called for every message a pull
-    // re-inserts, millions of times in a sick cluster, and tiny (-2.2 %
-    // instructions on the starved-1000 bench).
-    #[inline]
-    fn push(&mut self, e: Entry) {
-        match self.stack.last() {
-            Some(&top) if e < top => self.heap.push(e),
-            _ => self.stack.push(e),
-        }
-    }
-
-    fn peek(&self) -> Option<Entry> {
-        match (self.stack.last(), self.heap.peek()) {
-            (Some(&s), Some(h)) => Some(s.max(h)),
-            (s, h) => s.copied().or(h),
-        }
-    }
-
-    fn pop(&mut self) -> Option<Entry> {
-        match (self.stack.last(), self.heap.peek()) {
-            (Some(&s), Some(h)) if h > s => self.heap.pop(),
-            (Some(_), _) => self.stack.pop(),
-            (None, _) => self.heap.pop(),
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.stack.len() + self.heap.len()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
-        self.stack.iter().copied().chain(self.heap.iter())
-    }
-
-    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
-        self.stack.retain(&keep);
-        self.heap.retain(keep);
-    }
-
-    fn clear(&mut self) {
-        self.stack.clear();
-        self.heap.clear();
-    }
-}
-
-/// Eight entries, one cache line.
+/// The message queued about one node: its id (0: the slot is free) and its
+/// length class.
 #[derive(Clone, Copy, Debug, Default)]
-#[repr(align(64))]
-struct Line([Entry; 8]);
-
-/// A max-heap of entries with eight children per node, laid out so that the
-/// children of a node fill exactly one cache line.
-///
-/// Why not `BinaryHeap`: a cold bucket of a few hundred entries costs a binary
-/// heap's pop one cache miss per level below the first line (six or seven);
-/// here a level is one line, and there are three or four. The pop order is
-/// the same (entries are unique, so any max-heap pops them in one order).
-///
-/// Entry `p` (0 is the root) lives at `p + 7` in the line array, so the
-/// children of `p`, `8p + 1 ..= 8p + 8`, are all of line `p + 1`.
-#[derive(Clone, Debug, Default)]
-struct WideHeap {
-    lines: Vec<Line>,
-    len: usize,
+struct Slot {
+    id: u32,
+    class: u32,
 }
 
-const ROOT_AT: usize = 7;
-
-impl WideHeap {
-    fn get(&self, p: usize) -> Entry {
-        let i = p + ROOT_AT;
-        self.lines[i / 8].0[i % 8]
-    }
-
-    fn set(&mut self, p: usize, e: Entry) {
-        let i = p + ROOT_AT;
-        self.lines[i / 8].0[i % 8] = e;
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn peek(&self) -> Option<Entry> {
-        (self.len > 0).then(|| self.get(0))
-    }
-
-    fn push(&mut self, e: Entry) {
-        if (self.len + ROOT_AT) / 8 >= self.lines.len() {
-            self.lines.push(Line::default());
-        }
-        let mut p = self.len;
-        self.len += 1;
-        while p > 0 {
-            let parent = (p - 1) / 8;
-            let above = self.get(parent);
-            if above >= e {
-                break;
-            }
-            self.set(p, above);
-            p = parent;
-        }
-        self.set(p, e);
-    }
-
-    fn pop(&mut self) -> Option<Entry> {
-        let top = self.peek()?;
-        self.len -= 1;
-        if self.len > 0 {
-            let last = self.get(self.len);
-            self.sift_down(0, last);
-        }
-        Some(top)
-    }
-
-    /// Place `e` at `p` or below, moving larger children up.
-    fn sift_down(&mut self, mut p: usize, e: Entry) {
-        loop {
-            let first = 8 * p + 1;
-            if first >= self.len {
-                break;
-            }
-            let end = (first + 8).min(self.len);
-            let (mut best, mut best_e) = (first, self.get(first));
-            for c in first + 1..end {
-                let ce = self.get(c);
-                if ce > best_e {
-                    (best, best_e) = (c, ce);
-                }
-            }
-            if best_e <= e {
-                break;
-            }
-            self.set(p, best_e);
-            p = best;
-        }
-        self.set(p, e);
-    }
-
-    fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
-        (0..self.len).map(|p| self.get(p))
-    }
-
-    /// Keep the entries `keep` accepts, then restore the heap order bottom-up.
-    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
-        let mut kept = 0;
-        for p in 0..self.len {
-            let e = self.get(p);
-            if keep(&e) {
-                self.set(kept, e);
-                kept += 1;
-            }
-        }
-        self.len = kept;
-        if kept > 1 {
-            for p in (0..=(kept - 2) / 8).rev() {
-                let e = self.get(p);
-                self.sift_down(p, e);
-            }
-        }
-    }
-
-    fn clear(&mut self) {
-        self.len = 0;
-    }
-}
-
-/// Is `e` the entry of the message queued now (not one replaced or dropped)?
-/// Ids are unique within a queue, so the id alone tells.
-fn is_live(items: &FlatIdMap<Item>, e: Entry) -> bool {
-    live_slot(items, e).is_some()
-}
-
-/// The map slot of `e`'s message if `e` is live (see [`is_live`]): a pick
-/// validates its entry and then takes the message, one probe for both.
-fn live_slot(items: &FlatIdMap<Item>, e: Entry) -> Option<usize> {
-    let slot = items.slot(&entry_node(e))?;
-    (items.at(slot).id == entry_id(e)).then_some(slot)
-}
-
-/// Heap entries of replaced messages tolerated beyond half the live ones before
-/// a compaction sweeps them out (each sweep is O(entries), paid for by at least
+/// Records of replaced messages tolerated beyond half the live ones before a
+/// compaction sweeps them out (each sweep is O(records), paid for by at least
 /// that many replacements).
 const STALE_SLACK: usize = 64;
+
+/// The largest id: a stamp keeps the kind in its low two bits.
+const MAX_ID: u32 = (1 << 30) - 1;
 
 #[derive(Clone, Debug)]
 pub struct BroadcastQueue {
     order: QueueOrder,
-    /// The queued message about each node (the invalidation map, memberlist `tm`).
-    items: FlatIdMap<Item>,
+    /// The slot of each node with a queued message (memberlist's `tm`).
+    slot_of: FlatIdMap<u32>,
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
     /// Distinct message lengths seen, by class index (classes are never removed).
     class_len: Vec<u32>,
     /// Class indices, longest first.
     classes_longest_first: Vec<u32>,
-    /// Buckets by (transmit tier, class), at `tier · class_len.len() + class`.
-    buckets: Vec<Bucket>,
-    /// Live items by transmit tier (bucket entries may also be stale).
-    tier_live: Vec<u32>,
-    /// Heap entries of replaced messages not yet discarded.
+    /// Live messages by class.
+    class_live: Vec<u32>,
+    /// Records, live or stale, by (transmit tier, length class) at
+    /// `tier · class_len.len() + class`, each sorted by id: the newest last.
+    buckets: Vec<Vec<Rec>>,
+    /// Records of replaced messages still in a bucket.
     stale: usize,
     /// The id of the latest message queued.
     next_id: u32,
-    /// The id after which live messages are renumbered (`u32::MAX`; tests lower it).
+    /// The id after which live messages are renumbered ([`MAX_ID`]; tests lower it).
     id_limit: u32,
-    /// Scratch list of entries taken during one `get_broadcasts` with their
-    /// new tier and class, kept for its capacity.
-    reinsert: Vec<(Entry, u32, u32)>,
+    /// Scratch list of the records one pull re-inserts, with their new tier
+    /// and class, kept for its capacity.
+    taken: Vec<(u32, u32, Rec)>,
 }
 
 impl BroadcastQueue {
     pub fn new(order: QueueOrder) -> BroadcastQueue {
         BroadcastQueue {
             order,
-            items: FlatIdMap::default(),
+            slot_of: FlatIdMap::default(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
             class_len: Vec::new(),
             classes_longest_first: Vec::new(),
+            class_live: Vec::new(),
             buckets: Vec::new(),
-            tier_live: Vec::new(),
             stale: 0,
             next_id: 0,
-            id_limit: u32::MAX,
-            reinsert: Vec::new(),
+            id_limit: MAX_ID,
+            taken: Vec::new(),
         }
     }
 
     pub fn order(&self) -> QueueOrder {
         self.order
+    }
+
+    fn tiers(&self) -> usize {
+        self.buckets
+            .len()
+            .checked_div(self.class_len.len())
+            .unwrap_or(0)
+    }
+
+    fn bucket_index(&self, tier: usize, class: u32) -> usize {
+        tier * self.class_len.len() + class as usize
     }
 
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
@@ -364,21 +178,39 @@ impl BroadcastQueue {
             self.renumber();
         }
         self.next_id += 1;
+        let id = self.next_id;
         let class = self.class_of(len);
-        let item = Item {
+        let slot = match self.slot_of.get(&b.node) {
+            Some(&slot) => {
+                // The old message's record goes stale: the slot gets a newer id.
+                let old = self.slots[slot as usize].class;
+                self.class_live[old as usize] -= 1;
+                self.stale += 1;
+                slot
+            }
+            None => {
+                let slot = self.free_slots.pop().unwrap_or_else(|| {
+                    self.slots.push(Slot::default());
+                    (self.slots.len() - 1) as u32
+                });
+                self.slot_of.insert(b.node, slot);
+                slot
+            }
+        };
+        self.slots[slot as usize] = Slot { id, class };
+        self.class_live[class as usize] += 1;
+        if self.tiers() == 0 {
+            self.buckets.resize_with(self.class_len.len(), Vec::new);
+        }
+        // The newest message: the end of its bucket.
+        self.buckets[class as usize].push(Rec {
+            stamp: (id << 2) | kind_bits(b.kind),
+            slot,
+            node: b.node,
             incarnation: b.incarnation,
             from: b.from,
-            id: self.next_id,
-            transmits: 0,
-            class_kind: (class << 2) | kind_bits(b.kind),
-        };
-        if let Some(old) = self.items.insert(b.node, item) {
-            // The old message's heap entry goes stale: the node's item has a newer id.
-            self.tier_live[old.transmits as usize] -= 1;
-            self.stale += 1;
-        }
-        self.index(entry(item.id, b.node), 0, class);
-        if self.stale > self.items.len() / 2 + STALE_SLACK {
+        });
+        if self.stale > self.len() / 2 + STALE_SLACK {
             self.compact();
         }
     }
@@ -397,61 +229,180 @@ impl BroadcastQueue {
         retransmit_limit: u32,
         out: &mut Vec<Broadcast>,
     ) -> u32 {
-        if self.items.is_empty() {
+        let live_lens = (self.class_len.iter().zip(&self.class_live))
+            .filter(|&(_, &live)| live > 0)
+            .map(|(&len, _)| len);
+        let Some(shortest) = live_lens.min() else {
             return 0;
-        }
-        self.warm_picks();
-        let mut used: i64 = 0;
-        let cost = |len: u32| i64::from(overhead) + i64::from(len);
-        let free_after = |used: i64| i64::from(limit_bytes) - used - i64::from(overhead);
-        self.reinsert.clear();
-        // Tiers below `tier` hold nothing that fits: the free space only shrinks
-        // and taken messages come back only after the scan.
-        let mut tier = 0;
-        loop {
-            let free = free_after(used);
-            // btree stops when nothing is left; 2015 still scans for 0-byte parts.
-            let exhausted = match self.order {
-                QueueOrder::Btree => free <= 0,
-                QueueOrder::Legacy => free < 0,
+        };
+        let mut pull = Pull {
+            overhead: i64::from(overhead),
+            limit: i64::from(limit_bytes),
+            shortest: i64::from(shortest),
+            retransmit_limit,
+            btree: self.order == QueueOrder::Btree,
+            used: 0,
+        };
+        self.taken.clear();
+        for tier in 0..self.tiers() {
+            let more = match self.order {
+                QueueOrder::Btree => self.pull_tier_longest_first(tier, &mut pull, out),
+                QueueOrder::Legacy => self.pull_tier_newest_first(tier, &mut pull, out),
             };
-            if exhausted {
+            if !more {
                 break;
             }
-            let fit = u32::try_from(free).unwrap_or(u32::MAX);
-            let pick = loop {
-                if tier >= self.tier_live.len() {
-                    break None;
+        }
+        self.reinsert_taken();
+        pull.used as u32
+    }
+
+    /// `Btree` within one tier: classes longest first, each newest first, while
+    /// they fit. Returns false once nothing more can fit.
+    fn pull_tier_longest_first(
+        &mut self,
+        tier: usize,
+        pull: &mut Pull,
+        out: &mut Vec<Broadcast>,
+    ) -> bool {
+        for i in 0..self.classes_longest_first.len() {
+            let class = self.classes_longest_first[i];
+            let len = self.class_len[class as usize];
+            loop {
+                let Some(free) = pull.free() else {
+                    return false;
+                };
+                if i64::from(len) > free {
+                    break;
                 }
-                if self.tier_live[tier] > 0 {
-                    if let Some(class) = self.pick_in_tier(tier, fit) {
-                        break Some(class);
+                let Some(rec) = self.pop_live(tier, class) else {
+                    break;
+                };
+                self.take(rec, tier, class, pull, out);
+            }
+        }
+        true
+    }
+
+    /// `Legacy` within one tier: newest first across the classes that still
+    /// fit. Returns false once nothing more can fit.
+    fn pull_tier_newest_first(
+        &mut self,
+        tier: usize,
+        pull: &mut Pull,
+        out: &mut Vec<Broadcast>,
+    ) -> bool {
+        loop {
+            let Some(free) = pull.free() else {
+                return false;
+            };
+            let mut newest: Option<(u32, u32)> = None;
+            for class in 0..self.class_len.len() as u32 {
+                if i64::from(self.class_len[class as usize]) > free {
+                    continue;
+                }
+                if let Some(id) = self.live_top(tier, class) {
+                    if newest.is_none_or(|(best, _)| id > best) {
+                        newest = Some((id, class));
                     }
                 }
-                tier += 1;
+            }
+            let Some((_, class)) = newest else {
+                return true;
             };
-            let Some((class, slot)) = pick else { break };
-            let at = self.bucket_index(tier, class);
-            let e = self.buckets[at].pop().expect("BUG! picked an empty bucket");
-            self.tier_live[tier] -= 1;
-            // The bucket's class is the item's: no need to read the item for its length.
-            used += cost(self.class_len[class as usize]);
-            self.take(e, slot, retransmit_limit, out);
+            let rec = self
+                .pop_live(tier, class)
+                .expect("BUG! the newest top vanished");
+            self.take(rec, tier, class, pull, out);
         }
-        // Oldest first: taken entries come out newest first, and a bucket
-        // takes an entry newer than all it holds on its stack (O(1) to push and
-        // pop) instead of its heap. Buckets are max-queues of unique ids, so the
-        // order they are filled in changes nothing they pop.
-        for i in (0..self.reinsert.len()).rev() {
-            let (e, tier, class) = self.reinsert[i];
-            self.index(e, tier, class);
+    }
+
+    /// The id of the newest live record of a bucket, after dropping the stale
+    /// records above it.
+    fn live_top(&mut self, tier: usize, class: u32) -> Option<u32> {
+        let at = self.bucket_index(tier, class);
+        let bucket = &mut self.buckets[at];
+        while let Some(rec) = bucket.last() {
+            if self.slots[rec.slot as usize].id == rec.id() {
+                return Some(rec.id());
+            }
+            bucket.pop();
+            self.stale -= 1;
         }
-        self.reinsert.clear();
-        used as u32
+        None
+    }
+
+    /// Take the newest live record of a bucket out of it.
+    fn pop_live(&mut self, tier: usize, class: u32) -> Option<Rec> {
+        self.live_top(tier, class)?;
+        let at = self.bucket_index(tier, class);
+        self.buckets[at].pop()
+    }
+
+    /// Emit `rec` (already out of its bucket), then re-insert it one tier up
+    /// after the pull, or drop it once it has been sent `retransmit_limit` times.
+    fn take(
+        &mut self,
+        rec: Rec,
+        tier: usize,
+        class: u32,
+        pull: &mut Pull,
+        out: &mut Vec<Broadcast>,
+    ) {
+        pull.used += pull.overhead + i64::from(self.class_len[class as usize]);
+        out.push(rec.broadcast());
+        let next = (tier as u32).saturating_add(1);
+        if next >= pull.retransmit_limit {
+            // Sent its last time: the node has nothing queued any more.
+            self.slots[rec.slot as usize] = Slot::default();
+            self.free_slots.push(rec.slot);
+            self.slot_of.remove(&rec.node);
+            self.class_live[class as usize] -= 1;
+        } else {
+            self.taken.push((next, class, rec));
+        }
+    }
+
+    /// Put the taken records back one transmit older, each into its bucket by
+    /// id. They were taken newest first within each bucket, so a run of them
+    /// bound for one bucket is merged from that bucket's end: for each record,
+    /// step back over the newer ones and move them up as one block.
+    fn reinsert_taken(&mut self) {
+        let mut i = 0;
+        while i < self.taken.len() {
+            let (tier, class, _) = self.taken[i];
+            let run = self.taken[i..]
+                .iter()
+                .take_while(|t| (t.0, t.1) == (tier, class))
+                .count();
+            if self.tiers() <= tier as usize {
+                let classes = self.class_len.len();
+                self.buckets
+                    .resize_with((tier as usize + 1) * classes, Vec::new);
+            }
+            let at = self.bucket_index(tier as usize, class);
+            let bucket = &mut self.buckets[at];
+            let n = bucket.len();
+            bucket.resize(n + run, Rec::default());
+            let mut write = n + run;
+            let mut unmoved = n;
+            for &(_, _, rec) in &self.taken[i..i + run] {
+                let mut from = unmoved;
+                while from > 0 && bucket[from - 1].stamp > rec.stamp {
+                    from -= 1;
+                }
+                let block = unmoved - from;
+                bucket.copy_within(from..unmoved, write - block);
+                write -= block + 1;
+                bucket[write] = rec;
+                unmoved = from;
+            }
+            i += run;
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.slot_of.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -460,50 +411,40 @@ impl BroadcastQueue {
 
     /// Is a message about `node` still queued? (Leave waits for its own to finish.)
     pub fn contains(&self, node: NodeId) -> bool {
-        self.items.contains_key(&node)
+        self.slot_of.contains_key(&node)
     }
 
     /// The queued message about `node` and how many times it has been sent.
     pub fn get(&self, node: NodeId) -> Option<(Broadcast, u32)> {
-        self.items
-            .get(&node)
-            .map(|i| (i.broadcast(node), i.transmits))
+        let &index = self.slot_of.get(&node)?;
+        let slot = self.slots[index as usize];
+        (0..self.tiers()).find_map(|tier| {
+            let bucket = &self.buckets[self.bucket_index(tier, slot.class)];
+            let rec = bucket
+                .iter()
+                .find(|r| r.slot == index && r.id() == slot.id)?;
+            Some((rec.broadcast(), tier as u32))
+        })
     }
 
     /// Drop everything (memberlist `Reset`).
     pub fn clear(&mut self) {
-        self.items.clear();
-        self.tier_live.iter_mut().for_each(|l| *l = 0);
-        self.buckets.iter_mut().for_each(Bucket::clear);
+        self.slot_of.clear();
+        self.slots.clear();
+        self.free_slots.clear();
+        self.class_live.iter_mut().for_each(|l| *l = 0);
+        self.buckets.iter_mut().for_each(Vec::clear);
         self.stale = 0;
     }
 
-    /// Touch the items the coming picks will read: those of the top entries of
-    /// the fewest-transmits tier's buckets. Each pick validates its entry
-    /// against its item, a cache miss in a cold queue (a thousand nodes' queues
-    /// do not fit in cache); touched together, the misses overlap instead of
-    /// queueing one behind the other. Reads only: the picks are unchanged.
-    fn warm_picks(&self) {
-        const AHEAD: usize = 16;
-        let Some(tier) = self.tier_live.iter().position(|&l| l > 0) else {
-            return;
-        };
-        let classes = self.class_len.len();
-        let mut acc = 0u64;
-        for b in &self.buckets[tier * classes..(tier + 1) * classes] {
-            let newest = b.stack.iter().rev().take(AHEAD);
-            for e in newest.copied().chain(b.heap.iter().take(AHEAD)) {
-                acc = acc.wrapping_add(self.warm(entry_node(e)));
-            }
-        }
-        std::hint::black_box(acc);
-    }
-
     /// Touch what queueing or reading a message about `node` will read (its
-    /// map entry, which holds the message), returning a value only to keep the
-    /// read; see `warm_picks` for why.
+    /// slot), returning a value only to keep the read: a received packet's
+    /// messages are touched together so that their cache misses overlap
+    /// (`Node::warm_parts`).
     pub fn warm(&self, node: NodeId) -> u64 {
-        self.items.get(&node).map_or(0, |i| u64::from(i.id))
+        self.slot_of
+            .get(&node)
+            .map_or(0, |&s| u64::from(self.slots[s as usize].id))
     }
 
     /// The length class of `len`, created on first sight.
@@ -513,16 +454,17 @@ impl BroadcastQueue {
             return c as u32;
         }
         // A new class widens every tier's row of buckets (rare: never in steady state).
-        let classes = self.class_len.len();
+        let (tiers, classes) = (self.tiers(), self.class_len.len());
         let old = std::mem::take(&mut self.buckets);
         let mut old = old.into_iter();
-        self.buckets = Vec::with_capacity(self.tier_live.len() * (classes + 1));
-        for _ in 0..self.tier_live.len() {
+        self.buckets = Vec::with_capacity(tiers * (classes + 1));
+        for _ in 0..tiers {
             self.buckets.extend(old.by_ref().take(classes));
-            self.buckets.push(Bucket::default());
+            self.buckets.push(Vec::new());
         }
         let class = classes as u32;
         self.class_len.push(len);
+        self.class_live.push(0);
         let at = self
             .classes_longest_first
             .partition_point(|&c| self.class_len[c as usize] > len);
@@ -530,116 +472,55 @@ impl BroadcastQueue {
         class
     }
 
-    fn bucket_index(&self, tier: usize, class: u32) -> usize {
-        tier * self.class_len.len() + class as usize
-    }
-
-    /// Put entry `e` (of a live item in `tier`, of `class`) into its bucket.
-    #[inline]
-    fn index(&mut self, e: Entry, tier: u32, class: u32) {
-        let t = tier as usize;
-        if self.tier_live.len() <= t {
-            self.tier_live.resize(t + 1, 0);
-            self.buckets
-                .resize_with((t + 1) * self.class_len.len(), Bucket::default);
-        }
-        let at = self.bucket_index(t, class);
-        self.buckets[at].push(e);
-        self.tier_live[t] += 1;
-    }
-
-    /// The class whose top is the next pick in `tier` among messages of at most
-    /// `fit` bytes: `Btree` the longest, `Legacy` the newest. Discards stale tops.
-    /// Also returns the map slot of the picked message (see [`live_slot`]).
-    fn pick_in_tier(&mut self, tier: usize, fit: u32) -> Option<(u32, usize)> {
-        let mut best: Option<(u32, u32, usize)> = None;
-        for i in 0..self.classes_longest_first.len() {
-            let class = self.classes_longest_first[i];
-            if self.class_len[class as usize] > fit {
-                continue;
-            }
-            let Some((id, slot)) = self.live_top(tier, class) else {
-                continue;
-            };
-            match self.order {
-                QueueOrder::Btree => return Some((class, slot)),
-                QueueOrder::Legacy => {
-                    if best.is_none_or(|(b, _, _)| id > b) {
-                        best = Some((id, class, slot));
-                    }
-                }
-            }
-        }
-        best.map(|(_, class, slot)| (class, slot))
-    }
-
-    /// The id on top of a bucket after discarding replaced messages' entries,
-    /// and its message's map slot.
-    fn live_top(&mut self, tier: usize, class: u32) -> Option<(u32, usize)> {
-        let at = self.bucket_index(tier, class);
-        let bucket = &mut self.buckets[at];
-        while let Some(e) = bucket.peek() {
-            if let Some(slot) = live_slot(&self.items, e) {
-                return Some((entry_id(e), slot));
-            }
-            bucket.pop();
-            self.stale -= 1;
-        }
-        None
-    }
-
-    /// Emit the (already unindexed) item of entry `e`, whose map slot is
-    /// `slot` (the map unchanged since the pick found it), then bump or drop it.
-    fn take(&mut self, e: Entry, slot: usize, retransmit_limit: u32, out: &mut Vec<Broadcast>) {
-        let node = entry_node(e);
-        let item = self.items.at_mut(slot);
-        debug_assert_eq!(item.id, entry_id(e), "BUG! picked a dead entry");
-        out.push(item.broadcast(node));
-        if item.transmits.saturating_add(1) >= retransmit_limit {
-            self.items.remove_at(slot);
-        } else {
-            item.transmits += 1;
-            let (tier, class) = (item.transmits, item.class());
-            self.reinsert.push((e, tier, class));
-        }
-    }
-
-    /// Sweep every replaced message's entry out of the heaps (O(entries)),
-    /// once they outnumber the live ones: memory stays O(live).
+    /// Sweep every replaced message's record out (O(records)), once they
+    /// outnumber the live ones: memory stays O(live).
     fn compact(&mut self) {
-        let items = &self.items;
-        for b in &mut self.buckets {
-            b.retain(|&e| is_live(items, e));
+        let slots = &self.slots;
+        for bucket in &mut self.buckets {
+            bucket.retain(|r| slots[r.slot as usize].id == r.id());
         }
         self.stale = 0;
     }
 
-    /// Give the live messages the ids 1..=n in their current order, so 32-bit
-    /// ids never wrap: every comparison the rules make (newer or older) is the
-    /// same before and after. Replaced messages' entries are dropped on the way.
-    /// Runs once per `id_limit` messages queued (4 billion), so its allocation
+    /// Give the live messages the ids 1..=n in their current order, so ids never
+    /// overflow: every comparison the rules make (newer or older) is the same
+    /// before and after. Replaced messages' records are dropped on the way.
+    /// Runs once per `id_limit` messages queued (a billion), so its allocation
     /// is not a steady-state one.
     fn renumber(&mut self) {
-        let mut live: Vec<Entry> = Vec::with_capacity(self.items.len());
-        for b in &self.buckets {
-            live.extend(b.iter().filter(|&e| is_live(&self.items, e)));
+        self.compact();
+        let mut by_id: Vec<(u32, usize, usize)> = Vec::with_capacity(self.len());
+        for (b, bucket) in self.buckets.iter().enumerate() {
+            by_id.extend(bucket.iter().enumerate().map(|(i, r)| (r.id(), b, i)));
         }
-        debug_assert_eq!(live.len(), self.items.len());
-        // Ids are unique, so the order is total and independent of the scan order.
-        live.sort_unstable();
-        self.buckets.iter_mut().for_each(Bucket::clear);
-        for (i, &e) in live.iter().enumerate() {
-            let node = entry_node(e);
-            let id = i as u32 + 1;
-            let item = self.items.get_mut(&node).expect("BUG! live entry lost");
-            item.id = id;
-            let (tier, class) = (item.transmits as usize, item.class());
-            let at = self.bucket_index(tier, class);
-            // Ascending ids: every entry goes on its bucket's stack.
-            self.buckets[at].push(entry(id, node));
+        by_id.sort_unstable();
+        for (n, &(_, b, i)) in by_id.iter().enumerate() {
+            let id = n as u32 + 1;
+            let rec = &mut self.buckets[b][i];
+            rec.stamp = (id << 2) | (rec.stamp & 3);
+            self.slots[rec.slot as usize].id = id;
         }
-        self.next_id = live.len() as u32;
-        self.stale = 0;
+        self.next_id = by_id.len() as u32;
+    }
+}
+
+/// The budget of one `get_broadcasts` call.
+struct Pull {
+    overhead: i64,
+    limit: i64,
+    shortest: i64,
+    retransmit_limit: u32,
+    btree: bool,
+    used: i64,
+}
+
+impl Pull {
+    /// The bytes a next message may take, or None once nothing queued can fit:
+    /// btree stops when nothing is left; 2015 still scans for 0-byte parts.
+    fn free(&self) -> Option<i64> {
+        let free = self.limit - self.used - self.overhead;
+        let left = if self.btree { free > 0 } else { free >= 0 };
+        (left && free >= self.shortest).then_some(free)
     }
 }
 
@@ -831,44 +712,6 @@ mod tests {
         assert_eq!(pull(&mut q, 300, 4), vec![3, 1]);
     }
 
-    /// The wide heap pops exactly what `std`'s binary heap pops, through
-    /// pushes, pops and retains (the compaction's rebuild) on a random mix.
-    #[test]
-    fn wide_heap_pops_like_a_binary_heap() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let mut w = WideHeap::default();
-        let mut b = std::collections::BinaryHeap::new();
-        for step in 0..200_000u64 {
-            match next() % 10 {
-                0..=4 => {
-                    // Unique entries, as in a queue.
-                    let e = (next() % 1_000_000) << 20 | step;
-                    w.push(e);
-                    b.push(e);
-                }
-                5..=8 => assert_eq!(w.pop(), b.pop(), "step {step}"),
-                _ if step % 50 == 0 => {
-                    let m = next() % 3 + 2;
-                    w.retain(|e| e % m != 0);
-                    b.retain(|e| e % m != 0);
-                }
-                _ => {}
-            }
-            assert_eq!(w.len(), b.len());
-            assert_eq!(w.peek(), b.peek().copied());
-        }
-        while let Some(e) = b.pop() {
-            assert_eq!(w.pop(), Some(e));
-        }
-        assert_eq!(w.pop(), None);
-    }
-
     /// A literal, slow model of memberlist's GetBroadcasts (sort, then scan), used
     /// to check the indexed implementation on pseudo-random workloads.
     fn reference(
@@ -1049,14 +892,15 @@ mod tests {
         for i in 0..1_000_000u32 {
             q.queue(suspect(i % 10), 40 + (i % 3));
         }
-        let entries: usize = q.buckets.iter().map(Bucket::len).sum();
+        let entries: usize = q.buckets.iter().map(Vec::len).sum();
         assert_eq!(q.len(), 10);
         assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
-        // Ten messages, in a map at most half full: 32 entries.
+        // Ten messages: ten slots, in a map at most half full (32 entries).
+        assert_eq!(q.slots.len(), 10);
         assert!(
-            q.items.capacity() <= 32,
+            q.slot_of.capacity() <= 32,
             "{} map entries",
-            q.items.capacity()
+            q.slot_of.capacity()
         );
     }
 
