@@ -95,13 +95,24 @@ fn kind_bits(kind: BroadcastKind) -> u32 {
     }
 }
 
-/// The message queued about one node: its id (0: the slot is free) and its
-/// length class.
+/// The message queued about one node: its id (0: the slot is free), its
+/// length class and the node.
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     id: u32,
     class: u32,
+    node: NodeId,
 }
+
+/// Where the message queued about a node may live: a slot index the node's
+/// owner keeps next to what it reads anyway (the member view), so that finding
+/// the message costs no map probe. Only a hint: a slot is believed only if it
+/// holds a message about that node, and any other value (a stale one, or
+/// [`NO_SLOT`]) falls back to the map, so no result can depend on it.
+pub type SlotHint = u16;
+
+/// A hint that points nowhere (also every slot index beyond `u16`).
+pub const NO_SLOT: SlotHint = SlotHint::MAX;
 
 /// Records of replaced messages tolerated beyond half the live ones before a
 /// compaction sweeps them out (each sweep is O(records), paid for by at least
@@ -129,6 +140,9 @@ pub struct BroadcastQueue {
     buckets: Vec<Vec<Rec>>,
     /// Records of replaced messages still in a bucket.
     stale: usize,
+    /// The ids of those records, as a filter: a record whose id it cannot
+    /// hold is live without a look at its slot.
+    stale_ids: StaleFilter,
     /// The id of the latest message queued.
     next_id: u32,
     /// The id after which live messages are renumbered ([`MAX_ID`]; tests lower it).
@@ -150,6 +164,7 @@ impl BroadcastQueue {
             class_live: Vec::new(),
             buckets: Vec::new(),
             stale: 0,
+            stale_ids: StaleFilter::default(),
             next_id: 0,
             id_limit: MAX_ID,
             taken: Vec::new(),
@@ -174,18 +189,26 @@ impl BroadcastQueue {
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
     /// the same node (invalidation by node name).
     pub fn queue(&mut self, b: Broadcast, len: u32) {
+        let mut no_hint = NO_SLOT;
+        self.queue_hinted(b, len, &mut no_hint);
+    }
+
+    /// [`Self::queue`], with the caller's note of where the node's queued
+    /// message lives (see [`SlotHint`]), which it updates.
+    pub fn queue_hinted(&mut self, b: Broadcast, len: u32, hint: &mut SlotHint) {
         if self.next_id >= self.id_limit {
             self.renumber();
         }
         self.next_id += 1;
         let id = self.next_id;
         let class = self.class_of(len);
-        let slot = match self.slot_of.get(&b.node) {
-            Some(&slot) => {
+        let slot = match self.find_slot(b.node, *hint) {
+            Some(slot) => {
                 // The old message's record goes stale: the slot gets a newer id.
-                let old = self.slots[slot as usize].class;
-                self.class_live[old as usize] -= 1;
+                let old = self.slots[slot as usize];
+                self.class_live[old.class as usize] -= 1;
                 self.stale += 1;
+                self.stale_ids.insert(old.id);
                 slot
             }
             None => {
@@ -197,7 +220,12 @@ impl BroadcastQueue {
                 slot
             }
         };
-        self.slots[slot as usize] = Slot { id, class };
+        self.slots[slot as usize] = Slot {
+            id,
+            class,
+            node: b.node,
+        };
+        *hint = SlotHint::try_from(slot).unwrap_or(NO_SLOT);
         self.class_live[class as usize] += 1;
         if self.tiers() == 0 {
             self.buckets.resize_with(self.class_len.len(), Vec::new);
@@ -323,11 +351,15 @@ impl BroadcastQueue {
         let at = self.bucket_index(tier, class);
         let bucket = &mut self.buckets[at];
         while let Some(rec) = bucket.last() {
-            if self.slots[rec.slot as usize].id == rec.id() {
-                return Some(rec.id());
+            let id = rec.id();
+            if !self.stale_ids.may_hold(id) || self.slots[rec.slot as usize].id == id {
+                return Some(id);
             }
             bucket.pop();
             self.stale -= 1;
+            if self.stale == 0 {
+                self.stale_ids.clear();
+            }
         }
         None
     }
@@ -435,16 +467,25 @@ impl BroadcastQueue {
         self.class_live.iter_mut().for_each(|l| *l = 0);
         self.buckets.iter_mut().for_each(Vec::clear);
         self.stale = 0;
+        self.stale_ids.clear();
     }
 
     /// Touch what queueing or reading a message about `node` will read (its
     /// slot), returning a value only to keep the read: a received packet's
     /// messages are touched together so that their cache misses overlap
     /// (`Node::warm_parts`).
-    pub fn warm(&self, node: NodeId) -> u64 {
-        self.slot_of
-            .get(&node)
-            .map_or(0, |&s| u64::from(self.slots[s as usize].id))
+    pub fn warm(&self, node: NodeId, hint: SlotHint) -> u64 {
+        self.find_slot(node, hint)
+            .map_or(0, |s| u64::from(self.slots[s as usize].id))
+    }
+
+    /// The slot of the message queued about `node`: the hinted one if it holds
+    /// a message about `node` (a node has at most one), else the map's.
+    fn find_slot(&self, node: NodeId, hint: SlotHint) -> Option<u32> {
+        match self.slots.get(usize::from(hint)) {
+            Some(s) if s.node == node && s.id != 0 => Some(u32::from(hint)),
+            _ => self.slot_of.get(&node).copied(),
+        }
     }
 
     /// The length class of `len`, created on first sight.
@@ -480,6 +521,7 @@ impl BroadcastQueue {
             bucket.retain(|r| slots[r.slot as usize].id == r.id());
         }
         self.stale = 0;
+        self.stale_ids.clear();
     }
 
     /// Give the live messages the ids 1..=n in their current order, so ids never
@@ -501,6 +543,38 @@ impl BroadcastQueue {
             self.slots[rec.slot as usize].id = id;
         }
         self.next_id = by_id.len() as u32;
+    }
+}
+
+/// A set of ids that may answer "maybe" for ids it does not hold (one bit per
+/// id modulo its size), emptied only when no stale record is left.
+///
+/// Why: a pull must tell a replaced message's record from a live one, and the
+/// slot that tells is a cache miss in a cold queue, once per message sent.
+/// Replaced records are few next to the filter's 1,024 bits (a compaction
+/// keeps them under about half the live messages, plus 64), so most checks
+/// end at this filter, which lives in the queue itself.
+#[derive(Clone, Debug, Default)]
+struct StaleFilter([u64; 16]);
+
+impl StaleFilter {
+    fn bit(id: u32) -> (usize, u64) {
+        let bit = id as usize % (64 * 16);
+        (bit / 64, 1 << (bit % 64))
+    }
+
+    fn insert(&mut self, id: u32) {
+        let (word, mask) = Self::bit(id);
+        self.0[word] |= mask;
+    }
+
+    fn may_hold(&self, id: u32) -> bool {
+        let (word, mask) = Self::bit(id);
+        self.0[word] & mask != 0
+    }
+
+    fn clear(&mut self) {
+        self.0 = [0; 16];
     }
 }
 

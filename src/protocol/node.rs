@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::awareness::Awareness;
-use super::broadcast::BroadcastQueue;
+use super::broadcast::{BroadcastQueue, SlotHint, NO_SLOT};
 use super::handoff::Handoff;
 use super::idmap::IdMap;
 use super::serf::Serf;
@@ -31,6 +31,10 @@ pub(super) struct Member {
     pub(super) known: bool,
     /// memberlist `StateChange`: when `state` last changed.
     pub(super) state_change: Nanos,
+    /// Where this node's queue keeps its message about the member, if any
+    /// (a hint, see [`SlotHint`]): read with the view, it spares the queue's
+    /// map probe for every state message received. Fits the view's padding.
+    pub(super) queue_slot: SlotHint,
 }
 
 impl Member {
@@ -39,6 +43,7 @@ impl Member {
         state: State::Dead,
         known: false,
         state_change: 0,
+        queue_slot: NO_SLOT,
     };
 }
 
@@ -202,6 +207,7 @@ impl Node {
                 state: State::Alive,
                 known: true,
                 state_change: now,
+                ..self.members[m as usize]
             };
             self.serf.mark_alive(m);
         }
@@ -211,6 +217,7 @@ impl Node {
                 state: State::Alive,
                 known: true,
                 state_change: now,
+                ..self.members[self.id as usize]
             };
             self.serf.mark_alive(self.id);
         }
@@ -435,7 +442,8 @@ impl Node {
     /// queued message about the same node).
     pub(super) fn queue_broadcast(&mut self, b: Broadcast) {
         let len = wire::broadcast_len(&b, &self.roster);
-        self.queue.queue(b, len);
+        let hint = &mut self.members[b.node as usize].queue_slot;
+        self.queue.queue_hinted(b, len, hint);
     }
 
     /// memberlist `sendMsg`: send a UDP message, piggybacking queued broadcasts

@@ -32,6 +32,7 @@ impl Node {
                 state: State::Dead,
                 known: true,
                 state_change: now,
+                ..self.members[node as usize]
             };
             let offset = if self.order.is_empty() {
                 0
@@ -342,11 +343,13 @@ impl Node {
 
     /// Remove `node` from the member map and probe order (reaping).
     pub(super) fn forget(&mut self, node: NodeId) {
+        // The queue hint stays: the queue may still hold a message about it.
         self.members[node as usize] = Member {
             incarnation: 0,
             state: State::Dead,
             known: false,
             state_change: 0,
+            ..self.members[node as usize]
         };
         if let Some(i) = self.order.iter().position(|&m| m == node) {
             self.order.remove(i);

@@ -7,6 +7,7 @@
 //! touched first, all together, they overlap. This changes no rule and no
 //! result: it only reads.
 
+use super::broadcast::NO_SLOT;
 use super::node::Node;
 use super::{Broadcast, BroadcastKind};
 
@@ -37,7 +38,11 @@ impl Node {
             if let Some(s) = self.suspicions.get(&p.node) {
                 acc = acc.wrapping_add(u64::from(s.token));
             }
-            acc = acc.wrapping_add(self.queue.warm(p.node));
+            let hint = self
+                .members
+                .get(p.node as usize)
+                .map_or(NO_SLOT, |m| m.queue_slot);
+            acc = acc.wrapping_add(self.queue.warm(p.node, hint));
         }
         std::hint::black_box(acc);
     }
