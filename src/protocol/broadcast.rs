@@ -135,9 +135,17 @@ pub struct BroadcastQueue {
     classes_longest_first: Vec<u32>,
     /// Live messages by class.
     class_live: Vec<u32>,
+    /// The shortest length among them (`u32::MAX`: none), `None` when it must
+    /// be worked out again.
+    shortest: Option<u32>,
     /// Records, live or stale, by (transmit tier, length class) at
     /// `tier · class_len.len() + class`, each sorted by id: the newest last.
     buckets: Vec<Vec<Rec>>,
+    /// Bit `t` clear: tier `t` (below 64) is known empty, so a pull skips it
+    /// without looking at its buckets. Set when a record enters the tier,
+    /// cleared when a pull finds the tier empty (a bit may be set for an empty
+    /// tier, never clear for a non-empty one).
+    tier_mask: u64,
     /// Records of replaced messages still in a bucket.
     stale: usize,
     /// The ids of those records, as a filter: a record whose id it cannot
@@ -162,7 +170,9 @@ impl BroadcastQueue {
             class_len: Vec::new(),
             classes_longest_first: Vec::new(),
             class_live: Vec::new(),
+            shortest: None,
             buckets: Vec::new(),
+            tier_mask: 0,
             stale: 0,
             stale_ids: StaleFilter::default(),
             next_id: 0,
@@ -206,7 +216,7 @@ impl BroadcastQueue {
             Some(slot) => {
                 // The old message's record goes stale: the slot gets a newer id.
                 let old = self.slots[slot as usize];
-                self.class_live[old.class as usize] -= 1;
+                self.count_live(old.class, false);
                 self.stale += 1;
                 self.stale_ids.insert(old.id);
                 slot
@@ -226,10 +236,11 @@ impl BroadcastQueue {
             node: b.node,
         };
         *hint = SlotHint::try_from(slot).unwrap_or(NO_SLOT);
-        self.class_live[class as usize] += 1;
+        self.count_live(class, true);
         if self.tiers() == 0 {
             self.buckets.resize_with(self.class_len.len(), Vec::new);
         }
+        self.tier_mask |= 1;
         // The newest message: the end of its bucket.
         self.buckets[class as usize].push(Rec {
             stamp: (id << 2) | kind_bits(b.kind),
@@ -257,10 +268,7 @@ impl BroadcastQueue {
         retransmit_limit: u32,
         out: &mut Vec<Broadcast>,
     ) -> u32 {
-        let live_lens = (self.class_len.iter().zip(&self.class_live))
-            .filter(|&(_, &live)| live > 0)
-            .map(|(&len, _)| len);
-        let Some(shortest) = live_lens.min() else {
+        let Some(shortest) = self.shortest() else {
             return 0;
         };
         let mut pull = Pull {
@@ -274,6 +282,10 @@ impl BroadcastQueue {
         self.taken.clear();
         self.warm_pull();
         for tier in 0..self.tiers() {
+            let bit = 1u64.checked_shl(tier as u32).unwrap_or(0);
+            if bit != 0 && self.tier_mask & bit == 0 {
+                continue;
+            }
             let more = match self.order {
                 QueueOrder::Btree => self.pull_tier_longest_first(tier, &mut pull, out),
                 QueueOrder::Legacy => self.pull_tier_newest_first(tier, &mut pull, out),
@@ -281,9 +293,40 @@ impl BroadcastQueue {
             if !more {
                 break;
             }
+            let classes = self.class_len.len();
+            let row = &self.buckets[tier * classes..(tier + 1) * classes];
+            if row.iter().all(Vec::is_empty) {
+                self.tier_mask &= !bit;
+            }
         }
         self.reinsert_taken();
         pull.used as u32
+    }
+
+    /// Count one live message more or fewer in `class`; the shortest length
+    /// queued changes only when a class gains its first or loses its last.
+    fn count_live(&mut self, class: u32, add: bool) {
+        let live = &mut self.class_live[class as usize];
+        if add {
+            *live += 1;
+        } else {
+            *live -= 1;
+        }
+        if *live == u32::from(add) {
+            self.shortest = None;
+        }
+    }
+
+    /// The shortest length queued (`None`: nothing is), remembered between
+    /// pulls: a pull stops once the free space is below it.
+    fn shortest(&mut self) -> Option<u32> {
+        if self.shortest.is_none() {
+            let live_lens = (self.class_len.iter().zip(&self.class_live))
+                .filter(|&(_, &live)| live > 0)
+                .map(|(&len, _)| len);
+            self.shortest = Some(live_lens.min().unwrap_or(u32::MAX));
+        }
+        self.shortest.filter(|&len| len != u32::MAX)
     }
 
     /// Touch the lines a pull is about to read, so that their cache misses
@@ -374,6 +417,8 @@ impl BroadcastQueue {
 
     /// The id of the newest live record of a bucket, after dropping the stale
     /// records above it.
+    // Inlined: called for every record a pull looks at.
+    #[inline(always)]
     fn live_top(&mut self, tier: usize, class: u32) -> Option<u32> {
         let at = self.bucket_index(tier, class);
         let bucket = &mut self.buckets[at];
@@ -392,6 +437,8 @@ impl BroadcastQueue {
     }
 
     /// Take the newest live record of a bucket out of it.
+    // Inlined: called for every record a pull looks at.
+    #[inline(always)]
     fn pop_live(&mut self, tier: usize, class: u32) -> Option<Rec> {
         self.live_top(tier, class)?;
         let at = self.bucket_index(tier, class);
@@ -416,9 +463,21 @@ impl BroadcastQueue {
             self.slots[rec.slot as usize] = Slot::default();
             self.free_slots.push(rec.slot);
             self.slot_of.remove(&rec.node);
-            self.class_live[class as usize] -= 1;
+            self.count_live(class, false);
         } else {
             self.taken.push((next, class, rec));
+        }
+    }
+
+    /// No non-empty tier is marked empty (tests call it after every step of
+    /// their random workloads).
+    #[cfg(test)]
+    fn assert_tier_mask(&self) {
+        let classes = self.class_len.len();
+        for tier in 0..self.tiers().min(64) {
+            let row = &self.buckets[tier * classes..(tier + 1) * classes];
+            let empty = row.iter().all(Vec::is_empty);
+            assert!(empty || self.tier_mask & (1 << tier) != 0, "tier {tier}");
         }
     }
 
@@ -439,6 +498,7 @@ impl BroadcastQueue {
                 self.buckets
                     .resize_with((tier as usize + 1) * classes, Vec::new);
             }
+            self.tier_mask |= 1u64.checked_shl(tier).unwrap_or(0);
             let at = self.bucket_index(tier as usize, class);
             let bucket = &mut self.buckets[at];
             let n = bucket.len();
@@ -492,7 +552,9 @@ impl BroadcastQueue {
         self.slots.clear();
         self.free_slots.clear();
         self.class_live.iter_mut().for_each(|l| *l = 0);
+        self.shortest = None;
         self.buckets.iter_mut().for_each(Vec::clear);
+        self.tier_mask = 0;
         self.stale = 0;
         self.stale_ids.clear();
     }
@@ -936,6 +998,7 @@ mod tests {
                         assert_eq!(got, want, "{order:?} step {step}");
                     }
                     assert_eq!(q.len(), model.len(), "{order:?} step {step}");
+                    q.assert_tier_mask();
                     if step % 97 == 0 {
                         for n in 0..nodes as NodeId {
                             let want = model.iter().find(|it| it.0 == n).map(|it| it.2);
@@ -1038,6 +1101,7 @@ mod tests {
                         let rt = (next() % 8) as u32;
                         let want = reference(&mut model, order, 2, limit, rt);
                         assert_eq!(pull(&mut q, limit, rt), want, "{order:?} step {step}");
+                        q.assert_tier_mask();
                     }
                     for n in 0..nodes as NodeId {
                         let want = model.iter().find(|it| it.0 == n).map(|it| it.2);
