@@ -281,10 +281,21 @@ impl BroadcastQueue {
         };
         self.taken.clear();
         self.warm_pull();
-        for tier in 0..self.tiers() {
-            let bit = 1u64.checked_shl(tier as u32).unwrap_or(0);
-            if bit != 0 && self.tier_mask & bit == 0 {
-                continue;
+        let tiers = self.tiers();
+        let mut tier = 0;
+        while tier < tiers {
+            // Jump to the next tier the mask does not know empty (every tier
+            // from 64 on is visited).
+            if tier < 64 {
+                let ahead = self.tier_mask >> tier;
+                if ahead == 0 {
+                    tier = 64;
+                    continue;
+                }
+                tier += ahead.trailing_zeros() as usize;
+                if tier >= tiers {
+                    break;
+                }
             }
             let more = match self.order {
                 QueueOrder::Btree => self.pull_tier_longest_first(tier, &mut pull, out),
@@ -295,9 +306,10 @@ impl BroadcastQueue {
             }
             let classes = self.class_len.len();
             let row = &self.buckets[tier * classes..(tier + 1) * classes];
-            if row.iter().all(Vec::is_empty) {
-                self.tier_mask &= !bit;
+            if tier < 64 && row.iter().all(Vec::is_empty) {
+                self.tier_mask &= !(1 << tier);
             }
+            tier += 1;
         }
         self.reinsert_taken();
         pull.used as u32
@@ -339,17 +351,24 @@ impl BroadcastQueue {
         let classes = self.class_len.len();
         let mut acc = 0u32;
         let mut warmed = 0;
-        for (at, bucket) in self.buckets.iter().enumerate() {
-            let Some(newest) = bucket.last() else {
-                continue;
-            };
-            acc = acc.wrapping_add(newest.stamp);
-            if let Some(up) = self.buckets.get(at + classes).and_then(|b| b.last()) {
-                acc = acc.wrapping_add(up.stamp);
-            }
-            warmed += 1;
-            if warmed == BUCKETS {
-                break;
+        // Tiers beyond the mask's 64 are reached only after 64 whose bits are
+        // set: warming stops long before.
+        let mut tiers = self.tier_mask;
+        while tiers != 0 && warmed < BUCKETS {
+            let tier = tiers.trailing_zeros() as usize;
+            tiers &= tiers - 1;
+            for at in tier * classes..((tier + 1) * classes).min(self.buckets.len()) {
+                let Some(newest) = self.buckets[at].last() else {
+                    continue;
+                };
+                acc = acc.wrapping_add(newest.stamp);
+                if let Some(up) = self.buckets.get(at + classes).and_then(|b| b.last()) {
+                    acc = acc.wrapping_add(up.stamp);
+                }
+                warmed += 1;
+                if warmed == BUCKETS {
+                    break;
+                }
             }
         }
         std::hint::black_box(acc);
@@ -447,6 +466,7 @@ impl BroadcastQueue {
 
     /// Emit `rec` (already out of its bucket), then re-insert it one tier up
     /// after the pull, or drop it once it has been sent `retransmit_limit` times.
+    #[inline(always)]
     fn take(
         &mut self,
         rec: Rec,
@@ -1007,6 +1027,34 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Rule §4.2 with more than 64 transmit tiers (a `retransmit_mult`
+    /// override): tiers past the queue's 64-bit mask of possibly non-empty
+    /// tiers are always visited, and the picks still match the literal model.
+    #[test]
+    fn tiers_beyond_the_mask_match_the_literal_model() {
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            let mut model: Vec<(NodeId, u32, u32, u64)> = Vec::new();
+            let mut id = 0u64;
+            let mut deepest = 0;
+            for step in 0..400u32 {
+                if step < 5 || step % 50 == 0 {
+                    let node = step % 7;
+                    id += 1;
+                    model.retain(|it| it.0 != node);
+                    model.push((node, 30 + (step % 4) * 10, 0, id));
+                    q.queue(suspect(node), 30 + (step % 4) * 10);
+                }
+                // Room for two or three messages: transmit counts spread out.
+                let want = reference(&mut model, order, 2, 100, 150);
+                assert_eq!(pull(&mut q, 100, 150), want, "{order:?} step {step}");
+                q.assert_tier_mask();
+                deepest = model.iter().map(|it| it.2).fold(deepest, u32::max);
+            }
+            assert!(deepest > 70, "{order:?}: deepest tier {deepest}");
         }
     }
 
