@@ -114,6 +114,13 @@ pub type SlotHint = u16;
 /// A hint that points nowhere (also every slot index beyond `u16`).
 pub const NO_SLOT: SlotHint = SlotHint::MAX;
 
+thread_local! {
+    /// The list of records a pull takes and re-inserts, shared by every
+    /// queue of the thread (cleared at each pull: nothing in it outlives one).
+    static SCRATCH: std::cell::RefCell<Vec<(u32, u32, Rec)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Records of replaced messages tolerated beyond half the live ones before a
 /// compaction sweeps them out (each sweep is O(records), paid for by at least
 /// that many replacements).
@@ -279,6 +286,9 @@ impl BroadcastQueue {
             btree: self.order == QueueOrder::Btree,
             used: 0,
         };
+        // Borrow the thread's scratch list: one list, warm in cache, for every
+        // queue (each node's own would be a cold line per pull).
+        SCRATCH.with(|scratch| std::mem::swap(&mut self.taken, &mut scratch.borrow_mut()));
         self.taken.clear();
         self.warm_pull();
         let tiers = self.tiers();
@@ -312,6 +322,7 @@ impl BroadcastQueue {
             tier += 1;
         }
         self.reinsert_taken();
+        SCRATCH.with(|scratch| std::mem::swap(&mut self.taken, &mut scratch.borrow_mut()));
         pull.used as u32
     }
 
