@@ -162,8 +162,8 @@ pub struct BroadcastQueue {
     next_id: u32,
     /// The id after which live messages are renumbered ([`MAX_ID`]; tests lower it).
     id_limit: u32,
-    /// Scratch list of the records one pull re-inserts, with their new tier
-    /// and class, kept for its capacity.
+    /// The records one pull re-inserts, with their new tier and class: during
+    /// a pull, the thread's scratch list ([`SCRATCH`]); empty between pulls.
     taken: Vec<(u32, u32, Rec)>,
 }
 
