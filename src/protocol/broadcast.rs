@@ -204,7 +204,9 @@ impl BroadcastQueue {
     }
 
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
-    /// the same node (invalidation by node name).
+    /// the same node (invalidation by node name). Without a hint: the tests'
+    /// entry point (nodes call [`Self::queue_hinted`]).
+    #[cfg(test)]
     pub fn queue(&mut self, b: Broadcast, len: u32) {
         let mut no_hint = NO_SLOT;
         self.queue_hinted(b, len, &mut no_hint);
@@ -362,8 +364,8 @@ impl BroadcastQueue {
         let classes = self.class_len.len();
         let mut acc = 0u32;
         let mut warmed = 0;
-        // Tiers beyond the mask's 64 are reached only after 64 whose bits are
-        // set: warming stops long before.
+        // Only the mask's tiers (below 64) are warmed: a pull reaches a later
+        // tier only after 64 others, long after its first few buckets.
         let mut tiers = self.tier_mask;
         while tiers != 0 && warmed < BUCKETS {
             let tier = tiers.trailing_zeros() as usize;
