@@ -529,8 +529,13 @@ pub struct Collector {
     /// was healthy then. Hashed, never iterated in an order that matters (only
     /// looked up, and swept by `retain`): a sick cluster updates it per event.
     failed_at: PairMap<(Nanos, bool)>,
-    /// (observer, subject) → time the observer first held the subject SUSPECT.
-    suspect_since: PairMap<Nanos>,
+    /// When each observer's process last forgot its view (it started, crashed
+    /// or left): a suspicion it cleared counts toward the time-to-clear only if
+    /// it was raised since. The time it was raised comes with the clearing
+    /// event, so no per-(observer, subject) table is kept: a sick cluster
+    /// raises and clears a million suspicions a minute, and a hashed table of
+    /// them cost a cache miss each way.
+    forgot_at: Vec<Nanos>,
     rejoin: Durations,
     suspicion_to_clear: Durations,
     accusations: BTreeMap<(NodeId, NodeId), u64>,
@@ -570,7 +575,7 @@ impl Collector {
             per_node: vec![NodeMetrics::default(); n],
             episodes: BTreeMap::new(),
             failed_at: PairMap::default(),
-            suspect_since: PairMap::default(),
+            forgot_at: vec![0; n],
             rejoin: Durations::new(),
             suspicion_to_clear: Durations::new(),
             accusations: BTreeMap::new(),
@@ -720,10 +725,10 @@ impl Collector {
     }
 
     /// A fresh (or gone) process forgets everything it held.
-    fn forget_view(&mut self, o: NodeId) {
+    fn forget_view(&mut self, at: Nanos, o: NodeId) {
         let r = self.row(o);
         self.holds_down[r].fill(0);
-        self.suspect_since.retain(|&(obs, _), _| obs != o);
+        self.forgot_at[o as usize] = at;
         self.failed_at.retain(|&(obs, _), _| obs != o);
     }
 
@@ -787,17 +792,15 @@ impl Collector {
                     *self.accusations.entry((o, subject)).or_insert(0) += 1;
                 }
             }
-            Event::Suspected { subject, .. } => {
-                self.suspect_since.entry((o, subject)).or_insert(at);
+            Event::Suspected { .. } => {
                 if measured {
                     self.totals.suspect_held += 1;
                 }
             }
-            Event::SuspicionCleared { subject, .. } => {
-                if let Some(since) = self.suspect_since.remove(&(o, subject)) {
-                    if measured {
-                        self.suspicion_to_clear.push(at - since);
-                    }
+            Event::SuspicionCleared { suspected_at, .. } => {
+                // Raised by this process, not by one that forgot it since.
+                if measured && suspected_at >= self.forgot_at[o as usize] {
+                    self.suspicion_to_clear.push(at - suspected_at);
                 }
             }
             Event::SuspicionExpired {
@@ -819,7 +822,6 @@ impl Collector {
                 from,
                 state,
             } => {
-                self.suspect_since.remove(&(o, subject));
                 self.set_holds(o, subject, true);
                 // `from == subject` on a DEAD message is a voluntary leave (2015/2016
                 // generations record leaves as DEAD): a leave, not a failure.
@@ -838,7 +840,6 @@ impl Collector {
                 self.check_full(subject, at);
             }
             Event::MemberUp { subject, .. } => {
-                self.suspect_since.remove(&(o, subject));
                 self.set_holds(o, subject, false);
             }
             Event::Reaped { subject } => {
@@ -955,7 +956,7 @@ impl Collector {
                 if self.life[i] != Life::Up {
                     self.life[i] = Life::Up;
                     self.started_at[i] = at;
-                    self.forget_view(node);
+                    self.forget_view(at, node);
                     if let Some(ci) = self.open_crash[i].take() {
                         if self.crashes[ci].full_dissemination.is_none() {
                             self.crashes[ci].restarted_before_full = true;
@@ -973,7 +974,7 @@ impl Collector {
                     Life::Left
                 };
                 if was_up {
-                    self.forget_view(node);
+                    self.forget_view(at, node);
                     if truth == Truth::Crashed {
                         self.crashes.push(CrashRecord {
                             subject: node,

@@ -461,6 +461,7 @@ fn suspicion_timers_and_time_to_clear() {
         &Event::SuspicionCleared {
             subject: A,
             incarnation: 2,
+            suspected_at: T,
         },
     );
     c.protocol(

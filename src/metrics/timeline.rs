@@ -394,6 +394,7 @@ mod tests {
             &Event::SuspicionCleared {
                 subject: 2,
                 incarnation: 1,
+                suspected_at: 0,
             },
         );
         let m = c.finish(20 * SEC, 0);

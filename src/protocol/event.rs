@@ -596,7 +596,13 @@ events! {
         log: NO_LINE,
     },
     /// `subject` went from SUSPECT back to ALIVE (no application event in memberlist).
-    SuspicionCleared { subject: NodeId, incarnation: u32 } => EventKindInfo {
+    /// `suspected_at` is when this node marked it SUSPECT, so that the time a
+    /// suspicion was held is read off the event (it is not an output field).
+    SuspicionCleared {
+        subject: NodeId,
+        incarnation: u32,
+        suspected_at: Nanos,
+    } => EventKindInfo {
         name: "suspicion_cleared",
         tag: 10,
         level: Level::Info,

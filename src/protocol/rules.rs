@@ -98,6 +98,7 @@ impl Node {
                 rt.notify(Event::SuspicionCleared {
                     subject: node,
                     incarnation: inc,
+                    suspected_at: st.state_change,
                 });
             }
             State::Alive => {}

@@ -73,6 +73,7 @@ fn samples() -> Vec<Event> {
         Event::SuspicionCleared {
             subject: 3,
             incarnation: 9,
+            suspected_at: 5,
         },
         Event::Refuted {
             kind: RefuteKind::Suspect,
