@@ -524,6 +524,29 @@ mod tests {
         }
     }
 
+    /// Rule: bucket order is time order. For any `last`, a key in a lower
+    /// bucket is due before every key in a higher one (so the lowest non-empty
+    /// bucket holds the earliest key), and equal times share a bucket.
+    #[test]
+    fn lower_buckets_hold_earlier_times() {
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        for _ in 0..20_000 {
+            let last = next() >> (next() % 64);
+            let spread = |r: u64| r >> (r % 64);
+            let a = last.saturating_add(spread(next()));
+            let b = last.saturating_add(spread(next()));
+            let (ba, bb) = (bucket_of(a, last), bucket_of(b, last));
+            assert!(ba < BUCKETS && bb < BUCKETS);
+            assert_eq!(ba == 0, a == last);
+            if ba < bb {
+                assert!(a < b, "last {last:#x}: {a:#x} in {ba}, {b:#x} in {bb}");
+            }
+            if a == b {
+                assert_eq!(ba, bb);
+            }
+        }
+    }
+
     /// Rule: a key due exactly when the previous one popped (zero delay) still
     /// pops after every key already due at that time.
     #[test]
