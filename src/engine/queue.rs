@@ -165,7 +165,7 @@ impl<T> EventQueue<T> {
         let bucket = &mut self.buckets[b];
         if bucket.is_empty() {
             self.bucket_min[b] = key.time;
-            self.occupied[b / 64] |= 1 << (b % 64);
+            self.occupied[b / 64] |= occupied_bit(b);
         } else if key.time < self.bucket_min[b] {
             self.bucket_min[b] = key.time;
         }
@@ -184,7 +184,7 @@ impl<T> EventQueue<T> {
 
     /// Bucket `b` was emptied: clear its bit.
     fn emptied(&mut self, b: usize) {
-        self.occupied[b / 64] &= !(1 << (b % 64));
+        self.occupied[b / 64] &= !occupied_bit(b);
     }
 
     /// Time of the next event, if any.
@@ -279,14 +279,15 @@ impl<T> EventQueue<T> {
                 continue;
             }
             bucket.retain(|k| keep(k.time, &k.item));
-            match bucket.iter().map(|k| k.time).min() {
-                Some(min) => self.bucket_min[b] = min,
-                None => self.occupied[b / 64] &= !(1 << (b % 64)),
-            }
+            let min = bucket.iter().map(|k| k.time).min();
             if bucket.capacity() > KEEP_CAPACITY && bucket.capacity() > 4 * bucket.len() {
                 bucket.shrink_to(2 * bucket.len());
             }
             len += bucket.len();
+            match min {
+                Some(min) => self.bucket_min[b] = min,
+                None => self.emptied(b),
+            }
         }
         self.len = len;
         if len > 0 {
@@ -307,6 +308,11 @@ impl<T> EventQueue<T> {
     pub fn pushed(&self) -> u64 {
         self.next_seq
     }
+}
+
+/// Bucket `b`'s bit in its word of [`EventQueue::occupied`].
+fn occupied_bit(b: usize) -> u64 {
+    1 << (b % 64)
 }
 
 /// Radix-heap bucket of `time` relative to `last` (`time >= last`): the digit

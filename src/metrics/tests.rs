@@ -479,3 +479,22 @@ fn suspicion_timers_and_time_to_clear() {
     assert_eq!(m.totals.suspicion_expired_degraded, 1);
     assert_eq!(m.totals.expired_confirmations[&2], 1);
 }
+
+#[test]
+fn time_to_clear_counts_only_suspicions_the_clearing_process_raised() {
+    // Rule: a restarted process forgets what it held, so a clearance of a
+    // suspicion raised before the restart is not a time-to-clear sample; one
+    // raised after it is.
+    let mut c = collector(3);
+    let cleared = |suspected_at| Event::SuspicionCleared {
+        subject: A,
+        incarnation: 2,
+        suspected_at,
+    };
+    c.truth(T + SEC, B, Truth::Crashed);
+    c.truth(T + 2 * SEC, B, Truth::Up);
+    c.protocol(T + 3 * SEC, B, &cleared(T));
+    c.protocol(T + 6 * SEC, B, &cleared(T + 4 * SEC));
+    let m = c.finish(3600 * SEC, 0);
+    assert_eq!(m.suspicion_to_clear.to_vec(), vec![2 * SEC]);
+}
