@@ -288,10 +288,14 @@ impl Simulation {
             Ev::StartJoin(node) => self.start_join(obs, node),
             Ev::Timer { node, epoch, timer } => self.local(obs, node, epoch, Local::Timer(timer)),
             Ev::Arrive { packet } => self.arrive(obs, packet),
-            Ev::Deliver { packet } => self.enqueue_packet(obs, *packet),
+            Ev::Deliver { packet } => {
+                let packet = self.w.packet_boxes.unbox(packet);
+                self.enqueue_packet(obs, packet)
+            }
             Ev::NetWake => self.w.net_wake(obs),
             Ev::SendFailed { packet, epoch } => {
-                self.local(obs, packet.from, epoch, Local::SendFailed(*packet))
+                let packet = self.w.packet_boxes.unbox(packet);
+                self.local(obs, packet.from, epoch, Local::SendFailed(packet))
             }
             Ev::Wake(node) => self.wake(obs, node),
             Ev::Action(i) => self.action(obs, i as usize),

@@ -105,7 +105,7 @@ impl<O: Observer> RunEnv for Run<'_, O> {
             self.sim.w.queue.push(
                 at,
                 Ev::Arrive {
-                    packet: Box::new(packet),
+                    packet: self.sim.w.packet_boxes.boxed(packet),
                 },
             );
         }

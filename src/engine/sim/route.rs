@@ -6,7 +6,7 @@ use crate::protocol::{Broadcast, Nanos, Packet};
 
 use super::super::queue::EventQueue;
 use super::super::{DropReason, Observer};
-use super::world::{recycle, World};
+use super::world::{recycle, PacketBoxes, World};
 use super::{packet_kind, Ev};
 
 fn drop_reason(d: Dropped) -> DropReason {
@@ -47,6 +47,7 @@ impl World {
             now: self.now,
             queue: &mut self.queue,
             parts_pool: &mut self.parts_pool,
+            boxes: &mut self.packet_boxes,
             obs,
         };
         self.net.handle(self.now, input, &mut sink);
@@ -81,6 +82,7 @@ struct Sink<'a, O: Observer> {
     now: Nanos,
     queue: &'a mut EventQueue<Ev>,
     parts_pool: &'a mut Vec<Vec<Broadcast>>,
+    boxes: &'a mut PacketBoxes,
     obs: &'a mut O,
 }
 
@@ -89,7 +91,7 @@ impl<O: Observer> Extend<NetOutput<Packet>> for Sink<'_, O> {
         for o in outputs {
             match o {
                 NetOutput::Arrive { at, packet, .. } => {
-                    let packet = Box::new(packet);
+                    let packet = self.boxes.boxed(packet);
                     self.queue.push(at, Ev::Arrive { packet })
                 }
                 NetOutput::Dropped { at, packet, reason } => {
@@ -106,7 +108,7 @@ impl<O: Observer> Extend<NetOutput<Packet>> for Sink<'_, O> {
                 }) => self.queue.push(
                     at.max(self.now),
                     Ev::SendFailed {
-                        packet: Box::new(request),
+                        packet: self.boxes.boxed(request),
                         epoch: owner,
                     },
                 ),

@@ -120,6 +120,7 @@ impl Simulation {
         let now = self.w.now;
         let to = packet.to;
         if !self.w.accept(obs, &packet) {
+            let packet = self.w.packet_boxes.unbox(packet);
             self.w.recycle(packet.parts);
             return;
         }
@@ -129,7 +130,8 @@ impl Simulation {
                 return;
             }
         }
-        self.enqueue_packet(obs, *packet);
+        let packet = self.w.packet_boxes.unbox(packet);
+        self.enqueue_packet(obs, packet);
     }
 
     pub(super) fn enqueue_packet(&mut self, obs: &mut impl Observer, packet: Packet) {
