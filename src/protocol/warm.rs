@@ -37,6 +37,12 @@ impl Node {
             }
             if let Some(s) = self.suspicions.get(&p.node) {
                 acc = acc.wrapping_add(u64::from(s.token));
+                if p.kind == BroadcastKind::Suspect {
+                    // A confirmation: it touches the queue only when it comes
+                    // from an accuser not yet seen, which a sick cluster's
+                    // repeated copies of one suspicion almost never are.
+                    continue;
+                }
             }
             let hint = self
                 .members
