@@ -118,7 +118,7 @@ impl Node {
         if !st.known || incarnation < st.incarnation {
             return;
         }
-        if self.suspicions.contains_key(&node) {
+        if let Some(s) = self.suspicions.get_mut(&node) {
             // Already suspect: a new independent accuser is a confirmation that
             // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
             // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
@@ -126,7 +126,6 @@ impl Node {
             // remaining time (suspicion.go: `if s.timer.Stop() { Reset }`): the
             // old deadline never fires. Here a new timer is armed and the old
             // one is remembered as superseded, so the engine drops it unrun.
-            let s = self.suspicions.get_mut(&node).expect("checked above");
             if s.timer.confirm(from, now) {
                 let token = next_token(&mut self.next_token);
                 let old = std::mem::replace(&mut s.token, token);
