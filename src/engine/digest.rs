@@ -59,20 +59,18 @@ impl Digest {
         self.u64(at);
         self.u32(observer);
         self.u8(e.info().tag);
-        for (_, v) in e.values().iter() {
-            match v {
-                Value::U32(x) => self.u32(x),
-                Value::OptU32(x) => {
-                    self.bool(x.is_some());
-                    self.u32(x.unwrap_or(0));
-                }
-                Value::Bool(b) => self.bool(b),
-                Value::State(s) => self.state(s),
-                Value::Refute(k) => self.u8(k.code()),
-                // Derived from the event times already hashed.
-                Value::Instant(_) => {}
+        e.for_each_value(|v| match v {
+            Value::U32(x) => self.u32(x),
+            Value::OptU32(x) => {
+                self.bool(x.is_some());
+                self.u32(x.unwrap_or(0));
             }
-        }
+            Value::Bool(b) => self.bool(b),
+            Value::State(s) => self.state(s),
+            Value::Refute(k) => self.u8(k.code()),
+            // Derived from the event times already hashed.
+            Value::Instant(_) => {}
+        });
     }
 
     /// A ground-truth change.

@@ -271,6 +271,18 @@ macro_rules! events {
                 }
             }
 
+            /// Call `f` with each field's value in declaration order: what
+            /// [`Event::values`] lists, without building the list (the run
+            /// digest hashes every event this way).
+            #[inline]
+            pub fn for_each_value(&self, mut f: impl FnMut(Value)) {
+                match *self {
+                    $(Event::$Variant $({ $($field),* })? => {
+                        $($( f(IntoValue::into_value($field)); )*)?
+                    }),*
+                }
+            }
+
             /// Append the event's bytes (kind index, then every field), for
             /// records spilled to disk during a run ([`Event::decode`] reads them).
             pub fn encode(&self, out: &mut Vec<u8>) {

@@ -386,3 +386,22 @@ fn every_event_round_trips_through_its_bytes() {
     }
     assert_eq!(Event::decode(&mut &[KINDS.len() as u8][..]), None);
 }
+
+/// Rule: the digest's walk over an event's fields ([`Event::for_each_value`])
+/// yields exactly [`Event::values`], in order, for every kind: the run digest
+/// and the event log read one field list.
+#[test]
+fn field_walk_matches_the_field_list() {
+    for e in samples() {
+        let mut walked = Vec::new();
+        e.for_each_value(|v| walked.push(v));
+        let listed: Vec<Value> = e.values().iter().map(|(_, v)| v).collect();
+        assert_eq!(walked, listed, "{e:?}");
+    }
+    let kinds: std::collections::BTreeSet<_> = samples().iter().map(Event::kind).collect();
+    assert_eq!(
+        kinds.len(),
+        EventKind::ALL.len(),
+        "the samples cover every kind"
+    );
+}
