@@ -52,7 +52,11 @@ pub(super) fn take_superseded(
 }
 
 /// Sweep when the dead entries are at least this fraction (1/n) of the queue.
-const DEAD_FRACTION: usize = 8;
+/// A third rather than an eighth: each pass visits every entry (a cache miss
+/// into its node for each suspicion timer), so sweeping a third as often
+/// saved 1.9 % of the instructions of a starved 1,000-node run for 5 MB more
+/// peak memory (169 MB to 174 MB over 120 s; a half saved 3.2 % for 14 MB).
+const DEAD_FRACTION: usize = 3;
 
 /// Never sweep a queue with fewer dead entries than this: not worth a pass.
 const MIN_DEAD: usize = 4096;
