@@ -249,3 +249,39 @@ impl<O: Observer> Runtime for Rt<'_, O> {
         self.w.parts_pool.pop().unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{PacketBoxes, POOL_MAX, VACANT};
+    use crate::protocol::Packet;
+
+    fn packet(from: u32) -> Packet {
+        Packet {
+            from,
+            bytes: 40,
+            ..VACANT
+        }
+    }
+
+    /// Rule: a packet taken out of its box leaves the box for the next packet
+    /// (no allocation per packet in flight), the packet comes out whole, and no
+    /// more than [`POOL_MAX`] boxes are kept.
+    #[test]
+    fn packet_boxes_are_reused_and_bounded() {
+        let mut boxes = PacketBoxes::default();
+        let first = boxes.boxed(packet(1));
+        let at = &*first as *const Packet;
+        assert_eq!(boxes.unbox(first), packet(1));
+        let second = boxes.boxed(packet(2));
+        assert_eq!(&*second as *const Packet, at, "the box was reused");
+        assert_eq!(*second, packet(2));
+
+        let many: Vec<Box<Packet>> = (0..POOL_MAX as u32 + 10)
+            .map(|i| boxes.boxed(packet(i)))
+            .collect();
+        for b in many {
+            boxes.unbox(b);
+        }
+        assert_eq!(boxes.0.len(), POOL_MAX);
+    }
+}
