@@ -13,7 +13,7 @@
 //! the file; a record that does not decode is reported as a corrupt file.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -94,6 +94,12 @@ pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
     Ok(records)
 }
 
+/// Bytes read at a time.
+const CHUNK: usize = 1 << 16;
+
+/// The most a cut record can hold: more left undecoded is a corrupt file.
+const MAX_CUT: usize = 1024;
+
 /// Call `f` with every record of the file at `path`, in order, holding one
 /// chunk of the file in memory (so a pass over a long run's records costs no
 /// more memory than a short one's). Returns how many records there were. A
@@ -106,17 +112,19 @@ pub fn for_each(path: &Path, mut f: impl FnMut(&Record)) -> io::Result<usize> {
             format!("{}: corrupt record file", path.display()),
         )
     };
-    let mut reader = BufReader::new(File::open(path)?);
+    let mut file = File::open(path)?;
     let mut count = 0;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 1 << 16];
+    // One buffer, read into after the cut record left from the last read
+    // (at most `MAX_CUT` bytes): every byte is copied once, from the kernel.
+    let mut buf = vec![0u8; CHUNK + MAX_CUT];
+    let mut filled = 0;
     loop {
-        let n = reader.read(&mut chunk)?;
+        let n = file.read(&mut buf[filled..])?;
         if n == 0 {
             break;
         }
-        buf.extend_from_slice(&chunk[..n]);
-        let mut rest = &buf[..];
+        filled += n;
+        let mut rest = &buf[..filled];
         loop {
             let mut try_rest = rest;
             match decode(&mut try_rest) {
@@ -129,13 +137,14 @@ pub fn for_each(path: &Path, mut f: impl FnMut(&Record)) -> io::Result<usize> {
                 None => break,
             }
         }
-        let used = buf.len() - rest.len();
-        buf.drain(..used);
-        if buf.len() > 1024 {
+        let used = filled - rest.len();
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+        if filled > MAX_CUT {
             return Err(corrupt());
         }
     }
-    if buf.is_empty() {
+    if filled == 0 {
         Ok(count)
     } else {
         Err(corrupt())
