@@ -82,6 +82,44 @@ fn streamed_files_equal_the_in_memory_writers() {
     }
 }
 
+/// Rule: a run whose outputs read no records (summary and time series only:
+/// `--outputs summary,timeseries`, every batch run by default) measures
+/// without making them, and its summary, time series and digest are those of
+/// the run that keeps every record.
+#[test]
+fn a_run_that_reads_no_records_measures_the_same() {
+    for file in [
+        "qiita-2015-sick-t2.yaml",
+        "lossy-nic.yaml",
+        "crash-detection.yaml",
+    ] {
+        let s = load(file, false);
+        let all = simulate(&s, u64::MAX, &AtomicBool::new(false), &mut |_| {})
+            .unwrap_or_else(|_| panic!("run stops"))
+            .metrics;
+        assert!(
+            !all.events.is_empty(),
+            "{file}: the reference keeps its records"
+        );
+        let dir = common::scratch_dir("streaming", &format!("{file}-no-records")).join("out");
+        let lean = stream_run(
+            &s,
+            &dir,
+            &[Format::Summary, Format::Timeseries],
+            Keep::Nothing,
+        );
+        assert!(lean.events.is_empty(), "{file}");
+        assert_eq!(lean.digest, all.digest, "{file}");
+        for f in [Format::Summary, Format::Timeseries] {
+            assert!(
+                f.render(&s, &lean) == f.render(&s, &all),
+                "{file}: {} differs without records",
+                f.file_name()
+            );
+        }
+    }
+}
+
 /// Rule: with charts, a streaming run keeps exactly the records the charts'
 /// post-passes read, and the chart data is the same as from every record.
 #[test]

@@ -77,8 +77,12 @@ pub fn simulate_streaming(
     keep: Keep,
 ) -> Result<Measured, Stopped> {
     let mut sim = Simulation::new(scenario);
+    let mut collector = Collector::new(scenario);
+    if keep == Keep::Nothing && streams.reads_no_records() {
+        collector = collector.without_records();
+    }
     let mut tee = Tee {
-        collector: Collector::new(scenario),
+        collector,
         streams,
         keep,
         kept: Vec::new(),

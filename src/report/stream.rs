@@ -81,6 +81,11 @@ pub struct Streams<'a> {
 }
 
 impl<'a> Streams<'a> {
+    /// True when no stream reads [`Record`]s (`wire.csv` reads packets).
+    pub fn reads_no_records(&self) -> bool {
+        self.events.is_none() && self.log.is_none() && self.spill.is_none()
+    }
+
     /// Nothing streamed.
     pub fn none() -> Streams<'a> {
         Streams {
