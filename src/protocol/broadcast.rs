@@ -536,6 +536,15 @@ impl BroadcastQueue {
             self.tier_mask |= 1u64.checked_shl(tier).unwrap_or(0);
             let at = self.bucket_index(tier as usize, class);
             let bucket = &mut self.buckets[at];
+            let taken = &self.taken[i..i + run];
+            // The common case in a busy queue: the run (newest first) is all
+            // newer than the bucket's newest, so it goes on the end in order.
+            let oldest = taken[run - 1].2.stamp;
+            if bucket.last().is_none_or(|r| r.stamp < oldest) {
+                bucket.extend(taken.iter().rev().map(|t| t.2));
+                i += run;
+                continue;
+            }
             let n = bucket.len();
             bucket.resize(n + run, Rec::default());
             let mut write = n + run;
