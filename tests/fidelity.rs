@@ -563,7 +563,8 @@ fn ml022_s2x_loss_without_tcp_ping_matches_memberlist_0_2_2() {
     // gossip rounds by 466.84 s), and all 8 are lost to the 30 % loss
     // (0.3^8 = 6.6e-5); S ignores the later copies of suspect(S, 31), older
     // than its incarnation (suspectNode), so nothing makes it refute again,
-    // and every timer fires at 472.26 s (`--outputs wire`, seed 11). At the
+    // and every healthy node declares S dead at 472.26-472.28 s, by its own
+    // timer or the first dead messages (`--outputs wire`, seed 11). At the
     // real 38.6 refutations by S per run that is 0.25 % of runs (0.24 % at
     // flapsim's 36.7), so 19 real runs expect 0.05 of them; flapsim has 8 in
     // seeds 1..2000 (0.4 %, 95 % interval 0.17-0.79 %). The refutation
