@@ -35,8 +35,9 @@
 //! - A fresh message is the newest of all: it is pushed on its tier-0 bucket.
 //! - Taken messages go back one tier up after the pull (memberlist re-inserts
 //!   them after its scan too). They come out of each bucket newest first, so
-//!   each run bound for one bucket is merged into it from its end, moving the
-//!   newer records up as blocks.
+//!   each run bound for one bucket goes on its end when it is all newer than
+//!   the bucket's newest (the common case), and is otherwise merged into it
+//!   from its end, moving the newer records up as blocks.
 //!
 //! Invalidation is lazy: queueing a message about X stamps X's *slot* (a
 //! small dense table, one entry per node with a queued message; the map from
@@ -549,7 +550,7 @@ impl BroadcastQueue {
             bucket.resize(n + run, Rec::default());
             let mut write = n + run;
             let mut unmoved = n;
-            for &(_, _, rec) in &self.taken[i..i + run] {
+            for &(_, _, rec) in taken {
                 // Step back over the newer records.
                 let from = bucket[..unmoved]
                     .iter()
