@@ -253,6 +253,14 @@ macro_rules! events {
         impl EventKind {
             /// Every kind, in declaration order.
             pub const ALL: &'static [EventKind] = &[$(EventKind::$Variant),*];
+
+            /// The names of the kind's fields in declaration order: the order of
+            /// [`Event::values`] and [`Event::for_each_value`].
+            pub fn value_names(self) -> &'static [&'static str] {
+                match self {
+                    $(EventKind::$Variant => &[$($(stringify!($field)),*)?]),*
+                }
+            }
         }
 
         impl Event {

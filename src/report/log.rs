@@ -131,7 +131,7 @@ impl<'a> LogLines<'a> {
     }
 
     /// Append the line of `event` at `observer` to `out`, if it has one.
-    pub fn write(&mut self, out: &mut String, at: Nanos, observer: NodeId, event: &Event) {
+    pub fn write(&mut self, out: &mut Vec<u8>, at: Nanos, observer: NodeId, event: &Event) {
         if !self.chosen[observer as usize] || event.info().level < self.min {
             return;
         }
@@ -149,8 +149,8 @@ impl<'a> LogLines<'a> {
             self.date = wall(self.epoch, at);
         }
         if self.prefix {
-            out.push_str(&self.scenario.nodes[observer as usize].name);
-            out.push_str(": ");
+            out.extend_from_slice(self.scenario.nodes[observer as usize].name.as_bytes());
+            out.extend_from_slice(b": ");
         }
         for part in [
             "    ",
@@ -161,7 +161,7 @@ impl<'a> LogLines<'a> {
             &self.text,
             "\n",
         ] {
-            out.push_str(part);
+            out.extend_from_slice(part.as_bytes());
         }
     }
 }
@@ -169,11 +169,11 @@ impl<'a> LogLines<'a> {
 /// `memberlist.log` for the scenario's `log_observers` (every node when empty).
 pub fn memberlist_log(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u8> {
     let mut lines = LogLines::new(scenario, min);
-    let mut out = String::new();
+    let mut out = Vec::new();
     for r in &metrics.events {
         if let What::Protocol(ev) = &r.what {
             lines.write(&mut out, r.at, r.node, ev);
         }
     }
-    out.into_bytes()
+    out
 }

@@ -1,7 +1,7 @@
 //! `events.jsonl`, `memberlist.log` and `wire.csv` written while the run goes, so a long or
 //! sick run's outputs cost disk, not memory: each record is rendered as the
 //! engine reports it (by the same functions as the in-memory writers,
-//! [`events::write_record`] and [`LogLines`]) into a buffer that is flushed to
+//! [`events::JsonLines`] and [`LogLines`]) into a buffer that is flushed to
 //! the output set's staging file every [`FLUSH_BYTES`]. The files are part of
 //! the set the [`Publisher`] publishes atomically: an interrupted run removes
 //! the staging directory and publishes nothing.
@@ -30,7 +30,7 @@ pub const FLUSH_BYTES: usize = 1 << 20;
 struct Stream {
     name: &'static str,
     file: File,
-    buf: String,
+    buf: Vec<u8>,
 }
 
 impl Stream {
@@ -42,7 +42,7 @@ impl Stream {
         Ok(Stream {
             name,
             file: publisher.create(name)?,
-            buf: String::with_capacity(FLUSH_BYTES + 4096),
+            buf: Vec::with_capacity(FLUSH_BYTES + 4096),
         })
     }
 
@@ -52,7 +52,7 @@ impl Stream {
             return;
         }
         if error.is_none() {
-            if let Err(e) = self.file.write_all(self.buf.as_bytes()) {
+            if let Err(e) = self.file.write_all(&self.buf) {
                 *error = Some(io::Error::new(e.kind(), format!("{}: {e}", self.name)));
             }
         }
@@ -70,9 +70,7 @@ struct Spill {
 
 /// The files a run streams, open in the publisher's staging directory.
 pub struct Streams<'a> {
-    names: Vec<String>,
-    warmup: Nanos,
-    events: Option<(Stream, Level)>,
+    events: Option<(Stream, Level, events::JsonLines)>,
     log: Option<(Stream, LogLines<'a>)>,
     /// `wire.csv`, with the node names it writes.
     wire: Option<(Stream, Vec<String>)>,
@@ -89,8 +87,6 @@ impl<'a> Streams<'a> {
     /// Nothing streamed.
     pub fn none() -> Streams<'a> {
         Streams {
-            names: Vec::new(),
-            warmup: 0,
             events: None,
             log: None,
             wire: None,
@@ -107,18 +103,17 @@ impl<'a> Streams<'a> {
         formats: &[Format],
     ) -> io::Result<Streams<'a>> {
         let mut s = Streams::none();
-        s.warmup = scenario.warmup;
         for &f in formats {
             match f {
-                Format::Events(level) => s.events = Some((Stream::open(publisher, f)?, level)),
+                Format::Events(level) => {
+                    let lines = events::JsonLines::new(scenario);
+                    s.events = Some((Stream::open(publisher, f)?, level, lines))
+                }
                 Format::MemberlistLog(level) => {
                     s.log = Some((Stream::open(publisher, f)?, LogLines::new(scenario, level)))
                 }
                 _ => {}
             }
-        }
-        if s.events.is_some() {
-            s.names = events::quoted_names(scenario);
         }
         Ok(s)
     }
@@ -126,7 +121,7 @@ impl<'a> Streams<'a> {
     /// Also write `wire.csv` ([`wire`]): every message as it is sent and handled.
     pub fn write_wire(&mut self, publisher: &mut Publisher, scenario: &Scenario) -> io::Result<()> {
         let mut s = Stream::named(publisher, "wire.csv")?;
-        s.buf.push_str(wire::HEADER);
+        s.buf.extend_from_slice(wire::HEADER.as_bytes());
         self.wire = Some((s, wire::names(scenario)));
         Ok(())
     }
@@ -172,9 +167,9 @@ impl<'a> Streams<'a> {
                 }
             }
         }
-        if let Some((s, level)) = &mut self.events {
+        if let Some((s, level, lines)) = &mut self.events {
             if events::wanted(r, *level) {
-                events::write_record(&mut s.buf, &self.names, self.warmup, r);
+                lines.write(&mut s.buf, r);
                 s.flush(false, &mut self.error);
             }
         }
@@ -207,7 +202,7 @@ impl<'a> Streams<'a> {
             chart_inputs = Some(Arc::new(Spilled::check(sp.path.clone()).map_err(at)?));
         }
         let files = [
-            self.events.take().map(|(s, _)| s),
+            self.events.take().map(|(s, _, _)| s),
             self.log.take().map(|(s, _)| s),
             self.wire.take().map(|(s, _)| s),
         ];

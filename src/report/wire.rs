@@ -45,21 +45,21 @@ fn primary(body: &Body) -> Option<&'static str> {
 }
 
 /// Append the rows of `packet` at `at` (`sent`: leaving, else handled).
-pub fn write_packet(out: &mut String, names: &[String], at: Nanos, packet: &Packet, sent: bool) {
+pub fn write_packet(out: &mut Vec<u8>, names: &[String], at: Nanos, packet: &Packet, sent: bool) {
     let name = |id: u32| names.get(id as usize).map_or("?", String::as_str);
-    let event = if sent { ",sent," } else { ",handled," };
+    let event: &[u8] = if sent { b",sent," } else { b",handled," };
     let transport = match packet.transport {
-        Transport::Udp => ",udp,",
-        Transport::Tcp => ",tcp,",
+        Transport::Udp => b",udp,",
+        Transport::Tcp => b",tcp,",
     };
     // t, event, from, to, transport: the same on every row of the packet.
-    let head = |out: &mut String| {
+    let head = |out: &mut Vec<u8>| {
         push_seconds(out, at);
-        out.push_str(event);
-        out.push_str(name(packet.from));
-        out.push(',');
-        out.push_str(name(packet.to));
-        out.push_str(transport);
+        out.extend_from_slice(event);
+        out.extend_from_slice(name(packet.from).as_bytes());
+        out.push(b',');
+        out.extend_from_slice(name(packet.to).as_bytes());
+        out.extend_from_slice(transport);
     };
     if let Some(message) = primary(&packet.body) {
         let subject = match packet.body {
@@ -67,10 +67,10 @@ pub fn write_packet(out: &mut String, names: &[String], at: Nanos, packet: &Pack
             _ => "",
         };
         head(out);
-        out.push_str(message);
-        out.push(',');
-        out.push_str(subject);
-        out.push_str(",,\n");
+        out.extend_from_slice(message.as_bytes());
+        out.push(b',');
+        out.extend_from_slice(subject.as_bytes());
+        out.extend_from_slice(b",,\n");
     }
     for b in &packet.parts {
         let (message, accuser) = match b.kind {
@@ -79,13 +79,13 @@ pub fn write_packet(out: &mut String, names: &[String], at: Nanos, packet: &Pack
             BroadcastKind::Dead => ("dead", name(b.from)),
         };
         head(out);
-        out.push_str(message);
-        out.push(',');
-        out.push_str(name(b.node));
-        out.push(',');
+        out.extend_from_slice(message.as_bytes());
+        out.push(b',');
+        out.extend_from_slice(name(b.node).as_bytes());
+        out.push(b',');
         push_u64(out, u64::from(b.incarnation));
-        out.push(',');
-        out.push_str(accuser);
-        out.push('\n');
+        out.push(b',');
+        out.extend_from_slice(accuser.as_bytes());
+        out.push(b'\n');
     }
 }
