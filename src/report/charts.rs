@@ -6,7 +6,9 @@
 //! file, so the redraw reproduces the run's SVGs byte for byte whatever the
 //! float formatting does.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::chart::run::{
     rle_encode, AccusationData, BlameBar, DetectionData, FlapRateData, HostSeries, Mark,
@@ -99,15 +101,28 @@ pub(crate) fn thin_marks(mut marks: Vec<f64>) -> Vec<f64> {
 }
 
 /// [`run_chart_data`] as `chart-data.json` parses it back: what the charts draw.
-///
-/// Each chart file is rendered on its own (`Format::render`), so the data of the
-/// last run is kept per thread: the second to twelfth file of a run reuse it
-/// instead of walking the event log again (0.1 s each on a 1,000-node × 2 h
-/// run). The key is the run's identity, including its event-log digest.
 pub fn run_chart_data_parsed(s: &Scenario, m: &Metrics) -> RunChartData {
+    last_run_chart_data(s, m).1.clone()
+}
+
+/// `chart-data.json`: [`run_chart_data`]'s JSON.
+pub fn run_chart_data_json(s: &Scenario, m: &Metrics) -> Vec<u8> {
+    last_run_chart_data(s, m).0.clone()
+}
+
+/// [`run_chart_data`]'s JSON and the data it parses back to, of the last run
+/// this thread asked for.
+///
+/// Each file of a run's set is rendered on its own (`Format::render`), so the
+/// data of the last run is kept per thread: `chart-data.json` and the chart
+/// files reuse it instead of walking the event log again (three passes over
+/// the records each; on a sick 1,000-node × 120 s run the records are 5 M
+/// spilled to disk, and each pass decodes them all). The key is the run's
+/// identity, including its event-log digest.
+fn last_run_chart_data(s: &Scenario, m: &Metrics) -> Rc<(Vec<u8>, RunChartData)> {
     type Key = (u64, u64, usize, usize, String, u64, String);
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(Key, RunChartData)>> = const { std::cell::RefCell::new(None) };
+        static LAST: RefCell<Option<(Key, Rc<(Vec<u8>, RunChartData)>)>> = const { RefCell::new(None) };
     }
     let key: Key = (
         m.digest,
@@ -122,13 +137,14 @@ pub fn run_chart_data_parsed(s: &Scenario, m: &Metrics) -> RunChartData {
         l.borrow()
             .as_ref()
             .filter(|(k, _)| *k == key)
-            .map(|(_, d)| d.clone())
+            .map(|(_, d)| Rc::clone(d))
     }) {
         return d;
     }
     let bytes = run_chart_data(s, m).to_json();
-    let d = RunChartData::from_json(&bytes).expect("chart data round-trips");
-    LAST.with(|l| *l.borrow_mut() = Some((key, d.clone())));
+    let parsed = RunChartData::from_json(&bytes).expect("chart data round-trips");
+    let d = Rc::new((bytes, parsed));
+    LAST.with(|l| *l.borrow_mut() = Some((key, Rc::clone(&d))));
     d
 }
 

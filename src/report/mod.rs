@@ -117,7 +117,7 @@ impl Format {
             Format::Events(level) => events::events_jsonl(scenario, metrics, level),
             Format::MemberlistLog(level) => log::memberlist_log(scenario, metrics, level),
             Format::Timeseries => csv::timeseries_csv(scenario, metrics),
-            Format::ChartData => charts::run_chart_data(scenario, metrics).to_json(),
+            Format::ChartData => charts::run_chart_data_json(scenario, metrics),
             Format::Chart { chart, svg } => {
                 let data = charts::run_chart_data_parsed(scenario, metrics);
                 let bytes = if svg {
