@@ -110,6 +110,9 @@ pub fn run_chart_data_json(s: &Scenario, m: &Metrics) -> Vec<u8> {
     last_run_chart_data(s, m).0.clone()
 }
 
+/// `chart-data.json`'s bytes and the data they parse back to.
+type ChartDataOfRun = (Vec<u8>, RunChartData);
+
 /// [`run_chart_data`]'s JSON and the data it parses back to, of the last run
 /// this thread asked for.
 ///
@@ -119,10 +122,10 @@ pub fn run_chart_data_json(s: &Scenario, m: &Metrics) -> Vec<u8> {
 /// the records each; on a sick 1,000-node × 120 s run the records are 5 M
 /// spilled to disk, and each pass decodes them all). The key is the run's
 /// identity, including its event-log digest.
-fn last_run_chart_data(s: &Scenario, m: &Metrics) -> Rc<(Vec<u8>, RunChartData)> {
+fn last_run_chart_data(s: &Scenario, m: &Metrics) -> Rc<ChartDataOfRun> {
     type Key = (u64, u64, usize, usize, String, u64, String);
     thread_local! {
-        static LAST: RefCell<Option<(Key, Rc<(Vec<u8>, RunChartData)>)>> = const { RefCell::new(None) };
+        static LAST: RefCell<Option<(Key, Rc<ChartDataOfRun>)>> = const { RefCell::new(None) };
     }
     let key: Key = (
         m.digest,
