@@ -354,6 +354,10 @@ pub struct Metrics {
     /// Suspicion episodes on the wire, when the collector was asked to record
     /// them ([`Collector::record_wire_suspicions`]).
     pub wire_suspicions: Option<wire::WireSuspicions>,
+    /// Nodes any fault touched during the run (a `Truth::Degraded(true)`
+    /// seen), noted as the run goes: the charts need it first, and a pass over
+    /// a sick run's spilled records to find it decoded 5 M records.
+    pub ever_degraded: Vec<bool>,
 }
 
 impl Metrics {
@@ -510,6 +514,8 @@ pub struct Collector {
     life: Vec<Life>,
     /// Number of active faults touching each node (faults may overlap).
     degraded: Vec<u32>,
+    /// Nodes any fault has touched so far ([`Metrics::ever_degraded`]).
+    ever_degraded: Vec<bool>,
     /// When each node's current process started (0 for nodes up at t = 0).
     started_at: Vec<Nanos>,
     /// Row O, bit S: observer O currently holds S dead (or left). For dissemination.
@@ -566,6 +572,7 @@ impl Collector {
                 .map(|s| if s.starts { Life::Up } else { Life::Absent })
                 .collect(),
             degraded: vec![0; n],
+            ever_degraded: vec![false; n],
             started_at: vec![0; n],
             holds_down: vec![0; n * words],
             words,
@@ -644,6 +651,7 @@ impl Collector {
             events: self.events,
             spilled: None,
             wire_suspicions: self.wire,
+            ever_degraded: self.ever_degraded,
         }
     }
 
@@ -1007,6 +1015,7 @@ impl Collector {
             Truth::Degraded(on) => {
                 if on {
                     self.degraded[i] += 1;
+                    self.ever_degraded[i] = true;
                 } else {
                     self.degraded[i] = self.degraded[i].saturating_sub(1);
                 }

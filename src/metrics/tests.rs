@@ -498,3 +498,27 @@ fn time_to_clear_counts_only_suspicions_the_clearing_process_raised() {
     let m = c.finish(3600 * SEC, 0);
     assert_eq!(m.suspicion_to_clear.to_vec(), vec![2 * SEC]);
 }
+
+#[test]
+fn ever_degraded_keeps_every_node_a_fault_touched_even_after_it_recovered() {
+    // Rule: the charts' faulty hosts are the nodes any fault touched during the
+    // run (a `Degraded(true)` truth), whether or not it is still on at the end,
+    // and whether or not the run keeps records (a streaming run spills them).
+    for records in [true, false] {
+        let mut c = if records {
+            collector(4)
+        } else {
+            collector(4).without_records()
+        };
+        c.truth(T, B, Truth::Degraded(true));
+        c.truth(T + SEC, B, Truth::Degraded(false));
+        c.truth(T + 2 * SEC, D, Truth::Degraded(true));
+        c.truth(T + 3 * SEC, C, Truth::Degraded(false));
+        let m = c.finish(T + 10 * SEC, 0);
+        assert_eq!(
+            m.ever_degraded,
+            vec![false, true, false, true],
+            "records: {records}"
+        );
+    }
+}

@@ -101,7 +101,7 @@ impl Acc {
 }
 
 /// Whether the post-passes of this module ([`membership_grid`],
-/// [`ever_degraded`], [`health_by_bucket`]) read `rec`: a run that streams its
+/// [`health_by_bucket`]) read `rec`: a run that streams its
 /// records to disk keeps only these in memory for the charts.
 pub fn reads(rec: &super::Record) -> bool {
     match rec.what {
@@ -287,19 +287,6 @@ pub fn membership_grid(
         column,
         rows: out_rows,
     }
-}
-
-/// Nodes that any fault touched during the run (a `Truth::Degraded(true)` seen).
-pub fn ever_degraded(m: &Metrics) -> Vec<bool> {
-    let mut d = vec![false; m.nodes];
-    m.for_each_record(|rec| {
-        if let What::Truth(Truth::Degraded(true)) = rec.what {
-            if let Some(x) = d.get_mut(rec.node as usize) {
-                *x = true;
-            }
-        }
-    });
-    d
 }
 
 /// Per bucket of `bucket` width over `[0, end)`, the highest Lifeguard health

@@ -15,7 +15,7 @@ use crate::chart::run::{
     RunChartData, TimelineData, TimelineRow, KIND_RUN, MAX_EPISODE_MARKS, MAX_ROWS, VERSION,
 };
 use crate::metrics::stats::{round, secs};
-use crate::metrics::timeline::{ever_degraded, health_by_bucket, membership_grid, RowMap};
+use crate::metrics::timeline::{health_by_bucket, membership_grid, RowMap};
 use crate::metrics::Metrics;
 use crate::protocol::{Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
@@ -74,7 +74,7 @@ pub fn run_chart_data(s: &Scenario, m: &Metrics) -> RunChartData {
 /// run (ground truth `degraded`): a credit-model host is faulty before its
 /// balance runs out, and its balance is what the reader wants to see.
 fn faulty_nodes(s: &Scenario, m: &Metrics) -> Vec<bool> {
-    let mut f = ever_degraded(m);
+    let mut f = m.ever_degraded.clone();
     for fault in &s.faults {
         for &n in &fault.nodes {
             if let Some(x) = f.get_mut(n as usize) {
