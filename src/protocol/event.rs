@@ -114,16 +114,20 @@ impl IntoValue for Nanos {
     }
 }
 
-/// An event's fields in declaration order, with their names (at most 4).
+/// The most fields an event kind has ([`Values`] holds them inline).
+pub const MAX_VALUES: usize = 4;
+
+/// An event's fields in declaration order, with their names (at most
+/// [`MAX_VALUES`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Values {
-    items: [(&'static str, Value); 4],
+    items: [(&'static str, Value); MAX_VALUES],
     len: usize,
 }
 
 impl Values {
     fn new(fields: &[(&'static str, Value)]) -> Values {
-        let mut items = [("", Value::U32(0)); 4];
+        let mut items = [("", Value::U32(0)); MAX_VALUES];
         items[..fields.len()].copy_from_slice(fields);
         Values {
             items,

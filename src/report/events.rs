@@ -24,7 +24,7 @@
 
 use crate::engine::Truth;
 use crate::metrics::{Metrics, Record, What};
-use crate::protocol::event::{EventKind, FieldType, Source, Value};
+use crate::protocol::event::{EventKind, FieldType, Source, Value, MAX_VALUES};
 use crate::protocol::{Nanos, SEC};
 use crate::scenario::Scenario;
 
@@ -72,9 +72,6 @@ enum ValueAt {
     /// No such value (the table's tests rule it out): written as `null`.
     Missing,
 }
-
-/// The most values an event carries (as [`crate::protocol::event::Values`]).
-const MAX_VALUES: usize = 4;
 
 impl JsonLines {
     pub fn new(scenario: &Scenario) -> JsonLines {
@@ -308,8 +305,8 @@ pub fn events_jsonl(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u
 
 #[cfg(test)]
 mod tests {
-    use super::{json_str, push_seconds, push_u64, MAX_VALUES};
-    use crate::protocol::event::{EventKind, Source};
+    use super::{json_str, push_seconds, push_u64};
+    use crate::protocol::event::{EventKind, Source, MAX_VALUES};
     use crate::protocol::SEC;
 
     /// Rule: the writer finds each field's value by its position among the
