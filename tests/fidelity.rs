@@ -59,10 +59,6 @@ type Real = (&'static str, f64, f64, f64);
 /// mean may lie, as a fraction of the nearest edge). See the module doc.
 type Known = (&'static str, f64);
 
-/// The allowance of a known small count (real max below 5): the
-/// order-of-magnitude rule applies to it, not a fraction of the range.
-const SMALL_COUNT: f64 = 0.0;
-
 const H: &str = "healthy-subject NotifyLeave (sum over observers)";
 const H_BY_S: &str = "of which observer = S";
 const H_INC: &str = "healthy-subject incidents";
@@ -331,18 +327,20 @@ const ML022_S2X_LG: &[Real] = &[
 ];
 
 // S2x without Lifeguard: the two X runs, X411-X419 and X430-X433 on a quiet
-// machine and X434-X437 beside other work (lag p90 1.2-1.3 ms), and 224 runs
+// machine and X434-X437 beside other work (lag p90 1.2-1.3 ms), 224 runs
 // X500-X523, X600-X739, X800-X859 taken 14-24 at once beside other work (lag
-// p90 0.86-1.28 ms, max 5-254 ms), all in scenarios/oracle/quiet-runs-022.md:
-// mean over the 243 runs, min and max.
+// p90 0.86-1.28 ms, max 5-254 ms), and 376 runs Y900-Y1187, Y1300-Y1387
+// taken 32 at once beside single-core work (lag p90 0.97-1.23 ms, max 6-223
+// ms), all in scenarios/oracle/quiet-runs-022.md: mean over the 619 runs, min
+// and max.
 const ML022_S2X_NOLG: &[Real] = &[
-    (H, 0.26, 0.0, 2.0),
-    (S, 0.12, 0.0, 2.0),
-    (S_INC, 0.12, 0.0, 2.0),
-    (S_ALL, 0.0, 0.0, 0.0),
+    (H, 0.28, 0.0, 3.0),
+    (S, 0.23, 0.0, 31.0),
+    (S_INC, 0.15, 0.0, 2.0),
+    (S_ALL, 0.002, 0.0, 1.0),
     (REF_S, 36.6, 22.0, 54.0),
-    (REF_H_S, 36.8, 21.0, 53.0),
-    (REF_H_H, 3.8, 0.0, 10.0),
+    (REF_H_S, 37.0, 19.0, 57.0),
+    (REF_H_H, 3.72, 0.0, 10.0),
 ];
 
 fn summary(file: &str, seeds: u64) -> OracleSummary {
@@ -554,30 +552,34 @@ fn ml022_s2x_loss_without_tcp_ping_matches_memberlist_0_2_2() {
     // NotifyLeave (real: none in thirteen runs; at latency 0 one seed in 40
     // did).
     check("ml022-s2x-loss-notcpping-lifeguard.yaml", ML022_S2X_LG, &[]);
-    // Known deviation: in one seed of 40 (seed 11) every healthy node declares
-    // S dead once (31 NotifyLeave), where the 243 real runs saw S declared
-    // dead by two observers at most (by one or two in 28 runs). Only seed 11
-    // being among the test's 40 makes the mean nonzero. It is memberlist's rule, not a modelling error: at 466.26 s S
-    // refutes suspect(S, 31) with alive(S, 32), which goes out in its
-    // retransmit limit of 8 sends (RetransmitMult 4 x ceil(log10(33)), three
-    // gossip rounds by 466.84 s), and all 8 are lost to the 30 % loss
-    // (0.3^8 = 6.6e-5); S ignores the later copies of suspect(S, 31), older
-    // than its incarnation (suspectNode), so nothing makes it refute again,
-    // and every healthy node declares S dead at 472.26-472.28 s, by its own
-    // timer or the first dead messages (`--outputs wire`, seed 11). At the
-    // real 36.6 refutations by S per run that is 0.24 % of runs, so the 243
-    // real runs expect 0.6 of them (none 56 % of the time); flapsim has 8 in
-    // seeds 1..2000 (0.4 %, 95 % interval 0.17-0.79 %), where none in 243
-    // real runs bounds the real rate below 1.2 % (95 %). The refutation
+    // Seed 11 of 40 has every healthy node declare S dead once (31
+    // NotifyLeave): memberlist's retransmit limit, not a modelling error. At
+    // 466.26 s S refutes suspect(S, 31) with alive(S, 32), which goes out in
+    // its limit of 8 sends (RetransmitMult 4 x ceil(log10(33)), three gossip
+    // rounds by 466.84 s); all 8 are lost to the 30 % loss (0.3^8 = 6.6e-5);
+    // S ignores the later copies of suspect(S, 31), older than its
+    // incarnation (suspectNode), and every healthy node declares S dead at
+    // 472.26-472.28 s, by its own timer or the first dead messages
+    // (`--outputs wire`, seed 11). flapsim does it in 19 of seeds 1..8000
+    // (0.24 %, what 36.7 refutations a run at 0.3^8 predict; 20 refutations
+    // lost all 8). A push/pull S starts inside the 6 s can save it (seed
+    // 5217: S's exchange with n30 3.7 s after its lost sends, no death; the
+    // others do not pick a suspect partner). It was a known deviation while
+    // the real runs had none (0 in 243); run Y1026, one of 376 more, did the
+    // same: S's alive(S, 10) lost all 8 sends at 104.43-104.73 s and every
+    // healthy node declared S dead at 110.28 s (lag max 26 ms). So the real
+    // cell is 1 in 619 runs and flapsim's 1 in 40 seeds the same small count.
+    // In 600 traced real runs the arrived copies of S's refutations follow
+    // Binomial(8, 0.7) as flapsim's do (quiet-runs-022.md). The refutation
     // counts (36.3 by S, 37.6 by healthy naming S) were 1-10 % outside the
-    // two X runs (37-49, 30-33) and are inside the 243 runs' ranges (22-54,
-    // 21-53; the first 19 alone 28-52, 29-45); flapsim's healthy NotifyLeave
-    // (0.3 per seed; real 0.26 per run) was a known deviation until one quiet
+    // two X runs (37-49, 30-33) and are inside the runs' ranges (22-54,
+    // 19-57; the first 19 alone 28-52, 29-45); flapsim's healthy NotifyLeave
+    // (0.3 per seed; real 0.28 per run) was a known deviation until one quiet
     // run, X419, saw one too.
     check(
         "ml022-s2x-loss-notcpping-nolifeguard.yaml",
         ML022_S2X_NOLG,
-        &[(S_ALL, SMALL_COUNT)],
+        &[],
     );
 }
 
