@@ -1,6 +1,6 @@
 //! memberlist.md §4.3: gossip rounds and `kRandomNodes`.
 
-use super::node::{Member, Node};
+use super::node::{went_down_at, Member, Node};
 use super::{timing, Body, Nanos, NodeId, Packet, PartsKind, Runtime, State, Timer, Transport};
 
 impl Node {
@@ -21,12 +21,19 @@ impl Node {
         }
         let to_the_dead = self.cfg.gossip_to_dead;
         let grace = self.cfg.gossip_to_the_dead_time;
-        self.random_nodes(self.cfg.gossip_nodes as usize, rt, |_, m| match m.state {
-            State::Alive => true,
-            State::Suspect => to_the_dead,
-            State::Dead => to_the_dead && now.saturating_sub(m.state_change) <= grace,
-            State::Left => false,
+        // Lent to the filter while `random_nodes` holds the node.
+        let down_since = std::mem::take(&mut self.down_since);
+        self.random_nodes(self.cfg.gossip_nodes as usize, rt, |node, m| {
+            match m.state {
+                State::Alive => true,
+                State::Suspect => to_the_dead,
+                State::Dead => {
+                    to_the_dead && now.saturating_sub(went_down_at(&down_since, node)) <= grace
+                }
+                State::Left => false,
+            }
         });
+        self.down_since = down_since;
         let targets = std::mem::take(&mut self.scratch);
         let budget = self.cfg.udp_buffer_size.saturating_sub(2);
         for &target in &targets {

@@ -117,7 +117,7 @@ impl Node {
             let m = *self.member(node);
             let reap = node != self.id
                 && matches!(m.state, State::Dead | State::Left)
-                && now.saturating_sub(m.state_change) > grace;
+                && now.saturating_sub(self.went_down_at(node)) > grace;
             if reap {
                 self.forget(node);
                 rt.notify(Event::Reaped { subject: node });

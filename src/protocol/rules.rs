@@ -31,9 +31,9 @@ impl Node {
                 incarnation: 0,
                 state: State::Dead,
                 known: true,
-                state_change: now,
                 ..self.members[node as usize]
             };
+            self.down_since.insert(node, now);
             let offset = if self.order.is_empty() {
                 0
             } else {
@@ -52,8 +52,9 @@ impl Node {
         if is_local && incarnation < st.incarnation {
             return;
         }
-        // Any suspicion about this node is cancelled.
-        self.clear_suspicion(node);
+        // Any suspicion about this node is cancelled (it ran since the
+        // member turned SUSPECT, if it is).
+        let suspected_at = self.suspicions.remove(&node).map(|s| s.change_time);
         let old_state = st.state;
         if is_local && !bootstrap {
             if incarnation == st.incarnation {
@@ -79,8 +80,11 @@ impl Node {
                 self.incarnation = self.incarnation.max(incarnation);
             }
             if m.state != State::Alive {
+                let was_down = matches!(m.state, State::Dead | State::Left);
                 m.state = State::Alive;
-                m.state_change = now;
+                if was_down {
+                    self.down_since.remove(&node);
+                }
             }
         }
         match old_state {
@@ -98,7 +102,7 @@ impl Node {
                 rt.notify(Event::SuspicionCleared {
                     subject: node,
                     incarnation: inc,
-                    suspected_at: st.state_change,
+                    suspected_at: suspected_at.expect("BUG! a SUSPECT view without its suspicion"),
                 });
             }
             State::Alive => {}
@@ -169,7 +173,6 @@ impl Node {
         let m = &mut self.members[node as usize];
         m.incarnation = incarnation;
         m.state = State::Suspect;
-        m.state_change = now;
         rt.notify(Event::Suspected {
             subject: node,
             incarnation,
@@ -224,8 +227,12 @@ impl Node {
             return;
         }
         let s = self.suspicions.remove(&node).expect("checked above");
+        // memberlist also asks that the state changed no more since the
+        // suspicion began (`StateChange == changeTime`). A suspicion runs
+        // exactly while the view is SUSPECT (every change of the view drops
+        // it), so a current token already says so.
         let st = self.members[node as usize];
-        if !(st.known && st.state == State::Suspect && st.state_change == s.change_time) {
+        if !(st.known && st.state == State::Suspect) {
             return;
         }
         let confirmations = s.timer.confirmations();
@@ -298,7 +305,7 @@ impl Node {
         let m = &mut self.members[node as usize];
         m.incarnation = incarnation;
         m.state = state;
-        m.state_change = now;
+        self.down_since.insert(node, now);
         rt.notify(Event::MemberDown {
             subject: node,
             incarnation,
@@ -348,9 +355,9 @@ impl Node {
             incarnation: 0,
             state: State::Dead,
             known: false,
-            state_change: 0,
             ..self.members[node as usize]
         };
+        self.down_since.remove(&node);
         if let Some(i) = self.order.iter().position(|&m| m == node) {
             self.order.remove(i);
             if i < self.probe_index {
@@ -402,6 +409,72 @@ mod tests {
         assert_eq!(node.view_of(2), Some((state, inc)), "setup");
         rec.clear();
         (node, rec)
+    }
+
+    /// Rule (memberlist.md §1.4 `nodeTimers`, §1.5, §4.3 `StateChange`): a
+    /// node holds a running suspicion about a member exactly while its view of
+    /// the member is SUSPECT, and the time a member went down exactly while the
+    /// view is DEAD or LEFT; a forgotten member has neither. The views keep no
+    /// `StateChange` of their own (see `Member`), so these are where the
+    /// suspicion timer's guard, gossip to the dead and reaping read it.
+    ///
+    /// One node of six, in the 2015, LAN and WAN configurations, gets random
+    /// alive, suspect and dead messages about others and about itself, at
+    /// random incarnations and from random accusers, while its own timers fire
+    /// in time order (probes that time out, suspicion timers current and
+    /// superseded, gossip rounds, reaping at the end of a probe round).
+    #[test]
+    fn suspicions_and_down_times_follow_the_view() {
+        use crate::random::{Stream, StreamId};
+        const N: u32 = 6;
+        for (c, cfg) in [Config::memberlist_2015(), Config::lan(), Config::wan()]
+            .into_iter()
+            .enumerate()
+        {
+            for seed in 0..40u64 {
+                let mut rng = Stream::new(seed, StreamId::Misc(7));
+                let mut rec = Recorder::new(seed);
+                let mut node = converged_node(0, N as usize, cfg.clone(), &mut rec);
+                let mut pending: Vec<(u64, usize, Timer)> = Vec::new();
+                let mut set = 0;
+                let mut now = 0;
+                for step in 0..600 {
+                    // Timers set so far join the pending ones, in (time, order set).
+                    for (at, t) in rec.timers.drain(..) {
+                        pending.push((at, set, t));
+                        set += 1;
+                    }
+                    rec.sent.clear();
+                    if rng.below(2) == 0 && !pending.is_empty() {
+                        pending.sort_by_key(|&(at, i, _)| (at, i));
+                        let (at, _, t) = pending.remove(0);
+                        now = now.max(at);
+                        if !node.take_superseded_timer(&t) {
+                            node.handle(now, Input::Timer(t), &mut rec);
+                        }
+                    } else {
+                        now += rng.below(400) * 1_000_000;
+                        let kind = [
+                            BroadcastKind::Alive,
+                            BroadcastKind::Suspect,
+                            BroadcastKind::Dead,
+                        ][rng.below(3) as usize];
+                        let about = rng.below(u64::from(N)) as u32;
+                        let inc = 1 + rng.below(4) as u32;
+                        let from = rng.below(u64::from(N)) as u32;
+                        feed(&mut node, &mut rec, now, kind, about, inc, from);
+                    }
+                    for m in 0..N {
+                        let view = node.members[m as usize];
+                        let at = format!("config {c} seed {seed} step {step} member {m}");
+                        let suspect = view.known && view.state == State::Suspect;
+                        let down = view.known && matches!(view.state, State::Dead | State::Left);
+                        assert_eq!(node.suspicions.contains_key(&m), suspect, "{at}");
+                        assert_eq!(node.down_since.contains_key(&m), down, "{at}");
+                    }
+                }
+            }
+        }
     }
 
     /// Rule (memberlist.md §1.2): at equal incarnation dead > suspect > alive; alive

@@ -49,8 +49,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 1 << 20,
-            // Every node ends up holding every other (n² member entries): 10,000
-            // nodes peak near 2.1 GB, 20,000 would need ~8.5 GB.
+            // Every node ends up holding every other (n² member entries, 13 bytes
+            // each with the probe order and Serf's status): 10,000 nodes peak
+            // near 1.4 GB, 20,000 would need ~5.5 GB.
             max_nodes: 10_000,
             max_duration: 30 * 86_400 * 1_000_000_000,
             max_entries: 100_000,
