@@ -232,9 +232,16 @@ impl Node {
             };
             self.serf.mark_alive(self.id);
         }
-        self.order = (0..self.members.len() as NodeId)
-            .filter(|&m| self.members[m as usize].known)
-            .collect();
+        // Sized once and filled by a plain walk: a 10,000-node converged start
+        // builds 10,000 of these lists, and a filtered `collect` grew each by
+        // reallocation (a fifth of the 10,000-node bench's instructions).
+        self.order.clear();
+        self.order.reserve_exact(self.members.len());
+        for (m, member) in self.members.iter().enumerate() {
+            if member.known {
+                self.order.push(m as NodeId);
+            }
+        }
         rt.rng().shuffle(&mut self.order);
     }
 
