@@ -231,7 +231,11 @@ impl<T> EventQueue<T> {
         keys.reverse();
         while !keys.is_empty() {
             let start = keys.len().saturating_sub(KEEP_CAPACITY);
-            for key in keys.drain(start..).rev() {
+            // Popped one by one from the tail (a `drain(start..).rev()` takes
+            // them in the same order, through a call per key where the
+            // compiler does not inline it).
+            while keys.len() > start {
+                let Some(key) = keys.pop() else { break };
                 match bucket_of(key.time, self.last) {
                     0 => self.due.push_back(key),
                     nb => self.push_bucket(nb, key),
