@@ -26,7 +26,7 @@ pub(super) const COMPOUND_HEADER: u32 = 2;
 ///
 /// memberlist's `StateChange` is not here: it is read only for members that
 /// are not ALIVE (the suspicion timer's guard, gossip to the dead, reaping),
-/// so a SUSPECT member's lives in its suspicion ([`SuspicionTimer::change_time`])
+/// so a SUSPECT member's lives in its suspicion (the timer's start)
 /// and a DEAD or LEFT member's in [`Node::down_since`]. Why: the views are n²
 /// in all, and every state message received reads one. Without the 8-byte
 /// time they take half the memory (0.8 GB instead of 1.6 GB at 10,000 nodes)
@@ -54,15 +54,14 @@ impl Member {
     };
 }
 
-/// A running suspicion timer (memberlist `nodeTimers[name]`).
+/// A running suspicion timer (memberlist `nodeTimers[name]`). The member turned
+/// SUSPECT when it started, so the timer's start is also the member's
+/// `StateChange` (memberlist's `changeTime`).
 #[derive(Clone, Debug)]
 pub(super) struct SuspicionTimer {
     pub(super) timer: Suspicion,
     /// Token of the currently armed engine timer; older firings are stale.
     pub(super) token: u32,
-    /// memberlist `StateChange` of the member, which turned SUSPECT when the
-    /// suspicion started (what `SuspicionCleared` reports as `suspected_at`).
-    pub(super) change_time: Nanos,
 }
 
 /// A memberlist node with its Serf layer.

@@ -54,7 +54,7 @@ impl Node {
         }
         // Any suspicion about this node is cancelled (it ran since the
         // member turned SUSPECT, if it is).
-        let suspected_at = self.suspicions.remove(&node).map(|s| s.change_time);
+        let suspected_at = self.suspicions.remove(&node).map(|s| s.timer.start());
         let old_state = st.state;
         if is_local && !bootstrap {
             if incarnation == st.incarnation {
@@ -201,14 +201,8 @@ impl Node {
         let timer = Suspicion::new(from, k, min, max, now);
         let token = next_token(&mut self.next_token);
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
-        self.suspicions.insert(
-            node,
-            SuspicionTimer {
-                timer,
-                token,
-                change_time: now,
-            },
-        );
+        self.suspicions
+            .insert(node, SuspicionTimer { timer, token });
     }
 
     /// The suspicion timer fired: declare the node dead if it is still suspect
