@@ -3,7 +3,7 @@
 memberlist's trace (an oracle run directory with trace.csv, `mlharness -trace`)
 or flapsim's wire.csv (`flapsim run … --outputs summary,wire`), side by side.
 
-usage: refutation_copies.py [--sick n01] PATH...
+usage: refutation_copies.py [--sick n01] [--loss 0.3] PATH...
   PATH: an oracle run directory (holding trace.csv), a flapsim output directory
   (holding wire.csv), or either file. Real and flapsim paths are counted apart.
 
@@ -63,6 +63,8 @@ def refutations(path, sick):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sick", default="n01")
+    ap.add_argument("--loss", type=float, default=0.3,
+                    help="the loss on S's links, for the binomial column (S2x: 0.3)")
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
     stats = {}
@@ -84,12 +86,13 @@ def main():
         print(f"## {src}: {s['runs']} runs, {total} refutations by {a.sick}")
         print("copies sent: " + ", ".join(f"{k}: {v}" for k, v in sorted(s["sent"].items())))
         n8 = sum(s["arrived"].values())
-        print(f"\n| arrived of 8 | refutations ({n8} sent 8 times) | Binomial(8, 0.7) |")
+        keep = 1 - a.loss
+        print(f"\n| arrived of 8 | refutations ({n8} sent 8 times) | Binomial(8, {keep:g}) |")
         print("|---|---|---|")
         for k in range(9):
             v = s["arrived"][k]
             share = 100 * v / n8 if n8 else 0.0
-            binom = 100 * math.comb(8, k) * 0.7 ** k * 0.3 ** (8 - k)
+            binom = 100 * math.comb(8, k) * keep ** k * a.loss ** (8 - k)
             print(f"| {k} | {v} ({share:.2f} %) | {binom:.2f} % |")
         print("\nnone arrived (path, incarnation, copies sent, first send s):")
         for p, inc, sent, t in s["lost"]:
