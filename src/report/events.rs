@@ -41,7 +41,7 @@ use super::Level;
 /// event's values. A line is then a few copies and its numbers.
 pub struct JsonLines {
     /// Node names as JSON strings, by node id.
-    names: Vec<Box<[u8]>>,
+    names: Vec<Piece>,
     warmup: Nanos,
     /// By [`EventKind`] index.
     kinds: Vec<KindPlan>,
@@ -50,14 +50,14 @@ pub struct JsonLines {
 /// One event kind's line, prepared.
 struct KindPlan {
     /// `,"kind":"<name>"`.
-    head: Box<[u8]>,
+    head: Piece,
     fields: Vec<FieldPlan>,
 }
 
 /// One field of a kind's line, prepared.
 struct FieldPlan {
     /// `,"<key>":`.
-    key: Box<[u8]>,
+    key: Piece,
     ty: FieldType,
     value: ValueAt,
 }
@@ -98,14 +98,14 @@ impl JsonLines {
                                 .map_or(ValueAt::Missing, ValueAt::Position),
                         };
                         FieldPlan {
-                            key: key.into(),
+                            key: Piece::new(&key),
                             ty: f.ty,
                             value,
                         }
                     })
                     .collect();
                 KindPlan {
-                    head: head.into(),
+                    head: Piece::new(&head),
                     fields,
                 }
             })
@@ -116,7 +116,7 @@ impl JsonLines {
             .map(|n| {
                 let mut q = Vec::new();
                 json_str(&mut q, &n.name);
-                q.into_boxed_slice()
+                Piece::new(&q)
             })
             .collect();
         JsonLines {
@@ -138,7 +138,7 @@ impl JsonLines {
         match &r.what {
             What::Truth(t) => {
                 out.extend_from_slice(b",\"kind\":\"truth\",\"subject\":");
-                out.extend_from_slice(&self.names[r.node as usize]);
+                self.names[r.node as usize].append(out);
                 push_key(out, "truth");
                 json_str(
                     out,
@@ -154,8 +154,8 @@ impl JsonLines {
             What::Protocol(ev) => {
                 let plan = &self.kinds[ev.kind() as usize];
                 out.extend_from_slice(b",\"observer\":");
-                out.extend_from_slice(&self.names[r.node as usize]);
-                out.extend_from_slice(&plan.head);
+                self.names[r.node as usize].append(out);
+                plan.head.append(out);
                 let mut values = [Value::OptU32(None); MAX_VALUES];
                 let mut n = 0;
                 ev.for_each_value(|v| {
@@ -170,11 +170,9 @@ impl JsonLines {
                         ValueAt::Position(i) => values[i],
                         ValueAt::Missing => Value::OptU32(None),
                     };
-                    out.extend_from_slice(&f.key);
+                    f.key.append(out);
                     match (f.ty, v) {
-                        (FieldType::Node, Value::U32(id)) => {
-                            out.extend_from_slice(&self.names[id as usize])
-                        }
+                        (FieldType::Node, Value::U32(id)) => self.names[id as usize].append(out),
                         (_, Value::U32(n)) => push_u64(out, u64::from(n)),
                         (_, Value::OptU32(Some(n))) => push_u64(out, u64::from(n)),
                         (_, Value::OptU32(None)) => out.extend_from_slice(b"null"),
@@ -198,6 +196,39 @@ impl JsonLines {
     }
 }
 
+/// A short byte string a line appends (a quoted node name, a key, a kind's
+/// head), kept in a fixed block so that appending it is a few inline moves
+/// rather than a call to `memcpy` ([`append_block`]): a line appends about a
+/// dozen. Longer ones (a long node name) are kept and copied as they are.
+enum Piece {
+    Block([u8; PIECE], u8),
+    Long(Box<[u8]>),
+}
+
+/// The block of a [`Piece`]: holds every key and kind of the table and node
+/// names of up to 30 characters.
+const PIECE: usize = 32;
+
+impl Piece {
+    fn new(bytes: &[u8]) -> Piece {
+        if bytes.len() <= PIECE {
+            let mut block = [0u8; PIECE];
+            block[..bytes.len()].copy_from_slice(bytes);
+            Piece::Block(block, bytes.len() as u8)
+        } else {
+            Piece::Long(bytes.into())
+        }
+    }
+
+    #[inline(always)]
+    fn append(&self, out: &mut Vec<u8>) {
+        match self {
+            Piece::Block(block, len) => append_block(out, block, usize::from(*len)),
+            Piece::Long(bytes) => out.extend_from_slice(bytes),
+        }
+    }
+}
+
 /// Append `,"<key>":`.
 fn push_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b",\"");
@@ -210,50 +241,72 @@ fn push_bool(out: &mut Vec<u8>, v: bool) {
 }
 
 /// Append `v` in decimal. A sick run writes millions of lines of a few numbers
-/// each: `write!` through `core::fmt` cost a third of the file's time.
-pub(super) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+/// each: `write!` through `core::fmt` cost a third of the file's time, and a
+/// copy of a slice whose length is known only at run time is a call to
+/// `memcpy`. So the digits are rendered left-aligned into a fixed block that is
+/// appended whole, and the spare tail cut off again ([`append_block`]).
+pub(super) fn push_u64(out: &mut Vec<u8>, v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
     }
-    out.extend_from_slice(&buf[i..]);
+    let mut buf = [0u8; 20];
+    let len = put_digits(&mut buf, 0, v);
+    append_block(out, &buf, len);
+}
+
+/// Write the decimal digits of `v` at `buf[at..]`, two at a time; returns
+/// where they end. `buf` must hold them (20 digits for any `u64`).
+fn put_digits(buf: &mut [u8], at: usize, mut v: u64) -> usize {
+    let end = at + digits(v);
+    let mut i = end;
+    while v >= 100 {
+        i -= 2;
+        put_pair(buf, i, v % 100);
+        v /= 100;
+    }
+    if v >= 10 {
+        put_pair(buf, i - 2, v);
+    } else {
+        buf[i - 1] = b'0' + v as u8;
+    }
+    end
+}
+
+/// How many decimal digits `v` has (1 for 0).
+fn digits(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Append the first `len` bytes of the fixed block `block`: the block is
+/// copied whole (fixed-size moves the compiler inlines) and the tail beyond
+/// `len` dropped again, which costs a length store.
+#[inline(always)]
+pub(super) fn append_block<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
+    let at = out.len();
+    out.extend_from_slice(block);
+    out.truncate(at + len);
 }
 
 /// Append the instant `at` as exact decimal seconds (`12.000345678`): `t` of
-/// `events.jsonl` and `wire.csv`. Rendered whole in a buffer, two digits at a
-/// time, and copied once: every line starts with one.
+/// `events.jsonl` and `wire.csv`. Rendered whole in a fixed block, two digits
+/// at a time, and appended once: every line starts with one.
 pub(super) fn push_seconds(out: &mut Vec<u8>, at: Nanos) {
-    // u64::MAX ns is 18446744073 s: 11 digits, a point and 9 decimals.
-    let mut buf = [b'0'; 21];
+    // The point and 9 decimals, at fixed places (unrolled, no bounds checks).
+    let mut fraction = [b'.'; 10];
     let nanos = at % SEC;
-    buf[12] = b'0' + (nanos / 100_000_000) as u8;
+    fraction[1] = b'0' + (nanos / 100_000_000) as u8;
     let mut rest = nanos % 100_000_000;
-    for pair in (13..21).step_by(2).rev() {
-        put_pair(&mut buf, pair, rest % 100);
+    for pair in (2..10).step_by(2).rev() {
+        put_pair(&mut fraction, pair, rest % 100);
         rest /= 100;
     }
-    buf[11] = b'.';
-    let mut secs = at / SEC;
-    let mut i = 11;
-    while secs >= 100 {
-        i -= 2;
-        put_pair(&mut buf, i, secs % 100);
-        secs /= 100;
-    }
-    if secs >= 10 {
-        i -= 2;
-        put_pair(&mut buf, i, secs);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + secs as u8;
-    }
-    out.extend_from_slice(&buf[i..]);
+    // u64::MAX ns is 18446744073 s: at most 11 digits before them.
+    let mut buf = [0u8; 24];
+    let point = put_digits(&mut buf, 0, at / SEC);
+    buf[point..point + 10].copy_from_slice(&fraction);
+    append_block(out, &buf, point + 10);
 }
 
 /// "00" to "99", for [`put_pair`].
@@ -305,7 +358,7 @@ pub fn events_jsonl(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u
 
 #[cfg(test)]
 mod tests {
-    use super::{json_str, push_seconds, push_u64};
+    use super::{json_str, push_seconds, push_u64, Piece, PIECE};
     use crate::protocol::event::{EventKind, Source, MAX_VALUES};
     use crate::protocol::SEC;
 
@@ -338,10 +391,18 @@ mod tests {
             f(&mut out);
             String::from_utf8(out).unwrap()
         };
-        for v in [0u64, 7, 10, 999, 1_000_000_007, u64::MAX] {
+        let mut values = vec![0u64, 7, 9, 10, 99, 100, 999, 1_000_000_007, u64::MAX];
+        values.extend(
+            (1..20)
+                .map(|d| 10u64.pow(d) - 1)
+                .chain((1..20).map(|d| 10u64.pow(d))),
+        );
+        for v in values {
             assert_eq!(text(&|o| push_u64(o, v)), format!("{v}"));
         }
-        for at in [0u64, 5, 123_456_789, 999_999_999, 12 * SEC + 345, u64::MAX] {
+        let mut instants = vec![0u64, 5, 123_456_789, 999_999_999, 12 * SEC + 345, u64::MAX];
+        instants.extend([9, 10, 99, 100, 12_345].map(|s| s * SEC + 1));
+        for at in instants {
             let expected = format!("{}.{:09}", at / SEC, at % SEC);
             assert_eq!(text(&|o| push_seconds(o, at)), expected);
         }
@@ -358,6 +419,16 @@ mod tests {
         ] {
             let expected = serde_json::to_string(s).unwrap();
             assert_eq!(text(&|o| json_str(o, s)), expected, "{s:?}");
+        }
+        // A piece appends exactly its bytes, in a block or not, after
+        // whatever the line holds already.
+        for len in 0..=PIECE + 8 {
+            let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let prefix = b"{\"t\":";
+            let mut out = prefix.to_vec();
+            Piece::new(&bytes).append(&mut out);
+            assert_eq!(out[..prefix.len()], prefix[..]);
+            assert_eq!(out[prefix.len()..], bytes[..], "length {len}");
         }
     }
 }
