@@ -35,7 +35,7 @@ fn stream_run(
 ) -> flapsim::metrics::Metrics {
     let never = AtomicBool::new(false);
     let mut publisher = Publisher::begin(dir, Arc::new(AtomicBool::new(false))).unwrap();
-    let mut streams = Streams::open(&mut publisher, s, formats).unwrap();
+    let mut streams = Streams::open(&mut publisher, s, formats, false).unwrap();
     let m = simulate_streaming(s, u64::MAX, &never, &mut |_| {}, &mut streams, keep)
         .unwrap_or_else(|_| panic!("run stops"))
         .metrics;
@@ -149,7 +149,7 @@ fn an_unfinished_streaming_run_publishes_nothing() {
     {
         let mut publisher = Publisher::begin(&dir, Arc::new(AtomicBool::new(false))).unwrap();
         let mut streams =
-            Streams::open(&mut publisher, &s, &[Format::Events(Level::Debug)]).unwrap();
+            Streams::open(&mut publisher, &s, &[Format::Events(Level::Debug)], false).unwrap();
         let stop = AtomicBool::new(false);
         let mut calls = 0;
         let r = simulate_streaming(
@@ -181,8 +181,7 @@ fn an_unfinished_streaming_run_publishes_nothing() {
 fn spilled_run(s: &Scenario, dir: &Path, streamed: &[Format]) -> (Publisher, Metrics) {
     let never = AtomicBool::new(false);
     let mut publisher = Publisher::begin(dir, Arc::new(AtomicBool::new(false))).unwrap();
-    let mut streams = Streams::open(&mut publisher, s, streamed).unwrap();
-    streams.spill_chart_inputs(&mut publisher).unwrap();
+    let mut streams = Streams::open(&mut publisher, s, streamed, true).unwrap();
     let mut m = simulate_streaming(
         s,
         u64::MAX,

@@ -73,7 +73,7 @@ pub fn simulate_streaming(
     max_events: u64,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(Nanos),
-    streams: &mut Streams<'_>,
+    streams: &mut Streams,
     keep: Keep,
 ) -> Result<Measured, Stopped> {
     let mut sim = Simulation::new(scenario);
@@ -97,14 +97,14 @@ pub fn simulate_streaming(
 }
 
 /// The collector, with each new record passed on to the streams.
-struct Tee<'a, 'b> {
+struct Tee<'a> {
     collector: Collector,
-    streams: &'a mut Streams<'b>,
+    streams: &'a mut Streams,
     keep: Keep,
     kept: Vec<Record>,
 }
 
-impl Tee<'_, '_> {
+impl Tee<'_> {
     fn pass_on(&mut self) {
         for r in self.collector.drain_records() {
             self.streams.record(&r);
@@ -115,7 +115,7 @@ impl Tee<'_, '_> {
     }
 }
 
-impl Observer for Tee<'_, '_> {
+impl Observer for Tee<'_> {
     fn protocol(&mut self, at: Nanos, observer: NodeId, event: &Event) {
         self.collector.protocol(at, observer, event);
         self.pass_on();

@@ -154,14 +154,13 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     // events.jsonl and memberlist.log are written while the run goes; the
     // records the charts read are spilled beside them and read back once the
     // engine is gone, so memory during the run keeps no records at all.
-    let mut streams =
-        report::stream::Streams::open(&mut publisher, &scenario, &selection.streamed())
-            .map_err(publish_failure)?;
-    if selection.charts() {
-        streams
-            .spill_chart_inputs(&mut publisher)
-            .map_err(publish_failure)?;
-    }
+    let mut streams = report::stream::Streams::open(
+        &mut publisher,
+        &scenario,
+        &selection.streamed(),
+        selection.charts(),
+    )
+    .map_err(publish_failure)?;
     if selection.wire() {
         streams
             .write_wire(&mut publisher, &scenario)

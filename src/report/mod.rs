@@ -9,7 +9,8 @@
 //!
 //! The CLI calls, in order: `Publisher::begin(dir)` (checks `--out` before the
 //! run) → `Streams::open(publisher, …)` (events.jsonl and memberlist.log, written
-//! while the run goes, [`stream`]; with charts, `spill_chart_inputs`; with
+//! while the run goes on a thread of their own, [`stream`]; with charts, the
+//! spilled chart inputs too; with
 //! `--outputs …,wire`, `write_wire`: wire.csv, [`wire`]) →
 //! `batch::simulate::simulate_streaming` (the
 //! engine run, the collector and the streams behind one observer) →

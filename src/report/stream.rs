@@ -8,11 +8,22 @@
 //!
 //! Write errors (a full disk) are kept and returned by [`Streams::finish`]; the
 //! run itself goes on, as a failed write of one line must not change results.
+//!
+//! The streams that read records (`events.jsonl`, `memberlist.log`, the chart
+//! spill) are rendered and written on a thread of their own ([`Writer`]): a
+//! sick run reports ~10 M records, and rendering and writing them took as
+//! long as a third of the run's own work, on the engine's thread. The engine
+//! hands them over in batches, in order, through a bounded channel (so memory
+//! stays flat however far the writer lags); the writer is the only one to
+//! touch the files, so the bytes are the same as when written inline, and no
+//! result can depend on the thread's timing.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use crate::metrics::spill::{self, Spilled};
 use crate::metrics::{timeline, Record, What};
@@ -26,11 +37,18 @@ use super::{wire, Format, Level, Publisher};
 /// Buffered bytes written to the file at a time.
 pub const FLUSH_BYTES: usize = 1 << 20;
 
+/// Bytes written to a file between two requests to start writing them back
+/// to disk ([`start_writeback`]).
+const WRITEBACK_BYTES: u64 = 64 << 20;
+
 /// One file being written.
 struct Stream {
     name: &'static str,
     file: File,
     buf: Vec<u8>,
+    /// Bytes written to the file so far, and up to where writeback was asked.
+    written: u64,
+    writeback_from: u64,
 }
 
 impl Stream {
@@ -43,6 +61,8 @@ impl Stream {
             name,
             file: publisher.create(name)?,
             buf: Vec::with_capacity(FLUSH_BYTES + 4096),
+            written: 0,
+            writeback_from: 0,
         })
     }
 
@@ -55,10 +75,36 @@ impl Stream {
             if let Err(e) = self.file.write_all(&self.buf) {
                 *error = Some(io::Error::new(e.kind(), format!("{}: {e}", self.name)));
             }
+            self.written += self.buf.len() as u64;
+            if self.written - self.writeback_from >= WRITEBACK_BYTES {
+                start_writeback(&self.file, self.writeback_from, self.written);
+                self.writeback_from = self.written;
+            }
         }
         self.buf.clear();
     }
 }
+
+/// Ask the kernel to start writing `from..to` of `file` to disk, without
+/// waiting for it. Why: the publisher syncs every file before it publishes the
+/// set, and a sick run's `events.jsonl` (1.2 GB) left all in the page cache
+/// made that one sync half a second of the user's wait; written back as the
+/// run goes, it is mostly on disk by then. A hint only: errors are the final
+/// sync's to report.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, to: u64) {
+    use std::os::unix::io::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+        return;
+    };
+    // SAFETY: a plain syscall on an open descriptor; it reads no memory of ours.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _from: u64, _to: u64) {}
 
 /// The records the charts read, spilled to a scratch file during the run and
 /// read back after it ([`crate::metrics::spill`]).
@@ -69,51 +115,63 @@ struct Spill {
 }
 
 /// The files a run streams, open in the publisher's staging directory.
-pub struct Streams<'a> {
-    events: Option<(Stream, Level, events::JsonLines)>,
-    log: Option<(Stream, LogLines<'a>)>,
-    /// `wire.csv`, with the node names it writes.
+pub struct Streams {
+    /// The record streams, on their writer thread (None: none is open).
+    records: Option<Writer>,
+    /// `wire.csv`, with the node names it writes. Written inline: it reads
+    /// packets, which the engine recycles as soon as they are handled.
     wire: Option<(Stream, Vec<String>)>,
-    spill: Option<Spill>,
     error: Option<io::Error>,
 }
 
-impl<'a> Streams<'a> {
+impl Streams {
     /// True when no stream reads [`Record`]s (`wire.csv` reads packets).
     pub fn reads_no_records(&self) -> bool {
-        self.events.is_none() && self.log.is_none() && self.spill.is_none()
+        self.records.is_none()
     }
 
     /// Nothing streamed.
-    pub fn none() -> Streams<'a> {
+    pub fn none() -> Streams {
         Streams {
-            events: None,
-            log: None,
+            records: None,
             wire: None,
-            spill: None,
             error: None,
         }
     }
 
     /// Open the streamed formats among `formats` (`events.jsonl`,
-    /// `memberlist.log`) in `publisher`'s staging directory.
+    /// `memberlist.log`) in `publisher`'s staging directory, and the chart
+    /// spill if `spill_chart_inputs`, with their writer thread.
     pub fn open(
         publisher: &mut Publisher,
-        scenario: &'a Scenario,
+        scenario: &Scenario,
         formats: &[Format],
-    ) -> io::Result<Streams<'a>> {
-        let mut s = Streams::none();
+        spill_chart_inputs: bool,
+    ) -> io::Result<Streams> {
+        let mut sinks = RecordSinks::default();
         for &f in formats {
             match f {
                 Format::Events(level) => {
                     let lines = events::JsonLines::new(scenario);
-                    s.events = Some((Stream::open(publisher, f)?, level, lines))
+                    sinks.events = Some((Stream::open(publisher, f)?, level, lines))
                 }
                 Format::MemberlistLog(level) => {
-                    s.log = Some((Stream::open(publisher, f)?, LogLines::new(scenario, level)))
+                    sinks.log = Some((Stream::open(publisher, f)?, level))
                 }
                 _ => {}
             }
+        }
+        if spill_chart_inputs {
+            let (file, path) = publisher.scratch("chart-inputs")?;
+            sinks.spill = Some(Spill {
+                file,
+                path,
+                buf: Vec::with_capacity(FLUSH_BYTES + 256),
+            });
+        }
+        let mut s = Streams::none();
+        if sinks.events.is_some() || sinks.log.is_some() || sinks.spill.is_some() {
+            s.records = Some(Writer::spawn(sinks, scenario)?);
         }
         Ok(s)
     }
@@ -135,25 +193,76 @@ impl<'a> Streams<'a> {
         }
     }
 
-    /// Also spill the records the charts read to a scratch file in the staging
-    /// directory; [`Streams::finish`] reads them back.
-    pub fn spill_chart_inputs(&mut self, publisher: &mut Publisher) -> io::Result<()> {
-        let (file, path) = publisher.scratch("chart-inputs")?;
-        self.spill = Some(Spill {
-            file,
-            path,
-            buf: Vec::with_capacity(FLUSH_BYTES + 256),
-        });
-        Ok(())
-    }
-
     /// Whether `format` is one of the streamed ones (never rendered at the end).
     pub fn streams(format: Format) -> bool {
         matches!(format, Format::Events(_) | Format::MemberlistLog(_))
     }
 
-    /// Write one record's lines.
+    /// Hand one record to the record streams.
+    #[inline]
     pub fn record(&mut self, r: &Record) {
+        if let Some(w) = &mut self.records {
+            w.record(r);
+        }
+    }
+
+    /// Write what is buffered and complete the files in the publisher; the
+    /// spilled chart inputs, checked whole and left in their scratch file for
+    /// the charts to read in passes, if they were asked for. The publisher
+    /// removes the scratch file when it commits the set.
+    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Option<Arc<Spilled>>> {
+        let mut sinks = match self.records.take() {
+            Some(w) => w.finish()?,
+            None => RecordSinks::default(),
+        };
+        if self.error.is_none() {
+            self.error = sinks.error.take();
+        }
+        let mut chart_inputs = None;
+        if let Some(mut sp) = sinks.spill.take() {
+            if self.error.is_none() {
+                if let Err(e) = sp.file.write_all(&sp.buf) {
+                    self.error = Some(e);
+                }
+            }
+            drop(sp.file);
+            // A failed write leaves a short file: never read it as complete.
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", sp.path.display()));
+            chart_inputs = Some(Arc::new(Spilled::check(sp.path.clone()).map_err(at)?));
+        }
+        let files = [
+            sinks.events.take().map(|(s, _, _)| s),
+            sinks.log.take().map(|(s, _)| s),
+            self.wire.take().map(|(s, _)| s),
+        ];
+        for mut s in files.into_iter().flatten() {
+            s.flush(true, &mut self.error);
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+            publisher.complete(s.name, s.file)?;
+        }
+        Ok(chart_inputs)
+    }
+}
+
+/// The streams that read records, as the writer thread holds them.
+#[derive(Default)]
+struct RecordSinks {
+    events: Option<(Stream, Level, events::JsonLines)>,
+    /// `memberlist.log` at its level (its [`LogLines`] borrows the scenario,
+    /// so the thread makes it from its own copy).
+    log: Option<(Stream, Level)>,
+    spill: Option<Spill>,
+    error: Option<io::Error>,
+}
+
+impl RecordSinks {
+    /// Write one record's lines.
+    fn record(&mut self, r: &Record, log: &mut Option<LogLines<'_>>) {
         if let Some(sp) = &mut self.spill {
             if timeline::reads(r) {
                 spill::encode(r, &mut sp.buf);
@@ -173,46 +282,103 @@ impl<'a> Streams<'a> {
                 s.flush(false, &mut self.error);
             }
         }
-        if let Some((s, lines)) = &mut self.log {
+        if let (Some((s, _)), Some(lines)) = (&mut self.log, log) {
             if let What::Protocol(ev) = &r.what {
                 lines.write(&mut s.buf, r.at, r.node, ev);
                 s.flush(false, &mut self.error);
             }
         }
     }
+}
 
-    /// Write what is buffered and complete the files in the publisher; the
-    /// spilled chart inputs, checked whole and left in their scratch file for
-    /// the charts to read in passes, if they were asked for. The publisher
-    /// removes the scratch file when it commits the set.
-    pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Option<Arc<Spilled>>> {
-        let mut chart_inputs = None;
-        if let Some(mut sp) = self.spill.take() {
-            if self.error.is_none() {
-                if let Err(e) = sp.file.write_all(&sp.buf) {
-                    self.error = Some(e);
+/// Records handed over at a time: a few hundred kilobytes, so the channel
+/// costs nothing per record and the writer's lag is bounded by [`IN_FLIGHT`].
+const BATCH: usize = 4096;
+
+/// Full batches the engine may have queued before it waits for the writer.
+const IN_FLIGHT: usize = 4;
+
+/// The record streams' thread, as the engine's side sees it.
+struct Writer {
+    batch: Vec<Record>,
+    /// Full batches to the thread; `None` once finished.
+    full: Option<SyncSender<Vec<Record>>>,
+    /// Emptied batches back, to be refilled (no allocation per batch once
+    /// `IN_FLIGHT + 2` of them exist).
+    empty: Receiver<Vec<Record>>,
+    thread: Option<JoinHandle<RecordSinks>>,
+}
+
+impl Writer {
+    fn spawn(mut sinks: RecordSinks, scenario: &Scenario) -> io::Result<Writer> {
+        let (full, batches) = mpsc::sync_channel::<Vec<Record>>(IN_FLIGHT);
+        let (recycle, empty) = mpsc::channel::<Vec<Record>>();
+        let scenario = sinks.log.is_some().then(|| scenario.clone());
+        let thread = std::thread::Builder::new()
+            .name("flapsim-writer".into())
+            .spawn(move || {
+                let mut log = (scenario.as_ref().zip(sinks.log.as_ref()))
+                    .map(|(scenario, &(_, level))| LogLines::new(scenario, level));
+                for mut batch in batches {
+                    for r in &batch {
+                        sinks.record(r, &mut log);
+                    }
+                    batch.clear();
+                    // The engine's side is gone only after it stopped sending.
+                    let _ = recycle.send(batch);
                 }
-            }
-            drop(sp.file);
-            // A failed write leaves a short file: never read it as complete.
-            if let Some(e) = self.error.take() {
-                return Err(e);
-            }
-            let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", sp.path.display()));
-            chart_inputs = Some(Arc::new(Spilled::check(sp.path.clone()).map_err(at)?));
+                sinks
+            })?;
+        Ok(Writer {
+            batch: Vec::with_capacity(BATCH),
+            full: Some(full),
+            empty,
+            thread: Some(thread),
+        })
+    }
+
+    #[inline]
+    fn record(&mut self, r: &Record) {
+        self.batch.push(*r);
+        if self.batch.len() >= BATCH {
+            self.ship();
         }
-        let files = [
-            self.events.take().map(|(s, _, _)| s),
-            self.log.take().map(|(s, _)| s),
-            self.wire.take().map(|(s, _)| s),
-        ];
-        for mut s in files.into_iter().flatten() {
-            s.flush(true, &mut self.error);
-            if let Some(e) = self.error.take() {
-                return Err(e);
-            }
-            publisher.complete(s.name, s.file)?;
+    }
+
+    /// Send the batch being filled (waits while `IN_FLIGHT` are queued).
+    fn ship(&mut self) {
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
+        if let Some(full) = &self.full {
+            // Fails only if the thread is gone (it panicked): `finish` says so.
+            let _ = full.send(batch);
         }
-        Ok(chart_inputs)
+    }
+
+    /// Send what is left, let the thread write it, and take the streams back.
+    fn finish(mut self) -> io::Result<RecordSinks> {
+        if !self.batch.is_empty() {
+            self.ship();
+        }
+        self.full = None;
+        let thread = self.thread.take().expect("finished once");
+        thread.join().map_err(|_| {
+            io::Error::other("the thread writing events.jsonl and memberlist.log failed")
+        })
+    }
+}
+
+impl Drop for Writer {
+    /// A run that stops early drops its streams unfinished: close the channel
+    /// and wait for the thread, so that nothing writes into the staging
+    /// directory once the publisher removes it.
+    fn drop(&mut self) {
+        self.full = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
