@@ -291,9 +291,10 @@ impl RecordSinks {
     }
 }
 
-/// Records handed over at a time: a few hundred kilobytes, so the channel
-/// costs nothing per record and the writer's lag is bounded by [`IN_FLIGHT`].
-const BATCH: usize = 4096;
+/// Records handed over at a time (40 bytes each, so 40 KiB): the channel
+/// costs nothing per record, and the writer's lag, bounded by [`IN_FLIGHT`],
+/// holds little memory.
+const BATCH: usize = 1024;
 
 /// Full batches the engine may have queued before it waits for the writer.
 const IN_FLIGHT: usize = 4;
