@@ -536,6 +536,9 @@ fn check_and_bench_refuse_out_of_range_flags() {
         // "unexpected argument '-5' found").
         (&["bench", "--starved", "-5%"], "--starved"),
         (&["bench", "--starved", "150%"], "--starved"),
+        // Outputs are chosen as for `run`, and `--out` needs them.
+        (&["bench", "--outputs", "events"], "--outputs"),
+        (&["bench", "--out", "x"], "--outputs"),
     ];
     for (args, flag) in cases {
         let o = flapsim(args, &d);

@@ -269,3 +269,60 @@ fn wire_csv_is_opt_in_and_shows_each_message_sent_and_handled() {
     };
     assert!(count("handled") <= count("sent") && count("handled") > 100);
 }
+
+/// Rule: `flapsim bench --outputs` measures the same work as `flapsim run`:
+/// on the workload `--print-scenario` prints, it publishes the same files,
+/// byte for byte apart from the run's wall-clock figures, and its line names
+/// the run's digest. A selection without summary is refused as `run` refuses
+/// it, before anything runs.
+#[test]
+fn bench_outputs_are_the_runs_outputs() {
+    let d = common::scratch_dir("outputs", "bench");
+    let workload = [
+        "bench",
+        "--nodes",
+        "30",
+        "--duration",
+        "40s",
+        "--starved",
+        "10%",
+    ];
+    let o = flapsim(&[&workload[..], &["--print-scenario"]].concat(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(d.join("w.yaml"), &o.stdout).unwrap();
+    let list = "summary,timeseries,events,log,charts";
+    let o = flapsim(&["run", "w.yaml", "--outputs", list, "--out", "run"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = flapsim(
+        &[
+            &workload[..],
+            &["--repeat", "2", "--outputs", list, "--out", "bench"],
+        ]
+        .concat(),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let expected = format!("digest {}", digest(&d.join("run/summary.json")));
+    assert_eq!(text.matches(&expected).count(), 2, "{text}");
+    assert!(text.contains("with outputs"), "{text}");
+    assert_eq!(names(&d.join("bench")), names(&d.join("run")));
+    let read = |dir: &str, f: &str| std::fs::read(d.join(dir).join(f)).unwrap();
+    for f in ["events.jsonl", "memberlist.log", "timeseries.csv"] {
+        assert!(read("run", f) == read("bench", f), "{f} differs");
+    }
+    // The charts' data, but for the scenario's text: a file for `run`, built
+    // in code for `bench`.
+    let chart_data = |dir: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&read(dir, "chart-data.json")).unwrap();
+        v.as_object_mut().unwrap().remove("scenario_text");
+        v
+    };
+    assert_eq!(chart_data("run"), chart_data("bench"));
+
+    let o = flapsim(&[&workload[..], &["--outputs", "timeseries"]].concat(), &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--outputs must include summary"));
+    assert!(o.stdout.is_empty(), "ran before refusing");
+}

@@ -344,4 +344,15 @@ pub struct BenchArgs {
     /// Print the workload as a scenario file (for `flapsim run`) and exit.
     #[arg(long)]
     pub print_scenario: bool,
+    /// Also write these outputs, as `flapsim run --outputs` does (e.g.
+    /// `summary,timeseries`, or `summary,timeseries,events,log,charts` for
+    /// every default output), and measure them with the run: the engine then
+    /// also collects the metrics, and CPU counts every thread.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub outputs: Option<Vec<super::outputs::Output>>,
+    /// Where `--outputs` writes (each repetition replaces the last one's set;
+    /// default: a scratch directory in the system's temporary directory,
+    /// removed afterwards).
+    #[arg(long, requires = "outputs")]
+    pub out: Option<PathBuf>,
 }

@@ -12,9 +12,15 @@
 
 use std::time::Instant;
 
+use std::path::Path;
+
 use super::args::BenchArgs;
-use super::{parse_limits, Failure};
+use super::outputs::{EventsLevel, Selection};
+use super::signals::Stop;
+use super::{parse_limits, simulate_and_publish, Failure, PublishRunError};
+use crate::engine::Stopped;
 use crate::protocol::config::PRESETS;
+use crate::report::Publisher;
 use crate::scenario::{self, CliOverrides};
 use crate::units::{format_duration, parse_duration};
 
@@ -41,6 +47,9 @@ impl Observer for Discard {
 pub struct BenchRun {
     pub setup_s: f64,
     pub run_s: f64,
+    /// With `--outputs`: the part of `run_s` after the engine finished
+    /// (completing the streamed files, rendering the rest, publishing).
+    pub publish_s: Option<f64>,
     pub events: u64,
     /// Budget units beyond the events ([`crate::engine::RunStats::work`]).
     pub work: u64,
@@ -62,12 +71,72 @@ pub fn run_once(scenario: &Scenario, max_events: u64) -> Result<BenchRun, EventB
     Ok(BenchRun {
         setup_s: (t1 - t0).as_secs_f64(),
         run_s: (t2 - t1).as_secs_f64(),
+        publish_s: None,
         events: stats.events,
         work: stats.work,
         packets: stats.packets,
         simulated_s: stats.simulated as f64 / 1e9,
         digest: stats.digest,
     })
+}
+
+/// Where and what a bench with `--outputs` writes.
+struct OutputsRun<'a> {
+    selection: &'a Selection,
+    dir: &'a Path,
+    stop: &'a Stop,
+}
+
+/// One run that also writes the outputs, exactly as `flapsim run` does
+/// ([`simulate_and_publish`]): setting up the engine is part of its run.
+fn run_with_outputs(
+    scenario: &Scenario,
+    max_events: u64,
+    o: &OutputsRun,
+) -> Result<BenchRun, Failure> {
+    let t0 = Instant::now();
+    let publisher = Publisher::begin(o.dir, o.stop.flag.clone())
+        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", o.dir.display())))?;
+    let p = simulate_and_publish(
+        scenario,
+        o.selection,
+        publisher,
+        max_events,
+        &o.stop.flag,
+        &mut |_| {},
+    )
+    .map_err(|e| match e {
+        PublishRunError::Stopped(Stopped::Budget(e)) => budget_exceeded(e),
+        PublishRunError::Stopped(Stopped::Interrupted { at }) => Failure {
+            code: o.stop.exit_code(),
+            message: format!("bench: interrupted at {} simulated", format_duration(at)),
+        },
+        PublishRunError::Stopped(Stopped::Truncated { at, .. }) => Failure::bad_input(format!(
+            "bench: a host's CPU schedule could not be combined at {} simulated",
+            format_duration(at)
+        )),
+        PublishRunError::Io(e) => Failure::failed(format!("writing {}: {e}", o.dir.display())),
+    })?;
+    let run = t0.elapsed();
+    Ok(BenchRun {
+        setup_s: 0.0,
+        run_s: run.as_secs_f64(),
+        publish_s: Some(run.saturating_sub(p.simulated_in).as_secs_f64()),
+        events: p.stats.events,
+        work: p.stats.work,
+        packets: p.stats.packets,
+        simulated_s: p.stats.simulated as f64 / 1e9,
+        digest: p.stats.digest,
+    })
+}
+
+/// The failure of a run that needed more events than the limit allows.
+fn budget_exceeded(e: EventBudgetExceeded) -> Failure {
+    Failure::bad_input(format!(
+        "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+        e.max_events,
+        format_duration(e.at)
+    ))
 }
 
 /// The faults of a sick bench workload, each on its own random share of nodes
@@ -244,6 +313,12 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
     if !PRESETS.contains(&args.preset.as_str()) {
         return Err(unknown_preset());
     }
+    // `--outputs`, checked as `run` checks it.
+    let selection = args
+        .outputs
+        .as_deref()
+        .map(|list| Selection::new(Some(list), false, EventsLevel::Info))
+        .transpose()?;
     let share =
         |flag: &str, v: &Option<String>| v.as_deref().map(|t| parse_share(flag, t)).transpose();
     let sick = Sickness {
@@ -285,6 +360,50 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         },
         args.repeat
     );
+    // With `--outputs`: where it goes, and a stop flag (Ctrl-C publishes
+    // nothing, as for `run`).
+    let scratch = args
+        .out
+        .is_none()
+        .then(|| std::env::temp_dir().join(format!("flapsim-bench-{}", std::process::id())));
+    let stop = selection.as_ref().map(|_| Stop::install());
+    let outputs = selection
+        .as_ref()
+        .zip(stop.as_ref())
+        .map(|(selection, stop)| OutputsRun {
+            selection,
+            dir: args
+                .out
+                .as_deref()
+                .or(scratch.as_deref())
+                .expect("one of the two"),
+            stop,
+        });
+    let measured = measure(args, &scenario, limits.max_events, outputs.as_ref());
+    if let (Some(dir), Some(_)) = (&scratch, &outputs) {
+        // Best effort: the scratch set is ours alone.
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let runs = measured?;
+    if let Some(o) = &outputs {
+        if args.out.is_some() {
+            say!("outputs of the last run in {}", o.dir.display());
+        }
+    }
+    summarize(runs);
+    Ok(())
+}
+
+/// Each run's figures: the run, its CPU and its peak RSS.
+type Measured = Vec<(BenchRun, Option<f64>, Option<u64>)>;
+
+/// Run the repetitions, printing a line each.
+fn measure(
+    args: &BenchArgs,
+    scenario: &Scenario,
+    max_events: u64,
+    outputs: Option<&OutputsRun>,
+) -> Result<Measured, Failure> {
     let per_run_peak = reset_peak_rss();
     let mut runs = Vec::new();
     for i in 0..args.repeat {
@@ -292,20 +411,19 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
             reset_peak_rss();
         }
         let cpu0 = cpu_seconds();
-        let r = run_once(&scenario, limits.max_events).map_err(|e| {
-            Failure::bad_input(format!(
-                "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-                e.max_events,
-                format_duration(e.at)
-            ))
-        })?;
+        let r = match outputs {
+            Some(o) => run_with_outputs(scenario, max_events, o)?,
+            None => run_once(scenario, max_events).map_err(budget_exceeded)?,
+        };
         let cpu = cpu0.zip(cpu_seconds()).map(|(a, b)| b - a);
         let rss = peak_rss_bytes();
         say!(
-            "  run {}: setup {:.3} s, run {:.3} s, CPU {}, peak RSS {}{}; {} events ({:.2} M events/s; {:.2} M budget units/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
+            "  run {}: setup {:.3} s, run {:.3} s{}, CPU {}, peak RSS {}{}; {} events ({:.2} M events/s; {:.2} M budget units/s), {} packets, {:.1} simulated s per wall s, digest {:016x}",
             i + 1,
             r.setup_s,
             r.run_s,
+            r.publish_s
+                .map_or(String::new(), |p| format!(" (with outputs; the last {p:.3} s after the engine)")),
             cpu.map_or("n/a (Linux only)".into(), |c| format!("{c:.2} s")),
             rss.map_or("n/a (Linux only)".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
             if per_run_peak || i == 0 { "" } else { " (process-wide)" },
@@ -318,6 +436,11 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         );
         runs.push((r, cpu, rss));
     }
+    Ok(runs)
+}
+
+/// The best and median runs and the peak RSS.
+fn summarize(mut runs: Measured) {
     runs.sort_by(|a, b| a.0.run_s.total_cmp(&b.0.run_s));
     let (best, best_cpu, _) = &runs[0];
     let median = &runs[runs.len() / 2].0;
@@ -331,7 +454,6 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         median.run_s,
         peak.map_or("n/a (Linux only)".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
     );
-    Ok(())
 }
 
 #[cfg(test)]

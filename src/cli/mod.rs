@@ -127,7 +127,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     // Signals first, then claim the output directory: an unwritable or busy
     // `--out` is found before the run, and a stopped run leaves it untouched.
     let stop = signals::Stop::install();
-    let mut publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
+    let publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
         .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
     let publish_failure = |e: std::io::Error| {
         if e.kind() == report::publish::INTERRUPTED {
@@ -151,25 +151,11 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
 
-    // events.jsonl and memberlist.log are written while the run goes; the
-    // records the charts read are spilled beside them and read back once the
-    // engine is gone, so memory during the run keeps no records at all.
-    let mut streams = report::stream::Streams::open(
-        &mut publisher,
-        &scenario,
-        &selection.streamed(),
-        selection.charts(),
-    )
-    .map_err(publish_failure)?;
-    if selection.wire() {
-        streams
-            .write_wire(&mut publisher, &scenario)
-            .map_err(publish_failure)?;
-    }
-    let started = Instant::now();
     let bar = interactive.then(|| progress_bar(scenario.duration));
-    let measured = batch::simulate::simulate_streaming(
+    let published = simulate_and_publish(
         &scenario,
+        &selection,
+        publisher,
         limits.max_events,
         &stop.flag,
         &mut |t| {
@@ -177,24 +163,19 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
                 bar.set_position(t / SEC);
             }
         },
-        &mut streams,
-        batch::simulate::Keep::Nothing,
     );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    // Stopped early: nothing is written (a partial run would look complete).
-    let batch::Measured { mut metrics, stats } =
-        measured.map_err(|e| stopped(e, &args.scenario, &scenario, &stop))?;
-    let wall = started.elapsed().as_secs_f64();
-
-    metrics.spilled = streams.finish(&mut publisher).map_err(publish_failure)?;
-    let formats: Vec<report::Format> = selection
-        .formats(&metrics)
-        .into_iter()
-        .filter(|f| !report::stream::Streams::streams(*f))
-        .collect();
-    report::write_all_into(publisher, &formats, &scenario, &metrics).map_err(publish_failure)?;
+    let Published {
+        metrics,
+        stats,
+        simulated_in,
+    } = published.map_err(|e| match e {
+        PublishRunError::Stopped(e) => stopped(e, &args.scenario, &scenario, &stop),
+        PublishRunError::Io(e) => publish_failure(e),
+    })?;
+    let wall = simulated_in.as_secs_f64();
     if stop.raised() {
         // The signal came after the swap: the new set is complete, but the
         // user asked to stop, so say so and exit as interrupted.
@@ -222,6 +203,75 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// A run with its outputs published, and when the engine finished.
+pub(crate) struct Published {
+    pub metrics: crate::metrics::Metrics,
+    pub stats: crate::engine::RunStats,
+    /// From the start to the end of the engine's run (the outputs streamed as
+    /// it went; the rest were rendered and published after it).
+    pub simulated_in: std::time::Duration,
+}
+
+/// Why [`simulate_and_publish`] published nothing.
+pub(crate) enum PublishRunError {
+    Stopped(crate::engine::Stopped),
+    Io(std::io::Error),
+}
+
+/// Run `scenario` and publish the outputs `selection` chooses through
+/// `publisher`, as `flapsim run` does (and `flapsim bench --outputs` measures):
+/// events.jsonl and memberlist.log are written while the run goes, the
+/// records the charts read are spilled beside them and read back once the
+/// engine is gone (so memory during the run keeps no records), then the other
+/// files are rendered and the set is published whole. A stopped run publishes
+/// nothing.
+pub(crate) fn simulate_and_publish(
+    scenario: &Scenario,
+    selection: &outputs::Selection,
+    mut publisher: report::Publisher,
+    max_events: u64,
+    stop: &std::sync::atomic::AtomicBool,
+    progress: &mut dyn FnMut(crate::protocol::Nanos),
+) -> Result<Published, PublishRunError> {
+    let started = Instant::now();
+    let mut streams = report::stream::Streams::open(
+        &mut publisher,
+        scenario,
+        &selection.streamed(),
+        selection.charts(),
+    )
+    .map_err(PublishRunError::Io)?;
+    if selection.wire() {
+        streams
+            .write_wire(&mut publisher, scenario)
+            .map_err(PublishRunError::Io)?;
+    }
+    let batch::Measured { mut metrics, stats } = batch::simulate::simulate_streaming(
+        scenario,
+        max_events,
+        stop,
+        progress,
+        &mut streams,
+        batch::simulate::Keep::Nothing,
+    )
+    .map_err(PublishRunError::Stopped)?;
+    let simulated_in = started.elapsed();
+    metrics.spilled = streams
+        .finish(&mut publisher)
+        .map_err(PublishRunError::Io)?;
+    let formats: Vec<report::Format> = selection
+        .formats(&metrics)
+        .into_iter()
+        .filter(|f| !report::stream::Streams::streams(*f))
+        .collect();
+    report::write_all_into(publisher, &formats, scenario, &metrics).map_err(PublishRunError::Io)?;
+    Ok(Published {
+        metrics,
+        stats,
+        simulated_in,
+    })
 }
 
 /// The failure for a run that stopped before its end.
