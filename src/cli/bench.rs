@@ -17,8 +17,7 @@ use std::path::Path;
 use super::args::BenchArgs;
 use super::outputs::{EventsLevel, Selection};
 use super::signals::Stop;
-use super::{parse_limits, simulate_and_publish, Failure, PublishRunError};
-use crate::engine::Stopped;
+use super::{over_budget, parse_limits, simulate_and_publish, stopped, Failure, PublishRunError};
 use crate::protocol::config::PRESETS;
 use crate::report::Publisher;
 use crate::scenario::{self, CliOverrides};
@@ -106,15 +105,7 @@ fn run_with_outputs(
         &mut |_| {},
     )
     .map_err(|e| match e {
-        PublishRunError::Stopped(Stopped::Budget(e)) => budget_exceeded(e),
-        PublishRunError::Stopped(Stopped::Interrupted { at }) => Failure {
-            code: o.stop.exit_code(),
-            message: format!("bench: interrupted at {} simulated", format_duration(at)),
-        },
-        PublishRunError::Stopped(Stopped::Truncated { at, .. }) => Failure::bad_input(format!(
-            "bench: a host's CPU schedule could not be combined at {} simulated",
-            format_duration(at)
-        )),
+        PublishRunError::Stopped(e) => stopped(e, Path::new("bench"), scenario, o.stop),
         PublishRunError::Io(e) => Failure::failed(format!("writing {}: {e}", o.dir.display())),
     })?;
     let run = t0.elapsed();
@@ -128,15 +119,6 @@ fn run_with_outputs(
         simulated_s: p.stats.simulated as f64 / 1e9,
         digest: p.stats.digest,
     })
-}
-
-/// The failure of a run that needed more events than the limit allows.
-fn budget_exceeded(e: EventBudgetExceeded) -> Failure {
-    Failure::bad_input(format!(
-        "bench: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-        e.max_events,
-        format_duration(e.at)
-    ))
 }
 
 /// The faults of a sick bench workload, each on its own random share of nodes
@@ -430,7 +412,9 @@ fn measure(
         let cpu0 = cpu_seconds();
         let r = match outputs {
             Some(o) => run_with_outputs(scenario, max_events, o)?,
-            None => run_once(scenario, max_events).map_err(budget_exceeded)?,
+            None => {
+                run_once(scenario, max_events).map_err(|e| over_budget(Path::new("bench"), e))?
+            }
         };
         let cpu = cpu0.zip(cpu_seconds()).map(|(a, b)| b - a);
         let rss = peak_rss_bytes();

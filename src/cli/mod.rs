@@ -274,8 +274,9 @@ pub(crate) fn simulate_and_publish(
     })
 }
 
-/// The failure for a run that stopped before its end.
-fn stopped(
+/// The failure for a run that stopped before its end (`file`: the scenario's
+/// file, or what the run is, e.g. `bench`).
+pub(crate) fn stopped(
     e: crate::engine::Stopped,
     file: &Path,
     scenario: &Scenario,
@@ -283,12 +284,7 @@ fn stopped(
 ) -> Failure {
     use crate::engine::Stopped;
     match e {
-        Stopped::Budget(e) => Failure::bad_input(format!(
-            "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
-            file.display(),
-            e.max_events,
-            format_duration(e.at)
-        )),
+        Stopped::Budget(e) => over_budget(file, e),
         Stopped::Interrupted { at } => Failure {
             code: stop.exit_code(),
             message: format!(
@@ -307,6 +303,16 @@ fn stopped(
             format_duration(at)
         )),
     }
+}
+
+/// The failure of a run that needed more events than the limit allows.
+pub(crate) fn over_budget(file: &Path, e: crate::engine::EventBudgetExceeded) -> Failure {
+    Failure::bad_input(format!(
+        "{}: the run needed more than {} simulated events, counting the work they cause (the limit; stopped at {} simulated); raise it with `--limit events=N`",
+        file.display(),
+        e.max_events,
+        format_duration(e.at)
+    ))
 }
 
 /// Parse `--limit KEY=VALUE` flags on top of the default [`Limits`]. Keys may

@@ -282,7 +282,7 @@ fn digits(v: u64) -> usize {
 /// copied whole (fixed-size moves the compiler inlines) and the tail beyond
 /// `len` dropped again, which costs a length store.
 #[inline(always)]
-pub(super) fn append_block<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], len: usize) {
+fn append_block<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], len: usize) {
     debug_assert!(len <= N);
     let at = out.len();
     out.extend_from_slice(block);
