@@ -539,6 +539,13 @@ fn check_and_bench_refuse_out_of_range_flags() {
         // Outputs are chosen as for `run`, and `--out` needs them.
         (&["bench", "--outputs", "events"], "--outputs"),
         (&["bench", "--out", "x"], "--outputs"),
+        // `--against` runs two builds side by side: a file that does not
+        // run, or a flag it cannot be combined with, is bad input.
+        (&["bench", "--against", "no-such-flapsim"], "--against"),
+        (
+            &["bench", "--against", "x", "--print-scenario"],
+            "--against",
+        ),
     ];
     for (args, flag) in cases {
         let o = flapsim(args, &d);

@@ -355,4 +355,23 @@ pub struct BenchArgs {
     /// removed afterwards).
     #[arg(long, requires = "outputs")]
     pub out: Option<PathBuf>,
+    /// Compare with another flapsim build, side by side in one run: each of
+    /// `--repeat` rounds runs this build and that one as fresh `bench --repeat
+    /// 1` processes, in the order this, other, other, this, so that the
+    /// machine's drift falls on both alike. Prints both builds' figures, their
+    /// ratio paired by round, and whether their digests agree (exit 1 if not).
+    #[arg(long, value_name = "FLAPSIM", conflicts_with_all = ["print_scenario", "out"])]
+    pub against: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// Every flag at its default (what `flapsim bench` alone means).
+    pub fn parse_defaults() -> BenchArgs {
+        #[derive(Parser)]
+        struct Bench {
+            #[command(flatten)]
+            args: BenchArgs,
+        }
+        Bench::parse_from(["bench"]).args
+    }
 }

@@ -10,9 +10,12 @@
 //! that any build of flapsim can `run` for a side-by-side comparison
 //! (scenarios/bench/starved-1000.yaml is `--starved 10%` at 1000 nodes).
 
-use std::time::Instant;
+mod against;
 
 use std::path::Path;
+use std::time::Instant;
+
+use clap::ValueEnum;
 
 use super::args::BenchArgs;
 use super::outputs::{EventsLevel, Selection};
@@ -347,6 +350,9 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         scenario::parse_with(&yaml, "bench workload", &CliOverrides::default(), &limits)
             .map_err(|e| Failure::bad_input(e.to_string()))?
     };
+    if let Some(other) = &args.against {
+        return against::compare(other, &child_args(args), args.repeat);
+    }
     say!(
         "bench: {} nodes x {} simulated, preset {}, {}, {} runs (release build recommended)",
         args.nodes,
@@ -391,6 +397,48 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
     }
     summarize(runs);
     Ok(())
+}
+
+/// `bench` with the flags of `args` that differ from their defaults, for
+/// one run: what `--against` runs in each build. Defaults are left out so
+/// that an older build without a newer flag still runs the workloads it knows.
+fn child_args(args: &BenchArgs) -> Vec<String> {
+    let defaults = BenchArgs::parse_defaults();
+    let mut v = vec!["bench".to_string()];
+    let mut flag = |name: &str, value: String| v.push(format!("--{name}={value}"));
+    if args.nodes != defaults.nodes {
+        flag("nodes", args.nodes.to_string());
+    }
+    if args.duration != defaults.duration {
+        flag("duration", args.duration.clone());
+    }
+    if args.preset != defaults.preset {
+        flag("preset", args.preset.clone());
+    }
+    if args.seed != defaults.seed {
+        flag("seed", args.seed.to_string());
+    }
+    for limit in &args.limits {
+        flag("limit", limit.clone());
+    }
+    for (name, share) in [
+        ("starved", &args.starved),
+        ("lossy", &args.lossy),
+        ("freeze", &args.freeze),
+    ] {
+        if let Some(share) = share {
+            flag(name, share.clone());
+        }
+    }
+    if let Some(list) = &args.outputs {
+        let names: Vec<String> = list
+            .iter()
+            .filter_map(|o| o.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        flag("outputs", names.join(","));
+    }
+    flag("repeat", "1".to_string());
+    v
 }
 
 /// Each run's figures: the run, its CPU and its peak RSS.
