@@ -80,6 +80,18 @@ fn a_build_against_itself_runs_both_and_agrees_on_the_digest() {
     );
 }
 
+/// Compare with `other`, which must end the comparison with exit `code` and
+/// a message holding every one of `needles`.
+fn fails_with(other: &Path, cwd: &Path, code: i32, needles: &[&str]) -> Output {
+    let o = against(other, cwd);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "{}\n{err}", text(&o.stdout));
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} in {err}");
+    }
+    o
+}
+
 #[test]
 fn a_build_with_another_digest_fails_the_comparison() {
     let d = common::scratch_dir("against", "digest");
@@ -88,11 +100,7 @@ fn a_build_with_another_digest_fails_the_comparison() {
         "other-flapsim",
         "echo '  run 1: setup 0.001 s, run 0.500 s, CPU 0.50 s, peak RSS 9 MB; 1000 events (2.00 M events/s; 3.00 M budget units/s), 10 packets, 20.0 simulated s per wall s, digest 00000000000000ff'",
     );
-    let o = against(&other, &d);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{}\n{err}", text(&o.stdout));
-    assert!(err.contains("digests differ"), "{err}");
-    assert!(err.contains("00000000000000ff"), "{err}");
+    let o = fails_with(&other, &d, 1, &["digests differ", "00000000000000ff"]);
     // Both sides were still reported before the verdict.
     assert!(text(&o.stdout).contains("other build: CPU median 0.50 s"));
 }
@@ -101,31 +109,23 @@ fn a_build_with_another_digest_fails_the_comparison() {
 fn what_is_not_a_flapsim_build_or_refuses_the_flags_is_bad_input() {
     let d = common::scratch_dir("against", "refused");
     let silent = fake_build(&d, "silent", "exit 0");
-    let o = against(&silent, &d);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
-    assert!(
-        text(&o.stderr).contains("no `run 1:` line"),
-        "{}",
-        text(&o.stderr)
-    );
+    fails_with(&silent, &d, 2, &["no `run 1:` line"]);
     // An older build without a flag refuses it (clap's exit 2): say so.
     let older = fake_build(
         &d,
         "older",
         "echo \"error: unexpected argument '--starved' found\" >&2; exit 2",
     );
-    let o = against(&older, &d);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("refused `bench --nodes=30"), "{err}");
-    assert!(err.contains("unexpected argument '--starved'"), "{err}");
+    fails_with(
+        &older,
+        &d,
+        2,
+        &[
+            "refused `bench --nodes=30",
+            "unexpected argument '--starved'",
+        ],
+    );
     // A build that fails its run is a failed run (exit 1), with its reason.
     let broken = fake_build(&d, "broken", "echo 'out of memory' >&2; exit 1");
-    let o = against(&broken, &d);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("failed") && err.contains("out of memory"),
-        "{err}"
-    );
+    fails_with(&broken, &d, 1, &["failed", "out of memory"]);
 }
