@@ -24,13 +24,13 @@ impl Node {
             return; // a Leave is in progress
         }
         let mut is_new = false;
-        if !self.members[node as usize].known {
+        if !self.members[node as usize].known() {
             // A brand-new node: created DEAD at incarnation 0 and inserted at a
             // random position of the probe order (the displaced node moves last).
             self.members[node as usize] = Member {
                 incarnation: 0,
                 state: State::Dead,
-                known: true,
+                flags: Member::KNOWN,
                 ..self.members[node as usize]
             };
             self.down_since.insert(node, now);
@@ -54,7 +54,7 @@ impl Node {
         }
         // Any suspicion about this node is cancelled (it ran since the
         // member turned SUSPECT, if it is).
-        let suspected_at = self.suspicions.remove(&node).map(|s| s.timer.start());
+        let suspected_at = self.take_suspicion(node).map(|s| s.timer.start());
         let old_state = st.state;
         if is_local && !bootstrap {
             if incarnation == st.incarnation {
@@ -119,7 +119,12 @@ impl Node {
         rt: &mut impl Runtime,
     ) {
         let st = self.members[node as usize];
-        if !st.known || incarnation < st.incarnation {
+        if !st.known() || incarnation < st.incarnation {
+            return;
+        }
+        if st.suspicion_full() {
+            // Already suspect, with every confirmation counted: `Confirm`
+            // would be false whoever accuses (see `Member::SUSPICION_FULL`).
             return;
         }
         if let Some(s) = self.suspicions.get_mut(&node) {
@@ -135,7 +140,9 @@ impl Node {
                 let old = std::mem::replace(&mut s.token, token);
                 let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
+                let full = confirmations >= s.timer.k();
                 self.superseded_timers.insert(old);
+                self.members[node as usize].set_suspicion_full(full);
                 rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
                 rt.notify(Event::Confirmed {
                     subject: node,
@@ -201,6 +208,8 @@ impl Node {
         let timer = Suspicion::new(from, k, min, max, now);
         let token = next_token(&mut self.next_token);
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
+        let full = timer.confirmations() >= timer.k();
+        self.members[node as usize].set_suspicion_full(full);
         self.suspicions
             .insert(node, SuspicionTimer { timer, token });
     }
@@ -220,13 +229,13 @@ impl Node {
             self.take_superseded_timer(&Timer::Suspicion { node, token });
             return;
         }
-        let s = self.suspicions.remove(&node).expect("checked above");
+        let s = self.take_suspicion(node).expect("checked above");
         // memberlist also asks that the state changed no more since the
         // suspicion began (`StateChange == changeTime`). A suspicion runs
         // exactly while the view is SUSPECT (every change of the view drops
         // it), so a current token already says so.
         let st = self.members[node as usize];
-        if !(st.known && st.state == State::Suspect) {
+        if !(st.known() && st.state == State::Suspect) {
             return;
         }
         let confirmations = s.timer.confirmations();
@@ -268,7 +277,7 @@ impl Node {
         rt: &mut impl Runtime,
     ) {
         let st = self.members[node as usize];
-        if !st.known || incarnation < st.incarnation {
+        if !st.known() || incarnation < st.incarnation {
             return;
         }
         self.clear_suspicion(node);
@@ -339,7 +348,15 @@ impl Node {
     }
 
     pub(super) fn clear_suspicion(&mut self, node: NodeId) {
-        self.suspicions.remove(&node);
+        self.take_suspicion(node);
+    }
+
+    /// Remove `node`'s suspicion, if any; its view no longer says it is full.
+    /// Every suspicion leaves through here, so [`Member::SUSPICION_FULL`] is
+    /// never left set without one.
+    fn take_suspicion(&mut self, node: NodeId) -> Option<SuspicionTimer> {
+        self.members[node as usize].set_suspicion_full(false);
+        self.suspicions.remove(&node)
     }
 
     /// Remove `node` from the member map and probe order (reaping).
@@ -348,7 +365,7 @@ impl Node {
         self.members[node as usize] = Member {
             incarnation: 0,
             state: State::Dead,
-            known: false,
+            flags: 0,
             ..self.members[node as usize]
         };
         self.down_since.remove(&node);
@@ -461,9 +478,15 @@ mod tests {
                     for m in 0..N {
                         let view = node.members[m as usize];
                         let at = format!("config {c} seed {seed} step {step} member {m}");
-                        let suspect = view.known && view.state == State::Suspect;
-                        let down = view.known && matches!(view.state, State::Dead | State::Left);
+                        let suspect = view.known() && view.state == State::Suspect;
+                        let down = view.known() && matches!(view.state, State::Dead | State::Left);
                         assert_eq!(node.suspicions.contains_key(&m), suspect, "{at}");
+                        // The view says a suspicion is full exactly when it is.
+                        let full = node
+                            .suspicions
+                            .get(&m)
+                            .is_some_and(|s| s.timer.confirmations() >= s.timer.k());
+                        assert_eq!(view.suspicion_full(), full, "{at}");
                         assert_eq!(node.down_since.contains_key(&m), down, "{at}");
                     }
                 }
