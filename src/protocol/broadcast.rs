@@ -129,6 +129,10 @@ thread_local! {
 /// that many replacements).
 const STALE_SLACK: usize = 64;
 
+/// Bucket capacity (in records) up to which a compaction never shrinks a
+/// bucket: small ones are not worth a reallocation.
+const SHRINK_ABOVE: usize = 256;
+
 /// The largest id: a stamp keeps the kind in its low two bits.
 const MAX_ID: u32 = (1 << 30) - 1;
 
@@ -652,10 +656,22 @@ impl BroadcastQueue {
 
     /// Sweep every replaced message's record out (O(records)), once they
     /// outnumber the live ones: memory stays O(live).
+    ///
+    /// A bucket also gives back capacity it no longer uses. Buckets keep the
+    /// capacity of the longest they have been, and a long sick run keeps
+    /// setting new highs: a starved 1,000-node 2015 cluster's buckets held
+    /// 8.5 M records of capacity for 1.3 M records after 120 s, 3.4 M after
+    /// 30 s. One that has fallen to a quarter of its capacity shrinks to
+    /// twice its length, so a queue's memory follows what it holds; the
+    /// gap between the two thresholds keeps reallocations rare (a bucket
+    /// must grow fourfold, or shrink by half, between two).
     fn compact(&mut self) {
         let slots = &self.slots;
         for bucket in &mut self.buckets {
             bucket.retain(|r| slots[r.slot as usize].id == r.id());
+            if bucket.capacity() > SHRINK_ABOVE && bucket.len() * 8 <= bucket.capacity() {
+                bucket.shrink_to(bucket.len() * 2);
+            }
         }
         self.stale = 0;
         self.stale_ids.clear();
@@ -1141,6 +1157,36 @@ mod tests {
             q.slot_of.capacity() <= 32,
             "{} map entries",
             q.slot_of.capacity()
+        );
+    }
+
+    /// A burst that filled a bucket does not keep its memory: once the queue
+    /// holds a few messages again, compactions shrink the buckets to what
+    /// they hold (a long sick run otherwise keeps every bucket at its
+    /// longest).
+    #[test]
+    fn buckets_give_back_the_capacity_of_a_burst() {
+        let mut q = BroadcastQueue::new(QueueOrder::Btree);
+        for node in 0..20_000u32 {
+            q.queue(suspect(node), 40);
+        }
+        let capacity = |q: &BroadcastQueue| q.buckets.iter().map(Vec::capacity).sum::<usize>();
+        assert!(capacity(&q) >= 20_000);
+        // Send the burst out (each message once, then it is dropped) ...
+        let mut out = Vec::new();
+        while !q.is_empty() {
+            out.clear();
+            q.get_broadcasts(2, 1400, 1, &mut out);
+        }
+        // ... then churn ten messages, which compacts now and then.
+        for i in 0..10_000u32 {
+            q.queue(suspect(i % 10), 40);
+        }
+        assert_eq!(q.len(), 10);
+        assert!(
+            capacity(&q) <= 8 * (10 + STALE_SLACK) + 2 * SHRINK_ABOVE,
+            "{} records of capacity for 10 messages",
+            capacity(&q)
         );
     }
 
