@@ -661,10 +661,11 @@ impl BroadcastQueue {
     /// capacity of the longest they have been, and a long sick run keeps
     /// setting new highs: a starved 1,000-node 2015 cluster's buckets held
     /// 8.5 M records of capacity for 1.3 M records after 120 s, 3.4 M after
-    /// 30 s. One that has fallen to a quarter of its capacity shrinks to
-    /// twice its length, so a queue's memory follows what it holds; the
-    /// gap between the two thresholds keeps reallocations rare (a bucket
-    /// must grow fourfold, or shrink by half, between two).
+    /// 30 s. One of more than [`SHRINK_ABOVE`] records' capacity that has
+    /// fallen to an eighth of it shrinks to twice its length, so a queue's
+    /// memory follows what it holds; the gap between the two thresholds
+    /// keeps reallocations rare (after one, only the bucket's length
+    /// doubling, or falling to a quarter, causes the next).
     fn compact(&mut self) {
         let slots = &self.slots;
         for bucket in &mut self.buckets {

@@ -280,7 +280,7 @@ impl Node {
         if !st.known() || incarnation < st.incarnation {
             return;
         }
-        self.clear_suspicion(node);
+        self.take_suspicion(node);
         if matches!(st.state, State::Dead | State::Left) {
             return;
         }
@@ -347,10 +347,6 @@ impl Node {
         }
     }
 
-    pub(super) fn clear_suspicion(&mut self, node: NodeId) {
-        self.take_suspicion(node);
-    }
-
     /// Remove `node`'s suspicion, if any; its view no longer says it is full.
     /// Every suspicion leaves through here, so [`Member::SUSPICION_FULL`] is
     /// never left set without one.
@@ -375,7 +371,7 @@ impl Node {
                 self.probe_index -= 1;
             }
         }
-        self.clear_suspicion(node);
+        self.take_suspicion(node);
     }
 }
 
@@ -740,6 +736,52 @@ mod tests {
     /// hard-wired K = SuspicionMult − 2 (the Lifeguard paper's α sweep uses
     /// K = 3): with K = 3 at n = 5 (min 4 s, max 24 s) one confirmation pulls the
     /// timer to 24 − ln 2 / ln 4 · 20 = 14 s, two to 8.150 s.
+    /// Rule (memberlist.md §3.2, suspicion.go `Confirm`: `if s.n >= s.k
+    /// return false`): once a suspicion has its k confirmations, a suspect
+    /// message about the member changes nothing, from a new accuser or at a
+    /// newer incarnation (`suspectNode` hands it to `Confirm` and returns):
+    /// no timer, no event, nothing queued. The view says the suspicion is
+    /// full, and that is where such a message now stops.
+    #[test]
+    fn suspect_messages_after_k_confirmations_change_nothing() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        let t0 = 10 * SEC;
+        // Originator 3, then k = 2 confirmations (LAN, 5 nodes).
+        for from in [3, 4, 1] {
+            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
+        }
+        assert!(node.members[2].suspicion_full());
+        let queued = node.queue.get(2);
+        rec.clear();
+        // A new accuser, then a newer incarnation: both after the k-th.
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            1,
+            0,
+        );
+        feed(
+            &mut node,
+            &mut rec,
+            t0 + SEC,
+            BroadcastKind::Suspect,
+            2,
+            2,
+            0,
+        );
+        assert!(rec.events.is_empty(), "{:?}", rec.events);
+        assert!(rec.timers.is_empty(), "{:?}", rec.timers);
+        assert_eq!(node.queue.get(2), queued);
+        assert_eq!(node.view_of(2), Some((State::Suspect, 1)));
+        // An alive message clears the suspicion, and with it the view's flag.
+        feed(&mut node, &mut rec, t0 + SEC, BroadcastKind::Alive, 2, 2, 2);
+        assert!(!node.members[2].suspicion_full());
+        assert_eq!(node.view_of(2), Some((State::Alive, 2)));
+    }
+
     #[test]
     fn expected_confirmations_overrides_k() {
         let mut cfg = Config::lan();
