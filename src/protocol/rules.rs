@@ -736,6 +736,16 @@ mod tests {
     /// hard-wired K = SuspicionMult − 2 (the Lifeguard paper's α sweep uses
     /// K = 3): with K = 3 at n = 5 (min 4 s, max 24 s) one confirmation pulls the
     /// timer to 24 − ln 2 / ln 4 · 20 = 14 s, two to 8.150 s.
+    /// Node 2 suspected at `t0` by 3, then confirmed by 4 and 1: the k = 2
+    /// confirmations of a LAN suspicion in a 5-node cluster.
+    fn suspected_and_confirmed_k_times(t0: super::Nanos) -> (Node, Recorder) {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        for from in [3, 4, 1] {
+            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
+        }
+        (node, rec)
+    }
+
     /// Rule (memberlist.md §3.2, suspicion.go `Confirm`: `if s.n >= s.k
     /// return false`): once a suspicion has its k confirmations, a suspect
     /// message about the member changes nothing, from a new accuser or at a
@@ -744,12 +754,8 @@ mod tests {
     /// full, and that is where such a message now stops.
     #[test]
     fn suspect_messages_after_k_confirmations_change_nothing() {
-        let (mut node, mut rec) = setup(State::Alive, 1);
         let t0 = 10 * SEC;
-        // Originator 3, then k = 2 confirmations (LAN, 5 nodes).
-        for from in [3, 4, 1] {
-            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
-        }
+        let (mut node, mut rec) = suspected_and_confirmed_k_times(t0);
         assert!(node.members[2].suspicion_full());
         let queued = node.queue.get(2);
         rec.clear();
@@ -867,11 +873,8 @@ mod tests {
     /// does nothing); k = 0 (2015) never supersedes anything.
     #[test]
     fn only_the_deadlines_a_confirmation_reset_are_superseded() {
-        let (mut node, mut rec) = setup(State::Alive, 1);
         let t0 = 10 * SEC;
-        for from in [3, 4, 1] {
-            feed(&mut node, &mut rec, t0, BroadcastKind::Suspect, 2, 1, from);
-        }
+        let (mut node, mut rec) = suspected_and_confirmed_k_times(t0);
         let timers: Vec<Timer> = rec.timers.iter().map(|&(_, t)| t).collect();
         let [first, second, latest] = timers[..] else {
             panic!("one timer per start or confirmation: {timers:?}");
