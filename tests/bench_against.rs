@@ -4,7 +4,8 @@
 //! reports both; two builds that simulate the same run agree on the digest;
 //! a build whose digest differs fails the comparison (exit 1); a file that is
 //! not a flapsim build, or an older build that refuses the workload's flags,
-//! is bad input (exit 2) and says which.
+//! is bad input (exit 2) and says which; so is a file that prints without
+//! end, which is killed once it has printed more than a bench ever does.
 
 #![cfg(unix)]
 
@@ -128,4 +129,23 @@ fn what_is_not_a_flapsim_build_or_refuses_the_flags_is_bad_input() {
     // A build that fails its run is a failed run (exit 1), with its reason.
     let broken = fake_build(&d, "broken", "echo 'out of memory' >&2; exit 1");
     fails_with(&broken, &d, 1, &["failed", "out of memory"]);
+}
+
+#[test]
+fn a_file_that_prints_without_end_is_refused_not_read_to_the_end() {
+    // `Command::output` read all of it: `yes` took 5 GB in 6 s. The bound is
+    // 4 MiB per stream, then the child is killed.
+    let d = common::scratch_dir("against", "endless");
+    let endless = fake_build(&d, "endless", "exec yes");
+    fails_with(&endless, &d, 2, &["more than 4 MiB on stdout"]);
+    let endless_errors = fake_build(&d, "endless-errors", "exec yes 'error' >&2");
+    fails_with(&endless_errors, &d, 2, &["more than 4 MiB on stderr"]);
+    // A run line longer than any bench prints is cut, not kept whole.
+    let long_line = fake_build(
+        &d,
+        "long-line",
+        "head -c 3000000 /dev/zero | tr '\\0' 'x'; echo; echo '  run 1: setup 0.001 s, run 0.500 s, CPU 0.50 s, peak RSS 9 MB; 1000 events (2.00 M events/s; 3.00 M budget units/s), 10 packets, 20.0 simulated s per wall s, digest 00000000000000ff'",
+    );
+    let o = fails_with(&long_line, &d, 1, &["digests differ"]);
+    assert!(text(&o.stdout).contains("other build: CPU median 0.50 s"));
 }

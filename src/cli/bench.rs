@@ -11,6 +11,7 @@
 //! (scenarios/bench/starved-1000.yaml is `--starved 10%` at 1000 nodes).
 
 mod against;
+mod capture;
 
 use std::path::Path;
 use std::time::Instant;

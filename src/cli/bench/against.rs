@@ -16,7 +16,9 @@
 //! still compared on the workloads it knows.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use super::capture::{self, CaptureError};
 
 use super::super::Failure;
 
@@ -30,6 +32,9 @@ pub struct RunFigures {
     /// Peak resident memory in MB; None off Linux.
     pub rss_mb: Option<f64>,
     pub events: u64,
+    /// Millions of events per wall second, as the run printed it (from its
+    /// unrounded times; None if it did not print it).
+    pub events_per_s: Option<f64>,
     /// The run's digest, 16 hex digits.
     pub digest: String,
 }
@@ -39,14 +44,19 @@ impl RunFigures {
     fn cost(&self) -> f64 {
         self.cpu_s.unwrap_or(self.run_s)
     }
+
+    /// Millions of events per second: the run's own figure, else worked out
+    /// from its printed wall time when that is not rounded to zero.
+    fn million_events_per_s(&self) -> Option<f64> {
+        self.events_per_s
+            .or_else(|| (self.run_s > 0.0).then(|| self.events as f64 / self.run_s / 1e6))
+    }
 }
 
 /// Read the figures of bench's line for its first run:
 /// `  run 1: setup S s, run R s…, CPU C s, peak RSS M MB…; E events (…), …, digest D`.
 pub fn parse_run_line(stdout: &str) -> Option<RunFigures> {
-    let line = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("run 1:"))?;
+    let line = stdout.lines().find(|l| is_run_line(l))?;
     let before_events = &line[..line.find(" events (")?];
     let events = before_events.rsplit(' ').next()?.parse().ok()?;
     let digest = line.rsplit("digest ").next()?.trim();
@@ -56,6 +66,7 @@ pub fn parse_run_line(stdout: &str) -> Option<RunFigures> {
         cpu_s: number_after(line, ", CPU "),
         rss_mb: number_after(line, "peak RSS "),
         events,
+        events_per_s: number_after(line, " events ("),
         digest: is_digest.then(|| digest.to_string())?,
     })
 }
@@ -76,29 +87,37 @@ enum Build {
     Other,
 }
 
-/// One `bench --repeat 1` child of `exe`.
+/// Is `line` bench's line for its first run?
+fn is_run_line(line: &str) -> bool {
+    line.trim_start().starts_with("run 1:")
+}
+
+/// One `bench --repeat 1` child of `exe`. Its output is read within a bound
+/// ([`capture`]): a file that prints forever is refused, not read to the end.
 fn run_child(exe: &Path, args: &[String], build: Build) -> Result<RunFigures, Failure> {
     let who = match build {
         Build::This => format!("this build ({})", exe.display()),
         Build::Other => format!("--against {}", exe.display()),
     };
-    let out = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match build {
-            Build::This => Failure::failed(format!("{who}: cannot run it: {e}")),
-            Build::Other => Failure::bad_input(format!("{who}: cannot run it: {e}")),
+    // The other build is the user's input: what goes wrong with it is bad
+    // input. This build failing is a failure.
+    let refuse = |why: String| match build {
+        Build::This => Failure::failed(why),
+        Build::Other => Failure::bad_input(why),
+    };
+    let out =
+        capture::run_bounded(Command::new(exe).args(args), is_run_line).map_err(|e| match e {
+            CaptureError::Spawn(e) => refuse(format!("{who}: cannot run it: {e}")),
+            CaptureError::TooMuch { stream } => refuse(format!(
+                "{who} printed more than {} MiB on {stream} for one run: is it a flapsim build?",
+                capture::MAX_STREAM >> 20
+            )),
+            CaptureError::Io(e) => Failure::failed(format!("{who}: reading its output: {e}")),
         })?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let why = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("(no message)")
-            .trim()
-            .to_string();
+        let why = out
+            .last_error_line
+            .unwrap_or_else(|| "(no message)".to_string());
         let command = format!("bench {}", args[1..].join(" "));
         // Exit 2 is bad input: an older build refuses a flag it lacks.
         return Err(if out.status.code() == Some(2) {
@@ -107,7 +126,7 @@ fn run_child(exe: &Path, args: &[String], build: Build) -> Result<RunFigures, Fa
             Failure::failed(format!("{who}: `{command}` failed ({}): {why}", out.status))
         });
     }
-    parse_run_line(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| {
+    out.line.as_deref().and_then(parse_run_line).ok_or_else(|| {
         Failure::bad_input(format!(
             "{who} printed no `run 1:` line of `flapsim bench`: is it a flapsim build?"
         ))
@@ -142,7 +161,7 @@ impl Tally {
         let wall: Vec<f64> = runs.iter().map(|r| r.run_s).collect();
         let events_per_s: Vec<f64> = runs
             .iter()
-            .map(|r| r.events as f64 / r.run_s.max(1e-9) / 1e6)
+            .filter_map(RunFigures::million_events_per_s)
             .collect();
         let rss = runs
             .iter()
@@ -150,13 +169,17 @@ impl Tally {
             .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
         let cpu_known = runs.iter().all(|r| r.cpu_s.is_some());
         format!(
-            "{} median {:.2} s ({:.2}-{:.2}), run median {:.3} s, {:.2} M events/s, peak RSS {}",
+            "{} median {:.2} s ({:.2}-{:.2}), run median {:.3} s, {} events/s, peak RSS {}",
             if cpu_known { "CPU" } else { "wall" },
             median(&cpu),
             cpu.iter().copied().fold(f64::INFINITY, f64::min),
             cpu.iter().copied().fold(0.0, f64::max),
             median(&wall),
-            median(&events_per_s),
+            if events_per_s.is_empty() {
+                "n/a".to_string()
+            } else {
+                format!("{:.2} M", median(&events_per_s))
+            },
             rss.map_or("n/a".to_string(), |m| format!("{m:.0} MB (largest)")),
         )
     }
@@ -184,12 +207,17 @@ pub fn compare(other: &Path, child_args: &[String], rounds: usize) -> Result<(),
         let run = |exe: &Path, build: Build| -> Result<RunFigures, Failure> {
             let r = run_child(exe, child_args, build)?;
             say!(
-                "  round {round}, {}: run {:.3} s, CPU {}, peak RSS {}, {:.2} M events/s, digest {}",
-                if build == Build::This { "this " } else { "other" },
+                "  round {round}, {}: run {:.3} s, CPU {}, peak RSS {}, {} events/s, digest {}",
+                if build == Build::This {
+                    "this "
+                } else {
+                    "other"
+                },
                 r.run_s,
                 r.cpu_s.map_or("n/a".into(), |c| format!("{c:.2} s")),
                 r.rss_mb.map_or("n/a".into(), |m| format!("{m:.0} MB")),
-                r.events as f64 / r.run_s.max(1e-9) / 1e6,
+                r.million_events_per_s()
+                    .map_or("n/a".into(), |e| format!("{e:.2} M")),
                 r.digest
             );
             Ok(r)
@@ -251,6 +279,7 @@ mod tests {
                 cpu_s: Some(11.48),
                 rss_mb: Some(164.0),
                 events: 6_750_473,
+                events_per_s: Some(0.59),
                 digest: "12830e1e1b605854".into(),
             }
         );
