@@ -65,8 +65,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         &limits,
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", args.scenario.display())))?;
+    // The text as loaded: the file is read once (it may be a pipe).
+    let text = base
+        .source
+        .as_ref()
+        .map(|f| f.text.to_string())
+        .expect("BUG! a scenario loaded from a file without its text");
     let label = args.scenario.display().to_string();
 
     let mut configs: Vec<Config> = args

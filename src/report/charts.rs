@@ -156,7 +156,7 @@ fn last_run_chart_data(s: &Scenario, m: &Metrics) -> Rc<ChartDataOfRun> {
 fn scenario_text(s: &Scenario) -> String {
     s.source
         .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|f| f.text.to_string())
         .unwrap_or_else(|| format!("# scenario `{}` was built in code (no file)\n", s.name))
 }
 

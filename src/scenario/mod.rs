@@ -67,7 +67,11 @@ pub fn load_with_limits(
     let label = path.display().to_string();
     let text = read_bounded(path, limits.max_file_bytes)
         .map_err(|e| ScenarioError::whole_file(&label, e))?;
-    parse_inner(&text, &label, cli, limits, Some(path.to_path_buf()))
+    let source = SourceFile {
+        path: path.to_path_buf(),
+        text: text.as_str().into(),
+    };
+    parse_inner(&text, &label, cli, limits, Some(source))
 }
 
 /// Read a YAML input file (a scenario or a sweep), checking its size before
@@ -159,7 +163,7 @@ fn parse_inner(
     label: &str,
     cli: &CliOverrides,
     limits: &Limits,
-    source: Option<std::path::PathBuf>,
+    source: Option<SourceFile>,
 ) -> Result<Scenario, ScenarioError> {
     if text.len() > limits.max_file_bytes {
         return Err(too_big(label, text.len() as u64, limits));

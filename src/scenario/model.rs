@@ -12,12 +12,25 @@ pub use super::fault::host::credits::CreditSpec;
 pub use super::fault::timeline::partition::Transports;
 pub use super::fault::{Action, HostFault};
 
+/// The file a scenario was read from: its path and its text as read, once.
+///
+/// Why the text: outputs show the scenario as the user wrote it (comments and
+/// all), and `compare` runs it under each configuration. Reading the file
+/// again for those got nothing from a pipe (`flapsim compare <(…)` failed
+/// with "duration: missing"), could block on a named pipe, and was not bounded
+/// by the file-size limit the first read checks.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: std::sync::Arc<str>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// Short name (file stem), used for `output/<name>/`.
     pub name: String,
-    /// File it came from, if any.
-    pub source: Option<PathBuf>,
+    /// File it came from, if any, with its text as read.
+    pub source: Option<SourceFile>,
     /// Free text from the file: what it replays and its source.
     pub description: String,
     pub seed: u64,

@@ -7,7 +7,6 @@
 //! the resolved scenario is a pure function of the text, the seed and the flags.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use super::error::ScenarioError;
 use super::fault::entries;
@@ -110,7 +109,7 @@ pub fn resolve(
     ctx: &Ctx,
     limits: &Limits,
     flags: &ProtocolFlags,
-    source: Option<PathBuf>,
+    source: Option<SourceFile>,
 ) -> R<Scenario> {
     let name = match &raw.name {
         Some(n) => {
