@@ -319,6 +319,11 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     refused(&o, &["/dev/urandom"]);
     let o = flapsim(&["validate", "."], &d);
     refused(&o, &["directory"]);
+    // `chart DIR` trusted the reported size too: a data file that never ends.
+    std::fs::create_dir(d.join("charts")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("charts/chart-data.json")).unwrap();
+    let o = flapsim(&["chart", "charts"], &d);
+    refused(&o, &["chart-data.json", "more than the 268435456 bytes"]);
 }
 
 // ------------------------------------------------- 6. / 9. CPU work is budgeted

@@ -76,22 +76,38 @@ pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure
 }
 
 /// Read a file of the directory, refusing one larger than [`MAX_DATA_BYTES`].
+/// The size the file system reports is not trusted (`/dev/zero` and pipes
+/// report 0 and never end): the read itself stops one byte past the limit.
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
-    let meta = std::fs::metadata(path).map_err(|e| {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| {
         Failure::bad_input(format!(
             "{}: {e} (is this a flapsim output directory written with charts, i.e. without --no-charts?)",
             path.display()
         ))
     })?;
-    if meta.len() > MAX_DATA_BYTES {
-        return Err(Failure::bad_input(format!(
-            "{}: {} bytes is more than the {} a chart data file can be",
+    let too_big = |len: u64| {
+        Failure::bad_input(format!(
+            "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
             path.display(),
-            meta.len(),
-            MAX_DATA_BYTES
+        ))
+    };
+    if let Some(len) = file.metadata().ok().map(|m| m.len()) {
+        if len > MAX_DATA_BYTES {
+            return Err(too_big(len));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_DATA_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_DATA_BYTES {
+        return Err(Failure::bad_input(format!(
+            "{}: more than the {MAX_DATA_BYTES} bytes a chart data file can be",
+            path.display(),
         )));
     }
-    std::fs::read(path).map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))
+    Ok(bytes)
 }
 
 /// A run's directory: every chart (SVG and PNG) and report.html, drawn first
