@@ -324,6 +324,27 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     std::os::unix::fs::symlink("/dev/zero", d.join("charts/chart-data.json")).unwrap();
     let o = flapsim(&["chart", "charts"], &d);
     refused(&o, &["chart-data.json", "more than the 268435456 bytes"]);
+    // And a comparison's rows: `chart` read its `results.jsonl` to the end.
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--presets",
+            "memberlist",
+            "--seeds",
+            "1",
+            "--out",
+            "cmp",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = d.join("cmp/results.jsonl");
+    std::fs::remove_file(&rows).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &rows).unwrap();
+    let o = flapsim(&["chart", "cmp"], &d);
+    refused(&o, &["results.jsonl", "not a regular file"]);
 }
 
 // ------------------------------------------------- 6. / 9. CPU work is budgeted

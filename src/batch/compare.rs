@@ -224,7 +224,8 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
         Manifest::read(dir)?.ok_or_else(|| format!("{}: no {MANIFEST}", dir.display()))?;
     let path = dir.join(COMPARISON_JSON);
     let meta: ComparisonMeta = serde_json::from_slice(
-        &std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?,
+        &super::store::read_regular(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", path.display()))?;
     let rows = read_rows(dir)?;
@@ -249,14 +250,14 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
 /// `comparison.txt`, the chart and `report.html`, republished with the
 /// directory's other files as one set. Returns the comparison.
 pub fn redraw(dir: &Path) -> Result<Comparison, String> {
-    let (c, drawn) = draw(dir)?;
+    let (c, drawn) = draw(read(dir)?)?;
     crate::report::publish::republish(dir, drawn, Default::default()).map_err(|e| e.to_string())?;
     Ok(c)
 }
 
-/// Everything derived from a comparison's files, as (file name, bytes).
-pub fn draw(dir: &Path) -> Result<(Comparison, crate::report::publish::Drawn), String> {
-    let c = read(dir)?;
+/// Everything derived from a comparison (as [`read`] gives it back), as
+/// (file name, bytes).
+pub fn draw(c: Comparison) -> Result<(Comparison, crate::report::publish::Drawn), String> {
     let front = pareto(&c.stats, FLAPS_VS_DETECTION);
     let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))
         .map_err(|e| e.to_string())?;

@@ -108,7 +108,7 @@ impl Manifest {
 
     pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
         let path = dir.join(MANIFEST);
-        match fs::read(&path) {
+        match read_regular(&path) {
             Ok(b) => serde_json::from_slice(&b)
                 .map(Some)
                 .map_err(|e| format!("{}: not a flapsim sweep manifest: {e}", path.display())),
@@ -284,8 +284,31 @@ fn open_at(path: &Path, len: u64) -> Result<File, StoreError> {
         .map_err(|e| io(format!("opening {}: {e}", path.display())))
 }
 
+/// Read a file of a sweep or comparison directory: only a regular file, and
+/// only the bytes it held when opened.
+///
+/// Why: these directories hold only files flapsim wrote, but the user names
+/// the directory. A `results.jsonl` linked to `/dev/zero` (or a pipe) was read
+/// until memory ran out; a regular file's size is the truth, so it bounds the
+/// read.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (flapsim writes only regular files here)",
+        ));
+    }
+    // Not preallocated from the size: a sparse file can claim terabytes.
+    let mut bytes = Vec::new();
+    file.take(meta.len()).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn read_or_empty(path: &Path) -> Result<Vec<u8>, StoreError> {
-    match fs::read(path) {
+    match read_regular(path) {
         Ok(b) => Ok(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(io(format!("reading {}: {e}", path.display()))),
@@ -364,7 +387,7 @@ fn valid_csv_prefix(
 /// Read every row of a finished `results.jsonl`.
 pub fn read_rows(dir: &Path) -> Result<Vec<Row>, String> {
     let path = dir.join(RESULTS_JSONL);
-    let bytes = fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let bytes = read_regular(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     complete_lines(&bytes)
         .into_iter()
         .enumerate()

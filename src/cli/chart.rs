@@ -152,7 +152,9 @@ pub fn redraw_comparison(
     _bytes: &[u8],
     stop: Arc<AtomicBool>,
 ) -> Result<Vec<PathBuf>, Failure> {
-    let (_, drawn) = crate::batch::compare::draw(dir).map_err(Failure::failed)?;
+    // What the directory holds is the user's input (exit 2); drawing it is ours.
+    let comparison = crate::batch::compare::read(dir).map_err(Failure::bad_input)?;
+    let (_, drawn) = crate::batch::compare::draw(comparison).map_err(Failure::failed)?;
     republish(dir, drawn, stop)
         .map_err(|e| Failure::failed(format!("writing {}: {e}", dir.display())))
 }
