@@ -86,15 +86,13 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
             path.display()
         ))
     })?;
-    let too_big = |len: u64| {
-        Failure::bad_input(format!(
-            "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
-            path.display(),
-        ))
-    };
+    // A regular file's size is true: refuse a big one before reading it.
     if let Some(len) = file.metadata().ok().map(|m| m.len()) {
         if len > MAX_DATA_BYTES {
-            return Err(too_big(len));
+            return Err(Failure::bad_input(format!(
+                "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
+                path.display(),
+            )));
         }
     }
     let mut bytes = Vec::new();
