@@ -732,3 +732,45 @@ fn a_cluster_too_big_for_memory_is_refused_before_building() {
     }
     assert!(!d.join("output").exists());
 }
+
+// ------------------------------------------- also: counts in chart-data.json
+
+/// Main took `timeline.columns` from the file as it was: 10^15 aborted
+/// `flapsim chart` with a failed allocation (exit 134), 10^8 took 16 s and
+/// 1 GB. Sizes that drive the drawing are now checked against what a run
+/// writes.
+#[test]
+fn chart_data_sizes_beyond_what_a_run_writes_are_refused() {
+    let d = scratch("chartsizes");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(&["run", "s.yaml", "--out", "out"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = d.join("out/chart-data.json");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let names: Vec<String> = (0..41).map(|i| format!("n-{i}")).collect();
+    for (field, edit) in [
+        (
+            "timeline.columns",
+            serde_json::json!({"timeline": {"columns": 1_000_000_000_000_000u64}}),
+        ),
+        (
+            "timeline.columns",
+            serde_json::json!({"timeline": {"columns": 0}}),
+        ),
+        (
+            "accusations.rows",
+            serde_json::json!({"accusations": {"rows": names}}),
+        ),
+    ] {
+        let mut data = original.clone();
+        for (section, fields) in edit.as_object().unwrap() {
+            for (k, v) in fields.as_object().unwrap() {
+                data[section][k] = v.clone();
+            }
+        }
+        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out"], &d);
+        refused(&o, &["chart-data.json", field, "outside"]);
+    }
+}

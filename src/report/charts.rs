@@ -12,7 +12,8 @@ use std::rc::Rc;
 
 use crate::chart::run::{
     rle_encode, AccusationData, BlameBar, DetectionData, FlapRateData, HostSeries, Mark,
-    RunChartData, TimelineData, TimelineRow, KIND_RUN, MAX_EPISODE_MARKS, MAX_ROWS, VERSION,
+    RunChartData, TimelineData, TimelineRow, KIND_RUN, MAX_EPISODE_MARKS, MAX_HEATMAP_NODES,
+    MAX_ROWS, TIMELINE_COLUMNS, VERSION,
 };
 use crate::metrics::stats::{round, secs};
 use crate::metrics::timeline::{health_by_bucket, membership_grid, RowMap};
@@ -20,14 +21,10 @@ use crate::metrics::Metrics;
 use crate::protocol::{Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
-/// Timeline columns (the plot is ~950 px wide: 2–3 px per column).
-pub const TIMELINE_COLUMNS: usize = 400;
 /// Flap-rate buckets at most (1-minute buckets up to ~5 h runs).
 pub const MAX_BUCKETS: u64 = 300;
 /// Faulty hosts drawn under the flap rate.
 pub const MAX_HOSTS: usize = 4;
-/// Nodes in the accusation heatmap.
-pub const MAX_HEATMAP_NODES: usize = 40;
 /// Bars in the blame chart.
 pub const BLAME_TOP: usize = 20;
 

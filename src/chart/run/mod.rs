@@ -28,6 +28,10 @@ pub const KIND_RUN: &str = "run";
 pub const VERSION: u32 = 1;
 /// Timeline rows at most; larger clusters are grouped into bands.
 pub const MAX_ROWS: usize = 60;
+/// Timeline columns (the plot is ~950 px wide: 2–3 px per column).
+pub const TIMELINE_COLUMNS: usize = 400;
+/// Nodes in the accusation heatmap, on each axis.
+pub const MAX_HEATMAP_NODES: usize = 40;
 
 /// Everything the run's charts and report draw from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,7 +171,31 @@ impl RunChartData {
                 d.version
             ));
         }
+        d.check_sizes()?;
         Ok(d)
+    }
+
+    /// Refuse sizes no run writes: the drawing work follows them, and
+    /// `timeline.columns` is a count, not an array, so a damaged or hostile
+    /// file could ask for any amount of memory (10^15 columns aborted
+    /// `flapsim chart` with a failed allocation; 10^8 took 16 s and 1 GB).
+    fn check_sizes(&self) -> Result<(), String> {
+        let t = &self.timeline;
+        let a = &self.accusations;
+        let checks = [
+            ("timeline.columns", t.columns, 1, TIMELINE_COLUMNS),
+            ("timeline.rows", t.rows.len(), 0, MAX_ROWS),
+            ("accusations.rows", a.rows.len(), 0, MAX_HEATMAP_NODES),
+            ("accusations.cols", a.cols.len(), 0, MAX_HEATMAP_NODES),
+        ];
+        for (field, value, min, max) in checks {
+            if !(min..=max).contains(&value) {
+                return Err(format!(
+                    "{field} is {value}, outside {min}..={max} (flapsim writes no more)"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `scenario · preset P · seed N`.
