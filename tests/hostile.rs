@@ -774,3 +774,85 @@ fn chart_data_sizes_beyond_what_a_run_writes_are_refused() {
         refused(&o, &["chart-data.json", field, "outside"]);
     }
 }
+
+// ------------------------------------------- also: edited sweep manifests
+
+/// Main trusted the counts of a sweep's `manifest.json`: a shard count of
+/// 10^15 aborted `flapsim merge` on a failed allocation (exit 134), and a
+/// shard index past its count, or a count of 0, panicked (exit 101).
+#[test]
+fn edited_sweep_manifests_are_refused_not_crashed() {
+    let d = scratch("manifests");
+    let scenario: String = S.lines().map(|l| format!("  {l}\n")).collect();
+    std::fs::write(
+        d.join("tiny.yaml"),
+        format!("name: tiny\nscenario:\n{scenario}axes:\n  - path: suspicion_mult\n    values: [2, 3]\nseeds: 1\n"),
+    )
+    .unwrap();
+    for i in 0..2 {
+        let o = flapsim(
+            &[
+                "sweep",
+                "tiny.yaml",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                &format!("sh{i}"),
+                "-q",
+            ],
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let manifest = d.join("sh1/manifest.json");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    for (edit, needle) in [
+        (
+            (
+                "shard",
+                serde_json::json!({"index": 1, "count": 1_000_000_000_000_000u64}),
+            ),
+            "shard 1/1000000000000000",
+        ),
+        (
+            ("shard", serde_json::json!({"index": 7, "count": 2})),
+            "shard 7/2",
+        ),
+        (
+            ("shard", serde_json::json!({"index": 0, "count": 0})),
+            "shard 0/0",
+        ),
+        (
+            ("runs", serde_json::json!(1_000_000_000_000_000u64)),
+            "runs is 1000000000000000",
+        ),
+    ] {
+        let mut m = original.clone();
+        m[edit.0] = edit.1;
+        std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+        let o = flapsim(&["merge", "sh0", "sh1", "--out", "merged"], &d);
+        refused(&o, &["manifest.json", needle]);
+        let o = flapsim(
+            &[
+                "sweep",
+                "tiny.yaml",
+                "--shard",
+                "1/2",
+                "--out",
+                "sh1",
+                "--resume",
+                "-q",
+            ],
+            &d,
+        );
+        refused(&o, &["manifest.json", needle]);
+    }
+    assert!(!d.join("merged").exists());
+    // A shard count beyond any sweep's runs is refused at the flag too.
+    let o = flapsim(
+        &["sweep", "tiny.yaml", "--shard", "0/2000000", "--out", "x"],
+        &d,
+    );
+    refused(&o, &["--shard", "N <= 1000000"]);
+}

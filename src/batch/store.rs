@@ -25,7 +25,7 @@ use super::aggregate::{
     aggregate, human_spread, pareto_grouped, points_csv, text_table, within_budget, Budget, Front,
     PointStats, Tradeoff, FLAPS_VS_DETECTION, FP_VS_DETECTION,
 };
-use super::plan::Plan;
+use super::plan::{Plan, MAX_RUNS};
 use super::row::{csv_header, metric_index, Row, METRICS};
 
 pub const MANIFEST: &str = "manifest.json";
@@ -44,6 +44,17 @@ pub struct Shard {
 
 impl Shard {
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// What makes a shard ([`Shard::is_valid`]), as error messages say it.
+    pub fn rule() -> String {
+        format!("need 0 <= I < N <= {MAX_RUNS} (the most runs a sweep has)")
+    }
+
+    /// A count of at most [`MAX_RUNS`] (more shards than a sweep can have
+    /// runs would all be empty), and an index below it.
+    pub fn is_valid(self) -> bool {
+        self.count >= 1 && self.index < self.count && self.count <= MAX_RUNS
+    }
 
     pub fn runs(self, total: usize) -> Vec<usize> {
         (self.index..total).step_by(self.count).collect()
@@ -109,12 +120,42 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
         let path = dir.join(MANIFEST);
         match read_regular(&path) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|e| format!("{}: not a flapsim sweep manifest: {e}", path.display())),
+            Ok(b) => serde_json::from_slice::<Manifest>(&b)
+                .map_err(|e| format!("{}: not a flapsim sweep manifest: {e}", path.display()))
+                .and_then(|m| {
+                    m.check().map_err(|e| format!("{}: {e}", path.display()))?;
+                    Ok(Some(m))
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
+    }
+
+    /// Refuse counts no sweep writes. Resume and merge allocate and index by
+    /// them (the runs of a shard, one slot per shard), so an edited manifest
+    /// with a shard count of 10^15 aborted `flapsim merge` on a failed
+    /// allocation, and a shard index past its count panicked.
+    fn check(&self) -> Result<(), String> {
+        let grid = self.points.len().checked_mul(self.seeds.len());
+        if grid != Some(self.runs) || self.runs > MAX_RUNS {
+            return Err(format!(
+                "runs is {}, but {} points x {} seeds make {} (at most {MAX_RUNS})",
+                self.runs,
+                self.points.len(),
+                self.seeds.len(),
+                grid.map_or("more".to_string(), |g| g.to_string())
+            ));
+        }
+        let shard = self.shard();
+        if !shard.is_valid() {
+            return Err(format!(
+                "shard {}/{}: {}",
+                shard.index,
+                shard.count,
+                Shard::rule()
+            ));
+        }
+        Ok(())
     }
 
     pub fn labels(&self) -> Vec<Vec<String>> {
@@ -643,6 +684,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
         return Err(refuse("merge: no directories given"));
     };
     let count = first.shard().count;
+    // One slot per shard: allocated only once as many directories as shards
+    // were given (a count comes from a file).
+    let present: std::collections::BTreeSet<usize> =
+        shards.iter().map(|(m, _)| m.shard().index).collect();
+    if let Some(missing) = (0..count).find(|i| !present.contains(i)) {
+        return Err(refuse(format!(
+            "shard {missing}/{count} is missing: give every shard's directory"
+        )));
+    }
     let mut by_index: Vec<Option<ShardLines>> = vec![None; count];
     let contents: Vec<(Vec<u8>, Vec<u8>)> = shards
         .iter()

@@ -108,10 +108,11 @@ pub fn parse_shard(
             .ok_or_else(|| bad(format!("`{flag}`: expected I/N (e.g. 0/4) or auto")))?;
         (num("I", i)?, num("N", n)?)
     };
-    if count == 0 || index >= count {
-        return Err(bad(format!("shard {index}/{count}: need 0 <= I < N")));
+    let shard = Shard { index, count };
+    if !shard.is_valid() {
+        return Err(bad(format!("shard {index}/{count}: {}", Shard::rule())));
     }
-    Ok(Shard { index, count })
+    Ok(shard)
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
