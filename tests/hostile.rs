@@ -856,3 +856,65 @@ fn edited_sweep_manifests_are_refused_not_crashed() {
     );
     refused(&o, &["--shard", "N <= 1000000"]);
 }
+
+/// Main indexed points by what a comparison's files said: a row naming a
+/// point the manifest lacks, fewer configurations than points, or a point
+/// without a label for a condition axis panicked `flapsim chart` (exit 101).
+#[test]
+fn edited_comparison_files_are_refused_not_crashed() {
+    let d = scratch("comparisonfiles");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--presets",
+            "memberlist,memberlist-2015",
+            "--seeds",
+            "2",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let read = |f: &str| std::fs::read_to_string(d.join("cmp").join(f)).unwrap();
+    let (rows, data, manifest) = (
+        read("results.jsonl"),
+        read("chart-data.json"),
+        read("manifest.json"),
+    );
+    let json = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+    let mut first_row = json(rows.lines().next().unwrap());
+    first_row["point"] = serde_json::json!(1_000_000_000_000_000u64);
+    let other_rows: String = rows.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let rows_edited = format!("{first_row}\n{other_rows}");
+    let mut data_edited = json(&data);
+    data_edited["configs"] = serde_json::json!([]);
+    let mut manifest_edited = json(&manifest);
+    manifest_edited["conditions"] = serde_json::json!(["config"]);
+    manifest_edited["points"][0]["labels"] = serde_json::json!([]);
+    for (file, original, edited, needle) in [
+        ("results.jsonl", &rows, rows_edited, "not run 0 of point 0"),
+        (
+            "chart-data.json",
+            &data,
+            data_edited.to_string(),
+            "0 configurations",
+        ),
+        (
+            "manifest.json",
+            &manifest,
+            manifest_edited.to_string(),
+            "point 0 does not have one label",
+        ),
+    ] {
+        std::fs::write(d.join("cmp").join(file), edited).unwrap();
+        let o = flapsim(&["chart", "cmp"], &d);
+        refused(&o, &[file, needle]);
+        std::fs::write(d.join("cmp").join(file), original).unwrap();
+    }
+    let o = flapsim(&["chart", "cmp"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

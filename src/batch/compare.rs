@@ -237,6 +237,17 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
             manifest.runs
         ));
     }
+    manifest
+        .check_rows(&rows)
+        .map_err(|e| format!("{}: {e}", dir.join(RESULTS_JSONL).display()))?;
+    if meta.configs.len() != manifest.points.len() {
+        return Err(format!(
+            "{}: {} configurations, but the manifest has {} points",
+            path.display(),
+            meta.configs.len(),
+            manifest.points.len()
+        ));
+    }
     let stats = aggregate(manifest.points.len(), &rows);
     Ok(Comparison {
         manifest,

@@ -155,6 +155,39 @@ impl Manifest {
                 Shard::rule()
             ));
         }
+        // Every point has a label and a value per axis (tables and condition
+        // groups index them by axis), and conditions are axes.
+        let axes = self.axes.len();
+        if let Some(p) =
+            (self.points.iter()).position(|p| p.labels.len() != axes || p.values.len() != axes)
+        {
+            return Err(format!(
+                "point {p} does not have one label and one value for each of the {axes} axes"
+            ));
+        }
+        if let Some(c) = self.conditions.iter().find(|c| !self.axes.contains(c)) {
+            return Err(format!("condition `{c}` is not one of the axes"));
+        }
+        Ok(())
+    }
+
+    /// Check that `rows` are this sweep's runs in order: run `i` is row `i`,
+    /// with its point and seed. Tables and charts index points by a row's
+    /// `point`, so a row must not name one the manifest lacks.
+    pub fn check_rows(&self, rows: &[Row]) -> Result<(), String> {
+        let n = self.seeds.len();
+        for (i, row) in rows.iter().enumerate() {
+            let (point, seed) = (i / n.max(1), self.seeds.get(i % n.max(1)).copied());
+            if row.run != i || row.point != point || Some(row.seed) != seed {
+                return Err(format!(
+                    "row {} is run {} of point {} seed {}, not run {i} of point {point}",
+                    i + 1,
+                    row.run,
+                    row.point,
+                    row.seed
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -506,6 +539,8 @@ pub fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>) -> Result<Finish
             m.runs
         ));
     }
+    m.check_rows(&rows)
+        .map_err(|e| format!("{}: {e}", dir.join(RESULTS_JSONL).display()))?;
     let stats = aggregate(m.points.len(), &rows);
     let tradeoff = tradeoff_for(budget);
     let front = pareto_grouped(&stats, tradeoff, &condition_groups(m));
