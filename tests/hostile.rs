@@ -779,7 +779,8 @@ fn chart_data_sizes_beyond_what_a_run_writes_are_refused() {
 
 /// Main trusted the counts of a sweep's `manifest.json`: a shard count of
 /// 10^15 aborted `flapsim merge` on a failed allocation (exit 134), and a
-/// shard index past its count, or a count of 0, panicked (exit 101).
+/// shard index past its count, or a count of 0, panicked (exit 101); a row
+/// with another point than its run's was merged.
 #[test]
 fn edited_sweep_manifests_are_refused_not_crashed() {
     let d = scratch("manifests");
@@ -848,6 +849,17 @@ fn edited_sweep_manifests_are_refused_not_crashed() {
         );
         refused(&o, &["manifest.json", needle]);
     }
+    std::fs::write(&manifest, original.to_string()).unwrap();
+    // A row of the right run but another point was merged, then failed the
+    // aggregation (exit 1) after the merged files were written.
+    let rows = d.join("sh1/results.jsonl");
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let mut row: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    row["point"] = serde_json::json!(0);
+    let rest: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&rows, format!("{row}\n{rest}")).unwrap();
+    let o = flapsim(&["merge", "sh0", "sh1", "--out", "merged"], &d);
+    refused(&o, &["shard 1/2", "is not run 1"]);
     assert!(!d.join("merged").exists());
     // A shard count beyond any sweep's runs is refused at the flag too.
     let o = flapsim(

@@ -175,20 +175,26 @@ impl Manifest {
     /// with its point and seed. Tables and charts index points by a row's
     /// `point`, so a row must not name one the manifest lacks.
     pub fn check_rows(&self, rows: &[Row]) -> Result<(), String> {
-        let n = self.seeds.len();
         for (i, row) in rows.iter().enumerate() {
-            let (point, seed) = (i / n.max(1), self.seeds.get(i % n.max(1)).copied());
-            if row.run != i || row.point != point || Some(row.seed) != seed {
+            if !self.is_run(row, i) {
                 return Err(format!(
-                    "row {} is run {} of point {} seed {}, not run {i} of point {point}",
+                    "row {} is run {} of point {} seed {}, not run {i} of point {}",
                     i + 1,
                     row.run,
                     row.point,
-                    row.seed
+                    row.seed,
+                    i / self.seeds.len().max(1)
                 ));
             }
         }
         Ok(())
+    }
+
+    /// Is `row` run `run` of this sweep, with its point and seed (the plan's
+    /// order: every seed of a point, point after point)?
+    fn is_run(&self, row: &Row, run: usize) -> bool {
+        let n = self.seeds.len().max(1);
+        row.run == run && row.point == run / n && self.seeds.get(run % n) == Some(&row.seed)
     }
 
     pub fn labels(&self) -> Vec<Vec<String>> {
@@ -787,11 +793,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
             out.extend_from_slice(line);
             out.push(b'\n');
         }
-        // Rows must be the run they claim to be.
+        // Rows must be the run they claim to be, with its point and seed.
         let ok = std::str::from_utf8(json[k])
             .ok()
             .and_then(Row::parse_json)
-            .is_some_and(|row| row.run == r);
+            .is_some_and(|row| first.is_run(&row, r));
         if !ok {
             return Err(refuse(format!(
                 "shard {}/{count}: row {k} is not run {r}",
