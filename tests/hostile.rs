@@ -42,9 +42,10 @@ fn bin() -> &'static str {
 /// Run flapsim in `cwd` under `ulimit -v 4000000` (4 GB), killed after
 /// `watchdog` (a hang guard: the test fails, it does not wait forever).
 fn flapsim_capped(args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
+    // `${10}`, not `$10`: sh reads `$10` as `$1` followed by `0`.
     let mut script = String::from("ulimit -v 4000000; exec \"$0\"");
     for i in 0..args.len() {
-        script.push_str(&format!(" \"${}\"", i + 1));
+        script.push_str(&format!(" \"${{{}}}\"", i + 1));
     }
     let mut child = Command::new("sh")
         .arg("-c")
@@ -577,6 +578,25 @@ fn check_and_bench_refuse_out_of_range_flags() {
         let o = flapsim(args, &d);
         refused(&o, &[flag]);
     }
+    // A comparison over the runs a sweep may have was resolved run by run,
+    // all run, and then not read back: it is refused before anything runs.
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let mut args = vec![
+        "compare",
+        "s.yaml",
+        "--presets",
+        "memberlist,memberlist-2015",
+    ];
+    let variants: Vec<String> = (2..11)
+        .map(|m| format!("m{m}:suspicion_mult={m}"))
+        .collect();
+    for v in &variants {
+        args.extend(["--variant", v.as_str()]);
+    }
+    args.extend(["--seeds", "100000", "--out", "big"]);
+    let o = flapsim(&args, &d);
+    refused(&o, &["11 configurations x 100000 seeds", "1000000 runs"]);
+    assert!(!d.join("big").exists());
     // The last seed of the range is checked, not skipped.
     let o = flapsim(
         &[

@@ -113,6 +113,15 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         limits,
         conditions: Vec::new(),
     };
+    // A comparison directory is read back with the sweep's limits.
+    if plan.runs() > crate::batch::plan::MAX_RUNS {
+        return Err(Failure::bad_input(format!(
+            "{} configurations x {} seeds is over the limit of {} runs",
+            configs.len(),
+            args.seeds,
+            crate::batch::plan::MAX_RUNS
+        )));
+    }
     // Every run resolves before any runs.
     for r in 0..plan.runs() {
         if let Err(e) = plan.scenario(r) {
