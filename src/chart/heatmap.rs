@@ -27,8 +27,14 @@ pub struct HeatmapPanel {
 }
 
 const BAR_W: u32 = 110;
-/// Room for rotated column labels (node names up to ~12 characters).
-const LABEL_AREA: u32 = 110;
+
+/// Pixels between an axis and its tick labels, and between the labels and the
+/// axis title beyond them (plotters puts the title at the area's outer edge).
+const LABEL_GAP: u32 = 14;
+
+/// The narrowest label areas, so that short names keep the usual margins.
+const MIN_ROW_AREA: u32 = 60;
+const MIN_COL_AREA: u32 = 70;
 
 impl HeatmapPanel {
     pub fn new(
@@ -92,11 +98,12 @@ impl HeatmapPanel {
         let col_ticks_drawn = col_ticks.clone();
         let row_ticks = thin(row_ticks, (main.dim_in_pixel().1 / 15).max(2) as usize);
 
+        let (col_area, row_area) = self.label_areas(&main);
         let mut b = ChartBuilder::on(&main);
         b.margin_top(6)
             .margin_right(10)
-            .x_label_area_size(LABEL_AREA)
-            .y_label_area_size(90);
+            .x_label_area_size(col_area)
+            .y_label_area_size(row_area);
         if let Some(c) = &self.caption {
             b.caption(c, caption_style());
         }
@@ -159,6 +166,38 @@ impl HeatmapPanel {
                 .map_err(err)?;
         }
         draw_color_bar(&bar, scale_max, &self.scale_desc)
+    }
+}
+
+impl HeatmapPanel {
+    /// Heights of the column-label area and widths of the row-label area,
+    /// each fitted to its longest label plus the axis title beside it.
+    ///
+    /// Why not fixed sizes: labels are node names with their totals
+    /// (`node-00061 (17)` in a 1,000-node cluster) or a sweep axis's values,
+    /// and a fixed area let long ones run under the axis title and off the
+    /// image's edge. Each area is capped at a third of the panel, so a
+    /// pathological label cannot squeeze the cells away.
+    fn label_areas<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> (u32, u32) {
+        let (w, h) = area.dim_in_pixel();
+        let widest = |labels: &[String]| {
+            labels
+                .iter()
+                .filter_map(|l| area.estimate_text_size(l, &label_style()).ok())
+                .map(|(w, _)| w)
+                .max()
+                .unwrap_or(0)
+        };
+        let title = |t: &str| {
+            area.estimate_text_size(t, &axis_desc_style())
+                .map_or(0, |(_, h)| h)
+        };
+        let col = widest(&self.cols) + title(&self.col_desc) + 2 * LABEL_GAP;
+        let row = widest(&self.rows) + title(&self.row_desc) + 2 * LABEL_GAP;
+        (
+            col.clamp(MIN_COL_AREA, (h / 3).max(MIN_COL_AREA)),
+            row.clamp(MIN_ROW_AREA, (w / 3).max(MIN_ROW_AREA)),
+        )
     }
 }
 

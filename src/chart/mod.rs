@@ -286,7 +286,12 @@ pub fn axis_number(v: f64) -> String {
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")
     } else {
-        format!("{v:.2}")
+        // Without trailing zeros, so that ticks at 0.5 and 1.5 read alike.
+        let s = format!("{v:.2}");
+        match s.trim_end_matches('0').trim_end_matches('.') {
+            "-0" => "0".to_string(),
+            short => short.to_string(),
+        }
     }
 }
 

@@ -159,3 +159,120 @@ fn nice_max_rounds_up() {
     assert_eq!(nice_max(7.3, 1.0), 8.0);
     assert_eq!(nice_max(101.0, 1.0), 120.0);
 }
+
+/// The `<text>` elements of an SVG as plotters writes them (attributes on the
+/// opening tag's line, the text on the next): (attributes, text).
+fn svg_texts(svg: &str) -> Vec<(String, String)> {
+    let mut lines = svg.lines();
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("<text ") {
+            let text = lines.next().unwrap_or_default().to_string();
+            out.push((line.to_string(), text));
+        }
+    }
+    out
+}
+
+/// The number in attribute `name="…"` of an opening tag.
+fn svg_attr(tag: &str, name: &str) -> f64 {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key).map(|i| i + key.len()).expect(name);
+    let len = tag[start..].find('"').expect("closing quote");
+    tag[start..start + len].parse().expect("a number")
+}
+
+/// Width in pixels of `text` in the labels' font, as the chart measures it.
+fn label_width(text: &str) -> f64 {
+    let mut buf = String::new();
+    let area = plotters::prelude::SVGBackend::with_string(&mut buf, (10, 10)).into_drawing_area();
+    let (w, _) = area
+        .estimate_text_size(text, &frame::label_style())
+        .expect("measured");
+    w as f64
+}
+
+/// Rule: a heatmap's labels fit their areas however long they are: every row
+/// label ends right of the row axis's title and starts inside the image, and
+/// every column label ends above the column axis's title. (With a fixed area,
+/// a 1,000-node cluster's `node-00061 (17)` ran under the title and off the
+/// image's left edge.)
+#[test]
+fn heatmap_labels_clear_the_axis_titles() {
+    let rows: Vec<String> = (0..40)
+        .map(|i| format!("node-{:05} ({})", i * 25 + 11, 40 - i))
+        .collect();
+    let cols: Vec<String> = (0..40).map(|i| format!("node-{:05}", i * 25 + 3)).collect();
+    let values: Vec<Vec<f64>> = (0..40)
+        .map(|r| (0..40).map(|c| ((r + c) % 3) as f64).collect())
+        .collect();
+    let (row_desc, col_desc) = (
+        "accuser (raised the suspicion), with its total",
+        "accused (the suspect)",
+    );
+    let fig = Figure::new(frame())
+        .panel(
+            Panel::Heatmap(HeatmapPanel::new(
+                row_desc,
+                col_desc,
+                rows.clone(),
+                cols.clone(),
+                values,
+                "suspicions (count)",
+            )),
+            1.0,
+        )
+        .size(1200, 900);
+    let texts = svg_texts(&render(&fig).expect("renders").svg);
+    let find = |t: &str| {
+        let found: Vec<&String> = texts.iter().filter(|x| x.1 == t).map(|x| &x.0).collect();
+        assert!(!found.is_empty(), "no text {t:?}");
+        found
+    };
+    // The row title is turned a quarter and hangs right of its `x` by about
+    // its font size; the column title sits on its `y`, its top a font size up.
+    let row_title = find(row_desc)[0];
+    let row_title_right = svg_attr(row_title, "x") + svg_attr(row_title, "font-size");
+    let col_title = find(col_desc)[0];
+    let col_title_top = svg_attr(col_title, "y") - svg_attr(col_title, "font-size");
+    let mut checked = 0;
+    for row in &rows {
+        for tag in find(row) {
+            // Right-aligned on `x`.
+            let left = svg_attr(tag, "x") - label_width(row);
+            assert!(left >= 0.0, "{row:?} starts off the image at x {left}");
+            assert!(
+                left > row_title_right,
+                "{row:?} starts at x {left}, under the title (which ends at {row_title_right})"
+            );
+            checked += 1;
+        }
+    }
+    for col in &cols {
+        for tag in find(col) {
+            // Turned a quarter, reading down from `y`.
+            let bottom = svg_attr(tag, "y") + label_width(col);
+            assert!(
+                bottom < col_title_top,
+                "{col:?} ends at y {bottom}, under the title (which starts at {col_title_top})"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} labels drawn");
+}
+
+/// Rule: axis numbers are short and read alike along an axis: no trailing
+/// zeros (a time axis read `0`, `0.50`, `1`, `1.5`), integers bare, large
+/// values in k and M.
+#[test]
+fn axis_numbers_have_no_trailing_zeros() {
+    let labels: Vec<String> = [0.0, 0.5, 1.0, 1.5, 2.0].map(axis_number).to_vec();
+    assert_eq!(labels, ["0", "0.5", "1", "1.5", "2"]);
+    assert_eq!(axis_number(0.25), "0.25");
+    assert_eq!(axis_number(0.05), "0.05");
+    assert_eq!(axis_number(-0.001), "0");
+    assert_eq!(axis_number(12.4), "12");
+    assert_eq!(axis_number(25_000.0), "25k");
+    assert_eq!(axis_number(2_500_000.0), "2.5M");
+}
