@@ -351,3 +351,35 @@ fn charts_and_report_are_deterministic() {
         );
     }
 }
+
+/// Rule: the flap rate of a run shorter than `MIN_BUCKETS` minutes is drawn in
+/// that many buckets under a minute (whole time-series bins), and the subtitle
+/// says their width in seconds; a longer run keeps 1-minute buckets. (A
+/// 2-minute run of a sick 1,000-node cluster drew two steps.)
+#[test]
+fn a_short_run_draws_its_flap_rate_in_buckets_under_a_minute() {
+    let d = scratch("short");
+    let short = SICK
+        .replace("duration: 20m", "duration: 3m")
+        .replace("warmup: 2m", "warmup: 30s")
+        .replace("timeseries_bin: 10s", "timeseries_bin: 5s")
+        .replace(
+            "  - {at: 8m, crash: a-05}\n  - {at: 15m, restart: a-01}\n",
+            "  - {at: 1m, crash: a-05}\n",
+        );
+    std::fs::write(d.join("short.yaml"), &short).unwrap();
+    let o = flapsim(&["run", "short.yaml", "--out", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = d.join("out");
+    let f = data(&out).flap_rate;
+    // 3 min / 12 = 15 s, three 5-s bins.
+    assert_eq!(f.bucket_min, 0.25);
+    assert_eq!(f.t_min.len(), 12);
+    assert_eq!(f.t_min[1], 0.25);
+    let svg = std::fs::read_to_string(out.join(RunChart::FlapRate.file_name(true))).unwrap();
+    assert!(svg.contains("15-s buckets"), "the subtitle gives the width");
+
+    let long = data(&run_sick("long-buckets", &[])).flap_rate;
+    assert_eq!(long.bucket_min, 1.0);
+    assert_eq!(long.t_min.len(), 20);
+}

@@ -23,6 +23,10 @@ use crate::scenario::Scenario;
 
 /// Flap-rate buckets at most (1-minute buckets up to ~5 h runs).
 pub const MAX_BUCKETS: u64 = 300;
+/// Flap-rate buckets at least, where the run's bins allow: a run shorter
+/// than this many minutes gets buckets under a minute, so that a short run
+/// (a 2-minute bench of a sick cluster) still draws a course, not two steps.
+pub const MIN_BUCKETS: u64 = 12;
 /// Faulty hosts drawn under the flap rate.
 pub const MAX_HOSTS: usize = 4;
 /// Bars in the blame chart.
@@ -303,8 +307,12 @@ fn short_tail(first: &str, last: &str) -> String {
 
 fn flap_rate(m: &Metrics, names: &[String], faulty: &[bool]) -> FlapRateData {
     let bin = m.bin.max(1);
-    // Bucket: a whole number of bins, at least a minute, at most MAX_BUCKETS buckets.
-    let min_bucket = (60 * SEC).max(m.end.div_ceil(MAX_BUCKETS));
+    // Bucket: a whole number of bins, at most MAX_BUCKETS buckets; a minute,
+    // or less in a run shorter than MIN_BUCKETS minutes.
+    let min_bucket = (60 * SEC)
+        .min(m.end.div_ceil(MIN_BUCKETS))
+        .max(m.end.div_ceil(MAX_BUCKETS))
+        .max(1);
     let bucket = min_bucket.div_ceil(bin) * bin;
     let buckets = (m.end.div_ceil(bucket) as usize).max(1);
     let per_min = bucket as f64 / MIN;

@@ -44,7 +44,7 @@ pub fn flap_rate_figure(d: &RunChartData) -> Figure {
     let f = &d.flap_rate;
     let frame = Frame::new(
         "Flap rate over time, and the faulty hosts beneath",
-        format!("{} · {}-min buckets", d.subtitle(), trim(f.bucket_min)),
+        format!("{} · {} buckets", d.subtitle(), bucket_width(f.bucket_min)),
     );
     // Step lines hold each bucket's value to the bucket's end: one more point at
     // the end of the last bucket.
@@ -281,6 +281,15 @@ pub fn detection_figure(d: &RunChartData) -> Figure {
 }
 
 /// `1`, `2.5`: a bucket width without float noise.
+/// A bucket's width for the subtitle: `1-min`, or `10-s` under a minute.
+fn bucket_width(minutes: f64) -> String {
+    if minutes < 1.0 {
+        format!("{}-s", trim(minutes * 60.0))
+    } else {
+        format!("{}-min", trim(minutes))
+    }
+}
+
 fn trim(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
