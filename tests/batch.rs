@@ -178,6 +178,24 @@ fn jobs_do_not_change_a_single_byte() {
     let again = flapsim(&["sweep", s(&f), "--out", s(&a), "-q"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+    // `chart DIR` says how a sweep's charts are redrawn (it has no chart data)
+    // and writes nothing; that way runs nothing and rewrites the same bytes.
+    let chart = flapsim(&["chart", s(&a)]);
+    assert_eq!(chart.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&chart.stderr);
+    assert!(
+        said.contains("a sweep's directory") && said.contains("--resume"),
+        "{said}"
+    );
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--out",
+        s(&a),
+        "--resume",
+        "-q",
+    ]));
+    assert_same_tree(&a, &b);
 }
 
 #[test]

@@ -273,25 +273,33 @@ pub fn nice_ticks(max: f64, max_ticks: usize) -> (f64, Vec<f64>) {
     (n as f64 * step, ticks)
 }
 
-/// Label for a number on an axis: integers without decimals, others short.
+/// Label for a number on an axis: as short as it can be without changing
+/// the tick it names (at most three decimals, large values in k and M).
+///
+/// Why not a fixed number of decimals per magnitude: ticks fall on steps
+/// like 0.25 or 12.5, and one decimal labelled 1.25 as "1.2" and 12.5 as
+/// "12", a tick that was not where its label said.
 pub fn axis_number(v: f64) -> String {
     if v.abs() >= 1e6 {
-        format!("{:.1}M", v / 1e6)
+        format!("{}M", shortest(v / 1e6, 3))
     } else if v.abs() >= 1e4 {
-        format!("{:.0}k", v / 1e3)
-    } else if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round() as i64)
-    } else if v.abs() >= 10.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
+        format!("{}k", shortest(v / 1e3, 3))
     } else {
-        // Without trailing zeros, so that ticks at 0.5 and 1.5 read alike.
-        let s = format!("{v:.2}");
-        match s.trim_end_matches('0').trim_end_matches('.') {
-            "-0" => "0".to_string(),
-            short => short.to_string(),
-        }
+        shortest(v, 3)
+    }
+}
+
+/// `v` with at most `decimals` decimals, trailing zeros dropped.
+fn shortest(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    match s {
+        "-0" => "0".to_string(),
+        short => short.to_string(),
     }
 }
 

@@ -262,17 +262,27 @@ fn heatmap_labels_clear_the_axis_titles() {
     assert!(checked >= 20, "only {checked} labels drawn");
 }
 
-/// Rule: axis numbers are short and read alike along an axis: no trailing
-/// zeros (a time axis read `0`, `0.50`, `1`, `1.5`), integers bare, large
-/// values in k and M.
+/// Rule: an axis number names its tick exactly, as briefly as it can: no
+/// trailing zeros (a time axis read `0`, `0.50`, `1`, `1.5`), and no decimal
+/// dropped (its 1.25 tick read `1.2`, a 12.5 tick `12`); large values in k and M.
 #[test]
-fn axis_numbers_have_no_trailing_zeros() {
-    let labels: Vec<String> = [0.0, 0.5, 1.0, 1.5, 2.0].map(axis_number).to_vec();
-    assert_eq!(labels, ["0", "0.5", "1", "1.5", "2"]);
-    assert_eq!(axis_number(0.25), "0.25");
+fn axis_numbers_name_their_ticks_exactly_and_briefly() {
+    let labels: Vec<String> = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+        .map(axis_number)
+        .to_vec();
+    assert_eq!(
+        labels,
+        ["0", "0.25", "0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"]
+    );
+    assert_eq!(axis_number(12.5), "12.5");
+    assert_eq!(axis_number(37.5), "37.5");
     assert_eq!(axis_number(0.05), "0.05");
-    assert_eq!(axis_number(-0.001), "0");
-    assert_eq!(axis_number(12.4), "12");
+    assert_eq!(axis_number(1.2500000001), "1.25");
+    assert_eq!(axis_number(-0.0001), "0");
+    assert_eq!(axis_number(-2.5), "-2.5");
+    assert_eq!(axis_number(120.0), "120");
     assert_eq!(axis_number(25_000.0), "25k");
+    assert_eq!(axis_number(12_500.0), "12.5k");
     assert_eq!(axis_number(2_500_000.0), "2.5M");
+    assert_eq!(axis_number(1_250_000.0), "1.25M");
 }

@@ -58,6 +58,19 @@ pub fn chart_cmd(args: &ChartArgs) -> Result<(), Failure> {
 /// Redraw `dir`; returns the files written.
 pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     let data_path = dir.join(DATA_FILE);
+    // A sweep's directory has no chart data: its charts come from its results
+    // when the sweep finishes, and finishing again redraws them.
+    let sweep_results = dir.join(crate::batch::store::RESULTS_JSONL);
+    if !data_path.exists()
+        && dir.join(crate::batch::store::MANIFEST).is_file()
+        && sweep_results.is_file()
+    {
+        return Err(Failure::bad_input(format!(
+            "{}: a sweep's directory has no {DATA_FILE}; redraw its charts with `flapsim sweep SWEEP --out {} --resume` (it runs only what is missing), or `flapsim merge` for shards",
+            dir.display(),
+            dir.display()
+        )));
+    }
     let bytes = read_bounded(&data_path)?;
     let kind: Kind = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::bad_input(format!(
