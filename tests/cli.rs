@@ -166,6 +166,48 @@ fn limits_name_the_flag_and_can_be_raised() {
     assert!(files_under(&d.join("output")).is_empty());
 }
 
+/// Rule: a raised node limit is still bounded by the machine: a cluster whose
+/// views of each other need more memory than it has is refused, exit 2, before
+/// anything is allocated (60,000 nodes were killed by the kernel; 3,000,000
+/// aborted), by `run`, `bench` and `sweep`; `validate` still accepts the file.
+#[test]
+fn a_cluster_beyond_the_machines_memory_is_refused_not_killed() {
+    let d = scratch("memory");
+    // 10^6 nodes: 13 TB of views, more than any machine this runs on.
+    let big = "duration: 1m\ncluster:\n  groups:\n    n: {count: 1000000, name: \"n-{}\"}\n";
+    std::fs::write(d.join("big.yaml"), big).unwrap();
+    let raise = ["--limit", "nodes=1e6"];
+    let machine = "this machine has available";
+    let o = flapsim(&[&["run", "big.yaml"][..], &raise].concat(), &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(machine) && stderr(&o).contains("big.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = flapsim(&[&["bench", "--nodes", "1000000"][..], &raise].concat(), &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--nodes 1000000") && stderr(&o).contains(machine),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        d.join("sweep.yaml"),
+        "name: big\nbase: big.yaml\naxes:\n  - path: suspicion_mult\n    values: [4, 5]\nseeds: 1\n",
+    )
+    .unwrap();
+    let o = flapsim(
+        &[&["sweep", "sweep.yaml", "--out", "sw"][..], &raise].concat(),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(machine), "{}", stderr(&o));
+    let o = flapsim(&[&["validate", "big.yaml"][..], &raise].concat(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(files_under(&d.join("output")).is_empty());
+}
+
 /// Rule: the event budget stops a run with a clear error, exit 2, no output.
 #[test]
 fn the_event_budget_stops_the_run_and_writes_nothing() {

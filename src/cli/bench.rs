@@ -293,6 +293,8 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
             args.nodes, limits.max_nodes
         )));
     }
+    scenario::resolve::views_fit(args.nodes as u64, &limits)
+        .map_err(|m| Failure::bad_input(format!("--nodes {}: {m}", args.nodes)))?;
     if duration == 0 || duration > limits.max_duration {
         return Err(Failure::bad_input(format!(
             "--duration {}: expected more than 0 and at most {} (raise the limit with `--limit duration=…`)",

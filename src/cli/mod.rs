@@ -319,7 +319,10 @@ pub(crate) fn over_budget(file: &Path, e: crate::engine::EventBudgetExceeded) ->
 /// carry a `max_` prefix; counts accept `1e9`-style values; `duration` takes a
 /// duration (`90d`).
 pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
-    let mut l = Limits::default();
+    let mut l = Limits {
+        available_memory: available_memory(),
+        ..Limits::default()
+    };
     for flag in flags {
         let bad = |m: String| Failure::bad_input(format!("--limit `{flag}`: {m}"));
         let Some((k, v)) = flag.split_once('=') else {
@@ -358,6 +361,17 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
         }
     }
     Ok(l)
+}
+
+/// `MemAvailable` of `/proc/meminfo` in bytes: what the kernel says can be
+/// allocated without swapping. Read once per command, only to refuse a
+/// cluster that cannot fit; it never reaches a result. `None` off Linux or
+/// when unreadable.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
@@ -459,7 +473,12 @@ fn progress_bar(duration: u64) -> ProgressBar {
 }
 
 fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
-    let limits = parse_limits(limits)?;
+    // Whether a file is valid does not depend on this machine's memory: that
+    // is checked when it runs.
+    let limits = Limits {
+        available_memory: None,
+        ..parse_limits(limits)?
+    };
     let mut errors = Vec::new();
     for f in files {
         match scenario::load_with_limits(f, &CliOverrides::default(), &limits) {

@@ -104,6 +104,7 @@ impl Resolver<'_, '_> {
                 ),
             ));
         }
+        super::resolve::views_fit(total, limits).map_err(|m| self.err("cluster", m))?;
 
         for (gname, g) in groups {
             self.group(gname, g, &d)?;

@@ -360,6 +360,32 @@ fn bad_protocol_override_points_at_its_line() {
     assert_eq!(e.line, Some(7));
 }
 
+/// Rule: a cluster whose views of each other alone need more memory than
+/// the machine has available is refused at the cluster, before anything is
+/// allocated; with the memory unknown, or enough of it, the file loads.
+#[test]
+fn a_cluster_too_big_for_the_machines_memory_is_refused() {
+    let nodes = 4u64; // MIN's cluster
+    let views = nodes * nodes * super::resolve::VIEW_BYTES_PER_PAIR;
+    let with = |available| Limits {
+        available_memory: available,
+        ..Limits::default()
+    };
+    let e = parse_with(
+        MIN,
+        "t.yaml",
+        &CliOverrides::default(),
+        &with(Some(views - 1)),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("views of each other"), "{e}");
+    assert!(e.message.contains("this machine has available"), "{e}");
+    assert!(e.to_string().contains("cluster"), "{e}");
+    for available in [Some(views), None] {
+        assert!(parse_with(MIN, "t.yaml", &CliOverrides::default(), &with(available)).is_ok());
+    }
+}
+
 /// Rule: limits refuse oversized input before any work.
 #[test]
 fn limits_refuse_big_inputs_early() {
