@@ -615,6 +615,9 @@ impl BroadcastQueue {
     /// slot), returning a value only to keep the read: a received packet's
     /// messages are touched together so that their cache misses overlap
     /// (`Node::warm_parts`).
+    // Out of line: when the compiler inlined it into `Node::warm_parts`, the
+    // starved 30 s bench ran 1 % more instructions (5.912 G against 5.854 G).
+    #[inline(never)]
     pub fn warm(&self, node: NodeId, hint: SlotHint) -> u64 {
         self.find_slot(node, hint)
             .map_or(0, |s| u64::from(self.slots[s as usize].id))
