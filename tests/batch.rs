@@ -196,6 +196,21 @@ fn jobs_do_not_change_a_single_byte() {
         "-q",
     ]));
     assert_same_tree(&a, &b);
+    // With memory for two runs' views only (8 nodes: 832 bytes each), four
+    // jobs become two, it says so, and the files are the same.
+    let c = d.join("j4-low-memory");
+    let o = bin()
+        .args(["sweep", s(&f), "--jobs", "4", "--out", s(&c)])
+        .env("FLAPSIM_AVAILABLE_MEMORY", "2000")
+        .output()
+        .unwrap();
+    ok(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("running 2 at a time") && said.contains("2 jobs"),
+        "{said}"
+    );
+    assert_same_tree(&a, &c);
 }
 
 #[test]

@@ -123,15 +123,20 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         )));
     }
     // Every run resolves before any runs.
+    let mut largest = 0;
     for r in 0..plan.runs() {
-        if let Err(e) = plan.scenario(r) {
-            let (p, _) = plan.run_ref(r);
-            return Err(Failure::bad_input(format!(
-                "configuration `{}`: {e}",
-                configs[p].0
-            )));
+        match plan.scenario(r) {
+            Ok(s) => largest = largest.max(s.nodes.len() as u64),
+            Err(e) => {
+                let (p, _) = plan.run_ref(r);
+                return Err(Failure::bad_input(format!(
+                    "configuration `{}`: {e}",
+                    configs[p].0
+                )));
+            }
         }
     }
+    let jobs = super::sweep::jobs_that_fit(jobs, largest, &plan.limits, args.batch.quiet);
     let meta = ComparisonMeta::new(&plan, &label).map_err(Failure::bad_input)?;
     let out = args
         .out

@@ -9,6 +9,7 @@ use crate::batch::{execute, sweepfile, Progress};
 
 use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
 use super::{parse_limits, Failure};
+use crate::scenario::Limits;
 
 /// Worker threads: `--jobs`, or every core.
 pub fn jobs(flags: &BatchFlags) -> Result<usize, Failure> {
@@ -17,6 +18,33 @@ pub fn jobs(flags: &BatchFlags) -> Result<usize, Failure> {
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
+}
+
+/// `jobs`, lowered to the number of runs of the plan's largest cluster
+/// (`nodes`) whose views fit in memory side by side, saying so unless
+/// `quiet`. Why: every job holds a whole run, and a sweep of 10,000-node
+/// clusters on a many-core machine would otherwise be killed by the kernel
+/// part-way. Results do not depend on the number of jobs.
+pub fn jobs_that_fit(jobs: usize, nodes: u64, limits: &Limits, quiet: bool) -> usize {
+    let Some(fit) = crate::scenario::resolve::runs_that_fit(nodes, limits) else {
+        return jobs;
+    };
+    if fit >= jobs {
+        return jobs;
+    }
+    if !quiet {
+        say!(
+            "{jobs} runs of {nodes} nodes at once would need {} for their views of each other, more than the {} available: running {fit} at a time",
+            crate::scenario::resolve::human_bytes(
+                nodes
+                    .saturating_mul(nodes)
+                    .saturating_mul(crate::scenario::resolve::VIEW_BYTES_PER_PAIR)
+                    .saturating_mul(jobs as u64)
+            ),
+            crate::scenario::resolve::human_bytes(limits.available_memory.unwrap_or(0))
+        );
+    }
+    fit
 }
 
 /// The budget flags as a [`Budget`].
@@ -163,6 +191,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
         return Ok(());
     }
+    let largest = plan
+        .points
+        .iter()
+        .filter_map(|p| {
+            crate::batch::plan::resolve_point(&p.input, plan.seeds.first().copied(), &plan.limits)
+                .ok()
+        })
+        .map(|s| s.nodes.len() as u64)
+        .max()
+        .unwrap_or(0);
+    let jobs = jobs_that_fit(jobs, largest, &plan.limits, args.batch.quiet);
     let existing = match (args.resume, args.fresh) {
         (true, _) => Existing::Resume,
         (_, true) => Existing::Fresh,

@@ -65,16 +65,37 @@ pub fn views_fit(nodes: u64, limits: &Limits) -> Result<(), String> {
     match limits.available_memory {
         Some(available) if views > available => Err(format!(
             "{nodes} nodes need at least {} for their views of each other ({VIEW_BYTES_PER_PAIR} bytes per pair of nodes), more than the {} this machine has available",
-            gigabytes(views),
-            gigabytes(available)
+            human_bytes(views),
+            human_bytes(available)
         )),
         _ => Ok(()),
     }
 }
 
-/// `bytes` for a message, in GB with one decimal.
-fn gigabytes(bytes: u64) -> String {
-    format!("{:.1} GB", bytes as f64 / 1e9)
+/// How many runs of `nodes` nodes fit in memory side by side, by their views
+/// ([`VIEW_BYTES_PER_PAIR`]) against [`Limits::available_memory`]: at least
+/// one (a run that cannot fit alone is refused by [`views_fit`]), `None` when
+/// the memory is unknown. Batch commands run no more than this at once.
+pub fn runs_that_fit(nodes: u64, limits: &Limits) -> Option<usize> {
+    let views = nodes
+        .saturating_mul(nodes)
+        .saturating_mul(VIEW_BYTES_PER_PAIR)
+        .max(1);
+    let available = limits.available_memory?;
+    Some(
+        usize::try_from(available / views)
+            .unwrap_or(usize::MAX)
+            .max(1),
+    )
+}
+
+/// `bytes` for a message: in GB with one decimal, or MB, or bytes.
+pub fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000_000 => format!("{bytes} bytes"),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.1} GB", bytes as f64 / 1e9),
+    }
 }
 
 impl Default for Limits {

@@ -386,6 +386,22 @@ fn a_cluster_too_big_for_the_machines_memory_is_refused() {
     }
 }
 
+/// Rule: batch runs at once are bounded by how many clusters' views fit in
+/// the memory available, at least one, unbounded when it is unknown.
+#[test]
+fn runs_side_by_side_are_bounded_by_memory() {
+    use super::resolve::{runs_that_fit, VIEW_BYTES_PER_PAIR};
+    let with = |available| Limits {
+        available_memory: available,
+        ..Limits::default()
+    };
+    let one = 100 * 100 * VIEW_BYTES_PER_PAIR;
+    assert_eq!(runs_that_fit(100, &with(Some(3 * one + 1))), Some(3));
+    assert_eq!(runs_that_fit(100, &with(Some(one - 1))), Some(1));
+    assert_eq!(runs_that_fit(100, &with(None)), None);
+    assert_eq!(runs_that_fit(u64::MAX, &with(Some(u64::MAX))), Some(1));
+}
+
 /// Rule: limits refuse oversized input before any work.
 #[test]
 fn limits_refuse_big_inputs_early() {
