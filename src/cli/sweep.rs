@@ -9,6 +9,7 @@ use crate::batch::{execute, sweepfile, Progress};
 
 use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
 use super::{parse_limits, Failure};
+use crate::scenario::resolve::{human_bytes, runs_that_fit, views_bytes};
 use crate::scenario::Limits;
 
 /// Worker threads: `--jobs`, or every core.
@@ -26,7 +27,8 @@ pub fn jobs(flags: &BatchFlags) -> Result<usize, Failure> {
 /// clusters on a many-core machine would otherwise be killed by the kernel
 /// part-way. Results do not depend on the number of jobs.
 pub fn jobs_that_fit(jobs: usize, nodes: u64, limits: &Limits, quiet: bool) -> usize {
-    let Some(fit) = crate::scenario::resolve::runs_that_fit(nodes, limits) else {
+    let (Some(fit), Some(available)) = (runs_that_fit(nodes, limits), limits.available_memory)
+    else {
         return jobs;
     };
     if fit >= jobs {
@@ -35,13 +37,8 @@ pub fn jobs_that_fit(jobs: usize, nodes: u64, limits: &Limits, quiet: bool) -> u
     if !quiet {
         say!(
             "{jobs} runs of {nodes} nodes at once would need {} for their views of each other, more than the {} available: running {fit} at a time",
-            crate::scenario::resolve::human_bytes(
-                nodes
-                    .saturating_mul(nodes)
-                    .saturating_mul(crate::scenario::resolve::VIEW_BYTES_PER_PAIR)
-                    .saturating_mul(jobs as u64)
-            ),
-            crate::scenario::resolve::human_bytes(limits.available_memory.unwrap_or(0))
+            human_bytes(views_bytes(nodes).saturating_mul(jobs as u64)),
+            human_bytes(available)
         );
     }
     fit

@@ -56,12 +56,17 @@ pub struct Limits {
 /// cluster holds 13 MB of them; 10,000 nodes 1.3 GB, 100,000 nodes 130 GB.
 pub const VIEW_BYTES_PER_PAIR: u64 = 13;
 
+/// Bytes the views of a cluster of `nodes` take ([`VIEW_BYTES_PER_PAIR`]).
+pub fn views_bytes(nodes: u64) -> u64 {
+    nodes
+        .saturating_mul(nodes)
+        .saturating_mul(VIEW_BYTES_PER_PAIR)
+}
+
 /// Refuse a cluster of `nodes` whose views of each other alone need more
 /// memory than the machine has available ([`Limits::available_memory`]).
 pub fn views_fit(nodes: u64, limits: &Limits) -> Result<(), String> {
-    let views = nodes
-        .saturating_mul(nodes)
-        .saturating_mul(VIEW_BYTES_PER_PAIR);
+    let views = views_bytes(nodes);
     match limits.available_memory {
         Some(available) if views > available => Err(format!(
             "{nodes} nodes need at least {} for their views of each other ({VIEW_BYTES_PER_PAIR} bytes per pair of nodes), more than the {} this machine has available",
@@ -77,10 +82,7 @@ pub fn views_fit(nodes: u64, limits: &Limits) -> Result<(), String> {
 /// one (a run that cannot fit alone is refused by [`views_fit`]), `None` when
 /// the memory is unknown. Batch commands run no more than this at once.
 pub fn runs_that_fit(nodes: u64, limits: &Limits) -> Option<usize> {
-    let views = nodes
-        .saturating_mul(nodes)
-        .saturating_mul(VIEW_BYTES_PER_PAIR)
-        .max(1);
+    let views = views_bytes(nodes).max(1);
     let available = limits.available_memory?;
     Some(
         usize::try_from(available / views)
