@@ -208,6 +208,44 @@ fn a_cluster_beyond_the_machines_memory_is_refused_not_killed() {
     assert!(files_under(&d.join("output")).is_empty());
 }
 
+/// A run that outgrows its memory while it runs (a sick cluster's queues,
+/// which no file states) is stopped by the memory watchdog with exit 2 and a
+/// message, not killed by the kernel: `run` publishes nothing, `bench` exits.
+/// `FLAPSIM_MEMORY_LIMIT` stands in for a full machine (the starved
+/// 1,000-node workload passes 60 MB within a few simulated seconds).
+#[test]
+fn a_run_that_outgrows_its_memory_stops_cleanly_and_writes_nothing() {
+    let d = scratch("watchdog");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/bench/starved-1000.yaml"
+    );
+    let limited = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flapsim"))
+            .args(args)
+            .current_dir(&d)
+            .env("FLAPSIM_MEMORY_LIMIT", "60000000")
+            .output()
+            .expect("run flapsim")
+    };
+    let o = limited(&["run", scenario, "--out", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let said = stderr(&o);
+    assert!(
+        said.contains("simulated, nothing written")
+            && said.contains("over FLAPSIM_MEMORY_LIMIT (60.0 MB)"),
+        "{said}"
+    );
+    assert!(!d.join("out").exists() && files_under(&d).is_empty());
+    let o = limited(&["bench", "--starved", "10%", "--repeat", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("FLAPSIM_MEMORY_LIMIT"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// Rule: the event budget stops a run with a clear error, exit 2, no output.
 #[test]
 fn the_event_budget_stops_the_run_and_writes_nothing() {

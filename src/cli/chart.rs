@@ -41,7 +41,7 @@ pub fn chart_cmd(args: &ChartArgs) -> Result<(), Failure> {
         if stop.raised() {
             Failure {
                 code: stop.exit_code(),
-                message: f.message,
+                message: stop.message(f.message),
             }
         } else {
             f

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod diagnose;
+pub mod memory;
 pub mod oracle;
 pub mod outputs;
 pub mod signals;
@@ -74,6 +75,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    memory::watch();
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { files, limits } => validate(&files, &limits),
@@ -133,7 +135,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         if e.kind() == report::publish::INTERRUPTED {
             Failure {
                 code: stop.exit_code(),
-                message: e.to_string(),
+                message: stop.message(e.to_string()),
             }
         } else {
             Failure::failed(format!("writing {}: {e}", out_dir.display()))
@@ -176,7 +178,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         PublishRunError::Io(e) => publish_failure(e),
     })?;
     let wall = simulated_in.as_secs_f64();
-    if stop.raised() {
+    if stop.raised() && memory::tripped().is_none() {
         // The signal came after the swap: the new set is complete, but the
         // user asked to stop, so say so and exit as interrupted.
         return Err(Failure {
@@ -287,10 +289,13 @@ pub(crate) fn stopped(
         Stopped::Budget(e) => over_budget(file, e),
         Stopped::Interrupted { at } => Failure {
             code: stop.exit_code(),
-            message: format!(
-                "interrupted at {} simulated; nothing written",
-                format_duration(at)
-            ),
+            message: match memory::tripped() {
+                Some(_) => memory::stopped_message(&format!(" at {} simulated", format_duration(at))),
+                None => format!(
+                    "interrupted at {} simulated; nothing written",
+                    format_duration(at)
+                ),
+            },
         },
         Stopped::Truncated { node, at } => Failure::bad_input(format!(
             "{}: the CPU schedule of `{}` needed more than {} steps for one answer at {} simulated (its host faults are too fine-grained to combine); nothing written",
@@ -320,7 +325,7 @@ pub(crate) fn over_budget(file: &Path, e: crate::engine::EventBudgetExceeded) ->
 /// duration (`90d`).
 pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
     let mut l = Limits {
-        available_memory: available_memory(),
+        available_memory: memory::available(),
         ..Limits::default()
     };
     for flag in flags {
@@ -361,22 +366,6 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
         }
     }
     Ok(l)
-}
-
-/// The memory runs may use, in bytes: `FLAPSIM_AVAILABLE_MEMORY` if set (a
-/// lower ceiling on a shared machine; the tests' fixed one), else
-/// `MemAvailable` of `/proc/meminfo`, what the kernel says can be allocated
-/// without swapping. Read once per command, only to refuse a cluster that
-/// cannot fit or to run fewer batch jobs at once; it never reaches a result.
-/// `None` off Linux or when unreadable.
-fn available_memory() -> Option<u64> {
-    if let Ok(v) = std::env::var("FLAPSIM_AVAILABLE_MEMORY") {
-        return v.trim().parse().ok();
-    }
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {

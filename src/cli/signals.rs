@@ -30,6 +30,8 @@ impl Stop {
             let _ = signal_hook::flag::register_usize(sig, Arc::clone(&stop.signal), sig as usize);
             let _ = signal_hook::flag::register(sig, Arc::clone(&stop.flag));
         }
+        // The memory watchdog stops the command through the same flag.
+        super::memory::stop_through(Arc::clone(&stop.flag));
         stop
     }
 
@@ -37,11 +39,24 @@ impl Stop {
         self.flag.load(Ordering::SeqCst)
     }
 
-    /// The exit code for the signal received: 128 + its number.
+    /// The exit code for the signal received: 128 + its number; 2 (a limit)
+    /// when the memory watchdog raised the flag.
     pub fn exit_code(&self) -> u8 {
+        if super::memory::tripped().is_some() {
+            return super::EXIT_BAD_INPUT;
+        }
         match self.signal.load(Ordering::SeqCst) {
             0 => 130,
             s => (128 + s).min(255) as u8,
+        }
+    }
+
+    /// `message` of a stopped command, or the watchdog's reason when it was
+    /// the one that stopped it.
+    pub fn message(&self, message: String) -> String {
+        match super::memory::tripped() {
+            Some(_) => super::memory::stopped_message(""),
+            None => message,
         }
     }
 }
