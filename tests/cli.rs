@@ -244,6 +244,18 @@ fn a_run_that_outgrows_its_memory_stops_cleanly_and_writes_nothing() {
         "{}",
         stderr(&o)
     );
+    // A typo must not turn the guard off.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(["validate", scenario])
+        .env("FLAPSIM_MEMORY_LIMIT", "4G")
+        .output()
+        .expect("run flapsim");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("FLAPSIM_MEMORY_LIMIT=`4G`: expected a number of bytes"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Rule: the event budget stops a run with a clear error, exit 2, no output.

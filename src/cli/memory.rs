@@ -60,10 +60,34 @@ const UNLIMITED: u64 = 1 << 60;
 /// jobs at once; it never reaches a result. `None` off Linux or when
 /// unreadable.
 pub fn available() -> Option<u64> {
-    if let Ok(v) = std::env::var("FLAPSIM_AVAILABLE_MEMORY") {
-        return v.trim().parse().ok();
+    if let Ok(Some(v)) = env_bytes(AVAILABLE_VAR) {
+        return Some(v);
     }
     Reading::now(&limited_cgroups()).headroom()
+}
+
+const AVAILABLE_VAR: &str = "FLAPSIM_AVAILABLE_MEMORY";
+const LIMIT_VAR: &str = "FLAPSIM_MEMORY_LIMIT";
+
+/// A byte count from the environment (`4000000000` or `4e9`): `None` when
+/// unset, an error naming the variable when it is not one.
+fn env_bytes(name: &str) -> Result<Option<u64>, String> {
+    let Ok(v) = std::env::var(name) else {
+        return Ok(None);
+    };
+    parse_bytes(&v)
+        .map(Some)
+        .ok_or_else(|| format!("{name}=`{v}`: expected a number of bytes, e.g. 4000000000 or 4e9"))
+}
+
+fn parse_bytes(v: &str) -> Option<u64> {
+    let v = v.trim();
+    v.parse::<u64>().ok().or_else(|| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19 && f.fract() == 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 /// One look at the kernel's memory counters.
@@ -308,15 +332,16 @@ pub fn stop_through(flag: Arc<AtomicBool>) {
 }
 
 /// Start the watchdog (once per process; Linux only). `FLAPSIM_MEMORY_LIMIT`
-/// (bytes) also stops flapsim once its resident memory passes it.
-pub fn watch() {
+/// (bytes) also stops flapsim once its resident memory passes it. Fails on
+/// a memory variable that is not a number of bytes (bad input: a typo must
+/// not turn a guard off).
+pub fn watch() -> Result<(), String> {
+    env_bytes(AVAILABLE_VAR)?;
+    let hard = env_bytes(LIMIT_VAR)?;
     let limited = limited_cgroups();
     if !cfg!(target_os = "linux") || Reading::now(&limited).rss.is_none() {
-        return;
+        return Ok(());
     }
-    let hard = std::env::var("FLAPSIM_MEMORY_LIMIT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok());
     let spawned = std::thread::Builder::new()
         .name("flapsim-memory".into())
         .spawn(move || loop {
@@ -335,6 +360,7 @@ pub fn watch() {
         });
     // Without the thread flapsim runs as before, unguarded.
     drop(spawned);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -429,6 +455,15 @@ mod tests {
         let c = tightest_cgroup("7:cpu:/x\n4:memory:/job\n", &root).expect("limited");
         assert_eq!((c.limit, c.headroom), (4 * GIB, 3 * GIB));
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn memory_variables_are_whole_byte_counts() {
+        assert_eq!(parse_bytes(" 4000000000 "), Some(4_000_000_000));
+        assert_eq!(parse_bytes("4e9"), Some(4_000_000_000));
+        for bad in ["4G", "-1", "1.5", "", "1e30"] {
+            assert_eq!(parse_bytes(bad), None, "{bad}");
+        }
     }
 
     #[test]

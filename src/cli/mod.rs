@@ -75,7 +75,10 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    memory::watch();
+    if let Err(message) = memory::watch() {
+        warn!("error: {message}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate { files, limits } => validate(&files, &limits),
