@@ -236,6 +236,17 @@ pub fn workload_yaml(
     y
 }
 
+/// What the header says of this build: nothing for a release build; a
+/// debug (or `checked`) build's figures are not the engine's, so it says so
+/// and how to get a release one.
+fn build_caveat() -> &'static str {
+    if cfg!(debug_assertions) {
+        " (a debug build, with assertions: its figures are not representative; use `cargo run --release -- bench`)"
+    } else {
+        ""
+    }
+}
+
 /// CPU time (user + system) of this process so far, every thread included,
 /// also those that have exited: `CLOCK_PROCESS_CPUTIME_ID`, in nanoseconds.
 /// Why not the per-thread `/proc/self/task/*/schedstat`: a finished thread
@@ -366,7 +377,7 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         return against::compare(other, &child_args(args), args.repeat);
     }
     say!(
-        "bench: {} nodes x {} simulated, preset {}, {}, {} runs (release build recommended)",
+        "bench: {} nodes x {} simulated, preset {}, {}, {} run{}{}",
         args.nodes,
         format_duration(duration),
         args.preset,
@@ -375,7 +386,9 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         } else {
             format!("sick: {}", sick.label().replace('-', ", "))
         },
-        args.repeat
+        args.repeat,
+        if args.repeat == 1 { "" } else { "s" },
+        build_caveat()
     );
     // With `--outputs`: where it goes, and a stop flag (Ctrl-C publishes
     // nothing, as for `run`).
