@@ -111,11 +111,15 @@ struct Cgroup {
 
 impl Reading {
     /// Read the counters, with the cgroups of `limited` ([`limited_cgroups`]).
+    /// Allocates nothing (the files are read into stack buffers): a thread
+    /// that called malloc would get an arena of its own, a megabyte more of
+    /// every run's peak memory.
     fn now(limited: &[Limited]) -> Reading {
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let mut buf = [0u8; 8192];
+        let meminfo = read_text(Path::new("/proc/meminfo"), &mut buf).unwrap_or("");
         Reading {
-            total: meminfo_field(&meminfo, "MemTotal:"),
-            available: meminfo_field(&meminfo, "MemAvailable:"),
+            total: meminfo_field(meminfo, "MemTotal:"),
+            available: meminfo_field(meminfo, "MemAvailable:"),
             cgroup: tightest(limited),
             rss: resident_bytes(),
         }
@@ -179,10 +183,33 @@ fn meminfo_field(text: &str, key: &str) -> Option<u64> {
     kib.checked_mul(1024)
 }
 
+/// The text of a small file (a `/proc` or cgroup counter), read into `buf`
+/// without allocating; a longer file is cut at the buffer's end.
+fn read_text<'a>(path: &Path, buf: &'a mut [u8]) -> Option<&'a str> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    // A cut in the middle of a character only loses that last line.
+    let text = &buf[..filled];
+    Some(match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&text[..e.valid_up_to()]).ok()?,
+    })
+}
+
 /// This process's resident set, from `/proc/self/statm` (pages).
 #[cfg(target_os = "linux")]
 fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let mut buf = [0u8; 256];
+    let statm = read_text(Path::new("/proc/self/statm"), &mut buf)?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     // SAFETY: sysconf reads a constant of the system; it touches no memory of ours.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -194,8 +221,54 @@ fn resident_bytes() -> Option<u64> {
     None
 }
 
-/// A cgroup directory with a memory limit, and how to read it (v2 or v1).
-type Limited = (PathBuf, fn(&Path) -> Option<Cgroup>);
+/// A cgroup with a memory limit: its counter files (v2 or v1 names), built
+/// once so that a poll joins no paths.
+#[derive(Clone, Debug)]
+struct Limited {
+    limit: PathBuf,
+    usage: PathBuf,
+    stat: PathBuf,
+    /// The `memory.stat` line of its page cache.
+    cache_key: &'static str,
+}
+
+impl Limited {
+    /// cgroup v2: `memory.max` (`max`: none), `memory.current`, `file`.
+    fn v2(dir: &Path) -> Limited {
+        Limited {
+            limit: dir.join("memory.max"),
+            usage: dir.join("memory.current"),
+            stat: dir.join("memory.stat"),
+            cache_key: "file",
+        }
+    }
+
+    /// cgroup v1: `memory.limit_in_bytes`, `memory.usage_in_bytes`,
+    /// `total_cache`.
+    fn v1(dir: &Path) -> Limited {
+        Limited {
+            limit: dir.join("memory.limit_in_bytes"),
+            usage: dir.join("memory.usage_in_bytes"),
+            stat: dir.join("memory.stat"),
+            cache_key: "total_cache",
+        }
+    }
+
+    /// The limit and its headroom (limit less what is not page cache);
+    /// `None` without a limit.
+    fn read(&self) -> Option<Cgroup> {
+        let limit = number_in(&self.limit)?;
+        let usage = number_in(&self.usage)?;
+        let mut buf = [0u8; 16384];
+        let cache = read_text(&self.stat, &mut buf)
+            .and_then(|text| stat_field(text, self.cache_key))
+            .unwrap_or(0);
+        (limit < UNLIMITED).then(|| Cgroup {
+            limit,
+            headroom: limit.saturating_sub(usage.saturating_sub(cache)),
+        })
+    }
+}
 
 /// The cgroups enclosing this process that limit its memory, found once
 /// (a process does not change cgroup) so that each poll reads only those.
@@ -208,7 +281,7 @@ fn limited_cgroups() -> Vec<Limited> {
 fn tightest(limited: &[Limited]) -> Option<Cgroup> {
     limited
         .iter()
-        .filter_map(|(dir, read)| read(dir))
+        .filter_map(Limited::read)
         .min_by_key(|c| c.headroom)
 }
 
@@ -233,7 +306,7 @@ fn limited_along(cgroups: &str, root: &Path) -> Vec<Limited> {
             dirs_along(
                 &root.join(path.trim_start_matches('/')),
                 root,
-                v2,
+                Limited::v2,
                 &mut found,
             );
         } else if controllers.split(',').any(|c| c == "memory") {
@@ -241,7 +314,7 @@ fn limited_along(cgroups: &str, root: &Path) -> Vec<Limited> {
             dirs_along(
                 &v1_root.join(path.trim_start_matches('/')),
                 &v1_root,
-                v1,
+                Limited::v1,
                 &mut found,
             );
         }
@@ -249,18 +322,13 @@ fn limited_along(cgroups: &str, root: &Path) -> Vec<Limited> {
     found
 }
 
-/// Push `dir` and each of its ancestors up to `root` that `read` finds a
-/// limit in.
-fn dirs_along(
-    dir: &Path,
-    root: &Path,
-    read: fn(&Path) -> Option<Cgroup>,
-    found: &mut Vec<Limited>,
-) {
+/// Push `dir` and each of its ancestors up to `root` that have a limit.
+fn dirs_along(dir: &Path, root: &Path, files: fn(&Path) -> Limited, found: &mut Vec<Limited>) {
     let mut at: Option<PathBuf> = Some(dir.to_path_buf());
     while let Some(d) = at {
-        if read(&d).is_some() {
-            found.push((d.clone(), read));
+        let cgroup = files(&d);
+        if cgroup.read().is_some() {
+            found.push(cgroup);
         }
         at = (d != root && d.starts_with(root))
             .then(|| d.parent().map(Path::to_path_buf))
@@ -269,36 +337,14 @@ fn dirs_along(
 }
 
 fn number_in(path: &Path) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    let mut buf = [0u8; 64];
+    read_text(path, &mut buf)?.trim().parse().ok()
 }
 
 /// `KEY value` of a cgroup `memory.stat`.
-fn stat_field(dir: &Path, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(dir.join("memory.stat")).ok()?;
+fn stat_field(text: &str, key: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
-}
-
-fn headroom(limit: u64, usage: u64, page_cache: u64) -> Option<Cgroup> {
-    (limit < UNLIMITED).then(|| Cgroup {
-        limit,
-        headroom: limit.saturating_sub(usage.saturating_sub(page_cache)),
-    })
-}
-
-/// cgroup v2: `memory.max` (`max`: none), `memory.current`, `file`.
-fn v2(dir: &Path) -> Option<Cgroup> {
-    let limit = number_in(&dir.join("memory.max"))?;
-    let usage = number_in(&dir.join("memory.current"))?;
-    headroom(limit, usage, stat_field(dir, "file").unwrap_or(0))
-}
-
-/// cgroup v1: `memory.limit_in_bytes`, `memory.usage_in_bytes`,
-/// `total_cache`.
-fn v1(dir: &Path) -> Option<Cgroup> {
-    let limit = number_in(&dir.join("memory.limit_in_bytes"))?;
-    let usage = number_in(&dir.join("memory.usage_in_bytes"))?;
-    headroom(limit, usage, stat_field(dir, "total_cache").unwrap_or(0))
 }
 
 /// What the watchdog found, once it found it.
