@@ -360,7 +360,7 @@ pub fn tripped() -> Option<&'static str> {
 
 /// What to do about it (the reasons end with one more option).
 const ADVICE: &str =
-    "A sick cluster's queues grow with the square of its size: lower the cluster size or the duration";
+    "A run's memory grows with the square of its cluster's size, and with how sick the cluster is: lower the cluster size or the duration";
 
 /// The message of a command the watchdog stopped through its flag (`at`:
 /// where, e.g. " at 3s simulated"): it published nothing.
