@@ -161,6 +161,10 @@ impl<T> EventQueue<T> {
         }
     }
 
+    // Inlined: every push and every key a redistribution moves comes here,
+    // and once the compiler split it out of line (a change elsewhere in the
+    // crate moved it), the starved 30 s bench ran 1.5 % more instructions.
+    #[inline(always)]
     fn push_bucket(&mut self, b: usize, key: Key<T>) {
         let bucket = &mut self.buckets[b];
         if bucket.is_empty() {
