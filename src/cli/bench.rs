@@ -251,7 +251,7 @@ fn build_caveat() -> &'static str {
 /// also those that have exited: `CLOCK_PROCESS_CPUTIME_ID`, in nanoseconds.
 /// Why not the per-thread `/proc/self/task/*/schedstat`: a finished thread
 /// leaves that list, so a run with outputs lost its writer thread's seconds
-/// (2–3 s of a sick run's 13) once the writer had joined.
+/// (1–3 s of a sick run's 11–17) once the writer had joined.
 /// Linux only: `None` elsewhere.
 #[cfg(target_os = "linux")]
 pub fn cpu_seconds() -> Option<f64> {
