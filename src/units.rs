@@ -9,6 +9,16 @@ pub fn secs(ns: Nanos) -> f64 {
     ns as f64 / 1e9
 }
 
+/// `n` and the noun, singular for one: `1 seed`, `3 seeds` (a sweep of
+/// one seed said "1 seeds").
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Round to `digits` decimals so reports do not print float noise.
 pub fn round(x: f64, digits: i32) -> f64 {
     if !x.is_finite() {
@@ -120,6 +130,13 @@ fn trim_float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::count(1, "seed"), "1 seed");
+        assert_eq!(super::count(0, "run"), "0 runs");
+        assert_eq!(super::count(2, "job"), "2 jobs");
+    }
+
     use super::*;
 
     #[test]

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::report::write_atomic;
+use crate::units::count;
 
 use super::aggregate::{
     aggregate, human_spread, pareto_grouped, points_csv, text_table, within_budget, Budget, Front,
@@ -589,11 +590,11 @@ fn summary_text(
     budget: Option<Budget>,
 ) -> String {
     let mut out = format!(
-        "sweep {}: {} points x {} seeds = {} runs (fingerprint {})\nmedian [95% interval across seeds]; * = Pareto-optimal ({} vs {})\n\n",
+        "sweep {}: {} x {} = {} (fingerprint {})\nmedian [95% interval across seeds]; * = Pareto-optimal ({} vs {})\n\n",
         m.sweep,
-        m.points.len(),
-        m.seeds.len(),
-        m.runs,
+        count(m.points.len(), "point"),
+        count(m.seeds.len(), "seed"),
+        count(m.runs, "run"),
         m.fingerprint,
         metric_label(t.cost),
         metric_label(t.latency)

@@ -11,6 +11,7 @@ use crate::scenario::{self, CliOverrides};
 use super::args::CompareArgs;
 use super::sweep::jobs;
 use super::{parse_limits, parse_sets, Failure};
+use crate::units::count;
 
 /// A configuration: name, preset (if it replaces the file's), `--set` fields.
 type Config = (String, Option<String>, Vec<(String, String)>);
@@ -144,15 +145,16 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| PathBuf::from("output").join(&plan.name));
     if !args.batch.quiet {
         say!(
-            "compare {}: {} x {} seeds = {} runs, {jobs} jobs",
+            "compare {}: {} x {} = {}, {}",
             base.name,
             configs
                 .iter()
                 .map(|c| c.0.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            args.seeds,
-            plan.runs()
+            count(args.seeds as usize, "seed"),
+            count(plan.runs(), "run"),
+            count(jobs, "job")
         );
     }
     let started = Instant::now();
@@ -174,8 +176,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let c = compare::write(&out, &plan, &meta, &rows).map_err(Failure::failed)?;
     if !args.batch.quiet {
         say!(
-            "{} runs in {wall:.1} s ({:.2} runs/s)\n",
-            plan.runs(),
+            "{} in {wall:.1} s ({:.2} runs/s)\n",
+            count(plan.runs(), "run"),
             plan.runs() as f64 / wall.max(1e-9)
         );
         let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), c.table().as_bytes());

@@ -11,6 +11,7 @@ use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
 use super::{parse_limits, Failure};
 use crate::scenario::resolve::{human_bytes, runs_that_fit, views_bytes};
 use crate::scenario::Limits;
+use crate::units::count;
 
 /// Worker threads: `--jobs`, or every core.
 pub fn jobs(flags: &BatchFlags) -> Result<usize, Failure> {
@@ -164,11 +165,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         }
     };
     say(format!(
-        "sweep {}: {} points x {} seeds = {} runs (axes: {}; fingerprint {})",
+        "sweep {}: {} x {} = {} (axes: {}; fingerprint {})",
         plan.name,
-        plan.points.len(),
-        plan.seeds.len(),
-        plan.runs(),
+        count(plan.points.len(), "point"),
+        count(plan.seeds.len(), "seed"),
+        count(plan.runs(), "run"),
         plan.axes.join(", "),
         plan.fingerprint()
     ));
@@ -207,18 +208,19 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let mut results = Results::open(&out, plan, shard, existing).map_err(store_failure)?;
     let mine = results.todo.len() + results.done;
     say(format!(
-        "{}{} runs to do{}, {jobs} jobs; results in {}",
+        "{}{} to do{}, {}; results in {}",
         if shard == Shard::WHOLE {
             String::new()
         } else {
             format!("shard {}/{}: ", shard.index, shard.count)
         },
-        results.todo.len(),
+        count(results.todo.len(), "run"),
         if results.done > 0 {
             format!(" ({} of {mine} already finished)", results.done)
         } else {
             String::new()
         },
+        count(jobs, "job"),
         out.display()
     ));
     let keep = args.keep_runs.then(|| out.join("runs"));
@@ -242,8 +244,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     if !todo.is_empty() {
         say(format!(
-            "{} runs in {wall:.1} s ({:.2} runs/s)",
-            todo.len(),
+            "{} in {wall:.1} s ({:.2} runs/s)",
+            count(todo.len(), "run"),
             todo.len() as f64 / wall.max(1e-9)
         ));
     }
