@@ -611,7 +611,7 @@ fn check_and_bench_refuse_out_of_range_flags() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("1 seeds, 1 passed"),
+        String::from_utf8_lossy(&o.stdout).contains("check: 1 seed, 1 passed"),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );

@@ -436,8 +436,8 @@ fn check_cmd(args: &CheckArgs) -> Result<(), Failure> {
         )));
     }
     say!(
-        "check: {} seeds, {} passed, {} failed ({} fault-free, {} converging, {} safety-only, {} nodes stranded by a failed join); {} events in {:.1} s wall; slowest convergence {} after the last fault",
-        args.seeds,
+        "check: {}, {} passed, {} failed ({} fault-free, {} converging, {} safety-only, {} nodes stranded by a failed join); {} events in {:.1} s wall; slowest convergence {} after the last fault",
+        crate::units::count(usize::try_from(args.seeds).unwrap_or(usize::MAX), "seed"),
         sum.passed,
         sum.failed.len(),
         sum.quiet,
