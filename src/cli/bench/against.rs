@@ -267,7 +267,7 @@ pub fn compare(other: &Path, child_args: &[String], rounds: usize) -> Result<(),
 mod tests {
     use super::*;
 
-    const LINE: &str = "bench: 1000 nodes x 2m simulated, preset memberlist, healthy, 1 runs (release build recommended)\n  run 1: setup 0.001 s, run 11.461 s, CPU 11.48 s, peak RSS 164 MB; 6750473 events (0.59 M events/s; 3.35 M budget units/s), 2227779 packets, 10.5 simulated s per wall s, digest 12830e1e1b605854\nbest: 11.461 s";
+    const LINE: &str = "bench: 1000 nodes x 2m simulated, preset memberlist, healthy, 1 run\n  run 1: setup 0.001 s, run 11.461 s, CPU 11.48 s, peak RSS 164 MB; 6750473 events (0.59 M events/s; 3.35 M budget units/s), 2227779 packets, 10.5 simulated s per wall s, digest 12830e1e1b605854\nbest: 11.461 s";
 
     #[test]
     fn reads_the_run_line_of_bench() {
