@@ -19,6 +19,19 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// A whole number written plainly or in `1e9` style (`--limit events=1e9`,
+/// `FLAPSIM_MEMORY_LIMIT=4e9`), surrounding spaces allowed; `None` for
+/// anything else (a fraction, a sign, a unit, a value past `u64`).
+pub fn parse_whole(v: &str) -> Option<u64> {
+    let v = v.trim();
+    v.parse::<u64>().ok().or_else(|| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19 && f.fract() == 0.0)
+            .map(|f| f as u64)
+    })
+}
+
 /// Round to `digits` decimals so reports do not print float noise.
 pub fn round(x: f64, digits: i32) -> f64 {
     if !x.is_finite() {
@@ -130,14 +143,23 @@ fn trim_float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn one_is_singular_and_every_other_count_plural() {
-        assert_eq!(super::count(1, "seed"), "1 seed");
-        assert_eq!(super::count(0, "run"), "0 runs");
-        assert_eq!(super::count(2, "job"), "2 jobs");
+        assert_eq!(count(1, "seed"), "1 seed");
+        assert_eq!(count(0, "run"), "0 runs");
+        assert_eq!(count(2, "job"), "2 jobs");
     }
 
-    use super::*;
+    #[test]
+    fn whole_numbers_are_plain_or_in_e_notation() {
+        assert_eq!(parse_whole(" 4000000000 "), Some(4_000_000_000));
+        assert_eq!(parse_whole("4e9"), Some(4_000_000_000));
+        for bad in ["4G", "-1", "1.5", "", "1e30"] {
+            assert_eq!(parse_whole(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn durations_parse_in_every_unit() {

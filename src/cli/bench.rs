@@ -377,7 +377,7 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         return against::compare(other, &child_args(args), args.repeat);
     }
     say!(
-        "bench: {} nodes x {} simulated, preset {}, {}, {} run{}{}",
+        "bench: {} nodes x {} simulated, preset {}, {}, {}{}",
         args.nodes,
         format_duration(duration),
         args.preset,
@@ -386,8 +386,7 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         } else {
             format!("sick: {}", sick.label().replace('-', ", "))
         },
-        args.repeat,
-        if args.repeat == 1 { "" } else { "s" },
+        crate::units::count(args.repeat, "run"),
         build_caveat()
     );
     // With `--outputs`: where it goes, and a stop flag (Ctrl-C publishes

@@ -75,19 +75,9 @@ fn env_bytes(name: &str) -> Result<Option<u64>, String> {
     let Ok(v) = std::env::var(name) else {
         return Ok(None);
     };
-    parse_bytes(&v)
+    crate::units::parse_whole(&v)
         .map(Some)
         .ok_or_else(|| format!("{name}=`{v}`: expected a number of bytes, e.g. 4000000000 or 4e9"))
-}
-
-fn parse_bytes(v: &str) -> Option<u64> {
-    let v = v.trim();
-    v.parse::<u64>().ok().or_else(|| {
-        v.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19 && f.fract() == 0.0)
-            .map(|f| f as u64)
-    })
 }
 
 /// One look at the kernel's memory counters.
@@ -501,15 +491,6 @@ mod tests {
         let c = tightest_cgroup("7:cpu:/x\n4:memory:/job\n", &root).expect("limited");
         assert_eq!((c.limit, c.headroom), (4 * GIB, 3 * GIB));
         let _ = std::fs::remove_dir_all(&root);
-    }
-
-    #[test]
-    fn memory_variables_are_whole_byte_counts() {
-        assert_eq!(parse_bytes(" 4000000000 "), Some(4_000_000_000));
-        assert_eq!(parse_bytes("4e9"), Some(4_000_000_000));
-        for bad in ["4G", "-1", "1.5", "", "1e30"] {
-            assert_eq!(parse_bytes(bad), None, "{bad}");
-        }
     }
 
     #[test]

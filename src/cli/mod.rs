@@ -339,15 +339,7 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
         let key = k.trim().trim_start_matches("max_");
         let v = v.trim();
         let count = || -> Result<u64, Failure> {
-            v.parse::<u64>()
-                .ok()
-                .or_else(|| {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.8e19 && f.fract() == 0.0)
-                        .map(|f| f as u64)
-                })
-                .ok_or_else(|| bad(format!("`{v}` is not a whole number")))
+            crate::units::parse_whole(v).ok_or_else(|| bad(format!("`{v}` is not a whole number")))
         };
         let usize_count = || -> Result<usize, Failure> {
             usize::try_from(count()?).map_err(|_| bad(format!("`{v}` is too large")))
