@@ -250,6 +250,11 @@ pub fn human_spread(s: Option<Spread>) -> String {
 
 /// A text table of points: one row per point, the axis values and the given
 /// metrics as `median [lo–hi]`.
+///
+/// A heading wider than its column's values wraps onto a second line at a
+/// space (`flaps of` over `healthy nodes/h`), so the column is as wide as its
+/// values: the Lifeguard ablation's table was 190 characters wide with
+/// one-line headings, and a terminal narrower than that wrapped every row.
 pub fn text_table(
     axes: &[String],
     labels: &[Vec<String>],
@@ -257,14 +262,13 @@ pub fn text_table(
     metrics: &[&str],
     mark: &dyn Fn(usize) -> &'static str,
 ) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::new();
     let mut head: Vec<String> = axes.to_vec();
     head.extend(metrics.iter().map(|m| {
         metric_index(m)
             .map(|i| METRICS[i].label.to_string())
             .unwrap_or_else(|| m.to_string())
     }));
-    rows.push(head);
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for (p, l) in stats.iter().zip(labels) {
         let mut r = l.clone();
         if let Some(first) = r.first_mut() {
@@ -273,21 +277,39 @@ pub fn text_table(
         r.extend(metrics.iter().map(|m| human_spread(p.get(m))));
         rows.push(r);
     }
-    let cols = rows[0].len();
-    let width: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+    let chars = |s: &str| s.chars().count();
+    let values: Vec<usize> = (0..head.len())
+        .map(|c| rows.iter().map(|r| chars(&r[c])).max().unwrap_or(0))
         .collect();
+    // Each heading as (top line, bottom line); one-line headings sit at the
+    // bottom, next to the values.
+    let heading: Vec<(String, String)> = head
+        .iter()
+        .zip(&values)
+        .map(|(h, &w)| wrap_heading(h, w))
+        .collect();
+    let width: Vec<usize> = heading
+        .iter()
+        .zip(&values)
+        .map(|((top, bottom), &w)| w.max(chars(top)).max(chars(bottom)))
+        .collect();
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    if heading.iter().any(|(top, _)| !top.is_empty()) {
+        lines.push(heading.iter().map(|(top, _)| top.clone()).collect());
+    }
+    lines.push(heading.into_iter().map(|(_, bottom)| bottom).collect());
+    lines.extend(rows);
     let mut out = String::new();
-    for r in &rows {
+    for r in &lines {
         let cells: Vec<String> = r
             .iter()
             .enumerate()
             .map(|(c, s)| {
-                let pad = width[c] - s.chars().count();
+                let pad = " ".repeat(width[c] - chars(s));
                 if c < axes.len() {
-                    format!("{s}{}", " ".repeat(pad))
+                    format!("{s}{pad}")
                 } else {
-                    format!("{}{s}", " ".repeat(pad))
+                    format!("{pad}{s}")
                 }
             })
             .collect();
@@ -295,6 +317,29 @@ pub fn text_table(
         out.push('\n');
     }
     out
+}
+
+/// A heading as (top, bottom) lines for a column whose values are `values`
+/// characters wide: one line (top empty) when it fits, else split at the space
+/// that makes the wider line narrowest, when that is narrower than the
+/// heading.
+fn wrap_heading(heading: &str, values: usize) -> (String, String) {
+    let chars = |s: &str| s.chars().count();
+    let whole = chars(heading);
+    if whole <= values {
+        return (String::new(), heading.to_string());
+    }
+    let split = heading
+        .char_indices()
+        .filter(|&(_, c)| c == ' ')
+        .map(|(i, _)| (&heading[..i], &heading[i + 1..]))
+        .min_by_key(|(top, bottom)| chars(top).max(chars(bottom)));
+    match split {
+        Some((top, bottom)) if chars(top).max(chars(bottom)) < whole => {
+            (top.to_string(), bottom.to_string())
+        }
+        _ => (String::new(), heading.to_string()),
+    }
 }
 
 /// Axis labels of every point of a plan.
@@ -382,5 +427,44 @@ mod tests {
         );
         assert_eq!(f.points, vec![0, 2]);
         assert_eq!(pareto(&s, FLAPS_VS_DETECTION).points, vec![0]);
+    }
+
+    /// A heading wider than its values wraps at a space; one that fits, or
+    /// has no space, stays on one line, next to the values.
+    #[test]
+    fn wide_headings_wrap_onto_two_lines() {
+        assert_eq!(
+            wrap_heading("flaps of healthy nodes/h", 16),
+            ("flaps of".into(), "healthy nodes/h".into())
+        );
+        assert_eq!(
+            wrap_heading("detection p50 (s)", 16),
+            ("detection".into(), "p50 (s)".into())
+        );
+        assert_eq!(
+            wrap_heading("msgs per node-s", 16),
+            ("".into(), "msgs per node-s".into())
+        );
+        assert_eq!(
+            wrap_heading("protocol.suspicion_mult", 4),
+            ("".into(), "protocol.suspicion_mult".into())
+        );
+        let axes = vec!["lifeguard".to_string()];
+        let labels = vec![vec!["none".to_string()], vec!["all".to_string()]];
+        let s = vec![stats(0, 11.6, 60.0), stats(1, 12.4, 0.0)];
+        let table = text_table(
+            &axes,
+            &labels,
+            &s,
+            &["flaps_healthy_per_hour", "detect_dead_p50_s"],
+            &|p| if p == 1 { "*" } else { " " },
+        );
+        assert_eq!(
+            table,
+            "                  flaps of         detection\n\
+             lifeguard  healthy nodes/h           p50 (s)\n\
+             \x20none          60 [60–120]  11.6 [11.6–23.2]\n\
+             *all                     0  12.4 [12.4–24.8]\n"
+        );
     }
 }

@@ -154,10 +154,10 @@ impl Comparison {
             _ => String::new(),
         };
         let mut out = format!(
-            "{}: {} configurations x {} seeds ({seeds}), {} nodes, {} simulated\nmedian [95% interval across seeds]\n\n",
+            "{}: {} x {} ({seeds}), {} nodes, {} simulated\nmedian [95% interval across seeds]\n\n",
             self.meta.scenario,
-            self.meta.configs.len(),
-            m.seeds.len(),
+            crate::units::count(self.meta.configs.len(), "configuration"),
+            crate::units::count(m.seeds.len(), "seed"),
             self.meta.nodes,
             self.meta.simulated
         );

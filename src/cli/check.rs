@@ -425,10 +425,11 @@ pub fn run_check(opt: &CheckOptions) -> CheckSummary {
                     });
                     match written {
                         Ok(()) => warn!(
-                            "  reduced in {tries} runs to {} nodes, {} faults, {} timeline events: {}",
-                            small.nodes.len(),
-                            small.faults.len(),
-                            small.timeline.len(),
+                            "  reduced in {} to {}, {}, {}: {}",
+                            crate::units::count(tries, "run"),
+                            crate::units::count(small.nodes.len(), "node"),
+                            crate::units::count(small.faults.len(), "fault"),
+                            crate::units::count(small.timeline.len(), "timeline event"),
                             path.display()
                         ),
                         Err(e) => warn!("  cannot write {}: {e}", path.display()),

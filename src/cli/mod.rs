@@ -472,13 +472,13 @@ fn validate(files: &[PathBuf], limits: &[String]) -> Result<(), Failure> {
     for f in files {
         match scenario::load_with_limits(f, &CliOverrides::default(), &limits) {
             Ok(s) => say!(
-                "{}: ok ({} nodes, preset {}, {} simulated, {} timeline events, {} host faults)",
+                "{}: ok ({}, preset {}, {} simulated, {}, {})",
                 f.display(),
-                s.nodes.len(),
+                crate::units::count(s.nodes.len(), "node"),
                 s.preset,
                 format_duration(s.duration),
-                s.timeline.len(),
-                s.faults.len()
+                crate::units::count(s.timeline.len(), "timeline event"),
+                crate::units::count(s.faults.len(), "host fault")
             ),
             Err(e) => errors.push(e.to_string()),
         }

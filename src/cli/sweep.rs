@@ -286,10 +286,10 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let m = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
     if !args.quiet {
         say!(
-            "merged {} shard(s) of sweep {} ({} runs) into {}",
-            args.dirs.len(),
+            "merged {} of sweep {} ({}) into {}",
+            crate::units::count(args.dirs.len(), "shard"),
             m.sweep,
-            m.runs,
+            crate::units::count(m.runs, "run"),
             args.out.display()
         );
     }

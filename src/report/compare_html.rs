@@ -14,10 +14,10 @@ pub fn page(c: &Comparison, svg: &str) -> String {
     let mut page = Page::new(
         format!("{}: {}", c.meta.scenario, names.join(" vs ")),
         format!(
-            "{} nodes, {} simulated, {} seeds per configuration ({}), flapsim {}",
+            "{} nodes, {} simulated, {} per configuration ({}), flapsim {}",
             c.meta.nodes,
             c.meta.simulated,
-            m.seeds.len(),
+            crate::units::count(m.seeds.len(), "seed"),
             m.seeds
                 .iter()
                 .map(u64::to_string)
