@@ -277,6 +277,66 @@ fn round_trip_lossy_nic_on_todays_memberlist() {
     assert!(v.contains("nic-9"), "{v}");
 }
 
+/// The bundled scenarios log only the nodes an operator would have at hand
+/// (`log_observers`: the servers, the node under suspicion, a neighbour).
+/// Diagnosing those logs alone, as shipped, names each scenario's culprit
+/// and its shape; with the fair share of 1 / (nodes that logged) as the bar,
+/// none of them did (`No single node stands out`).
+#[test]
+fn the_logs_as_shipped_name_the_culprit() {
+    for (file, culprit, shape) in [
+        ("qiita-2015-sick-t2.yaml", "a-01", "probes_fail"),
+        ("lossy-nic.yaml", "nic-9", "probes_fail"),
+        ("udp-blocked-one-way.yaml", "fw-1", "probes_fail"),
+        ("gc-pause-stop-the-world.yaml", "jvm-3", "unreachable"),
+    ] {
+        let dir = scratch_dir("diagnose", &format!("shipped-{file}"));
+        let scenario = root().join("scenarios").join(file);
+        let out = flapsim(
+            &[
+                "run",
+                scenario.to_str().unwrap(),
+                "--out",
+                "run",
+                "--outputs",
+                "summary,log",
+                "-q",
+            ],
+            &dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = flapsim(
+            &[
+                "diagnose",
+                "run/memberlist.log",
+                "--out",
+                "diag",
+                "--no-charts",
+                "-q",
+            ],
+            &dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d = json(&dir.join("diag/summary.json"));
+        let logged = d["observers"].as_u64().unwrap();
+        assert!(logged <= 3, "{file}: a few nodes' logs, not all ({logged})");
+        assert_eq!(
+            d["verdict"]["culprits"][0]["node"], culprit,
+            "{file}: {}",
+            d["verdict"]["text"]
+        );
+        assert_eq!(d["verdict"]["culprits"][0]["shape"], shape, "{file}");
+    }
+}
+
 #[test]
 fn binary_input_is_exit_2_with_file_and_line() {
     let dir = scratch_dir("diagnose", "binary");

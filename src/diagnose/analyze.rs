@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 use crate::engine::{Observer, Truth};
 use crate::metrics::{Collector, Metrics};
+use crate::protocol::event::RefuteKind;
 use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
@@ -374,6 +375,10 @@ pub struct Analysis {
     /// Measured `Was able to connect to X over TCP but UDP probes failed` lines
     /// per subject X.
     pub tcp_rescues: BTreeMap<NodeId, u64>,
+    /// Measured suspect and dead refutations, (refuter, accuser it names) →
+    /// count: an accusation seen from the accused's side, the only trace of an
+    /// accuser whose own log is not among the inputs.
+    pub refuted: BTreeMap<(NodeId, NodeId), u64>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -533,6 +538,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut observers = BTreeSet::new();
     let mut restarts = Vec::new();
     let mut tcp_rescues = BTreeMap::new();
+    let mut refuted = BTreeMap::new();
     let mut first = None;
     let mut last = 0;
     let mut precision = 1i64;
@@ -586,6 +592,11 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     Event::TcpFallbackRescued { subject } if rel >= tracker.warmup => {
                         *tcp_rescues.entry(subject).or_insert(0) += 1;
                     }
+                    Event::Refuted { kind, from, .. }
+                        if rel >= tracker.warmup && kind != RefuteKind::Alive && from != o =>
+                    {
+                        *refuted.entry((o, from)).or_insert(0) += 1;
+                    }
                     _ => {}
                 }
                 collector.protocol(rel, o, &ev);
@@ -603,9 +614,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let Some((collector, t0)) = state else {
         let read: u64 = streams.iter().map(|s| s.report.lines).sum();
         return Err(InputError(format!(
-            "no memberlist or Serf line understood in {} line(s) of {} input(s){}; is this a Consul, Serf or Nomad log (at INFO level or above)?",
-            read,
-            streams.len(),
+            "no memberlist or Serf line understood in {} of {}{}; is this a Consul, Serf or Nomad log (at INFO level or above)?",
+            crate::units::count(read as usize, "line"),
+            crate::units::count(streams.len(), "input"),
             if opt.since.is_some() || opt.until.is_some() {
                 " within --since/--until"
             } else {
@@ -656,6 +667,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         generation_votes,
         kinds,
         tcp_rescues,
+        refuted,
     })
 }
 

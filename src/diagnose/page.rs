@@ -43,8 +43,8 @@ pub fn html(
     let mut page = Page::new(
         "flapsim diagnosis",
         format!(
-            "{} log file(s) · {} nodes named, {} logged · {} .. {} · generation {}",
-            s["inputs"].as_array().map_or(0, Vec::len),
+            "{} · {} nodes named, {} logged · {} .. {} · generation {}",
+            crate::units::count(s["inputs"].as_array().map_or(0, Vec::len), "log file"),
             num(&s["nodes"]),
             num(&s["observers"]),
             text(&w["first_line"]),

@@ -425,8 +425,8 @@ pub fn text(d: &Diagnosis) -> String {
     let unframed: u64 = a.files.iter().map(|f| f.unframed).sum();
     let _ = writeln!(
         o,
-        "inputs     {} file(s), {} lines: {} understood, {} other log lines, {} unframed",
-        a.files.len(),
+        "inputs     {}, {} lines: {} understood, {} other log lines, {} unframed",
+        crate::units::count(a.files.len(), "file"),
         lines,
         understood,
         unknown,
@@ -506,29 +506,33 @@ pub fn text(d: &Diagnosis) -> String {
         if let Some((line, why)) = &f.first_bad_timestamp {
             let _ = writeln!(
                 o,
-                "warning    {}:{line}: bad timestamp ({why}); {} such line(s) skipped",
-                f.label, f.bad_timestamps
+                "warning    {}:{line}: bad timestamp ({why}); {} of this kind skipped",
+                f.label,
+                crate::units::count(f.bad_timestamps as usize, "line")
             );
         }
         if f.out_of_order > 0 {
             let _ = writeln!(
                 o,
-                "warning    {}: {} line(s) stamped earlier than a line before them (read at that earlier line's time)",
-                f.label, f.out_of_order
+                "warning    {}: {} stamped earlier than a line before them (read at that earlier line's time)",
+                f.label,
+                crate::units::count(f.out_of_order as usize, "line")
             );
         }
         if f.cut > 0 {
             let _ = writeln!(
                 o,
-                "warning    {}: {} line(s) longer than 64 KiB, read in part",
-                f.label, f.cut
+                "warning    {}: {} longer than 64 KiB, read in part",
+                f.label,
+                crate::units::count(f.cut as usize, "line")
             );
         }
         if f.understood == 0 && f.lines > 0 {
             let _ = writeln!(
                 o,
-                "warning    {}: no memberlist or Serf line understood in {} line(s)",
-                f.label, f.lines
+                "warning    {}: no memberlist or Serf line understood in {}",
+                f.label,
+                crate::units::count(f.lines as usize, "line")
             );
         }
     }
@@ -623,8 +627,8 @@ fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
 pub fn charts(d: &Diagnosis) -> Result<Vec<(String, Vec<u8>)>, chart::ChartError> {
     let a = &d.analysis;
     let sub = format!(
-        "diagnosed from {} log file(s) · {} nodes · {} .. {}",
-        a.files.len(),
+        "diagnosed from {} · {} nodes · {} .. {}",
+        crate::units::count(a.files.len(), "log file"),
         a.names.len(),
         format_utc(a.first, false),
         format_utc(a.last, false)

@@ -39,8 +39,8 @@ pub fn guess_generation(a: &Analysis) -> GenerationGuess {
         (
             best,
             format!(
-                "the wording of {} line(s) fits only {} (lines fitting 2015 / 2016 / today: {} / {} / {}){}",
-                votes[best],
+                "the wording of {} fits only {} (lines fitting 2015 / 2016 / today: {} / {} / {}){}",
+                crate::units::count(votes[best] as usize, "line"),
                 ERAS[best],
                 votes[0],
                 votes[1],
@@ -78,8 +78,8 @@ pub fn diagnosed_yaml(d: &Diagnosis) -> String {
     let logged = a.observers.len();
     let _ = writeln!(
         o,
-        "# Suggested by `flapsim diagnose` from {} log file(s), {} to {}.",
-        a.files.len(),
+        "# Suggested by `flapsim diagnose` from {}, {} to {}.",
+        crate::units::count(a.files.len(), "log file"),
         super::time::format_utc(a.first, false),
         super::time::format_utc(a.last, false)
     );

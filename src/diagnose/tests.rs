@@ -434,3 +434,154 @@ fn consul_1x_json_leader_lines_are_understood() {
     }
     assert_eq!(a.metrics.totals.flaps, 1);
 }
+
+/// Two servers' logs of a cluster where agent a-01, whose log is missing,
+/// keeps accusing them: a-01 shows only in the servers' refutations.
+fn servers_accused_by_a_missing_log(dir: &Path) -> Vec<PathBuf> {
+    use std::fmt::Write as _;
+    let mut s01 = String::new();
+    let mut s02 = String::new();
+    for i in 0..6 {
+        let _ = writeln!(
+            s01,
+            "    2015/09/29 00:{:02}:10 [WARN] memberlist: Refuting a suspect message (from: a-01)",
+            i * 5
+        );
+        let _ = writeln!(
+            s02,
+            "    2015/09/29 00:{:02}:20 [WARN] memberlist: Refuting a suspect message (from: a-01)",
+            i * 5 + 1
+        );
+    }
+    for (i, who) in ["a-02", "a-03", "a-04"].iter().enumerate() {
+        let _ = writeln!(
+            s01,
+            "    2015/09/29 00:4{i}:10 [WARN] memberlist: Refuting a suspect message (from: {who})"
+        );
+    }
+    for i in 0..30 {
+        let _ = writeln!(
+            s02,
+            "    2015/09/29 00:50:{i:02} [INFO] serf: EventMemberJoin: a-{:02} 10.0.1.{i}",
+            i + 1
+        );
+    }
+    vec![write(dir, "s-01.log", &s01), write(dir, "s-02.log", &s02)]
+}
+
+/// Rule: the refutations name their accuser (`Refuting a suspect message (from:
+/// a-01)`), so a node named far more than the others is blamed even when its
+/// own log is not among the inputs.
+#[test]
+fn an_accuser_whose_log_is_missing_is_found_by_its_victims_refutations() {
+    let dir = scratch("missing-accuser");
+    let d = run(&servers_accused_by_a_missing_log(&dir), opts());
+    let a = &d.analysis;
+    assert_eq!(blame_of(&d, "a-01"), (0, 12));
+    let culprits: Vec<&str> = d
+        .verdict
+        .culprits
+        .iter()
+        .map(|c| a.names[c.node as usize].as_str())
+        .collect();
+    assert_eq!(culprits, vec!["a-01"], "{}", d.verdict.text);
+    assert_eq!(
+        d.verdict.culprits[0].shape,
+        super::verdict::Shape::ProbesFail
+    );
+    assert!(
+        d.verdict
+            .text
+            .contains("its own log is not among the inputs"),
+        "{}",
+        d.verdict.text
+    );
+}
+
+/// Rule: "far more" is against the rest of the population, not a fair share
+/// of 1 / (nodes that logged): with three logs, one raising 88 % of their
+/// suspicions stands out (against 1 / 3 it never could, as 3 × 1 / 3 = 100 %),
+/// and with logs from few of the nodes named, no culprit is not a verdict on
+/// the network.
+#[test]
+fn one_of_three_logs_raising_most_suspicions_is_blamed() {
+    let dir = scratch("three-logs");
+    let mut a01 = String::new();
+    let mut s01 = String::new();
+    let mut s02 = String::new();
+    use std::fmt::Write as _;
+    for i in 0..44 {
+        let _ = writeln!(
+            a01,
+            "    2015/09/29 00:{:02}:{:02} [INFO] memberlist: Suspect a-{:02} has failed, no acks received",
+            i / 2,
+            (i % 2) * 30,
+            i % 30 + 2
+        );
+    }
+    for i in 0..3 {
+        let _ = writeln!(
+            s01,
+            "    2015/09/29 00:3{i}:00 [INFO] memberlist: Suspect a-01 has failed, no acks received"
+        );
+        let _ = writeln!(
+            s02,
+            "    2015/09/29 00:3{i}:30 [INFO] memberlist: Suspect a-01 has failed, no acks received"
+        );
+    }
+    let files = vec![
+        write(&dir, "a-01.log", &a01),
+        write(&dir, "s-01.log", &s01),
+        write(&dir, "s-02.log", &s02),
+    ];
+    let d = run(&files, opts());
+    assert_eq!(blame_of(&d, "a-01").0, 44);
+    let c = &d.verdict.culprits;
+    assert_eq!(c.len(), 1, "{}", d.verdict.text);
+    assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
+    assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
+    // The two servers alone: 6 suspicions of a-01 by 2 accusers, 3 nodes named.
+    let d = run(&files[1..], opts());
+    assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
+    assert!(
+        d.verdict.text.contains("Suspect the network"),
+        "{}",
+        d.verdict.text
+    );
+}
+
+/// With the logs of 2 of 32 nodes named and no node standing out, the
+/// verdict asks for more logs instead of blaming the network.
+#[test]
+fn few_logs_without_a_culprit_ask_for_more_logs() {
+    use std::fmt::Write as _;
+    let dir = scratch("few-logs");
+    let mut files = Vec::new();
+    for (k, server) in ["s-01", "s-02"].iter().enumerate() {
+        let mut text = String::new();
+        for i in 0..3 {
+            let _ = writeln!(
+                text,
+                "    2015/09/29 00:{k}{i}:00 [INFO] memberlist: Suspect a-{:02} has failed, no acks received",
+                10 + 3 * k + i
+            );
+        }
+        for i in 0..30 {
+            let _ = writeln!(
+                text,
+                "    2015/09/29 00:50:{i:02} [INFO] serf: EventMemberJoin: a-{:02} 10.0.1.{i}",
+                i + 1
+            );
+        }
+        files.push(write(&dir, &format!("{server}.log"), &text));
+    }
+    let d = run(&files, opts());
+    assert_eq!(d.analysis.metrics.totals.suspicions, 6);
+    assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
+    assert!(
+        d.verdict.text.contains("only 2 of the 32 nodes named"),
+        "{}",
+        d.verdict.text
+    );
+    assert!(!d.verdict.text.contains("Suspect the network"));
+}
