@@ -523,3 +523,50 @@ fn bundled_sweeps_load() {
     }
     assert_eq!(n, 3);
 }
+
+/// Rule: under a condition axis a configuration competes only under the same
+/// conditions, so the trade-off chart draws one panel per condition value,
+/// each with its own front and cost scale, and one legend; labels leave out
+/// the condition its panel's caption names. The points table's headings wrap
+/// onto two lines rather than widen their columns.
+#[test]
+fn condition_axes_get_a_trade_off_panel_each() {
+    let d = scratch("conditions");
+    let f = d.join("cond.yaml");
+    let base = std::fs::read_to_string(sweep_file(&d, 1, "2m")).unwrap();
+    let axes = "axes:
+  - path: faults[0].starve.delay
+    name: starve
+    condition: true
+    values: [10ms, 900ms]
+  - path: preset
+    values: [memberlist-2015, memberlist]
+seeds: 1
+";
+    let text = format!("{}{axes}", &base[..base.find("axes:").unwrap()]);
+    std::fs::write(&f, text).unwrap();
+    let out = d.join("out");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&out), "-q"]));
+    let svg = std::fs::read_to_string(out.join("tradeoff.svg")).unwrap();
+    for w in [
+        "starve=10ms",
+        "starve=900ms",
+        "one panel per condition",
+        "preset=memberlist-2015",
+    ] {
+        assert!(svg.contains(w), "trade-off chart shows {w}");
+    }
+    assert_eq!(
+        svg.matches("Pareto front").count(),
+        2,
+        "legend once, and the subtitle"
+    );
+    assert!(
+        !svg.contains("starve=10ms preset"),
+        "front labels leave the condition out"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    let table: Vec<&str> = summary.lines().skip(3).take(2).collect();
+    assert!(table[0].trim_start().starts_with("flaps of"), "{summary}");
+    assert!(table[1].starts_with("starve  preset"), "{summary}");
+}

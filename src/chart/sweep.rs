@@ -18,7 +18,7 @@ use crate::batch::row::{metric_index, METRICS};
 use crate::batch::store::{Finished, Manifest};
 use crate::report::write_atomic;
 
-use super::frame::{house_mesh, label_style, legend_style};
+use super::frame::{caption_style, house_mesh, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
 use super::palette::{series_style, INK, MUTED};
 use super::{
@@ -80,10 +80,10 @@ fn series_key(m: &Manifest, point: usize, x: usize) -> String {
 
 fn subtitle(m: &Manifest) -> String {
     format!(
-        "sweep {} · {} points × {} seeds · median and 95% interval across seeds",
+        "sweep {} · {} × {} · median and 95% interval across seeds",
         m.sweep,
-        m.points.len(),
-        m.seeds.len()
+        crate::units::count(m.points.len(), "point"),
+        crate::units::count(m.seeds.len(), "seed")
     )
 }
 
@@ -221,22 +221,60 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
 /// One configuration: (latency spread, cost spread, label, on the Pareto front).
 pub type TradeoffPoint = (Spread, Spread, String, bool);
 
+/// Most panels of a trade-off chart: more condition combinations than this are
+/// drawn together in one panel, each with its own front.
+const MAX_TRADEOFF_PANELS: usize = 9;
+
+/// One panel of the trade-off chart: the configurations run under one
+/// combination of condition values (all of them without conditions).
+pub struct TradeoffPanel {
+    /// The condition values (`anomalous=8`); empty for a single panel.
+    pub caption: String,
+    /// (series label, points), the same series in the same order in every
+    /// panel, so a colour means one setting throughout.
+    pub series: Vec<(String, Vec<TradeoffPoint>)>,
+    /// Pareto fronts: points (x, y, label) by increasing x.
+    pub fronts: Vec<Vec<(f64, f64, String)>>,
+}
+
 /// The trade-off chart: one marker per configuration at (latency, cost) medians
-/// with thin whiskers for the 95% intervals, series by the axis with the fewest
-/// values, and the Pareto front as a line with every front point labelled.
+/// with thin whiskers for the 95% intervals, series by the setting with the
+/// fewest values, and the Pareto front as a line with every front point
+/// labelled.
+///
+/// Under condition axes (the Lifeguard ablation's `anomalous`: 1 to 32 slow
+/// members) a configuration competes only under the same conditions, so each
+/// combination gets its own panel, front and cost scale: drawn together, the
+/// 32-anomalous points set the scale and the 1-anomalous points lay flat on
+/// the floor, five staircases crossing each other.
 pub struct TradeoffChart {
     pub frame: Frame,
     pub x_desc: String,
     pub y_desc: String,
-    /// (series label, points: (x spread, y spread, point label, on front)).
-    pub series: Vec<(String, Vec<TradeoffPoint>)>,
-    /// Pareto fronts (one per combination of condition values): points
-    /// (x, y, label) by increasing x.
-    pub fronts: Vec<Vec<(f64, f64, String)>>,
+    pub panels: Vec<TradeoffPanel>,
     pub empty_note: Option<String>,
     /// Top of the cost axis when zoomed (points above it are left out and counted
     /// in the subtitle); `None` fits every point.
     pub y_max: Option<f64>,
+}
+
+impl TradeoffChart {
+    fn points(&self) -> impl Iterator<Item = &TradeoffPoint> {
+        self.panels
+            .iter()
+            .flat_map(|p| p.series.iter().flat_map(|s| s.1.iter()))
+    }
+
+    /// (columns, rows) of the panel grid.
+    fn grid(&self) -> (usize, usize) {
+        let n = self.panels.len().max(1);
+        let cols = match n {
+            1 => 1,
+            2..=6 => 2,
+            _ => 3,
+        };
+        (cols, n.div_ceil(cols))
+    }
 }
 
 /// The zoomed trade-off: when a few configurations flap orders of magnitude more
@@ -253,23 +291,22 @@ pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
         .map(|s| s.hi)
         .fold(0.0, f64::max);
     let top = nice_max((front_hi * 3.0).max(1.0), 1.0);
-    let dropped: usize = c
-        .series
-        .iter()
-        .map(|s| s.1.iter().filter(|p| p.1.median > top).count())
-        .sum();
+    let dropped = c.points().filter(|p| p.1.median > top).count();
     if dropped == 0 || c.empty_note.is_some() {
         return None;
     }
-    for s in &mut c.series {
-        s.1.retain(|p| p.1.median <= top);
+    for panel in &mut c.panels {
+        for s in &mut panel.series {
+            s.1.retain(|p| p.1.median <= top);
+        }
     }
     c.frame.title = format!("{} (zoom)", c.frame.title);
     c.frame.subtitle = format!(
-        "sweep {} · {} points × {} seeds · medians, whiskers = 95% interval · {dropped} configuration(s) above {} not shown (see tradeoff.png)",
+        "sweep {} · {} × {} · medians, whiskers = 95% interval · {} above {} not shown (see tradeoff.png)",
         m.sweep,
-        m.points.len(),
-        m.seeds.len(),
+        crate::units::count(m.points.len(), "point"),
+        crate::units::count(m.seeds.len(), "seed"),
+        crate::units::count(dropped, "configuration"),
         axis_number(top)
     );
     c.y_max = Some(top);
@@ -278,17 +315,21 @@ pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
 
 pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
     let t = f.tradeoff;
-    // Colour by the axis with the fewest distinct values (e.g. the generation).
     // Colour by the setting with the fewest values (e.g. the generation),
     // never by a condition when a setting varies.
     let by = (0..m.axes.len())
         .filter(|&a| distinct(m, a).len() > 1)
         .min_by_key(|&a| (m.conditions.contains(&m.axes[a]), distinct(m, a).len()));
     let groups: Vec<String> = by.map_or_else(|| vec![String::new()], |a| distinct(m, a));
+    let conditions = crate::batch::store::condition_groups(m);
+    let faceted = conditions.len() > 1 && conditions.len() <= MAX_TRADEOFF_PANELS;
+    // A panel's caption names its conditions, so its labels leave them out.
+    let shown_axis = |a: usize| !(faceted && m.conditions.contains(&m.axes[a]));
     let short = |p: usize| {
         m.axes
             .iter()
             .enumerate()
+            .filter(|&(a, _)| shown_axis(a))
             .filter(|(a, _)| m.axes.len() == 1 || Some(*a) != by || groups.len() == 1)
             .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
             .collect::<Vec<_>>()
@@ -298,61 +339,83 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
         m.axes
             .iter()
             .enumerate()
+            .filter(|&(a, _)| shown_axis(a))
             .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let series = groups
-        .iter()
-        .take(MAX_SERIES)
-        .map(|g| {
-            let pts = (0..m.points.len())
-                .filter(|&p| by.is_none_or(|a| m.points[p].labels[a] == *g))
-                .filter_map(|p| {
-                    Some((
-                        f.stats[p].get(t.latency)?,
-                        f.stats[p].get(t.cost)?,
-                        short(p),
-                        f.front.points.contains(&p),
-                    ))
-                })
-                .collect();
-            let name = match by {
-                Some(a) => format!("{}={g}", m.axes[a]),
-                None => "configurations".into(),
-            };
-            (name, pts)
-        })
-        .collect();
-    let fronts = f
-        .front
-        .groups
-        .iter()
-        .map(|(_, points)| {
-            points
-                .iter()
-                .filter_map(|&p| {
-                    Some((
-                        f.stats[p].get(t.latency)?.median,
-                        f.stats[p].get(t.cost)?.median,
-                        full(p),
-                    ))
-                })
-                .collect()
-        })
-        .collect();
+    let series_of = |members: &[usize]| -> Vec<(String, Vec<TradeoffPoint>)> {
+        groups
+            .iter()
+            .take(MAX_SERIES)
+            .map(|g| {
+                let pts = members
+                    .iter()
+                    .copied()
+                    .filter(|&p| by.is_none_or(|a| m.points[p].labels[a] == *g))
+                    .filter_map(|p| {
+                        Some((
+                            f.stats[p].get(t.latency)?,
+                            f.stats[p].get(t.cost)?,
+                            short(p),
+                            f.front.points.contains(&p),
+                        ))
+                    })
+                    .collect();
+                let name = match by {
+                    Some(a) => format!("{}={g}", m.axes[a]),
+                    None => "configurations".into(),
+                };
+                (name, pts)
+            })
+            .collect()
+    };
+    let front_line = |points: &[usize]| -> Vec<(f64, f64, String)> {
+        points
+            .iter()
+            .filter_map(|&p| {
+                Some((
+                    f.stats[p].get(t.latency)?.median,
+                    f.stats[p].get(t.cost)?.median,
+                    full(p),
+                ))
+            })
+            .collect()
+    };
+    let panels = if faceted {
+        conditions
+            .iter()
+            .zip(&f.front.groups)
+            .map(|((caption, members), (_, front))| TradeoffPanel {
+                caption: caption.clone(),
+                series: series_of(members),
+                fronts: vec![front_line(front)],
+            })
+            .collect()
+    } else {
+        let every: Vec<usize> = (0..m.points.len()).collect();
+        vec![TradeoffPanel {
+            caption: String::new(),
+            series: series_of(&every),
+            fronts: f.front.groups.iter().map(|(_, g)| front_line(g)).collect(),
+        }]
+    };
+    let per_panel = if faceted {
+        " · one panel per condition, each with its own cost scale"
+    } else {
+        ""
+    };
     TradeoffChart {
         frame: Frame::new(
             format!("{}: {} vs {}", m.sweep, label(t.cost), label(t.latency)),
             format!(
-                "{} · line = Pareto front (lower-left is better)",
+                "{} · line = Pareto front (lower-left is better){per_panel}",
                 subtitle(m)
             ),
         ),
         x_desc: format!("{} of crashed nodes, median across seeds", label(t.latency)),
         y_desc: label(t.cost).to_string(),
-        series,
-        fronts,
+        panels,
         empty_note: (!f.front.measured)
             .then(|| "no crash detected in any run: add a crash to the base scenario".to_string()),
         y_max: None,
@@ -361,22 +424,61 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
 
 impl Chart for TradeoffChart {
     fn size(&self) -> (u32, u32) {
-        (1200, 800)
+        match self.grid() {
+            (1, _) => (1200, 800),
+            (_, rows) => (1200, 90 + 400 * rows as u32),
+        }
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let body = self.frame.draw(root)?;
-        let all = || self.series.iter().flat_map(|s| s.1.iter());
-        let xmax = all().map(|p| p.0.hi).fold(0.0, f64::max);
-        let ymax = all().map(|p| p.1.hi).fold(0.0, f64::max);
+        // One latency scale for every panel, so panels compare side by side.
+        let xmax = self.points().map(|p| p.0.hi).fold(0.0, f64::max);
         let x1 = nice_max(xmax * 1.1, 1.0);
-        let y1 = self.y_max.unwrap_or_else(|| nice_max(ymax * 1.1, 1.0));
-        let mut chart = ChartBuilder::on(&body)
+        let (cols, rows) = self.grid();
+        if cols == 1 {
+            let ymax = self.points().map(|p| p.1.hi).fold(0.0, f64::max);
+            let y1 = self.y_max.unwrap_or_else(|| nice_max(ymax * 1.1, 1.0));
+            let panel = self.panels.first();
+            return self.draw_panel(root, &body, panel, x1, y1, true);
+        }
+        let areas = body.split_evenly((rows, cols));
+        for (i, (area, panel)) in areas.iter().zip(&self.panels).enumerate() {
+            let ymax = panel
+                .series
+                .iter()
+                .flat_map(|s| s.1.iter())
+                .map(|p| p.1.hi)
+                .fold(0.0, f64::max);
+            let fitted = nice_max(ymax * 1.1, 1.0);
+            let y1 = self.y_max.map_or(fitted, |top| top.min(fitted));
+            self.draw_panel(root, area, Some(panel), x1, y1, i == 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl TradeoffChart {
+    /// One panel into `area` (texts placed in `root`'s pixels); the legend in
+    /// the first panel only.
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        area: &DrawingArea<DB, Shift>,
+        panel: Option<&TradeoffPanel>,
+        x1: f64,
+        y1: f64,
+        legend: bool,
+    ) -> Result<(), ChartError> {
+        let mut builder = ChartBuilder::on(area);
+        builder
             .margin_top(6)
             .margin_right(24)
             .x_label_area_size(48)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..x1, 0.0..y1)
-            .map_err(err)?;
+            .y_label_area_size(80);
+        if let Some(p) = panel.filter(|p| !p.caption.is_empty()) {
+            builder.caption(&p.caption, caption_style());
+        }
+        let mut chart = builder.build_cartesian_2d(0.0..x1, 0.0..y1).map_err(err)?;
         house_mesh(&mut chart.configure_mesh())
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
@@ -396,9 +498,12 @@ impl Chart for TradeoffChart {
                 .map_err(err)?;
             return Ok(());
         }
+        let Some(panel) = panel else {
+            return Ok(());
+        };
         // The front first, under the markers: a staircase through the front
         // points (what is achievable), dashed out to the axes' ends.
-        for (k, front) in self.fronts.iter().filter(|f| !f.is_empty()).enumerate() {
+        for (k, front) in panel.fronts.iter().filter(|f| !f.is_empty()).enumerate() {
             let mut stair = Vec::new();
             for (i, (x, y, _)) in front.iter().enumerate() {
                 if i > 0 {
@@ -412,7 +517,7 @@ impl Chart for TradeoffChart {
                     ShapeStyle::from(&INK).stroke_width(2),
                 ))
                 .map_err(err)?;
-            if k == 0 {
+            if k == 0 && legend {
                 drawn.label("Pareto front").legend(|(x, y)| {
                     PathElement::new(
                         vec![(x, y), (x + 20, y)],
@@ -421,7 +526,7 @@ impl Chart for TradeoffChart {
                 });
             }
         }
-        for (i, (name, pts)) in self.series.iter().enumerate() {
+        for (i, (name, pts)) in panel.series.iter().enumerate() {
             let style = series_style(i);
             let whisker = ShapeStyle::from(&style.color.mix(0.45)).stroke_width(1);
             for (xs, ys, _, _) in pts {
@@ -437,11 +542,12 @@ impl Chart for TradeoffChart {
                 gl.size = if p.3 { 7 } else { 5 };
                 gl
             };
-            chart
-                .draw_series(pts.iter().map(&mut g))
-                .map_err(err)?
-                .label(name.clone())
-                .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
+            let drawn = chart.draw_series(pts.iter().map(&mut g)).map_err(err)?;
+            if legend {
+                drawn
+                    .label(name.clone())
+                    .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
+            }
         }
         // Labels of front points: above the point, else below, else left out
         // when both would overlap a label already drawn (a crowded corner stays
@@ -453,7 +559,7 @@ impl Chart for TradeoffChart {
                 .iter()
                 .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
         };
-        for (x, y, text) in self.fronts.iter().flatten() {
+        for (x, y, text) in panel.fronts.iter().flatten() {
             let (px, py) = chart.backend_coord(&(*x, *y));
             let w = 7 * text.chars().count() as i32;
             let left = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
@@ -481,14 +587,16 @@ impl Chart for TradeoffChart {
             ))
             .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(legend_style())
-            .background_style(WHITE.mix(0.9))
-            .border_style(MUTED)
-            .draw()
-            .map_err(err)?;
+        if legend {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font(legend_style())
+                .background_style(WHITE.mix(0.9))
+                .border_style(MUTED)
+                .draw()
+                .map_err(err)?;
+        }
         Ok(())
     }
 }
