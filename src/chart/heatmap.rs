@@ -24,6 +24,9 @@ pub struct HeatmapPanel {
     /// Colour bar title with unit (also the legend entry).
     pub scale_desc: String,
     pub empty_note: String,
+    /// How a value is written in its cell, when cells are large enough; `None`
+    /// writes none (an accusation matrix is mostly zeros, which white says).
+    pub value_text: Option<fn(f64) -> String>,
 }
 
 const BAR_W: u32 = 110;
@@ -54,6 +57,7 @@ impl HeatmapPanel {
             values,
             scale_desc: scale_desc.into(),
             empty_note: "no data".into(),
+            value_text: None,
         }
     }
 
@@ -98,7 +102,7 @@ impl HeatmapPanel {
         let col_ticks_drawn = col_ticks.clone();
         let row_ticks = thin(row_ticks, (main.dim_in_pixel().1 / 15).max(2) as usize);
 
-        let (col_area, row_area) = self.label_areas(&main);
+        let (col_area, row_area, across) = self.label_areas(&main);
         let mut b = ChartBuilder::on(&main);
         b.margin_top(6)
             .margin_right(10)
@@ -125,17 +129,24 @@ impl HeatmapPanel {
             .y_label_formatter(&row_label)
             .draw()
             .map_err(err)?;
-        // Column labels read downwards from just under each column (drawn here,
-        // not by the mesh, whose label anchoring ignores rotation).
+        // Column labels under each column: across when every one fits its
+        // column (a sweep's few values), else reading downwards (a cluster's
+        // node names). Drawn here, not by the mesh, whose label anchoring
+        // ignores rotation.
         let base = main.get_base_pixel();
         for x in &col_ticks_drawn {
             let (px, py) = chart.backend_coord(&(*x, 0.0));
+            let style = if across {
+                label_style().pos(Pos::new(HPos::Center, VPos::Top))
+            } else {
+                label_style()
+                    .transform(FontTransform::Rotate90)
+                    .pos(Pos::new(HPos::Left, VPos::Center))
+            };
             main.draw(&Text::new(
                 col_label(x),
                 (px - base.0, py - base.1 + 8),
-                label_style()
-                    .transform(FontTransform::Rotate90)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
+                style,
             ))
             .map_err(err)?;
         }
@@ -154,6 +165,50 @@ impl HeatmapPanel {
                 )
             }))
             .map_err(err)?;
+        // Each cell's value in it when cells are large enough to hold it (a
+        // sweep's few points, not a cluster's accusation matrix): the colour
+        // ranks, the number is what summary.txt says.
+        let (cell_w, cell_h) = {
+            let (x, y) = chart.plotting_area().get_pixel_range();
+            ((x.end - x.start) / nc as i32, (y.end - y.start) / nr as i32)
+        };
+        let texts: Vec<(usize, usize, String, f64)> = match self.value_text {
+            None => Vec::new(),
+            Some(write) => self
+                .values
+                .iter()
+                .enumerate()
+                .flat_map(|(r, row)| {
+                    row.iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.is_finite())
+                        .map(move |(c, &v)| (r, c, write(v), v))
+                })
+                .collect(),
+        };
+        let fits = |t: &str| {
+            main.estimate_text_size(t, &label_style())
+                .is_ok_and(|(w, h)| (w as i32) + 8 <= cell_w && (h as i32) + 6 <= cell_h)
+        };
+        if vmax > 0.0 && !texts.is_empty() && texts.iter().all(|t| fits(&t.2)) {
+            chart
+                .draw_series(texts.into_iter().map(|(r, c, text, v)| {
+                    let fill = palette::sequential(v / scale_max);
+                    let ink: &'static RGBColor = if palette::luminance(fill) < 0.5 {
+                        &WHITE
+                    } else {
+                        &INK
+                    };
+                    Text::new(
+                        text,
+                        (c as f64 + 0.5, nr as f64 - r as f64 - 0.5),
+                        label_style()
+                            .color(ink)
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    )
+                }))
+                .map_err(err)?;
+        }
         if vmax <= 0.0 {
             chart
                 .draw_series(std::iter::once(Text::new(
@@ -178,7 +233,11 @@ impl HeatmapPanel {
     /// and a fixed area let long ones run under the axis title and off the
     /// image's edge. Each area is capped at a third of the panel, so a
     /// pathological label cannot squeeze the cells away.
-    fn label_areas<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> (u32, u32) {
+    ///
+    /// The third value says whether the column labels run across: when each
+    /// fits its column, as a sweep's values do (`none`, `local-health`), they
+    /// read as text rather than turned on their side.
+    fn label_areas<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> (u32, u32, bool) {
         let (w, h) = area.dim_in_pixel();
         let widest = |labels: &[String]| {
             labels
@@ -194,9 +253,23 @@ impl HeatmapPanel {
         };
         let col = widest(&self.cols) + title(&self.col_desc) + 2 * LABEL_GAP;
         let row = widest(&self.rows) + title(&self.row_desc) + 2 * LABEL_GAP;
+        let row = row.clamp(MIN_ROW_AREA, (w / 3).max(MIN_ROW_AREA));
+        let column_width = w.saturating_sub(row + 10) / self.cols.len().max(1) as u32;
+        if widest(&self.cols) + LABEL_GAP <= column_width {
+            let line = area
+                .estimate_text_size("Xg", &label_style())
+                .map_or(0, |(_, h)| h);
+            let col = line + title(&self.col_desc) + 2 * LABEL_GAP;
+            return (
+                col.clamp(MIN_COL_AREA / 2, (h / 3).max(MIN_COL_AREA / 2)),
+                row,
+                true,
+            );
+        }
         (
             col.clamp(MIN_COL_AREA, (h / 3).max(MIN_COL_AREA)),
-            row.clamp(MIN_ROW_AREA, (w / 3).max(MIN_ROW_AREA)),
+            row,
+            false,
         )
     }
 }

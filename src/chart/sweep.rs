@@ -213,6 +213,8 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
             "median",
         );
         panel.caption = Some(label(metric).to_string());
+        // As summary.txt writes it.
+        panel.value_text = Some(crate::batch::aggregate::human);
         fig = fig.panel(Panel::Heatmap(panel), 1.0);
     }
     Some(fig)

@@ -262,6 +262,53 @@ fn heatmap_labels_clear_the_axis_titles() {
     assert!(checked >= 20, "only {checked} labels drawn");
 }
 
+/// Rule: a heatmap's column labels run across when each fits its column (a
+/// sweep's few values), and turn a quarter only when they do not (a cluster's
+/// node names, above); a cell's value is written in it when the panel asks and
+/// the cells hold it, and never for an accusation matrix (mostly zeros).
+#[test]
+fn few_wide_columns_read_across_with_their_values() {
+    let rows: Vec<String> = ["1", "4", "32"].iter().map(|s| s.to_string()).collect();
+    let cols: Vec<String> = ["none", "local-health", "dynamic-suspicion", "all"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let values = vec![
+        vec![60.0, 0.0, 0.0, 0.0],
+        vec![252.0, 24.0, 6.0, 0.0],
+        vec![2328.0, 156.0, 42.0, 0.5],
+    ];
+    let panel = HeatmapPanel::new(
+        "anomalous",
+        "lifeguard",
+        rows,
+        cols.clone(),
+        values,
+        "median",
+    );
+    let draw = |panel: HeatmapPanel| {
+        let fig = Figure::new(frame())
+            .panel(Panel::Heatmap(panel), 1.0)
+            .size(1200, 600);
+        svg_texts(&render(&fig).expect("renders").svg)
+    };
+    let texts = draw(panel.clone());
+    for col in &cols {
+        let tag = &texts.iter().find(|t| t.1 == *col).expect("label drawn").0;
+        assert!(!tag.contains("rotate"), "{col:?} runs across: {tag}");
+    }
+    assert!(
+        !texts.iter().any(|t| t.1 == "2328"),
+        "no values unless asked"
+    );
+    let mut asked = panel;
+    asked.value_text = Some(|v| format!("{v}"));
+    let texts = draw(asked);
+    for v in ["60", "2328", "0.5", "0"] {
+        assert!(texts.iter().any(|t| t.1 == v), "cell value {v} written");
+    }
+}
+
 /// Rule: an axis number names its tick exactly, as briefly as it can: no
 /// trailing zeros (a time axis read `0`, `0.50`, `1`, `1.5`), and no decimal
 /// dropped (its 1.25 tick read `1.2`, a 12.5 tick `12`); large values in k and M.
