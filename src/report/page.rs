@@ -23,13 +23,22 @@ fn num(v: &Value) -> String {
                 let f = n.as_f64().unwrap_or(0.0);
                 if f.fract() == 0.0 && f.abs() < 1e15 {
                     format!("{}", f as i64)
-                } else if f.abs() >= 100.0 {
-                    format!("{f:.1}")
                 } else {
-                    format!("{f:.4}")
-                        .trim_end_matches('0')
-                        .trim_end_matches('.')
-                        .to_string()
+                    // Four significant digits at most: a page for people
+                    // (15.68 per node-hour, not 15.6795); summary.json keeps
+                    // every digit.
+                    let decimals = match f.abs() {
+                        a if a >= 100.0 => 1,
+                        a if a >= 10.0 => 2,
+                        a if a >= 1.0 => 3,
+                        _ => 4,
+                    };
+                    let text = format!("{f:.decimals$}");
+                    if decimals > 1 {
+                        text.trim_end_matches('0').trim_end_matches('.').to_string()
+                    } else {
+                        text
+                    }
                 }
             }
         }
