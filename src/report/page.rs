@@ -252,3 +252,28 @@ pub fn defang(text: &str) -> String {
     text.replace("https://", "https[:]//")
         .replace("http://", "http[:]//")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+    use serde_json::json;
+
+    /// The page writes numbers for people, four significant digits at most;
+    /// whole numbers stay whole.
+    #[test]
+    fn numbers_on_the_page_have_four_significant_digits_at_most() {
+        let cases = [
+            (json!(15.679487), "15.68"),
+            (json!(611.5), "611.5"),
+            (json!(2.3971), "2.397"),
+            (json!(338.0812), "338.1"),
+            (json!(0.012345), "0.0123"),
+            (json!(1223), "1223"),
+            (json!(4.0), "4"),
+            (json!(0.5), "0.5"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(num(&v), want, "{v}");
+        }
+    }
+}
