@@ -337,6 +337,76 @@ fn the_logs_as_shipped_name_the_culprit() {
     }
 }
 
+/// Rule: per-host directories (`logs/a-01/consul.log`, `logs/s-01/consul.log`,
+/// the layout a log collector leaves) are read as the nodes their directories
+/// name, so they diagnose exactly as the same lines with `node: ` prefixes.
+/// Read as one node `consul`, the incident's three logs gave 48 flaps instead
+/// of 97 and no culprit.
+#[test]
+fn per_host_directories_diagnose_as_their_nodes() {
+    let dir = scratch_dir("diagnose", "per-host");
+    let scenario = root().join("scenarios").join("qiita-2015-sick-t2.yaml");
+    let out = flapsim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            "run",
+            "--outputs",
+            "summary,log",
+            "-q",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
+    let mut by_node: std::collections::BTreeMap<&str, String> = Default::default();
+    for line in log.lines() {
+        let (node, rest) = line.split_once(": ").expect("a node prefix");
+        let text = by_node.entry(node).or_default();
+        text.push_str(rest);
+        text.push('\n');
+    }
+    assert_eq!(by_node.len(), 3, "the scenario's log_observers");
+    for (node, text) in &by_node {
+        let d = dir.join("logs").join(node);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("consul.log"), text).unwrap();
+    }
+    for (input, out_dir) in [("run/memberlist.log", "prefixed"), ("logs", "per-host")] {
+        let out = flapsim(
+            &["diagnose", input, "--out", out_dir, "--no-charts", "-q"],
+            &dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (a, b) = (
+        json(&dir.join("prefixed/summary.json")),
+        json(&dir.join("per-host/summary.json")),
+    );
+    for k in [
+        "flaps",
+        "observers",
+        "nodes",
+        "blame",
+        "accusations",
+        "suspicions",
+        "refutations",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(b["verdict"]["culprits"][0]["node"], "a-01");
+    assert_eq!(b["inputs"][0]["observer_from"], "directory name");
+}
+
 #[test]
 fn binary_input_is_exit_2_with_file_and_line() {
     let dir = scratch_dir("diagnose", "binary");

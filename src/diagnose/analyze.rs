@@ -67,6 +67,8 @@ pub enum ObserverFrom {
     Prefix,
     Flag,
     FileName,
+    /// The node's directory (`logs/a-01/consul.log`).
+    Directory,
     None,
 }
 
@@ -76,6 +78,7 @@ impl ObserverFrom {
             ObserverFrom::Prefix => "line prefix",
             ObserverFrom::Flag => "--observer",
             ObserverFrom::FileName => "file name",
+            ObserverFrom::Directory => "directory name",
             ObserverFrom::None => "none",
         }
     }
@@ -479,8 +482,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         ..Interner::default()
     };
     let single = sources.len() == 1;
+    let hints = super::input::observer_hints(sources).map_err(InputError)?;
     let mut streams = Vec::with_capacity(sources.len());
-    for s in sources {
+    for (s, hint) in sources.iter().zip(hints) {
         let reader = LineReader::open(s)
             .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
         let flag = opt
@@ -491,9 +495,10 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                 None => single,
             })
             .map(|(_, n)| n.clone());
-        let (own, from) = match (flag, s.name_hint()) {
+        let (own, from) = match (flag, hint) {
             (Some(n), _) => (Some(n), ObserverFrom::Flag),
-            (None, Some(n)) => (Some(n), ObserverFrom::FileName),
+            (None, Some((n, false))) => (Some(n), ObserverFrom::FileName),
+            (None, Some((n, true))) => (Some(n), ObserverFrom::Directory),
             (None, None) => (None, ObserverFrom::None),
         };
         streams.push(Stream {

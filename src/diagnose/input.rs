@@ -32,9 +32,38 @@ pub struct Source {
     pub path: Option<PathBuf>,
 }
 
+/// File stems that name the program, not the node: `logs/a-01/consul.log`
+/// was written by node a-01.
+const PROGRAM_STEMS: &[&str] = &[
+    "consul",
+    "nomad",
+    "serf",
+    "vault",
+    "agent",
+    "server",
+    "client",
+    "memberlist",
+    "syslog",
+    "messages",
+    "daemon",
+    "journal",
+    "stdout",
+    "stderr",
+    "output",
+    "current",
+    "log",
+    "logs",
+];
+
+/// Whether a file stem names the program rather than the node that wrote it.
+fn program_stem(stem: &str) -> bool {
+    PROGRAM_STEMS.iter().any(|p| stem.eq_ignore_ascii_case(p))
+}
+
 impl Source {
     /// The observer a file name suggests: its name without `.gz`, `.log`, `.json`,
-    /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`). `None` for stdin.
+    /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`; Consul's own
+    /// rotation, `consul-1700000000123456789.log` → `consul`). `None` for stdin.
     pub fn name_hint(&self) -> Option<String> {
         let name = self.path.as_ref()?.file_name()?.to_str()?;
         let mut stem = name;
@@ -50,12 +79,85 @@ impl Source {
                     stem = s;
                 }
             }
+            // Consul's `log_file` rotation appends `-<Unix time>` (seconds or
+            // nanoseconds): at least 9 digits, never a node's number.
+            if let Some((s, n)) = stem.rsplit_once('-') {
+                if n.len() >= 9 && n.bytes().all(|c| c.is_ascii_digit()) {
+                    stem = s;
+                }
+            }
             if stem == before {
                 break;
             }
         }
         (!stem.is_empty()).then(|| stem.to_string())
     }
+}
+
+/// Each source's observer as its path tells it: the file name's hint, or, when
+/// files in different directories share a program's name (`logs/a-01/consul.log`,
+/// `logs/s-01/consul.log`), the nearest directory that tells them apart (`a-01`,
+/// `s-01`; the bool says so). Files of one directory are one node's (its
+/// rotations). Files named after a node keep that name wherever they are
+/// (`a-01.log` and `archive/a-01.log.1.gz` are one node).
+///
+/// Why: reading such files as one node `consul` merges three nodes' lines
+/// into one observer and miscounts every flap, silently.
+pub fn observer_hints(sources: &[Source]) -> Result<Vec<Option<(String, bool)>>, String> {
+    let mut hints: Vec<Option<(String, bool)>> = sources
+        .iter()
+        .map(|s| s.name_hint().map(|h| (h, false)))
+        .collect();
+    let mut stems: Vec<String> = hints.iter().flatten().map(|h| h.0.clone()).collect();
+    stems.sort();
+    stems.dedup();
+    for stem in stems.into_iter().filter(|s| program_stem(s)) {
+        let members: Vec<usize> = (0..sources.len())
+            .filter(|&i| hints[i].as_ref().is_some_and(|h| h.0 == stem))
+            .collect();
+        let dir = |i: usize| sources[i].path.as_ref().and_then(|p| p.parent());
+        let mut dirs: Vec<&Path> = members.iter().filter_map(|&i| dir(i)).collect();
+        dirs.sort();
+        dirs.dedup();
+        if dirs.len() < 2 {
+            continue;
+        }
+        // The shallowest ancestor level whose names differ between every two
+        // directories, skipping program names (`a-01/consul/consul.log`).
+        let ancestor = |d: &Path, level: usize| -> Option<String> {
+            d.ancestors()
+                .nth(level)?
+                .file_name()?
+                .to_str()
+                .map(str::to_string)
+        };
+        let level = (0..MAX_DEPTH).find(|&level| {
+            let mut names: Vec<Option<String>> = dirs.iter().map(|d| ancestor(d, level)).collect();
+            let complete = names
+                .iter()
+                .all(|n| n.as_deref().is_some_and(|n| !program_stem(n)));
+            names.sort();
+            names.dedup();
+            complete && names.len() == dirs.len()
+        });
+        let Some(level) = level else {
+            let files: Vec<&str> = members
+                .iter()
+                .take(2)
+                .map(|&i| sources[i].label.as_str())
+                .collect();
+            return Err(format!(
+                "{} and {} would both be read as node `{stem}`, and their directories do not tell the nodes apart: name each file's node with --observer FILE=NAME",
+                files[0], files[1]
+            ));
+        };
+        for &i in &members {
+            if let Some(name) = dir(i).and_then(|d| ancestor(d, level)) {
+                hints[i] = Some((name, true));
+            }
+        }
+    }
+    Ok(hints)
 }
 
 /// Expand the command line's inputs (`-` is stdin) into sources.
@@ -250,10 +352,65 @@ impl LineReader {
 mod tests {
     use super::*;
 
+    /// Rule: a file named after its program (`consul.log`) is named after its
+    /// node's directory when several directories hold one; a file named after
+    /// a node keeps that name; one directory's files are one node's.
+    #[test]
+    fn per_host_directories_name_their_nodes() {
+        let hints = |paths: &[&str]| {
+            let sources: Vec<Source> = paths.iter().map(|p| file_source(Path::new(p))).collect();
+            observer_hints(&sources).map(|h| {
+                h.into_iter()
+                    .map(|h| {
+                        h.map_or(String::new(), |(n, dir)| {
+                            format!("{n}{}", if dir { "/" } else { "" })
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            hints(&[
+                "logs/a-01/consul.log",
+                "logs/s-01/consul.log",
+                "logs/s-01/consul.log.1.gz"
+            ])
+            .unwrap(),
+            vec!["a-01/", "s-01/", "s-01/"]
+        );
+        assert_eq!(
+            hints(&[
+                "a-01/consul/consul-1700000000.log",
+                "b-02/consul/consul.log"
+            ])
+            .unwrap(),
+            vec!["a-01/", "b-02/"],
+            "a program's directory is skipped"
+        );
+        assert_eq!(
+            hints(&[
+                "/var/log/consul/consul-1700000000123456789.log",
+                "/var/log/consul/consul.log"
+            ])
+            .unwrap(),
+            vec!["consul", "consul"],
+            "one directory: one node's rotations"
+        );
+        assert_eq!(
+            hints(&["logs/a-01.log", "archive/a-01.log.1.gz"]).unwrap(),
+            vec!["a-01", "a-01"],
+            "a node's name is kept wherever its files are"
+        );
+        let err = hints(&["logs/consul.log", "old/logs/consul.log"]).unwrap_err();
+        assert!(err.contains("--observer FILE=NAME"), "{err}");
+    }
+
     #[test]
     fn name_hints_drop_extensions_and_rotation() {
         let s = |p: &str| file_source(Path::new(p)).name_hint();
         assert_eq!(s("/var/log/a-01.log").as_deref(), Some("a-01"));
+        assert_eq!(s("consul-1700000000.log").as_deref(), Some("consul"));
+        assert_eq!(s("node-12.log").as_deref(), Some("node-12"));
         assert_eq!(s("logs/a-01.log.1.gz").as_deref(), Some("a-01"));
         assert_eq!(s("s-02.json").as_deref(), Some("s-02"));
         assert_eq!(s("web-7").as_deref(), Some("web-7"));
