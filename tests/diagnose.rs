@@ -339,7 +339,9 @@ fn the_logs_as_shipped_name_the_culprit() {
 
 /// Rule: per-host directories (`logs/a-01/consul.log`, `logs/s-01/consul.log`,
 /// the layout a log collector leaves) are read as the nodes their directories
-/// name, so they diagnose exactly as the same lines with `node: ` prefixes.
+/// name, and syslog headers (`Sep 29 00:00:37 a-01 consul[812]: `) as the
+/// hosts they name, so both diagnose exactly as the same lines with `node: `
+/// prefixes.
 /// Read as one node `consul`, the incident's three logs gave 48 flaps instead
 /// of 97 and no culprit.
 #[test]
@@ -365,19 +367,28 @@ fn per_host_directories_diagnose_as_their_nodes() {
     );
     let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
     let mut by_node: std::collections::BTreeMap<&str, String> = Default::default();
+    // The same lines as rsyslog or `journalctl` writes them, every node's in
+    // one file; the header's time (no year) is not the line's.
+    let mut syslog = String::new();
     for line in log.lines() {
         let (node, rest) = line.split_once(": ").expect("a node prefix");
         let text = by_node.entry(node).or_default();
         text.push_str(rest);
         text.push('\n');
+        syslog.push_str(&format!("Sep 29 00:00:00 {node} consul[812]: {rest}\n"));
     }
+    std::fs::write(dir.join("syslog.log"), syslog).unwrap();
     assert_eq!(by_node.len(), 3, "the scenario's log_observers");
     for (node, text) in &by_node {
         let d = dir.join("logs").join(node);
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("consul.log"), text).unwrap();
     }
-    for (input, out_dir) in [("run/memberlist.log", "prefixed"), ("logs", "per-host")] {
+    for (input, out_dir) in [
+        ("run/memberlist.log", "prefixed"),
+        ("logs", "per-host"),
+        ("syslog.log", "syslog"),
+    ] {
         let out = flapsim(
             &["diagnose", input, "--out", out_dir, "--no-charts", "-q"],
             &dir,
@@ -388,10 +399,9 @@ fn per_host_directories_diagnose_as_their_nodes() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let (a, b) = (
-        json(&dir.join("prefixed/summary.json")),
-        json(&dir.join("per-host/summary.json")),
-    );
+    let a = json(&dir.join("prefixed/summary.json"));
+    let b = json(&dir.join("per-host/summary.json"));
+    let c = json(&dir.join("syslog/summary.json"));
     for k in [
         "flaps",
         "observers",
@@ -400,8 +410,10 @@ fn per_host_directories_diagnose_as_their_nodes() {
         "accusations",
         "suspicions",
         "refutations",
+        "window",
     ] {
-        assert_eq!(a[k], b[k], "{k}");
+        assert_eq!(a[k], b[k], "per-host: {k}");
+        assert_eq!(a[k], c[k], "syslog: {k}");
     }
     assert_eq!(b["verdict"]["culprits"][0]["node"], "a-01");
     assert_eq!(b["inputs"][0]["observer_from"], "directory name");

@@ -8,9 +8,13 @@
 //! | hclog JSON (`-log-json`) | `{"@level":"warn","@message":"memberlist: Refuting …","@module":"agent.server.memberlist.lan","@timestamp":"2024-03-01T10:00:00.123456Z"}` |
 //!
 //! Any of them may follow an observer prefix: `a-01: ` (flapsim's multi-node
-//! `memberlist.log`, or `grep -H`-style concatenations) or `[pod/consul-0/consul] `
-//! (`kubectl logs --prefix`). A line that fits none (Consul's start-up banner,
-//! stack traces, a line cut in half) is *unframed*: counted, never fatal.
+//! `memberlist.log`, or `grep -H`-style concatenations), `[pod/consul-0/consul] `
+//! (`kubectl logs --prefix`), or a syslog / journald header whose host is the
+//! observer: `Sep 29 00:00:37 a-01 consul[812]: ` (`journalctl -u consul`,
+//! rsyslog) or `2024-03-01T10:00:00+0000 a-01 consul[812]: ` (`-o short-iso`,
+//! RFC 3339 rsyslog). The time is the inner line's (the header has no year).
+//! A line that fits none (Consul's start-up banner, stack traces, a line cut in
+//! half) is *unframed*: counted, never fatal.
 
 use std::borrow::Cow;
 
@@ -110,6 +114,13 @@ fn with_pairs<'a>(
 pub fn frame(line: &str, zone: i64) -> Frame<'_> {
     let line = line.trim_end_matches(['\r', '\n']);
     let body = line.trim_start();
+    // A syslog header first: its ISO form would otherwise pass for an hclog
+    // stamp followed by an unreadable message.
+    if let Some((host, rest)) = split_syslog(body) {
+        if let Some(f) = body_frame(rest.trim_start(), zone, Some(host)) {
+            return f;
+        }
+    }
     if let Some(f) = body_frame(body, zone, None) {
         return f;
     }
@@ -120,6 +131,49 @@ pub fn frame(line: &str, zone: i64) -> Frame<'_> {
         }
     }
     Frame::Unframed
+}
+
+/// A syslog or journald header, `Sep 29 00:00:37 HOST TAG[PID]: …` or
+/// `2024-03-01T10:00:00+0000 HOST TAG[PID]: …`: the host and the rest.
+fn split_syslog(s: &str) -> Option<(&str, &str)> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let b = s.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let after_stamp = if b.len() > 15
+        && MONTHS.iter().any(|m| s.starts_with(m))
+        && b[3] == b' '
+        && (b[4] == b' ' || digit(4))
+        && digit(5)
+        && b[6] == b' '
+        && digit(7)
+        && digit(8)
+        && b[9] == b':'
+        && b[12] == b':'
+        && digit(14)
+    {
+        &s[15..]
+    } else {
+        // An RFC 3339 stamp: 2024-03-01T10:00:00[.frac](Z|±hh[:]mm), one token.
+        let (stamp, rest) = s.split_once(' ')?;
+        let iso = stamp.len() >= 19
+            && (0..4).all(digit)
+            && b[4] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':';
+        if !iso {
+            return None;
+        }
+        rest
+    };
+    let (host, rest) = after_stamp.trim_start().split_once(' ')?;
+    let (tag, rest) = rest.split_once(": ")?;
+    let tag_ok = !tag.is_empty()
+        && !tag.contains(char::is_whitespace)
+        && tag.bytes().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let host_ok = !host.is_empty() && host.len() <= 253 && !host.starts_with('[');
+    (tag_ok && host_ok).then_some((host, rest))
 }
 
 /// `a-01: …` or `[pod/consul-0/consul] …`: the observer and the rest.
@@ -277,6 +331,35 @@ mod tests {
         assert_eq!(f.level, "WARN");
         assert_eq!(f.module.as_deref(), Some("agent.server.memberlist.lan"));
         assert_eq!(f.stamp.precision, 1000);
+    }
+
+    /// `journalctl -u consul` and rsyslog files: the header's host is the
+    /// observer, the inner line gives the time and the message.
+    #[test]
+    fn syslog_and_journald_headers_name_the_observer() {
+        let f = line("Sep 29 00:00:37 a-01 consul[812]:     2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received");
+        assert_eq!(f.framing, Framing::GoLog);
+        assert_eq!(f.observer, Some("a-01"));
+        assert_eq!(
+            f.message,
+            "memberlist: Suspect s-02 has failed, no acks received"
+        );
+        let g = line("Sep  9 00:00:37 a-01 consul:     2015/09/09 00:00:37 [INFO] serf: EventMemberJoin: s-02 10.0.0.2");
+        assert_eq!(g.observer, Some("a-01"));
+        let iso = line("2024-11-30T10:00:37+0000 ip-10-0-0-4 consul[812]: 2024-11-30T10:00:37.123Z [INFO]  agent.server.memberlist.lan: memberlist: Suspect s-02 has failed, no acks received");
+        assert_eq!(iso.framing, Framing::Hclog);
+        assert_eq!(iso.observer, Some("ip-10-0-0-4"));
+        assert_eq!(iso.module.as_deref(), Some("agent.server.memberlist.lan"));
+        assert_eq!(iso.stamp.precision, 1_000_000, "the inner stamp's");
+        let rfc = line(
+            r#"2024-11-30T10:00:37.123456+00:00 c-1 consul[1]: {"@level":"info","@message":"serf: EventMemberJoin: c-2 10.1.0.2","@timestamp":"2024-11-30T10:00:37.123Z"}"#,
+        );
+        assert_eq!(rfc.framing, Framing::HclogJson);
+        assert_eq!(rfc.observer, Some("c-1"));
+        // An hclog line is still an hclog line, not a header.
+        let h = line("2024-03-01T10:00:00.123Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect message (from: a-01)");
+        assert_eq!(h.observer, None);
+        assert_eq!(h.level, "WARN");
     }
 
     #[test]

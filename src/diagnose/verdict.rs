@@ -124,13 +124,16 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         }
     };
     let flaps = format!(
-        "{} flaps ({:.1}/h) in {} episodes",
-        m.totals.flaps,
+        "{} ({:.1}/h) in {}",
+        count(m.totals.flaps as usize, "flap"),
         m.flaps_per_hour(),
-        a.episodes
-            .iter()
-            .filter(|e| e.flaps > 0 && e.first >= m.warmup)
-            .count()
+        count(
+            a.episodes
+                .iter()
+                .filter(|e| e.flaps > 0 && e.first >= m.warmup)
+                .count(),
+            "episode"
+        )
     );
     // Probes that failed over UDP but got through over TCP, most-named subject.
     let rescues: u64 = a.tcp_rescues.values().sum();
