@@ -334,6 +334,54 @@ fn the_logs_as_shipped_name_the_culprit() {
             d["verdict"]["text"]
         );
         assert_eq!(d["verdict"]["culprits"][0]["shape"], shape, "{file}");
+        // The suggested replay logs the nodes the input logged, so its own log
+        // diagnoses alike: the same culprit, and flaps at all.
+        let yaml = std::fs::read_to_string(dir.join("diag/diagnosed.yaml")).unwrap();
+        let scenario = flapsim::scenario::load(&dir.join("diag/diagnosed.yaml")).unwrap();
+        assert_eq!(
+            scenario.log_observers.len(),
+            logged as usize,
+            "{file}:\n{yaml}"
+        );
+        let out = flapsim(
+            &[
+                "run",
+                "diag/diagnosed.yaml",
+                "--out",
+                "replay",
+                "--outputs",
+                "summary,log",
+                "-q",
+            ],
+            &dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = flapsim(
+            &[
+                "diagnose",
+                "replay/memberlist.log",
+                "--out",
+                "again",
+                "--no-charts",
+                "-q",
+            ],
+            &dir,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let again = json(&dir.join("again/summary.json"));
+        assert_eq!(
+            again["verdict"]["culprits"][0]["node"], culprit,
+            "{file}: the replay's own log: {}",
+            again["verdict"]["text"]
+        );
     }
 }
 

@@ -39,13 +39,17 @@ pub fn guess_generation(a: &Analysis) -> GenerationGuess {
         (
             best,
             format!(
-                "the wording of {} fits only {} (lines fitting 2015 / 2016 / today: {} / {} / {}){}",
+                "{} whose wording fits only {}; lines fitting 2015 / 2016 / today: {} / {} / {}{}",
                 crate::units::count(votes[best] as usize, "line"),
                 ERAS[best],
                 votes[0],
                 votes[1],
                 votes[2],
-                if hclog { "; hclog framing (Consul 1.x)" } else { "" }
+                if hclog {
+                    "; hclog framing (Consul 1.x)"
+                } else {
+                    ""
+                }
             ),
         )
     } else if hclog {
@@ -190,23 +194,26 @@ pub fn diagnosed_yaml(d: &Diagnosis) -> String {
             );
         }
     }
+    // The replay logs what the input logged (and the culprits), so its
+    // memberlist.log diagnoses like the logs it came from.
     let mut watch: Vec<u32> = probers.iter().chain(&unreachable).copied().collect();
-    for n in sorted.iter() {
-        if watch.len() >= 3 {
-            break;
-        }
+    for n in sorted.iter().filter(|n| a.observers.contains(n)) {
         if !watch.contains(n) {
             watch.push(*n);
         }
     }
-    let _ = writeln!(
-        o,
-        "\nlog_observers: [{}]\ntimeseries_bin: 60s",
-        watch
-            .iter()
-            .map(|&n| name(n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let watched = if watch.len() >= a.names.len() {
+        "all".to_string()
+    } else {
+        format!(
+            "[{}]",
+            watch
+                .iter()
+                .map(|&n| name(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let _ = writeln!(o, "\nlog_observers: {watched}\ntimeseries_bin: 60s");
     o
 }
