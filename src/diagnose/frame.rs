@@ -13,6 +13,8 @@
 //! observer: `Sep 29 00:00:37 a-01 consul[812]: ` (`journalctl -u consul`,
 //! rsyslog) or `2024-03-01T10:00:00+0000 a-01 consul[812]: ` (`-o short-iso`,
 //! RFC 3339 rsyslog). The time is the inner line's (the header has no year).
+//! A collector's own RFC 3339 stamp before a line (`docker logs -t`, `kubectl
+//! logs --timestamps`) is skipped the same way.
 //! A line that fits none (Consul's start-up banner, stack traces, a line cut in
 //! half) is *unframed*: counted, never fatal.
 
@@ -117,20 +119,38 @@ pub fn frame(line: &str, zone: i64) -> Frame<'_> {
     // A syslog header first: its ISO form would otherwise pass for an hclog
     // stamp followed by an unreadable message.
     if let Some((host, rest)) = split_syslog(body) {
-        if let Some(f) = body_frame(rest.trim_start(), zone, Some(host)) {
+        if let Some(f) = stamped_frame(rest.trim_start(), zone, Some(host)) {
             return f;
         }
     }
-    if let Some(f) = body_frame(body, zone, None) {
+    if let Some(f) = stamped_frame(body, zone, None) {
         return f;
     }
     // An observer prefix, then the body.
     if let Some((observer, rest)) = split_prefix(body) {
-        if let Some(f) = body_frame(rest.trim_start(), zone, Some(observer)) {
+        if let Some(f) = stamped_frame(rest.trim_start(), zone, Some(observer)) {
             return f;
         }
     }
     Frame::Unframed
+}
+
+/// A line, possibly behind its collector's own RFC 3339 stamp (`docker logs -t`,
+/// `kubectl logs --timestamps`): the inner line when it frames whole, as its
+/// stamp is the program's own; else the line as it is (hclog's stamp is
+/// followed by a level, which does not frame alone).
+fn stamped_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option<Frame<'a>> {
+    if let Some((outer, rest)) = body.split_once(' ') {
+        let b = outer.as_bytes();
+        let stamp =
+            b.len() >= 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T';
+        if stamp {
+            if let Some(f @ Frame::Line(_)) = body_frame(rest.trim_start(), zone, observer) {
+                return Some(f);
+            }
+        }
+    }
+    body_frame(body, zone, observer)
 }
 
 /// A syslog or journald header, `Sep 29 00:00:37 HOST TAG[PID]: …` or
@@ -360,6 +380,23 @@ mod tests {
         let h = line("2024-03-01T10:00:00.123Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect message (from: a-01)");
         assert_eq!(h.observer, None);
         assert_eq!(h.level, "WARN");
+    }
+
+    /// `docker logs -t` and `kubectl logs --timestamps` put their own stamp
+    /// before the program's line: the program's stamp and message are read.
+    #[test]
+    fn a_collectors_stamp_before_the_line_is_skipped() {
+        let f = line("2024-11-30T10:00:37.123456789Z     2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received");
+        assert_eq!(f.framing, Framing::GoLog);
+        assert_eq!(
+            f.message,
+            "memberlist: Suspect s-02 has failed, no acks received"
+        );
+        assert_eq!(f.stamp.precision, 1_000_000_000, "Go's log's own second");
+        let k = line("[pod/consul-server-1/consul] 2024-11-30T10:00:37.999999999Z 2024-11-30T10:00:37.123Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: c-2 10.1.0.2");
+        assert_eq!(k.observer, Some("consul-server-1"));
+        assert_eq!(k.level, "INFO");
+        assert_eq!(k.stamp.precision, 1_000_000, "hclog's own millisecond");
     }
 
     #[test]
