@@ -628,10 +628,10 @@ fn summary_text(
     };
     let groups = condition_groups(m);
     for ((label, members), (_, front_points)) in groups.iter().zip(&front.groups) {
+        // Each sentence names its conditions; a heading above them said it twice.
         let under = if label.is_empty() {
             String::new()
         } else {
-            out.push_str(&format!("Under {label}:\n"));
             format!(" under {label}")
         };
         out.push_str(&format!(
