@@ -291,41 +291,8 @@ fn the_logs_as_shipped_name_the_culprit() {
         ("gc-pause-stop-the-world.yaml", "jvm-3", "unreachable"),
     ] {
         let dir = scratch_dir("diagnose", &format!("shipped-{file}"));
-        let scenario = root().join("scenarios").join(file);
-        let out = flapsim(
-            &[
-                "run",
-                scenario.to_str().unwrap(),
-                "--out",
-                "run",
-                "--outputs",
-                "summary,log",
-                "-q",
-            ],
-            &dir,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = flapsim(
-            &[
-                "diagnose",
-                "run/memberlist.log",
-                "--out",
-                "diag",
-                "--no-charts",
-                "-q",
-            ],
-            &dir,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let d = json(&dir.join("diag/summary.json"));
+        run_shipped(&root().join("scenarios").join(file), &dir);
+        let d = diagnosed("run/memberlist.log", "diag", &dir);
         let logged = d["observers"].as_u64().unwrap();
         assert!(logged <= 3, "{file}: a few nodes' logs, not all ({logged})");
         assert_eq!(
@@ -335,54 +302,44 @@ fn the_logs_as_shipped_name_the_culprit() {
         );
         assert_eq!(d["verdict"]["culprits"][0]["shape"], shape, "{file}");
         // The suggested replay logs the nodes the input logged, so its own log
-        // diagnoses alike: the same culprit, and flaps at all.
-        let yaml = std::fs::read_to_string(dir.join("diag/diagnosed.yaml")).unwrap();
-        let scenario = flapsim::scenario::load(&dir.join("diag/diagnosed.yaml")).unwrap();
-        assert_eq!(
-            scenario.log_observers.len(),
-            logged as usize,
-            "{file}:\n{yaml}"
-        );
-        let out = flapsim(
-            &[
-                "run",
-                "diag/diagnosed.yaml",
-                "--out",
-                "replay",
-                "--outputs",
-                "summary,log",
-                "-q",
-            ],
-            &dir,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = flapsim(
-            &[
-                "diagnose",
-                "replay/memberlist.log",
-                "--out",
-                "again",
-                "--no-charts",
-                "-q",
-            ],
-            &dir,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let again = json(&dir.join("again/summary.json"));
+        // diagnoses alike: the same culprit.
+        let suggested = dir.join("diag/diagnosed.yaml");
+        let scenario = flapsim::scenario::load(&suggested).unwrap();
+        assert_eq!(scenario.log_observers.len(), logged as usize, "{file}");
+        std::fs::rename(dir.join("run"), dir.join("input-run")).unwrap();
+        run_shipped(&suggested, &dir);
+        let again = diagnosed("run/memberlist.log", "again", &dir);
         assert_eq!(
             again["verdict"]["culprits"][0]["node"], culprit,
             "{file}: the replay's own log: {}",
             again["verdict"]["text"]
         );
     }
+}
+
+/// `flapsim ARGS` in `dir`, which must succeed.
+fn ok_in(args: &[&str], dir: &Path) {
+    let out = flapsim(args, dir);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run `scenario` into `dir/run`: its summary and its `memberlist.log`.
+fn run_shipped(scenario: &Path, dir: &Path) {
+    let args = ["run", scenario.to_str().unwrap(), "--out", "run"];
+    ok_in(
+        &[&args[..], &["--outputs", "summary,log", "-q"]].concat(),
+        dir,
+    );
+}
+
+/// Diagnose `input` into `out` (no charts) in `dir`; its summary.json.
+fn diagnosed(input: &str, out: &str, dir: &Path) -> Value {
+    ok_in(&["diagnose", input, "--out", out, "--no-charts", "-q"], dir);
+    json(&dir.join(out).join("summary.json"))
 }
 
 /// Rule: per-host directories (`logs/a-01/consul.log`, `logs/s-01/consul.log`,
@@ -395,24 +352,7 @@ fn the_logs_as_shipped_name_the_culprit() {
 #[test]
 fn per_host_directories_diagnose_as_their_nodes() {
     let dir = scratch_dir("diagnose", "per-host");
-    let scenario = root().join("scenarios").join("qiita-2015-sick-t2.yaml");
-    let out = flapsim(
-        &[
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            "run",
-            "--outputs",
-            "summary,log",
-            "-q",
-        ],
-        &dir,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_shipped(&root().join("scenarios/qiita-2015-sick-t2.yaml"), &dir);
     let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
     let mut by_node: std::collections::BTreeMap<&str, String> = Default::default();
     // The same lines as rsyslog or `journalctl` writes them, every node's in
@@ -432,24 +372,9 @@ fn per_host_directories_diagnose_as_their_nodes() {
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("consul.log"), text).unwrap();
     }
-    for (input, out_dir) in [
-        ("run/memberlist.log", "prefixed"),
-        ("logs", "per-host"),
-        ("syslog.log", "syslog"),
-    ] {
-        let out = flapsim(
-            &["diagnose", input, "--out", out_dir, "--no-charts", "-q"],
-            &dir,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let a = json(&dir.join("prefixed/summary.json"));
-    let b = json(&dir.join("per-host/summary.json"));
-    let c = json(&dir.join("syslog/summary.json"));
+    let a = diagnosed("run/memberlist.log", "prefixed", &dir);
+    let b = diagnosed("logs", "per-host", &dir);
+    let c = diagnosed("syslog.log", "syslog", &dir);
     for k in [
         "flaps",
         "observers",
