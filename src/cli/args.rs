@@ -86,7 +86,9 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "OFFSET", default_value = "UTC")]
     pub log_zone: String,
     /// The node that wrote a file whose lines have no `node: ` prefix: `NAME` (one
-    /// input) or `FILE=NAME`. Repeatable. Default: the file name (`a-01.log` → a-01).
+    /// input; a directory's every file) or `FILE=NAME` (FILE an input given, a
+    /// directory's every file). Repeatable. Default: the file name (`a-01.log` →
+    /// a-01), or the host's directory (`logs/a-01/consul.log` → a-01).
     #[arg(long = "observer", value_name = "[FILE=]NAME")]
     pub observers: Vec<String>,
     /// Serf's FlapTimeout (a failed member rejoining sooner is a flap).

@@ -23,6 +23,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::path::Path;
 
 use crate::engine::{Observer, Truth};
 use crate::metrics::{Collector, Metrics};
@@ -481,20 +482,33 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         max: opt.max_nodes,
         ..Interner::default()
     };
-    let single = sources.len() == 1;
-    let hints = super::input::observer_hints(sources).map_err(InputError)?;
+    // A bare NAME is for the one input given (the command refuses it with
+    // several), every file of it when it is a directory (one node's
+    // rotations); FILE=NAME for that file, or every file under that directory.
+    let flags: Vec<Option<String>> = sources
+        .iter()
+        .map(|s| {
+            opt.observers
+                .iter()
+                .find(|(f, _)| match f {
+                    Some(f) => {
+                        *f == s.label
+                            || s.path
+                                .as_ref()
+                                .is_some_and(|p| p.starts_with(Path::new(f.as_str())))
+                    }
+                    None => true,
+                })
+                .map(|(_, n)| n.clone())
+        })
+        .collect();
+    // Files the flag names need no name from their path.
+    let unnamed: Vec<bool> = flags.iter().map(Option::is_none).collect();
+    let hints = super::input::observer_hints(sources, &unnamed).map_err(InputError)?;
     let mut streams = Vec::with_capacity(sources.len());
-    for (s, hint) in sources.iter().zip(hints) {
+    for ((s, hint), flag) in sources.iter().zip(hints).zip(flags) {
         let reader = LineReader::open(s)
             .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
-        let flag = opt
-            .observers
-            .iter()
-            .find(|(f, _)| match f {
-                Some(f) => *f == s.label,
-                None => single,
-            })
-            .map(|(_, n)| n.clone());
         let (own, from) = match (flag, hint) {
             (Some(n), _) => (Some(n), ObserverFrom::Flag),
             (None, Some((n, false))) => (Some(n), ObserverFrom::FileName),

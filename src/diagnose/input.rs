@@ -103,10 +103,17 @@ impl Source {
 ///
 /// Why: reading such files as one node `consul` merges three nodes' lines
 /// into one observer and miscounts every flap, silently.
-pub fn observer_hints(sources: &[Source]) -> Result<Vec<Option<(String, bool)>>, String> {
+///
+/// `wanted[i]` is false for a file whose node `--observer` names: it gets no
+/// hint and cannot make another file's ambiguous.
+pub fn observer_hints(
+    sources: &[Source],
+    wanted: &[bool],
+) -> Result<Vec<Option<(String, bool)>>, String> {
     let mut hints: Vec<Option<(String, bool)>> = sources
         .iter()
-        .map(|s| s.name_hint().map(|h| (h, false)))
+        .zip(wanted)
+        .map(|(s, &w)| s.name_hint().filter(|_| w).map(|h| (h, false)))
         .collect();
     let mut stems: Vec<String> = hints.iter().flatten().map(|h| h.0.clone()).collect();
     stems.sort();
@@ -359,7 +366,7 @@ mod tests {
     fn per_host_directories_name_their_nodes() {
         let hints = |paths: &[&str]| {
             let sources: Vec<Source> = paths.iter().map(|p| file_source(Path::new(p))).collect();
-            observer_hints(&sources).map(|h| {
+            observer_hints(&sources, &vec![true; sources.len()]).map(|h| {
                 h.into_iter()
                     .map(|h| {
                         h.map_or(String::new(), |(n, dir)| {
@@ -403,6 +410,13 @@ mod tests {
         );
         let err = hints(&["logs/consul.log", "old/logs/consul.log"]).unwrap_err();
         assert!(err.contains("--observer FILE=NAME"), "{err}");
+        // Once --observer names one of them, the other is alone with its stem.
+        let sources: Vec<Source> = ["logs/consul.log", "old/logs/consul.log"]
+            .iter()
+            .map(|p| file_source(Path::new(p)))
+            .collect();
+        let h = observer_hints(&sources, &[true, false]).unwrap();
+        assert_eq!(h, vec![Some(("consul".to_string(), false)), None]);
     }
 
     #[test]

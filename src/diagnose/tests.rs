@@ -286,6 +286,34 @@ fn a_directory_is_read_whole_and_the_observer_flag_wins() {
     assert_eq!(blame_of(&d, "web-9"), (1, 0));
 }
 
+/// Rule: `--observer NAME` given with one directory names every file in it
+/// (one node's rotations: `consul-1700000000.log`, `consul.log`), and
+/// `--observer DIR=NAME` every file under DIR. Both were ignored for a
+/// directory's files, which were then read as a node called `consul`.
+#[test]
+fn the_observer_flag_names_a_directorys_files() {
+    let dir = scratch("rotations");
+    let rotated = dir.join("consul");
+    std::fs::create_dir_all(&rotated).unwrap();
+    let (first, second) = CONSUL_05.split_at(CONSUL_05.find("    2015/09/29 00:00:47").unwrap());
+    write(&rotated, "consul-1700000000123456789.log", first);
+    write(&rotated, "consul.log", second);
+    for flag in [None, Some(rotated.display().to_string())] {
+        let mut o = opts();
+        o.observers = vec![(flag.clone(), "a-01".into())];
+        let d = run(std::slice::from_ref(&rotated), o);
+        let named: Vec<&str> = d
+            .analysis
+            .files
+            .iter()
+            .map(|f| f.observer.as_deref().unwrap_or("-"))
+            .collect();
+        assert_eq!(named, vec!["a-01", "a-01"], "{flag:?}");
+        assert_eq!(blame_of(&d, "a-01"), (1, 0), "{flag:?}");
+        assert_eq!(d.analysis.metrics.totals.flaps, 1, "{flag:?}");
+    }
+}
+
 #[test]
 fn flaps_near_the_flap_timeout_are_flagged_as_ambiguous() {
     let dir = scratch("amb");
