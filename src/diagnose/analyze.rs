@@ -70,6 +70,8 @@ pub enum ObserverFrom {
     FileName,
     /// The node's directory (`logs/a-01/consul.log`).
     Directory,
+    /// The agent's start-up banner in the file: `Node name: 'a-01'`.
+    Banner,
     None,
 }
 
@@ -80,6 +82,7 @@ impl ObserverFrom {
             ObserverFrom::Flag => "--observer",
             ObserverFrom::FileName => "file name",
             ObserverFrom::Directory => "directory name",
+            ObserverFrom::Banner => "start-up banner",
             ObserverFrom::None => "none",
         }
     }
@@ -174,6 +177,64 @@ impl Interner {
     }
 }
 
+/// Lines read from a file's start for its banner.
+const BANNER_LINES: usize = 200;
+
+/// The node each unnamed file's start-up banner names, if any, shared by the
+/// files of one directory with one stem (`consul-1700000000.log` holds the
+/// banner, `consul.log`, written since, does not: one node's rotations).
+fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
+    let own: Vec<Option<String>> = sources
+        .iter()
+        .zip(unnamed)
+        .map(|(s, &unnamed)| {
+            // Not stdin: what this reads, the main read would not see.
+            if !unnamed || s.path.is_none() {
+                return None;
+            }
+            // Errors are the main read's to report, with their line.
+            let mut reader = LineReader::open(s).ok()?;
+            for _ in 0..BANNER_LINES {
+                let line = reader.next_line().ok()??;
+                if let Some(name) = banner_node_name(line.text) {
+                    return Some(name.to_string());
+                }
+            }
+            None
+        })
+        .collect();
+    // (directory, stem) → the first banner of its files, in input order.
+    fn group(s: &Source) -> (Option<&Path>, Option<String>) {
+        (s.path.as_ref().and_then(|p| p.parent()), s.name_hint())
+    }
+    let mut shared: BTreeMap<_, String> = BTreeMap::new();
+    for (s, name) in sources.iter().zip(&own) {
+        if let Some(name) = name {
+            shared.entry(group(s)).or_insert_with(|| name.clone());
+        }
+    }
+    sources
+        .iter()
+        .zip(own)
+        .zip(unnamed)
+        .map(|((s, own), &unnamed)| {
+            let g = group(s);
+            let shared = || (unnamed && g.1.is_some()).then(|| shared.get(&g).cloned())?;
+            own.or_else(shared)
+        })
+        .collect()
+}
+
+/// `         Node name: 'a-01'` (Consul 0.5 to 1.x and Serf print it at start).
+fn banner_node_name(line: &str) -> Option<&str> {
+    let name = line
+        .trim()
+        .strip_prefix("Node name: '")?
+        .strip_suffix('\'')?;
+    let ok = !name.is_empty() && name.len() <= 253 && !name.contains(char::is_whitespace);
+    ok.then_some(name)
+}
+
 struct Stream {
     source: Source,
     reader: LineReader,
@@ -233,6 +294,18 @@ impl Stream {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
                     r.unframed += 1;
+                    // Consul's and Serf's start-up banner names the node
+                    // (`         Node name: 'a-01'`): the lines after it are
+                    // that node's, whatever the file is called.
+                    if r.observer_from != Some(ObserverFrom::Flag) {
+                        if let Some(name) = banner_node_name(line.text) {
+                            if r.observer_from != Some(ObserverFrom::Banner) {
+                                r.observer = Some(name.to_string());
+                                r.observer_from = Some(ObserverFrom::Banner);
+                            }
+                            self.own_observer = Some(name.to_string());
+                        }
+                    }
                     continue;
                 }
                 Frame::BadTimestamp(why) => {
@@ -505,12 +578,14 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     // Files the flag names need no name from their path.
     let unnamed: Vec<bool> = flags.iter().map(Option::is_none).collect();
     let hints = super::input::observer_hints(sources, &unnamed).map_err(InputError)?;
+    let banners = banners(sources, &unnamed);
     let mut streams = Vec::with_capacity(sources.len());
-    for ((s, hint), flag) in sources.iter().zip(hints).zip(flags) {
+    for (((s, hint), flag), banner) in sources.iter().zip(hints).zip(flags).zip(banners) {
         let reader = LineReader::open(s)
             .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
         let (own, from) = match (flag, hint) {
             (Some(n), _) => (Some(n), ObserverFrom::Flag),
+            (None, _) if banner.is_some() => (banner, ObserverFrom::Banner),
             (None, Some((n, false))) => (Some(n), ObserverFrom::FileName),
             (None, Some((n, true))) => (Some(n), ObserverFrom::Directory),
             (None, None) => (None, ObserverFrom::None),

@@ -56,7 +56,7 @@ const PROGRAM_STEMS: &[&str] = &[
 ];
 
 /// Whether a file stem names the program rather than the node that wrote it.
-fn program_stem(stem: &str) -> bool {
+pub fn program_stem(stem: &str) -> bool {
     PROGRAM_STEMS.iter().any(|p| stem.eq_ignore_ascii_case(p))
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::analyze::BIN;
+use super::analyze::{ObserverFrom, BIN};
 use super::time::format_utc;
 use super::Diagnosis;
 use crate::chart::palette::{SeriesStyle, BLUE, VERMILLION};
@@ -526,6 +526,15 @@ pub fn text(d: &Diagnosis) -> String {
                 f.label,
                 crate::units::count(f.cut as usize, "line")
             );
+        }
+        if let (Some(ObserverFrom::FileName), Some(name)) = (f.observer_from, &f.observer) {
+            if f.unprefixed > 0 && super::input::program_stem(name) {
+                let _ = writeln!(
+                    o,
+                    "warning    {}: its lines are read as node `{name}`, the program's name in the file's; pass --observer NAME (or FILE=NAME) with the node's name",
+                    f.label
+                );
+            }
         }
         if f.understood == 0 && f.lines > 0 {
             let _ = writeln!(

@@ -102,7 +102,11 @@ fn consul_05_text_counts_and_banner_lines_are_not_errors() {
     assert_eq!(blame_of(&d, "s-01"), (0, 1));
     let f = &a.files[0];
     assert_eq!(f.observer.as_deref(), Some("a-01"));
-    assert_eq!(f.observer_from, Some(ObserverFrom::FileName));
+    assert_eq!(
+        f.observer_from,
+        Some(ObserverFrom::Banner),
+        "its `Node name:`"
+    );
     assert_eq!((f.lines, f.understood, f.unknown), (17, 7, 1));
     assert_eq!(f.unframed, 9, "7 banner lines, 1 empty, 1 cut");
     assert_eq!(a.restarts.len(), 1, "a-01's EventMemberJoin about itself");
@@ -286,29 +290,64 @@ fn a_directory_is_read_whole_and_the_observer_flag_wins() {
     assert_eq!(blame_of(&d, "web-9"), (1, 0));
 }
 
-/// Rule: `--observer NAME` given with one directory names every file in it
-/// (one node's rotations: `consul-1700000000.log`, `consul.log`), and
-/// `--observer DIR=NAME` every file under DIR. Both were ignored for a
+/// Rule: the agent's start-up banner (`Node name: 'a-01'`) names the node
+/// whose lines follow, whatever the file is called (`10.0.0.4.log`,
+/// `consul.log`); `--observer` still wins.
+#[test]
+fn the_start_up_banner_names_the_node() {
+    let dir = scratch("banner");
+    let p = write(&dir, "10.0.0.4.log", CONSUL_05);
+    let d = run(std::slice::from_ref(&p), opts());
+    assert_eq!(blame_of(&d, "a-01"), (1, 0));
+    assert_eq!(d.analysis.files[0].observer.as_deref(), Some("a-01"));
+    let mut o = opts();
+    o.observers = vec![(None, "web-9".into())];
+    let d = run(&[p], o);
+    assert_eq!(blame_of(&d, "web-9"), (1, 0));
+    assert_eq!(d.analysis.files[0].observer_from, Some(ObserverFrom::Flag));
+}
+
+/// Rule: one node's rotations (`consul-1700000000.log`, `consul.log` in one
+/// directory) share the banner only the oldest holds; without one,
+/// `--observer NAME` given with the directory names every file in it, and
+/// `--observer DIR=NAME` every file under DIR. Both flags were ignored for a
 /// directory's files, which were then read as a node called `consul`.
 #[test]
 fn the_observer_flag_names_a_directorys_files() {
     let dir = scratch("rotations");
     let rotated = dir.join("consul");
     std::fs::create_dir_all(&rotated).unwrap();
-    let (first, second) = CONSUL_05.split_at(CONSUL_05.find("    2015/09/29 00:00:47").unwrap());
+    let split = CONSUL_05.find("    2015/09/29 00:00:47").unwrap();
+    let (first, second) = CONSUL_05.split_at(split);
+    let names = |d: &Diagnosis| -> Vec<String> {
+        d.analysis
+            .files
+            .iter()
+            .map(|f| f.observer.clone().unwrap_or_default())
+            .collect()
+    };
+    // The older file's banner names the node of both: one node's rotations.
     write(&rotated, "consul-1700000000123456789.log", first);
     write(&rotated, "consul.log", second);
+    let d = run(std::slice::from_ref(&rotated), opts());
+    assert_eq!(names(&d), vec!["a-01", "a-01"]);
+    assert_eq!(d.analysis.metrics.totals.flaps, 1);
+    // Without a banner, they are one node `consul`, and the report says to
+    // name it.
+    let no_banner = &first[first.find("    2015/").unwrap()..];
+    write(&rotated, "consul-1700000000123456789.log", no_banner);
+    let d = run(std::slice::from_ref(&rotated), opts());
+    assert_eq!(blame_of(&d, "consul"), (1, 0));
+    assert!(
+        report::text(&d).contains("read as node `consul`, the program's name"),
+        "{}",
+        report::text(&d)
+    );
     for flag in [None, Some(rotated.display().to_string())] {
         let mut o = opts();
         o.observers = vec![(flag.clone(), "a-01".into())];
         let d = run(std::slice::from_ref(&rotated), o);
-        let named: Vec<&str> = d
-            .analysis
-            .files
-            .iter()
-            .map(|f| f.observer.as_deref().unwrap_or("-"))
-            .collect();
-        assert_eq!(named, vec!["a-01", "a-01"], "{flag:?}");
+        assert_eq!(names(&d), vec!["a-01", "a-01"], "{flag:?}");
         assert_eq!(blame_of(&d, "a-01"), (1, 0), "{flag:?}");
         assert_eq!(d.analysis.metrics.totals.flaps, 1, "{flag:?}");
     }
