@@ -190,7 +190,10 @@ impl HeatmapPanel {
             main.estimate_text_size(t, &label_style())
                 .is_ok_and(|(w, h)| (w as i32) + 8 <= cell_w && (h as i32) + 6 <= cell_h)
         };
-        if vmax > 0.0 && !texts.is_empty() && texts.iter().all(|t| fits(&t.2)) {
+        // A sweep whose every median is 0 (no flap anywhere) has data: its
+        // zeros are written, not called "no data".
+        let written = !texts.is_empty() && texts.iter().all(|t| fits(&t.2));
+        if written {
             chart
                 .draw_series(texts.into_iter().map(|(r, c, text, v)| {
                     let fill = palette::sequential(v / scale_max);
@@ -209,7 +212,7 @@ impl HeatmapPanel {
                 }))
                 .map_err(err)?;
         }
-        if vmax <= 0.0 {
+        if vmax <= 0.0 && !written {
             chart
                 .draw_series(std::iter::once(Text::new(
                     self.empty_note.clone(),

@@ -307,6 +307,23 @@ fn few_wide_columns_read_across_with_their_values() {
     for v in ["60", "2328", "0.5", "0"] {
         assert!(texts.iter().any(|t| t.1 == v), "cell value {v} written");
     }
+    // Every median 0 (no flap at any point) is data, not "no data".
+    let mut zeros = HeatmapPanel::new(
+        "anomalous",
+        "lifeguard",
+        vec!["1".into()],
+        cols.clone(),
+        vec![vec![0.0; 4]],
+        "median",
+    );
+    zeros.value_text = Some(|v| format!("{v}"));
+    let texts = draw(zeros);
+    assert_eq!(
+        texts.iter().filter(|t| t.1 == "0").count(),
+        4 + 1,
+        "4 cells and the colour bar's 0"
+    );
+    assert!(!texts.iter().any(|t| t.1 == "no data"));
 }
 
 /// Rule: an axis number names its tick exactly, as briefly as it can: no
