@@ -177,7 +177,9 @@ impl Interner {
     }
 }
 
-/// Lines read from a file's start for its banner.
+/// Lines read from a file's start for its banner. A banner further in is a
+/// restart of the node the file already belongs to: it renames nothing (the
+/// lines before it would otherwise stay with another name).
 const BANNER_LINES: usize = 200;
 
 /// The node each unnamed file's start-up banner names, if any, shared by the
@@ -294,18 +296,6 @@ impl Stream {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
                     r.unframed += 1;
-                    // Consul's and Serf's start-up banner names the node
-                    // (`         Node name: 'a-01'`): the lines after it are
-                    // that node's, whatever the file is called.
-                    if r.observer_from != Some(ObserverFrom::Flag) {
-                        if let Some(name) = banner_node_name(line.text) {
-                            if r.observer_from != Some(ObserverFrom::Banner) {
-                                r.observer = Some(name.to_string());
-                                r.observer_from = Some(ObserverFrom::Banner);
-                            }
-                            self.own_observer = Some(name.to_string());
-                        }
-                    }
                     continue;
                 }
                 Frame::BadTimestamp(why) => {

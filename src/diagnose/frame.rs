@@ -170,7 +170,10 @@ fn split_syslog(s: &str) -> Option<(&str, &str)> {
         && digit(7)
         && digit(8)
         && b[9] == b':'
+        && digit(10)
+        && digit(11)
         && b[12] == b':'
+        && digit(13)
         && digit(14)
     {
         &s[15..]

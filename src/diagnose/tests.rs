@@ -305,6 +305,18 @@ fn the_start_up_banner_names_the_node() {
     let d = run(&[p], o);
     assert_eq!(blame_of(&d, "web-9"), (1, 0));
     assert_eq!(d.analysis.files[0].observer_from, Some(ObserverFrom::Flag));
+    // A banner deep in the file is a restart: it renames nothing, so the
+    // file's lines stay with one node.
+    let restarted = format!(
+        "{}{}",
+        "    2015/09/29 00:00:01 [INFO] serf: EventMemberJoin: s-01 10.0.0.1\n".repeat(210),
+        CONSUL_05.replace("'a-01'", "'other'")
+    );
+    let p = write(&dir, "a-01.log", &restarted);
+    let d = run(&[p], opts());
+    assert_eq!(d.analysis.files[0].observer.as_deref(), Some("a-01"));
+    assert_eq!(blame_of(&d, "a-01"), (1, 0));
+    assert!(d.analysis.names.iter().all(|n| n != "other"));
 }
 
 /// Rule: one node's rotations (`consul-1700000000.log`, `consul.log` in one
