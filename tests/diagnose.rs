@@ -392,6 +392,58 @@ fn per_host_directories_diagnose_as_their_nodes() {
     assert_eq!(b["inputs"][0]["observer_from"], "directory name");
 }
 
+/// Rule: a run's `memberlist.log` of one observer has no line prefix, as the
+/// node's own log has none, and opens with the agent's start-up banner, so
+/// diagnosing it reads it as that node's log by the banner's `Node name:`.
+/// Without the banner the file was read as a node named `memberlist`.
+#[test]
+fn a_single_observers_log_is_read_as_its_node() {
+    let dir = scratch_dir("diagnose", "single-observer");
+    let text = std::fs::read_to_string(root().join("scenarios/qiita-2015-sick-t2.yaml")).unwrap();
+    let one: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("log_observers:") {
+                "log_observers: [a-01]\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let scenario = dir.join("one-observer.yaml");
+    std::fs::write(&scenario, one).unwrap();
+    run_shipped(&scenario, &dir);
+    let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
+    assert!(
+        log.starts_with("==> Consul agent running!\n         Node name: 'a-01'\n"),
+        "{}",
+        &log[..log.len().min(300)]
+    );
+    let out = flapsim(
+        &[
+            "diagnose",
+            "run/memberlist.log",
+            "--out",
+            "diag",
+            "--no-charts",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let d = json(&dir.join("diag/summary.json"));
+    assert_eq!(d["inputs"][0]["observer"], "a-01");
+    assert_eq!(d["inputs"][0]["observer_from"], "start-up banner");
+    assert_eq!(d["inputs"][0]["unknown"], 0, "banner lines are not errors");
+    assert_eq!(d["observers"], 1);
+    assert_eq!(d["verdict"]["culprits"][0]["node"], "a-01");
+}
+
 #[test]
 fn binary_input_is_exit_2_with_file_and_line() {
     let dir = scratch_dir("diagnose", "binary");

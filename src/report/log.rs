@@ -8,7 +8,8 @@
 //! name, a colon and a space before that framing, `a-01:     2015/09/29 …`, so
 //! `grep '^a-01: '` gives one node's log and `sed 's/^[^ ]*: //'` gives back the exact
 //! Consul lines. With a single observer the prefix is omitted and the file reads like
-//! that node's own log.
+//! that node's own log, opened by the agent's start-up banner ([`banner`]) that
+//! names the node.
 //!
 //! Clock. Virtual time 0 is 2015-09-29 00:00:00 for the 2015 preset (the incident's
 //! date) and 2026-01-01 00:00:00 for the others; the date is computed here with civil
@@ -92,6 +93,45 @@ impl Roster for ScenarioRoster<'_> {
     }
 }
 
+/// Which nodes' lines `memberlist.log` holds: the scenario's `log_observers`,
+/// every node when it names none.
+fn logged(scenario: &Scenario) -> Vec<bool> {
+    let mut chosen = vec![scenario.log_observers.is_empty(); scenario.nodes.len()];
+    for &o in &scenario.log_observers {
+        chosen[o as usize] = true;
+    }
+    chosen
+}
+
+/// Consul's default Serf WAN port, for the banner (flapsim models the LAN pool only).
+const SERF_WAN_PORT: u16 = 8302;
+
+/// The start-up banner that opens a file of one observer's lines, as a
+/// Consul agent prints it before its log (Consul 0.5's `agent` command; the
+/// wording of `Node name:` and `Cluster Addr:` is unchanged through 1.x).
+/// Why: such a file has no line prefix, and the banner is how a real agent's
+/// log says whose it is, so `flapsim diagnose` reads the file as that node's
+/// whatever it is named. Only the lines the scenario knows are written (the
+/// name and the cluster address), none it would have to invent (datacenter,
+/// server mode, client ports). None when the file holds several observers
+/// (each line names its own) or none.
+pub fn banner(scenario: &Scenario) -> Option<String> {
+    let chosen = logged(scenario);
+    let mut observers = chosen.iter().enumerate().filter(|(_, &c)| c);
+    let (only, _) = observers.next()?;
+    if observers.next().is_some() {
+        return None;
+    }
+    let node = &scenario.nodes[only];
+    Some(format!(
+        "==> Consul agent running!\n         Node name: '{}'\n      Cluster Addr: {} (LAN: {}, WAN: {})\n\n==> Log data will now stream in as it occurs:\n\n",
+        node.name,
+        node.ip,
+        log_line::PORT,
+        SERF_WAN_PORT,
+    ))
+}
+
 /// Writes `memberlist.log` lines one event at a time (the framing around the
 /// event table's templates): which observers are logged, the observer prefix,
 /// the date, the level filter.
@@ -112,11 +152,7 @@ impl<'a> LogLines<'a> {
     /// Lines of the scenario's `log_observers` (every node when empty) at `min`
     /// and above.
     pub fn new(scenario: &'a Scenario, min: Level) -> LogLines<'a> {
-        let n = scenario.nodes.len();
-        let mut chosen = vec![scenario.log_observers.is_empty(); n];
-        for &o in &scenario.log_observers {
-            chosen[o as usize] = true;
-        }
+        let chosen = logged(scenario);
         let prefix = chosen.iter().filter(|&&c| c).count() > 1;
         LogLines {
             scenario,
@@ -169,7 +205,7 @@ impl<'a> LogLines<'a> {
 /// `memberlist.log` for the scenario's `log_observers` (every node when empty).
 pub fn memberlist_log(scenario: &Scenario, metrics: &Metrics, min: Level) -> Vec<u8> {
     let mut lines = LogLines::new(scenario, min);
-    let mut out = Vec::new();
+    let mut out = banner(scenario).map(String::into_bytes).unwrap_or_default();
     for r in &metrics.events {
         if let What::Protocol(ev) = &r.what {
             lines.write(&mut out, r.at, r.node, ev);

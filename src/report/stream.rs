@@ -156,7 +156,11 @@ impl Streams {
                     sinks.events = Some((Stream::open(publisher, f)?, level, lines))
                 }
                 Format::MemberlistLog(level) => {
-                    sinks.log = Some((Stream::open(publisher, f)?, level))
+                    let mut s = Stream::open(publisher, f)?;
+                    if let Some(banner) = super::log::banner(scenario) {
+                        s.buf.extend_from_slice(banner.as_bytes());
+                    }
+                    sinks.log = Some((s, level))
                 }
                 _ => {}
             }

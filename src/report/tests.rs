@@ -160,11 +160,18 @@ db-02:     2015/09/29 00:01:54 [INFO] serf: EventMemberJoin: web-07 10.0.1.11
 #[test]
 fn memberlist_log_matches_lifeguard_texts_for_one_observer() {
     // Rule: Lifeguard presets date from 2026-01-01 and print the confirmation count;
-    // a single observer's file has no name prefix (exact Consul framing).
+    // a single observer's file has no name prefix (exact Consul framing) and
+    // opens with the agent's start-up banner, which names the node.
     let (mut sc, m) = incident("memberlist");
     sc.log_observers = vec![2];
     let log = text(Format::MemberlistLog(Level::Info).render(&sc, &m));
-    let expected = "    2026/01/01 00:01:52 [INFO] memberlist: Marking web-07 as failed, suspect timeout reached (0 peer confirmations)
+    let expected = "==> Consul agent running!
+         Node name: 'db-02'
+      Cluster Addr: 10.0.1.12 (LAN: 8301, WAN: 8302)
+
+==> Log data will now stream in as it occurs:
+
+    2026/01/01 00:01:52 [INFO] memberlist: Marking web-07 as failed, suspect timeout reached (0 peer confirmations)
     2026/01/01 00:01:52 [INFO] serf: EventMemberFailed: web-07 10.0.1.11
     2026/01/01 00:01:54 [INFO] serf: EventMemberJoin: web-07 10.0.1.11
 ";
