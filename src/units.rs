@@ -106,10 +106,18 @@ const UNITS: [(u64, &str); 7] = [
     (1, "ns"),
 ];
 
-/// Format a duration compactly for humans (`1.5s`, `250ms`, `2h`); may round.
+/// Format a duration compactly for humans, as they write it: `1.5s`, `250ms`
+/// under a minute, and whole days, hours and minutes above (`2h`, `1h10m`,
+/// `1m30.5s`, `1d6h`, not a fraction of the largest unit such as `1.167h`).
+/// May round: above a minute, to the millisecond. [`parse_duration`] reads
+/// every form back.
 pub fn format_duration(ns: Nanos) -> String {
     if ns == 0 {
         return "0s".into();
+    }
+    const MINUTE: Nanos = 60_000_000_000;
+    if ns >= MINUTE {
+        return days_hours_minutes(ns);
     }
     for (scale, unit) in UNITS {
         if ns >= scale {
@@ -121,6 +129,25 @@ pub fn format_duration(ns: Nanos) -> String {
         }
     }
     format!("{ns}ns")
+}
+
+/// `1d6h`, `1h10m`, `1m30.5s`: each whole unit from days down to seconds that
+/// is not zero, the seconds to the millisecond.
+fn days_hours_minutes(ns: Nanos) -> String {
+    const MS: Nanos = 1_000_000;
+    let mut rest = ns.saturating_add(MS / 2) / MS * MS;
+    let mut out = String::new();
+    for (scale, unit) in &UNITS[..3] {
+        if rest >= *scale {
+            out.push_str(&format!("{}{unit}", rest / scale));
+            rest %= scale;
+        }
+    }
+    if rest > 0 {
+        out.push_str(&trim_float(rest as f64 / 1e9));
+        out.push('s');
+    }
+    out
 }
 
 /// Format a duration exactly, in the largest unit that divides it (`90s`,
@@ -202,5 +229,29 @@ mod tests {
         assert_eq!(format_duration(1_500_000_000), "1.5s");
         assert_eq!(format_duration(7_200_000_000_000), "2h");
         assert_eq!(format_duration(250_000_000), "250ms");
+    }
+
+    /// Rule: above a minute a duration reads in whole units as people write
+    /// it (`validate` said `2.167h` for 2h10m), and reads back the same.
+    #[test]
+    fn long_durations_read_in_whole_units() {
+        const S: Nanos = 1_000_000_000;
+        for (ns, text) in [
+            (60 * S, "1m"),
+            (90 * S, "1m30s"),
+            (90 * S + 500_000_000, "1m30.5s"),
+            (4_200 * S, "1h10m"),
+            (7_800 * S, "2h10m"),
+            (3_600 * S + 10 * S, "1h10s"),
+            (86_400 * S, "1d"),
+            (87_000 * S, "1d10m"),
+            (108_000 * S, "1d6h"),
+        ] {
+            assert_eq!(format_duration(ns), text, "{ns}");
+            assert_eq!(parse_duration(text), Ok(ns), "{text}");
+        }
+        // Above a minute, rounded to the millisecond, never to `1m60s`.
+        assert_eq!(format_duration(120 * S - 1), "2m");
+        assert_eq!(format_duration(60 * S + 1_234_567), "1m0.001s");
     }
 }

@@ -376,3 +376,34 @@ fn a_scenario_from_a_pipe_is_read_once() {
     let data: serde_json::Value = serde_json::from_str(&data).expect("json");
     assert_eq!(data["scenario_text"].as_str(), Some(GOOD));
 }
+
+/// Rule: `bench --print-scenario` prints the workload the bench runs, and a
+/// duration reads back exactly: `--duration 70m` printed `duration: 1.167h`,
+/// which is 4201.2 s, and the bench, which parses that text, ran 4201.2 s.
+/// `validate` says it as people write it (`1h10m`, not `1.167h`).
+#[test]
+fn a_bench_workloads_duration_reads_back_exactly() {
+    let d = scratch("bench-duration");
+    let o = flapsim(
+        &[
+            "bench",
+            "--nodes",
+            "20",
+            "--duration",
+            "70m",
+            "--print-scenario",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(yaml.contains("\nduration: 70m\n"), "{yaml}");
+    let p = d.join("w.yaml");
+    std::fs::write(&p, &yaml).unwrap();
+    let sc = flapsim::scenario::load(&p).unwrap();
+    assert_eq!(sc.duration, 4_200_000_000_000);
+    let v = flapsim(&["validate", p.to_str().unwrap()], &d);
+    assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
+    let said = String::from_utf8_lossy(&v.stdout);
+    assert!(said.contains("1h10m simulated"), "{said}");
+}

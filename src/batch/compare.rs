@@ -98,26 +98,10 @@ impl ComparisonMeta {
             scenario_file: scenario_file.to_string(),
             scenario_text: plan.points[0].input.text.clone(),
             nodes: sc.nodes.len(),
-            simulated: hours_minutes(sc.duration),
+            simulated: crate::units::format_duration(sc.duration),
             configs,
         })
     }
-}
-
-/// `2h10m`, `15m`, `90s`: a run length as people write it (exact to the second).
-fn hours_minutes(ns: u64) -> String {
-    let s = ns / 1_000_000_000;
-    if s == 0 || !ns.is_multiple_of(1_000_000_000) {
-        return crate::units::format_duration(ns);
-    }
-    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-    let mut out = String::new();
-    for (v, u) in [(h, "h"), (m, "m"), (sec, "s")] {
-        if v > 0 {
-            out.push_str(&format!("{v}{u}"));
-        }
-    }
-    out
 }
 
 /// Everything the table, chart and report are drawn from.

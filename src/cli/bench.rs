@@ -25,7 +25,7 @@ use super::{over_budget, parse_limits, simulate_and_publish, stopped, Failure, P
 use crate::protocol::config::PRESETS;
 use crate::report::Publisher;
 use crate::scenario::{self, CliOverrides};
-use crate::units::{format_duration, parse_duration};
+use crate::units::{format_duration, format_duration_exact, parse_duration};
 
 use crate::engine::{
     DropReason, EventBudgetExceeded, HostSample, Observer, PacketKind, Simulation, Truth,
@@ -351,9 +351,11 @@ pub fn command(args: &BenchArgs) -> Result<(), Failure> {
         lossy: share("--lossy", &args.lossy)?,
         freeze: share("--freeze", &args.freeze)?,
     };
+    // Exact: the workload is parsed back from this text (`1.167h` for
+    // `--duration 70m` ran 4201.2 s).
     let yaml = workload_yaml(
         args.nodes,
-        &format_duration(duration),
+        &format_duration_exact(duration),
         &args.preset,
         args.seed,
         &sick,

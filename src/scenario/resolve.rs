@@ -563,25 +563,7 @@ impl Resolver<'_, '_> {
 }
 
 /// A duration for messages, in the units a reader would write: `1h1m`, `1.5s`.
-pub(crate) fn fd(ns: Nanos) -> String {
-    const PARTS: [(Nanos, &str); 3] = [
-        (3_600_000_000_000, "h"),
-        (60_000_000_000, "m"),
-        (1_000_000_000, "s"),
-    ];
-    if ns < 1_000_000_000 || !ns.is_multiple_of(1_000_000_000) {
-        return crate::units::format_duration(ns);
-    }
-    let mut rest = ns;
-    let mut out = String::new();
-    for (scale, unit) in PARTS {
-        if rest >= scale {
-            out.push_str(&format!("{}{unit}", rest / scale));
-            rest %= scale;
-        }
-    }
-    out
-}
+pub(crate) use crate::units::format_duration as fd;
 
 fn merge_link(raw: Option<&LinkRaw>, base: &LinkSpec) -> LinkSpec {
     let Some(r) = raw else { return base.clone() };
