@@ -392,6 +392,53 @@ fn per_host_directories_diagnose_as_their_nodes() {
     assert_eq!(b["inputs"][0]["observer_from"], "directory name");
 }
 
+/// Rule: the log of one healthy server alone names the culprit, as the
+/// incident's operators found a-01 in their servers' logs: each server
+/// suspects a-01 and refutes a-01's accusations (the sick agent), or sees
+/// jvm-3 flap again and again (the paused one). Each server's log alone
+/// said "No single node stands out" (or "too few to blame a node").
+#[test]
+fn one_healthy_servers_log_alone_names_the_culprit() {
+    for (file, culprit, shape, servers) in [
+        (
+            "qiita-2015-sick-t2.yaml",
+            "a-01",
+            "probes_fail",
+            &["s-01", "s-02", "s-03"][..],
+        ),
+        (
+            "gc-pause-stop-the-world.yaml",
+            "jvm-3",
+            "unreachable",
+            &["s-01", "s-02", "s-03"][..],
+        ),
+    ] {
+        let dir = scratch_dir("diagnose", &format!("one-server-{file}"));
+        run_shipped(&all_observers(file, &dir), &dir);
+        let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
+        for server in servers {
+            let own: String = log
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("{server}: ")))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            assert!(!own.is_empty(), "{file}: {server} logged");
+            std::fs::write(dir.join(format!("{server}.log")), own).unwrap();
+            let d = diagnosed(&format!("{server}.log"), &format!("d-{server}"), &dir);
+            assert_eq!(d["observers"], 1);
+            assert_eq!(
+                d["verdict"]["culprits"][0]["node"], culprit,
+                "{file}, {server}'s log: {}",
+                d["verdict"]["text"]
+            );
+            assert_eq!(
+                d["verdict"]["culprits"][0]["shape"], shape,
+                "{file}, {server}"
+            );
+        }
+    }
+}
+
 /// Rule: a run's `memberlist.log` of one observer has no line prefix, as the
 /// node's own log has none, and opens with the agent's start-up banner, so
 /// diagnosing it reads it as that node's log by the banner's `Node name:`.

@@ -664,3 +664,115 @@ fn few_logs_without_a_culprit_ask_for_more_logs() {
     );
     assert!(!d.verdict.text.contains("Suspect the network"));
 }
+
+/// One healthy node's log, the lines the incident's operators had
+/// (incidents.md §1): it suspects a-01 again and again, and refutes a-01's
+/// accusations; two more refutations name s-01 itself, which is how an
+/// accusation that came by push/pull reads (memberlist.md §1.6).
+fn one_healthy_log() -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    for i in 0..6 {
+        let _ = writeln!(
+            t,
+            "    2015/09/29 00:{i}0:00 [INFO] memberlist: Suspect a-01 has failed, no acks received"
+        );
+    }
+    for (i, from) in ["a-01", "s-01", "a-01", "s-01"].iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "    2015/09/29 00:{i}5:00 [WARN] memberlist: Refuting a suspect message (from: {from})"
+        );
+    }
+    for i in 0..4 {
+        let _ = writeln!(
+            t,
+            "    2015/09/29 00:{i}7:00 [INFO] serf: EventMemberFailed: a-{:02} 10.0.1.{i}\n    2015/09/29 00:{i}7:20 [INFO] serf: EventMemberJoin: a-{:02} 10.0.1.{i}",
+            i + 10,
+            i + 10
+        );
+    }
+    t
+}
+
+/// Rule: with one log there is no population to stand out of, and a node
+/// both suspected by the logger and named by its refutations, carrying most
+/// of the evidence, is blamed as a node whose probes fail (the incident's
+/// shape); a refutation naming the logger itself accuses nobody. The log of
+/// one healthy node gave "No single node stands out" for 30 of the
+/// incident's 38 healthy nodes.
+#[test]
+fn one_healthy_nodes_log_names_the_node_it_suspects_and_that_accuses_it() {
+    let dir = scratch("one-healthy-log");
+    let d = run(&[write(&dir, "s-01.log", &one_healthy_log())], opts());
+    assert_eq!(blame_of(&d, "a-01"), (0, 2));
+    assert_eq!(blame_of(&d, "s-01"), (6, 0), "its push/pull refutations");
+    let c = &d.verdict.culprits;
+    assert_eq!(c.len(), 1, "{}", d.verdict.text);
+    assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
+    assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
+    assert_eq!(c[0].two_way, Some((6, 2, 8)));
+    assert!(
+        d.verdict
+            .text
+            .contains("6 suspicions of it and 2 refutations naming it")
+            && d.verdict.text.contains("add it, and a few more nodes'"),
+        "{}",
+        d.verdict.text
+    );
+    // Suspected only, never seen accusing: too little for one log to blame.
+    let only_suspected: String = one_healthy_log()
+        .lines()
+        .filter(|l| !l.contains("Refuting"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let d = run(&[write(&dir, "s-02.log", &only_suspected)], opts());
+    assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
+    assert!(
+        d.verdict
+            .text
+            .contains("6 suspicions all raised by s-02, all of a-01"),
+        "{}",
+        d.verdict.text
+    );
+}
+
+/// Rule: a node most of the logs' flaps are of is blamed as lost at times
+/// (unreachable), even from one log with too few suspicions to compare; flaps
+/// spread over many nodes (a slow node's victims) blame none of them.
+#[test]
+fn a_node_most_flaps_are_of_is_blamed_from_one_log() {
+    use std::fmt::Write as _;
+    let dir = scratch("flapping");
+    let flaps = |subjects: &[&str]| {
+        let mut t = String::from(
+            "    2015/09/29 00:00:10 [INFO] memberlist: Suspect jvm-3 has failed, no acks received\n",
+        );
+        for (i, s) in subjects.iter().enumerate() {
+            let _ = writeln!(
+                t,
+                "    2015/09/29 00:{i:02}:30 [INFO] serf: EventMemberFailed: {s} 10.0.0.37\n    2015/09/29 00:{i:02}:45 [INFO] serf: EventMemberJoin: {s} 10.0.0.37"
+            );
+        }
+        t
+    };
+    let one = ["jvm-3"; 6];
+    let d = run(&[write(&dir, "s-01.log", &flaps(&one))], opts());
+    assert_eq!(d.analysis.metrics.totals.flaps, 6);
+    let c = &d.verdict.culprits;
+    assert_eq!(c.len(), 1, "{}", d.verdict.text);
+    assert_eq!(d.analysis.names[c[0].node as usize], "jvm-3");
+    assert_eq!(c[0].shape, super::verdict::Shape::Unreachable);
+    assert_eq!(c[0].flaps, Some((6, 6)));
+    assert!(
+        d.verdict
+            .text
+            .contains("jvm-3 is the node in 6 of the 6 flaps"),
+        "{}",
+        d.verdict.text
+    );
+    let spread = ["a-02", "a-03", "a-04", "a-05", "a-06", "a-07"];
+    let d = run(&[write(&dir, "s-02.log", &flaps(&spread))], opts());
+    assert_eq!(d.analysis.metrics.totals.flaps, 6);
+    assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
+}

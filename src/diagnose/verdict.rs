@@ -9,6 +9,10 @@
 //! - a node *others cannot reach* is accused by many different peers, while the
 //!   accusations are spread over those accusers.
 //!
+//! With too few logs to compare, two more signs count ([`two_way`],
+//! [`flapping`]): a node the loggers both suspect and see accusing them, and a
+//! node most of the logs' flaps are of.
+//!
 //! Otherwise no single node stands out, which points at the network or the
 //! protocol settings rather than at one host.
 //!
@@ -73,6 +77,11 @@ pub struct Culprit {
     pub peers: usize,
     /// Share of all suspicions that name it as the suspect.
     pub accused_share: f64,
+    /// Found by [`two_way`]: the loggers' suspicions of it, their refutations
+    /// naming it, and both counts over every node.
+    pub two_way: Option<(u64, u64, u64)>,
+    /// Found by [`flapping`]: its flaps and every node's.
+    pub flaps: Option<(u64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +93,111 @@ pub struct Verdict {
 
 fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
+}
+
+/// Share of the loggers' suspicions and refutations that must point at one
+/// node for [`two_way`] to blame it.
+const TWO_WAY_SHARE: f64 = 2.0 / 3.0;
+
+/// The node the loggers both suspect and see accusing them, when few logs
+/// leave nothing to compare. Why: the logs an operator has are often one or
+/// two healthy nodes', and there a slow node shows two ways at once, as in
+/// the incident (incidents.md §1): the loggers' probes of it time out
+/// (`Suspect a-01 has failed`) and its own timed-out probes accuse them
+/// (`Refuting a suspect message (from: a-01)`). Either alone can be a bad
+/// link or one unlucky probe; the same node on both sides, carrying most of
+/// the evidence, is what the incident's operators followed. Blamed when both
+/// are seen, they add up to [`MIN_SUSPICIONS`] at least and to
+/// [`TWO_WAY_SHARE`] of all the loggers' suspicions and refutations.
+fn two_way(
+    a: &Analysis,
+    blame: &[BlameRow],
+    accused_share: &dyn Fn(NodeId) -> f64,
+) -> Option<Culprit> {
+    let m = &a.metrics;
+    // Node → (suspicions of it, refutations naming it, loggers pointing at it).
+    let mut sides: BTreeMap<NodeId, (u64, u64, BTreeSet<NodeId>)> = BTreeMap::new();
+    for (&(by, of), &c) in &m.accusations {
+        let e = sides.entry(of).or_default();
+        e.0 += c;
+        e.2.insert(by);
+    }
+    for (&(refuter, accuser), &c) in &a.refuted {
+        let e = sides.entry(accuser).or_default();
+        e.1 += c;
+        e.2.insert(refuter);
+    }
+    let all: u64 = sides.values().map(|e| e.0 + e.1).sum();
+    let (&node, (suspected, refuted, loggers)) = sides
+        .iter()
+        .max_by_key(|(n, e)| (e.0 + e.1, std::cmp::Reverse(**n)))?;
+    let both = suspected + refuted;
+    let holds = *suspected > 0
+        && *refuted > 0
+        && both >= MIN_SUSPICIONS
+        && both as f64 >= TWO_WAY_SHARE * all as f64;
+    holds.then(|| {
+        let r = blame.iter().find(|r| r.node == node);
+        Culprit {
+            node,
+            shape: Shape::ProbesFail,
+            suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
+            refutation_share: r.map_or(0.0, |r| r.refutation_share),
+            peers: loggers.len(),
+            accused_share: accused_share(node),
+            two_way: Some((*suspected, *refuted, all)),
+            flaps: None,
+        }
+    })
+}
+
+/// The node most of the logs' flaps are of, when no accuser or accused
+/// stands out. Why: a node the cluster declares failed and takes back again
+/// and again is lost at times (paused, or its inbound UDP drops), and every
+/// log shows its flaps, as Serf gossips them, even a log whose own node
+/// never probed it in the bad moments, so a healthy node's log alone can
+/// name it (a slow node's victims flap too, but spread over many nodes).
+/// Blamed with at least [`MIN_SUSPICIONS`] flaps and [`TWO_WAY_SHARE`] of all.
+fn flapping(
+    a: &Analysis,
+    blame: &[BlameRow],
+    accused_share: &dyn Fn(NodeId) -> f64,
+) -> Option<Culprit> {
+    let m = &a.metrics;
+    let all = m.totals.flaps;
+    let (node, its) = m
+        .per_node
+        .iter()
+        .enumerate()
+        .map(|(n, p)| (n as NodeId, p.flaps_as_subject))
+        .max_by_key(|&(n, c)| (c, std::cmp::Reverse(n)))?;
+    let holds = its >= MIN_SUSPICIONS && its as f64 >= TWO_WAY_SHARE * all as f64;
+    holds.then(|| {
+        let r = blame.iter().find(|r| r.node == node);
+        Culprit {
+            node,
+            shape: Shape::Unreachable,
+            suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
+            refutation_share: r.map_or(0.0, |r| r.refutation_share),
+            peers: accusers_of(a, node),
+            accused_share: accused_share(node),
+            two_way: None,
+            flaps: Some((its, all)),
+        }
+    })
+}
+
+/// Distinct peers seen accusing `node`: in the loggers' own suspicions and in
+/// its refutations.
+fn accusers_of(a: &Analysis, node: NodeId) -> usize {
+    let by_logs = a
+        .metrics
+        .accusations
+        .keys()
+        .filter(|k| k.1 == node)
+        .map(|k| k.0);
+    let by_refutations = a.refuted.keys().filter(|k| k.0 == node).map(|k| k.1);
+    by_logs.chain(by_refutations).collect::<BTreeSet<_>>().len()
 }
 
 pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
@@ -149,7 +263,9 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
             )
         })
         .unwrap_or_default();
-    if accusations < MIN_SUSPICIONS && naming < MIN_SUSPICIONS {
+    let few = accusations < MIN_SUSPICIONS && naming < MIN_SUSPICIONS;
+    let flapping = flapping(a, blame, &accused_share);
+    if few && flapping.is_none() && two_way(a, blame, &accused_share).is_none() {
         let stable = if m.totals.flaps == 0 {
             "; the cluster looks stable over these logs"
         } else {
@@ -171,7 +287,7 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
     };
     let mut culprits: Vec<Culprit> = blame
         .iter()
-        .filter(|r| raises_most(r) || named_most(r))
+        .filter(|r| !few && (raises_most(r) || named_most(r)))
         .map(|r| Culprit {
             node: r.node,
             shape: Shape::ProbesFail,
@@ -179,9 +295,14 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
             refutation_share: r.refutation_share,
             peers: accused_peers.get(&r.node).map_or(0, BTreeSet::len),
             accused_share: accused_share(r.node),
+            two_way: None,
+            flaps: None,
         })
         .collect();
     if culprits.is_empty() {
+        culprits.extend(two_way(a, blame, &accused_share));
+    }
+    if culprits.is_empty() && !few {
         // Nobody accuses much: is one node accused by many?
         let mut by_accused: Vec<(NodeId, u64, usize)> = accused
             .iter()
@@ -198,31 +319,59 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
                     refutation_share: r.map_or(0.0, |r| r.refutation_share),
                     peers: who,
                     accused_share: accused_share(n),
+                    two_way: None,
+                    flaps: None,
                 });
             }
         }
     }
+    if culprits.is_empty() {
+        culprits.extend(flapping);
+    }
     let mut text = String::new();
     for c in &culprits {
         let sentence = match c.shape {
+            Shape::ProbesFail if c.two_way.is_some() => {
+                let (suspected, refuted, all) = c.two_way.unwrap_or_default();
+                let own_log = if a.observers.contains(&c.node) {
+                    ""
+                } else {
+                    " Its own log is not among the inputs: add it, and a few more nodes', to confirm."
+                };
+                format!(
+                    "{} is both the node these logs suspect and the accuser their refutations name: {} of it and {} naming it, {} of the {all} in all. A node that answers probes late and times out its own is suspected by healthy peers and accuses them: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).{own_log}",
+                    name(c.node),
+                    count(suspected as usize, "suspicion"),
+                    count(refuted as usize, "refutation"),
+                    pct((suspected + refuted) as f64 / all.max(1) as f64),
+                )
+            }
             Shape::ProbesFail if !a.observers.contains(&c.node) => format!(
-                "{} is the accuser named in {} of refutations (by {} peers); its own log is not among the inputs: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
+                "{} is the accuser named in {} of refutations (by {}); its own log is not among the inputs: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
                 name(c.node),
                 pct(c.refutation_share),
-                c.peers
+                count(c.peers, "peer")
             ),
             Shape::ProbesFail => format!(
-                "{} raised {} of suspicions (against {} peers) and is named in {} of refutations: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
+                "{} raised {} of suspicions (against {}) and is named in {} of refutations: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
                 name(c.node),
                 pct(c.suspicion_share),
-                c.peers,
+                count(c.peers, "peer"),
                 pct(c.refutation_share)
             ),
+            Shape::Unreachable if c.flaps.is_some() => {
+                let (its, all) = c.flaps.unwrap_or_default();
+                format!(
+                    "{} is the node in {its} of the {} these logs show, declared failed and back again: the cluster loses it for seconds at a time; check whether it pauses (GC, CPU credits, steal time), its inbound UDP (firewall, security group) and its NIC.",
+                    name(c.node),
+                    count(all as usize, "flap"),
+                )
+            }
             Shape::Unreachable => format!(
-                "{} is the suspect in {} of accusations, by {} different peers: others cannot reach it; check its inbound UDP (firewall, security group), its NIC and whether it pauses.",
+                "{} is the suspect in {} of accusations, by {}: others cannot reach it; check its inbound UDP (firewall, security group), its NIC and whether it pauses.",
                 name(c.node),
                 pct(c.accused_share),
-                c.peers
+                count(c.peers, "different peer")
             ),
         };
         text.push_str(&sentence);
@@ -230,19 +379,36 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
     }
     if culprits.is_empty() {
         let top = blame.first();
-        text.push_str(&format!(
-            "No single node stands out: {} spread over {} (the top one, {}, raised {}). ",
-            count(total as usize, "suspicion"),
-            count(
-                m.accusations
-                    .keys()
-                    .map(|k| k.0)
-                    .collect::<BTreeSet<_>>()
-                    .len(),
-                "accuser"
+        let accusers = m.accusations.keys().map(|k| k.0).collect::<BTreeSet<_>>();
+        let spread = match (accusers.len(), accusers.first()) {
+            (1, Some(&only)) => format!("all raised by {}", name(only)),
+            (n, _) => format!(
+                "spread over {} (the top one, {}, raised {})",
+                count(n, "accuser"),
+                top.map_or("-", |r| name(r.node)),
+                top.map_or_else(|| "0 %".into(), |r| pct(r.suspicion_share))
             ),
-            top.map_or("-", |r| name(r.node)),
-            top.map_or_else(|| "0 %".into(), |r| pct(r.suspicion_share))
+        };
+        // Whom they accuse, when one node takes most: with too few accusers
+        // to blame it, the reader still learns where to look.
+        let mut of: BTreeMap<NodeId, u64> = BTreeMap::new();
+        for (&(_, subject), &c) in &m.accusations {
+            *of.entry(subject).or_insert(0) += c;
+        }
+        let target = of
+            .iter()
+            .max_by_key(|(n, c)| (**c, std::cmp::Reverse(**n)))
+            .filter(|(_, &c)| total > 0 && c as f64 >= TWO_WAY_SHARE * total as f64)
+            .map_or(String::new(), |(&n, &c)| {
+                if c == total {
+                    format!(", all of {}", name(n))
+                } else {
+                    format!(", {c} of them of {}", name(n))
+                }
+            });
+        text.push_str(&format!(
+            "No single node stands out: {} {spread}{target}. ",
+            count(total as usize, "suspicion"),
         ));
         if loggers * 2 < named {
             // An accuser shows in its own log, or in its victims' refutations:

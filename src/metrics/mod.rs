@@ -197,7 +197,8 @@ pub struct CrashRecord {
 pub struct NodeMetrics {
     /// `Suspect X has failed, no acks received` originated here (accusations).
     pub suspicions_raised: u64,
-    /// Refutations (suspect/dead) elsewhere naming this node as the accuser.
+    /// Refutations (suspect/dead) elsewhere naming this node as the accuser
+    /// (not its own refutations that name itself: push/pull accusations).
     pub refutations_naming: u64,
     /// Refutations this node made.
     pub refutations_made: u64,
@@ -878,7 +879,11 @@ impl Collector {
                         RefuteKind::Alive => 2,
                     };
                     self.totals.refutations_by_kind[k] += 1;
-                    if kind != RefuteKind::Alive {
+                    // A refutation naming the refuter itself is an accusation
+                    // that came by push/pull, which memberlist labels with the
+                    // receiver's own name (memberlist.md §1.6): no accuser is
+                    // known, and the victim is not one.
+                    if kind != RefuteKind::Alive && from != o {
                         self.per_node[from as usize].refutations_naming += 1;
                     }
                 }
