@@ -224,6 +224,13 @@ fn round_trip(file: &str, preset: Option<&str>, expect_culprit: Option<&str>) ->
         );
         assert!(html.contains(&row), "{file}: blame row {row}");
     }
+    // Numbers for people: four significant digits at most (the diagnosis
+    // page said "22.6847 per hour"); summary.json keeps every digit.
+    let per_hour = diag["flaps_per_hour"].to_string();
+    let digits = per_hour.trim_start_matches(['0', '.']).replace('.', "");
+    if digits.len() > 4 {
+        assert!(!html.contains(&format!("({per_hour} per hour")), "{file}");
+    }
     assert_eq!(
         html.matches("<svg").count(),
         3,

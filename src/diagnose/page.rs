@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::report::html::{escape, figure, files_table, key_values, pre, Cell, Page, Table};
-use crate::report::page::defang;
+use crate::report::page::{defang, num};
 
 /// Blame rows shown (all are in summary.json).
 const BLAME_ROWS: usize = 20;
@@ -84,10 +84,6 @@ fn text(v: &Value) -> String {
         Value::Null => "–".into(),
         other => other.to_string(),
     }
-}
-
-fn num(v: &Value) -> String {
-    text(v)
 }
 
 fn verdict(s: &Value) -> String {

@@ -14,7 +14,9 @@ use crate::chart::ChartError;
 /// Blame rows shown in the report (the file has them all).
 const BLAME_ROWS: usize = 30;
 
-fn num(v: &Value) -> String {
+/// A JSON value for a page: numbers to four significant digits at most,
+/// strings bare, null as "–" (the run's and the diagnosis's pages alike).
+pub(crate) fn num(v: &Value) -> String {
     match v {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
