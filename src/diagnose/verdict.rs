@@ -84,6 +84,29 @@ pub struct Culprit {
     pub flaps: Option<(u64, u64)>,
 }
 
+impl Culprit {
+    /// `node` blamed with `shape`, its shares read from the blame table.
+    fn new(
+        node: NodeId,
+        shape: Shape,
+        blame: &[BlameRow],
+        peers: usize,
+        accused_share: f64,
+    ) -> Culprit {
+        let r = blame.iter().find(|r| r.node == node);
+        Culprit {
+            node,
+            shape,
+            suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
+            refutation_share: r.map_or(0.0, |r| r.refutation_share),
+            peers,
+            accused_share,
+            two_way: None,
+            flaps: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub culprits: Vec<Culprit>,
@@ -136,18 +159,15 @@ fn two_way(
         && *refuted > 0
         && both >= MIN_SUSPICIONS
         && both as f64 >= TWO_WAY_SHARE * all as f64;
-    holds.then(|| {
-        let r = blame.iter().find(|r| r.node == node);
-        Culprit {
+    holds.then(|| Culprit {
+        two_way: Some((*suspected, *refuted, all)),
+        ..Culprit::new(
             node,
-            shape: Shape::ProbesFail,
-            suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
-            refutation_share: r.map_or(0.0, |r| r.refutation_share),
-            peers: loggers.len(),
-            accused_share: accused_share(node),
-            two_way: Some((*suspected, *refuted, all)),
-            flaps: None,
-        }
+            Shape::ProbesFail,
+            blame,
+            loggers.len(),
+            accused_share(node),
+        )
     })
 }
 
@@ -172,18 +192,15 @@ fn flapping(
         .map(|(n, p)| (n as NodeId, p.flaps_as_subject))
         .max_by_key(|&(n, c)| (c, std::cmp::Reverse(n)))?;
     let holds = its >= MIN_SUSPICIONS && its as f64 >= TWO_WAY_SHARE * all as f64;
-    holds.then(|| {
-        let r = blame.iter().find(|r| r.node == node);
-        Culprit {
+    holds.then(|| Culprit {
+        flaps: Some((its, all)),
+        ..Culprit::new(
             node,
-            shape: Shape::Unreachable,
-            suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
-            refutation_share: r.map_or(0.0, |r| r.refutation_share),
-            peers: accusers_of(a, node),
-            accused_share: accused_share(node),
-            two_way: None,
-            flaps: Some((its, all)),
-        }
+            Shape::Unreachable,
+            blame,
+            accusers_of(a, node),
+            accused_share(node),
+        )
     })
 }
 
@@ -288,15 +305,15 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
     let mut culprits: Vec<Culprit> = blame
         .iter()
         .filter(|r| !few && (raises_most(r) || named_most(r)))
-        .map(|r| Culprit {
-            node: r.node,
-            shape: Shape::ProbesFail,
-            suspicion_share: r.suspicion_share,
-            refutation_share: r.refutation_share,
-            peers: accused_peers.get(&r.node).map_or(0, BTreeSet::len),
-            accused_share: accused_share(r.node),
-            two_way: None,
-            flaps: None,
+        .map(|r| {
+            let peers = accused_peers.get(&r.node).map_or(0, BTreeSet::len);
+            Culprit::new(
+                r.node,
+                Shape::ProbesFail,
+                blame,
+                peers,
+                accused_share(r.node),
+            )
         })
         .collect();
     if culprits.is_empty() {
@@ -311,17 +328,13 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         by_accused.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
         for &(n, c, who) in by_accused.iter().take(3) {
             if stands_out(c, accusations, named) && who >= 3.max(loggers / 4) {
-                let r = blame.iter().find(|r| r.node == n);
-                culprits.push(Culprit {
-                    node: n,
-                    shape: Shape::Unreachable,
-                    suspicion_share: r.map_or(0.0, |r| r.suspicion_share),
-                    refutation_share: r.map_or(0.0, |r| r.refutation_share),
-                    peers: who,
-                    accused_share: accused_share(n),
-                    two_way: None,
-                    flaps: None,
-                });
+                culprits.push(Culprit::new(
+                    n,
+                    Shape::Unreachable,
+                    blame,
+                    who,
+                    accused_share(n),
+                ));
             }
         }
     }
