@@ -213,6 +213,29 @@ fn blame_orders_by_suspicions_then_refutations_then_name() {
 }
 
 #[test]
+fn a_refutation_naming_the_refuter_itself_blames_nobody() {
+    // Rule (memberlist.md §1.6): an accusation that arrives by push/pull is
+    // refuted as `Refuting a suspect message (from: <own name>)`; it names no
+    // accuser, so it does not put the victim in the blame table.
+    let mut c = collector(3);
+    let refute = |from| Event::Refuted {
+        kind: RefuteKind::Suspect,
+        from,
+        accused_incarnation: 1,
+        incarnation: 2,
+    };
+    c.protocol(T, A, &refute(A));
+    c.protocol(T, A, &refute(B));
+    let m = c.finish(3600 * SEC, 0);
+    assert_eq!(m.per_node[A as usize].refutations_naming, 0);
+    assert_eq!(m.per_node[B as usize].refutations_naming, 1);
+    assert_eq!(m.per_node[A as usize].refutations_made, 2, "both refuted");
+    assert_eq!(m.totals.refutations, 2);
+    let rows = m.blame(&names(3));
+    assert_eq!(rows.iter().map(|r| r.node).collect::<Vec<_>>(), vec![B]);
+}
+
+#[test]
 fn blame_ties_break_by_name() {
     // Rule: equal counts are ordered by node name, never by id or hash order.
     let mut c = collector(3);
