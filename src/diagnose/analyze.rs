@@ -697,16 +697,30 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     }
     let Some((collector, t0)) = state else {
         let read: u64 = streams.iter().map(|s| s.report.lines).sum();
-        return Err(InputError(format!(
-            "no memberlist or Serf line understood in {} of {}{}; is this a Consul, Serf or Nomad log (at INFO level or above)?",
-            crate::units::count(read as usize, "line"),
-            crate::units::count(streams.len(), "input"),
-            if opt.since.is_some() || opt.until.is_some() {
-                " within --since/--until"
-            } else {
-                ""
-            }
-        )));
+        let within = if opt.since.is_some() || opt.until.is_some() {
+            " within --since/--until"
+        } else {
+            ""
+        };
+        let lines = crate::units::count(read as usize, "line");
+        let inputs = crate::units::count(streams.len(), "input");
+        // A start-up banner says the file is an agent's log: then it is not
+        // the wrong kind of file, only one with nothing to say.
+        let agents: Vec<&str> = streams
+            .iter()
+            .filter(|s| s.report.observer_from == Some(ObserverFrom::Banner))
+            .filter_map(|s| s.report.observer.as_deref())
+            .collect();
+        return Err(InputError(if agents.len() == streams.len() {
+            format!(
+                "no memberlist or Serf line in {lines} of {inputs}{within}, though the start-up banner shows an agent's log ({}): no suspicion, failure or join was logged there (a quiet cluster), or the agent logs above INFO level",
+                agents.join(", ")
+            )
+        } else {
+            format!(
+                "no memberlist or Serf line understood in {lines} of {inputs}{within}; is this a Consul, Serf or Nomad log (at INFO level or above)?"
+            )
+        }));
     };
     let first = first.unwrap_or(t0);
     for (_, g) in std::mem::take(&mut tracker.skew_groups) {

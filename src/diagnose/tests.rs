@@ -276,6 +276,27 @@ fn corrupt_gzip_and_empty_inputs_are_errors_not_panics() {
     assert!(e.0.contains("missing.log"), "{}", e.0);
 }
 
+/// Rule: an agent's log with its start-up banner and no membership line (a
+/// quiet cluster, as flapsim writes for a node that saw nothing) is not
+/// called the wrong kind of file: the error says whose log it is and why it
+/// may be empty.
+#[test]
+fn a_quiet_agents_log_is_told_apart_from_the_wrong_file() {
+    let dir = scratch("quiet");
+    let quiet = write(
+        &dir,
+        "consul.log",
+        "==> Consul agent running!\n         Node name: 's-01'\n\n==> Log data will now stream in as it occurs:\n\n",
+    );
+    let e = diagnose(&[quiet], opts()).err().unwrap();
+    assert!(
+        e.0.contains("the start-up banner shows an agent's log (s-01)")
+            && e.0.contains("a quiet cluster"),
+        "{}",
+        e.0
+    );
+}
+
 #[test]
 fn a_directory_is_read_whole_and_the_observer_flag_wins() {
     let dir = scratch("dir");
