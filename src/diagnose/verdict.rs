@@ -122,8 +122,8 @@ fn pct(x: f64) -> String {
 /// node for [`two_way`] to blame it.
 const TWO_WAY_SHARE: f64 = 2.0 / 3.0;
 
-/// The node the loggers both suspect and see accusing them, when few logs
-/// leave nothing to compare. Why: the logs an operator has are often one or
+/// The node the loggers both suspect and see accusing them, when the
+/// comparisons find nobody (one or two logs leave nothing to compare). Why: the logs an operator has are often one or
 /// two healthy nodes', and there a slow node shows two ways at once, as in
 /// the incident (incidents.md §1): the loggers' probes of it time out
 /// (`Suspect a-01 has failed`) and its own timed-out probes accuse them
@@ -281,8 +281,10 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         })
         .unwrap_or_default();
     let few = accusations < MIN_SUSPICIONS && naming < MIN_SUSPICIONS;
+    // The signs that need no population to compare with (one or two logs).
+    let two_way = two_way(a, blame, &accused_share);
     let flapping = flapping(a, blame, &accused_share);
-    if few && flapping.is_none() && two_way(a, blame, &accused_share).is_none() {
+    if few && flapping.is_none() && two_way.is_none() {
         let stable = if m.totals.flaps == 0 {
             "; the cluster looks stable over these logs"
         } else {
@@ -317,7 +319,7 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         })
         .collect();
     if culprits.is_empty() {
-        culprits.extend(two_way(a, blame, &accused_share));
+        culprits.extend(two_way);
     }
     if culprits.is_empty() && !few {
         // Nobody accuses much: is one node accused by many?
