@@ -399,49 +399,59 @@ fn per_host_directories_diagnose_as_their_nodes() {
     assert_eq!(b["inputs"][0]["observer_from"], "directory name");
 }
 
-/// Rule: the log of one healthy server alone names the culprit, as the
-/// incident's operators found a-01 in their servers' logs: each server
-/// suspects a-01 and refutes a-01's accusations (the sick agent), or sees
-/// jvm-3 flap again and again (the paused one). Each server's log alone
-/// said "No single node stands out" (or "too few to blame a node").
+/// Rule: one node's log alone names the culprit. A healthy server's, as the
+/// incident's operators found a-01 in theirs: it suspects a-01 and refutes
+/// a-01's accusations (the sick agent), or sees jvm-3 flap again and again
+/// (the paused one). And the culprit's own: it suspects most of the cluster
+/// (a-01, nic-9, fw-1), or, paused, suspects nobody and is accused by all
+/// (jvm-3). Alone, each servers' log said "No single node stands out" or
+/// "too few to blame a node"; a-01's and nic-9's own said "unreachable", and
+/// fw-1's own (720 suspicions against all 10 others) named nobody.
 #[test]
-fn one_healthy_servers_log_alone_names_the_culprit() {
-    for (file, culprit, shape, servers) in [
+fn one_nodes_log_alone_names_the_culprit() {
+    let servers = ["s-01", "s-02", "s-03"];
+    for (file, culprit, shape, healthy) in [
         (
             "qiita-2015-sick-t2.yaml",
             "a-01",
             "probes_fail",
-            &["s-01", "s-02", "s-03"][..],
+            &servers[..],
         ),
         (
             "gc-pause-stop-the-world.yaml",
             "jvm-3",
             "unreachable",
-            &["s-01", "s-02", "s-03"][..],
+            &servers[..],
+        ),
+        ("lossy-nic.yaml", "nic-9", "probes_fail", &[][..]),
+        (
+            "udp-blocked-one-way.yaml",
+            "fw-1",
+            "probes_fail",
+            &["n-02"][..],
         ),
     ] {
-        let dir = scratch_dir("diagnose", &format!("one-server-{file}"));
+        let dir = scratch_dir("diagnose", &format!("one-log-{file}"));
         run_shipped(&all_observers(file, &dir), &dir);
         let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
-        for server in servers {
+        for node in healthy.iter().chain([&culprit]) {
             let own: String = log
                 .lines()
-                .filter_map(|l| l.strip_prefix(&format!("{server}: ")))
+                .filter_map(|l| l.strip_prefix(&format!("{node}: ")))
                 .map(|l| format!("{l}\n"))
                 .collect();
-            assert!(!own.is_empty(), "{file}: {server} logged");
-            std::fs::write(dir.join(format!("{server}.log")), own).unwrap();
-            let d = diagnosed(&format!("{server}.log"), &format!("d-{server}"), &dir);
+            assert!(!own.is_empty(), "{file}: {node} logged");
+            std::fs::write(dir.join(format!("{node}.log")), own).unwrap();
+            let d = diagnosed(&format!("{node}.log"), &format!("d-{node}"), &dir);
             assert_eq!(d["observers"], 1);
+            let c = &d["verdict"]["culprits"];
             assert_eq!(
-                d["verdict"]["culprits"][0]["node"], culprit,
-                "{file}, {server}'s log: {}",
+                c[0]["node"], culprit,
+                "{file}, {node}'s log: {}",
                 d["verdict"]["text"]
             );
-            assert_eq!(
-                d["verdict"]["culprits"][0]["shape"], shape,
-                "{file}, {server}"
-            );
+            assert_eq!(c[0]["shape"], shape, "{file}, {node}'s log");
+            assert_eq!(c.as_array().unwrap().len(), 1, "{file}, {node}'s log");
         }
     }
 }

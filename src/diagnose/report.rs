@@ -95,6 +95,8 @@ struct Episode {
 struct CulpritJson {
     node: String,
     shape: &'static str,
+    /// How it was found (`stands_out`, `accuses_widely`, `two_way`, `flaps`).
+    found_by: &'static str,
     suspicion_share: f64,
     refutation_share: f64,
     accused_share: f64,
@@ -322,6 +324,7 @@ fn summary(d: &Diagnosis) -> Summary {
                 .map(|c| CulpritJson {
                     node: name(c.node),
                     shape: c.shape.as_str(),
+                    found_by: c.sign.as_str(),
                     suspicion_share: round(c.suspicion_share, 4),
                     refutation_share: round(c.refutation_share, 4),
                     accused_share: round(c.accused_share, 4),

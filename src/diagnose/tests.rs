@@ -732,7 +732,14 @@ fn one_healthy_nodes_log_names_the_node_it_suspects_and_that_accuses_it() {
     assert_eq!(c.len(), 1, "{}", d.verdict.text);
     assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
     assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
-    assert_eq!(c[0].two_way, Some((6, 2, 8)));
+    assert_eq!(
+        c[0].sign,
+        super::verdict::Sign::TwoWay {
+            suspected: 6,
+            refuted: 2,
+            all: 8
+        }
+    );
     assert!(
         d.verdict
             .text
@@ -784,7 +791,7 @@ fn a_node_most_flaps_are_of_is_blamed_from_one_log() {
     assert_eq!(c.len(), 1, "{}", d.verdict.text);
     assert_eq!(d.analysis.names[c[0].node as usize], "jvm-3");
     assert_eq!(c[0].shape, super::verdict::Shape::Unreachable);
-    assert_eq!(c[0].flaps, Some((6, 6)));
+    assert_eq!(c[0].sign, super::verdict::Sign::Flaps { its: 6, all: 6 });
     assert!(
         d.verdict
             .text
@@ -795,5 +802,56 @@ fn a_node_most_flaps_are_of_is_blamed_from_one_log() {
     let spread = ["a-02", "a-03", "a-04", "a-05", "a-06", "a-07"];
     let d = run(&[write(&dir, "s-02.log", &flaps(&spread))], opts());
     assert_eq!(d.analysis.metrics.totals.flaps, 6);
+    assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
+}
+
+/// Rule: a log whose node suspects most of the cluster blames that node, as
+/// a node whose own probes fail, when no other log does the same: the one
+/// log of the incident's a-01, the one of udp-blocked's fw-1 (720 suspicions
+/// against all 10 others) gave "unreachable" or "No single node stands out".
+/// Two logs that both do it point at the network: neither is blamed.
+#[test]
+fn a_lone_log_suspecting_most_of_the_cluster_blames_its_own_node() {
+    use std::fmt::Write as _;
+    let dir = scratch("accuses-widely");
+    let wide = |minute: u32| {
+        let mut t = String::new();
+        for i in 0..8 {
+            let _ = writeln!(
+                t,
+                "    2015/09/29 00:{minute:02}:{:02} [INFO] memberlist: Suspect a-{:02} has failed, no acks received",
+                i * 5,
+                i + 2
+            );
+        }
+        t
+    };
+    let d = run(&[write(&dir, "a-01.log", &wide(1))], opts());
+    assert_eq!(d.analysis.names.len(), 9, "a-01 and the 8 it suspected");
+    let c = &d.verdict.culprits;
+    assert_eq!(c.len(), 1, "{}", d.verdict.text);
+    assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
+    assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
+    assert_eq!(
+        c[0].sign,
+        super::verdict::Sign::AccusesWidely {
+            peers: 8,
+            others: 8,
+            raised: 8
+        }
+    );
+    assert!(
+        d.verdict
+            .text
+            .contains("a-01's own log shows it suspecting 8 of the 8 other nodes named"),
+        "{}",
+        d.verdict.text
+    );
+    // A second log suspecting as widely: the network, not a-01.
+    let both = [
+        write(&dir, "a-01.log", &wide(1)),
+        write(&dir, "s-01.log", &wide(2)),
+    ];
+    let d = run(&both, opts());
     assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
 }

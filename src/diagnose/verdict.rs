@@ -9,9 +9,10 @@
 //! - a node *others cannot reach* is accused by many different peers, while the
 //!   accusations are spread over those accusers.
 //!
-//! With too few logs to compare, two more signs count ([`two_way`],
-//! [`flapping`]): a node the loggers both suspect and see accusing them, and a
-//! node most of the logs' flaps are of.
+//! With too few logs to compare, three more signs count ([`Sign`]): a log
+//! whose node suspects most of the cluster ([`accuses_widely`]), a node the
+//! loggers both suspect and see accusing them ([`two_way`]), and a node most
+//! of the logs' flaps are of ([`flapping`]).
 //!
 //! Otherwise no single node stands out, which points at the network or the
 //! protocol settings rather than at one host.
@@ -77,11 +78,42 @@ pub struct Culprit {
     pub peers: usize,
     /// Share of all suspicions that name it as the suspect.
     pub accused_share: f64,
-    /// Found by [`two_way`]: the loggers' suspicions of it, their refutations
-    /// naming it, and both counts over every node.
-    pub two_way: Option<(u64, u64, u64)>,
-    /// Found by [`flapping`]: its flaps and every node's.
-    pub flaps: Option<(u64, u64)>,
+    /// How it was found.
+    pub sign: Sign,
+}
+
+/// How a culprit was found: the evidence its sentence quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    /// It stands out from the rest of its population ([`stands_out`]).
+    StandsOut,
+    /// [`accuses_widely`]: its own log suspects `peers` of the `others` nodes
+    /// named, in `raised` suspicions.
+    AccusesWidely {
+        peers: usize,
+        others: usize,
+        raised: u64,
+    },
+    /// [`two_way`]: the loggers' suspicions of it, their refutations naming
+    /// it, and both counts over every node.
+    TwoWay {
+        suspected: u64,
+        refuted: u64,
+        all: u64,
+    },
+    /// [`flapping`]: its flaps and every node's.
+    Flaps { its: u64, all: u64 },
+}
+
+impl Sign {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sign::StandsOut => "stands_out",
+            Sign::AccusesWidely { .. } => "accuses_widely",
+            Sign::TwoWay { .. } => "two_way",
+            Sign::Flaps { .. } => "flaps",
+        }
+    }
 }
 
 impl Culprit {
@@ -101,8 +133,7 @@ impl Culprit {
             refutation_share: r.map_or(0.0, |r| r.refutation_share),
             peers,
             accused_share,
-            two_way: None,
-            flaps: None,
+            sign: Sign::StandsOut,
         }
     }
 }
@@ -116,6 +147,51 @@ pub struct Verdict {
 
 fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
+}
+
+/// The one logger whose own probes fail against most of the cluster: its log
+/// suspects at least half of the other nodes named, in [`MIN_SUSPICIONS`]
+/// suspicions at least. Why: with its log alone (or beside logs that do not
+/// do the same) there is no population to stand out of, yet a node that
+/// cannot get an ack from most of its peers is the one at fault, not they
+/// (a starved or paused host, a lossy NIC, its inbound UDP blocked). A
+/// healthy node's log suspects the sick node, a few peers at most. When two
+/// or more logs do it, the network fails everyone's probes: none is blamed.
+fn accuses_widely(
+    a: &Analysis,
+    blame: &[BlameRow],
+    accused_share: &dyn Fn(NodeId) -> f64,
+) -> Option<Culprit> {
+    let others = a.names.len().saturating_sub(1);
+    let wide: Vec<(NodeId, usize, u64)> = a
+        .observers
+        .iter()
+        .filter_map(|&logger| {
+            let raised = blame
+                .iter()
+                .find(|r| r.node == logger)
+                .map_or(0, |r| r.suspicions_raised);
+            let peers = a
+                .metrics
+                .accusations
+                .keys()
+                .filter(|k| k.0 == logger)
+                .count();
+            (raised >= MIN_SUSPICIONS && peers >= 3.max(others.div_ceil(2)))
+                .then_some((logger, peers, raised))
+        })
+        .collect();
+    let [(node, peers, raised)] = wide[..] else {
+        return None;
+    };
+    Some(Culprit {
+        sign: Sign::AccusesWidely {
+            peers,
+            others,
+            raised,
+        },
+        ..Culprit::new(node, Shape::ProbesFail, blame, peers, accused_share(node))
+    })
 }
 
 /// Share of the loggers' suspicions and refutations that must point at one
@@ -160,7 +236,11 @@ fn two_way(
         && both >= MIN_SUSPICIONS
         && both as f64 >= TWO_WAY_SHARE * all as f64;
     holds.then(|| Culprit {
-        two_way: Some((*suspected, *refuted, all)),
+        sign: Sign::TwoWay {
+            suspected: *suspected,
+            refuted: *refuted,
+            all,
+        },
         ..Culprit::new(
             node,
             Shape::ProbesFail,
@@ -193,7 +273,7 @@ fn flapping(
         .max_by_key(|&(n, c)| (c, std::cmp::Reverse(n)))?;
     let holds = its >= MIN_SUSPICIONS && its as f64 >= TWO_WAY_SHARE * all as f64;
     holds.then(|| Culprit {
-        flaps: Some((its, all)),
+        sign: Sign::Flaps { its, all },
         ..Culprit::new(
             node,
             Shape::Unreachable,
@@ -319,6 +399,9 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         })
         .collect();
     if culprits.is_empty() {
+        culprits.extend(accuses_widely(a, blame, &accused_share));
+    }
+    if culprits.is_empty() {
         culprits.extend(two_way);
     }
     if culprits.is_empty() && !few {
@@ -345,9 +428,30 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
     }
     let mut text = String::new();
     for c in &culprits {
-        let sentence = match c.shape {
-            Shape::ProbesFail if c.two_way.is_some() => {
-                let (suspected, refuted, all) = c.two_way.unwrap_or_default();
+        let sentence = match (c.shape, c.sign) {
+            (
+                Shape::ProbesFail,
+                Sign::AccusesWidely {
+                    peers,
+                    others,
+                    raised,
+                },
+            ) => {
+                format!(
+                    "{}'s own log shows it suspecting {peers} of the {} named ({}): a node that gets no ack from most of the cluster is itself at fault, not they: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP). Unless the network fails everyone's probes: a few more nodes' logs rule that out.",
+                    name(c.node),
+                    count(others, "other node"),
+                    count(raised as usize, "suspicion"),
+                )
+            }
+            (
+                Shape::ProbesFail,
+                Sign::TwoWay {
+                    suspected,
+                    refuted,
+                    all,
+                },
+            ) => {
                 let own_log = if a.observers.contains(&c.node) {
                     ""
                 } else {
@@ -361,28 +465,27 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
                     pct((suspected + refuted) as f64 / all.max(1) as f64),
                 )
             }
-            Shape::ProbesFail if !a.observers.contains(&c.node) => format!(
+            (Shape::ProbesFail, _) if !a.observers.contains(&c.node) => format!(
                 "{} is the accuser named in {} of refutations (by {}); its own log is not among the inputs: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
                 name(c.node),
                 pct(c.refutation_share),
                 count(c.peers, "peer")
             ),
-            Shape::ProbesFail => format!(
+            (Shape::ProbesFail, _) => format!(
                 "{} raised {} of suspicions (against {}) and is named in {} of refutations: its probes fail; check its CPU (steal time, throttling, credits), pauses, and its NIC (drops, inbound UDP).",
                 name(c.node),
                 pct(c.suspicion_share),
                 count(c.peers, "peer"),
                 pct(c.refutation_share)
             ),
-            Shape::Unreachable if c.flaps.is_some() => {
-                let (its, all) = c.flaps.unwrap_or_default();
+            (Shape::Unreachable, Sign::Flaps { its, all }) => {
                 format!(
                     "{} is the node in {its} of the {} these logs show, declared failed and back again: the cluster loses it for seconds at a time; check whether it pauses (GC, CPU credits, steal time), its inbound UDP (firewall, security group) and its NIC.",
                     name(c.node),
                     count(all as usize, "flap"),
                 )
             }
-            Shape::Unreachable => format!(
+            (Shape::Unreachable, _) => format!(
                 "{} is the suspect in {} of accusations, by {}: others cannot reach it; check its inbound UDP (firewall, security group), its NIC and whether it pauses.",
                 name(c.node),
                 pct(c.accused_share),
