@@ -686,6 +686,23 @@ fn few_logs_without_a_culprit_ask_for_more_logs() {
     assert!(!d.verdict.text.contains("Suspect the network"));
 }
 
+/// The verdict blames exactly `node`, with `shape`, found by `sign`.
+fn assert_one_culprit(
+    d: &Diagnosis,
+    node: &str,
+    shape: super::verdict::Shape,
+    sign: super::verdict::Sign,
+) {
+    let c = &d.verdict.culprits;
+    assert_eq!(c.len(), 1, "{}", d.verdict.text);
+    assert_eq!(
+        d.analysis.names[c[0].node as usize], node,
+        "{}",
+        d.verdict.text
+    );
+    assert_eq!((c[0].shape, c[0].sign), (shape, sign), "{}", d.verdict.text);
+}
+
 /// One healthy node's log, the lines the incident's operators had
 /// (incidents.md §1): it suspects a-01 again and again, and refutes a-01's
 /// accusations; two more refutations name s-01 itself, which is how an
@@ -728,17 +745,15 @@ fn one_healthy_nodes_log_names_the_node_it_suspects_and_that_accuses_it() {
     let d = run(&[write(&dir, "s-01.log", &one_healthy_log())], opts());
     assert_eq!(blame_of(&d, "a-01"), (0, 2));
     assert_eq!(blame_of(&d, "s-01"), (6, 0), "its push/pull refutations");
-    let c = &d.verdict.culprits;
-    assert_eq!(c.len(), 1, "{}", d.verdict.text);
-    assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
-    assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
-    assert_eq!(
-        c[0].sign,
+    assert_one_culprit(
+        &d,
+        "a-01",
+        super::verdict::Shape::ProbesFail,
         super::verdict::Sign::TwoWay {
             suspected: 6,
             refuted: 2,
-            all: 8
-        }
+            all: 8,
+        },
     );
     assert!(
         d.verdict
@@ -787,11 +802,12 @@ fn a_node_most_flaps_are_of_is_blamed_from_one_log() {
     let one = ["jvm-3"; 6];
     let d = run(&[write(&dir, "s-01.log", &flaps(&one))], opts());
     assert_eq!(d.analysis.metrics.totals.flaps, 6);
-    let c = &d.verdict.culprits;
-    assert_eq!(c.len(), 1, "{}", d.verdict.text);
-    assert_eq!(d.analysis.names[c[0].node as usize], "jvm-3");
-    assert_eq!(c[0].shape, super::verdict::Shape::Unreachable);
-    assert_eq!(c[0].sign, super::verdict::Sign::Flaps { its: 6, all: 6 });
+    assert_one_culprit(
+        &d,
+        "jvm-3",
+        super::verdict::Shape::Unreachable,
+        super::verdict::Sign::Flaps { its: 6, all: 6 },
+    );
     assert!(
         d.verdict
             .text
@@ -828,17 +844,15 @@ fn a_lone_log_suspecting_most_of_the_cluster_blames_its_own_node() {
     };
     let d = run(&[write(&dir, "a-01.log", &wide(1))], opts());
     assert_eq!(d.analysis.names.len(), 9, "a-01 and the 8 it suspected");
-    let c = &d.verdict.culprits;
-    assert_eq!(c.len(), 1, "{}", d.verdict.text);
-    assert_eq!(d.analysis.names[c[0].node as usize], "a-01");
-    assert_eq!(c[0].shape, super::verdict::Shape::ProbesFail);
-    assert_eq!(
-        c[0].sign,
+    assert_one_culprit(
+        &d,
+        "a-01",
+        super::verdict::Shape::ProbesFail,
         super::verdict::Sign::AccusesWidely {
             peers: 8,
             others: 8,
-            raised: 8
-        }
+            raised: 8,
+        },
     );
     assert!(
         d.verdict
