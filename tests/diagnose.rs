@@ -456,6 +456,27 @@ fn one_nodes_log_alone_names_the_culprit() {
     }
 }
 
+/// Rule: crash-detection's nodes that crash for good are named as gone in
+/// the diagnosis of its log (and in `summary.json`), not flapping: the
+/// verdict said "the cluster looks stable over these logs".
+#[test]
+fn crashed_nodes_are_named_as_gone() {
+    let dir = scratch_dir("diagnose", "crashed");
+    run_shipped(&root().join("scenarios/crash-detection.yaml"), &dir);
+    let d = diagnosed("run/memberlist.log", "diag", &dir);
+    assert_eq!(
+        d["down_at_end"],
+        serde_json::json!(["n-03", "n-08", "n-15"]),
+        "the timeline's crashes"
+    );
+    let text = d["verdict"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("n-03, n-08 and n-15 failed and did not come back")
+            && !text.contains("stable"),
+        "{text}"
+    );
+}
+
 /// Rule: a run's `memberlist.log` of one observer has no line prefix, as the
 /// node's own log has none, and opens with the agent's start-up banner, so
 /// diagnosing it reads it as that node's log by the banner's `Node name:`.

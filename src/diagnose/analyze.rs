@@ -446,6 +446,10 @@ pub struct Analysis {
     /// count: an accusation seen from the accused's side, the only trace of an
     /// accuser whose own log is not among the inputs.
     pub refuted: BTreeMap<(NodeId, NodeId), u64>,
+    /// Nodes whose last Serf event in the logs is a failure, FlapTimeout or
+    /// more before their end: no log saw them come back (crashed, stopped or
+    /// lost for good), which is not flapping.
+    pub down_at_end: Vec<NodeId>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -457,6 +461,9 @@ struct Tracker {
     flap_timeout: Nanos,
     warmup: Nanos,
     pending: BTreeMap<(NodeId, NodeId), (Nanos, i64, usize)>,
+    /// Subject → its latest Serf failure, join or leave at any observer:
+    /// when, and whether it was a failure.
+    latest: BTreeMap<NodeId, (Nanos, bool)>,
     open_episode: BTreeMap<NodeId, usize>,
     episodes: Vec<LogEpisode>,
     ambiguous: u64,
@@ -484,9 +491,11 @@ impl Tracker {
         e.last = at;
         e.declarations += 1;
         self.pending.insert((o, s), (at, precision, idx));
+        self.latest.insert(s, (at, true));
     }
 
     fn joined(&mut self, at: Nanos, precision: i64, o: NodeId, s: NodeId) {
+        self.latest.insert(s, (at, false));
         if let Some((failed, p0, idx)) = self.pending.remove(&(o, s)) {
             let dt = at - failed;
             if crate::protocol::serf::is_flap(dt, self.flap_timeout) && at >= self.warmup {
@@ -613,6 +622,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         flap_timeout: opt.flap_timeout,
         warmup: 0,
         pending: BTreeMap::new(),
+        latest: BTreeMap::new(),
         open_episode: BTreeMap::new(),
         episodes: Vec::new(),
         ambiguous: 0,
@@ -671,6 +681,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     }
                     Event::SerfMemberLeave { subject } => {
                         tracker.pending.remove(&(o, subject));
+                        tracker.latest.insert(subject, (rel, false));
                         tracker.skew_event(2, rel, o, subject);
                     }
                     Event::TcpFallbackRescued { subject } if rel >= tracker.warmup => {
@@ -730,6 +741,13 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         Some(u) => (u - t0).max(1) as Nanos,
         None => (last - t0) as Nanos + precision as Nanos,
     };
+    // Failed, never seen back, and not just before the end: gone, not flapping.
+    let down_at_end = tracker
+        .latest
+        .iter()
+        .filter(|(_, &(at, failed))| failed && end.saturating_sub(at) >= opt.flap_timeout)
+        .map(|(&n, _)| n)
+        .collect();
     let mut metrics = collector.finish(end, 0);
     // The collector was sized for --max-nodes; the cluster is the names seen.
     let n = names.names.len();
@@ -766,6 +784,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         kinds,
         tcp_rescues,
         refuted,
+        down_at_end,
     })
 }
 

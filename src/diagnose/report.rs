@@ -183,6 +183,9 @@ struct Summary {
     flaps_by_hour: Vec<Hour>,
     episodes: Vec<Episode>,
     restarts: Vec<Restart>,
+    /// Nodes whose last Serf event is a failure, FlapTimeout or more before
+    /// the logs' end: gone (crashed, stopped), not flapping.
+    down_at_end: Vec<String>,
     verdict: VerdictJson,
     generation: Generation,
     skew: Vec<SkewJson>,
@@ -315,6 +318,7 @@ fn summary(d: &Diagnosis) -> Summary {
                 at: at(t),
             })
             .collect(),
+        down_at_end: a.down_at_end.iter().map(|&n| name(n)).collect(),
         verdict: VerdictJson {
             text: d.verdict.text.clone(),
             culprits: d

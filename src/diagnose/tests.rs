@@ -869,3 +869,40 @@ fn a_lone_log_suspecting_most_of_the_cluster_blames_its_own_node() {
     let d = run(&both, opts());
     assert!(d.verdict.culprits.is_empty(), "{}", d.verdict.text);
 }
+
+/// Rule: a node the logs saw fail and never come back (FlapTimeout or more
+/// before their end) is named as gone, not flapping, and the cluster is not
+/// called stable. A failure just before the end may still be a flap: not
+/// named. The log of one node of crash-detection (3 nodes crashed for good)
+/// said "the cluster looks stable over these logs".
+#[test]
+fn a_node_that_fails_and_never_returns_is_gone_not_stable() {
+    let dir = scratch("gone");
+    let log = "    2026/01/01 00:03:04 [INFO] memberlist: Suspect n-03 has failed, no acks received
+    2026/01/01 00:03:07 [INFO] serf: EventMemberFailed: n-03 10.0.0.3
+    2026/01/01 00:06:07 [INFO] serf: EventMemberFailed: n-08 10.0.0.8
+    2026/01/01 00:06:20 [INFO] serf: EventMemberJoin: n-08 10.0.0.8
+    2026/01/01 00:09:40 [INFO] serf: EventMemberFailed: n-15 10.0.0.15
+    2026/01/01 00:10:00 [INFO] serf: attempting reconnect to n-03 10.0.0.3:8301
+";
+    let d = run(&[write(&dir, "n-01.log", log)], opts());
+    let gone: Vec<&str> = d
+        .analysis
+        .down_at_end
+        .iter()
+        .map(|&n| d.analysis.names[n as usize].as_str())
+        .collect();
+    assert_eq!(
+        gone,
+        vec!["n-03"],
+        "n-08 came back; n-15 failed 20 s before the end"
+    );
+    assert!(
+        d.verdict
+            .text
+            .contains("n-03 failed and did not come back within the logs"),
+        "{}",
+        d.verdict.text
+    );
+    assert!(!d.verdict.text.contains("stable"), "{}", d.verdict.text);
+}

@@ -284,6 +284,27 @@ fn flapping(
     })
 }
 
+/// ` n-03, n-08 and n-15 failed and did not come back …`: the nodes down at
+/// the logs' end, or nothing. Why: a log with a node gone for good and no
+/// flap read "the cluster looks stable".
+fn gone(a: &Analysis) -> String {
+    const SHOWN: usize = 5;
+    let names: Vec<&str> = a
+        .down_at_end
+        .iter()
+        .map(|&n| a.names[n as usize].as_str())
+        .collect();
+    let list = match names.len() {
+        0 => return String::new(),
+        1 => names[0].to_string(),
+        n if n <= SHOWN => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
+        n => format!("{} and {} more", names[..SHOWN].join(", "), n - SHOWN),
+    };
+    format!(
+        " {list} failed and did not come back within the logs: crashed, stopped or lost for good, which is not flapping."
+    )
+}
+
 /// Distinct peers seen accusing `node`: in the loggers' own suspicions and in
 /// its refutations.
 fn accusers_of(a: &Analysis, node: NodeId) -> usize {
@@ -360,12 +381,13 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
             )
         })
         .unwrap_or_default();
+    let down = gone(a);
     let few = accusations < MIN_SUSPICIONS && naming < MIN_SUSPICIONS;
     // The signs that need no population to compare with (one or two logs).
     let two_way = two_way(a, blame, &accused_share);
     let flapping = flapping(a, blame, &accused_share);
     if few && flapping.is_none() && two_way.is_none() {
-        let stable = if m.totals.flaps == 0 {
+        let stable = if m.totals.flaps == 0 && down.is_empty() {
             "; the cluster looks stable over these logs"
         } else {
             ""
@@ -373,7 +395,7 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
         return Verdict {
             culprits: Vec::new(),
             text: format!(
-                "{} raised and {flaps}: too few to blame a node{stable}.{tcp_note}",
+                "{} raised and {flaps}: too few to blame a node{stable}.{down}{tcp_note}",
                 count(total as usize, "suspicion")
             ),
         };
@@ -538,7 +560,7 @@ pub fn verdict(a: &Analysis, blame: &[BlameRow]) -> Verdict {
             text.push_str("Suspect the network (loss, latency spikes) or probe settings too tight for it, rather than one host. ");
         }
     }
-    text.push_str(&format!("The logs show {flaps}."));
+    text.push_str(&format!("The logs show {flaps}.{down}"));
     text.push_str(&tcp_note);
     Verdict { culprits, text }
 }
