@@ -4,8 +4,9 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::frame::house_mesh;
+use super::frame::{house_mesh, value_label_style};
 use super::glyph::{Glyph, GlyphKind};
 use super::legend::{self, draw_boxed, draw_header, empty_note, Entry};
 use super::line::LegendAt;
@@ -21,12 +22,17 @@ pub enum Orientation {
     Horizontal,
 }
 
-/// One series: a value per category, optionally with its spread (lo, hi).
+/// One series: a value per category, optionally with its spread (lo, hi) and
+/// the value written at each bar's end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BarSeries {
     pub label: String,
     pub values: Vec<f64>,
     pub errors: Option<Vec<(f64, f64)>>,
+    /// Text at the end of each bar (past its whisker): a bar for 1 beside one
+    /// for 700 is a sliver, and a bar for 0 is nothing at all, so only the
+    /// number tells them apart. Written as the table beside the chart writes it.
+    pub value_labels: Option<Vec<String>>,
     pub style: Option<SeriesStyle>,
 }
 
@@ -36,8 +42,13 @@ impl BarSeries {
             label: label.into(),
             values,
             errors: None,
+            value_labels: None,
             style: None,
         }
+    }
+    pub fn value_labels(mut self, labels: Vec<String>) -> BarSeries {
+        self.value_labels = Some(labels);
+        self
     }
     pub fn errors(mut self, e: Vec<(f64, f64)>) -> BarSeries {
         self.errors = Some(e);
@@ -118,7 +129,10 @@ impl BarPanel {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), ChartError> {
         let n = self.categories.len().max(1);
-        let (vmax, value_ticks) = nice_ticks(self.value_max() * 1.08, 6);
+        // Room past the longest bar for its number, when bars carry numbers.
+        let labelled = self.series.iter().any(|s| s.value_labels.is_some());
+        let headroom = if labelled { 1.15 } else { 1.08 };
+        let (vmax, value_ticks) = nice_ticks(self.value_max() * headroom, 6);
         let vertical = self.orientation == Orientation::Vertical;
         // Category i sits at i + 0.5 (vertical) or n - i - 0.5 (horizontal: first on top).
         let cat_pos = |i: usize| -> f64 {
@@ -258,6 +272,32 @@ impl BarPanel {
                             .draw_series(std::iter::once(PathElement::new(seg, whisker)))
                             .map_err(err)?;
                     }
+                }
+            }
+            if let Some(labels) = &s.value_labels {
+                // Past the bar and its whisker, in pixels off the data point.
+                let (offset, pos) = if vertical {
+                    ((0, -4), Pos::new(HPos::Center, VPos::Bottom))
+                } else {
+                    ((5, 0), Pos::new(HPos::Left, VPos::Center))
+                };
+                let style = value_label_style().pos(pos);
+                for (ci, (&v, text)) in s.values.iter().zip(labels).enumerate() {
+                    if ci >= self.categories.len() || !v.is_finite() || text.is_empty() {
+                        continue;
+                    }
+                    let hi = s
+                        .errors
+                        .as_ref()
+                        .and_then(|e| e.get(ci))
+                        .map_or(v, |&(_, hi)| if hi.is_finite() { hi.max(v) } else { v });
+                    let (c0, c1) = bar(ci);
+                    let at = point((c0 + c1) / 2.0, hi.clamp(0.0, vmax));
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at(at) + Text::new(text.clone(), offset, style.clone()),
+                        ))
+                        .map_err(err)?;
                 }
             }
         }

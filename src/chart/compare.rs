@@ -1,7 +1,7 @@
 //! The comparison chart: grouped bars per configuration with the 95% interval
 //! across seeds as error bars, one panel per unit (rates, counts, seconds, load).
 
-use crate::batch::aggregate::Spread;
+use crate::batch::aggregate::{human, Spread};
 use crate::batch::compare::Comparison;
 use crate::batch::row::{metric_index, METRICS};
 
@@ -63,7 +63,8 @@ pub fn comparison_chart(c: &Comparison) -> Figure {
                     vals.iter()
                         .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
                         .collect(),
-                ),
+                )
+                .value_labels(median_labels(&vals)),
             );
         }
         if any {
@@ -76,4 +77,11 @@ pub fn comparison_chart(c: &Comparison) -> Figure {
         fig = fig.panel(Panel::Bars(p), 1.0);
     }
     fig
+}
+
+/// Each bar's median as the comparison table writes it (none without samples).
+pub(super) fn median_labels(vals: &[Option<Spread>]) -> Vec<String> {
+    vals.iter()
+        .map(|s| s.map_or(String::new(), |s| human(s.median)))
+        .collect()
 }

@@ -105,6 +105,11 @@ pub fn caption_style() -> TextStyle<'static> {
     (FAMILY, 15).into_font().color(&INK)
 }
 
+/// Numbers written on a chart's marks (a bar's value).
+pub fn value_label_style() -> TextStyle<'static> {
+    (FAMILY, 12).into_font().color(&INK)
+}
+
 pub fn legend_style() -> TextStyle<'static> {
     (FAMILY, 13).into_font().color(&INK)
 }

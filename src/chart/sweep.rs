@@ -164,7 +164,8 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                             vals.iter()
                                 .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
                                 .collect(),
-                        ),
+                        )
+                        .value_labels(super::compare::median_labels(&vals)),
                     );
                 }
                 Panel::Bars(panel)

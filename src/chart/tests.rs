@@ -92,6 +92,50 @@ fn bars_both_orientations_with_errors() {
     }
 }
 
+/// A bar for 1 beside one for 724 is a sliver, and a bar for 0 is not drawn
+/// at all: each bar carries its number, past its whisker, in both orientations.
+#[test]
+fn bars_carry_their_values_so_small_and_zero_bars_read() {
+    let cats: Vec<String> = ["2015", "2016", "today"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // The value labels' font: that of the text reading 724.
+    let label_font = |svg: &str| {
+        let at = svg.find("\n724\n</text>")?;
+        let tag = &svg[svg[..at].rfind("<text")?..at];
+        let size = &tag[tag.find("font-size=")?..];
+        Some(size[..size.find(' ')?].to_string())
+    };
+    for horizontal in [false, true] {
+        let panel = |labelled: bool| {
+            let s = BarSeries::new("flaps/h", vec![724.0, 1.0, 0.0]).errors(vec![
+                (534.0, 902.0),
+                (0.0, 19.5),
+                (0.0, 0.0),
+            ]);
+            let s = if labelled {
+                s.value_labels(vec!["724".into(), "1".into(), "0".into()])
+            } else {
+                s
+            };
+            let p = BarPanel::new("configuration", "flaps per hour", cats.clone()).series(s);
+            let p = if horizontal { p.horizontal() } else { p };
+            Figure::new(frame()).panel(Panel::Bars(p), 1.0)
+        };
+        check(&panel(true), &["\n724\n</text>", "flaps/h"]);
+        let with = render(&panel(true)).unwrap().svg;
+        let font = label_font(&with).expect("724 is written");
+        assert_eq!(
+            with.matches(&font).count(),
+            3,
+            "one number per bar, the 0 too"
+        );
+        let without = render(&panel(false)).unwrap().svg;
+        assert!(!without.contains(&font), "no numbers unless asked");
+    }
+}
+
 #[test]
 fn heatmap_and_scatter() {
     let names: Vec<String> = (0..12).map(|i| format!("n-{i:02}")).collect();

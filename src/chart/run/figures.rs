@@ -198,12 +198,24 @@ pub fn blame_figure_of(blame: &[super::BlameBar], sub: &str) -> Figure {
                 "suspicions raised",
                 blame.iter().map(|b| b.suspicions_raised as f64).collect(),
             )
+            .value_labels(
+                blame
+                    .iter()
+                    .map(|b| b.suspicions_raised.to_string())
+                    .collect(),
+            )
             .style(HEALTHY),
         )
         .series(
             BarSeries::new(
                 "refutations naming it (from: node)",
                 blame.iter().map(|b| b.refutations_naming as f64).collect(),
+            )
+            .value_labels(
+                blame
+                    .iter()
+                    .map(|b| b.refutations_naming.to_string())
+                    .collect(),
             )
             .style(SeriesStyle {
                 color: VERMILLION,
