@@ -164,13 +164,23 @@ impl Class {
     }
 }
 
-/// All DEAD declarations of one subject at one incarnation, cluster-wide.
+/// All DEAD declarations of one subject at one incarnation of one of its
+/// processes, cluster-wide.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Episode {
     pub first_at: Nanos,
     pub declarations: u32,
     /// Declarations made while the subject was up.
     pub false_positives: u32,
+}
+
+/// A flap episode's key: the subject, which of its processes (counted from 1
+/// at its first start) and the incarnation declared dead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EpisodeKey {
+    pub subject: NodeId,
+    pub process: u32,
+    pub incarnation: u32,
 }
 
 impl Episode {
@@ -254,6 +264,27 @@ pub struct Bin {
     pub health_max: u32,
 }
 
+impl Bin {
+    /// Add `later`'s counts to this bin (the one before it); the health sum
+    /// at the end is `later`'s.
+    fn absorb(&mut self, later: &Bin) {
+        self.suspicions += later.suspicions;
+        self.declarations += later.declarations;
+        self.fp += later.fp;
+        self.fp_healthy += later.fp_healthy;
+        self.flaps += later.flaps;
+        self.flaps_healthy += later.flaps_healthy;
+        self.refutations += later.refutations;
+        self.sent.msgs += later.sent.msgs;
+        self.sent.bytes += later.sent.bytes;
+        self.received.msgs += later.received.msgs;
+        self.received.bytes += later.received.bytes;
+        self.drops += later.drops;
+        self.health_sum = later.health_sum;
+        self.health_max = self.health_max.max(later.health_max);
+    }
+}
+
 /// A host sample placed in its bin.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HostPoint {
@@ -335,8 +366,10 @@ pub struct Metrics {
     pub nodes: usize,
     pub totals: Totals,
     pub per_node: Vec<NodeMetrics>,
-    /// Key (subject, incarnation).
-    pub episodes: BTreeMap<(NodeId, u32), Episode>,
+    /// Key (subject, its process, incarnation): a restarted process counts its
+    /// incarnations from the start again, so a key without the process would
+    /// merge its episodes with the old process's.
+    pub episodes: BTreeMap<EpisodeKey, Episode>,
     /// Time from EventMemberFailed to EventMemberJoin of each flap.
     pub rejoin: Durations,
     /// Time from an observer's SUSPECT to its ALIVE again (a refutation seen).
@@ -393,7 +426,7 @@ impl Metrics {
         self.measured() as f64 / (3600.0 * SEC as f64)
     }
 
-    /// Flap episodes ((subject, incarnation) with a false declaration) that began in
+    /// Flap episodes ((subject, process, incarnation) with a false declaration) that began in
     /// the measured window.
     pub fn flap_episodes(&self) -> u64 {
         self.episodes
@@ -531,7 +564,10 @@ pub struct Collector {
 
     totals: Totals,
     per_node: Vec<NodeMetrics>,
-    episodes: BTreeMap<(NodeId, u32), Episode>,
+    episodes: BTreeMap<EpisodeKey, Episode>,
+    /// How many processes each node has started (0 before its first): a
+    /// flap episode is one process's.
+    processes: Vec<u32>,
     /// (observer, subject) → when EventMemberFailed fired and whether the subject
     /// was healthy then. Hashed, never iterated in an order that matters (only
     /// looked up, and swept by `retain`): a sick cluster updates it per event.
@@ -584,6 +620,7 @@ impl Collector {
             totals: Totals::default(),
             per_node: vec![NodeMetrics::default(); n],
             episodes: BTreeMap::new(),
+            processes: vec![0; n],
             failed_at: PairMap::default(),
             forgot_at: vec![0; n],
             rejoin: Durations::new(),
@@ -634,6 +671,17 @@ impl Collector {
     pub fn finish(mut self, end: Nanos, digest: u64) -> Metrics {
         self.advance(end.saturating_sub(1).max(self.cur_bin as Nanos * self.bin));
         self.close_bin();
+        // A host sample or a fault's end at exactly `end` opened a bin that
+        // starts there: fold it into the last one, so there is a bin per
+        // `timeseries_bin` of the run and the bins still add up to the totals.
+        let bins = end.div_ceil(self.bin).max(1) as usize;
+        while self.bins.len() > bins {
+            let later = self.bins.pop().expect("more bins than one");
+            self.bins
+                .last_mut()
+                .expect("one bin at least")
+                .absorb(&later);
+        }
         Metrics {
             end,
             digest,
@@ -762,7 +810,11 @@ impl Collector {
         };
         let ep = self
             .episodes
-            .entry((subject, incarnation))
+            .entry(EpisodeKey {
+                subject,
+                process: self.processes[subject as usize],
+                incarnation,
+            })
             .or_insert(Episode {
                 first_at: at,
                 ..Episode::default()
@@ -978,18 +1030,29 @@ impl Collector {
     fn on_truth(&mut self, at: Nanos, node: NodeId, truth: Truth) {
         let i = node as usize;
         match truth {
+            // Every `Up` is a fresh process: after a crash, at a join, or a
+            // restart of a running one (which has no `Crashed` before it).
             Truth::Up => {
-                if self.life[i] != Life::Up {
-                    self.life[i] = Life::Up;
-                    self.started_at[i] = at;
-                    self.forget_view(at, node);
-                    if let Some(ci) = self.open_crash[i].take() {
-                        if self.crashes[ci].full_dissemination.is_none() {
-                            self.crashes[ci].restarted_before_full = true;
+                let restarted_running = self.life[i] == Life::Up && self.processes[i] > 0;
+                self.processes[i] += 1;
+                self.life[i] = Life::Up;
+                self.started_at[i] = at;
+                self.forget_view(at, node);
+                if let Some(ci) = self.open_crash[i].take() {
+                    if self.crashes[ci].full_dissemination.is_none() {
+                        self.crashes[ci].restarted_before_full = true;
+                    }
+                }
+                // A fresh process starts with a clean health score.
+                self.set_score(node, 0, at);
+                if restarted_running {
+                    // The old process was required to learn of open crashes;
+                    // the new one, started after them, is not.
+                    for s in 0..self.n as NodeId {
+                        if self.open_crash[s as usize].is_some() {
+                            self.check_full(s, at);
                         }
                     }
-                    // A fresh process starts with a clean health score.
-                    self.set_score(node, 0, at);
                 }
             }
             Truth::Crashed | Truth::Left => {

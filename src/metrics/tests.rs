@@ -126,7 +126,7 @@ fn flap_definition_is_serfs_strictly_less_than_flap_timeout() {
 #[test]
 fn episodes_group_by_subject_and_incarnation() {
     // Rule: a flap episode is all DEAD declarations of S at one incarnation, cluster-wide.
-    let mut c = collector(4);
+    let mut c = started(4);
     c.protocol(T, A, &dead(B, 1, A));
     c.protocol(T + 1, C, &dead(B, 1, A));
     c.protocol(T + 2, D, &dead(B, 1, C));
@@ -134,9 +134,9 @@ fn episodes_group_by_subject_and_incarnation() {
     c.protocol(T + 20 * SEC, A, &dead(C, 2, A));
     let m = c.finish(3600 * SEC, 0);
     assert_eq!(m.flap_episodes(), 3);
-    assert_eq!(m.episodes[&(B, 1)].declarations, 3);
-    assert_eq!(m.episodes[&(B, 1)].first_at, T);
-    assert_eq!(m.episodes[&(B, 2)].declarations, 1);
+    assert_eq!(m.episodes[&first_process(B, 1)].declarations, 3);
+    assert_eq!(m.episodes[&first_process(B, 1)].first_at, T);
+    assert_eq!(m.episodes[&first_process(B, 2)].declarations, 1);
 }
 
 #[test]
@@ -544,4 +544,100 @@ fn ever_degraded_keeps_every_node_a_fault_touched_even_after_it_recovered() {
             "records: {records}"
         );
     }
+}
+
+/// The key of `subject`'s episode at `incarnation` of its first process.
+fn first_process(subject: NodeId, incarnation: u32) -> EpisodeKey {
+    EpisodeKey {
+        subject,
+        process: 1,
+        incarnation,
+    }
+}
+
+/// The engine reports each node's first process start as `Up` at t = 0.
+fn started(n: usize) -> Collector {
+    let mut c = collector(n);
+    for o in 0..n as NodeId {
+        c.truth(0, o, Truth::Up);
+    }
+    c
+}
+
+#[test]
+fn a_running_process_restarted_forgets_the_failures_it_saw() {
+    // Rule: `restart` of a running node starts a fresh process (there is no
+    // `Crashed` before its `Up`): the join its new process sees of a node the
+    // old one saw fail is no flap, as for a crashed-and-restarted one.
+    let mut c = started(3);
+    c.protocol(T, A, &Event::SerfMemberFailed { subject: B });
+    c.truth(T + 10 * SEC, A, Truth::Up);
+    c.protocol(T + 12 * SEC, A, &Event::SerfMemberJoin { subject: B });
+    let m = c.finish(3600 * SEC, 0);
+    assert_eq!(m.totals.flaps, 0);
+    assert!(m.rejoin.to_vec().is_empty());
+}
+
+#[test]
+fn a_running_process_restarted_after_a_crash_is_not_required_for_dissemination() {
+    // Rule: full dissemination waits for the observers up at the crash; one whose
+    // process restarted since (running, so with no `Crashed`) never knew the
+    // victim: it is complete once the others hold it dead, at the restart.
+    let mut c = started(3);
+    c.truth(T, C, Truth::Crashed);
+    c.protocol(T + 2 * SEC, A, &dead(C, 1, A));
+    c.truth(T + 3 * SEC, B, Truth::Up);
+    let m = c.finish(3600 * SEC, 0);
+    let crash = m.crashes.iter().find(|r| r.subject == C).unwrap();
+    assert_eq!(crash.full_dissemination, Some(T + 3 * SEC));
+}
+
+#[test]
+fn a_restarted_nodes_flap_episodes_are_its_new_processes() {
+    // Rule: a flap episode is one incarnation of one process; a restarted
+    // process counts its incarnations from the start again, so a false
+    // declaration at incarnation 1 after the restart is a new episode.
+    let mut c = started(3);
+    c.protocol(T, A, &dead(B, 1, A));
+    c.truth(T + 10 * SEC, B, Truth::Crashed);
+    c.truth(T + 20 * SEC, B, Truth::Up);
+    c.protocol(T + 30 * SEC, A, &dead(B, 1, A));
+    c.protocol(T + 31 * SEC, C, &dead(B, 1, C));
+    let m = c.finish(3600 * SEC, 0);
+    assert_eq!(m.totals.fp, 3);
+    assert_eq!(m.flap_episodes(), 2);
+    let b_episodes: Vec<(u32, u32)> = m
+        .episodes
+        .iter()
+        .filter(|(k, _)| k.subject == B)
+        .map(|(k, e)| (k.process, e.declarations))
+        .collect();
+    assert_eq!(b_episodes, vec![(1, 1), (2, 2)]);
+}
+
+#[test]
+fn a_sample_at_the_runs_end_adds_no_bin_past_it() {
+    // Rule: there is one bin per `timeseries_bin` of the run (1 s in the test
+    // scenario): a host sample or a fault's end at exactly the end describes
+    // the last bin and opens none after it; what arrives then still counts in
+    // the last bin, so the bins add up to the totals.
+    let end = 3600 * SEC;
+    let mut c = collector(2);
+    c.host_sample(
+        end,
+        B,
+        HostSample {
+            credits: None,
+            parked_fraction: 0.5,
+            health_score: 2,
+        },
+    );
+    c.truth(end, B, Truth::Degraded(false));
+    c.protocol(end, A, &Event::SerfMemberFailed { subject: B });
+    c.protocol(end, A, &Event::SerfMemberJoin { subject: B });
+    let m = c.finish(end, 0);
+    assert_eq!(m.bins.len(), 3600);
+    assert_eq!(m.bins[3599].flaps, 1);
+    assert_eq!(m.bins[3599].health_sum, 2);
+    assert_eq!(m.host[B as usize].as_ref().unwrap()[0].bin, 3599);
 }

@@ -259,7 +259,7 @@ fn timeline(s: &Scenario, m: &Metrics, names: &[String], faulty: &[bool]) -> Tim
     }
     let mut episodes: Vec<Vec<f64>> = vec![Vec::new(); map.rows];
     let mut episodes_total = vec![0usize; map.rows];
-    for (&(subject, _), e) in &m.episodes {
+    for (&crate::metrics::EpisodeKey { subject, .. }, e) in &m.episodes {
         if !e.is_flap() {
             continue;
         }
