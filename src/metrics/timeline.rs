@@ -12,7 +12,9 @@
 //! Shares are time-weighted: a column holds the integral of "observers holding it
 //! suspect" over the column, divided by the integral of "up observers other than
 //! itself". So a node declared dead for 6 s of a 20 s column by every observer
-//! shows 0.3 dead.
+//! shows 0.3 dead. A node that is down has every up node as an observer (one
+//! more than an up node has), so its shares are worked out per row: `k` members
+//! see `k · up − (their own up time)` observer-seconds.
 
 use std::collections::BTreeMap;
 
@@ -229,10 +231,18 @@ pub fn membership_grid(
                     Truth::Degraded(_) => return,
                 };
                 if now_up == up[i] {
+                    // A running process restarted: the fresh one holds nothing.
+                    if now_up {
+                        let mut mine: Vec<NodeId> = held[i].keys().copied().collect();
+                        mine.sort_unstable();
+                        for s in mine {
+                            set!(o, s, t, None);
+                        }
+                    }
                     return;
                 }
                 // The observer count changes: close the denominator.
-                den.add(0, up_since, t, up_count.saturating_sub(1).max(1) as f64);
+                den.add(0, up_since, t, up_count as f64);
                 up_since = t;
                 if now_up {
                     down.add(row(o), down_since[i], t, 1.0);
@@ -252,7 +262,7 @@ pub fn membership_grid(
         }
     });
     let end = m.end;
-    den.add(0, up_since, end, up_count.saturating_sub(1).max(1) as f64);
+    den.add(0, up_since, end, up_count as f64);
     for s in 0..n as NodeId {
         flush!(s, end);
         if !up[s as usize] {
@@ -264,21 +274,31 @@ pub fn membership_grid(
     let out_rows = (0..rows)
         .map(|r| {
             let k = members[r].max(1.0);
-            let share = |a: &Acc, c: usize, d: f64| {
-                if d > 0.0 {
-                    (a.sums[r * columns + c] / (k * d)).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                }
-            };
             let width = |c: usize| {
                 let start = c as Nanos * column;
                 (end.min(start + column).saturating_sub(start)) as f64
             };
+            // Observer-seconds of the row's members in column c: each has
+            // every up node but itself while up, every up node while down.
+            let observers = |c: usize| {
+                let own_up = k * width(c) - down.sums[r * columns + c];
+                k * den.sums[c] - own_up
+            };
+            let share = |a: &Acc, c: usize, d: f64| {
+                if d > 0.0 {
+                    (a.sums[r * columns + c] / d).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            };
             RowShares {
-                suspect: (0..columns).map(|c| share(&sus, c, den.sums[c])).collect(),
-                dead: (0..columns).map(|c| share(&dead, c, den.sums[c])).collect(),
-                down: (0..columns).map(|c| share(&down, c, width(c))).collect(),
+                suspect: (0..columns).map(|c| share(&sus, c, observers(c))).collect(),
+                dead: (0..columns)
+                    .map(|c| share(&dead, c, observers(c)))
+                    .collect(),
+                down: (0..columns)
+                    .map(|c| share(&down, c, k * width(c)))
+                    .collect(),
             }
         })
         .collect();
@@ -418,5 +438,42 @@ mod tests {
         assert!((g.rows[0].dead[0] - 0.3).abs() < 1e-9, "{:?}", g.rows[0]);
         assert_eq!(g.rows[0].dead[1], 0.0, "b's view died with it");
         assert_eq!(g.rows[1].down, vec![0.0, 1.0]);
+    }
+
+    /// Rule: a node that is down is observed by every up node, one more than
+    /// an up node is: held dead by both others for 7 s of a 10 s column, after
+    /// crashing at 2 s, is 0.7 dead (two observers all along), not 1.
+    #[test]
+    fn a_down_nodes_shares_count_every_up_observer() {
+        let sc = scenario(&["a", "b", "c"], "memberlist");
+        let mut c = Collector::new(&sc);
+        for o in 0..3 {
+            c.truth(0, o, Truth::Up);
+        }
+        c.truth(2 * SEC, 0, Truth::Crashed);
+        for o in [1, 2] {
+            c.protocol(3 * SEC, o, &down(o, 0));
+        }
+        let m = c.finish(10 * SEC, 0);
+        let g = membership_grid(&m, &[true; 3], &RowMap::identity(3), 1);
+        assert!((g.rows[0].dead[0] - 0.7).abs() < 1e-9, "{:?}", g.rows[0]);
+        assert!((g.rows[0].down[0] - 0.8).abs() < 1e-9, "{:?}", g.rows[0]);
+    }
+
+    /// Rule: a running process restarted (an `Up` with no `Crashed` before
+    /// it) holds nothing: b held a dead from 2 s to its restart at 5 s, one of
+    /// two observers for 3 s of 10: 0.15.
+    #[test]
+    fn a_restarted_observer_holds_nothing() {
+        let sc = scenario(&["a", "b", "c"], "memberlist");
+        let mut c = Collector::new(&sc);
+        for o in 0..3 {
+            c.truth(0, o, Truth::Up);
+        }
+        c.protocol(2 * SEC, 1, &down(1, 0));
+        c.truth(5 * SEC, 1, Truth::Up);
+        let m = c.finish(10 * SEC, 0);
+        let g = membership_grid(&m, &[true; 3], &RowMap::identity(3), 1);
+        assert!((g.rows[0].dead[0] - 0.15).abs() < 1e-9, "{:?}", g.rows[0]);
     }
 }
