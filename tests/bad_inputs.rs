@@ -140,6 +140,22 @@ fn warmup_not_shorter_than_duration() {
     );
 }
 
+/// Rule: the warm-up ends on a `timeseries_bin` boundary, or one row of
+/// timeseries.csv would hold both warm-up and measured counts.
+#[test]
+fn warmup_not_a_whole_number_of_bins() {
+    expect(
+        &with(
+            "warmup: 65s
+timeseries_bin: 10s
+",
+        ),
+        6,
+        "warmup",
+        "use warmup: 1m or warmup: 1m10s",
+    );
+}
+
 #[test]
 fn missing_duration() {
     let e = reject("cluster: {groups: {a: {count: 1, name: a}}}\n");

@@ -272,6 +272,27 @@ fn run_length(raw: &FileRaw, ctx: &Ctx, limits: &Limits) -> R<(Nanos, Nanos, Nan
         return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
     }
     check_granularity("a bin of", timeseries_bin).map_err(|m| ctx.err("timeseries_bin", m))?;
+    if warmup % timeseries_bin != 0 {
+        // A bin across the end of warm-up would hold both warm-up and measured
+        // counts: `timeseries.csv` could call it neither, and its measured
+        // rows would no longer add up to the summary's totals.
+        let (below, above) = (
+            warmup / timeseries_bin * timeseries_bin,
+            (warmup / timeseries_bin + 1) * timeseries_bin,
+        );
+        let mut fix = format!("warmup: {}", fd(above));
+        if below > 0 {
+            fix = format!("warmup: {} or {fix}", fd(below));
+        }
+        return Err(ctx.err(
+            "warmup",
+            format!(
+                "warm-up {} is not a whole number of timeseries_bin {}: the bin across its end would mix warm-up and measured counts in timeseries.csv; use {fix}, or a bin that divides it",
+                fd(warmup),
+                fd(timeseries_bin)
+            ),
+        ));
+    }
     Ok((duration, warmup, timeseries_bin))
 }
 
