@@ -63,6 +63,29 @@ fn quant(v: &Value) -> String {
     }
 }
 
+/// The full-dissemination quantiles, and the crashes that never reached
+/// every up node: without them a lone `–` reads as "no data".
+fn full_dissemination(detection: &Value) -> String {
+    let reached = quant(&detection["full_dissemination_s"]);
+    let missed = detection["not_disseminated"].as_u64().unwrap_or(0) as usize;
+    if missed == 0 {
+        return reached;
+    }
+    let never = format!(
+        "{} not held dead by every up node by the end of the run",
+        if missed == 1 {
+            "1 crash".to_string()
+        } else {
+            format!("{missed} crashes")
+        }
+    );
+    if reached == "–" {
+        never
+    } else {
+        format!("{reached}; {never}")
+    }
+}
+
 fn pct(v: &Value) -> String {
     format!("{:.1} %", v.as_f64().unwrap_or(0.0) * 100.0)
 }
@@ -157,7 +180,7 @@ pub fn run_report_html(
         ),
         (
             "detection: full dissemination".into(),
-            quant(&s["detection"]["full_dissemination_s"]),
+            full_dissemination(&s["detection"]),
         ),
         (
             "load".into(),
@@ -257,8 +280,32 @@ pub fn defang(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::num;
+    use super::{full_dissemination, num};
     use serde_json::json;
+
+    /// A crash that never reached every up node is said in words: a lone "–"
+    /// read as "no data" while the terminal printed "not disseminated 1".
+    #[test]
+    fn crashes_never_fully_disseminated_are_said_on_the_page() {
+        let none = json!({"full_dissemination_s": null, "not_disseminated": 1});
+        assert_eq!(
+            full_dissemination(&none),
+            "1 crash not held dead by every up node by the end of the run"
+        );
+        let some = json!({
+            "full_dissemination_s": {"median": 7.387, "p99": 7.866, "count": 2},
+            "not_disseminated": 2
+        });
+        assert_eq!(
+            full_dissemination(&some),
+            "median 7.387 s · p99 7.866 s (n = 2); 2 crashes not held dead by every up node by the end of the run"
+        );
+        let all = json!({"full_dissemination_s": {"median": 7.387, "p99": 7.866, "count": 2}, "not_disseminated": 0});
+        assert_eq!(
+            full_dissemination(&all),
+            "median 7.387 s · p99 7.866 s (n = 2)"
+        );
+    }
 
     /// The page writes numbers for people, four significant digits at most;
     /// whole numbers stay whole.
