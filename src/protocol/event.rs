@@ -457,6 +457,10 @@ const REFUTED_BEFORE_2020: &[LogTemplate] = &[
         "memberlist: Refuting an alive message",
     ),
 ];
+/// Since ml@b38abf6 (2019) the alive refutation names the node and compares
+/// the claimed meta and versions with its own (`meta:(%v VS %v), vsn:(%v VS
+/// %v)`): flapsim writes a bare memberlist's (no meta, no delegate: protocol
+/// versions 1–5, speaking 2) and reads any.
 const REFUTED_TODAY: &[LogTemplate] = &[
     REFUTED_SUSPECT,
     REFUTED_DEAD,
@@ -464,7 +468,13 @@ const REFUTED_TODAY: &[LogTemplate] = &[
         "message",
         "alive",
         Warn,
-        "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([]) vsn:([])",
+        "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) meta:([] VS []), vsn:([1 5 2 0 0 0] VS [1 5 2 0 0 0])",
+    ),
+    when(
+        "message",
+        "alive",
+        Warn,
+        "memberlist: Refuting an alive message for '{subject}' ({subject.ip}:{port}) {*versions}",
     ),
 ];
 const SUBJECT_INCARNATION: &[Field] = &[node("subject"), count("incarnation")];
@@ -478,10 +488,15 @@ events! {
         level: Level::Debug,
         fields: SUBJECT,
         // 2015's probeNode waits silently (the line is only in its `Ping` API).
+        // From ml@43c14aa (2017) to ml@696ff46 (2022), Consul 1.0–1.11, it
+        // said `Failed ping`: read back.
         log: [
             &[],
             &[t(Debug, "memberlist: Failed UDP ping: {subject} (timeout reached)")],
-            &[t(Debug, "memberlist: Failed UDP ping: {subject} (timeout reached)")],
+            &[
+                t(Debug, "memberlist: Failed UDP ping: {subject} (timeout reached)"),
+                t(Debug, "memberlist: Failed ping: {subject} (timeout reached)"),
+            ],
         ],
     },
     /// The TCP fallback ping got an answer where UDP did not.
@@ -712,10 +727,23 @@ events! {
         tag: 17,
         level: Level::Info,
         fields: &[],
+        // Real lines end with the message type, and from ml@91ee1ab (2017)
+        // the sender (`(3) from=10.0.0.5:8301`), which the event does not
+        // carry: written without, read with. `UDP handler` until ml@HEAD's
+        // rename.
         log: [
-            &[t(Warn, "memberlist: UDP handler queue full, dropping message")],
-            &[t(Warn, "memberlist: handler queue full, dropping message")],
-            &[t(Warn, "memberlist: handler queue full, dropping message")],
+            &[
+                t(Warn, "memberlist: UDP handler queue full, dropping message"),
+                t(Warn, "memberlist: UDP handler queue full, dropping message ({*detail}"),
+            ],
+            &[
+                t(Warn, "memberlist: UDP handler queue full, dropping message"),
+                t(Warn, "memberlist: UDP handler queue full, dropping message ({*detail}"),
+            ],
+            &[
+                t(Warn, "memberlist: handler queue full, dropping message"),
+                t(Warn, "memberlist: handler queue full, dropping message ({*detail}"),
+            ],
         ],
     },
 
@@ -742,7 +770,11 @@ events! {
         tag: 20,
         level: Level::Info,
         fields: SUBJECT,
-        log: all3(&[t(Info, "serf: EventMemberLeave: {subject} {subject.ip}")]),
+        // `(forced)`: a force-leave (serf@8d36400, 2015) or a prune.
+        log: all3(&[
+            t(Info, "serf: EventMemberLeave: {subject} {subject.ip}"),
+            t(Info, "serf: EventMemberLeave (forced): {subject} {subject.ip}"),
+        ]),
     },
     /// Counter `serf.member.flap`: a failed member rejoined within FlapTimeout.
     SerfFlap { subject: NodeId } => EventKindInfo {
@@ -766,7 +798,11 @@ events! {
         tag: 23,
         level: Level::Info,
         fields: SUBJECT,
-        log: all3(&[t(Info, "serf: EventMemberReap: {subject}")]),
+        // `(forced)`: a force-leave's prune (serf@397d9fd, 2019).
+        log: all3(&[
+            t(Info, "serf: EventMemberReap: {subject}"),
+            t(Info, "serf: EventMemberReap (forced): {subject} {subject.ip}"),
+        ]),
     },
     /// Serf saw a member's tags or address change. flapsim does not model tag
     /// updates and never emits it: the entry is here so that real logs' lines
@@ -776,7 +812,12 @@ events! {
         tag: 24,
         level: Level::Info,
         fields: SUBJECT,
-        log: all3(&[t(Info, "serf: EventMemberUpdate: {subject} {subject.ip}")]),
+        // Serf prints the name alone (serf@3403e62 on); a name and address
+        // is read too.
+        log: all3(&[
+            t(Info, "serf: EventMemberUpdate: {subject}"),
+            t(Info, "serf: EventMemberUpdate: {subject} {subject.ip}"),
+        ]),
     },
 
     // ---- read back only ----
@@ -791,7 +832,9 @@ events! {
         level: Level::Debug,
         fields: &[],
         log: [
-            &[t(Debug, "memberlist: TCP connection from={*address}")],
+            // ml@6025015 printed the address after `from: `; ml@91ee1ab on,
+            // `from=` (`LogConn`).
+            &[t(Debug, "memberlist: TCP connection from: {*address}")],
             &[t(Debug, "memberlist: TCP connection from={*address}")],
             &[t(Debug, "memberlist: Stream connection from={*address}")],
         ],

@@ -220,6 +220,10 @@ fn every_log_template_round_trips_through_the_parser() {
                         want.push((key.trim_start_matches('*').to_string(), value.clone()));
                         line.replace_range(open..=close, &value);
                     }
+                    // A `when` template's field comes from the template itself.
+                    if let Some((key, value)) = tpl.when {
+                        want.push((key.to_string(), value.to_string()));
+                    }
                     // Consul 1.x's hclog wordings have no layer prefix: their
                     // module is split off by the line framing, not the parser.
                     let mut lines = vec![line.clone()];
@@ -330,8 +334,16 @@ fn free_text_wordings_of_real_logs_are_read_back() {
         (EventKind::StreamConnection, vec![Generation::Today])
     );
     assert_eq!(p.field("address"), Some("10.0.0.5:40428"));
+    // ml@6025015 net.go:194 `TCP connection from: %s`; ml@215aec8 net.go:217
+    // `TCP connection %s` with `LogConn` (`from=ADDR`).
     let p = parse_log_message("memberlist: TCP connection from=10.0.0.5:40428").unwrap();
-    assert_eq!(p.generations, vec![Generation::Y2015, Generation::Y2016]);
+    assert_eq!(p.generations, vec![Generation::Y2016]);
+    let p = parse_log_message("memberlist: TCP connection from: 10.0.0.5:40428").unwrap();
+    assert_eq!(
+        (p.kind, p.generations.clone()),
+        (EventKind::StreamConnection, vec![Generation::Y2015])
+    );
+    assert_eq!(p.field("address"), Some("10.0.0.5:40428"));
     for line in [
         "memberlist: Failed to send ping: write udp 10.0.0.4:8301->10.0.0.5:8301: sendto: no route to host",
         "memberlist: Failed to send gossip to 10.0.0.7:8301: write udp 10.0.0.4:8301->10.0.0.7:8301: sendto: message too long",
@@ -404,4 +416,69 @@ fn field_walk_matches_the_field_list() {
         EventKind::ALL.len(),
         "the samples cover every kind"
     );
+}
+
+/// Rule: every wording real memberlist and Serf print for a kind in the table
+/// is read as that kind, with its subject; each line below is the source's
+/// format string filled in (ml = hashicorp/memberlist, serf = hashicorp/serf):
+/// the handler-queue drop with its message type and sender (ml@91ee1ab on),
+/// 2017–2022's `Failed ping` (ml@43c14aa to ml@696ff46), today's alive
+/// refutation comparing meta and versions (ml@b38abf6), Serf's update with
+/// the name alone (serf@3403e62) and its forced leave and reap (serf@8d36400,
+/// serf@397d9fd).
+#[test]
+fn real_wordings_from_the_sources_are_read_as_their_kind() {
+    let cases: &[(&str, EventKind, Option<&str>)] = &[
+        (
+            "memberlist: UDP handler queue full, dropping message (3)",
+            EventKind::HandoffQueueFull,
+            None,
+        ),
+        (
+            "memberlist: UDP handler queue full, dropping message (4) from=10.0.0.5:8301",
+            EventKind::HandoffQueueFull,
+            None,
+        ),
+        (
+            "memberlist: handler queue full, dropping message (3) from=10.0.0.5:8301",
+            EventKind::HandoffQueueFull,
+            None,
+        ),
+        (
+            "memberlist: Failed ping: a-05 (timeout reached)",
+            EventKind::FailedUdpPing,
+            Some("a-05"),
+        ),
+        (
+            "memberlist: Refuting an alive message for 'a-01' (10.0.0.1:8301) meta:([1 2] VS [1 3]), vsn:([1 5 2 2 5 4] VS [1 5 2 2 5 4])",
+            EventKind::Refuted,
+            Some("a-01"),
+        ),
+        ("serf: EventMemberUpdate: a-05", EventKind::SerfMemberUpdate, Some("a-05")),
+        (
+            "serf: EventMemberUpdate: a-05 10.0.0.5",
+            EventKind::SerfMemberUpdate,
+            Some("a-05"),
+        ),
+        (
+            "serf: EventMemberLeave (forced): a-05 10.0.0.5",
+            EventKind::SerfMemberLeave,
+            Some("a-05"),
+        ),
+        (
+            "serf: EventMemberReap (forced): a-05 10.0.0.5",
+            EventKind::SerfReap,
+            Some("a-05"),
+        ),
+        (
+            "memberlist: TCP connection from: 10.0.0.5:40428",
+            EventKind::StreamConnection,
+            None,
+        ),
+    ];
+    for &(line, kind, subject) in cases {
+        let p = parse_log_message(line).unwrap_or_else(|| panic!("unread: {line}"));
+        assert_eq!(p.kind, kind, "{line}");
+        assert_eq!(p.field("subject"), subject, "{line}");
+    }
 }
