@@ -72,7 +72,7 @@ fn full_dissemination(detection: &Value) -> String {
         return reached;
     }
     let never = format!(
-        "{} not held dead by every up node by the end of the run",
+        "{} not held dead by every up node before the run ended or the node came back",
         if missed == 1 {
             "1 crash".to_string()
         } else {
@@ -290,7 +290,7 @@ mod tests {
         let none = json!({"full_dissemination_s": null, "not_disseminated": 1});
         assert_eq!(
             full_dissemination(&none),
-            "1 crash not held dead by every up node by the end of the run"
+            "1 crash not held dead by every up node before the run ended or the node came back"
         );
         let some = json!({
             "full_dissemination_s": {"median": 7.387, "p99": 7.866, "count": 2},
@@ -298,7 +298,7 @@ mod tests {
         });
         assert_eq!(
             full_dissemination(&some),
-            "median 7.387 s · p99 7.866 s (n = 2); 2 crashes not held dead by every up node by the end of the run"
+            "median 7.387 s · p99 7.866 s (n = 2); 2 crashes not held dead by every up node before the run ended or the node came back"
         );
         let all = json!({"full_dissemination_s": {"median": 7.387, "p99": 7.866, "count": 2}, "not_disseminated": 0});
         assert_eq!(
