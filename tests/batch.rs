@@ -570,3 +570,91 @@ seeds: 1
     assert!(table[0].trim_start().starts_with("flaps of"), "{summary}");
     assert!(table[1].starts_with("starve  preset"), "{summary}");
 }
+
+/// Rule: a batch command never mixes its files with another output set's:
+/// `compare` refuses a sweep's directory (or a run's), `merge` a shard's own
+/// directory and another sweep's, each before writing anything; `--fresh`
+/// clears the old sweep's charts and kept runs with its results, so a chart
+/// the new sweep does not draw (a two-axis heatmap) does not stay.
+#[test]
+fn batch_outputs_never_mix_with_another_sets_files() {
+    let d = scratch("foreign");
+    let tiny = sweep_file(&d, 1, "90s");
+    let one = d.join("one.yaml");
+    let text = std::fs::read_to_string(&tiny).unwrap();
+    let one_axis = text.replace("name: tiny", "name: one").replace(
+        "  - path: preset\n    values: [memberlist-2015, memberlist]\n",
+        "",
+    );
+    assert_ne!(one_axis, text);
+    std::fs::write(&one, one_axis).unwrap();
+
+    let two = d.join("two-axes");
+    ok(&flapsim(&[
+        "sweep",
+        s(&tiny),
+        "--out",
+        s(&two),
+        "--keep-runs",
+        "-q",
+    ]));
+    assert!(two.join("heatmap.svg").exists() && two.join("runs").exists());
+    let before = tree(&two);
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/healthy-baseline.yaml"
+    );
+    let o = flapsim(&[
+        "compare",
+        scenario,
+        "--presets",
+        "memberlist",
+        "--seeds",
+        "1",
+        "--out",
+        s(&two),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds a sweep's results"));
+    assert!(tree(&two) == before, "compare left the sweep as it was");
+
+    let shards: Vec<PathBuf> = (0..2).map(|i| d.join(format!("one-{i}"))).collect();
+    for (i, out) in shards.iter().enumerate() {
+        ok(&flapsim(&[
+            "sweep",
+            s(&one),
+            "--shard",
+            &format!("{i}/2"),
+            "--out",
+            s(out),
+            "-q",
+        ]));
+    }
+    for (out, says) in [
+        (&shards[0], "is the shard directory"),
+        (&two, "holds another sweep"),
+    ] {
+        let held = tree(out);
+        let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(out), "-q"]);
+        assert_eq!(o.status.code(), Some(2), "{}", out.display());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(tree(out) == held, "{} untouched", out.display());
+    }
+
+    ok(&flapsim(&[
+        "sweep",
+        s(&one),
+        "--out",
+        s(&two),
+        "--fresh",
+        "-q",
+    ]));
+    assert!(!two.join("heatmap.svg").exists() && !two.join("heatmap.png").exists());
+    assert!(!two.join("runs").exists());
+    assert!(two.join("tradeoff.svg").exists());
+}

@@ -239,12 +239,37 @@ pub fn human(x: f64) -> String {
     }
 }
 
-/// `median [lo–hi]`, or `–` without samples.
-pub fn human_spread(s: Option<Spread>) -> String {
-    match s {
-        None => "–".into(),
-        Some(s) if s.lo == s.hi => human(s.median),
-        Some(s) => format!("{} [{}–{}]", human(s.median), human(s.lo), human(s.hi)),
+/// `median [lo–hi]`, or `–` without samples; `(k of n)` after it when only
+/// `k` of the point's `runs` seeds had a value (a crash detected in 6 seeds
+/// of 8: the median and interval say nothing of the other 2).
+pub fn human_spread(s: Option<Spread>, runs: usize) -> String {
+    let Some(s) = s else {
+        return "–".into();
+    };
+    let spread = if s.lo == s.hi {
+        human(s.median)
+    } else {
+        format!("{} [{}–{}]", human(s.median), human(s.lo), human(s.hi))
+    };
+    if s.n < runs {
+        format!("{spread} ({} of {runs})", s.n)
+    } else {
+        spread
+    }
+}
+
+/// The table heading's note for `(k of n)` cells, when any of `metrics` in
+/// `stats` has one (empty otherwise).
+pub fn partial_note(stats: &[PointStats], metrics: &[&str]) -> &'static str {
+    let partial = stats.iter().any(|p| {
+        metrics
+            .iter()
+            .any(|m| p.get(m).is_some_and(|s| s.n < p.runs))
+    });
+    if partial {
+        "; (k of n): only k of the n seeds had a value (no crash detected, no flap to time)"
+    } else {
+        ""
     }
 }
 
@@ -274,7 +299,7 @@ pub fn text_table(
         if let Some(first) = r.first_mut() {
             *first = format!("{}{first}", mark(p.point));
         }
-        r.extend(metrics.iter().map(|m| human_spread(p.get(m))));
+        r.extend(metrics.iter().map(|m| human_spread(p.get(m), p.runs)));
         rows.push(r);
     }
     let chars = |s: &str| s.chars().count();
@@ -381,6 +406,24 @@ mod tests {
         let s = spread(&many).unwrap();
         assert_eq!((s.median, s.lo, s.hi), (50.0, 3.0, 98.0));
         assert_eq!(spread(&[]), None);
+    }
+
+    /// Rule: a spread taken over fewer seeds than the point ran says how many
+    /// (a crash detected in 6 seeds of 8), and the table's heading explains it;
+    /// a full one reads as before.
+    #[test]
+    fn a_spread_over_some_seeds_says_how_many() {
+        let six = spread(&[8.0, 8.29, 8.5, 7.99, 8.74, 8.3]).unwrap();
+        assert_eq!(human_spread(Some(six), 8), "8.29 [7.99–8.74] (6 of 8)");
+        assert_eq!(human_spread(Some(six), 6), "8.29 [7.99–8.74]");
+        assert_eq!(human_spread(None, 8), "–");
+        let mut p = stats(0, 1.0, 2.0);
+        assert_eq!(
+            partial_note(std::slice::from_ref(&p), &["detect_dead_p50_s"]),
+            ""
+        );
+        p.runs = 4;
+        assert!(partial_note(&[p], &["detect_dead_p50_s"]).contains("(k of n)"));
     }
 
     /// Rule: a Pareto-optimal point is one no other point beats on both objectives.

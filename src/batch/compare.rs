@@ -126,7 +126,11 @@ impl Comparison {
         for metric in COMPARE_METRICS {
             let i = metric_index(metric).expect("known metric");
             let mut r = vec![METRICS[i].label.to_string()];
-            r.extend(self.stats.iter().map(|s| human_spread(s.metrics[i])));
+            r.extend(
+                self.stats
+                    .iter()
+                    .map(|s| human_spread(s.metrics[i], s.runs)),
+            );
             rows.push(r);
         }
         let width: Vec<usize> = (0..rows[0].len())
@@ -138,12 +142,13 @@ impl Comparison {
             _ => String::new(),
         };
         let mut out = format!(
-            "{}: {} x {} ({seeds}), {} nodes, {} simulated\nmedian [95% interval across seeds]\n\n",
+            "{}: {} x {} ({seeds}), {} nodes, {} simulated\nmedian [95% interval across seeds]{}\n\n",
             self.meta.scenario,
             crate::units::count(self.meta.configs.len(), "configuration"),
             crate::units::count(m.seeds.len(), "seed"),
             self.meta.nodes,
-            self.meta.simulated
+            self.meta.simulated,
+            super::aggregate::partial_note(&self.stats, COMPARE_METRICS)
         );
         for r in &rows {
             let cells: Vec<String> = r

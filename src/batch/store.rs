@@ -34,6 +34,8 @@ pub const RESULTS_CSV: &str = "results.csv";
 pub const RESULTS_JSONL: &str = "results.jsonl";
 pub const POINTS_CSV: &str = "points.csv";
 pub const SUMMARY_TXT: &str = "summary.txt";
+/// Every run's files, with `--keep-runs`.
+pub const RUNS_DIR: &str = "runs";
 
 /// Which slice of the runs a process runs: runs `r` with `r % count == index`.
 /// Round-robin, so every shard gets a share of every point's cost.
@@ -297,9 +299,17 @@ impl Results {
         }
         fs::create_dir_all(dir).map_err(|e| io(format!("creating {}: {e}", dir.display())))?;
         if existing == Existing::Fresh {
+            // Everything the old sweep wrote: a chart this one does not draw
+            // (a heatmap of two axes, say) must not stay beside its results.
             for f in [RESULTS_CSV, RESULTS_JSONL, POINTS_CSV, SUMMARY_TXT] {
                 let _ = fs::remove_file(dir.join(f));
             }
+            for stem in crate::chart::sweep::CHARTS {
+                for ext in ["png", "svg"] {
+                    let _ = fs::remove_file(dir.join(format!("{stem}.{ext}")));
+                }
+            }
+            let _ = fs::remove_dir_all(dir.join(RUNS_DIR));
         }
         write_atomic(&dir.join(MANIFEST), &manifest.bytes()).map_err(|e| io(e.to_string()))?;
 
@@ -590,14 +600,15 @@ fn summary_text(
     budget: Option<Budget>,
 ) -> String {
     let mut out = format!(
-        "sweep {}: {} x {} = {} (fingerprint {})\nmedian [95% interval across seeds]; * = Pareto-optimal ({} vs {})\n\n",
+        "sweep {}: {} x {} = {} (fingerprint {})\nmedian [95% interval across seeds]; * = Pareto-optimal ({} vs {}){}\n\n",
         m.sweep,
         count(m.points.len(), "point"),
         count(m.seeds.len(), "seed"),
         count(m.runs, "run"),
         m.fingerprint,
         metric_label(t.cost),
-        metric_label(t.latency)
+        metric_label(t.latency),
+        super::aggregate::partial_note(stats, TABLE_METRICS)
     );
     let on_front = |p: usize| if front.points.contains(&p) { "*" } else { " " };
     out.push_str(&text_table(
@@ -621,9 +632,9 @@ fn summary_text(
             "  {}: {} {}, {} {}",
             describe(m, labels, p),
             metric_label(t.latency),
-            human_spread(s.get(t.latency)),
+            human_spread(s.get(t.latency), s.runs),
             metric_label(t.cost),
-            human_spread(s.get(t.cost))
+            human_spread(s.get(t.cost), s.runs)
         )
     };
     let groups = condition_groups(m);
@@ -641,6 +652,20 @@ fn summary_text(
         for &p in front_points {
             out.push_str(&line(p));
             out.push('\n');
+        }
+        // A configuration that never detected the crash has no latency to
+        // place on the trade-off: say so rather than drop it without a word.
+        let undetected: Vec<String> = members
+            .iter()
+            .filter(|&&p| stats[p].get(t.latency).is_none())
+            .map(|&p| describe(m, labels, p))
+            .collect();
+        if !undetected.is_empty() {
+            out.push_str(&format!(
+                "Not on the trade-off{under} ({} in no seed): {}\n",
+                metric_label(t.latency),
+                undetected.join("; ")
+            ));
         }
         let Some(b) = budget else {
             out.push('\n');
@@ -692,6 +717,54 @@ type ShardLines<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 /// Merge the shard directories `dirs` into `out`: the same files an unsharded
 /// run writes, byte for byte. Refuses shards of different sweeps, duplicate or
 /// missing shards, and unfinished shards.
+/// What `dir` already holds that a batch command must not write over: a
+/// run's output set (its `summary.json`) or a sweep's results (a manifest
+/// with no comparison beside it). `None`: nothing, or a comparison.
+pub fn foreign_output(dir: &Path) -> Option<&'static str> {
+    if dir.join("summary.json").exists() {
+        Some("a run's output set (summary.json)")
+    } else if dir.join(MANIFEST).exists() && !dir.join(super::compare::COMPARISON_JSON).exists() {
+        Some("a sweep's results (manifest.json)")
+    } else {
+        None
+    }
+}
+
+/// Refuse to merge into a shard's own directory, a run's output set, or
+/// another sweep's results: their files would be replaced, and the charts
+/// the merged sweep does not draw would be left beside its own.
+fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result<(), StoreError> {
+    let canonical = |p: &Path| fs::canonicalize(p).ok();
+    if let Some(o) = canonical(out) {
+        if let Some(d) = dirs.iter().find(|d| canonical(d).as_ref() == Some(&o)) {
+            return Err(refuse(format!(
+                "--out {} is the shard directory {}: merging into it would replace its rows; use a new directory",
+                out.display(),
+                d.display()
+            )));
+        }
+    }
+    if out.join("summary.json").exists() {
+        return Err(refuse(format!(
+            "--out {} holds a run's output set (summary.json); use a new directory",
+            out.display()
+        )));
+    }
+    if let Some(m) = Manifest::read(out).map_err(refuse)? {
+        if m.fingerprint != merged.fingerprint {
+            return Err(refuse(format!(
+                "--out {} holds another sweep (`{}`, fingerprint {}; these shards are `{}`, fingerprint {}); use a new directory",
+                out.display(),
+                m.sweep,
+                m.fingerprint,
+                merged.sweep,
+                merged.fingerprint
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
     let mut shards: Vec<(Manifest, &PathBuf)> = Vec::new();
     for d in dirs {
@@ -807,6 +880,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, StoreError> {
     }
     let mut merged = first.clone();
     merged.shard = None;
+    refuse_foreign_out(out, &merged, dirs)?;
     fs::create_dir_all(out).map_err(|e| io(format!("creating {}: {e}", out.display())))?;
     write_atomic(&out.join(MANIFEST), &merged.bytes()).map_err(|e| io(e.to_string()))?;
     write_atomic(&out.join(RESULTS_CSV), &csv_out).map_err(|e| io(e.to_string()))?;

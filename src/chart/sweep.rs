@@ -609,6 +609,8 @@ pub const TRADEOFF: &str = "tradeoff";
 pub const TRADEOFF_ZOOM: &str = "tradeoff-zoom";
 pub const METRICS_CHART: &str = "metrics";
 pub const HEATMAP: &str = "heatmap";
+/// Every chart a sweep may draw.
+pub const CHARTS: [&str; 4] = [METRICS_CHART, HEATMAP, TRADEOFF_ZOOM, TRADEOFF];
 
 fn write_pair(dir: &Path, stem: &str, r: super::Rendered) -> Result<(), String> {
     write_atomic(&dir.join(format!("{stem}.svg")), r.svg.as_bytes()).map_err(|e| e.to_string())?;
@@ -623,11 +625,20 @@ pub fn write_charts(dir: &Path, m: &Manifest, f: &Finished) -> Result<(), String
         METRICS_CHART,
         render(&metrics_chart(m, &f.stats)).map_err(e)?,
     )?;
-    if let Some(h) = heatmap_chart(m, &f.stats, f.tradeoff) {
-        write_pair(dir, HEATMAP, render(&h).map_err(e)?)?;
+    // A chart that does not apply (any more: a resumed sweep redraws with
+    // another budget) must not stay from an earlier drawing.
+    let remove = |stem: &str| {
+        for ext in ["png", "svg"] {
+            let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+        }
+    };
+    match heatmap_chart(m, &f.stats, f.tradeoff) {
+        Some(h) => write_pair(dir, HEATMAP, render(&h).map_err(e)?)?,
+        None => remove(HEATMAP),
     }
-    if let Some(z) = tradeoff_zoom(m, f) {
-        write_pair(dir, TRADEOFF_ZOOM, render(&z).map_err(e)?)?;
+    match tradeoff_zoom(m, f) {
+        Some(z) => write_pair(dir, TRADEOFF_ZOOM, render(&z).map_err(e)?)?,
+        None => remove(TRADEOFF_ZOOM),
     }
     write_pair(dir, TRADEOFF, render(&tradeoff_chart(m, f)).map_err(e)?)
 }

@@ -143,6 +143,14 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&plan.name));
+    // A comparison writes results.csv and manifest.json as a sweep does: over
+    // a sweep's (or a run's) files, it would leave theirs beside its own.
+    if let Some(what) = crate::batch::store::foreign_output(&out) {
+        return Err(Failure::bad_input(format!(
+            "--out {} holds {what}: a comparison there would mix with it; use another directory",
+            out.display()
+        )));
+    }
     if !args.batch.quiet {
         say!(
             "compare {}: {} x {} = {}, {}",

@@ -223,7 +223,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         count(jobs, "job"),
         out.display()
     ));
-    let keep = args.keep_runs.then(|| out.join("runs"));
+    let keep = args.keep_runs.then(|| out.join(store::RUNS_DIR));
     let started = Instant::now();
     let todo = std::mem::take(&mut results.todo);
     execute(

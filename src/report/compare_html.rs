@@ -38,11 +38,11 @@ pub fn page(c: &Comparison, svg: &str) -> String {
         row.extend(
             c.stats
                 .iter()
-                .map(|s| Cell::num(human_spread(s.metrics[i]))),
+                .map(|s| Cell::num(human_spread(s.metrics[i], s.runs))),
         );
         t.push(row);
     }
-    let mut body = para("Median across seeds, with the 95% interval across seeds in brackets (nearest rank: with fewer than 40 seeds, the min–max range). A dash: no sample (no flap to time a rejoin, no crash to detect).");
+    let mut body = para("Median across seeds, with the 95% interval across seeds in brackets (nearest rank: with fewer than 40 seeds, the min–max range). A dash: no sample (no flap to time a rejoin, no crash to detect); (k of n): only k of the n seeds had one, and the median and interval are theirs.");
     body.push_str(&t.to_html());
     page.section("table", "Side by side", body);
 
@@ -62,7 +62,7 @@ pub fn page(c: &Comparison, svg: &str) -> String {
         row.extend(
             c.stats
                 .iter()
-                .map(|s| Cell::num(human_spread(s.metrics[i]))),
+                .map(|s| Cell::num(human_spread(s.metrics[i], s.runs))),
         );
         all.push(row);
     }
