@@ -244,15 +244,12 @@ impl Row {
         })
     }
 
-    /// Check a CSV line against this row's identity (run, point, seed, digest):
-    /// the CSV and JSON files of a resumed sweep must describe the same runs.
-    pub fn csv_matches(&self, line: &str, n_axes: usize) -> bool {
-        let cells = csv_split(line);
-        cells.len() == 4 + n_axes + METRICS.len()
-            && cells[0] == self.run.to_string()
-            && cells[1] == self.point.to_string()
-            && cells[2] == self.seed.to_string()
-            && cells[3 + n_axes] == self.digest
+    /// Check a CSV line (without its newline) against this row, cell by
+    /// cell: the CSV and JSON files of a resumed sweep must hold the same runs
+    /// and the same numbers, or `points.csv` (from the JSON) and `results.csv`
+    /// would disagree.
+    pub fn csv_matches(&self, line: &str, axis_values: &[AxisValue]) -> bool {
+        self.csv_line(axis_values).trim_end_matches('\n') == line
     }
 }
 
@@ -293,7 +290,12 @@ mod tests {
         assert!(j.ends_with("}\n"));
         assert_eq!(Row::parse_json(j.trim_end()), Some(row.clone()));
         let c = row.csv_line(&vals);
-        assert!(row.csv_matches(c.trim_end(), 2));
+        assert!(row.csv_matches(c.trim_end(), &vals));
+        // Rule: a resumed sweep keeps a CSV row only if every cell is the JSON
+        // row's: one metric that differs is a disagreement, cut and redone.
+        let mut other = row.clone();
+        other.values[0] = Some(other.values[0].unwrap_or(0.0) + 1.0);
+        assert!(!other.csv_matches(c.trim_end(), &vals));
         assert_eq!(csv_split(c.trim_end())[4], "memberlist, 2015 \"x\"");
         // A torn line is not a row.
         assert_eq!(Row::parse_json(&j[..j.len() / 2]), None);

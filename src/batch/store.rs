@@ -317,7 +317,7 @@ impl Results {
         let header = csv_header(&plan.axes);
         let (json_rows, json_len) = valid_json_prefix(&dir.join(RESULTS_JSONL), plan, &mine)?;
         let (csv_rows, csv_lens) =
-            valid_csv_prefix(&dir.join(RESULTS_CSV), &header, &json_rows, plan.axes.len())?;
+            valid_csv_prefix(&dir.join(RESULTS_CSV), &header, &json_rows, plan)?;
         let done = csv_rows.min(json_rows.len());
         // Cut both files back to the rows both hold completely.
         let csv = open_at(&dir.join(RESULTS_CSV), csv_lens[done])?;
@@ -453,7 +453,7 @@ fn valid_csv_prefix(
     path: &Path,
     header: &str,
     rows: &[Row],
-    n_axes: usize,
+    plan: &Plan,
 ) -> Result<(usize, Vec<u64>), StoreError> {
     let bytes = read_or_empty(path)?;
     let lines = complete_lines(&bytes);
@@ -466,7 +466,14 @@ fn valid_csv_prefix(
     let mut lens = vec![lines[0].1];
     for ((line, end), row) in lines[1..].iter().zip(rows) {
         match std::str::from_utf8(line) {
-            Ok(l) if row.csv_matches(l, n_axes) => lens.push(*end),
+            Ok(l)
+                if plan
+                    .points
+                    .get(row.point)
+                    .is_some_and(|p| row.csv_matches(l, &p.values)) =>
+            {
+                lens.push(*end)
+            }
             _ => break,
         }
     }
