@@ -665,6 +665,21 @@ fn expand(cx: &Cx, v: &Value, at: &str) -> Result<Vec<Value>, ScenarioError> {
     if out.is_empty() {
         return Err(cx.err(at, at, "empty axis: give at least one value"));
     }
+    // A repeated value runs every one of its points twice and lists them as
+    // two configurations (both on the front, if one is).
+    for (i, v) in out.iter().enumerate() {
+        if let Some(first) = out[..i].iter().position(|w| w == v) {
+            let here = format!("{at}[{i}]");
+            return Err(cx.err(
+                &here,
+                &here,
+                format!(
+                    "{} is given twice (also value {first}): each value is one configuration",
+                    label_of(v)
+                ),
+            ));
+        }
+    }
     if out.len() > MAX_AXIS_VALUES {
         return Err(cx.err(
             at,
@@ -1081,6 +1096,21 @@ combine: zip
 
     fn err(body: &str) -> String {
         sweep(body).unwrap_err().to_string()
+    }
+
+    /// Rule: an axis value given twice is refused at its line: it ran every
+    /// point twice and listed two identical configurations.
+    #[test]
+    fn an_axis_value_given_twice_is_refused() {
+        let e =
+            err("axes:\n  - path: suspicion_mult\n    values:\n      - 2\n      - 4\n      - 2\n");
+        // The third list item's own line: the body's 6th, after the base.
+        let line = BASE.lines().count() + 1 + 6;
+        assert!(e.starts_with(&format!("s.yaml:{line}:")), "{e}");
+        assert!(
+            e.contains("axes[0].values[2]") && e.contains("given twice"),
+            "{e}"
+        );
     }
 
     #[test]
