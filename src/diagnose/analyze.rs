@@ -10,7 +10,10 @@
 //!   or "healthy" split is made; `flaps` counts every Serf flap.
 //! - The warm-up is not in a log: lines before `--since` are read to set up
 //!   state (a failure before it that rejoins after it is a flap, as in a run's
-//!   warm-up), but only lines from `--since` on are counted.
+//!   warm-up), but only lines from `--since` on are counted. Without `--since`
+//!   the measured window starts at the first line (the collector's warm-up is
+//!   the span from the origin, the first line's hour, to it), so rates are per
+//!   hour of log, not per hour since the top of the hour.
 //! - A process restart is seen as the node's `EventMemberJoin` about itself (Serf
 //!   logs it when it starts): the node's pending failures are forgotten, as the
 //!   run forgets a restarted process's view (fed to the collector as a leave and
@@ -642,7 +645,11 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         };
         let (collector, t0) = state.get_or_insert_with(|| {
             let t0 = e.at.div_euclid(3600 * SEC as i64) * 3600 * SEC as i64;
-            let warmup = opt.since.map_or(0, |s| (s - t0).max(0) as Nanos);
+            // The measured window starts at --since, else at the first line:
+            // t0 is only the charts' origin (the hour), and counting from it
+            // would stretch the window over time no log covered.
+            let start = opt.since.unwrap_or(e.at);
+            let warmup = (start - t0).max(0) as Nanos;
             tracker.warmup = warmup;
             (new_collector(opt, warmup), t0)
         });

@@ -22,7 +22,7 @@ use crate::report::summary::{Accusation, BlameJson, RefutationKinds, Q};
 pub const NOT_RECOVERABLE: &[&str] = &[
     "fp_total, fp_healthy, fp_both_healthy, flaps_healthy: ground truth (was the node up, was it faulty) is not in a log",
     "declarations: memberlist's NotifyLeave is not logged; serf.member_failed counts Serf's EventMemberFailed lines instead",
-    "warmup: a log has none; lines before --since set up state and are not counted (warmup_s is that span)",
+    "warmup: a log has none; lines before --since set up state and are not counted (warmup_s is the span from the origin, the first line's hour, to --since or else the first line: the measured window starts there)",
     "detection: real crashes are not in a log",
     "load, drops, per-node packet rates: not in a log",
     "suspicion_to_clear_s, memberlist.msg_suspect, confirmations seen: not logged",
@@ -445,7 +445,7 @@ pub fn text(d: &Diagnosis) -> String {
         s.window.first_line,
         s.window.last_line,
         s.measured_s / 3600.0,
-        if s.warmup_s > 0.0 {
+        if s.window.since.is_some() {
             format!(
                 ", from --since {}",
                 s.window.since.as_deref().unwrap_or("?")
@@ -594,7 +594,7 @@ fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
     };
     let x_desc = format!("{unit} since {}", format_utc(d.analysis.t0, false));
     let mark = |p: LinePanel| {
-        if m.warmup > 0 {
+        if d.options.since.is_some() && m.warmup > 0 {
             p.mark(axis(m.warmup), "--since")
         } else {
             p

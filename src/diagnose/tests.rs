@@ -906,3 +906,33 @@ fn a_node_that_fails_and_never_returns_is_gone_not_stable() {
     );
     assert!(!d.verdict.text.contains("stable"), "{}", d.verdict.text);
 }
+
+/// Rule: without --since the measured window starts at the first line, not at
+/// the top of its hour. Ten flaps from 10:50:01 to 10:59:59 were reported as
+/// `measured 1.0 h`, 10.00 flaps/h (measured_s 3599); they are ~10 minutes,
+/// ~60/h.
+#[test]
+fn without_since_the_measured_window_starts_at_the_first_line() {
+    let dir = scratch("window-start");
+    let mut log = String::new();
+    for m in 50..60 {
+        log.push_str(&format!(
+            "2024-03-01T10:{m}:01.000Z [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-05 10.0.0.5\n\
+             2024-03-01T10:{m}:06.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-05 10.0.0.5\n"
+        ));
+    }
+    log.push_str("2024-03-01T10:59:59.000Z [INFO]  agent.server.memberlist.lan: memberlist: Suspect a-05 has failed, no acks received\n");
+    let d = run(&[write(&dir, "s-01.log", &log)], opts());
+    let m = &d.analysis.metrics;
+    assert_eq!(m.totals.flaps, 10);
+    let measured_s = m.measured() as f64 / SEC as f64;
+    assert!(
+        (598.0..=600.0).contains(&measured_s),
+        "10:50:01 .. 10:59:59 is ~598 s, not {measured_s} s"
+    );
+    let rate = m.flaps_per_hour();
+    assert!((59.0..=61.0).contains(&rate), "~60 flaps/h, not {rate}");
+    let text = report::text(&d);
+    assert!(text.contains("measured 0.2 h"), "{text}");
+    assert!(!text.contains("--since"), "no --since was given: {text}");
+}
