@@ -124,6 +124,8 @@ pub struct FileReport {
     pub wan: u64,
     /// Lines after `--until` (the file is not read further).
     pub after_until: u64,
+    /// The time of the first of them.
+    pub first_after_until: Option<UnixNs>,
     pub first: Option<UnixNs>,
     pub last: Option<UnixNs>,
 }
@@ -331,6 +333,7 @@ impl Stream {
             }
             if opt.until.is_some_and(|u| at >= u) {
                 r.after_until += 1;
+                r.first_after_until = Some(at);
                 self.done = true;
                 return Ok(None);
             }
@@ -720,6 +723,18 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         } else {
             ""
         };
+        // Every understood line at or after --until: say where the logs start.
+        let starts = streams
+            .iter()
+            .filter_map(|s| s.report.first_after_until)
+            .min();
+        if let (Some(until), Some(start)) = (opt.until, starts) {
+            return Err(InputError(format!(
+                "no line within the window asked for (--until {}): the logs' first memberlist or Serf line is at {}, after it",
+                super::time::format_utc(until, true),
+                super::time::format_utc(start, true),
+            )));
+        }
         let lines = crate::units::count(read as usize, "line");
         let inputs = crate::units::count(streams.len(), "input");
         // A start-up banner says the file is an agent's log: then it is not
@@ -741,6 +756,20 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         }));
     };
     let first = first.unwrap_or(t0);
+    // Every line before --since: nothing was measured. Zero flaps over no time
+    // is no evidence of a stable cluster.
+    if let Some(since) = opt.since.filter(|&s| last < s) {
+        let fine = precision < SEC as i64;
+        return Err(InputError(format!(
+            "no line within the window asked for (--since {}{}): the logs' memberlist and Serf lines span {} .. {}, all before it",
+            super::time::format_utc(since, true),
+            opt.until
+                .map(|u| format!(" --until {}", super::time::format_utc(u, true)))
+                .unwrap_or_default(),
+            super::time::format_utc(first, fine),
+            super::time::format_utc(last, fine),
+        )));
+    }
     for (_, g) in std::mem::take(&mut tracker.skew_groups) {
         tracker.close_group(g.1);
     }
