@@ -232,6 +232,55 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Which sources are byte-identical copies of an earlier one read as the same
+/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`): their
+/// lines would be counted twice. Found cheaply: only files of one node with the
+/// same size are hashed ([`super::input::content_hash`], bounded), and a copy
+/// is skipped with a warning. Files of different nodes are never compared:
+/// two quiet nodes may well log the same lines.
+fn identical_copies(
+    sources: &[Source],
+    owns: &[(Option<String>, ObserverFrom)],
+) -> (Vec<bool>, Vec<String>) {
+    let mut copies = vec![false; sources.len()];
+    let mut warnings = Vec::new();
+    // (node, size) → the files with them, in input order.
+    let mut groups: BTreeMap<(&str, u64), Vec<usize>> = BTreeMap::new();
+    for (i, (s, (own, _))) in sources.iter().zip(owns).enumerate() {
+        let (Some(p), Some(own)) = (&s.path, own) else {
+            continue;
+        };
+        if let Ok(m) = std::fs::metadata(p) {
+            if m.len() > 0 {
+                groups.entry((own.as_str(), m.len())).or_default().push(i);
+            }
+        }
+    }
+    for ((own, size), files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        let mut hashes: HashMap<u64, usize> = HashMap::new();
+        for i in files {
+            let Some(p) = &sources[i].path else { continue };
+            // Unreadable: the read reports it, with its line.
+            let Ok(h) = super::input::content_hash(p, size) else {
+                continue;
+            };
+            match hashes.get(&h) {
+                Some(&first) => {
+                    copies[i] = true;
+                    warnings.push(format!(
+                        "{}: byte-identical to {} (both node {own}'s): read once",
+                        sources[i].label, sources[first].label
+                    ));
+                }
+                None => {
+                    hashes.insert(h, i);
+                }
+            }
+        }
+    }
+    (copies, warnings)
+}
+
 /// `         Node name: 'a-01'` (Consul 0.5 to 1.x and Serf print it at start).
 fn banner_node_name(line: &str) -> Option<&str> {
     let name = line
@@ -456,6 +505,9 @@ pub struct Analysis {
     /// more before their end: no log saw them come back (crashed, stopped or
     /// lost for good), which is not flapping.
     pub down_at_end: Vec<NodeId>,
+    /// Inputs not read, and why: a file given twice, or a byte-identical copy
+    /// of another file of the same node (a copied rotation).
+    pub skipped: Vec<String>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -584,17 +636,26 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let unnamed: Vec<bool> = flags.iter().map(Option::is_none).collect();
     let hints = super::input::observer_hints(sources, &unnamed).map_err(InputError)?;
     let banners = banners(sources, &unnamed);
-    let mut streams = Vec::with_capacity(sources.len());
-    for (((s, hint), flag), banner) in sources.iter().zip(hints).zip(flags).zip(banners) {
-        let reader = LineReader::open(s)
-            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
-        let (own, from) = match (flag, hint) {
+    let owns: Vec<(Option<String>, ObserverFrom)> = hints
+        .into_iter()
+        .zip(flags)
+        .zip(banners)
+        .map(|((hint, flag), banner)| match (flag, hint) {
             (Some(n), _) => (Some(n), ObserverFrom::Flag),
             (None, _) if banner.is_some() => (banner, ObserverFrom::Banner),
             (None, Some((n, false))) => (Some(n), ObserverFrom::FileName),
             (None, Some((n, true))) => (Some(n), ObserverFrom::Directory),
             (None, None) => (None, ObserverFrom::None),
-        };
+        })
+        .collect();
+    let (copies, skipped) = identical_copies(sources, &owns);
+    let mut streams = Vec::with_capacity(sources.len());
+    for ((s, (own, from)), copy) in sources.iter().zip(owns).zip(copies) {
+        if copy {
+            continue;
+        }
+        let reader = LineReader::open(s)
+            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
         streams.push(Stream {
             source: s.clone(),
             report: FileReport {
@@ -821,6 +882,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         tcp_rescues,
         refuted,
         down_at_end,
+        skipped,
     })
 }
 

@@ -213,8 +213,76 @@ pub fn observer_hints(
     Ok(hints)
 }
 
-/// Expand the command line's inputs (`-` is stdin) into sources.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
+/// Expand the command line's inputs (`-` is stdin) into sources, each file
+/// once, with a warning for each one given again (the same file twice, or a
+/// directory and a file in it: its lines would be counted twice).
+pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> {
+    let all = expand_all(inputs)?;
+    let mut seen: std::collections::HashMap<PathBuf, String> = Default::default();
+    let mut out = Vec::with_capacity(all.len());
+    let mut warnings = Vec::new();
+    // Each file named once in the warnings, however often it was given.
+    let mut warned = std::collections::HashSet::new();
+    for s in all {
+        if let Some(p) = &s.path {
+            // A path that cannot be resolved is left for the read to report.
+            if let Ok(c) = std::fs::canonicalize(p) {
+                if let Some(first) = seen.get(&c) {
+                    if !warned.insert(c) {
+                        continue;
+                    }
+                    warnings.push(if *first == s.label {
+                        format!("{}: given twice; read once", s.label)
+                    } else {
+                        format!("{}: the same file as {first}; read once", s.label)
+                    });
+                    continue;
+                }
+                seen.insert(c, s.label.clone());
+            }
+        }
+        out.push(s);
+    }
+    Ok((out, warnings))
+}
+
+/// Longest file hashed whole to find byte-identical copies; a longer one is
+/// hashed by its first and last [`HASH_PART`] bytes (and its size).
+const HASH_WHOLE: u64 = 64 * 1024 * 1024;
+const HASH_PART: u64 = 16 * 1024 * 1024;
+
+/// A hash of a file's bytes as stored (a gzip file's compressed bytes), read
+/// in bounded time: whole up to [`HASH_WHOLE`], else its head and tail.
+pub fn content_hash(path: &Path, size: u64) -> io::Result<u64> {
+    use std::hash::Hasher;
+    use std::io::{Seek, SeekFrom};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write_u64(size);
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut hash_part = |f: &mut File, mut left: u64| -> io::Result<()> {
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = f.read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            h.write(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(())
+    };
+    if size <= HASH_WHOLE {
+        hash_part(&mut f, size)?;
+    } else {
+        hash_part(&mut f, HASH_PART)?;
+        f.seek(SeekFrom::Start(size - HASH_PART))?;
+        hash_part(&mut f, HASH_PART)?;
+    }
+    Ok(h.finish())
+}
+
+fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
     let mut out = Vec::new();
     let mut stdin = false;
     for p in inputs {

@@ -190,6 +190,8 @@ struct Summary {
     generation: Generation,
     skew: Vec<SkewJson>,
     inputs: Vec<InputJson>,
+    /// Inputs not read: a file given twice, a byte-identical copy of one node's file.
+    skipped_inputs: Vec<String>,
     lines_by_kind: BTreeMap<&'static str, u64>,
     serf_flap_timeout_s: f64,
     not_recoverable: &'static [&'static str],
@@ -370,6 +372,7 @@ fn summary(d: &Diagnosis) -> Summary {
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
             })
             .collect(),
+        skipped_inputs: a.skipped.clone(),
         lines_by_kind: a.kinds.clone(),
         serf_flap_timeout_s: secs(d.options.flap_timeout),
         not_recoverable: NOT_RECOVERABLE,
@@ -508,6 +511,9 @@ pub fn text(d: &Diagnosis) -> String {
             "skew       {}'s clock looks {:+.1} s off the others' (from {} shared Serf events): its lines were read as stamped",
             sk.observer, sk.offset_s, sk.matched
         );
+    }
+    for w in &a.skipped {
+        let _ = writeln!(o, "warning    {w}");
     }
     for f in &a.files {
         if let Some((line, why)) = &f.first_bad_timestamp {

@@ -936,3 +936,43 @@ fn without_since_the_measured_window_starts_at_the_first_line() {
     assert!(text.contains("measured 0.2 h"), "{text}");
     assert!(!text.contains("--since"), "no --since was given: {text}");
 }
+
+/// Rule: each file is read once: a file given twice, or a directory and a file
+/// in it, is read once with a warning naming it; so is a byte-identical copy
+/// of one node's file (a rotation copied next to itself). Identical files of
+/// different nodes are both read. `diagnose golog golog/s-01.log` counted 35
+/// refutations instead of 30.
+#[test]
+fn a_file_given_twice_or_copied_is_read_once() {
+    let dir = scratch("twice");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let refuting =
+        "    2024/03/01 10:01:06 [WARN] memberlist: Refuting a suspect message (from: s-01)\n";
+    let s01 =
+        "    2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n";
+    let a01 = write(&logs, "a-01.log", refuting);
+    write(&logs, "a-02.log", refuting);
+    write(&logs, "s-01.log", s01);
+    write(&logs, "s-01.log.1", s01);
+    // The same file spelt otherwise.
+    let s = logs.join(".").join("s-01.log");
+    let d = run(&[logs.clone(), s.clone(), a01.clone(), a01], opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.metrics.totals.refutations, 2,
+        "a-01's and a-02's, once each"
+    );
+    assert_eq!(a.metrics.totals.suspicions, 1, "s-01's, once");
+    assert_eq!(a.files.len(), 3, "{:?}", a.skipped);
+    assert_eq!(a.skipped.len(), 3, "{:?}", a.skipped);
+    let text = report::text(&d);
+    for w in [
+        format!("warning    {}: the same file as", s.display()),
+        "s-01.log.1: byte-identical to".to_string(),
+        "a-01.log: given twice; read once".to_string(),
+    ] {
+        assert!(text.contains(&w), "{w}\n{text}");
+    }
+    assert!(!text.contains("a-02.log: byte-identical"), "{text}");
+}
