@@ -39,6 +39,15 @@ use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
 
+/// How long before `--since` lines are read to set up state: a day, or
+/// FlapTimeout if longer. Earlier lines are skipped: a flap (failure and join
+/// within FlapTimeout) or an episode (failures under 10 s apart) cannot reach
+/// back that far, and a line stamped by a clock not yet set (a boot before
+/// NTP, `2000-01-01`) must not set the origin and fail the span check.
+pub fn lookback(opt: &Options) -> UnixNs {
+    (24 * 3600 * SEC).max(opt.flap_timeout) as UnixNs
+}
+
 /// Time-series bin of the diagnosis (flaps per minute).
 pub const BIN: Nanos = 60 * SEC;
 /// Longest span of log lines read (bins are kept per minute).
@@ -122,6 +131,8 @@ pub struct FileReport {
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
+    /// Understood lines more than [`lookback`] before `--since`, skipped.
+    pub before_since: u64,
     /// Lines after `--until` (the file is not read further).
     pub after_until: u64,
     /// The time of the first of them.
@@ -137,6 +148,8 @@ pub struct InputError(pub String);
 /// One understood line, ready to merge.
 struct Entry {
     at: UnixNs,
+    /// Its line number in its file.
+    line: u64,
     precision: i64,
     observer: NodeId,
     what: Understood,
@@ -372,6 +385,13 @@ impl Stream {
                 r.unknown += 1;
                 continue;
             };
+            // Far before --since: no state a window needs (a flap is a failure
+            // and a join within FlapTimeout), and such a line (a clock not yet
+            // set at boot) must not stretch the span back to it.
+            if opt.since.is_some_and(|s| f.stamp.at < s - lookback(opt)) {
+                r.before_since += 1;
+                continue;
+            }
             // Time never runs backwards within a file.
             let mut at = f.stamp.at;
             if let Some(last) = self.last {
@@ -420,6 +440,7 @@ impl Stream {
             *kinds.entry(parsed.kind.info().name).or_insert(0) += 1;
             return Ok(Some(Entry {
                 at,
+                line: number,
                 precision: f.stamp.precision,
                 observer,
                 what,
@@ -701,6 +722,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut tcp_rescues = BTreeMap::new();
     let mut refuted = BTreeMap::new();
     let mut first = None;
+    // The stream and line of the first line, which set the origin t0.
+    let mut origin = (0, 0);
     let mut last = 0;
     let mut precision = 1i64;
     while let Some(Reverse((_, i))) = heap.pop() {
@@ -708,6 +731,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             continue;
         };
         let (collector, t0) = state.get_or_insert_with(|| {
+            origin = (i, e.line);
             let t0 = e.at.div_euclid(3600 * SEC as i64) * 3600 * SEC as i64;
             // The measured window starts at --since, else at the first line:
             // t0 is only the charts' origin (the hour), and counting from it
@@ -719,12 +743,17 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         });
         let rel = (e.at - *t0) as Nanos;
         if rel > MAX_SPAN {
+            let first_at = first.unwrap_or(*t0);
             return Err(InputError(format!(
-                "{}: lines span more than {} days (from {} to {}); narrow with --since/--until",
-                streams[i].source.label,
+                "lines span more than {} days: {}:{} is stamped {} and {}:{} {}; one of them is off (a clock not yet set at boot, before NTP?) or the logs are of different years: narrow with --since/--until (lines more than {} before --since are skipped)",
                 MAX_SPAN / (24 * 3600 * SEC),
-                super::time::format_utc(*t0, false),
-                super::time::format_utc(e.at, false)
+                streams[origin.0].source.label,
+                origin.1,
+                super::time::format_utc(first_at, false),
+                streams[i].source.label,
+                e.line,
+                super::time::format_utc(e.at, false),
+                crate::units::format_duration(lookback(opt) as Nanos),
             )));
         }
         first.get_or_insert(e.at);
@@ -784,6 +813,16 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         } else {
             ""
         };
+        // Every understood line far before --since: say so.
+        let early: u64 = streams.iter().map(|s| s.report.before_since).sum();
+        if let (Some(since), true) = (opt.since, early > 0) {
+            return Err(InputError(format!(
+                "no line within the window asked for (--since {}): all {} are more than {} before it",
+                super::time::format_utc(since, true),
+                crate::units::count(early as usize, "memberlist or Serf line"),
+                crate::units::format_duration(lookback(opt) as Nanos),
+            )));
+        }
         // Every understood line at or after --until: say where the logs start.
         let starts = streams
             .iter()

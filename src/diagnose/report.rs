@@ -524,6 +524,15 @@ pub fn text(d: &Diagnosis) -> String {
                 crate::units::count(f.bad_timestamps as usize, "line")
             );
         }
+        if f.before_since > 0 {
+            let _ = writeln!(
+                o,
+                "warning    {}: {} stamped more than {} before --since, skipped (a clock not yet set?)",
+                f.label,
+                crate::units::count(f.before_since as usize, "line"),
+                crate::units::format_duration(super::analyze::lookback(&d.options) as u64),
+            );
+        }
         if f.out_of_order > 0 {
             let _ = writeln!(
                 o,

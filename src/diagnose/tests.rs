@@ -976,3 +976,39 @@ fn a_file_given_twice_or_copied_is_read_once() {
     }
     assert!(!text.contains("a-02.log: byte-identical"), "{text}");
 }
+
+/// Rule: a line stamped by a clock not yet set (2000-01-01 at boot, before
+/// NTP) does not set the origin when --since starts after it (lines more than
+/// a day before --since are skipped, with a warning); without --since, the
+/// span error names the file and line of both ends. It failed with "lines span
+/// more than 400 days … narrow with --since/--until" even with --since, and
+/// named no line.
+#[test]
+fn a_line_before_the_clock_was_set_does_not_fail_a_since_window_and_is_named() {
+    let dir = scratch("bootclock");
+    let mut log = String::from(
+        "2000-01-01T00:00:05.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-06 10.0.0.6\n",
+    );
+    for m in 50..53 {
+        log.push_str(&format!(
+            "2024-03-01T10:{m}:01.000Z [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-05 10.0.0.5\n\
+             2024-03-01T10:{m}:06.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-05 10.0.0.5\n"
+        ));
+    }
+    let p = write(&dir, "s-01.log", &log);
+    let err = diagnose(std::slice::from_ref(&p), opts()).err().unwrap().0;
+    assert!(err.contains("s-01.log:1 is stamped 2000-01-01"), "{err}");
+    assert!(err.contains("s-01.log:2 2024-03-01"), "{err}");
+    let mut o = opts();
+    o.since = Some(super::time::parse_instant("2024-03-01T00:00:00Z", 0).unwrap());
+    let d = run(&[p], o);
+    let a = &d.analysis;
+    assert_eq!(a.metrics.totals.flaps, 3);
+    assert_eq!(a.files[0].before_since, 1);
+    assert_eq!(super::time::format_utc(a.t0, false), "2024-03-01T10:00:00Z");
+    let text = report::text(&d);
+    assert!(
+        text.contains("s-01.log: 1 line stamped more than 1d before --since, skipped"),
+        "{text}"
+    );
+}
