@@ -600,3 +600,83 @@ fn stdin_with_an_observer_flag() {
     assert_eq!(s["blame"][0]["node"], "a-01");
     assert!(String::from_utf8_lossy(&out.stdout).contains("verdict"));
 }
+
+/// Rule: a window holding no line is an error (exit 2) naming the window and
+/// the logs' span, on either side. `--since` after the last line said "0 flaps
+/// … the cluster looks stable" and exit 0.
+#[test]
+fn an_empty_window_is_exit_2_naming_the_window_and_the_logs_span() {
+    let dir = scratch_dir("diagnose", "empty-window");
+    std::fs::write(
+        dir.join("s-01.log"),
+        "    2015/09/29 00:00:37 [INFO] memberlist: Suspect a-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: a-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: a-02 10.0.0.2\n",
+    )
+    .unwrap();
+    let out = flapsim(
+        &[
+            "diagnose",
+            "s-01.log",
+            "--no-charts",
+            "--out",
+            "d",
+            "--since",
+            "2015-09-29T05:00:00Z",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--since 2015-09-29T05:00:00"), "{err}");
+    assert!(
+        err.contains("2015-09-29T00:00:37Z .. 2015-09-29T00:00:52Z"),
+        "{err}"
+    );
+    assert!(!dir.join("d").exists(), "nothing written on bad input");
+    let out = flapsim(
+        &[
+            "diagnose",
+            "s-01.log",
+            "--no-charts",
+            "--out",
+            "d",
+            "--until",
+            "2015-09-29T00:00:10Z",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--until 2015-09-29T00:00:10"), "{err}");
+    assert!(err.contains("2015-09-29T00:00:37"), "{err}");
+}
+
+/// Rule: `--log-zone` takes a negative offset as the help writes it
+/// (`-0700`); clap refused it as an unknown flag (`unexpected argument '-0'`).
+#[test]
+fn a_negative_log_zone_is_accepted() {
+    let dir = scratch_dir("diagnose", "negative-zone");
+    std::fs::write(
+        dir.join("s-01.log"),
+        "    2015/09/29 00:00:37 [INFO] memberlist: Suspect a-02 has failed, no acks received\n",
+    )
+    .unwrap();
+    for zone in ["-0700", "-07:00"] {
+        let out = flapsim(
+            &[
+                "diagnose",
+                "s-01.log",
+                "--no-charts",
+                "--out",
+                "d",
+                "--log-zone",
+                zone,
+            ],
+            &dir,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "--log-zone {zone}: {err}");
+        let s = json(&dir.join("d/summary.json"));
+        assert_eq!(s["window"]["zone_offset_s"], -7 * 3600, "{zone}");
+        assert_eq!(s["window"]["first_line"], "2015-09-29T07:00:37Z", "{zone}");
+    }
+}

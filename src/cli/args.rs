@@ -83,7 +83,12 @@ pub struct DiagnoseArgs {
     pub until: Option<String>,
     /// UTC offset of timestamps written without a zone (Go's log in Consul < 1.0
     /// prints the host's local time): UTC (default), +09:00, -0700.
-    #[arg(long, value_name = "OFFSET", default_value = "UTC")]
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "UTC",
+        allow_hyphen_values = true
+    )]
     pub log_zone: String,
     /// The node that wrote a file whose lines have no `node: ` prefix: `NAME` (one
     /// input; a directory's every file) or `FILE=NAME` (FILE an input given, a

@@ -10,7 +10,10 @@
 //!   or "healthy" split is made; `flaps` counts every Serf flap.
 //! - The warm-up is not in a log: lines before `--since` are read to set up
 //!   state (a failure before it that rejoins after it is a flap, as in a run's
-//!   warm-up), but only lines from `--since` on are counted.
+//!   warm-up), but only lines from `--since` on are counted. Without `--since`
+//!   the measured window starts at the first line (the collector's warm-up is
+//!   the span from the origin, the first line's hour, to it), so rates are per
+//!   hour of log, not per hour since the top of the hour.
 //! - A process restart is seen as the node's `EventMemberJoin` about itself (Serf
 //!   logs it when it starts): the node's pending failures are forgotten, as the
 //!   run forgets a restarted process's view (fed to the collector as a leave and
@@ -35,6 +38,15 @@ use super::frame::{frame, Frame, Framing};
 use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
+
+/// How long before `--since` lines are read to set up state: a day, or
+/// FlapTimeout if longer. Earlier lines are skipped: a flap (failure and join
+/// within FlapTimeout) or an episode (failures under 10 s apart) cannot reach
+/// back that far, and a line stamped by a clock not yet set (a boot before
+/// NTP, `2000-01-01`) must not set the origin and fail the span check.
+pub fn lookback(opt: &Options) -> UnixNs {
+    (24 * 3600 * SEC).max(opt.flap_timeout) as UnixNs
+}
 
 /// Time-series bin of the diagnosis (flaps per minute).
 pub const BIN: Nanos = 60 * SEC;
@@ -119,8 +131,12 @@ pub struct FileReport {
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
+    /// Understood lines more than [`lookback`] before `--since`, skipped.
+    pub before_since: u64,
     /// Lines after `--until` (the file is not read further).
     pub after_until: u64,
+    /// The time of the first of them.
+    pub first_after_until: Option<UnixNs>,
     pub first: Option<UnixNs>,
     pub last: Option<UnixNs>,
 }
@@ -132,6 +148,8 @@ pub struct InputError(pub String);
 /// One understood line, ready to merge.
 struct Entry {
     at: UnixNs,
+    /// Its line number in its file.
+    line: u64,
     precision: i64,
     observer: NodeId,
     what: Understood,
@@ -227,6 +245,55 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Which sources are byte-identical copies of an earlier one read as the same
+/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`): their
+/// lines would be counted twice. Found cheaply: only files of one node with the
+/// same size are hashed ([`super::input::content_hash`], bounded), and a copy
+/// is skipped with a warning. Files of different nodes are never compared:
+/// two quiet nodes may well log the same lines.
+fn identical_copies(
+    sources: &[Source],
+    owns: &[(Option<String>, ObserverFrom)],
+) -> (Vec<bool>, Vec<String>) {
+    let mut copies = vec![false; sources.len()];
+    let mut warnings = Vec::new();
+    // (node, size) → the files with them, in input order.
+    let mut groups: BTreeMap<(&str, u64), Vec<usize>> = BTreeMap::new();
+    for (i, (s, (own, _))) in sources.iter().zip(owns).enumerate() {
+        let (Some(p), Some(own)) = (&s.path, own) else {
+            continue;
+        };
+        if let Ok(m) = std::fs::metadata(p) {
+            if m.len() > 0 {
+                groups.entry((own.as_str(), m.len())).or_default().push(i);
+            }
+        }
+    }
+    for ((own, size), files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        let mut hashes: HashMap<u64, usize> = HashMap::new();
+        for i in files {
+            let Some(p) = &sources[i].path else { continue };
+            // Unreadable: the read reports it, with its line.
+            let Ok(h) = super::input::content_hash(p, size) else {
+                continue;
+            };
+            match hashes.get(&h) {
+                Some(&first) => {
+                    copies[i] = true;
+                    warnings.push(format!(
+                        "{}: byte-identical to {} (both node {own}'s): read once",
+                        sources[i].label, sources[first].label
+                    ));
+                }
+                None => {
+                    hashes.insert(h, i);
+                }
+            }
+        }
+    }
+    (copies, warnings)
+}
+
 /// `         Node name: 'a-01'` (Consul 0.5 to 1.x and Serf print it at start).
 fn banner_node_name(line: &str) -> Option<&str> {
     let name = line
@@ -318,6 +385,13 @@ impl Stream {
                 r.unknown += 1;
                 continue;
             };
+            // Far before --since: no state a window needs (a flap is a failure
+            // and a join within FlapTimeout), and such a line (a clock not yet
+            // set at boot) must not stretch the span back to it.
+            if opt.since.is_some_and(|s| f.stamp.at < s - lookback(opt)) {
+                r.before_since += 1;
+                continue;
+            }
             // Time never runs backwards within a file.
             let mut at = f.stamp.at;
             if let Some(last) = self.last {
@@ -328,6 +402,7 @@ impl Stream {
             }
             if opt.until.is_some_and(|u| at >= u) {
                 r.after_until += 1;
+                r.first_after_until = Some(at);
                 self.done = true;
                 return Ok(None);
             }
@@ -365,6 +440,7 @@ impl Stream {
             *kinds.entry(parsed.kind.info().name).or_insert(0) += 1;
             return Ok(Some(Entry {
                 at,
+                line: number,
                 precision: f.stamp.precision,
                 observer,
                 what,
@@ -450,6 +526,9 @@ pub struct Analysis {
     /// more before their end: no log saw them come back (crashed, stopped or
     /// lost for good), which is not flapping.
     pub down_at_end: Vec<NodeId>,
+    /// Inputs not read, and why: a file given twice, or a byte-identical copy
+    /// of another file of the same node (a copied rotation).
+    pub skipped: Vec<String>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -578,17 +657,26 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let unnamed: Vec<bool> = flags.iter().map(Option::is_none).collect();
     let hints = super::input::observer_hints(sources, &unnamed).map_err(InputError)?;
     let banners = banners(sources, &unnamed);
-    let mut streams = Vec::with_capacity(sources.len());
-    for (((s, hint), flag), banner) in sources.iter().zip(hints).zip(flags).zip(banners) {
-        let reader = LineReader::open(s)
-            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
-        let (own, from) = match (flag, hint) {
+    let owns: Vec<(Option<String>, ObserverFrom)> = hints
+        .into_iter()
+        .zip(flags)
+        .zip(banners)
+        .map(|((hint, flag), banner)| match (flag, hint) {
             (Some(n), _) => (Some(n), ObserverFrom::Flag),
             (None, _) if banner.is_some() => (banner, ObserverFrom::Banner),
             (None, Some((n, false))) => (Some(n), ObserverFrom::FileName),
             (None, Some((n, true))) => (Some(n), ObserverFrom::Directory),
             (None, None) => (None, ObserverFrom::None),
-        };
+        })
+        .collect();
+    let (copies, skipped) = identical_copies(sources, &owns);
+    let mut streams = Vec::with_capacity(sources.len());
+    for ((s, (own, from)), copy) in sources.iter().zip(owns).zip(copies) {
+        if copy {
+            continue;
+        }
+        let reader = LineReader::open(s)
+            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
         streams.push(Stream {
             source: s.clone(),
             report: FileReport {
@@ -634,6 +722,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut tcp_rescues = BTreeMap::new();
     let mut refuted = BTreeMap::new();
     let mut first = None;
+    // The stream and line of the first line, which set the origin t0.
+    let mut origin = (0, 0);
     let mut last = 0;
     let mut precision = 1i64;
     while let Some(Reverse((_, i))) = heap.pop() {
@@ -641,19 +731,29 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             continue;
         };
         let (collector, t0) = state.get_or_insert_with(|| {
+            origin = (i, e.line);
             let t0 = e.at.div_euclid(3600 * SEC as i64) * 3600 * SEC as i64;
-            let warmup = opt.since.map_or(0, |s| (s - t0).max(0) as Nanos);
+            // The measured window starts at --since, else at the first line:
+            // t0 is only the charts' origin (the hour), and counting from it
+            // would stretch the window over time no log covered.
+            let start = opt.since.unwrap_or(e.at);
+            let warmup = (start - t0).max(0) as Nanos;
             tracker.warmup = warmup;
             (new_collector(opt, warmup), t0)
         });
         let rel = (e.at - *t0) as Nanos;
         if rel > MAX_SPAN {
+            let first_at = first.unwrap_or(*t0);
             return Err(InputError(format!(
-                "{}: lines span more than {} days (from {} to {}); narrow with --since/--until",
-                streams[i].source.label,
+                "lines span more than {} days: {}:{} is stamped {} and {}:{} {}; one of them is off (a clock not yet set at boot, before NTP?) or the logs are of different years: narrow with --since/--until (lines more than {} before --since are skipped)",
                 MAX_SPAN / (24 * 3600 * SEC),
-                super::time::format_utc(*t0, false),
-                super::time::format_utc(e.at, false)
+                streams[origin.0].source.label,
+                origin.1,
+                super::time::format_utc(first_at, false),
+                streams[i].source.label,
+                e.line,
+                super::time::format_utc(e.at, false),
+                crate::units::format_duration(lookback(opt) as Nanos),
             )));
         }
         first.get_or_insert(e.at);
@@ -713,6 +813,28 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         } else {
             ""
         };
+        // Every understood line far before --since: say so.
+        let early: u64 = streams.iter().map(|s| s.report.before_since).sum();
+        if let (Some(since), true) = (opt.since, early > 0) {
+            return Err(InputError(format!(
+                "no line within the window asked for (--since {}): all {} are more than {} before it",
+                super::time::format_utc(since, true),
+                crate::units::count(early as usize, "memberlist or Serf line"),
+                crate::units::format_duration(lookback(opt) as Nanos),
+            )));
+        }
+        // Every understood line at or after --until: say where the logs start.
+        let starts = streams
+            .iter()
+            .filter_map(|s| s.report.first_after_until)
+            .min();
+        if let (Some(until), Some(start)) = (opt.until, starts) {
+            return Err(InputError(format!(
+                "no line within the window asked for (--until {}): the logs' first memberlist or Serf line is at {}, after it",
+                super::time::format_utc(until, true),
+                super::time::format_utc(start, true),
+            )));
+        }
         let lines = crate::units::count(read as usize, "line");
         let inputs = crate::units::count(streams.len(), "input");
         // A start-up banner says the file is an agent's log: then it is not
@@ -734,6 +856,20 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         }));
     };
     let first = first.unwrap_or(t0);
+    // Every line before --since: nothing was measured. Zero flaps over no time
+    // is no evidence of a stable cluster.
+    if let Some(since) = opt.since.filter(|&s| last < s) {
+        let fine = precision < SEC as i64;
+        return Err(InputError(format!(
+            "no line within the window asked for (--since {}{}): the logs' memberlist and Serf lines span {} .. {}, all before it",
+            super::time::format_utc(since, true),
+            opt.until
+                .map(|u| format!(" --until {}", super::time::format_utc(u, true)))
+                .unwrap_or_default(),
+            super::time::format_utc(first, fine),
+            super::time::format_utc(last, fine),
+        )));
+    }
     for (_, g) in std::mem::take(&mut tracker.skew_groups) {
         tracker.close_group(g.1);
     }
@@ -785,6 +921,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         tcp_rescues,
         refuted,
         down_at_end,
+        skipped,
     })
 }
 

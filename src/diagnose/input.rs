@@ -86,12 +86,58 @@ impl Source {
                     stem = s;
                 }
             }
+            // logrotate's `dateext` (`consul.log-20240301.gz`, `-2024-03-01`,
+            // `-2024030110`, `.20240301`): one node's rotation, not a node.
+            if let Some(n) = date_suffix_len(stem) {
+                stem = &stem[..stem.len() - n];
+            }
             if stem == before {
                 break;
             }
         }
         (!stem.is_empty()).then(|| stem.to_string())
     }
+}
+
+/// The length of a trailing date stamp in `stem`, its separator included:
+/// `-`, `_` or `.` then `YYYYMMDD` with optional `HH`, `HHMM` or `HHMMSS`, the
+/// parts possibly separated by `-`, `_`, `.` or `:` (logrotate's `dateext`
+/// with its default `-%Y%m%d` or any common `dateformat`). The date must be a
+/// plausible calendar date (years 1970 to 2199), so a node's number
+/// (`node-12`, `ip-10-0-1-23`) is never taken for one.
+fn date_suffix_len(stem: &str) -> Option<usize> {
+    let b = stem.as_bytes();
+    let is_sep = |c: u8| matches!(c, b'-' | b'_' | b'.' | b':');
+    // The trailing run of digits and separators.
+    let start = b
+        .iter()
+        .rposition(|&c| !(c.is_ascii_digit() || is_sep(c)))
+        .map_or(0, |i| i + 1);
+    // The longest suffix of it that starts with a separator and is a date.
+    (start..b.len())
+        .filter(|&i| matches!(b[i], b'-' | b'_' | b'.') && i > 0)
+        .find(|&i| {
+            let rest = &b[i + 1..];
+            // The year is four digits, written together.
+            if rest.len() < 4 || !rest[..4].iter().all(u8::is_ascii_digit) {
+                return false;
+            }
+            let digits: Vec<u32> = rest
+                .iter()
+                .filter(|c| c.is_ascii_digit())
+                .map(|&c| u32::from(c - b'0'))
+                .collect();
+            let num = |r: std::ops::Range<usize>| digits[r].iter().fold(0, |a, d| a * 10 + d);
+            matches!(digits.len(), 8 | 10 | 12 | 14)
+                && !is_sep(*rest.last().unwrap_or(&b'-'))
+                && (1970..=2199).contains(&num(0..4))
+                && (1..=12).contains(&num(4..6))
+                && (1..=31).contains(&num(6..8))
+                && (digits.len() < 10 || num(8..10) < 24)
+                && (digits.len() < 12 || num(10..12) < 60)
+                && (digits.len() < 14 || num(12..14) < 61)
+        })
+        .map(|i| b.len() - i)
 }
 
 /// Each source's observer as its path tells it: the file name's hint, or, when
@@ -167,8 +213,76 @@ pub fn observer_hints(
     Ok(hints)
 }
 
-/// Expand the command line's inputs (`-` is stdin) into sources.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
+/// Expand the command line's inputs (`-` is stdin) into sources, each file
+/// once, with a warning for each one given again (the same file twice, or a
+/// directory and a file in it: its lines would be counted twice).
+pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> {
+    let all = expand_all(inputs)?;
+    let mut seen: std::collections::HashMap<PathBuf, String> = Default::default();
+    let mut out = Vec::with_capacity(all.len());
+    let mut warnings = Vec::new();
+    // Each file named once in the warnings, however often it was given.
+    let mut warned = std::collections::HashSet::new();
+    for s in all {
+        if let Some(p) = &s.path {
+            // A path that cannot be resolved is left for the read to report.
+            if let Ok(c) = std::fs::canonicalize(p) {
+                if let Some(first) = seen.get(&c) {
+                    if !warned.insert(c) {
+                        continue;
+                    }
+                    warnings.push(if *first == s.label {
+                        format!("{}: given twice; read once", s.label)
+                    } else {
+                        format!("{}: the same file as {first}; read once", s.label)
+                    });
+                    continue;
+                }
+                seen.insert(c, s.label.clone());
+            }
+        }
+        out.push(s);
+    }
+    Ok((out, warnings))
+}
+
+/// Longest file hashed whole to find byte-identical copies; a longer one is
+/// hashed by its first and last [`HASH_PART`] bytes (and its size).
+const HASH_WHOLE: u64 = 64 * 1024 * 1024;
+const HASH_PART: u64 = 16 * 1024 * 1024;
+
+/// A hash of a file's bytes as stored (a gzip file's compressed bytes), read
+/// in bounded time: whole up to [`HASH_WHOLE`], else its head and tail.
+pub fn content_hash(path: &Path, size: u64) -> io::Result<u64> {
+    use std::hash::Hasher;
+    use std::io::{Seek, SeekFrom};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write_u64(size);
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut hash_part = |f: &mut File, mut left: u64| -> io::Result<()> {
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = f.read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            h.write(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(())
+    };
+    if size <= HASH_WHOLE {
+        hash_part(&mut f, size)?;
+    } else {
+        hash_part(&mut f, HASH_PART)?;
+        f.seek(SeekFrom::Start(size - HASH_PART))?;
+        hash_part(&mut f, HASH_PART)?;
+    }
+    Ok(h.finish())
+}
+
+fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
     let mut out = Vec::new();
     let mut stdin = false;
     for p in inputs {
@@ -428,6 +542,8 @@ mod tests {
         assert_eq!(s("logs/a-01.log.1.gz").as_deref(), Some("a-01"));
         assert_eq!(s("s-02.json").as_deref(), Some("s-02"));
         assert_eq!(s("web-7").as_deref(), Some("web-7"));
+        assert_eq!(s("ip-10-0-1-23.log").as_deref(), Some("ip-10-0-1-23"));
+        assert_eq!(s("node-2024.log").as_deref(), Some("node-2024"));
         assert_eq!(
             Source {
                 label: "-".into(),
@@ -436,5 +552,47 @@ mod tests {
             .name_hint(),
             None
         );
+    }
+
+    /// Rule: logrotate's `dateext` rotations (`-YYYYMMDD`, `-YYYYMMDDHH`,
+    /// `-YYYY-MM-DD`, `.YYYYMMDD`, before or after `.gz`) are their live file's
+    /// node: `consul.log-20240301.gz` was read as a node `consul.log-20240301`
+    /// (merging every host's rotations), `s-01.log-20240301.gz` as a node
+    /// `s-01.log-20240301`.
+    #[test]
+    fn logrotate_dateext_rotations_join_their_live_files_node() {
+        let s = |p: &str| file_source(Path::new(p)).name_hint();
+        for (file, node) in [
+            ("s-01.log-20240301.gz", "s-01"),
+            ("s-01.log-20240301", "s-01"),
+            ("s-01.log-2024030110.gz", "s-01"),
+            ("s-01.log-2024-03-01.gz", "s-01"),
+            ("s-01.log-2024-03-01-10.gz", "s-01"),
+            ("s-01.log.20240301.gz", "s-01"),
+            ("s-01.log_20240301", "s-01"),
+            ("s-01.log-20240301-1709251200.gz", "s-01"),
+            ("s-01-20240301.log", "s-01"),
+            ("s-01.log-20240301.1.gz", "s-01"),
+            ("consul.log-20240301.gz", "consul"),
+            ("syslog-20240301", "syslog"),
+        ] {
+            assert_eq!(s(file).as_deref(), Some(node), "{file}");
+        }
+        // And the per-host-directory rule applies to them.
+        let sources: Vec<Source> = [
+            "logs/s-01/consul.log",
+            "logs/s-01/consul.log-20240301.gz",
+            "logs/s-02/consul.log",
+            "logs/s-02/consul.log-20240301.gz",
+        ]
+        .iter()
+        .map(|p| file_source(Path::new(p)))
+        .collect();
+        let hints: Vec<String> = observer_hints(&sources, &[true; 4])
+            .unwrap()
+            .into_iter()
+            .map(|h| h.unwrap().0)
+            .collect();
+        assert_eq!(hints, vec!["s-01", "s-01", "s-02", "s-02"]);
     }
 }

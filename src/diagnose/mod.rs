@@ -44,8 +44,9 @@ pub struct Diagnosis {
 
 /// Read `inputs` (paths, directories, `-`) and diagnose.
 pub fn diagnose(inputs: &[PathBuf], options: Options) -> Result<Diagnosis, InputError> {
-    let sources = input::expand(inputs).map_err(InputError)?;
-    let analysis = analyze::analyze(&sources, &options)?;
+    let (sources, given_again) = input::expand(inputs).map_err(InputError)?;
+    let mut analysis = analyze::analyze(&sources, &options)?;
+    analysis.skipped.splice(0..0, given_again);
     let blame = analysis.metrics.blame(&analysis.names);
     let verdict = verdict::verdict(&analysis, &blame);
     let generation = suggest::guess_generation(&analysis);

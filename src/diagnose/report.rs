@@ -22,7 +22,7 @@ use crate::report::summary::{Accusation, BlameJson, RefutationKinds, Q};
 pub const NOT_RECOVERABLE: &[&str] = &[
     "fp_total, fp_healthy, fp_both_healthy, flaps_healthy: ground truth (was the node up, was it faulty) is not in a log",
     "declarations: memberlist's NotifyLeave is not logged; serf.member_failed counts Serf's EventMemberFailed lines instead",
-    "warmup: a log has none; lines before --since set up state and are not counted (warmup_s is that span)",
+    "warmup: a log has none; lines before --since set up state and are not counted (warmup_s is the span from the origin, the first line's hour, to --since or else the first line: the measured window starts there)",
     "detection: real crashes are not in a log",
     "load, drops, per-node packet rates: not in a log",
     "suspicion_to_clear_s, memberlist.msg_suspect, confirmations seen: not logged",
@@ -190,6 +190,8 @@ struct Summary {
     generation: Generation,
     skew: Vec<SkewJson>,
     inputs: Vec<InputJson>,
+    /// Inputs not read: a file given twice, a byte-identical copy of one node's file.
+    skipped_inputs: Vec<String>,
     lines_by_kind: BTreeMap<&'static str, u64>,
     serf_flap_timeout_s: f64,
     not_recoverable: &'static [&'static str],
@@ -370,6 +372,7 @@ fn summary(d: &Diagnosis) -> Summary {
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
             })
             .collect(),
+        skipped_inputs: a.skipped.clone(),
         lines_by_kind: a.kinds.clone(),
         serf_flap_timeout_s: secs(d.options.flap_timeout),
         not_recoverable: NOT_RECOVERABLE,
@@ -445,7 +448,7 @@ pub fn text(d: &Diagnosis) -> String {
         s.window.first_line,
         s.window.last_line,
         s.measured_s / 3600.0,
-        if s.warmup_s > 0.0 {
+        if s.window.since.is_some() {
             format!(
                 ", from --since {}",
                 s.window.since.as_deref().unwrap_or("?")
@@ -509,6 +512,9 @@ pub fn text(d: &Diagnosis) -> String {
             sk.observer, sk.offset_s, sk.matched
         );
     }
+    for w in &a.skipped {
+        let _ = writeln!(o, "warning    {w}");
+    }
     for f in &a.files {
         if let Some((line, why)) = &f.first_bad_timestamp {
             let _ = writeln!(
@@ -516,6 +522,15 @@ pub fn text(d: &Diagnosis) -> String {
                 "warning    {}:{line}: bad timestamp ({why}); {} of this kind skipped",
                 f.label,
                 crate::units::count(f.bad_timestamps as usize, "line")
+            );
+        }
+        if f.before_since > 0 {
+            let _ = writeln!(
+                o,
+                "warning    {}: {} stamped more than {} before --since, skipped (a clock not yet set?)",
+                f.label,
+                crate::units::count(f.before_since as usize, "line"),
+                crate::units::format_duration(super::analyze::lookback(&d.options) as u64),
             );
         }
         if f.out_of_order > 0 {
@@ -594,7 +609,7 @@ fn flap_rate_figure(d: &Diagnosis, sub: &str) -> Figure {
     };
     let x_desc = format!("{unit} since {}", format_utc(d.analysis.t0, false));
     let mark = |p: LinePanel| {
-        if m.warmup > 0 {
+        if d.options.since.is_some() && m.warmup > 0 {
             p.mark(axis(m.warmup), "--since")
         } else {
             p
