@@ -272,7 +272,7 @@ fn run_length(raw: &FileRaw, ctx: &Ctx, limits: &Limits) -> R<(Nanos, Nanos, Nan
         return Err(ctx.err("timeseries_bin", "must be > 0 (e.g. 1s)"));
     }
     check_granularity("a bin of", timeseries_bin).map_err(|m| ctx.err("timeseries_bin", m))?;
-    if warmup % timeseries_bin != 0 {
+    if !warmup.is_multiple_of(timeseries_bin) {
         // A bin across the end of warm-up would hold both warm-up and measured
         // counts: `timeseries.csv` could call it neither, and its measured
         // rows would no longer add up to the summary's totals.
