@@ -394,3 +394,166 @@ fn axis_numbers_name_their_ticks_exactly_and_briefly() {
     assert_eq!(axis_number(2_500_000.0), "2.5M");
     assert_eq!(axis_number(1_250_000.0), "1.25M");
 }
+
+/// (median, lo, hi) of one metric at one point.
+type Med = (f64, f64, f64);
+/// One made-up sweep point: its label on each axis, and its metrics.
+type FixturePoint<'a> = (Vec<&'a str>, Vec<(&'a str, Med)>);
+
+/// A finished sweep made up for the sweep charts' tests: `points` are (labels
+/// of each axis, [(metric, (median, lo, hi))]); numeric labels are numbers.
+fn sweep_fixture(
+    axes: &[&str],
+    conditions: &[&str],
+    points: &[FixturePoint],
+) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    use crate::batch::aggregate::{pareto_grouped, PointStats, Spread, FLAPS_VS_DETECTION};
+    use crate::batch::row::{metric_index, METRICS};
+    use crate::batch::store::{condition_groups, Finished, Manifest, PointMeta};
+    let m = Manifest {
+        flapsim: "test".into(),
+        sweep: "fixture".into(),
+        fingerprint: "0".into(),
+        axes: axes.iter().map(|a| a.to_string()).collect(),
+        seeds: vec![1, 2, 3],
+        runs: points.len() * 3,
+        points: points
+            .iter()
+            .map(|(labels, _)| PointMeta {
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                values: labels
+                    .iter()
+                    .map(|l| {
+                        l.parse::<f64>()
+                            .map_or_else(|_| serde_json::json!(l), |v| serde_json::json!(v))
+                    })
+                    .collect(),
+            })
+            .collect(),
+        shard: None,
+        conditions: conditions.iter().map(|a| a.to_string()).collect(),
+    };
+    let stats: Vec<PointStats> = points
+        .iter()
+        .enumerate()
+        .map(|(point, (_, metrics))| {
+            let mut values = vec![None; METRICS.len()];
+            for (name, (median, lo, hi)) in metrics {
+                values[metric_index(name).expect("a metric")] = Some(Spread {
+                    median: *median,
+                    lo: *lo,
+                    hi: *hi,
+                    n: 3,
+                });
+            }
+            PointStats {
+                point,
+                runs: 3,
+                metrics: values,
+            }
+        })
+        .collect();
+    let front = pareto_grouped(&stats, FLAPS_VS_DETECTION, &condition_groups(&m));
+    let f = Finished {
+        stats,
+        front,
+        tradeoff: FLAPS_VS_DETECTION,
+        summary: String::new(),
+    };
+    (m, f)
+}
+
+/// The auditor's `tenrev` sweep: suspicion_mult 10 down to 1, detection and
+/// flaps of healthy nodes as its summary.txt gives them.
+fn tenrev() -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let rows: [(&str, Med, Med); 10] = [
+        ("10", (12.6, 11.4, 12.6), (0.0, 0.0, 0.0)),
+        ("9", (11.7, 9.94, 12.6), (0.0, 0.0, 0.0)),
+        ("8", (10.4, 10.3, 11.1), (0.0, 0.0, 0.0)),
+        ("7", (9.24, 9.08, 9.32), (0.0, 0.0, 0.0)),
+        ("6", (8.42, 7.82, 8.78), (0.0, 0.0, 0.0)),
+        ("5", (8.04, 7.02, 8.17), (0.0, 0.0, 0.0)),
+        ("4", (5.88, 5.81, 7.59), (0.0, 0.0, 0.0)),
+        ("3", (5.10, 4.90, 5.36), (10.9, 0.0, 10.9)),
+        ("2", (3.74, 3.42, 3.74), (273.0, 251.0, 338.0)),
+        ("1", (2.74, 2.43, 4.23), (589.0, 535.0, 676.0)),
+    ];
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, detect, flaps)| {
+            (
+                vec![*v],
+                vec![
+                    ("detect_dead_p50_s", *detect),
+                    ("flaps_healthy_per_hour", *flaps),
+                    ("fp_healthy_per_hour", *flaps),
+                    ("msgs_per_node_s", (10.0, 9.5, 10.5)),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["suspicion_mult"], &[], &points)
+}
+
+/// Rule: the trade-off chart draws every configuration, however many values
+/// its axis has, and its ranges hold every point's whiskers and the whole
+/// front. (With ten suspicion multipliers only the first eight got a marker:
+/// the two fastest front points, 1 and 2, were missing, and the cost axis,
+/// scaled from the drawn points, ended at 15 while the front ran up to 589.)
+#[test]
+fn tradeoff_draws_every_configuration_and_fits_every_point_and_the_front() {
+    let (m, f) = tenrev();
+    let c = sweep::tradeoff_chart(&m, &f);
+    let drawn: Vec<&str> = c
+        .panels
+        .iter()
+        .flat_map(|p| p.series.iter().flat_map(|s| s.1.iter()))
+        .map(|p| p.2.as_str())
+        .collect();
+    assert_eq!(drawn.len(), 10, "every configuration drawn: {drawn:?}");
+    let panel = &c.panels[0];
+    let (x1, y1) = (c.x_top(), c.y_top(panel));
+    for (x, y, label) in panel.fronts.iter().flatten() {
+        assert!(*x <= x1 && *y <= y1, "front point {label} off the axes");
+    }
+    for p in panel.series.iter().flat_map(|s| s.1.iter()) {
+        assert!(p.0.hi <= x1 && p.1.hi <= y1, "{} off the axes", p.2);
+    }
+    let svg = render(&c).expect("renders").svg;
+    let texts = svg_texts(&svg);
+    for front in ["suspicion_mult=1", "suspicion_mult=2", "suspicion_mult=3"] {
+        assert!(
+            texts.iter().any(|t| t.1 == front),
+            "front point {front} labelled"
+        );
+    }
+    // Ten values: ten series, each its own style, each in the legend.
+    assert_eq!(panel.series.len(), 10);
+    let styles: std::collections::BTreeSet<String> =
+        (0..10).map(|i| format!("{:?}", series_style(i))).collect();
+    assert_eq!(styles.len(), 10, "ten distinct styles");
+    // Forty values: one series, every point drawn.
+    let many: Vec<(String, f64)> = (1..=40).map(|i| (i.to_string(), i as f64)).collect();
+    let points: Vec<FixturePoint> = many
+        .iter()
+        .map(|(label, v)| {
+            (
+                vec![label.as_str()],
+                vec![
+                    ("detect_dead_p50_s", (*v, *v, *v)),
+                    ("flaps_healthy_per_hour", (800.0 / v, 800.0 / v, 900.0 / v)),
+                ],
+            )
+        })
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let c = sweep::tradeoff_chart(&m, &f);
+    let n: usize = c.panels[0].series.iter().map(|s| s.1.len()).sum();
+    assert_eq!(n, 40, "every configuration drawn");
+    assert!(c.panels[0].label_every_point);
+    let y1 = c.y_top(&c.panels[0]);
+    assert!(
+        y1 >= 900.0,
+        "the cost axis holds the top whisker, ends at {y1}"
+    );
+}
