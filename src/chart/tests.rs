@@ -557,3 +557,56 @@ fn tradeoff_draws_every_configuration_and_fits_every_point_and_the_front() {
         "the cost axis holds the top whisker, ends at {y1}"
     );
 }
+
+/// Rule: a legend that does not fit its row wraps onto more rows, each entry
+/// inside the image, and the plot starts below the last row. (Six series of
+/// a two-axis sweep's metrics chart ran off the right edge: the fifth label
+/// cut, the sixth off the canvas.)
+#[test]
+fn a_legend_too_wide_for_its_row_wraps_inside_the_image() {
+    let names: Vec<String> = ["2", "3", "5"]
+        .iter()
+        .flat_map(|m| {
+            ["none", "all"]
+                .iter()
+                .map(move |l| format!("suspicion_mult={m}, lifeguard={l}"))
+        })
+        .collect();
+    for caption in [None, Some("flaps of healthy nodes")] {
+        let mut panel = LinePanel::new("probe_timeout", "flaps/h");
+        panel.caption = caption.map(String::from);
+        for (i, n) in names.iter().enumerate() {
+            panel = panel.line(Line::new(
+                n.clone(),
+                vec![(0.1, i as f64), (0.5, i as f64 + 1.0)],
+            ));
+        }
+        let fig = Figure::new(frame())
+            .panel(Panel::Line(panel), 1.0)
+            .size(1200, 500);
+        let texts = svg_texts(&render(&fig).expect("renders").svg);
+        let mut rows = std::collections::BTreeSet::new();
+        let mut bottom: f64 = 0.0;
+        for n in &names {
+            let tag = &texts.iter().find(|t| t.1 == *n).expect("entry drawn").0;
+            let (x, y) = (svg_attr(tag, "x"), svg_attr(tag, "y"));
+            assert!(x >= 0.0, "{n} starts at {x}");
+            assert!(
+                x + label_width(n) <= 1200.0,
+                "{n} ends at {} past the image's right edge",
+                x + label_width(n)
+            );
+            rows.insert(y as i64);
+            bottom = bottom.max(y);
+        }
+        assert!(rows.len() >= 2, "wrapped onto more rows: {rows:?}");
+        // The y axis' top tick label is below the legend's last row.
+        let top_tick = texts
+            .iter()
+            .filter(|t| t.1 == "8" || t.1 == "7")
+            .map(|t| svg_attr(&t.0, "y"))
+            .fold(f64::INFINITY, f64::min);
+        assert!(top_tick.is_finite(), "the y axis is labelled");
+        assert!(top_tick > bottom + 8.0, "plot under the legend");
+    }
+}
