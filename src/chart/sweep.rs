@@ -135,8 +135,8 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                 }
                 let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let pad = ((hi - lo) * 0.03).max(1e-9);
-                Panel::Line(panel.x_range(lo - pad, hi + pad))
+                let (x0, x1) = x_span(lo, hi);
+                Panel::Line(panel.x_range(x0, x1))
             }
             None => {
                 let cats = distinct(m, x);
@@ -174,6 +174,19 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
         fig = fig.panel(panel, 1.0);
     }
     fig
+}
+
+/// The x range of the metrics chart for axis values from `lo` to `hi`: 3 %
+/// beyond each end, and half the value each side of a lone one (1 around 0),
+/// so its ticks read as distinct numbers (a lone 4 padded by 1e-9 wrote "4"
+/// under every tick).
+pub fn x_span(lo: f64, hi: f64) -> (f64, f64) {
+    if hi > lo {
+        let pad = (hi - lo) * 0.03;
+        return (lo - pad, hi + pad);
+    }
+    let pad = if lo.abs() > 0.0 { lo.abs() * 0.5 } else { 1.0 };
+    (lo - pad, lo + pad)
 }
 
 /// Heatmaps of the first two axes (when the sweep has exactly two with more

@@ -610,3 +610,48 @@ fn a_legend_too_wide_for_its_row_wraps_inside_the_image() {
         assert!(top_tick > bottom + 8.0, "plot under the legend");
     }
 }
+
+/// Rule: a numeric axis with a single value gets a range around it whose ticks
+/// read as distinct numbers, and the spread across seeds at that lone x is
+/// drawn as a whisker. (`values: [4]` wrote "4" under every tick, the range
+/// being 4 ± 1e-9, and the band, needing two x, was not drawn.)
+#[test]
+fn a_lone_axis_value_gets_distinct_ticks_and_its_spread_drawn() {
+    let points: Vec<FixturePoint> = vec![(
+        vec!["4"],
+        vec![
+            ("detect_dead_p50_s", (5.8, 4.9, 7.1)),
+            ("flaps_healthy_per_hour", (10.0, 2.0, 30.0)),
+            ("fp_healthy_per_hour", (10.0, 2.0, 30.0)),
+            ("msgs_per_node_s", (2.4, 2.3, 2.6)),
+        ],
+    )];
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    let mut without_spread = fig.clone();
+    for (panel, _) in &mut without_spread.panels {
+        let Panel::Line(p) = panel else {
+            panic!("a numeric axis draws lines")
+        };
+        let (x0, x1) = p.x_range.expect("a fixed x range");
+        assert!(x0 < 4.0 && 4.0 < x1, "4 inside ({x0}, {x1})");
+        assert!(x1 - x0 >= 0.5, "a readable range around 4: ({x0}, {x1})");
+        assert_ne!(axis_number(x0), axis_number(x1), "distinct end ticks");
+        for l in &mut p.lines {
+            l.band = None;
+        }
+    }
+    let with = render(&fig).expect("renders").svg;
+    let without = render(&without_spread).expect("renders").svg;
+    let polylines = |svg: &str| svg.matches("<polyline").count();
+    assert!(
+        polylines(&with) >= polylines(&without) + 4 * 3,
+        "a whisker with two caps per panel: {} vs {}",
+        polylines(&with),
+        polylines(&without)
+    );
+    // The x tick labels under the plot: several, all different.
+    let texts = svg_texts(&with);
+    let fours = texts.iter().filter(|t| t.1 == "4").count();
+    assert!(fours <= 4 * 2, "\"4\" written {fours} times");
+}
