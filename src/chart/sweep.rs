@@ -199,9 +199,23 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     if rows.len() < 2 || cols.len() < 2 {
         return None;
     }
+    let cell = |r: &String, c: &String, metric: &str| {
+        (0..m.points.len())
+            .find(|&p| m.points[p].labels[0] == *r && m.points[p].labels[1] == *c)
+            .and_then(|p| stats[p].get(metric))
+    };
+    let any_missing = [t.cost, t.latency].iter().any(|metric| {
+        rows.iter()
+            .any(|r| cols.iter().any(|c| cell(r, c, metric).is_none()))
+    });
+    let missing_note = if any_missing {
+        " · grey – = no value (combination not run, or no seed measured it)"
+    } else {
+        ""
+    };
     let mut fig = Figure::new(Frame::new(
         format!("{}: {} × {}", m.sweep, m.axes[0], m.axes[1]),
-        format!("{} · cell = median across seeds", subtitle(m)),
+        format!("{} · cell = median across seeds{missing_note}", subtitle(m)),
     ))
     .size(1200, 1300);
     for metric in [t.cost, t.latency] {

@@ -655,3 +655,70 @@ fn a_lone_axis_value_gets_distinct_ticks_and_its_spread_drawn() {
     let fours = texts.iter().filter(|t| t.1 == "4").count();
     assert!(fours <= 4 * 2, "\"4\" written {fours} times");
 }
+
+/// Rule: a heatmap draws a missing cell (NaN: a combination never run, a
+/// metric no seed measured) grey and hatched with a "–", never like 0 (white,
+/// the scale's 0 end), and names it under the colour bar.
+#[test]
+fn heatmap_missing_cells_are_grey_and_named_never_white_like_zero() {
+    let rows: Vec<String> = ["2", "4"].iter().map(|s| s.to_string()).collect();
+    let cols: Vec<String> = ["100ms", "300ms"].iter().map(|s| s.to_string()).collect();
+    let values = vec![vec![251.0, f64::NAN], vec![f64::NAN, 0.0]];
+    let mut panel = HeatmapPanel::new(
+        "suspicion_mult",
+        "probe_timeout",
+        rows,
+        cols,
+        values,
+        "median",
+    );
+    panel.value_text = Some(|v| format!("{v}"));
+    let fig = Figure::new(frame())
+        .panel(Panel::Heatmap(panel), 1.0)
+        .size(800, 600);
+    let out = render(&fig).expect("renders");
+    let texts = svg_texts(&out.svg);
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.1 == heatmap::MISSING_TEXT)
+            .count(),
+        2 + 1,
+        "a dash in each missing cell and in the key"
+    );
+    assert!(texts.iter().any(|t| t.1 == "no value"), "the key names it");
+    assert!(
+        texts.iter().any(|t| t.1 == "0"),
+        "the 0 cell keeps its number"
+    );
+    // Two grey cells of the 800×600 image: thousands of grey pixels.
+    let (_, _, px) = decode(&out.png);
+    let m = heatmap::MISSING;
+    let grey = px
+        .chunks(3)
+        .filter(|p| (p[0], p[1], p[2]) == (m.0, m.1, m.2))
+        .count();
+    assert!(grey > 20_000, "missing cells filled grey ({grey} pixels)");
+    assert_ne!(
+        (m.0, m.1, m.2),
+        {
+            let z = palette::sequential(0.0);
+            (z.0, z.1, z.2)
+        },
+        "grey is not the colour of 0"
+    );
+    // Nothing measured at all (no crash, so no detection): still "no data".
+    let none = HeatmapPanel::new(
+        "suspicion_mult",
+        "probe_timeout",
+        vec!["2".into()],
+        vec!["100ms".into()],
+        vec![vec![f64::NAN]],
+        "median",
+    );
+    let fig = Figure::new(frame())
+        .panel(Panel::Heatmap(none), 1.0)
+        .size(800, 600);
+    let texts = svg_texts(&render(&fig).expect("renders").svg);
+    assert!(texts.iter().any(|t| t.1 == "no data"));
+}
