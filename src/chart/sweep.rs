@@ -252,6 +252,9 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
 /// pair stays distinct well past this); more share one labelled series.
 const MAX_TRADEOFF_SERIES: usize = 2 * MAX_SERIES;
 
+/// Rows of places tried above and below a point for its label.
+const LABEL_RINGS: i32 = 12;
+
 /// One configuration: (latency spread, cost spread, label, on the Pareto front).
 pub type TradeoffPoint = (Spread, Spread, String, bool);
 
@@ -625,9 +628,12 @@ impl TradeoffChart {
         }
         // Labels of front points, then (when the settings share one series)
         // of every other point: beside the point towards the plot's middle,
-        // above, else below, else on the other side; left out when every
-        // place would overlap a label already drawn (a crowded corner stays
-        // readable; summary.txt lists every point).
+        // just above or below it, else on the other side, else further up or
+        // down with a leader line to the point, the nearest free place first.
+        // A front label with no free place anywhere is named in a note in
+        // the plot's corner (a crowded corner left front points unlabelled,
+        // though the front is said to be labelled); another point's label is
+        // left out (summary.txt lists every point).
         let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
         let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
         let overlaps = |r: (i32, i32, i32, i32), taken: &[(i32, i32, i32, i32)]| {
@@ -640,32 +646,40 @@ impl TradeoffChart {
             .iter()
             .flat_map(|s| s.1.iter())
             .filter(|p| panel.label_every_point && !p.3)
-            .map(|p| (p.0.median, p.1.median, p.2.clone()));
-        let labels: Vec<(f64, f64, String)> = panel
+            .map(|p| (p.0.median, p.1.median, p.2.clone(), false));
+        let labels: Vec<(f64, f64, String, bool)> = panel
             .fronts
             .iter()
             .flatten()
-            .cloned()
+            .map(|(x, y, t)| (*x, *y, t.clone(), true))
             .chain(others)
             .collect();
-        for (x, y, text) in &labels {
+        let mut unlabelled: Vec<&str> = Vec::new();
+        let leader = ShapeStyle::from(&MUTED.mix(0.8)).stroke_width(1);
+        for (x, y, text, on_front) in &labels {
             let (px, py) = chart.backend_coord(&(*x, *y));
             let w = root
                 .estimate_text_size(text, &legend_style())
                 .map_or(7 * text.chars().count() as i32, |s| s.0 as i32);
             let right_first = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
-            let choice = [right_first, !right_first]
-                .into_iter()
-                .flat_map(|right| {
-                    let (x0, x1) = if right {
-                        (px + 8, px + 8 + w)
-                    } else {
-                        (px - 8 - w, px - 8)
-                    };
-                    [
-                        ((x0, x1, py - 26, py - 10), right, VPos::Bottom, -10),
-                        ((x0, x1, py + 10, py + 26), right, VPos::Top, 10),
-                    ]
+            // Vertical offsets of the label's near edge: 10 px, then rows of
+            // 18 px further out.
+            let choice = (0..LABEL_RINGS)
+                .flat_map(|ring| {
+                    [right_first, !right_first]
+                        .into_iter()
+                        .flat_map(move |right| {
+                            let (x0, x1) = if right {
+                                (px + 8, px + 8 + w)
+                            } else {
+                                (px - 8 - w, px - 8)
+                            };
+                            let d = 10 + 18 * ring;
+                            [
+                                ((x0, x1, py - d - 16, py - d), right, VPos::Bottom, -d),
+                                ((x0, x1, py + d, py + d + 16), right, VPos::Top, d),
+                            ]
+                        })
                 })
                 .find(|(r, _, _, _)| {
                     r.0 >= plot_x.start
@@ -675,14 +689,36 @@ impl TradeoffChart {
                         && !overlaps(*r, &taken)
                 });
             let Some((rect, right, v, dy)) = choice else {
+                if *on_front {
+                    unlabelled.push(text);
+                }
                 continue;
             };
             taken.push(rect);
+            if dy.abs() > 10 {
+                // From the point to the label's near end, at its middle.
+                let (ex, ey) = (if right { rect.0 } else { rect.1 }, (rect.2 + rect.3) / 2);
+                root.draw(&PathElement::new(vec![(px, py), (ex, ey)], leader))
+                    .map_err(err)?;
+            }
             let pos = Pos::new(if right { HPos::Left } else { HPos::Right }, v);
             root.draw(&Text::new(
                 text.clone(),
                 (px + if right { 8 } else { -8 }, py + dy),
                 legend_style().color(&INK).pos(pos),
+            ))
+            .map_err(err)?;
+        }
+        if !unlabelled.is_empty() {
+            root.draw(&Text::new(
+                format!(
+                    "front points not labelled (no room): {}",
+                    unlabelled.join("; ")
+                ),
+                (plot_x.start + 8, plot_y.start + 6),
+                legend_style()
+                    .color(&MUTED)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
             ))
             .map_err(err)?;
         }

@@ -522,8 +522,10 @@ fn tradeoff_draws_every_configuration_and_fits_every_point_and_the_front() {
     let svg = render(&c).expect("renders").svg;
     let texts = svg_texts(&svg);
     for front in ["suspicion_mult=1", "suspicion_mult=2", "suspicion_mult=3"] {
-        assert!(
-            texts.iter().any(|t| t.1 == front),
+        // Once in the legend (the series of that value), once by the point.
+        assert_eq!(
+            texts.iter().filter(|t| t.1 == front).count(),
+            2,
             "front point {front} labelled"
         );
     }
@@ -721,4 +723,51 @@ fn heatmap_missing_cells_are_grey_and_named_never_white_like_zero() {
         .size(800, 600);
     let texts = svg_texts(&render(&fig).expect("renders").svg);
     assert!(texts.iter().any(|t| t.1 == "no data"));
+}
+
+/// Rule: every Pareto-front point of the trade-off chart is labelled, however
+/// close the front points lie (further from the point, with a leader line,
+/// when the places beside it are taken). (In a crowded corner a front point
+/// whose label would overlap another was left unlabelled.)
+#[test]
+fn every_pareto_front_point_is_labelled_even_in_a_crowded_corner() {
+    // Eight front points within a few pixels of each other, and one slow,
+    // flappy configuration that sets the scales.
+    let rows: Vec<(String, Med, Med)> = (0..8)
+        .map(|i| {
+            let x = 3.0 + 0.02 * i as f64;
+            let y = 16.0 - 2.0 * i as f64;
+            (format!("{}", i + 2), (x, x, x), (y, y, y))
+        })
+        .chain(std::iter::once((
+            "20".to_string(),
+            (9.0, 9.0, 9.0),
+            (2000.0, 2000.0, 2000.0),
+        )))
+        .collect();
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, detect, flaps)| {
+            (
+                vec![v.as_str()],
+                vec![
+                    ("detect_dead_p50_s", *detect),
+                    ("flaps_healthy_per_hour", *flaps),
+                ],
+            )
+        })
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    assert_eq!(f.front.points.len(), 8);
+    let c = sweep::tradeoff_chart(&m, &f);
+    let texts = svg_texts(&render(&c).expect("renders").svg);
+    for (_, _, label) in c.panels[0].fronts.iter().flatten() {
+        // Once in the legend (the series of that value), once by the point.
+        assert_eq!(
+            texts.iter().filter(|t| t.1 == *label).count(),
+            2,
+            "front point {label} labelled"
+        );
+    }
+    assert!(!texts.iter().any(|t| t.1.contains("not labelled")));
 }
