@@ -56,6 +56,22 @@ fn numeric_axis(m: &Manifest, a: usize) -> Option<Vec<f64>> {
         .collect()
 }
 
+/// The x-axis description of axis `a`: its name, with the unit when its
+/// values are durations (plotted in seconds: `probe_timeout (s)`, where the
+/// bare name left 0.1–0.5 without a unit).
+fn axis_desc(m: &Manifest, a: usize) -> String {
+    let duration = m.points.iter().any(|p| {
+        p.values[a]
+            .as_str()
+            .is_some_and(|s| crate::units::parse_duration(s).is_ok())
+    });
+    if duration {
+        format!("{} (s)", m.axes[a])
+    } else {
+        m.axes[a].clone()
+    }
+}
+
 /// Distinct labels of axis `a` in first-seen order.
 fn distinct(m: &Manifest, a: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -116,7 +132,7 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     for metric in SWEEP_METRICS {
         let panel = match &xs {
             Some(xs) => {
-                let mut panel = LinePanel::new(m.axes[x].clone(), label(metric));
+                let mut panel = LinePanel::new(axis_desc(m, x), label(metric));
                 for key in keys.iter().take(shown) {
                     let mut pts: Vec<(f64, Spread)> = (0..m.points.len())
                         .filter(|&p| series_key(m, p, x) == *key)

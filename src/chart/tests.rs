@@ -771,3 +771,43 @@ fn every_pareto_front_point_is_labelled_even_in_a_crowded_corner() {
     }
     assert!(!texts.iter().any(|t| t.1.contains("not labelled")));
 }
+
+/// Rule: a duration axis, plotted in seconds, says so in its label
+/// (`probe_timeout (s)`); a plain number axis keeps its bare name. (The
+/// metrics chart put 0.1 to 0.5 under a bare `probe_timeout`.)
+#[test]
+fn a_duration_axis_is_labelled_with_its_unit() {
+    let metrics = |v: f64| {
+        vec![
+            ("detect_dead_p50_s", (v, v, v)),
+            ("flaps_healthy_per_hour", (v, v, v)),
+        ]
+    };
+    let points: Vec<FixturePoint> = ["100ms", "300ms", "500ms"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (vec![*v], metrics(i as f64)))
+        .collect();
+    let (m, f) = sweep_fixture(&["probe_timeout"], &[], &points);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    for (panel, _) in &fig.panels {
+        let Panel::Line(p) = panel else {
+            panic!("a duration axis is numeric")
+        };
+        assert_eq!(p.x_desc, "probe_timeout (s)");
+        let (x0, x1) = p.x_range.expect("fixed");
+        assert!(x0 < 0.1 && 0.5 < x1, "in seconds: ({x0}, {x1})");
+    }
+    let texts = svg_texts(&render(&fig).expect("renders").svg);
+    assert!(texts.iter().any(|t| t.1 == "probe_timeout (s)"));
+    let points: Vec<FixturePoint> = ["2", "3"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (vec![*v], metrics(i as f64)))
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let Panel::Line(p) = &sweep::metrics_chart(&m, &f.stats).panels[0].0 else {
+        panic!("a number axis is numeric")
+    };
+    assert_eq!(p.x_desc, "suspicion_mult");
+}
