@@ -27,7 +27,17 @@ pub struct HeatmapPanel {
     /// How a value is written in its cell, when cells are large enough; `None`
     /// writes none (an accusation matrix is mostly zeros, which white says).
     pub value_text: Option<fn(f64) -> String>,
+    /// What a missing cell (NaN) means, named under the colour bar when there
+    /// is one (a sweep's combination never run, or never measured).
+    pub missing_desc: String,
 }
+
+/// A missing cell's fill and hatch: grey, never on the white → dark scale
+/// (it was left white, exactly the colour of 0).
+pub const MISSING: RGBColor = RGBColor(222, 222, 222);
+const MISSING_HATCH: RGBColor = RGBColor(170, 170, 170);
+/// Written in a missing cell when cells hold values.
+pub const MISSING_TEXT: &str = "–";
 
 const BAR_W: u32 = 110;
 
@@ -58,6 +68,7 @@ impl HeatmapPanel {
             scale_desc: scale_desc.into(),
             empty_note: "no data".into(),
             value_text: None,
+            missing_desc: "no value".into(),
         }
     }
 
@@ -165,6 +176,39 @@ impl HeatmapPanel {
                 )
             }))
             .map_err(err)?;
+        // Missing cells: grey with a diagonal hatch, so no one reads them as 0.
+        let missing: Vec<(usize, usize)> = self
+            .values
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_nan())
+                    .map(move |(c, _)| (r, c))
+            })
+            .collect();
+        for &(r, c) in &missing {
+            let (x, y) = (c as f64, nr as f64 - r as f64 - 1.0);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    MISSING.filled(),
+                )))
+                .map_err(err)?;
+            // Lines u + v = t across the unit cell.
+            let hatch = (1..8).map(|k| {
+                let t = k as f64 / 4.0;
+                PathElement::new(
+                    vec![
+                        (x + (t - 1.0).max(0.0), y + t.min(1.0)),
+                        (x + t.min(1.0), y + (t - 1.0).max(0.0)),
+                    ],
+                    ShapeStyle::from(&MISSING_HATCH).stroke_width(1),
+                )
+            });
+            chart.draw_series(hatch).map_err(err)?;
+        }
         // Each cell's value in it when cells are large enough to hold it (a
         // sweep's few points, not a cluster's accusation matrix): the colour
         // ranks, the number is what summary.txt says.
@@ -181,8 +225,15 @@ impl HeatmapPanel {
                 .flat_map(|(r, row)| {
                     row.iter()
                         .enumerate()
-                        .filter(|(_, v)| v.is_finite())
-                        .map(move |(c, &v)| (r, c, write(v), v))
+                        .filter(|(_, v)| v.is_finite() || v.is_nan())
+                        .map(move |(c, &v)| {
+                            let text = if v.is_nan() {
+                                MISSING_TEXT.to_string()
+                            } else {
+                                write(v)
+                            };
+                            (r, c, text, v)
+                        })
                 })
                 .collect(),
         };
@@ -196,7 +247,11 @@ impl HeatmapPanel {
         if written {
             chart
                 .draw_series(texts.into_iter().map(|(r, c, text, v)| {
-                    let fill = palette::sequential(v / scale_max);
+                    let fill = if v.is_nan() {
+                        MISSING
+                    } else {
+                        palette::sequential(v / scale_max)
+                    };
                     let ink: &'static RGBColor = if palette::luminance(fill) < 0.5 {
                         &WHITE
                     } else {
@@ -212,7 +267,8 @@ impl HeatmapPanel {
                 }))
                 .map_err(err)?;
         }
-        if vmax <= 0.0 && !written {
+        let all_missing = missing.len() == nr * nc && !missing.is_empty();
+        if (vmax <= 0.0 && !written) || all_missing {
             chart
                 .draw_series(std::iter::once(Text::new(
                     self.empty_note.clone(),
@@ -223,7 +279,11 @@ impl HeatmapPanel {
                 )))
                 .map_err(err)?;
         }
-        draw_color_bar(&bar, scale_max, &self.scale_desc)
+        draw_color_bar(&bar, scale_max, &self.scale_desc)?;
+        if !missing.is_empty() {
+            draw_missing_key(&bar, &self.missing_desc)?;
+        }
+        Ok(())
     }
 }
 
@@ -284,6 +344,38 @@ fn thin(ticks: Vec<f64>, max: usize) -> Vec<f64> {
     }
     let every = ticks.len().div_ceil(max);
     ticks.into_iter().step_by(every).collect()
+}
+
+/// Under the colour bar: a missing cell's swatch and what it means.
+fn draw_missing_key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    desc: &str,
+) -> Result<(), ChartError> {
+    let (_, h) = area.dim_in_pixel();
+    let y = (h as i32 - 40).max(60);
+    area.draw(&Rectangle::new(
+        [(14, y - 9), (34, y + 9)],
+        MISSING.filled(),
+    ))
+    .map_err(err)?;
+    area.draw(&Rectangle::new(
+        [(14, y - 9), (34, y + 9)],
+        ShapeStyle::from(&MUTED),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(
+        MISSING_TEXT,
+        (24, y),
+        label_style().pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(
+        desc.to_string(),
+        (40, y),
+        legend_style().pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(err)?;
+    Ok(())
 }
 
 /// A vertical colour bar from 0 (bottom) to `max` (top), titled `desc`.

@@ -44,8 +44,14 @@ const ROW_PX: u32 = 24;
 const GLYPH_PX: i32 = 30;
 const GAP_PX: i32 = 18;
 
-/// Draw `caption` (left, from pixel `left`) and `entries` (right-aligned) in one
-/// or two rows at the top of `area`; returns the area below them.
+/// Draw `caption` (left, from pixel `left`) and `entries` (right-aligned) in
+/// rows at the top of `area`; returns the area below them.
+///
+/// The entries share the caption's row when they fit beside it; else they
+/// start on the next row, and wrap onto as many more as they need, each row
+/// right-aligned between `left` and the area's right edge. (One row that never
+/// wrapped ran six series' labels off the right edge of a sweep's metrics
+/// chart.)
 pub fn draw_header<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: Option<&str>,
@@ -64,10 +70,41 @@ pub fn draw_header<DB: DrawingBackend>(
             .unwrap_or(0)
     };
     let label_w: Vec<i32> = entries.iter().map(|e| width(&e.label, &ls)).collect();
-    let legend_w: i32 = label_w.iter().map(|w| w + GLYPH_PX + GAP_PX).sum();
+    let entry_w = |lw: i32| lw + GLYPH_PX + GAP_PX;
+    let legend_w: i32 = label_w.iter().map(|&lw| entry_w(lw)).sum();
     let caption_w = caption.map(|c| width(c, &cs)).unwrap_or(0);
-    let two_rows = caption.is_some() && left + caption_w + 24 + legend_w > w as i32;
-    let rows = if two_rows { 2 } else { 1 };
+    let right = w as i32 - 4;
+    // (Each entry's width counts the gap after it, so the last label ends a
+    // gap short of `right`: a row of it fits when that end is inside.)
+    let beside = if caption.is_some() {
+        left + caption_w + 24 + legend_w <= w as i32
+    } else {
+        left + legend_w - GAP_PX <= right
+    };
+    // Rows of entry indices, packed greedily into the width from `left`.
+    let mut lines: Vec<Vec<usize>> = Vec::new();
+    if beside {
+        lines.push((0..entries.len()).collect());
+    } else {
+        let room = (right - left).max(1);
+        let mut used = 0;
+        for (i, &lw) in label_w.iter().enumerate() {
+            // The last entry of a row needs no gap after it.
+            let need = entry_w(lw) - GAP_PX;
+            match lines.last_mut() {
+                Some(line) if used + need <= room => {
+                    line.push(i);
+                    used += entry_w(lw);
+                }
+                _ => {
+                    lines.push(vec![i]);
+                    used = entry_w(lw);
+                }
+            }
+        }
+    }
+    let first = if caption.is_some() && !beside { 1 } else { 0 };
+    let rows = (first + lines.len()).max(1) as u32;
     let (head, rest) = area.split_vertically(ROW_PX * rows);
     let y_caption = ROW_PX as i32 / 2;
     if let Some(c) = caption {
@@ -78,25 +115,25 @@ pub fn draw_header<DB: DrawingBackend>(
         ))
         .map_err(err)?;
     }
-    let y = if two_rows {
-        ROW_PX as i32 * 3 / 2
-    } else {
-        y_caption
-    };
-    let mut x = (w as i32 - legend_w - 4).max(left);
-    for (e, lw) in entries.iter().zip(label_w) {
-        let at = match e.kind {
-            GlyphKind::LineSample | GlyphKind::Swatch => (x, y),
-            GlyphKind::Marker => (x + 10, y),
-        };
-        head.draw(&Glyph::new(at, e.style, e.kind)).map_err(err)?;
-        head.draw(&Text::new(
-            e.label.clone(),
-            (x + GLYPH_PX - 2, y),
-            ls.pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(err)?;
-        x += lw + GLYPH_PX + GAP_PX;
+    for (row, line) in lines.iter().enumerate() {
+        let y = ROW_PX as i32 * (first + row) as i32 + ROW_PX as i32 / 2;
+        let line_w: i32 = line.iter().map(|&i| entry_w(label_w[i])).sum();
+        let mut x = (right - line_w).max(left);
+        for &i in line {
+            let e = &entries[i];
+            let at = match e.kind {
+                GlyphKind::LineSample | GlyphKind::Swatch => (x, y),
+                GlyphKind::Marker => (x + 10, y),
+            };
+            head.draw(&Glyph::new(at, e.style, e.kind)).map_err(err)?;
+            head.draw(&Text::new(
+                e.label.clone(),
+                (x + GLYPH_PX - 2, y),
+                ls.pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(err)?;
+            x += entry_w(label_w[i]);
+        }
     }
     Ok(rest)
 }

@@ -208,7 +208,20 @@ impl LinePanel {
         for (i, line) in self.lines.iter().enumerate() {
             let style = line.style.unwrap_or_else(|| series_style(i));
             if let Some(band) = &line.band {
-                if band.len() >= 2 {
+                if band.len() == 1 {
+                    // A band needs two x to be an area: the spread at a lone x
+                    // is a whisker with caps (it was not drawn at all).
+                    let (x, lo, hi) = band[0];
+                    let whisker = ShapeStyle::from(&style.color.mix(0.6)).stroke_width(2);
+                    let cap = (x1 - x0) * 0.006;
+                    chart
+                        .draw_series([
+                            PathElement::new(vec![(x, lo), (x, hi)], whisker),
+                            PathElement::new(vec![(x - cap, lo), (x + cap, lo)], whisker),
+                            PathElement::new(vec![(x - cap, hi), (x + cap, hi)], whisker),
+                        ])
+                        .map_err(err)?;
+                } else if band.len() >= 2 {
                     let mut poly: Vec<(f64, f64)> = band.iter().map(|p| (p.0, p.2)).collect();
                     poly.extend(band.iter().rev().map(|p| (p.0, p.1)));
                     chart

@@ -56,6 +56,22 @@ fn numeric_axis(m: &Manifest, a: usize) -> Option<Vec<f64>> {
         .collect()
 }
 
+/// The x-axis description of axis `a`: its name, with the unit when its
+/// values are durations (plotted in seconds: `probe_timeout (s)`, where the
+/// bare name left 0.1–0.5 without a unit).
+fn axis_desc(m: &Manifest, a: usize) -> String {
+    let duration = m.points.iter().any(|p| {
+        p.values[a]
+            .as_str()
+            .is_some_and(|s| crate::units::parse_duration(s).is_ok())
+    });
+    if duration {
+        format!("{} (s)", m.axes[a])
+    } else {
+        m.axes[a].clone()
+    }
+}
+
 /// Distinct labels of axis `a` in first-seen order.
 fn distinct(m: &Manifest, a: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -116,7 +132,7 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     for metric in SWEEP_METRICS {
         let panel = match &xs {
             Some(xs) => {
-                let mut panel = LinePanel::new(m.axes[x].clone(), label(metric));
+                let mut panel = LinePanel::new(axis_desc(m, x), label(metric));
                 for key in keys.iter().take(shown) {
                     let mut pts: Vec<(f64, Spread)> = (0..m.points.len())
                         .filter(|&p| series_key(m, p, x) == *key)
@@ -135,8 +151,8 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                 }
                 let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let pad = ((hi - lo) * 0.03).max(1e-9);
-                Panel::Line(panel.x_range(lo - pad, hi + pad))
+                let (x0, x1) = x_span(lo, hi);
+                Panel::Line(panel.x_range(x0, x1))
             }
             None => {
                 let cats = distinct(m, x);
@@ -176,6 +192,19 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     fig
 }
 
+/// The x range of the metrics chart for axis values from `lo` to `hi`: 3 %
+/// beyond each end, and half the value each side of a lone one (1 around 0),
+/// so its ticks read as distinct numbers (a lone 4 padded by 1e-9 wrote "4"
+/// under every tick).
+pub fn x_span(lo: f64, hi: f64) -> (f64, f64) {
+    if hi > lo {
+        let pad = (hi - lo) * 0.03;
+        return (lo - pad, hi + pad);
+    }
+    let pad = if lo.abs() > 0.0 { lo.abs() * 0.5 } else { 1.0 };
+    (lo - pad, lo + pad)
+}
+
 /// Heatmaps of the first two axes (when the sweep has exactly two with more
 /// than one value): cost and detection latency medians.
 pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<Figure> {
@@ -186,9 +215,23 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     if rows.len() < 2 || cols.len() < 2 {
         return None;
     }
+    let cell = |r: &String, c: &String, metric: &str| {
+        (0..m.points.len())
+            .find(|&p| m.points[p].labels[0] == *r && m.points[p].labels[1] == *c)
+            .and_then(|p| stats[p].get(metric))
+    };
+    let any_missing = [t.cost, t.latency].iter().any(|metric| {
+        rows.iter()
+            .any(|r| cols.iter().any(|c| cell(r, c, metric).is_none()))
+    });
+    let missing_note = if any_missing {
+        " · grey – = no value (combination not run, or no seed measured it)"
+    } else {
+        ""
+    };
     let mut fig = Figure::new(Frame::new(
         format!("{}: {} × {}", m.sweep, m.axes[0], m.axes[1]),
-        format!("{} · cell = median across seeds", subtitle(m)),
+        format!("{} · cell = median across seeds{missing_note}", subtitle(m)),
     ))
     .size(1200, 1300);
     for metric in [t.cost, t.latency] {
@@ -221,6 +264,13 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     Some(fig)
 }
 
+/// Most series of a trade-off chart, one style each (colour and marker: the
+/// pair stays distinct well past this); more share one labelled series.
+const MAX_TRADEOFF_SERIES: usize = 2 * MAX_SERIES;
+
+/// Rows of places tried above and below a point for its label.
+const LABEL_RINGS: i32 = 12;
+
 /// One configuration: (latency spread, cost spread, label, on the Pareto front).
 pub type TradeoffPoint = (Spread, Spread, String, bool);
 
@@ -238,6 +288,9 @@ pub struct TradeoffPanel {
     pub series: Vec<(String, Vec<TradeoffPoint>)>,
     /// Pareto fronts: points (x, y, label) by increasing x.
     pub fronts: Vec<Vec<(f64, f64, String)>>,
+    /// Label every point, not only the front's: set when the settings have
+    /// more values than the palette has styles, so they share one series.
+    pub label_every_point: bool,
 }
 
 /// The trade-off chart: one marker per configuration at (latency, cost) medians
@@ -266,6 +319,37 @@ impl TradeoffChart {
         self.panels
             .iter()
             .flat_map(|p| p.series.iter().flat_map(|s| s.1.iter()))
+    }
+
+    /// Top of the latency axis, shared by every panel: it holds every point's
+    /// whisker and every front point.
+    pub fn x_top(&self) -> f64 {
+        let xmax = self
+            .points()
+            .map(|p| p.0.hi.max(p.0.median))
+            .chain(
+                self.panels
+                    .iter()
+                    .flat_map(|p| p.fronts.iter().flatten().map(|f| f.0)),
+            )
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        nice_max(xmax * 1.1, 1.0)
+    }
+
+    /// Top of `panel`'s cost axis: every point's whisker and every front point
+    /// fit under it, unless the chart is zoomed (then at most the zoom's top).
+    pub fn y_top(&self, panel: &TradeoffPanel) -> f64 {
+        let ymax = panel
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter())
+            .map(|p| p.1.hi.max(p.1.median))
+            .chain(panel.fronts.iter().flatten().map(|f| f.1))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let fitted = nice_max(ymax * 1.1, 1.0);
+        self.y_max.map_or(fitted, |top| top.min(fitted))
     }
 
     /// (columns, rows) of the panel grid.
@@ -320,9 +404,16 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
     let t = f.tradeoff;
     // Colour by the setting with the fewest values (e.g. the generation),
     // never by a condition when a setting varies.
-    let by = (0..m.axes.len())
+    let fewest = (0..m.axes.len())
         .filter(|&a| distinct(m, a).len() > 1)
         .min_by_key(|&a| (m.conditions.contains(&m.axes[a]), distinct(m, a).len()));
+    // Every value gets a marker (the first eight were drawn and the rest
+    // dropped, with ten suspicion multipliers the two fastest front points):
+    // past the palette's eight colours the styles come round again with
+    // another marker shape, each named in the legend; past twice that the
+    // legend would not fit, so one series, every point carrying its label.
+    let by = fewest.filter(|&a| distinct(m, a).len() <= MAX_TRADEOFF_SERIES);
+    let label_every_point = fewest.is_some() && by.is_none();
     let groups: Vec<String> = by.map_or_else(|| vec![String::new()], |a| distinct(m, a));
     let conditions = crate::batch::store::condition_groups(m);
     let faceted = conditions.len() > 1 && conditions.len() <= MAX_TRADEOFF_PANELS;
@@ -350,7 +441,6 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
     let series_of = |members: &[usize]| -> Vec<(String, Vec<TradeoffPoint>)> {
         groups
             .iter()
-            .take(MAX_SERIES)
             .map(|g| {
                 let pts = members
                     .iter()
@@ -393,6 +483,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
                 caption: caption.clone(),
                 series: series_of(members),
                 fronts: vec![front_line(front)],
+                label_every_point,
             })
             .collect()
     } else {
@@ -401,13 +492,21 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             caption: String::new(),
             series: series_of(&every),
             fronts: f.front.groups.iter().map(|(_, g)| front_line(g)).collect(),
+            label_every_point,
         }]
     };
-    let per_panel = if faceted {
-        " · one panel per condition, each with its own cost scale"
+    let mut per_panel = if faceted {
+        " · one panel per condition, each with its own cost scale".to_string()
     } else {
-        ""
+        String::new()
     };
+    if let (true, Some(a)) = (label_every_point, fewest) {
+        per_panel.push_str(&format!(
+            " · {} values of {}: each point labelled",
+            distinct(m, a).len(),
+            m.axes[a]
+        ));
+    }
     TradeoffChart {
         frame: Frame::new(
             format!("{}: {} vs {}", m.sweep, label(t.cost), label(t.latency)),
@@ -435,26 +534,17 @@ impl Chart for TradeoffChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let body = self.frame.draw(root)?;
         // One latency scale for every panel, so panels compare side by side.
-        let xmax = self.points().map(|p| p.0.hi).fold(0.0, f64::max);
-        let x1 = nice_max(xmax * 1.1, 1.0);
+        let x1 = self.x_top();
         let (cols, rows) = self.grid();
         if cols == 1 {
-            let ymax = self.points().map(|p| p.1.hi).fold(0.0, f64::max);
-            let y1 = self.y_max.unwrap_or_else(|| nice_max(ymax * 1.1, 1.0));
             let panel = self.panels.first();
+            let y1 = panel.map_or(1.0, |p| self.y_top(p));
+            let y1 = self.y_max.unwrap_or(y1);
             return self.draw_panel(root, &body, panel, x1, y1, true);
         }
         let areas = body.split_evenly((rows, cols));
         for (i, (area, panel)) in areas.iter().zip(&self.panels).enumerate() {
-            let ymax = panel
-                .series
-                .iter()
-                .flat_map(|s| s.1.iter())
-                .map(|p| p.1.hi)
-                .fold(0.0, f64::max);
-            let fitted = nice_max(ymax * 1.1, 1.0);
-            let y1 = self.y_max.map_or(fitted, |top| top.min(fitted));
-            self.draw_panel(root, area, Some(panel), x1, y1, i == 0)?;
+            self.draw_panel(root, area, Some(panel), x1, self.y_top(panel), i == 0)?;
         }
         Ok(())
     }
@@ -552,9 +642,14 @@ impl TradeoffChart {
                     .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
             }
         }
-        // Labels of front points: above the point, else below, else left out
-        // when both would overlap a label already drawn (a crowded corner stays
-        // readable; summary.txt lists every front point).
+        // Labels of front points, then (when the settings share one series)
+        // of every other point: beside the point towards the plot's middle,
+        // just above or below it, else on the other side, else further up or
+        // down with a leader line to the point, the nearest free place first.
+        // A front label with no free place anywhere is named in a note in
+        // the plot's corner (a crowded corner left front points unlabelled,
+        // though the front is said to be labelled); another point's label is
+        // left out (summary.txt lists every point).
         let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
         let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
         let overlaps = |r: (i32, i32, i32, i32), taken: &[(i32, i32, i32, i32)]| {
@@ -562,31 +657,84 @@ impl TradeoffChart {
                 .iter()
                 .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
         };
-        for (x, y, text) in panel.fronts.iter().flatten() {
+        let others = panel
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter())
+            .filter(|p| panel.label_every_point && !p.3)
+            .map(|p| (p.0.median, p.1.median, p.2.clone(), false));
+        let labels: Vec<(f64, f64, String, bool)> = panel
+            .fronts
+            .iter()
+            .flatten()
+            .map(|(x, y, t)| (*x, *y, t.clone(), true))
+            .chain(others)
+            .collect();
+        let mut unlabelled: Vec<&str> = Vec::new();
+        let leader = ShapeStyle::from(&MUTED.mix(0.8)).stroke_width(1);
+        for (x, y, text, on_front) in &labels {
             let (px, py) = chart.backend_coord(&(*x, *y));
-            let w = 7 * text.chars().count() as i32;
-            let left = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
-            let (x0, x1) = if left {
-                (px + 8, px + 8 + w)
-            } else {
-                (px - 8 - w, px - 8)
-            };
-            let above = (x0, x1, py - 26, py - 10);
-            let below = (x0, x1, py + 10, py + 26);
-            let choice = [(above, VPos::Bottom, -10), (below, VPos::Top, 10)]
-                .into_iter()
-                .find(|(r, _, _)| {
-                    r.2 >= plot_y.start && r.3 <= plot_y.end && !overlaps(*r, &taken)
+            let w = root
+                .estimate_text_size(text, &legend_style())
+                .map_or(7 * text.chars().count() as i32, |s| s.0 as i32);
+            let right_first = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
+            // Vertical offsets of the label's near edge: 10 px, then rows of
+            // 18 px further out.
+            let choice = (0..LABEL_RINGS)
+                .flat_map(|ring| {
+                    [right_first, !right_first]
+                        .into_iter()
+                        .flat_map(move |right| {
+                            let (x0, x1) = if right {
+                                (px + 8, px + 8 + w)
+                            } else {
+                                (px - 8 - w, px - 8)
+                            };
+                            let d = 10 + 18 * ring;
+                            [
+                                ((x0, x1, py - d - 16, py - d), right, VPos::Bottom, -d),
+                                ((x0, x1, py + d, py + d + 16), right, VPos::Top, d),
+                            ]
+                        })
+                })
+                .find(|(r, _, _, _)| {
+                    r.0 >= plot_x.start
+                        && r.1 <= plot_x.end
+                        && r.2 >= plot_y.start
+                        && r.3 <= plot_y.end
+                        && !overlaps(*r, &taken)
                 });
-            let Some((rect, v, dy)) = choice else {
+            let Some((rect, right, v, dy)) = choice else {
+                if *on_front {
+                    unlabelled.push(text);
+                }
                 continue;
             };
             taken.push(rect);
-            let pos = Pos::new(if left { HPos::Left } else { HPos::Right }, v);
+            if dy.abs() > 10 {
+                // From the point to the label's near end, at its middle.
+                let (ex, ey) = (if right { rect.0 } else { rect.1 }, (rect.2 + rect.3) / 2);
+                root.draw(&PathElement::new(vec![(px, py), (ex, ey)], leader))
+                    .map_err(err)?;
+            }
+            let pos = Pos::new(if right { HPos::Left } else { HPos::Right }, v);
             root.draw(&Text::new(
                 text.clone(),
-                (px + if left { 8 } else { -8 }, py + dy),
+                (px + if right { 8 } else { -8 }, py + dy),
                 legend_style().color(&INK).pos(pos),
+            ))
+            .map_err(err)?;
+        }
+        if !unlabelled.is_empty() {
+            root.draw(&Text::new(
+                format!(
+                    "front points not labelled (no room): {}",
+                    unlabelled.join("; ")
+                ),
+                (plot_x.start + 8, plot_y.start + 6),
+                legend_style()
+                    .color(&MUTED)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
             ))
             .map_err(err)?;
         }

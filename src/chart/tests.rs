@@ -394,3 +394,420 @@ fn axis_numbers_name_their_ticks_exactly_and_briefly() {
     assert_eq!(axis_number(2_500_000.0), "2.5M");
     assert_eq!(axis_number(1_250_000.0), "1.25M");
 }
+
+/// (median, lo, hi) of one metric at one point.
+type Med = (f64, f64, f64);
+/// One made-up sweep point: its label on each axis, and its metrics.
+type FixturePoint<'a> = (Vec<&'a str>, Vec<(&'a str, Med)>);
+
+/// A finished sweep made up for the sweep charts' tests: `points` are (labels
+/// of each axis, [(metric, (median, lo, hi))]); numeric labels are numbers.
+fn sweep_fixture(
+    axes: &[&str],
+    conditions: &[&str],
+    points: &[FixturePoint],
+) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    use crate::batch::aggregate::{pareto_grouped, PointStats, Spread, FLAPS_VS_DETECTION};
+    use crate::batch::row::{metric_index, METRICS};
+    use crate::batch::store::{condition_groups, Finished, Manifest, PointMeta};
+    let m = Manifest {
+        flapsim: "test".into(),
+        sweep: "fixture".into(),
+        fingerprint: "0".into(),
+        axes: axes.iter().map(|a| a.to_string()).collect(),
+        seeds: vec![1, 2, 3],
+        runs: points.len() * 3,
+        points: points
+            .iter()
+            .map(|(labels, _)| PointMeta {
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                values: labels
+                    .iter()
+                    .map(|l| {
+                        l.parse::<f64>()
+                            .map_or_else(|_| serde_json::json!(l), |v| serde_json::json!(v))
+                    })
+                    .collect(),
+            })
+            .collect(),
+        shard: None,
+        conditions: conditions.iter().map(|a| a.to_string()).collect(),
+    };
+    let stats: Vec<PointStats> = points
+        .iter()
+        .enumerate()
+        .map(|(point, (_, metrics))| {
+            let mut values = vec![None; METRICS.len()];
+            for (name, (median, lo, hi)) in metrics {
+                values[metric_index(name).expect("a metric")] = Some(Spread {
+                    median: *median,
+                    lo: *lo,
+                    hi: *hi,
+                    n: 3,
+                });
+            }
+            PointStats {
+                point,
+                runs: 3,
+                metrics: values,
+            }
+        })
+        .collect();
+    let front = pareto_grouped(&stats, FLAPS_VS_DETECTION, &condition_groups(&m));
+    let f = Finished {
+        stats,
+        front,
+        tradeoff: FLAPS_VS_DETECTION,
+        summary: String::new(),
+    };
+    (m, f)
+}
+
+/// The auditor's `tenrev` sweep: suspicion_mult 10 down to 1, detection and
+/// flaps of healthy nodes as its summary.txt gives them.
+fn tenrev() -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let rows: [(&str, Med, Med); 10] = [
+        ("10", (12.6, 11.4, 12.6), (0.0, 0.0, 0.0)),
+        ("9", (11.7, 9.94, 12.6), (0.0, 0.0, 0.0)),
+        ("8", (10.4, 10.3, 11.1), (0.0, 0.0, 0.0)),
+        ("7", (9.24, 9.08, 9.32), (0.0, 0.0, 0.0)),
+        ("6", (8.42, 7.82, 8.78), (0.0, 0.0, 0.0)),
+        ("5", (8.04, 7.02, 8.17), (0.0, 0.0, 0.0)),
+        ("4", (5.88, 5.81, 7.59), (0.0, 0.0, 0.0)),
+        ("3", (5.10, 4.90, 5.36), (10.9, 0.0, 10.9)),
+        ("2", (3.74, 3.42, 3.74), (273.0, 251.0, 338.0)),
+        ("1", (2.74, 2.43, 4.23), (589.0, 535.0, 676.0)),
+    ];
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, detect, flaps)| {
+            (
+                vec![*v],
+                vec![
+                    ("detect_dead_p50_s", *detect),
+                    ("flaps_healthy_per_hour", *flaps),
+                    ("fp_healthy_per_hour", *flaps),
+                    ("msgs_per_node_s", (10.0, 9.5, 10.5)),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["suspicion_mult"], &[], &points)
+}
+
+/// Rule: the trade-off chart draws every configuration, however many values
+/// its axis has, and its ranges hold every point's whiskers and the whole
+/// front. (With ten suspicion multipliers only the first eight got a marker:
+/// the two fastest front points, 1 and 2, were missing, and the cost axis,
+/// scaled from the drawn points, ended at 15 while the front ran up to 589.)
+#[test]
+fn tradeoff_draws_every_configuration_and_fits_every_point_and_the_front() {
+    let (m, f) = tenrev();
+    let c = sweep::tradeoff_chart(&m, &f);
+    let drawn: Vec<&str> = c
+        .panels
+        .iter()
+        .flat_map(|p| p.series.iter().flat_map(|s| s.1.iter()))
+        .map(|p| p.2.as_str())
+        .collect();
+    assert_eq!(drawn.len(), 10, "every configuration drawn: {drawn:?}");
+    let panel = &c.panels[0];
+    let (x1, y1) = (c.x_top(), c.y_top(panel));
+    for (x, y, label) in panel.fronts.iter().flatten() {
+        assert!(*x <= x1 && *y <= y1, "front point {label} off the axes");
+    }
+    for p in panel.series.iter().flat_map(|s| s.1.iter()) {
+        assert!(p.0.hi <= x1 && p.1.hi <= y1, "{} off the axes", p.2);
+    }
+    let svg = render(&c).expect("renders").svg;
+    let texts = svg_texts(&svg);
+    for front in ["suspicion_mult=1", "suspicion_mult=2", "suspicion_mult=3"] {
+        // Once in the legend (the series of that value), once by the point.
+        assert_eq!(
+            texts.iter().filter(|t| t.1 == front).count(),
+            2,
+            "front point {front} labelled"
+        );
+    }
+    // Ten values: ten series, each its own style, each in the legend.
+    assert_eq!(panel.series.len(), 10);
+    let styles: std::collections::BTreeSet<String> =
+        (0..10).map(|i| format!("{:?}", series_style(i))).collect();
+    assert_eq!(styles.len(), 10, "ten distinct styles");
+    // Forty values: one series, every point drawn.
+    let many: Vec<(String, f64)> = (1..=40).map(|i| (i.to_string(), i as f64)).collect();
+    let points: Vec<FixturePoint> = many
+        .iter()
+        .map(|(label, v)| {
+            (
+                vec![label.as_str()],
+                vec![
+                    ("detect_dead_p50_s", (*v, *v, *v)),
+                    ("flaps_healthy_per_hour", (800.0 / v, 800.0 / v, 900.0 / v)),
+                ],
+            )
+        })
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let c = sweep::tradeoff_chart(&m, &f);
+    let n: usize = c.panels[0].series.iter().map(|s| s.1.len()).sum();
+    assert_eq!(n, 40, "every configuration drawn");
+    assert!(c.panels[0].label_every_point);
+    let y1 = c.y_top(&c.panels[0]);
+    assert!(
+        y1 >= 900.0,
+        "the cost axis holds the top whisker, ends at {y1}"
+    );
+}
+
+/// Rule: a legend that does not fit its row wraps onto more rows, each entry
+/// inside the image, and the plot starts below the last row. (Six series of
+/// a two-axis sweep's metrics chart ran off the right edge: the fifth label
+/// cut, the sixth off the canvas.)
+#[test]
+fn a_legend_too_wide_for_its_row_wraps_inside_the_image() {
+    let names: Vec<String> = ["2", "3", "5"]
+        .iter()
+        .flat_map(|m| {
+            ["none", "all"]
+                .iter()
+                .map(move |l| format!("suspicion_mult={m}, lifeguard={l}"))
+        })
+        .collect();
+    for caption in [None, Some("flaps of healthy nodes")] {
+        let mut panel = LinePanel::new("probe_timeout", "flaps/h");
+        panel.caption = caption.map(String::from);
+        for (i, n) in names.iter().enumerate() {
+            panel = panel.line(Line::new(
+                n.clone(),
+                vec![(0.1, i as f64), (0.5, i as f64 + 1.0)],
+            ));
+        }
+        let fig = Figure::new(frame())
+            .panel(Panel::Line(panel), 1.0)
+            .size(1200, 500);
+        let texts = svg_texts(&render(&fig).expect("renders").svg);
+        let mut rows = std::collections::BTreeSet::new();
+        let mut bottom: f64 = 0.0;
+        for n in &names {
+            let tag = &texts.iter().find(|t| t.1 == *n).expect("entry drawn").0;
+            let (x, y) = (svg_attr(tag, "x"), svg_attr(tag, "y"));
+            assert!(x >= 0.0, "{n} starts at {x}");
+            assert!(
+                x + label_width(n) <= 1200.0,
+                "{n} ends at {} past the image's right edge",
+                x + label_width(n)
+            );
+            rows.insert(y as i64);
+            bottom = bottom.max(y);
+        }
+        assert!(rows.len() >= 2, "wrapped onto more rows: {rows:?}");
+        // The y axis' top tick label is below the legend's last row.
+        let top_tick = texts
+            .iter()
+            .filter(|t| t.1 == "8" || t.1 == "7")
+            .map(|t| svg_attr(&t.0, "y"))
+            .fold(f64::INFINITY, f64::min);
+        assert!(top_tick.is_finite(), "the y axis is labelled");
+        assert!(top_tick > bottom + 8.0, "plot under the legend");
+    }
+}
+
+/// Rule: a numeric axis with a single value gets a range around it whose ticks
+/// read as distinct numbers, and the spread across seeds at that lone x is
+/// drawn as a whisker. (`values: [4]` wrote "4" under every tick, the range
+/// being 4 ± 1e-9, and the band, needing two x, was not drawn.)
+#[test]
+fn a_lone_axis_value_gets_distinct_ticks_and_its_spread_drawn() {
+    let points: Vec<FixturePoint> = vec![(
+        vec!["4"],
+        vec![
+            ("detect_dead_p50_s", (5.8, 4.9, 7.1)),
+            ("flaps_healthy_per_hour", (10.0, 2.0, 30.0)),
+            ("fp_healthy_per_hour", (10.0, 2.0, 30.0)),
+            ("msgs_per_node_s", (2.4, 2.3, 2.6)),
+        ],
+    )];
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    let mut without_spread = fig.clone();
+    for (panel, _) in &mut without_spread.panels {
+        let Panel::Line(p) = panel else {
+            panic!("a numeric axis draws lines")
+        };
+        let (x0, x1) = p.x_range.expect("a fixed x range");
+        assert!(x0 < 4.0 && 4.0 < x1, "4 inside ({x0}, {x1})");
+        assert!(x1 - x0 >= 0.5, "a readable range around 4: ({x0}, {x1})");
+        assert_ne!(axis_number(x0), axis_number(x1), "distinct end ticks");
+        for l in &mut p.lines {
+            l.band = None;
+        }
+    }
+    let with = render(&fig).expect("renders").svg;
+    let without = render(&without_spread).expect("renders").svg;
+    let polylines = |svg: &str| svg.matches("<polyline").count();
+    assert!(
+        polylines(&with) >= polylines(&without) + 4 * 3,
+        "a whisker with two caps per panel: {} vs {}",
+        polylines(&with),
+        polylines(&without)
+    );
+    // The x tick labels under the plot: several, all different.
+    let texts = svg_texts(&with);
+    let fours = texts.iter().filter(|t| t.1 == "4").count();
+    assert!(fours <= 4 * 2, "\"4\" written {fours} times");
+}
+
+/// Rule: a heatmap draws a missing cell (NaN: a combination never run, a
+/// metric no seed measured) grey and hatched with a "–", never like 0 (white,
+/// the scale's 0 end), and names it under the colour bar.
+#[test]
+fn heatmap_missing_cells_are_grey_and_named_never_white_like_zero() {
+    let rows: Vec<String> = ["2", "4"].iter().map(|s| s.to_string()).collect();
+    let cols: Vec<String> = ["100ms", "300ms"].iter().map(|s| s.to_string()).collect();
+    let values = vec![vec![251.0, f64::NAN], vec![f64::NAN, 0.0]];
+    let mut panel = HeatmapPanel::new(
+        "suspicion_mult",
+        "probe_timeout",
+        rows,
+        cols,
+        values,
+        "median",
+    );
+    panel.value_text = Some(|v| format!("{v}"));
+    let fig = Figure::new(frame())
+        .panel(Panel::Heatmap(panel), 1.0)
+        .size(800, 600);
+    let out = render(&fig).expect("renders");
+    let texts = svg_texts(&out.svg);
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.1 == heatmap::MISSING_TEXT)
+            .count(),
+        2 + 1,
+        "a dash in each missing cell and in the key"
+    );
+    assert!(texts.iter().any(|t| t.1 == "no value"), "the key names it");
+    assert!(
+        texts.iter().any(|t| t.1 == "0"),
+        "the 0 cell keeps its number"
+    );
+    // Two grey cells of the 800×600 image: thousands of grey pixels.
+    let (_, _, px) = decode(&out.png);
+    let m = heatmap::MISSING;
+    let grey = px
+        .chunks(3)
+        .filter(|p| (p[0], p[1], p[2]) == (m.0, m.1, m.2))
+        .count();
+    assert!(grey > 20_000, "missing cells filled grey ({grey} pixels)");
+    assert_ne!(
+        (m.0, m.1, m.2),
+        {
+            let z = palette::sequential(0.0);
+            (z.0, z.1, z.2)
+        },
+        "grey is not the colour of 0"
+    );
+    // Nothing measured at all (no crash, so no detection): still "no data".
+    let none = HeatmapPanel::new(
+        "suspicion_mult",
+        "probe_timeout",
+        vec!["2".into()],
+        vec!["100ms".into()],
+        vec![vec![f64::NAN]],
+        "median",
+    );
+    let fig = Figure::new(frame())
+        .panel(Panel::Heatmap(none), 1.0)
+        .size(800, 600);
+    let texts = svg_texts(&render(&fig).expect("renders").svg);
+    assert!(texts.iter().any(|t| t.1 == "no data"));
+}
+
+/// Rule: every Pareto-front point of the trade-off chart is labelled, however
+/// close the front points lie (further from the point, with a leader line,
+/// when the places beside it are taken). (In a crowded corner a front point
+/// whose label would overlap another was left unlabelled.)
+#[test]
+fn every_pareto_front_point_is_labelled_even_in_a_crowded_corner() {
+    // Eight front points within a few pixels of each other, and one slow,
+    // flappy configuration that sets the scales.
+    let rows: Vec<(String, Med, Med)> = (0..8)
+        .map(|i| {
+            let x = 3.0 + 0.02 * i as f64;
+            let y = 16.0 - 2.0 * i as f64;
+            (format!("{}", i + 2), (x, x, x), (y, y, y))
+        })
+        .chain(std::iter::once((
+            "20".to_string(),
+            (9.0, 9.0, 9.0),
+            (2000.0, 2000.0, 2000.0),
+        )))
+        .collect();
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, detect, flaps)| {
+            (
+                vec![v.as_str()],
+                vec![
+                    ("detect_dead_p50_s", *detect),
+                    ("flaps_healthy_per_hour", *flaps),
+                ],
+            )
+        })
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    assert_eq!(f.front.points.len(), 8);
+    let c = sweep::tradeoff_chart(&m, &f);
+    let texts = svg_texts(&render(&c).expect("renders").svg);
+    for (_, _, label) in c.panels[0].fronts.iter().flatten() {
+        // Once in the legend (the series of that value), once by the point.
+        assert_eq!(
+            texts.iter().filter(|t| t.1 == *label).count(),
+            2,
+            "front point {label} labelled"
+        );
+    }
+    assert!(!texts.iter().any(|t| t.1.contains("not labelled")));
+}
+
+/// Rule: a duration axis, plotted in seconds, says so in its label
+/// (`probe_timeout (s)`); a plain number axis keeps its bare name. (The
+/// metrics chart put 0.1 to 0.5 under a bare `probe_timeout`.)
+#[test]
+fn a_duration_axis_is_labelled_with_its_unit() {
+    let metrics = |v: f64| {
+        vec![
+            ("detect_dead_p50_s", (v, v, v)),
+            ("flaps_healthy_per_hour", (v, v, v)),
+        ]
+    };
+    let points: Vec<FixturePoint> = ["100ms", "300ms", "500ms"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (vec![*v], metrics(i as f64)))
+        .collect();
+    let (m, f) = sweep_fixture(&["probe_timeout"], &[], &points);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    for (panel, _) in &fig.panels {
+        let Panel::Line(p) = panel else {
+            panic!("a duration axis is numeric")
+        };
+        assert_eq!(p.x_desc, "probe_timeout (s)");
+        let (x0, x1) = p.x_range.expect("fixed");
+        assert!(x0 < 0.1 && 0.5 < x1, "in seconds: ({x0}, {x1})");
+    }
+    let texts = svg_texts(&render(&fig).expect("renders").svg);
+    assert!(texts.iter().any(|t| t.1 == "probe_timeout (s)"));
+    let points: Vec<FixturePoint> = ["2", "3"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (vec![*v], metrics(i as f64)))
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let Panel::Line(p) = &sweep::metrics_chart(&m, &f.stats).panels[0].0 else {
+        panic!("a number axis is numeric")
+    };
+    assert_eq!(p.x_desc, "suspicion_mult");
+}
