@@ -54,6 +54,15 @@ pub const BIN: Nanos = 60 * SEC;
 pub const MAX_SPAN: Nanos = 400 * 24 * 3600 * SEC;
 /// Oracle-style episode chaining: one subject's failures at most this far apart.
 pub const EPISODE_GAP: Nanos = 10 * SEC;
+/// A line of one node stamped more than this before a line of another node
+/// above it in the same file: the file holds its nodes' logs one after the
+/// other (`kubectl logs -l … --prefix` prints pod after pod unless following),
+/// not interleaved by time, and is read once per node. Smaller steps back
+/// (nodes' clocks a little apart, lines written a little late) are read at
+/// the earlier line's time.
+pub const UNSORTED_MARGIN: Nanos = 30 * SEC;
+/// Most nodes one file is read for separately (one open reader each).
+pub const MAX_READ_PER_NODE: usize = 256;
 /// Skew matching: one Serf member event (kind, subject) seen by several observers
 /// within this window is taken as one cluster event.
 pub const SKEW_WINDOW: Nanos = 30 * SEC;
@@ -128,6 +137,12 @@ pub struct FileReport {
     /// Lines stamped earlier than an earlier line of the same file (read at that
     /// earlier time, so time never runs backwards).
     pub out_of_order: u64,
+    /// Nodes whose lines were read each in its own pass, the file's nodes'
+    /// lines not being in time order across nodes (0: read in one pass).
+    pub read_per_node: usize,
+    /// The first line found out of order across nodes: its number, its
+    /// node, and the node of the later-stamped line above it.
+    pub unsorted_at: Option<(u64, String, String)>,
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
@@ -139,6 +154,42 @@ pub struct FileReport {
     pub first_after_until: Option<UnixNs>,
     pub first: Option<UnixNs>,
     pub last: Option<UnixNs>,
+}
+
+impl FileReport {
+    /// Adds the counts of another stream of the same file (read once per
+    /// node: lines that are no node's are counted by the first stream only).
+    fn add(&mut self, o: FileReport) {
+        self.framings.extend(o.framings);
+        for p in o.prefixed_observers {
+            if self.prefixed_observers.len() < 10_000 {
+                self.prefixed_observers.insert(p);
+            }
+        }
+        self.unprefixed += o.unprefixed;
+        self.lines += o.lines;
+        self.understood += o.understood;
+        self.unknown += o.unknown;
+        self.unframed += o.unframed;
+        self.bad_timestamps += o.bad_timestamps;
+        if self.first_bad_timestamp.is_none() {
+            self.first_bad_timestamp = o.first_bad_timestamp;
+        }
+        self.cut += o.cut;
+        self.out_of_order += o.out_of_order;
+        self.wan += o.wan;
+        self.before_since += o.before_since;
+        self.after_until += o.after_until;
+        self.first_after_until = match (self.first_after_until, o.first_after_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(o.last);
+    }
 }
 
 /// A located error: the file, the line and what is wrong.
@@ -305,15 +356,36 @@ fn banner_node_name(line: &str) -> Option<&str> {
 }
 
 struct Stream {
+    /// Its input's index among the sources.
+    file: usize,
     source: Source,
     reader: LineReader,
     report: FileReport,
     own_observer: Option<String>,
+    /// A file read once per node: the node whose lines this stream keeps.
+    only: Option<String>,
+    /// Counts the lines that are no node's (unframed, bad timestamps, cut):
+    /// a file's first stream.
+    counts_all: bool,
     last: Option<UnixNs>,
+    /// The node of the line that set `last`.
+    last_observer: String,
+    /// A line of another node stamped more than [`UNSORTED_MARGIN`] before
+    /// `last`: its number and node (the stream stops there).
+    unsorted: Option<(u64, String)>,
     done: bool,
 }
 
 impl Stream {
+    fn unsorted_at(&self, (line, node): (u64, String)) -> Unsorted {
+        Unsorted {
+            file: self.file,
+            line,
+            node,
+            after: self.last_observer.clone(),
+        }
+    }
+
     /// The next understood line at or before `--until`, or None at the end.
     fn next(
         &mut self,
@@ -356,21 +428,37 @@ impl Stream {
                 }
             };
             let r = &mut self.report;
-            r.lines += 1;
-            r.cut += u64::from(line.cut);
+            let all = self.counts_all;
+            if all {
+                r.lines += 1;
+                r.cut += u64::from(line.cut);
+            }
             let number = line.number;
             let f = match frame(line.text, opt.zone) {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
-                    r.unframed += 1;
+                    r.unframed += u64::from(all);
                     continue;
                 }
                 Frame::BadTimestamp(why) => {
-                    r.bad_timestamps += 1;
-                    r.first_bad_timestamp.get_or_insert((number, why));
+                    if all {
+                        r.bad_timestamps += 1;
+                        r.first_bad_timestamp.get_or_insert((number, why));
+                    }
                     continue;
                 }
             };
+            let name = f.observer.or(self.own_observer.as_deref());
+            // Read once per node: another node's line is its stream's.
+            if let Some(only) = &self.only {
+                let mine = match name {
+                    Some(n) => n == only,
+                    None => all,
+                };
+                if !mine {
+                    continue;
+                }
+            }
             r.framings.insert(f.framing);
             if f.module.as_deref().is_some_and(|m| m.ends_with(".wan")) {
                 r.wan += 1;
@@ -392,12 +480,25 @@ impl Stream {
                 r.before_since += 1;
                 continue;
             }
-            // Time never runs backwards within a file.
+            // Time never runs backwards within a file (or a node's lines of it).
             let mut at = f.stamp.at;
+            let mut later = true;
             if let Some(last) = self.last {
                 if at < last {
+                    // Another node's lines, far earlier: the nodes' logs one
+                    // after the other. The file is to be read once per node.
+                    if let Some(n) = name.filter(|&n| {
+                        self.only.is_none()
+                            && last - at > UNSORTED_MARGIN as UnixNs
+                            && n != self.last_observer
+                    }) {
+                        self.unsorted = Some((number, n.to_string()));
+                        self.done = true;
+                        return Ok(None);
+                    }
                     r.out_of_order += 1;
                     at = last;
+                    later = false;
                 }
             }
             if opt.until.is_some_and(|u| at >= u) {
@@ -407,6 +508,10 @@ impl Stream {
                 return Ok(None);
             }
             self.last = Some(at);
+            if let Some(n) = name.filter(|&n| later && n != self.last_observer) {
+                self.last_observer.clear();
+                self.last_observer.push_str(n);
+            }
             r.first.get_or_insert(at);
             r.last = Some(at);
             let observer_name = match (f.observer, &self.own_observer) {
@@ -629,10 +734,6 @@ impl Tracker {
 
 /// Read every source and analyse.
 pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError> {
-    let mut names = Interner {
-        max: opt.max_nodes,
-        ..Interner::default()
-    };
     // A bare NAME is for the one input given (the command refuses it with
     // several), every file of it when it is a directory (one node's
     // rotations); FILE=NAME for that file, or every file under that directory.
@@ -670,27 +771,129 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         })
         .collect();
     let (copies, skipped) = identical_copies(sources, &owns);
+    // Files whose nodes' lines are not in time order across nodes: each of
+    // their nodes, read in its own pass. Found while merging, which then
+    // starts over (at most once per file: such a file never stops it again).
+    let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
+    loop {
+        let u = match merge(sources, opt, &owns, &copies, &per_node, &skipped)? {
+            Ok(a) => return Ok(a),
+            Err(u) => u,
+        };
+        let s = &sources[u.file];
+        let what = format!(
+            "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
+            s.label,
+            u.line,
+            u.node,
+            crate::units::format_duration(UNSORTED_MARGIN),
+            u.after
+        );
+        if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
+            return Err(InputError(format!(
+                "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
+                if stdin.label == s.label { "it" } else { "every input" }
+            )));
+        }
+        let nodes = nodes_of(s, owns[u.file].0.as_deref());
+        if nodes.len() > MAX_READ_PER_NODE {
+            return Err(InputError(format!(
+                "{what}; it names more than {MAX_READ_PER_NODE} nodes, too many to read once per node: give one file per node, or sort its lines by time"
+            )));
+        }
+        per_node.insert(u.file, (nodes, u));
+    }
+}
+
+/// A file's lines found out of time order across its nodes.
+#[derive(Clone, Debug)]
+struct Unsorted {
+    file: usize,
+    line: u64,
+    node: String,
+    /// The node of the later-stamped line above it.
+    after: String,
+}
+
+/// The nodes a file's memberlist and Serf lines belong to, in first-seen
+/// order (more than [`MAX_READ_PER_NODE`] are not listed). Errors are the
+/// read's to report, with their line.
+fn nodes_of(s: &Source, own: Option<&str>) -> Vec<String> {
+    let mut nodes: Vec<String> = Vec::new();
+    let Ok(mut reader) = LineReader::open(s) else {
+        return nodes;
+    };
+    while let Ok(Some(line)) = reader.next_line() {
+        // The zone does not matter here: only the observer is looked at.
+        let Frame::Line(f) = frame(line.text, 0) else {
+            continue;
+        };
+        let Some(name) = f.observer.or(own) else {
+            continue;
+        };
+        if speaks_a_table_layer(&f.message) && !nodes.iter().any(|n| n == name) {
+            nodes.push(name.to_string());
+            if nodes.len() > MAX_READ_PER_NODE {
+                break;
+            }
+        }
+    }
+    nodes
+}
+
+/// One merge of every input by time: the analysis, or the first file found
+/// not in time order across its nodes (to be read once per node).
+fn merge(
+    sources: &[Source],
+    opt: &Options,
+    owns: &[(Option<String>, ObserverFrom)],
+    copies: &[bool],
+    per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
+    skipped: &[String],
+) -> Result<Result<Analysis, Unsorted>, InputError> {
+    let mut names = Interner {
+        max: opt.max_nodes,
+        ..Interner::default()
+    };
     let mut streams = Vec::with_capacity(sources.len());
-    for ((s, (own, from)), copy) in sources.iter().zip(owns).zip(copies) {
+    for (i, ((s, (own, from)), &copy)) in sources.iter().zip(owns).zip(copies).enumerate() {
         if copy {
             continue;
         }
-        let reader = LineReader::open(s)
+        let split = per_node.get(&i);
+        let onlys: Vec<Option<String>> = match split {
+            Some((nodes, _)) => nodes.iter().cloned().map(Some).collect(),
+            None => vec![None],
+        };
+        for (k, only) in onlys.into_iter().enumerate() {
+            let reader = match split {
+                // Up to MAX_READ_PER_NODE of them: smaller buffers.
+                Some(_) => LineReader::with_buffer(s, 16 * 1024),
+                None => LineReader::open(s),
+            }
             .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
-        streams.push(Stream {
-            source: s.clone(),
-            report: FileReport {
-                label: s.label.clone(),
-                gzip: reader.gzip,
-                observer: own.clone(),
-                observer_from: Some(from),
-                ..FileReport::default()
-            },
-            reader,
-            own_observer: own,
-            last: None,
-            done: false,
-        });
+            streams.push(Stream {
+                file: i,
+                source: s.clone(),
+                report: FileReport {
+                    label: s.label.clone(),
+                    gzip: reader.gzip,
+                    observer: own.clone(),
+                    observer_from: Some(*from),
+                    read_per_node: split.map_or(0, |(n, _)| n.len()),
+                    unsorted_at: split.map(|(_, u)| (u.line, u.node.clone(), u.after.clone())),
+                    ..FileReport::default()
+                },
+                reader,
+                own_observer: own.clone(),
+                only,
+                counts_all: k == 0,
+                last: None,
+                last_observer: String::new(),
+                unsorted: None,
+                done: false,
+            });
+        }
     }
     let mut generation_votes = [0u64; 3];
     let mut kinds = BTreeMap::new();
@@ -700,6 +903,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut heap = BinaryHeap::new();
     for (i, st) in streams.iter_mut().enumerate() {
         let e = st.next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(u) = st.unsorted.take() {
+            return Ok(Err(st.unsorted_at(u)));
+        }
         if let Some(e) = &e {
             heap.push(Reverse((e.at, i)));
         }
@@ -801,6 +1007,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             Understood::Other => {}
         }
         let next = streams[i].next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(u) = streams[i].unsorted.take() {
+            return Ok(Err(streams[i].unsorted_at(u)));
+        }
         if let Some(n) = &next {
             heap.push(Reverse((n.at, i)));
         }
@@ -808,6 +1017,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     }
     let Some((collector, t0)) = state else {
         let read: u64 = streams.iter().map(|s| s.report.lines).sum();
+        // One per file (a file read once per node has several streams).
+        let streams: Vec<&Stream> = streams.iter().filter(|s| s.counts_all).collect();
         let within = if opt.since.is_some() || opt.until.is_some() {
             " within --since/--until"
         } else {
@@ -891,7 +1102,15 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     metrics.per_node.truncate(n);
     metrics.host.truncate(n);
     let names_v = names.names;
-    Ok(Analysis {
+    // One report per file: a file read once per node, its streams' summed.
+    let mut files: Vec<(usize, FileReport)> = Vec::new();
+    for s in streams {
+        match files.last_mut() {
+            Some((f, r)) if *f == s.file => r.add(s.report),
+            _ => files.push((s.file, s.report)),
+        }
+    }
+    Ok(Ok(Analysis {
         metrics,
         names: names_v,
         ip_of: names.ip_of,
@@ -899,10 +1118,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         first,
         last,
         precision,
-        files: streams
+        files: files
             .into_iter()
-            .map(|s| {
-                let mut r = s.report;
+            .map(|(_, mut r)| {
                 // Every line named its observer: the file's own name played no part.
                 if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
                     r.observer = None;
@@ -921,8 +1139,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         tcp_rescues,
         refuted,
         down_at_end,
-        skipped,
-    })
+        skipped: skipped.to_vec(),
+    }))
 }
 
 /// The run's collector, sized for `max_nodes` names, with the diagnosis's

@@ -143,6 +143,9 @@ struct InputJson {
     first_bad_timestamp: Option<String>,
     cut: u64,
     out_of_order: u64,
+    /// Nodes whose lines were read each in its own order, the file holding
+    /// its nodes' logs one after the other (0: read as one time-ordered file).
+    read_per_node: usize,
     wan: u64,
     first: Option<String>,
     last: Option<String>,
@@ -367,6 +370,7 @@ fn summary(d: &Diagnosis) -> Summary {
                     .map(|(l, why)| format!("{}:{l}: {why}", f.label)),
                 cut: f.cut,
                 out_of_order: f.out_of_order,
+                read_per_node: f.read_per_node,
                 wan: f.wan,
                 first: f.first.map(|t| format_utc(t, a.precision < SEC as i64)),
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
@@ -516,6 +520,15 @@ pub fn text(d: &Diagnosis) -> String {
         let _ = writeln!(o, "warning    {w}");
     }
     for f in &a.files {
+        if let Some((line, node, after)) = &f.unsorted_at {
+            let _ = writeln!(
+                o,
+                "note       {}: its nodes' logs are one after the other, not merged by time (line {line}: {node}'s line stamped more than {} before {after}'s above it): each of its {} nodes' lines read in their own order",
+                f.label,
+                crate::units::format_duration(super::analyze::UNSORTED_MARGIN),
+                f.read_per_node
+            );
+        }
         if let Some((line, why)) = &f.first_bad_timestamp {
             let _ = writeln!(
                 o,

@@ -1117,3 +1117,70 @@ fn the_binomial_tail_is_exact() {
     let t = binomial_tail(1_000_000, 0.01, 20_000);
     assert!((0.0..1e-100).contains(&t), "{t}");
 }
+
+/// `[pod/NAME/container] ` lines of three pods, time-sorted, and the same lines
+/// pod after pod (as `kubectl logs -l app=consul --prefix` prints them when not
+/// following), each pod's start-up banner line unframed.
+fn pods_logs() -> (String, String) {
+    use std::fmt::Write as _;
+    let mut lines: Vec<(u32, usize, String)> = Vec::new();
+    let pods = ["s-01", "s-02", "s-03"];
+    for (p, pod) in pods.iter().enumerate() {
+        lines.push((
+            0,
+            p,
+            format!("[pod/{pod}/consul] ==> Starting Consul agent..."),
+        ));
+    }
+    for k in 0..6u32 {
+        let t = 60 + k * 120;
+        for (p, pod) in pods.iter().enumerate() {
+            let at = |s: u32| format!("2024-03-01T10:{:02}:{:02}.000Z", s / 60, s % 60);
+            lines.push((t, p, format!("[pod/{pod}/consul] {} [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-03 10.0.0.6", at(t))));
+            lines.push((t + 7, p, format!("[pod/{pod}/consul] {} [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-03 10.0.0.6", at(t + 7))));
+        }
+    }
+    let mut sorted = String::new();
+    let mut by_time = lines.clone();
+    by_time.sort_by_key(|(t, p, _)| (*t, *p));
+    for (_, _, l) in &by_time {
+        let _ = writeln!(sorted, "{l}");
+    }
+    let mut sequential = String::new();
+    lines.sort_by_key(|(t, p, _)| (*p, *t));
+    for (_, _, l) in &lines {
+        let _ = writeln!(sequential, "{l}");
+    }
+    (sorted, sequential)
+}
+
+/// Rule: a file holding several nodes' logs one after the other (not merged by
+/// time) is read once per node, and counts as the time-sorted file does; the
+/// output says so. It gave 1 episode and rejoin times of 0 (each pod's lines
+/// read at the time of the previous pod's last line), with only a warning.
+#[test]
+fn a_file_of_nodes_logged_one_after_the_other_counts_as_the_time_sorted_file() {
+    let dir = scratch("podafterpod");
+    let (sorted, sequential) = pods_logs();
+    let d0 = run(&[write(&dir, "sorted.log", &sorted)], opts());
+    let d1 = run(&[write(&dir, "sequential.log", &sequential)], opts());
+    let (a0, a1) = (&d0.analysis, &d1.analysis);
+    assert_eq!(a0.files[0].read_per_node, 0);
+    assert_eq!(a0.episodes.len(), 6);
+    assert_eq!(a0.metrics.totals.flaps, 18);
+    assert_eq!(a1.metrics.totals.flaps, 18);
+    assert_eq!(a1.episodes.len(), 6, "one per failure of a-03");
+    let rejoins = |a: &super::Analysis| a.metrics.rejoin.to_vec();
+    assert_eq!(rejoins(a1), vec![7 * SEC; 18]);
+    assert_eq!(rejoins(a0), rejoins(a1));
+    assert_eq!((a1.first, a1.last), (a0.first, a0.last));
+    assert_eq!(a1.files.len(), 1, "one report per file");
+    let f = &a1.files[0];
+    assert_eq!(f.read_per_node, 3);
+    assert_eq!(f.out_of_order, 0);
+    assert_eq!((f.lines, f.understood, f.unframed), (39, 36, 3));
+    assert_eq!(f.prefixed_observers.len(), 3);
+    assert!(report::text(&d1).contains(
+        "sequential.log: its nodes' logs are one after the other, not merged by time (line 15: s-02's line stamped more than 30s before s-01's above it): each of its 3 nodes' lines read in their own order"
+    ), "{}", report::text(&d1));
+}
