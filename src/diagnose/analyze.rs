@@ -214,6 +214,9 @@ pub struct Interner {
     /// Address → name, learned from lines that print both (`EventMemberJoin: a-01 10.0.0.4`).
     pub ips: HashMap<String, NodeId>,
     pub ip_of: BTreeMap<NodeId, String>,
+    /// Names a line's message names (a subject, an accuser), not only as the
+    /// line's observer.
+    pub mentioned: BTreeSet<NodeId>,
     max: usize,
 }
 
@@ -634,6 +637,9 @@ pub struct Analysis {
     /// Inputs not read, and why: a file given twice, or a byte-identical copy
     /// of another file of the same node (a copied rotation).
     pub skipped: Vec<String>,
+    /// How the inputs were read where it is not what they say: a node named
+    /// from its file read as the logs name it.
+    pub notes: Vec<String>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -770,14 +776,47 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             (None, None) => (None, ObserverFrom::None),
         })
         .collect();
+    let mut owns = owns;
     let (copies, skipped) = identical_copies(sources, &owns);
+    let mut notes = Vec::new();
     // Files whose nodes' lines are not in time order across nodes: each of
     // their nodes, read in its own pass. Found while merging, which then
     // starts over (at most once per file: such a file never stops it again).
     let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
     loop {
         let u = match merge(sources, opt, &owns, &copies, &per_node, &skipped)? {
-            Ok(a) => return Ok(a),
+            // Once: the names are then the logs' own.
+            Ok((a, mentioned)) if notes.is_empty() => {
+                let renames = names_as_logged(&a, &mentioned, &owns);
+                if renames.is_empty() {
+                    return Ok(a);
+                }
+                notes.push(renamed_note(&renames));
+                for (own, from) in owns.iter_mut() {
+                    let by_path = matches!(from, ObserverFrom::FileName | ObserverFrom::Directory);
+                    if let Some(to) = own
+                        .as_ref()
+                        .and_then(|o| renames.get(o))
+                        .filter(|_| by_path)
+                    {
+                        *own = Some(to.clone());
+                    }
+                }
+                // A file read once per node: its own lines are the new name's.
+                for (nodes, _) in per_node.values_mut() {
+                    let new: Vec<String> = (nodes.iter())
+                        .filter_map(|n| renames.get(n))
+                        .filter(|to| !nodes.contains(to))
+                        .cloned()
+                        .collect();
+                    nodes.extend(new);
+                }
+                continue;
+            }
+            Ok((mut a, _)) => {
+                a.notes = notes;
+                return Ok(a);
+            }
             Err(u) => u,
         };
         let s = &sources[u.file];
@@ -803,6 +842,69 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         }
         per_node.insert(u.file, (nodes, u));
     }
+}
+
+/// Nodes named from their file or directory (`nomad-2.log`) that no line names,
+/// while the lines name one member that name and a suffix (`nomad-2.global`:
+/// Nomad's servers are Serf members `NAME.REGION`; an FQDN for a short host
+/// name): the node's name as the logs give it, else it would be two nodes.
+fn names_as_logged(
+    a: &Analysis,
+    mentioned: &BTreeSet<NodeId>,
+    owns: &[(Option<String>, ObserverFrom)],
+) -> BTreeMap<String, String> {
+    // A prefix up to a dot of each name the lines name → those names.
+    let mut by_prefix: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &id in mentioned {
+        let n = a.names[id as usize].as_str();
+        for (i, _) in n
+            .match_indices('.')
+            .filter(|&(i, _)| i > 0 && i + 1 < n.len())
+        {
+            by_prefix.entry(&n[..i]).or_default().push(n);
+        }
+    }
+    let mut renames = BTreeMap::new();
+    // Targets two names would share: neither is renamed.
+    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+    for (own, from) in owns {
+        let (Some(own), ObserverFrom::FileName | ObserverFrom::Directory) = (own, from) else {
+            continue;
+        };
+        let Some(id) = a.names.iter().position(|n| n == own) else {
+            continue;
+        };
+        let id = id as NodeId;
+        if mentioned.contains(&id) || !a.observers.contains(&id) || renames.contains_key(own) {
+            continue;
+        }
+        if let Some([only]) = by_prefix.get(own.as_str()).map(Vec::as_slice) {
+            renames.insert(own.clone(), only.to_string());
+            *taken.entry(only).or_insert(0) += 1;
+        }
+    }
+    renames.retain(|_, to| taken.get(to.as_str()) == Some(&1));
+    renames
+}
+
+fn renamed_note(renames: &BTreeMap<String, String>) -> String {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = renames
+        .iter()
+        .take(SHOWN)
+        .map(|(from, to)| format!("{from} as {to}"))
+        .collect();
+    if renames.len() > SHOWN {
+        list.push(format!("and {} more", renames.len() - SHOWN));
+    }
+    format!(
+        "{} named from {} file or directory name read as the logs name {} (no line names {} as the file does): {}",
+        crate::units::count(renames.len(), "node"),
+        if renames.len() == 1 { "its" } else { "their" },
+        if renames.len() == 1 { "it" } else { "them" },
+        if renames.len() == 1 { "it" } else { "them" },
+        list.join(", ")
+    )
 }
 
 /// A file's lines found out of time order across its nodes.
@@ -850,7 +952,7 @@ fn merge(
     copies: &[bool],
     per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
     skipped: &[String],
-) -> Result<Result<Analysis, Unsorted>, InputError> {
+) -> Result<Result<(Analysis, BTreeSet<NodeId>), Unsorted>, InputError> {
     let mut names = Interner {
         max: opt.max_nodes,
         ..Interner::default()
@@ -1102,6 +1204,7 @@ fn merge(
     metrics.per_node.truncate(n);
     metrics.host.truncate(n);
     let names_v = names.names;
+    let mentioned = names.mentioned;
     // One report per file: a file read once per node, its streams' summed.
     let mut files: Vec<(usize, FileReport)> = Vec::new();
     for s in streams {
@@ -1110,37 +1213,41 @@ fn merge(
             _ => files.push((s.file, s.report)),
         }
     }
-    Ok(Ok(Analysis {
-        metrics,
-        names: names_v,
-        ip_of: names.ip_of,
-        t0,
-        first,
-        last,
-        precision,
-        files: files
-            .into_iter()
-            .map(|(_, mut r)| {
-                // Every line named its observer: the file's own name played no part.
-                if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
-                    r.observer = None;
-                    r.observer_from = Some(ObserverFrom::Prefix);
-                }
-                r
-            })
-            .collect(),
-        observers,
-        episodes: tracker.episodes,
-        flaps_ambiguous: tracker.ambiguous,
-        restarts,
-        skew: tracker.skew,
-        generation_votes,
-        kinds,
-        tcp_rescues,
-        refuted,
-        down_at_end,
-        skipped: skipped.to_vec(),
-    }))
+    Ok(Ok((
+        Analysis {
+            metrics,
+            names: names_v,
+            ip_of: names.ip_of,
+            t0,
+            first,
+            last,
+            precision,
+            files: files
+                .into_iter()
+                .map(|(_, mut r)| {
+                    // Every line named its observer: the file's own name played no part.
+                    if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
+                        r.observer = None;
+                        r.observer_from = Some(ObserverFrom::Prefix);
+                    }
+                    r
+                })
+                .collect(),
+            observers,
+            episodes: tracker.episodes,
+            flaps_ambiguous: tracker.ambiguous,
+            restarts,
+            skew: tracker.skew,
+            generation_votes,
+            kinds,
+            tcp_rescues,
+            refuted,
+            down_at_end,
+            skipped: skipped.to_vec(),
+            notes: Vec::new(),
+        },
+        mentioned,
+    )))
 }
 
 /// The run's collector, sized for `max_nodes` names, with the diagnosis's

@@ -195,6 +195,9 @@ struct Summary {
     inputs: Vec<InputJson>,
     /// Inputs not read: a file given twice, a byte-identical copy of one node's file.
     skipped_inputs: Vec<String>,
+    /// How the inputs were read where it is not what they say (a node named
+    /// from its file read as the logs name it, `nomad-2` as `nomad-2.global`).
+    notes: Vec<String>,
     lines_by_kind: BTreeMap<&'static str, u64>,
     serf_flap_timeout_s: f64,
     not_recoverable: &'static [&'static str],
@@ -377,6 +380,7 @@ fn summary(d: &Diagnosis) -> Summary {
             })
             .collect(),
         skipped_inputs: a.skipped.clone(),
+        notes: a.notes.clone(),
         lines_by_kind: a.kinds.clone(),
         serf_flap_timeout_s: secs(d.options.flap_timeout),
         not_recoverable: NOT_RECOVERABLE,
@@ -515,6 +519,9 @@ pub fn text(d: &Diagnosis) -> String {
             "skew       {}'s clock looks {:+.1} s off the others' (from {} shared Serf events): its lines were read as stamped",
             sk.observer, sk.offset_s, sk.matched
         );
+    }
+    for n in &a.notes {
+        let _ = writeln!(o, "note       {n}");
     }
     for w in &a.skipped {
         let _ = writeln!(o, "warning    {w}");

@@ -1184,3 +1184,76 @@ fn a_file_of_nodes_logged_one_after_the_other_counts_as_the_time_sorted_file() {
         "sequential.log: its nodes' logs are one after the other, not merged by time (line 15: s-02's line stamped more than 30s before s-01's above it): each of its 3 nodes' lines read in their own order"
     ), "{}", report::text(&d1));
 }
+
+/// Rule: a node named from its file (`nomad-2.log`) that no line names, while
+/// the lines name the member `nomad-2.global` (Nomad's Serf names servers
+/// `NAME.REGION`), is read as `nomad-2.global`, with a note: one node, not
+/// two. It was split in two (`nomad-2` raising the suspicions, `nomad-2.global`
+/// named in the refutations, "its own log is not among the inputs"); a name
+/// the lines do use is kept.
+#[test]
+fn a_node_named_from_its_file_is_read_as_the_logs_name_it() {
+    use std::fmt::Write as _;
+    let dir = scratch("nomadnames");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut accuser = String::new();
+    let mut victims = [String::new(), String::new(), String::new()];
+    for k in 0..12u32 {
+        let (m, s) = ((k * 30) / 60, (k * 30) % 60);
+        let v = (k % 3) as usize;
+        let peer = ["nomad-1", "nomad-3", "nomad-4"][v];
+        let _ = writeln!(accuser, "    2024-03-01T10:{m:02}:{s:02}.000Z [INFO]  nomad: memberlist: Suspect {peer}.global has failed, no acks received");
+        let _ = writeln!(victims[v], "    2024-03-01T10:{m:02}:{s:02}.500Z [WARN]  nomad: memberlist: Refuting a suspect message (from: nomad-2.global)");
+    }
+    let _ = writeln!(
+        accuser,
+        "    2024-03-01T10:07:00.000Z [INFO]  nomad: serf: EventMemberJoin: nomad-9 10.0.0.9"
+    );
+    write(&logs, "nomad-2.log", &accuser);
+    for (v, text) in ["nomad-1", "nomad-3", "nomad-4"].iter().zip(&victims) {
+        write(&logs, &format!("{v}.log"), text);
+    }
+    // A node named as its file is, once, keeps its name.
+    write(
+        &logs,
+        "nomad-9.log",
+        "    2024-03-01T10:07:00.000Z [INFO]  nomad: serf: EventMemberJoin: nomad-9.global 10.0.0.9\n",
+    );
+    let d = run(&[logs], opts());
+    let a = &d.analysis;
+    let mut names = a.names.clone();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "nomad-1.global",
+            "nomad-2.global",
+            "nomad-3.global",
+            "nomad-4.global",
+            "nomad-9",
+            "nomad-9.global"
+        ]
+    );
+    assert_eq!(blame_of(&d, "nomad-2.global"), (12, 12));
+    assert_eq!(a.observers.len(), 5);
+    let f = a
+        .files
+        .iter()
+        .find(|f| f.label.ends_with("nomad-2.log"))
+        .unwrap();
+    assert_eq!(f.observer.as_deref(), Some("nomad-2.global"));
+    assert_eq!(f.observer_from, Some(ObserverFrom::FileName));
+    assert!(
+        d.verdict.text.starts_with("nomad-2.global raised"),
+        "{}",
+        d.verdict.text
+    );
+    assert!(
+        !d.verdict.text.contains("not among the inputs"),
+        "{}",
+        d.verdict.text
+    );
+    let text = report::text(&d);
+    assert!(text.contains("note       4 nodes named from their file or directory name read as the logs name them (no line names them as the file does): nomad-1 as nomad-1.global, nomad-2 as nomad-2.global, nomad-3 as nomad-3.global, nomad-4 as nomad-4.global\n"), "{text}");
+}
