@@ -34,7 +34,7 @@ use crate::protocol::event::RefuteKind;
 use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
-use super::frame::{frame, Frame, Framing};
+use super::frame::{frame_at, Frame, Framing};
 use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
@@ -143,6 +143,12 @@ pub struct FileReport {
     /// The first line found out of order across nodes: its number, its
     /// node, and the node of the later-stamped line above it.
     pub unsorted_at: Option<(u64, String, String)>,
+    /// Lines whose only time is a syslog header's, which has no year
+    /// (Consul's `enable_syslog`): read in the latest year that puts them no
+    /// later than `reference` (plus a slack of two days).
+    pub header_time: u64,
+    /// The file's last modification (now, for standard input).
+    pub reference: UnixNs,
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
@@ -177,6 +183,7 @@ impl FileReport {
         }
         self.cut += o.cut;
         self.out_of_order += o.out_of_order;
+        self.header_time += o.header_time;
         self.wan += o.wan;
         self.before_since += o.before_since;
         self.after_until += o.after_until;
@@ -365,6 +372,9 @@ struct Stream {
     reader: LineReader,
     report: FileReport,
     own_observer: Option<String>,
+    /// The latest a line without a year can have been written: its file's
+    /// last modification, or now for standard input.
+    reference: UnixNs,
     /// A file read once per node: the node whose lines this stream keeps.
     only: Option<String>,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
@@ -437,7 +447,7 @@ impl Stream {
                 r.cut += u64::from(line.cut);
             }
             let number = line.number;
-            let f = match frame(line.text, opt.zone) {
+            let f = match frame_at(line.text, opt.zone, Some(self.reference)) {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
                     r.unframed += u64::from(all);
@@ -539,6 +549,7 @@ impl Stream {
             let observer = names.id(observer_name).map_err(located)?;
             let what = understand(&parsed, observer, at, names).map_err(located)?;
             r.understood += 1;
+            r.header_time += u64::from(f.framing == Framing::SyslogOnly);
             // Generations this line's wording fits; a line that fits all says nothing.
             if parsed.generations.len() < 3 {
                 for g in &parsed.generations {
@@ -907,6 +918,21 @@ fn renamed_note(renames: &BTreeMap<String, String>) -> String {
     )
 }
 
+/// The latest instant a file's lines can have been written: its last
+/// modification, or now for standard input (a line without a year, a syslog
+/// header's, takes the year that puts it no later than this).
+fn reference(s: &Source) -> UnixNs {
+    let t = s
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .unwrap_or_else(std::time::SystemTime::now);
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos().min(i64::MAX as u128 / 2) as UnixNs,
+        Err(_) => 0,
+    }
+}
+
 /// A file's lines found out of time order across its nodes.
 #[derive(Clone, Debug)]
 struct Unsorted {
@@ -927,7 +953,7 @@ fn nodes_of(s: &Source, own: Option<&str>) -> Vec<String> {
     };
     while let Ok(Some(line)) = reader.next_line() {
         // The zone does not matter here: only the observer is looked at.
-        let Frame::Line(f) = frame(line.text, 0) else {
+        let Frame::Line(f) = frame_at(line.text, 0, Some(reference(s))) else {
             continue;
         };
         let Some(name) = f.observer.or(own) else {
@@ -983,11 +1009,13 @@ fn merge(
                     observer: own.clone(),
                     observer_from: Some(*from),
                     read_per_node: split.map_or(0, |(n, _)| n.len()),
+                    reference: reference(s),
                     unsorted_at: split.map(|(_, u)| (u.line, u.node.clone(), u.after.clone())),
                     ..FileReport::default()
                 },
                 reader,
                 own_observer: own.clone(),
+                reference: reference(s),
                 only,
                 counts_all: k == 0,
                 last: None,

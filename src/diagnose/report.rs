@@ -146,6 +146,12 @@ struct InputJson {
     /// Nodes whose lines were read each in its own order, the file holding
     /// its nodes' logs one after the other (0: read as one time-ordered file).
     read_per_node: usize,
+    /// Lines whose only time is a syslog header's, which has no year: read in
+    /// the latest year that puts them no later than `year_reference`.
+    header_time: u64,
+    /// The file's last modification (now, for standard input), when
+    /// `header_time` is not 0.
+    year_reference: Option<String>,
     wan: u64,
     first: Option<String>,
     last: Option<String>,
@@ -374,6 +380,8 @@ fn summary(d: &Diagnosis) -> Summary {
                 cut: f.cut,
                 out_of_order: f.out_of_order,
                 read_per_node: f.read_per_node,
+                header_time: f.header_time,
+                year_reference: (f.header_time > 0).then(|| format_utc(f.reference, false)),
                 wan: f.wan,
                 first: f.first.map(|t| format_utc(t, a.precision < SEC as i64)),
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
@@ -534,6 +542,16 @@ pub fn text(d: &Diagnosis) -> String {
                 f.label,
                 crate::units::format_duration(super::analyze::UNSORTED_MARGIN),
                 f.read_per_node
+            );
+        }
+        if f.header_time > 0 {
+            let _ = writeln!(
+                o,
+                "note       {}: {} no time but the syslog header's, which has no year (Consul's enable_syslog): read in the latest year that puts them no later than {} ({})",
+                f.label,
+                if f.header_time == 1 { "1 line has".to_string() } else { format!("{} lines have", f.header_time) },
+                if f.label == "-" { "now" } else { "the file's last modification" },
+                format_utc(f.reference, false),
             );
         }
         if let Some((line, why)) = &f.first_bad_timestamp {

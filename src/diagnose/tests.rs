@@ -1257,3 +1257,70 @@ fn a_node_named_from_its_file_is_read_as_the_logs_name_it() {
     let text = report::text(&d);
     assert!(text.contains("note       4 nodes named from their file or directory name read as the logs name them (no line names them as the file does): nomad-1 as nomad-1.global, nomad-2 as nomad-2.global, nomad-3 as nomad-3.global, nomad-4 as nomad-4.global\n"), "{text}");
 }
+
+/// Rule: journald's `-o short-precise` header (`Mar 01 10:00:05.123456 HOST
+/// TAG: …`) names its host as the observer like the other syslog forms; the
+/// time is the inner line's. Its lines were unframed ("is this a Consul …
+/// log?").
+#[test]
+fn journald_short_precise_headers_are_read() {
+    let dir = scratch("shortprecise");
+    let p = write(
+        &dir,
+        "journal.log",
+        "Mar 01 10:00:05.123456 a-03 consul[812]: 2024-03-01T10:00:05.000Z [INFO]  agent.server.memberlist.lan: memberlist: Suspect s-01 has failed, no acks received\n\
+         Mar 01 10:00:05.523456 s-01 consul[812]: 2024-03-01T10:00:05.400Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect message (from: a-03)\n",
+    );
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(blame_of(&d, "a-03"), (1, 1));
+    assert_eq!(a.observers.len(), 2);
+    assert_eq!(a.files[0].header_time, 0, "the inner line's time");
+    assert_eq!(
+        a.first,
+        super::time::parse_instant("2024-03-01T10:00:05Z", 0).unwrap()
+    );
+}
+
+/// Rule: a syslog line with no stamp of its own (Consul's `enable_syslog`:
+/// `Mar  1 10:00:05 s-01 consul[812]: memberlist: …`) takes the header's time,
+/// in the latest year that puts it no later than its file's last modification
+/// (a file from December to January reads across the new year), with a note
+/// saying so. It failed: "no memberlist or Serf line understood … is this a
+/// Consul, Serf or Nomad log?".
+#[test]
+fn a_syslog_line_without_its_own_stamp_takes_the_headers_time_and_the_files_year() {
+    let dir = scratch("enablesyslog");
+    let p = write(
+        &dir,
+        "s-01.log",
+        "Dec 31 23:59:30 s-01 consul[812]: memberlist: Suspect a-05 has failed, no acks received\n\
+         Dec 31 23:59:50 s-01 consul[812]: serf: EventMemberFailed: a-05 10.0.0.5\n\
+         Jan  1 00:00:08 s-01 consul[812]: serf: EventMemberJoin: a-05 10.0.0.5\n",
+    );
+    let mtime = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(
+            (super::time::parse_instant("2025-01-01T06:00:00Z", 0).unwrap() / SEC as i64) as u64,
+        );
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(
+        (a.first, a.last),
+        (
+            super::time::parse_instant("2024-12-31T23:59:30Z", 0).unwrap(),
+            super::time::parse_instant("2025-01-01T00:00:08Z", 0).unwrap()
+        )
+    );
+    assert_eq!(a.metrics.totals.flaps, 1);
+    assert_eq!(a.metrics.rejoin.to_vec(), vec![18 * SEC]);
+    assert_eq!(blame_of(&d, "s-01"), (1, 0));
+    assert_eq!(a.files[0].header_time, 3);
+    let text = report::text(&d);
+    assert!(text.contains("s-01.log: 3 lines have no time but the syslog header's, which has no year (Consul's enable_syslog): read in the latest year that puts them no later than the file's last modification (2025-01-01T06:00:00Z)"), "{text}");
+}
