@@ -34,7 +34,7 @@ use crate::protocol::event::RefuteKind;
 use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
-use super::frame::{frame, Frame, Framing};
+use super::frame::{frame_at, Frame, Framing};
 use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
@@ -54,6 +54,15 @@ pub const BIN: Nanos = 60 * SEC;
 pub const MAX_SPAN: Nanos = 400 * 24 * 3600 * SEC;
 /// Oracle-style episode chaining: one subject's failures at most this far apart.
 pub const EPISODE_GAP: Nanos = 10 * SEC;
+/// A line of one node stamped more than this before a line of another node
+/// above it in the same file: the file holds its nodes' logs one after the
+/// other (`kubectl logs -l … --prefix` prints pod after pod unless following),
+/// not interleaved by time, and is read once per node. Smaller steps back
+/// (nodes' clocks a little apart, lines written a little late) are read at
+/// the earlier line's time.
+pub const UNSORTED_MARGIN: Nanos = 30 * SEC;
+/// Most nodes one file is read for separately (one open reader each).
+pub const MAX_READ_PER_NODE: usize = 256;
 /// Skew matching: one Serf member event (kind, subject) seen by several observers
 /// within this window is taken as one cluster event.
 pub const SKEW_WINDOW: Nanos = 30 * SEC;
@@ -128,6 +137,18 @@ pub struct FileReport {
     /// Lines stamped earlier than an earlier line of the same file (read at that
     /// earlier time, so time never runs backwards).
     pub out_of_order: u64,
+    /// Nodes whose lines were read each in its own pass, the file's nodes'
+    /// lines not being in time order across nodes (0: read in one pass).
+    pub read_per_node: usize,
+    /// The first line found out of order across nodes: its number, its
+    /// node, and the node of the later-stamped line above it.
+    pub unsorted_at: Option<(u64, String, String)>,
+    /// Lines whose only time is a syslog header's, which has no year
+    /// (Consul's `enable_syslog`): read in the latest year that puts them no
+    /// later than `reference` (plus a slack of two days).
+    pub header_time: u64,
+    /// The file's last modification (now, for standard input).
+    pub reference: UnixNs,
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
@@ -139,6 +160,43 @@ pub struct FileReport {
     pub first_after_until: Option<UnixNs>,
     pub first: Option<UnixNs>,
     pub last: Option<UnixNs>,
+}
+
+impl FileReport {
+    /// Adds the counts of another stream of the same file (read once per
+    /// node: lines that are no node's are counted by the first stream only).
+    fn add(&mut self, o: FileReport) {
+        self.framings.extend(o.framings);
+        for p in o.prefixed_observers {
+            if self.prefixed_observers.len() < 10_000 {
+                self.prefixed_observers.insert(p);
+            }
+        }
+        self.unprefixed += o.unprefixed;
+        self.lines += o.lines;
+        self.understood += o.understood;
+        self.unknown += o.unknown;
+        self.unframed += o.unframed;
+        self.bad_timestamps += o.bad_timestamps;
+        if self.first_bad_timestamp.is_none() {
+            self.first_bad_timestamp = o.first_bad_timestamp;
+        }
+        self.cut += o.cut;
+        self.out_of_order += o.out_of_order;
+        self.header_time += o.header_time;
+        self.wan += o.wan;
+        self.before_since += o.before_since;
+        self.after_until += o.after_until;
+        self.first_after_until = match (self.first_after_until, o.first_after_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(o.last);
+    }
 }
 
 /// A located error: the file, the line and what is wrong.
@@ -163,6 +221,9 @@ pub struct Interner {
     /// Address → name, learned from lines that print both (`EventMemberJoin: a-01 10.0.0.4`).
     pub ips: HashMap<String, NodeId>,
     pub ip_of: BTreeMap<NodeId, String>,
+    /// Names a line's message names (a subject, an accuser), not only as the
+    /// line's observer.
+    pub mentioned: BTreeSet<NodeId>,
     max: usize,
 }
 
@@ -305,15 +366,39 @@ fn banner_node_name(line: &str) -> Option<&str> {
 }
 
 struct Stream {
+    /// Its input's index among the sources.
+    file: usize,
     source: Source,
     reader: LineReader,
     report: FileReport,
     own_observer: Option<String>,
+    /// The latest a line without a year can have been written: its file's
+    /// last modification, or now for standard input.
+    reference: UnixNs,
+    /// A file read once per node: the node whose lines this stream keeps.
+    only: Option<String>,
+    /// Counts the lines that are no node's (unframed, bad timestamps, cut):
+    /// a file's first stream.
+    counts_all: bool,
     last: Option<UnixNs>,
+    /// The node of the line that set `last`.
+    last_observer: String,
+    /// A line of another node stamped more than [`UNSORTED_MARGIN`] before
+    /// `last`: its number and node (the stream stops there).
+    unsorted: Option<(u64, String)>,
     done: bool,
 }
 
 impl Stream {
+    fn unsorted_at(&self, (line, node): (u64, String)) -> Unsorted {
+        Unsorted {
+            file: self.file,
+            line,
+            node,
+            after: self.last_observer.clone(),
+        }
+    }
+
     /// The next understood line at or before `--until`, or None at the end.
     fn next(
         &mut self,
@@ -356,21 +441,37 @@ impl Stream {
                 }
             };
             let r = &mut self.report;
-            r.lines += 1;
-            r.cut += u64::from(line.cut);
+            let all = self.counts_all;
+            if all {
+                r.lines += 1;
+                r.cut += u64::from(line.cut);
+            }
             let number = line.number;
-            let f = match frame(line.text, opt.zone) {
+            let f = match frame_at(line.text, opt.zone, Some(self.reference)) {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
-                    r.unframed += 1;
+                    r.unframed += u64::from(all);
                     continue;
                 }
                 Frame::BadTimestamp(why) => {
-                    r.bad_timestamps += 1;
-                    r.first_bad_timestamp.get_or_insert((number, why));
+                    if all {
+                        r.bad_timestamps += 1;
+                        r.first_bad_timestamp.get_or_insert((number, why));
+                    }
                     continue;
                 }
             };
+            let name = f.observer.or(self.own_observer.as_deref());
+            // Read once per node: another node's line is its stream's.
+            if let Some(only) = &self.only {
+                let mine = match name {
+                    Some(n) => n == only,
+                    None => all,
+                };
+                if !mine {
+                    continue;
+                }
+            }
             r.framings.insert(f.framing);
             if f.module.as_deref().is_some_and(|m| m.ends_with(".wan")) {
                 r.wan += 1;
@@ -392,12 +493,25 @@ impl Stream {
                 r.before_since += 1;
                 continue;
             }
-            // Time never runs backwards within a file.
+            // Time never runs backwards within a file (or a node's lines of it).
             let mut at = f.stamp.at;
+            let mut later = true;
             if let Some(last) = self.last {
                 if at < last {
+                    // Another node's lines, far earlier: the nodes' logs one
+                    // after the other. The file is to be read once per node.
+                    if let Some(n) = name.filter(|&n| {
+                        self.only.is_none()
+                            && last - at > UNSORTED_MARGIN as UnixNs
+                            && n != self.last_observer
+                    }) {
+                        self.unsorted = Some((number, n.to_string()));
+                        self.done = true;
+                        return Ok(None);
+                    }
                     r.out_of_order += 1;
                     at = last;
+                    later = false;
                 }
             }
             if opt.until.is_some_and(|u| at >= u) {
@@ -407,6 +521,10 @@ impl Stream {
                 return Ok(None);
             }
             self.last = Some(at);
+            if let Some(n) = name.filter(|&n| later && n != self.last_observer) {
+                self.last_observer.clear();
+                self.last_observer.push_str(n);
+            }
             r.first.get_or_insert(at);
             r.last = Some(at);
             let observer_name = match (f.observer, &self.own_observer) {
@@ -431,6 +549,7 @@ impl Stream {
             let observer = names.id(observer_name).map_err(located)?;
             let what = understand(&parsed, observer, at, names).map_err(located)?;
             r.understood += 1;
+            r.header_time += u64::from(f.framing == Framing::SyslogOnly);
             // Generations this line's wording fits; a line that fits all says nothing.
             if parsed.generations.len() < 3 {
                 for g in &parsed.generations {
@@ -529,6 +648,9 @@ pub struct Analysis {
     /// Inputs not read, and why: a file given twice, or a byte-identical copy
     /// of another file of the same node (a copied rotation).
     pub skipped: Vec<String>,
+    /// How the inputs were read where it is not what they say: a node named
+    /// from its file read as the logs name it.
+    pub notes: Vec<String>,
 }
 
 /// One cluster event being matched across observers: when it was first seen,
@@ -629,10 +751,6 @@ impl Tracker {
 
 /// Read every source and analyse.
 pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError> {
-    let mut names = Interner {
-        max: opt.max_nodes,
-        ..Interner::default()
-    };
     // A bare NAME is for the one input given (the command refuses it with
     // several), every file of it when it is a directory (one node's
     // rotations); FILE=NAME for that file, or every file under that directory.
@@ -669,28 +787,243 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             (None, None) => (None, ObserverFrom::None),
         })
         .collect();
+    let mut owns = owns;
     let (copies, skipped) = identical_copies(sources, &owns);
+    let mut notes = Vec::new();
+    // Files whose nodes' lines are not in time order across nodes: each of
+    // their nodes, read in its own pass. Found while merging, which then
+    // starts over (at most once per file: such a file never stops it again).
+    let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
+    loop {
+        let u = match merge(sources, opt, &owns, &copies, &per_node, &skipped)? {
+            // Once: the names are then the logs' own.
+            Ok((a, mentioned)) if notes.is_empty() => {
+                let renames = names_as_logged(&a, &mentioned, &owns);
+                if renames.is_empty() {
+                    return Ok(a);
+                }
+                notes.push(renamed_note(&renames));
+                for (own, from) in owns.iter_mut() {
+                    let by_path = matches!(from, ObserverFrom::FileName | ObserverFrom::Directory);
+                    if let Some(to) = own
+                        .as_ref()
+                        .and_then(|o| renames.get(o))
+                        .filter(|_| by_path)
+                    {
+                        *own = Some(to.clone());
+                    }
+                }
+                // A file read once per node: its own lines are the new name's.
+                for (nodes, _) in per_node.values_mut() {
+                    let new: Vec<String> = (nodes.iter())
+                        .filter_map(|n| renames.get(n))
+                        .filter(|to| !nodes.contains(to))
+                        .cloned()
+                        .collect();
+                    nodes.extend(new);
+                }
+                continue;
+            }
+            Ok((mut a, _)) => {
+                a.notes = notes;
+                return Ok(a);
+            }
+            Err(u) => u,
+        };
+        let s = &sources[u.file];
+        let what = format!(
+            "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
+            s.label,
+            u.line,
+            u.node,
+            crate::units::format_duration(UNSORTED_MARGIN),
+            u.after
+        );
+        if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
+            return Err(InputError(format!(
+                "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
+                if stdin.label == s.label { "it" } else { "every input" }
+            )));
+        }
+        let nodes = nodes_of(s, owns[u.file].0.as_deref());
+        if nodes.len() > MAX_READ_PER_NODE {
+            return Err(InputError(format!(
+                "{what}; it names more than {MAX_READ_PER_NODE} nodes, too many to read once per node: give one file per node, or sort its lines by time"
+            )));
+        }
+        per_node.insert(u.file, (nodes, u));
+    }
+}
+
+/// Nodes named from their file or directory (`nomad-2.log`) that no line names,
+/// while the lines name one member that name and a suffix (`nomad-2.global`:
+/// Nomad's servers are Serf members `NAME.REGION`; an FQDN for a short host
+/// name): the node's name as the logs give it, else it would be two nodes.
+fn names_as_logged(
+    a: &Analysis,
+    mentioned: &BTreeSet<NodeId>,
+    owns: &[(Option<String>, ObserverFrom)],
+) -> BTreeMap<String, String> {
+    // A prefix up to a dot of each name the lines name → those names.
+    let mut by_prefix: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &id in mentioned {
+        let n = a.names[id as usize].as_str();
+        for (i, _) in n
+            .match_indices('.')
+            .filter(|&(i, _)| i > 0 && i + 1 < n.len())
+        {
+            by_prefix.entry(&n[..i]).or_default().push(n);
+        }
+    }
+    let mut renames = BTreeMap::new();
+    // Targets two names would share: neither is renamed.
+    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+    for (own, from) in owns {
+        let (Some(own), ObserverFrom::FileName | ObserverFrom::Directory) = (own, from) else {
+            continue;
+        };
+        let Some(id) = a.names.iter().position(|n| n == own) else {
+            continue;
+        };
+        let id = id as NodeId;
+        if mentioned.contains(&id) || !a.observers.contains(&id) || renames.contains_key(own) {
+            continue;
+        }
+        if let Some([only]) = by_prefix.get(own.as_str()).map(Vec::as_slice) {
+            renames.insert(own.clone(), only.to_string());
+            *taken.entry(only).or_insert(0) += 1;
+        }
+    }
+    renames.retain(|_, to| taken.get(to.as_str()) == Some(&1));
+    renames
+}
+
+fn renamed_note(renames: &BTreeMap<String, String>) -> String {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = renames
+        .iter()
+        .take(SHOWN)
+        .map(|(from, to)| format!("{from} as {to}"))
+        .collect();
+    if renames.len() > SHOWN {
+        list.push(format!("and {} more", renames.len() - SHOWN));
+    }
+    format!(
+        "{} named from {} file or directory name read as the logs name {} (no line names {} as the file does): {}",
+        crate::units::count(renames.len(), "node"),
+        if renames.len() == 1 { "its" } else { "their" },
+        if renames.len() == 1 { "it" } else { "them" },
+        if renames.len() == 1 { "it" } else { "them" },
+        list.join(", ")
+    )
+}
+
+/// The latest instant a file's lines can have been written: its last
+/// modification, or now for standard input (a line without a year, a syslog
+/// header's, takes the year that puts it no later than this).
+fn reference(s: &Source) -> UnixNs {
+    let t = s
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .unwrap_or_else(std::time::SystemTime::now);
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos().min(i64::MAX as u128 / 2) as UnixNs,
+        Err(_) => 0,
+    }
+}
+
+/// A file's lines found out of time order across its nodes.
+#[derive(Clone, Debug)]
+struct Unsorted {
+    file: usize,
+    line: u64,
+    node: String,
+    /// The node of the later-stamped line above it.
+    after: String,
+}
+
+/// The nodes a file's memberlist and Serf lines belong to, in first-seen
+/// order (more than [`MAX_READ_PER_NODE`] are not listed). Errors are the
+/// read's to report, with their line.
+fn nodes_of(s: &Source, own: Option<&str>) -> Vec<String> {
+    let mut nodes: Vec<String> = Vec::new();
+    let Ok(mut reader) = LineReader::open(s) else {
+        return nodes;
+    };
+    while let Ok(Some(line)) = reader.next_line() {
+        // The zone does not matter here: only the observer is looked at.
+        let Frame::Line(f) = frame_at(line.text, 0, Some(reference(s))) else {
+            continue;
+        };
+        let Some(name) = f.observer.or(own) else {
+            continue;
+        };
+        if speaks_a_table_layer(&f.message) && !nodes.iter().any(|n| n == name) {
+            nodes.push(name.to_string());
+            if nodes.len() > MAX_READ_PER_NODE {
+                break;
+            }
+        }
+    }
+    nodes
+}
+
+/// One merge of every input by time: the analysis, or the first file found
+/// not in time order across its nodes (to be read once per node).
+fn merge(
+    sources: &[Source],
+    opt: &Options,
+    owns: &[(Option<String>, ObserverFrom)],
+    copies: &[bool],
+    per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
+    skipped: &[String],
+) -> Result<Result<(Analysis, BTreeSet<NodeId>), Unsorted>, InputError> {
+    let mut names = Interner {
+        max: opt.max_nodes,
+        ..Interner::default()
+    };
     let mut streams = Vec::with_capacity(sources.len());
-    for ((s, (own, from)), copy) in sources.iter().zip(owns).zip(copies) {
+    for (i, ((s, (own, from)), &copy)) in sources.iter().zip(owns).zip(copies).enumerate() {
         if copy {
             continue;
         }
-        let reader = LineReader::open(s)
+        let split = per_node.get(&i);
+        let onlys: Vec<Option<String>> = match split {
+            Some((nodes, _)) => nodes.iter().cloned().map(Some).collect(),
+            None => vec![None],
+        };
+        for (k, only) in onlys.into_iter().enumerate() {
+            let reader = match split {
+                // Up to MAX_READ_PER_NODE of them: smaller buffers.
+                Some(_) => LineReader::with_buffer(s, 16 * 1024),
+                None => LineReader::open(s),
+            }
             .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
-        streams.push(Stream {
-            source: s.clone(),
-            report: FileReport {
-                label: s.label.clone(),
-                gzip: reader.gzip,
-                observer: own.clone(),
-                observer_from: Some(from),
-                ..FileReport::default()
-            },
-            reader,
-            own_observer: own,
-            last: None,
-            done: false,
-        });
+            streams.push(Stream {
+                file: i,
+                source: s.clone(),
+                report: FileReport {
+                    label: s.label.clone(),
+                    gzip: reader.gzip,
+                    observer: own.clone(),
+                    observer_from: Some(*from),
+                    read_per_node: split.map_or(0, |(n, _)| n.len()),
+                    reference: reference(s),
+                    unsorted_at: split.map(|(_, u)| (u.line, u.node.clone(), u.after.clone())),
+                    ..FileReport::default()
+                },
+                reader,
+                own_observer: own.clone(),
+                reference: reference(s),
+                only,
+                counts_all: k == 0,
+                last: None,
+                last_observer: String::new(),
+                unsorted: None,
+                done: false,
+            });
+        }
     }
     let mut generation_votes = [0u64; 3];
     let mut kinds = BTreeMap::new();
@@ -700,6 +1033,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut heap = BinaryHeap::new();
     for (i, st) in streams.iter_mut().enumerate() {
         let e = st.next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(u) = st.unsorted.take() {
+            return Ok(Err(st.unsorted_at(u)));
+        }
         if let Some(e) = &e {
             heap.push(Reverse((e.at, i)));
         }
@@ -801,6 +1137,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             Understood::Other => {}
         }
         let next = streams[i].next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        if let Some(u) = streams[i].unsorted.take() {
+            return Ok(Err(streams[i].unsorted_at(u)));
+        }
         if let Some(n) = &next {
             heap.push(Reverse((n.at, i)));
         }
@@ -808,6 +1147,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     }
     let Some((collector, t0)) = state else {
         let read: u64 = streams.iter().map(|s| s.report.lines).sum();
+        // One per file (a file read once per node has several streams).
+        let streams: Vec<&Stream> = streams.iter().filter(|s| s.counts_all).collect();
         let within = if opt.since.is_some() || opt.until.is_some() {
             " within --since/--until"
         } else {
@@ -891,38 +1232,50 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     metrics.per_node.truncate(n);
     metrics.host.truncate(n);
     let names_v = names.names;
-    Ok(Analysis {
-        metrics,
-        names: names_v,
-        ip_of: names.ip_of,
-        t0,
-        first,
-        last,
-        precision,
-        files: streams
-            .into_iter()
-            .map(|s| {
-                let mut r = s.report;
-                // Every line named its observer: the file's own name played no part.
-                if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
-                    r.observer = None;
-                    r.observer_from = Some(ObserverFrom::Prefix);
-                }
-                r
-            })
-            .collect(),
-        observers,
-        episodes: tracker.episodes,
-        flaps_ambiguous: tracker.ambiguous,
-        restarts,
-        skew: tracker.skew,
-        generation_votes,
-        kinds,
-        tcp_rescues,
-        refuted,
-        down_at_end,
-        skipped,
-    })
+    let mentioned = names.mentioned;
+    // One report per file: a file read once per node, its streams' summed.
+    let mut files: Vec<(usize, FileReport)> = Vec::new();
+    for s in streams {
+        match files.last_mut() {
+            Some((f, r)) if *f == s.file => r.add(s.report),
+            _ => files.push((s.file, s.report)),
+        }
+    }
+    Ok(Ok((
+        Analysis {
+            metrics,
+            names: names_v,
+            ip_of: names.ip_of,
+            t0,
+            first,
+            last,
+            precision,
+            files: files
+                .into_iter()
+                .map(|(_, mut r)| {
+                    // Every line named its observer: the file's own name played no part.
+                    if r.unprefixed == 0 && !r.prefixed_observers.is_empty() {
+                        r.observer = None;
+                        r.observer_from = Some(ObserverFrom::Prefix);
+                    }
+                    r
+                })
+                .collect(),
+            observers,
+            episodes: tracker.episodes,
+            flaps_ambiguous: tracker.ambiguous,
+            restarts,
+            skew: tracker.skew,
+            generation_votes,
+            kinds,
+            tcp_rescues,
+            refuted,
+            down_at_end,
+            skipped: skipped.to_vec(),
+            notes: Vec::new(),
+        },
+        mentioned,
+    )))
 }
 
 /// The run's collector, sized for `max_nodes` names, with the diagnosis's

@@ -12,7 +12,11 @@
 //! (`kubectl logs --prefix`), or a syslog / journald header whose host is the
 //! observer: `Sep 29 00:00:37 a-01 consul[812]: ` (`journalctl -u consul`,
 //! rsyslog) or `2024-03-01T10:00:00+0000 a-01 consul[812]: ` (`-o short-iso`,
-//! RFC 3339 rsyslog). The time is the inner line's (the header has no year).
+//! RFC 3339 rsyslog; `-o short-precise` adds a fraction). The time is the
+//! inner line's (the header has no year); a line with none (Consul's
+//! `enable_syslog`: `Mar  1 10:00:05 s-01 consul[812]: memberlist: …`) takes
+//! the header's, its year the latest that puts it no later than a reference
+//! instant (its file's last modification) allows.
 //! A collector's own RFC 3339 stamp before a line (`docker logs -t`, `kubectl
 //! logs --timestamps`) is skipped the same way.
 //! A line that fits none (Consul's start-up banner, stack traces, a line cut in
@@ -22,7 +26,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::time::{go_log, rfc3339, BadStamp, Stamp};
+use super::time::{go_log, rfc3339, syslog, BadStamp, Stamp, UnixNs, MONTHS};
 
 /// Which framing a line was in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,6 +34,9 @@ pub enum Framing {
     GoLog,
     Hclog,
     HclogJson,
+    /// A syslog / journald header with no stamp of the program's own after
+    /// it (Consul's `enable_syslog`): the header's time.
+    SyslogOnly,
 }
 
 impl Framing {
@@ -38,6 +45,7 @@ impl Framing {
             Framing::GoLog => "go-log (Consul 0.5-0.9 / Serf / flapsim)",
             Framing::Hclog => "hclog text (Consul 1.x / Nomad)",
             Framing::HclogJson => "hclog JSON (Consul 1.x -log-json)",
+            Framing::SyslogOnly => "syslog header only (Consul enable_syslog)",
         }
     }
 }
@@ -113,14 +121,36 @@ fn with_pairs<'a>(
 }
 
 /// Frame one line; `zone` (seconds east of UTC) is used for zone-less timestamps.
+/// A syslog header's line with no stamp of its own is unframed (see [`frame_at`]).
 pub fn frame(line: &str, zone: i64) -> Frame<'_> {
+    frame_at(line, zone, None)
+}
+
+/// [`frame`], with `reference`, the instant a syslog header's line with no
+/// stamp of its own was written by at the latest (its file's last
+/// modification), from which its year is taken.
+pub fn frame_at(line: &str, zone: i64, reference: Option<UnixNs>) -> Frame<'_> {
     let line = line.trim_end_matches(['\r', '\n']);
     let body = line.trim_start();
     // A syslog header first: its ISO form would otherwise pass for an hclog
     // stamp followed by an unreadable message.
-    if let Some((host, rest)) = split_syslog(body) {
-        if let Some(f) = stamped_frame(rest.trim_start(), zone, Some(host)) {
+    if let Some((host, rest, header)) = split_syslog(body) {
+        let rest = rest.trim_start();
+        if let Some(f) = stamped_frame(rest, zone, Some(host)) {
             return f;
+        }
+        // No stamp of its own: the header's time.
+        let stamp = match reference {
+            Some(r) if header.as_bytes()[0].is_ascii_alphabetic() => {
+                syslog(header.as_bytes(), zone, r)
+            }
+            Some(_) => rfc3339(header.as_bytes(), zone),
+            None => None,
+        };
+        match stamp {
+            Some(Ok(stamp)) => return header_frame(stamp, host, rest),
+            Some(Err(BadStamp(e))) => return Frame::BadTimestamp(e),
+            None => {}
         }
     }
     if let Some(f) = stamped_frame(body, zone, None) {
@@ -153,12 +183,33 @@ fn stamped_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Opt
     body_frame(body, zone, observer)
 }
 
-/// A syslog or journald header, `Sep 29 00:00:37 HOST TAG[PID]: …` or
-/// `2024-03-01T10:00:00+0000 HOST TAG[PID]: …`: the host and the rest.
-fn split_syslog(s: &str) -> Option<(&str, &str)> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+/// A line whose only time is its syslog header's: `[LEVEL]` and an hclog
+/// module (dotted: `agent.server.memberlist.lan`) when it has them.
+fn header_frame<'a>(stamp: Stamp, host: &'a str, rest: &'a str) -> Frame<'a> {
+    let (level, rest) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((lv, r)) if lv.len() <= 7 && lv.bytes().all(|c| c.is_ascii_alphabetic()) => {
+            (lv, r.trim_start())
+        }
+        _ => ("", rest),
+    };
+    let (module, message) = match split_module(rest) {
+        (Some(m), msg) if m.contains('.') => (Some(m), msg),
+        _ => (None, rest),
+    };
+    Frame::Line(Framed {
+        framing: Framing::SyslogOnly,
+        stamp,
+        level: Cow::Borrowed(level),
+        observer: Some(host),
+        module: module.map(Cow::Borrowed),
+        message: Cow::Borrowed(message),
+    })
+}
+
+/// A syslog or journald header, `Sep 29 00:00:37 HOST TAG[PID]: …` (`-o
+/// short-precise`: `Sep 29 00:00:37.123456 …`) or `2024-03-01T10:00:00+0000
+/// HOST TAG[PID]: …`: the host, the rest, and the header's stamp.
+fn split_syslog(s: &str) -> Option<(&str, &str, &str)> {
     let b = s.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let after_stamp = if b.len() > 15
@@ -176,7 +227,12 @@ fn split_syslog(s: &str) -> Option<(&str, &str)> {
         && digit(13)
         && digit(14)
     {
-        &s[15..]
+        // short-precise: a fraction of a second.
+        let frac = match b.get(15) {
+            Some(b'.') => 1 + b[16..].iter().take_while(|c| c.is_ascii_digit()).count(),
+            _ => 0,
+        };
+        (&s[..15 + frac], &s[15 + frac..])
     } else {
         // An RFC 3339 stamp: 2024-03-01T10:00:00[.frac](Z|±hh[:]mm), one token.
         let (stamp, rest) = s.split_once(' ')?;
@@ -188,15 +244,16 @@ fn split_syslog(s: &str) -> Option<(&str, &str)> {
         if !iso {
             return None;
         }
-        rest
+        (stamp, rest)
     };
+    let (header, after_stamp) = after_stamp;
     let (host, rest) = after_stamp.trim_start().split_once(' ')?;
     let (tag, rest) = rest.split_once(": ")?;
     let tag_ok = !tag.is_empty()
         && !tag.contains(char::is_whitespace)
         && tag.bytes().next().is_some_and(|c| c.is_ascii_alphabetic());
     let host_ok = !host.is_empty() && host.len() <= 253 && !host.starts_with('[');
-    (tag_ok && host_ok).then_some((host, rest))
+    (tag_ok && host_ok).then_some((host, rest, header))
 }
 
 /// `a-01: …` or `[pod/consul-0/consul] …`: the observer and the rest.

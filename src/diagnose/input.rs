@@ -392,18 +392,21 @@ pub struct LineReader {
 
 impl LineReader {
     pub fn open(source: &Source) -> io::Result<LineReader> {
+        Self::with_buffer(source, 256 * 1024)
+    }
+
+    /// As [`LineReader::open`], with buffers of `capacity` bytes (a file read
+    /// once per node keeps one reader per node open).
+    pub fn with_buffer(source: &Source, capacity: usize) -> io::Result<LineReader> {
         let raw: Box<dyn Read> = match &source.path {
             Some(p) => Box::new(File::open(p)?),
             None => Box::new(io::stdin()),
         };
-        let mut br = BufReader::with_capacity(256 * 1024, raw);
+        let mut br = BufReader::with_capacity(capacity, raw);
         let head = br.fill_buf()?;
         let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
         let inner: Box<dyn BufRead> = if gzip {
-            Box::new(BufReader::with_capacity(
-                256 * 1024,
-                MultiGzDecoder::new(br),
-            ))
+            Box::new(BufReader::with_capacity(capacity, MultiGzDecoder::new(br)))
         } else {
             Box::new(br)
         };

@@ -25,6 +25,7 @@ pub enum Understood {
 fn node(p: &ParsedLine, key: &str, names: &mut Interner) -> Result<Option<NodeId>, String> {
     if let Some(name) = p.field(key) {
         let id = names.id(name)?;
+        names.mentioned.insert(id);
         if let Some(ip) = p.field(&format!("{key}.ip")) {
             names.learn_ip(id, ip);
         }

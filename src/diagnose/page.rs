@@ -238,6 +238,12 @@ fn inputs(s: &Value) -> String {
         ]);
     }
     let mut out = t.to_html();
+    for n in s["notes"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "<p class=\"note\">{}</p>\n",
+            crate::report::html::escape(&text(n))
+        ));
+    }
     let skew: Vec<&Value> = s["skew"]
         .as_array()
         .into_iter()

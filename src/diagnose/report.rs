@@ -143,6 +143,15 @@ struct InputJson {
     first_bad_timestamp: Option<String>,
     cut: u64,
     out_of_order: u64,
+    /// Nodes whose lines were read each in its own order, the file holding
+    /// its nodes' logs one after the other (0: read as one time-ordered file).
+    read_per_node: usize,
+    /// Lines whose only time is a syslog header's, which has no year: read in
+    /// the latest year that puts them no later than `year_reference`.
+    header_time: u64,
+    /// The file's last modification (now, for standard input), when
+    /// `header_time` is not 0.
+    year_reference: Option<String>,
     wan: u64,
     first: Option<String>,
     last: Option<String>,
@@ -192,6 +201,9 @@ struct Summary {
     inputs: Vec<InputJson>,
     /// Inputs not read: a file given twice, a byte-identical copy of one node's file.
     skipped_inputs: Vec<String>,
+    /// How the inputs were read where it is not what they say (a node named
+    /// from its file read as the logs name it, `nomad-2` as `nomad-2.global`).
+    notes: Vec<String>,
     lines_by_kind: BTreeMap<&'static str, u64>,
     serf_flap_timeout_s: f64,
     not_recoverable: &'static [&'static str],
@@ -367,12 +379,16 @@ fn summary(d: &Diagnosis) -> Summary {
                     .map(|(l, why)| format!("{}:{l}: {why}", f.label)),
                 cut: f.cut,
                 out_of_order: f.out_of_order,
+                read_per_node: f.read_per_node,
+                header_time: f.header_time,
+                year_reference: (f.header_time > 0).then(|| format_utc(f.reference, false)),
                 wan: f.wan,
                 first: f.first.map(|t| format_utc(t, a.precision < SEC as i64)),
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
             })
             .collect(),
         skipped_inputs: a.skipped.clone(),
+        notes: a.notes.clone(),
         lines_by_kind: a.kinds.clone(),
         serf_flap_timeout_s: secs(d.options.flap_timeout),
         not_recoverable: NOT_RECOVERABLE,
@@ -512,10 +528,32 @@ pub fn text(d: &Diagnosis) -> String {
             sk.observer, sk.offset_s, sk.matched
         );
     }
+    for n in &a.notes {
+        let _ = writeln!(o, "note       {n}");
+    }
     for w in &a.skipped {
         let _ = writeln!(o, "warning    {w}");
     }
     for f in &a.files {
+        if let Some((line, node, after)) = &f.unsorted_at {
+            let _ = writeln!(
+                o,
+                "note       {}: its nodes' logs are one after the other, not merged by time (line {line}: {node}'s line stamped more than {} before {after}'s above it): each of its {} nodes' lines read in their own order",
+                f.label,
+                crate::units::format_duration(super::analyze::UNSORTED_MARGIN),
+                f.read_per_node
+            );
+        }
+        if f.header_time > 0 {
+            let _ = writeln!(
+                o,
+                "note       {}: {} no time but the syslog header's, which has no year (Consul's enable_syslog): read in the latest year that puts them no later than {} ({})",
+                f.label,
+                if f.header_time == 1 { "1 line has".to_string() } else { format!("{} lines have", f.header_time) },
+                if f.label == "-" { "now" } else { "the file's last modification" },
+                format_utc(f.reference, false),
+            );
+        }
         if let Some((line, why)) = &f.first_bad_timestamp {
             let _ = writeln!(
                 o,

@@ -54,10 +54,15 @@ pub fn guess_generation(a: &Analysis) -> GenerationGuess {
         )
     } else if hclog {
         (2, "hclog framing (Consul 1.x and Nomad 0.9+ log this way); no line's wording tells versions apart".into())
-    } else {
+    } else if a.files.iter().any(|f| f.framings.contains(&Framing::GoLog)) {
         (
             0,
             "Go-log framing (Consul before 1.0); no line's wording tells versions apart, so the oldest is assumed: check your Consul version".into(),
+        )
+    } else {
+        (
+            0,
+            "syslog lines without the agent's own stamp (enable_syslog) do not tell versions apart, nor does any line's wording, so the oldest is assumed: check your Consul version".into(),
         )
     };
     GenerationGuess {

@@ -1117,3 +1117,210 @@ fn the_binomial_tail_is_exact() {
     let t = binomial_tail(1_000_000, 0.01, 20_000);
     assert!((0.0..1e-100).contains(&t), "{t}");
 }
+
+/// `[pod/NAME/container] ` lines of three pods, time-sorted, and the same lines
+/// pod after pod (as `kubectl logs -l app=consul --prefix` prints them when not
+/// following), each pod's start-up banner line unframed.
+fn pods_logs() -> (String, String) {
+    use std::fmt::Write as _;
+    let mut lines: Vec<(u32, usize, String)> = Vec::new();
+    let pods = ["s-01", "s-02", "s-03"];
+    for (p, pod) in pods.iter().enumerate() {
+        lines.push((
+            0,
+            p,
+            format!("[pod/{pod}/consul] ==> Starting Consul agent..."),
+        ));
+    }
+    for k in 0..6u32 {
+        let t = 60 + k * 120;
+        for (p, pod) in pods.iter().enumerate() {
+            let at = |s: u32| format!("2024-03-01T10:{:02}:{:02}.000Z", s / 60, s % 60);
+            lines.push((t, p, format!("[pod/{pod}/consul] {} [INFO]  agent.server.serf.lan: serf: EventMemberFailed: a-03 10.0.0.6", at(t))));
+            lines.push((t + 7, p, format!("[pod/{pod}/consul] {} [INFO]  agent.server.serf.lan: serf: EventMemberJoin: a-03 10.0.0.6", at(t + 7))));
+        }
+    }
+    let mut sorted = String::new();
+    let mut by_time = lines.clone();
+    by_time.sort_by_key(|(t, p, _)| (*t, *p));
+    for (_, _, l) in &by_time {
+        let _ = writeln!(sorted, "{l}");
+    }
+    let mut sequential = String::new();
+    lines.sort_by_key(|(t, p, _)| (*p, *t));
+    for (_, _, l) in &lines {
+        let _ = writeln!(sequential, "{l}");
+    }
+    (sorted, sequential)
+}
+
+/// Rule: a file holding several nodes' logs one after the other (not merged by
+/// time) is read once per node, and counts as the time-sorted file does; the
+/// output says so. It gave 1 episode and rejoin times of 0 (each pod's lines
+/// read at the time of the previous pod's last line), with only a warning.
+#[test]
+fn a_file_of_nodes_logged_one_after_the_other_counts_as_the_time_sorted_file() {
+    let dir = scratch("podafterpod");
+    let (sorted, sequential) = pods_logs();
+    let d0 = run(&[write(&dir, "sorted.log", &sorted)], opts());
+    let d1 = run(&[write(&dir, "sequential.log", &sequential)], opts());
+    let (a0, a1) = (&d0.analysis, &d1.analysis);
+    assert_eq!(a0.files[0].read_per_node, 0);
+    assert_eq!(a0.episodes.len(), 6);
+    assert_eq!(a0.metrics.totals.flaps, 18);
+    assert_eq!(a1.metrics.totals.flaps, 18);
+    assert_eq!(a1.episodes.len(), 6, "one per failure of a-03");
+    let rejoins = |a: &super::Analysis| a.metrics.rejoin.to_vec();
+    assert_eq!(rejoins(a1), vec![7 * SEC; 18]);
+    assert_eq!(rejoins(a0), rejoins(a1));
+    assert_eq!((a1.first, a1.last), (a0.first, a0.last));
+    assert_eq!(a1.files.len(), 1, "one report per file");
+    let f = &a1.files[0];
+    assert_eq!(f.read_per_node, 3);
+    assert_eq!(f.out_of_order, 0);
+    assert_eq!((f.lines, f.understood, f.unframed), (39, 36, 3));
+    assert_eq!(f.prefixed_observers.len(), 3);
+    assert!(report::text(&d1).contains(
+        "sequential.log: its nodes' logs are one after the other, not merged by time (line 15: s-02's line stamped more than 30s before s-01's above it): each of its 3 nodes' lines read in their own order"
+    ), "{}", report::text(&d1));
+}
+
+/// Rule: a node named from its file (`nomad-2.log`) that no line names, while
+/// the lines name the member `nomad-2.global` (Nomad's Serf names servers
+/// `NAME.REGION`), is read as `nomad-2.global`, with a note: one node, not
+/// two. It was split in two (`nomad-2` raising the suspicions, `nomad-2.global`
+/// named in the refutations, "its own log is not among the inputs"); a name
+/// the lines do use is kept.
+#[test]
+fn a_node_named_from_its_file_is_read_as_the_logs_name_it() {
+    use std::fmt::Write as _;
+    let dir = scratch("nomadnames");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut accuser = String::new();
+    let mut victims = [String::new(), String::new(), String::new()];
+    for k in 0..12u32 {
+        let (m, s) = ((k * 30) / 60, (k * 30) % 60);
+        let v = (k % 3) as usize;
+        let peer = ["nomad-1", "nomad-3", "nomad-4"][v];
+        let _ = writeln!(accuser, "    2024-03-01T10:{m:02}:{s:02}.000Z [INFO]  nomad: memberlist: Suspect {peer}.global has failed, no acks received");
+        let _ = writeln!(victims[v], "    2024-03-01T10:{m:02}:{s:02}.500Z [WARN]  nomad: memberlist: Refuting a suspect message (from: nomad-2.global)");
+    }
+    let _ = writeln!(
+        accuser,
+        "    2024-03-01T10:07:00.000Z [INFO]  nomad: serf: EventMemberJoin: nomad-9 10.0.0.9"
+    );
+    write(&logs, "nomad-2.log", &accuser);
+    for (v, text) in ["nomad-1", "nomad-3", "nomad-4"].iter().zip(&victims) {
+        write(&logs, &format!("{v}.log"), text);
+    }
+    // A node named as its file is, once, keeps its name.
+    write(
+        &logs,
+        "nomad-9.log",
+        "    2024-03-01T10:07:00.000Z [INFO]  nomad: serf: EventMemberJoin: nomad-9.global 10.0.0.9\n",
+    );
+    let d = run(&[logs], opts());
+    let a = &d.analysis;
+    let mut names = a.names.clone();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "nomad-1.global",
+            "nomad-2.global",
+            "nomad-3.global",
+            "nomad-4.global",
+            "nomad-9",
+            "nomad-9.global"
+        ]
+    );
+    assert_eq!(blame_of(&d, "nomad-2.global"), (12, 12));
+    assert_eq!(a.observers.len(), 5);
+    let f = a
+        .files
+        .iter()
+        .find(|f| f.label.ends_with("nomad-2.log"))
+        .unwrap();
+    assert_eq!(f.observer.as_deref(), Some("nomad-2.global"));
+    assert_eq!(f.observer_from, Some(ObserverFrom::FileName));
+    assert!(
+        d.verdict.text.starts_with("nomad-2.global raised"),
+        "{}",
+        d.verdict.text
+    );
+    assert!(
+        !d.verdict.text.contains("not among the inputs"),
+        "{}",
+        d.verdict.text
+    );
+    let text = report::text(&d);
+    assert!(text.contains("note       4 nodes named from their file or directory name read as the logs name them (no line names them as the file does): nomad-1 as nomad-1.global, nomad-2 as nomad-2.global, nomad-3 as nomad-3.global, nomad-4 as nomad-4.global\n"), "{text}");
+}
+
+/// Rule: journald's `-o short-precise` header (`Mar 01 10:00:05.123456 HOST
+/// TAG: …`) names its host as the observer like the other syslog forms; the
+/// time is the inner line's. Its lines were unframed ("is this a Consul …
+/// log?").
+#[test]
+fn journald_short_precise_headers_are_read() {
+    let dir = scratch("shortprecise");
+    let p = write(
+        &dir,
+        "journal.log",
+        "Mar 01 10:00:05.123456 a-03 consul[812]: 2024-03-01T10:00:05.000Z [INFO]  agent.server.memberlist.lan: memberlist: Suspect s-01 has failed, no acks received\n\
+         Mar 01 10:00:05.523456 s-01 consul[812]: 2024-03-01T10:00:05.400Z [WARN]  agent.server.memberlist.lan: memberlist: Refuting a suspect message (from: a-03)\n",
+    );
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(blame_of(&d, "a-03"), (1, 1));
+    assert_eq!(a.observers.len(), 2);
+    assert_eq!(a.files[0].header_time, 0, "the inner line's time");
+    assert_eq!(
+        a.first,
+        super::time::parse_instant("2024-03-01T10:00:05Z", 0).unwrap()
+    );
+}
+
+/// Rule: a syslog line with no stamp of its own (Consul's `enable_syslog`:
+/// `Mar  1 10:00:05 s-01 consul[812]: memberlist: …`) takes the header's time,
+/// in the latest year that puts it no later than its file's last modification
+/// (a file from December to January reads across the new year), with a note
+/// saying so. It failed: "no memberlist or Serf line understood … is this a
+/// Consul, Serf or Nomad log?".
+#[test]
+fn a_syslog_line_without_its_own_stamp_takes_the_headers_time_and_the_files_year() {
+    let dir = scratch("enablesyslog");
+    let p = write(
+        &dir,
+        "s-01.log",
+        "Dec 31 23:59:30 s-01 consul[812]: memberlist: Suspect a-05 has failed, no acks received\n\
+         Dec 31 23:59:50 s-01 consul[812]: serf: EventMemberFailed: a-05 10.0.0.5\n\
+         Jan  1 00:00:08 s-01 consul[812]: serf: EventMemberJoin: a-05 10.0.0.5\n",
+    );
+    let mtime = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(
+            (super::time::parse_instant("2025-01-01T06:00:00Z", 0).unwrap() / SEC as i64) as u64,
+        );
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let d = run(&[p], opts());
+    let a = &d.analysis;
+    assert_eq!(
+        (a.first, a.last),
+        (
+            super::time::parse_instant("2024-12-31T23:59:30Z", 0).unwrap(),
+            super::time::parse_instant("2025-01-01T00:00:08Z", 0).unwrap()
+        )
+    );
+    assert_eq!(a.metrics.totals.flaps, 1);
+    assert_eq!(a.metrics.rejoin.to_vec(), vec![18 * SEC]);
+    assert_eq!(blame_of(&d, "s-01"), (1, 0));
+    assert_eq!(a.files[0].header_time, 3);
+    let text = report::text(&d);
+    assert!(text.contains("s-01.log: 3 lines have no time but the syslog header's, which has no year (Consul's enable_syslog): read in the latest year that puts them no later than the file's last modification (2025-01-01T06:00:00Z)"), "{text}");
+}

@@ -132,6 +132,65 @@ pub fn go_log(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
     }))
 }
 
+/// Month abbreviations of a syslog header.
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// How far after its file's last modification a line without a year may be
+/// stamped (the host's zone against the reader's, a clock a little ahead).
+pub const YEARLESS_SLACK_S: i64 = 2 * 86_400;
+
+/// A syslog / journald header's stamp, `Mmm dd HH:MM:SS[.frac]` (`-o
+/// short-precise` adds the fraction), read in the zone `offset_s`. It has no
+/// year: the year is the latest that puts the line no later than
+/// `reference` (its file's last modification: a line is written before its
+/// file last changes) plus [`YEARLESS_SLACK_S`], so a file from December to
+/// January reads across the new year. `None` when not of that shape.
+pub fn syslog(b: &[u8], offset_s: i64, reference: UnixNs) -> Option<Result<Stamp, BadStamp>> {
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let shape = b.len() >= 15
+        && b[3] == b' '
+        && (b[4] == b' ' || digit(4))
+        && digit(5)
+        && b[6] == b' '
+        && b[9] == b':'
+        && b[12] == b':';
+    if !shape {
+        return None;
+    }
+    let mo = MONTHS.iter().position(|m| b.starts_with(m.as_bytes()))? as i64 + 1;
+    let d = if b[4] == b' ' {
+        digits(b, 5, 1)?
+    } else {
+        digits(b, 4, 2)?
+    };
+    let (h, mi, sec) = (digits(b, 7, 2)?, digits(b, 10, 2)?, digits(b, 13, 2)?);
+    let (ns, precision, flen) = fraction(b, 15);
+    let ref_s = reference.div_euclid(1_000_000_000);
+    let (ref_year, _, _) =
+        crate::report::log::civil_from_days((ref_s + offset_s).div_euclid(86_400));
+    let mut last = None;
+    for y in [ref_year + 1, ref_year, ref_year - 1] {
+        match civil(y, mo, d, h, mi, sec) {
+            Ok(secs) if secs - offset_s <= ref_s + YEARLESS_SLACK_S => {
+                return Some(Ok(Stamp {
+                    at: (secs - offset_s) * 1_000_000_000 + ns,
+                    precision,
+                    len: 15 + flen,
+                }))
+            }
+            Ok(_) => {}
+            Err(e) => last = Some(e),
+        }
+    }
+    Some(Err(last.unwrap_or_else(|| {
+        BadStamp(format!(
+            "no date {mo:02}-{d:02} in the year up to the file's last change"
+        ))
+    })))
+}
+
 /// RFC 3339 as hclog prints it: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HHMM|±HH:MM)`. A
 /// missing zone is read in `offset_s`, like Go's log.
 pub fn rfc3339(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
