@@ -50,6 +50,16 @@ const MIN_ROW_AREA: u32 = 60;
 const MIN_COL_AREA: u32 = 70;
 
 impl HeatmapPanel {
+    /// (row, column, value) of every cell whose value `keep` accepts, row by row.
+    fn cells(&self, keep: fn(f64) -> bool) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        self.values.iter().enumerate().flat_map(move |(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter(move |&(_, &v)| keep(v))
+                .map(move |(c, &v)| (r, c, v))
+        })
+    }
+
     pub fn new(
         row_desc: impl Into<String>,
         col_desc: impl Into<String>,
@@ -161,14 +171,8 @@ impl HeatmapPanel {
             ))
             .map_err(err)?;
         }
-        let cells = self.values.iter().enumerate().flat_map(|(r, row)| {
-            row.iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite() && **v > 0.0)
-                .map(move |(c, &v)| (r, c, v))
-        });
         chart
-            .draw_series(cells.map(|(r, c, v)| {
+            .draw_series(self.cells(|v| v.is_finite() && v > 0.0).map(|(r, c, v)| {
                 let y = nr as f64 - r as f64;
                 Rectangle::new(
                     [(c as f64, y - 1.0), (c as f64 + 1.0, y)],
@@ -177,18 +181,8 @@ impl HeatmapPanel {
             }))
             .map_err(err)?;
         // Missing cells: grey with a diagonal hatch, so no one reads them as 0.
-        let missing: Vec<(usize, usize)> = self
-            .values
-            .iter()
-            .enumerate()
-            .flat_map(|(r, row)| {
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.is_nan())
-                    .map(move |(c, _)| (r, c))
-            })
-            .collect();
-        for &(r, c) in &missing {
+        let missing = self.cells(f64::is_nan).count();
+        for (r, c, _) in self.cells(f64::is_nan) {
             let (x, y) = (c as f64, nr as f64 - r as f64 - 1.0);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -219,21 +213,14 @@ impl HeatmapPanel {
         let texts: Vec<(usize, usize, String, f64)> = match self.value_text {
             None => Vec::new(),
             Some(write) => self
-                .values
-                .iter()
-                .enumerate()
-                .flat_map(|(r, row)| {
-                    row.iter()
-                        .enumerate()
-                        .filter(|(_, v)| v.is_finite() || v.is_nan())
-                        .map(move |(c, &v)| {
-                            let text = if v.is_nan() {
-                                MISSING_TEXT.to_string()
-                            } else {
-                                write(v)
-                            };
-                            (r, c, text, v)
-                        })
+                .cells(|v| v.is_finite() || v.is_nan())
+                .map(|(r, c, v)| {
+                    let text = if v.is_nan() {
+                        MISSING_TEXT.to_string()
+                    } else {
+                        write(v)
+                    };
+                    (r, c, text, v)
                 })
                 .collect(),
         };
@@ -267,7 +254,7 @@ impl HeatmapPanel {
                 }))
                 .map_err(err)?;
         }
-        let all_missing = missing.len() == nr * nc && !missing.is_empty();
+        let all_missing = missing == nr * nc && missing > 0;
         if (vmax <= 0.0 && !written) || all_missing {
             chart
                 .draw_series(std::iter::once(Text::new(
@@ -280,7 +267,7 @@ impl HeatmapPanel {
                 .map_err(err)?;
         }
         draw_color_bar(&bar, scale_max, &self.scale_desc)?;
-        if !missing.is_empty() {
+        if missing > 0 {
             draw_missing_key(&bar, &self.missing_desc)?;
         }
         Ok(())
