@@ -670,3 +670,67 @@ fn a_negative_log_zone_is_accepted() {
         assert_eq!(s["window"]["first_line"], "2015-09-29T07:00:37Z", "{zone}");
     }
 }
+
+/// Rule: `--log-zone` takes one OFFSET for every file and FILE=OFFSET for
+/// one file; a bad zone, a FILE that is none of the files read, two OFFSETs
+/// for every file, or two for one file are exit 2 naming the flag.
+#[test]
+fn log_zone_per_file_flag_errors_are_exit_2() {
+    let dir = scratch_dir("diagnose", "zone-flags");
+    let log = "    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n";
+    std::fs::write(dir.join("a.log"), log).unwrap();
+    std::fs::write(dir.join("b.log"), log).unwrap();
+    for (args, says) in [
+        (
+            vec!["--log-zone", "b.log=Asia/Tokyo"],
+            "`Asia/Tokyo` is not a UTC offset",
+        ),
+        (
+            vec!["--log-zone", "c.log=+09:00"],
+            "`c.log` is none of the files read",
+        ),
+        (
+            vec!["--log-zone", "+01:00", "--log-zone", "-02:00"],
+            "given twice",
+        ),
+        (vec!["--log-zone", "=+01:00"], "no file before `=`"),
+        (
+            vec!["--log-zone", "b.log=+09:00", "--log-zone", "b.log=+08:00"],
+            "b.log was given +09:00 already",
+        ),
+    ] {
+        let mut all = vec!["diagnose", "a.log", "b.log", "--out", "d"];
+        all.extend(&args);
+        let out = flapsim(&all, &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--log-zone") && err.contains(says),
+            "{args:?}: {err}"
+        );
+    }
+    let out = flapsim(
+        &[
+            "diagnose",
+            "a.log",
+            "b.log",
+            "--out",
+            "d",
+            "--log-zone",
+            "-07:00",
+            "--log-zone",
+            "b.log=+09:00",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("d/summary.json")).unwrap()).unwrap();
+    assert_eq!(s["inputs"][0]["zone"], "-07:00");
+    assert_eq!(s["inputs"][1]["zone"], "+09:00");
+    assert_eq!(s["inputs"][1]["zone_from"], "--log-zone FILE=ZONE");
+}

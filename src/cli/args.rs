@@ -82,14 +82,13 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// UTC offset of timestamps written without a zone (Go's log in Consul < 1.0
-    /// prints the host's local time): UTC (default), +09:00, -0700.
-    #[arg(
-        long,
-        value_name = "OFFSET",
-        default_value = "UTC",
-        allow_hyphen_values = true
-    )]
-    pub log_zone: String,
+    /// prints the host's local time): UTC (default), +09:00, -0700; or
+    /// FILE=OFFSET for one file (an input given, or a directory given: its
+    /// files). Repeatable. A file left to the default whose Serf events line up
+    /// with the other files' only a whole number of quarter hours off is read
+    /// at that offset, with a note.
+    #[arg(long, value_name = "[FILE=]OFFSET", allow_hyphen_values = true)]
+    pub log_zone: Vec<String>,
     /// The node that wrote a file whose lines have no `node: ` prefix: `NAME` (one
     /// input; a directory's every file) or `FILE=NAME` (FILE an input given, a
     /// directory's every file). Repeatable. Default: the file name (`a-01.log` →

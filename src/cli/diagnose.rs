@@ -16,7 +16,7 @@ const MAX_NODES: usize = 100_000;
 
 fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
     let bad = |m: String| Failure::bad_input(m);
-    let zone = time::parse_zone(&args.log_zone).map_err(|e| bad(format!("--log-zone: {e}")))?;
+    let (zone, file_zones) = zones(args)?;
     let instant = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|s| time::parse_instant(s, zone).map_err(|e| bad(format!("{flag}: {e}"))))
@@ -62,12 +62,53 @@ fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
     }
     Ok(Options {
         zone,
+        file_zones,
         since,
         until,
         observers,
         flap_timeout,
         max_nodes: args.max_nodes,
     })
+}
+
+/// `--log-zone [FILE=]ZONE`…: the zone of every file (one ZONE at most,
+/// UTC when none), and each FILE=ZONE (FILE is checked against the files read).
+fn zones(args: &DiagnoseArgs) -> Result<(i64, Vec<(String, i64)>), Failure> {
+    let bad = |m: String| Failure::bad_input(m);
+    let mut global: Option<(&str, i64)> = None;
+    let mut per_file: Vec<(String, i64)> = Vec::new();
+    for z in &args.log_zone {
+        // A zone never holds `=`: what is before the last one is a file.
+        match z.rsplit_once('=') {
+            Some((file, zone)) => {
+                if file.is_empty() {
+                    return Err(bad(format!(
+                        "--log-zone `{z}`: expected OFFSET or FILE=OFFSET (no file before `=`)"
+                    )));
+                }
+                let zone =
+                    time::parse_zone(zone).map_err(|e| bad(format!("--log-zone `{z}`: {e}")))?;
+                if let Some((_, other)) = per_file.iter().find(|(f, o)| f == file && *o != zone) {
+                    return Err(bad(format!(
+                        "--log-zone `{z}`: {file} was given {} already",
+                        time::format_zone(*other)
+                    )));
+                }
+                per_file.push((file.to_string(), zone));
+            }
+            None => {
+                let zone =
+                    time::parse_zone(z).map_err(|e| bad(format!("--log-zone `{z}`: {e}")))?;
+                if let Some((first, _)) = global.filter(|g| g.1 != zone) {
+                    return Err(bad(format!(
+                        "--log-zone given twice for every file (`{first}` and `{z}`): give one, and FILE=OFFSET for the files in another zone"
+                    )));
+                }
+                global = Some((z, zone));
+            }
+        }
+    }
+    Ok((global.map_or(0, |g| g.1), per_file))
 }
 
 pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {

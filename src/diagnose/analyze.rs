@@ -38,6 +38,7 @@ use super::frame::{frame_at, Frame, Framing};
 use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
+use super::zones;
 
 /// How long before `--since` lines are read to set up state: a day, or
 /// FlapTimeout if longer. Earlier lines are skipped: a flap (failure and join
@@ -72,6 +73,9 @@ pub const SKEW_WINDOW: Nanos = 30 * SEC;
 pub struct Options {
     /// Seconds east of UTC for zone-less timestamps (Go's log).
     pub zone: i64,
+    /// `--log-zone FILE=ZONE`: (a file given or a directory holding files,
+    /// seconds east of UTC) for that file's zone-less timestamps.
+    pub file_zones: Vec<(String, i64)>,
     pub since: Option<UnixNs>,
     pub until: Option<UnixNs>,
     /// `--observer [FILE=]NAME`: (file label or None for "the only input", name).
@@ -105,6 +109,27 @@ impl ObserverFrom {
             ObserverFrom::Directory => "directory name",
             ObserverFrom::Banner => "start-up banner",
             ObserverFrom::None => "none",
+        }
+    }
+}
+
+/// Where the zone of a file's zone-less stamps came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneFrom {
+    /// `--log-zone ZONE` (or its default, UTC).
+    Global,
+    /// `--log-zone FILE=ZONE`.
+    File,
+    /// Found from the Serf events it shares with the other files ([`zones`]).
+    Found,
+}
+
+impl ZoneFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneFrom::Global => "--log-zone",
+            ZoneFrom::File => "--log-zone FILE=ZONE",
+            ZoneFrom::Found => "found from shared Serf events",
         }
     }
 }
@@ -152,6 +177,9 @@ pub struct FileReport {
     /// Lines of Consul's WAN pool (hclog module `…memberlist.wan`/`serf.wan`),
     /// left out: WAN gossip is another cluster.
     pub wan: u64,
+    /// The zone its zone-less stamps were read in (seconds east of UTC) and
+    /// who said so; `None` when every stamp carried its zone.
+    pub zone: Option<(i64, ZoneFrom)>,
     /// Understood lines more than [`lookback`] before `--since`, skipped.
     pub before_since: u64,
     /// Lines after `--until` (the file is not read further).
@@ -377,6 +405,10 @@ struct Stream {
     reference: UnixNs,
     /// A file read once per node: the node whose lines this stream keeps.
     only: Option<String>,
+    /// Seconds east of UTC its zone-less stamps are read in.
+    zone: i64,
+    /// Its Serf member events, to find a file read in the wrong zone.
+    sample: zones::Sample,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
     /// a file's first stream.
     counts_all: bool,
@@ -447,7 +479,7 @@ impl Stream {
                 r.cut += u64::from(line.cut);
             }
             let number = line.number;
-            let f = match frame_at(line.text, opt.zone, Some(self.reference)) {
+            let f = match frame_at(line.text, self.zone, Some(self.reference)) {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
                     r.unframed += u64::from(all);
@@ -549,6 +581,12 @@ impl Stream {
             let observer = names.id(observer_name).map_err(located)?;
             let what = understand(&parsed, observer, at, names).map_err(located)?;
             r.understood += 1;
+            self.sample.stamp(f.stamp.zoned);
+            if let Understood::Event(ev) = &what {
+                if let Some((kind, member)) = shared_kind(ev).filter(|&(_, m)| m != observer) {
+                    self.sample.event(kind, member, at);
+                }
+            }
             r.header_time += u64::from(f.framing == Framing::SyslogOnly);
             // Generations this line's wording fits; a line that fits all says nothing.
             if parsed.generations.len() < 3 {
@@ -565,6 +603,17 @@ impl Stream {
                 what,
             }));
         }
+    }
+}
+
+/// A Serf member event every observer logs within seconds of the others
+/// (gossip): its kind (as numbered for the skew groups) and member.
+fn shared_kind(ev: &Event) -> Option<(u8, NodeId)> {
+    match *ev {
+        Event::SerfMemberJoin { subject } => Some((0, subject)),
+        Event::SerfMemberFailed { subject } => Some((1, subject)),
+        Event::SerfMemberLeave { subject } => Some((2, subject)),
+        _ => None,
     }
 }
 
@@ -788,19 +837,51 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         })
         .collect();
     let mut owns = owns;
+    let mut file_zones = zones_given(sources, opt)?;
     let (copies, skipped) = identical_copies(sources, &owns);
     let mut notes = Vec::new();
+    // The first merge settles the names and the zones; a second reads by them.
+    let mut settled = false;
     // Files whose nodes' lines are not in time order across nodes: each of
     // their nodes, read in its own pass. Found while merging, which then
     // starts over (at most once per file: such a file never stops it again).
     let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
     loop {
-        let u = match merge(sources, opt, &owns, &copies, &per_node, &skipped)? {
-            // Once: the names are then the logs' own.
-            Ok((a, mentioned)) if notes.is_empty() => {
+        let u = match merge(
+            sources,
+            opt,
+            &owns,
+            &file_zones,
+            &copies,
+            &per_node,
+            &skipped,
+        )? {
+            // Once: the names are then the logs' own, the zones those the
+            // files share their events in.
+            Ok(Merged {
+                analysis: mut a,
+                mentioned,
+                samples,
+            }) if !settled => {
+                settled = true;
+                let eligible: Vec<bool> = (samples.iter().zip(&file_zones))
+                    .map(|(s, z)| s.only_zoneless() && z.1 == ZoneFrom::Global)
+                    .collect();
+                let read_in: Vec<i64> = file_zones.iter().map(|z| z.0).collect();
+                let found = zones::detect(&samples, &eligible, &read_in);
+                for f in &found {
+                    notes.push(zone_note(&a, sources, f, file_zones[f.file].0));
+                    if f.applied {
+                        file_zones[f.file] = (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
+                    }
+                }
                 let renames = names_as_logged(&a, &mentioned, &owns);
-                if renames.is_empty() {
+                if renames.is_empty() && !found.iter().any(|f| f.applied) {
+                    a.notes = notes;
                     return Ok(a);
+                }
+                if renames.is_empty() {
+                    continue;
                 }
                 notes.push(renamed_note(&renames));
                 for (own, from) in owns.iter_mut() {
@@ -824,7 +905,9 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                 }
                 continue;
             }
-            Ok((mut a, _)) => {
+            Ok(Merged {
+                analysis: mut a, ..
+            }) => {
                 a.notes = notes;
                 return Ok(a);
             }
@@ -852,6 +935,65 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             )));
         }
         per_node.insert(u.file, (nodes, u));
+    }
+}
+
+/// Each input's zone for its zone-less stamps: `--log-zone FILE=ZONE` for
+/// the file, or for the directory holding it, else `--log-zone ZONE`. A
+/// FILE=ZONE that names no file read is an error (a typo must not leave a
+/// file in the wrong zone unsaid).
+fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>, InputError> {
+    let names = |f: &str, s: &Source| {
+        s.label == f || s.path.as_ref().is_some_and(|p| p.starts_with(Path::new(f)))
+    };
+    for (f, _) in &opt.file_zones {
+        if !sources.iter().any(|s| names(f, s)) {
+            return Err(InputError(format!(
+                "--log-zone {f}=…: `{f}` is none of the files read (give the file as it was given, or a directory given)"
+            )));
+        }
+    }
+    Ok(sources
+        .iter()
+        .map(|s| {
+            // The last one naming it: a file's own after its directory's.
+            match opt.file_zones.iter().rev().find(|(f, _)| names(f, s)) {
+                Some(&(_, z)) => (z, ZoneFrom::File),
+                None => (opt.zone, ZoneFrom::Global),
+            }
+        })
+        .collect())
+}
+
+/// What a zone found says: `b-03.log's lines carry no zone and line up with
+/// the others at +09:00 (…): read as +09:00`, or why nothing was moved.
+fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) -> String {
+    let label = &sources[f.file].label;
+    let node = a
+        .files
+        .iter()
+        .find(|r| r.label == *label)
+        .and_then(|r| r.observer.as_deref())
+        .map(|o| format!(" (node {o})"))
+        .unwrap_or_default();
+    let to = super::time::format_zone(zone + f.offset_s);
+    let evidence = format!(
+        "{} of its {} shared Serf events within {} s, against {} as read in {}",
+        f.lined_up,
+        f.shared,
+        zones::LINE_UP / SEC as i64,
+        f.as_read,
+        super::time::format_zone(zone)
+    );
+    if f.applied {
+        format!(
+            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}"
+        )
+    } else {
+        format!(
+            "{label}{node}: its lines carry no zone and line up with the others about as well at {to} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
+            super::time::format_zone(zone)
+        )
     }
 }
 
@@ -969,16 +1111,27 @@ fn nodes_of(s: &Source, own: Option<&str>) -> Vec<String> {
     nodes
 }
 
+/// One merge's analysis, with what the next merge may change.
+struct Merged {
+    analysis: Analysis,
+    /// Names a line's message names.
+    mentioned: BTreeSet<NodeId>,
+    /// Per input: its Serf member events and its stamps' zones.
+    samples: Vec<zones::Sample>,
+}
+
 /// One merge of every input by time: the analysis, or the first file found
 /// not in time order across its nodes (to be read once per node).
+#[allow(clippy::too_many_arguments)]
 fn merge(
     sources: &[Source],
     opt: &Options,
     owns: &[(Option<String>, ObserverFrom)],
+    file_zones: &[(i64, ZoneFrom)],
     copies: &[bool],
     per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
     skipped: &[String],
-) -> Result<Result<(Analysis, BTreeSet<NodeId>), Unsorted>, InputError> {
+) -> Result<Result<Merged, Unsorted>, InputError> {
     let mut names = Interner {
         max: opt.max_nodes,
         ..Interner::default()
@@ -1017,6 +1170,8 @@ fn merge(
                 own_observer: own.clone(),
                 reference: reference(s),
                 only,
+                zone: file_zones[i].0,
+                sample: zones::Sample::new(sources.len()),
                 counts_all: k == 0,
                 last: None,
                 last_observer: String::new(),
@@ -1235,14 +1390,19 @@ fn merge(
     let mentioned = names.mentioned;
     // One report per file: a file read once per node, its streams' summed.
     let mut files: Vec<(usize, FileReport)> = Vec::new();
+    let mut samples = vec![zones::Sample::default(); sources.len()];
     for s in streams {
+        samples[s.file].add(s.sample);
         match files.last_mut() {
             Some((f, r)) if *f == s.file => r.add(s.report),
             _ => files.push((s.file, s.report)),
         }
     }
-    Ok(Ok((
-        Analysis {
+    for (f, r) in files.iter_mut() {
+        r.zone = (samples[*f].zoneless > 0).then_some(file_zones[*f]);
+    }
+    Ok(Ok(Merged {
+        analysis: Analysis {
             metrics,
             names: names_v,
             ip_of: names.ip_of,
@@ -1275,7 +1435,8 @@ fn merge(
             notes: Vec::new(),
         },
         mentioned,
-    )))
+        samples,
+    }))
 }
 
 /// The run's collector, sized for `max_nodes` names, with the diagnosis's

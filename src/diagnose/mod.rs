@@ -22,6 +22,7 @@ pub mod report;
 pub mod suggest;
 pub mod time;
 pub mod verdict;
+pub mod zones;
 
 #[cfg(test)]
 mod tests;

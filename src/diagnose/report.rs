@@ -153,6 +153,11 @@ struct InputJson {
     /// `header_time` is not 0.
     year_reference: Option<String>,
     wan: u64,
+    /// The zone its zone-less stamps were read in (`+09:00`), and from what
+    /// (`--log-zone`, `--log-zone FILE=ZONE`, found from shared Serf
+    /// events); null when every stamp carried its zone.
+    zone: Option<String>,
+    zone_from: Option<&'static str>,
     first: Option<String>,
     last: Option<String>,
 }
@@ -383,6 +388,8 @@ fn summary(d: &Diagnosis) -> Summary {
                 header_time: f.header_time,
                 year_reference: (f.header_time > 0).then(|| format_utc(f.reference, false)),
                 wan: f.wan,
+                zone: f.zone.map(|z| super::time::format_zone(z.0)),
+                zone_from: f.zone.map(|z| z.1.as_str()),
                 first: f.first.map(|t| format_utc(t, a.precision < SEC as i64)),
                 last: f.last.map(|t| format_utc(t, a.precision < SEC as i64)),
             })

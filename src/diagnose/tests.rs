@@ -43,6 +43,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn opts() -> Options {
     Options {
         zone: 0,
+        file_zones: Vec::new(),
         since: None,
         until: None,
         observers: Vec::new(),
@@ -1323,4 +1324,185 @@ fn a_syslog_line_without_its_own_stamp_takes_the_headers_time_and_the_files_year
     assert_eq!(a.files[0].header_time, 3);
     let text = report::text(&d);
     assert!(text.contains("s-01.log: 3 lines have no time but the syslog header's, which has no year (Consul's enable_syslog): read in the latest year that puts them no later than the file's last modification (2025-01-01T06:00:00Z)"), "{text}");
+}
+
+/// Consul 0.x logs of three hosts watching a-07 flap six times in 40 minutes
+/// (each host a second or two after the previous), host `h` writing its local
+/// time `zone_h` hours east of UTC, in Go's log (no zone).
+fn hosts_in_zones(dir: &Path, hosts: &[(&str, i64)]) -> Vec<PathBuf> {
+    let flaps = [
+        (49, 81),
+        (433, 470),
+        (902, 940),
+        (1411, 1445),
+        (1800, 1839),
+        (2333, 2371),
+    ];
+    let base = super::time::parse_instant("2015-09-29T00:00:00Z", 0).unwrap();
+    hosts
+        .iter()
+        .enumerate()
+        .map(|(i, &(host, zone_h))| {
+            let stamp = |t: i64| {
+                // format_utc of the local time: Go's log prints the host's.
+                let local = base + (t + i as i64) * SEC as i64 + zone_h * 3600 * SEC as i64;
+                let s = super::time::format_utc(local, false);
+                format!("{} {}", s[..10].replace('-', "/"), &s[11..19])
+            };
+            let mut text = format!(
+                "    {} [INFO] serf: EventMemberJoin: {host} 10.0.1.{i}\n",
+                stamp(0)
+            );
+            for (failed, joined) in flaps {
+                if i == 0 {
+                    text.push_str(&format!(
+                        "    {} [INFO] memberlist: Suspect a-07 has failed, no acks received\n",
+                        stamp(failed - 6)
+                    ));
+                }
+                text.push_str(&format!(
+                    "    {} [INFO] serf: EventMemberFailed: a-07 10.0.0.7\n    {} [INFO] serf: EventMemberJoin: a-07 10.0.0.7\n",
+                    stamp(failed),
+                    stamp(joined)
+                ));
+            }
+            write(dir, &format!("{host}.log"), &text)
+        })
+        .collect()
+}
+
+/// Rule: a file of zone-less stamps whose Serf events line up with the other
+/// files' only a whole number of hours off is read in that zone, and the
+/// report says so. b-03 logged in +09:00 among hosts in UTC: read as UTC, its
+/// copies of a-07's six flaps were six more episodes 9 h later and the
+/// measured window 9.7 h (1.9 flaps/h); read as +09:00, 6 episodes in 40 min.
+#[test]
+fn a_go_log_host_in_another_zone_is_read_in_the_zone_its_events_line_up_in() {
+    let dir = scratch("zone-found");
+    let paths = hosts_in_zones(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 9)]);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.episodes.len(),
+        6,
+        "one episode per flap, seen by all three"
+    );
+    assert_eq!(a.metrics.totals.flaps, 18);
+    assert!(
+        a.last - a.first < 3600 * SEC as i64,
+        "the window is the 40 minutes logged: {} .. {}",
+        super::time::format_utc(a.first, false),
+        super::time::format_utc(a.last, false)
+    );
+    let b = a
+        .files
+        .iter()
+        .find(|f| f.label.ends_with("b-03.log"))
+        .unwrap();
+    assert_eq!(b.zone, Some((9 * 3600, super::analyze::ZoneFrom::Found)));
+    let s = a
+        .files
+        .iter()
+        .find(|f| f.label.ends_with("s-01.log"))
+        .unwrap();
+    assert_eq!(s.zone, Some((0, super::analyze::ZoneFrom::Global)));
+    assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+    assert!(
+        a.notes[0].contains(
+            "b-03.log (node b-03): its lines carry no zone and line up with the others at +09:00"
+        ) && a.notes[0].ends_with("read as +09:00"),
+        "{}",
+        a.notes[0]
+    );
+    let text = report::text(&d);
+    assert!(text.contains("read as +09:00"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
+    assert!(json["notes"][0].as_str().unwrap().contains("+09:00"));
+    let b = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("b-03.log"))
+        .unwrap();
+    assert_eq!(b["zone"], "+09:00");
+    assert_eq!(b["zone_from"], "found from shared Serf events");
+}
+
+/// Rule: `--log-zone FILE=ZONE` reads that file in that zone and nothing is
+/// looked for in it; a FILE that is none of the files read is an error.
+#[test]
+fn log_zone_per_file_reads_that_file_in_its_zone() {
+    let dir = scratch("zone-flag");
+    let paths = hosts_in_zones(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 9)]);
+    let mut o = opts();
+    o.file_zones = vec![(paths[2].display().to_string(), 9 * 3600)];
+    let d = run(&paths, o.clone());
+    let a = &d.analysis;
+    assert_eq!(a.episodes.len(), 6);
+    assert!(a.notes.is_empty(), "{:?}", a.notes);
+    assert_eq!(
+        a.files[2].zone,
+        Some((9 * 3600, super::analyze::ZoneFrom::File))
+    );
+    o.file_zones = vec![(dir.join("b-3.log").display().to_string(), 9 * 3600)];
+    let err = diagnose(&paths, o).err().unwrap().0;
+    assert!(
+        err.contains("b-3.log") && err.contains("none of the files read"),
+        "{err}"
+    );
+}
+
+/// Rule: when the files split evenly between two zones, which one is right
+/// cannot be told: nothing is moved, and the report says so for each file.
+#[test]
+fn files_split_evenly_between_two_zones_are_reported_not_moved() {
+    let dir = scratch("zone-even");
+    let paths = hosts_in_zones(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 9), ("b-04", 9)]);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert!(
+        a.files.iter().all(|f| f
+            .zone
+            .is_some_and(|z| z.1 == super::analyze::ZoneFrom::Global)),
+        "nothing moved"
+    );
+    assert_eq!(a.notes.len(), 4, "{:?}", a.notes);
+    assert!(
+        a.notes.iter().all(|n| n.contains("cannot be told")),
+        "{:?}",
+        a.notes
+    );
+}
+
+/// Rule: hclog stamps carry their zone and are never moved; they are the
+/// reference a Go-log file in another zone is lined up against.
+#[test]
+fn a_go_log_file_lines_up_against_zoned_hclog_files() {
+    let dir = scratch("zone-hclog");
+    let paths = hosts_in_zones(&dir, &[("s-01", 0), ("b-03", -5)]);
+    // s-01 as Consul 1.x writes it, in its zone (UTC).
+    let text = std::fs::read_to_string(&paths[0]).unwrap();
+    let hclog: String = text
+        .lines()
+        .map(|l| {
+            let l = l.trim_start();
+            let (stamp, rest) = l.split_at(19);
+            let rest = rest
+                .trim_start()
+                .replacen("[INFO] ", "[INFO]  agent.server.serf.lan: ", 1);
+            format!(
+                "{}Z {rest}\n",
+                stamp.replace('/', "-").replacen(' ', "T", 1)
+            )
+        })
+        .collect();
+    std::fs::write(&paths[0], hclog).unwrap();
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert_eq!(a.episodes.len(), 6);
+    assert_eq!(
+        a.files[1].zone,
+        Some((-5 * 3600, super::analyze::ZoneFrom::Found))
+    );
+    assert_eq!(a.files[0].zone, None, "hclog stamps carry their zone");
 }

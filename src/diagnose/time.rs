@@ -5,8 +5,9 @@
 //!   `memberlist.log`): `2015/09/29 00:00:37`, optionally `.123456`. It carries NO
 //!   zone: Go prints the host's local time. We read it in the zone given by
 //!   `--log-zone` (default UTC, which is right for flapsim's logs and for hosts run
-//!   in UTC, as most servers are); a wrong zone shifts that file's lines as a whole,
-//!   which the skew report between files then shows.
+//!   in UTC, as most servers are), or per file (`--log-zone FILE=ZONE`); a
+//!   wrong zone shifts that file's lines as a whole by whole quarter hours,
+//!   which [`super::zones`] finds from the Serf events the files share.
 //! - RFC 3339 as hclog writes it (Consul 1.x, Nomad 0.9+): `2024-03-01T10:00:00.123Z`,
 //!   `…+0900` or `…+09:00` (the text form has no colon, the JSON form has one). The
 //!   zone is applied, so files in different zones line up.
@@ -23,6 +24,9 @@ pub struct Stamp {
     pub at: UnixNs,
     pub precision: i64,
     pub len: usize,
+    /// Whether the text carried its zone (hclog's `Z`, `+0900`): a stamp
+    /// without one was read in the zone given, which may be wrong for its host.
+    pub zoned: bool,
 }
 
 /// Years outside this range are a garbled line, not a log (and keep the
@@ -129,6 +133,7 @@ pub fn go_log(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
         at: (secs - offset_s) * 1_000_000_000 + ns,
         precision,
         len: 19 + flen,
+        zoned: false,
     }))
 }
 
@@ -178,6 +183,7 @@ pub fn syslog(b: &[u8], offset_s: i64, reference: UnixNs) -> Option<Result<Stamp
                     at: (secs - offset_s) * 1_000_000_000 + ns,
                     precision,
                     len: 15 + flen,
+                    zoned: false,
                 }))
             }
             Ok(_) => {}
@@ -206,6 +212,7 @@ pub fn rfc3339(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
     let secs = date_time(b)?;
     let (ns, precision, flen) = fraction(b, 19);
     let mut len = 19 + flen;
+    let zoned = matches!(b.get(len), Some(b'Z' | b'z' | b'+' | b'-'));
     let offset = match b.get(len) {
         Some(b'Z') | Some(b'z') => {
             len += 1;
@@ -234,7 +241,18 @@ pub fn rfc3339(b: &[u8], offset_s: i64) -> Option<Result<Stamp, BadStamp>> {
         at: (secs - offset) * 1_000_000_000 + ns,
         precision,
         len,
+        zoned,
     }))
+}
+
+/// Seconds east of UTC as a zone is written: `+09:00`, `-07:30`, `UTC`.
+pub fn format_zone(offset_s: i64) -> String {
+    if offset_s == 0 {
+        return "UTC".into();
+    }
+    let sign = if offset_s < 0 { '-' } else { '+' };
+    let m = offset_s.abs() / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
 /// `--log-zone`: `UTC`, `Z`, `+09:00`, `-0700`, `+9`: seconds east of UTC.
@@ -376,6 +394,9 @@ mod tests {
         assert_eq!(parse_zone("-0730"), Ok(-(7 * 3600 + 1800)));
         assert_eq!(parse_zone("+9"), Ok(9 * 3600));
         assert!(parse_zone("Asia/Tokyo").is_err());
+        for z in ["+09:00", "-07:30", "+05:45", "UTC", "-12:00"] {
+            assert_eq!(format_zone(parse_zone(z).unwrap()), z);
+        }
         let a = parse_instant("2015-09-29T00:10:00Z", 0).unwrap();
         let b = parse_instant("2015/09/29 09:10:00", 9 * 3600).unwrap();
         let c = parse_instant("2015-09-29", 0).unwrap();
