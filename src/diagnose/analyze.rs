@@ -409,6 +409,8 @@ struct Stream {
     zone: i64,
     /// Its Serf member events, to find a file read in the wrong zone.
     sample: zones::Sample,
+    /// What its lines tell of Consul's WAN pool.
+    wan_seen: WanSeen,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
     /// a file's first stream.
     counts_all: bool,
@@ -435,6 +437,7 @@ impl Stream {
     fn next(
         &mut self,
         opt: &Options,
+        wan: &BTreeSet<String>,
         names: &mut Interner,
         generations: &mut [u64; 3],
         kinds: &mut BTreeMap<&'static str, u64>,
@@ -483,6 +486,9 @@ impl Stream {
                 Frame::Line(f) => f,
                 Frame::Unframed => {
                     r.unframed += u64::from(all);
+                    if let Some(dc) = banner_datacenter(line.text) {
+                        self.wan_seen.datacenter(dc);
+                    }
                     continue;
                 }
                 Frame::BadTimestamp(why) => {
@@ -509,6 +515,9 @@ impl Stream {
                 r.wan += 1;
                 continue;
             }
+            if f.module.is_none() {
+                self.wan_seen.server_line(&f.message);
+            }
             let parsed = if speaks_a_table_layer(&f.message) {
                 crate::protocol::event::log_line::parse_log_message(&f.message)
             } else {
@@ -518,6 +527,13 @@ impl Stream {
                 r.unknown += 1;
                 continue;
             };
+            // Consul before hclog writes its WAN pool's lines as its LAN
+            // pool's: they are told apart by the members they name.
+            let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
+            if f.module.is_none() && parsed.fields.iter().any(wan_member) {
+                r.wan += 1;
+                continue;
+            }
             // Far before --since: no state a window needs (a flap is a failure
             // and a join within FlapTimeout), and such a line (a clock not yet
             // set at boot) must not stretch the span back to it.
@@ -840,74 +856,81 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut file_zones = zones_given(sources, opt)?;
     let (copies, skipped) = identical_copies(sources, &owns);
     let mut notes = Vec::new();
-    // The first merge settles the names and the zones; a second reads by them.
-    let mut settled = false;
+    // The first merge settles the zones and Consul's WAN pool members, the
+    // next one the nodes' names (from lines read in the right zone, without
+    // the WAN pool's): each re-merges only when it changes something.
+    let mut zones_settled = false;
+    let mut names_settled = false;
+    let mut wan: BTreeSet<String> = BTreeSet::new();
     // Files whose nodes' lines are not in time order across nodes: each of
     // their nodes, read in its own pass. Found while merging, which then
     // starts over (at most once per file: such a file never stops it again).
     let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
     loop {
-        let u = match merge(
+        let merged = merge(
             sources,
             opt,
             &owns,
             &file_zones,
+            &wan,
             &copies,
             &per_node,
             &skipped,
-        )? {
-            // Once: the names are then the logs' own, the zones those the
-            // files share their events in.
+        )?;
+        let u = match merged {
             Ok(Merged {
                 analysis: mut a,
                 mentioned,
                 samples,
-            }) if !settled => {
-                settled = true;
-                let eligible: Vec<bool> = (samples.iter().zip(&file_zones))
-                    .map(|(s, z)| s.only_zoneless() && z.1 == ZoneFrom::Global)
-                    .collect();
-                let read_in: Vec<i64> = file_zones.iter().map(|z| z.0).collect();
-                let found = zones::detect(&samples, &eligible, &read_in);
-                for f in &found {
-                    notes.push(zone_note(&a, sources, f, file_zones[f.file].0));
-                    if f.applied {
-                        file_zones[f.file] = (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
-                    }
-                }
-                let renames = names_as_logged(&a, &mentioned, &owns);
-                if renames.is_empty() && !found.iter().any(|f| f.applied) {
-                    a.notes = notes;
-                    return Ok(a);
-                }
-                if renames.is_empty() {
-                    continue;
-                }
-                notes.push(renamed_note(&renames));
-                for (own, from) in owns.iter_mut() {
-                    let by_path = matches!(from, ObserverFrom::FileName | ObserverFrom::Directory);
-                    if let Some(to) = own
-                        .as_ref()
-                        .and_then(|o| renames.get(o))
-                        .filter(|_| by_path)
-                    {
-                        *own = Some(to.clone());
-                    }
-                }
-                // A file read once per node: its own lines are the new name's.
-                for (nodes, _) in per_node.values_mut() {
-                    let new: Vec<String> = (nodes.iter())
-                        .filter_map(|n| renames.get(n))
-                        .filter(|to| !nodes.contains(to))
-                        .cloned()
-                        .collect();
-                    nodes.extend(new);
-                }
-                continue;
-            }
-            Ok(Merged {
-                analysis: mut a, ..
+                wan_seen,
             }) => {
+                if !zones_settled {
+                    zones_settled = true;
+                    let eligible: Vec<bool> = (samples.iter().zip(&file_zones))
+                        .map(|(s, z)| s.only_zoneless() && z.1 == ZoneFrom::Global)
+                        .collect();
+                    let read_in: Vec<i64> = file_zones.iter().map(|z| z.0).collect();
+                    let found = zones::detect(&samples, &eligible, &read_in);
+                    for f in &found {
+                        notes.push(zone_note(&a, sources, f, file_zones[f.file].0));
+                        if f.applied {
+                            file_zones[f.file] =
+                                (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
+                        }
+                    }
+                    wan = wan_seen.wan_names(&a.names);
+                    if !wan.is_empty() || found.iter().any(|f| f.applied) {
+                        continue;
+                    }
+                }
+                if !names_settled {
+                    names_settled = true;
+                    let renames = names_as_logged(&a, &mentioned, &owns);
+                    if !renames.is_empty() {
+                        notes.push(renamed_note(&renames));
+                        for (own, from) in owns.iter_mut() {
+                            let by_path =
+                                matches!(from, ObserverFrom::FileName | ObserverFrom::Directory);
+                            if let Some(to) = own
+                                .as_ref()
+                                .and_then(|o| renames.get(o))
+                                .filter(|_| by_path)
+                            {
+                                *own = Some(to.clone());
+                            }
+                        }
+                        // A file read once per node: its own lines are the new name's.
+                        for (nodes, _) in per_node.values_mut() {
+                            let new: Vec<String> = (nodes.iter())
+                                .filter_map(|n| renames.get(n))
+                                .filter(|to| !nodes.contains(to))
+                                .cloned()
+                                .collect();
+                            nodes.extend(new);
+                        }
+                        continue;
+                    }
+                }
                 a.notes = notes;
                 return Ok(a);
             }
@@ -1118,6 +1141,105 @@ struct Merged {
     mentioned: BTreeSet<NodeId>,
     /// Per input: its Serf member events and its stamps' zones.
     samples: Vec<zones::Sample>,
+    /// What the lines tell of Consul's WAN pool.
+    wan_seen: WanSeen,
+}
+
+/// Most datacenters and WAN member names kept from the lines.
+const MAX_WAN_SEEN: usize = 10_000;
+
+/// What a Consul log tells of its WAN pool, whose Go-log lines (Consul
+/// before 1.0) look like its LAN pool's: `serf: EventMemberJoin: s-01.dc1
+/// 10.0.0.1`. The WAN pool's members are the servers, named `NODE.DC`
+/// (Consul's `setupSerf`), and each WAN join or failure of one is followed
+/// by `consul: adding WAN server s-01.dc1 (Addr: …) (DC: dc1)` or `removing
+/// WAN server …`.
+#[derive(Clone, Debug, Default)]
+struct WanSeen {
+    /// Datacenters named: the start-up banner's `Datacenter: 'dc1'`, and the
+    /// `(DC: dc1)` of `adding LAN/WAN server` lines.
+    datacenters: BTreeSet<String>,
+    /// Names `adding/removing WAN server` lines give.
+    members: BTreeSet<String>,
+}
+
+impl WanSeen {
+    fn datacenter(&mut self, dc: &str) {
+        if self.datacenters.len() < MAX_WAN_SEEN && !self.datacenters.contains(dc) {
+            self.datacenters.insert(dc.to_string());
+        }
+    }
+
+    /// `consul: adding WAN server s-01.dc1 (Addr: tcp/10.0.0.1:8300) (DC: dc1)`
+    /// (`Adding`, `removing`, `Removing`; and the LAN pool's, for its DC).
+    fn server_line(&mut self, message: &str) {
+        let Some(rest) = message.strip_prefix("consul: ") else {
+            return;
+        };
+        let rest = ["adding ", "Adding ", "removing ", "Removing "]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p));
+        let Some(rest) = rest else { return };
+        let (wan, rest) = match (
+            rest.strip_prefix("WAN server "),
+            rest.strip_prefix("LAN server "),
+        ) {
+            (Some(r), _) => (true, r),
+            (_, Some(r)) => (false, r),
+            _ => return,
+        };
+        let name = rest.split_whitespace().next().unwrap_or("");
+        if wan && !name.is_empty() && self.members.len() < MAX_WAN_SEEN {
+            self.members.insert(name.to_string());
+        }
+        if let Some(dc) = rest
+            .split_once("(DC: ")
+            .and_then(|(_, d)| d.split_once(')'))
+            .map(|(d, _)| d.trim())
+            .filter(|d| !d.is_empty() && !d.contains(char::is_whitespace))
+        {
+            self.datacenter(dc);
+        }
+    }
+
+    fn add(&mut self, o: WanSeen) {
+        for d in o.datacenters {
+            self.datacenter(&d);
+        }
+        for m in o.members {
+            if self.members.len() < MAX_WAN_SEEN {
+                self.members.insert(m);
+            }
+        }
+    }
+
+    /// The names the lines gave as members that are Consul's WAN pool's:
+    /// those `adding/removing WAN server` lines name, and each `NODE.DC`
+    /// where NODE is a name the lines give too and DC a datacenter they name
+    /// (a LAN node named `web.dc1` is not one unless `web` is also a node).
+    fn wan_names(&self, names: &[String]) -> BTreeSet<String> {
+        let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        names
+            .iter()
+            .filter(|n| {
+                self.members.contains(n.as_str())
+                    || n.rsplit_once('.').is_some_and(|(node, dc)| {
+                        !node.is_empty() && self.datacenters.contains(dc) && known.contains(node)
+                    })
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// `        Datacenter: 'dc1'` (Consul 0.5 to 1.x print it at start).
+fn banner_datacenter(line: &str) -> Option<&str> {
+    let dc = line
+        .trim()
+        .strip_prefix("Datacenter: '")?
+        .strip_suffix('\'')?;
+    let ok = !dc.is_empty() && dc.len() <= 253 && !dc.contains(char::is_whitespace);
+    ok.then_some(dc)
 }
 
 /// One merge of every input by time: the analysis, or the first file found
@@ -1128,6 +1250,7 @@ fn merge(
     opt: &Options,
     owns: &[(Option<String>, ObserverFrom)],
     file_zones: &[(i64, ZoneFrom)],
+    wan: &BTreeSet<String>,
     copies: &[bool],
     per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
     skipped: &[String],
@@ -1172,6 +1295,7 @@ fn merge(
                 only,
                 zone: file_zones[i].0,
                 sample: zones::Sample::new(sources.len()),
+                wan_seen: WanSeen::default(),
                 counts_all: k == 0,
                 last: None,
                 last_observer: String::new(),
@@ -1187,7 +1311,7 @@ fn merge(
     let mut pending: Vec<Option<Entry>> = Vec::with_capacity(streams.len());
     let mut heap = BinaryHeap::new();
     for (i, st) in streams.iter_mut().enumerate() {
-        let e = st.next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        let e = st.next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
         if let Some(u) = st.unsorted.take() {
             return Ok(Err(st.unsorted_at(u)));
         }
@@ -1291,7 +1415,7 @@ fn merge(
             }
             Understood::Other => {}
         }
-        let next = streams[i].next(opt, &mut names, &mut generation_votes, &mut kinds)?;
+        let next = streams[i].next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
         if let Some(u) = streams[i].unsorted.take() {
             return Ok(Err(streams[i].unsorted_at(u)));
         }
@@ -1391,8 +1515,10 @@ fn merge(
     // One report per file: a file read once per node, its streams' summed.
     let mut files: Vec<(usize, FileReport)> = Vec::new();
     let mut samples = vec![zones::Sample::default(); sources.len()];
+    let mut wan_seen = WanSeen::default();
     for s in streams {
         samples[s.file].add(s.sample);
+        wan_seen.add(s.wan_seen);
         match files.last_mut() {
             Some((f, r)) if *f == s.file => r.add(s.report),
             _ => files.push((s.file, s.report)),
@@ -1436,6 +1562,7 @@ fn merge(
         },
         mentioned,
         samples,
+        wan_seen,
     }))
 }
 

@@ -456,14 +456,20 @@ pub fn text(d: &Diagnosis) -> String {
     let understood: u64 = a.files.iter().map(|f| f.understood).sum();
     let unknown: u64 = a.files.iter().map(|f| f.unknown).sum();
     let unframed: u64 = a.files.iter().map(|f| f.unframed).sum();
+    let wan: u64 = a.files.iter().map(|f| f.wan).sum();
     let _ = writeln!(
         o,
-        "inputs     {}, {} lines: {} understood, {} other log lines, {} unframed",
+        "inputs     {}, {} lines: {} understood, {} other log lines, {} unframed{}",
         crate::units::count(a.files.len(), "file"),
         lines,
         understood,
         unknown,
-        unframed
+        unframed,
+        if wan > 0 {
+            format!(", {wan} of Consul's WAN pool (servers across datacenters) left out")
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         o,
