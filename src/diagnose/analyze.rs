@@ -863,20 +863,21 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut names_settled = false;
     let mut wan: BTreeSet<String> = BTreeSet::new();
     // Files whose nodes' lines are not in time order across nodes: each of
-    // their nodes, read in its own pass. Found while merging, which then
-    // starts over (at most once per file: such a file never stops it again).
+    // their nodes, read in its own pass. The first is found while merging,
+    // the others then in one pass over the inputs, and the merge starts over.
     let mut per_node: BTreeMap<usize, (Vec<String>, Unsorted)> = BTreeMap::new();
+    // Whether every input was looked at for that once (see find_unsorted).
+    let mut swept = false;
     loop {
-        let merged = merge(
+        let plan = Plan {
             sources,
-            opt,
-            &owns,
-            &file_zones,
-            &wan,
-            &copies,
-            &per_node,
-            &skipped,
-        )?;
+            owns: &owns,
+            file_zones: &file_zones,
+            wan: &wan,
+            copies: &copies,
+            per_node: &per_node,
+        };
+        let merged = merge(&plan, opt, &skipped)?;
         let u = match merged {
             Ok(Merged {
                 analysis: mut a,
@@ -936,29 +937,59 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             }
             Err(u) => u,
         };
-        let s = &sources[u.file];
-        let what = format!(
-            "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
-            s.label,
-            u.line,
-            u.node,
-            crate::units::format_duration(UNSORTED_MARGIN),
-            u.after
-        );
-        if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
-            return Err(InputError(format!(
-                "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
-                if stdin.label == s.label { "it" } else { "every input" }
-            )));
+        // The first such file found: every other one is found now, in one
+        // pass, so the merge starts over once, not once per file.
+        let mut found = vec![u];
+        if !swept {
+            swept = true;
+            if sources.iter().all(|s| s.path.is_some()) {
+                let plan = Plan {
+                    sources,
+                    owns: &owns,
+                    file_zones: &file_zones,
+                    wan: &wan,
+                    copies: &copies,
+                    per_node: &per_node,
+                };
+                found.extend(find_unsorted(&plan, opt, found[0].file)?);
+            }
         }
-        let nodes = nodes_of(s, owns[u.file].0.as_deref());
-        if nodes.len() > MAX_READ_PER_NODE {
-            return Err(InputError(format!(
-                "{what}; it names more than {MAX_READ_PER_NODE} nodes, too many to read once per node: give one file per node, or sort its lines by time"
-            )));
+        for u in found {
+            let nodes = per_node_read(sources, &owns, &u)?;
+            per_node.insert(u.file, (nodes, u));
         }
-        per_node.insert(u.file, (nodes, u));
     }
+}
+
+/// The nodes of a file found not in time order across its nodes, to read it
+/// once per node; or why it cannot be.
+fn per_node_read(
+    sources: &[Source],
+    owns: &[(Option<String>, ObserverFrom)],
+    u: &Unsorted,
+) -> Result<Vec<String>, InputError> {
+    let s = &sources[u.file];
+    let what = format!(
+        "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
+        s.label,
+        u.line,
+        u.node,
+        crate::units::format_duration(UNSORTED_MARGIN),
+        u.after
+    );
+    if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
+        return Err(InputError(format!(
+            "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
+            if stdin.label == s.label { "it" } else { "every input" }
+        )));
+    }
+    let nodes = nodes_of(s, owns[u.file].0.as_deref());
+    if nodes.len() > MAX_READ_PER_NODE {
+        return Err(InputError(format!(
+            "{what}; it names more than {MAX_READ_PER_NODE} nodes, too many to read once per node: give one file per node, or sort its lines by time"
+        )));
+    }
+    Ok(nodes)
 }
 
 /// Each input's zone for its zone-less stamps: `--log-zone FILE=ZONE` for
@@ -1242,33 +1273,31 @@ fn banner_datacenter(line: &str) -> Option<&str> {
     ok.then_some(dc)
 }
 
-/// One merge of every input by time: the analysis, or the first file found
-/// not in time order across its nodes (to be read once per node).
-#[allow(clippy::too_many_arguments)]
-fn merge(
-    sources: &[Source],
-    opt: &Options,
-    owns: &[(Option<String>, ObserverFrom)],
-    file_zones: &[(i64, ZoneFrom)],
-    wan: &BTreeSet<String>,
-    copies: &[bool],
-    per_node: &BTreeMap<usize, (Vec<String>, Unsorted)>,
-    skipped: &[String],
-) -> Result<Result<Merged, Unsorted>, InputError> {
-    let mut names = Interner {
-        max: opt.max_nodes,
-        ..Interner::default()
-    };
-    let mut streams = Vec::with_capacity(sources.len());
-    for (i, ((s, (own, from)), &copy)) in sources.iter().zip(owns).zip(copies).enumerate() {
-        if copy {
-            continue;
-        }
-        let split = per_node.get(&i);
+/// How the inputs are read, as settled so far.
+struct Plan<'a> {
+    sources: &'a [Source],
+    owns: &'a [(Option<String>, ObserverFrom)],
+    file_zones: &'a [(i64, ZoneFrom)],
+    /// Consul WAN-pool member names (their Go-log lines are left out).
+    wan: &'a BTreeSet<String>,
+    /// Byte-identical copies, not read.
+    copies: &'a [bool],
+    /// Files read once per node: their nodes, and where that was found.
+    per_node: &'a BTreeMap<usize, (Vec<String>, Unsorted)>,
+}
+
+impl Plan<'_> {
+    /// The streams input `i` is read in: one, or one per node of a file read
+    /// once per node.
+    fn streams(&self, i: usize) -> Result<Vec<Stream>, InputError> {
+        let s = &self.sources[i];
+        let (own, from) = &self.owns[i];
+        let split = self.per_node.get(&i);
         let onlys: Vec<Option<String>> = match split {
             Some((nodes, _)) => nodes.iter().cloned().map(Some).collect(),
             None => vec![None],
         };
+        let mut streams = Vec::with_capacity(onlys.len());
         for (k, only) in onlys.into_iter().enumerate() {
             let reader = match split {
                 // Up to MAX_READ_PER_NODE of them: smaller buffers.
@@ -1293,8 +1322,8 @@ fn merge(
                 own_observer: own.clone(),
                 reference: reference(s),
                 only,
-                zone: file_zones[i].0,
-                sample: zones::Sample::new(sources.len()),
+                zone: self.file_zones[i].0,
+                sample: zones::Sample::new(self.sources.len()),
                 wan_seen: WanSeen::default(),
                 counts_all: k == 0,
                 last: None,
@@ -1302,6 +1331,60 @@ fn merge(
                 unsorted: None,
                 done: false,
             });
+        }
+        Ok(streams)
+    }
+}
+
+/// Every file not yet read once per node, other than `found` (already
+/// known), whose nodes' lines are not in time order across nodes: each read
+/// once, alone, to its end or to its first such line, by the merge's own
+/// rule (a [`Stream`] as the merge reads it). Why: finding them one merge at
+/// a time restarted the merge once per such file, every input read again
+/// each time.
+fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorted>, InputError> {
+    let mut out = Vec::new();
+    for i in 0..plan.sources.len() {
+        let known = i == found || plan.per_node.contains_key(&i);
+        if known || plan.copies[i] || plan.sources[i].path.is_none() {
+            continue;
+        }
+        // Names and counts are this pass's own, thrown away after it.
+        let mut names = Interner {
+            max: opt.max_nodes,
+            ..Interner::default()
+        };
+        let (mut votes, mut kinds) = ([0u64; 3], BTreeMap::new());
+        for mut st in plan.streams(i)? {
+            while st
+                .next(opt, plan.wan, &mut names, &mut votes, &mut kinds)?
+                .is_some()
+            {}
+            if let Some(u) = st.unsorted.take() {
+                out.push(st.unsorted_at(u));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One merge of every input by time: the analysis, or the first file found
+/// not in time order across its nodes (to be read once per node).
+fn merge(
+    plan: &Plan,
+    opt: &Options,
+    skipped: &[String],
+) -> Result<Result<Merged, Unsorted>, InputError> {
+    let sources = plan.sources;
+    let wan = plan.wan;
+    let mut names = Interner {
+        max: opt.max_nodes,
+        ..Interner::default()
+    };
+    let mut streams = Vec::with_capacity(sources.len());
+    for i in 0..sources.len() {
+        if !plan.copies[i] {
+            streams.extend(plan.streams(i)?);
         }
     }
     let mut generation_votes = [0u64; 3];
@@ -1525,7 +1608,7 @@ fn merge(
         }
     }
     for (f, r) in files.iter_mut() {
-        r.zone = (samples[*f].zoneless > 0).then_some(file_zones[*f]);
+        r.zone = (samples[*f].zoneless > 0).then_some(plan.file_zones[*f]);
     }
     Ok(Ok(Merged {
         analysis: Analysis {

@@ -381,6 +381,17 @@ pub enum ReadError {
     },
 }
 
+thread_local! {
+    static OPENED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Inputs opened for reading by this thread so far: how many times a
+/// diagnosis reads its inputs, which must not grow with the square of their
+/// number (a diagnosis runs on one thread).
+pub fn opened() -> u64 {
+    OPENED.with(|n| n.get())
+}
+
 /// Reads one source line by line.
 pub struct LineReader {
     inner: Box<dyn BufRead>,
@@ -398,6 +409,7 @@ impl LineReader {
     /// As [`LineReader::open`], with buffers of `capacity` bytes (a file read
     /// once per node keeps one reader per node open).
     pub fn with_buffer(source: &Source, capacity: usize) -> io::Result<LineReader> {
+        OPENED.with(|n| n.set(n.get() + 1));
         let raw: Box<dyn Read> = match &source.path {
             Some(p) => Box::new(File::open(p)?),
             None => Box::new(io::stdin()),

@@ -1708,3 +1708,32 @@ fn a_lan_node_named_like_a_wan_member_is_kept() {
         "s-01.dc1's join is the WAN pool's"
     );
 }
+
+/// Rule: files of nodes logged one after the other are all found in one pass
+/// and the inputs merged once more, not once per such file. Eight of them
+/// (three nodes each) were read 160 times: the merge started over on each one
+/// found, reading every input again (8 banners, 9 merges of 8 to 24 readers,
+/// 8 node lists). Now: 8 banners, the first merge (8), one pass over the
+/// other 7, 8 node lists and one merge of 24 readers: 55, growing linearly.
+#[test]
+fn files_of_nodes_logged_one_after_the_other_are_found_in_one_pass() {
+    let dir = scratch("podafterpod-many");
+    let (_, sequential) = pods_logs();
+    let k = 8u64;
+    let paths: Vec<PathBuf> = (1..=k)
+        .map(|i| {
+            // Each file its own three pods.
+            let text = sequential.replace("[pod/", &format!("[pod/f{i}-"));
+            write(&dir, &format!("pods-{i}.log"), &text)
+        })
+        .collect();
+    let before = super::input::opened();
+    let d = run(&paths, opts());
+    let opened = super::input::opened() - before;
+    let a = &d.analysis;
+    assert!(a.files.iter().all(|f| f.read_per_node == 3));
+    assert_eq!(a.metrics.totals.flaps, 18 * k);
+    // Banners, first merge, the pass, node lists: one each per file; then
+    // one reader per node of each.
+    assert!(opened <= 4 * k + 3 * k, "inputs opened {opened} times");
+}
