@@ -97,6 +97,10 @@ pub enum ObserverFrom {
     Directory,
     /// The agent's start-up banner in the file: `Node name: 'a-01'`.
     Banner,
+    /// A file named after its program whose own lines name its node further
+    /// in: a banner of a restart, or memberlist's `Refuting an alive message
+    /// for 'a-01'`.
+    OwnLines,
     None,
 }
 
@@ -108,6 +112,7 @@ impl ObserverFrom {
             ObserverFrom::FileName => "file name",
             ObserverFrom::Directory => "directory name",
             ObserverFrom::Banner => "start-up banner",
+            ObserverFrom::OwnLines => "its own lines",
             ObserverFrom::None => "none",
         }
     }
@@ -411,6 +416,8 @@ struct Stream {
     sample: zones::Sample,
     /// What its lines tell of Consul's WAN pool.
     wan_seen: WanSeen,
+    /// Names its lines give its own node.
+    own_names: OwnNames,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
     /// a file's first stream.
     counts_all: bool,
@@ -489,6 +496,10 @@ impl Stream {
                     if let Some(dc) = banner_datacenter(line.text) {
                         self.wan_seen.datacenter(dc);
                     }
+                    if let Some(name) = banner_node_name(line.text) {
+                        self.own_names
+                            .add(name, number, "a start-up banner's `Node name:`");
+                    }
                     continue;
                 }
                 Frame::BadTimestamp(why) => {
@@ -529,6 +540,18 @@ impl Stream {
             };
             // Consul before hclog writes its WAN pool's lines as its LAN
             // pool's: they are told apart by the members they name.
+            if parsed.kind == crate::protocol::event::EventKind::Refuted
+                && parsed.field("message") == Some("alive")
+                && f.observer.is_none()
+            {
+                if let Some(name) = parsed.field("subject") {
+                    self.own_names.add(
+                        name,
+                        number,
+                        "memberlist's `Refuting an alive message for`",
+                    );
+                }
+            }
             let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
             if f.module.is_none() && parsed.fields.iter().any(wan_member) {
                 r.wan += 1;
@@ -884,6 +907,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                 mentioned,
                 samples,
                 wan_seen,
+                own_names,
             }) => {
                 if !zones_settled {
                     zones_settled = true;
@@ -906,6 +930,11 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                 }
                 if !names_settled {
                     names_settled = true;
+                    if let Some(note) = named_by_own_lines(sources, &mut owns, &own_names) {
+                        notes.push(note);
+                        names_settled = false;
+                        continue;
+                    }
                     let renames = names_as_logged(&a, &mentioned, &owns);
                     if !renames.is_empty() {
                         notes.push(renamed_note(&renames));
@@ -959,6 +988,53 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             per_node.insert(u.file, (nodes, u));
         }
     }
+}
+
+/// Files named after their program (`consul.log`, no banner at their start,
+/// no host directory) read as node `consul`, whose own lines name their node
+/// ([`OwnNames`]): read as that node, when all such files of that name give
+/// one and the same (they are one directory's: one node's rotations). The
+/// note says so; files giving two names are left as they were (and warned).
+fn named_by_own_lines(
+    sources: &[Source],
+    owns: &mut [(Option<String>, ObserverFrom)],
+    own_names: &[OwnNames],
+) -> Option<String> {
+    let program_named = |o: &(Option<String>, ObserverFrom)| {
+        o.1 == ObserverFrom::FileName && o.0.as_deref().is_some_and(super::input::program_stem)
+    };
+    let stems: BTreeSet<String> = owns
+        .iter()
+        .filter(|o| program_named(o))
+        .filter_map(|o| o.0.clone())
+        .collect();
+    let mut notes = Vec::new();
+    for stem in stems {
+        let files: Vec<usize> = (0..owns.len())
+            .filter(|&i| program_named(&owns[i]) && owns[i].0.as_deref() == Some(stem.as_str()))
+            .collect();
+        let names: BTreeSet<&String> = files.iter().flat_map(|&i| own_names[i].0.keys()).collect();
+        let [name] = names.into_iter().collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        let name = name.clone();
+        let (i, (line, how)) = files
+            .iter()
+            .find_map(|&i| own_names[i].0.get(&name).map(|w| (i, *w)))?;
+        for &f in &files {
+            owns[f] = (Some(name.clone()), ObserverFrom::OwnLines);
+        }
+        notes.push(format!(
+            "{}: named after its program and without a banner at its start, read as node {name}, the name {how} gives at line {line}{}",
+            sources[i].label,
+            if files.len() > 1 {
+                format!(" (and so {} more of its directory's files)", files.len() - 1)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// The nodes of a file found not in time order across its nodes, to read it
@@ -1174,6 +1250,23 @@ struct Merged {
     samples: Vec<zones::Sample>,
     /// What the lines tell of Consul's WAN pool.
     wan_seen: WanSeen,
+    /// Per input: the names its own lines give its node.
+    own_names: Vec<OwnNames>,
+}
+
+/// The names a file's own lines give the node that wrote it (a banner's
+/// `Node name: 'a-01'` anywhere in it, memberlist's `Refuting an alive
+/// message for 'a-01'`, which it logs of itself only): name → the first
+/// line and what it was. A few at most: more mean a file of several nodes.
+#[derive(Clone, Debug, Default)]
+struct OwnNames(BTreeMap<String, (u64, &'static str)>);
+
+impl OwnNames {
+    fn add(&mut self, name: &str, line: u64, how: &'static str) {
+        if self.0.len() < 4 && !self.0.contains_key(name) {
+            self.0.insert(name.to_string(), (line, how));
+        }
+    }
 }
 
 /// Most datacenters and WAN member names kept from the lines.
@@ -1325,6 +1418,7 @@ impl Plan<'_> {
                 zone: self.file_zones[i].0,
                 sample: zones::Sample::new(self.sources.len()),
                 wan_seen: WanSeen::default(),
+                own_names: OwnNames::default(),
                 counts_all: k == 0,
                 last: None,
                 last_observer: String::new(),
@@ -1599,9 +1693,13 @@ fn merge(
     let mut files: Vec<(usize, FileReport)> = Vec::new();
     let mut samples = vec![zones::Sample::default(); sources.len()];
     let mut wan_seen = WanSeen::default();
+    let mut own_names = vec![OwnNames::default(); sources.len()];
     for s in streams {
         samples[s.file].add(s.sample);
         wan_seen.add(s.wan_seen);
+        for (n, (line, how)) in s.own_names.0 {
+            own_names[s.file].add(&n, line, how);
+        }
         match files.last_mut() {
             Some((f, r)) if *f == s.file => r.add(s.report),
             _ => files.push((s.file, s.report)),
@@ -1646,6 +1744,7 @@ fn merge(
         mentioned,
         samples,
         wan_seen,
+        own_names,
     }))
 }
 

@@ -1737,3 +1737,64 @@ fn files_of_nodes_logged_one_after_the_other_are_found_in_one_pass() {
     // one reader per node of each.
     assert!(opened <= 4 * k + 3 * k, "inputs opened {opened} times");
 }
+
+/// A lone `consul.log` (no host directory) with no banner at its start: a-01's
+/// suspicions of s-02, then, 300 lines in, `extra` (a restart's banner, an
+/// alive refutation), then more of them.
+fn lone_consul_log(dir: &Path, extra: &str) -> PathBuf {
+    let mut text = String::new();
+    for k in 0..300 {
+        text.push_str(&format!(
+            "    2015/09/29 00:{:02}:{:02} [INFO] memberlist: Suspect s-02 has failed, no acks received\n",
+            k / 60,
+            k % 60
+        ));
+    }
+    text.push_str(extra);
+    text.push_str(
+        "    2015/09/29 00:06:00 [INFO] memberlist: Suspect s-02 has failed, no acks received\n",
+    );
+    let sub = dir.join("var-log");
+    std::fs::create_dir_all(&sub).unwrap();
+    write(&sub, "consul.log", &text)
+}
+
+/// Rule: a file named after its program (`consul.log`) with no banner at its
+/// start and no host directory is read as the node its own lines name: a
+/// restart's banner further in (`Node name: 'a-01'`), or memberlist's
+/// `Refuting an alive message for 'a-01'` (it logs that of itself only);
+/// with a note, and without the warning. It was read as node `consul`.
+#[test]
+fn a_lone_consul_log_is_read_as_the_node_its_own_lines_name() {
+    let dir = scratch("lone-consul");
+    for (extra, how) in [
+        (
+            "==> Caught signal: terminated\n==> Starting Consul agent...\n==> Consul agent running!\n         Node name: 'a-01'\n        Datacenter: 'dc1'\n\n",
+            "a start-up banner's `Node name:` gives at line 304",
+        ),
+        (
+            "    2015/09/29 00:05:30 [WARN] memberlist: Refuting an alive message for 'a-01' (10.0.0.4:8301) meta:([] VS []), vsn:([1 5 2 2 5 4] VS [1 5 2 2 5 4])\n",
+            "memberlist's `Refuting an alive message for` gives at line 301",
+        ),
+    ] {
+        let p = lone_consul_log(&dir, extra);
+        let d = run(&[p], opts());
+        let f = &d.analysis.files[0];
+        assert_eq!(f.observer.as_deref(), Some("a-01"), "{extra}");
+        assert_eq!(f.observer_from, Some(ObserverFrom::OwnLines));
+        assert_eq!(blame_of(&d, "a-01"), (301, 0));
+        assert!(!d.analysis.names.iter().any(|n| n == "consul"));
+        assert_eq!(d.analysis.notes.len(), 1, "{:?}", d.analysis.notes);
+        assert!(d.analysis.notes[0].contains(&format!("read as node a-01, the name {how}")), "{}", d.analysis.notes[0]);
+        let text = report::text(&d);
+        assert!(!text.contains("the program's name"), "{text}");
+    }
+    // Two names: not one node's log; read as before, with the warning.
+    let p = lone_consul_log(
+        &dir,
+        "         Node name: 'a-01'\n         Node name: 'a-02'\n",
+    );
+    let d = run(&[p], opts());
+    assert_eq!(d.analysis.files[0].observer.as_deref(), Some("consul"));
+    assert!(report::text(&d).contains("its lines are read as node `consul`, the program's name"));
+}
