@@ -1108,7 +1108,7 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         .unwrap_or_default();
     let to = super::time::format_zone(zone + f.offset_s);
     let evidence = format!(
-        "{} of its {} shared Serf events within {} s, against {} as read in {}",
+        "{} of {} of its Serf events that other files logged too line up within {} s, {} as read in {}",
         f.lined_up,
         f.shared,
         zones::LINE_UP / SEC as i64,

@@ -34,9 +34,10 @@
 //! that only see each other are not both moved toward each other.
 //!
 //! Bounded: at most [`SAMPLE_EVENTS`] events are kept over all files (the
-//! first ones of each file), each event is compared with at most
-//! [`SCAN_LIMIT`] others (else probed at each of the 113 offsets, a few
-//! entries each), and at most [`MAX_ROUNDS`] rounds are made.
+//! first ones of each file), at most [`SCORED_PER_FILE`] of a file's are
+//! scored, each against at most [`SCAN_LIMIT`] others (else probed at each
+//! of the 113 offsets, a few entries each), and at most [`MAX_ROUNDS`] rounds
+//! are made.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +62,9 @@ const MIN_PER_FILE: usize = 64;
 /// An event is compared with the other files' copies of its member's events
 /// one by one up to this many within ±14 h, else probed offset by offset.
 const SCAN_LIMIT: usize = 256;
+/// Events of one file scored at most (spread over its sample); the index
+/// still holds every sampled event of every file to match them against.
+const SCORED_PER_FILE: usize = 256;
 /// Entries of one ±[`LINE_UP`] window looked at, at most, when probing.
 const WINDOW_LIMIT: usize = 64;
 /// Rounds of settling at most (a round settles every file it can).
@@ -280,6 +284,7 @@ struct Index {
     by_key: BTreeMap<(u8, NodeId), Vec<(UnixNs, u32)>>,
     /// Distinct files per key.
     files: BTreeMap<(u8, NodeId), u32>,
+    file_count: usize,
 }
 
 impl Index {
@@ -301,7 +306,11 @@ impl Index {
             fs.dedup();
             files.insert(*k, fs.len() as u32);
         }
-        Index { by_key, files }
+        Index {
+            by_key,
+            files,
+            file_count: samples.len(),
+        }
     }
 
     /// File `f` read `offset_s` further east: its times move back.
@@ -324,7 +333,12 @@ impl Index {
         let q = QUARTER_S * SEC as i64;
         let reach = MAX_OFFSET_S * SEC as i64 + LINE_UP;
         let mut hits: Vec<(usize, u32)> = Vec::new();
-        for &(kind, member, at) in &sample.events {
+        // Which files were counted for the current (event, offset): a token
+        // per pair, so no set is cleared or sorted per event.
+        let mut seen: Vec<u64> = vec![0; self.file_count];
+        let mut token = 0u64;
+        let step = sample.events.len().div_ceil(SCORED_PER_FILE).max(1);
+        for &(kind, member, at) in sample.events.iter().step_by(step) {
             let key = (kind, member);
             let (Some(list), Some(&n)) = (self.by_key.get(&key), self.files.get(&key)) else {
                 continue;
@@ -366,15 +380,23 @@ impl Index {
                     }
                 }
             }
-            hits.sort_unstable();
-            hits.dedup();
+            // One offset's hits are together: the list is in time order,
+            // and the offset falls as the time rises.
             let mut i = 0;
             while i < hits.len() {
                 let k = hits[i].0;
-                let files = hits[i..].iter().take_while(|h| h.0 == k).count();
+                let n = hits[i..].iter().take_while(|h| h.0 == k).count();
+                token += 1;
+                let mut files = 0u64;
+                for &(_, g) in &hits[i..i + n] {
+                    if seen[g as usize] != token {
+                        seen[g as usize] = token;
+                        files += 1;
+                    }
+                }
                 s.lined[k] += 1;
-                s.weight[k] += files as u64;
-                i += files;
+                s.weight[k] += files;
+                i += n;
             }
         }
         s
