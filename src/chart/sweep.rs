@@ -7,6 +7,7 @@
 //! from `results.jsonl` only, so a sweep, a resumed sweep and a merge of shards
 //! draw the same bytes.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use plotters::coord::Shift;
@@ -20,7 +21,7 @@ use crate::report::write_atomic;
 
 use super::frame::{caption_style, house_mesh, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::palette::{series_style, INK, MUTED};
+use super::palette::{series_style, Dash, Marker, SeriesStyle, INK, MUTED};
 use super::{
     axis_number, err, nice_max, render, BarPanel, BarSeries, Chart, ChartError, Figure, Frame,
     HeatmapPanel, Line, LinePanel, Panel,
@@ -34,7 +35,7 @@ pub const SWEEP_METRICS: &[&str] = &[
     "msgs_per_node_s",
 ];
 
-/// Most series (lines or bar groups) in one panel: the palette's distinct styles.
+/// Series the palette tells apart by colour alone.
 const MAX_SERIES: usize = 8;
 
 fn label(metric: &str) -> &'static str {
@@ -103,27 +104,64 @@ fn subtitle(m: &Manifest) -> String {
     )
 }
 
+/// Series of the metrics chart against axis `x`: the keys of the other axes'
+/// combinations in first-seen order, and each point's series index. One pass
+/// over the points (a lookup per point, where a search of every point per
+/// series grew with their product).
+fn metric_series(m: &Manifest, x: usize) -> (Vec<String>, Vec<usize>) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let of_point = (0..m.points.len())
+        .map(|p| {
+            let k = series_key(m, p, x);
+            *index.entry(k.clone()).or_insert_with(|| {
+                keys.push(k);
+                keys.len() - 1
+            })
+        })
+        .collect();
+    (keys, of_point)
+}
+
 /// Metrics against the first numeric axis (lines with a spread band, one per
 /// combination of the other axes), or grouped bars with error bars when no axis
 /// is numeric.
+///
+/// Every series is drawn (the first eight were, and the rest silently left
+/// out but for a subtitle note): past the palette's eight colours the styles
+/// come round again with another dash and marker, each named in the legend.
+/// Past [`MAX_TRADEOFF_SERIES`] the legend would fill the panels, so the
+/// series are drawn alike in grey, without bands, and the subtitle says so.
 pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     let x = (0..m.axes.len())
         .find(|&a| numeric_axis(m, a).is_some() && distinct(m, a).len() > 1)
         .unwrap_or(0);
     let xs = numeric_axis(m, x);
-    let mut keys: Vec<String> = Vec::new();
-    for p in 0..m.points.len() {
-        let k = series_key(m, p, x);
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    let shown = keys.len().min(MAX_SERIES);
-    let note = if keys.len() > shown {
-        format!(" · first {shown} of {} series", keys.len())
-    } else {
+    let (keys, series_of) = metric_series(m, x);
+    let apart = keys.len() <= MAX_TRADEOFF_SERIES;
+    let note = if apart {
         String::new()
+    } else {
+        format!(
+            " · {} series (every combination of the other axes) drawn alike; points.csv has each",
+            keys.len()
+        )
     };
+    // Only when told apart does a series get a name (its legend entry).
+    let name = |k: usize, metric: &str| match (apart, keys[k].is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => label(metric).to_string(),
+        (true, false) => keys[k].clone(),
+    };
+    let alike = SeriesStyle {
+        color: super::palette::mix(MUTED, WHITE, 0.3),
+        dash: Dash::Solid,
+        marker: Marker::None,
+    };
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (p, &k) in series_of.iter().enumerate() {
+        members[k].push(p);
+    }
     let mut fig = Figure::new(Frame::new(
         format!("{}: metrics against {}", m.sweep, m.axes[x]),
         format!("{}{note}", subtitle(m)),
@@ -133,21 +171,22 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
         let panel = match &xs {
             Some(xs) => {
                 let mut panel = LinePanel::new(axis_desc(m, x), label(metric));
-                for key in keys.iter().take(shown) {
-                    let mut pts: Vec<(f64, Spread)> = (0..m.points.len())
-                        .filter(|&p| series_key(m, p, x) == *key)
-                        .filter_map(|p| Some((xs[p], stats[p].get(metric)?)))
+                for (k, points) in members.iter().enumerate() {
+                    let mut pts: Vec<(f64, Spread)> = points
+                        .iter()
+                        .filter_map(|&p| Some((xs[p], stats[p].get(metric)?)))
                         .collect();
                     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    let name = if key.is_empty() {
-                        label(metric).to_string()
-                    } else {
-                        key.clone()
-                    };
-                    panel = panel.line(
-                        Line::new(name, pts.iter().map(|(x, s)| (*x, s.median)).collect())
-                            .band(pts.iter().map(|(x, s)| (*x, s.lo, s.hi)).collect()),
+                    let mut line = Line::new(
+                        name(k, metric),
+                        pts.iter().map(|(x, s)| (*x, s.median)).collect(),
                     );
+                    line = if apart {
+                        line.band(pts.iter().map(|(x, s)| (*x, s.lo, s.hi)).collect())
+                    } else {
+                        line.style(alike)
+                    };
+                    panel = panel.line(line);
                 }
                 let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -156,33 +195,36 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
             }
             None => {
                 let cats = distinct(m, x);
+                let cat_of: HashMap<&str, usize> = cats
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i))
+                    .collect();
                 let mut panel = BarPanel::new(m.axes[x].clone(), label(metric), cats.clone());
-                for key in keys.iter().take(shown) {
-                    let at = |c: &String| {
-                        (0..m.points.len())
-                            .find(|&p| m.points[p].labels[x] == *c && series_key(m, p, x) == *key)
-                            .and_then(|p| stats[p].get(metric))
-                    };
-                    let vals: Vec<Option<Spread>> = cats.iter().map(at).collect();
-                    let name = if key.is_empty() {
-                        label(metric).to_string()
-                    } else {
-                        key.clone()
-                    };
-                    panel = panel.series(
-                        BarSeries::new(
-                            name,
-                            vals.iter()
-                                .map(|s| s.map_or(f64::NAN, |s| s.median))
-                                .collect(),
-                        )
-                        .errors(
-                            vals.iter()
-                                .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
-                                .collect(),
-                        )
-                        .value_labels(super::compare::median_labels(&vals)),
+                for (k, points) in members.iter().enumerate() {
+                    let mut vals: Vec<Option<Spread>> = vec![None; cats.len()];
+                    // The first point of each category, as a search found it.
+                    for &p in points.iter().rev() {
+                        vals[cat_of[m.points[p].labels[x].as_str()]] = stats[p].get(metric);
+                    }
+                    let mut series = BarSeries::new(
+                        name(k, metric),
+                        vals.iter()
+                            .map(|s| s.map_or(f64::NAN, |s| s.median))
+                            .collect(),
                     );
+                    series = if apart {
+                        series
+                            .errors(
+                                vals.iter()
+                                    .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
+                                    .collect(),
+                            )
+                            .value_labels(super::compare::median_labels(&vals))
+                    } else {
+                        series.style(alike)
+                    };
+                    panel = panel.series(series);
                 }
                 Panel::Bars(panel)
             }

@@ -811,3 +811,97 @@ fn a_duration_axis_is_labelled_with_its_unit() {
     };
     assert_eq!(p.x_desc, "suspicion_mult");
 }
+
+/// A sweep of `series` suspicion multipliers × five probe timeouts, made up
+/// so that each multiplier's line sits apart from the next.
+fn many_series(series: usize) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let timeouts = ["100ms", "200ms", "300ms", "400ms", "500ms"];
+    let labels: Vec<(String, &str)> = (1..=series)
+        .flat_map(|s| timeouts.iter().map(move |t| (s.to_string(), *t)))
+        .collect();
+    let points: Vec<FixturePoint> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, (s, t))| {
+            let (sm, k) = (
+                (i / timeouts.len()) as f64 + 1.0,
+                (i % timeouts.len()) as f64,
+            );
+            let v = 40.0 / sm + 3.0 * k;
+            (
+                vec![*t, s.as_str()],
+                vec![
+                    ("flaps_healthy_per_hour", (v, v * 0.8, v * 1.2)),
+                    ("fp_healthy_per_hour", (v / 2.0, v * 0.4, v * 0.6)),
+                    ("detect_dead_p50_s", (sm + k, sm + k - 0.5, sm + k + 0.5)),
+                    ("msgs_per_node_s", (10.0 + sm, 9.5 + sm, 10.5 + sm)),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["probe_timeout", "suspicion_mult"], &[], &points)
+}
+
+/// Rule: the metrics chart draws every series, each named in the legend;
+/// past the palette's eight colours the styles come round with another dash
+/// and marker. (It drew the first eight and said so in its subtitle: twelve
+/// suspicion multipliers lost four lines.)
+#[test]
+fn the_metrics_chart_draws_every_series() {
+    let (m, f) = many_series(12);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    assert!(
+        !fig.frame.subtitle.contains("first"),
+        "{}",
+        fig.frame.subtitle
+    );
+    for (panel, _) in &fig.panels {
+        let Panel::Line(p) = panel else {
+            panic!("probe_timeout is numeric")
+        };
+        assert_eq!(p.lines.len(), 12);
+        assert!(p
+            .lines
+            .iter()
+            .all(|l| l.points.len() == 5 && l.band.is_some()));
+    }
+    let r = render(&fig).expect("renders");
+    let texts = svg_texts(&r.svg);
+    for s in 1..=12 {
+        let key = format!("suspicion_mult={s}");
+        // In the legend of each of the four panels.
+        assert_eq!(texts.iter().filter(|t| t.1 == key).count(), 4, "{key}");
+    }
+    let styles: Vec<_> = (0..12).map(crate::chart::palette::series_style).collect();
+    for (i, a) in styles.iter().enumerate() {
+        assert!(
+            !styles[..i].contains(a),
+            "series {i} drawn like an earlier one"
+        );
+    }
+}
+
+/// Rule: more series than the legend can name are all drawn, alike and
+/// without a legend, and the subtitle says so.
+#[test]
+fn a_metrics_chart_with_too_many_series_draws_them_alike() {
+    let (m, f) = many_series(20);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    assert!(
+        fig.frame.subtitle.contains("20 series"),
+        "{}",
+        fig.frame.subtitle
+    );
+    let Panel::Line(p) = &fig.panels[0].0 else {
+        panic!("probe_timeout is numeric")
+    };
+    assert_eq!(p.lines.len(), 20);
+    assert!(p
+        .lines
+        .iter()
+        .all(|l| l.label.is_empty() && l.style.is_some()));
+    let r = render(&fig).expect("renders");
+    assert!(!svg_texts(&r.svg)
+        .iter()
+        .any(|t| t.1.starts_with("suspicion_mult=")));
+}
