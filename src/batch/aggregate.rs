@@ -7,7 +7,6 @@
 //! seeds it is the min–max range; it describes the spread of the simulated
 //! outcomes, not a confidence interval of the median.
 
-use super::plan::Plan;
 use super::row::{csv_cell, fmt_num, metric_index, Row, METRICS};
 
 /// A metric across the seeds of one point.
@@ -365,14 +364,6 @@ fn wrap_heading(heading: &str, values: usize) -> (String, String) {
         }
         _ => (String::new(), heading.to_string()),
     }
-}
-
-/// Axis labels of every point of a plan.
-pub fn labels(plan: &Plan) -> Vec<Vec<String>> {
-    plan.points
-        .iter()
-        .map(|p| p.values.iter().map(|v| v.label.clone()).collect())
-        .collect()
 }
 
 #[cfg(test)]

@@ -77,14 +77,14 @@ impl ComparisonMeta {
     pub fn new(plan: &Plan, scenario_file: &str) -> Result<ComparisonMeta, String> {
         let mut configs = Vec::new();
         let mut first = None;
-        for (i, p) in plan.points.iter().enumerate() {
+        for i in 0..plan.point_count() {
             let sc = plan
                 .scenario(i * plan.seeds.len())
                 .map_err(|e| e.to_string())?;
             configs.push(ConfigMeta {
-                name: p.values[0].label.clone(),
+                name: plan.value(i, 0).label.clone(),
                 preset: sc.preset.clone(),
-                overrides: p.input.sets.clone(),
+                overrides: plan.input(i).map_err(|e| e.to_string())?.sets,
                 protocol: serde_json::to_value(ProtocolJson::new(&sc.protocol))
                     .map_err(|e| e.to_string())?,
             });
@@ -96,7 +96,7 @@ impl ComparisonMeta {
             scenario: sc.name.clone(),
             description: sc.description.clone(),
             scenario_file: scenario_file.to_string(),
-            scenario_text: plan.points[0].input.text.clone(),
+            scenario_text: plan.input(0).map_err(|e| e.to_string())?.text,
             nodes: sc.nodes.len(),
             simulated: crate::units::format_duration(sc.duration),
             configs,
@@ -190,9 +190,9 @@ pub fn write(
     let mut csv = csv_header(&plan.axes);
     let mut jsonl = String::new();
     for r in rows {
-        let vals = &plan.points[r.point].values;
-        csv.push_str(&r.csv_line(vals));
-        jsonl.push_str(&r.json_line(&plan.axes, vals));
+        let vals = plan.values(r.point);
+        csv.push_str(&r.csv_line(&vals));
+        jsonl.push_str(&r.json_line(&plan.axes, &vals));
     }
     let w =
         |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string());

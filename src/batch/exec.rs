@@ -103,7 +103,7 @@ pub fn execute(
     sink: &mut dyn FnMut(&Row) -> Result<(), String>,
 ) -> Result<(), BatchError> {
     let per_point = plan.seeds.len();
-    let mut remaining = vec![0usize; plan.points.len()];
+    let mut remaining = vec![0usize; plan.point_count()];
     for &r in todo {
         remaining[r / per_point] += 1;
     }
@@ -114,7 +114,7 @@ pub fn execute(
             ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg}  {elapsed} (ETA {eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{points_done}/{} points", plan.points.len()));
+        bar.set_message(format!("{points_done}/{} points", plan.point_count()));
         bar.enable_steady_tick(Duration::from_millis(500));
         bar
     });
@@ -135,7 +135,7 @@ pub fn execute(
             let rate = bar.position() as f64 / bar.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!(
                 "{points_done}/{} points, {rate:.2} runs/s",
-                plan.points.len()
+                plan.point_count()
             ));
         }
         Ok(())
@@ -160,8 +160,8 @@ pub fn describe_point(plan: &Plan, point: usize) -> String {
     let values: Vec<String> = plan
         .axes
         .iter()
-        .zip(&plan.points[point].values)
-        .map(|(a, v)| format!("{a}={}", v.label))
+        .enumerate()
+        .map(|(i, a)| format!("{a}={}", plan.value(point, i).label))
         .collect();
     format!("point {point}: {}", values.join(", "))
 }

@@ -14,9 +14,10 @@ pub mod plan;
 pub mod row;
 pub mod runner;
 pub mod simulate;
+pub mod space;
 pub mod store;
 pub mod sweepfile;
 
 pub use exec::{execute, BatchError, Progress};
-pub use plan::{Plan, Point, PointInput};
+pub use plan::{Plan, Point, PointInput, Points};
 pub use simulate::{simulate, Measured};

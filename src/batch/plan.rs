@@ -2,9 +2,12 @@
 //! it under. Runs are numbered point-major (`run = point × seeds + seed index`),
 //! and that number is the canonical order of every output.
 
+use std::sync::Arc;
+
 use crate::scenario::{self, CliOverrides, Limits, Scenario, ScenarioError};
 
 use super::row::AxisValue;
+use super::space::{Inputs, Space};
 
 /// How to build one point's scenario: scenario text plus command-line-style
 /// overrides (preset, `--set` fields), resolved exactly as `flapsim run` would.
@@ -26,6 +29,15 @@ pub struct Point {
     pub input: PointInput,
 }
 
+/// A plan's points: listed one by one (a comparison's handful of
+/// configurations), or a sweep's combinations of axis values, each built when
+/// needed so a plan's memory does not grow with its number of points.
+#[derive(Clone, Debug)]
+pub enum Points {
+    Listed(Vec<Point>),
+    Combined(Arc<Space>),
+}
+
 /// Everything a batch runs.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -33,7 +45,7 @@ pub struct Plan {
     pub name: String,
     /// Axis names (column headers), one per entry of each point's `values`.
     pub axes: Vec<String>,
-    pub points: Vec<Point>,
+    pub points: Points,
     /// Seeds every point runs under, in order.
     pub seeds: Vec<u64>,
     pub limits: Limits,
@@ -50,7 +62,37 @@ pub const MAX_SEEDS: u64 = 100_000;
 
 impl Plan {
     pub fn runs(&self) -> usize {
-        self.points.len() * self.seeds.len()
+        self.point_count() * self.seeds.len()
+    }
+
+    pub fn point_count(&self) -> usize {
+        match &self.points {
+            Points::Listed(p) => p.len(),
+            Points::Combined(s) => s.len(),
+        }
+    }
+
+    /// Point `point`'s value on axis `axis`.
+    pub fn value(&self, point: usize, axis: usize) -> &AxisValue {
+        match &self.points {
+            Points::Listed(p) => &p[point].values[axis],
+            Points::Combined(s) => s.value(point, axis),
+        }
+    }
+
+    /// Point `point`'s value on every axis.
+    pub fn values(&self, point: usize) -> Vec<AxisValue> {
+        (0..self.axes.len())
+            .map(|a| self.value(point, a).clone())
+            .collect()
+    }
+
+    /// How to build point `point`'s scenario (built now for a sweep's point).
+    pub fn input(&self, point: usize) -> Result<PointInput, ScenarioError> {
+        match &self.points {
+            Points::Listed(p) => Ok(p[point].input.clone()),
+            Points::Combined(s) => s.input(point),
+        }
     }
 
     /// (point index, seed) of run `run`.
@@ -62,13 +104,17 @@ impl Plan {
     /// Resolve run `run`'s scenario.
     pub fn scenario(&self, run: usize) -> Result<Scenario, ScenarioError> {
         let (point, seed) = self.run_ref(run);
-        resolve_point(&self.points[point].input, Some(seed), &self.limits)
+        resolve_point(&self.input(point)?, Some(seed), &self.limits)
     }
 
     /// A fingerprint of everything that determines the results: the flapsim
     /// version, the axes, every point's scenario and overrides, and the seeds.
     /// Shards and resumed runs must carry the same one; it is not a security
     /// hash, only a guard against mixing different sweeps.
+    ///
+    /// A sweep's point texts are built one after another and hashed, never
+    /// kept: the same bytes as when every point's text was stored, so sweep
+    /// directories written before keep their fingerprint.
     pub fn fingerprint(&self) -> String {
         let mut h = Fnv::default();
         h.str(env!("CARGO_PKG_VERSION"));
@@ -76,20 +122,38 @@ impl Plan {
         for a in &self.axes {
             h.str(a);
         }
-        h.u64(self.points.len() as u64);
-        for p in &self.points {
-            for v in &p.values {
+        h.u64(self.point_count() as u64);
+        let point = |h: &mut Fnv, p: usize, input: &PointInput| {
+            for a in 0..self.axes.len() {
+                let v = self.value(p, a);
                 h.str(&v.label);
                 h.str(&v.json.to_string());
             }
             // Not the file label: the same sweep given as `sweeps/x.yaml` on one
             // machine and `/home/u/sweeps/x.yaml` on another is the same sweep.
-            h.str(&p.input.text);
-            h.str(p.input.preset.as_deref().unwrap_or(""));
-            h.u64(p.input.sets.len() as u64);
-            for (k, v) in &p.input.sets {
+            h.str(&input.text);
+            h.str(input.preset.as_deref().unwrap_or(""));
+            h.u64(input.sets.len() as u64);
+            for (k, v) in &input.sets {
                 h.str(k);
                 h.str(v);
+            }
+        };
+        match &self.points {
+            Points::Listed(l) => {
+                (l.iter().enumerate()).for_each(|(p, pt)| point(&mut h, p, &pt.input))
+            }
+            Points::Combined(s) => {
+                let mut inputs = Inputs::new(s);
+                for p in 0..s.len() {
+                    match inputs.input(p) {
+                        Ok(input) => point(&mut h, p, &input),
+                        // Not for a plan read by `sweepfile`, which built every
+                        // point before returning it; the message keeps the
+                        // fingerprint a function of the plan all the same.
+                        Err(e) => h.str(&e.to_string()),
+                    }
+                }
             }
         }
         h.u64(self.seeds.len() as u64);

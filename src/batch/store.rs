@@ -97,12 +97,14 @@ impl Manifest {
             axes: plan.axes.clone(),
             seeds: plan.seeds.clone(),
             runs: plan.runs(),
-            points: plan
-                .points
-                .iter()
+            points: (0..plan.point_count())
                 .map(|p| PointMeta {
-                    labels: p.values.iter().map(|v| v.label.clone()).collect(),
-                    values: p.values.iter().map(|v| v.json.clone()).collect(),
+                    labels: (0..plan.axes.len())
+                        .map(|a| plan.value(p, a).label.clone())
+                        .collect(),
+                    values: (0..plan.axes.len())
+                        .map(|a| plan.value(p, a).json.clone())
+                        .collect(),
                 })
                 .collect(),
             shard: (shard != Shard::WHOLE).then_some(shard),
@@ -243,7 +245,8 @@ pub struct Results {
     csv: File,
     jsonl: File,
     axes: Vec<String>,
-    values: Vec<Vec<super::row::AxisValue>>,
+    /// The plan, for each row's axis values (built per row, not kept per point).
+    plan: Plan,
     /// Runs of this shard still to do, ascending.
     pub todo: Vec<usize>,
     /// Runs already finished (resumed).
@@ -326,7 +329,7 @@ impl Results {
             csv,
             jsonl,
             axes: plan.axes.clone(),
-            values: plan.points.iter().map(|p| p.values.clone()).collect(),
+            plan: plan.clone(),
             todo: mine[done..].to_vec(),
             done,
         };
@@ -340,12 +343,12 @@ impl Results {
 
     /// Append one row to both files (CSV first; a resume trusts only rows both have).
     pub fn append(&mut self, row: &Row) -> Result<(), String> {
-        let vals = &self.values[row.point];
+        let vals = self.plan.values(row.point);
         self.csv
-            .write_all(row.csv_line(vals).as_bytes())
+            .write_all(row.csv_line(&vals).as_bytes())
             .map_err(|e| format!("writing {RESULTS_CSV}: {e}"))?;
         self.jsonl
-            .write_all(row.json_line(&self.axes, vals).as_bytes())
+            .write_all(row.json_line(&self.axes, &vals).as_bytes())
             .map_err(|e| format!("writing {RESULTS_JSONL}: {e}"))
     }
 
@@ -467,10 +470,8 @@ fn valid_csv_prefix(
     for ((line, end), row) in lines[1..].iter().zip(rows) {
         match std::str::from_utf8(line) {
             Ok(l)
-                if plan
-                    .points
-                    .get(row.point)
-                    .is_some_and(|p| row.csv_matches(l, &p.values)) =>
+                if row.point < plan.point_count()
+                    && row.csv_matches(l, &plan.values(row.point)) =>
             {
                 lens.push(*end)
             }

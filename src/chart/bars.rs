@@ -245,11 +245,14 @@ impl BarPanel {
                     [point(c0, 0.0), point(c1, v.min(vmax))]
                 })
                 .collect();
-            chart
+            let drawn = chart
                 .draw_series(rects.iter().map(|r| Rectangle::new(*r, fill)))
-                .map_err(err)?
-                .label(s.label.clone())
-                .legend(move |(x, y)| Glyph::new((x, y), style, GlyphKind::Swatch));
+                .map_err(err)?;
+            if !s.label.is_empty() {
+                drawn
+                    .label(s.label.clone())
+                    .legend(move |(x, y)| Glyph::new((x, y), style, GlyphKind::Swatch));
+            }
             chart
                 .draw_series(rects.iter().map(|r| Rectangle::new(*r, edge)))
                 .map_err(err)?;

@@ -24,13 +24,15 @@ pub struct Entry {
 }
 
 /// The legend entries of series drawn with glyph `kind`: each series' own
-/// style, or the palette's i-th, the one its data is drawn with.
+/// style, or the palette's i-th, the one its data is drawn with. A series
+/// without a label has no entry (many series drawn alike, say).
 pub fn entries<'a>(
     series: impl Iterator<Item = (Option<SeriesStyle>, &'a str)>,
     kind: GlyphKind,
 ) -> Vec<Entry> {
     series
         .enumerate()
+        .filter(|(_, (_, label))| !label.is_empty())
         .map(|(i, (style, label))| Entry {
             style: style.unwrap_or_else(|| super::palette::series_style(i)),
             kind,

@@ -260,7 +260,7 @@ impl LinePanel {
             let n = line.points.len();
             let every = (n / 10).max(1);
             let offset = (i * every / 3.max(self.lines.len())) % every;
-            chart
+            let drawn = chart
                 .draw_series(
                     line.points
                         .iter()
@@ -268,9 +268,12 @@ impl LinePanel {
                         .filter(|(k, _)| k % every == offset)
                         .map(|(_, p)| Glyph::new(*p, style, GlyphKind::Marker)),
                 )
-                .map_err(err)?
-                .label(line.label.clone())
-                .legend(move |(x, y)| Glyph::new((x, y), style, GlyphKind::LineSample));
+                .map_err(err)?;
+            if !line.label.is_empty() {
+                drawn
+                    .label(line.label.clone())
+                    .legend(move |(x, y)| Glyph::new((x, y), style, GlyphKind::LineSample));
+            }
         }
         if !any_points {
             let mid = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);

@@ -7,9 +7,12 @@
 //! from `results.jsonl` only, so a sweep, a resumed sweep and a merge of shards
 //! draw the same bytes.
 
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use plotters::coord::Shift;
+use plotters::element::MultiLineText;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -20,7 +23,7 @@ use crate::report::write_atomic;
 
 use super::frame::{caption_style, house_mesh, label_style, legend_style};
 use super::glyph::{Glyph, GlyphKind};
-use super::palette::{series_style, INK, MUTED};
+use super::palette::{series_style, Dash, Marker, SeriesStyle, INK, MUTED};
 use super::{
     axis_number, err, nice_max, render, BarPanel, BarSeries, Chart, ChartError, Figure, Frame,
     HeatmapPanel, Line, LinePanel, Panel,
@@ -34,7 +37,7 @@ pub const SWEEP_METRICS: &[&str] = &[
     "msgs_per_node_s",
 ];
 
-/// Most series (lines or bar groups) in one panel: the palette's distinct styles.
+/// Series the palette tells apart by colour alone.
 const MAX_SERIES: usize = 8;
 
 fn label(metric: &str) -> &'static str {
@@ -103,27 +106,64 @@ fn subtitle(m: &Manifest) -> String {
     )
 }
 
+/// Series of the metrics chart against axis `x`: the keys of the other axes'
+/// combinations in first-seen order, and each point's series index. One pass
+/// over the points (a lookup per point, where a search of every point per
+/// series grew with their product).
+fn metric_series(m: &Manifest, x: usize) -> (Vec<String>, Vec<usize>) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let of_point = (0..m.points.len())
+        .map(|p| {
+            let k = series_key(m, p, x);
+            *index.entry(k.clone()).or_insert_with(|| {
+                keys.push(k);
+                keys.len() - 1
+            })
+        })
+        .collect();
+    (keys, of_point)
+}
+
 /// Metrics against the first numeric axis (lines with a spread band, one per
 /// combination of the other axes), or grouped bars with error bars when no axis
 /// is numeric.
+///
+/// Every series is drawn (the first eight were, and the rest silently left
+/// out but for a subtitle note): past the palette's eight colours the styles
+/// come round again with another dash and marker, each named in the legend.
+/// Past [`MAX_TRADEOFF_SERIES`] the legend would fill the panels, so the
+/// series are drawn alike in grey, without bands, and the subtitle says so.
 pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     let x = (0..m.axes.len())
         .find(|&a| numeric_axis(m, a).is_some() && distinct(m, a).len() > 1)
         .unwrap_or(0);
     let xs = numeric_axis(m, x);
-    let mut keys: Vec<String> = Vec::new();
-    for p in 0..m.points.len() {
-        let k = series_key(m, p, x);
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    let shown = keys.len().min(MAX_SERIES);
-    let note = if keys.len() > shown {
-        format!(" · first {shown} of {} series", keys.len())
-    } else {
+    let (keys, series_of) = metric_series(m, x);
+    let apart = keys.len() <= MAX_TRADEOFF_SERIES;
+    let note = if apart {
         String::new()
+    } else {
+        format!(
+            " · {} series (every combination of the other axes) drawn alike; points.csv has each",
+            keys.len()
+        )
     };
+    // Only when told apart does a series get a name (its legend entry).
+    let name = |k: usize, metric: &str| match (apart, keys[k].is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => label(metric).to_string(),
+        (true, false) => keys[k].clone(),
+    };
+    let alike = SeriesStyle {
+        color: super::palette::mix(MUTED, WHITE, 0.3),
+        dash: Dash::Solid,
+        marker: Marker::None,
+    };
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (p, &k) in series_of.iter().enumerate() {
+        members[k].push(p);
+    }
     let mut fig = Figure::new(Frame::new(
         format!("{}: metrics against {}", m.sweep, m.axes[x]),
         format!("{}{note}", subtitle(m)),
@@ -133,21 +173,22 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
         let panel = match &xs {
             Some(xs) => {
                 let mut panel = LinePanel::new(axis_desc(m, x), label(metric));
-                for key in keys.iter().take(shown) {
-                    let mut pts: Vec<(f64, Spread)> = (0..m.points.len())
-                        .filter(|&p| series_key(m, p, x) == *key)
-                        .filter_map(|p| Some((xs[p], stats[p].get(metric)?)))
+                for (k, points) in members.iter().enumerate() {
+                    let mut pts: Vec<(f64, Spread)> = points
+                        .iter()
+                        .filter_map(|&p| Some((xs[p], stats[p].get(metric)?)))
                         .collect();
                     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    let name = if key.is_empty() {
-                        label(metric).to_string()
-                    } else {
-                        key.clone()
-                    };
-                    panel = panel.line(
-                        Line::new(name, pts.iter().map(|(x, s)| (*x, s.median)).collect())
-                            .band(pts.iter().map(|(x, s)| (*x, s.lo, s.hi)).collect()),
+                    let mut line = Line::new(
+                        name(k, metric),
+                        pts.iter().map(|(x, s)| (*x, s.median)).collect(),
                     );
+                    line = if apart {
+                        line.band(pts.iter().map(|(x, s)| (*x, s.lo, s.hi)).collect())
+                    } else {
+                        line.style(alike)
+                    };
+                    panel = panel.line(line);
                 }
                 let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -156,33 +197,36 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
             }
             None => {
                 let cats = distinct(m, x);
+                let cat_of: HashMap<&str, usize> = cats
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i))
+                    .collect();
                 let mut panel = BarPanel::new(m.axes[x].clone(), label(metric), cats.clone());
-                for key in keys.iter().take(shown) {
-                    let at = |c: &String| {
-                        (0..m.points.len())
-                            .find(|&p| m.points[p].labels[x] == *c && series_key(m, p, x) == *key)
-                            .and_then(|p| stats[p].get(metric))
-                    };
-                    let vals: Vec<Option<Spread>> = cats.iter().map(at).collect();
-                    let name = if key.is_empty() {
-                        label(metric).to_string()
-                    } else {
-                        key.clone()
-                    };
-                    panel = panel.series(
-                        BarSeries::new(
-                            name,
-                            vals.iter()
-                                .map(|s| s.map_or(f64::NAN, |s| s.median))
-                                .collect(),
-                        )
-                        .errors(
-                            vals.iter()
-                                .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
-                                .collect(),
-                        )
-                        .value_labels(super::compare::median_labels(&vals)),
+                for (k, points) in members.iter().enumerate() {
+                    let mut vals: Vec<Option<Spread>> = vec![None; cats.len()];
+                    // The first point of each category, as a search found it.
+                    for &p in points.iter().rev() {
+                        vals[cat_of[m.points[p].labels[x].as_str()]] = stats[p].get(metric);
+                    }
+                    let mut series = BarSeries::new(
+                        name(k, metric),
+                        vals.iter()
+                            .map(|s| s.map_or(f64::NAN, |s| s.median))
+                            .collect(),
                     );
+                    series = if apart {
+                        series
+                            .errors(
+                                vals.iter()
+                                    .map(|s| s.map_or((f64::NAN, f64::NAN), |s| (s.lo, s.hi)))
+                                    .collect(),
+                            )
+                            .value_labels(super::compare::median_labels(&vals))
+                    } else {
+                        series.style(alike)
+                    };
+                    panel = panel.series(series);
                 }
                 Panel::Bars(panel)
             }
@@ -642,94 +686,43 @@ impl TradeoffChart {
                     .legend(move |(x, y)| Glyph::new((x + 8, y), style, GlyphKind::Marker));
             }
         }
-        // Labels of front points, then (when the settings share one series)
-        // of every other point: beside the point towards the plot's middle,
-        // just above or below it, else on the other side, else further up or
-        // down with a leader line to the point, the nearest free place first.
-        // A front label with no free place anywhere is named in a note in
-        // the plot's corner (a crowded corner left front points unlabelled,
-        // though the front is said to be labelled); another point's label is
-        // left out (summary.txt lists every point).
         let (plot_x, plot_y) = chart.plotting_area().get_pixel_range();
-        let mut taken: Vec<(i32, i32, i32, i32)> = Vec::new();
-        let overlaps = |r: (i32, i32, i32, i32), taken: &[(i32, i32, i32, i32)]| {
-            taken
-                .iter()
-                .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
+        let plot = (plot_x.clone(), plot_y.clone());
+        let legend_box = if legend {
+            legend_rect(&legend_names(panel), &plot)
+        } else {
+            None
         };
-        let others = panel
-            .series
-            .iter()
-            .flat_map(|s| s.1.iter())
-            .filter(|p| panel.label_every_point && !p.3)
-            .map(|p| (p.0.median, p.1.median, p.2.clone(), false));
-        let labels: Vec<(f64, f64, String, bool)> = panel
-            .fronts
-            .iter()
-            .flatten()
-            .map(|(x, y, t)| (*x, *y, t.clone(), true))
-            .chain(others)
-            .collect();
-        let mut unlabelled: Vec<&str> = Vec::new();
+        let pixel = |x: f64, y: f64| chart.backend_coord(&(x, y));
+        let width = |text: &str| {
+            root.estimate_text_size(text, &legend_style())
+                .map_or(7 * text.chars().count() as i32, |s| s.0 as i32)
+        };
+        let layout = label_layout(panel, &pixel, &plot, &width, legend_box);
         let leader = ShapeStyle::from(&MUTED.mix(0.8)).stroke_width(1);
-        for (x, y, text, on_front) in &labels {
-            let (px, py) = chart.backend_coord(&(*x, *y));
-            let w = root
-                .estimate_text_size(text, &legend_style())
-                .map_or(7 * text.chars().count() as i32, |s| s.0 as i32);
-            let right_first = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
-            // Vertical offsets of the label's near edge: 10 px, then rows of
-            // 18 px further out.
-            let choice = (0..LABEL_RINGS)
-                .flat_map(|ring| {
-                    [right_first, !right_first]
-                        .into_iter()
-                        .flat_map(move |right| {
-                            let (x0, x1) = if right {
-                                (px + 8, px + 8 + w)
-                            } else {
-                                (px - 8 - w, px - 8)
-                            };
-                            let d = 10 + 18 * ring;
-                            [
-                                ((x0, x1, py - d - 16, py - d), right, VPos::Bottom, -d),
-                                ((x0, x1, py + d, py + d + 16), right, VPos::Top, d),
-                            ]
-                        })
-                })
-                .find(|(r, _, _, _)| {
-                    r.0 >= plot_x.start
-                        && r.1 <= plot_x.end
-                        && r.2 >= plot_y.start
-                        && r.3 <= plot_y.end
-                        && !overlaps(*r, &taken)
-                });
-            let Some((rect, right, v, dy)) = choice else {
-                if *on_front {
-                    unlabelled.push(text);
-                }
-                continue;
-            };
-            taken.push(rect);
-            if dy.abs() > 10 {
+        for l in &layout.placed {
+            let (px, py) = l.point;
+            let rect = l.rect;
+            if l.dy.abs() > 10 {
                 // From the point to the label's near end, at its middle.
-                let (ex, ey) = (if right { rect.0 } else { rect.1 }, (rect.2 + rect.3) / 2);
+                let (ex, ey) = (if l.right { rect.0 } else { rect.1 }, (rect.2 + rect.3) / 2);
                 root.draw(&PathElement::new(vec![(px, py), (ex, ey)], leader))
                     .map_err(err)?;
             }
-            let pos = Pos::new(if right { HPos::Left } else { HPos::Right }, v);
+            let v = if l.dy < 0 { VPos::Bottom } else { VPos::Top };
+            let pos = Pos::new(if l.right { HPos::Left } else { HPos::Right }, v);
             root.draw(&Text::new(
-                text.clone(),
-                (px + if right { 8 } else { -8 }, py + dy),
+                l.text.clone(),
+                (px + if l.right { 8 } else { -8 }, py + l.dy),
                 legend_style().color(&INK).pos(pos),
             ))
             .map_err(err)?;
         }
-        if !unlabelled.is_empty() {
+        if !layout.unlabelled.is_empty() {
             root.draw(&Text::new(
                 format!(
                     "front points not labelled (no room): {}",
-                    unlabelled.join("; ")
+                    layout.unlabelled.join("; ")
                 ),
                 (plot_x.start + 8, plot_y.start + 6),
                 legend_style()
@@ -742,6 +735,8 @@ impl TradeoffChart {
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::UpperRight)
+                .margin(LEGEND_MARGIN)
+                .legend_area_size(LEGEND_GLYPH)
                 .label_font(legend_style())
                 .background_style(WHITE.mix(0.9))
                 .border_style(MUTED)
@@ -750,6 +745,165 @@ impl TradeoffChart {
         }
         Ok(())
     }
+}
+
+/// A box in pixels: (left, right, top, bottom).
+pub type Rect = (i32, i32, i32, i32);
+
+/// The trade-off legend box's margin around its entries, and the room for
+/// each entry's glyph: set when it is drawn, so [`legend_rect`] knows its size.
+const LEGEND_MARGIN: i32 = 10;
+const LEGEND_GLYPH: i32 = 30;
+
+/// One label placed beside its point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedLabel {
+    pub text: String,
+    /// The point's pixel.
+    pub point: (i32, i32),
+    pub rect: Rect,
+    /// Right of the point (else left).
+    pub right: bool,
+    /// Vertical offset of the label's near edge from the point: negative
+    /// above; beyond 10 px a leader line joins them.
+    pub dy: i32,
+}
+
+/// Where a panel's labels go.
+#[derive(Clone, Debug, Default)]
+pub struct LabelLayout {
+    pub placed: Vec<PlacedLabel>,
+    /// Front labels with no free place anywhere (named in a note).
+    pub unlabelled: Vec<String>,
+    /// What labels keep clear of besides each other: every marker and the
+    /// legend box.
+    pub obstacles: Vec<Rect>,
+}
+
+/// The names in a panel's legend box, as drawn: the front, then each series.
+pub fn legend_names(panel: &TradeoffPanel) -> Vec<String> {
+    let front = panel.fronts.iter().any(|f| !f.is_empty());
+    front
+        .then(|| "Pareto front".to_string())
+        .into_iter()
+        .chain(panel.series.iter().map(|s| s.0.clone()))
+        .collect()
+}
+
+/// The legend box plotters draws in the upper right of a plot spanning
+/// `plot` (pixels) for `names`: its text block measured as plotters
+/// measures it, plus the glyph room and margins, 5 px in from the corner;
+/// a pixel of slack around it.
+pub fn legend_rect(names: &[String], plot: &(Range<i32>, Range<i32>)) -> Option<Rect> {
+    if names.is_empty() {
+        return None;
+    }
+    super::font::register();
+    let style = legend_style();
+    let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &style);
+    for n in names {
+        text.push_line(n.as_str());
+    }
+    let (w, h) = text.estimate_dimension().ok()?;
+    let (w, h) = (w + LEGEND_GLYPH + 2 * LEGEND_MARGIN, h + 2 * LEGEND_MARGIN);
+    let x0 = plot.0.end - w - 5;
+    let y0 = plot.1.start + 5;
+    Some((x0 - 1, x0 + w + 1, y0 - 1, y0 + h + 1))
+}
+
+/// Place the labels of front points, then (when the settings share one
+/// series) of every other point: beside the point towards the plot's middle,
+/// just above or below it, else on the other side, else further up or down
+/// with a leader line to the point, the nearest free place first. A place is
+/// free when it is inside the plot and clear of the labels placed before,
+/// every marker and the legend box (a label on a marker hid which point it
+/// was, and one under the legend box was hidden itself). A front label with
+/// no free place anywhere is named in a note in the plot's corner (a crowded
+/// corner left front points unlabelled, though the front is said to be
+/// labelled); another point's label is left out (summary.txt lists every
+/// point).
+pub fn label_layout(
+    panel: &TradeoffPanel,
+    pixel: &dyn Fn(f64, f64) -> (i32, i32),
+    plot: &(Range<i32>, Range<i32>),
+    width: &dyn Fn(&str) -> i32,
+    legend_box: Option<Rect>,
+) -> LabelLayout {
+    let (plot_x, plot_y) = plot;
+    let points = || panel.series.iter().flat_map(|s| s.1.iter());
+    let mut obstacles: Vec<Rect> = points()
+        .map(|p| {
+            let (px, py) = pixel(p.0.median, p.1.median);
+            // The marker's radius as drawn, its stroke and a pixel of air.
+            let r = if p.3 { 7 } else { 5 } + 2;
+            (px - r, px + r, py - r, py + r)
+        })
+        .collect();
+    obstacles.extend(legend_box);
+    let mut taken = obstacles.clone();
+    let overlaps = |r: Rect, taken: &[Rect]| {
+        taken
+            .iter()
+            .any(|t| r.0 < t.1 && t.0 < r.1 && r.2 < t.3 && t.2 < r.3)
+    };
+    let others = points()
+        .filter(|p| panel.label_every_point && !p.3)
+        .map(|p| (p.0.median, p.1.median, p.2.clone(), false));
+    let labels: Vec<(f64, f64, String, bool)> = panel
+        .fronts
+        .iter()
+        .flatten()
+        .map(|(x, y, t)| (*x, *y, t.clone(), true))
+        .chain(others)
+        .collect();
+    let mut layout = LabelLayout::default();
+    for (x, y, text, on_front) in labels {
+        let (px, py) = pixel(x, y);
+        let w = width(&text);
+        let right_first = px < plot_x.start + (plot_x.end - plot_x.start) * 2 / 3;
+        // Vertical offsets of the label's near edge: 10 px, then rows of
+        // 18 px further out.
+        let choice = (0..LABEL_RINGS)
+            .flat_map(|ring| {
+                [right_first, !right_first]
+                    .into_iter()
+                    .flat_map(move |right| {
+                        let (x0, x1) = if right {
+                            (px + 8, px + 8 + w)
+                        } else {
+                            (px - 8 - w, px - 8)
+                        };
+                        let d = 10 + 18 * ring;
+                        [
+                            ((x0, x1, py - d - 16, py - d), right, -d),
+                            ((x0, x1, py + d, py + d + 16), right, d),
+                        ]
+                    })
+            })
+            .find(|(r, _, _)| {
+                r.0 >= plot_x.start
+                    && r.1 <= plot_x.end
+                    && r.2 >= plot_y.start
+                    && r.3 <= plot_y.end
+                    && !overlaps(*r, &taken)
+            });
+        match choice {
+            Some((rect, right, dy)) => {
+                taken.push(rect);
+                layout.placed.push(PlacedLabel {
+                    text,
+                    point: (px, py),
+                    rect,
+                    right,
+                    dy,
+                });
+            }
+            None if on_front => layout.unlabelled.push(text),
+            None => {}
+        }
+    }
+    layout.obstacles = obstacles;
+    layout
 }
 
 /// Chart files of a sweep directory.

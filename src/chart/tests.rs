@@ -811,3 +811,222 @@ fn a_duration_axis_is_labelled_with_its_unit() {
     };
     assert_eq!(p.x_desc, "suspicion_mult");
 }
+
+/// A sweep of `series` suspicion multipliers × five probe timeouts, made up
+/// so that each multiplier's line sits apart from the next.
+fn many_series(series: usize) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let timeouts = ["100ms", "200ms", "300ms", "400ms", "500ms"];
+    let labels: Vec<(String, &str)> = (1..=series)
+        .flat_map(|s| timeouts.iter().map(move |t| (s.to_string(), *t)))
+        .collect();
+    let points: Vec<FixturePoint> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, (s, t))| {
+            let (sm, k) = (
+                (i / timeouts.len()) as f64 + 1.0,
+                (i % timeouts.len()) as f64,
+            );
+            let v = 40.0 / sm + 3.0 * k;
+            (
+                vec![*t, s.as_str()],
+                vec![
+                    ("flaps_healthy_per_hour", (v, v * 0.8, v * 1.2)),
+                    ("fp_healthy_per_hour", (v / 2.0, v * 0.4, v * 0.6)),
+                    ("detect_dead_p50_s", (sm + k, sm + k - 0.5, sm + k + 0.5)),
+                    ("msgs_per_node_s", (10.0 + sm, 9.5 + sm, 10.5 + sm)),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["probe_timeout", "suspicion_mult"], &[], &points)
+}
+
+/// Rule: the metrics chart draws every series, each named in the legend;
+/// past the palette's eight colours the styles come round with another dash
+/// and marker. (It drew the first eight and said so in its subtitle: twelve
+/// suspicion multipliers lost four lines.)
+#[test]
+fn the_metrics_chart_draws_every_series() {
+    let (m, f) = many_series(12);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    assert!(
+        !fig.frame.subtitle.contains("first"),
+        "{}",
+        fig.frame.subtitle
+    );
+    for (panel, _) in &fig.panels {
+        let Panel::Line(p) = panel else {
+            panic!("probe_timeout is numeric")
+        };
+        assert_eq!(p.lines.len(), 12);
+        assert!(p
+            .lines
+            .iter()
+            .all(|l| l.points.len() == 5 && l.band.is_some()));
+    }
+    let r = render(&fig).expect("renders");
+    let texts = svg_texts(&r.svg);
+    for s in 1..=12 {
+        let key = format!("suspicion_mult={s}");
+        // In the legend of each of the four panels.
+        assert_eq!(texts.iter().filter(|t| t.1 == key).count(), 4, "{key}");
+    }
+    let styles: Vec<_> = (0..12).map(crate::chart::palette::series_style).collect();
+    for (i, a) in styles.iter().enumerate() {
+        assert!(
+            !styles[..i].contains(a),
+            "series {i} drawn like an earlier one"
+        );
+    }
+}
+
+/// Rule: more series than the legend can name are all drawn, alike and
+/// without a legend, and the subtitle says so.
+#[test]
+fn a_metrics_chart_with_too_many_series_draws_them_alike() {
+    let (m, f) = many_series(20);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    assert!(
+        fig.frame.subtitle.contains("20 series"),
+        "{}",
+        fig.frame.subtitle
+    );
+    let Panel::Line(p) = &fig.panels[0].0 else {
+        panic!("probe_timeout is numeric")
+    };
+    assert_eq!(p.lines.len(), 20);
+    assert!(p
+        .lines
+        .iter()
+        .all(|l| l.label.is_empty() && l.style.is_some()));
+    let r = render(&fig).expect("renders");
+    assert!(!svg_texts(&r.svg)
+        .iter()
+        .any(|t| t.1.starts_with("suspicion_mult=")));
+}
+
+/// Ten configurations in two tight clumps: the front's five along a short
+/// staircase, four dominated ones just above and right of them, and a slow,
+/// flappy one that sets the scales.
+fn crowded_ten() -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let rows: Vec<(String, Med, Med)> = (0..10)
+        .map(|i| {
+            let (x, y) = match i {
+                0..=4 => (3.0 + 0.35 * i as f64, 30.0 - 6.0 * i as f64),
+                5..=8 => (3.2 + 0.35 * (i - 5) as f64, 34.0 - 6.0 * (i - 5) as f64),
+                _ => (9.6, 118.0),
+            };
+            (
+                format!("{}", i + 1),
+                (x, x * 0.95, x * 1.05),
+                (y, y * 0.9, y * 1.1),
+            )
+        })
+        .collect();
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, detect, flaps)| {
+            (
+                vec![v.as_str()],
+                vec![
+                    ("detect_dead_p50_s", *detect),
+                    ("flaps_healthy_per_hour", *flaps),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["suspicion_mult"], &[], &points)
+}
+
+/// The labels of `c`'s first panel laid out on a plot of 1000 × 620 pixels,
+/// as the chart lays them out (7 px a character).
+fn layout_of(c: &sweep::TradeoffChart) -> (sweep::LabelLayout, Option<sweep::Rect>) {
+    let panel = &c.panels[0];
+    let (x1, y1) = (c.x_top(), c.y_top(panel));
+    let plot = (100..1100, 80..700);
+    let pixel = |x: f64, y: f64| {
+        (
+            100 + (x / x1 * 1000.0).round() as i32,
+            700 - (y / y1 * 620.0).round() as i32,
+        )
+    };
+    let width = |t: &str| 7 * t.chars().count() as i32;
+    let legend = sweep::legend_rect(&sweep::legend_names(panel), &plot);
+    (
+        sweep::label_layout(panel, &pixel, &plot, &width, legend),
+        legend,
+    )
+}
+
+fn overlap(a: sweep::Rect, b: sweep::Rect) -> bool {
+    a.0 < b.1 && b.0 < a.1 && a.2 < b.3 && b.2 < a.3
+}
+
+/// Rule: a trade-off label covers no marker (nor the legend box), only its
+/// own place: in a crowded front the labels of `suspicion_mult=1`, `=2` and
+/// `=4` lay on the markers of other configurations.
+#[test]
+fn trade_off_labels_keep_clear_of_every_marker() {
+    let (m, f) = crowded_ten();
+    let c = sweep::tradeoff_chart(&m, &f);
+    let (layout, legend) = layout_of(&c);
+    // Ten markers and the legend box.
+    assert_eq!(layout.obstacles.len(), 11);
+    assert!(legend.is_some_and(|l| layout.obstacles.contains(&l)));
+    assert_eq!(layout.placed.len(), 5, "every front point labelled");
+    assert!(layout.unlabelled.is_empty());
+    for (i, l) in layout.placed.iter().enumerate() {
+        for o in &layout.obstacles {
+            assert!(!overlap(l.rect, *o), "{} on {o:?}", l.text);
+        }
+        for k in &layout.placed[..i] {
+            assert!(!overlap(l.rect, k.rect), "{} on {}", l.text, k.text);
+        }
+    }
+}
+
+/// Rule: with every point labelled (more settings than styles), no label
+/// goes under the legend box, where points in the plot's upper right put
+/// theirs.
+#[test]
+fn trade_off_labels_keep_clear_of_the_legend_box() {
+    let rows: Vec<(String, f64, f64)> = (1..=20)
+        .map(|i| {
+            let x = i as f64;
+            // The front down the left; eight dominated points climbing
+            // into the upper right corner, the legend's.
+            let (x, y) = if i <= 12 {
+                (x, 240.0 / x)
+            } else {
+                (6.5 + x, 150.0 + 17.0 * (x - 13.0))
+            };
+            (i.to_string(), x, y)
+        })
+        .collect();
+    let points: Vec<FixturePoint> = rows
+        .iter()
+        .map(|(v, x, y)| {
+            (
+                vec![v.as_str()],
+                vec![
+                    ("detect_dead_p50_s", (*x, *x, *x)),
+                    ("flaps_healthy_per_hour", (*y, *y, *y)),
+                ],
+            )
+        })
+        .collect();
+    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let c = sweep::tradeoff_chart(&m, &f);
+    assert!(c.panels[0].label_every_point);
+    let (layout, legend) = layout_of(&c);
+    let legend = legend.expect("a legend");
+    assert!(
+        layout.placed.len() >= 15,
+        "{} labels placed",
+        layout.placed.len()
+    );
+    for l in &layout.placed {
+        assert!(!overlap(l.rect, legend), "{} under the legend", l.text);
+    }
+}

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::batch::compare::{self, ComparisonMeta};
 use crate::batch::row::AxisValue;
-use crate::batch::{execute, Plan, Point, PointInput, Progress};
+use crate::batch::{execute, Plan, Point, PointInput, Points, Progress};
 use crate::scenario::{self, CliOverrides};
 
 use super::args::CompareArgs;
@@ -98,18 +98,20 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let plan = Plan {
         name: format!("{}-compare", base.name),
         axes: vec!["config".into()],
-        points: configs
-            .iter()
-            .map(|(name, preset, own)| Point {
-                values: vec![AxisValue::text(name)],
-                input: PointInput {
-                    text: text.clone(),
-                    label: label.clone(),
-                    preset: preset.clone(),
-                    sets: sets.iter().chain(own).cloned().collect(),
-                },
-            })
-            .collect(),
+        points: Points::Listed(
+            configs
+                .iter()
+                .map(|(name, preset, own)| Point {
+                    values: vec![AxisValue::text(name)],
+                    input: PointInput {
+                        text: text.clone(),
+                        label: label.clone(),
+                        preset: preset.clone(),
+                        sets: sets.iter().chain(own).cloned().collect(),
+                    },
+                })
+                .collect(),
+        ),
         seeds: (0..args.seeds).map(|k| first.wrapping_add(k)).collect(),
         limits,
         conditions: Vec::new(),

@@ -167,19 +167,16 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     say(format!(
         "sweep {}: {} x {} = {} (axes: {}; fingerprint {})",
         plan.name,
-        count(plan.points.len(), "point"),
+        count(plan.point_count(), "point"),
         count(plan.seeds.len(), "seed"),
         count(plan.runs(), "run"),
         plan.axes.join(", "),
         plan.fingerprint()
     ));
     if args.dry_run {
-        for (i, p) in plan.points.iter().enumerate() {
-            let desc: Vec<String> = plan
-                .axes
-                .iter()
-                .zip(&p.values)
-                .map(|(a, v)| format!("{a}={}", v.label))
+        for i in 0..plan.point_count() {
+            let desc: Vec<String> = (plan.axes.iter().enumerate())
+                .map(|(a, name)| format!("{name}={}", plan.value(i, a).label))
                 .collect();
             say(format!("  point {i}: {}", desc.join(", ")));
         }
@@ -189,17 +186,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
         return Ok(());
     }
-    let largest = plan
-        .points
-        .iter()
-        .filter_map(|p| {
-            crate::batch::plan::resolve_point(&p.input, plan.seeds.first().copied(), &plan.limits)
-                .ok()
-        })
-        .map(|s| s.nodes.len() as u64)
-        .max()
-        .unwrap_or(0);
-    let jobs = jobs_that_fit(jobs, largest, &plan.limits, args.batch.quiet);
+    let jobs = jobs_that_fit(
+        jobs,
+        file.checked.largest_cluster,
+        &plan.limits,
+        args.batch.quiet,
+    );
     let existing = match (args.resume, args.fresh) {
         (true, _) => Existing::Resume,
         (_, true) => Existing::Fresh,

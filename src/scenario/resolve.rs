@@ -180,6 +180,9 @@ pub fn resolve(
             )
         })?,
     };
+    // The seed reaches resolution only through `fraction:` targets, and the
+    // protocol flags only through `origins::protocol`: `batch::space` relies
+    // on both to check a sweep's points without resolving each in full.
     let seed = raw.seed.unwrap_or(1);
 
     let (duration, warmup, timeseries_bin) = run_length(&raw, ctx, limits)?;
