@@ -529,7 +529,8 @@ pub struct Finished {
 }
 
 /// Points grouped by the values of the condition axes, in first-seen order
-/// (one group of every point when there are none).
+/// (one group of every point when there are none). A lookup per point finds
+/// its group (a search of the groups grew with points × groups).
 pub fn condition_groups(m: &Manifest) -> Vec<(String, Vec<usize>)> {
     let cond: Vec<usize> = m
         .axes
@@ -539,15 +540,19 @@ pub fn condition_groups(m: &Manifest) -> Vec<(String, Vec<usize>)> {
         .map(|(i, _)| i)
         .collect();
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (p, point) in m.points.iter().enumerate() {
         let key = cond
             .iter()
             .map(|&a| format!("{}={}", m.axes[a], point.labels[a]))
             .collect::<Vec<_>>()
             .join(", ");
-        match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g.1.push(p),
-            None => groups.push((key, vec![p])),
+        match index.get(&key) {
+            Some(&g) => groups[g].1.push(p),
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((key, vec![p]));
+            }
         }
     }
     groups
@@ -618,7 +623,8 @@ fn summary_text(
         metric_label(t.latency),
         super::aggregate::partial_note(stats, TABLE_METRICS)
     );
-    let on_front = |p: usize| if front.points.contains(&p) { "*" } else { " " };
+    let front_set = front.members();
+    let on_front = |p: usize| if front_set.contains(&p) { "*" } else { " " };
     out.push_str(&text_table(
         &m.axes,
         labels,
@@ -679,8 +685,8 @@ fn summary_text(
             out.push('\n');
             continue;
         };
-        let subset: Vec<PointStats> = members.iter().map(|&p| stats[p].clone()).collect();
-        match within_budget(&subset, t, b) {
+        let subset = || members.iter().map(|&p| &stats[p]);
+        match within_budget(subset(), t, b) {
             Some(p) => {
                 out.push_str(&format!(
                     "Fastest-detecting configuration{under} within the budget ({} <= {} on the upper end of the 95% interval across seeds):\n",
@@ -691,8 +697,7 @@ fn summary_text(
                 out.push('\n');
             }
             None => {
-                let best = subset
-                    .iter()
+                let best = subset()
                     .filter_map(|s| Some((s.point, s.get(b.metric)?.hi)))
                     .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
                 out.push_str(&format!(
