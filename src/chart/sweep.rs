@@ -75,15 +75,15 @@ fn axis_desc(m: &Manifest, a: usize) -> String {
     }
 }
 
-/// Distinct labels of axis `a` in first-seen order.
+/// Distinct labels of axis `a` in first-seen order: a set lookup per point
+/// (a search of the labels found so far grew with points × values).
 fn distinct(m: &Manifest, a: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in &m.points {
-        if !out.contains(&p.labels[a]) {
-            out.push(p.labels[a].clone());
-        }
-    }
-    out
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    m.points
+        .iter()
+        .filter(|p| seen.insert(p.labels[a].as_str()))
+        .map(|p| p.labels[a].clone())
+        .collect()
 }
 
 /// Key of a point on every axis but `x`: its series.
@@ -249,8 +249,26 @@ pub fn x_span(lo: f64, hi: f64) -> (f64, f64) {
     (lo - pad, lo + pad)
 }
 
+/// Most rows or columns a sweep heatmap draws: its panels are about 1000 ×
+/// 550 pixels, so past this a cell would be a couple of pixels or less, the
+/// image unreadable and its SVG one element per cell (10⁶ for a 1000 × 1000
+/// sweep). Past it, every k-th value is drawn and the subtitle says so.
+pub const MAX_HEATMAP_SIDE: usize = 200;
+
+/// Every `step`-th of `n` indices (from the first), with `step` the smallest
+/// that keeps at most [`MAX_HEATMAP_SIDE`].
+fn heatmap_sample(n: usize) -> (usize, Vec<usize>) {
+    let step = n.div_ceil(MAX_HEATMAP_SIDE).max(1);
+    (step, (0..n).step_by(step).collect())
+}
+
 /// Heatmaps of the first two axes (when the sweep has exactly two with more
 /// than one value): cost and detection latency medians.
+///
+/// Each point is put in its cell by a lookup of its two labels, one pass
+/// over the points (a search of every point for every cell grew with rows ×
+/// columns × points and did not finish for 1000 × 1000). When an axis has
+/// more than [`MAX_HEATMAP_SIDE`] values, every k-th is drawn.
 pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<Figure> {
     if m.axes.len() != 2 {
         return None;
@@ -259,44 +277,80 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     if rows.len() < 2 || cols.len() < 2 {
         return None;
     }
-    let cell = |r: &String, c: &String, metric: &str| {
-        (0..m.points.len())
-            .find(|&p| m.points[p].labels[0] == *r && m.points[p].labels[1] == *c)
-            .and_then(|p| stats[p].get(metric))
+    let index = |labels: &[String]| -> HashMap<String, usize> {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i))
+            .collect()
+    };
+    let (row_of, col_of) = (index(&rows), index(&cols));
+    // The first point of each cell, as a search from the first point found
+    // it. Keyed by cell, not a rows × columns grid: a sweep whose points each
+    // have their own value on both axes has points² cells.
+    let mut point_at: HashMap<(usize, usize), usize> = HashMap::new();
+    for (p, point) in m.points.iter().enumerate().rev() {
+        point_at.insert((row_of[&point.labels[0]], col_of[&point.labels[1]]), p);
+    }
+    let (row_step, drawn_rows) = heatmap_sample(rows.len());
+    let (col_step, drawn_cols) = heatmap_sample(cols.len());
+    let cell = |r: usize, c: usize, metric: &str| {
+        point_at.get(&(r, c)).and_then(|&p| stats[p].get(metric))
     };
     let any_missing = [t.cost, t.latency].iter().any(|metric| {
-        rows.iter()
-            .any(|r| cols.iter().any(|c| cell(r, c, metric).is_none()))
+        drawn_rows
+            .iter()
+            .any(|&r| drawn_cols.iter().any(|&c| cell(r, c, metric).is_none()))
     });
     let missing_note = if any_missing {
         " · grey – = no value (combination not run, or no seed measured it)"
     } else {
         ""
     };
+    let sampled = |step: usize, n: usize, axis: &str| {
+        (step > 1).then(|| format!("1 in {step} of the {n} values of {axis}"))
+    };
+    let sample_note = [
+        sampled(row_step, rows.len(), &m.axes[0]),
+        sampled(col_step, cols.len(), &m.axes[1]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
+    let sample_note = if sample_note.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · drawn: {} (points.csv has every cell)",
+            sample_note.join(", ")
+        )
+    };
     let mut fig = Figure::new(Frame::new(
         format!("{}: {} × {}", m.sweep, m.axes[0], m.axes[1]),
-        format!("{} · cell = median across seeds{missing_note}", subtitle(m)),
+        format!(
+            "{} · cell = median across seeds{missing_note}{sample_note}",
+            subtitle(m)
+        ),
     ))
     .size(1200, 1300);
     for metric in [t.cost, t.latency] {
-        let values: Vec<Vec<f64>> = rows
+        let values: Vec<Vec<f64>> = drawn_rows
             .iter()
-            .map(|r| {
-                cols.iter()
-                    .map(|c| {
-                        (0..m.points.len())
-                            .find(|&p| m.points[p].labels[0] == *r && m.points[p].labels[1] == *c)
-                            .and_then(|p| stats[p].get(metric))
-                            .map_or(f64::NAN, |s| s.median)
-                    })
+            .map(|&r| {
+                drawn_cols
+                    .iter()
+                    .map(|&c| cell(r, c, metric).map_or(f64::NAN, |s| s.median))
                     .collect()
             })
             .collect();
+        let pick = |labels: &[String], drawn: &[usize]| -> Vec<String> {
+            drawn.iter().map(|&i| labels[i].clone()).collect()
+        };
         let mut panel = HeatmapPanel::new(
             m.axes[0].clone(),
             m.axes[1].clone(),
-            rows.clone(),
-            cols.clone(),
+            pick(&rows, &drawn_rows),
+            pick(&cols, &drawn_cols),
             values,
             "median",
         );
@@ -311,6 +365,12 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
 /// Most series of a trade-off chart, one style each (colour and marker: the
 /// pair stays distinct well past this); more share one labelled series.
 const MAX_TRADEOFF_SERIES: usize = 2 * MAX_SERIES;
+
+/// Most front points labelled in one panel (every k-th past it).
+pub const MAX_FRONT_LABELS: usize = 60;
+
+/// Most front points named in the "not labelled" note; the rest are counted.
+const MAX_UNLABELLED_NAMED: usize = 8;
 
 /// Rows of places tried above and below a point for its label.
 const LABEL_RINGS: i32 = 12;
@@ -408,6 +468,47 @@ impl TradeoffChart {
     }
 }
 
+/// Most markers in one trade-off panel: past this the markers cover the
+/// plot, and every marker is an element of the SVG and an obstacle every
+/// label is checked against (10⁶ configurations took hours).
+pub const MAX_TRADEOFF_MARKERS: usize = 2000;
+
+/// Keep at most [`MAX_TRADEOFF_MARKERS`] markers in `panel`: the front's
+/// first (at most half of them, evenly), then every k-th of the others
+/// across its series. A thinned panel labels only its front. Returns the
+/// markers kept.
+fn thin_markers(panel: &mut TradeoffPanel) -> usize {
+    let all = |p: &TradeoffPanel| p.series.iter().map(|s| s.1.len()).sum::<usize>();
+    let total = all(panel);
+    if total <= MAX_TRADEOFF_MARKERS {
+        return total;
+    }
+    let front = panel
+        .series
+        .iter()
+        .flat_map(|s| &s.1)
+        .filter(|p| p.3)
+        .count();
+    let front_step = front.div_ceil(MAX_TRADEOFF_MARKERS / 2).max(1);
+    let front_kept = front.div_ceil(front_step);
+    let others = total - front;
+    let other_step = others.div_ceil(MAX_TRADEOFF_MARKERS - front_kept).max(1);
+    let (mut i_front, mut i_other) = (0usize, 0usize);
+    for s in &mut panel.series {
+        s.1.retain(|p| {
+            let (i, step) = if p.3 {
+                (&mut i_front, front_step)
+            } else {
+                (&mut i_other, other_step)
+            };
+            *i += 1;
+            (*i - 1) % step == 0
+        });
+    }
+    panel.label_every_point = false;
+    all(panel)
+}
+
 /// The zoomed trade-off: when a few configurations flap orders of magnitude more
 /// than the rest (2015 memberlist next to Lifeguard), the full chart squashes the
 /// interesting corner into its floor. The zoom keeps the cost axis at three times
@@ -482,6 +583,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let on_front = f.front.members();
     let series_of = |members: &[usize]| -> Vec<(String, Vec<TradeoffPoint>)> {
         groups
             .iter()
@@ -495,7 +597,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
                             f.stats[p].get(t.latency)?,
                             f.stats[p].get(t.cost)?,
                             short(p),
-                            f.front.points.contains(&p),
+                            on_front.contains(&p),
                         ))
                     })
                     .collect();
@@ -539,16 +641,27 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             label_every_point,
         }]
     };
+    let mut panels: Vec<TradeoffPanel> = panels;
+    let drawn: usize = panels.iter_mut().map(thin_markers).sum();
     let mut per_panel = if faceted {
         " · one panel per condition, each with its own cost scale".to_string()
     } else {
         String::new()
     };
-    if let (true, Some(a)) = (label_every_point, fewest) {
+    let thinned = panels.iter().any(|p| !p.label_every_point) && label_every_point;
+    if let (true, false, Some(a)) = (label_every_point, thinned, fewest) {
         per_panel.push_str(&format!(
             " · {} values of {}: each point labelled",
             distinct(m, a).len(),
             m.axes[a]
+        ));
+    }
+    let total: usize = (0..m.points.len())
+        .filter(|&p| f.stats[p].get(t.latency).is_some() && f.stats[p].get(t.cost).is_some())
+        .count();
+    if drawn < total {
+        per_panel.push_str(&format!(
+            " · markers drawn for {drawn} of {total} configurations (points.csv has each)"
         ));
     }
     TradeoffChart {
@@ -718,12 +831,9 @@ impl TradeoffChart {
             ))
             .map_err(err)?;
         }
-        if !layout.unlabelled.is_empty() {
+        if !layout.unlabelled.is_empty() || layout.skipped > 0 {
             root.draw(&Text::new(
-                format!(
-                    "front points not labelled (no room): {}",
-                    layout.unlabelled.join("; ")
-                ),
+                unlabelled_note(&layout.unlabelled, layout.skipped),
                 (plot_x.start + 8, plot_y.start + 6),
                 legend_style()
                     .color(&MUTED)
@@ -745,6 +855,32 @@ impl TradeoffChart {
         }
         Ok(())
     }
+}
+
+/// The note naming front points left unlabelled for want of room: at most
+/// [`MAX_UNLABELLED_NAMED`] names, then how many more, and how many were
+/// past [`MAX_FRONT_LABELS`] (a front of 10⁵ points made one line of
+/// megabytes).
+fn unlabelled_note(names: &[String], skipped: usize) -> String {
+    let shown = &names[..names.len().min(MAX_UNLABELLED_NAMED)];
+    let more = names.len() - shown.len();
+    let mut parts = Vec::new();
+    if !shown.is_empty() {
+        let mut named = format!("front points not labelled (no room): {}", shown.join("; "));
+        if more > 0 {
+            named.push_str(&format!("; and {more} more"));
+        }
+        parts.push(named);
+    }
+    if skipped > 0 {
+        parts.push(format!(
+            "{skipped} front points not labelled (at most {MAX_FRONT_LABELS} are)"
+        ));
+    }
+    if more > 0 || skipped > 0 {
+        parts.push("summary.txt lists every one".to_string());
+    }
+    parts.join("; ")
 }
 
 /// A box in pixels: (left, right, top, bottom).
@@ -775,6 +911,9 @@ pub struct LabelLayout {
     pub placed: Vec<PlacedLabel>,
     /// Front labels with no free place anywhere (named in a note).
     pub unlabelled: Vec<String>,
+    /// Front points not labelled because the front has more than
+    /// [`MAX_FRONT_LABELS`] (counted in the note).
+    pub skipped: usize,
     /// What labels keep clear of besides each other: every marker and the
     /// legend box.
     pub obstacles: Vec<Rect>,
@@ -849,13 +988,21 @@ pub fn label_layout(
     let others = points()
         .filter(|p| panel.label_every_point && !p.3)
         .map(|p| (p.0.median, p.1.median, p.2.clone(), false));
-    let labels: Vec<(f64, f64, String, bool)> = panel
-        .fronts
-        .iter()
-        .flatten()
-        .map(|(x, y, t)| (*x, *y, t.clone(), true))
-        .chain(others)
-        .collect();
+    // At most MAX_FRONT_LABELS front labels, every k-th: each is checked
+    // against every marker and label, and past a few dozen they cover the
+    // plot. The rest are named (counted) in the note.
+    let front_count: usize = panel.fronts.iter().map(Vec::len).sum();
+    let step = front_count.div_ceil(MAX_FRONT_LABELS).max(1);
+    let mut skipped = 0;
+    let mut front_labels = Vec::new();
+    for (i, (x, y, t)) in panel.fronts.iter().flatten().enumerate() {
+        if i % step == 0 {
+            front_labels.push((*x, *y, t.clone(), true));
+        } else {
+            skipped += 1;
+        }
+    }
+    let labels: Vec<(f64, f64, String, bool)> = front_labels.into_iter().chain(others).collect();
     let mut layout = LabelLayout::default();
     for (x, y, text, on_front) in labels {
         let (px, py) = pixel(x, y);
@@ -902,6 +1049,7 @@ pub fn label_layout(
             None => {}
         }
     }
+    layout.skipped = skipped;
     layout.obstacles = obstacles;
     layout
 }

@@ -1030,3 +1030,95 @@ fn trade_off_labels_keep_clear_of_the_legend_box() {
         assert!(!overlap(l.rect, legend), "{} under the legend", l.text);
     }
 }
+
+/// A made-up `rows` × `cols` sweep: latency rising and cost falling along
+/// the points, so every point is on the Pareto front.
+fn big_grid(
+    rows: usize,
+    cols: usize,
+) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
+    let labels: Vec<(String, String)> = (0..rows)
+        .flat_map(|r| (0..cols).map(move |c| (r.to_string(), c.to_string())))
+        .collect();
+    let n = labels.len() as f64;
+    let points: Vec<FixturePoint> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, (r, c))| {
+            let (lat, cost) = (1.0 + i as f64, n - i as f64);
+            (
+                vec![r.as_str(), c.as_str()],
+                vec![
+                    ("detect_dead_p50_s", (lat, lat, lat)),
+                    ("flaps_healthy_per_hour", (cost, cost, cost)),
+                ],
+            )
+        })
+        .collect();
+    sweep_fixture(&["a", "b"], &[], &points)
+}
+
+/// Rule: a heatmap with more values on an axis than cells can show draws
+/// every k-th value (at most MAX_HEATMAP_SIDE a side) and says so in its
+/// subtitle; it is built in one pass over the points.
+#[test]
+fn a_heatmap_past_its_side_limit_draws_every_kth_value_and_says_so() {
+    let (m, f) = big_grid(450, 120);
+    let fig = sweep::heatmap_chart(&m, &f.stats, f.tradeoff).expect("two axes");
+    let Panel::Heatmap(h) = &fig.panels[0].0 else {
+        panic!("a heatmap panel")
+    };
+    assert_eq!(h.rows.len(), 150);
+    assert_eq!(h.cols.len(), 120);
+    assert_eq!(&h.rows[..3], ["0", "3", "6"]);
+    // Row 3 (point 3·120), column 0: its cost.
+    assert_eq!(
+        h.values[1][0],
+        f.stats[360].metrics[crate::batch::row::metric_index("flaps_healthy_per_hour").unwrap()]
+            .unwrap()
+            .median
+    );
+    assert!(
+        fig.frame
+            .subtitle
+            .contains("drawn: 1 in 3 of the 450 values of a (points.csv has every cell)"),
+        "{}",
+        fig.frame.subtitle
+    );
+    let (m, f) = big_grid(20, 10);
+    let fig = sweep::heatmap_chart(&m, &f.stats, f.tradeoff).expect("two axes");
+    assert!(!fig.frame.subtitle.contains("drawn:"));
+}
+
+/// Rule: a trade-off of more configurations than markers can show draws at
+/// most MAX_TRADEOFF_MARKERS of them per panel, labels at most
+/// MAX_FRONT_LABELS front points, and says how many it drew.
+#[test]
+fn a_tradeoff_of_many_configurations_draws_a_bounded_number_of_markers() {
+    let (m, f) = big_grid(300, 100);
+    assert_eq!(f.front.points.len(), 30_000);
+    let c = sweep::tradeoff_chart(&m, &f);
+    let markers: usize = c.panels[0].series.iter().map(|s| s.1.len()).sum();
+    assert!(markers <= sweep::MAX_TRADEOFF_MARKERS, "{markers}");
+    assert!(!c.panels[0].label_every_point);
+    assert!(
+        c.frame.subtitle.contains(&format!(
+            "markers drawn for {markers} of 30000 configurations"
+        )),
+        "{}",
+        c.frame.subtitle
+    );
+    let pixel = |x: f64, y: f64| ((x / 30.0) as i32, 800 - (y / 40.0) as i32);
+    let layout = sweep::label_layout(
+        &c.panels[0],
+        &pixel,
+        &(0..1100, 0..800),
+        &|t| 7 * t.len() as i32,
+        None,
+    );
+    assert!(layout.placed.len() <= sweep::MAX_FRONT_LABELS);
+    assert_eq!(
+        layout.placed.len() + layout.unlabelled.len() + layout.skipped,
+        30_000
+    );
+}
