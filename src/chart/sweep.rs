@@ -37,6 +37,9 @@ pub const SWEEP_METRICS: &[&str] = &[
     "msgs_per_node_s",
 ];
 
+/// Most series the metrics chart draws alike in grey (1 in every k past it).
+pub const MAX_ALIKE_SERIES: usize = 200;
+
 /// Series the palette tells apart by colour alone.
 const MAX_SERIES: usize = 8;
 
@@ -141,8 +144,16 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     let xs = numeric_axis(m, x);
     let (keys, series_of) = metric_series(m, x);
     let apart = keys.len() <= MAX_TRADEOFF_SERIES;
+    // Past MAX_ALIKE_SERIES, 1 in every `step` series is drawn: a thousand
+    // grey lines are one grey block, and an SVG of tens of megabytes.
+    let step = keys.len().div_ceil(MAX_ALIKE_SERIES).max(1);
     let note = if apart {
         String::new()
+    } else if step > 1 {
+        format!(
+            " · 1 in {step} of {} series (combinations of the other axes) drawn alike; points.csv has each",
+            keys.len()
+        )
     } else {
         format!(
             " · {} series (every combination of the other axes) drawn alike; points.csv has each",
@@ -164,6 +175,7 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
     for (p, &k) in series_of.iter().enumerate() {
         members[k].push(p);
     }
+    let members: Vec<(usize, Vec<usize>)> = members.into_iter().enumerate().step_by(step).collect();
     let mut fig = Figure::new(Frame::new(
         format!("{}: metrics against {}", m.sweep, m.axes[x]),
         format!("{}{note}", subtitle(m)),
@@ -173,7 +185,8 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
         let panel = match &xs {
             Some(xs) => {
                 let mut panel = LinePanel::new(axis_desc(m, x), label(metric));
-                for (k, points) in members.iter().enumerate() {
+                for (k, points) in &members {
+                    let k = *k;
                     let mut pts: Vec<(f64, Spread)> = points
                         .iter()
                         .filter_map(|&p| Some((xs[p], stats[p].get(metric)?)))
@@ -203,7 +216,8 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                     .map(|(i, c)| (c.as_str(), i))
                     .collect();
                 let mut panel = BarPanel::new(m.axes[x].clone(), label(metric), cats.clone());
-                for (k, points) in members.iter().enumerate() {
+                for (k, points) in &members {
+                    let k = *k;
                     let mut vals: Vec<Option<Spread>> = vec![None; cats.len()];
                     // The first point of each category, as a search found it.
                     for &p in points.iter().rev() {
@@ -307,23 +321,16 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     } else {
         ""
     };
-    let sampled = |step: usize, n: usize, axis: &str| {
-        (step > 1).then(|| format!("1 in {step} of the {n} values of {axis}"))
-    };
-    let sample_note = [
-        sampled(row_step, rows.len(), &m.axes[0]),
-        sampled(col_step, cols.len(), &m.axes[1]),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>();
-    let sample_note = if sample_note.is_empty() {
+    // Short, so the subtitle fits: the axes' own labels say which values.
+    let sampled = [(row_step, "rows"), (col_step, "columns")]
+        .into_iter()
+        .filter(|&(step, _)| step > 1)
+        .map(|(step, what)| format!("1 in {step} {what}"))
+        .collect::<Vec<_>>();
+    let sample_note = if sampled.is_empty() {
         String::new()
     } else {
-        format!(
-            " · drawn: {} (points.csv has every cell)",
-            sample_note.join(", ")
-        )
+        format!(" · {} drawn", sampled.join(", "))
     };
     let mut fig = Figure::new(Frame::new(
         format!("{}: {} × {}", m.sweep, m.axes[0], m.axes[1]),
@@ -660,9 +667,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
         .filter(|&p| f.stats[p].get(t.latency).is_some() && f.stats[p].get(t.cost).is_some())
         .count();
     if drawn < total {
-        per_panel.push_str(&format!(
-            " · markers drawn for {drawn} of {total} configurations (points.csv has each)"
-        ));
+        per_panel.push_str(&format!(" · {drawn} of {total} configurations drawn"));
     }
     TradeoffChart {
         frame: Frame::new(
@@ -857,30 +862,26 @@ impl TradeoffChart {
     }
 }
 
-/// The note naming front points left unlabelled for want of room: at most
-/// [`MAX_UNLABELLED_NAMED`] names, then how many more, and how many were
-/// past [`MAX_FRONT_LABELS`] (a front of 10⁵ points made one line of
-/// megabytes).
+/// The note on front points left unlabelled: for want of room, at most
+/// [`MAX_UNLABELLED_NAMED`] names, then how many more; past
+/// [`MAX_FRONT_LABELS`], only how many (a front of 10⁵ points made one line
+/// of megabytes).
 fn unlabelled_note(names: &[String], skipped: usize) -> String {
-    let shown = &names[..names.len().min(MAX_UNLABELLED_NAMED)];
-    let more = names.len() - shown.len();
-    let mut parts = Vec::new();
-    if !shown.is_empty() {
-        let mut named = format!("front points not labelled (no room): {}", shown.join("; "));
-        if more > 0 {
-            named.push_str(&format!("; and {more} more"));
-        }
-        parts.push(named);
-    }
     if skipped > 0 {
-        parts.push(format!(
-            "{skipped} front points not labelled (at most {MAX_FRONT_LABELS} are)"
+        return format!(
+            "{} front points not labelled (at most {MAX_FRONT_LABELS} are): summary.txt lists them",
+            skipped + names.len()
+        );
+    }
+    let shown = &names[..names.len().min(MAX_UNLABELLED_NAMED)];
+    let mut note = format!("front points not labelled (no room): {}", shown.join("; "));
+    if names.len() > shown.len() {
+        note.push_str(&format!(
+            "; and {} more (summary.txt lists them)",
+            names.len() - shown.len()
         ));
     }
-    if more > 0 || skipped > 0 {
-        parts.push("summary.txt lists every one".to_string());
-    }
-    parts.join("; ")
+    note
 }
 
 /// A box in pixels: (left, right, top, bottom).

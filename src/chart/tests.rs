@@ -1081,13 +1081,13 @@ fn a_heatmap_past_its_side_limit_draws_every_kth_value_and_says_so() {
     assert!(
         fig.frame
             .subtitle
-            .contains("drawn: 1 in 3 of the 450 values of a (points.csv has every cell)"),
+            .contains("cell = median across seeds · 1 in 3 rows drawn"),
         "{}",
         fig.frame.subtitle
     );
     let (m, f) = big_grid(20, 10);
     let fig = sweep::heatmap_chart(&m, &f.stats, f.tradeoff).expect("two axes");
-    assert!(!fig.frame.subtitle.contains("drawn:"));
+    assert!(!fig.frame.subtitle.contains("drawn"));
 }
 
 /// Rule: a trade-off of more configurations than markers can show draws at
@@ -1102,9 +1102,9 @@ fn a_tradeoff_of_many_configurations_draws_a_bounded_number_of_markers() {
     assert!(markers <= sweep::MAX_TRADEOFF_MARKERS, "{markers}");
     assert!(!c.panels[0].label_every_point);
     assert!(
-        c.frame.subtitle.contains(&format!(
-            "markers drawn for {markers} of 30000 configurations"
-        )),
+        c.frame
+            .subtitle
+            .contains(&format!("{markers} of 30000 configurations drawn")),
         "{}",
         c.frame.subtitle
     );
@@ -1120,5 +1120,22 @@ fn a_tradeoff_of_many_configurations_draws_a_bounded_number_of_markers() {
     assert_eq!(
         layout.placed.len() + layout.unlabelled.len() + layout.skipped,
         30_000
+    );
+}
+
+/// Rule: past MAX_ALIKE_SERIES series, the metrics chart draws 1 in every
+/// k of them and says so.
+#[test]
+fn a_metrics_chart_of_many_series_draws_one_in_k_and_says_so() {
+    let (m, f) = big_grid(30, 450);
+    let fig = sweep::metrics_chart(&m, &f.stats);
+    let Panel::Line(l) = &fig.panels[0].0 else {
+        panic!("a line panel")
+    };
+    assert_eq!(l.lines.len(), 150);
+    assert!(
+        fig.frame.subtitle.contains("1 in 3 of 450 series"),
+        "{}",
+        fig.frame.subtitle
     );
 }
