@@ -745,19 +745,7 @@ fn every_pareto_front_point_is_labelled_even_in_a_crowded_corner() {
             (2000.0, 2000.0, 2000.0),
         )))
         .collect();
-    let points: Vec<FixturePoint> = rows
-        .iter()
-        .map(|(v, detect, flaps)| {
-            (
-                vec![v.as_str()],
-                vec![
-                    ("detect_dead_p50_s", *detect),
-                    ("flaps_healthy_per_hour", *flaps),
-                ],
-            )
-        })
-        .collect();
-    let (m, f) = sweep_fixture(&["suspicion_mult"], &[], &points);
+    let (m, f) = suspicion_mult_tradeoff(&rows);
     assert_eq!(f.front.points.len(), 8);
     let c = sweep::tradeoff_chart(&m, &f);
     let texts = svg_texts(&render(&c).expect("renders").svg);
@@ -924,6 +912,14 @@ fn crowded_ten() -> (crate::batch::store::Manifest, crate::batch::store::Finishe
             )
         })
         .collect();
+    suspicion_mult_tradeoff(&rows)
+}
+
+/// A one-axis `suspicion_mult` sweep whose points are `(value, detection p50,
+/// flaps of healthy nodes/h)`: the trade-off chart's two metrics only.
+fn suspicion_mult_tradeoff(
+    rows: &[(String, Med, Med)],
+) -> (crate::batch::store::Manifest, crate::batch::store::Finished) {
     let points: Vec<FixturePoint> = rows
         .iter()
         .map(|(v, detect, flaps)| {
