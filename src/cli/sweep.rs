@@ -174,11 +174,18 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         plan.fingerprint()
     ));
     if args.dry_run {
-        for i in 0..plan.point_count() {
+        let points = plan.point_count();
+        for i in 0..points.min(TERMINAL_BLOCK_LINES) {
             let desc: Vec<String> = (plan.axes.iter().enumerate())
                 .map(|(a, name)| format!("{name}={}", plan.value(i, a).label))
                 .collect();
             say(format!("  point {i}: {}", desc.join(", ")));
+        }
+        if points > TERMINAL_BLOCK_LINES {
+            say(format!(
+                "  … {} (the list stops at {TERMINAL_BLOCK_LINES})",
+                count(points - TERMINAL_BLOCK_LINES, "more point")
+            ));
         }
         say(format!(
             "every point is valid; nothing run (--dry-run); output would go to {}",
@@ -259,10 +266,53 @@ fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>, quiet: bool) -> Resu
     let done = store::finish(dir, m, budget).map_err(Failure::failed)?;
     crate::chart::sweep::write_charts(dir, m, &done).map_err(Failure::failed)?;
     if !quiet {
-        say!("\n{}", done.summary.trim_end());
+        say!("\n{}", for_terminal(done.summary.trim_end()));
         say!("\npoints.csv, summary.txt and charts in {}", dir.display());
     }
     Ok(())
+}
+
+/// Lines of one block of a summary (the points table, a list of Pareto
+/// points) a terminal is shown at most. A sweep may have a million points: its
+/// table, 100 MB, belongs in `summary.txt`, not scrolled past on a terminal.
+const TERMINAL_BLOCK_LINES: usize = 60;
+
+/// `summary` as printed: each block (lines between blank lines) cut to its
+/// first [`TERMINAL_BLOCK_LINES`] lines, with a line saying how many more
+/// `summary.txt` has. Blocks no longer than that are printed whole.
+fn for_terminal(summary: &str) -> String {
+    let mut out = String::with_capacity(summary.len().min(1 << 16));
+    let mut in_block = 0usize;
+    let mut cut = 0usize;
+    let flush = |out: &mut String, cut: &mut usize| {
+        if *cut > 0 {
+            out.push_str(&format!(
+                "  … {} in {}\n",
+                count(*cut, "more line"),
+                store::SUMMARY_TXT
+            ));
+            *cut = 0;
+        }
+    };
+    for line in summary.lines() {
+        if line.trim().is_empty() {
+            flush(&mut out, &mut cut);
+            in_block = 0;
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        in_block += 1;
+        if in_block > TERMINAL_BLOCK_LINES {
+            cut += 1;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    flush(&mut out, &mut cut);
+    out.truncate(out.trim_end().len());
+    out
 }
 
 fn store_failure(e: store::StoreError) -> Failure {
@@ -325,5 +375,32 @@ mod tests {
             parse_shard(Some("auto"), Some(3), &k8s).unwrap(),
             Shard { index: 2, count: 3 }
         );
+    }
+
+    /// Rule: a terminal is shown at most TERMINAL_BLOCK_LINES lines of each
+    /// block of a sweep's summary, and told how many more `summary.txt` has;
+    /// short blocks and the blank lines between blocks are printed as they are.
+    #[test]
+    fn a_long_summary_block_is_cut_for_the_terminal_and_says_how_much_more() {
+        let table: Vec<String> = (0..1000).map(|i| format!(" p{i}  1.0")).collect();
+        let summary = format!(
+            "sweep s: 1,000 points\nmedian\n\n{}\n\nPareto-optimal:\n  p1\n  p2\n",
+            table.join("\n")
+        );
+        let shown = for_terminal(&summary);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(&lines[..3], &["sweep s: 1,000 points", "median", ""]);
+        assert_eq!(lines[3], " p0  1.0");
+        assert_eq!(lines[3 + TERMINAL_BLOCK_LINES - 1], " p59  1.0");
+        assert_eq!(
+            lines[3 + TERMINAL_BLOCK_LINES],
+            "  … 940 more lines in summary.txt"
+        );
+        assert_eq!(
+            &lines[4 + TERMINAL_BLOCK_LINES..],
+            &["", "Pareto-optimal:", "  p1", "  p2"]
+        );
+        let short = "a\nb\n\nc";
+        assert_eq!(for_terminal(short), short);
     }
 }
