@@ -972,14 +972,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         if !swept {
             swept = true;
             if sources.iter().all(|s| s.path.is_some()) {
-                let plan = Plan {
-                    sources,
-                    owns: &owns,
-                    file_zones: &file_zones,
-                    wan: &wan,
-                    copies: &copies,
-                    per_node: &per_node,
-                };
+                // Nothing the merge's plan borrows has changed on this path.
                 found.extend(find_unsorted(&plan, opt, found[0].file)?);
             }
         }
