@@ -286,23 +286,14 @@ impl<'a> Inputs<'a> {
 /// fields) resolve, given `raw`, its scenario file already parsed? The rest of
 /// a scenario does not depend on those flags (`scenario::resolve` hands them
 /// to `origins::protocol` alone), so for a point whose tree resolved in full
-/// with other flags, this is whether it resolves. Sets of scenario keys
-/// (`duration`, `seed`, …) change more than the protocol: no answer then.
+/// with other flags, this is whether it resolves. A sweep's sets are protocol
+/// fields only: an edit of a scenario key (`duration`, …) is a tree edit
+/// ([`Target::Tree`]), which makes the point's tree fresh and resolved in full.
 fn protocol_resolves(raw: &FileRaw, input: &PointInput) -> bool {
-    const NOT_PROTOCOL: [&str; 5] = [
-        "duration",
-        "warmup",
-        "timeseries_bin",
-        "log_observers",
-        "seed",
-    ];
-    if input
-        .sets
-        .iter()
-        .any(|(k, _)| NOT_PROTOCOL.contains(&k.as_str()))
-    {
-        return false;
-    }
+    debug_assert!(
+        (input.sets.iter()).all(|(k, _)| crate::protocol::config::canonical(k) == Some(k.as_str())),
+        "a sweep point's sets are canonical protocol fields"
+    );
     let ctx = Ctx {
         text: &input.text,
         file: &input.label,
