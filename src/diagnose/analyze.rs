@@ -646,7 +646,8 @@ impl Stream {
 }
 
 /// A Serf member event every observer logs within seconds of the others
-/// (gossip): its kind (as numbered for the skew groups) and member.
+/// (gossip): its kind and member. Both the zone check's sample and the skew
+/// groups key on these.
 fn shared_kind(ev: &Event) -> Option<(u8, NodeId)> {
     match *ev {
         Event::SerfMemberJoin { subject } => Some((0, subject)),
@@ -1548,6 +1549,11 @@ fn merge(
         let o = e.observer;
         match e.what {
             Understood::Event(ev) => {
+                // The events the zone check samples (the same kinds, the
+                // same numbering) also measure each observer's clock skew.
+                if let Some((kind, subject)) = shared_kind(&ev).filter(|&(_, s)| s != o) {
+                    tracker.skew_event(kind, rel, o, subject);
+                }
                 match ev {
                     Event::SerfMemberJoin { subject } if subject == o => {
                         // A (re)started process: its view starts empty.
@@ -1558,16 +1564,13 @@ fn merge(
                     }
                     Event::SerfMemberJoin { subject } => {
                         tracker.joined(rel, e.precision, o, subject);
-                        tracker.skew_event(0, rel, o, subject);
                     }
                     Event::SerfMemberFailed { subject } => {
                         tracker.failed(rel, e.precision, o, subject);
-                        tracker.skew_event(1, rel, o, subject);
                     }
                     Event::SerfMemberLeave { subject } => {
                         tracker.pending.remove(&(o, subject));
                         tracker.latest.insert(subject, (rel, false));
-                        tracker.skew_event(2, rel, o, subject);
                     }
                     Event::TcpFallbackRescued { subject } if rel >= tracker.warmup => {
                         *tcp_rescues.entry(subject).or_insert(0) += 1;
