@@ -188,8 +188,8 @@ pub fn pareto_grouped(stats: &[PointStats], t: Tradeoff, groups: &[(String, Vec<
             .filter_map(|&p| stats.get(p))
             .filter_map(|p| Some((p.point, p.get(t.latency)?.median, p.get(t.cost)?.median)))
             .collect();
-        let points = front_of(xy.clone());
         front.measured |= !xy.is_empty();
+        let points = front_of(xy);
         front.points.extend(&points);
         front.groups.push((label.clone(), points));
     }
