@@ -7,7 +7,7 @@
 //! seeds it is the min–max range; it describes the spread of the simulated
 //! outcomes, not a confidence interval of the median.
 
-use super::row::{csv_cell, fmt_num, metric_index, Row, METRICS};
+use super::row::{csv_cell, metric_index, Row, METRICS};
 
 /// A metric across the seeds of one point.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,15 +28,19 @@ fn rank(sorted: &[f64], q: f64) -> f64 {
 
 /// Median and 95 % interval of `values` (None when empty).
 pub fn spread(values: &[f64]) -> Option<Spread> {
-    if values.is_empty() {
+    spread_sorting(&mut values.to_vec())
+}
+
+/// [`spread`] of `values`, sorting them in place (no copy per point and metric).
+pub fn spread_sorting(v: &mut [f64]) -> Option<Spread> {
+    if v.is_empty() {
         return None;
     }
-    let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     Some(Spread {
-        median: rank(&v, 0.5),
-        lo: rank(&v, 0.025),
-        hi: rank(&v, 0.975),
+        median: rank(v, 0.5),
+        lo: rank(v, 0.025),
+        hi: rank(v, 0.975),
         n: v.len(),
     })
 }
@@ -54,6 +58,131 @@ pub struct PointStats {
 impl PointStats {
     pub fn get(&self, metric: &str) -> Option<Spread> {
         metric_index(metric).and_then(|i| self.metrics[i])
+    }
+}
+
+/// Per-point aggregates as tables, fronts and charts read them: point `p`'s
+/// run count and its spread of a metric. A finished sweep keeps only the
+/// metrics they read ([`KeptStats`]); a comparison keeps every one
+/// (`[PointStats]`).
+pub trait Stats {
+    /// How many points.
+    fn points(&self) -> usize;
+    /// Runs (seeds) aggregated for point `p`.
+    fn runs(&self, p: usize) -> usize;
+    /// Point `p`'s spread of `metric`.
+    fn get(&self, p: usize, metric: &str) -> Option<Spread>;
+}
+
+impl Stats for [PointStats] {
+    fn points(&self) -> usize {
+        self.len()
+    }
+    fn runs(&self, p: usize) -> usize {
+        self[p].runs
+    }
+    fn get(&self, p: usize, metric: &str) -> Option<Spread> {
+        self[p].get(metric)
+    }
+}
+
+impl Stats for Vec<PointStats> {
+    fn points(&self) -> usize {
+        self.len()
+    }
+    fn runs(&self, p: usize) -> usize {
+        self[p].runs
+    }
+    fn get(&self, p: usize, metric: &str) -> Option<Spread> {
+        self[p].get(metric)
+    }
+}
+
+/// The metrics a finished sweep keeps for every point once `points.csv` is
+/// written: the summary's table, which holds every metric the charts
+/// (`SWEEP_METRICS`), the trade-offs and the budgets read.
+pub const KEPT_METRICS: &[&str] = &[
+    "flaps_healthy_per_hour",
+    "fp_healthy_per_hour",
+    "fp_total",
+    "detect_dead_p50_s",
+    "detect_full_p50_s",
+    "msgs_per_node_s",
+    "bytes_per_node_s",
+];
+
+/// Every point's spread of the [`KEPT_METRICS`], one column per metric.
+///
+/// Why: a [`PointStats`] holds all 25 metrics (a kilobyte with its
+/// allocation), 1 GB for a sweep of 10⁶ points, though what is drawn and
+/// printed after `points.csv` reads 7 of them. Here a point costs 200 bytes:
+/// per kept metric its median, interval and count of seeds (0: no value).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeptStats {
+    runs: Vec<u32>,
+    /// Per kept metric, per point: (median, lo, hi).
+    spreads: Vec<Vec<[f64; 3]>>,
+    /// Per kept metric, per point: seeds with a value (0: none).
+    counts: Vec<Vec<u32>>,
+}
+
+impl KeptStats {
+    /// The [`METRICS`] index of each kept metric.
+    fn kept() -> impl Iterator<Item = usize> {
+        KEPT_METRICS
+            .iter()
+            .map(|m| metric_index(m).expect("kept metrics are metrics"))
+    }
+
+    /// Append the next point: its runs and its spread of every metric (in
+    /// [`METRICS`] order).
+    pub fn push(&mut self, runs: usize, metrics: &[Option<Spread>]) {
+        if self.spreads.is_empty() {
+            self.spreads = vec![Vec::new(); KEPT_METRICS.len()];
+            self.counts = vec![Vec::new(); KEPT_METRICS.len()];
+        }
+        self.runs.push(u32::try_from(runs).unwrap_or(u32::MAX));
+        for (k, m) in Self::kept().enumerate() {
+            let s = metrics[m];
+            self.spreads[k].push(s.map_or([0.0; 3], |s| [s.median, s.lo, s.hi]));
+            self.counts[k].push(s.map_or(0, |s| u32::try_from(s.n).unwrap_or(u32::MAX)));
+        }
+    }
+}
+
+/// Keeps the [`KEPT_METRICS`] of aggregates made of every metric.
+impl From<&[PointStats]> for KeptStats {
+    fn from(stats: &[PointStats]) -> KeptStats {
+        let mut k = KeptStats::default();
+        for p in stats {
+            k.push(p.runs, &p.metrics);
+        }
+        k
+    }
+}
+
+impl Stats for KeptStats {
+    fn points(&self) -> usize {
+        self.runs.len()
+    }
+    fn runs(&self, p: usize) -> usize {
+        self.runs[p] as usize
+    }
+    /// A metric that is not kept has no value here: the unit test
+    /// `every_metric_read_after_points_csv_is_kept` holds the list to what
+    /// is read.
+    fn get(&self, p: usize, metric: &str) -> Option<Spread> {
+        let k = KEPT_METRICS.iter().position(|m| *m == metric)?;
+        let n = self.counts[k][p];
+        (n > 0).then(|| {
+            let [median, lo, hi] = self.spreads[k][p];
+            Spread {
+                median,
+                lo,
+                hi,
+                n: n as usize,
+            }
+        })
     }
 }
 
@@ -78,15 +207,8 @@ pub fn aggregate(points: usize, rows: &[Row]) -> Vec<PointStats> {
         .collect()
 }
 
-/// `points.csv`: per point, every axis value, the run count, and per metric its
-/// median and 95 % interval; `pareto` is 1 for configurations on the trade-off's
-/// Pareto front (empty when the sweep measured no detection latency).
-pub fn points_csv(
-    plan_axes: &[String],
-    plan: &[Vec<String>],
-    stats: &[PointStats],
-    front: &Front,
-) -> String {
+/// `points.csv`'s header line (with its newline).
+pub fn points_csv_head(plan_axes: &[String]) -> String {
     let mut head: Vec<String> = vec!["point".into()];
     head.extend(plan_axes.iter().map(|a| csv_cell(a)));
     head.push("runs".into());
@@ -98,23 +220,69 @@ pub fn points_csv(
     head.push("pareto".into());
     let mut out = head.join(",");
     out.push('\n');
+    out
+}
+
+/// Point `point`'s line of `points.csv` up to (and without) its last cell,
+/// `pareto`, and the comma before it: the last cell waits for the front,
+/// known once every point is in, and the rest of the line is written before.
+pub fn points_csv_cells<'a>(
+    point: usize,
+    labels: impl Iterator<Item = &'a str>,
+    runs: usize,
+    metrics: &[Option<Spread>],
+) -> String {
+    use std::fmt::Write;
+    // Written into one string (a string per cell was most of the time a
+    // sweep of 10⁶ points spent on its `points.csv`).
+    let mut out = point.to_string();
+    for l in labels {
+        out.push(',');
+        out.push_str(&csv_cell(l));
+    }
+    let _ = write!(out, ",{runs}");
+    for s in metrics {
+        match s {
+            Some(s) => {
+                let _ = write!(out, ",{},{},{}", s.median, s.lo, s.hi);
+            }
+            None => out.push_str(",,,"),
+        }
+    }
+    out
+}
+
+/// The `pareto` cell of `point`: 1 on the front, 0 off it, empty when the
+/// sweep measured no detection latency.
+pub fn pareto_cell(front: &Front, on_front: &FrontSet, point: usize) -> &'static str {
+    match (front.measured, on_front.contains(&point)) {
+        (false, _) => "",
+        (true, true) => "1",
+        (true, false) => "0",
+    }
+}
+
+/// `points.csv`: per point, every axis value, the run count, and per metric its
+/// median and 95 % interval; `pareto` is 1 for configurations on the trade-off's
+/// Pareto front (empty when the sweep measured no detection latency).
+pub fn points_csv(
+    plan_axes: &[String],
+    plan: &[Vec<String>],
+    stats: &[PointStats],
+    front: &Front,
+) -> String {
+    let mut out = points_csv_head(plan_axes);
     let on_front = front.members();
     for (p, labels) in stats.iter().zip(plan) {
-        let mut cells = vec![p.point.to_string()];
-        cells.extend(labels.iter().map(|l| csv_cell(l)));
-        cells.push(p.runs.to_string());
-        for s in &p.metrics {
-            match s {
-                Some(s) => cells.extend([fmt_num(s.median), fmt_num(s.lo), fmt_num(s.hi)]),
-                None => cells.extend([String::new(), String::new(), String::new()]),
-            }
-        }
-        cells.push(if front.measured {
-            u8::from(on_front.contains(&p.point)).to_string()
-        } else {
-            String::new()
-        });
-        out.push_str(&cells.join(","));
+        let cells = points_csv_cells(
+            p.point,
+            labels.iter().map(|l| l.as_str()),
+            p.runs,
+            &p.metrics,
+        );
+        out.push_str(&cells);
+        out.push(',');
+        out.push_str(pareto_cell(front, &on_front, p.point));
         out.push('\n');
     }
     out
@@ -159,15 +327,31 @@ impl Front {
     /// The front's points as a set: tables ask of every point whether it is
     /// on the front, and a search of the front for each grew with their
     /// product.
-    pub fn members(&self) -> std::collections::BTreeSet<usize> {
-        self.points.iter().copied().collect()
+    pub fn members(&self) -> FrontSet {
+        let n = self.points.iter().max().map_or(0, |&p| p + 1);
+        let mut on = vec![false; n];
+        for &p in &self.points {
+            on[p] = true;
+        }
+        FrontSet(on)
+    }
+}
+
+/// Which points are on a front: one flag per point up to the last one on it
+/// (a set of 10⁶ front points as a tree took 40 MB, as flags 1 MB).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontSet(Vec<bool>);
+
+impl FrontSet {
+    pub fn contains(&self, p: &usize) -> bool {
+        self.0.get(*p).copied().unwrap_or(false)
     }
 }
 
 /// Points no other point beats on both medians (lower cost and lower latency,
 /// strictly better on one).
-pub fn pareto(stats: &[PointStats], t: Tradeoff) -> Front {
-    pareto_grouped(stats, t, &[(String::new(), (0..stats.len()).collect())])
+pub fn pareto<S: Stats + ?Sized>(stats: &S, t: Tradeoff) -> Front {
+    pareto_grouped(stats, t, &[(String::new(), (0..stats.points()).collect())])
 }
 
 /// [`pareto`] within each group of points (`(label, point indices)`): points
@@ -176,7 +360,11 @@ pub fn pareto(stats: &[PointStats], t: Tradeoff) -> Front {
 /// Each group's front is found by a sort and one sweep, O(n log n): the
 /// comparison of every point with every other (O(n²)) did not finish for a
 /// sweep of 10⁶ points. Nothing is cloned per group.
-pub fn pareto_grouped(stats: &[PointStats], t: Tradeoff, groups: &[(String, Vec<usize>)]) -> Front {
+pub fn pareto_grouped<S: Stats + ?Sized>(
+    stats: &S,
+    t: Tradeoff,
+    groups: &[(String, Vec<usize>)],
+) -> Front {
     let mut front = Front {
         measured: false,
         points: Vec::new(),
@@ -185,8 +373,14 @@ pub fn pareto_grouped(stats: &[PointStats], t: Tradeoff, groups: &[(String, Vec<
     for (label, members) in groups {
         let xy: Vec<(usize, f64, f64)> = members
             .iter()
-            .filter_map(|&p| stats.get(p))
-            .filter_map(|p| Some((p.point, p.get(t.latency)?.median, p.get(t.cost)?.median)))
+            .filter(|&&p| p < stats.points())
+            .filter_map(|&p| {
+                Some((
+                    p,
+                    stats.get(p, t.latency)?.median,
+                    stats.get(p, t.cost)?.median,
+                ))
+            })
             .collect();
         front.measured |= !xy.is_empty();
         let points = front_of(xy);
@@ -241,17 +435,18 @@ pub struct Budget {
 
 /// The fastest-detecting point whose cost stays within the budget on (nearly)
 /// every seed; ties go to the lower cost, then the lower point index.
-pub fn within_budget<'a>(
-    stats: impl IntoIterator<Item = &'a PointStats>,
+pub fn within_budget<S: Stats + ?Sized>(
+    stats: &S,
+    points: impl IntoIterator<Item = usize>,
     t: Tradeoff,
     b: Budget,
 ) -> Option<usize> {
-    stats
+    points
         .into_iter()
         .filter_map(|p| {
-            let cost = p.get(b.metric)?;
-            let lat = p.get(t.latency)?;
-            (cost.hi <= b.max).then_some((p.point, lat.median, cost.median))
+            let cost = stats.get(p, b.metric)?;
+            let lat = stats.get(p, t.latency)?;
+            (cost.hi <= b.max).then_some((p, lat.median, cost.median))
         })
         .min_by(|a, b| {
             a.1.total_cmp(&b.1)
@@ -263,46 +458,88 @@ pub fn within_budget<'a>(
 
 /// A number for people: whole numbers plain, others to 3 significant-ish digits.
 pub fn human(x: f64) -> String {
-    if (x == x.trunc() && x.abs() < 1e9) || x.abs() >= 100.0 {
-        format!("{x:.0}")
+    let mut s = String::new();
+    push_human(&mut s, x);
+    s
+}
+
+/// [`human`], appended to `out` (no allocation per number: a table of 10⁶
+/// points formats 20 numbers a point, twice).
+pub fn push_human(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    let _ = if (x == x.trunc() && x.abs() < 1e9) || x.abs() >= 100.0 {
+        write!(out, "{x:.0}")
     } else if x.abs() >= 10.0 {
-        format!("{x:.1}")
+        write!(out, "{x:.1}")
     } else {
-        format!("{x:.2}")
-    }
+        write!(out, "{x:.2}")
+    };
 }
 
 /// `median [lo–hi]`, or `–` without samples; `(k of n)` after it when only
 /// `k` of the point's `runs` seeds had a value (a crash detected in 6 seeds
 /// of 8: the median and interval say nothing of the other 2).
 pub fn human_spread(s: Option<Spread>, runs: usize) -> String {
+    let mut out = String::new();
+    push_human_spread(&mut out, s, runs);
+    out
+}
+
+/// [`human_spread`], appended to `out`.
+pub fn push_human_spread(out: &mut String, s: Option<Spread>, runs: usize) {
+    use std::fmt::Write;
     let Some(s) = s else {
-        return "–".into();
+        out.push('–');
+        return;
     };
-    let spread = if s.lo == s.hi {
-        human(s.median)
-    } else {
-        format!("{} [{}–{}]", human(s.median), human(s.lo), human(s.hi))
-    };
+    push_human(out, s.median);
+    if s.lo != s.hi {
+        out.push_str(" [");
+        push_human(out, s.lo);
+        out.push('–');
+        push_human(out, s.hi);
+        out.push(']');
+    }
     if s.n < runs {
-        format!("{spread} ({} of {runs})", s.n)
-    } else {
-        spread
+        let _ = write!(out, " ({} of {runs})", s.n);
     }
 }
 
 /// The table heading's note for `(k of n)` cells, when any of `metrics` in
 /// `stats` has one (empty otherwise).
-pub fn partial_note(stats: &[PointStats], metrics: &[&str]) -> &'static str {
-    let partial = stats.iter().any(|p| {
+pub fn partial_note<S: Stats + ?Sized>(stats: &S, metrics: &[&str]) -> &'static str {
+    let partial = (0..stats.points()).any(|p| {
         metrics
             .iter()
-            .any(|m| p.get(m).is_some_and(|s| s.n < p.runs))
+            .any(|m| stats.get(p, m).is_some_and(|s| s.n < stats.runs(p)))
     });
     if partial {
         "; (k of n): only k of the n seeds had a value (no crash detected, no flap to time)"
     } else {
         ""
+    }
+}
+
+/// Point `p`'s label on axis `a`, as a table of points reads it.
+pub trait Labels {
+    fn label(&self, p: usize, a: usize) -> &str;
+}
+
+impl Labels for super::manifest::PointTable {
+    fn label(&self, p: usize, a: usize) -> &str {
+        super::manifest::PointTable::label(self, p, a)
+    }
+}
+
+impl Labels for [Vec<String>] {
+    fn label(&self, p: usize, a: usize) -> &str {
+        &self[p][a]
+    }
+}
+
+impl Labels for Vec<Vec<String>> {
+    fn label(&self, p: usize, a: usize) -> &str {
+        &self[p][a]
     }
 }
 
@@ -313,32 +550,58 @@ pub fn partial_note(stats: &[PointStats], metrics: &[&str]) -> &'static str {
 /// space (`flaps of` over `healthy nodes/h`), so the column is as wide as its
 /// values: the Lifeguard ablation's table was 190 characters wide with
 /// one-line headings, and a terminal narrower than that wrapped every row.
-pub fn text_table(
+pub fn text_table<S: Stats + ?Sized>(
     axes: &[String],
-    labels: &[Vec<String>],
-    stats: &[PointStats],
+    labels: &dyn Labels,
+    stats: &S,
     metrics: &[&str],
     mark: &dyn Fn(usize) -> &'static str,
 ) -> String {
+    let mut out = Vec::new();
+    write_table(&mut out, axes, labels, stats, metrics, mark).expect("a Vec takes every byte");
+    String::from_utf8(out).expect("the table is text")
+}
+
+/// [`text_table`], written to `out` as it is made: the rows are formatted
+/// once to measure the columns and once more to write them, never held (a
+/// table of 10⁶ points held as cells took 450 MB).
+pub fn write_table<S: Stats + ?Sized>(
+    out: &mut dyn std::io::Write,
+    axes: &[String],
+    labels: &dyn Labels,
+    stats: &S,
+    metrics: &[&str],
+    mark: &dyn Fn(usize) -> &'static str,
+) -> std::io::Result<()> {
     let mut head: Vec<String> = axes.to_vec();
     head.extend(metrics.iter().map(|m| {
         metric_index(m)
             .map(|i| METRICS[i].label.to_string())
             .unwrap_or_else(|| m.to_string())
     }));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (p, l) in stats.iter().zip(labels) {
-        let mut r = l.clone();
-        if let Some(first) = r.first_mut() {
-            *first = format!("{}{first}", mark(p.point));
-        }
-        r.extend(metrics.iter().map(|m| human_spread(p.get(m), p.runs)));
-        rows.push(r);
-    }
     let chars = |s: &str| s.chars().count();
-    let values: Vec<usize> = (0..head.len())
-        .map(|c| rows.iter().map(|r| chars(&r[c])).max().unwrap_or(0))
-        .collect();
+    // One row's cells, rebuilt in place for every point.
+    let mut cells: Vec<String> = vec![String::new(); head.len()];
+    let row = |p: usize, cells: &mut Vec<String>| {
+        for (a, cell) in cells.iter_mut().take(axes.len()).enumerate() {
+            cell.clear();
+            if a == 0 {
+                cell.push_str(mark(p));
+            }
+            cell.push_str(labels.label(p, a));
+        }
+        for (m, cell) in metrics.iter().zip(cells.iter_mut().skip(axes.len())) {
+            cell.clear();
+            push_human_spread(cell, stats.get(p, m), stats.runs(p));
+        }
+    };
+    let mut values = vec![0usize; head.len()];
+    for p in 0..stats.points() {
+        row(p, &mut cells);
+        for (w, cell) in values.iter_mut().zip(&cells) {
+            *w = (*w).max(chars(cell));
+        }
+    }
     // Each heading as (top line, bottom line); one-line headings sit at the
     // bottom, next to the values.
     let heading: Vec<(String, String)> = head
@@ -351,30 +614,36 @@ pub fn text_table(
         .zip(&values)
         .map(|((top, bottom), &w)| w.max(chars(top)).max(chars(bottom)))
         .collect();
-    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut line = String::new();
+    let mut put = |out: &mut dyn std::io::Write, cells: &[String]| {
+        line.clear();
+        for (c, s) in cells.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = width[c] - chars(s);
+            if c < axes.len() {
+                line.push_str(s);
+                line.extend(std::iter::repeat_n(' ', pad));
+            } else {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(s);
+            }
+        }
+        out.write_all(line.trim_end().as_bytes())?;
+        out.write_all(b"\n")
+    };
     if heading.iter().any(|(top, _)| !top.is_empty()) {
-        lines.push(heading.iter().map(|(top, _)| top.clone()).collect());
+        let top: Vec<String> = heading.iter().map(|(top, _)| top.clone()).collect();
+        put(out, &top)?;
     }
-    lines.push(heading.into_iter().map(|(_, bottom)| bottom).collect());
-    lines.extend(rows);
-    let mut out = String::new();
-    for r in &lines {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                let pad = " ".repeat(width[c] - chars(s));
-                if c < axes.len() {
-                    format!("{s}{pad}")
-                } else {
-                    format!("{pad}{s}")
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+    let bottom: Vec<String> = heading.into_iter().map(|(_, bottom)| bottom).collect();
+    put(out, &bottom)?;
+    for p in 0..stats.points() {
+        row(p, &mut cells);
+        put(out, &cells)?;
     }
-    out
+    Ok(())
 }
 
 /// A heading as (top, bottom) lines for a column whose values are `values`
@@ -448,7 +717,29 @@ mod tests {
             ""
         );
         p.runs = 4;
-        assert!(partial_note(&[p], &["detect_dead_p50_s"]).contains("(k of n)"));
+        assert!(partial_note(&[p][..], &["detect_dead_p50_s"]).contains("(k of n)"));
+    }
+
+    /// Rule: every metric read after `points.csv` is written (the summary's
+    /// table, the sweep charts, both trade-offs and both budgets) is one a
+    /// finished sweep keeps for every point; any other reads as no value.
+    #[test]
+    fn every_metric_read_after_points_csv_is_kept() {
+        let trade = [FLAPS_VS_DETECTION, FP_VS_DETECTION];
+        let (costs, latencies) = (trade.map(|t| t.cost), trade.map(|t| t.latency));
+        let read = (crate::batch::store::TABLE_METRICS.iter())
+            .chain(crate::chart::sweep::SWEEP_METRICS)
+            .chain(&costs)
+            .chain(&latencies);
+        for m in read {
+            assert!(KEPT_METRICS.contains(m), "{m} is read but not kept");
+        }
+        let p = stats(0, 1.5, 2.5);
+        let kept = KeptStats::from(std::slice::from_ref(&p));
+        for m in KEPT_METRICS {
+            assert_eq!(kept.get(0, m), p.get(m), "{m}");
+        }
+        assert_eq!(kept.runs(0), 3);
     }
 
     /// Rule: a Pareto-optimal point is one no other point beats on both objectives.
@@ -469,9 +760,18 @@ mod tests {
             metric: "flaps_healthy_per_hour",
             max,
         };
-        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(10.0)), Some(1));
-        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(6.0)), Some(3));
-        assert_eq!(within_budget(&s, FLAPS_VS_DETECTION, b(-1.0)), None);
+        assert_eq!(
+            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(10.0)),
+            Some(1)
+        );
+        assert_eq!(
+            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(6.0)),
+            Some(3)
+        );
+        assert_eq!(
+            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(-1.0)),
+            None
+        );
     }
 
     /// The definition, point against point (O(n²), as the front was found

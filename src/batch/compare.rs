@@ -201,9 +201,7 @@ pub fn write(
     let mut meta_bytes = serde_json::to_vec_pretty(meta).map_err(|e| e.to_string())?;
     meta_bytes.push(b'\n');
     w(COMPARISON_JSON, &meta_bytes)?;
-    let mut man = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
-    man.push(b'\n');
-    w(MANIFEST, &man)?;
+    w(MANIFEST, &manifest.bytes())?;
     redraw(dir)
 }
 
@@ -217,7 +215,7 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
             .map_err(|e| format!("reading {}: {e}", path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", path.display()))?;
-    let rows = read_rows(dir)?;
+    let rows = read_rows(dir, manifest.line_cap())?;
     if rows.len() != manifest.runs {
         return Err(format!(
             "{}: {} of {} runs in {RESULTS_JSONL}",
@@ -246,6 +244,17 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
     })
 }
 
+/// Every configuration's label on each axis (a comparison has a handful).
+fn labels(m: &Manifest) -> Vec<Vec<String>> {
+    (0..m.points.len())
+        .map(|p| {
+            (0..m.axes.len())
+                .map(|a| m.points.label(p, a).to_string())
+                .collect()
+        })
+        .collect()
+}
+
 /// (Re)draw everything derived from a comparison's files: `comparison.csv`,
 /// `comparison.txt`, the chart and `report.html`, republished with the
 /// directory's other files as one set. Returns the comparison.
@@ -265,7 +274,7 @@ pub fn draw(c: Comparison) -> Result<(Comparison, crate::report::publish::Drawn)
     let drawn = vec![
         (
             COMPARISON_CSV.to_string(),
-            points_csv(&c.manifest.axes, &c.manifest.labels(), &c.stats, &front).into_bytes(),
+            points_csv(&c.manifest.axes, &labels(&c.manifest), &c.stats, &front).into_bytes(),
         ),
         (COMPARISON_TXT.to_string(), c.table().into_bytes()),
         (format!("{CHART}.svg"), chart.svg.into_bytes()),

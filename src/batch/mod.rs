@@ -10,6 +10,10 @@
 pub mod aggregate;
 pub mod compare;
 pub mod exec;
+pub mod finish;
+pub mod lines;
+pub mod manifest;
+pub mod merge;
 pub mod plan;
 pub mod row;
 pub mod runner;

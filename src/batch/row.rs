@@ -225,7 +225,202 @@ impl Row {
 
     /// Parse a JSON line written by [`Row::json_line`]; `None` if it is torn or
     /// not a row (a resumed file's last line may be half written).
+    ///
+    /// Read field by field, the axis values skipped (a sweep reads 10⁶ rows:
+    /// building each as a JSON tree first took most of the time). What it
+    /// accepts is what reading the line as a JSON object accepts: any JSON
+    /// object with `run` and `point` (whole numbers), `seed` (a u64),
+    /// `digest` (a string) and every metric (a number or null), a repeated
+    /// key's last value counting.
     pub fn parse_json(line: &str) -> Option<Row> {
+        let fields: RowFields = serde_json::from_str(line).ok()?;
+        fields.row()
+    }
+
+    /// Check a CSV line (without its newline) against this row, cell by    /// Check a CSV line (without its newline) against this row, cell by
+    /// cell: the CSV and JSON files of a resumed sweep must hold the same runs
+    /// and the same numbers, or `points.csv` (from the JSON) and `results.csv`
+    /// would disagree.
+    pub fn csv_matches(&self, line: &str, axis_values: &[AxisValue]) -> bool {
+        self.csv_line(axis_values).trim_end_matches('\n') == line
+    }
+}
+
+/// One value of a result row's JSON, as a JSON tree would hold it (a
+/// non-negative whole number is unsigned, like `serde_json::Value`'s).
+#[derive(Clone, Debug, Default, PartialEq)]
+enum Field {
+    /// Not given (or, for a key given twice, its last value is what counts).
+    #[default]
+    Missing,
+    Null,
+    Unsigned(u64),
+    Negative(i64),
+    Float(f64),
+    Text(String),
+    /// A boolean, list or object.
+    Other,
+}
+
+impl Field {
+    fn whole(&self) -> Option<u64> {
+        match self {
+            Field::Unsigned(u) => Some(*u),
+            _ => None,
+        }
+    }
+
+    /// A metric: null for no value, any number for a value.
+    fn metric(&self) -> Option<Option<f64>> {
+        match self {
+            Field::Null => Some(None),
+            Field::Unsigned(u) => Some(Some(*u as f64)),
+            Field::Negative(i) => Some(Some(*i as f64)),
+            Field::Float(f) => Some(Some(*f)),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Field, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Field;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Field, E> {
+                Ok(Field::Null)
+            }
+            fn visit_none<E>(self) -> Result<Field, E> {
+                Ok(Field::Null)
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Field, E> {
+                Ok(Field::Unsigned(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Field, E> {
+                Ok(u64::try_from(v).map_or(Field::Negative(v), Field::Unsigned))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Field, E> {
+                // As a JSON tree holds it: a number that is not finite is null.
+                Ok(if v.is_finite() {
+                    Field::Float(v)
+                } else {
+                    Field::Null
+                })
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Field, E> {
+                Ok(Field::Other)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Field, E> {
+                Ok(Field::Text(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Field, E> {
+                Ok(Field::Text(v))
+            }
+            // What is inside is read as values too, not skipped: skipping
+            // takes what a JSON tree refuses (a number out of range, 1e400).
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Field, A::Error> {
+                while a.next_element::<Field>()?.is_some() {}
+                Ok(Field::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Field, A::Error> {
+                while a.next_entry::<Field, Field>()?.is_some() {}
+                Ok(Field::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The fields of a result row's JSON object that make its [`Row`]; every
+/// other key (the axis values) is read past.
+struct RowFields {
+    run: Field,
+    point: Field,
+    seed: Field,
+    digest: Field,
+    metrics: Vec<Field>,
+}
+
+impl RowFields {
+    fn row(self) -> Option<Row> {
+        let values = (self.metrics.iter())
+            .map(Field::metric)
+            .collect::<Option<Vec<_>>>()?;
+        let Field::Text(digest) = self.digest else {
+            return None;
+        };
+        Some(Row {
+            run: usize::try_from(self.run.whole()?).ok()?,
+            point: usize::try_from(self.point.whole()?).ok()?,
+            seed: self.seed.whole()?,
+            digest,
+            values,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RowFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RowFields, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RowFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a result row (a JSON object)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<RowFields, A::Error> {
+                let mut f = RowFields {
+                    run: Field::Missing,
+                    point: Field::Missing,
+                    seed: Field::Missing,
+                    digest: Field::Missing,
+                    metrics: vec![Field::Missing; METRICS.len()],
+                };
+                while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "run" => &mut f.run,
+                        "point" => &mut f.point,
+                        "seed" => &mut f.seed,
+                        "digest" => &mut f.digest,
+                        k => match metric_index(k) {
+                            Some(i) => &mut f.metrics[i],
+                            None => {
+                                a.next_value::<Field>()?;
+                                continue;
+                            }
+                        },
+                    };
+                    *slot = a.next_value()?;
+                }
+                Ok(f)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// JSON has no integer/float distinction, but `3.0` and `3` read differently;
+/// whole numbers are written without a fraction, like in the CSV.
+fn fmt_json_num(x: f64) -> String {
+    if x.is_finite() {
+        fmt_num(x)
+    } else {
+        "null".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows a JSON tree of the line gives (how rows were read before):
+    /// what [`Row::parse_json`] must accept and give.
+    fn parse_as_tree(line: &str) -> Option<Row> {
         let v: Json = serde_json::from_str(line).ok()?;
         let o = v.as_object()?;
         let values = METRICS
@@ -244,28 +439,89 @@ impl Row {
         })
     }
 
-    /// Check a CSV line (without its newline) against this row, cell by
-    /// cell: the CSV and JSON files of a resumed sweep must hold the same runs
-    /// and the same numbers, or `points.csv` (from the JSON) and `results.csv`
-    /// would disagree.
-    pub fn csv_matches(&self, line: &str, axis_values: &[AxisValue]) -> bool {
-        self.csv_line(axis_values).trim_end_matches('\n') == line
+    /// Rule: a result row read field by field is the row its JSON tree
+    /// gives, and a line one refuses the other refuses: on rows as written,
+    /// and on rows with each field replaced by every kind of JSON value,
+    /// repeated, escaped, dropped or cut.
+    #[test]
+    fn a_row_read_field_by_field_is_the_row_of_its_json_tree() {
+        let axes = vec!["suspicion_mult".to_string(), "preset".to_string()];
+        let vals = vec![
+            AxisValue {
+                label: "4".into(),
+                json: Json::from(4),
+            },
+            AxisValue {
+                label: "x".into(),
+                json: serde_json::json!({"a": [1, {"b": null}], "c": "d"}),
+            },
+        ];
+        let mut values = vec![Some(1.5); METRICS.len()];
+        values[12] = None;
+        values[3] = Some(7.0);
+        let row = Row {
+            run: 7,
+            point: 3,
+            seed: 42,
+            digest: "00ff00ff00ff00ff".into(),
+            values,
+        };
+        let line = row.json_line(&axes, &vals);
+        let line = line.trim_end();
+        assert_eq!(Row::parse_json(line), Some(row.clone()));
+        let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+        let replacements = [
+            "0",
+            "-0",
+            "-1",
+            "1.0",
+            "1e2",
+            "-2.5",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1e400",
+            "null",
+            "true",
+            "\"s\"",
+            "[1]",
+            "{}",
+            "{\"run\":1}",
+            "{\"a\":[1e400]}",
+            "\"\\ud800\"",
+            "\"\\x\"",
+            "[1,]",
+            &deep,
+        ];
+        let mut cases: Vec<String> = vec![
+            line.to_string(),
+            format!("{line} "),
+            format!("{line}x"),
+            format!("[{line}]"),
+            line[..line.len() - 1].to_string(),
+            line.replacen("\"run\"", "\"\\u0072un\"", 1),
+            line.replacen("{", "{\"run\":\"x\",", 1),
+            line.replacen("}", ",\"run\":9}", 1),
+            line.replacen("\"digest\"", "\"digestx\"", 1),
+        ];
+        for key in [
+            "run",
+            "point",
+            "seed",
+            "digest",
+            "flaps",
+            "events",
+            "suspicion_mult",
+        ] {
+            let at = line.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+            let end = at + line[at..].find([',', '}']).unwrap();
+            for r in replacements {
+                cases.push(format!("{}{r}{}", &line[..at], &line[end..]));
+            }
+        }
+        for case in &cases {
+            assert_eq!(Row::parse_json(case), parse_as_tree(case), "{case}");
+        }
     }
-}
-
-/// JSON has no integer/float distinction, but `3.0` and `3` read differently;
-/// whole numbers are written without a fraction, like in the CSV.
-fn fmt_json_num(x: f64) -> String {
-    if x.is_finite() {
-        fmt_num(x)
-    } else {
-        "null".into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn rows_round_trip_through_json_and_match_their_csv() {

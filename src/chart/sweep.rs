@@ -16,7 +16,7 @@ use plotters::element::MultiLineText;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::batch::aggregate::{PointStats, Spread, Tradeoff};
+use crate::batch::aggregate::{Spread, Stats, Tradeoff};
 use crate::batch::row::{metric_index, METRICS};
 use crate::batch::store::{Finished, Manifest};
 use crate::report::write_atomic;
@@ -49,10 +49,9 @@ fn label(metric: &str) -> &'static str {
 
 /// Numeric value of every label of axis `a`, if all are numbers or durations.
 fn numeric_axis(m: &Manifest, a: usize) -> Option<Vec<f64>> {
-    m.points
-        .iter()
+    (0..m.points.len())
         .map(|p| {
-            let v = &p.values[a];
+            let v = m.points.value(p, a);
             v.as_f64().or_else(|| {
                 v.as_str()
                     .and_then(|s| crate::units::parse_duration(s).ok())
@@ -66,8 +65,9 @@ fn numeric_axis(m: &Manifest, a: usize) -> Option<Vec<f64>> {
 /// values are durations (plotted in seconds: `probe_timeout (s)`, where the
 /// bare name left 0.1–0.5 without a unit).
 fn axis_desc(m: &Manifest, a: usize) -> String {
-    let duration = m.points.iter().any(|p| {
-        p.values[a]
+    let duration = (0..m.points.len()).any(|p| {
+        m.points
+            .value(p, a)
             .as_str()
             .is_some_and(|s| crate::units::parse_duration(s).is_ok())
     });
@@ -82,10 +82,10 @@ fn axis_desc(m: &Manifest, a: usize) -> String {
 /// (a search of the labels found so far grew with points × values).
 fn distinct(m: &Manifest, a: usize) -> Vec<String> {
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    m.points
-        .iter()
-        .filter(|p| seen.insert(p.labels[a].as_str()))
-        .map(|p| p.labels[a].clone())
+    (0..m.points.len())
+        .map(|p| m.points.label(p, a))
+        .filter(|l| seen.insert(l))
+        .map(|l| l.to_string())
         .collect()
 }
 
@@ -95,7 +95,7 @@ fn series_key(m: &Manifest, point: usize, x: usize) -> String {
         .iter()
         .enumerate()
         .filter(|(a, _)| *a != x)
-        .map(|(a, name)| format!("{name}={}", m.points[point].labels[a]))
+        .map(|(a, name)| format!("{name}={}", m.points.label(point, a)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -137,7 +137,7 @@ fn metric_series(m: &Manifest, x: usize) -> (Vec<String>, Vec<usize>) {
 /// come round again with another dash and marker, each named in the legend.
 /// Past [`MAX_TRADEOFF_SERIES`] the legend would fill the panels, so the
 /// series are drawn alike in grey, without bands, and the subtitle says so.
-pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
+pub fn metrics_chart<S: Stats + ?Sized>(m: &Manifest, stats: &S) -> Figure {
     let x = (0..m.axes.len())
         .find(|&a| numeric_axis(m, a).is_some() && distinct(m, a).len() > 1)
         .unwrap_or(0);
@@ -189,7 +189,7 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                     let k = *k;
                     let mut pts: Vec<(f64, Spread)> = points
                         .iter()
-                        .filter_map(|&p| Some((xs[p], stats[p].get(metric)?)))
+                        .filter_map(|&p| Some((xs[p], stats.get(p, metric)?)))
                         .collect();
                     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
                     let mut line = Line::new(
@@ -221,7 +221,7 @@ pub fn metrics_chart(m: &Manifest, stats: &[PointStats]) -> Figure {
                     let mut vals: Vec<Option<Spread>> = vec![None; cats.len()];
                     // The first point of each category, as a search found it.
                     for &p in points.iter().rev() {
-                        vals[cat_of[m.points[p].labels[x].as_str()]] = stats[p].get(metric);
+                        vals[cat_of[m.points.label(p, x)]] = stats.get(p, metric);
                     }
                     let mut series = BarSeries::new(
                         name(k, metric),
@@ -283,7 +283,7 @@ fn heatmap_sample(n: usize) -> (usize, Vec<usize>) {
 /// over the points (a search of every point for every cell grew with rows ×
 /// columns × points and did not finish for 1000 × 1000). When an axis has
 /// more than [`MAX_HEATMAP_SIDE`] values, every k-th is drawn.
-pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<Figure> {
+pub fn heatmap_chart<S: Stats + ?Sized>(m: &Manifest, stats: &S, t: Tradeoff) -> Option<Figure> {
     if m.axes.len() != 2 {
         return None;
     }
@@ -303,13 +303,16 @@ pub fn heatmap_chart(m: &Manifest, stats: &[PointStats], t: Tradeoff) -> Option<
     // it. Keyed by cell, not a rows × columns grid: a sweep whose points each
     // have their own value on both axes has points² cells.
     let mut point_at: HashMap<(usize, usize), usize> = HashMap::new();
-    for (p, point) in m.points.iter().enumerate().rev() {
-        point_at.insert((row_of[&point.labels[0]], col_of[&point.labels[1]]), p);
+    for p in (0..m.points.len()).rev() {
+        point_at.insert(
+            (row_of[m.points.label(p, 0)], col_of[m.points.label(p, 1)]),
+            p,
+        );
     }
     let (row_step, drawn_rows) = heatmap_sample(rows.len());
     let (col_step, drawn_cols) = heatmap_sample(cols.len());
     let cell = |r: usize, c: usize, metric: &str| {
-        point_at.get(&(r, c)).and_then(|&p| stats[p].get(metric))
+        point_at.get(&(r, c)).and_then(|&p| stats.get(p, metric))
     };
     let any_missing = [t.cost, t.latency].iter().any(|metric| {
         drawn_rows
@@ -526,7 +529,7 @@ pub fn tradeoff_zoom(m: &Manifest, f: &Finished) -> Option<TradeoffChart> {
         .front
         .points
         .iter()
-        .filter_map(|&p| f.stats[p].get(f.tradeoff.cost))
+        .filter_map(|&p| f.stats.get(p, f.tradeoff.cost))
         .map(|s| s.hi)
         .fold(0.0, f64::max);
     let top = nice_max((front_hi * 3.0).max(1.0), 1.0);
@@ -577,7 +580,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             .enumerate()
             .filter(|&(a, _)| shown_axis(a))
             .filter(|(a, _)| m.axes.len() == 1 || Some(*a) != by || groups.len() == 1)
-            .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
+            .map(|(a, name)| format!("{name}={}", m.points.label(p, a)))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -586,7 +589,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             .iter()
             .enumerate()
             .filter(|&(a, _)| shown_axis(a))
-            .map(|(a, name)| format!("{name}={}", m.points[p].labels[a]))
+            .map(|(a, name)| format!("{name}={}", m.points.label(p, a)))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -598,11 +601,11 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
                 let pts = members
                     .iter()
                     .copied()
-                    .filter(|&p| by.is_none_or(|a| m.points[p].labels[a] == *g))
+                    .filter(|&p| by.is_none_or(|a| m.points.label(p, a) == g.as_str()))
                     .filter_map(|p| {
                         Some((
-                            f.stats[p].get(t.latency)?,
-                            f.stats[p].get(t.cost)?,
+                            f.stats.get(p, t.latency)?,
+                            f.stats.get(p, t.cost)?,
                             short(p),
                             on_front.contains(&p),
                         ))
@@ -621,8 +624,8 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             .iter()
             .filter_map(|&p| {
                 Some((
-                    f.stats[p].get(t.latency)?.median,
-                    f.stats[p].get(t.cost)?.median,
+                    f.stats.get(p, t.latency)?.median,
+                    f.stats.get(p, t.cost)?.median,
                     full(p),
                 ))
             })
@@ -664,7 +667,7 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
         ));
     }
     let total: usize = (0..m.points.len())
-        .filter(|&p| f.stats[p].get(t.latency).is_some() && f.stats[p].get(t.cost).is_some())
+        .filter(|&p| f.stats.get(p, t.latency).is_some() && f.stats.get(p, t.cost).is_some())
         .count();
     if drawn < total {
         per_panel.push_str(&format!(" · {drawn} of {total} configurations drawn"));

@@ -455,10 +455,9 @@ fn sweep_fixture(
         .collect();
     let front = pareto_grouped(&stats, FLAPS_VS_DETECTION, &condition_groups(&m));
     let f = Finished {
-        stats,
+        stats: crate::batch::aggregate::KeptStats::from(&stats[..]),
         front,
         tradeoff: FLAPS_VS_DETECTION,
-        summary: String::new(),
     };
     (m, f)
 }
@@ -1070,7 +1069,7 @@ fn a_heatmap_past_its_side_limit_draws_every_kth_value_and_says_so() {
     // Row 3 (point 3·120), column 0: its cost.
     assert_eq!(
         h.values[1][0],
-        f.stats[360].metrics[crate::batch::row::metric_index("flaps_healthy_per_hour").unwrap()]
+        crate::batch::aggregate::Stats::get(&f.stats, 360, "flaps_healthy_per_hour")
             .unwrap()
             .median
     );

@@ -263,10 +263,23 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
 
 /// Aggregate a complete sweep directory, draw its charts, print its summary.
 fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>, quiet: bool) -> Result<(), Failure> {
-    let done = store::finish(dir, m, budget).map_err(Failure::failed)?;
-    crate::chart::sweep::write_charts(dir, m, &done).map_err(Failure::failed)?;
+    let mut shown = TerminalCut::default();
+    let done = store::finish(dir, m, budget, &mut shown).map_err(store_failure)?;
+    show(dir, m, &done, shown, quiet)
+}
+
+/// Draw the charts of a finished sweep and print its summary (as cut for the
+/// terminal).
+fn show(
+    dir: &Path,
+    m: &Manifest,
+    done: &store::Finished,
+    shown: TerminalCut,
+    quiet: bool,
+) -> Result<(), Failure> {
+    crate::chart::sweep::write_charts(dir, m, done).map_err(Failure::failed)?;
     if !quiet {
-        say!("\n{}", for_terminal(done.summary.trim_end()));
+        say!("\n{}", shown.text());
         say!("\npoints.csv, summary.txt and charts in {}", dir.display());
     }
     Ok(())
@@ -277,42 +290,84 @@ fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>, quiet: bool) -> Resu
 /// table, 100 MB, belongs in `summary.txt`, not scrolled past on a terminal.
 const TERMINAL_BLOCK_LINES: usize = 60;
 
-/// `summary` as printed: each block (lines between blank lines) cut to its
-/// first [`TERMINAL_BLOCK_LINES`] lines, with a line saying how many more
-/// `summary.txt` has. Blocks no longer than that are printed whole.
-fn for_terminal(summary: &str) -> String {
-    let mut out = String::with_capacity(summary.len().min(1 << 16));
-    let mut in_block = 0usize;
-    let mut cut = 0usize;
-    let flush = |out: &mut String, cut: &mut usize| {
-        if *cut > 0 {
-            out.push_str(&format!(
-                "  … {} in {}\n",
-                count(*cut, "more line"),
-                store::SUMMARY_TXT
-            ));
-            *cut = 0;
-        }
-    };
-    for line in summary.lines() {
+/// A summary as printed, made as the summary is written: each block (lines
+/// between blank lines) cut to its first [`TERMINAL_BLOCK_LINES`] lines,
+/// with a line saying how many more `summary.txt` has. Blocks no longer
+/// than that are printed whole. Only what is printed is held.
+#[derive(Default)]
+struct TerminalCut {
+    out: String,
+    /// The line being written.
+    line: Vec<u8>,
+    in_block: usize,
+    cut: usize,
+}
+
+impl TerminalCut {
+    fn take_line(&mut self, line: &str) {
         if line.trim().is_empty() {
-            flush(&mut out, &mut cut);
-            in_block = 0;
-            out.push_str(line);
-            out.push('\n');
-            continue;
+            self.flush_cut();
+            self.in_block = 0;
+            self.out.push_str(line);
+            self.out.push('\n');
+            return;
         }
-        in_block += 1;
-        if in_block > TERMINAL_BLOCK_LINES {
-            cut += 1;
+        self.in_block += 1;
+        if self.in_block > TERMINAL_BLOCK_LINES {
+            self.cut += 1;
         } else {
-            out.push_str(line);
-            out.push('\n');
+            self.out.push_str(line);
+            self.out.push('\n');
         }
     }
-    flush(&mut out, &mut cut);
-    out.truncate(out.trim_end().len());
-    out
+
+    fn flush_cut(&mut self) {
+        if self.cut > 0 {
+            self.out.push_str(&format!(
+                "  … {} in {}\n",
+                count(self.cut, "more line"),
+                store::SUMMARY_TXT
+            ));
+            self.cut = 0;
+        }
+    }
+
+    /// What the terminal is shown (no trailing blank lines).
+    fn text(mut self) -> String {
+        if !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            self.take_line(&String::from_utf8_lossy(&line));
+        }
+        self.flush_cut();
+        self.out.truncate(self.out.trim_end().len());
+        self.out
+    }
+}
+
+impl std::io::Write for TerminalCut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            if b == b'\n' {
+                let line = std::mem::take(&mut self.line);
+                self.take_line(&String::from_utf8_lossy(&line));
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `summary` as printed (see [`TerminalCut`]).
+#[cfg(test)]
+fn for_terminal(summary: &str) -> String {
+    use std::io::Write;
+    let mut t = TerminalCut::default();
+    t.write_all(summary.as_bytes()).expect("kept in memory");
+    t.text()
 }
 
 fn store_failure(e: store::StoreError) -> Failure {
@@ -325,7 +380,7 @@ fn store_failure(e: store::StoreError) -> Failure {
 
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let budget = budget(&args.budget)?;
-    let m = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
+    let (m, rows) = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
     if !args.quiet {
         say!(
             "merged {} of sweep {} ({}) into {}",
@@ -335,7 +390,9 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         );
     }
-    finish(&args.out, &m, budget, args.quiet)
+    let mut shown = TerminalCut::default();
+    let done = store::conclude(&args.out, &m, budget, rows, &mut shown).map_err(store_failure)?;
+    show(&args.out, &m, &done, shown, args.quiet)
 }
 
 #[cfg(test)]
