@@ -37,8 +37,8 @@ fn values(run: usize) -> Vec<Option<f64>> {
         .map(|(i, m)| {
             let i = i as u32;
             match m.name {
-                "rejoin_p50_s" | "rejoin_p99_s" if h % 3 == 0 => None,
-                name if name.starts_with("detect_") && h % 97 == 0 => None,
+                "rejoin_p50_s" | "rejoin_p99_s" if h.is_multiple_of(3) => None,
+                name if name.starts_with("detect_") && h.is_multiple_of(97) => None,
                 name if name.ends_with("_per_hour") || name.ends_with("_s") => {
                     Some(pick(i, 100_000) / 1000.0)
                 }

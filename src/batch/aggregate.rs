@@ -134,6 +134,20 @@ impl KeptStats {
             .map(|m| metric_index(m).expect("kept metrics are metrics"))
     }
 
+    /// Room for `points` points, allocated once (grown a point at a time,
+    /// each column's last doubling left it up to twice the size it needs).
+    pub fn with_capacity(points: usize) -> KeptStats {
+        KeptStats {
+            runs: Vec::with_capacity(points),
+            spreads: (0..KEPT_METRICS.len())
+                .map(|_| Vec::with_capacity(points))
+                .collect(),
+            counts: (0..KEPT_METRICS.len())
+                .map(|_| Vec::with_capacity(points))
+                .collect(),
+        }
+    }
+
     /// Append the next point: its runs and its spread of every metric (in
     /// [`METRICS`] order).
     pub fn push(&mut self, runs: usize, metrics: &[Option<Spread>]) {

@@ -113,7 +113,7 @@ impl<'a> Aggregator<'a> {
             values: vec![Vec::new(); METRICS.len()],
             point: 0,
             runs: 0,
-            stats: KeptStats::default(),
+            stats: KeptStats::with_capacity(m.points.len()),
             body: Scratch::create(dir)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?,
             spreads: Vec::with_capacity(METRICS.len()),
@@ -450,4 +450,176 @@ fn write_summary(
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::aggregate::{aggregate, points_csv};
+    use crate::batch::manifest::{PointMeta, PointTable};
+    use crate::batch::row::AxisValue;
+
+    fn scratch_dir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("flapsim-finish-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// A sweep of 4 points (one axis, a condition of 2 values) and 5 seeds.
+    fn manifest() -> Manifest {
+        let points: PointTable = (0..4)
+            .map(|p| PointMeta {
+                labels: vec![format!("{p}"), ["a", "b"][p % 2].to_string()],
+                values: vec![serde_json::json!(p), serde_json::json!(["a", "b"][p % 2])],
+            })
+            .collect();
+        Manifest {
+            flapsim: "test".into(),
+            sweep: "s".into(),
+            fingerprint: "0".into(),
+            axes: vec!["k".into(), "c".into()],
+            seeds: vec![11, 12, 13, 14, 15],
+            runs: 20,
+            points,
+            shard: None,
+            conditions: vec!["c".into()],
+        }
+    }
+
+    /// Run `run`'s row: values that are not in seed order, a metric some
+    /// seeds lack, a point (3) that never detects.
+    fn row(m: &Manifest, run: usize) -> Row {
+        let (point, seed) = (run / 5, m.seeds[run % 5]);
+        let values = (0..METRICS.len())
+            .map(|i| {
+                let x = ((run * 7 + i * 3) % 11) as f64 / 4.0 + point as f64;
+                match METRICS[i].name {
+                    n if n.starts_with("detect_") && (point == 3 || run.is_multiple_of(3)) => None,
+                    _ => Some(x),
+                }
+            })
+            .collect();
+        Row {
+            run,
+            point,
+            seed,
+            digest: format!("{run:016x}"),
+            values,
+        }
+    }
+
+    fn write_rows(dir: &Path, m: &Manifest, rows: &[Row]) {
+        let vals = |p: usize| -> Vec<AxisValue> {
+            (0..m.axes.len())
+                .map(|a| AxisValue {
+                    label: m.points.label(p, a).to_string(),
+                    json: m.points.value(p, a).clone(),
+                })
+                .collect()
+        };
+        let text: String = rows
+            .iter()
+            .map(|r| r.json_line(&m.axes, &vals(r.point)))
+            .collect();
+        std::fs::write(dir.join(RESULTS_JSONL), text).unwrap();
+    }
+
+    /// Rule: rows read one at a time and aggregated a point at a time give
+    /// the `points.csv` and the spreads of every row read at once and
+    /// grouped by point, on a sweep of several seeds with missing values and
+    /// condition groups.
+    #[test]
+    fn rows_read_one_at_a_time_aggregate_as_every_row_read_at_once() {
+        let d = scratch_dir("same");
+        let m = manifest();
+        let rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
+        write_rows(&d, &m, &rows);
+        let done = finish(&d, &m, None, &mut std::io::sink())
+            .map_err(|e| e.message)
+            .unwrap();
+        let whole = aggregate(m.points.len(), &rows);
+        let front = pareto_grouped(&whole, FLAPS_VS_DETECTION, &condition_groups(&m));
+        assert_eq!(done.front, front);
+        assert!(done.front.measured);
+        assert_eq!(done.stats, KeptStats::from(&whole[..]));
+        let labels: Vec<Vec<String>> = (0..4)
+            .map(|p| (0..2).map(|a| m.points.label(p, a).to_string()).collect())
+            .collect();
+        assert_eq!(
+            std::fs::read_to_string(d.join(POINTS_CSV)).unwrap(),
+            points_csv(&m.axes, &labels, &whole, &front)
+        );
+        // Nothing left beside the outputs (the scratch file was unlinked).
+        let mut names: Vec<String> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [POINTS_CSV, RESULTS_JSONL, SUMMARY_TXT]);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// Rule: rows read one at a time are refused as when all were read
+    /// first: a line that is not a row at its line, then a count that is not
+    /// the sweep's, then the first row out of run order; all bad input.
+    #[test]
+    fn rows_out_of_order_or_missing_are_refused_as_when_read_whole() {
+        let d = scratch_dir("order");
+        let m = manifest();
+        let mut rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
+        rows.swap(6, 7);
+        write_rows(&d, &m, &rows);
+        let e = aggregate_dir(&d, &m).err().unwrap();
+        assert!(e.bad_input);
+        assert!(
+            e.message
+                .ends_with("row 7 is run 7 of point 1 seed 13, not run 6 of point 1"),
+            "{}",
+            e.message
+        );
+        // A missing row outranks a row out of order.
+        write_rows(&d, &m, &rows[..19]);
+        let e = aggregate_dir(&d, &m).err().unwrap();
+        assert!(
+            e.message.contains("19 of 20 runs finished"),
+            "{}",
+            e.message
+        );
+        // A line that is not a row outranks both, wherever it is.
+        let mut text = std::fs::read_to_string(d.join(RESULTS_JSONL)).unwrap();
+        text.push_str("{\"run\":\n");
+        std::fs::write(d.join(RESULTS_JSONL), text).unwrap();
+        let e = aggregate_dir(&d, &m).err().unwrap();
+        assert!(
+            e.message.ends_with(":20: not a result row"),
+            "{}",
+            e.message
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// Rule: a results.jsonl line longer than any row of the sweep can be is
+    /// refused as bad input naming the file and the line, and is not read
+    /// whole.
+    #[test]
+    fn a_results_line_past_the_cap_is_refused_naming_file_and_line() {
+        let d = scratch_dir("cap");
+        let m = manifest();
+        let rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
+        write_rows(&d, &m, &rows);
+        let text = std::fs::read_to_string(d.join(RESULTS_JSONL)).unwrap();
+        // Row 3 with blanks: valid JSON, and longer than the cap.
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[2] = lines[2].replacen(',', &format!(",{}", " ".repeat(m.line_cap())), 1);
+        std::fs::write(d.join(RESULTS_JSONL), lines.join("\n") + "\n").unwrap();
+        let e = aggregate_dir(&d, &m).err().unwrap();
+        assert!(e.bad_input);
+        assert!(
+            e.message.contains("results.jsonl:3: line longer than"),
+            "{}",
+            e.message
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 }

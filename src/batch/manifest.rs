@@ -617,3 +617,128 @@ impl<'de> Deserialize<'de> for ListedIn {
         d.deserialize_seq(Points)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Limits;
+
+    fn plan(axes: &str) -> Plan {
+        let text = format!(
+            "name: m\nscenario:\n  duration: 2m\n  cluster:\n    groups:\n      g: {{count: 4, name: \"n-{{}}\"}}\n{axes}seeds: 2\n"
+        );
+        super::super::sweepfile::parse(&text, "m.yaml", "m", Path::new("."), &Limits::default())
+            .unwrap()
+            .plan
+    }
+
+    fn scratch_dir(name: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("flapsim-manifest-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn assert_points_are_the_plans(m: &Manifest, plan: &Plan) {
+        assert_eq!(m.points.len(), plan.point_count());
+        for p in 0..plan.point_count() {
+            for a in 0..plan.axes.len() {
+                assert_eq!(m.points.label(p, a), plan.value(p, a).label, "point {p}");
+                assert_eq!(m.points.value(p, a), &plan.value(p, a).json, "point {p}");
+            }
+        }
+    }
+
+    /// Rule: a sweep's manifest holds each axis's values once and how they
+    /// combine, not every point (10⁶ points were 130 MB of manifest), and
+    /// gives every point the plan's values, for a grid and for zipped axes.
+    #[test]
+    fn a_manifest_holds_each_axis_value_once_and_gives_every_point() {
+        let d = scratch_dir("grid");
+        let grid = plan(
+            "axes:\n  - path: probe_timeout\n    values: {from: 1ms, to: 100ms, step: 1ms}\n  - path: probe_interval\n    values: {from: 1001ms, to: 1100ms, step: 1ms}\n",
+        );
+        let m = Manifest::new(&grid, Shard::WHOLE);
+        assert_points_are_the_plans(&m, &grid);
+        let bytes = m.bytes();
+        assert!(
+            bytes.len() < 30_000,
+            "{} bytes for 10,000 points",
+            bytes.len()
+        );
+        m.publish(&d).unwrap();
+        assert_eq!(Manifest::read(&d).unwrap(), Some(m));
+        let zip = plan(
+            "combine: zip\naxes:\n  - path: probe_timeout\n    values: [100ms, 200ms, 300ms]\n  - path: suspicion_mult\n    values: [4, 5, 6]\n",
+        );
+        let m = Manifest::new(&zip, Shard { index: 1, count: 2 });
+        assert_points_are_the_plans(&m, &zip);
+        m.publish(&d).unwrap();
+        assert_eq!(Manifest::read(&d).unwrap(), Some(m));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The manifest as flapsim wrote it before: every point listed.
+    #[derive(Serialize)]
+    struct Listed {
+        flapsim: String,
+        sweep: String,
+        fingerprint: String,
+        axes: Vec<String>,
+        seeds: Vec<u64>,
+        runs: usize,
+        points: Vec<PointMeta>,
+        shard: Option<Shard>,
+        conditions: Vec<String>,
+    }
+
+    /// Rule: a manifest written before, listing every point, is still read
+    /// (an old sweep directory resumes and its shards merge), gives the same
+    /// points, and is written back byte for byte.
+    #[test]
+    fn a_manifest_listing_every_point_is_read_and_written_back_as_it_was() {
+        let d = scratch_dir("listed");
+        let grid = plan(
+            "axes:\n  - path: probe_timeout\n    values: [100ms, 200ms, 300ms]\n  - path: preset\n    values: [memberlist-2015, memberlist]\n",
+        );
+        let new = Manifest::new(&grid, Shard { index: 0, count: 3 });
+        let old = Listed {
+            flapsim: new.flapsim.clone(),
+            sweep: new.sweep.clone(),
+            fingerprint: new.fingerprint.clone(),
+            axes: new.axes.clone(),
+            seeds: new.seeds.clone(),
+            runs: new.runs,
+            points: (0..grid.point_count())
+                .map(|p| PointMeta {
+                    labels: grid.values(p).into_iter().map(|v| v.label).collect(),
+                    values: grid.values(p).into_iter().map(|v| v.json).collect(),
+                })
+                .collect(),
+            shard: new.shard,
+            conditions: vec![],
+        };
+        let mut bytes = serde_json::to_vec_pretty(&old).unwrap();
+        bytes.push(b'\n');
+        std::fs::write(d.join(MANIFEST), &bytes).unwrap();
+        let read = Manifest::read(&d).unwrap().unwrap();
+        assert_points_are_the_plans(&read, &grid);
+        assert_eq!(
+            (read.fingerprint.as_str(), read.shard),
+            (new.fingerprint.as_str(), new.shard)
+        );
+        assert_eq!(read.bytes(), bytes);
+        assert_eq!(read.line_cap(), new.line_cap());
+        // A point without a value for each axis is refused, at that point.
+        let mut edited = old;
+        edited.points[4].values.pop();
+        std::fs::write(d.join(MANIFEST), serde_json::to_vec(&edited).unwrap()).unwrap();
+        let e = Manifest::read(&d).unwrap_err();
+        assert!(
+            e.contains("point 4 does not have one label and one value"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -436,3 +436,39 @@ fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rule: a shard's file opened again for each line (past the shards
+    /// kept open) gives the same lines as one kept open, a torn tail being
+    /// no line, and a missing file none.
+    #[test]
+    fn a_file_opened_for_each_line_reads_as_one_kept_open() {
+        let d = std::env::temp_dir().join(format!("flapsim-merge-src-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let p = d.join("results.jsonl");
+        let text: String = (0..50)
+            .map(|i| format!("{}\n", "x".repeat(i * 300)))
+            .collect();
+        fs::write(&p, format!("{text}torn")).unwrap();
+        let read = |keep_open: bool| {
+            let mut src = Source::new(p.clone(), 1 << 20, keep_open);
+            let mut lines = Vec::new();
+            let mut line = Vec::new();
+            while src.next_into(&mut line).unwrap() {
+                lines.push(std::mem::take(&mut line));
+            }
+            (lines, src.at_end().unwrap())
+        };
+        let (kept, kept_end) = read(true);
+        assert_eq!(kept.len(), 50);
+        assert_eq!((read(false), kept_end), ((kept, false), false));
+        let mut missing = Source::new(d.join("none"), 16, false);
+        assert!(!missing.next_into(&mut Vec::new()).unwrap());
+        assert!(missing.at_end().unwrap());
+        fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -483,30 +483,33 @@ impl TradeoffChart {
 /// label is checked against (10⁶ configurations took hours).
 pub const MAX_TRADEOFF_MARKERS: usize = 2000;
 
-/// Keep at most [`MAX_TRADEOFF_MARKERS`] markers in `panel`: the front's
-/// first (at most half of them, evenly), then every k-th of the others
-/// across its series. A thinned panel labels only its front. Returns the
-/// markers kept.
-fn thin_markers(panel: &mut TradeoffPanel) -> usize {
-    let all = |p: &TradeoffPanel| p.series.iter().map(|s| s.1.len()).sum::<usize>();
-    let total = all(panel);
+/// Keep at most [`MAX_TRADEOFF_MARKERS`] markers across `series`: the
+/// front's first (at most half of them, evenly), then every k-th of the
+/// others across the series. Returns the markers kept, and whether any was
+/// left out (a thinned panel labels only its front).
+///
+/// Markers are kept as point indices here, and only the kept ones are made
+/// into labelled markers: making all of them first took 150 MB for 10⁶
+/// configurations, to draw 2,000.
+fn thin<T>(series: &mut [(String, Vec<T>)], on_front: impl Fn(&T) -> bool) -> (usize, bool) {
+    let all = |s: &[(String, Vec<T>)]| s.iter().map(|s| s.1.len()).sum::<usize>();
+    let total = all(series);
     if total <= MAX_TRADEOFF_MARKERS {
-        return total;
+        return (total, false);
     }
-    let front = panel
-        .series
+    let front = series
         .iter()
         .flat_map(|s| &s.1)
-        .filter(|p| p.3)
+        .filter(|p| on_front(p))
         .count();
     let front_step = front.div_ceil(MAX_TRADEOFF_MARKERS / 2).max(1);
     let front_kept = front.div_ceil(front_step);
     let others = total - front;
     let other_step = others.div_ceil(MAX_TRADEOFF_MARKERS - front_kept).max(1);
     let (mut i_front, mut i_other) = (0usize, 0usize);
-    for s in &mut panel.series {
+    for s in series.iter_mut() {
         s.1.retain(|p| {
-            let (i, step) = if p.3 {
+            let (i, step) = if on_front(p) {
                 (&mut i_front, front_step)
             } else {
                 (&mut i_other, other_step)
@@ -515,8 +518,7 @@ fn thin_markers(panel: &mut TradeoffPanel) -> usize {
             (*i - 1) % step == 0
         });
     }
-    panel.label_every_point = false;
-    all(panel)
+    (all(series), true)
 }
 
 /// The zoomed trade-off: when a few configurations flap orders of magnitude more
@@ -594,7 +596,8 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             .join(" ")
     };
     let on_front = f.front.members();
-    let series_of = |members: &[usize]| -> Vec<(String, Vec<TradeoffPoint>)> {
+    // Each series as the points it draws (those with both medians).
+    let series_of = |members: &[usize]| -> Vec<(String, Vec<usize>)> {
         groups
             .iter()
             .map(|g| {
@@ -602,13 +605,8 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
                     .iter()
                     .copied()
                     .filter(|&p| by.is_none_or(|a| m.points.label(p, a) == g.as_str()))
-                    .filter_map(|p| {
-                        Some((
-                            f.stats.get(p, t.latency)?,
-                            f.stats.get(p, t.cost)?,
-                            short(p),
-                            on_front.contains(&p),
-                        ))
+                    .filter(|&p| {
+                        f.stats.get(p, t.latency).is_some() && f.stats.get(p, t.cost).is_some()
                     })
                     .collect();
                 let name = match by {
@@ -618,6 +616,14 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
                 (name, pts)
             })
             .collect()
+    };
+    let marker = |p: usize| -> Option<TradeoffPoint> {
+        Some((
+            f.stats.get(p, t.latency)?,
+            f.stats.get(p, t.cost)?,
+            short(p),
+            on_front.contains(&p),
+        ))
     };
     let front_line = |points: &[usize]| -> Vec<(f64, f64, String)> {
         points
@@ -631,28 +637,36 @@ pub fn tradeoff_chart(m: &Manifest, f: &Finished) -> TradeoffChart {
             })
             .collect()
     };
-    let panels = if faceted {
+    // A panel of `members`, thinned (see [`thin`]): the panel and its markers.
+    let panel = |caption: String, members: &[usize], fronts| -> (TradeoffPanel, usize) {
+        let mut series = series_of(members);
+        let (drawn, thinned) = thin(&mut series, |&p| on_front.contains(&p));
+        let series = (series.into_iter())
+            .map(|(name, pts)| (name, pts.into_iter().filter_map(marker).collect()))
+            .collect();
+        let panel = TradeoffPanel {
+            caption,
+            series,
+            fronts,
+            label_every_point: label_every_point && !thinned,
+        };
+        (panel, drawn)
+    };
+    let made: Vec<(TradeoffPanel, usize)> = if faceted {
         conditions
             .iter()
             .zip(&f.front.groups)
-            .map(|((caption, members), (_, front))| TradeoffPanel {
-                caption: caption.clone(),
-                series: series_of(members),
-                fronts: vec![front_line(front)],
-                label_every_point,
+            .map(|((caption, members), (_, front))| {
+                panel(caption.clone(), members, vec![front_line(front)])
             })
             .collect()
     } else {
         let every: Vec<usize> = (0..m.points.len()).collect();
-        vec![TradeoffPanel {
-            caption: String::new(),
-            series: series_of(&every),
-            fronts: f.front.groups.iter().map(|(_, g)| front_line(g)).collect(),
-            label_every_point,
-        }]
+        let fronts = f.front.groups.iter().map(|(_, g)| front_line(g)).collect();
+        vec![panel(String::new(), &every, fronts)]
     };
-    let mut panels: Vec<TradeoffPanel> = panels;
-    let drawn: usize = panels.iter_mut().map(thin_markers).sum();
+    let drawn: usize = made.iter().map(|(_, n)| n).sum();
+    let panels: Vec<TradeoffPanel> = made.into_iter().map(|(p, _)| p).collect();
     let mut per_panel = if faceted {
         " · one panel per condition, each with its own cost scale".to_string()
     } else {

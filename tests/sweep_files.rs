@@ -1,0 +1,219 @@
+//! A sweep's files read back by `flapsim merge` and `sweep --resume`: one line
+//! at a time, each line capped, and manifests of every format flapsim wrote.
+//!
+//! Rules under test:
+//! - a result line longer than any row of the sweep can be is refused (exit 2)
+//!   naming the file and the line, and nothing is written;
+//! - a directory whose manifest lists every point (as flapsim wrote before it
+//!   recorded each axis's values once) still resumes and merges, to the same
+//!   files as a sweep written now.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn flapsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flapsim"))
+        .args(args)
+        .output()
+        .expect("run flapsim")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sweep-files-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A sweep of 3 × 2 points and 2 seeds on a 5-node cluster with a crash.
+fn sweep_file(dir: &Path) -> PathBuf {
+    let p = dir.join("small.yaml");
+    std::fs::write(
+        &p,
+        "name: small
+scenario:
+  duration: 40s
+  cluster:
+    groups:
+      g: {count: 5, name: \"n-{}\"}
+  timeline:
+    - {at: 20s, crash: n-2}
+axes:
+  - path: suspicion_mult
+    values: [2, 3, 4]
+  - path: preset
+    values: [memberlist-2015, memberlist]
+seeds: 2
+",
+    )
+    .unwrap();
+    p
+}
+
+/// Run the sweep whole into `dir/whole` and as `n` shards into `dir/sh{i}`.
+fn whole_and_shards(dir: &Path, n: usize) -> (PathBuf, Vec<PathBuf>) {
+    let f = sweep_file(dir);
+    let whole = dir.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    let shards = (0..n)
+        .map(|i| {
+            let out = dir.join(format!("sh{i}"));
+            ok(&flapsim(&[
+                "sweep",
+                s(&f),
+                "--shard",
+                &format!("{i}/{n}"),
+                "--out",
+                s(&out),
+                "-q",
+            ]));
+            out
+        })
+        .collect();
+    (whole, shards)
+}
+
+/// Rewrite `dir`'s manifest as flapsim wrote it before: every point listed
+/// with its labels and values (expanded from the axes' values, a grid).
+fn list_every_point(dir: &Path) {
+    let path = dir.join("manifest.json");
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(m["combine"], "grid");
+    let values: Vec<Vec<Value>> = m["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_array().unwrap().clone())
+        .collect();
+    let mut points = vec![(Vec::new(), Vec::new())];
+    for axis in &values {
+        points = points
+            .into_iter()
+            .flat_map(|(l, v): (Vec<Value>, Vec<Value>)| {
+                axis.iter().map(move |x| {
+                    let (mut l, mut v) = (l.clone(), v.clone());
+                    l.push(x["label"].clone());
+                    v.push(x["value"].clone());
+                    (l, v)
+                })
+            })
+            .collect();
+    }
+    let o = m.as_object_mut().unwrap();
+    o.remove("values");
+    o.remove("combine");
+    o.insert(
+        "points".into(),
+        points
+            .into_iter()
+            .map(|(l, v)| serde_json::json!({"labels": l, "values": v}))
+            .collect(),
+    );
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+}
+
+const DRAWN: &[&str] = &[
+    "results.csv",
+    "results.jsonl",
+    "points.csv",
+    "summary.txt",
+    "tradeoff.svg",
+    "tradeoff.png",
+    "metrics.svg",
+    "heatmap.svg",
+];
+
+/// Rule: a result line longer than any row of the sweep can be is refused
+/// as it is read, exit 2, naming the file and the line; the merge writes
+/// nothing. (A row padded with 2 MB of blanks is valid JSON: it was merged.)
+#[test]
+fn a_result_line_past_the_cap_is_refused_with_exit_2_naming_file_and_line() {
+    let d = scratch("cap");
+    let (_, shards) = whole_and_shards(&d, 2);
+    let rows = shards[1].join("results.jsonl");
+    let text = std::fs::read_to_string(&rows).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[1] = lines[1].replacen(',', &format!(",{}", " ".repeat(2 << 20)), 1);
+    std::fs::write(&rows, lines.join("\n") + "\n").unwrap();
+    let out = d.join("merged");
+    let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}:2: line longer than", rows.display())),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused merge leaves no directory");
+}
+
+/// Rule: a sweep directory whose manifest lists every point, as flapsim
+/// wrote before, still merges (its manifest written back as it was) and
+/// resumes (finishing without running anything), to the files a sweep
+/// written now has.
+#[test]
+fn a_directory_whose_manifest_lists_every_point_still_merges_and_resumes() {
+    let d = scratch("listed");
+    let (whole, shards) = whole_and_shards(&d, 2);
+    let listed_manifest = |dir: &Path| {
+        let m: Value = serde_json::from_slice(&read(dir, "manifest.json")).unwrap();
+        assert_eq!(m["points"].as_array().map(|p| p.len()), Some(6), "{m}");
+    };
+    for sh in &shards {
+        list_every_point(sh);
+    }
+    let merged = d.join("merged");
+    ok(&flapsim(&[
+        "merge",
+        s(&shards[1]),
+        s(&shards[0]),
+        "--out",
+        s(&merged),
+        "-q",
+    ]));
+    listed_manifest(&merged);
+    for f in DRAWN {
+        assert!(read(&whole, f) == read(&merged, f), "{f} differs");
+    }
+
+    let resumed = d.join("resumed");
+    std::fs::create_dir_all(&resumed).unwrap();
+    for f in std::fs::read_dir(&whole).unwrap().flatten() {
+        std::fs::copy(f.path(), resumed.join(f.file_name())).unwrap();
+    }
+    list_every_point(&resumed);
+    let o = flapsim(&[
+        "sweep",
+        s(&d.join("small.yaml")),
+        "--out",
+        s(&resumed),
+        "--resume",
+    ]);
+    ok(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("0 runs to do (12 of 12 already finished)"),
+        "{said}"
+    );
+    for f in DRAWN.iter().chain(&["manifest.json"]) {
+        assert!(read(&whole, f) == read(&resumed, f), "{f} differs");
+    }
+}
