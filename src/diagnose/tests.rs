@@ -1709,6 +1709,98 @@ fn a_lan_node_named_like_a_wan_member_is_kept() {
     );
 }
 
+/// A Consul 0.7 server of dc1 whose LAN pool has the Nomad hosts' agents
+/// (`nomad-1`..`nomad-3`), and Nomad 0.8 servers (Go's log) of a region named
+/// like the datacenter, `dc1` (`region = "${dc}"`): Nomad names its servers'
+/// Serf members `NODE.REGION` (its `setupSerf`) and logs `nomad: adding
+/// server nomad-1.dc1 (Addr: …) (DC: dc1)`. Over Nomad's pool nomad-3.dc1
+/// flaps five times.
+fn consul_and_nomad_region_named_like_the_dc(dir: &Path) -> Vec<PathBuf> {
+    let consul = "==> Consul agent running!
+         Node name: 's-01'
+        Datacenter: 'dc1'
+
+    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01 10.0.0.1
+    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01.dc1 10.0.0.1
+    2018/03/01 10:00:00 [INFO] consul: adding LAN server s-01 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
+    2018/03/01 10:00:00 [INFO] consul: adding WAN server s-01.dc1 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-1 10.0.2.1
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-2 10.0.2.2
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-3 10.0.2.3
+";
+    let mut paths = vec![write(dir, "s-01.log", consul)];
+    for (h, host) in ["nomad-1", "nomad-2"].iter().enumerate() {
+        let mut text = String::from(
+            "==> Nomad agent configuration:\n\n                Client: false\n             Log Level: INFO\n                Region: dc1 (DC: dc1)\n                Server: true\n               Version: 0.8.7\n\n==> Nomad agent started! Log data will stream in below:\n\n",
+        );
+        let line = |t: i64, msg: &str| {
+            format!(
+                "    2018/03/01 10:{:02}:{:02}.{:06} {msg}\n",
+                t / 60,
+                t % 60,
+                1000 * h + 17
+            )
+        };
+        text += &line(
+            5,
+            &format!("[INFO] serf: EventMemberJoin: {host}.dc1 10.0.2.{}", h + 1),
+        );
+        text += &line(
+            5,
+            "[INFO] nomad: starting 2 scheduling worker(s) for [service batch system _core]",
+        );
+        for n in 1..=3 {
+            text += &line(
+                6,
+                &format!("[INFO] serf: EventMemberJoin: nomad-{n}.dc1 10.0.2.{n}"),
+            );
+            text += &line(
+                6,
+                &format!(
+                    "[INFO] nomad: adding server nomad-{n}.dc1 (Addr: 10.0.2.{n}:4647) (DC: dc1)"
+                ),
+            );
+        }
+        for k in 0..5 {
+            let t = 60 + k * 300 + h as i64;
+            text += &line(
+                t - 4,
+                "[INFO] memberlist: Suspect nomad-3.dc1 has failed, no acks received",
+            );
+            text += &line(t, "[INFO] serf: EventMemberFailed: nomad-3.dc1 10.0.2.3");
+            text += &line(
+                t,
+                "[INFO] nomad: removing server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
+            );
+            text += &line(t + 30, "[INFO] serf: EventMemberJoin: nomad-3.dc1 10.0.2.3");
+            text += &line(
+                t + 30,
+                "[INFO] nomad: adding server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
+            );
+        }
+        paths.push(write(dir, &format!("{host}.log"), &text));
+    }
+    paths
+}
+
+/// Rule: Consul's WAN pool is a Consul log's: a Nomad log's lines (`nomad:
+/// ` lines, its banner, and no `consul: ` line) are never left out as WAN.
+/// Its servers `nomad-3.dc1` looked like Consul WAN members `NODE.DC` (dc1
+/// a datacenter the Consul log names, nomad-3 a node it names), and
+/// nomad-3.dc1's ten flaps were left out as the WAN pool's.
+#[test]
+fn a_nomad_log_is_not_read_for_consuls_wan_pool() {
+    let dir = scratch("wan-nomad");
+    let paths = consul_and_nomad_region_named_like_the_dc(&dir);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    let wan: Vec<u64> = a.files.iter().map(|f| f.wan).collect();
+    assert_eq!(wan, vec![1, 0, 0], "s-01.dc1's join only");
+    assert_eq!(a.metrics.totals.flaps, 10, "nomad-3.dc1's, seen by both");
+    assert!(a.names.iter().any(|n| n == "nomad-3.dc1"), "{:?}", a.names);
+    assert!(!a.names.iter().any(|n| n == "s-01.dc1"), "{:?}", a.names);
+}
+
 /// Rule: files of nodes logged one after the other are all found in one pass
 /// and the inputs merged once more, not once per such file. Eight of them
 /// (three nodes each) were read 160 times: the merge started over on each one
