@@ -1122,8 +1122,29 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         super::time::format_zone(zone)
     );
     if f.applied {
+        // Lined up with files read in the zone given, at a zone nobody
+        // uses: they were not in the zone given either (see zones' doc).
+        let z = zone + f.offset_s;
+        let others = if z > zones::EASTMOST_S {
+            Some((zone - (z - zones::EASTMOST_S), "west"))
+        } else if z < zones::WESTMOST_S {
+            Some((zone + (zones::WESTMOST_S - z), "east"))
+        } else {
+            None
+        };
+        let beyond = others
+            .map(|(bound, way)| {
+                format!(
+                    ", which is no zone in use (they run from {} to {}): the files it lines up with were not written in {} either but in {} or further {way}; give their zone with --log-zone, and this file's with --log-zone {label}=ZONE",
+                    super::time::format_zone(zones::WESTMOST_S),
+                    super::time::format_zone(zones::EASTMOST_S),
+                    super::time::format_zone(zone),
+                    super::time::format_zone(bound)
+                )
+            })
+            .unwrap_or_default();
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}"
+            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}{beyond}"
         )
     } else {
         format!(

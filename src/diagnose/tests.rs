@@ -1428,6 +1428,33 @@ fn a_go_log_host_in_another_zone_is_read_in_the_zone_its_events_line_up_in() {
     assert_eq!(b["zone_from"], "found from shared Serf events");
 }
 
+/// Rule: two hosts' zones can be 26 h apart. Hosts in -08:00 read as UTC
+/// (the default) with one in +09:00: it is 17 h off them, found and read as
+/// +17:00, and the note says that is no zone (the others were not in UTC
+/// either). Nothing was found: no offset over 14 h was looked at.
+#[test]
+fn a_go_log_host_17_hours_off_the_others_is_read_where_it_lines_up() {
+    let dir = scratch("zone-17h");
+    let paths = hosts_in_zones(&dir, &[("s-01", -8), ("s-02", -8), ("b-03", 9)]);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.episodes.len(),
+        6,
+        "one episode per flap, seen by all three"
+    );
+    assert_eq!(
+        a.files[2].zone,
+        Some((17 * 3600, super::analyze::ZoneFrom::Found))
+    );
+    assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+    assert!(
+        a.notes[0].contains("read as +17:00, which is no zone in use (they run from -12:00 to +14:00): the files it lines up with were not written in UTC either but in -03:00 or further west"),
+        "{}",
+        a.notes[0]
+    );
+}
+
 /// Rule: `--log-zone FILE=ZONE` reads that file in that zone and nothing is
 /// looked for in it; a FILE that is none of the files read is an error.
 #[test]
