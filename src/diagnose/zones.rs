@@ -180,10 +180,15 @@ impl Sample {
     fn thin(&mut self) {
         let keep = (self.cap * 3 / 4).max(1);
         if self.events.len() > keep {
-            self.events.select_nth_unstable_by_key(keep - 1, rank);
-            self.events.truncate(keep);
+            // Each rank computed once (it hashes), not once per comparison;
+            // a rank holds its event.
+            let mut ranked: Vec<Rank> = self.events.iter().map(rank).collect();
+            ranked.select_nth_unstable(keep - 1);
+            ranked.truncate(keep);
             // select_nth_unstable leaves none ranked higher before it.
-            self.bound = Some(rank(&self.events[keep - 1]));
+            self.bound = Some(ranked[keep - 1]);
+            self.events.clear();
+            (self.events).extend(ranked.into_iter().map(|(_, at, k, m)| (k, m, at)));
         }
         self.events.sort_unstable_by_key(|&(k, m, at)| (at, k, m));
     }
@@ -193,16 +198,31 @@ impl Sample {
         self.cap = self.cap.max(o.cap);
         self.zoneless += o.zoneless;
         self.zoned += o.zoned;
+        if self.events.is_empty() && self.bound.is_none() {
+            // The first stream (most files have one): taken as it is.
+            self.events = o.events;
+            self.bound = o.bound;
+            if self.events.len() > self.cap {
+                self.thin();
+            }
+            return;
+        }
         let bound = match (self.bound, o.bound) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.events.extend(o.events);
+        let mut more = o.events;
         if let Some(b) = bound {
             // What one stream dropped, the other drops too.
-            self.events.retain(|e| rank(e) <= b);
+            if self.bound != bound {
+                self.events.retain(|e| rank(e) <= b);
+            }
+            if o.bound != bound {
+                more.retain(|e| rank(e) <= b);
+            }
             self.bound = bound;
         }
+        self.events.extend(more);
         if self.events.len() > self.cap {
             self.thin();
         } else if bound.is_some() {
