@@ -416,6 +416,11 @@ struct Stream {
     sample: zones::Sample,
     /// What its lines tell of Consul's WAN pool.
     wan_seen: WanSeen,
+    /// Whether its lines are Consul's or Nomad's.
+    product: Product,
+    /// Its file is a Nomad log: Consul's WAN pool's names are not looked for
+    /// in its lines.
+    nomad: bool,
     /// Names its lines give its own node.
     own_names: OwnNames,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
@@ -496,6 +501,7 @@ impl Stream {
                     if let Some(dc) = banner_datacenter(line.text) {
                         self.wan_seen.datacenter(dc);
                     }
+                    self.product.banner(line.text);
                     if let Some(name) = banner_node_name(line.text) {
                         self.own_names
                             .add(name, number, "a start-up banner's `Node name:`");
@@ -528,6 +534,7 @@ impl Stream {
             }
             if f.module.is_none() {
                 self.wan_seen.server_line(&f.message);
+                self.product.line(&f.message);
             }
             let parsed = if speaks_a_table_layer(&f.message) {
                 crate::protocol::event::log_line::parse_log_message(&f.message)
@@ -553,7 +560,7 @@ impl Stream {
                 }
             }
             let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
-            if f.module.is_none() && parsed.fields.iter().any(wan_member) {
+            if f.module.is_none() && !self.nomad && parsed.fields.iter().any(wan_member) {
                 r.wan += 1;
                 continue;
             }
@@ -886,6 +893,8 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
     let mut zones_settled = false;
     let mut names_settled = false;
     let mut wan: BTreeSet<String> = BTreeSet::new();
+    // Files that are Nomad logs (found with the WAN pool's names).
+    let mut nomad = vec![false; sources.len()];
     // Files whose nodes' lines are not in time order across nodes: each of
     // their nodes, read in its own pass. The first is found while merging,
     // the others then in one pass over the inputs, and the merge starts over.
@@ -898,6 +907,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             owns: &owns,
             file_zones: &file_zones,
             wan: &wan,
+            nomad: &nomad,
             copies: &copies,
             per_node: &per_node,
         };
@@ -908,6 +918,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                 mentioned,
                 samples,
                 wan_seen,
+                products,
                 own_names,
             }) => {
                 if !zones_settled {
@@ -925,6 +936,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                         }
                     }
                     wan = wan_seen.wan_names(&a.names);
+                    nomad = products.iter().map(Product::nomad).collect();
                     if !wan.is_empty() || found.iter().any(|f| f.applied) {
                         continue;
                     }
@@ -1110,8 +1122,29 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         super::time::format_zone(zone)
     );
     if f.applied {
+        // Lined up with files read in the zone given, at a zone nobody
+        // uses: they were not in the zone given either (see zones' doc).
+        let z = zone + f.offset_s;
+        let others = if z > zones::EASTMOST_S {
+            Some((zone - (z - zones::EASTMOST_S), "west"))
+        } else if z < zones::WESTMOST_S {
+            Some((zone + (zones::WESTMOST_S - z), "east"))
+        } else {
+            None
+        };
+        let beyond = others
+            .map(|(bound, way)| {
+                format!(
+                    ", which is no zone in use (they run from {} to {}): the files it lines up with were not written in {} either but in {} or further {way}; give their zone with --log-zone, and this file's with --log-zone {label}=ZONE",
+                    super::time::format_zone(zones::WESTMOST_S),
+                    super::time::format_zone(zones::EASTMOST_S),
+                    super::time::format_zone(zone),
+                    super::time::format_zone(bound)
+                )
+            })
+            .unwrap_or_default();
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}"
+            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}{beyond}"
         )
     } else {
         format!(
@@ -1244,6 +1277,8 @@ struct Merged {
     samples: Vec<zones::Sample>,
     /// What the lines tell of Consul's WAN pool.
     wan_seen: WanSeen,
+    /// Per input: whether its lines are Consul's or Nomad's.
+    products: Vec<Product>,
     /// Per input: the names its own lines give its node.
     own_names: Vec<OwnNames>,
 }
@@ -1350,6 +1385,56 @@ impl WanSeen {
     }
 }
 
+/// Which program wrote a log, as its lines tell: Consul and Nomad (< 0.9)
+/// both write Go's log with Serf's and memberlist's lines alike, and a
+/// Nomad server's Serf members are `NODE.REGION` (its `setupSerf`), which
+/// looks like a Consul WAN member `NODE.DC` when a region is named like a
+/// datacenter (`region = "${dc}"`). Consul's WAN pool is a Consul server's
+/// only: a file whose lines are Nomad's is never read for it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Product {
+    /// A `nomad: ` / `nomad.` line (`nomad: adding server nomad-1.global
+    /// (Addr: …) (DC: dc1)`), or Nomad's banner.
+    nomad: bool,
+    /// A `consul: ` / `consul.` line, or Consul's banner.
+    consul: bool,
+}
+
+impl Product {
+    /// A Go-log line's message (no hclog module: hclog's lines name their
+    /// pool in the module and are told apart there).
+    fn line(&mut self, message: &str) {
+        let by = |p: &str| {
+            message
+                .strip_prefix(p)
+                .is_some_and(|r| r.starts_with(": ") || r.starts_with('.'))
+        };
+        self.nomad |= by("nomad");
+        self.consul |= by("consul");
+    }
+
+    /// `==> Nomad agent started! Log data will stream in below:`, `==>
+    /// Starting Consul agent...`, `==> Consul agent running!`.
+    fn banner(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("==> ") else {
+            return;
+        };
+        let rest = rest.strip_prefix("Starting ").unwrap_or(rest);
+        self.nomad |= rest.starts_with("Nomad agent");
+        self.consul |= rest.starts_with("Consul agent");
+    }
+
+    fn add(&mut self, o: Product) {
+        self.nomad |= o.nomad;
+        self.consul |= o.consul;
+    }
+
+    /// Nomad's, and nothing of Consul's.
+    fn nomad(&self) -> bool {
+        self.nomad && !self.consul
+    }
+}
+
 /// `        Datacenter: 'dc1'` (Consul 0.5 to 1.x print it at start).
 fn banner_datacenter(line: &str) -> Option<&str> {
     let dc = line
@@ -1367,6 +1452,8 @@ struct Plan<'a> {
     file_zones: &'a [(i64, ZoneFrom)],
     /// Consul WAN-pool member names (their Go-log lines are left out).
     wan: &'a BTreeSet<String>,
+    /// Per input: a Nomad log, whose lines are never Consul's WAN pool's.
+    nomad: &'a [bool],
     /// Byte-identical copies, not read.
     copies: &'a [bool],
     /// Files read once per node: their nodes, and where that was found.
@@ -1412,6 +1499,8 @@ impl Plan<'_> {
                 zone: self.file_zones[i].0,
                 sample: zones::Sample::new(self.sources.len()),
                 wan_seen: WanSeen::default(),
+                product: Product::default(),
+                nomad: self.nomad[i],
                 own_names: OwnNames::default(),
                 counts_all: k == 0,
                 last: None,
@@ -1689,10 +1778,12 @@ fn merge(
     let mut files: Vec<(usize, FileReport)> = Vec::new();
     let mut samples = vec![zones::Sample::default(); sources.len()];
     let mut wan_seen = WanSeen::default();
+    let mut products = vec![Product::default(); sources.len()];
     let mut own_names = vec![OwnNames::default(); sources.len()];
     for s in streams {
         samples[s.file].add(s.sample);
         wan_seen.add(s.wan_seen);
+        products[s.file].add(s.product);
         for (n, (line, how)) in s.own_names.0 {
             own_names[s.file].add(&n, line, how);
         }
@@ -1740,6 +1831,7 @@ fn merge(
         mentioned,
         samples,
         wan_seen,
+        products,
         own_names,
     }))
 }

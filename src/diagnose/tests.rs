@@ -1428,6 +1428,33 @@ fn a_go_log_host_in_another_zone_is_read_in_the_zone_its_events_line_up_in() {
     assert_eq!(b["zone_from"], "found from shared Serf events");
 }
 
+/// Rule: two hosts' zones can be 26 h apart. Hosts in -08:00 read as UTC
+/// (the default) with one in +09:00: it is 17 h off them, found and read as
+/// +17:00, and the note says that is no zone (the others were not in UTC
+/// either). Nothing was found: no offset over 14 h was looked at.
+#[test]
+fn a_go_log_host_17_hours_off_the_others_is_read_where_it_lines_up() {
+    let dir = scratch("zone-17h");
+    let paths = hosts_in_zones(&dir, &[("s-01", -8), ("s-02", -8), ("b-03", 9)]);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.episodes.len(),
+        6,
+        "one episode per flap, seen by all three"
+    );
+    assert_eq!(
+        a.files[2].zone,
+        Some((17 * 3600, super::analyze::ZoneFrom::Found))
+    );
+    assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+    assert!(
+        a.notes[0].contains("read as +17:00, which is no zone in use (they run from -12:00 to +14:00): the files it lines up with were not written in UTC either but in -03:00 or further west"),
+        "{}",
+        a.notes[0]
+    );
+}
+
 /// Rule: `--log-zone FILE=ZONE` reads that file in that zone and nothing is
 /// looked for in it; a FILE that is none of the files read is an error.
 #[test]
@@ -1707,6 +1734,98 @@ fn a_lan_node_named_like_a_wan_member_is_kept() {
         d.analysis.files[0].wan, 1,
         "s-01.dc1's join is the WAN pool's"
     );
+}
+
+/// A Consul 0.7 server of dc1 whose LAN pool has the Nomad hosts' agents
+/// (`nomad-1`..`nomad-3`), and Nomad 0.8 servers (Go's log) of a region named
+/// like the datacenter, `dc1` (`region = "${dc}"`): Nomad names its servers'
+/// Serf members `NODE.REGION` (its `setupSerf`) and logs `nomad: adding
+/// server nomad-1.dc1 (Addr: …) (DC: dc1)`. Over Nomad's pool nomad-3.dc1
+/// flaps five times.
+fn consul_and_nomad_region_named_like_the_dc(dir: &Path) -> Vec<PathBuf> {
+    let consul = "==> Consul agent running!
+         Node name: 's-01'
+        Datacenter: 'dc1'
+
+    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01 10.0.0.1
+    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01.dc1 10.0.0.1
+    2018/03/01 10:00:00 [INFO] consul: adding LAN server s-01 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
+    2018/03/01 10:00:00 [INFO] consul: adding WAN server s-01.dc1 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-1 10.0.2.1
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-2 10.0.2.2
+    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-3 10.0.2.3
+";
+    let mut paths = vec![write(dir, "s-01.log", consul)];
+    for (h, host) in ["nomad-1", "nomad-2"].iter().enumerate() {
+        let mut text = String::from(
+            "==> Nomad agent configuration:\n\n                Client: false\n             Log Level: INFO\n                Region: dc1 (DC: dc1)\n                Server: true\n               Version: 0.8.7\n\n==> Nomad agent started! Log data will stream in below:\n\n",
+        );
+        let line = |t: i64, msg: &str| {
+            format!(
+                "    2018/03/01 10:{:02}:{:02}.{:06} {msg}\n",
+                t / 60,
+                t % 60,
+                1000 * h + 17
+            )
+        };
+        text += &line(
+            5,
+            &format!("[INFO] serf: EventMemberJoin: {host}.dc1 10.0.2.{}", h + 1),
+        );
+        text += &line(
+            5,
+            "[INFO] nomad: starting 2 scheduling worker(s) for [service batch system _core]",
+        );
+        for n in 1..=3 {
+            text += &line(
+                6,
+                &format!("[INFO] serf: EventMemberJoin: nomad-{n}.dc1 10.0.2.{n}"),
+            );
+            text += &line(
+                6,
+                &format!(
+                    "[INFO] nomad: adding server nomad-{n}.dc1 (Addr: 10.0.2.{n}:4647) (DC: dc1)"
+                ),
+            );
+        }
+        for k in 0..5 {
+            let t = 60 + k * 300 + h as i64;
+            text += &line(
+                t - 4,
+                "[INFO] memberlist: Suspect nomad-3.dc1 has failed, no acks received",
+            );
+            text += &line(t, "[INFO] serf: EventMemberFailed: nomad-3.dc1 10.0.2.3");
+            text += &line(
+                t,
+                "[INFO] nomad: removing server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
+            );
+            text += &line(t + 30, "[INFO] serf: EventMemberJoin: nomad-3.dc1 10.0.2.3");
+            text += &line(
+                t + 30,
+                "[INFO] nomad: adding server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
+            );
+        }
+        paths.push(write(dir, &format!("{host}.log"), &text));
+    }
+    paths
+}
+
+/// Rule: Consul's WAN pool is a Consul log's: a Nomad log's lines (`nomad:
+/// ` lines, its banner, and no `consul: ` line) are never left out as WAN.
+/// Its servers `nomad-3.dc1` looked like Consul WAN members `NODE.DC` (dc1
+/// a datacenter the Consul log names, nomad-3 a node it names), and
+/// nomad-3.dc1's ten flaps were left out as the WAN pool's.
+#[test]
+fn a_nomad_log_is_not_read_for_consuls_wan_pool() {
+    let dir = scratch("wan-nomad");
+    let paths = consul_and_nomad_region_named_like_the_dc(&dir);
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    let wan: Vec<u64> = a.files.iter().map(|f| f.wan).collect();
+    assert_eq!(wan, vec![1, 0, 0], "s-01.dc1's join only");
+    assert_eq!(a.metrics.totals.flaps, 10, "nomad-3.dc1's, seen by both");
+    assert!(a.names.iter().any(|n| n == "nomad-3.dc1"), "{:?}", a.names);
+    assert!(!a.names.iter().any(|n| n == "s-01.dc1"), "{:?}", a.names);
 }
 
 /// Rule: files of nodes logged one after the other are all found in one pass
