@@ -86,30 +86,10 @@ impl Stats for [PointStats] {
     }
 }
 
-impl Stats for Vec<PointStats> {
-    fn points(&self) -> usize {
-        self.len()
-    }
-    fn runs(&self, p: usize) -> usize {
-        self[p].runs
-    }
-    fn get(&self, p: usize, metric: &str) -> Option<Spread> {
-        self[p].get(metric)
-    }
-}
-
 /// The metrics a finished sweep keeps for every point once `points.csv` is
 /// written: the summary's table, which holds every metric the charts
 /// (`SWEEP_METRICS`), the trade-offs and the budgets read.
-pub const KEPT_METRICS: &[&str] = &[
-    "flaps_healthy_per_hour",
-    "fp_healthy_per_hour",
-    "fp_total",
-    "detect_dead_p50_s",
-    "detect_full_p50_s",
-    "msgs_per_node_s",
-    "bytes_per_node_s",
-];
+pub const KEPT_METRICS: &[&str] = crate::batch::finish::TABLE_METRICS;
 
 /// Every point's spread of the [`KEPT_METRICS`], one column per metric.
 ///
@@ -766,7 +746,7 @@ mod tests {
             stats(3, 4.0, 0.0),  // on the front
             stats(4, 5.0, 1.0),  // dominated by 3
         ];
-        let f = pareto(&s, FLAPS_VS_DETECTION);
+        let f = pareto(s.as_slice(), FLAPS_VS_DETECTION);
         assert!(f.measured);
         assert_eq!(f.points, vec![0, 1, 3]);
         // Budget on the upper end (2 × median here): 5 → hi 10 fails a budget of 6.
@@ -775,15 +755,15 @@ mod tests {
             max,
         };
         assert_eq!(
-            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(10.0)),
+            within_budget(s.as_slice(), 0..s.len(), FLAPS_VS_DETECTION, b(10.0)),
             Some(1)
         );
         assert_eq!(
-            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(6.0)),
+            within_budget(s.as_slice(), 0..s.len(), FLAPS_VS_DETECTION, b(6.0)),
             Some(3)
         );
         assert_eq!(
-            within_budget(&s, 0..s.len(), FLAPS_VS_DETECTION, b(-1.0)),
+            within_budget(s.as_slice(), 0..s.len(), FLAPS_VS_DETECTION, b(-1.0)),
             None
         );
     }
@@ -870,13 +850,13 @@ mod tests {
             ("c=A".to_string(), vec![0, 1]),
             ("c=B".to_string(), vec![2, 3]),
         ];
-        let f = pareto_grouped(&s, FLAPS_VS_DETECTION, &groups);
+        let f = pareto_grouped(s.as_slice(), FLAPS_VS_DETECTION, &groups);
         assert_eq!(
             f.groups,
             vec![("c=A".to_string(), vec![0]), ("c=B".to_string(), vec![2])]
         );
         assert_eq!(f.points, vec![0, 2]);
-        assert_eq!(pareto(&s, FLAPS_VS_DETECTION).points, vec![0]);
+        assert_eq!(pareto(s.as_slice(), FLAPS_VS_DETECTION).points, vec![0]);
     }
 
     /// A heading wider than its values wraps at a space; one that fits, or
@@ -905,7 +885,7 @@ mod tests {
         let table = text_table(
             &axes,
             &labels,
-            &s,
+            s.as_slice(),
             &["flaps_healthy_per_hour", "detect_dead_p50_s"],
             &|p| if p == 1 { "*" } else { " " },
         );

@@ -148,7 +148,7 @@ impl Comparison {
             crate::units::count(m.seeds.len(), "seed"),
             self.meta.nodes,
             self.meta.simulated,
-            super::aggregate::partial_note(&self.stats, COMPARE_METRICS)
+            super::aggregate::partial_note(self.stats.as_slice(), COMPARE_METRICS)
         );
         for r in &rows {
             let cells: Vec<String> = r
@@ -267,7 +267,7 @@ pub fn redraw(dir: &Path) -> Result<Comparison, String> {
 /// Everything derived from a comparison (as [`read`] gives it back), as
 /// (file name, bytes).
 pub fn draw(c: Comparison) -> Result<(Comparison, crate::report::publish::Drawn), String> {
-    let front = pareto(&c.stats, FLAPS_VS_DETECTION);
+    let front = pareto(c.stats.as_slice(), FLAPS_VS_DETECTION);
     let chart = crate::chart::render(&crate::chart::compare::comparison_chart(&c))
         .map_err(|e| e.to_string())?;
     let html = crate::report::compare_html::page(&c, &chart.svg);

@@ -539,7 +539,7 @@ mod tests {
             .map_err(|e| e.message)
             .unwrap();
         let whole = aggregate(m.points.len(), &rows);
-        let front = pareto_grouped(&whole, FLAPS_VS_DETECTION, &condition_groups(&m));
+        let front = pareto_grouped(whole.as_slice(), FLAPS_VS_DETECTION, &condition_groups(&m));
         assert_eq!(done.front, front);
         assert!(done.front.measured);
         assert_eq!(done.stats, KeptStats::from(&whole[..]));

@@ -244,17 +244,9 @@ fn open_at(path: &Path, len: u64) -> Result<File, StoreError> {
 /// read.
 pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file (flapsim writes only regular files here)",
-        ));
-    }
     // Not preallocated from the size: a sparse file can claim terabytes.
     let mut bytes = Vec::new();
-    file.take(meta.len()).read_to_end(&mut bytes)?;
+    super::manifest::open_regular(path)?.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 

@@ -453,7 +453,7 @@ fn sweep_fixture(
             }
         })
         .collect();
-    let front = pareto_grouped(&stats, FLAPS_VS_DETECTION, &condition_groups(&m));
+    let front = pareto_grouped(stats.as_slice(), FLAPS_VS_DETECTION, &condition_groups(&m));
     let f = Finished {
         stats: crate::batch::aggregate::KeptStats::from(&stats[..]),
         front,
