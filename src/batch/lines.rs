@@ -12,7 +12,8 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Take, Write};
 use std::path::{Path, PathBuf};
 
 use super::manifest::open_regular;
-use crate::report::atomic::{create_new, sync_dir, unique_suffix};
+use crate::report::atomic::unique_suffix;
+pub use crate::report::atomic::Staged;
 
 /// Why a line could not be read.
 #[derive(Debug)]
@@ -134,58 +135,6 @@ impl Lines {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-/// A file written in full beside `target` under a temporary name, renamed
-/// over it by [`Staged::commit`]; dropped uncommitted, it is removed. A
-/// reader of `target` sees the old file or the new one, never part of one.
-pub struct Staged {
-    tmp: PathBuf,
-    target: PathBuf,
-    w: Option<io::BufWriter<File>>,
-}
-
-impl Staged {
-    pub fn create(target: &Path) -> io::Result<Staged> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
-        let file = create_new(&tmp)?;
-        Ok(Staged {
-            tmp,
-            target: target.to_path_buf(),
-            w: Some(io::BufWriter::with_capacity(256 * 1024, file)),
-        })
-    }
-
-    pub fn writer(&mut self) -> &mut dyn Write {
-        self.w.as_mut().expect("written only before commit")
-    }
-
-    /// Sync the file and rename it over the target.
-    pub fn commit(mut self) -> io::Result<()> {
-        let w = self.w.take().expect("committed once");
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&self.tmp, &self.target).map_err(|e| {
-            io::Error::new(e.kind(), format!("writing {}: {e}", self.target.display()))
-        })?;
-        if let Some(dir) = self.target.parent() {
-            sync_dir(dir);
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if self.w.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
     }
 }
 

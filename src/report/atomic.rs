@@ -58,31 +58,73 @@ pub fn write_atomic_with(
         // Unlinking removes a symlink itself, never its target.
         let _ = fs::remove_file(&legacy);
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
-    let result = (|| {
+    let wrap = |e: io::Error| io::Error::new(e.kind(), format!("writing {}: {e}", path.display()));
+    let mut staged = Staged::create(path).map_err(wrap)?;
+    fill(staged.writer()).map_err(wrap)?;
+    staged.commit()
+}
+
+/// A file written in full beside `target` under a temporary name, and renamed
+/// over it by [`Staged::commit`]; dropped before it is in place, it is
+/// removed. A reader of `target` sees the old file or the new one, never part
+/// of one. The one mechanism behind [`write_atomic_with`], and open-ended for
+/// writers that fill several files in one pass and install them only once
+/// every one is complete (`flapsim merge`).
+pub struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+    w: Option<BufWriter<File>>,
+    installed: bool,
+}
+
+impl Staged {
+    pub fn create(target: &Path) -> io::Result<Staged> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = target.with_file_name(format!(".{name}.{}.tmp", unique_suffix()));
         let file = create_new(&tmp)?;
-        let mut w = BufWriter::new(file);
-        fill(&mut w)?;
+        Ok(Staged {
+            tmp,
+            target: target.to_path_buf(),
+            w: Some(BufWriter::with_capacity(256 * 1024, file)),
+            installed: false,
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut dyn Write {
+        self.w.as_mut().expect("written only before commit")
+    }
+
+    /// Sync the file, rename it over the target, then sync the directory.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.install().map_err(|e| {
+            io::Error::new(e.kind(), format!("writing {}: {e}", self.target.display()))
+        })?;
+        if let Some(dir) = self.target.parent() {
+            sync_dir(dir);
+        }
+        Ok(())
+    }
+
+    fn install(&mut self) -> io::Result<()> {
+        let w = self.w.take().expect("committed once");
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io::Error::new(
-            e.kind(),
-            format!("writing {}: {e}", path.display()),
-        ));
+        fs::rename(&self.tmp, &self.target)?;
+        self.installed = true;
+        Ok(())
     }
-    if let Some(dir) = path.parent() {
-        sync_dir(dir);
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.installed {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
-    Ok(())
 }
 
 /// Persist renames in `dir`; not every platform can open a directory, so best
