@@ -48,8 +48,10 @@
 //! that only see each other are not both moved toward each other.
 //!
 //! The sample represents each whole file: a file whose events fit its share
-//! of [`SAMPLE_EVENTS`] keeps all of them; a longer one keeps those nearest
-//! the middle of their quarter hour (then by member and kind, hashed). Both
+//! of [`SAMPLE_EVENTS`] keeps all of them; a longer one keeps those in the
+//! two minutes about the middle of their quarter hour, then in the next
+//! minutes out, of some members and kinds (hashed), whole (so another file's
+//! copies of them, a second or two apart, are kept too). Both
 //! are the same in every file whatever zone it is read in (offsets are whole
 //! quarter hours), so two files overlapping anywhere keep the same events of
 //! that stretch and line up there, wherever in each file it falls (keeping
@@ -100,6 +102,10 @@ const SCORED_PER_FILE: usize = 256;
 const WINDOW_LIMIT: usize = 64;
 /// Rounds of settling at most (a round settles every file it can).
 const MAX_ROUNDS: usize = 4;
+/// Half the width of a band of seconds from the middle of the quarter hour
+/// that a sample keeps whole for the members it keeps (see [`invariant`]):
+/// far wider than [`LINE_UP`], so few copies of a kept event fall outside.
+const BAND_S: i64 = 60;
 
 const STEPS: i64 = MAX_OFFSET_S / QUARTER_S;
 const CANDIDATES: usize = (2 * STEPS + 1) as usize;
@@ -117,17 +123,29 @@ fn rank(e: &Ev) -> Rank {
 }
 
 /// The part of an event's rank that is the same in every file it is logged
-/// in, whatever zone that file is read in: how far its second is from the
-/// middle of its quarter hour (an offset is whole quarter hours; the middle,
-/// away from the jobs that run on the hour), then its member and kind hashed
-/// (a fixed mix, no per-process seed).
+/// in, whatever zone that file is read in (an offset is whole quarter
+/// hours): first its band, how far its second is from the middle of its
+/// quarter hour in steps of [`BAND_S`] (the middle, away from the jobs that
+/// run on the hour), then its member and kind hashed (a fixed mix, no
+/// per-process seed), then how far from the middle to the second.
+///
+/// Why bands before the member: a copy of an event in another file is
+/// stamped a second or two apart (gossip, clocks). Ranked by the second
+/// first, a sample thinned to seconds around the middle (hundreds of files
+/// over a week: a fiftieth of each file kept) kept one host's events and
+/// not the others' copies of them, a second or two off, and a host whose
+/// clock was 2 s off lined up with nobody. A band is two minutes wide, so
+/// its kept members' events are kept in every file, copies and all, but
+/// for the few near its edge.
 fn invariant(e: &Ev) -> u64 {
     let phase = e.2.div_euclid(SEC as i64).rem_euclid(QUARTER_S);
+    // Half-seconds from the middle: 1..=899, under 2^10.
     let from_middle = (2 * phase + 1 - QUARTER_S).unsigned_abs();
+    let band = from_middle / (2 * BAND_S as u64);
     let mut z = ((u64::from(e.1) << 8) | u64::from(e.0)).wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (from_middle << 32) | (z ^ (z >> 31)) & 0xFFFF_FFFF
+    (band << 42) | (((z ^ (z >> 31)) & 0xFFFF_FFFF) << 10) | from_middle
 }
 
 /// The Serf events of one file, and whether its stamps carry a zone.
@@ -798,6 +816,77 @@ mod tests {
         let b = a.bound.expect("thinned");
         let ranked_in: Vec<Ev> = every.iter().copied().filter(|e| rank(e) <= b).collect();
         assert_eq!(a.events, by_time(&ranked_in));
+    }
+
+    /// A week of the Serf member events of a cluster of `off_s.len()`
+    /// nodes as each of them logs them: a member failing and rejoining 40 s
+    /// later `per_hour` times an hour, each copy stamped (to the second, as
+    /// Go's log does) up to `lag_ms` after the first, as gossip brings it;
+    /// host `i` read `off_s[i]` seconds late (its zone, read as UTC), and
+    /// the hosts so read with their clocks `skew_ms` ahead as well.
+    fn week_of_hosts(off_s: &[i64], per_hour: u64, lag_ms: u64, skew_ms: i64) -> Vec<Sample> {
+        let hosts = off_s.len();
+        let mix = |x: u64| {
+            let mut z = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z ^ (z >> 32)
+        };
+        let gap_ms = 3_600_000 / per_hour;
+        (0..hosts)
+            .map(|i| {
+                let mut s = Sample::new(hosts);
+                let skew = if off_s[i] == 0 { 0 } else { skew_ms };
+                for n in 0..7 * 24 * per_hour {
+                    let start_ms = (n * gap_ms + mix(n) % (gap_ms / 2)) as i64;
+                    let member = (mix(n + 13) % hosts as u64) as NodeId;
+                    for (kind, after_ms) in [(1u8, 0i64), (0, 40_000)] {
+                        let lag = mix(n << 16 | (i as u64) << 1 | u64::from(kind)) % lag_ms;
+                        let at_s = (start_ms + after_ms + lag as i64 + skew).div_euclid(1000);
+                        s.stamp(false);
+                        s.event(kind, member, (at_s + off_s[i]) * SEC as i64);
+                    }
+                }
+                s
+            })
+            .collect()
+    }
+
+    /// Rule: under the heaviest thinning (hundreds of files over a week,
+    /// each keeping a fiftieth to a four-hundredth of its events), files
+    /// read in the wrong zone are still found, each at its own offset, and
+    /// no other file is moved, though one event's copies are stamped a
+    /// second or two apart, and those hosts' clocks are 2 s ahead. With 800
+    /// hosts, ranked by the second from the middle of the quarter hour, a
+    /// sample was a second wide: those hosts' copies of the events the
+    /// others kept were 2 s out of their samples, and none was found.
+    #[test]
+    fn under_heavy_thinning_hosts_in_other_zones_are_still_found() {
+        for (hosts, per_hour, lag_ms, skew_ms) in [(400, 20, 2500, 0), (800, 64, 1000, 2000)] {
+            let mut off = vec![0i64; hosts];
+            let shifted = [
+                (13, 9 * 3600),
+                (101, 5 * 3600 + 1800),
+                (222, -8 * 3600),
+                (350, 13 * 3600 + 2700),
+                (hosts - 2, 3600),
+                (hosts - 1, 3600),
+            ];
+            for &(f, o) in &shifted {
+                off[f] = o;
+            }
+            let samples = week_of_hosts(&off, per_hour, lag_ms, skew_ms);
+            let kept = samples[0].events.len() as u64;
+            assert!(
+                kept * 50 < 2 * 7 * 24 * per_hour,
+                "the test is of heavy thinning: {kept} kept"
+            );
+            let f = detect(&samples, &vec![true; hosts], &vec![0; hosts]);
+            let found: Vec<(usize, i64, bool)> =
+                f.iter().map(|x| (x.file, x.offset_s, x.applied)).collect();
+            let want: Vec<(usize, i64, bool)> =
+                shifted.iter().map(|&(f, o)| (f, o, true)).collect();
+            assert_eq!(found, want, "{hosts} hosts: {f:?}");
+        }
     }
 
     /// Rule: two hosts' zones can be 26 h apart. Hosts in -08:00 read as
