@@ -38,6 +38,7 @@ use super::frame::{frame_at, Frame, Framing};
 use super::input::{LineReader, ReadError, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
+use super::wan::{banner_datacenter, Product, Program, WanSeen};
 use super::zones;
 
 /// How long before `--since` lines are read to set up state: a day, or
@@ -499,7 +500,7 @@ impl Stream {
                 Frame::Unframed => {
                     r.unframed += u64::from(all);
                     if let Some(dc) = banner_datacenter(line.text) {
-                        self.wan_seen.datacenter(dc);
+                        self.wan_seen.banner(dc);
                     }
                     self.product.banner(line.text);
                     if let Some(name) = banner_node_name(line.text) {
@@ -532,8 +533,14 @@ impl Stream {
                 r.wan += 1;
                 continue;
             }
+            // Nomad's lines are never Consul's WAN pool's: a line whose
+            // prefix names its program is that program's, else its file's.
+            let program = f.program.and_then(Program::named);
+            let nomads = program.map_or(self.nomad, |p| p == Program::Nomad);
             if f.module.is_none() {
-                self.wan_seen.server_line(&f.message);
+                if program != Some(Program::Nomad) {
+                    self.wan_seen.server_line(&f.message);
+                }
                 self.product.line(&f.message);
             }
             let parsed = if speaks_a_table_layer(&f.message) {
@@ -559,8 +566,15 @@ impl Stream {
                     );
                 }
             }
+            if f.module.is_none() && !nomads && is_serf_member_event(parsed.kind) {
+                if let (Some(name), Some(ip)) =
+                    (parsed.field("subject"), parsed.field("subject.ip"))
+                {
+                    self.wan_seen.serf_member(name, ip);
+                }
+            }
             let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
-            if f.module.is_none() && !self.nomad && parsed.fields.iter().any(wan_member) {
+            if f.module.is_none() && !nomads && parsed.fields.iter().any(wan_member) {
                 r.wan += 1;
                 continue;
             }
@@ -1298,151 +1312,14 @@ impl OwnNames {
     }
 }
 
-/// Most datacenters and WAN member names kept from the lines.
-const MAX_WAN_SEEN: usize = 10_000;
-
-/// What a Consul log tells of its WAN pool, whose Go-log lines (Consul
-/// before 1.0) look like its LAN pool's: `serf: EventMemberJoin: s-01.dc1
-/// 10.0.0.1`. The WAN pool's members are the servers, named `NODE.DC`
-/// (Consul's `setupSerf`), and each WAN join or failure of one is followed
-/// by `consul: adding WAN server s-01.dc1 (Addr: …) (DC: dc1)` or `removing
-/// WAN server …`.
-#[derive(Clone, Debug, Default)]
-struct WanSeen {
-    /// Datacenters named: the start-up banner's `Datacenter: 'dc1'`, and the
-    /// `(DC: dc1)` of `adding LAN/WAN server` lines.
-    datacenters: BTreeSet<String>,
-    /// Names `adding/removing WAN server` lines give.
-    members: BTreeSet<String>,
-}
-
-impl WanSeen {
-    fn datacenter(&mut self, dc: &str) {
-        if self.datacenters.len() < MAX_WAN_SEEN && !self.datacenters.contains(dc) {
-            self.datacenters.insert(dc.to_string());
-        }
-    }
-
-    /// `consul: adding WAN server s-01.dc1 (Addr: tcp/10.0.0.1:8300) (DC: dc1)`
-    /// (`Adding`, `removing`, `Removing`; and the LAN pool's, for its DC).
-    fn server_line(&mut self, message: &str) {
-        let Some(rest) = message.strip_prefix("consul: ") else {
-            return;
-        };
-        let rest = ["adding ", "Adding ", "removing ", "Removing "]
-            .iter()
-            .find_map(|p| rest.strip_prefix(p));
-        let Some(rest) = rest else { return };
-        let (wan, rest) = match (
-            rest.strip_prefix("WAN server "),
-            rest.strip_prefix("LAN server "),
-        ) {
-            (Some(r), _) => (true, r),
-            (_, Some(r)) => (false, r),
-            _ => return,
-        };
-        let name = rest.split_whitespace().next().unwrap_or("");
-        if wan && !name.is_empty() && self.members.len() < MAX_WAN_SEEN {
-            self.members.insert(name.to_string());
-        }
-        if let Some(dc) = rest
-            .split_once("(DC: ")
-            .and_then(|(_, d)| d.split_once(')'))
-            .map(|(d, _)| d.trim())
-            .filter(|d| !d.is_empty() && !d.contains(char::is_whitespace))
-        {
-            self.datacenter(dc);
-        }
-    }
-
-    fn add(&mut self, o: WanSeen) {
-        for d in o.datacenters {
-            self.datacenter(&d);
-        }
-        for m in o.members {
-            if self.members.len() < MAX_WAN_SEEN {
-                self.members.insert(m);
-            }
-        }
-    }
-
-    /// The names the lines gave as members that are Consul's WAN pool's:
-    /// those `adding/removing WAN server` lines name, and each `NODE.DC`
-    /// where NODE is a name the lines give too and DC a datacenter they name
-    /// (a LAN node named `web.dc1` is not one unless `web` is also a node).
-    fn wan_names(&self, names: &[String]) -> BTreeSet<String> {
-        let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-        names
-            .iter()
-            .filter(|n| {
-                self.members.contains(n.as_str())
-                    || n.rsplit_once('.').is_some_and(|(node, dc)| {
-                        !node.is_empty() && self.datacenters.contains(dc) && known.contains(node)
-                    })
-            })
-            .cloned()
-            .collect()
-    }
-}
-
-/// Which program wrote a log, as its lines tell: Consul and Nomad (< 0.9)
-/// both write Go's log with Serf's and memberlist's lines alike, and a
-/// Nomad server's Serf members are `NODE.REGION` (its `setupSerf`), which
-/// looks like a Consul WAN member `NODE.DC` when a region is named like a
-/// datacenter (`region = "${dc}"`). Consul's WAN pool is a Consul server's
-/// only: a file whose lines are Nomad's is never read for it.
-#[derive(Clone, Copy, Debug, Default)]
-struct Product {
-    /// A `nomad: ` / `nomad.` line (`nomad: adding server nomad-1.global
-    /// (Addr: …) (DC: dc1)`), or Nomad's banner.
-    nomad: bool,
-    /// A `consul: ` / `consul.` line, or Consul's banner.
-    consul: bool,
-}
-
-impl Product {
-    /// A Go-log line's message (no hclog module: hclog's lines name their
-    /// pool in the module and are told apart there).
-    fn line(&mut self, message: &str) {
-        let by = |p: &str| {
-            message
-                .strip_prefix(p)
-                .is_some_and(|r| r.starts_with(": ") || r.starts_with('.'))
-        };
-        self.nomad |= by("nomad");
-        self.consul |= by("consul");
-    }
-
-    /// `==> Nomad agent started! Log data will stream in below:`, `==>
-    /// Starting Consul agent...`, `==> Consul agent running!`.
-    fn banner(&mut self, line: &str) {
-        let Some(rest) = line.trim().strip_prefix("==> ") else {
-            return;
-        };
-        let rest = rest.strip_prefix("Starting ").unwrap_or(rest);
-        self.nomad |= rest.starts_with("Nomad agent");
-        self.consul |= rest.starts_with("Consul agent");
-    }
-
-    fn add(&mut self, o: Product) {
-        self.nomad |= o.nomad;
-        self.consul |= o.consul;
-    }
-
-    /// Nomad's, and nothing of Consul's.
-    fn nomad(&self) -> bool {
-        self.nomad && !self.consul
-    }
-}
-
-/// `        Datacenter: 'dc1'` (Consul 0.5 to 1.x print it at start).
-fn banner_datacenter(line: &str) -> Option<&str> {
-    let dc = line
-        .trim()
-        .strip_prefix("Datacenter: '")?
-        .strip_suffix('\'')?;
-    let ok = !dc.is_empty() && dc.len() <= 253 && !dc.contains(char::is_whitespace);
-    ok.then_some(dc)
+/// Serf's `EventMemberJoin/Failed/Leave` (`NAME ADDRESS`), after which
+/// Consul 0.1.0–0.2.1 named a WAN member by its address only.
+fn is_serf_member_event(kind: crate::protocol::event::EventKind) -> bool {
+    use crate::protocol::event::EventKind as K;
+    matches!(
+        kind,
+        K::SerfMemberJoin | K::SerfMemberFailed | K::SerfMemberLeave
+    )
 }
 
 /// How the inputs are read, as settled so far.

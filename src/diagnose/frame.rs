@@ -59,6 +59,11 @@ pub struct Framed<'a> {
     pub level: Cow<'a, str>,
     /// The observer named by a line prefix, if any.
     pub observer: Option<&'a str>,
+    /// The program a line prefix names, if any: a syslog header's tag
+    /// without its `[PID]` (`consul[812]:` → `consul`), or `kubectl logs
+    /// --prefix`'s container (`[pod/s-01/nomad]` → `nomad`). One file can
+    /// hold several programs' lines (Consul's and Nomad's, both to syslog).
+    pub program: Option<&'a str>,
     /// hclog's module (`agent.server.memberlist.lan`), if the framing has one.
     pub module: Option<Cow<'a, str>>,
     /// The text after the level: `memberlist: Suspect a-07 has failed, no acks received`
@@ -134,10 +139,10 @@ pub fn frame_at(line: &str, zone: i64, reference: Option<UnixNs>) -> Frame<'_> {
     let body = line.trim_start();
     // A syslog header first: its ISO form would otherwise pass for an hclog
     // stamp followed by an unreadable message.
-    if let Some((host, rest, header)) = split_syslog(body) {
+    if let Some((host, tag, rest, header)) = split_syslog(body) {
         let rest = rest.trim_start();
         if let Some(f) = stamped_frame(rest, zone, Some(host)) {
-            return f;
+            return by_program(f, tag);
         }
         // No stamp of its own: the header's time.
         let stamp = match reference {
@@ -148,7 +153,7 @@ pub fn frame_at(line: &str, zone: i64, reference: Option<UnixNs>) -> Frame<'_> {
             None => None,
         };
         match stamp {
-            Some(Ok(stamp)) => return header_frame(stamp, host, rest),
+            Some(Ok(stamp)) => return by_program(header_frame(stamp, host, rest), tag),
             Some(Err(BadStamp(e))) => return Frame::BadTimestamp(e),
             None => {}
         }
@@ -157,12 +162,26 @@ pub fn frame_at(line: &str, zone: i64, reference: Option<UnixNs>) -> Frame<'_> {
         return f;
     }
     // An observer prefix, then the body.
-    if let Some((observer, rest)) = split_prefix(body) {
+    if let Some((observer, container, rest)) = split_prefix(body) {
         if let Some(f) = stamped_frame(rest.trim_start(), zone, Some(observer)) {
-            return f;
+            return match container {
+                Some(c) => by_program(f, c),
+                None => f,
+            };
         }
     }
     Frame::Unframed
+}
+
+/// A framed line, with the program its prefix names.
+fn by_program<'a>(f: Frame<'a>, program: &'a str) -> Frame<'a> {
+    match f {
+        Frame::Line(mut l) => {
+            l.program = Some(program);
+            Frame::Line(l)
+        }
+        other => other,
+    }
 }
 
 /// A line, possibly behind its collector's own RFC 3339 stamp (`docker logs -t`,
@@ -201,6 +220,7 @@ fn header_frame<'a>(stamp: Stamp, host: &'a str, rest: &'a str) -> Frame<'a> {
         stamp,
         level: Cow::Borrowed(level),
         observer: Some(host),
+        program: None,
         module: module.map(Cow::Borrowed),
         message: Cow::Borrowed(message),
     })
@@ -208,8 +228,9 @@ fn header_frame<'a>(stamp: Stamp, host: &'a str, rest: &'a str) -> Frame<'a> {
 
 /// A syslog or journald header, `Sep 29 00:00:37 HOST TAG[PID]: …` (`-o
 /// short-precise`: `Sep 29 00:00:37.123456 …`) or `2024-03-01T10:00:00+0000
-/// HOST TAG[PID]: …`: the host, the rest, and the header's stamp.
-fn split_syslog(s: &str) -> Option<(&str, &str, &str)> {
+/// HOST TAG[PID]: …`: the host, the tag without its `[PID]`, the rest, and
+/// the header's stamp.
+fn split_syslog(s: &str) -> Option<(&str, &str, &str, &str)> {
     let b = s.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let after_stamp = if b.len() > 15
@@ -253,20 +274,23 @@ fn split_syslog(s: &str) -> Option<(&str, &str, &str)> {
         && !tag.contains(char::is_whitespace)
         && tag.bytes().next().is_some_and(|c| c.is_ascii_alphabetic());
     let host_ok = !host.is_empty() && host.len() <= 253 && !host.starts_with('[');
-    (tag_ok && host_ok).then_some((host, rest, header))
+    let program = tag.split_once('[').map_or(tag, |(p, _)| p);
+    (tag_ok && host_ok).then_some((host, program, rest, header))
 }
 
-/// `a-01: …` or `[pod/consul-0/consul] …`: the observer and the rest.
-fn split_prefix(s: &str) -> Option<(&str, &str)> {
+/// `a-01: …` or `[pod/consul-0/consul] …`: the observer, the container
+/// (kubectl's), and the rest.
+fn split_prefix(s: &str) -> Option<(&str, Option<&str>, &str)> {
     if let Some(inner) = s.strip_prefix('[') {
         let (tag, rest) = inner.split_once("] ")?;
         // kubectl: pod/NAME/container; take NAME.
         let name = tag.split('/').nth(1).unwrap_or(tag);
-        return (!name.is_empty() && !name.contains(' ')).then_some((name, rest));
+        let container = tag.split('/').nth(2).filter(|c| !c.is_empty());
+        return (!name.is_empty() && !name.contains(' ')).then_some((name, container, rest));
     }
     let (name, rest) = s.split_once(": ")?;
     let ok = !name.is_empty() && name.len() <= 253 && !name.contains(char::is_whitespace);
-    ok.then_some((name, rest))
+    ok.then_some((name, None, rest))
 }
 
 fn body_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option<Frame<'a>> {
@@ -300,6 +324,7 @@ fn body_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option
         stamp,
         level: Cow::Borrowed(level),
         observer,
+        program: None,
         module: module.map(Cow::Borrowed),
         message: Cow::Borrowed(message),
     }))
@@ -332,6 +357,7 @@ fn json_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option
         stamp,
         level: Cow::Owned(j.level.map(|l| l.to_ascii_uppercase()).unwrap_or_default()),
         observer,
+        program: None,
         module: j.module,
         message: with_pairs(j.message, &j.pairs),
     }))
@@ -382,6 +408,7 @@ mod tests {
         assert_eq!(f.stamp.precision, 1_000_000);
         let k = line("[pod/consul-server-1/consul] 2024-03-01T10:00:00.123+0100 [INFO]  agent.server.serf.lan: serf: EventMemberJoin: c-2 10.1.0.2");
         assert_eq!(k.observer, Some("consul-server-1"));
+        assert_eq!(k.program, Some("consul"), "kubectl's container");
         assert_eq!(k.stamp.at + 3_600_000_000_000, f.stamp.at);
     }
 
@@ -424,8 +451,10 @@ mod tests {
             f.message,
             "memberlist: Suspect s-02 has failed, no acks received"
         );
+        assert_eq!(f.program, Some("consul"), "the tag, without its PID");
         let g = line("Sep  9 00:00:37 a-01 consul:     2015/09/09 00:00:37 [INFO] serf: EventMemberJoin: s-02 10.0.0.2");
         assert_eq!(g.observer, Some("a-01"));
+        assert_eq!(g.program, Some("consul"));
         let iso = line("2024-11-30T10:00:37+0000 ip-10-0-0-4 consul[812]: 2024-11-30T10:00:37.123Z [INFO]  agent.server.memberlist.lan: memberlist: Suspect s-02 has failed, no acks received");
         assert_eq!(iso.framing, Framing::Hclog);
         assert_eq!(iso.observer, Some("ip-10-0-0-4"));

@@ -22,10 +22,13 @@ pub mod report;
 pub mod suggest;
 pub mod time;
 pub mod verdict;
+mod wan;
 pub mod zones;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wan_tests;
 
 use std::path::PathBuf;
 

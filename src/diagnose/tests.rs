@@ -11,7 +11,7 @@ use crate::protocol::SEC;
 
 /// A test's scratch directory, removed when the test ends, passed or failed
 /// (a test run must not leave a directory per test behind in /tmp).
-struct Scratch(PathBuf);
+pub(super) struct Scratch(PathBuf);
 
 impl std::ops::Deref for Scratch {
     type Target = Path;
@@ -27,20 +27,20 @@ impl Drop for Scratch {
     }
 }
 
-fn scratch(name: &str) -> Scratch {
+pub(super) fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("flapsim-diagnose-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     Scratch(dir)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(super) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
 }
 
-fn opts() -> Options {
+pub(super) fn opts() -> Options {
     Options {
         zone: 0,
         file_zones: Vec::new(),
@@ -52,14 +52,14 @@ fn opts() -> Options {
     }
 }
 
-fn run(paths: &[PathBuf], o: Options) -> Diagnosis {
+pub(super) fn run(paths: &[PathBuf], o: Options) -> Diagnosis {
     match diagnose(paths, o) {
         Ok(d) => d,
         Err(e) => panic!("{}", e.0),
     }
 }
 
-fn blame_of(d: &Diagnosis, node: &str) -> (u64, u64) {
+pub(super) fn blame_of(d: &Diagnosis, node: &str) -> (u64, u64) {
     let a = &d.analysis;
     d.blame
         .iter()
@@ -1532,300 +1532,6 @@ fn a_go_log_file_lines_up_against_zoned_hclog_files() {
         Some((-5 * 3600, super::analyze::ZoneFrom::Found))
     );
     assert_eq!(a.files[0].zone, None, "hclog stamps carry their zone");
-}
-
-/// Consul 0.7 servers of dc1, in Go's log: their LAN pool and their WAN pool
-/// (members `NODE.DC`) in one form. Over the WAN, the remote server s-09.dc2
-/// flaps (a bad link between datacenters) and s-02.dc1 is suspected; on the
-/// LAN, s-02's own probes fail (it suspects client after client). s-02's and
-/// s-03's logs have no banner and no LAN line naming their own node.
-fn consul_07_lan_and_wan(dir: &Path) -> Vec<PathBuf> {
-    let base = super::time::parse_instant("2016-08-17T15:20:41Z", 0).unwrap();
-    let stamp = |t: i64| {
-        let s = super::time::format_utc(base + t * SEC as i64, false);
-        format!("    {} {}", s[..10].replace('-', "/"), &s[11..19])
-    };
-    let hosts = ["s-01", "s-02", "s-03"];
-    let mut logs: Vec<Vec<(i64, String)>> = vec![Vec::new(); 3];
-    let mut w = |h: usize, t: i64, msg: String| logs[h].push((t, format!("{} {msg}", stamp(t))));
-    for h in [0, 2] {
-        let (n, ip) = (hosts[h], h + 1);
-        w(
-            h,
-            0,
-            format!("[INFO] serf: EventMemberJoin: {n} 10.0.0.{ip}"),
-        );
-        w(
-            h,
-            0,
-            format!("[INFO] serf: EventMemberJoin: {n}.dc1 10.0.0.{ip}"),
-        );
-        w(
-            h,
-            0,
-            format!("[INFO] consul: adding LAN server {n} (Addr: 10.0.0.{ip}:8300) (DC: dc1)"),
-        );
-        w(
-            h,
-            0,
-            format!("[INFO] consul: adding WAN server {n}.dc1 (Addr: 10.0.0.{ip}:8300) (DC: dc1)"),
-        );
-    }
-    for k in 0..10 {
-        let t = 60 + k * 170;
-        w(
-            0,
-            t - 5,
-            "[INFO] memberlist: Suspect s-09.dc2 has failed, no acks received".into(),
-        );
-        for (h, lag) in [(0, 0), (1, 1), (2, 2)] {
-            w(
-                h,
-                t + lag,
-                "[INFO] serf: EventMemberFailed: s-09.dc2 10.1.0.9".into(),
-            );
-            w(
-                h,
-                t + lag,
-                "[INFO] consul: removing WAN server s-09.dc2 (Addr: 10.1.0.9:8300) (DC: dc2)"
-                    .into(),
-            );
-            w(
-                h,
-                t + 35 + lag,
-                "[INFO] serf: EventMemberJoin: s-09.dc2 10.1.0.9".into(),
-            );
-            w(
-                h,
-                t + 35 + lag,
-                "[INFO] consul: adding WAN server s-09.dc2 (Addr: 10.1.0.9:8300) (DC: dc2)".into(),
-            );
-        }
-    }
-    for k in 0..3 {
-        let t = 100 + k * 400;
-        w(
-            0,
-            t,
-            "[INFO] memberlist: Suspect s-02.dc1 has failed, no acks received".into(),
-        );
-        w(
-            2,
-            t,
-            "[INFO] memberlist: Suspect s-02.dc1 has failed, no acks received".into(),
-        );
-        w(
-            1,
-            t + 1,
-            "[WARN] memberlist: Refuting a suspect message (from: s-01.dc1)".into(),
-        );
-    }
-    for k in 0..12 {
-        let t = 30 + k * 140;
-        w(
-            1,
-            t,
-            format!(
-                "[INFO] memberlist: Suspect a-{:02} has failed, no acks received",
-                k % 6 + 1
-            ),
-        );
-    }
-    for h in [0, 2] {
-        for k in 0..6 {
-            w(
-                h,
-                200 + k * 250,
-                format!(
-                    "[INFO] serf: EventMemberJoin: a-{:02} 10.0.1.{}",
-                    k + 1,
-                    k + 1
-                ),
-            );
-        }
-    }
-    logs.into_iter()
-        .enumerate()
-        .map(|(h, mut l)| {
-            l.sort_by_key(|x| x.0);
-            let banner = if h == 0 {
-                "==> Consul agent running!\n         Node name: 's-01'\n        Datacenter: 'dc1'\n\n"
-            } else {
-                ""
-            };
-            let text: String = l.into_iter().map(|x| x.1 + "\n").collect();
-            write(dir, &format!("{}.log", hosts[h]), &format!("{banner}{text}"))
-        })
-        .collect()
-}
-
-/// Rule: a Consul 0.x WAN-pool line (Go's log, no hclog module) is told from
-/// a LAN line by the member it names, `NODE.DC` with DC a datacenter the logs
-/// name (banner, `(DC: dc1)`) and NODE a node they name, or a name an
-/// `adding/removing WAN server` line gives, and is left out like hclog's. It
-/// was read as LAN: s-09.dc2's WAN flaps were the verdict (30 flaps) and
-/// s-02.dc1 had 12 suspicions; now the verdict names s-02 and no flap is
-/// counted.
-#[test]
-fn a_wan_pool_line_in_go_log_format_is_left_out() {
-    let dir = scratch("wan-golog");
-    let paths = consul_07_lan_and_wan(&dir);
-    let d = run(&paths, opts());
-    let a = &d.analysis;
-    assert_eq!(
-        a.metrics.totals.flaps, 0,
-        "s-09.dc2's flaps are the WAN pool's"
-    );
-    assert_eq!(
-        a.metrics.totals.suspicions, 12,
-        "s-02's of the clients only"
-    );
-    assert!(
-        !a.names
-            .iter()
-            .any(|n| n.ends_with(".dc1") || n.ends_with(".dc2")),
-        "{:?}",
-        a.names
-    );
-    let wan: Vec<u64> = a.files.iter().map(|f| f.wan).collect();
-    assert_eq!(wan, vec![34, 23, 24]);
-    assert!(
-        d.verdict.text.starts_with("s-02 raised"),
-        "{}",
-        d.verdict.text
-    );
-    assert!(
-        report::text(&d).contains("81 of Consul's WAN pool (servers across datacenters) left out")
-    );
-}
-
-/// Rule: the rename of a node named from its file (`s-02` → `s-02.dc1`, the
-/// one name the lines give with its prefix) never takes a WAN-pool name: s-02
-/// was read as `s-02.dc1` and blamed under that name for its LAN suspicions.
-#[test]
-fn a_node_named_from_its_file_is_not_renamed_to_its_wan_name() {
-    let dir = scratch("wan-rename");
-    let paths = consul_07_lan_and_wan(&dir);
-    let d = run(&paths, opts());
-    assert_eq!(blame_of(&d, "s-02"), (12, 0));
-    assert!(d.analysis.notes.is_empty(), "{:?}", d.analysis.notes);
-    assert_eq!(d.analysis.files[1].observer.as_deref(), Some("s-02"));
-}
-
-/// Rule: a LAN node whose name has a dot and a datacenter's name after it
-/// (`web.dc1`) is not taken for a WAN member unless `web` is a node too.
-#[test]
-fn a_lan_node_named_like_a_wan_member_is_kept() {
-    let dir = scratch("wan-lan-dot");
-    let log = "==> Consul agent running!
-         Node name: 's-01'
-        Datacenter: 'dc1'
-
-    2016/08/17 15:20:41 [INFO] serf: EventMemberJoin: s-01 10.0.0.1
-    2016/08/17 15:20:41 [INFO] serf: EventMemberJoin: s-01.dc1 10.0.0.1
-    2016/08/17 15:20:41 [INFO] consul: adding WAN server s-01.dc1 (Addr: 10.0.0.1:8300) (DC: dc1)
-    2016/08/17 15:21:00 [INFO] serf: EventMemberFailed: web.dc1 10.0.1.7
-    2016/08/17 15:21:30 [INFO] serf: EventMemberJoin: web.dc1 10.0.1.7
-";
-    let p = write(&dir, "s-01.log", log);
-    let d = run(&[p], opts());
-    assert_eq!(d.analysis.metrics.totals.flaps, 1, "web.dc1 is a LAN node");
-    assert_eq!(
-        d.analysis.files[0].wan, 1,
-        "s-01.dc1's join is the WAN pool's"
-    );
-}
-
-/// A Consul 0.7 server of dc1 whose LAN pool has the Nomad hosts' agents
-/// (`nomad-1`..`nomad-3`), and Nomad 0.8 servers (Go's log) of a region named
-/// like the datacenter, `dc1` (`region = "${dc}"`): Nomad names its servers'
-/// Serf members `NODE.REGION` (its `setupSerf`) and logs `nomad: adding
-/// server nomad-1.dc1 (Addr: …) (DC: dc1)`. Over Nomad's pool nomad-3.dc1
-/// flaps five times.
-fn consul_and_nomad_region_named_like_the_dc(dir: &Path) -> Vec<PathBuf> {
-    let consul = "==> Consul agent running!
-         Node name: 's-01'
-        Datacenter: 'dc1'
-
-    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01 10.0.0.1
-    2018/03/01 10:00:00 [INFO] serf: EventMemberJoin: s-01.dc1 10.0.0.1
-    2018/03/01 10:00:00 [INFO] consul: adding LAN server s-01 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
-    2018/03/01 10:00:00 [INFO] consul: adding WAN server s-01.dc1 (Addr: tcp/10.0.0.1:8300) (DC: dc1)
-    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-1 10.0.2.1
-    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-2 10.0.2.2
-    2018/03/01 10:00:01 [INFO] serf: EventMemberJoin: nomad-3 10.0.2.3
-";
-    let mut paths = vec![write(dir, "s-01.log", consul)];
-    for (h, host) in ["nomad-1", "nomad-2"].iter().enumerate() {
-        let mut text = String::from(
-            "==> Nomad agent configuration:\n\n                Client: false\n             Log Level: INFO\n                Region: dc1 (DC: dc1)\n                Server: true\n               Version: 0.8.7\n\n==> Nomad agent started! Log data will stream in below:\n\n",
-        );
-        let line = |t: i64, msg: &str| {
-            format!(
-                "    2018/03/01 10:{:02}:{:02}.{:06} {msg}\n",
-                t / 60,
-                t % 60,
-                1000 * h + 17
-            )
-        };
-        text += &line(
-            5,
-            &format!("[INFO] serf: EventMemberJoin: {host}.dc1 10.0.2.{}", h + 1),
-        );
-        text += &line(
-            5,
-            "[INFO] nomad: starting 2 scheduling worker(s) for [service batch system _core]",
-        );
-        for n in 1..=3 {
-            text += &line(
-                6,
-                &format!("[INFO] serf: EventMemberJoin: nomad-{n}.dc1 10.0.2.{n}"),
-            );
-            text += &line(
-                6,
-                &format!(
-                    "[INFO] nomad: adding server nomad-{n}.dc1 (Addr: 10.0.2.{n}:4647) (DC: dc1)"
-                ),
-            );
-        }
-        for k in 0..5 {
-            let t = 60 + k * 300 + h as i64;
-            text += &line(
-                t - 4,
-                "[INFO] memberlist: Suspect nomad-3.dc1 has failed, no acks received",
-            );
-            text += &line(t, "[INFO] serf: EventMemberFailed: nomad-3.dc1 10.0.2.3");
-            text += &line(
-                t,
-                "[INFO] nomad: removing server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
-            );
-            text += &line(t + 30, "[INFO] serf: EventMemberJoin: nomad-3.dc1 10.0.2.3");
-            text += &line(
-                t + 30,
-                "[INFO] nomad: adding server nomad-3.dc1 (Addr: 10.0.2.3:4647) (DC: dc1)",
-            );
-        }
-        paths.push(write(dir, &format!("{host}.log"), &text));
-    }
-    paths
-}
-
-/// Rule: Consul's WAN pool is a Consul log's: a Nomad log's lines (`nomad:
-/// ` lines, its banner, and no `consul: ` line) are never left out as WAN.
-/// Its servers `nomad-3.dc1` looked like Consul WAN members `NODE.DC` (dc1
-/// a datacenter the Consul log names, nomad-3 a node it names), and
-/// nomad-3.dc1's ten flaps were left out as the WAN pool's.
-#[test]
-fn a_nomad_log_is_not_read_for_consuls_wan_pool() {
-    let dir = scratch("wan-nomad");
-    let paths = consul_and_nomad_region_named_like_the_dc(&dir);
-    let d = run(&paths, opts());
-    let a = &d.analysis;
-    let wan: Vec<u64> = a.files.iter().map(|f| f.wan).collect();
-    assert_eq!(wan, vec![1, 0, 0], "s-01.dc1's join only");
-    assert_eq!(a.metrics.totals.flaps, 10, "nomad-3.dc1's, seen by both");
-    assert!(a.names.iter().any(|n| n == "nomad-3.dc1"), "{:?}", a.names);
-    assert!(!a.names.iter().any(|n| n == "s-01.dc1"), "{:?}", a.names);
 }
 
 /// Rule: files of nodes logged one after the other are all found in one pass
