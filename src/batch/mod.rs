@@ -21,6 +21,7 @@ pub mod simulate;
 pub mod space;
 pub mod store;
 pub mod sweepfile;
+pub mod tally;
 
 pub use exec::{execute, BatchError, Progress};
 pub use plan::{Plan, Point, PointInput, Points};
