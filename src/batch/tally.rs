@@ -4,11 +4,12 @@
 //!
 //! Why: finishing read `results.jsonl` back once every run was in, and a
 //! resume had already read all of it to learn which runs were finished, so
-//! `sweep --resume` parsed every finished row twice (a finished sweep of 10⁶
-//! points spent most of its 31 s on the two passes). An appended row is
-//! aggregated as its line reads back, not as the [`Row`] in memory, so the
-//! numbers are those a reader of the file gets (a non-finite value is written
-//! `null`), byte for byte what finishing from the file gave.
+//! `sweep --resume` read and parsed every finished row twice (the second
+//! pass: about 3 s of the 30 s of CPU a finished sweep of 10⁶ points takes to
+//! resume). An appended row is aggregated as its line reads back, not as the
+//! [`Row`] in memory, so the numbers are those a reader of the file gets (a
+//! non-finite value is written `null`), byte for byte what finishing from the
+//! file gave.
 //!
 //! What is kept is what finishing kept ([`Aggregator`]: the point being
 //! aggregated, about 200 bytes per point done, the `points.csv` lines in an
