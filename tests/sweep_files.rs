@@ -6,7 +6,9 @@
 //!   naming the file and the line, and nothing is written;
 //! - a directory whose manifest lists every point (as flapsim wrote before it
 //!   recorded each axis's values once) still resumes and merges, to the same
-//!   files as a sweep written now.
+//!   files as a sweep written now;
+//! - a sweep stopped after any row resumes to the files of a sweep never
+//!   stopped: every run counted once, none dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -215,5 +217,77 @@ fn a_directory_whose_manifest_lists_every_point_still_merges_and_resumes() {
     );
     for f in DRAWN.iter().chain(&["manifest.json"]) {
         assert!(read(&whole, f) == read(&resumed, f), "{f} differs");
+    }
+}
+
+/// Every file in `dir` (name, bytes), sorted by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The first `n` lines of `text`, each with its newline.
+fn first_lines(text: &[u8], n: usize) -> &[u8] {
+    let end = (text.iter().enumerate())
+        .filter(|(_, &b)| b == b'\n')
+        .nth(n.wrapping_sub(1))
+        .map_or(0, |(i, _)| i + 1);
+    &text[..if n == 0 { 0 } else { end }]
+}
+
+/// Rule: a sweep stopped after any row (none, a point's first seed, its
+/// last, all of them; with a torn line after it or not) and resumed writes
+/// the files of the sweep run without a stop, byte for byte: the finished
+/// rows it recovers and the rows it runs are each aggregated once. A row
+/// counted twice or dropped changes `points.csv`'s count of runs and its
+/// medians, and the summary and charts with them.
+#[test]
+fn a_sweep_stopped_after_any_row_resumes_to_the_files_of_one_never_stopped() {
+    let d = scratch("cut");
+    let f = sweep_file(&d);
+    let whole = d.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    let want = files(&whole);
+    let csv = read(&whole, "results.csv");
+    let jsonl = read(&whole, "results.jsonl");
+    let runs = jsonl.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(runs, 12);
+    for k in 0..=runs {
+        // What a sweep killed after k rows leaves (a torn line after every
+        // other cut): its manifest and the rows it finished.
+        let cut = d.join(format!("cut-{k}"));
+        std::fs::create_dir_all(&cut).unwrap();
+        std::fs::write(cut.join("manifest.json"), read(&whole, "manifest.json")).unwrap();
+        std::fs::write(cut.join("results.csv"), first_lines(&csv, k + 1)).unwrap();
+        let mut rows = first_lines(&jsonl, k).to_vec();
+        if k % 2 == 1 && k < runs {
+            rows.extend_from_slice(&first_lines(&jsonl, k + 1)[rows.len()..][..20]);
+        }
+        std::fs::write(cut.join("results.jsonl"), rows).unwrap();
+        let o = flapsim(&["sweep", s(&f), "--out", s(&cut), "--resume"]);
+        ok(&o);
+        let said = String::from_utf8_lossy(&o.stdout);
+        let todo = match runs - k {
+            1 => "1 run to do".to_string(),
+            n => format!("{n} runs to do"),
+        };
+        assert!(said.contains(&todo), "cut after {k} rows: {said}");
+        let got = files(&cut);
+        assert_eq!(
+            got.iter().map(|x| &x.0).collect::<Vec<_>>(),
+            want.iter().map(|x| &x.0).collect::<Vec<_>>(),
+            "cut after {k} rows"
+        );
+        for ((name, a), (_, b)) in got.iter().zip(&want) {
+            assert!(a == b, "cut after {k} rows: {name} differs");
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! before grouping them, then holding every point's 25 spreads, took 3.8 GB
 //! for a merge of 10⁶ points.
 
+use std::borrow::Borrow;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -20,10 +21,10 @@ use super::aggregate::{
     spread_sorting, within_budget, write_table, Budget, Front, KeptStats, Spread, Stats, Tradeoff,
     FLAPS_VS_DETECTION, FP_VS_DETECTION,
 };
-use super::lines::{LineError, Lines, Scratch};
+use super::lines::{LineError, Scratch};
 use super::manifest::Manifest;
 use super::row::{metric_index, Row, METRICS};
-use super::store::{io_error, refuse, StoreError, POINTS_CSV, RESULTS_JSONL, SUMMARY_TXT};
+use super::store::{io_error, refuse, StoreError, POINTS_CSV, SUMMARY_TXT};
 
 /// The budget flags: `--max-flaps-per-hour` (flaps of healthy nodes per hour)
 /// or `--max-fp-healthy` (false positives at healthy nodes per hour).
@@ -91,8 +92,12 @@ pub struct Aggregated {
 }
 
 /// Aggregates a sweep's rows as they come, in run order, one point at a time.
-pub struct Aggregator<'a> {
-    m: &'a Manifest,
+///
+/// `M` is the manifest, borrowed (a merge keeps its own) or owned (a sweep's
+/// result files aggregate their rows as they take them, see
+/// [`super::tally`]).
+pub struct Aggregator<M: Borrow<Manifest>> {
+    m: M,
     /// Per metric, the values of the point being aggregated.
     values: Vec<Vec<f64>>,
     /// The point being aggregated (every point before it is done).
@@ -105,15 +110,16 @@ pub struct Aggregator<'a> {
     spreads: Vec<Option<Spread>>,
 }
 
-impl<'a> Aggregator<'a> {
+impl<M: Borrow<Manifest>> Aggregator<M> {
     /// Aggregate `m`'s points, with a scratch file in `dir`.
-    pub fn new(m: &'a Manifest, dir: &Path) -> io::Result<Aggregator<'a>> {
+    pub fn new(m: M, dir: &Path) -> io::Result<Aggregator<M>> {
+        let points = m.borrow().points.len();
         Ok(Aggregator {
             m,
             values: vec![Vec::new(); METRICS.len()],
             point: 0,
             runs: 0,
-            stats: KeptStats::with_capacity(m.points.len()),
+            stats: KeptStats::with_capacity(points),
             body: Scratch::create(dir)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?,
             spreads: Vec::with_capacity(METRICS.len()),
@@ -141,8 +147,8 @@ impl<'a> Aggregator<'a> {
         self.spreads.clear();
         self.spreads
             .extend(self.values.iter_mut().map(|v| spread_sorting(v)));
-        let axes = self.m.axes.len();
-        let labels = (0..axes).map(|a| self.m.points.label(p, a));
+        let m = self.m.borrow();
+        let labels = (0..m.axes.len()).map(|a| m.points.label(p, a));
         let line = points_csv_cells(p, labels, self.runs, &self.spreads);
         self.body.push(line.as_bytes())?;
         self.stats.push(self.runs, &self.spreads);
@@ -152,63 +158,27 @@ impl<'a> Aggregator<'a> {
         Ok(())
     }
 
-    /// Every point done (a point with no row has no value).
-    pub fn finish(mut self) -> io::Result<Aggregated> {
-        while self.point < self.m.points.len() {
+    /// The manifest the rows are aggregated by.
+    pub fn manifest(&self) -> &Manifest {
+        self.m.borrow()
+    }
+
+    /// Every point done (a point with no row has no value); the manifest
+    /// is handed back.
+    pub fn finish(mut self) -> io::Result<(M, Aggregated)> {
+        let points = self.manifest().points.len();
+        while self.point < points {
             self.close()?;
         }
-        debug_assert_eq!(self.body.records(), self.m.points.len());
-        Ok(Aggregated {
-            stats: self.stats,
-            body: self.body,
-        })
+        debug_assert_eq!(self.body.records(), points);
+        Ok((
+            self.m,
+            Aggregated {
+                stats: self.stats,
+                body: self.body,
+            },
+        ))
     }
-}
-
-/// The rows of `dir`'s `results.jsonl`, checked against `m` (row `i` is run
-/// `i`, with its point and seed) and aggregated as they are read.
-///
-/// What is refused, and which first when several are wrong, is as when every
-/// row was read before any was checked: a line that is not a row (at its
-/// line), then a count of rows that is not the sweep's runs, then the first
-/// row that is not its run.
-pub fn aggregate_dir(dir: &Path, m: &Manifest) -> Result<Aggregated, StoreError> {
-    let path = dir.join(RESULTS_JSONL);
-    let mut lines = Lines::open(&path, m.line_cap())
-        .map_err(|e| io_error(format!("reading {}: {e}", path.display())))?;
-    let mut agg = Aggregator::new(m, dir).map_err(|e| io_error(e.to_string()))?;
-    let mut rows = 0usize;
-    let mut wrong: Option<String> = None;
-    while let Some(line) = lines.next_line().map_err(line_error)? {
-        let row = std::str::from_utf8(line)
-            .ok()
-            .and_then(Row::parse_json)
-            .ok_or_else(|| refuse(format!("{}:{}: not a result row", path.display(), rows + 1)))?;
-        // Past the sweep's runs the count is refused below: nothing more is
-        // aggregated (a row there may name a point the sweep lacks).
-        if wrong.is_none() && rows < m.runs {
-            match m.check_row(&row, rows) {
-                Ok(()) => agg
-                    .push(&row)
-                    .map_err(|e| io_error(format!("{}: {e}", dir.display())))?,
-                Err(e) => wrong = Some(e),
-            }
-        }
-        rows += 1;
-    }
-    if rows != m.runs {
-        return Err(refuse(format!(
-            "{}: {} of {} runs finished; run the sweep again with --resume",
-            dir.display(),
-            rows,
-            m.runs
-        )));
-    }
-    if let Some(e) = wrong {
-        return Err(refuse(format!("{}: {e}", path.display())));
-    }
-    agg.finish()
-        .map_err(|e| io_error(format!("{}: {e}", dir.display())))
 }
 
 /// A line that could not be read: bad input when it is too long, else I/O.
@@ -217,18 +187,6 @@ pub fn line_error(e: LineError) -> StoreError {
         LineError::TooLong(m) => refuse(m),
         LineError::Io(m) => io_error(m),
     }
-}
-
-/// Aggregate a complete sweep directory and write `points.csv` and
-/// `summary.txt`; the summary is also written to `terminal`.
-pub fn finish(
-    dir: &Path,
-    m: &Manifest,
-    budget: Option<Budget>,
-    terminal: &mut dyn Write,
-) -> Result<Finished, StoreError> {
-    let agg = aggregate_dir(dir, m)?;
-    conclude(dir, m, budget, agg, terminal)
 }
 
 /// From a sweep's aggregated points: the Pareto front, `points.csv` and
@@ -457,7 +415,6 @@ mod tests {
     use super::*;
     use crate::batch::aggregate::{aggregate, points_csv};
     use crate::batch::manifest::{PointMeta, PointTable};
-    use crate::batch::row::AxisValue;
 
     fn scratch_dir(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("flapsim-finish-{name}-{}", std::process::id()));
@@ -509,33 +466,21 @@ mod tests {
         }
     }
 
-    fn write_rows(dir: &Path, m: &Manifest, rows: &[Row]) {
-        let vals = |p: usize| -> Vec<AxisValue> {
-            (0..m.axes.len())
-                .map(|a| AxisValue {
-                    label: m.points.label(p, a).to_string(),
-                    json: m.points.value(p, a).clone(),
-                })
-                .collect()
-        };
-        let text: String = rows
-            .iter()
-            .map(|r| r.json_line(&m.axes, &vals(r.point)))
-            .collect();
-        std::fs::write(dir.join(RESULTS_JSONL), text).unwrap();
-    }
-
-    /// Rule: rows read one at a time and aggregated a point at a time give
-    /// the `points.csv` and the spreads of every row read at once and
-    /// grouped by point, on a sweep of several seeds with missing values and
-    /// condition groups.
+    /// Rule: rows aggregated one at a time, a point closed when the next
+    /// point's first row comes, give the `points.csv` and the spreads of every
+    /// row taken at once and grouped by point, on a sweep of several seeds
+    /// with missing values and condition groups.
     #[test]
-    fn rows_read_one_at_a_time_aggregate_as_every_row_read_at_once() {
+    fn rows_aggregated_one_at_a_time_give_what_every_row_at_once_gives() {
         let d = scratch_dir("same");
         let m = manifest();
         let rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
-        write_rows(&d, &m, &rows);
-        let done = finish(&d, &m, None, &mut std::io::sink())
+        let mut agg = Aggregator::new(&m, &d).unwrap();
+        for r in &rows {
+            agg.push(r).unwrap();
+        }
+        let (_, agg) = agg.finish().unwrap();
+        let done = conclude(&d, &m, None, agg, &mut std::io::sink())
             .map_err(|e| e.message)
             .unwrap();
         let whole = aggregate(m.points.len(), &rows);
@@ -556,70 +501,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, [POINTS_CSV, RESULTS_JSONL, SUMMARY_TXT]);
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    /// Rule: rows read one at a time are refused as when all were read
-    /// first: a line that is not a row at its line, then a count that is not
-    /// the sweep's, then the first row out of run order; all bad input.
-    #[test]
-    fn rows_out_of_order_or_missing_are_refused_as_when_read_whole() {
-        let d = scratch_dir("order");
-        let m = manifest();
-        let mut rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
-        rows.swap(6, 7);
-        write_rows(&d, &m, &rows);
-        let e = aggregate_dir(&d, &m).err().unwrap();
-        assert!(e.bad_input);
-        assert!(
-            e.message
-                .ends_with("row 7 is run 7 of point 1 seed 13, not run 6 of point 1"),
-            "{}",
-            e.message
-        );
-        // A missing row outranks a row out of order.
-        write_rows(&d, &m, &rows[..19]);
-        let e = aggregate_dir(&d, &m).err().unwrap();
-        assert!(
-            e.message.contains("19 of 20 runs finished"),
-            "{}",
-            e.message
-        );
-        // A line that is not a row outranks both, wherever it is.
-        let mut text = std::fs::read_to_string(d.join(RESULTS_JSONL)).unwrap();
-        text.push_str("{\"run\":\n");
-        std::fs::write(d.join(RESULTS_JSONL), text).unwrap();
-        let e = aggregate_dir(&d, &m).err().unwrap();
-        assert!(
-            e.message.ends_with(":20: not a result row"),
-            "{}",
-            e.message
-        );
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-
-    /// Rule: a results.jsonl line longer than any row of the sweep can be is
-    /// refused as bad input naming the file and the line, and is not read
-    /// whole.
-    #[test]
-    fn a_results_line_past_the_cap_is_refused_naming_file_and_line() {
-        let d = scratch_dir("cap");
-        let m = manifest();
-        let rows: Vec<Row> = (0..m.runs).map(|r| row(&m, r)).collect();
-        write_rows(&d, &m, &rows);
-        let text = std::fs::read_to_string(d.join(RESULTS_JSONL)).unwrap();
-        // Row 3 with blanks: valid JSON, and longer than the cap.
-        let mut lines: Vec<String> = text.lines().map(String::from).collect();
-        lines[2] = lines[2].replacen(',', &format!(",{}", " ".repeat(m.line_cap())), 1);
-        std::fs::write(d.join(RESULTS_JSONL), lines.join("\n") + "\n").unwrap();
-        let e = aggregate_dir(&d, &m).err().unwrap();
-        assert!(e.bad_input);
-        assert!(
-            e.message.contains("results.jsonl:3: line longer than"),
-            "{}",
-            e.message
-        );
+        assert_eq!(names, [POINTS_CSV, SUMMARY_TXT]);
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

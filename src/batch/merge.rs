@@ -293,7 +293,7 @@ fn merge_pass(
             )));
         }
     }
-    let agg = agg.finish().map_err(io)?;
+    let (_, agg) = agg.finish().map_err(io)?;
     Ok((csv, json, agg))
 }
 

@@ -5,7 +5,8 @@
 //! in canonical order (point-major, then seed), whatever the number of workers;
 //! [`aggregate`] turns rows into medians and spreads per point, the Pareto front
 //! and the recommendation; [`store`] keeps a sweep's files resumable and
-//! mergeable across shards; [`sweepfile`] reads sweep files into plans.
+//! mergeable across shards, and [`tally`] aggregates a whole sweep's rows as
+//! its files take them; [`sweepfile`] reads sweep files into plans.
 
 pub mod aggregate;
 pub mod compare;
@@ -21,6 +22,7 @@ pub mod simulate;
 pub mod space;
 pub mod store;
 pub mod sweepfile;
+pub mod tally;
 
 pub use exec::{execute, BatchError, Progress};
 pub use plan::{Plan, Point, PointInput, Points};

@@ -8,9 +8,10 @@
 //!   and flushed (one `write` per line) as runs finish. After a `kill -9` the
 //!   kernel has every finished line; a torn last line is detected (no newline, or
 //!   does not parse, or the CSV and JSON disagree) and cut off, and its run redone.
-//! - `points.csv`, `summary.txt` (and charts): computed from `results.jsonl` only,
-//!   written atomically when every run is in, so a sweep, a resumed sweep and a
-//!   merge of shards produce the same bytes.
+//! - `points.csv`, `summary.txt` (and charts): computed from `results.jsonl` only
+//!   (a whole sweep aggregates each row as that file takes it, see
+//!   [`super::tally`]), written atomically when every run is in, so a sweep, a
+//!   resumed sweep and a merge of shards produce the same bytes.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -21,9 +22,10 @@ use serde::{Deserialize, Serialize};
 use super::lines::{LineError, Lines};
 use super::plan::{Plan, MAX_RUNS};
 use super::row::{csv_header, Row};
+use super::tally::Tally;
 
 pub use super::finish::{
-    conclude, condition_groups, finish, tradeoff_for, Aggregated, Finished, TABLE_METRICS,
+    conclude, condition_groups, tradeoff_for, Aggregated, Finished, TABLE_METRICS,
 };
 pub use super::manifest::{Manifest, PointMeta};
 pub use super::merge::merge;
@@ -96,6 +98,17 @@ pub enum Existing {
     Fresh,
 }
 
+/// Whether [`Results`] aggregates the rows its files hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// A whole sweep's rows are aggregated as they are recovered and as they
+    /// are appended, so finishing need not read `results.jsonl` back; a
+    /// shard's are not (`flapsim merge` aggregates every shard's).
+    AsWritten,
+    /// Only write the rows (a tool writing made-up sweeps).
+    No,
+}
+
 /// The result files of a sweep being written.
 pub struct Results {
     csv: File,
@@ -107,16 +120,20 @@ pub struct Results {
     pub todo: Vec<usize>,
     /// Runs already finished (resumed).
     pub done: usize,
+    /// The rows so far, aggregated (a whole sweep, [`Aggregate::AsWritten`]).
+    tally: Option<Tally>,
 }
 
 impl Results {
     /// Open `dir` for `plan`'s shard: write the manifest, recover finished rows
-    /// (cutting a torn tail), and list the runs left.
+    /// (cutting a torn tail, and aggregating them as `aggregate` says), and
+    /// list the runs left.
     pub fn open(
         dir: &Path,
         plan: &Plan,
         shard: Shard,
         existing: Existing,
+        aggregate: Aggregate,
     ) -> Result<Results, StoreError> {
         let manifest = Manifest::new(plan, shard);
         let old = Manifest::read(dir).map_err(refuse)?;
@@ -175,10 +192,20 @@ impl Results {
             .publish(dir)
             .map_err(|e| io_error(format!("writing {}: {e}", dir.join(MANIFEST).display())))?;
 
+        let mut tally = match aggregate {
+            Aggregate::AsWritten if shard == Shard::WHOLE => Some(Tally::open(dir)?),
+            _ => None,
+        };
         let mine = shard.runs(plan.runs());
         let header = csv_header(&plan.axes);
-        let (done, json_len, csv_len) =
-            finished_prefix(dir, plan, &mine, &header, manifest.line_cap())?;
+        let (done, json_len, csv_len) = finished_prefix(
+            dir,
+            plan,
+            &mine,
+            &header,
+            manifest.line_cap(),
+            tally.as_mut(),
+        )?;
         // Cut both files back to the rows both hold completely.
         let csv = open_at(&dir.join(RESULTS_CSV), csv_len)?;
         let jsonl = open_at(&dir.join(RESULTS_JSONL), json_len)?;
@@ -189,6 +216,7 @@ impl Results {
             plan: plan.clone(),
             todo: mine[done..].to_vec(),
             done,
+            tally,
         };
         if csv_len == 0 {
             res.csv
@@ -198,15 +226,21 @@ impl Results {
         Ok(res)
     }
 
-    /// Append one row to both files (CSV first; a resume trusts only rows both have).
+    /// Append one row to both files (CSV first; a resume trusts only rows
+    /// both have), and aggregate it as its JSON line reads.
     pub fn append(&mut self, row: &Row) -> Result<(), String> {
         let vals = self.plan.values(row.point);
         self.csv
             .write_all(row.csv_line(&vals).as_bytes())
             .map_err(|e| format!("writing {RESULTS_CSV}: {e}"))?;
+        let json = row.json_line(&self.axes, &vals);
         self.jsonl
-            .write_all(row.json_line(&self.axes, &vals).as_bytes())
-            .map_err(|e| format!("writing {RESULTS_JSONL}: {e}"))
+            .write_all(json.as_bytes())
+            .map_err(|e| format!("writing {RESULTS_JSONL}: {e}"))?;
+        match &mut self.tally {
+            Some(t) => t.push_line(&json).map_err(|e| e.message),
+            None => Ok(()),
+        }
     }
 
     /// Flush to disk (the rows are already with the kernel after each append).
@@ -215,6 +249,13 @@ impl Results {
             .sync_data()
             .and_then(|_| self.jsonl.sync_data())
             .map_err(|e| format!("syncing results: {e}"))
+    }
+
+    /// Every row of a whole sweep aggregated, once every run is in: its
+    /// manifest (as it reads back) and the aggregate; `None` for files that
+    /// are not aggregated (a shard's, or [`Aggregate::No`]).
+    pub fn aggregated(self) -> Result<Option<(Manifest, Aggregated)>, StoreError> {
+        self.tally.map(Tally::finish).transpose()
     }
 }
 
@@ -275,13 +316,16 @@ fn resumable_line(lines: &mut Lines) -> Result<Option<&[u8]>, StoreError> {
 /// `results.jsonl` and of `results.csv` after them. A row counts only when
 /// it is the expected run, with its point and seed, and its CSV line is the
 /// JSON row's cell for cell; `results.csv` also needs its header (without
-/// it both files start over).
+/// it both files start over). Each row that counts is handed to `tally` as
+/// soon as it is known to count (so a finished sweep's rows are parsed once,
+/// not once here and again to finish).
 fn finished_prefix(
     dir: &Path,
     plan: &Plan,
     mine: &[usize],
     header: &str,
     cap: usize,
+    mut tally: Option<&mut Tally>,
 ) -> Result<(usize, u64, u64), StoreError> {
     let Some(mut csv) = lines_or_none(&dir.join(RESULTS_CSV), cap)? else {
         return Ok((0, 0, 0));
@@ -309,6 +353,9 @@ fn finished_prefix(
             .is_some_and(|l| row.csv_matches(l, &plan.values(row.point)));
         if !csv_ok {
             break;
+        }
+        if let Some(t) = tally.as_deref_mut() {
+            t.push(&row)?;
         }
         done += 1;
         json_len = json.offset();

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::batch::aggregate::Budget;
-use crate::batch::store::{self, Existing, Manifest, Results, Shard};
+use crate::batch::store::{self, Aggregate, Existing, Manifest, Results, Shard};
 use crate::batch::{execute, sweepfile, Progress};
 
 use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
@@ -204,7 +204,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         (_, true) => Existing::Fresh,
         _ => Existing::Refuse,
     };
-    let mut results = Results::open(&out, plan, shard, existing).map_err(store_failure)?;
+    // A whole sweep's rows are aggregated as they are recovered and run, so
+    // finishing does not read results.jsonl again.
+    let mut results =
+        Results::open(&out, plan, shard, existing, Aggregate::AsWritten).map_err(store_failure)?;
     let mine = results.todo.len() + results.done;
     say(format!(
         "{}{} to do{}, {}; results in {}",
@@ -248,24 +251,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             todo.len() as f64 / wall.max(1e-9)
         ));
     }
-    if shard != Shard::WHOLE {
+    // Only a whole sweep's rows are aggregated: a shard is finished by merge.
+    let Some((manifest, rows)) = results.aggregated().map_err(store_failure)? else {
         say(format!(
             "shard {}/{} complete; when every shard is done: flapsim merge <shard dirs> --out DIR",
             shard.index, shard.count
         ));
         return Ok(());
-    }
-    let manifest = Manifest::read(&out)
-        .map_err(Failure::failed)?
-        .ok_or_else(|| Failure::failed("manifest vanished"))?;
-    finish(&out, &manifest, budget, args.batch.quiet)
-}
-
-/// Aggregate a complete sweep directory, draw its charts, print its summary.
-fn finish(dir: &Path, m: &Manifest, budget: Option<Budget>, quiet: bool) -> Result<(), Failure> {
+    };
     let mut shown = TerminalCut::default();
-    let done = store::finish(dir, m, budget, &mut shown).map_err(store_failure)?;
-    show(dir, m, &done, shown, quiet)
+    let done = store::conclude(&out, &manifest, budget, rows, &mut shown).map_err(store_failure)?;
+    show(&out, &manifest, &done, shown, args.batch.quiet)
 }
 
 /// Draw the charts of a finished sweep and print its summary (as cut for the

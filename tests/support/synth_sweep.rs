@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use flapsim::batch::row::{Row, METRICS};
-use flapsim::batch::store::{Existing, Results, Shard};
+use flapsim::batch::store::{Aggregate, Existing, Results, Shard};
 use flapsim::batch::sweepfile;
 use flapsim::scenario::Limits;
 
@@ -61,8 +61,8 @@ fn write(sweep: &Path, out: &Path, shards: usize) -> Result<(), String> {
         } else {
             out.join(format!("shard-{index}"))
         };
-        let mut results =
-            Results::open(&dir, plan, shard, Existing::Fresh).map_err(|e| e.message)?;
+        let mut results = Results::open(&dir, plan, shard, Existing::Fresh, Aggregate::No)
+            .map_err(|e| e.message)?;
         for run in std::mem::take(&mut results.todo) {
             let (point, seed) = plan.run_ref(run);
             results.append(&Row {
