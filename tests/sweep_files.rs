@@ -8,7 +8,9 @@
 //!   recorded each axis's values once) still resumes and merges, to the same
 //!   files as a sweep written now;
 //! - a sweep stopped after any row resumes to the files of a sweep never
-//!   stopped: every run counted once, none dropped.
+//!   stopped: every run counted once, none dropped;
+//! - a sweep directory has one writer at a time: while another process writes
+//!   it, `sweep` is refused (exit 2) and changes nothing there.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -290,4 +292,63 @@ fn a_sweep_stopped_after_any_row_resumes_to_the_files_of_one_never_stopped() {
             assert!(a == b, "cut after {k} rows: {name} differs");
         }
     }
+}
+
+/// Rule: a sweep directory has one writer at a time. While another process
+/// holds it (here, this test, with the `flock` a running `flapsim sweep`
+/// holds on its `--out` directory), `sweep --resume` and `sweep --fresh` on
+/// it exit 2 naming the directory, and change nothing in it. Two writers
+/// would each append rows the other never counts (a resumed sweep aggregates
+/// its rows as it writes them): both exited 0 over 160 rows of a 90-run
+/// sweep. Once the holder is gone, the same command finishes the sweep.
+#[cfg(unix)]
+#[test]
+fn a_sweep_directory_written_by_another_process_is_refused_and_left_as_it_is() {
+    use std::os::unix::io::AsRawFd;
+    let d = scratch("busy");
+    let f = sweep_file(&d);
+    let out = d.join("out");
+    // What a sweep stopped after 5 rows leaves.
+    let whole = d.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("manifest.json"), read(&whole, "manifest.json")).unwrap();
+    std::fs::write(
+        out.join("results.csv"),
+        first_lines(&read(&whole, "results.csv"), 6),
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("results.jsonl"),
+        first_lines(&read(&whole, "results.jsonl"), 5),
+    )
+    .unwrap();
+    let before = files(&out);
+    let held = std::fs::File::open(&out).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    let rc = unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(rc, 0, "the test could not lock {}", out.display());
+    for how in ["--resume", "--fresh"] {
+        let o = flapsim(&["sweep", s(&f), "--out", s(&out), how, "-q"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{how}: {err}");
+        assert!(
+            err.contains(s(&out)) && err.contains("another flapsim is writing"),
+            "{how}: {err}"
+        );
+        assert!(files(&out) == before, "{how} changed the directory");
+    }
+    drop(held);
+    ok(&flapsim(&[
+        "sweep",
+        s(&f),
+        "--out",
+        s(&out),
+        "--resume",
+        "-q",
+    ]));
+    assert!(
+        files(&out) == files(&whole),
+        "the resumed sweep's files differ"
+    );
 }

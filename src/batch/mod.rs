@@ -10,6 +10,7 @@
 
 pub mod aggregate;
 pub mod compare;
+pub mod dirlock;
 pub mod exec;
 pub mod finish;
 pub mod lines;

@@ -19,6 +19,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::dirlock::DirLock;
 use super::lines::{LineError, Lines};
 use super::plan::{Plan, MAX_RUNS};
 use super::row::{csv_header, Row};
@@ -73,14 +74,14 @@ pub struct StoreError {
     pub message: String,
 }
 
-pub(super) fn refuse(m: impl Into<String>) -> StoreError {
+pub(crate) fn refuse(m: impl Into<String>) -> StoreError {
     StoreError {
         bad_input: true,
         message: m.into(),
     }
 }
 
-pub(super) fn io_error(m: impl Into<String>) -> StoreError {
+pub(crate) fn io_error(m: impl Into<String>) -> StoreError {
     StoreError {
         bad_input: false,
         message: m.into(),
@@ -122,6 +123,9 @@ pub struct Results {
     pub done: usize,
     /// The rows so far, aggregated (a whole sweep, [`Aggregate::AsWritten`]).
     tally: Option<Tally>,
+    /// This process is the directory's one writer while this lives (keep it
+    /// until the aggregates are published).
+    _lock: DirLock,
 }
 
 impl Results {
@@ -136,6 +140,10 @@ impl Results {
         aggregate: Aggregate,
     ) -> Result<Results, StoreError> {
         let manifest = Manifest::new(plan, shard);
+        fs::create_dir_all(dir)
+            .map_err(|e| io_error(format!("creating {}: {e}", dir.display())))?;
+        // Before anything is read or removed: another writer may be at work.
+        let lock = DirLock::take(dir)?;
         let old = Manifest::read(dir).map_err(refuse)?;
         let has_results = dir.join(RESULTS_JSONL).exists() || dir.join(RESULTS_CSV).exists();
         match (&old, existing) {
@@ -173,8 +181,6 @@ impl Results {
             }
             _ => {}
         }
-        fs::create_dir_all(dir)
-            .map_err(|e| io_error(format!("creating {}: {e}", dir.display())))?;
         if existing == Existing::Fresh {
             // Everything the old sweep wrote: a chart this one does not draw
             // (a heatmap of two axes, say) must not stay beside its results.
@@ -217,6 +223,7 @@ impl Results {
             todo: mine[done..].to_vec(),
             done,
             tally,
+            _lock: lock,
         };
         if csv_len == 0 {
             res.csv
@@ -254,8 +261,8 @@ impl Results {
     /// Every row of a whole sweep aggregated, once every run is in: its
     /// manifest (as it reads back) and the aggregate; `None` for files that
     /// are not aggregated (a shard's, or [`Aggregate::No`]).
-    pub fn aggregated(self) -> Result<Option<(Manifest, Aggregated)>, StoreError> {
-        self.tally.map(Tally::finish).transpose()
+    pub fn aggregated(&mut self) -> Result<Option<(Manifest, Aggregated)>, StoreError> {
+        self.tally.take().map(Tally::finish).transpose()
     }
 }
 
