@@ -194,10 +194,11 @@ impl Row {
         ];
         cells.extend(axis_values.iter().map(|v| csv_cell(&v.label)));
         cells.push(self.digest.clone());
+        // A value that is not a finite number is no value, as in the JSON
+        // line (`null`): the two files must agree for a resume to trust a row.
         cells.extend(
-            self.values
-                .iter()
-                .map(|v| v.map(fmt_num).unwrap_or_default()),
+            (self.values.iter())
+                .map(|v| v.filter(|x| x.is_finite()).map(fmt_num).unwrap_or_default()),
         );
         let mut line = cells.join(",");
         line.push('\n');

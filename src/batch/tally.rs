@@ -274,6 +274,32 @@ mod tests {
         std::fs::remove_dir_all(&file).unwrap();
     }
 
+    /// Rule: a metric that is not a finite number is written as no value in
+    /// both result files (empty in the CSV, `null` in the JSON), so a resume
+    /// counts its row finished. It was `NaN` in the CSV against `null` in the
+    /// JSON: the files disagreed, and every resume cut that row and every
+    /// row after it, and ran them all again.
+    #[test]
+    fn a_row_with_a_value_that_is_not_finite_counts_as_finished_on_resume() {
+        let plan = plan();
+        let d = scratch_dir("nan-resume");
+        let rows = (0..plan.runs()).map(|run| {
+            let mut r = row(&plan, run);
+            if run == 4 {
+                r.values[0] = Some(f64::NAN);
+                r.values[1] = Some(f64::INFINITY);
+            }
+            r
+        });
+        write_rows(&d, &plan, rows);
+        let csv = std::fs::read_to_string(d.join(RESULTS_CSV)).unwrap();
+        assert!(!csv.contains("NaN") && !csv.contains("inf"), "{csv}");
+        let r = Results::open(&d, &plan, Shard::WHOLE, Existing::Resume, Aggregate::No).unwrap();
+        assert_eq!((r.done, r.todo.len()), (plan.runs(), 0));
+        drop(r);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
     /// Rule: the tally takes the files' rows in run order, each once: a row
     /// given again, or after a skipped one, is refused (bad input naming
     /// results.jsonl) and not counted, and fewer rows than runs is refused
