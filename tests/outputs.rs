@@ -151,6 +151,61 @@ fn outputs_without_summary_is_refused_and_writes_nothing() {
     );
 }
 
+/// Rule: a run replaces its `--out` directory as a set, so it replaces only a
+/// directory holding nothing but flapsim's own files, known by name. A
+/// directory of the user's own logs, JSON and CSV files (the extensions runs
+/// write, not their names) is refused with exit 2 and left as it was.
+#[test]
+fn a_directory_of_the_users_own_logs_json_and_csv_is_refused_not_replaced() {
+    let d = scratch("users-files");
+    let mine = d.join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    let files = [
+        ("app.log", "2026/12/01 my own log\n"),
+        ("config.json", "{\"mine\": 1}\n"),
+        ("data.csv", "a,b\n1,2\n"),
+        ("plot.png", "not really a png"),
+    ];
+    for (name, text) in files {
+        std::fs::write(mine.join(name), text).unwrap();
+    }
+    let o = flapsim(
+        &[
+            "run",
+            "s.yaml",
+            "--out",
+            "mine",
+            "--outputs",
+            "summary",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("mine") && e.contains("no flapsim run writes"),
+        "{e}"
+    );
+    let mut expected: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(names(&mine), expected);
+    for (name, text) in files {
+        assert_eq!(std::fs::read_to_string(mine.join(name)).unwrap(), text);
+    }
+
+    // A directory a run wrote is still replaced by the next run.
+    let out = d.join("out");
+    for outputs in ["summary,timeseries,events,log,charts", "summary"] {
+        let o = flapsim(
+            &["run", "s.yaml", "--out", "out", "--outputs", outputs, "-q"],
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    assert_eq!(names(&out), ["summary.json"]);
+}
+
 #[test]
 fn unknown_output_name_exits_2_listing_the_valid_ones() {
     let d = scratch("unknown");

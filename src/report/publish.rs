@@ -52,20 +52,48 @@ pub enum Content<'a> {
 /// A callback that streams one file's bytes into a writer.
 pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 
-/// Extensions of files that a previous run may have published; a target
-/// directory holding anything else is not replaced.
-const OUTPUT_EXTENSIONS: &[&str] = &["json", "jsonl", "log", "csv", "png", "svg", "html", "tmp"];
-
-/// Other files flapsim writes, by exact name (`flapsim diagnose`'s suggested
-/// scenario and text report, a comparison's table, a sweep's summary); a name,
-/// not an extension, so a directory of the user's own `.yaml` or `.txt` files
-/// is never taken for an output set.
+/// Every file a flapsim command publishes into a directory that it replaces as
+/// one set: a run's (`flapsim run`, `bench --out`), a diagnosis's, a
+/// comparison's, and the names a sweep's files have (a comparison shares
+/// them). Exact names, not extensions: with an extension rule, `flapsim run
+/// --out DIR` on a directory of the user's own `*.log`, `*.json` or `*.csv`
+/// files took them for an older set and deleted them. Chart images are matched
+/// by [`is_chart_image`].
 const OUTPUT_NAMES: &[&str] = &[
+    "summary.json",
+    "events.jsonl",
+    "memberlist.log",
+    "timeseries.csv",
+    "wire.csv",
+    "chart-data.json",
+    "report.html",
     "diagnosed.yaml",
     "diagnosis.txt",
+    crate::batch::compare::COMPARISON_CSV,
     crate::batch::compare::COMPARISON_TXT,
+    crate::batch::store::MANIFEST,
+    crate::batch::store::RESULTS_CSV,
+    crate::batch::store::RESULTS_JSONL,
+    crate::batch::store::POINTS_CSV,
     crate::batch::store::SUMMARY_TXT,
 ];
+
+/// A chart flapsim draws, as SVG or PNG: a run's or a diagnosis's
+/// `chart-NAME`, a comparison's chart, a sweep's charts.
+fn is_chart_image(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(ext, "svg" | "png")
+        && (stem.starts_with("chart-")
+            || stem == crate::batch::compare::CHART
+            || crate::chart::sweep::CHARTS.contains(&stem))
+}
+
+/// A file flapsim may have published in a set (see [`OUTPUT_NAMES`]).
+fn is_output_name(name: &str) -> bool {
+    OUTPUT_NAMES.contains(&name) || is_chart_image(name)
+}
 
 /// The error kind of an interrupted publication.
 pub const INTERRUPTED: io::ErrorKind = io::ErrorKind::Interrupted;
@@ -401,9 +429,7 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
         // Temporary files of older versions (`events.jsonl.tmp`, even planted
         // symlinks) go with the old set: removing a link never touches its target.
         let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
-        let known = names.contains(&name)
-            || OUTPUT_NAMES.contains(&name.as_str())
-            || ext.is_some_and(|e| OUTPUT_EXTENSIONS.contains(&e));
+        let known = names.contains(&name) || is_output_name(&name);
         if !(legacy_tmp || kind.is_file() && known) {
             return Err(err(
                 target,
@@ -564,4 +590,43 @@ fn raise(sig: &str) {
     }
     #[cfg(not(unix))]
     let _ = sig;
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::is_output_name;
+    use crate::chart::run::RunChart;
+    use crate::report::Format;
+
+    /// Rule: every file a run can publish is known by name, so a later run
+    /// may replace its set (a name missing here would make `--out` refuse
+    /// flapsim's own directory).
+    #[test]
+    fn every_file_a_run_publishes_is_known_by_name() {
+        let mut names: Vec<&str> = Format::ALL.iter().map(|f| f.file_name()).collect();
+        names.extend([Format::ChartData, Format::ReportHtml].map(Format::file_name));
+        for chart in RunChart::ALL {
+            names.extend([chart.file_name(true), chart.file_name(false)]);
+        }
+        names.extend(["wire.csv", "diagnosed.yaml", "diagnosis.txt"]);
+        for name in names {
+            assert!(is_output_name(name), "{name}");
+        }
+    }
+
+    /// Rule: only flapsim's names count, not their extensions: the user's own
+    /// files beside them make a directory foreign.
+    #[test]
+    fn a_users_files_with_output_extensions_are_not_output_names() {
+        for name in [
+            "app.log",
+            "config.json",
+            "data.csv",
+            "plot.png",
+            "notes.html",
+            "x.jsonl",
+        ] {
+            assert!(!is_output_name(name), "{name}");
+        }
+    }
 }
