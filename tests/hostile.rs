@@ -727,6 +727,76 @@ fn two_active_partitions_or_holds_with_one_name_are_refused() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+// ------------------------------------------------ CPU: many names in one file
+
+/// Reading a file took time quadratic in how many zones or mapping keys it
+/// names: each zone was looked up in a list of those before it, and each key of
+/// `protocol.overrides`, `cluster.groups` or `cluster.nodes` compared with
+/// every key before it. Within the default 1 MiB a file of zones took 31 s,
+/// one of single nodes 16 s and one of overrides 11 s before it was refused;
+/// at 2 MiB (`--limit file_bytes`) four times that. Each is now read in
+/// well under a second; the watchdog is a hang guard, far from both.
+#[test]
+fn a_file_naming_many_zones_or_keys_is_read_in_time_linear_in_its_size() {
+    let d = scratch("manynames");
+    let n = 125_000;
+    let zones: Vec<String> = (0..n).map(|i| format!("z{i}")).collect();
+    let zones = zones.join(",");
+    let header = "duration: 20s\ncluster:\n";
+    let variants = [
+        // Declared, then a group round-robin over all of them.
+        (
+            "zones",
+            format!(
+                "{header}  zones: [{zones}]\n  groups:\n    g: {{count: 3, name: \"n-{{}}\", zones: [{zones}]}}\n"
+            ),
+            None,
+        ),
+        // Used by a group without being declared.
+        (
+            "groupzones",
+            format!("{header}  groups:\n    g: {{count: 3, name: \"n-{{}}\", zones: [{zones}]}}\n"),
+            None,
+        ),
+        (
+            "overrides",
+            format!(
+                "{header}  groups:\n    g: {{count: 3, name: \"n-{{}}\"}}\nprotocol:\n  overrides:\n{}",
+                (0..n + n / 8).map(|i| format!("    k{i}: 1\n")).collect::<String>()
+            ),
+            Some(("overrides.yaml:7:5:", "unknown config key `k0`")),
+        ),
+        (
+            "nodes",
+            format!(
+                "{header}  nodes:\n{}",
+                (0..n + n / 8).map(|i| format!("    m{i}:\n")).collect::<String>()
+            ),
+            Some(("nodes.yaml:2:1:", "--limit nodes")),
+        ),
+        // `zone:` targets naming an empty zone: each scanned every node.
+        (
+            "zonetargets",
+            format!(
+                "{header}  zones: [a, b]\n  groups:\n    g: {{count: 10000, name: \"n-{{}}\", zone: a}}\nlog_observers: [{}]\n",
+                vec!["zone:b"; 2 * n].join(",")
+            ),
+            None,
+        ),
+    ];
+    for (name, text, refusal) in variants {
+        let file = format!("{name}.yaml");
+        assert!(text.len() < 2 << 20, "{name}: {} bytes", text.len());
+        std::fs::write(d.join(&file), text).unwrap();
+        let args = ["validate", &file, "--limit", "file_bytes=2097152"];
+        let o = flapsim_capped(&args, &d, Duration::from_secs(15));
+        match refusal {
+            None => assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o)),
+            Some((at, what)) => refused(&o, &[at, what]),
+        }
+    }
+}
+
 // ------------------------------------------------------ memory: cluster size
 
 /// Every node holds every other, so memory grows as n²: main accepted 20,000
