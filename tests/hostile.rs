@@ -305,6 +305,100 @@ fn an_unusable_out_is_refused_before_running() {
     );
 }
 
+/// `compare` found an unusable --out only after every run, and exited 1
+/// (`--out /`, `.`, `..`, a file); before failing it had written its result
+/// files into any existing directory (`/`, `/tmp`, a source tree). `sweep`
+/// and `merge` wrote their files into a directory of the user's own files,
+/// exited 1 for a file given as --out, and `sweep --fresh` deleted the
+/// directory's `runs/` whatever it held.
+#[test]
+fn batch_commands_refuse_an_unusable_out_before_running_and_touch_nothing_there() {
+    let d = scratch("batchout");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let sweep = format!(
+        "name: w\nscenario:\n{}axes:\n  - path: suspicion_mult\n    values: [3, 4]\nseeds: 1\n",
+        S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    );
+    std::fs::write(d.join("w.yaml"), sweep).unwrap();
+    std::fs::write(d.join("afile"), b"x").unwrap();
+    let user = d.join("mine");
+    std::fs::create_dir_all(user.join("runs")).unwrap();
+    std::fs::write(user.join("runs").join("keep.txt"), b"precious").unwrap();
+    std::fs::write(user.join("notes.txt"), b"mine").unwrap();
+    let held = listing(&user);
+    let compare = [
+        "compare",
+        "s.yaml",
+        "--presets",
+        "memberlist",
+        "--seeds",
+        "1",
+    ];
+    for (out, phrase) in [
+        ("afile", "not a directory"),
+        ("afile/sub", "afile"),
+        ("mine", "notes.txt"),
+        ("..", "plain name"),
+    ] {
+        let o = flapsim(&[&compare[..], &["--out", out]].concat(), &d);
+        refused(&o, &["--out", phrase]);
+        assert!(
+            o.stdout.is_empty(),
+            "compare ran before checking --out {out}"
+        );
+    }
+    for extra in [&[][..], &["--fresh"][..]] {
+        for (out, phrase) in [
+            ("afile", "not a directory"),
+            ("mine", "which no flapsim sweep writes"),
+        ] {
+            let o = flapsim(
+                &[&["sweep", "w.yaml", "--out", out][..], extra].concat(),
+                &d,
+            );
+            refused(&o, &["--out", phrase]);
+        }
+    }
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("shard-{i}");
+        let o = flapsim(
+            &["sweep", "w.yaml", "--shard", &shard, "--out", &out, "-q"],
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for (out, phrase) in [
+        ("afile", "not a directory"),
+        ("mine", "which no flapsim sweep writes"),
+    ] {
+        let o = flapsim(&["merge", "shard-0", "shard-1", "--out", out], &d);
+        refused(&o, &["--out", phrase]);
+    }
+    assert_eq!(listing(&user), held);
+    assert_eq!(
+        std::fs::read(user.join("runs").join("keep.txt")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(std::fs::read(d.join("afile")).unwrap(), b"x");
+    // A sweep's own directory still takes a merge of its shards beside them.
+    let o = flapsim(&["sweep", "w.yaml", "--out", "whole", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::rename(d.join("shard-0"), d.join("whole/shard-0-of-2")).unwrap();
+    let o = flapsim(
+        &[
+            "merge",
+            "whole/shard-0-of-2",
+            "shard-1",
+            "--out",
+            "whole",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 // --------------------------------------------------------- 5. bounded reading
 
 /// Main trusted the size the file system reports, and read /dev/zero until

@@ -422,6 +422,7 @@ fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result
             out.display()
         )));
     }
+    super::store::refuse_foreign_dir(out)?;
     if let Some(m) = Manifest::read(out).map_err(refuse)? {
         if m.fingerprint != merged.fingerprint {
             return Err(refuse(format!(
