@@ -305,6 +305,100 @@ fn an_unusable_out_is_refused_before_running() {
     );
 }
 
+/// `compare` found an unusable --out only after every run, and exited 1
+/// (`--out /`, `.`, `..`, a file); before failing it had written its result
+/// files into any existing directory (`/`, `/tmp`, a source tree). `sweep`
+/// and `merge` wrote their files into a directory of the user's own files,
+/// exited 1 for a file given as --out, and `sweep --fresh` deleted the
+/// directory's `runs/` whatever it held.
+#[test]
+fn batch_commands_refuse_an_unusable_out_before_running_and_touch_nothing_there() {
+    let d = scratch("batchout");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let sweep = format!(
+        "name: w\nscenario:\n{}axes:\n  - path: suspicion_mult\n    values: [3, 4]\nseeds: 1\n",
+        S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    );
+    std::fs::write(d.join("w.yaml"), sweep).unwrap();
+    std::fs::write(d.join("afile"), b"x").unwrap();
+    let user = d.join("mine");
+    std::fs::create_dir_all(user.join("runs")).unwrap();
+    std::fs::write(user.join("runs").join("keep.txt"), b"precious").unwrap();
+    std::fs::write(user.join("notes.txt"), b"mine").unwrap();
+    let held = listing(&user);
+    let compare = [
+        "compare",
+        "s.yaml",
+        "--presets",
+        "memberlist",
+        "--seeds",
+        "1",
+    ];
+    for (out, phrase) in [
+        ("afile", "not a directory"),
+        ("afile/sub", "afile"),
+        ("mine", "notes.txt"),
+        ("..", "plain name"),
+    ] {
+        let o = flapsim(&[&compare[..], &["--out", out]].concat(), &d);
+        refused(&o, &["--out", phrase]);
+        assert!(
+            o.stdout.is_empty(),
+            "compare ran before checking --out {out}"
+        );
+    }
+    for extra in [&[][..], &["--fresh"][..]] {
+        for (out, phrase) in [
+            ("afile", "not a directory"),
+            ("mine", "which no flapsim sweep writes"),
+        ] {
+            let o = flapsim(
+                &[&["sweep", "w.yaml", "--out", out][..], extra].concat(),
+                &d,
+            );
+            refused(&o, &["--out", phrase]);
+        }
+    }
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("shard-{i}");
+        let o = flapsim(
+            &["sweep", "w.yaml", "--shard", &shard, "--out", &out, "-q"],
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for (out, phrase) in [
+        ("afile", "not a directory"),
+        ("mine", "which no flapsim sweep writes"),
+    ] {
+        let o = flapsim(&["merge", "shard-0", "shard-1", "--out", out], &d);
+        refused(&o, &["--out", phrase]);
+    }
+    assert_eq!(listing(&user), held);
+    assert_eq!(
+        std::fs::read(user.join("runs").join("keep.txt")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(std::fs::read(d.join("afile")).unwrap(), b"x");
+    // A sweep's own directory still takes a merge of its shards beside them.
+    let o = flapsim(&["sweep", "w.yaml", "--out", "whole", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::rename(d.join("shard-0"), d.join("whole/shard-0-of-2")).unwrap();
+    let o = flapsim(
+        &[
+            "merge",
+            "whole/shard-0-of-2",
+            "shard-1",
+            "--out",
+            "whole",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 // --------------------------------------------------------- 5. bounded reading
 
 /// Main trusted the size the file system reports, and read /dev/zero until
@@ -725,6 +819,76 @@ fn two_active_partitions_or_holds_with_one_name_are_refused() {
     .unwrap();
     let o = flapsim(&["validate", "ok.yaml"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+// ------------------------------------------------ CPU: many names in one file
+
+/// Reading a file took time quadratic in how many zones or mapping keys it
+/// names: each zone was looked up in a list of those before it, and each key of
+/// `protocol.overrides`, `cluster.groups` or `cluster.nodes` compared with
+/// every key before it. Within the default 1 MiB a file of zones took 31 s,
+/// one of single nodes 16 s and one of overrides 11 s before it was refused;
+/// at 2 MiB (`--limit file_bytes`) four times that. Each is now read in
+/// well under a second; the watchdog is a hang guard, far from both.
+#[test]
+fn a_file_naming_many_zones_or_keys_is_read_in_time_linear_in_its_size() {
+    let d = scratch("manynames");
+    let n = 125_000;
+    let zones: Vec<String> = (0..n).map(|i| format!("z{i}")).collect();
+    let zones = zones.join(",");
+    let header = "duration: 20s\ncluster:\n";
+    let variants = [
+        // Declared, then a group round-robin over all of them.
+        (
+            "zones",
+            format!(
+                "{header}  zones: [{zones}]\n  groups:\n    g: {{count: 3, name: \"n-{{}}\", zones: [{zones}]}}\n"
+            ),
+            None,
+        ),
+        // Used by a group without being declared.
+        (
+            "groupzones",
+            format!("{header}  groups:\n    g: {{count: 3, name: \"n-{{}}\", zones: [{zones}]}}\n"),
+            None,
+        ),
+        (
+            "overrides",
+            format!(
+                "{header}  groups:\n    g: {{count: 3, name: \"n-{{}}\"}}\nprotocol:\n  overrides:\n{}",
+                (0..n + n / 8).map(|i| format!("    k{i}: 1\n")).collect::<String>()
+            ),
+            Some(("overrides.yaml:7:5:", "unknown config key `k0`")),
+        ),
+        (
+            "nodes",
+            format!(
+                "{header}  nodes:\n{}",
+                (0..n + n / 8).map(|i| format!("    m{i}:\n")).collect::<String>()
+            ),
+            Some(("nodes.yaml:2:1:", "--limit nodes")),
+        ),
+        // `zone:` targets naming an empty zone: each scanned every node.
+        (
+            "zonetargets",
+            format!(
+                "{header}  zones: [a, b]\n  groups:\n    g: {{count: 10000, name: \"n-{{}}\", zone: a}}\nlog_observers: [{}]\n",
+                vec!["zone:b"; 2 * n].join(",")
+            ),
+            None,
+        ),
+    ];
+    for (name, text, refusal) in variants {
+        let file = format!("{name}.yaml");
+        assert!(text.len() < 2 << 20, "{name}: {} bytes", text.len());
+        std::fs::write(d.join(&file), text).unwrap();
+        let args = ["validate", &file, "--limit", "file_bytes=2097152"];
+        let o = flapsim_capped(&args, &d, Duration::from_secs(15));
+        match refusal {
+            None => assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o)),
+            Some((at, what)) => refused(&o, &[at, what]),
+        }
+    }
 }
 
 // ------------------------------------------------------ memory: cluster size

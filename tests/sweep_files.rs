@@ -169,6 +169,27 @@ fn a_result_line_past_the_cap_is_refused_with_exit_2_naming_file_and_line() {
     assert!(!out.exists(), "a refused merge leaves no directory");
 }
 
+/// Rule: `merge` checks each shard's `results.csv` row against its
+/// `results.jsonl` row, as `--resume` does. A shard whose CSV was copied from
+/// another shard (or edited) was merged as it was, exit 0: the merged
+/// `results.csv` held runs 1, 3, 5… twice and 0, 2, 4… never, while
+/// `results.jsonl` and `points.csv` held every run once.
+#[test]
+fn a_shard_whose_csv_disagrees_with_its_json_is_refused_by_merge() {
+    let d = scratch("csvswap");
+    let (_, shards) = whole_and_shards(&d, 2);
+    std::fs::copy(shards[1].join("results.csv"), shards[0].join("results.csv")).unwrap();
+    let out = d.join("merged");
+    let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("shard 0/2: row 0 of results.csv is not row 0 of results.jsonl"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused merge leaves no directory");
+}
+
 /// Rule: a sweep directory whose manifest lists every point, as flapsim
 /// wrote before, still merges (its manifest written back as it was) and
 /// resumes (finishing without running anything), to the files a sweep

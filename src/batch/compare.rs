@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::publish::{Content, Publisher};
 use crate::report::summary::ProtocolJson;
-use crate::report::write_atomic;
 
 use super::aggregate::{
     aggregate, human_spread, pareto, points_csv, PointStats, FLAPS_VS_DETECTION,
@@ -178,14 +178,17 @@ impl Comparison {
     }
 }
 
-/// Write a finished comparison: results from `rows`, then everything drawn from them.
+/// Publish a finished comparison into the set `p` was begun for: results
+/// from `rows`, then everything drawn from those files as staged (as
+/// `flapsim chart DIR` draws them), swapped in as one set. The caller begins
+/// `p` before running anything, so an unusable `--out` is refused first and
+/// nothing is ever written into a directory that is not flapsim's.
 pub fn write(
-    dir: &Path,
+    mut p: Publisher,
     plan: &Plan,
     meta: &ComparisonMeta,
     rows: &[Row],
 ) -> Result<Comparison, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let manifest = Manifest::new(plan, Shard::WHOLE);
     let mut csv = csv_header(&plan.axes);
     let mut jsonl = String::new();
@@ -194,15 +197,25 @@ pub fn write(
         csv.push_str(&r.csv_line(&vals));
         jsonl.push_str(&r.json_line(&plan.axes, &vals));
     }
-    let w =
-        |name: &str, bytes: &[u8]| write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string());
-    w(RESULTS_CSV, csv.as_bytes())?;
-    w(RESULTS_JSONL, jsonl.as_bytes())?;
     let mut meta_bytes = serde_json::to_vec_pretty(meta).map_err(|e| e.to_string())?;
     meta_bytes.push(b'\n');
-    w(COMPARISON_JSON, &meta_bytes)?;
-    w(MANIFEST, &manifest.bytes())?;
-    redraw(dir)
+    let files = [
+        (RESULTS_CSV, csv.into_bytes()),
+        (RESULTS_JSONL, jsonl.into_bytes()),
+        (COMPARISON_JSON, meta_bytes),
+        (MANIFEST, manifest.bytes()),
+    ];
+    for (name, bytes) in files {
+        p.add(name, Content::Bytes(bytes))
+            .map_err(|e| e.to_string())?;
+    }
+    let (c, drawn) = draw(read(p.staged())?)?;
+    for (name, bytes) in drawn {
+        p.add(&name, Content::Bytes(bytes))
+            .map_err(|e| e.to_string())?;
+    }
+    p.commit().map_err(|e| e.to_string())?;
+    Ok(c)
 }
 
 /// Read a comparison directory back.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use super::finish::{line_error, Aggregated, Aggregator};
 use super::lines::{LineError, Lines, Staged};
 use super::manifest::Manifest;
-use super::row::{csv_header, Row};
+use super::row::{csv_header, AxisValue, Row};
 use super::store::{io_error, refuse, StoreError, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
 
 /// Shards whose files stay open through the merge; the files of the rest
@@ -257,15 +257,14 @@ fn merge_pass(
     let mut json = Staged::create(&out.join(RESULTS_JSONL)).map_err(io)?;
     csv.writer().write_all(header.as_bytes()).map_err(io)?;
     let mut agg = Aggregator::new(first, out).map_err(io)?;
+    let mut csv_line = Vec::new();
     for r in 0..first.runs {
         let f = &mut files[r % count];
         let k = r / count;
-        line.clear();
-        if !f.csv.next_into(&mut line).map_err(lines)? {
+        csv_line.clear();
+        if !f.csv.next_into(&mut csv_line).map_err(lines)? {
             return Err(anomaly(format!("{}: no row {k}", f.dir.display())));
         }
-        line.push(b'\n');
-        csv.writer().write_all(&line).map_err(io)?;
         line.clear();
         if !f.json.next_into(&mut line).map_err(lines)? {
             return Err(anomaly(format!("{}: no row {k}", f.dir.display())));
@@ -281,6 +280,26 @@ fn merge_pass(
                     r % count
                 ))
             })?;
+        // And the CSV the same numbers: a shard's results.csv copied from
+        // another shard's (or edited) was merged as it was, so the merged
+        // results.csv held other runs than results.jsonl and points.csv.
+        let values: Vec<AxisValue> = (0..first.axes.len())
+            .map(|a| {
+                let v = first.points.get(row.point, a);
+                AxisValue {
+                    label: v.label.clone(),
+                    json: v.value.clone(),
+                }
+            })
+            .collect();
+        if !std::str::from_utf8(&csv_line).is_ok_and(|l| row.csv_matches(l, &values)) {
+            return Err(anomaly(format!(
+                "shard {}/{count}: row {k} of results.csv is not row {k} of results.jsonl (run {r}): the files disagree; run the shard again with --resume",
+                r % count
+            )));
+        }
+        csv_line.push(b'\n');
+        csv.writer().write_all(&csv_line).map_err(io)?;
         line.push(b'\n');
         json.writer().write_all(&line).map_err(io)?;
         agg.push(&row).map_err(io)?;
@@ -422,6 +441,7 @@ fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result
             out.display()
         )));
     }
+    super::store::refuse_foreign_dir(out)?;
     if let Some(m) = Manifest::read(out).map_err(refuse)? {
         if m.fingerprint != merged.fingerprint {
             return Err(refuse(format!(

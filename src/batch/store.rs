@@ -140,6 +140,7 @@ impl Results {
         aggregate: Aggregate,
     ) -> Result<Results, StoreError> {
         let manifest = Manifest::new(plan, shard);
+        refuse_foreign_dir(dir)?;
         fs::create_dir_all(dir)
             .map_err(|e| io_error(format!("creating {}: {e}", dir.display())))?;
         // Before anything is read or removed: another writer may be at work.
@@ -386,6 +387,74 @@ pub fn read_rows(dir: &Path, cap: usize) -> Result<Vec<Row>, String> {
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Refuse `dir` as a sweep's (or a merge's) `--out` unless it is missing, or
+/// a directory holding only what sweeps write there: their result and
+/// aggregate files and charts, the temporary files of a killed writer, `runs/`
+/// beside a manifest, and shard directories (`shard-I-of-N`, where a sharded
+/// sweep writes by default). Why: a sweep writes in place and `--fresh`
+/// deletes its old files, `runs/` included, so `--out .` in a source tree, or
+/// a directory of someone's own `runs/`, must be refused before anything there
+/// is written or removed, not mixed with or emptied. A file given as `--out`
+/// is bad input too, not an I/O failure.
+pub fn refuse_foreign_dir(dir: &Path) -> Result<(), StoreError> {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(refuse(format!("--out {}: {e}", dir.display()))),
+    };
+    if !meta.is_dir() {
+        return Err(refuse(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        )));
+    }
+    let has_manifest = dir.join(MANIFEST).is_file();
+    let entries = fs::read_dir(dir).map_err(|e| refuse(format!("--out {}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| refuse(format!("--out {}: {e}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let sweeps = if is_dir {
+            (name == RUNS_DIR && has_manifest) || is_shard_dir(&name)
+        } else {
+            is_sweep_file(&name)
+        };
+        if !sweeps {
+            return Err(refuse(format!(
+                "--out {}: holds `{name}`, which no flapsim sweep writes; choose a new or empty --out",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A file a sweep writes in its directory (or a killed writer left there:
+/// hidden `.….tmp` files).
+fn is_sweep_file(name: &str) -> bool {
+    let chart = crate::chart::sweep::CHARTS
+        .iter()
+        .any(|c| [format!("{c}.png"), format!("{c}.svg")].contains(&name.to_string()));
+    chart
+        || [
+            MANIFEST,
+            RESULTS_CSV,
+            RESULTS_JSONL,
+            POINTS_CSV,
+            SUMMARY_TXT,
+        ]
+        .contains(&name)
+        || (name.starts_with('.') && name.ends_with(".tmp"))
+}
+
+/// `shard-I-of-N`: the default directory of a shard, under the sweep's own.
+fn is_shard_dir(name: &str) -> bool {
+    let whole = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    name.strip_prefix("shard-")
+        .and_then(|rest| rest.split_once("-of-"))
+        .is_some_and(|(i, n)| whole(i) && whole(n))
 }
 
 /// What `dir` already holds that a batch command must not write over: a

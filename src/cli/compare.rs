@@ -153,6 +153,11 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             out.display()
         )));
     }
+    // Claimed before anything runs: an unusable `--out` (a file, `/`, a
+    // directory of the user's own files) is bad input found at once, and the
+    // results, tables and charts are published into it as one set at the end.
+    let publisher = crate::report::Publisher::begin(&out, Default::default())
+        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out.display())))?;
     if !args.batch.quiet {
         say!(
             "compare {}: {} x {} = {}, {}",
@@ -183,7 +188,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     )
     .map_err(|e| Failure::failed(e.0))?;
     let wall = started.elapsed().as_secs_f64();
-    let c = compare::write(&out, &plan, &meta, &rows).map_err(Failure::failed)?;
+    let c = compare::write(publisher, &plan, &meta, &rows).map_err(Failure::failed)?;
     if !args.batch.quiet {
         say!(
             "{} in {wall:.1} s ({:.2} runs/s)\n",

@@ -195,6 +195,13 @@ impl Publisher {
         &self.target
     }
 
+    /// The staging directory: the files added so far, as they will be
+    /// published (a comparison draws its charts from its result files there,
+    /// as `flapsim chart` later draws them from the published set).
+    pub fn staged(&self) -> &Path {
+        &self.staging
+    }
+
     /// The files of the set so far (added, created or kept).
     pub fn names(&self) -> &[String] {
         &self.names

@@ -1,10 +1,14 @@
 //! The `cluster:` section: groups expanded from name patterns, single nodes,
 //! zones, Serf tag sizes; node ids follow file order.
 
+use std::collections::BTreeSet;
+
 use super::error::ScenarioError;
 use super::model::NodeSpec;
 use super::raw::{ClusterRaw, GroupRaw, NodeRaw};
-use super::resolve::{check_ident, Limits, Resolver, DEFAULT_META_BYTES, MAX_META_BYTES};
+use super::resolve::{
+    check_ident, some_names, Limits, Resolver, DEFAULT_META_BYTES, MAX_META_BYTES,
+};
 use crate::protocol::NodeId;
 
 type R<T> = Result<T, ScenarioError>;
@@ -13,8 +17,9 @@ type R<T> = Result<T, ScenarioError>;
 struct Defaults {
     zone: String,
     meta: u32,
-    /// `cluster.zones`, when declared.
-    declared: Option<Vec<String>>,
+    /// `cluster.zones`, when declared: a set, because every zone a group or
+    /// node names is looked up in it, and a 1 MiB file can declare 140,000.
+    declared: Option<BTreeSet<String>>,
 }
 
 /// Expand a group's name pattern for member number `n`: `a-{:02}` → `a-07`.
@@ -122,23 +127,26 @@ impl Resolver<'_, '_> {
 
     /// Declared zones, the default zone and the default tag size.
     fn defaults(&mut self, c: &ClusterRaw) -> R<Defaults> {
-        let declared = c.zones.clone();
-        if let Some(z) = &declared {
+        let mut declared = None;
+        if let Some(z) = &c.zones {
+            let mut set = BTreeSet::new();
             for (i, zone) in z.iter().enumerate() {
                 check_ident(zone).map_err(|m| self.err(&format!("cluster.zones[{i}]"), m))?;
-                if z[..i].contains(zone) {
+                if !set.insert(zone.clone()) {
                     return Err(self.err(
                         &format!("cluster.zones[{i}]"),
                         format!("zone `{zone}` is listed twice"),
                     ));
                 }
+                self.zones.entry(zone.clone()).or_default();
             }
             if z.is_empty() {
                 return Err(self.err("cluster.zones", "empty list; omit it or name the zones"));
             }
-            self.zones = z.clone();
+            declared = Some(set);
         }
-        let default_zone = declared
+        let default_zone = c
+            .zones
             .as_ref()
             .and_then(|z| z.first().cloned())
             .unwrap_or_else(|| "default".to_string());
@@ -197,7 +205,7 @@ impl Resolver<'_, '_> {
             } else {
                 format!("{gp}.zones[{i}]")
             };
-            self.use_zone(z, &zp, d.declared.as_deref())?;
+            self.use_zone(z, &zp, d.declared.as_ref())?;
         }
         let meta = g.meta_bytes.unwrap_or(d.meta);
         if meta > MAX_META_BYTES {
@@ -231,7 +239,7 @@ impl Resolver<'_, '_> {
     fn single(&mut self, nname: &str, n: NodeRaw, d: &Defaults) -> R<()> {
         let np = format!("cluster.nodes.{nname}");
         let zone = n.zone.clone().unwrap_or_else(|| d.zone.clone());
-        self.use_zone(&zone, &format!("{np}.zone"), d.declared.as_deref())?;
+        self.use_zone(&zone, &format!("{np}.zone"), d.declared.as_ref())?;
         let meta = n.meta_bytes.unwrap_or(d.meta);
         if meta > MAX_META_BYTES {
             return Err(self.err(
@@ -258,21 +266,21 @@ impl Resolver<'_, '_> {
         Ok(())
     }
 
-    fn use_zone(&mut self, zone: &str, path: &str, declared: Option<&[String]>) -> R<()> {
+    fn use_zone(&mut self, zone: &str, path: &str, declared: Option<&BTreeSet<String>>) -> R<()> {
         check_ident(zone).map_err(|m| self.err(path, format!("zone name {m}")))?;
         if let Some(d) = declared {
-            if !d.iter().any(|z| z == zone) {
+            if !d.contains(zone) {
                 return Err(self.err(
                     path,
                     format!(
                         "unknown zone `{zone}`; cluster.zones declares: {}",
-                        d.join(", ")
+                        some_names(d.iter(), d.len())
                     ),
                 ));
             }
         }
-        if !self.zones.iter().any(|z| z == zone) {
-            self.zones.push(zone.to_string());
+        if !self.zones.contains_key(zone) {
+            self.zones.insert(zone.to_string(), Vec::new());
         }
         Ok(())
     }
@@ -297,6 +305,7 @@ impl Resolver<'_, '_> {
         }
         let id = self.nodes.len() as NodeId;
         self.by_name.insert(name.clone(), id);
+        self.zones.entry(zone.clone()).or_default().push(id);
         self.nodes.push(NodeSpec {
             name,
             zone,

@@ -199,7 +199,7 @@ pub fn resolve(
         nodes: Vec::new(),
         by_name: BTreeMap::new(),
         groups: BTreeMap::new(),
-        zones: Vec::new(),
+        zones: BTreeMap::new(),
     };
     r.build_cluster(raw.cluster.as_ref(), limits)?;
 
@@ -345,6 +345,26 @@ fn check_timeseries_size(
 /// Output directory names come from scenario names: keep them path-safe. A name
 /// made only of dots (`.`, `..`) would put the outputs in `output/` itself or
 /// outside it.
+/// At most this many names in an error message's list; the rest are counted.
+const NAMES_LISTED: usize = 20;
+
+/// `a, b, c` for an error message, cut after [`NAMES_LISTED`] names with how
+/// many more there are (`total`): a file may name 100,000 zones or partitions,
+/// and a message that lists them all is a megabyte nobody reads.
+pub(crate) fn some_names<S: AsRef<str>>(names: impl Iterator<Item = S>, total: usize) -> String {
+    let shown: Vec<String> = names
+        .take(NAMES_LISTED)
+        .map(|n| n.as_ref().to_string())
+        .collect();
+    if shown.is_empty() {
+        return "(none)".into();
+    }
+    match total.saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{}, … ({more} more)", shown.join(", ")),
+    }
+}
+
 pub(crate) fn check_ident(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("must not be empty".into());
@@ -409,8 +429,10 @@ pub struct Resolver<'a, 'c> {
     pub(super) nodes: Vec<NodeSpec>,
     pub(super) by_name: BTreeMap<String, NodeId>,
     pub(super) groups: BTreeMap<String, Vec<NodeId>>,
-    /// Zones in first-use order (declared zones first).
-    pub(super) zones: Vec<String>,
+    /// Every zone (declared or used) and the nodes in it, in id order: a map,
+    /// because groups, nodes and `zone:` targets look zones up by name, and a
+    /// 1 MiB file can name 140,000 of them (a list made that quadratic).
+    pub(super) zones: BTreeMap<String, Vec<NodeId>>,
 }
 
 impl Resolver<'_, '_> {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::error::ScenarioError;
 use super::raw::{Prob, TargetRaw};
-use super::resolve::Resolver;
+use super::resolve::{some_names, Resolver};
 use crate::protocol::NodeId;
 use crate::random::{Stream, StreamId};
 
@@ -20,19 +20,16 @@ impl Resolver<'_, '_> {
         }
         if let Some(zone) = name.strip_prefix("zone:") {
             let zone = zone.trim();
-            if !self.zones.iter().any(|z| z == zone) {
-                return Err(self.err(
+            return match self.zones.get(zone) {
+                Some(members) => Ok(members.clone()),
+                None => Err(self.err(
                     path,
-                    format!("unknown zone `{zone}`; zones: {}", self.zones.join(", ")),
-                ));
-            }
-            return Ok(self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.zone == zone)
-                .map(|(i, _)| i as NodeId)
-                .collect());
+                    format!(
+                        "unknown zone `{zone}`; zones: {}",
+                        some_names(self.zones.keys(), self.zones.len())
+                    ),
+                )),
+            };
         }
         if let Some(&id) = self.by_name.get(name) {
             return Ok(vec![id]);

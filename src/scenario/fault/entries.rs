@@ -10,7 +10,7 @@ use crate::protocol::{Nanos, NodeId};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::model::{FaultSpec, TimelineEvent};
 use crate::scenario::raw::Dur;
-use crate::scenario::resolve::{fd, Limits, Resolver};
+use crate::scenario::resolve::{fd, some_names, Limits, Resolver};
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -252,11 +252,7 @@ fn check_pairs(r: &Resolver, events: &[(Nanos, usize, Action)]) -> R<()> {
 }
 
 fn list(s: &BTreeSet<String>) -> String {
-    if s.is_empty() {
-        "(none)".into()
-    } else {
-        s.iter().cloned().collect::<Vec<_>>().join(", ")
-    }
+    some_names(s.iter(), s.len())
 }
 
 /// Nodes that get host samples: every host fault's, and those a timeline
