@@ -734,3 +734,44 @@ fn log_zone_per_file_flag_errors_are_exit_2() {
     assert_eq!(s["inputs"][1]["zone"], "+09:00");
     assert_eq!(s["inputs"][1]["zone_from"], "--log-zone FILE=ZONE");
 }
+
+/// Rule: `--out` at a directory holding anything a diagnosis does not write
+/// (the logs' own directory, another directory of logs) is refused with exit
+/// 2 and left as it was; a previous diagnosis's directory is replaced. Both
+/// `diagnose logs --out logs` and `--out` at another node's log directory
+/// deleted every `*.log` there and exited 0 (the publisher takes a `.log`
+/// for a run's `memberlist.log`).
+#[test]
+fn an_out_directory_holding_logs_is_refused_and_left_untouched() {
+    let dir = scratch_dir("diagnose", "out-holds-logs");
+    let text = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("logs/a-01.log"), text).unwrap();
+    std::fs::write(dir.join("other/s-01.log"), text).unwrap();
+    for (input, out, kept) in [
+        ("logs", "logs", "logs/a-01.log"),
+        ("logs/a-01.log", "other", "other/s-01.log"),
+    ] {
+        let o = flapsim(
+            &["diagnose", input, "--out", out, "--no-charts", "-q"],
+            &dir,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{input} --out {out}: {err}");
+        assert!(err.contains(&format!("--out {out}")), "{err}");
+        assert!(err.contains(".log`"), "names the file: {err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(kept)).unwrap(),
+            text,
+            "{kept} kept"
+        );
+        assert!(!dir.join(out).join("summary.json").exists());
+    }
+    // A diagnosis's own outputs are replaced, charts and all.
+    for _ in 0..2 {
+        let o = flapsim(&["diagnose", "logs", "--out", "diag", "-q"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(dir.join("diag/summary.json").exists());
+}
