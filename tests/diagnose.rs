@@ -775,3 +775,75 @@ fn an_out_directory_holding_logs_is_refused_and_left_untouched() {
     }
     assert!(dir.join("diag/summary.json").exists());
 }
+
+/// Rule: an input that can be read only once (standard input, a pipe such
+/// as `/dev/stdin` or `<(zcat …)`) is read once: its lines are counted, or,
+/// when the inputs must be read again (here: Consul's WAN pool found), that
+/// is an error naming it (exit 2). A pipe's first lines went to the banner
+/// look-up, so `cat a-01.log | diagnose /dev/stdin` read "0 lines"; and `-`
+/// beside a file, read again, was empty: exit 0, none of its lines counted.
+#[test]
+fn an_input_read_once_is_counted_once_or_refused_naming_it() {
+    let dir = scratch_dir("diagnose", "read-once");
+    let lan = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    let wan = "    2015/09/29 00:00:20 [INFO] consul: adding WAN server s-09.dc2 (Addr: 10.1.0.9:8300) (DC: dc2)\n    2015/09/29 00:00:21 [INFO] serf: EventMemberFailed: s-09.dc2 10.1.0.9\n";
+    std::fs::write(dir.join("a-01.log"), lan).unwrap();
+    std::fs::write(dir.join("s-01.log"), lan).unwrap();
+    std::fs::write(dir.join("wan.log"), format!("{wan}{lan}")).unwrap();
+    let sh = |script: &str| {
+        Command::new("sh")
+            .args(["-c", script])
+            .env("FLAPSIM", env!("CARGO_BIN_EXE_flapsim"))
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let out = sh(
+        "cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --observer a-01 --out d --no-charts -q",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&dir.join("d/summary.json"));
+    assert_eq!(s["flaps"], 1);
+    assert_eq!(s["suspicions"], 1);
+    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&dir.join("e/summary.json"))["suspicions"], 1);
+    let out = sh("cat wan.log | \"$FLAPSIM\" diagnose --observer=-=a-01 --out f --no-charts -q -- - s-01.log");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("-: the inputs are to be read again"), "{err}");
+    assert!(
+        err.contains("standard input cannot be: save it to a file"),
+        "{err}"
+    );
+    assert!(!dir.join("f").exists());
+    // Saved to a file, as the error asks, it is read.
+    let out = flapsim(
+        &[
+            "diagnose",
+            "--observer",
+            "wan.log=a-01",
+            "--out",
+            "g",
+            "--no-charts",
+            "-q",
+            "wan.log",
+            "s-01.log",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&dir.join("g/summary.json"))["suspicions"], 2);
+}

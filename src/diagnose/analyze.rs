@@ -303,8 +303,8 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .iter()
         .zip(unnamed)
         .map(|(s, &unnamed)| {
-            // Not stdin: what this reads, the main read would not see.
-            if !unnamed || s.path.is_none() {
+            // Not stdin or a pipe: what this reads, the main read would not see.
+            if !unnamed || !s.rereadable() {
                 return None;
             }
             // Errors are the main read's to report, with their line.
@@ -951,19 +951,30 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     }
                     wan = wan_seen.wan_names(&a.names);
                     nomad = products.iter().map(Product::nomad).collect();
-                    if !wan.is_empty() || found.iter().any(|f| f.applied) {
+                    if !wan.is_empty() {
+                        read_again(
+                            sources,
+                            &copies,
+                            "Consul's WAN pool members were found, whose lines are to be left out",
+                        )?;
+                        continue;
+                    }
+                    if found.iter().any(|f| f.applied) {
+                        read_again(sources, &copies, "a file's zone was found from the Serf events it shares with the others")?;
                         continue;
                     }
                 }
                 if !names_settled {
                     names_settled = true;
                     if let Some(note) = named_by_own_lines(sources, &mut owns, &own_names) {
+                        read_again(sources, &copies, &note)?;
                         notes.push(note);
                         names_settled = false;
                         continue;
                     }
                     let renames = names_as_logged(&a, &mentioned, &owns);
                     if !renames.is_empty() {
+                        read_again(sources, &copies, &renamed_note(&renames))?;
                         notes.push(renamed_note(&renames));
                         for (own, from) in owns.iter_mut() {
                             let by_path =
@@ -998,7 +1009,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         let mut found = vec![u];
         if !swept {
             swept = true;
-            if sources.iter().all(|s| s.path.is_some()) {
+            if sources.iter().all(Source::rereadable) {
                 // Nothing the merge's plan borrows has changed on this path.
                 found.extend(find_unsorted(&plan, opt, found[0].file)?);
             }
@@ -1007,6 +1018,36 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             let nodes = per_node_read(sources, &owns, &u)?;
             per_node.insert(u.file, (nodes, u));
         }
+    }
+}
+
+/// What a source read once is called in an error: standard input, or a
+/// pipe or device (`<(zcat …)`).
+fn read_once_name(s: &Source) -> &'static str {
+    if s.path.is_none() {
+        "standard input"
+    } else {
+        "a pipe or device"
+    }
+}
+
+/// Checks that every input read (not skipped as a copy) can be read again
+/// before the merge starts over because of `why`. Why: standard input or a
+/// pipe, read again, is empty: its lines were silently missing from the
+/// result (`- other.log` exited 0 with none of stdin's lines counted; `-`
+/// alone said it held 0 lines).
+fn read_again(sources: &[Source], copies: &[bool], why: &str) -> Result<(), InputError> {
+    let once = sources
+        .iter()
+        .zip(copies)
+        .find(|(s, &copy)| !copy && !s.rereadable());
+    match once {
+        None => Ok(()),
+        Some((s, _)) => Err(InputError(format!(
+            "{}: the inputs are to be read again ({why}), and {} cannot be: save it to a file and pass that",
+            s.label,
+            read_once_name(s)
+        ))),
     }
 }
 
@@ -1073,10 +1114,11 @@ fn per_node_read(
         crate::units::format_duration(UNSORTED_MARGIN),
         u.after
     );
-    if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
+    if let Some(once) = sources.iter().find(|s| !s.rereadable()) {
         return Err(InputError(format!(
-            "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
-            if stdin.label == s.label { "it" } else { "every input" }
+            "{what}; it is to be read once per node, which reads {} again, and {} cannot be: save it to a file and pass that (or give one file per node)",
+            if once.label == s.label { "it" } else { "every input" },
+            read_once_name(once)
         )));
     }
     let nodes = nodes_of(s, owns[u.file].0.as_deref());
@@ -1400,7 +1442,7 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
     let mut out = Vec::new();
     for i in 0..plan.sources.len() {
         let known = i == found || plan.per_node.contains_key(&i);
-        if known || plan.copies[i] || plan.sources[i].path.is_none() {
+        if known || plan.copies[i] || !plan.sources[i].rereadable() {
             continue;
         }
         // Names and counts are this pass's own, thrown away after it.

@@ -61,6 +61,15 @@ pub fn program_stem(stem: &str) -> bool {
 }
 
 impl Source {
+    /// Whether it can be read more than once: a regular file. Standard
+    /// input, a pipe (`<(zcat a-01.log.gz)`) or a device is read once: what
+    /// a first read takes from it is gone for the next.
+    pub fn rereadable(&self) -> bool {
+        self.path
+            .as_ref()
+            .is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+    }
+
     /// The observer a file name suggests: its name without `.gz`, `.log`, `.json`,
     /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`; Consul's own
     /// rotation, `consul-1700000000123456789.log` → `consul`). `None` for stdin.
