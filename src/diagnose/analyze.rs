@@ -341,52 +341,91 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
 }
 
 /// Which sources are byte-identical copies of an earlier one read as the same
-/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`): their
-/// lines would be counted twice. Found cheaply: only files of one node with the
-/// same size are hashed ([`super::input::content_hash`], bounded), and a copy
-/// is skipped with a warning. Files of different nodes are never compared:
-/// two quiet nodes may well log the same lines.
+/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`), or
+/// of any earlier one when its lines name their nodes (flapsim's
+/// `memberlist.log`, `kubectl logs --prefix`: the file's name plays no part,
+/// so `memberlist-a.log` and its copy `memberlist-b.log` are the same nodes'
+/// lines): their lines would be counted twice. Found cheaply: only files of
+/// the same size are hashed ([`super::input::content_hash`], bounded), and
+/// a copy is skipped with a warning. Files of different nodes whose lines do
+/// not name them are not copies: two quiet nodes may well log the same lines.
 fn identical_copies(
     sources: &[Source],
     owns: &[(Option<String>, ObserverFrom)],
 ) -> (Vec<bool>, Vec<String>) {
     let mut copies = vec![false; sources.len()];
     let mut warnings = Vec::new();
-    // (node, size) → the files with them, in input order.
-    let mut groups: BTreeMap<(&str, u64), Vec<usize>> = BTreeMap::new();
-    for (i, (s, (own, _))) in sources.iter().zip(owns).enumerate() {
-        let (Some(p), Some(own)) = (&s.path, own) else {
+    // Size → the files with it, in input order.
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, s) in sources.iter().enumerate() {
+        let Some(p) = &s.path else {
             continue;
         };
         if let Ok(m) = std::fs::metadata(p) {
-            if m.len() > 0 {
-                groups.entry((own.as_str(), m.len())).or_default().push(i);
+            if m.is_file() && m.len() > 0 {
+                groups.entry(m.len()).or_default().push(i);
             }
         }
     }
-    for ((own, size), files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
-        let mut hashes: HashMap<u64, usize> = HashMap::new();
+    for (size, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        // Hash → the files with it, in input order.
+        let mut hashes: HashMap<u64, Vec<usize>> = HashMap::new();
         for i in files {
             let Some(p) = &sources[i].path else { continue };
             // Unreadable: the read reports it, with its line.
             let Ok(h) = super::input::content_hash(p, size) else {
                 continue;
             };
-            match hashes.get(&h) {
-                Some(&first) => {
+            let same = hashes.entry(h).or_default();
+            let own = owns[i].0.as_deref();
+            let of_same_node = same
+                .iter()
+                .find(|&&f| own.is_some() && owns[f].0.as_deref() == own);
+            let warning = match (of_same_node, same.first()) {
+                (Some(&first), _) => Some(format!(
+                    "{}: byte-identical to {} (both node {}'s): read once",
+                    sources[i].label,
+                    sources[first].label,
+                    own.unwrap_or_default()
+                )),
+                (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
+                    "{}: byte-identical to {} (its lines name their nodes): read once",
+                    sources[i].label, sources[first].label
+                )),
+                _ => None,
+            };
+            match warning {
+                Some(w) => {
                     copies[i] = true;
-                    warnings.push(format!(
-                        "{}: byte-identical to {} (both node {own}'s): read once",
-                        sources[i].label, sources[first].label
-                    ));
+                    warnings.push(w);
                 }
-                None => {
-                    hashes.insert(h, i);
-                }
+                None => same.push(i),
             }
         }
     }
     (copies, warnings)
+}
+
+/// Whether every memberlist or Serf line of a file names its node in a
+/// prefix (`a-01: `, a syslog header's host, `[pod/a-01/consul]`), and there
+/// is one: the file's own name then names no line.
+fn lines_name_their_nodes(s: &Source) -> bool {
+    let Ok(mut reader) = LineReader::open(s) else {
+        return false;
+    };
+    let mut any = false;
+    while let Ok(Some(line)) = reader.next_line() {
+        let Frame::Line(f) = frame_at(line.text, 0, Some(reference(s))) else {
+            continue;
+        };
+        if speaks_a_table_layer(&f.message) {
+            if f.observer.is_none() {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
 }
 
 /// `         Node name: 'a-01'` (Consul 0.5 to 1.x and Serf print it at start).
