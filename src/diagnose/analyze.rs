@@ -1676,7 +1676,19 @@ fn merge(
             )));
         }
         let lines = crate::units::count(read as usize, "line");
-        let inputs = crate::units::count(streams.len(), "input");
+        // Named: with several inputs, which were read; with one, which it was.
+        const NAMED: usize = 3;
+        let mut labels: Vec<&str> = (streams.iter().take(NAMED))
+            .map(|s| s.source.label.as_str())
+            .collect();
+        if streams.len() > NAMED {
+            labels.push("…");
+        }
+        let inputs = format!(
+            "{} ({})",
+            crate::units::count(streams.len(), "input"),
+            labels.join(", ")
+        );
         // A start-up banner says the file is an agent's log: then it is not
         // the wrong kind of file, only one with nothing to say.
         let agents: Vec<&str> = streams

@@ -277,6 +277,37 @@ fn corrupt_gzip_and_empty_inputs_are_errors_not_panics() {
     assert!(e.0.contains("missing.log"), "{}", e.0);
 }
 
+/// Rule: inputs holding no line we read are named in the error. It said
+/// "0 lines of 1 input" for an empty file, a gzip of nothing or `/dev/null`,
+/// and "369 lines of 1 input" for a file of text garbage, naming none.
+#[test]
+fn inputs_without_a_line_understood_are_named() {
+    let dir = scratch("none-understood");
+    let empty = write(&dir, "empty.log", "");
+    let e = diagnose(std::slice::from_ref(&empty), opts())
+        .err()
+        .unwrap();
+    assert!(
+        e.0.contains(&format!("0 lines of 1 input ({})", empty.display())),
+        "{}",
+        e.0
+    );
+    let files: Vec<PathBuf> = (1..=5)
+        .map(|i| write(&dir, &format!("n-{i}.log"), "not a log line\n"))
+        .collect();
+    let e = diagnose(&files, opts()).err().unwrap();
+    assert!(
+        e.0.contains(&format!(
+            "5 lines of 5 inputs ({}, {}, {}, …)",
+            files[0].display(),
+            files[1].display(),
+            files[2].display()
+        )),
+        "{}",
+        e.0
+    );
+}
+
 /// Rule: an agent's log with its start-up banner and no membership line (a
 /// quiet cluster, as flapsim writes for a node that saw nothing) is not
 /// called the wrong kind of file: the error says whose log it is and why it
