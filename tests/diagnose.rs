@@ -734,3 +734,116 @@ fn log_zone_per_file_flag_errors_are_exit_2() {
     assert_eq!(s["inputs"][1]["zone"], "+09:00");
     assert_eq!(s["inputs"][1]["zone_from"], "--log-zone FILE=ZONE");
 }
+
+/// Rule: `--out` at a directory holding anything a diagnosis does not write
+/// (the logs' own directory, another directory of logs) is refused with exit
+/// 2 and left as it was; a previous diagnosis's directory is replaced. Both
+/// `diagnose logs --out logs` and `--out` at another node's log directory
+/// deleted every `*.log` there and exited 0 (the publisher takes a `.log`
+/// for a run's `memberlist.log`).
+#[test]
+fn an_out_directory_holding_logs_is_refused_and_left_untouched() {
+    let dir = scratch_dir("diagnose", "out-holds-logs");
+    let text = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("logs/a-01.log"), text).unwrap();
+    std::fs::write(dir.join("other/s-01.log"), text).unwrap();
+    for (input, out, kept) in [
+        ("logs", "logs", "logs/a-01.log"),
+        ("logs/a-01.log", "other", "other/s-01.log"),
+    ] {
+        let o = flapsim(
+            &["diagnose", input, "--out", out, "--no-charts", "-q"],
+            &dir,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{input} --out {out}: {err}");
+        assert!(err.contains(&format!("--out {out}")), "{err}");
+        assert!(err.contains(".log`"), "names the file: {err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join(kept)).unwrap(),
+            text,
+            "{kept} kept"
+        );
+        assert!(!dir.join(out).join("summary.json").exists());
+    }
+    // A diagnosis's own outputs are replaced, charts and all.
+    for _ in 0..2 {
+        let o = flapsim(&["diagnose", "logs", "--out", "diag", "-q"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(dir.join("diag/summary.json").exists());
+}
+
+/// Rule: an input that can be read only once (standard input, a pipe such
+/// as `/dev/stdin` or `<(zcat …)`) is read once: its lines are counted, or,
+/// when the inputs must be read again (here: Consul's WAN pool found), that
+/// is an error naming it (exit 2). A pipe's first lines went to the banner
+/// look-up, so `cat a-01.log | diagnose /dev/stdin` read "0 lines"; and `-`
+/// beside a file, read again, was empty: exit 0, none of its lines counted.
+#[test]
+fn an_input_read_once_is_counted_once_or_refused_naming_it() {
+    let dir = scratch_dir("diagnose", "read-once");
+    let lan = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    let wan = "    2015/09/29 00:00:20 [INFO] consul: adding WAN server s-09.dc2 (Addr: 10.1.0.9:8300) (DC: dc2)\n    2015/09/29 00:00:21 [INFO] serf: EventMemberFailed: s-09.dc2 10.1.0.9\n";
+    std::fs::write(dir.join("a-01.log"), lan).unwrap();
+    std::fs::write(dir.join("s-01.log"), lan).unwrap();
+    std::fs::write(dir.join("wan.log"), format!("{wan}{lan}")).unwrap();
+    let sh = |script: &str| {
+        Command::new("sh")
+            .args(["-c", script])
+            .env("FLAPSIM", env!("CARGO_BIN_EXE_flapsim"))
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let out = sh(
+        "cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --observer a-01 --out d --no-charts -q",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&dir.join("d/summary.json"));
+    assert_eq!(s["flaps"], 1);
+    assert_eq!(s["suspicions"], 1);
+    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&dir.join("e/summary.json"))["suspicions"], 1);
+    let out = sh("cat wan.log | \"$FLAPSIM\" diagnose --observer=-=a-01 --out f --no-charts -q -- - s-01.log");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("-: the inputs are to be read again"), "{err}");
+    assert!(
+        err.contains("standard input cannot be: save it to a file"),
+        "{err}"
+    );
+    assert!(!dir.join("f").exists());
+    // Saved to a file, as the error asks, it is read.
+    let out = flapsim(
+        &[
+            "diagnose",
+            "--observer",
+            "wan.log=a-01",
+            "--out",
+            "g",
+            "--no-charts",
+            "-q",
+            "wan.log",
+            "s-01.log",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&dir.join("g/summary.json"))["suspicions"], 2);
+}

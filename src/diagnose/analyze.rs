@@ -303,8 +303,8 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .iter()
         .zip(unnamed)
         .map(|(s, &unnamed)| {
-            // Not stdin: what this reads, the main read would not see.
-            if !unnamed || s.path.is_none() {
+            // Not stdin or a pipe: what this reads, the main read would not see.
+            if !unnamed || !s.rereadable() {
                 return None;
             }
             // Errors are the main read's to report, with their line.
@@ -341,52 +341,91 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
 }
 
 /// Which sources are byte-identical copies of an earlier one read as the same
-/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`): their
-/// lines would be counted twice. Found cheaply: only files of one node with the
-/// same size are hashed ([`super::input::content_hash`], bounded), and a copy
-/// is skipped with a warning. Files of different nodes are never compared:
-/// two quiet nodes may well log the same lines.
+/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`), or
+/// of any earlier one when its lines name their nodes (flapsim's
+/// `memberlist.log`, `kubectl logs --prefix`: the file's name plays no part,
+/// so `memberlist-a.log` and its copy `memberlist-b.log` are the same nodes'
+/// lines): their lines would be counted twice. Found cheaply: only files of
+/// the same size are hashed ([`super::input::content_hash`], bounded), and
+/// a copy is skipped with a warning. Files of different nodes whose lines do
+/// not name them are not copies: two quiet nodes may well log the same lines.
 fn identical_copies(
     sources: &[Source],
     owns: &[(Option<String>, ObserverFrom)],
 ) -> (Vec<bool>, Vec<String>) {
     let mut copies = vec![false; sources.len()];
     let mut warnings = Vec::new();
-    // (node, size) → the files with them, in input order.
-    let mut groups: BTreeMap<(&str, u64), Vec<usize>> = BTreeMap::new();
-    for (i, (s, (own, _))) in sources.iter().zip(owns).enumerate() {
-        let (Some(p), Some(own)) = (&s.path, own) else {
+    // Size → the files with it, in input order.
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, s) in sources.iter().enumerate() {
+        let Some(p) = &s.path else {
             continue;
         };
         if let Ok(m) = std::fs::metadata(p) {
-            if m.len() > 0 {
-                groups.entry((own.as_str(), m.len())).or_default().push(i);
+            if m.is_file() && m.len() > 0 {
+                groups.entry(m.len()).or_default().push(i);
             }
         }
     }
-    for ((own, size), files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
-        let mut hashes: HashMap<u64, usize> = HashMap::new();
+    for (size, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        // Hash → the files with it, in input order.
+        let mut hashes: HashMap<u64, Vec<usize>> = HashMap::new();
         for i in files {
             let Some(p) = &sources[i].path else { continue };
             // Unreadable: the read reports it, with its line.
             let Ok(h) = super::input::content_hash(p, size) else {
                 continue;
             };
-            match hashes.get(&h) {
-                Some(&first) => {
+            let same = hashes.entry(h).or_default();
+            let own = owns[i].0.as_deref();
+            let of_same_node = same
+                .iter()
+                .find(|&&f| own.is_some() && owns[f].0.as_deref() == own);
+            let warning = match (of_same_node, same.first()) {
+                (Some(&first), _) => Some(format!(
+                    "{}: byte-identical to {} (both node {}'s): read once",
+                    sources[i].label,
+                    sources[first].label,
+                    own.unwrap_or_default()
+                )),
+                (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
+                    "{}: byte-identical to {} (its lines name their nodes): read once",
+                    sources[i].label, sources[first].label
+                )),
+                _ => None,
+            };
+            match warning {
+                Some(w) => {
                     copies[i] = true;
-                    warnings.push(format!(
-                        "{}: byte-identical to {} (both node {own}'s): read once",
-                        sources[i].label, sources[first].label
-                    ));
+                    warnings.push(w);
                 }
-                None => {
-                    hashes.insert(h, i);
-                }
+                None => same.push(i),
             }
         }
     }
     (copies, warnings)
+}
+
+/// Whether every memberlist or Serf line of a file names its node in a
+/// prefix (`a-01: `, a syslog header's host, `[pod/a-01/consul]`), and there
+/// is one: the file's own name then names no line.
+fn lines_name_their_nodes(s: &Source) -> bool {
+    let Ok(mut reader) = LineReader::open(s) else {
+        return false;
+    };
+    let mut any = false;
+    while let Ok(Some(line)) = reader.next_line() {
+        let Frame::Line(f) = frame_at(line.text, 0, Some(reference(s))) else {
+            continue;
+        };
+        if speaks_a_table_layer(&f.message) {
+            if f.observer.is_none() {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
 }
 
 /// `         Node name: 'a-01'` (Consul 0.5 to 1.x and Serf print it at start).
@@ -951,19 +990,30 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     }
                     wan = wan_seen.wan_names(&a.names);
                     nomad = products.iter().map(Product::nomad).collect();
-                    if !wan.is_empty() || found.iter().any(|f| f.applied) {
+                    if !wan.is_empty() {
+                        read_again(
+                            sources,
+                            &copies,
+                            "Consul's WAN pool members were found, whose lines are to be left out",
+                        )?;
+                        continue;
+                    }
+                    if found.iter().any(|f| f.applied) {
+                        read_again(sources, &copies, "a file's zone was found from the Serf events it shares with the others")?;
                         continue;
                     }
                 }
                 if !names_settled {
                     names_settled = true;
                     if let Some(note) = named_by_own_lines(sources, &mut owns, &own_names) {
+                        read_again(sources, &copies, &note)?;
                         notes.push(note);
                         names_settled = false;
                         continue;
                     }
                     let renames = names_as_logged(&a, &mentioned, &owns);
                     if !renames.is_empty() {
+                        read_again(sources, &copies, &renamed_note(&renames))?;
                         notes.push(renamed_note(&renames));
                         for (own, from) in owns.iter_mut() {
                             let by_path =
@@ -998,7 +1048,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         let mut found = vec![u];
         if !swept {
             swept = true;
-            if sources.iter().all(|s| s.path.is_some()) {
+            if sources.iter().all(Source::rereadable) {
                 // Nothing the merge's plan borrows has changed on this path.
                 found.extend(find_unsorted(&plan, opt, found[0].file)?);
             }
@@ -1007,6 +1057,36 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             let nodes = per_node_read(sources, &owns, &u)?;
             per_node.insert(u.file, (nodes, u));
         }
+    }
+}
+
+/// What a source read once is called in an error: standard input, or a
+/// pipe or device (`<(zcat …)`).
+fn read_once_name(s: &Source) -> &'static str {
+    if s.path.is_none() {
+        "standard input"
+    } else {
+        "a pipe or device"
+    }
+}
+
+/// Checks that every input read (not skipped as a copy) can be read again
+/// before the merge starts over because of `why`. Why: standard input or a
+/// pipe, read again, is empty: its lines were silently missing from the
+/// result (`- other.log` exited 0 with none of stdin's lines counted; `-`
+/// alone said it held 0 lines).
+fn read_again(sources: &[Source], copies: &[bool], why: &str) -> Result<(), InputError> {
+    let once = sources
+        .iter()
+        .zip(copies)
+        .find(|(s, &copy)| !copy && !s.rereadable());
+    match once {
+        None => Ok(()),
+        Some((s, _)) => Err(InputError(format!(
+            "{}: the inputs are to be read again ({why}), and {} cannot be: save it to a file and pass that",
+            s.label,
+            read_once_name(s)
+        ))),
     }
 }
 
@@ -1073,10 +1153,11 @@ fn per_node_read(
         crate::units::format_duration(UNSORTED_MARGIN),
         u.after
     );
-    if let Some(stdin) = sources.iter().find(|s| s.path.is_none()) {
+    if let Some(once) = sources.iter().find(|s| !s.rereadable()) {
         return Err(InputError(format!(
-            "{what}; it is to be read once per node, which reads {} again, and standard input cannot be: save it to a file and pass that (or give one file per node)",
-            if stdin.label == s.label { "it" } else { "every input" }
+            "{what}; it is to be read once per node, which reads {} again, and {} cannot be: save it to a file and pass that (or give one file per node)",
+            if once.label == s.label { "it" } else { "every input" },
+            read_once_name(once)
         )));
     }
     let nodes = nodes_of(s, owns[u.file].0.as_deref());
@@ -1400,7 +1481,7 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
     let mut out = Vec::new();
     for i in 0..plan.sources.len() {
         let known = i == found || plan.per_node.contains_key(&i);
-        if known || plan.copies[i] || plan.sources[i].path.is_none() {
+        if known || plan.copies[i] || !plan.sources[i].rereadable() {
             continue;
         }
         // Names and counts are this pass's own, thrown away after it.
@@ -1595,7 +1676,19 @@ fn merge(
             )));
         }
         let lines = crate::units::count(read as usize, "line");
-        let inputs = crate::units::count(streams.len(), "input");
+        // Named: with several inputs, which were read; with one, which it was.
+        const NAMED: usize = 3;
+        let mut labels: Vec<&str> = (streams.iter().take(NAMED))
+            .map(|s| s.source.label.as_str())
+            .collect();
+        if streams.len() > NAMED {
+            labels.push("…");
+        }
+        let inputs = format!(
+            "{} ({})",
+            crate::units::count(streams.len(), "input"),
+            labels.join(", ")
+        );
         // A start-up banner says the file is an agent's log: then it is not
         // the wrong kind of file, only one with nothing to say.
         let agents: Vec<&str> = streams

@@ -61,6 +61,15 @@ pub fn program_stem(stem: &str) -> bool {
 }
 
 impl Source {
+    /// Whether it can be read more than once: a regular file. Standard
+    /// input, a pipe (`<(zcat a-01.log.gz)`) or a device is read once: what
+    /// a first read takes from it is gone for the next.
+    pub fn rereadable(&self) -> bool {
+        self.path
+            .as_ref()
+            .is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+    }
+
     /// The observer a file name suggests: its name without `.gz`, `.log`, `.json`,
     /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`; Consul's own
     /// rotation, `consul-1700000000123456789.log` → `consul`). `None` for stdin.
@@ -436,6 +445,8 @@ impl LineReader {
         self.buf.clear();
         let mut cut = false;
         let mut any = false;
+        // The line's length so far, kept or not (a NUL's column).
+        let mut read = 0usize;
         let line = self.number + 1;
         loop {
             let chunk = match self.inner.fill_buf() {
@@ -451,6 +462,18 @@ impl LineReader {
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
+            // A NUL is looked for as the bytes come, not in the line kept:
+            // a binary file may have no newline (`/dev/zero` never ended, a
+            // 2 GB sparse file was read whole twice before it was refused),
+            // and one past MAX_LINE in a long line was never seen.
+            if let Some(i) = chunk[..take].iter().position(|&c| c == 0) {
+                self.number = line;
+                return Err(ReadError::Binary {
+                    line,
+                    column: read.saturating_add(i + 1),
+                });
+            }
+            read = read.saturating_add(take);
             let room = MAX_LINE - self.buf.len();
             if take > room {
                 cut = true;
@@ -465,12 +488,6 @@ impl LineReader {
             return Ok(None);
         }
         self.number = line;
-        if let Some(column) = self.buf.iter().position(|&c| c == 0) {
-            return Err(ReadError::Binary {
-                line,
-                column: column + 1,
-            });
-        }
         self.text.clear();
         match std::str::from_utf8(&self.buf) {
             Ok(s) => self.text.push_str(s),
@@ -546,6 +563,37 @@ mod tests {
             .collect();
         let h = observer_hints(&sources, &[true, false]).unwrap();
         assert_eq!(h, vec![Some(("consul".to_string(), false)), None]);
+    }
+
+    /// Rule: a NUL byte anywhere in a line is binary data, at its column,
+    /// found as it is read. One past the kept [`MAX_LINE`] bytes of a long
+    /// line was never seen (the line was read as cut text), and a file of
+    /// NULs without a newline was read to its end before it was refused
+    /// (`/dev/zero` never was).
+    #[test]
+    fn a_nul_past_the_kept_part_of_a_long_line_is_binary_data() {
+        let dir = std::env::temp_dir().join(format!("flapsim-input-nul-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("core.log");
+        let mut bytes = b"first line\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'x', MAX_LINE + 100));
+        bytes.extend_from_slice(b"\0tail\n");
+        std::fs::write(&p, bytes).unwrap();
+        let mut r = LineReader::open(&file_source(&p)).unwrap();
+        assert!(r.next_line().unwrap().is_some());
+        let e = r.next_line().err();
+        let _ = std::fs::remove_dir_all(&dir);
+        match e {
+            Some(ReadError::Binary { line, column }) => {
+                assert_eq!((line, column), (2, MAX_LINE + 101));
+            }
+            _ => panic!("a NUL past the kept part is binary data"),
+        }
+        if Path::new("/dev/zero").exists() {
+            let zero = file_source(Path::new("/dev/zero"));
+            let e = LineReader::open(&zero).unwrap().next_line().err();
+            assert!(matches!(e, Some(ReadError::Binary { line: 1, column: 1 })));
+        }
     }
 
     #[test]

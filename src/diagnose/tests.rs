@@ -277,6 +277,37 @@ fn corrupt_gzip_and_empty_inputs_are_errors_not_panics() {
     assert!(e.0.contains("missing.log"), "{}", e.0);
 }
 
+/// Rule: inputs holding no line we read are named in the error. It said
+/// "0 lines of 1 input" for an empty file, a gzip of nothing or `/dev/null`,
+/// and "369 lines of 1 input" for a file of text garbage, naming none.
+#[test]
+fn inputs_without_a_line_understood_are_named() {
+    let dir = scratch("none-understood");
+    let empty = write(&dir, "empty.log", "");
+    let e = diagnose(std::slice::from_ref(&empty), opts())
+        .err()
+        .unwrap();
+    assert!(
+        e.0.contains(&format!("0 lines of 1 input ({})", empty.display())),
+        "{}",
+        e.0
+    );
+    let files: Vec<PathBuf> = (1..=5)
+        .map(|i| write(&dir, &format!("n-{i}.log"), "not a log line\n"))
+        .collect();
+    let e = diagnose(&files, opts()).err().unwrap();
+    assert!(
+        e.0.contains(&format!(
+            "5 lines of 5 inputs ({}, {}, {}, …)",
+            files[0].display(),
+            files[1].display(),
+            files[2].display()
+        )),
+        "{}",
+        e.0
+    );
+}
+
 /// Rule: an agent's log with its start-up banner and no membership line (a
 /// quiet cluster, as flapsim writes for a node that saw nothing) is not
 /// called the wrong kind of file: the error says whose log it is and why it
@@ -977,6 +1008,33 @@ fn a_file_given_twice_or_copied_is_read_once() {
         assert!(text.contains(&w), "{w}\n{text}");
     }
     assert!(!text.contains("a-02.log: byte-identical"), "{text}");
+}
+
+/// Rule: a byte-identical copy of a file whose lines name their nodes
+/// (flapsim's `memberlist.log`, `kubectl logs --prefix`) is read once,
+/// whatever its name: the name plays no part in whose lines they are. Three
+/// copies of one run's `memberlist.log` named `memberlist-a/b/c.log` counted
+/// 133 flaps instead of 97; here, 3 suspicions instead of 1.
+#[test]
+fn a_copy_of_a_file_whose_lines_name_their_nodes_is_read_once() {
+    let dir = scratch("copied-prefixed");
+    let text = "s-01:     2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n\
+                a-01:     2024/03/01 10:01:06 [WARN] memberlist: Refuting a suspect message (from: s-01)\n";
+    let files: Vec<PathBuf> = ["memberlist-a.log", "memberlist-b.log", "copy.log"]
+        .iter()
+        .map(|n| write(&dir, n, text))
+        .collect();
+    let d = run(&files, opts());
+    let a = &d.analysis;
+    assert_eq!(a.metrics.totals.suspicions, 1, "{:?}", a.skipped);
+    assert_eq!(a.metrics.totals.refutations, 1);
+    assert_eq!(a.skipped.len(), 2, "{:?}", a.skipped);
+    assert!(
+        a.skipped[0].contains("memberlist-b.log: byte-identical to")
+            && a.skipped[0].contains("its lines name their nodes"),
+        "{:?}",
+        a.skipped
+    );
 }
 
 /// Rule: a line stamped by a clock not yet set (2000-01-01 at boot, before
