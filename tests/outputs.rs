@@ -184,7 +184,7 @@ fn a_directory_of_the_users_own_logs_json_and_csv_is_refused_not_replaced() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("mine") && e.contains("no flapsim run writes"),
+        e.contains("mine") && e.contains("which flapsim does not write"),
         "{e}"
     );
     let mut expected: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();

@@ -111,67 +111,14 @@ fn zones(args: &DiagnoseArgs) -> Result<(i64, Vec<(String, i64)>), Failure> {
     Ok((global.map_or(0, |g| g.1), per_file))
 }
 
-/// Whether `name` is a file `flapsim diagnose` writes (a chart's SVG or PNG,
-/// the text, the scenario, the page, the summary).
-fn written_by_diagnose(name: &str) -> bool {
-    let chart = name.strip_prefix("chart-").is_some_and(|rest| {
-        (rest.ends_with(".svg") || rest.ends_with(".png")) && !rest.contains('/')
-    });
-    chart
-        || matches!(
-            name,
-            "diagnosis.txt" | "diagnosed.yaml" | "report.html" | "summary.json"
-        )
-}
-
-/// Refuse an existing `--out` that holds anything a diagnosis does not
-/// write. Why: publishing replaces the whole directory, and the publisher
-/// (shared with `run`, which writes `memberlist.log`) takes any `*.log` or
-/// `*.json` for an output: `--out` at the logs' own directory (or any
-/// directory of logs) deleted every log in it and exited 0.
-fn refuse_foreign_out(out_dir: &std::path::Path) -> Result<(), Failure> {
-    let Ok(meta) = std::fs::symlink_metadata(out_dir) else {
-        return Ok(());
-    };
-    if !meta.is_dir() {
-        // The publisher says what is wrong with it.
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(out_dir).map_err(|e| {
-        Failure::bad_input(format!("--out {}: cannot read: {e}", out_dir.display()))
-    })?;
-    let mut foreign: Vec<String> = entries
-        .flatten()
-        .filter(|e| {
-            !e.file_type().is_ok_and(|t| t.is_file()) || {
-                let n = e.file_name();
-                !n.to_str().is_some_and(written_by_diagnose)
-            }
-        })
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    foreign.sort();
-    match foreign.first() {
-        None => Ok(()),
-        Some(first) => Err(Failure::bad_input(format!(
-            "--out {}: holds `{first}`{}, which flapsim diagnose does not write; its outputs replace the whole directory (deleting what is in it), so choose a new or empty --out",
-            out_dir.display(),
-            if foreign.len() > 1 {
-                format!(" and {} more", foreign.len() - 1)
-            } else {
-                String::new()
-            }
-        ))),
-    }
-}
-
 pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
     let opt = options(args)?;
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join("diagnose"));
-    refuse_foreign_out(&out_dir)?;
+    // An existing --out holding anything flapsim did not write (the logs'
+    // own directory, say) is refused here, untouched: publishing replaces it.
     let stop = Arc::new(AtomicBool::new(false));
     let mut publisher = Publisher::begin(&out_dir, stop)
         .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;

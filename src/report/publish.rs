@@ -441,7 +441,7 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
             return Err(err(
                 target,
                 format!(
-                    "holds `{name}`, which no flapsim run writes; outputs replace the whole directory, so choose a new or empty --out"
+                    "holds `{name}`, which flapsim does not write; its outputs replace the whole directory (deleting what is in it), so choose a new or empty --out"
                 ),
             ));
         }
