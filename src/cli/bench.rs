@@ -99,7 +99,7 @@ fn run_with_outputs(
 ) -> Result<BenchRun, Failure> {
     let t0 = Instant::now();
     let publisher = Publisher::begin(o.dir, o.stop.flag.clone())
-        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", o.dir.display())))?;
+        .map_err(|e| Failure::bad_input(crate::report::publish::out_refusal(o.dir, &e)))?;
     let p = simulate_and_publish(
         scenario,
         o.selection,

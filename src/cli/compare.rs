@@ -157,7 +157,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     // directory of the user's own files) is bad input found at once, and the
     // results, tables and charts are published into it as one set at the end.
     let publisher = crate::report::Publisher::begin(&out, Default::default())
-        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out.display())))?;
+        .map_err(|e| Failure::bad_input(crate::report::publish::out_refusal(&out, &e)))?;
     if !args.batch.quiet {
         say!(
             "compare {}: {} x {} = {}, {}",

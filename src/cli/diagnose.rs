@@ -121,7 +121,7 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
     // own directory, say) is refused here, untouched: publishing replaces it.
     let stop = Arc::new(AtomicBool::new(false));
     let mut publisher = Publisher::begin(&out_dir, stop)
-        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
+        .map_err(|e| Failure::bad_input(crate::report::publish::out_refusal(&out_dir, &e)))?;
     let d = diagnose::diagnose(&args.logs, opt).map_err(|e| Failure::bad_input(e.0))?;
     let text = report::text(&d);
     let yaml = suggest::diagnosed_yaml(&d);

@@ -133,7 +133,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     // `--out` is found before the run, and a stopped run leaves it untouched.
     let stop = signals::Stop::install();
     let publisher = report::Publisher::begin(&out_dir, stop.flag.clone())
-        .map_err(|e| Failure::bad_input(format!("--out {}: {e}", out_dir.display())))?;
+        .map_err(|e| Failure::bad_input(crate::report::publish::out_refusal(&out_dir, &e)))?;
     let publish_failure = |e: std::io::Error| {
         if e.kind() == report::publish::INTERRUPTED {
             Failure {

@@ -130,6 +130,18 @@ fn err(path: &Path, message: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{}: {message}", path.display()))
 }
 
+/// The message for a `--out` that [`Publisher::begin`] refused: `--out DIR:`
+/// and the reason, without the reason's own leading `DIR: ` (the publisher
+/// names the path each error is about, which is usually the target itself).
+pub fn out_refusal(target: &Path, e: &io::Error) -> String {
+    let shown = target.display().to_string();
+    let reason = e.to_string();
+    let reason = reason
+        .strip_prefix(&format!("{shown}: "))
+        .unwrap_or(&reason);
+    format!("--out {shown}: {reason}")
+}
+
 impl Publisher {
     /// Check that `target` can be published to and prepare a staging directory.
     /// Call it before long work, so an unwritable `--out` is found at once.
@@ -619,6 +631,26 @@ mod name_tests {
         for name in names {
             assert!(is_output_name(name), "{name}");
         }
+    }
+
+    /// Rule: a refused `--out` is named once, then the reason (the
+    /// publisher's own message names the path too).
+    #[test]
+    fn a_refused_out_names_the_directory_once() {
+        let dir = std::env::temp_dir().join(format!("flapsim-out-refusal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("app.log"), "mine").unwrap();
+        let e = super::Publisher::begin(&dir, Default::default())
+            .err()
+            .expect("a directory of the user's files is refused");
+        let message = super::out_refusal(&dir, &e);
+        let shown = dir.display().to_string();
+        assert!(
+            message.starts_with(&format!("--out {shown}: holds `app.log`")),
+            "{message}"
+        );
+        assert_eq!(message.matches(&shown).count(), 1, "{message}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Rule: only flapsim's names count, not their extensions: the user's own
