@@ -776,6 +776,44 @@ fn an_out_directory_holding_logs_is_refused_and_left_untouched() {
     assert!(dir.join("diag/summary.json").exists());
 }
 
+/// Rule: a diagnosis published inside the directory of logs it read
+/// (`diagnose logs --out logs/diag`) is not read as logs by the next
+/// diagnosis of that directory: it holds none, and its PNG charts were
+/// refused as binary data (exit 2).
+#[test]
+fn a_diagnosis_inside_the_log_directory_is_not_read_as_logs() {
+    let dir = scratch_dir("diagnose", "diag-inside-logs");
+    let text = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/a-01.log"), text).unwrap();
+    let first = flapsim(&["diagnose", "logs", "--out", "logs/diag", "-q"], &dir);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(dir.join("logs/diag/chart-blame.png").is_file());
+    let again = flapsim(&["diagnose", "logs", "--out", "again", "-q"], &dir);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let a = json(&dir.join("logs/diag/summary.json"));
+    let b = json(&dir.join("again/summary.json"));
+    assert_eq!(a["suspicions"], 1);
+    assert_eq!(a["flaps"], 1);
+    assert_eq!(a["suspicions"], b["suspicions"]);
+    assert_eq!(a["flaps"], b["flaps"]);
+    // And into the same place again: the old diagnosis is replaced.
+    let third = flapsim(&["diagnose", "logs", "--out", "logs/diag", "-q"], &dir);
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+}
+
 /// Rule: an input that can be read only once (standard input, a pipe such
 /// as `/dev/stdin` or `<(zcat …)`) is read once: its lines are counted, or,
 /// when the inputs must be read again (here: Consul's WAN pool found), that

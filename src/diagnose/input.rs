@@ -2,6 +2,8 @@
 //! memory.
 //!
 //! - A directory is read recursively (hidden entries skipped), files in name order.
+//!   A diagnosis written inside it (`diagnose logs --out logs/diag`) is skipped:
+//!   it holds no log, and its charts would be refused as binary data.
 //! - gzip is recognised by its magic bytes, not its name (`*.log.1.gz`, a piped
 //!   `zcat`-less archive), and concatenated members are read as one stream
 //!   (logrotate's `delaycompress` output concatenated with `cat`).
@@ -355,7 +357,9 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
             continue;
         };
         if lmeta.is_dir() {
-            walk(&p, depth + 1, out)?;
+            if !is_diagnosis_set(&p) {
+                walk(&p, depth + 1, out)?;
+            }
         } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
             out.push(file_source(&p));
             if out.len() > MAX_FILES {
@@ -367,6 +371,12 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `dir` holds a set `flapsim diagnose` published (its text report
+/// beside its summary): no log is in it.
+fn is_diagnosis_set(dir: &Path) -> bool {
+    dir.join("diagnosis.txt").is_file() && dir.join("summary.json").is_file()
 }
 
 /// A line read: its number (from 1), its text, and whether it was cut at [`MAX_LINE`].
