@@ -794,6 +794,39 @@ fn a_byte_order_mark_is_accepted_and_lines_stay_right() {
     refused(&o, &["c.yaml:5:", "timeseries_bin"]);
 }
 
+// ------------------------------------- also: where whole-file refusals point
+
+/// Rule: a refusal of the whole file still names a line when there is one to
+/// name: the second document's marker, the first line nested too deep. Main
+/// said "more than one document is not supported" and "nested N levels deep"
+/// with no line, for scenarios and sweep files alike.
+#[test]
+fn a_second_document_or_too_deep_nesting_is_refused_at_its_line() {
+    let d = scratch("whole-file-lines");
+    std::fs::write(d.join("two.yaml"), format!("{S}---\nduration: 1m\n")).unwrap();
+    let second = S.lines().count() + 1;
+    let o = flapsim(&["validate", "two.yaml"], &d);
+    refused(
+        &o,
+        &[&format!("two.yaml:{second}:"), "second YAML document"],
+    );
+
+    let deep: String = (0..70)
+        .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+        .collect();
+    std::fs::write(d.join("deep.yaml"), &deep).unwrap();
+    let o = flapsim(&["validate", "deep.yaml"], &d);
+    refused(&o, &["deep.yaml:65:", "levels deep"]);
+
+    std::fs::write(
+        d.join("w.yaml"),
+        "name: w\nscenario:\n  duration: 1m\naxes:\n  - {name: seed, values: [1]}\n---\nname: x\n",
+    )
+    .unwrap();
+    let o = flapsim(&["sweep", "w.yaml", "--dry-run"], &d);
+    refused(&o, &["w.yaml:6:", "second YAML document"]);
+}
+
 // -------------------------------------------------- also: duplicate partitions
 
 /// Main accepted two active partitions with one name, and `heal` healed both.

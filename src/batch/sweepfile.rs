@@ -125,7 +125,8 @@ pub fn parse(
         label: label.to_string(),
     };
     scenario::check_depth(text, label, limits)?;
-    let raw: Raw = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(label, &e))?;
+    let raw: Raw =
+        serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml_in(label, text, &e))?;
     let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
     if name.is_empty()
         || !name
@@ -167,7 +168,7 @@ pub fn parse(
         Value::Mapping(Mapping::new())
     } else {
         serde_yaml::from_str(&base_text).map_err(|e| {
-            let mut err = ScenarioError::from_yaml(&base_label, &e);
+            let mut err = ScenarioError::from_yaml_in(&base_label, &base_text, &e);
             if inline {
                 err = cx.err(
                     &format!("scenario.{}", err.field),

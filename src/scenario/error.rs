@@ -62,6 +62,21 @@ impl ScenarioError {
         }
     }
 
+    /// [`Self::from_yaml`] for an error in `text`: where serde_yaml gives no
+    /// position (a file of several documents), the line is found in the text.
+    pub fn from_yaml_in(file: &str, text: &str, e: &serde_yaml::Error) -> Self {
+        let mut err = Self::from_yaml(file, e);
+        if err.line.is_none() && err.message.contains("more than one document") {
+            if let Some(line) = super::locate::second_document_line(text) {
+                err.line = Some(line);
+                err.message =
+                    "a second YAML document starts here (`---` or `...`); the file must hold one"
+                        .into();
+            }
+        }
+        err
+    }
+
     /// Reshape a serde_yaml error (`path: message at line L column C`).
     pub fn from_yaml(file: &str, e: &serde_yaml::Error) -> Self {
         let text = e.to_string();

@@ -243,12 +243,23 @@ fn inline(lines: &[&str], best: Option<(usize, usize)>, name: &str) -> Option<(u
 /// Nesting depth of the YAML text (block indentation levels plus flow brackets),
 /// computed cheaply so absurdly nested input is refused before serde sees it.
 pub fn nesting_depth(text: &str) -> usize {
+    line_depths(text).map(|(_, depth)| depth).max().unwrap_or(0)
+}
+
+/// The first line (1-based) nested deeper than `limit`, with its depth: where
+/// a refusal of a too-deep file points the reader.
+pub fn first_deeper_than(text: &str, limit: usize) -> Option<(usize, usize)> {
+    line_depths(text).find(|&(_, depth)| depth > limit)
+}
+
+/// Each structural line's number (1-based) and nesting depth (see
+/// [`nesting_depth`]); blank and comment lines are left out.
+fn line_depths(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut stack: Vec<usize> = Vec::new();
-    let mut max = 0;
-    for line in text.lines() {
+    text.lines().enumerate().filter_map(move |(i, line)| {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+            return None;
         }
         let indent = line.len() - trimmed.len();
         while stack.last().is_some_and(|&c| c >= indent) {
@@ -278,9 +289,32 @@ pub fn nesting_depth(text: &str) -> usize {
                 },
             }
         }
-        max = max.max(stack.len() + dashes + flow_max);
+        Some((i + 1, stack.len() + dashes + flow_max))
+    })
+}
+
+/// The line (1-based) where a second YAML document begins: a `---` or `...`
+/// marker at the start of a line after the first document's content. serde_yaml
+/// refuses such a file without saying where; this says where.
+pub fn second_document_line(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let is_marker = |m: &str| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '#']))
+        };
+        if is_marker("---") || is_marker("...") {
+            if content {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        let trimmed = line.trim_start();
+        if !(trimmed.is_empty() || trimmed.starts_with('#') || line.starts_with('%')) {
+            content = true;
+        }
     }
-    max
+    None
 }
 
 #[cfg(test)]
@@ -343,5 +377,16 @@ faults:
         assert!(nesting_depth("a: [[[[1]]]]\n") >= 5);
         let deep: String = (0..80).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         assert!(nesting_depth(&deep) > 64);
+        assert_eq!(first_deeper_than(&deep, 64), Some((65, 65)));
+        assert_eq!(first_deeper_than("a: 1\n", 64), None);
+    }
+
+    #[test]
+    fn a_second_document_is_found_at_its_marker_line() {
+        assert_eq!(second_document_line("a: 1\n---\nb: 2\n"), Some(2));
+        assert_eq!(second_document_line("---\na: 1\n...\n"), Some(3));
+        assert_eq!(second_document_line("# c\n---\na: 1\n"), None);
+        assert_eq!(second_document_line("a: |\n  ---\n  x\n"), None);
+        assert_eq!(second_document_line("a: ---x\n"), None);
     }
 }

@@ -88,17 +88,18 @@ pub fn read_limited(path: &Path, label: &str, limits: &Limits) -> Result<String,
 
 /// Refuse YAML nested deeper than the limit, before serde sees it.
 pub fn check_depth(text: &str, label: &str, limits: &Limits) -> Result<(), ScenarioError> {
-    let depth = locate::nesting_depth(text);
-    if depth > limits.max_depth {
-        return Err(ScenarioError::whole_file(
-            label,
-            format!(
-                "YAML nested {depth} levels deep, over the limit of {} (raise it with `--limit depth=…`)",
-                limits.max_depth
-            ),
-        ));
-    }
-    Ok(())
+    let Some((line, depth)) = locate::first_deeper_than(text, limits.max_depth) else {
+        return Ok(());
+    };
+    let mut e = ScenarioError::whole_file(
+        label,
+        format!(
+            "YAML nested {depth} levels deep here, over the limit of {} (raise it with `--limit depth=…`)",
+            limits.max_depth
+        ),
+    );
+    e.line = Some(line);
+    Err(e)
 }
 
 /// Parse scenario text; `file_label` is used in error messages and, without a
@@ -176,7 +177,7 @@ fn parse_inner(
     let mut raw: FileRaw = if text.trim().is_empty() {
         FileRaw::default()
     } else {
-        serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(label, &e))?
+        serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml_in(label, text, &e))?
     };
 
     // Command-line scenario keys replace the file's; remember which, so errors
