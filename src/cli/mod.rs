@@ -11,6 +11,7 @@ pub mod chart;
 pub mod check;
 pub mod compare;
 pub mod diagnose;
+pub mod hugepages;
 pub mod memory;
 pub mod oracle;
 pub mod outputs;
