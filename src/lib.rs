@@ -26,6 +26,7 @@ pub mod host;
 pub mod metrics;
 pub mod network;
 pub mod protocol;
+pub mod quote;
 pub mod random;
 pub mod report;
 pub mod scenario;

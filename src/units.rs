@@ -46,6 +46,8 @@ pub fn round(x: f64, digits: i32) -> f64 {
 /// A bare `0` is accepted. Errors say what was wrong and what is expected.
 pub fn parse_duration(text: &str) -> Result<Nanos, String> {
     let s = text.trim();
+    // The text as quoted in a message: a long one shortened.
+    let shown = crate::quote::short(s);
     if s.is_empty() {
         return Err("empty duration; expected e.g. 500ms, 90s, 2h".into());
     }
@@ -53,20 +55,26 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
         return Ok(0);
     }
     if s.starts_with('-') {
-        return Err(format!("negative duration `{s}`; durations must be >= 0"));
+        return Err(format!(
+            "negative duration `{shown}`; durations must be >= 0"
+        ));
     }
     let mut total: f64 = 0.0;
     let mut rest = s;
     while !rest.is_empty() {
         let num_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("duration `{s}` has no unit; expected e.g. 500ms, 90s, 2h"))?;
+            .ok_or_else(|| {
+                format!("duration `{shown}` has no unit; expected e.g. 500ms, 90s, 2h")
+            })?;
         if num_end == 0 {
-            return Err(format!("bad duration `{s}`; expected e.g. 500ms, 90s, 2h"));
+            return Err(format!(
+                "bad duration `{shown}`; expected e.g. 500ms, 90s, 2h"
+            ));
         }
         let value: f64 = rest[..num_end]
             .parse()
-            .map_err(|_| format!("bad number in duration `{s}`"))?;
+            .map_err(|_| format!("bad number in duration `{shown}`"))?;
         let after = &rest[num_end..];
         let unit_end = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -82,7 +90,8 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
             "d" => 86400e9,
             _ => {
                 return Err(format!(
-                    "unknown unit `{unit}` in duration `{s}`; use ns, us, ms, s, m, h or d"
+                    "unknown unit `{}` in duration `{shown}`; use ns, us, ms, s, m, h or d",
+                    crate::quote::short(unit)
                 ))
             }
         };
@@ -90,7 +99,7 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
         rest = &after[unit_end..];
     }
     if !total.is_finite() || total > 1e19 {
-        return Err(format!("duration `{s}` is too large"));
+        return Err(format!("duration `{shown}` is too large"));
     }
     Ok(total.round() as Nanos)
 }

@@ -566,3 +566,74 @@ fn normal_with_a_negative_sd() {
         "negative duration",
     );
 }
+
+// --- Long user text in messages ------------------------------------------------
+
+/// Rule: an error quotes what the user wrote shortened, never whole: a
+/// 500 KB node name (or zone, preset, duration, hold name) came back in full,
+/// sometimes twice (1 MB of message). The message still names the file and
+/// the line, and quotes the name's first characters so it can be found.
+#[test]
+fn a_500_kb_name_is_quoted_by_its_head_in_a_short_message() {
+    let name = format!("n{}", "x".repeat(500_000));
+    let head: String = name.chars().take(60).collect();
+    let cases = [
+        (
+            "unknown node referenced by a fault",
+            with(&format!("faults:\n  - nodes: {name}\n    slow: {{cost: 1ms}}\n")),
+            7,
+        ),
+        (
+            "node name defined twice",
+            format!("duration: 1h\ncluster:\n  nodes:\n    ? {name}\n    : {{}}\n    ? {name}\n    : {{}}\n"),
+            4,
+        ),
+        (
+            "node name longer than 128 characters",
+            format!("duration: 1h\ncluster:\n  nodes:\n    ? {name}\n    : {{}}\n"),
+            3,
+        ),
+        (
+            "unknown zone of a group",
+            format!("duration: 1h\ncluster:\n  zones: [a]\n  groups:\n    g: {{count: 2, name: \"g-{{}}\", zone: {name}}}\n"),
+            5,
+        ),
+        (
+            "group name pattern without a placeholder",
+            format!("duration: 1h\ncluster:\n  groups:\n    g: {{count: 2, name: {name}}}\n"),
+            4,
+        ),
+        (
+            "duration that is not one",
+            format!("duration: {name}\ncluster:\n  groups:\n    g: {{count: 2, name: \"g-{{}}\"}}\n"),
+            1,
+        ),
+        (
+            "unknown preset",
+            with(&format!("protocol: {{preset: {name}}}\n")),
+            6,
+        ),
+        (
+            "release of a hold never started",
+            with(&format!("timeline:\n  - {{at: 1m, release: {name}}}\n")),
+            7,
+        ),
+    ];
+    for (what, text, line) in cases {
+        let shown = reject(&text).to_string();
+        assert!(
+            shown.len() < 400,
+            "{what}: {} bytes: {}…",
+            shown.len(),
+            shown.chars().take(400).collect::<String>()
+        );
+        assert!(
+            shown.starts_with(&format!("{FILE}:{line}:")),
+            "{what}: file and line: {shown}"
+        );
+        assert!(
+            shown.contains(&format!("{head}…")),
+            "{what}: the name's head: {shown}"
+        );
+    }
+}

@@ -1147,3 +1147,44 @@ fn edited_comparison_files_are_refused_not_crashed() {
     let o = flapsim(&["chart", "cmp"], &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// ------------------------------------------- also: long user text in messages
+
+/// Main quoted a value from the command line or a sweep file whole: a
+/// 100 KB `--set` value, `--limit` key, `--outputs` entry, sweep axis value
+/// or `--out` path came back in full, some twice (200 KB of message). Each
+/// is now quoted by its head and the count of bytes left out.
+#[test]
+fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
+    let d = scratch("longtext");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let long = format!("v{}", "x".repeat(100_000));
+    let scenario: String = S.lines().map(|l| format!("  {l}\n")).collect();
+    std::fs::write(
+        d.join("w.yaml"),
+        format!("scenario:\n{scenario}axes:\n  - path: suspicion_mult\n    values: [\"{long}\"]\n"),
+    )
+    .unwrap();
+    let set = format!("suspicion_mult={long}");
+    let limit = format!("{long}=1");
+    let out = format!("out/{long}");
+    for args in [
+        vec!["run", "s.yaml", "--set", &set],
+        vec!["run", "s.yaml", "--limit", &limit],
+        vec!["run", "s.yaml", "--outputs", &long],
+        vec!["run", "s.yaml", "--out", &out],
+        vec!["sweep", "w.yaml", "--out", "sw"],
+    ] {
+        let o = flapsim(&args, &d);
+        let e = stderr(&o);
+        let head: String = e.chars().take(300).collect();
+        assert_eq!(o.status.code(), Some(2), "{:?}: {head}", &args[..2]);
+        assert!(
+            e.len() < 600,
+            "{:?}: {} bytes of message",
+            &args[..2],
+            e.len()
+        );
+        assert!(e.contains("more bytes)"), "{:?}: {e}", &args[..2]);
+    }
+}

@@ -161,7 +161,13 @@ pub fn describe_point(plan: &Plan, point: usize) -> String {
         .axes
         .iter()
         .enumerate()
-        .map(|(i, a)| format!("{a}={}", plan.value(point, i).label))
+        .map(|(i, a)| {
+            format!(
+                "{}={}",
+                crate::quote::short(a),
+                crate::quote::short(&plan.value(point, i).label)
+            )
+        })
         .collect();
     format!("point {point}: {}", values.join(", "))
 }

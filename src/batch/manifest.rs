@@ -412,7 +412,10 @@ impl Manifest {
             ));
         }
         if let Some(c) = self.conditions.iter().find(|c| !self.axes.contains(c)) {
-            return Err(format!("condition `{c}` is not one of the axes"));
+            return Err(format!(
+                "condition `{}` is not one of the axes",
+                crate::quote::short(c)
+            ));
         }
         Ok(())
     }

@@ -18,6 +18,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::quote::short;
+
 use super::finish::{line_error, Aggregated, Aggregator};
 use super::lines::{LineError, Lines, Staged};
 use super::manifest::Manifest;
@@ -175,7 +177,12 @@ fn read_manifests(dirs: &[PathBuf]) -> Result<(Manifest, Vec<(usize, PathBuf)>),
             if first.fingerprint != m.fingerprint || first.sweep != m.sweep {
                 return Err(refuse(format!(
                     "{} is sweep `{}` (fingerprint {}) but {} is sweep `{}` (fingerprint {}): shards of different sweeps cannot be merged",
-                    d.display(), m.sweep, m.fingerprint, fd.display(), first.sweep, first.fingerprint
+                    d.display(),
+                    short(&m.sweep),
+                    m.fingerprint,
+                    fd.display(),
+                    short(&first.sweep),
+                    first.fingerprint
                 )));
             }
             if first.shard().count != m.shard().count {
@@ -447,9 +454,9 @@ fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result
             return Err(refuse(format!(
                 "--out {} holds another sweep (`{}`, fingerprint {}; these shards are `{}`, fingerprint {}); use a new directory",
                 out.display(),
-                m.sweep,
+                short(&m.sweep),
                 m.fingerprint,
-                merged.sweep,
+                short(&merged.sweep),
                 merged.fingerprint
             )));
         }

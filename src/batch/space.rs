@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use serde_yaml::Value;
 
+use crate::quote::short;
 use crate::scenario::origins;
 use crate::scenario::raw::FileRaw;
-use crate::scenario::resolve::{Ctx, ProtocolFlags};
+use crate::scenario::resolve::{some_names, Ctx, ProtocolFlags};
 use crate::scenario::{locate, Limits, ScenarioError};
 
 use super::plan::{resolve_point, PointInput};
@@ -171,12 +172,12 @@ impl Space {
             .axes
             .iter()
             .zip(&combo)
-            .map(|(a, &k)| format!("{}={}", a.name, a.entries[k].value.label))
+            .map(|(a, &k)| format!("{}={}", short(&a.name), short(&a.entries[k].value.label)))
             .collect();
         let inner = if e.field.is_empty() {
             e.message.clone()
         } else {
-            format!("{}: {}", e.field, e.message)
+            format!("{}: {}", short(&e.field), e.message)
         };
         let msg = format!("point {point} ({}), seed {seed}: {inner}", desc.join(", "));
         match culprit {
@@ -273,8 +274,9 @@ impl<'a> Inputs<'a> {
         let mut tree = self.space.base.clone();
         for a in used {
             if let Target::Tree(segs) = &a.target {
-                apply(&mut tree, segs, a.value.clone())
-                    .map_err(|m| sweep.err(&a.locate, &a.field, format!("`{}`: {m}", a.path)))?;
+                apply(&mut tree, segs, a.value.clone()).map_err(|m| {
+                    sweep.err(&a.locate, &a.field, format!("`{}`: {m}", short(&a.path)))
+                })?;
             }
         }
         serde_yaml::to_string(&tree)
@@ -433,7 +435,7 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
                 let here = if walked.is_empty() {
                     "the scenario".to_string()
                 } else {
-                    format!("`{walked}`")
+                    format!("`{}`", short(&walked))
                 };
                 let m = cur
                     .as_mapping_mut()
@@ -443,8 +445,9 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
                 if !m.contains_key(k.as_str()) {
                     let keys: Vec<&str> = m.keys().filter_map(|k| k.as_str()).collect();
                     return Err(format!(
-                        "`{k}` is not in {here} of the base scenario (it has: {})",
-                        keys.join(", ")
+                        "`{}` is not in {here} of the base scenario (it has: {})",
+                        short(k),
+                        some_names(keys.iter(), keys.len())
                     ));
                 }
                 let next = m.get_mut(k.as_str()).expect("checked just above");
@@ -458,11 +461,11 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
             Seg::Index(i) => {
                 let s = cur
                     .as_sequence_mut()
-                    .ok_or_else(|| format!("`{walked}` is not a list"))?;
+                    .ok_or_else(|| format!("`{}` is not a list", short(&walked)))?;
                 let n = s.len();
-                let next = s
-                    .get_mut(*i)
-                    .ok_or_else(|| format!("`{walked}` has {n} items; [{i}] is out of range"))?;
+                let next = s.get_mut(*i).ok_or_else(|| {
+                    format!("`{}` has {n} items; [{i}] is out of range", short(&walked))
+                })?;
                 walked = format!("{walked}[{i}]");
                 next
             }
@@ -474,7 +477,10 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
             let Some(m) = cur.as_mapping_mut() else {
                 let shown = label_of(cur);
                 return Err(format!(
-                    "`{walked}` is `{shown}`, not a mapping with a `{k}` field"
+                    "`{}` is `{}`, not a mapping with a `{}` field",
+                    short(&walked),
+                    short(&shown),
+                    short(k)
                 ));
             };
             m.insert(Value::from(k.as_str()), value);
@@ -482,10 +488,11 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
         Seg::Index(i) => {
             let s = cur
                 .as_sequence_mut()
-                .ok_or_else(|| format!("`{walked}` is not a list"))?;
+                .ok_or_else(|| format!("`{}` is not a list", short(&walked)))?;
             let n = s.len();
-            *s.get_mut(*i)
-                .ok_or_else(|| format!("`{walked}` has {n} items; [{i}] is out of range"))? = value;
+            *s.get_mut(*i).ok_or_else(|| {
+                format!("`{}` has {n} items; [{i}] is out of range", short(&walked))
+            })? = value;
         }
         Seg::Append => {
             if cur.is_null() {
@@ -493,7 +500,7 @@ pub(super) fn apply(tree: &mut Value, segs: &[Seg], value: Value) -> Result<(), 
             }
             let s = cur
                 .as_sequence_mut()
-                .ok_or_else(|| format!("`{walked}` is not a list"))?;
+                .ok_or_else(|| format!("`{}` is not a list", short(&walked)))?;
             match value {
                 Value::Sequence(items) => s.extend(items),
                 v => s.push(v),

@@ -158,9 +158,9 @@ impl Results {
                 return Err(refuse(format!(
                     "{}: holds a different sweep (`{}`, fingerprint {}; this sweep is `{}`, fingerprint {}): the sweep file, the base scenario or the flapsim version changed; use another --out or --fresh",
                     dir.display(),
-                    m.sweep,
+                    crate::quote::short(&m.sweep),
                     m.fingerprint,
-                    manifest.sweep,
+                    crate::quote::short(&manifest.sweep),
                     manifest.fingerprint
                 )))
             }

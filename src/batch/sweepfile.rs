@@ -45,6 +45,7 @@ use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::protocol::config::canonical;
+use crate::quote::short;
 use crate::scenario::{self, Limits, ScenarioError};
 use crate::units::{format_duration_exact, parse_duration};
 
@@ -137,7 +138,8 @@ pub fn parse(
             "name",
             "name",
             format!(
-                "`{name}`: use letters, digits, `.`, `_` and `-` (it names the output directory)"
+                "`{}`: use letters, digits, `.`, `_` and `-` (it names the output directory)",
+                short(&name)
             ),
         ));
     }
@@ -154,7 +156,7 @@ pub fn parse(
             let p: PathBuf = dir.join(b);
             let l = p.display().to_string();
             let t = scenario::read_limited(&p, &l, limits).map_err(|e| {
-                cx.err("base", "base", format!("`{b}`: {}", e.message))
+                cx.err("base", "base", format!("`{}`: {}", short(b), e.message))
             })?;
             (t, l, false)
         }
@@ -210,7 +212,7 @@ pub fn parse(
                 &format!("{at}.name"),
                 format!(
                     "`{}` is also a result column; name the axis differently (`name: …`)",
-                    a.name
+                    short(&a.name)
                 ),
             ));
         }
@@ -218,7 +220,10 @@ pub fn parse(
             return Err(cx.err(
                 &at,
                 &format!("{at}.name"),
-                format!("two axes are named `{}`; give one a `name:`", a.name),
+                format!(
+                    "two axes are named `{}`; give one a `name:`",
+                    short(&a.name)
+                ),
             ));
         }
     }
@@ -234,7 +239,7 @@ pub fn parse(
                     "combine",
                     format!(
                     "zip needs axes of equal length: `{}` has {n} values, axes[{i}] `{}` has {}",
-                    axes[0].name, a.name, a.entries.len()
+                    short(&axes[0].name), short(&a.name), a.entries.len()
                 ),
                 ));
             }
@@ -411,7 +416,7 @@ fn axis(cx: &Located, i: usize, a: &AxisRaw) -> Result<Axis, ScenarioError> {
                 format!(
                     "has {} values but `{}` has {n}: zipped paths need the same number of values",
                     v.len(),
-                    first.0
+                    short(&first.0)
                 ),
             ));
         }
@@ -488,7 +493,7 @@ fn expand(cx: &Located, v: &Value, at: &str) -> Result<Vec<Value>, ScenarioError
                             at,
                             format!(
                                 "unknown range key {}; a range is {{from: A, to: B, step: S}}",
-                                label_of(k)
+                                short(&label_of(k))
                             ),
                         ));
                     }
@@ -535,7 +540,7 @@ fn expand(cx: &Located, v: &Value, at: &str) -> Result<Vec<Value>, ScenarioError
                 &here,
                 format!(
                     "{} is given twice (also value {first}): each value is one configuration",
-                    label_of(v)
+                    short(&label_of(v))
                 ),
             ));
         }
@@ -563,7 +568,7 @@ fn num(v: &Value, what: &str) -> Result<Num, String> {
     }
     Err(format!(
         "range `{what}` is {}: expected a number or a duration",
-        label_of(v)
+        short(&label_of(v))
     ))
 }
 
@@ -640,8 +645,9 @@ fn assign(
             locate,
             field,
             format!(
-                "`{path}` takes a single value (number, duration, true/false, name), not {}",
-                label_of(&value)
+                "`{}` takes a single value (number, duration, true/false, name), not {}",
+                short(path),
+                short(&label_of(&value))
             ),
         ));
     }
@@ -688,7 +694,10 @@ fn target(path: &str) -> Result<Target, String> {
             return Ok(Target::Protocol(f));
         }
         if proto != p {
-            return Err(format!("`{proto}` is not a protocol field (see `flapsim presets` and the README's protocol names)"));
+            return Err(format!(
+                "`{}` is not a protocol field (see `flapsim presets` and the README's protocol names)",
+                short(proto)
+            ));
         }
     }
     let segs = parse_segments(p)?;
@@ -720,12 +729,15 @@ fn parse_segments(p: &str) -> Result<Vec<Seg>, String> {
             segs.push(match inner {
                 "+" => Seg::Append,
                 n => Seg::Index(n.parse().map_err(|_| {
-                    format!("`[{n}]`: expected a list index like [0], or [+] to append")
+                    format!(
+                        "`[{}]`: expected a list index like [0], or [+] to append",
+                        short(n)
+                    )
                 })?),
             });
             rest = &rest[close + 1..];
             if !rest.is_empty() && !rest.starts_with('[') {
-                return Err(format!("unexpected `{rest}` after `]`"));
+                return Err(format!("unexpected `{}` after `]`", short(rest)));
             }
         }
     }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::args::ChartArgs;
 use super::Failure;
 use crate::chart::run::{RunChart, RunChartData, KIND_RUN};
+use crate::quote;
 use crate::report::page;
 use crate::report::publish::republish;
 
@@ -67,23 +68,25 @@ pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure
     {
         return Err(Failure::bad_input(format!(
             "{}: a sweep's directory has no {DATA_FILE}; redraw its charts with `flapsim sweep SWEEP --out {} --resume` (it runs only what is missing), or `flapsim merge` for shards",
-            dir.display(),
-            dir.display()
+            quote::path(dir),
+            quote::path(dir)
         )));
     }
     let bytes = read_bounded(&data_path)?;
     let kind: Kind = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::bad_input(format!(
-            "{}: not a flapsim chart data file: {e}",
-            data_path.display()
+            "{}: not a flapsim chart data file: {}",
+            quote::path(&data_path),
+            quote::shorten_quoted(&e.to_string())
         ))
     })?;
     match kind.kind.as_str() {
         KIND_RUN => redraw_run(dir, &bytes, stop),
         KIND_COMPARISON => redraw_comparison(dir, &bytes, stop),
         other => Err(Failure::bad_input(format!(
-            "{}: kind `{other}` is not one flapsim draws (expected `{KIND_RUN}` or `{KIND_COMPARISON}`)",
-            data_path.display()
+            "{}: kind `{}` is not one flapsim draws (expected `{KIND_RUN}` or `{KIND_COMPARISON}`)",
+            quote::path(&data_path),
+            quote::short(other)
         ))),
     }
 }
@@ -96,7 +99,7 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
     let file = std::fs::File::open(path).map_err(|e| {
         Failure::bad_input(format!(
             "{}: {e} (is this a flapsim output directory written with charts, i.e. without --no-charts?)",
-            path.display()
+            quote::path(path)
         ))
     })?;
     // A regular file's size is true: refuse a big one before reading it.
@@ -104,18 +107,18 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
         if len > MAX_DATA_BYTES {
             return Err(Failure::bad_input(format!(
                 "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
-                path.display(),
+                quote::path(path),
             )));
         }
     }
     let mut bytes = Vec::new();
     file.take(MAX_DATA_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(path))))?;
     if bytes.len() as u64 > MAX_DATA_BYTES {
         return Err(Failure::bad_input(format!(
             "{}: more than the {MAX_DATA_BYTES} bytes a chart data file can be",
-            path.display(),
+            quote::path(path),
         )));
     }
     Ok(bytes)
@@ -126,7 +129,7 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
 fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     let data_path = dir.join(DATA_FILE);
     let data = RunChartData::from_json(bytes)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", data_path.display())))?;
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(&data_path))))?;
     let summary = read_bounded(&dir.join("summary.json"))?;
     let mut drawn = Vec::new();
     for chart in RunChart::ALL {
@@ -141,18 +144,19 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
     }
     // The page lists the files of the set it is published in.
     let mut files: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.display())))?
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(dir))))?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
         .collect();
     files.extend(drawn.iter().map(|(n, _)| n.clone()));
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let html = page::run_report_html(&summary, &data, &files)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", dir.join("summary.json").display())))?;
+    let html = page::run_report_html(&summary, &data, &files).map_err(|e| {
+        Failure::bad_input(format!("{}: {e}", quote::path(&dir.join("summary.json"))))
+    })?;
     drawn.push(("report.html".to_string(), html.into_bytes()));
     republish(dir, drawn, stop)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", dir.display())))
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", quote::path(dir))))
 }
 
 /// A comparison directory (`"kind": "comparison"`, written by `flapsim
@@ -167,5 +171,5 @@ pub fn redraw_comparison(
     let comparison = crate::batch::compare::read(dir).map_err(Failure::bad_input)?;
     let (_, drawn) = crate::batch::compare::draw(comparison).map_err(Failure::failed)?;
     republish(dir, drawn, stop)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", dir.display())))
+        .map_err(|e| Failure::failed(format!("writing {}: {e}", quote::path(dir))))
 }

@@ -11,6 +11,7 @@ use crate::scenario::{self, CliOverrides};
 use super::args::CompareArgs;
 use super::sweep::jobs;
 use super::{parse_limits, parse_sets, Failure};
+use crate::quote::short;
 use crate::units::count;
 
 /// A configuration: name, preset (if it replaces the file's), `--set` fields.
@@ -18,7 +19,7 @@ type Config = (String, Option<String>, Vec<(String, String)>);
 
 /// `NAME:FIELD=VALUE,FIELD=VALUE` → (name, preset, sets).
 fn parse_variant(v: &str) -> Result<Config, Failure> {
-    let bad = |m: &str| Failure::bad_input(format!("--variant `{v}`: {m}"));
+    let bad = |m: &str| Failure::bad_input(format!("--variant `{}`: {m}", short(v)));
     let (name, fields) = v
         .split_once(':')
         .ok_or_else(|| bad("expected NAME:FIELD=VALUE,…, e.g. --variant fast:probe_interval=500ms,suspicion_mult=3"))?;
@@ -31,7 +32,7 @@ fn parse_variant(v: &str) -> Result<Config, Failure> {
     for f in fields.split(',').filter(|f| !f.trim().is_empty()) {
         let (k, val) = f
             .split_once('=')
-            .ok_or_else(|| bad(&format!("`{f}`: expected FIELD=VALUE")))?;
+            .ok_or_else(|| bad(&format!("`{}`: expected FIELD=VALUE", short(f))))?;
         match k.trim() {
             "preset" => preset = Some(val.trim().to_string()),
             "seed" => {

@@ -75,9 +75,12 @@ fn env_bytes(name: &str) -> Result<Option<u64>, String> {
     let Ok(v) = std::env::var(name) else {
         return Ok(None);
     };
-    crate::units::parse_whole(&v)
-        .map(Some)
-        .ok_or_else(|| format!("{name}=`{v}`: expected a number of bytes, e.g. 4000000000 or 4e9"))
+    crate::units::parse_whole(&v).map(Some).ok_or_else(|| {
+        format!(
+            "{name}=`{}`: expected a number of bytes, e.g. 4000000000 or 4e9",
+            crate::quote::short(&v)
+        )
+    })
 }
 
 /// One look at the kernel's memory counters.

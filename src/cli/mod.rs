@@ -29,6 +29,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::batch;
 use crate::protocol::config::PRESETS;
 use crate::protocol::{Config, SEC};
+use crate::quote::short;
 use crate::report;
 use crate::scenario::{self, CliOverrides, Limits, Scenario};
 use crate::units::{format_duration, parse_duration};
@@ -67,8 +68,17 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to
-            // stderr; usage errors are bad input.
-            let _ = e.print();
+            // stderr; usage errors are bad input. clap quotes a refused value
+            // whole: a long one is printed shortened (and plain).
+            let text = e.render().to_string();
+            if e.use_stderr() && text.len() > crate::quote::MESSAGE_BYTES / 4 {
+                warn!(
+                    "{}",
+                    crate::quote::shorten_between(text.trim_end(), &['\''])
+                );
+            } else {
+                let _ = e.print();
+            }
             return if e.use_stderr() {
                 ExitCode::from(EXIT_BAD_INPUT)
             } else {
@@ -96,7 +106,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            warn!("error: {}", f.message);
+            // A message quotes what the user wrote through `quote::short`;
+            // the cap is for any that does not.
+            warn!("error: {}", crate::quote::capped(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -110,7 +122,8 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
                 Ok((k.trim().to_string(), v.trim().to_string()))
             }
             _ => Err(Failure::bad_input(format!(
-                "--set `{s}`: expected FIELD=VALUE, e.g. --set suspicion_mult=4"
+                "--set `{}`: expected FIELD=VALUE, e.g. --set suspicion_mult=4",
+                short(s)
             ))),
         })
         .collect()
@@ -333,17 +346,18 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
         ..Limits::default()
     };
     for flag in flags {
-        let bad = |m: String| Failure::bad_input(format!("--limit `{flag}`: {m}"));
+        let bad = |m: String| Failure::bad_input(format!("--limit `{}`: {m}", short(flag)));
         let Some((k, v)) = flag.split_once('=') else {
             return Err(bad("expected KEY=VALUE, e.g. --limit nodes=50000".into()));
         };
         let key = k.trim().trim_start_matches("max_");
         let v = v.trim();
         let count = || -> Result<u64, Failure> {
-            crate::units::parse_whole(v).ok_or_else(|| bad(format!("`{v}` is not a whole number")))
+            crate::units::parse_whole(v)
+                .ok_or_else(|| bad(format!("`{}` is not a whole number", short(v))))
         };
         let usize_count = || -> Result<usize, Failure> {
-            usize::try_from(count()?).map_err(|_| bad(format!("`{v}` is too large")))
+            usize::try_from(count()?).map_err(|_| bad(format!("`{}` is too large", short(v))))
         };
         match key {
             "file_bytes" => l.max_file_bytes = usize_count()?,
@@ -356,7 +370,8 @@ pub fn parse_limits(flags: &[String]) -> Result<Limits, Failure> {
             "duration" => l.max_duration = parse_duration(v).map_err(bad)?,
             _ => {
                 return Err(bad(format!(
-                    "unknown limit `{k}`; keys: file_bytes, nodes, duration, entries, depth, events, timeseries_cells, target_nodes"
+                    "unknown limit `{}`; keys: file_bytes, nodes, duration, entries, depth, events, timeseries_cells, target_nodes",
+                    short(k)
                 )))
             }
         }

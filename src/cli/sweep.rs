@@ -9,6 +9,7 @@ use crate::batch::{execute, sweepfile, Progress};
 
 use super::args::{BatchFlags, BudgetFlags, MergeArgs, SweepArgs};
 use super::{parse_limits, Failure};
+use crate::quote::short;
 use crate::scenario::resolve::{human_bytes, runs_that_fit, views_bytes};
 use crate::scenario::Limits;
 use crate::units::count;
@@ -79,7 +80,7 @@ pub fn parse_shard(
     let num = |name: &str, v: &str| {
         v.trim()
             .parse::<usize>()
-            .map_err(|_| bad(format!("{name}=`{v}` is not a whole number")))
+            .map_err(|_| bad(format!("{name}=`{}` is not a whole number", short(v))))
     };
     let Some(flag) = flag else {
         if count_flag.is_some() {
@@ -129,9 +130,12 @@ pub fn parse_shard(
         if count_flag.is_some() {
             return Err(bad("--shard-count goes with --shard auto".into()));
         }
-        let (i, n) = flag
-            .split_once('/')
-            .ok_or_else(|| bad(format!("`{flag}`: expected I/N (e.g. 0/4) or auto")))?;
+        let (i, n) = flag.split_once('/').ok_or_else(|| {
+            bad(format!(
+                "`{}`: expected I/N (e.g. 0/4) or auto",
+                short(flag)
+            ))
+        })?;
         (num("I", i)?, num("N", n)?)
     };
     let shard = Shard { index, count };

@@ -139,7 +139,7 @@ pub fn out_refusal(target: &Path, e: &io::Error) -> String {
     let reason = reason
         .strip_prefix(&format!("{shown}: "))
         .unwrap_or(&reason);
-    format!("--out {shown}: {reason}")
+    format!("--out {}: {reason}", crate::quote::path(target))
 }
 
 impl Publisher {

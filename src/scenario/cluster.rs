@@ -10,6 +10,7 @@ use super::resolve::{
     check_ident, some_names, Limits, Resolver, DEFAULT_META_BYTES, MAX_META_BYTES,
 };
 use crate::protocol::NodeId;
+use crate::quote::short;
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -28,13 +29,19 @@ fn expand(pattern: &str, n: u32) -> Result<String, String> {
         return Ok(pattern.to_string());
     };
     let Some(close_rel) = pattern[open..].find('}') else {
-        return Err(format!("`{pattern}` has `{{` without a closing `}}`"));
+        return Err(format!(
+            "`{}` has `{{` without a closing `}}`",
+            short(pattern)
+        ));
     };
     let close = open + close_rel;
     let spec = &pattern[open + 1..close];
     let rest = &pattern[close + 1..];
     if rest.contains('{') || rest.contains('}') {
-        return Err(format!("`{pattern}` has more than one placeholder"));
+        return Err(format!(
+            "`{}` has more than one placeholder",
+            short(pattern)
+        ));
     }
     let num = match spec {
         "" => n.to_string(),
@@ -45,7 +52,11 @@ fn expand(pattern: &str, n: u32) -> Result<String, String> {
                 None => (false, w),
             };
             let width: usize = digits.parse().map_err(|_| {
-                format!("bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}")
+                format!(
+                    "bad placeholder `{{{}}}` in `{}`; use {{}}, {{:02}} or {{:3}}",
+                    short(spec),
+                    short(pattern)
+                )
             })?;
             if width > 12 {
                 return Err(format!("placeholder width {width} is too wide"));
@@ -58,7 +69,9 @@ fn expand(pattern: &str, n: u32) -> Result<String, String> {
         }
         _ => {
             return Err(format!(
-                "bad placeholder `{{{spec}}}` in `{pattern}`; use {{}}, {{:02}} or {{:3}}"
+                "bad placeholder `{{{}}}` in `{}`; use {{}}, {{:02}} or {{:3}}",
+                short(spec),
+                short(pattern)
             ))
         }
     };
@@ -135,7 +148,7 @@ impl Resolver<'_, '_> {
                 if !set.insert(zone.clone()) {
                     return Err(self.err(
                         &format!("cluster.zones[{i}]"),
-                        format!("zone `{zone}` is listed twice"),
+                        format!("zone `{}` is listed twice", short(zone)),
                     ));
                 }
                 self.zones.entry(zone.clone()).or_default();
@@ -181,7 +194,9 @@ impl Resolver<'_, '_> {
                 &format!("{gp}.name"),
                 format!(
                     "`{}` has no placeholder, so all {} nodes would share one name; write e.g. `{}-{{:02}}`",
-                    g.name, g.count, g.name
+                    short(&g.name),
+                    g.count,
+                    short(&g.name)
                 ),
             ));
         }
@@ -254,7 +269,10 @@ impl Resolver<'_, '_> {
             if self.by_name.contains_key(gname) {
                 return Err(self.err(
                     &gp,
-                    format!("`{gname}` is a node name; groups and nodes share one namespace"),
+                    format!(
+                        "`{}` is a node name; groups and nodes share one namespace",
+                        short(gname)
+                    ),
                 ));
             }
             let members = self.groups.entry(gname.clone()).or_default();
@@ -273,7 +291,8 @@ impl Resolver<'_, '_> {
                 return Err(self.err(
                     path,
                     format!(
-                        "unknown zone `{zone}`; cluster.zones declares: {}",
+                        "unknown zone `{}`; cluster.zones declares: {}",
+                        short(zone),
                         some_names(d.iter(), d.len())
                     ),
                 ));
@@ -295,12 +314,15 @@ impl Resolver<'_, '_> {
     ) -> R<NodeId> {
         check_ident(&name).map_err(|m| self.err(path, format!("node name {m}")))?;
         if self.by_name.contains_key(&name) {
-            return Err(self.err(path, format!("duplicate node name `{name}`")));
+            return Err(self.err(path, format!("duplicate node name `{}`", short(&name))));
         }
         if self.groups.contains_key(&name) {
             return Err(self.err(
                 path,
-                format!("`{name}` is already a group name; groups and nodes share one namespace"),
+                format!(
+                    "`{}` is already a group name; groups and nodes share one namespace",
+                    short(&name)
+                ),
             ));
         }
         let id = self.nodes.len() as NodeId;
@@ -321,7 +343,10 @@ impl Resolver<'_, '_> {
         if self.by_name.contains_key(gname) {
             return Err(self.err(
                 path,
-                format!("group `{gname}` has the same name as a node; groups and nodes share one namespace"),
+                format!(
+                    "group `{}` has the same name as a node; groups and nodes share one namespace",
+                    short(gname)
+                ),
             ));
         }
         for &id in &members {

@@ -22,8 +22,10 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// The file and the field are the user's text (a path as given, a
+    /// field path holding a node's name, a `--set` flag): quoted shortened.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", crate::quote::path_text(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(col) = self.column {
@@ -31,7 +33,7 @@ impl fmt::Display for ScenarioError {
             }
         }
         if !self.field.is_empty() {
-            write!(f, ": {}", self.field)?;
+            write!(f, ": {}", crate::quote::short(&self.field))?;
         }
         write!(f, ": {}", self.message)
     }
@@ -95,7 +97,8 @@ impl ScenarioError {
             line,
             column,
             field: field.to_string(),
-            message: polish(message),
+            // serde_yaml quotes the user's key or value whole.
+            message: crate::quote::shorten_quoted(&polish(message)),
         }
     }
 }

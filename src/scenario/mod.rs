@@ -36,6 +36,8 @@ pub use resolve::Limits;
 use raw::{Dur, FileRaw};
 use resolve::{Ctx, ProtocolFlags};
 
+use crate::quote::{short, shorten_quoted};
+
 /// Command-line adjustments applied on top of a file (`--seed`, `--preset`,
 /// `--set key=value`). Errors in them name the flag, not the file.
 #[derive(Clone, Debug, Default)]
@@ -204,7 +206,11 @@ fn parse_inner(
                 raw.log_observers = Some(serde_yaml::from_str(value).map_err(|e| {
                     ScenarioError::flag(
                         flag.clone(),
-                        format!("`{value}` is not a node target (expected e.g. all, a-01 or [a-01, s-01]): {e}"),
+                        format!(
+                            "`{}` is not a node target (expected e.g. all, a-01 or [a-01, s-01]): {}",
+                            short(value),
+                            shorten_quoted(&e.to_string())
+                        ),
                     )
                 })?)
             }
@@ -212,7 +218,10 @@ fn parse_inner(
                 raw.seed = Some(value.trim().parse().map_err(|_| {
                     ScenarioError::flag(
                         flag.clone(),
-                        format!("`{value}` is not a seed (expected an integer 0..2^64)"),
+                        format!(
+                            "`{}` is not a seed (expected an integer 0..2^64)",
+                            short(value)
+                        ),
                     )
                 })?)
             }

@@ -7,6 +7,7 @@ use super::raw::{ProtocolRaw, Scalar};
 use super::resolve::{check_granularity, Ctx, ProtocolFlags};
 use crate::protocol::config::PRESETS;
 use crate::protocol::Config;
+use crate::quote::{short, shorten_quoted};
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -23,7 +24,8 @@ pub fn protocol(proto: Option<ProtocolRaw>, ctx: &Ctx, flags: &ProtocolFlags) ->
     };
     let Some(mut protocol) = Config::preset(&preset) else {
         let msg = format!(
-            "unknown preset `{preset}`; valid presets: {}",
+            "unknown preset `{}`; valid presets: {}",
+            short(&preset),
             PRESETS.join(", ")
         );
         return Err(match preset_path {
@@ -36,7 +38,9 @@ pub fn protocol(proto: Option<ProtocolRaw>, ctx: &Ctx, flags: &ProtocolFlags) ->
     let mut origins = ConfigOrigins::new(ctx, preset_path);
     for (key, Scalar(value)) in proto.overrides.map(|o| o.0).unwrap_or_default() {
         let path = format!("protocol.overrides.{key}");
-        protocol.set(&key, &value).map_err(|m| ctx.err(&path, m))?;
+        protocol
+            .set(&key, &value)
+            .map_err(|m| ctx.err(&path, shorten_quoted(&m)))?;
         origins.set_in_file(&key, path);
         overrides.push((key, value));
     }
@@ -44,7 +48,7 @@ pub fn protocol(proto: Option<ProtocolRaw>, ctx: &Ctx, flags: &ProtocolFlags) ->
         let flag = format!("--set {key}={value}");
         protocol
             .set(key, value)
-            .map_err(|m| ScenarioError::flag(flag.clone(), m))?;
+            .map_err(|m| ScenarioError::flag(flag.clone(), shorten_quoted(&m)))?;
         origins.set_by_flag(key, flag);
         overrides.push((key.clone(), value.clone()));
     }

@@ -18,6 +18,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 pub use super::fault::{ActionRaw, FaultRaw};
+use crate::quote::short;
 use crate::random::{Dist, Nanos, Z95, Z99};
 use crate::units::parse_duration;
 
@@ -104,15 +105,17 @@ impl<'de> Visitor<'de> for ProbVisitor {
         let t = v.trim();
         let Some(num) = t.strip_suffix('%') else {
             return Err(E::custom(format!(
-                "`{v}` is not a probability (expected 0..1, or a percentage like 5%)"
+                "`{}` is not a probability (expected 0..1, or a percentage like 5%)",
+                short(v)
             )));
         };
         let p: f64 = num.trim().parse().map_err(|_| {
             E::custom(format!(
-                "`{v}` is not a percentage (expected e.g. 5% or 0.5%)"
+                "`{}` is not a percentage (expected e.g. 5% or 0.5%)",
+                short(v)
             ))
         })?;
-        check_prob(p / 100.0, &format!("`{v}`"))
+        check_prob(p / 100.0, &format!("`{}`", short(v)))
     }
 }
 
@@ -175,7 +178,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OrderedVisitor<T> {
         let mut seen = BTreeSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format!("`{key}` is defined twice")));
+                return Err(de::Error::custom(format!(
+                    "`{}` is defined twice",
+                    short(&key)
+                )));
             }
             let value = map.next_value::<T>()?;
             out.push((key, value));
@@ -336,13 +342,16 @@ impl<'de> Visitor<'de> for DistVisitor {
             }
             other => {
                 return Err(de::Error::custom(format!(
-                    "unknown distribution `{other}`; use one of {DIST_KINDS}"
+                    "unknown distribution `{}`; use one of {DIST_KINDS}",
+                    short(other)
                 )))
             }
         };
         if let Some(extra) = map.next_key::<String>()? {
             return Err(de::Error::custom(format!(
-                "a distribution has exactly one kind; found `{kind}` and `{extra}`"
+                "a distribution has exactly one kind; found `{}` and `{}`",
+                short(&kind),
+                short(&extra)
             )));
         }
         Ok(DistRaw(dist))
@@ -459,7 +468,8 @@ impl<'de> Visitor<'de> for StartVisitor {
             "join" => StartModeRaw::Join,
             other => {
                 return Err(E::custom(format!(
-                    "unknown start mode `{other}`; expected `converged` or `join`"
+                    "unknown start mode `{}`; expected `converged` or `join`",
+                    short(other)
                 )))
             }
         };

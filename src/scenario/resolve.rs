@@ -15,6 +15,7 @@ use super::model::*;
 use super::origins;
 use super::raw::*;
 use crate::protocol::{Nanos, NodeId};
+use crate::quote::short;
 use crate::random::Dist;
 
 /// Bounds for untrusted input. The defaults fit every real scenario with room to
@@ -354,7 +355,7 @@ const NAMES_LISTED: usize = 20;
 pub(crate) fn some_names<S: AsRef<str>>(names: impl Iterator<Item = S>, total: usize) -> String {
     let shown: Vec<String> = names
         .take(NAMES_LISTED)
-        .map(|n| n.as_ref().to_string())
+        .map(|n| short(n.as_ref()).to_string())
         .collect();
     if shown.is_empty() {
         return "(none)".into();
@@ -371,18 +372,20 @@ pub(crate) fn check_ident(s: &str) -> Result<(), String> {
     }
     if s.chars().all(|c| c == '.') {
         return Err(format!(
-            "`{s}` is made only of dots, which names a directory outside the output folder; use letters or digits"
+            "`{}` is made only of dots, which names a directory outside the output folder; use letters or digits",
+            short(s)
         ));
     }
     if s.len() > 128 {
-        return Err(format!("`{s}` is longer than 128 characters"));
+        return Err(format!("`{}` is longer than 128 characters", short(s)));
     }
     if let Some(c) = s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
     {
         return Err(format!(
-            "`{s}` contains `{c}`; use letters, digits, `.`, `_` and `-` only"
+            "`{}` contains `{c}`; use letters, digits, `.`, `_` and `-` only",
+            short(s)
         ));
     }
     if s == "all" {

@@ -9,6 +9,7 @@ use super::error::ScenarioError;
 use super::raw::{Prob, TargetRaw};
 use super::resolve::{some_names, Resolver};
 use crate::protocol::NodeId;
+use crate::quote::short;
 use crate::random::{Stream, StreamId};
 
 type R<T> = Result<T, ScenarioError>;
@@ -25,7 +26,8 @@ impl Resolver<'_, '_> {
                 None => Err(self.err(
                     path,
                     format!(
-                        "unknown zone `{zone}`; zones: {}",
+                        "unknown zone `{}`; zones: {}",
+                        short(zone),
                         some_names(self.zones.keys(), self.zones.len())
                     ),
                 )),
@@ -37,13 +39,13 @@ impl Resolver<'_, '_> {
         if let Some(g) = self.groups.get(name) {
             return Ok(g.clone());
         }
-        let groups: Vec<&str> = self.groups.keys().map(String::as_str).collect();
         let example = self.nodes.first().map_or("", |n| n.name.as_str());
         Err(self.err(
             path,
             format!(
-                "unknown node or group `{name}`; groups: {}; nodes are named like `{example}`; also `all` and `zone:NAME`",
-                if groups.is_empty() { "(none)".to_string() } else { groups.join(", ") }
+                "unknown node or group `{}`; groups: {}; nodes are named like `{example}`; also `all` and `zone:NAME`",
+                short(name),
+                some_names(self.groups.keys(), self.groups.len())
             ),
         ))
     }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Action, ActionRaw, FaultRaw, Pairing, HOST_FAULT_NAMES, VERB_NAMES};
 use crate::protocol::{Nanos, NodeId};
+use crate::quote::short;
 use crate::scenario::error::ScenarioError;
 use crate::scenario::model::{FaultSpec, TimelineEvent};
 use crate::scenario::raw::Dur;
@@ -224,7 +225,8 @@ fn check_pairs(r: &Resolver, events: &[(Nanos, usize, Action)]) -> R<()> {
                     return Err(r.err(
                         &format!("timeline[{i}].{group}.name"),
                         format!(
-                            "a {group} named `{name}` (timeline[{j}]) is still active here, and `{closer}: {name}` would end both; give each its own name"
+                            "a {group} named `{name}` (timeline[{j}]) is still active here, and `{closer}: {name}` would end both; give each its own name",
+                            name = short(name)
                         ),
                     ));
                 }
@@ -239,7 +241,8 @@ fn check_pairs(r: &Resolver, events: &[(Nanos, usize, Action)]) -> R<()> {
                     return Err(r.err(
                         &format!("timeline[{i}].{}", action.name()),
                         format!(
-                            "no {group} named `{n}` starts before this; {group}s so far: {}",
+                            "no {group} named `{}` starts before this; {group}s so far: {}",
+                            short(n),
                             list(so_far)
                         ),
                     ));

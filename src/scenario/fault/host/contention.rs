@@ -79,7 +79,7 @@ impl<'de> Visitor<'de> for DemandVisitor {
         if t == "busy" {
             return Ok(Demand(1.0));
         }
-        let shown = format!("`{v}`");
+        let shown = format!("`{}`", crate::quote::short(v));
         match t.strip_suffix('%').map(|n| n.trim().parse::<f64>()) {
             Some(Ok(pc)) => demand(pc / 100.0, &shown),
             _ => demand(f64::NAN, &shown),

@@ -124,7 +124,8 @@ fn resolve_spec(c: &CreditsRaw, r: &Resolver, p: &str) -> R<CreditSpec> {
             r.err(
                 &format!("{p}.instance"),
                 format!(
-                    "unknown instance type `{name}`; known: {}",
+                    "unknown instance type `{}`; known: {}",
+                    crate::quote::short(name),
                     instances::names()
                 ),
             )
