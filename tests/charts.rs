@@ -383,3 +383,39 @@ fn a_short_run_draws_its_flap_rate_in_buckets_under_a_minute() {
     assert_eq!(long.bucket_min, 1.0);
     assert_eq!(long.t_min.len(), 20);
 }
+
+/// Rule: every chart-data.json a run writes passes the checks `flapsim chart`
+/// applies to it (the checks restate how the data is built, so they must hold
+/// at the edges too): a 150-node cluster in bands with a crash, a run of a
+/// millisecond whose bucket width rounds to 0 min, and a time-series bin
+/// longer than the run.
+#[test]
+fn chart_data_of_runs_at_the_edges_passes_its_own_checks() {
+    let mut banded = Scenario::healthy_cluster(150, 90 * SEC, "memberlist", 5).unwrap();
+    banded.timeline.push(TimelineEvent {
+        at: 30 * SEC,
+        action: Action::Crash(Crash(vec![77])),
+    });
+    let group = "cluster:\n  groups:\n    g: {count: 4, name: \"n-{}\"}\n";
+    let scenarios = [
+        banded,
+        flapsim::scenario::parse(
+            &format!("duration: 1ms\ntimeseries_bin: 1us\n{group}"),
+            "ms.yaml",
+        )
+        .unwrap(),
+        flapsim::scenario::parse(
+            &format!("duration: 7s\nwarmup: 0s\ntimeseries_bin: 1h\n{group}"),
+            "bin.yaml",
+        )
+        .unwrap(),
+    ];
+    for s in scenarios {
+        let name = s.name.clone();
+        let run = common::run_scenario(s);
+        let json = run_chart_data(&run.scenario, &run.metrics).to_json();
+        if let Err(e) = RunChartData::from_json(&json) {
+            panic!("{name}: its own chart data refused: {e}");
+        }
+    }
+}

@@ -128,8 +128,8 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
 /// and then republished with the run's data files as one set.
 fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     let data_path = dir.join(DATA_FILE);
-    let data = RunChartData::from_json(bytes)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(&data_path))))?;
+    let data =
+        RunChartData::from_json(bytes).map_err(|e| Failure::bad_input(e.in_file(&data_path)))?;
     let summary = read_bounded(&dir.join("summary.json"))?;
     let mut drawn = Vec::new();
     for chart in RunChart::ALL {

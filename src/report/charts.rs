@@ -12,8 +12,8 @@ use std::rc::Rc;
 
 use crate::chart::run::{
     rle_encode, AccusationData, BlameBar, DetectionData, FlapRateData, HostSeries, Mark,
-    RunChartData, TimelineData, TimelineRow, KIND_RUN, MAX_EPISODE_MARKS, MAX_HEATMAP_NODES,
-    MAX_ROWS, TIMELINE_COLUMNS, VERSION,
+    RunChartData, TimelineData, TimelineRow, KIND_RUN, MAX_BLAME_BARS, MAX_EPISODE_MARKS,
+    MAX_FLAP_BUCKETS, MAX_HEATMAP_NODES, MAX_MARKS, MAX_ROWS, TIMELINE_COLUMNS, VERSION,
 };
 use crate::metrics::stats::{round, secs};
 use crate::metrics::timeline::{health_by_bucket, membership_grid, RowMap};
@@ -22,15 +22,15 @@ use crate::protocol::{Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
 /// Flap-rate buckets at most (1-minute buckets up to ~5 h runs).
-pub const MAX_BUCKETS: u64 = 300;
+pub const MAX_BUCKETS: u64 = MAX_FLAP_BUCKETS as u64;
 /// Flap-rate buckets at least, where the run's bins allow: a run shorter
 /// than this many minutes gets buckets under a minute, so that a short run
 /// (a 2-minute bench of a sick cluster) still draws a course, not two steps.
 pub const MIN_BUCKETS: u64 = 12;
 /// Faulty hosts drawn under the flap rate.
-pub const MAX_HOSTS: usize = 4;
+pub const MAX_HOSTS: usize = crate::chart::run::MAX_HOSTS;
 /// Bars in the blame chart.
-pub const BLAME_TOP: usize = 20;
+pub const BLAME_TOP: usize = MAX_BLAME_BARS;
 
 const MIN: f64 = 60.0 * SEC as f64;
 
@@ -159,7 +159,9 @@ fn last_run_chart_data(s: &Scenario, m: &Metrics) -> Rc<ChartDataOfRun> {
         return d;
     }
     let bytes = run_chart_data(s, m).to_json();
-    let parsed = RunChartData::from_json(&bytes).expect("chart data round-trips");
+    // The checks restate how this file is built: a refusal is a bug here.
+    let parsed = RunChartData::from_json(&bytes)
+        .unwrap_or_else(|e| panic!("BUG! a run's own chart-data.json is refused{e}"));
     let d = Rc::new((bytes, parsed));
     LAST.with(|l| *l.borrow_mut() = Some((key, Rc::clone(&d))));
     d
@@ -195,7 +197,7 @@ fn marks(s: &Scenario, names: &[String]) -> Vec<Mark> {
                 label,
             })
         })
-        .take(12)
+        .take(MAX_MARKS)
         .collect()
 }
 

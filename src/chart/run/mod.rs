@@ -10,6 +10,8 @@
 //! with the run's length or event count, only (mildly) with the cluster.
 
 mod figures;
+pub mod json_path;
+pub mod plausible;
 mod timeline;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,14 @@ pub const MAX_ROWS: usize = 60;
 pub const TIMELINE_COLUMNS: usize = 400;
 /// Nodes in the accusation heatmap, on each axis.
 pub const MAX_HEATMAP_NODES: usize = 40;
+/// Timeline actions marked on the time axes.
+pub const MAX_MARKS: usize = 12;
+/// Flap-rate buckets at most (1-minute buckets up to ~5 h runs).
+pub const MAX_FLAP_BUCKETS: usize = 300;
+/// Faulty hosts drawn under the flap rate.
+pub const MAX_HOSTS: usize = 4;
+/// Bars in the blame chart.
+pub const MAX_BLAME_BARS: usize = 20;
 
 /// Everything the run's charts and report draw from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,49 +163,101 @@ pub struct DetectionData {
     pub full_dissemination_s: Vec<f64>,
 }
 
+/// Why a `chart-data.json` is refused: where it is wrong (when the text
+/// can be followed there) and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataError {
+    /// 1-based line and column of the value, when found.
+    pub position: Option<(usize, usize)>,
+    /// JSON path of the field (`timeline.rows[3].episodes_min[0]`); empty
+    /// when the text is not JSON that far.
+    pub field: String,
+    pub message: String,
+}
+
+impl DataError {
+    /// The refusal of `field` in `text`, placed at its value.
+    fn at_field(text: &[u8], field: &str, message: String) -> DataError {
+        DataError {
+            position: json_path::position_of(text, field),
+            field: field.to_string(),
+            message,
+        }
+    }
+
+    /// serde's error, named by the field at its position.
+    fn from_serde(text: &[u8], e: &serde_json::Error) -> DataError {
+        let whole = e.to_string();
+        let position = (e.line() > 0).then(|| (e.line(), e.column()));
+        let message = match whole.rfind(" at line ") {
+            Some(i) if position.is_some() => whole[..i].to_string(),
+            _ => whole,
+        };
+        let field = position
+            .and_then(|(line, column)| json_path::offset_of(text, line, column))
+            // serde's column is that of the last character it read: the end
+            // of the refused value, or the `}` of an object missing a field.
+            .and_then(|offset| json_path::path_at(text, offset))
+            .unwrap_or_default();
+        DataError {
+            position,
+            field,
+            message: crate::quote::shorten_quoted(&message),
+        }
+    }
+
+    /// `FILE:LINE:COLUMN: FIELD: MESSAGE`, the shape editors jump to.
+    pub fn in_file(&self, file: &std::path::Path) -> String {
+        format!("{}{self}", crate::quote::path(file))
+    }
+}
+
+impl std::fmt::Display for DataError {
+    /// `:LINE:COLUMN: FIELD: MESSAGE`, to follow the file's name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for DataError {}
+
 impl RunChartData {
     pub fn to_json(&self) -> Vec<u8> {
         let mut v = serde_json::to_vec(self).expect("chart data serializes");
         v.push(b'\n');
         v
     }
-    /// Parse `chart-data.json`; errors say what is wrong.
-    pub fn from_json(bytes: &[u8]) -> Result<RunChartData, String> {
-        let d: RunChartData = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+
+    /// Parse `chart-data.json`, refusing anything a run could not have
+    /// written ([`plausible::check`]); errors name the field and its line.
+    pub fn from_json(bytes: &[u8]) -> Result<RunChartData, DataError> {
+        let d: RunChartData =
+            serde_json::from_slice(bytes).map_err(|e| DataError::from_serde(bytes, &e))?;
         if d.kind != KIND_RUN {
-            return Err(format!("kind is `{}`, expected `{KIND_RUN}`", d.kind));
-        }
-        if d.version != VERSION {
-            return Err(format!(
-                "version {} (this flapsim reads version {VERSION}); rerun the scenario",
-                d.version
+            return Err(DataError::at_field(
+                bytes,
+                "kind",
+                format!("`{}`, expected `{KIND_RUN}`", crate::quote::short(&d.kind)),
             ));
         }
-        d.check_sizes()?;
-        Ok(d)
-    }
-
-    /// Refuse sizes no run writes: the drawing work follows them, and
-    /// `timeline.columns` is a count, not an array, so a damaged or hostile
-    /// file could ask for any amount of memory (10^15 columns aborted
-    /// `flapsim chart` with a failed allocation; 10^8 took 16 s and 1 GB).
-    fn check_sizes(&self) -> Result<(), String> {
-        let t = &self.timeline;
-        let a = &self.accusations;
-        let checks = [
-            ("timeline.columns", t.columns, 1, TIMELINE_COLUMNS),
-            ("timeline.rows", t.rows.len(), 0, MAX_ROWS),
-            ("accusations.rows", a.rows.len(), 0, MAX_HEATMAP_NODES),
-            ("accusations.cols", a.cols.len(), 0, MAX_HEATMAP_NODES),
-        ];
-        for (field, value, min, max) in checks {
-            if !(min..=max).contains(&value) {
-                return Err(format!(
-                    "{field} is {value}, outside {min}..={max} (flapsim writes no more)"
-                ));
-            }
+        if d.version != VERSION {
+            return Err(DataError::at_field(
+                bytes,
+                "version",
+                format!(
+                    "{} (this flapsim reads version {VERSION}); rerun the scenario",
+                    d.version
+                ),
+            ));
         }
-        Ok(())
+        plausible::check(&d).map_err(|r| DataError::at_field(bytes, &r.field, r.message))?;
+        Ok(d)
     }
 
     /// `scenario · preset P · seed N`.
