@@ -283,6 +283,13 @@ impl Interner {
     }
 
     pub fn learn_ip(&mut self, id: NodeId, ip: &str) {
+        // Known already (most lines name a member seen before): nothing to
+        // change, and no copy of the address made to find that out.
+        let known =
+            self.ips.get(ip) == Some(&id) && self.ip_of.get(&id).is_some_and(|known| known == ip);
+        if known {
+            return;
+        }
         if self.ips.len() < self.max * 4 {
             self.ips.insert(ip.to_string(), id);
             self.ip_of.insert(id, ip.to_string());
@@ -463,6 +470,9 @@ struct Stream {
     nomad: bool,
     /// Names its lines give its own node.
     own_names: OwnNames,
+    /// By node id: whether a line prefix named it yet (its name is then in
+    /// the report's `prefixed_observers`, or that set was full).
+    prefixed_seen: Vec<bool>,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
     /// a file's first stream.
     counts_all: bool,
@@ -583,7 +593,7 @@ impl Stream {
                 self.product.line(&f.message);
             }
             let parsed = if speaks_a_table_layer(&f.message) {
-                crate::protocol::event::log_line::parse_log_message(&f.message)
+                crate::protocol::event::log_line::parse_message(&f.message)
             } else {
                 None
             };
@@ -612,8 +622,8 @@ impl Stream {
                     self.wan_seen.serf_member(name, ip);
                 }
             }
-            let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
-            if f.module.is_none() && !nomads && parsed.fields.iter().any(wan_member) {
+            let wan_member = |&(k, v): &(&str, &str)| !k.contains('.') && wan.contains(v);
+            if f.module.is_none() && !nomads && parsed.fields().iter().any(wan_member) {
                 r.wan += 1;
                 continue;
             }
@@ -659,12 +669,7 @@ impl Stream {
             r.first.get_or_insert(at);
             r.last = Some(at);
             let observer_name = match (f.observer, &self.own_observer) {
-                (Some(p), _) => {
-                    if r.prefixed_observers.len() < 10_000 {
-                        r.prefixed_observers.insert(p.to_string());
-                    }
-                    p
-                }
+                (Some(p), _) => p,
                 (None, Some(o)) => {
                     r.unprefixed += 1;
                     o.as_str()
@@ -678,6 +683,19 @@ impl Stream {
             };
             let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.label));
             let observer = names.id(observer_name).map_err(located)?;
+            if f.observer.is_some() {
+                // Each prefix's name copied into the report once, not
+                // looked up among the names kept on every line.
+                let seen = &mut self.prefixed_seen;
+                if seen.len() <= observer as usize {
+                    seen.resize(observer as usize + 1, false);
+                }
+                if !std::mem::replace(&mut seen[observer as usize], true)
+                    && r.prefixed_observers.len() < 10_000
+                {
+                    r.prefixed_observers.insert(observer_name.to_string());
+                }
+            }
             let what = understand(&parsed, observer, at, names).map_err(located)?;
             r.understood += 1;
             self.sample.stamp(f.stamp.zoned);
@@ -688,9 +706,9 @@ impl Stream {
             }
             r.header_time += u64::from(f.framing == Framing::SyslogOnly);
             // Generations this line's wording fits; a line that fits all says nothing.
-            if parsed.generations.len() < 3 {
-                for g in &parsed.generations {
-                    generations[crate::protocol::event::log_line::generation_index(*g)] += 1;
+            if parsed.generations().count() < 3 {
+                for g in parsed.generations() {
+                    generations[crate::protocol::event::log_line::generation_index(g)] += 1;
                 }
             }
             *kinds.entry(parsed.kind.info().name).or_insert(0) += 1;
@@ -720,6 +738,11 @@ fn shared_kind(ev: &Event) -> Option<(u8, NodeId)> {
 /// The layer prefixes of the table's log lines (`memberlist: `, `serf: `), from
 /// the table itself: a message with none of them (Consul's `agent:`, `raft:`, …,
 /// most of a real log) is not handed to the parser at all.
+///
+/// Every layer ends with `": "` (it is a template's text up to its first one),
+/// so a message holds a layer exactly when the text up to one of its own
+/// `": "` ends with that layer: one pass over the message, not one search per
+/// layer (this runs on every framed line).
 fn speaks_a_table_layer(message: &str) -> bool {
     static LAYERS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let layers = LAYERS.get_or_init(|| {
@@ -732,7 +755,10 @@ fn speaks_a_table_layer(message: &str) -> bool {
         v.dedup();
         v
     });
-    layers.iter().any(|l| message.contains(l))
+    let b = message.as_bytes();
+    memchr::memchr_iter(b':', b)
+        .filter(|&i| b.get(i + 1) == Some(&b' '))
+        .any(|i| layers.iter().any(|l| b[..i + 2].ends_with(l.as_bytes())))
 }
 
 /// One flap episode as the logs show it (see [`EPISODE_GAP`]).
@@ -1460,6 +1486,7 @@ impl Plan<'_> {
                 product: Product::default(),
                 nomad: self.nomad[i],
                 own_names: OwnNames::default(),
+                prefixed_seen: Vec::new(),
                 counts_all: k == 0,
                 last: None,
                 last_observer: String::new(),

@@ -415,6 +415,7 @@ pub fn opened() -> u64 {
 pub struct LineReader {
     inner: Box<dyn BufRead>,
     buf: Vec<u8>,
+    /// A line that is not valid UTF-8, with its bad bytes replaced.
     text: String,
     number: u64,
     pub gzip: bool,
@@ -468,21 +469,23 @@ impl LineReader {
                 break;
             }
             any = true;
-            let (take, done) = match chunk.iter().position(|&c| c == b'\n') {
+            // The line's end and a NUL are looked for in one pass (this
+            // runs over every byte of the logs). A NUL is looked for as the
+            // bytes come, not in the line kept: a binary file may have no
+            // newline (`/dev/zero` never ended, a 2 GB sparse file was read
+            // whole twice before it was refused), and one past MAX_LINE in
+            // a long line was never seen.
+            let (take, done) = match memchr::memchr2(b'\n', 0, chunk) {
+                Some(i) if chunk[i] == 0 => {
+                    self.number = line;
+                    return Err(ReadError::Binary {
+                        line,
+                        column: read.saturating_add(i + 1),
+                    });
+                }
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
-            // A NUL is looked for as the bytes come, not in the line kept:
-            // a binary file may have no newline (`/dev/zero` never ended, a
-            // 2 GB sparse file was read whole twice before it was refused),
-            // and one past MAX_LINE in a long line was never seen.
-            if let Some(i) = chunk[..take].iter().position(|&c| c == 0) {
-                self.number = line;
-                return Err(ReadError::Binary {
-                    line,
-                    column: read.saturating_add(i + 1),
-                });
-            }
             read = read.saturating_add(take);
             let room = MAX_LINE - self.buf.len();
             if take > room {
@@ -498,14 +501,18 @@ impl LineReader {
             return Ok(None);
         }
         self.number = line;
-        self.text.clear();
-        match std::str::from_utf8(&self.buf) {
-            Ok(s) => self.text.push_str(s),
-            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.buf)),
-        }
+        // Valid UTF-8 (nearly every line) is lent as it was read, not copied.
+        let text = match std::str::from_utf8(&self.buf) {
+            Ok(s) => s,
+            Err(_) => {
+                self.text.clear();
+                self.text.push_str(&String::from_utf8_lossy(&self.buf));
+                &self.text
+            }
+        };
         Ok(Some(Line {
             number: line,
-            text: &self.text,
+            text,
             cut,
         }))
     }
