@@ -1233,15 +1233,39 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         .and_then(|r| r.observer.as_deref())
         .map(|o| format!(" (node {o})"))
         .unwrap_or_default();
+    if f.unplaced {
+        return format!(
+            "{label}{node}: its lines carry no zone, and its Serf events line up with the others' only at {} with its clock {} ({} of {} of its Serf events that other files logged too agree on that), further off than a clock error is looked for ({}): whether that is its zone and clock cannot be told, so its lines are read as given ({}); if they are off, so are the measured window and every rate over it: give its zone with --log-zone {label}=ZONE",
+            super::time::format_zone(zone + f.offset_s),
+            clock_error(f.skew_s),
+            f.lined_up,
+            f.shared,
+            crate::units::format_duration(zones::MAX_CLOCK_SKEW as Nanos),
+            super::time::format_zone(zone),
+        );
+    }
     let to = super::time::format_zone(zone + f.offset_s);
+    // A clock off by seconds on top of the zone: said, and left as stamped.
+    let (clock, taken_out) = match f.skew_s {
+        0 => (String::new(), ""),
+        s => (
+            format!(" with its clock {}", clock_error(s)),
+            " once its clock's error is taken out",
+        ),
+    };
     let evidence = format!(
-        "{} of {} of its Serf events that other files logged too line up within {} s, {} as read in {}",
+        "{} of {} of its Serf events that other files logged too line up within {} s{taken_out}, {} as read in {}",
         f.lined_up,
         f.shared,
         zones::LINE_UP / SEC as i64,
         f.as_read,
         super::time::format_zone(zone)
     );
+    let stamped = if f.skew_s == 0 {
+        String::new()
+    } else {
+        "; its clock's error is not corrected: its lines keep their stamps".to_string()
+    };
     if f.applied {
         // Lined up with files read in the zone given, at a zone nobody
         // uses: they were not in the zone given either (see zones' doc).
@@ -1265,14 +1289,20 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             })
             .unwrap_or_default();
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}{beyond}"
+            "{label}{node}: its lines carry no zone and line up with the others at {to}{clock} ({evidence}): read as {to}{beyond}{stamped}"
         )
     } else {
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others about as well at {to} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
+            "{label}{node}: its lines carry no zone and line up with the others about as well at {to}{clock} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
             super::time::format_zone(zone)
         )
     }
+}
+
+/// `7 s ahead of theirs`, `40 s behind theirs`.
+fn clock_error(skew_s: i64) -> String {
+    let way = if skew_s > 0 { "ahead of" } else { "behind" };
+    format!("{} s {way} theirs", skew_s.abs())
 }
 
 /// Nodes named from their file or directory (`nomad-2.log`) that no line names,
