@@ -347,57 +347,80 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Which sources are byte-identical copies of an earlier one read as the same
-/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`), or
-/// of any earlier one when its lines name their nodes (flapsim's
-/// `memberlist.log`, `kubectl logs --prefix`: the file's name plays no part,
-/// so `memberlist-a.log` and its copy `memberlist-b.log` are the same nodes'
-/// lines): their lines would be counted twice. Found cheaply: only files of
-/// the same size are hashed ([`super::input::content_hash`], bounded), and
-/// a copy is skipped with a warning. Files of different nodes whose lines do
+/// Which sources are copies of an earlier one, their content once
+/// decompressed the same (byte-identical, or a log and its `.gz` twin), read
+/// as the same node (a rotation copied next to itself, `s-01.log` and
+/// `s-01.log.1`, `s-01.log` and `s-01.log.gz`), or of any earlier one when
+/// its lines name their nodes (flapsim's `memberlist.log`, `kubectl logs
+/// --prefix`: the file's name plays no part, so `memberlist-a.log` and its
+/// copy `memberlist-b.log` are the same nodes' lines): their lines would be
+/// counted twice. Found cheaply: only files whose decoded lengths may be
+/// equal ([`super::input::decoded_len_hint`]: a plain file's size, a gzip
+/// file's trailer) are hashed ([`super::input::decoded_id`], bounded), and a
+/// copy is skipped with a warning. Files of different nodes whose lines do
 /// not name them are not copies: two quiet nodes may well log the same lines.
+///
+/// Why decoded: compared by their stored bytes, `a-01.log` and `gzip -k`'s
+/// `a-01.log.gz` differ, and every line of that node was counted twice.
 fn identical_copies(
     sources: &[Source],
     owns: &[(Option<String>, ObserverFrom)],
 ) -> (Vec<bool>, Vec<String>) {
     let mut copies = vec![false; sources.len()];
     let mut warnings = Vec::new();
-    // Size → the files with it, in input order.
-    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    // Decoded length (mod 2^32) → the files that may have it, in input order.
+    let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, s) in sources.iter().enumerate() {
         let Some(p) = &s.path else {
             continue;
         };
         if let Ok(m) = std::fs::metadata(p) {
             if m.is_file() && m.len() > 0 {
-                groups.entry(m.len()).or_default().push(i);
+                // Unreadable: the read reports it, with its line.
+                if let Ok(len) = super::input::decoded_len_hint(p, m.len()) {
+                    groups.entry(len).or_default().push(i);
+                }
             }
         }
     }
-    for (size, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
-        // Hash → the files with it, in input order.
-        let mut hashes: HashMap<u64, Vec<usize>> = HashMap::new();
+    for files in groups.into_values().filter(|f| f.len() > 1) {
+        // Decoded content → the files with it, in input order.
+        let mut same_content: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+        let mut gzip = vec![false; sources.len()];
         for i in files {
             let Some(p) = &sources[i].path else { continue };
-            // Unreadable: the read reports it, with its line.
-            let Ok(h) = super::input::content_hash(p, size) else {
+            // Unreadable or corrupt: the read reports it, with its line.
+            let Ok((id, gz)) = super::input::decoded_id(p) else {
                 continue;
             };
-            let same = hashes.entry(h).or_default();
+            gzip[i] = gz;
+            let same = same_content.entry((id.len, id.hash)).or_default();
             let own = owns[i].0.as_deref();
             let of_same_node = same
                 .iter()
                 .find(|&&f| own.is_some() && owns[f].0.as_deref() == own);
+            // Byte-identical, or the same once decompressed.
+            let how = |first: usize| {
+                if gzip[first] || gz {
+                    format!(
+                        "the same lines as {} once decompressed",
+                        sources[first].label
+                    )
+                } else {
+                    format!("byte-identical to {}", sources[first].label)
+                }
+            };
             let warning = match (of_same_node, same.first()) {
                 (Some(&first), _) => Some(format!(
-                    "{}: byte-identical to {} (both node {}'s): read once",
+                    "{}: {} (both node {}'s): read once",
                     sources[i].label,
-                    sources[first].label,
+                    how(first),
                     own.unwrap_or_default()
                 )),
                 (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
-                    "{}: byte-identical to {} (its lines name their nodes): read once",
-                    sources[i].label, sources[first].label
+                    "{}: {} (its lines name their nodes): read once",
+                    sources[i].label,
+                    how(first)
                 )),
                 _ => None,
             };

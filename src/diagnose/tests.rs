@@ -1010,6 +1010,76 @@ fn a_file_given_twice_or_copied_is_read_once() {
     assert!(!text.contains("a-02.log: byte-identical"), "{text}");
 }
 
+/// `text` gzipped into `dir/name` at `level`.
+fn write_gz(dir: &Path, name: &str, text: &str, level: u32) -> PathBuf {
+    let p = dir.join(name);
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&p).unwrap(),
+        flate2::Compression::new(level),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    p
+}
+
+/// Rule: a log and its gzip twin (`gzip -k s-01.log`, a rotation kept both
+/// ways, or gzipped twice at different levels) are one file's lines, read
+/// once with a warning, as a byte-identical copy is: copies are compared by
+/// their content once decompressed. Compared by their stored bytes, they
+/// differed, and every line was counted twice (2 suspicions for 1). Two
+/// nodes' files with the same lines, one gzipped, are both read.
+#[test]
+fn a_log_and_its_gzip_twin_are_read_once() {
+    let dir = scratch("gz-twin");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let s01 =
+        "    2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n";
+    let refuting =
+        "    2024/03/01 10:01:06 [WARN] memberlist: Refuting a suspect message (from: s-01)\n";
+    write(&logs, "s-01.log", s01);
+    write_gz(&logs, "s-01.log.gz", s01, 6);
+    write_gz(&logs, "s-01.log.1.gz", s01, 9);
+    write(&logs, "a-01.log", refuting);
+    write_gz(&logs, "a-02.log.gz", refuting, 6);
+    let d = run(std::slice::from_ref(&logs), opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.metrics.totals.suspicions, 1,
+        "s-01's, once: {:?}",
+        a.skipped
+    );
+    assert_eq!(a.metrics.totals.refutations, 2, "a-01's and a-02's");
+    assert_eq!(a.files.len(), 3, "{:?}", a.skipped);
+    assert_eq!(a.skipped.len(), 2, "{:?}", a.skipped);
+    let first = logs.join("s-01.log").display().to_string();
+    for (twin, i) in [("s-01.log.1.gz", 0), ("s-01.log.gz", 1)] {
+        let want = format!(
+            "{}: the same lines as {first} once decompressed (both node s-01's): read once",
+            logs.join(twin).display()
+        );
+        assert_eq!(a.skipped[i], want);
+    }
+    // A prefixed file and its gzip twin under another name: read once.
+    let prefixed = "s-01:     2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n";
+    let files = vec![
+        write(&dir, "memberlist.log", prefixed),
+        write_gz(&dir, "copy.log.gz", prefixed, 1),
+    ];
+    let d = run(&files, opts());
+    assert_eq!(
+        d.analysis.metrics.totals.suspicions, 1,
+        "{:?}",
+        d.analysis.skipped
+    );
+    assert!(
+        d.analysis.skipped[0].contains("copy.log.gz: the same lines as")
+            && d.analysis.skipped[0].contains("(its lines name their nodes)"),
+        "{:?}",
+        d.analysis.skipped
+    );
+}
+
 /// Rule: a byte-identical copy of a file whose lines name their nodes
 /// (flapsim's `memberlist.log`, `kubectl logs --prefix`) is read once,
 /// whatever its name: the name plays no part in whose lines they are. Three
