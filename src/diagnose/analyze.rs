@@ -283,6 +283,13 @@ impl Interner {
     }
 
     pub fn learn_ip(&mut self, id: NodeId, ip: &str) {
+        // Known already (most lines name a member seen before): nothing to
+        // change, and no copy of the address made to find that out.
+        let known =
+            self.ips.get(ip) == Some(&id) && self.ip_of.get(&id).is_some_and(|known| known == ip);
+        if known {
+            return;
+        }
         if self.ips.len() < self.max * 4 {
             self.ips.insert(ip.to_string(), id);
             self.ip_of.insert(id, ip.to_string());
@@ -340,57 +347,80 @@ fn banners(sources: &[Source], unnamed: &[bool]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Which sources are byte-identical copies of an earlier one read as the same
-/// node (a rotation copied next to itself, `s-01.log` and `s-01.log.1`), or
-/// of any earlier one when its lines name their nodes (flapsim's
-/// `memberlist.log`, `kubectl logs --prefix`: the file's name plays no part,
-/// so `memberlist-a.log` and its copy `memberlist-b.log` are the same nodes'
-/// lines): their lines would be counted twice. Found cheaply: only files of
-/// the same size are hashed ([`super::input::content_hash`], bounded), and
-/// a copy is skipped with a warning. Files of different nodes whose lines do
+/// Which sources are copies of an earlier one, their content once
+/// decompressed the same (byte-identical, or a log and its `.gz` twin), read
+/// as the same node (a rotation copied next to itself, `s-01.log` and
+/// `s-01.log.1`, `s-01.log` and `s-01.log.gz`), or of any earlier one when
+/// its lines name their nodes (flapsim's `memberlist.log`, `kubectl logs
+/// --prefix`: the file's name plays no part, so `memberlist-a.log` and its
+/// copy `memberlist-b.log` are the same nodes' lines): their lines would be
+/// counted twice. Found cheaply: only files whose decoded lengths may be
+/// equal ([`super::input::decoded_len_hint`]: a plain file's size, a gzip
+/// file's trailer) are hashed ([`super::input::decoded_id`], bounded), and a
+/// copy is skipped with a warning. Files of different nodes whose lines do
 /// not name them are not copies: two quiet nodes may well log the same lines.
+///
+/// Why decoded: compared by their stored bytes, `a-01.log` and `gzip -k`'s
+/// `a-01.log.gz` differ, and every line of that node was counted twice.
 fn identical_copies(
     sources: &[Source],
     owns: &[(Option<String>, ObserverFrom)],
 ) -> (Vec<bool>, Vec<String>) {
     let mut copies = vec![false; sources.len()];
     let mut warnings = Vec::new();
-    // Size → the files with it, in input order.
-    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    // Decoded length (mod 2^32) → the files that may have it, in input order.
+    let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, s) in sources.iter().enumerate() {
         let Some(p) = &s.path else {
             continue;
         };
         if let Ok(m) = std::fs::metadata(p) {
             if m.is_file() && m.len() > 0 {
-                groups.entry(m.len()).or_default().push(i);
+                // Unreadable: the read reports it, with its line.
+                if let Ok(len) = super::input::decoded_len_hint(p, m.len()) {
+                    groups.entry(len).or_default().push(i);
+                }
             }
         }
     }
-    for (size, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
-        // Hash → the files with it, in input order.
-        let mut hashes: HashMap<u64, Vec<usize>> = HashMap::new();
+    for files in groups.into_values().filter(|f| f.len() > 1) {
+        // Decoded content → the files with it, in input order.
+        let mut same_content: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+        let mut gzip = vec![false; sources.len()];
         for i in files {
             let Some(p) = &sources[i].path else { continue };
-            // Unreadable: the read reports it, with its line.
-            let Ok(h) = super::input::content_hash(p, size) else {
+            // Unreadable or corrupt: the read reports it, with its line.
+            let Ok((id, gz)) = super::input::decoded_id(p) else {
                 continue;
             };
-            let same = hashes.entry(h).or_default();
+            gzip[i] = gz;
+            let same = same_content.entry((id.len, id.hash)).or_default();
             let own = owns[i].0.as_deref();
             let of_same_node = same
                 .iter()
                 .find(|&&f| own.is_some() && owns[f].0.as_deref() == own);
+            // Byte-identical, or the same once decompressed.
+            let how = |first: usize| {
+                if gzip[first] || gz {
+                    format!(
+                        "the same lines as {} once decompressed",
+                        sources[first].label
+                    )
+                } else {
+                    format!("byte-identical to {}", sources[first].label)
+                }
+            };
             let warning = match (of_same_node, same.first()) {
                 (Some(&first), _) => Some(format!(
-                    "{}: byte-identical to {} (both node {}'s): read once",
+                    "{}: {} (both node {}'s): read once",
                     sources[i].label,
-                    sources[first].label,
+                    how(first),
                     own.unwrap_or_default()
                 )),
                 (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
-                    "{}: byte-identical to {} (its lines name their nodes): read once",
-                    sources[i].label, sources[first].label
+                    "{}: {} (its lines name their nodes): read once",
+                    sources[i].label,
+                    how(first)
                 )),
                 _ => None,
             };
@@ -463,6 +493,9 @@ struct Stream {
     nomad: bool,
     /// Names its lines give its own node.
     own_names: OwnNames,
+    /// By node id: whether a line prefix named it yet (its name is then in
+    /// the report's `prefixed_observers`, or that set was full).
+    prefixed_seen: Vec<bool>,
     /// Counts the lines that are no node's (unframed, bad timestamps, cut):
     /// a file's first stream.
     counts_all: bool,
@@ -583,7 +616,7 @@ impl Stream {
                 self.product.line(&f.message);
             }
             let parsed = if speaks_a_table_layer(&f.message) {
-                crate::protocol::event::log_line::parse_log_message(&f.message)
+                crate::protocol::event::log_line::parse_message(&f.message)
             } else {
                 None
             };
@@ -612,8 +645,8 @@ impl Stream {
                     self.wan_seen.serf_member(name, ip);
                 }
             }
-            let wan_member = |(k, v): &(&str, String)| !k.contains('.') && wan.contains(v.as_str());
-            if f.module.is_none() && !nomads && parsed.fields.iter().any(wan_member) {
+            let wan_member = |&(k, v): &(&str, &str)| !k.contains('.') && wan.contains(v);
+            if f.module.is_none() && !nomads && parsed.fields().iter().any(wan_member) {
                 r.wan += 1;
                 continue;
             }
@@ -659,12 +692,7 @@ impl Stream {
             r.first.get_or_insert(at);
             r.last = Some(at);
             let observer_name = match (f.observer, &self.own_observer) {
-                (Some(p), _) => {
-                    if r.prefixed_observers.len() < 10_000 {
-                        r.prefixed_observers.insert(p.to_string());
-                    }
-                    p
-                }
+                (Some(p), _) => p,
                 (None, Some(o)) => {
                     r.unprefixed += 1;
                     o.as_str()
@@ -678,6 +706,19 @@ impl Stream {
             };
             let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.label));
             let observer = names.id(observer_name).map_err(located)?;
+            if f.observer.is_some() {
+                // Each prefix's name copied into the report once, not
+                // looked up among the names kept on every line.
+                let seen = &mut self.prefixed_seen;
+                if seen.len() <= observer as usize {
+                    seen.resize(observer as usize + 1, false);
+                }
+                if !std::mem::replace(&mut seen[observer as usize], true)
+                    && r.prefixed_observers.len() < 10_000
+                {
+                    r.prefixed_observers.insert(observer_name.to_string());
+                }
+            }
             let what = understand(&parsed, observer, at, names).map_err(located)?;
             r.understood += 1;
             self.sample.stamp(f.stamp.zoned);
@@ -688,9 +729,9 @@ impl Stream {
             }
             r.header_time += u64::from(f.framing == Framing::SyslogOnly);
             // Generations this line's wording fits; a line that fits all says nothing.
-            if parsed.generations.len() < 3 {
-                for g in &parsed.generations {
-                    generations[crate::protocol::event::log_line::generation_index(*g)] += 1;
+            if parsed.generations().count() < 3 {
+                for g in parsed.generations() {
+                    generations[crate::protocol::event::log_line::generation_index(g)] += 1;
                 }
             }
             *kinds.entry(parsed.kind.info().name).or_insert(0) += 1;
@@ -720,6 +761,11 @@ fn shared_kind(ev: &Event) -> Option<(u8, NodeId)> {
 /// The layer prefixes of the table's log lines (`memberlist: `, `serf: `), from
 /// the table itself: a message with none of them (Consul's `agent:`, `raft:`, …,
 /// most of a real log) is not handed to the parser at all.
+///
+/// Every layer ends with `": "` (it is a template's text up to its first one),
+/// so a message holds a layer exactly when the text up to one of its own
+/// `": "` ends with that layer: one pass over the message, not one search per
+/// layer (this runs on every framed line).
 fn speaks_a_table_layer(message: &str) -> bool {
     static LAYERS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let layers = LAYERS.get_or_init(|| {
@@ -732,7 +778,10 @@ fn speaks_a_table_layer(message: &str) -> bool {
         v.dedup();
         v
     });
-    layers.iter().any(|l| message.contains(l))
+    let b = message.as_bytes();
+    memchr::memchr_iter(b':', b)
+        .filter(|&i| b.get(i + 1) == Some(&b' '))
+        .any(|i| layers.iter().any(|l| b[..i + 2].ends_with(l.as_bytes())))
 }
 
 /// One flap episode as the logs show it (see [`EPISODE_GAP`]).
@@ -1207,15 +1256,39 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         .and_then(|r| r.observer.as_deref())
         .map(|o| format!(" (node {o})"))
         .unwrap_or_default();
+    if f.unplaced {
+        return format!(
+            "{label}{node}: its lines carry no zone, and its Serf events line up with the others' only at {} with its clock {} ({} of {} of its Serf events that other files logged too agree on that), further off than a clock error is looked for ({}): whether that is its zone and clock cannot be told, so its lines are read as given ({}); if they are off, so are the measured window and every rate over it: give its zone with --log-zone {label}=ZONE",
+            super::time::format_zone(zone + f.offset_s),
+            clock_error(f.skew_s),
+            f.lined_up,
+            f.shared,
+            crate::units::format_duration(zones::MAX_CLOCK_SKEW as Nanos),
+            super::time::format_zone(zone),
+        );
+    }
     let to = super::time::format_zone(zone + f.offset_s);
+    // A clock off by seconds on top of the zone: said, and left as stamped.
+    let (clock, taken_out) = match f.skew_s {
+        0 => (String::new(), ""),
+        s => (
+            format!(" with its clock {}", clock_error(s)),
+            " once its clock's error is taken out",
+        ),
+    };
     let evidence = format!(
-        "{} of {} of its Serf events that other files logged too line up within {} s, {} as read in {}",
+        "{} of {} of its Serf events that other files logged too line up within {} s{taken_out}, {} as read in {}",
         f.lined_up,
         f.shared,
         zones::LINE_UP / SEC as i64,
         f.as_read,
         super::time::format_zone(zone)
     );
+    let stamped = if f.skew_s == 0 {
+        String::new()
+    } else {
+        "; its clock's error is not corrected: its lines keep their stamps".to_string()
+    };
     if f.applied {
         // Lined up with files read in the zone given, at a zone nobody
         // uses: they were not in the zone given either (see zones' doc).
@@ -1239,14 +1312,20 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             })
             .unwrap_or_default();
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others at {to} ({evidence}): read as {to}{beyond}"
+            "{label}{node}: its lines carry no zone and line up with the others at {to}{clock} ({evidence}): read as {to}{beyond}{stamped}"
         )
     } else {
         format!(
-            "{label}{node}: its lines carry no zone and line up with the others about as well at {to} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
+            "{label}{node}: its lines carry no zone and line up with the others about as well at {to}{clock} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
             super::time::format_zone(zone)
         )
     }
+}
+
+/// `7 s ahead of theirs`, `40 s behind theirs`.
+fn clock_error(skew_s: i64) -> String {
+    let way = if skew_s > 0 { "ahead of" } else { "behind" };
+    format!("{} s {way} theirs", skew_s.abs())
 }
 
 /// Nodes named from their file or directory (`nomad-2.log`) that no line names,
@@ -1460,6 +1539,7 @@ impl Plan<'_> {
                 product: Product::default(),
                 nomad: self.nomad[i],
                 own_names: OwnNames::default(),
+                prefixed_seen: Vec::new(),
                 counts_all: k == 0,
                 last: None,
                 last_observer: String::new(),

@@ -189,11 +189,16 @@ fn by_program<'a>(f: Frame<'a>, program: &'a str) -> Frame<'a> {
 /// stamp is the program's own; else the line as it is (hclog's stamp is
 /// followed by a level, which does not frame alone).
 fn stamped_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option<Frame<'a>> {
+    // The stamp's shape is checked on the line's bytes before the line is
+    // split at its first space (most lines carry no such stamp).
+    let shaped = |b: &[u8]| {
+        b.len() >= 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T'
+    };
+    if !shaped(body.as_bytes()) {
+        return body_frame(body, zone, observer);
+    }
     if let Some((outer, rest)) = body.split_once(' ') {
-        let b = outer.as_bytes();
-        let stamp =
-            b.len() >= 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T';
-        if stamp {
+        if shaped(outer.as_bytes()) {
             if let Some(f @ Frame::Line(_)) = body_frame(rest.trim_start(), zone, observer) {
                 return Some(f);
             }
@@ -233,8 +238,8 @@ fn header_frame<'a>(stamp: Stamp, host: &'a str, rest: &'a str) -> Frame<'a> {
 fn split_syslog(s: &str) -> Option<(&str, &str, &str, &str)> {
     let b = s.as_bytes();
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    // Byte checks first, the months last: most lines have no such header.
     let after_stamp = if b.len() > 15
-        && MONTHS.iter().any(|m| s.starts_with(m))
         && b[3] == b' '
         && (b[4] == b' ' || digit(4))
         && digit(5)
@@ -247,6 +252,7 @@ fn split_syslog(s: &str) -> Option<(&str, &str, &str, &str)> {
         && b[12] == b':'
         && digit(13)
         && digit(14)
+        && MONTHS.iter().any(|m| s.starts_with(m))
     {
         // short-precise: a fraction of a second.
         let frac = match b.get(15) {
@@ -255,14 +261,15 @@ fn split_syslog(s: &str) -> Option<(&str, &str, &str, &str)> {
         };
         (&s[..15 + frac], &s[15 + frac..])
     } else {
-        // An RFC 3339 stamp: 2024-03-01T10:00:00[.frac](Z|±hh[:]mm), one token.
-        let (stamp, rest) = s.split_once(' ')?;
-        let iso = stamp.len() >= 19
-            && (0..4).all(digit)
-            && b[4] == b'-'
-            && b[10] == b'T'
-            && b[13] == b':';
+        // An RFC 3339 stamp: 2024-03-01T10:00:00[.frac](Z|±hh[:]mm), one
+        // token (its shape checked before the line is split).
+        let iso =
+            b.len() >= 19 && (0..4).all(digit) && b[4] == b'-' && b[10] == b'T' && b[13] == b':';
         if !iso {
+            return None;
+        }
+        let (stamp, rest) = s.split_once(' ')?;
+        if stamp.len() < 19 {
             return None;
         }
         (stamp, rest)
@@ -298,10 +305,9 @@ fn body_frame<'a>(body: &'a str, zone: i64, observer: Option<&'a str>) -> Option
     if b.first() == Some(&b'{') {
         return json_frame(body, zone, observer);
     }
-    let (framing, stamp) = match (go_log(b, zone), rfc3339(b, zone)) {
-        (Some(r), _) => (Framing::GoLog, r),
-        (None, Some(r)) => (Framing::Hclog, r),
-        (None, None) => return None,
+    let (framing, stamp) = match go_log(b, zone) {
+        Some(r) => (Framing::GoLog, r),
+        None => (Framing::Hclog, rfc3339(b, zone)?),
     };
     let stamp = match stamp {
         Ok(s) => s,

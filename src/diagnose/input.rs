@@ -257,40 +257,132 @@ pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> 
     Ok((out, warnings))
 }
 
-/// Longest file hashed whole to find byte-identical copies; a longer one is
-/// hashed by its first and last [`HASH_PART`] bytes (and its size).
-const HASH_WHOLE: u64 = 64 * 1024 * 1024;
-const HASH_PART: u64 = 16 * 1024 * 1024;
+/// Blocks of a file's decoded bytes hashed to tell copies apart: the first
+/// [`HEAD_BLOCKS`] and the last [`TAIL_BLOCKS`] of [`BLOCK`] bytes each, so
+/// a file up to 80 MiB decoded is hashed whole, a longer one by its head,
+/// its tail and its decoded length.
+const BLOCK: u64 = 1024 * 1024;
+const HEAD_BLOCKS: u64 = 64;
+const TAIL_BLOCKS: usize = 16;
 
-/// A hash of a file's bytes as stored (a gzip file's compressed bytes), read
-/// in bounded time: whole up to [`HASH_WHOLE`], else its head and tail.
-pub fn content_hash(path: &Path, size: u64) -> io::Result<u64> {
+/// What a file holds once decompressed (a gzip file's decoded stream, a
+/// plain file's bytes), told cheaply: its decoded length and a hash of its
+/// first and last blocks ([`BLOCK`]). A log and its `.gz` twin (`gzip -k`,
+/// a rotation kept both ways) have the same identity; their stored bytes
+/// differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodedId {
+    pub len: u64,
+    pub hash: u64,
+}
+
+/// Whether a file starts with gzip's magic bytes (as [`LineReader`] reads it).
+fn is_gzip(f: &mut File) -> io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic)?;
+    Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+/// A file's decoded length as its metadata tells it, modulo 2^32, without
+/// reading it: a plain file's size; for a gzip file, its trailer's ISIZE
+/// (the decoded length of its last member, modulo 2^32, as `gzip -l` reads
+/// it). Files that may be copies of each other share it. (Gzip members
+/// concatenated, `cat a.gz b.gz`, give their last member's length only:
+/// such a file is not matched with its plain twin.)
+pub fn decoded_len_hint(path: &Path, size: u64) -> io::Result<u32> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    if size < 18 || !is_gzip(&mut f)? {
+        return Ok(size as u32);
+    }
+    let mut isize = [0u8; 4];
+    f.seek(SeekFrom::End(-4))?;
+    f.read_exact(&mut isize)?;
+    Ok(u32::from_le_bytes(isize))
+}
+
+/// A file's [`DecodedId`], and whether it is gzip. A plain file is read in
+/// bounded time (its head and tail blocks); a gzip file is decoded to its
+/// end in bounded memory (one block, and the tail blocks' hashes).
+pub fn decoded_id(path: &Path) -> io::Result<(DecodedId, bool)> {
     use std::hash::Hasher;
     use std::io::{Seek, SeekFrom};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    h.write_u64(size);
     let mut f = File::open(path)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut hash_part = |f: &mut File, mut left: u64| -> io::Result<()> {
-        while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            let n = f.read(&mut buf[..want])?;
-            if n == 0 {
+    let gzip = is_gzip(&mut f)?;
+    f.seek(SeekFrom::Start(0))?;
+    let block_hash = |bytes: &[u8]| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(bytes);
+        h.finish()
+    };
+    let mut head: Vec<u64> = Vec::new();
+    let mut tail: std::collections::VecDeque<u64> = Default::default();
+    let mut buf = vec![0u8; BLOCK as usize];
+    let mut len = 0u64;
+    let mut index = 0u64;
+    // Block `index` of the decoded bytes, read whole (short only at the end).
+    let mut take = |r: &mut dyn Read, index: u64| -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            match r.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if n > 0 {
+            let h = block_hash(&buf[..n]);
+            if index < HEAD_BLOCKS {
+                head.push(h);
+            } else {
+                if tail.len() == TAIL_BLOCKS {
+                    tail.pop_front();
+                }
+                tail.push_back(h);
+            }
+        }
+        Ok(n)
+    };
+    if gzip {
+        let mut r = MultiGzDecoder::new(io::BufReader::new(f));
+        loop {
+            let n = take(&mut r, index)?;
+            len += n as u64;
+            index += 1;
+            if (n as u64) < BLOCK {
                 break;
             }
-            h.write(&buf[..n]);
-            left -= n as u64;
         }
-        Ok(())
-    };
-    if size <= HASH_WHOLE {
-        hash_part(&mut f, size)?;
     } else {
-        hash_part(&mut f, HASH_PART)?;
-        f.seek(SeekFrom::Start(size - HASH_PART))?;
-        hash_part(&mut f, HASH_PART)?;
+        let size = f.metadata()?.len();
+        let blocks = size.div_ceil(BLOCK);
+        // The head, then the tail blocks past it: the rest is skipped.
+        let tail_from = blocks.saturating_sub(TAIL_BLOCKS as u64).max(HEAD_BLOCKS);
+        while index < blocks.min(HEAD_BLOCKS) {
+            len += take(&mut f, index)? as u64;
+            index += 1;
+        }
+        if tail_from < blocks {
+            f.seek(SeekFrom::Start(tail_from * BLOCK))?;
+            len = tail_from * BLOCK;
+            index = tail_from;
+            while index < blocks {
+                len += take(&mut f, index)? as u64;
+                index += 1;
+            }
+        }
     }
-    Ok(h.finish())
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write_u64(len);
+    for x in head.iter().chain(tail.iter()) {
+        h.write_u64(*x);
+    }
+    let id = DecodedId {
+        len,
+        hash: h.finish(),
+    };
+    Ok((id, gzip))
 }
 
 fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
@@ -415,6 +507,7 @@ pub fn opened() -> u64 {
 pub struct LineReader {
     inner: Box<dyn BufRead>,
     buf: Vec<u8>,
+    /// A line that is not valid UTF-8, with its bad bytes replaced.
     text: String,
     number: u64,
     pub gzip: bool,
@@ -468,21 +561,23 @@ impl LineReader {
                 break;
             }
             any = true;
-            let (take, done) = match chunk.iter().position(|&c| c == b'\n') {
+            // The line's end and a NUL are looked for in one pass (this
+            // runs over every byte of the logs). A NUL is looked for as the
+            // bytes come, not in the line kept: a binary file may have no
+            // newline (`/dev/zero` never ended, a 2 GB sparse file was read
+            // whole twice before it was refused), and one past MAX_LINE in
+            // a long line was never seen.
+            let (take, done) = match memchr::memchr2(b'\n', 0, chunk) {
+                Some(i) if chunk[i] == 0 => {
+                    self.number = line;
+                    return Err(ReadError::Binary {
+                        line,
+                        column: read.saturating_add(i + 1),
+                    });
+                }
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
-            // A NUL is looked for as the bytes come, not in the line kept:
-            // a binary file may have no newline (`/dev/zero` never ended, a
-            // 2 GB sparse file was read whole twice before it was refused),
-            // and one past MAX_LINE in a long line was never seen.
-            if let Some(i) = chunk[..take].iter().position(|&c| c == 0) {
-                self.number = line;
-                return Err(ReadError::Binary {
-                    line,
-                    column: read.saturating_add(i + 1),
-                });
-            }
             read = read.saturating_add(take);
             let room = MAX_LINE - self.buf.len();
             if take > room {
@@ -498,14 +593,18 @@ impl LineReader {
             return Ok(None);
         }
         self.number = line;
-        self.text.clear();
-        match std::str::from_utf8(&self.buf) {
-            Ok(s) => self.text.push_str(s),
-            Err(_) => self.text.push_str(&String::from_utf8_lossy(&self.buf)),
-        }
+        // Valid UTF-8 (nearly every line) is lent as it was read, not copied.
+        let text = match std::str::from_utf8(&self.buf) {
+            Ok(s) => s,
+            Err(_) => {
+                self.text.clear();
+                self.text.push_str(&String::from_utf8_lossy(&self.buf));
+                &self.text
+            }
+        };
         Ok(Some(Line {
             number: line,
-            text: &self.text,
+            text,
             cut,
         }))
     }
@@ -625,6 +724,70 @@ mod tests {
             .name_hint(),
             None
         );
+    }
+
+    /// Rule: a file's decoded identity is its content once decompressed:
+    /// a log and its gzip twins (any level, or two gzip members
+    /// concatenated) have one, a file one byte off another has its own; the
+    /// length hint of a gzip file is its trailer's, its decoded length.
+    #[test]
+    fn a_log_and_its_gzip_twin_have_one_decoded_identity() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("flapsim-input-gz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Over two blocks, lines of different lengths.
+        let text: String = (0..60_000)
+            .map(|i| {
+                format!(
+                    "    2024/03/01 10:00:{:02} [INFO] serf: EventMemberJoin: n-{i} 10.0.{}.{}\n",
+                    i % 60,
+                    i / 250,
+                    i % 250
+                )
+            })
+            .collect();
+        assert!(text.len() as u64 > 2 * BLOCK);
+        let plain = dir.join("a.log");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = |name: &str, parts: &[&str], level: u32| {
+            let p = dir.join(name);
+            let mut f = File::create(&p).unwrap();
+            for part in parts {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+                enc.write_all(part.as_bytes()).unwrap();
+                f.write_all(&enc.finish().unwrap()).unwrap();
+            }
+            p
+        };
+        let (head, rest) = text.split_at(1000);
+        let twins = [
+            gz("a.log.gz", &[&text], 6),
+            gz("a.log.1.gz", &[&text], 1),
+            gz("a.log.2.gz", &[head, rest], 9),
+        ];
+        let mut off_by_one = text.clone().into_bytes();
+        off_by_one[text.len() / 2] = b'#';
+        let other = dir.join("b.log");
+        std::fs::write(&other, &off_by_one).unwrap();
+        let id = |p: &Path| decoded_id(p).unwrap();
+        let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+        let (want, gzip) = id(&plain);
+        assert!(!gzip);
+        assert_eq!(want.len, text.len() as u64);
+        for t in &twins {
+            assert_eq!(id(t), (want, true), "{}", t.display());
+        }
+        assert_eq!(
+            decoded_len_hint(&twins[0], size(&twins[0])).unwrap(),
+            text.len() as u32
+        );
+        assert_eq!(
+            decoded_len_hint(&plain, size(&plain)).unwrap(),
+            text.len() as u32
+        );
+        assert_ne!(id(&other).0, want);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Rule: logrotate's `dateext` rotations (`-YYYYMMDD`, `-YYYYMMDDHH`,

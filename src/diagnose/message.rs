@@ -4,7 +4,7 @@
 //! This file holds no message text: only the mapping of a parsed line's fields
 //! (node names, or addresses learned from Serf's lines) to node ids.
 
-use crate::protocol::event::log_line::ParsedLine;
+use crate::protocol::event::log_line::ParsedRef;
 use crate::protocol::event::{EventKind, RefuteKind};
 use crate::protocol::{Event, NodeId};
 
@@ -22,28 +22,45 @@ pub enum Understood {
 
 /// The node named by field `key` of a parsed line: by its name, or by the address
 /// in `key.ip` when only the address is printed (`dial tcp 10.0.0.4:8301`).
-fn node(p: &ParsedLine, key: &str, names: &mut Interner) -> Result<Option<NodeId>, String> {
-    if let Some(name) = p.field(key) {
+fn node(p: &ParsedRef, key: NodeKey, names: &mut Interner) -> Result<Option<NodeId>, String> {
+    if let Some(name) = p.field(key.name) {
         let id = names.id(name)?;
         names.mentioned.insert(id);
-        if let Some(ip) = p.field(&format!("{key}.ip")) {
+        if let Some(ip) = p.field(key.ip) {
             names.learn_ip(id, ip);
         }
         return Ok(Some(id));
     }
-    Ok(p.field(&format!("{key}.ip")).and_then(|ip| names.by_ip(ip)))
+    Ok(p.field(key.ip).and_then(|ip| names.by_ip(ip)))
 }
+
+/// A node field of a parsed line and its address field (`subject`,
+/// `subject.ip`): both keys written out, not formatted for every line.
+#[derive(Clone, Copy)]
+struct NodeKey {
+    name: &'static str,
+    ip: &'static str,
+}
+
+const SUBJECT: NodeKey = NodeKey {
+    name: "subject",
+    ip: "subject.ip",
+};
+const FROM: NodeKey = NodeKey {
+    name: "from",
+    ip: "from.ip",
+};
 
 /// The event of a parsed line seen at `observer`. Fields the line does not carry
 /// (incarnations, when the failed probe began) are 0 / the line's time: no count
 /// the diagnosis reports reads them.
 pub fn understand(
-    p: &ParsedLine,
+    p: &ParsedRef,
     observer: NodeId,
     _at: UnixNs,
     names: &mut Interner,
 ) -> Result<Understood, String> {
-    let subject = |names: &mut Interner| node(p, "subject", names);
+    let subject = |names: &mut Interner| node(p, SUBJECT, names);
     let ev = match p.kind {
         EventKind::SuspectNoAcks => subject(names)?.map(|subject| Event::SuspectNoAcks {
             subject,
@@ -62,7 +79,7 @@ pub fn understand(
                 Some("alive") => Some(RefuteKind::Alive),
                 _ => None,
             };
-            let from = node(p, "from", names)?.unwrap_or(observer);
+            let from = node(p, FROM, names)?.unwrap_or(observer);
             kind.map(|kind| Event::Refuted {
                 kind,
                 from,

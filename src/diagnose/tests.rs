@@ -1010,6 +1010,76 @@ fn a_file_given_twice_or_copied_is_read_once() {
     assert!(!text.contains("a-02.log: byte-identical"), "{text}");
 }
 
+/// `text` gzipped into `dir/name` at `level`.
+fn write_gz(dir: &Path, name: &str, text: &str, level: u32) -> PathBuf {
+    let p = dir.join(name);
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&p).unwrap(),
+        flate2::Compression::new(level),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    p
+}
+
+/// Rule: a log and its gzip twin (`gzip -k s-01.log`, a rotation kept both
+/// ways, or gzipped twice at different levels) are one file's lines, read
+/// once with a warning, as a byte-identical copy is: copies are compared by
+/// their content once decompressed. Compared by their stored bytes, they
+/// differed, and every line was counted twice (2 suspicions for 1). Two
+/// nodes' files with the same lines, one gzipped, are both read.
+#[test]
+fn a_log_and_its_gzip_twin_are_read_once() {
+    let dir = scratch("gz-twin");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let s01 =
+        "    2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n";
+    let refuting =
+        "    2024/03/01 10:01:06 [WARN] memberlist: Refuting a suspect message (from: s-01)\n";
+    write(&logs, "s-01.log", s01);
+    write_gz(&logs, "s-01.log.gz", s01, 6);
+    write_gz(&logs, "s-01.log.1.gz", s01, 9);
+    write(&logs, "a-01.log", refuting);
+    write_gz(&logs, "a-02.log.gz", refuting, 6);
+    let d = run(std::slice::from_ref(&logs), opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.metrics.totals.suspicions, 1,
+        "s-01's, once: {:?}",
+        a.skipped
+    );
+    assert_eq!(a.metrics.totals.refutations, 2, "a-01's and a-02's");
+    assert_eq!(a.files.len(), 3, "{:?}", a.skipped);
+    assert_eq!(a.skipped.len(), 2, "{:?}", a.skipped);
+    let first = logs.join("s-01.log").display().to_string();
+    for (twin, i) in [("s-01.log.1.gz", 0), ("s-01.log.gz", 1)] {
+        let want = format!(
+            "{}: the same lines as {first} once decompressed (both node s-01's): read once",
+            logs.join(twin).display()
+        );
+        assert_eq!(a.skipped[i], want);
+    }
+    // A prefixed file and its gzip twin under another name: read once.
+    let prefixed = "s-01:     2024/03/01 10:01:05 [INFO] memberlist: Suspect a-01 has failed, no acks received\n";
+    let files = vec![
+        write(&dir, "memberlist.log", prefixed),
+        write_gz(&dir, "copy.log.gz", prefixed, 1),
+    ];
+    let d = run(&files, opts());
+    assert_eq!(
+        d.analysis.metrics.totals.suspicions, 1,
+        "{:?}",
+        d.analysis.skipped
+    );
+    assert!(
+        d.analysis.skipped[0].contains("copy.log.gz: the same lines as")
+            && d.analysis.skipped[0].contains("(its lines name their nodes)"),
+        "{:?}",
+        d.analysis.skipped
+    );
+}
+
 /// Rule: a byte-identical copy of a file whose lines name their nodes
 /// (flapsim's `memberlist.log`, `kubectl logs --prefix`) is read once,
 /// whatever its name: the name plays no part in whose lines they are. Three
@@ -1388,22 +1458,36 @@ fn a_syslog_line_without_its_own_stamp_takes_the_headers_time_and_the_files_year
 /// (each host a second or two after the previous), host `h` writing its local
 /// time `zone_h` hours east of UTC, in Go's log (no zone).
 fn hosts_in_zones(dir: &Path, hosts: &[(&str, i64)]) -> Vec<PathBuf> {
-    let flaps = [
-        (49, 81),
-        (433, 470),
-        (902, 940),
-        (1411, 1445),
-        (1800, 1839),
-        (2333, 2371),
-    ];
+    let in_seconds: Vec<(&str, i64)> = hosts.iter().map(|&(h, z)| (h, z * 3600)).collect();
+    hosts_off_by(dir, &in_seconds)
+}
+
+/// a-07's six flaps: (failed, joined), seconds from the first line.
+const SIX_FLAPS: [(i64, i64); 6] = [
+    (49, 81),
+    (433, 470),
+    (902, 940),
+    (1411, 1445),
+    (1800, 1839),
+    (2333, 2371),
+];
+
+/// [`hosts_in_zones`], host `h`'s stamps `off_s` seconds ahead of UTC (its
+/// zone, and its clock's error if any).
+fn hosts_off_by(dir: &Path, hosts: &[(&str, i64)]) -> Vec<PathBuf> {
+    hosts_watching(dir, hosts, &SIX_FLAPS)
+}
+
+/// [`hosts_off_by`], with a-07's `flaps`.
+fn hosts_watching(dir: &Path, hosts: &[(&str, i64)], flaps: &[(i64, i64)]) -> Vec<PathBuf> {
     let base = super::time::parse_instant("2015-09-29T00:00:00Z", 0).unwrap();
     hosts
         .iter()
         .enumerate()
-        .map(|(i, &(host, zone_h))| {
+        .map(|(i, &(host, off_s))| {
             let stamp = |t: i64| {
                 // format_utc of the local time: Go's log prints the host's.
-                let local = base + (t + i as i64) * SEC as i64 + zone_h * 3600 * SEC as i64;
+                let local = base + (t + i as i64 + off_s) * SEC as i64;
                 let s = super::time::format_utc(local, false);
                 format!("{} {}", s[..10].replace('-', "/"), &s[11..19])
             };
@@ -1411,7 +1495,7 @@ fn hosts_in_zones(dir: &Path, hosts: &[(&str, i64)]) -> Vec<PathBuf> {
                 "    {} [INFO] serf: EventMemberJoin: {host} 10.0.1.{i}\n",
                 stamp(0)
             );
-            for (failed, joined) in flaps {
+            for &(failed, joined) in flaps {
                 if i == 0 {
                     text.push_str(&format!(
                         "    {} [INFO] memberlist: Suspect a-07 has failed, no acks received\n",
@@ -1484,6 +1568,101 @@ fn a_go_log_host_in_another_zone_is_read_in_the_zone_its_events_line_up_in() {
         .unwrap();
     assert_eq!(b["zone"], "+09:00");
     assert_eq!(b["zone_from"], "found from shared Serf events");
+}
+
+/// Rule: a host whose stamps are a zone off the others' and its clock a few
+/// seconds off too (3 h 7 s: +03:00, its clock 7 s ahead) is read in that
+/// zone, its clock's lead left as stamped and reported as its skew; the note
+/// says both. It was left as read, as at 3 h 7 s no event lined up within
+/// 5 s of a whole quarter hour: its copies of a-07's six flaps were six more
+/// episodes 3 h later, and the window stretched from 40 min to 3.7 h (flaps
+/// per hour cut about 5x); at exactly 3 h it was found.
+#[test]
+fn a_go_log_host_a_zone_and_seconds_off_is_read_in_that_zone_and_its_skew_reported() {
+    let dir = scratch("zone-and-skew");
+    for off_s in [3 * 3600 + 7, 3 * 3600 - 20, -(5 * 3600 + 1800) + 25] {
+        let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
+        let d = run(&paths, opts());
+        let a = &d.analysis;
+        if off_s == 3 * 3600 + 7 {
+            // Its copies within seconds of the others': one episode each.
+            // (A clock further off splits them, as it does in its zone.)
+            assert_eq!(a.episodes.len(), 6, "{off_s} s: one episode per flap");
+        }
+        assert_eq!(a.metrics.totals.flaps, 18, "{off_s} s");
+        assert!(
+            a.last - a.first < 3600 * SEC as i64,
+            "{off_s} s: the window is the 40 minutes logged: {} .. {}",
+            super::time::format_utc(a.first, false),
+            super::time::format_utc(a.last, false)
+        );
+        let zone = (off_s + 450).div_euclid(900) * 900;
+        let clock = off_s - zone;
+        assert_eq!(
+            a.files[2].zone,
+            Some((zone, super::analyze::ZoneFrom::Found)),
+            "{off_s} s"
+        );
+        assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+        // b-03 logs each event 2 s after s-01, 1 s after s-02: its clock's
+        // error against theirs is its own give or take a second or two.
+        let to = super::time::format_zone(zone);
+        let lead = if clock > 0 { "ahead of" } else { "behind" };
+        let said = (clock.abs() - 2..=clock.abs() + 2).any(|n| {
+            a.notes[0].contains(&format!(
+                "line up with the others at {to} with its clock {n} s {lead} theirs"
+            ))
+        });
+        assert!(
+            said && a.notes[0].contains(&format!("read as {to}")),
+            "{}",
+            a.notes[0]
+        );
+        // Its clock's error is measured against the others, and printed.
+        let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
+        assert!((skew - clock as f64).abs() <= 2.0, "{off_s} s: skew {skew}");
+        let text = report::text(&d);
+        assert!(text.contains("skew       b-03's clock looks"), "{text}");
+    }
+}
+
+/// Rule: a host whose Serf events line up with the others' only minutes
+/// off a whole quarter hour (3 h 3 min: more than a clock error is looked
+/// for) cannot be placed: it is read as given and the diagnosis says so,
+/// that its window and rates are off, and how to give its zone. It was
+/// read as given without a word, its rate cut several times.
+#[test]
+fn a_go_log_host_minutes_off_a_quarter_hour_is_said_to_be_unplaced() {
+    let dir = scratch("zone-unplaced");
+    // Sixteen flaps at uneven times over two hours.
+    let flaps: Vec<(i64, i64)> = (0..16i64)
+        .map(|n| {
+            let failed = 40 + n * 397 + (n * n * 7919) % 251;
+            (failed, failed + 30 + n % 9)
+        })
+        .collect();
+    let paths = hosts_watching(
+        &dir,
+        &[("s-01", 0), ("s-02", 0), ("b-03", 3 * 3600 + 180)],
+        &flaps,
+    );
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    assert_eq!(
+        a.files[2].zone,
+        Some((0, super::analyze::ZoneFrom::Global)),
+        "not moved"
+    );
+    assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+    let n = &a.notes[0];
+    assert!(
+        n.contains("b-03.log (node b-03): its lines carry no zone, and its Serf events line up with the others' only at +03:00 with its clock 18")
+            && n.contains("cannot be told")
+            && n.contains("the measured window and every rate over it")
+            && n.contains("--log-zone"),
+        "{n}"
+    );
+    assert!(report::text(&d).contains(n.as_str()));
 }
 
 /// Rule: two hosts' zones can be 26 h apart. Hosts in -08:00 read as UTC

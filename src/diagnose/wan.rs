@@ -82,8 +82,15 @@ impl WanSeen {
 
     /// Serf's `EventMemberJoin/Failed/Leave: NAME ADDRESS` of Consul's.
     pub(super) fn serf_member(&mut self, name: &str, address: &str) {
-        let full = self.at_address.len() >= MAX_WAN_SEEN;
-        if full && !self.at_address.contains_key(address) {
+        // Most lines name a member at an address seen before: found without
+        // copying either (this runs on every Serf member line).
+        if let Some(names) = self.at_address.get_mut(address) {
+            if names.len() < MAX_NAMES_AT && !names.contains(name) {
+                names.insert(name.to_string());
+            }
+            return;
+        }
+        if self.at_address.len() >= MAX_WAN_SEEN {
             return;
         }
         let names = self.at_address.entry(address.to_string()).or_default();

@@ -40,6 +40,24 @@
 //! (the files line up) and the report says so. (The offset was at most ±14 h
 //! from the zone given, which missed such a host.)
 //!
+//! A host's clock can be off too, by seconds (no NTP, a VM resumed), on top
+//! of its zone: read 3 h 7 s late, none of its events lines up within
+//! [`LINE_UP`] of a whole quarter hour, and it was left as read (its flaps
+//! counted a second time 3 h later, the window stretched, flaps per hour cut
+//! several times), while at exactly 3 h it was found. So a file that does
+//! not line up as read, and is not clearly explained by an offset, has its
+//! clock's error looked for: the residual, after the nearest quarter hour,
+//! between its events and their copies in the other files, within
+//! ±[`MAX_CLOCK_SKEW`], where most of its events' copies agree
+//! ([`Index::clock_skew`]). It is scored again with that residual taken
+//! out, by the same rule. A zone found so is applied (whole quarter hours);
+//! the clock's error is not: its lines keep their stamps, and the error shows
+//! as that observer's skew, as any clock's does. A file whose events' copies
+//! agree on a residual beyond [`MAX_CLOCK_SKEW`] (minutes off a quarter
+//! hour: too far for a clock, no zone) cannot be placed: it is read as
+//! given and reported ([`Finding::unplaced`]), as the window and every rate
+//! over it are then off.
+//!
 //! When an offset other than zero lines up at least as well as reading the
 //! file as is, but not clearly, the file is not shifted and the report says
 //! it is ambiguous. Files are settled one at a time, the strongest first
@@ -87,6 +105,14 @@ pub const MAX_OFFSET_S: i64 = EASTMOST_S - WESTMOST_S;
 pub const LINE_UP: i64 = 5 * SEC as i64;
 /// Fewest events that must line up at an offset for it to be applied.
 pub const MIN_LINED_UP: u64 = 3;
+/// The largest clock error looked for on top of a zone (see the module
+/// doc): the span within which the diagnosis pairs one event's sightings to
+/// measure each observer's clock against the others' and report it
+/// ([`super::analyze::SKEW_WINDOW`]), so the error left in a file read in
+/// the zone found is one the report shows. Far under half a quarter hour:
+/// a zone and a clock error are not taken for each other.
+pub const MAX_CLOCK_SKEW: i64 = 30 * SEC as i64;
+const _: () = assert!(MAX_CLOCK_SKEW == super::analyze::SKEW_WINDOW as i64);
 /// Serf member events kept over all files (a file keeps an even share of
 /// this, at least [`MIN_PER_FILE`]; see the module doc for which).
 pub const SAMPLE_EVENTS: usize = 50_000;
@@ -274,6 +300,15 @@ pub struct Finding {
     pub shared: u64,
     /// Applied (clear), or only reported (ambiguous).
     pub applied: bool,
+    /// The file's clock's error found on top of the offset, in seconds
+    /// (positive: its clock ahead of the others'); 0 when it lined up
+    /// without one. Reported, never applied.
+    pub skew_s: i64,
+    /// Its events line up with the others' only `skew_s` off a whole
+    /// quarter hour, more than [`MAX_CLOCK_SKEW`]: neither a zone nor a
+    /// clock error explains it (nothing is applied; `offset_s` is the
+    /// nearest quarter hour's, `lined_up` how many of its events agree).
+    pub unplaced: bool,
 }
 
 /// Each eligible file's offset, where one is found (see the module's rule),
@@ -295,15 +330,20 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
     for &f in &open {
         scored[f] = index.scored(f, &samples[f]);
     }
-    let mut last_scores: Vec<(usize, Score)> = Vec::new();
+    let mut last_scores: Vec<(usize, Scored)> = Vec::new();
     for round in 0..=MAX_ROUNDS {
-        let scores: Vec<(usize, Score)> = open
+        let scores: Vec<(usize, Scored)> = open
             .iter()
-            .map(|&f| (f, index.score(f, &scored[f], &zones, &known, shift_s[f])))
+            .map(|&f| {
+                (
+                    f,
+                    index.score_file(f, &scored[f], &zones, &known, shift_s[f]),
+                )
+            })
             .collect();
         let mut clear: Vec<(u64, usize)> = scores
             .iter()
-            .filter_map(|(f, s)| s.clear().map(|k| (s.weight[k], *f)))
+            .filter_map(|(f, s)| s.score.clear().map(|k| (s.score.weight[k], *f)))
             .collect();
         last_scores = scores;
         if clear.is_empty() || round == MAX_ROUNDS {
@@ -314,7 +354,7 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
         let mut moved = false;
         for (_, f) in clear {
             let s = if moved {
-                index.score(f, &scored[f], &zones, &known, shift_s[f])
+                index.score_file(f, &scored[f], &zones, &known, shift_s[f])
             } else {
                 last_scores
                     .iter()
@@ -322,33 +362,26 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
                     .map(|x| x.1.clone())
                     .unwrap_or_default()
             };
-            let Some(k) = s.clear() else { continue };
+            let Some(k) = s.score.clear() else { continue };
             let offset_s = offset_of(k);
             shift_s[f] += offset_s;
             zones[f] += offset_s;
             index.shift(f, offset_s);
             moved = true;
             open.retain(|&g| g != f);
-            applied.push(Finding {
-                file: f,
-                offset_s,
-                lined_up: s.lined[k],
-                as_read: s.lined[zero()],
-                shared: s.shared,
-                applied: true,
-            });
+            applied.push(s.finding(f, k, true));
         }
     }
     let mut out = applied;
     for (f, s) in last_scores.iter().filter(|(f, _)| open.contains(f)) {
-        if let Some(k) = s.ambiguous() {
+        if let Some(k) = s.score.ambiguous() {
+            out.push(s.finding(*f, k, false));
+        } else if let Some((k, skew, agree)) = s.unplaced {
             out.push(Finding {
-                file: *f,
-                offset_s: offset_of(k),
-                lined_up: s.lined[k],
-                as_read: s.lined[zero()],
-                shared: s.shared,
-                applied: false,
+                skew_s: (skew as f64 / SEC as f64).round() as i64,
+                lined_up: agree,
+                unplaced: true,
+                ..s.finding(*f, k, false)
             });
         }
     }
@@ -362,6 +395,50 @@ fn zero() -> usize {
 
 fn offset_of(k: usize) -> i64 {
     (k as i64 - STEPS) * QUARTER_S
+}
+
+/// Where a file's events' copies agree past a whole number of quarter
+/// hours ([`Index::residual`]).
+#[derive(Clone, Copy, Debug)]
+struct Residual {
+    /// The offset (candidate index) most of them are nearest.
+    offset: usize,
+    /// Their median residual (nanoseconds; positive: the file is ahead).
+    residual: UnixNs,
+    /// How many of the file's events have a copy there.
+    events: u64,
+    /// The most events any window apart from it holds.
+    runner: u64,
+}
+
+/// One file's scores, with its clock's error taken out if one was found.
+#[derive(Clone, Debug, Default)]
+struct Scored {
+    score: Score,
+    /// The clock error taken out (nanoseconds; 0: none).
+    skew: UnixNs,
+    /// Its events lining up as read (the clock error left in).
+    as_read: u64,
+    /// It does not line up as read, and its events' copies agree on an
+    /// offset (candidate index) and a residual beyond [`MAX_CLOCK_SKEW`].
+    /// And how many of its events agree on them.
+    unplaced: Option<(usize, UnixNs, u64)>,
+}
+
+impl Scored {
+    fn finding(&self, file: usize, k: usize, applied: bool) -> Finding {
+        let s = &self.score;
+        Finding {
+            file,
+            offset_s: offset_of(k),
+            lined_up: s.lined[k],
+            as_read: self.as_read,
+            shared: s.shared,
+            applied,
+            skew_s: (self.skew as f64 / SEC as f64).round() as i64,
+            unplaced: false,
+        }
+    }
 }
 
 /// One file's scores at each candidate offset.
@@ -553,11 +630,173 @@ impl Index {
             .collect()
     }
 
+    /// File `f`'s scores as [`Index::score`] gives them; when it neither
+    /// lines up as read nor clearly at an offset, scored again with its
+    /// clock's error taken out, if its copies agree on one within
+    /// [`MAX_CLOCK_SKEW`] ([`Index::residual`]) and that then explains it,
+    /// clearly or not; marked unplaced if they agree on one beyond.
+    fn score_file(
+        &self,
+        f: usize,
+        scored: &[Ev],
+        zones: &[i64],
+        known: &[bool],
+        shift_s: i64,
+    ) -> Scored {
+        let plain = self.score(f, scored, zones, known, shift_s, 0);
+        let as_read = plain.lined[zero()];
+        let as_is = Scored {
+            score: plain,
+            skew: 0,
+            as_read,
+            unplaced: None,
+        };
+        if as_is.score.clear().is_some() || as_is.score.enough(zero()) {
+            return as_is;
+        }
+        let Some(r) = self.residual(f, scored, zones, known, shift_s) else {
+            return as_is;
+        };
+        if r.residual.abs() > MAX_CLOCK_SKEW {
+            // Said only when as clear as an offset applied must be: most
+            // of its shared events, more than twice any other window's.
+            let clear = 2 * r.events >= scored.len() as u64 && r.events > 2 * r.runner;
+            let ambiguous = as_is.score.ambiguous().is_some();
+            return Scored {
+                unplaced: (clear && !ambiguous).then_some((r.offset, r.residual, r.events)),
+                ..as_is
+            };
+        }
+        // A clock error to try: the score taken with it out decides, by the
+        // rule every offset is held to.
+        let score = self.score(f, scored, zones, known, shift_s, r.residual);
+        if score.clear().is_none() && score.ambiguous().is_none() {
+            return as_is;
+        }
+        Scored {
+            score,
+            skew: r.residual,
+            as_read,
+            unplaced: None,
+        }
+    }
+
+    /// Where file `f`'s events' copies agree, past a whole number of
+    /// quarter hours: for each of its scored events, the residual after the
+    /// nearest quarter hour to each copy in another file (at an offset
+    /// [`Index::score`] would allow); the window of width 2·[`LINE_UP`]
+    /// holding residuals of the most events, at least [`MIN_LINED_UP`]
+    /// (ties: the one nearest zero). `None` when its residual is within
+    /// [`LINE_UP`] of zero (nothing to take out) or too few events agree.
+    fn residual(
+        &self,
+        f: usize,
+        scored: &[Ev],
+        zones: &[i64],
+        known: &[bool],
+        shift_s: i64,
+    ) -> Option<Residual> {
+        let me = f as u32;
+        let q = QUARTER_S * SEC as i64;
+        let reach = MAX_OFFSET_S * SEC as i64 + q / 2;
+        // (residual, which scored event, offset index), over every copy looked at.
+        let mut residuals: Vec<(UnixNs, usize, usize)> = Vec::new();
+        for (i, &(kind, member, at)) in scored.iter().enumerate() {
+            let Some(list) = self.by_key.get(&(kind, member)) else {
+                continue;
+            };
+            let at = at - shift_s * SEC as i64;
+            let lo = list.partition_point(|e| e.0 < at - reach);
+            let hi = list.partition_point(|e| e.0 <= at + reach);
+            // A busy member's copies: as many as a score scans one by one.
+            for &(t, g) in list[lo..hi].iter().take(SCAN_LIMIT) {
+                let diff = at - t;
+                let steps = (diff + diff.signum() * q / 2) / q;
+                if g == me || steps.abs() > STEPS {
+                    continue;
+                }
+                let zone = zones[f] + steps * QUARTER_S;
+                let possible = steps == 0
+                    || if known[g as usize] {
+                        (WESTMOST_S..=EASTMOST_S).contains(&zone)
+                    } else {
+                        (zone - zones[g as usize]).abs() <= MAX_OFFSET_S
+                    };
+                if possible {
+                    residuals.push((diff - steps * q, i, (steps + STEPS) as usize));
+                }
+            }
+        }
+        residuals.sort_unstable();
+        // A window sliding over the residuals: how many of each event's are
+        // in it; each window's (events, centre, first, last).
+        let mut in_window = vec![0u32; scored.len()];
+        let mut events = 0u64;
+        let mut windows: Vec<(u64, UnixNs, usize, usize)> = Vec::new();
+        let mut start = 0;
+        for end in 0..residuals.len() {
+            let (r, i, _) = residuals[end];
+            if in_window[i] == 0 {
+                events += 1;
+            }
+            in_window[i] += 1;
+            while r - residuals[start].0 > 2 * LINE_UP {
+                let j = residuals[start].1;
+                in_window[j] -= 1;
+                if in_window[j] == 0 {
+                    events -= 1;
+                }
+                start += 1;
+            }
+            windows.push((events, residuals[(start + end) / 2].0, start, end));
+        }
+        let best = windows.iter().copied().reduce(|b, w| {
+            let better = w.0 > b.0 || (w.0 == b.0 && w.1.abs() < b.1.abs());
+            if better {
+                w
+            } else {
+                b
+            }
+        });
+        let (n, centre, start, end) = best?;
+        if n < MIN_LINED_UP || centre.abs() <= LINE_UP {
+            return None;
+        }
+        // The most events any window apart from it holds: copies of a busy
+        // member's events, minutes apart, put some in every window.
+        let runner = (windows.iter())
+            .filter(|w| (w.1 - centre).abs() > 2 * LINE_UP)
+            .map(|w| w.0)
+            .max()
+            .unwrap_or(0);
+        // The window's offset: the most common, ties to the smaller index.
+        let mut offsets: Vec<usize> = residuals[start..=end].iter().map(|r| r.2).collect();
+        offsets.sort_unstable();
+        let k = (offsets.chunk_by(|a, b| a == b))
+            .max_by(|a, b| a.len().cmp(&b.len()).then(b[0].cmp(&a[0])))
+            .map_or(zero(), |c| c[0]);
+        Some(Residual {
+            offset: k,
+            residual: centre,
+            events: n,
+            runner,
+        })
+    }
+
     /// File `f`'s scores of its events `scored`. `zones`: every file's zone
     /// as now read (seconds east of UTC); `known`: whether a file's times
     /// are known (see [`detect`]); `shift_s`: how far east of the zone its
-    /// events were sampled in `f` is now read.
-    fn score(&self, f: usize, scored: &[Ev], zones: &[i64], known: &[bool], shift_s: i64) -> Score {
+    /// events were sampled in `f` is now read; `skew`: its clock's error
+    /// taken out (nanoseconds, positive: ahead).
+    fn score(
+        &self,
+        f: usize,
+        scored: &[Ev],
+        zones: &[i64],
+        known: &[bool],
+        shift_s: i64,
+        skew: UnixNs,
+    ) -> Score {
         let mut s = Score::default();
         let me = f as u32;
         let q = QUARTER_S * SEC as i64;
@@ -572,7 +811,7 @@ impl Index {
             let Some(list) = self.by_key.get(&(kind, member)) else {
                 continue;
             };
-            let at = at - shift_s * SEC as i64;
+            let at = at - shift_s * SEC as i64 - skew;
             let lo = list.partition_point(|e| e.0 < at - reach);
             let hi = list.partition_point(|e| e.0 <= at + reach);
             hits.clear();
@@ -887,6 +1126,52 @@ mod tests {
                 shifted.iter().map(|&(f, o)| (f, o, true)).collect();
             assert_eq!(found, want, "{hosts} hosts: {f:?}");
         }
+    }
+
+    /// [`sample`], file `i` read `off_s[i]` seconds late.
+    fn sample_s(off_s: &[i64]) -> Vec<Sample> {
+        let mut s = sample(&vec![0; off_s.len()]);
+        for (s, &o) in s.iter_mut().zip(off_s) {
+            for e in &mut s.events {
+                e.2 += o * SEC as i64;
+            }
+        }
+        s
+    }
+
+    /// Rule: a file a zone and a few seconds off the others (its clock
+    /// off too) is found at that zone, the clock's error reported, not
+    /// applied. Read 3 h 7 s late, none of its events lined up within 5 s
+    /// of a whole quarter hour, and nothing was found.
+    #[test]
+    fn a_file_a_zone_and_seconds_off_is_found_with_its_clock_error() {
+        for (off, clock) in [(3 * 3600 + 7, 7), (-(5 * 3600 + 1800) - 20, -20)] {
+            let f = detect(&sample_s(&[0, 0, off]), &[true; 3], &[0; 3]);
+            assert_eq!(f.len(), 1, "{f:?}");
+            // File 2 logs each event 2 s after file 0, 1 s after file 1.
+            assert_eq!(
+                (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
+                (2, off - clock, true, false),
+                "{f:?}"
+            );
+            assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
+            assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+        }
+    }
+
+    /// Rule: a file whose events line up with the others' only minutes off
+    /// a whole quarter hour (more than a clock error is looked for) is not
+    /// moved, and is reported as unplaced: its times cannot be checked.
+    #[test]
+    fn a_file_minutes_off_a_quarter_hour_is_reported_unplaced() {
+        let f = detect(&sample_s(&[0, 0, 3 * 3600 + 180]), &[true; 3], &[0; 3]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
+            (2, 3 * 3600, false, true),
+            "{f:?}"
+        );
+        assert!((180..=182).contains(&f[0].skew_s), "{f:?}");
     }
 
     /// Rule: two hosts' zones can be 26 h apart. Hosts in -08:00 read as

@@ -15,7 +15,9 @@
 //! rendering keeps choosing the written template, so `memberlist.log` does not
 //! change.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use super::{Event, EventKind, FieldType, Source, Value, Values, KINDS};
 use crate::protocol::{Generation, NodeId};
@@ -236,20 +238,296 @@ impl ParsedLine {
     }
 }
 
+/// The most fields a parsed line has: a template's placeholders and its
+/// condition (`every_template_fits_the_fields_a_parsed_line_holds` checks the
+/// table against it).
+pub const MAX_FIELDS: usize = 8;
+
+/// A parsed line's fields, (key, text) in template order, held in place:
+/// parsing a line allocates nothing.
+#[derive(Clone, Copy, Debug)]
+struct FieldList<'t> {
+    items: [(&'static str, &'t str); MAX_FIELDS],
+    len: usize,
+}
+
+impl<'t> FieldList<'t> {
+    fn new() -> Self {
+        FieldList {
+            items: [("", ""); MAX_FIELDS],
+            len: 0,
+        }
+    }
+
+    /// False, and nothing kept, when it is full.
+    fn push(&mut self, field: (&'static str, &'t str)) -> bool {
+        let Some(slot) = self.items.get_mut(self.len) else {
+            return false;
+        };
+        *slot = field;
+        self.len += 1;
+        true
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    fn as_slice(&self) -> &[(&'static str, &'t str)] {
+        &self.items[..self.len]
+    }
+}
+
+impl PartialEq for FieldList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for FieldList<'_> {}
+
+/// A log message recognised as one event kind's line, its fields' texts
+/// borrowed from the message: [`ParsedLine`] without a copy or an
+/// allocation, for reading every line of a day of logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedRef<'t> {
+    pub kind: EventKind,
+    /// Bit `g` set: generation `GENERATIONS[g]`'s template matches.
+    generations: u8,
+    /// The Go log level the template is written at.
+    pub severity: Severity,
+    fields: FieldList<'t>,
+}
+
+impl<'t> ParsedRef<'t> {
+    /// The text of field `key`.
+    pub fn field(&self, key: &str) -> Option<&'t str> {
+        (self.fields.as_slice().iter())
+            .find(|(k, _)| *k == key)
+            .map(|&(_, v)| v)
+    }
+
+    /// The fields, as [`ParsedLine::fields`].
+    pub fn fields(&self) -> &[(&'static str, &'t str)] {
+        self.fields.as_slice()
+    }
+
+    /// The generations whose template for this kind matches, oldest first.
+    pub fn generations(&self) -> impl Iterator<Item = Generation> + '_ {
+        (GENERATIONS.iter().enumerate())
+            .filter(|(g, _)| self.generations & (1 << g) != 0)
+            .map(|(_, &g)| g)
+    }
+
+    /// The same, with its texts copied out of the message.
+    pub fn to_line(&self) -> ParsedLine {
+        ParsedLine {
+            kind: self.kind,
+            generations: self.generations().collect(),
+            severity: self.severity,
+            fields: (self.fields().iter())
+                .map(|&(k, v)| (k, v.to_string()))
+                .collect(),
+        }
+    }
+}
+
 /// Parse a memberlist or Serf log message (`memberlist: Suspect web-07 has
 /// failed, no acks received`) into its event kind, matching generations and
 /// fields. The message may carry an hclog module prefix, as in Consul 1.x
 /// (`agent.server.memberlist.lan: memberlist: ...`); the date and `[LEVEL]`
 /// framing must already be removed. None when no template matches.
+///
+/// The result is that of trying every template in the table's order (kind,
+/// generation, template): the first match gives the kind, severity and
+/// fields, and every generation with a template of that kind matching with
+/// the same fields is listed, oldest first. It is found without trying every
+/// template ([`ParseTable`]).
 pub fn parse_log_message(text: &str) -> Option<ParsedLine> {
+    parse_message(text).map(|p| p.to_line())
+}
+
+/// [`parse_log_message`], its fields borrowed from `text`: no allocation.
+pub fn parse_message(text: &str) -> Option<ParsedRef<'_>> {
+    let text = strip_module(text.trim());
+    let table = ParseTable::get();
+    // The first wording to match, its fields, and the generations so far.
+    let mut found: Option<(&Wording, FieldList, u8)> = None;
+    for &w in table.candidates(text) {
+        let w = &table.wordings[w];
+        // Once a kind has matched, another kind's wording changes nothing.
+        if found
+            .as_ref()
+            .is_some_and(|(first, ..)| first.kind != w.kind)
+        {
+            continue;
+        }
+        let Some(mut fields) = match_segments(&KINDS[w.kind], &w.segments, text) else {
+            continue;
+        };
+        if let Some(when) = w.when {
+            if !fields.push(when) {
+                continue;
+            }
+        }
+        match &mut found {
+            Some((_, first, generations)) if *first == fields => *generations |= w.generations,
+            Some(_) => {}
+            None => found = Some((w, fields, w.generations)),
+        }
+    }
+    let (w, fields, generations) = found?;
+    Some(ParsedRef {
+        kind: EventKind::ALL[w.kind],
+        generations,
+        severity: w.severity,
+        fields,
+    })
+}
+
+/// One wording of a kind's line: a template text with its condition and
+/// severity, split into its pieces once, and the generations that write it
+/// (most of the table's lines are the same in all three).
+struct Wording {
+    /// Its kind's index in [`KINDS`].
+    kind: usize,
+    severity: Severity,
+    when: Option<(&'static str, &'static str)>,
+    segments: Vec<Segment<'static>>,
+    /// Bit `g` set: generation `GENERATIONS[g]` has this wording.
+    generations: u8,
+}
+
+/// The table's wordings, in the order of their first template in the table
+/// (kind, generation, template), and an index from a message's opening (its
+/// text up to and including its second space, `memberlist: Suspect `) to
+/// the wordings that can match it.
+///
+/// Why: `flapsim diagnose` parses every memberlist/Serf line of a day of
+/// logs. Splitting each of the table's ~100 templates anew for every line
+/// (a search and a `Vec` each) and matching it, the same text once per
+/// generation, was most of the time diagnose took. A wording can only match
+/// a message its opening literal is a prefix of, and when that literal holds
+/// two spaces the message's opening is the literal's: only those wordings
+/// are tried, each once. That gives what trying every template in table
+/// order gives: the first template to match is the first wording to match
+/// (a wording's templates match alike), and a wording of the matched kind
+/// can only hold generations from the first match's on.
+struct ParseTable {
+    wordings: Vec<Wording>,
+    /// Opening's length → (opening → the wordings to try, in table order:
+    /// those whose opening literal starts with it, and every one in
+    /// `anywhere`). By length first: most openings share `memberlist: `, and
+    /// a length tells most of them apart without comparing their bytes.
+    by_opening: BTreeMap<usize, BTreeMap<&'static str, Vec<usize>>>,
+    /// Wordings whose opening literal holds fewer than two spaces (or that
+    /// open with a placeholder): tried for every message.
+    anywhere: Vec<usize>,
+}
+
+impl ParseTable {
+    fn get() -> &'static ParseTable {
+        static TABLE: OnceLock<ParseTable> = OnceLock::new();
+        TABLE.get_or_init(ParseTable::build)
+    }
+
+    fn build() -> ParseTable {
+        let mut wordings: Vec<Wording> = Vec::new();
+        let mut texts: Vec<&'static str> = Vec::new();
+        for (kind, info) in KINDS.iter().enumerate() {
+            for (generation, list) in info.log.iter().enumerate() {
+                for t in list.iter() {
+                    let same = (wordings.iter().zip(&texts)).position(|(w, &text)| {
+                        w.kind == kind
+                            && text == t.text
+                            && w.when == t.when
+                            && w.severity == t.severity
+                    });
+                    match same {
+                        Some(i) => wordings[i].generations |= 1 << generation,
+                        None => {
+                            wordings.push(Wording {
+                                kind,
+                                severity: t.severity,
+                                when: t.when,
+                                segments: segments(t.text),
+                                generations: 1 << generation,
+                            });
+                            texts.push(t.text);
+                        }
+                    }
+                }
+            }
+        }
+        let opening_of = |w: &Wording| match w.segments.first() {
+            Some(Segment::Literal(lit)) => opening(lit),
+            _ => None,
+        };
+        let anywhere: Vec<usize> = (0..wordings.len())
+            .filter(|&i| opening_of(&wordings[i]).is_none())
+            .collect();
+        let mut by_opening: BTreeMap<usize, BTreeMap<&'static str, Vec<usize>>> = BTreeMap::new();
+        for (i, w) in wordings.iter().enumerate() {
+            if let Some(key) = opening_of(w) {
+                (by_opening.entry(key.len()).or_default())
+                    .entry(key)
+                    .or_default()
+                    .push(i);
+            }
+        }
+        for list in by_opening.values_mut().flat_map(|m| m.values_mut()) {
+            list.extend(&anywhere);
+            list.sort_unstable();
+        }
+        ParseTable {
+            wordings,
+            by_opening,
+            anywhere,
+        }
+    }
+
+    /// The wordings `text` (module already stripped) can match, in table order.
+    fn candidates(&self, text: &str) -> &[usize] {
+        opening(text)
+            .and_then(|key| self.by_opening.get(&key.len())?.get(key))
+            .unwrap_or(&self.anywhere)
+    }
+}
+
+/// A text's opening: up to and including its second space, if it has two.
+fn opening(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let first = memchr::memchr(b' ', b)?;
+    let second = first + 1 + memchr::memchr(b' ', &b[first + 1..])?;
+    Some(&text[..=second])
+}
+
+/// How many wordings of the table a message is matched against: for tests
+/// that check that a message is not matched against the whole table.
+#[cfg(test)]
+pub(crate) fn wordings_tried(text: &str) -> usize {
+    ParseTable::get()
+        .candidates(strip_module(text.trim()))
+        .len()
+}
+
+/// The parse as it was done before [`ParseTable`]: every template of the
+/// table split and tried, in table order. The reference the indexed parser
+/// is checked against.
+#[cfg(test)]
+pub(crate) fn parse_trying_every_template(text: &str) -> Option<ParsedLine> {
     let text = strip_module(text.trim());
     let mut found: Option<ParsedLine> = None;
     for (k, info) in KINDS.iter().enumerate() {
         for (g, templates) in info.log.iter().enumerate() {
             for tpl in templates.iter() {
-                let Some(mut fields) = match_template(info, tpl.text, text) else {
+                let segs = segments(tpl.text);
+                let Some(matched) = match_segments(info, &segs, text) else {
                     continue;
                 };
+                let mut fields: Vec<(&'static str, String)> = (matched.as_slice().iter())
+                    .map(|&(k, v)| (k, v.to_string()))
+                    .collect();
                 if let Some((key, value)) = tpl.when {
                     fields.push((key, value.to_string()));
                 }
@@ -317,26 +595,39 @@ fn fits(info: &super::EventKindInfo, key: &str, s: &str) -> bool {
     }
 }
 
-/// Match `text` against a template; the placeholders' texts on success.
-fn match_template(
+/// Match `text` against a template's pieces; the placeholders' texts on success.
+fn match_segments<'t>(
     info: &super::EventKindInfo,
-    template: &'static str,
-    text: &str,
-) -> Option<Vec<(&'static str, String)>> {
-    let segs = segments(template);
-    let mut got = Vec::new();
-    match_from(info, &segs, text, &mut got).then(|| {
-        got.into_iter()
-            .map(|(k, v)| (k.trim_start_matches('*'), v.to_string()))
-            .collect()
-    })
+    segs: &[Segment<'static>],
+    text: &'t str,
+) -> Option<FieldList<'t>> {
+    let mut got = FieldList::new();
+    if !match_from(info, segs, text, &mut got) {
+        return None;
+    }
+    // Free text is returned under its name without the `*`.
+    for (k, _) in &mut got.items[..got.len] {
+        *k = k.trim_start_matches('*');
+    }
+    Some(got)
+}
+
+/// Where `literal` first occurs in `text`: as `str::find` gives it, without
+/// building a searcher for every try (one byte, `" "`, is most literals that
+/// follow a placeholder). A whole UTF-8 literal found in UTF-8 text starts
+/// on a character boundary, so the byte search is the text search.
+fn find_literal(text: &str, literal: &str) -> Option<usize> {
+    match literal.as_bytes() {
+        [byte] => memchr::memchr(*byte, text.as_bytes()),
+        bytes => memchr::memmem::find(text.as_bytes(), bytes),
+    }
 }
 
 fn match_from<'t>(
     info: &super::EventKindInfo,
     segs: &[Segment<'static>],
     text: &'t str,
-    got: &mut Vec<(&'static str, &'t str)>,
+    got: &mut FieldList<'t>,
 ) -> bool {
     match segs.split_first() {
         None => text.is_empty(),
@@ -344,15 +635,17 @@ fn match_from<'t>(
             text.starts_with(lit) && match_from(info, rest, &text[lit.len()..], got)
         }
         Some((Segment::Hole(key), rest)) => {
-            let accept = |value: &'t str, tail: &'t str, got: &mut Vec<(&'static str, &'t str)>| {
+            let accept = |value: &'t str, tail: &'t str, got: &mut FieldList<'t>| {
                 if !fits(info, key, value) {
                     return false;
                 }
                 // A key seen twice must have the same text both times.
-                if got.iter().any(|(k, v)| k == key && *v != value) {
+                if (got.as_slice().iter()).any(|(k, v)| k == key && *v != value) {
                     return false;
                 }
-                got.push((key, value));
+                if !got.push((key, value)) {
+                    return false;
+                }
                 if match_from(info, rest, tail, got) {
                     return true;
                 }
@@ -364,7 +657,7 @@ fn match_from<'t>(
                 Some(Segment::Literal(next)) => {
                     let mut from = 1;
                     while from <= text.len() {
-                        let Some(at) = text.get(from..).and_then(|t| t.find(next)) else {
+                        let Some(at) = text.get(from..).and_then(|t| find_literal(t, next)) else {
                             return false;
                         };
                         let end = from + at;

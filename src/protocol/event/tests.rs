@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::protocol::event::log_line::{
-    parse_log_message, placeholder_text, render, Roster, GENERATIONS,
+    parse_log_message, parse_trying_every_template, placeholder_text, render, wordings_tried,
+    Roster, GENERATIONS, MAX_FIELDS,
 };
 use crate::protocol::event::RefuteKind;
 use crate::protocol::{Generation, State};
@@ -480,5 +481,119 @@ fn real_wordings_from_the_sources_are_read_as_their_kind() {
         let p = parse_log_message(line).unwrap_or_else(|| panic!("unread: {line}"));
         assert_eq!(p.kind, kind, "{line}");
         assert_eq!(p.field("subject"), subject, "{line}");
+    }
+}
+
+/// Lines to read back: every template of every generation rendered from the
+/// samples, every template filled in by hand (free text included), and real
+/// wordings; each also behind an hclog module, cut short, and with more text.
+fn parser_corpus() -> Vec<String> {
+    let mut lines = Vec::new();
+    for e in samples() {
+        for g in GENERATIONS {
+            let mut text = String::new();
+            if render(&e, OBSERVER, g, &Names, &mut text).is_some() {
+                lines.push(text);
+            }
+        }
+    }
+    for (k, info) in KINDS.iter().enumerate() {
+        let e = samples()
+            .into_iter()
+            .find(|e| e.kind() == EventKind::ALL[k])
+            .unwrap();
+        'templates: for tpl in info.log.iter().flat_map(|t| t.iter()) {
+            let mut line = tpl.text.to_string();
+            while let Some(open) = line.find('{') {
+                let close = open + line[open..].find('}').unwrap();
+                let key = line[open + 1..close].to_string();
+                let value = match key.strip_prefix('*') {
+                    Some(_) => "read tcp 10.0.0.10:8301->10.0.1.12:8301: i/o timeout".to_string(),
+                    None => match placeholder_text(&e, OBSERVER, &key, &Names) {
+                        Some(v) => v,
+                        // The sample has no such value (the rendered lines cover it).
+                        None => continue 'templates,
+                    },
+                };
+                line.replace_range(open..=close, &value);
+            }
+            lines.push(line);
+        }
+    }
+    lines.extend(
+        [
+            "memberlist: Failed ping: a-05 (timeout reached)",
+            "memberlist: UDP handler queue full, dropping message (4) from=10.0.0.5:8301",
+            "serf: EventMemberReap (forced): a-05 10.0.0.5",
+            "consul: member 'a-01' left, deregistering",
+            "member joined, marking health alive: member=a-01 partition=default",
+            "agent: Synced check 'service:web'",
+            "memberlist: something else entirely",
+            "serf:  EventMemberJoin: a-01 10.0.0.1",
+            "",
+        ]
+        .map(String::from),
+    );
+    let mut all = Vec::new();
+    for line in lines {
+        all.push(format!("agent.server.memberlist.lan: {line}"));
+        all.push(format!("{line} and more"));
+        all.push(format!("  {line}\t"));
+        let cuts: Vec<usize> = (0..line.len())
+            .filter(|&i| line.is_char_boundary(i))
+            .collect();
+        all.extend(cuts.into_iter().map(|i| line[..i].to_string()));
+        all.push(line);
+    }
+    all
+}
+
+/// Rule: the parser reads every message exactly as trying every template of
+/// the table in its order would (kind, generations in order, severity and
+/// fields), though it tries only the wordings that open as the message does.
+#[test]
+fn the_indexed_parser_reads_every_line_as_trying_every_template_would() {
+    let corpus = parser_corpus();
+    assert!(corpus.len() > 5_000, "{}", corpus.len());
+    for line in &corpus {
+        assert_eq!(
+            parse_log_message(line),
+            parse_trying_every_template(line),
+            "{line:?}"
+        );
+    }
+}
+
+/// Rule: a message is matched only against the wordings whose opening words
+/// it starts with, each once (not against all ~100 templates of the table):
+/// `flapsim diagnose` parses every memberlist/Serf line of a day of logs, and
+/// trying the whole table on each was most of its time.
+#[test]
+fn a_message_is_matched_only_against_the_wordings_that_open_as_it_does() {
+    for (line, most) in [
+        ("memberlist: Suspect a-01 has failed, no acks received", 1),
+        ("serf: EventMemberJoin: a-01 10.0.0.1", 1),
+        (
+            "agent.server.serf.lan: serf: EventMemberFailed: a-01 10.0.0.1",
+            1,
+        ),
+        ("memberlist: Refuting a suspect message (from: a-01)", 5),
+        ("agent: Synced check 'service:web'", 0),
+    ] {
+        let tried = wordings_tried(line);
+        assert!(tried <= most, "{line}: matched against {tried} wordings");
+    }
+}
+
+/// Rule: a parsed line holds its fields in place, [`MAX_FIELDS`] at most
+/// (parsing a line allocates nothing): every template's placeholders and
+/// condition fit, so no line of the table is ever refused for want of room.
+#[test]
+fn every_template_fits_the_fields_a_parsed_line_holds() {
+    for info in KINDS {
+        for tpl in info.log.iter().flat_map(|t| t.iter()) {
+            let fields = tpl.text.matches('{').count() + usize::from(tpl.when.is_some());
+            assert!(fields <= MAX_FIELDS, "{}: {fields} fields", tpl.text);
+        }
     }
 }
