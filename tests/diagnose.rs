@@ -885,3 +885,85 @@ fn an_input_read_once_is_counted_once_or_refused_naming_it() {
     );
     assert_eq!(json(&dir.join("g/summary.json"))["suspicions"], 2);
 }
+
+/// Rule: a file descriptor's path names no node (`diagnose <(zcat
+/// a-01.log.gz)` reads `/dev/fd/63`): its lines are named by their
+/// prefixes, its start-up banner as it comes (a pipe cannot be looked ahead
+/// in), or `--observer`, as standard input's are; a line named by none is an
+/// error (exit 2) naming the input and line and asking for `--observer`,
+/// nothing written. `diagnose <(cat a-01.log)` read its lines as node `63`.
+#[test]
+fn a_process_substitution_is_named_by_its_lines_or_refused() {
+    let dir = scratch_dir("diagnose", "process-substitution");
+    let lines = "    2015/09/29 00:00:37 [INFO] memberlist: Suspect s-02 has failed, no acks received\n    2015/09/29 00:00:47 [INFO] serf: EventMemberFailed: s-02 10.0.0.2\n    2015/09/29 00:00:52 [INFO] serf: EventMemberJoin: s-02 10.0.0.2\n";
+    let banner =
+        "==> Starting Consul agent...\n         Node name: 'a-01'\n        Datacenter: 'dc1'\n\n";
+    std::fs::write(dir.join("a-01.log"), lines).unwrap();
+    std::fs::write(dir.join("banner.log"), format!("{banner}{lines}")).unwrap();
+    let prefixed: String = lines.lines().map(|l| format!("a-09: {l}\n")).collect();
+    std::fs::write(dir.join("prefixed.log"), prefixed).unwrap();
+    let bash = |script: &str| {
+        Command::new("bash")
+            .args(["-c", script])
+            .env("FLAPSIM", env!("CARGO_BIN_EXE_flapsim"))
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let out = bash("\"$FLAPSIM\" diagnose <(cat a-01.log) --out a --no-charts -q");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/fd/") && err.contains(":1: no observer") && err.contains("--observer"),
+        "{err}"
+    );
+    assert!(!dir.join("a").exists());
+    let blamed = |out: &str| {
+        let s = json(&dir.join(out).join("summary.json"));
+        (
+            s["blame"][0]["node"].as_str().unwrap().to_string(),
+            s["inputs"][0]["observer_from"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    for (script, out, node, from) in [
+        (
+            "\"$FLAPSIM\" diagnose <(cat banner.log) --out b --no-charts -q",
+            "b",
+            "a-01",
+            "start-up banner",
+        ),
+        (
+            "\"$FLAPSIM\" diagnose <(cat a-01.log) --observer a-01 --out c --no-charts -q",
+            "c",
+            "a-01",
+            "--observer",
+        ),
+        (
+            "\"$FLAPSIM\" diagnose <(cat prefixed.log) --out d --no-charts -q",
+            "d",
+            "a-09",
+            "line prefix",
+        ),
+        (
+            "cat banner.log | \"$FLAPSIM\" diagnose - --out e --no-charts -q",
+            "e",
+            "a-01",
+            "start-up banner",
+        ),
+    ] {
+        let o = bash(script);
+        assert!(
+            o.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            blamed(out),
+            (node.to_string(), from.to_string()),
+            "{script}"
+        );
+    }
+}

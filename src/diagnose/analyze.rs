@@ -578,6 +578,16 @@ impl Stream {
                     if let Some(name) = banner_node_name(line.text) {
                         self.own_names
                             .add(name, number, "a start-up banner's `Node name:`");
+                        // Standard input or a pipe (`<(zcat a-01.log.gz)`)
+                        // has no name of its own and cannot be looked
+                        // ahead in (it is read once): its start-up banner
+                        // names its node as it comes, as a file's does.
+                        let unnamed = self.own_observer.is_none() && self.only.is_none();
+                        if unnamed && number <= BANNER_LINES as u64 {
+                            self.own_observer = Some(name.to_string());
+                            r.observer = Some(name.to_string());
+                            r.observer_from = Some(ObserverFrom::Banner);
+                        }
                     }
                     continue;
                 }
@@ -697,10 +707,19 @@ impl Stream {
                     r.unprefixed += 1;
                     o.as_str()
                 }
-                (None, None) => {
+                (None, None)
+                    if !(self.source.path.as_deref())
+                        .is_some_and(super::input::names_a_descriptor) =>
+                {
                     return Err(InputError(format!(
                         "{}:{number}: no observer for this line: it has no `node: ` prefix and the input has no file name; pass --observer NAME",
                         self.source.label
+                    )))
+                }
+                (None, None) => {
+                    let label = &self.source.label;
+                    return Err(InputError(format!(
+                        "{label}:{number}: no observer for this line: it has no `node: ` prefix, and {label} is a file descriptor (a pipe, `<(…)`), whose name is no node's, with no start-up banner (`Node name: '…'`) before this line; pass --observer NAME (--observer {label}=NAME among several inputs)"
                     )))
                 }
             };

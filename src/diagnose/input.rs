@@ -76,7 +76,11 @@ impl Source {
     /// `.txt` and rotation numbers (`a-01.log.1.gz` → `a-01`; Consul's own
     /// rotation, `consul-1700000000123456789.log` → `consul`). `None` for stdin.
     pub fn name_hint(&self) -> Option<String> {
-        let name = self.path.as_ref()?.file_name()?.to_str()?;
+        let path = self.path.as_ref()?;
+        if names_a_descriptor(path) {
+            return None;
+        }
+        let name = path.file_name()?.to_str()?;
         let mut stem = name;
         loop {
             let before = stem;
@@ -107,6 +111,23 @@ impl Source {
             }
         }
         (!stem.is_empty()).then(|| stem.to_string())
+    }
+}
+
+/// Whether `path` names an open file descriptor, not a file: `/dev/fd/63`,
+/// `/proc/self/fd/63`, `/proc/812/fd/3` (what the shell's process
+/// substitution `<(zcat a-01.log.gz)` passes). Its name is a number the
+/// shell chose, no node's: the node `diagnose <(cat a-01.log)` read was
+/// `63`.
+pub fn names_a_descriptor(path: &Path) -> bool {
+    let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        ["/", "dev", "fd", n] => digits(n),
+        ["/", "proc", who, "fd", n] => {
+            (digits(who) || *who == "self" || *who == "thread-self") && digits(n)
+        }
+        _ => false,
     }
 }
 
@@ -703,6 +724,24 @@ mod tests {
             let e = LineReader::open(&zero).unwrap().next_line().err();
             assert!(matches!(e, Some(ReadError::Binary { line: 1, column: 1 })));
         }
+    }
+
+    /// Rule: a file descriptor's path (`<(cat a-01.log)` is `/dev/fd/63`)
+    /// names no node: it gives no name hint, as standard input gives none.
+    /// It named node `63`. A file named with digits is still its name's.
+    #[test]
+    fn a_descriptors_path_names_no_node() {
+        let s = |p: &str| file_source(Path::new(p)).name_hint();
+        for p in [
+            "/dev/fd/63",
+            "/proc/self/fd/63",
+            "/proc/812/fd/3",
+            "/proc/thread-self/fd/0",
+        ] {
+            assert_eq!(s(p), None, "{p}");
+        }
+        assert_eq!(s("/var/log/63.log").as_deref(), Some("63"));
+        assert_eq!(s("logs/fd/63").as_deref(), Some("63"));
     }
 
     #[test]
