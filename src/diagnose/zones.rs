@@ -715,14 +715,7 @@ impl Index {
                 if g == me || steps.abs() > STEPS {
                     continue;
                 }
-                let zone = zones[f] + steps * QUARTER_S;
-                let possible = steps == 0
-                    || if known[g as usize] {
-                        (WESTMOST_S..=EASTMOST_S).contains(&zone)
-                    } else {
-                        (zone - zones[g as usize]).abs() <= MAX_OFFSET_S
-                    };
-                if possible {
+                if offset_possible(steps, f, g as usize, zones, known) {
                     residuals.push((diff - steps * q, i, (steps + STEPS) as usize));
                 }
             }
@@ -821,14 +814,7 @@ impl Index {
                 if g == me || steps.abs() > STEPS || (diff - steps * q).abs() > LINE_UP {
                     return;
                 }
-                let zone = zones[f] + steps * QUARTER_S;
-                let possible = steps == 0
-                    || if known[g as usize] {
-                        (WESTMOST_S..=EASTMOST_S).contains(&zone)
-                    } else {
-                        (zone - zones[g as usize]).abs() <= MAX_OFFSET_S
-                    };
-                if possible {
+                if offset_possible(steps, f, g as usize, zones, known) {
                     hits.push(((steps + STEPS) as usize, g));
                 }
             };
@@ -873,6 +859,23 @@ impl Index {
         }
         s
     }
+}
+
+/// Could file `f` lie `steps` quarter hours off file `g`, going by what is
+/// assumed of their zones (`zones`, with `known` marking files whose zone
+/// is taken as given)? As read always; against a file of known zone, only
+/// into a zone in use on Earth; against one still guessed, only as far as
+/// any two zones lie apart. One rule for [`Index::score`] and
+/// [`Index::residual`], so a clock error is looked for among exactly the
+/// offsets a score allows.
+fn offset_possible(steps: i64, f: usize, g: usize, zones: &[i64], known: &[bool]) -> bool {
+    let zone = zones[f] + steps * QUARTER_S;
+    steps == 0
+        || if known[g] {
+            (WESTMOST_S..=EASTMOST_S).contains(&zone)
+        } else {
+            (zone - zones[g]).abs() <= MAX_OFFSET_S
+        }
 }
 
 #[cfg(test)]
