@@ -419,3 +419,47 @@ fn chart_data_of_runs_at_the_edges_passes_its_own_checks() {
         }
     }
 }
+
+/// Rule: the timeline's mark labels ("warm-up ends", the scenario's actions)
+/// sit in a band above the rows and cover no row: drawn inside the plot,
+/// their boxes hid the top rows' cells (the incident's "warm-up ends" covered
+/// s-01 from 10 to 19 min, "restart a-01" covered s-02 from 90 to 99 min).
+#[test]
+fn timeline_mark_labels_sit_above_the_rows_and_hide_no_cell() {
+    let out = run_sick("marks", &[]);
+    let svg = std::fs::read_to_string(out.join("chart-timeline.svg")).unwrap();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let rects: Vec<&str> = svg.split("<rect").skip(1).collect();
+    // A row's background spans the plot: the alive colour, hundreds of pixels wide.
+    let rows_top = rects
+        .iter()
+        .filter(|r| r.contains("fill=\"#ECF0F4\"") && attr(r, "width") > 300.0)
+        .map(|r| attr(r, "y"))
+        .fold(f64::INFINITY, f64::min);
+    assert!(rows_top.is_finite(), "no row found in the timeline SVG");
+    let boxes: Vec<(f64, f64)> = rects
+        .iter()
+        .filter(|r| r.contains("opacity=\"0.85\"") && r.contains("fill=\"#FFFFFF\""))
+        .map(|r| (attr(r, "y"), attr(r, "height")))
+        .collect();
+    let marks = data(&out).marks.len();
+    assert_eq!(
+        boxes.len(),
+        marks + 1,
+        "one label per mark and the warm-up end"
+    );
+    assert!(marks >= 2, "the scenario crashes a node and restarts one");
+    for (y, h) in boxes {
+        assert!(
+            y + h <= rows_top,
+            "a mark label ({y}..{}) covers the rows (from {rows_top})",
+            y + h
+        );
+    }
+    for label in ["warm-up ends", "restart a-01"] {
+        assert!(svg.contains(label), "{label} drawn");
+    }
+}

@@ -44,6 +44,16 @@ impl<'a> TimelineChart<'a> {
 /// Height of the legend strip above the plot.
 const LEGEND_PX: u32 = 30;
 
+/// Timeline marks (warm-up end, the scenario's actions) drawn at most.
+const MAX_MARKS: usize = 8;
+
+/// Rows of labels above the plot, so that neighbouring marks' labels do not
+/// collide; the band they take is reserved above the rows.
+const MARK_LEVELS: usize = 3;
+
+/// Height of one row of mark labels (pixels).
+const MARK_LEVEL_PX: i32 = 15;
+
 fn state_style(color: RGBColor, marker: Marker) -> SeriesStyle {
     SeriesStyle {
         color,
@@ -79,8 +89,19 @@ impl Chart for TimelineChart<'_> {
             labels.get(r as usize).cloned().unwrap_or_default()
         };
         let (_, x_ticks) = time_ticks(end);
+        // Warm-up end and the scenario's timeline actions, labelled in a band
+        // above the rows: a label drawn over the top rows hid their cells
+        // (the incident's "warm-up ends" covered s-01 from 10 to 19 min).
+        let mut marks: Vec<(f64, String)> = Vec::new();
+        if self.data.warmup_min > 0.0 {
+            marks.push((self.data.warmup_min, "warm-up ends".into()));
+        }
+        marks.extend(self.data.marks.iter().map(|m| (m.t_min, m.label.clone())));
+        marks.truncate(MAX_MARKS);
+        marks.retain(|(x, _)| (0.0..=end).contains(x));
+        let levels = marks.len().min(MARK_LEVELS) as i32;
         let mut chart = ChartBuilder::on(&plot)
-            .margin_top(4)
+            .margin_top(4 + levels * MARK_LEVEL_PX)
             .margin_right(16)
             .x_label_area_size(44)
             .y_label_area_size(190)
@@ -175,17 +196,8 @@ impl Chart for TimelineChart<'_> {
                 .map_err(err)?;
         }
 
-        // Warm-up end and the scenario's timeline actions.
-        let mut marks: Vec<(f64, String)> = Vec::new();
-        if self.data.warmup_min > 0.0 {
-            marks.push((self.data.warmup_min, "warm-up ends".into()));
-        }
-        marks.extend(self.data.marks.iter().map(|m| (m.t_min, m.label.clone())));
         let base = plot.get_base_pixel();
-        for (i, (x, label)) in marks.iter().enumerate().take(8) {
-            if *x < 0.0 || *x > end {
-                continue;
-            }
+        for (i, (x, label)) in marks.iter().enumerate() {
             chart
                 .draw_series(DashedLineSeries::new(
                     vec![(*x, 0.0), (*x, nr as f64)],
@@ -194,9 +206,22 @@ impl Chart for TimelineChart<'_> {
                     ShapeStyle::from(&INK).stroke_width(1),
                 ))
                 .map_err(err)?;
-            // Label at the top of the line, staggered so neighbours do not collide.
+            // Label above the top of the line, staggered so neighbours do
+            // not collide: level 0 just above the rows, then further up.
             let (px, py) = chart.backend_coord(&(*x, nr as f64));
-            let stagger = (i % 3) as i32 * 14;
+            let bottom = py - base.1 - 1 - (i as i32 % MARK_LEVELS as i32) * MARK_LEVEL_PX;
+            // The line goes on up to its label, dashed as in the plot.
+            let (lx, top) = (px - base.0, py - base.1);
+            let mut y = top;
+            while y > bottom {
+                let dash_end = (y - 5).max(bottom);
+                plot.draw(&PathElement::new(
+                    vec![(lx, y), (lx, dash_end)],
+                    ShapeStyle::from(&INK).stroke_width(1),
+                ))
+                .map_err(err)?;
+                y -= 9;
+            }
             let label_style = legend_style().color(&INK);
             let w = plot
                 .estimate_text_size(label, &label_style)
@@ -204,15 +229,15 @@ impl Chart for TimelineChart<'_> {
                 .unwrap_or(0);
             plot.draw(&Rectangle::new(
                 [
-                    (px - base.0 + 2, py - base.1 + 1 + stagger),
-                    (px - base.0 + 7 + w, py - base.1 + 16 + stagger),
+                    (px - base.0 + 2, bottom - MARK_LEVEL_PX + 1),
+                    (px - base.0 + 7 + w, bottom),
                 ],
                 WHITE.mix(0.85).filled(),
             ))
             .map_err(err)?;
             plot.draw(&Text::new(
                 label.clone(),
-                (px - base.0 + 4, py - base.1 + 2 + stagger),
+                (px - base.0 + 4, bottom - MARK_LEVEL_PX + 2),
                 label_style.pos(Pos::new(HPos::Left, VPos::Top)),
             ))
             .map_err(err)?;
