@@ -1391,3 +1391,106 @@ fn chart_data_a_run_could_not_have_written_is_refused_at_its_field() {
         );
     }
 }
+
+/// A tampered `chart-data.json` whose fields were still unbounded after the
+/// checks above: a 100 KB label on any chart (each took up to a second to lay
+/// out), a credit balance of 1e308 or a health score no `u32` multiplier
+/// allows, and a million detection latencies (1.2 s and 160 MB to draw a
+/// 10 MB file). Labels, balances and scores are now bounded by what a run
+/// writes and refused at their field; latencies a run can write in any
+/// number, so the CDF draws at most `MAX_CDF_STEPS` corners whatever the count.
+#[test]
+fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_their_field() {
+    use serde_json::{json, Value};
+    let d = scratch("chartbounds");
+    std::fs::write(d.join("c.yaml"), CRASHING).unwrap();
+    let o = flapsim(&["run", "c.yaml", "--out", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = d.join("out/chart-data.json");
+    let written = std::fs::read(&path).unwrap();
+    let original: Value = serde_json::from_slice(&written).unwrap();
+    let buckets = original["flap_rate"]["t_min"].as_array().unwrap().len();
+    let host = |node: &str, credit: f64, health: u64| {
+        let mut credits = vec![Value::Null; buckets];
+        credits[0] = json!(credit);
+        let mut scores = vec![json!(0); buckets];
+        scores[0] = json!(health);
+        json!([{"node": node, "credits": credits,
+                "parked_pct": vec![json!(0.0); buckets], "health": scores}])
+    };
+    let long = "n".repeat(100_000);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("/scenario", json!(long), "scenario"),
+        ("/preset", json!(long), "preset"),
+        ("/marks/0/label", json!(long), "marks[0].label"),
+        (
+            "/timeline/rows/0/label",
+            json!(long),
+            "timeline.rows[0].label",
+        ),
+        (
+            "/blame",
+            json!([{"node": long, "suspicions_raised": 1, "refutations_naming": 0}]),
+            "blame[0].node",
+        ),
+        (
+            "/accusations",
+            json!({"rows": [long], "row_totals": [1], "cols": ["n-2"], "counts": [[1]], "involved": 2}),
+            "accusations.rows[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host(&long, 1.0, 0),
+            "flap_rate.hosts[0].node",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 1e308, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", -1e308, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 2.5e9, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 1.0, u64::from(u32::MAX)),
+            "flap_rate.hosts[0].health[0]",
+        ),
+    ];
+    for (pointer, value, field) in cases {
+        let mut data = original.clone();
+        *data
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer}")) = value;
+        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out"], &d);
+        refused(&o, &["chart-data.json:1:", &format!(": {field}: ")]);
+        assert!(stderr(&o).len() < 600, "{}", stderr(&o));
+    }
+    // Balances and scores a run does reach are drawn.
+    for (credit, health) in [(2e9, u64::from(u32::MAX - 1)), (-400.0, 0)] {
+        let mut data = original.clone();
+        data["flap_rate"]["hosts"] = host("n-1", credit, health);
+        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out", "-q"], &d);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    // A million latencies: drawn, with no more corners than MAX_CDF_STEPS.
+    let mut data = original.clone();
+    data["detection"] = json!({"crashes": 1_000_000, "first_suspect_s": vec![1.0; 1_000_000],
+                              "first_dead_s": [], "full_dissemination_s": []});
+    std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+    let o = flapsim(&["chart", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::metadata(d.join("out/chart-detection.svg"))
+        .unwrap()
+        .len();
+    assert!(svg < 200_000, "chart-detection.svg is {svg} bytes");
+}
