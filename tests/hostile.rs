@@ -1494,3 +1494,222 @@ fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_the
         .len();
     assert!(svg < 200_000, "chart-detection.svg is {svg} bytes");
 }
+
+/// A comparison's files edited as a careless or hostile user would: values
+/// of 1e308 or -5, fractional counts, a part above its whole, latencies past
+/// the run, a row for a configuration the manifest lacks, an extra key, a
+/// CSV disagreeing with the JSON, configurations renamed or reordered in one
+/// file, a manifest of another comparison or of a two-axis sweep, absurd
+/// node counts and durations, 100 KB names, a protocol of unknown keys. Each
+/// was drawn and exited 0; each is now refused naming the file, its line and
+/// the field. The untampered directory still redraws byte for byte.
+#[test]
+fn comparison_files_that_compare_could_not_have_written_are_refused_at_their_field() {
+    use serde_json::{json, Value};
+    let d = scratch("comparisonfields");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--presets",
+            "memberlist,memberlist-2015",
+            "--seeds",
+            "2",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cmp = d.join("cmp");
+    let drawn: Vec<(String, Vec<u8>)> = listing(&cmp)
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(cmp.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect();
+    let read = |f: &str| std::fs::read_to_string(cmp.join(f)).unwrap();
+    let (rows, data, manifest, csv) = (
+        read("results.jsonl"),
+        read("chart-data.json"),
+        read("manifest.json"),
+        read("results.csv"),
+    );
+    let json = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+    // Row 1 with `key` set to `value` (written compactly, as flapsim writes).
+    let row = |key: &str, value: Value| -> String {
+        let mut lines: Vec<String> = rows.lines().map(str::to_string).collect();
+        let mut first = json(&lines[0]);
+        first[key] = value;
+        lines[0] = first.to_string();
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    };
+    let meta = |pointer: &str, value: Value| -> String {
+        let mut m = json(&data);
+        *m.pointer_mut(pointer).unwrap() = value;
+        serde_json::to_string_pretty(&m).unwrap()
+    };
+    let long = "x".repeat(100_000);
+    let mut other_manifest = json(&manifest);
+    other_manifest["sweep"] = json!("other-compare");
+    let mut two_axes = json(&manifest);
+    two_axes["axes"] = json!(["config", "x"]);
+    for p in two_axes["points"].as_array_mut().unwrap() {
+        p["labels"].as_array_mut().unwrap().push(json!("1"));
+        p["values"].as_array_mut().unwrap().push(json!(1));
+    }
+    let mut reversed = json(&data);
+    reversed["configs"].as_array_mut().unwrap().reverse();
+    let csv_edited = csv.replacen(",memberlist,", ",memberlist-2016,", 1);
+    let protocol_keys: Value = (0..10)
+        .map(|i| (format!("k{i}"), json!(i)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "results.jsonl",
+            row("flaps", json!(-5)),
+            &["results.jsonl:1:", ": flaps: "],
+        ),
+        (
+            "results.jsonl",
+            row("flaps", json!(2.5)),
+            &["results.jsonl:1:", ": flaps: ", "whole number"],
+        ),
+        (
+            "results.jsonl",
+            row("fp_healthy", json!(1_000_000)),
+            &["results.jsonl:1:", ": fp_healthy: "],
+        ),
+        (
+            "results.jsonl",
+            row("rejoin_p50_s", json!(1e9)),
+            &["results.jsonl:1:", ": rejoin_p50_s: "],
+        ),
+        (
+            "results.jsonl",
+            row("msgs_per_node_s", Value::Null),
+            &["results.jsonl:1:", ": msgs_per_node_s: "],
+        ),
+        (
+            "results.jsonl",
+            row("config", json!("memberlist-2016")),
+            &["results.jsonl:1:", ": config: "],
+        ),
+        (
+            "results.jsonl",
+            row("extra", json!(1)),
+            &["results.jsonl:1:", ": extra: "],
+        ),
+        (
+            "results.jsonl",
+            rows.replacen("\"flaps_per_hour\":", "\"flaps_per_hour\" :", 1),
+            &["results.jsonl:1: ", "not written as flapsim writes"],
+        ),
+        (
+            "results.jsonl",
+            rows[..rows.len() - 10].to_string(),
+            &["results.jsonl:4: ", "without its newline"],
+        ),
+        ("results.csv", csv_edited, &["results.csv:2: config: "]),
+        (
+            "results.csv",
+            csv.lines().take(3).map(|l| format!("{l}\n")).collect(),
+            &["results.csv: 2 rows"],
+        ),
+        (
+            "manifest.json",
+            serde_json::to_string_pretty(&other_manifest).unwrap(),
+            &["chart-data.json:", ": scenario: ", "other-compare"],
+        ),
+        (
+            "manifest.json",
+            serde_json::to_string_pretty(&two_axes).unwrap(),
+            &["manifest.json: axes: "],
+        ),
+        (
+            "chart-data.json",
+            serde_json::to_string_pretty(&reversed).unwrap(),
+            &["chart-data.json:", ": configs[0].name: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/nodes", json!(1_000_000_000_000_000_000u64)),
+            &["chart-data.json:", ": nodes: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/simulated", json!("forever")),
+            &["chart-data.json:", ": simulated: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/scenario", json!(long)),
+            &["chart-data.json:", ": scenario: ", "more bytes"],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/preset", json!(long)),
+            &["chart-data.json:", ": configs[0].preset: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/protocol", protocol_keys),
+            &["chart-data.json:", ": configs[0].protocol: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/1/protocol/gossip_nodes", json!([1, 2])),
+            &["chart-data.json:", ": configs[1].protocol.gossip_nodes: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/overrides", json!(vec![json!(["a", "b"]); 1001])),
+            &["chart-data.json:", ": configs[0].overrides: "],
+        ),
+    ];
+    let originals = [
+        ("results.jsonl", &rows),
+        ("results.csv", &csv),
+        ("manifest.json", &manifest),
+        ("chart-data.json", &data),
+    ];
+    for (file, edited, needles) in cases {
+        std::fs::write(cmp.join(file), edited).unwrap();
+        let o = flapsim(&["chart", "cmp"], &d);
+        refused(&o, needles);
+        assert!(stderr(&o).len() < 600, "{}", stderr(&o));
+        for (f, original) in originals {
+            std::fs::write(cmp.join(f), original).unwrap();
+        }
+    }
+    // A configuration name compare would write but chart could not read back.
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--variant",
+            &format!("{long}:suspicion_mult=3"),
+            "--seeds",
+            "1",
+            "--out",
+            "long",
+        ],
+        &d,
+    );
+    refused(&o, &["configuration `", "at most 128"]);
+
+    // The untampered directory: every file redrawn byte for byte.
+    let o = flapsim(&["chart", "cmp", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(listing(&cmp).len(), drawn.len());
+    for (n, bytes) in drawn {
+        assert!(
+            std::fs::read(cmp.join(&n)).unwrap() == bytes,
+            "{n} differs after redrawing the comparison's own files"
+        );
+    }
+}
