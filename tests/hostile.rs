@@ -1391,3 +1391,325 @@ fn chart_data_a_run_could_not_have_written_is_refused_at_its_field() {
         );
     }
 }
+
+/// A tampered `chart-data.json` whose fields were still unbounded after the
+/// checks above: a 100 KB label on any chart (each took up to a second to lay
+/// out), a credit balance of 1e308 or a health score no `u32` multiplier
+/// allows, and a million detection latencies (1.2 s and 160 MB to draw a
+/// 10 MB file). Labels, balances and scores are now bounded by what a run
+/// writes and refused at their field; latencies a run can write in any
+/// number, so the CDF draws at most `MAX_CDF_STEPS` corners whatever the count.
+#[test]
+fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_their_field() {
+    use serde_json::{json, Value};
+    let d = scratch("chartbounds");
+    std::fs::write(d.join("c.yaml"), CRASHING).unwrap();
+    let o = flapsim(&["run", "c.yaml", "--out", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = d.join("out/chart-data.json");
+    let written = std::fs::read(&path).unwrap();
+    let original: Value = serde_json::from_slice(&written).unwrap();
+    let buckets = original["flap_rate"]["t_min"].as_array().unwrap().len();
+    let host = |node: &str, credit: f64, health: u64| {
+        let mut credits = vec![Value::Null; buckets];
+        credits[0] = json!(credit);
+        let mut scores = vec![json!(0); buckets];
+        scores[0] = json!(health);
+        json!([{"node": node, "credits": credits,
+                "parked_pct": vec![json!(0.0); buckets], "health": scores}])
+    };
+    let long = "n".repeat(100_000);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("/scenario", json!(long), "scenario"),
+        ("/preset", json!(long), "preset"),
+        ("/marks/0/label", json!(long), "marks[0].label"),
+        (
+            "/timeline/rows/0/label",
+            json!(long),
+            "timeline.rows[0].label",
+        ),
+        (
+            "/blame",
+            json!([{"node": long, "suspicions_raised": 1, "refutations_naming": 0}]),
+            "blame[0].node",
+        ),
+        (
+            "/accusations",
+            json!({"rows": [long], "row_totals": [1], "cols": ["n-2"], "counts": [[1]], "involved": 2}),
+            "accusations.rows[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host(&long, 1.0, 0),
+            "flap_rate.hosts[0].node",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 1e308, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", -1e308, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 2.5e9, 0),
+            "flap_rate.hosts[0].credits[0]",
+        ),
+        (
+            "/flap_rate/hosts",
+            host("n-1", 1.0, u64::from(u32::MAX)),
+            "flap_rate.hosts[0].health[0]",
+        ),
+    ];
+    for (pointer, value, field) in cases {
+        let mut data = original.clone();
+        *data
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer}")) = value;
+        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out"], &d);
+        refused(&o, &["chart-data.json:1:", &format!(": {field}: ")]);
+        assert!(stderr(&o).len() < 600, "{}", stderr(&o));
+    }
+    // Balances and scores a run does reach are drawn.
+    for (credit, health) in [(2e9, u64::from(u32::MAX - 1)), (-400.0, 0)] {
+        let mut data = original.clone();
+        data["flap_rate"]["hosts"] = host("n-1", credit, health);
+        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out", "-q"], &d);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    // A million latencies: drawn, with no more corners than MAX_CDF_STEPS.
+    let mut data = original.clone();
+    data["detection"] = json!({"crashes": 1_000_000, "first_suspect_s": vec![1.0; 1_000_000],
+                              "first_dead_s": [], "full_dissemination_s": []});
+    std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
+    let o = flapsim(&["chart", "out", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = std::fs::metadata(d.join("out/chart-detection.svg"))
+        .unwrap()
+        .len();
+    assert!(svg < 200_000, "chart-detection.svg is {svg} bytes");
+}
+
+/// A comparison's files edited as a careless or hostile user would: values
+/// of 1e308 or -5, fractional counts, a part above its whole, latencies past
+/// the run, a row for a configuration the manifest lacks, an extra key, a
+/// CSV disagreeing with the JSON, configurations renamed or reordered in one
+/// file, a manifest of another comparison or of a two-axis sweep, absurd
+/// node counts and durations, 100 KB names, a protocol of unknown keys. Each
+/// was drawn and exited 0; each is now refused naming the file, its line and
+/// the field. The untampered directory still redraws byte for byte.
+#[test]
+fn comparison_files_that_compare_could_not_have_written_are_refused_at_their_field() {
+    use serde_json::{json, Value};
+    let d = scratch("comparisonfields");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--presets",
+            "memberlist,memberlist-2015",
+            "--seeds",
+            "2",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cmp = d.join("cmp");
+    let drawn: Vec<(String, Vec<u8>)> = listing(&cmp)
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(cmp.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect();
+    let read = |f: &str| std::fs::read_to_string(cmp.join(f)).unwrap();
+    let (rows, data, manifest, csv) = (
+        read("results.jsonl"),
+        read("chart-data.json"),
+        read("manifest.json"),
+        read("results.csv"),
+    );
+    let json = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+    // Row 1 with `key` set to `value` (written compactly, as flapsim writes).
+    let row = |key: &str, value: Value| -> String {
+        let mut lines: Vec<String> = rows.lines().map(str::to_string).collect();
+        let mut first = json(&lines[0]);
+        first[key] = value;
+        lines[0] = first.to_string();
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    };
+    let meta = |pointer: &str, value: Value| -> String {
+        let mut m = json(&data);
+        *m.pointer_mut(pointer).unwrap() = value;
+        serde_json::to_string_pretty(&m).unwrap()
+    };
+    let long = "x".repeat(100_000);
+    let mut other_manifest = json(&manifest);
+    other_manifest["sweep"] = json!("other-compare");
+    let mut two_axes = json(&manifest);
+    two_axes["axes"] = json!(["config", "x"]);
+    for p in two_axes["points"].as_array_mut().unwrap() {
+        p["labels"].as_array_mut().unwrap().push(json!("1"));
+        p["values"].as_array_mut().unwrap().push(json!(1));
+    }
+    let mut reversed = json(&data);
+    reversed["configs"].as_array_mut().unwrap().reverse();
+    let csv_edited = csv.replacen(",memberlist,", ",memberlist-2016,", 1);
+    let protocol_keys: Value = (0..10)
+        .map(|i| (format!("k{i}"), json!(i)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "results.jsonl",
+            row("flaps", json!(-5)),
+            &["results.jsonl:1:", ": flaps: "],
+        ),
+        (
+            "results.jsonl",
+            row("flaps", json!(2.5)),
+            &["results.jsonl:1:", ": flaps: ", "whole number"],
+        ),
+        (
+            "results.jsonl",
+            row("fp_healthy", json!(1_000_000)),
+            &["results.jsonl:1:", ": fp_healthy: "],
+        ),
+        (
+            "results.jsonl",
+            row("rejoin_p50_s", json!(1e9)),
+            &["results.jsonl:1:", ": rejoin_p50_s: "],
+        ),
+        (
+            "results.jsonl",
+            row("msgs_per_node_s", Value::Null),
+            &["results.jsonl:1:", ": msgs_per_node_s: "],
+        ),
+        (
+            "results.jsonl",
+            row("config", json!("memberlist-2016")),
+            &["results.jsonl:1:", ": config: "],
+        ),
+        (
+            "results.jsonl",
+            row("extra", json!(1)),
+            &["results.jsonl:1:", ": extra: "],
+        ),
+        (
+            "results.jsonl",
+            rows.replacen("\"flaps_per_hour\":", "\"flaps_per_hour\" :", 1),
+            &["results.jsonl:1: ", "not written as flapsim writes"],
+        ),
+        (
+            "results.jsonl",
+            rows[..rows.len() - 10].to_string(),
+            &["results.jsonl:4: ", "without its newline"],
+        ),
+        ("results.csv", csv_edited, &["results.csv:2: config: "]),
+        (
+            "results.csv",
+            csv.lines().take(3).map(|l| format!("{l}\n")).collect(),
+            &["results.csv: 2 rows"],
+        ),
+        (
+            "manifest.json",
+            serde_json::to_string_pretty(&other_manifest).unwrap(),
+            &["chart-data.json:", ": scenario: ", "other-compare"],
+        ),
+        (
+            "manifest.json",
+            serde_json::to_string_pretty(&two_axes).unwrap(),
+            &["manifest.json: axes: "],
+        ),
+        (
+            "chart-data.json",
+            serde_json::to_string_pretty(&reversed).unwrap(),
+            &["chart-data.json:", ": configs[0].name: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/nodes", json!(1_000_000_000_000_000_000u64)),
+            &["chart-data.json:", ": nodes: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/simulated", json!("forever")),
+            &["chart-data.json:", ": simulated: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/scenario", json!(long)),
+            &["chart-data.json:", ": scenario: ", "more bytes"],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/preset", json!(long)),
+            &["chart-data.json:", ": configs[0].preset: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/protocol", protocol_keys),
+            &["chart-data.json:", ": configs[0].protocol: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/1/protocol/gossip_nodes", json!([1, 2])),
+            &["chart-data.json:", ": configs[1].protocol.gossip_nodes: "],
+        ),
+        (
+            "chart-data.json",
+            meta("/configs/0/overrides", json!(vec![json!(["a", "b"]); 1001])),
+            &["chart-data.json:", ": configs[0].overrides: "],
+        ),
+    ];
+    let originals = [
+        ("results.jsonl", &rows),
+        ("results.csv", &csv),
+        ("manifest.json", &manifest),
+        ("chart-data.json", &data),
+    ];
+    for (file, edited, needles) in cases {
+        std::fs::write(cmp.join(file), edited).unwrap();
+        let o = flapsim(&["chart", "cmp"], &d);
+        refused(&o, needles);
+        assert!(stderr(&o).len() < 600, "{}", stderr(&o));
+        for (f, original) in originals {
+            std::fs::write(cmp.join(f), original).unwrap();
+        }
+    }
+    // A configuration name compare would write but chart could not read back.
+    let o = flapsim(
+        &[
+            "compare",
+            "s.yaml",
+            "--variant",
+            &format!("{long}:suspicion_mult=3"),
+            "--seeds",
+            "1",
+            "--out",
+            "long",
+        ],
+        &d,
+    );
+    refused(&o, &["configuration `", "at most 128"]);
+
+    // The untampered directory: every file redrawn byte for byte.
+    let o = flapsim(&["chart", "cmp", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(listing(&cmp).len(), drawn.len());
+    for (n, bytes) in drawn {
+        assert!(
+            std::fs::read(cmp.join(&n)).unwrap() == bytes,
+            "{n} differs after redrawing the comparison's own files"
+        );
+    }
+}

@@ -19,9 +19,10 @@ use crate::report::summary::ProtocolJson;
 use super::aggregate::{
     aggregate, human_spread, pareto, points_csv, PointStats, FLAPS_VS_DETECTION,
 };
+use super::compare_check::{check_csv, check_manifest, read_meta, read_rows, MAX_META_BYTES};
 use super::plan::Plan;
 use super::row::{csv_header, metric_index, Row, METRICS};
-use super::store::{read_rows, Manifest, Shard, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
+use super::store::{Manifest, Shard, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
 
 /// The comparison's data file; `flapsim chart DIR` dispatches on its `kind`.
 pub const COMPARISON_JSON: &str = "chart-data.json";
@@ -218,36 +219,28 @@ pub fn write(
     Ok(c)
 }
 
-/// Read a comparison directory back.
+/// Read a comparison directory back, refusing anything `flapsim compare`
+/// could not have written ([`super::compare_check`]): each file on its own,
+/// and the three against each other.
 pub fn read(dir: &Path) -> Result<Comparison, String> {
-    let manifest =
-        Manifest::read(dir)?.ok_or_else(|| format!("{}: no {MANIFEST}", dir.display()))?;
+    let manifest = Manifest::read(dir)?
+        .ok_or_else(|| format!("{}: no {MANIFEST}", crate::quote::path(dir)))?;
+    check_manifest(&dir.join(MANIFEST), &manifest)?;
     let path = dir.join(COMPARISON_JSON);
-    let meta: ComparisonMeta = serde_json::from_slice(
-        &super::store::read_regular(&path)
-            .map_err(|e| format!("reading {}: {e}", path.display()))?,
-    )
-    .map_err(|e| format!("{}: {e}", path.display()))?;
-    let rows = read_rows(dir, manifest.line_cap())?;
-    if rows.len() != manifest.runs {
+    let shown = crate::quote::path(&path);
+    // A regular file's size is true: a huge one is refused before it is read.
+    let len = std::fs::metadata(&path)
+        .map_err(|e| format!("{shown}: {e}"))?
+        .len();
+    if len > MAX_META_BYTES {
         return Err(format!(
-            "{}: {} of {} runs in {RESULTS_JSONL}",
-            dir.display(),
-            rows.len(),
-            manifest.runs
+            "{shown}: {len} bytes is more than the {MAX_META_BYTES} a chart data file can be"
         ));
     }
-    manifest
-        .check_rows(&rows)
-        .map_err(|e| format!("{}: {e}", dir.join(RESULTS_JSONL).display()))?;
-    if meta.configs.len() != manifest.points.len() {
-        return Err(format!(
-            "{}: {} configurations, but the manifest has {} points",
-            path.display(),
-            meta.configs.len(),
-            manifest.points.len()
-        ));
-    }
+    let bytes = super::store::read_regular(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let meta = read_meta(&path, &bytes, &manifest)?;
+    let rows = read_rows(dir, &manifest, &meta)?;
+    check_csv(dir, &manifest, &rows)?;
     let stats = aggregate(manifest.points.len(), &rows);
     Ok(Comparison {
         manifest,

@@ -10,6 +10,7 @@
 
 pub mod aggregate;
 pub mod compare;
+pub mod compare_check;
 pub mod dirlock;
 pub mod exec;
 pub mod finish;

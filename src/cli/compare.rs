@@ -11,6 +11,7 @@ use crate::scenario::{self, CliOverrides};
 use super::args::CompareArgs;
 use super::sweep::jobs;
 use super::{parse_limits, parse_sets, Failure};
+use crate::batch::compare_check::{MAX_CONFIG_NAME_BYTES, MAX_OVERRIDES};
 use crate::quote::short;
 use crate::units::count;
 
@@ -88,7 +89,22 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             "nothing to compare: give --presets A,B,… and/or --variant NAME:FIELD=VALUE,…",
         ));
     }
-    for (i, (name, _, _)) in configs.iter().enumerate() {
+    for (i, (name, _, own)) in configs.iter().enumerate() {
+        // What `flapsim chart` accepts back (batch::compare_check).
+        if name.len() > MAX_CONFIG_NAME_BYTES {
+            return Err(Failure::bad_input(format!(
+                "configuration `{}` is {} bytes long; at most {MAX_CONFIG_NAME_BYTES}",
+                short(name),
+                name.len()
+            )));
+        }
+        if sets.len() + own.len() > MAX_OVERRIDES {
+            return Err(Failure::bad_input(format!(
+                "configuration `{}` has {} overrides (--set and its own); at most {MAX_OVERRIDES}",
+                short(name),
+                sets.len() + own.len()
+            )));
+        }
         if configs[..i].iter().any(|c| c.0 == *name) {
             return Err(Failure::bad_input(format!(
                 "configuration `{name}` is given twice; names must differ"

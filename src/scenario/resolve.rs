@@ -366,6 +366,11 @@ pub(crate) fn some_names<S: AsRef<str>>(names: impl Iterator<Item = S>, total: u
     }
 }
 
+/// The longest name a scenario gives (scenario, node, zone, group, partition
+/// and hold names). Charts and reports quote names, so `flapsim chart`
+/// bounds the labels it draws by it.
+pub const MAX_IDENT_BYTES: usize = 128;
+
 pub(crate) fn check_ident(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("must not be empty".into());
@@ -376,8 +381,11 @@ pub(crate) fn check_ident(s: &str) -> Result<(), String> {
             short(s)
         ));
     }
-    if s.len() > 128 {
-        return Err(format!("`{}` is longer than 128 characters", short(s)));
+    if s.len() > MAX_IDENT_BYTES {
+        return Err(format!(
+            "`{}` is longer than {MAX_IDENT_BYTES} characters",
+            short(s)
+        ));
     }
     if let Some(c) = s
         .chars()

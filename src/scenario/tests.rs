@@ -191,6 +191,20 @@ faults:
     assert_eq!((t3.vcpus, t3.launch_credits, t3.unlimited), (2, 0.0, true));
 }
 
+/// Rule: a credit balance field is at most MAX_CREDITS, refused at its line:
+/// `flapsim chart` bounds the balances it draws by what a run can hold.
+#[test]
+fn credit_balances_above_max_credits_are_refused_at_their_field() {
+    for field in ["cap", "launch_credits", "initial_earned"] {
+        let e = err(&format!(
+            "duration: 1h\ncluster: {{groups: {{a: {{count: 2, name: \"a{{}}\"}}}}}}\nfaults:\n  - nodes: a1\n    credits: {{instance: t2.micro, {field}: 1e300}}\n"
+        ));
+        let m = e.to_string();
+        assert!(m.contains(&format!("faults[0].credits.{field}")), "{m}");
+        assert!(m.contains("at most 1e9"), "{m}");
+    }
+}
+
 /// Rule: the timeline is sorted by time, stable in file order at equal times;
 /// `heal: all` heals everything; periodic holds keep `every`/`for`.
 #[test]

@@ -177,7 +177,7 @@ pub struct DataError {
 
 impl DataError {
     /// The refusal of `field` in `text`, placed at its value.
-    fn at_field(text: &[u8], field: &str, message: String) -> DataError {
+    pub(crate) fn at_field(text: &[u8], field: &str, message: String) -> DataError {
         DataError {
             position: json_path::position_of(text, field),
             field: field.to_string(),
@@ -186,7 +186,7 @@ impl DataError {
     }
 
     /// serde's error, named by the field at its position.
-    fn from_serde(text: &[u8], e: &serde_json::Error) -> DataError {
+    pub(crate) fn from_serde(text: &[u8], e: &serde_json::Error) -> DataError {
         let whole = e.to_string();
         let position = (e.line() > 0).then(|| (e.line(), e.column()));
         let message = match whole.rfind(" at line ") {

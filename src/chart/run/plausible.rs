@@ -50,6 +50,35 @@ pub const MAX_NODES: usize = u32::MAX as usize;
 pub const MAX_FLAPS_PER_MIN: f64 =
     u32::MAX as f64 * (60e9 / crate::scenario::resolve::MIN_GRANULARITY as f64);
 
+/// The longest name a run writes: a scenario's names (node, scenario,
+/// partition, hold) are at most this long.
+pub const MAX_NAME_BYTES: usize = crate::scenario::resolve::MAX_IDENT_BYTES;
+
+/// The longest timeline row label: a node's name, or a band's
+/// `first…last (members)` (`report::charts::timeline`).
+pub const MAX_ROW_LABEL_BYTES: usize = 2 * MAX_NAME_BYTES + "… ()".len() + 20;
+
+/// The longest mark label: the longest action (`partition `) and two nodes'
+/// names with `, …` after them (`report::charts::marks`).
+pub const MAX_MARK_LABEL_BYTES: usize = "partition ".len() + 2 * MAX_NAME_BYTES + ", , …".len();
+
+/// The highest Lifeguard health score: it stays below
+/// `awareness_max_multiplier`, a `u32`.
+pub const MAX_HEALTH: u32 = u32::MAX - 1;
+
+/// The highest mean credit balance: launch credits plus the earned ones,
+/// each at most [`MAX_CREDITS`](crate::scenario::fault::host::credits::MAX_CREDITS).
+pub const MAX_CREDIT_BALANCE: f64 = 2.0 * crate::scenario::fault::host::credits::MAX_CREDITS;
+
+/// The deepest surplus (a negative balance, unlimited mode) a run of
+/// `end_min` minutes reaches: the background load spends at most every vCPU
+/// and the node's own work one more, each minute; twice that, and a minute
+/// more, for the work charged when an item starts rather than as it runs.
+fn deepest_surplus(end_min: f64) -> f64 {
+    let per_min = f64::from(crate::scenario::fault::host::credits::MAX_VCPUS) + 1.0;
+    -2.0 * per_min * (end_min + 1.0)
+}
+
 /// A number for a message: plain, or in `1e308` form when plain would be
 /// hundreds of digits.
 fn number(v: f64) -> String {
@@ -63,6 +92,7 @@ fn number(v: f64) -> String {
 /// Refuse `d` unless a run could have written it.
 pub fn check(d: &RunChartData) -> Check {
     check_sizes(d)?;
+    check_labels(d)?;
     check_run(d)?;
     check_timeline(d)?;
     check_flap_rate(d)?;
@@ -129,6 +159,55 @@ fn check_sizes(d: &RunChartData) -> Check {
             return Err(refuse(
                 field,
                 format!("{len} entries, outside {min}..={max} (flapsim writes no more)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every name and label within what a run writes: a label is drawn (a
+/// 100 KB one took a second to lay out on every chart) and a run's names
+/// are short.
+fn check_labels(d: &RunChartData) -> Check {
+    let mut labels: Vec<(String, &str, usize)> = vec![
+        ("scenario".into(), &d.scenario, MAX_NAME_BYTES),
+        ("preset".into(), &d.preset, MAX_NAME_BYTES),
+    ];
+    for (i, m) in d.marks.iter().enumerate() {
+        labels.push((format!("marks[{i}].label"), &m.label, MAX_MARK_LABEL_BYTES));
+    }
+    for (r, row) in d.timeline.rows.iter().enumerate() {
+        labels.push((
+            format!("timeline.rows[{r}].label"),
+            &row.label,
+            MAX_ROW_LABEL_BYTES,
+        ));
+    }
+    for (h, host) in d.flap_rate.hosts.iter().enumerate() {
+        labels.push((
+            format!("flap_rate.hosts[{h}].node"),
+            &host.node,
+            MAX_NAME_BYTES,
+        ));
+    }
+    let a = &d.accusations;
+    for (side, names) in [("rows", &a.rows), ("cols", &a.cols)] {
+        for (i, n) in names.iter().enumerate() {
+            labels.push((format!("accusations.{side}[{i}]"), n, MAX_NAME_BYTES));
+        }
+    }
+    for (i, b) in d.blame.iter().enumerate() {
+        labels.push((format!("blame[{i}].node"), &b.node, MAX_NAME_BYTES));
+    }
+    for (field, text, max) in labels {
+        if text.len() > max {
+            return Err(refuse(
+                field,
+                format!(
+                    "`{}` is {} bytes, longer than the {max} a run writes here",
+                    crate::quote::short(text),
+                    text.len()
+                ),
             ));
         }
     }
@@ -371,17 +450,32 @@ fn check_flap_rate(d: &RunChartData) -> Check {
         same_length(&at("credits"), host.credits.len(), n)?;
         same_length(&at("parked_pct"), host.parked_pct.len(), n)?;
         same_length(&at("health"), host.health.len(), n)?;
+        // Negative is a surplus (unlimited mode), spent at most at every
+        // vCPU's rate; positive, launch plus earned credits.
+        let deepest = deepest_surplus(d.end_min);
         for (k, c) in host.credits.iter().enumerate() {
-            // Negative is a surplus (unlimited mode); any finite balance is.
             if let Some(c) = c {
                 within(
                     &at(&format!("credits[{k}]")),
                     *c,
-                    f64::MIN,
-                    f64::MAX,
-                    "finite numbers",
+                    deepest,
+                    MAX_CREDIT_BALANCE,
+                    &format!(
+                        "{}..={MAX_CREDIT_BALANCE:e} credits (what a run of end_min {} min can hold)",
+                        number(deepest),
+                        d.end_min
+                    ),
                 )?;
             }
+        }
+        if let Some(k) = host.health.iter().position(|&v| v > MAX_HEALTH) {
+            return Err(refuse(
+                at(&format!("health[{k}]")),
+                format!(
+                    "{} is above {MAX_HEALTH}: the score stays below awareness_max_multiplier, a u32",
+                    host.health[k]
+                ),
+            ));
         }
         for (k, p) in host.parked_pct.iter().enumerate() {
             if let Some(p) = p {

@@ -24,6 +24,16 @@ type R<T> = Result<T, ScenarioError>;
 /// Throttle period when a credits node is held to baseline (Xen's 30 ms slice ×10).
 pub const DEFAULT_CREDIT_PERIOD: Nanos = 300_000_000;
 
+/// The most vCPUs an instance has.
+pub const MAX_VCPUS: u32 = 128;
+
+/// The most credits a balance field (`cap`, `launch_credits`,
+/// `initial_earned`) holds: a billion vCPU-minutes, 200,000 times AWS's
+/// largest cap. Why a bound: a balance is at most `launch_credits + cap`,
+/// and `flapsim chart` refuses a `chart-data.json` whose credit balances no
+/// run could reach; without one, any finite number (1e308) was a balance.
+pub const MAX_CREDITS: f64 = 1e9;
+
 /// The `credits` fault is its instance's credit model.
 pub type Credits = CreditSpec;
 
@@ -148,10 +158,10 @@ fn resolve_spec(c: &CreditsRaw, r: &Resolver, p: &str) -> R<CreditSpec> {
         (None, Some(i)) => i.vcpus,
         (None, None) => need(None, "vcpus")? as u32,
     };
-    if vcpus == 0 || vcpus > 128 {
+    if vcpus == 0 || vcpus > MAX_VCPUS {
         return Err(r.err(
             &format!("{p}.vcpus"),
-            format!("{vcpus} vCPUs; expected 1..128"),
+            format!("{vcpus} vCPUs; expected 1..{MAX_VCPUS}"),
         ));
     }
     let baseline = match c.baseline {
@@ -191,7 +201,8 @@ fn resolve_spec(c: &CreditsRaw, r: &Resolver, p: &str) -> R<CreditSpec> {
     })
 }
 
-/// Credit amounts are finite and >= 0; the initial balance fits the cap.
+/// Credit amounts are finite and >= 0, balances at most [`MAX_CREDITS`];
+/// the initial balance fits the cap.
 fn check_balances(
     earn_per_hour: f64,
     cap: f64,
@@ -210,6 +221,12 @@ fn check_balances(
             return Err(r.err(
                 &format!("{p}.{field}"),
                 format!("{v} credits; expected a number >= 0"),
+            ));
+        }
+        if field != "earn_per_hour" && v > MAX_CREDITS {
+            return Err(r.err(
+                &format!("{p}.{field}"),
+                format!("{v:e} credits; at most {MAX_CREDITS:e} (a billion vCPU-minutes)"),
             ));
         }
     }
