@@ -35,7 +35,7 @@ use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
 use super::frame::{frame_at, Frame, Framing};
-use super::input::{LineReader, ReadError, Source};
+use super::input::{LineReader, ReadError, ReadShare, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
 use super::wan::{banner_datacenter, Product, Program, WanSeen};
@@ -1517,9 +1517,19 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// How a merge's readers share the read buffers' budget: one stream per
+    /// input read, one per node of a file read once per node.
+    fn share(&self) -> ReadShare {
+        let streams = (0..self.sources.len())
+            .filter(|&i| !self.copies[i])
+            .map(|i| self.per_node.get(&i).map_or(1, |(nodes, _)| nodes.len()))
+            .sum();
+        ReadShare::among(streams)
+    }
+
     /// The streams input `i` is read in: one, or one per node of a file read
-    /// once per node.
-    fn streams(&self, i: usize) -> Result<Vec<Stream>, InputError> {
+    /// once per node, each reader with `share`'s buffers.
+    fn streams(&self, i: usize, share: ReadShare) -> Result<Vec<Stream>, InputError> {
         let s = &self.sources[i];
         let (own, from) = &self.owns[i];
         let split = self.per_node.get(&i);
@@ -1529,12 +1539,8 @@ impl Plan<'_> {
         };
         let mut streams = Vec::with_capacity(onlys.len());
         for (k, only) in onlys.into_iter().enumerate() {
-            let reader = match split {
-                // Up to MAX_READ_PER_NODE of them: smaller buffers.
-                Some(_) => LineReader::with_buffer(s, 16 * 1024),
-                None => LineReader::open(s),
-            }
-            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
+            let reader = LineReader::with_buffer(s, share.buffer)
+                .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
             streams.push(Stream {
                 file: i,
                 source: s.clone(),
@@ -1578,6 +1584,7 @@ impl Plan<'_> {
 /// each time.
 fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorted>, InputError> {
     let mut out = Vec::new();
+    let share = plan.share();
     for i in 0..plan.sources.len() {
         let known = i == found || plan.per_node.contains_key(&i);
         if known || plan.copies[i] || !plan.sources[i].rereadable() {
@@ -1589,7 +1596,7 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
             ..Interner::default()
         };
         let (mut votes, mut kinds) = ([0u64; 3], BTreeMap::new());
-        for mut st in plan.streams(i)? {
+        for mut st in plan.streams(i, share)? {
             while st
                 .next(opt, plan.wan, &mut names, &mut votes, &mut kinds)?
                 .is_some()
@@ -1600,6 +1607,54 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
         }
     }
     Ok(out)
+}
+
+/// The streams that hold a gzip decoder, at most [`ReadShare::open_gzip`]
+/// after each read: when one more made one, the one read longest ago is
+/// parked ([`LineReader::park`]). Why: a decoder's memory cannot be shared
+/// out as buffers can, and a merge reads thousands of files at once. Least
+/// recently read first: a rotation waiting for its time is parked after its
+/// first lines and costs nothing more until then; a parked stream reading
+/// the decoded bytes it kept holds no decoder and parks none.
+struct OpenDecoders {
+    max: usize,
+    /// (when last read, stream) of the streams holding a decoder.
+    open: BTreeSet<(u64, usize)>,
+    /// By stream: when it was last read, if it holds a decoder.
+    since: Vec<Option<u64>>,
+    clock: u64,
+}
+
+impl OpenDecoders {
+    fn new(max: usize, streams: usize) -> OpenDecoders {
+        OpenDecoders {
+            max,
+            open: BTreeSet::new(),
+            since: vec![None; streams],
+            clock: 0,
+        }
+    }
+
+    /// Stream `i` was just read: if it holds a decoder, the one read
+    /// longest ago is parked when that makes one too many.
+    fn read(&mut self, i: usize, streams: &mut [Stream]) {
+        if let Some(t) = self.since[i].take() {
+            self.open.remove(&(t, i));
+        }
+        if !(streams[i].reader.parkable() && streams[i].reader.decoding()) {
+            return;
+        }
+        self.clock += 1;
+        self.open.insert((self.clock, i));
+        self.since[i] = Some(self.clock);
+        while self.open.len() > self.max {
+            let Some((_, j)) = self.open.pop_first() else {
+                break;
+            };
+            self.since[j] = None;
+            streams[j].reader.park();
+        }
+    }
 }
 
 /// One merge of every input by time: the analysis, or the first file found
@@ -1615,20 +1670,24 @@ fn merge(
         max: opt.max_nodes,
         ..Interner::default()
     };
+    let share = plan.share();
     let mut streams = Vec::with_capacity(sources.len());
     for i in 0..sources.len() {
         if !plan.copies[i] {
-            streams.extend(plan.streams(i)?);
+            streams.extend(plan.streams(i, share)?);
         }
     }
+    let mut decoders = OpenDecoders::new(share.open_gzip, streams.len());
     let mut generation_votes = [0u64; 3];
     let mut kinds = BTreeMap::new();
     // The merge: one pending entry per stream, the earliest first (ties by input
     // order, so the result does not depend on anything but the inputs).
     let mut pending: Vec<Option<Entry>> = Vec::with_capacity(streams.len());
     let mut heap = BinaryHeap::new();
-    for (i, st) in streams.iter_mut().enumerate() {
-        let e = st.next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+    for i in 0..streams.len() {
+        let e = streams[i].next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+        decoders.read(i, &mut streams);
+        let st = &mut streams[i];
         if let Some(u) = st.unsorted.take() {
             return Ok(Err(st.unsorted_at(u)));
         }
@@ -1735,6 +1794,7 @@ fn merge(
             Understood::Other => {}
         }
         let next = streams[i].next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+        decoders.read(i, &mut streams);
         if let Some(u) = streams[i].unsorted.take() {
             return Ok(Err(streams[i].unsorted_at(u)));
         }

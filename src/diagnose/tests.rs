@@ -1860,3 +1860,65 @@ fn a_lone_consul_log_is_read_as_the_node_its_own_lines_name() {
     assert_eq!(d.analysis.files[0].observer.as_deref(), Some("consul"));
     assert!(report::text(&d).contains("its lines are read as node `consul`, the program's name"));
 }
+
+/// `n` nodes' logs, one file each, their lines interleaved in time: node k
+/// sees node k+1 fail and rejoin 20 s later, ten times (ten flaps each).
+/// The first `gzip` of them are gzip files.
+fn many_interleaved_logs(dir: &Path, n: usize, gzip: usize) -> Vec<PathBuf> {
+    (0..n)
+        .map(|k| {
+            let next = (k + 1) % n;
+            let mut text = String::new();
+            for j in 0..10 {
+                let at = |s: usize| {
+                    let s = j * 120 + k % 50 + s;
+                    format!("2015/09/29 00:{:02}:{:02}", s / 60, s % 60)
+                };
+                let addr = format!("10.{}.{}.{}", next / 65536, next / 256 % 256, next % 256);
+                text.push_str(&format!(
+                    "    {} [INFO] serf: EventMemberFailed: n-{next:04} {addr}\n    {} [INFO] serf: EventMemberJoin: n-{next:04} {addr}\n",
+                    at(0),
+                    at(20)
+                ));
+            }
+            let name = format!("n-{k:04}.log");
+            if k < gzip {
+                let mut enc = flate2::write::GzEncoder::new(
+                    std::fs::File::create(dir.join(format!("{name}.gz"))).unwrap(),
+                    flate2::Compression::fast(),
+                );
+                enc.write_all(text.as_bytes()).unwrap();
+                enc.finish().unwrap();
+                dir.join(format!("{name}.gz"))
+            } else {
+                write(dir, &name, &text)
+            }
+        })
+        .collect()
+}
+
+/// Rule: the read buffers and gzip decoders of a merge hold at most
+/// `READ_BUDGET + GZIP_BUDGET` (and one decoder more, made before the
+/// oldest is parked), however many files are read at once. Each reader
+/// held 256 KiB (a gzip one twice that and its decoder): 1,000 small files
+/// peaked at 284 MB, `MAX_FILES` would have taken about 1 GB.
+#[test]
+fn read_buffers_of_many_files_stay_within_one_budget() {
+    use super::input::{held_peak, GZIP_BUDGET, GZIP_DECODER, MAX_BUFFER, READ_BUDGET};
+    let dir = scratch("many-files");
+    let n = 1200;
+    let paths = many_interleaved_logs(&dir, n, 900);
+    let mut o = opts();
+    o.max_nodes = 2000;
+    held_peak();
+    let d = run(&[dir.to_path_buf()], o);
+    let peak = held_peak();
+    assert_eq!(d.analysis.files.len(), n);
+    assert_eq!(d.analysis.metrics.totals.flaps, 10 * n as u64);
+    let bound = READ_BUDGET + GZIP_BUDGET + GZIP_DECODER + 2 * MAX_BUFFER;
+    assert!(
+        peak <= bound,
+        "buffers held {peak} bytes at once, over {bound}"
+    );
+    drop(paths);
+}
