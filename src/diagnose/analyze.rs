@@ -186,6 +186,9 @@ pub struct FileReport {
     /// The zone its zone-less stamps were read in (seconds east of UTC) and
     /// who said so; `None` when every stamp carried its zone.
     pub zone: Option<(i64, ZoneFrom)>,
+    /// Seconds its stamps were read earlier than written: its host's clock's
+    /// error, found with its zone ([`zones::Finding::skew_s`]); 0: none.
+    pub clock_s: i64,
     /// Understood lines more than [`lookback`] before `--since`, skipped.
     pub before_since: u64,
     /// Lines after `--until` (the file is not read further).
@@ -482,6 +485,9 @@ struct Stream {
     only: Option<String>,
     /// Seconds east of UTC its zone-less stamps are read in.
     zone: i64,
+    /// Its host's clock's error taken out of every stamp (nanoseconds;
+    /// positive: the clock was ahead).
+    clock: UnixNs,
     /// Its Serf member events, to find a file read in the wrong zone.
     sample: zones::Sample,
     /// What its lines tell of Consul's WAN pool.
@@ -663,12 +669,13 @@ impl Stream {
             // Far before --since: no state a window needs (a flap is a failure
             // and a join within FlapTimeout), and such a line (a clock not yet
             // set at boot) must not stretch the span back to it.
-            if opt.since.is_some_and(|s| f.stamp.at < s - lookback(opt)) {
+            let stamped_at = f.stamp.at - self.clock;
+            if opt.since.is_some_and(|s| stamped_at < s - lookback(opt)) {
                 r.before_since += 1;
                 continue;
             }
             // Time never runs backwards within a file (or a node's lines of it).
-            let mut at = f.stamp.at;
+            let mut at = stamped_at;
             let mut later = true;
             if let Some(last) = self.last {
                 if at < last {
@@ -1006,6 +1013,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         .collect();
     let mut owns = owns;
     let mut file_zones = zones_given(sources, opt)?;
+    let mut clocks = vec![0i64; sources.len()];
     let (copies, skipped) = identical_copies(sources, &owns);
     let mut notes = Vec::new();
     // The first merge settles the zones and Consul's WAN pool members, the
@@ -1027,6 +1035,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             sources,
             owns: &owns,
             file_zones: &file_zones,
+            clocks: &clocks,
             wan: &wan,
             nomad: &nomad,
             copies: &copies,
@@ -1054,6 +1063,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                         if f.applied {
                             file_zones[f.file] =
                                 (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
+                            clocks[f.file] = clock_correction(f);
                         }
                     }
                     wan = wan_seen.wan_names(&a.names);
@@ -1303,10 +1313,13 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         f.as_read,
         super::time::format_zone(zone)
     );
-    let stamped = if f.skew_s == 0 {
-        String::new()
-    } else {
-        "; its clock's error is not corrected: its lines keep their stamps".to_string()
+    let stamped = match clock_correction(f) {
+        0 => String::new(),
+        s => format!(
+            "; its clock's error is corrected: its lines are read {} s {} than stamped",
+            s.abs(),
+            if s > 0 { "earlier" } else { "later" }
+        ),
     };
     if f.applied {
         // Lined up with files read in the zone given, at a zone nobody
@@ -1338,6 +1351,33 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             "{label}{node}: its lines carry no zone and line up with the others about as well at {to}{clock} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
             super::time::format_zone(zone)
         )
+    }
+}
+
+/// The seconds a file's stamps are moved back by once its zone is found:
+/// its clock's error, when the zone was found with it taken out.
+///
+/// Why it is sound there, and only there: the error is the median residual,
+/// past the zone's whole quarter hours, between the file's Serf member
+/// events and the other files' copies of the same events (gossip logs one
+/// member event at every observer within a second or two), where most of
+/// its events agree (zones' `Index::residual`); it is taken out only when
+/// the file then lines up clearly (at least [`zones::MIN_LINED_UP`] and half
+/// of its shared events within [`zones::LINE_UP`], more than twice any other
+/// offset: the rule a zone is applied by), and only when it is beyond
+/// [`zones::LINE_UP`] (a residual under that is what gossip's spread and
+/// 1 s stamps leave, no clock's error) and within [`zones::MAX_CLOCK_SKEW`].
+/// Left in, an error over the episode gap (10 s) split each of its flap
+/// episodes in two, and one over a second misordered its accusations and
+/// refutations against the other files'. A clock error found beside no
+/// zone, or one only reported (an ambiguous zone, an unplaced file), is
+/// not taken out: its evidence was not held to that rule; the measured
+/// skew then says it, as for any clock.
+fn clock_correction(f: &zones::Finding) -> i64 {
+    if f.applied && !f.unplaced {
+        f.skew_s
+    } else {
+        0
     }
 }
 
@@ -1506,6 +1546,9 @@ struct Plan<'a> {
     sources: &'a [Source],
     owns: &'a [(Option<String>, ObserverFrom)],
     file_zones: &'a [(i64, ZoneFrom)],
+    /// Per input: its clock's error taken out, in seconds (see
+    /// [`clock_corrections`]).
+    clocks: &'a [i64],
     /// Consul WAN-pool member names (their Go-log lines are left out).
     wan: &'a BTreeSet<String>,
     /// Per input: a Nomad log, whose lines are never Consul's WAN pool's.
@@ -1551,6 +1594,7 @@ impl Plan<'_> {
                     observer_from: Some(*from),
                     read_per_node: split.map_or(0, |(n, _)| n.len()),
                     reference: reference(s),
+                    clock_s: self.clocks[i],
                     unsorted_at: split.map(|(_, u)| (u.line, u.node.clone(), u.after.clone())),
                     ..FileReport::default()
                 },
@@ -1559,6 +1603,7 @@ impl Plan<'_> {
                 reference: reference(s),
                 only,
                 zone: self.file_zones[i].0,
+                clock: self.clocks[i] * SEC as UnixNs,
                 sample: zones::Sample::new(self.sources.len()),
                 wan_seen: WanSeen::default(),
                 product: Product::default(),

@@ -1572,23 +1572,21 @@ fn a_go_log_host_in_another_zone_is_read_in_the_zone_its_events_line_up_in() {
 
 /// Rule: a host whose stamps are a zone off the others' and its clock a few
 /// seconds off too (3 h 7 s: +03:00, its clock 7 s ahead) is read in that
-/// zone, its clock's lead left as stamped and reported as its skew; the note
-/// says both. It was left as read, as at 3 h 7 s no event lined up within
-/// 5 s of a whole quarter hour: its copies of a-07's six flaps were six more
+/// zone, its clock's error taken out (see the next test); the note says
+/// both. It was left as read, as at 3 h 7 s no event lined up within 5 s of
+/// a whole quarter hour: its copies of a-07's six flaps were six more
 /// episodes 3 h later, and the window stretched from 40 min to 3.7 h (flaps
 /// per hour cut about 5x); at exactly 3 h it was found.
 #[test]
-fn a_go_log_host_a_zone_and_seconds_off_is_read_in_that_zone_and_its_skew_reported() {
+fn a_go_log_host_a_zone_and_seconds_off_is_read_in_that_zone_and_its_clock_corrected() {
     let dir = scratch("zone-and-skew");
     for off_s in [3 * 3600 + 7, 3 * 3600 - 20, -(5 * 3600 + 1800) + 25] {
         let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
         let d = run(&paths, opts());
         let a = &d.analysis;
-        if off_s == 3 * 3600 + 7 {
-            // Its copies within seconds of the others': one episode each.
-            // (A clock further off splits them, as it does in its zone.)
-            assert_eq!(a.episodes.len(), 6, "{off_s} s: one episode per flap");
-        }
+        // Its copies within seconds of the others' once its clock's error
+        // is out: one episode each.
+        assert_eq!(a.episodes.len(), 6, "{off_s} s: one episode per flap");
         assert_eq!(a.metrics.totals.flaps, 18, "{off_s} s");
         assert!(
             a.last - a.first < 3600 * SEC as i64,
@@ -1618,12 +1616,56 @@ fn a_go_log_host_a_zone_and_seconds_off_is_read_in_that_zone_and_its_skew_report
             "{}",
             a.notes[0]
         );
-        // Its clock's error is measured against the others, and printed.
+        // Its clock's error is taken out, and said: what is left against
+        // the others is under 2 s.
+        let taken = a.files[2].clock_s;
+        assert!((taken - clock).abs() <= 2, "{off_s} s: took out {taken} s");
+        let way = if clock > 0 { "earlier" } else { "later" };
+        assert!(
+            a.notes[0].contains(&format!(
+                "its clock's error is corrected: its lines are read {} s {way} than stamped",
+                taken.abs()
+            )),
+            "{}",
+            a.notes[0]
+        );
         let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
-        assert!((skew - clock as f64).abs() <= 2.0, "{off_s} s: skew {skew}");
-        let text = report::text(&d);
-        assert!(text.contains("skew       b-03's clock looks"), "{text}");
+        assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
     }
+}
+
+/// Rule: a host's clock's error found beside its zone is taken out of its
+/// stamps: a set with one host 3 h 25 s off (or 3 h 25 s behind) gives the
+/// flap and episode counts of the same set with no offset. Taken as stamped
+/// (reported only), its 25 s put its sightings of each of a-07's failures
+/// more than the 10 s episode gap after the others': 12 episodes for 6.
+#[test]
+fn a_clock_error_found_beside_a_zone_is_corrected_not_only_reported() {
+    let dir = scratch("zone-and-clock");
+    let counts = |off_s: i64| {
+        let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
+        let d = run(&paths, opts());
+        let a = &d.analysis;
+        (
+            a.metrics.totals.flaps,
+            a.episodes.len(),
+            a.flaps_ambiguous,
+            a.last - a.first < 3600 * SEC as i64,
+        )
+    };
+    let want = counts(0);
+    assert_eq!(want, (18, 6, 0, true));
+    for off_s in [3 * 3600 + 25, -(3 * 3600 + 25), 5 * 3600 + 1800 - 22] {
+        assert_eq!(counts(off_s), want, "{off_s} s");
+    }
+    // summary.json says by how much, for that input only.
+    let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 3 * 3600 + 25)]);
+    let d = run(&paths, opts());
+    let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
+    let inputs = json["inputs"].as_array().unwrap();
+    assert!(inputs[0].get("clock_corrected_s").is_none());
+    let c = inputs[2]["clock_corrected_s"].as_i64().unwrap();
+    assert!((24..=28).contains(&c), "{c}");
 }
 
 /// Rule: a host whose Serf events line up with the others' only minutes
