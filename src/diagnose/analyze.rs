@@ -407,22 +407,22 @@ fn identical_copies(
                 if gzip[first] || gz {
                     format!(
                         "the same lines as {} once decompressed",
-                        sources[first].label
+                        sources[first].named()
                     )
                 } else {
-                    format!("byte-identical to {}", sources[first].label)
+                    format!("byte-identical to {}", sources[first].named())
                 }
             };
             let warning = match (of_same_node, same.first()) {
                 (Some(&first), _) => Some(format!(
                     "{}: {} (both node {}'s): read once",
-                    sources[i].label,
+                    sources[i].named(),
                     how(first),
                     own.unwrap_or_default()
                 )),
                 (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
                     "{}: {} (its lines name their nodes): read once",
-                    sources[i].label,
+                    sources[i].named(),
                     how(first)
                 )),
                 _ => None,
@@ -546,7 +546,7 @@ impl Stream {
                 Err(ReadError::Binary { line, column }) => {
                     return Err(InputError(format!(
                         "{}:{line}:{column}: binary data (a NUL byte): not a text log{}",
-                        self.source.label,
+                        self.source.named(),
                         if self.reader.gzip {
                             " (inside the gzip stream)"
                         } else {
@@ -557,7 +557,7 @@ impl Stream {
                 Err(ReadError::Io { line, error }) => {
                     return Err(InputError(format!(
                         "{}:{line}: cannot read: {error}{}",
-                        self.source.label,
+                        self.source.named(),
                         if self.reader.gzip {
                             " (a truncated or corrupt gzip file?)"
                         } else {
@@ -720,17 +720,17 @@ impl Stream {
                 {
                     return Err(InputError(format!(
                         "{}:{number}: no observer for this line: it has no `node: ` prefix and the input has no file name; pass --observer NAME",
-                        self.source.label
+                        self.source.named()
                     )))
                 }
                 (None, None) => {
-                    let label = &self.source.label;
+                    let label = self.source.named();
                     return Err(InputError(format!(
                         "{label}:{number}: no observer for this line: it has no `node: ` prefix, and {label} is a file descriptor (a pipe, `<(…)`), whose name is no node's, with no start-up banner (`Node name: '…'`) before this line; pass --observer NAME (--observer {label}=NAME among several inputs)"
                     )))
                 }
             };
-            let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.label));
+            let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.named()));
             let observer = names.id(observer_name).map_err(located)?;
             if f.observer.is_some() {
                 // Each prefix's name copied into the report once, not
@@ -1162,7 +1162,7 @@ fn read_again(sources: &[Source], copies: &[bool], why: &str) -> Result<(), Inpu
         None => Ok(()),
         Some((s, _)) => Err(InputError(format!(
             "{}: the inputs are to be read again ({why}), and {} cannot be: save it to a file and pass that",
-            s.label,
+            s.named(),
             read_once_name(s)
         ))),
     }
@@ -1204,7 +1204,7 @@ fn named_by_own_lines(
         }
         notes.push(format!(
             "{}: named after its program and without a banner at its start, read as node {name}, the name {how} gives at line {line}{}",
-            sources[i].label,
+            sources[i].named(),
             if files.len() > 1 {
                 format!(" (and so {} more of its directory's files)", files.len() - 1)
             } else {
@@ -1225,7 +1225,7 @@ fn per_node_read(
     let s = &sources[u.file];
     let what = format!(
         "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
-        s.label,
+        s.named(),
         u.line,
         u.node,
         crate::units::format_duration(UNSORTED_MARGIN),
@@ -1257,6 +1257,7 @@ fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>
     };
     for (f, _) in &opt.file_zones {
         if !sources.iter().any(|s| names(f, s)) {
+            let f = crate::quote::path_text(f);
             return Err(InputError(format!(
                 "--log-zone {f}=…: `{f}` is none of the files read (give the file as it was given, or a directory given)"
             )));
@@ -1277,11 +1278,11 @@ fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>
 /// What a zone found says: `b-03.log's lines carry no zone and line up with
 /// the others at +09:00 (…): read as +09:00`, or why nothing was moved.
 fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) -> String {
-    let label = &sources[f.file].label;
+    let label = sources[f.file].named();
     let node = a
         .files
         .iter()
-        .find(|r| r.label == *label)
+        .find(|r| r.label == sources[f.file].label)
         .and_then(|r| r.observer.as_deref())
         .map(|o| format!(" (node {o})"))
         .unwrap_or_default();
@@ -1583,7 +1584,7 @@ impl Plan<'_> {
         let mut streams = Vec::with_capacity(onlys.len());
         for (k, only) in onlys.into_iter().enumerate() {
             let reader = LineReader::with_buffer(s, share.buffer)
-                .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
+                .map_err(|e| InputError(format!("{}: cannot open: {e}", s.named())))?;
             streams.push(Stream {
                 file: i,
                 source: s.clone(),
@@ -1783,10 +1784,10 @@ fn merge(
             return Err(InputError(format!(
                 "lines span more than {} days: {}:{} is stamped {} and {}:{} {}; one of them is off (a clock not yet set at boot, before NTP?) or the logs are of different years: narrow with --since/--until (lines more than {} before --since are skipped)",
                 MAX_SPAN / (24 * 3600 * SEC),
-                streams[origin.0].source.label,
+                streams[origin.0].source.named(),
                 origin.1,
                 super::time::format_utc(first_at, false),
-                streams[i].source.label,
+                streams[i].source.named(),
                 e.line,
                 super::time::format_utc(e.at, false),
                 crate::units::format_duration(lookback(opt) as Nanos),
@@ -1882,11 +1883,11 @@ fn merge(
         let lines = crate::units::count(read as usize, "line");
         // Named: with several inputs, which were read; with one, which it was.
         const NAMED: usize = 3;
-        let mut labels: Vec<&str> = (streams.iter().take(NAMED))
-            .map(|s| s.source.label.as_str())
+        let mut labels: Vec<String> = (streams.iter().take(NAMED))
+            .map(|s| s.source.named().to_string())
             .collect();
         if streams.len() > NAMED {
-            labels.push("…");
+            labels.push("…".to_string());
         }
         let inputs = format!(
             "{} ({})",

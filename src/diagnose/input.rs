@@ -63,6 +63,14 @@ pub fn program_stem(stem: &str) -> bool {
 }
 
 impl Source {
+    /// Its label for a message: whole up to `PATH_MAX` bytes, longer ones
+    /// by their head and the count of bytes left out
+    /// ([`crate::quote::path_text`]). Why: a 100 KB path came back whole
+    /// in every message naming its file.
+    pub fn named(&self) -> crate::quote::Short<'_> {
+        crate::quote::path_text(&self.label)
+    }
+
     /// Whether it can be read more than once: a regular file. Standard
     /// input, a pipe (`<(zcat a-01.log.gz)`) or a device is read once: what
     /// a first read takes from it is gone for the next.
@@ -226,10 +234,10 @@ pub fn observer_hints(
             complete && names.len() == dirs.len()
         });
         let Some(level) = level else {
-            let files: Vec<&str> = members
+            let files: Vec<String> = members
                 .iter()
                 .take(2)
-                .map(|&i| sources[i].label.as_str())
+                .map(|&i| sources[i].named().to_string())
                 .collect();
             return Err(format!(
                 "{} and {} would both be read as node `{stem}`, and their directories do not tell the nodes apart: name each file's node with --observer FILE=NAME",
@@ -264,9 +272,10 @@ pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> 
                         continue;
                     }
                     warnings.push(if *first == s.label {
-                        format!("{}: given twice; read once", s.label)
+                        format!("{}: given twice; read once", s.named())
                     } else {
-                        format!("{}: the same file as {first}; read once", s.label)
+                        let first = crate::quote::path_text(first);
+                        format!("{}: the same file as {first}; read once", s.named())
                     });
                     continue;
                 }
@@ -421,12 +430,15 @@ fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
             });
             continue;
         }
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", crate::quote::path(p)))?;
         if meta.is_dir() {
             let before = out.len();
             walk(p, 0, &mut out)?;
             if out.len() == before {
-                return Err(format!("{}: the directory holds no files", p.display()));
+                return Err(format!(
+                    "{}: the directory holds no files",
+                    crate::quote::path(p)
+                ));
             }
         } else {
             out.push(file_source(p));
@@ -452,10 +464,13 @@ fn file_source(p: &Path) -> Source {
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Err(format!("{}: directories nested too deep", dir.display()));
+        return Err(format!(
+            "{}: directories nested too deep",
+            crate::quote::path(dir)
+        ));
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(|e| format!("{}: {e}", crate::quote::path(dir)))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             !p.file_name()
@@ -478,7 +493,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
             if out.len() > MAX_FILES {
                 return Err(format!(
                     "{}: more than {MAX_FILES} files; diagnose a subset",
-                    dir.display()
+                    crate::quote::path(dir)
                 ));
             }
         }
