@@ -847,13 +847,31 @@ fn an_input_read_once_is_counted_once_or_refused_naming_it() {
     let s = json(&dir.join("d/summary.json"));
     assert_eq!(s["flaps"], 1);
     assert_eq!(s["suspicions"], 1);
-    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
+    // Without --observer, its start-up banner names its node as it comes
+    // (`/dev/stdin` is no node's name: it was read as node `stdin`).
+    std::fs::write(
+        dir.join("banner.log"),
+        format!("==> Starting Consul agent...\n         Node name: 'a-01'\n\n{lan}"),
+    )
+    .unwrap();
+    let out = sh("cat banner.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(json(&dir.join("e/summary.json"))["suspicions"], 1);
+    let e = json(&dir.join("e/summary.json"));
+    assert_eq!(e["suspicions"], 1);
+    assert_eq!(e["blame"][0]["node"], "a-01");
+    // Nothing names it: an error asking for --observer, nothing written.
+    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e2 --no-charts -q");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/stdin:1: no observer") && err.contains("--observer"),
+        "{err}"
+    );
+    assert!(!dir.join("e2").exists());
     let out = sh("cat wan.log | \"$FLAPSIM\" diagnose --observer=-=a-01 --out f --no-charts -q -- - s-01.log");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

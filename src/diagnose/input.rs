@@ -124,14 +124,17 @@ impl Source {
 
 /// Whether `path` names an open file descriptor, not a file: `/dev/fd/63`,
 /// `/proc/self/fd/63`, `/proc/812/fd/3` (what the shell's process
-/// substitution `<(zcat a-01.log.gz)` passes). Its name is a number the
-/// shell chose, no node's: the node `diagnose <(cat a-01.log)` read was
-/// `63`.
+/// substitution `<(zcat a-01.log.gz)` passes), or `/dev/stdin` (standard
+/// input by its path, `/proc/self/fd/0`). Its name is a number the shell
+/// chose, or the descriptor's, no node's: the node `diagnose <(cat
+/// a-01.log)` read was `63`, and `cat a-01.log | diagnose /dev/stdin` read
+/// node `stdin`.
 pub fn names_a_descriptor(path: &Path) -> bool {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match parts.as_slice() {
         ["/", "dev", "fd", n] => digits(n),
+        ["/", "dev", "stdin"] => true,
         ["/", "proc", who, "fd", n] => {
             (digits(who) || *who == "self" || *who == "thread-self") && digits(n)
         }
@@ -1061,6 +1064,16 @@ mod tests {
         }
         assert_eq!(s("/var/log/63.log").as_deref(), Some("63"));
         assert_eq!(s("logs/fd/63").as_deref(), Some("63"));
+    }
+
+    /// Rule: standard input by its path (`/dev/stdin`) names no node, as
+    /// `-` names none: `cat a-01.log | diagnose /dev/stdin` read its lines
+    /// as node `stdin`. A file named `stdin` elsewhere is still its name's.
+    #[test]
+    fn standard_inputs_path_names_no_node() {
+        let s = |p: &str| file_source(Path::new(p)).name_hint();
+        assert_eq!(s("/dev/stdin"), None);
+        assert_eq!(s("logs/stdin").as_deref(), Some("stdin"));
     }
 
     #[test]
