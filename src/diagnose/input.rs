@@ -597,10 +597,15 @@ impl ReadShare {
     }
 }
 
+/// A source's stored bytes, buffered.
+type Raw = BufReader<Box<dyn Read>>;
+/// A gzip source's decoded bytes, buffered.
+type Decoded = BufReader<MultiGzDecoder<Raw>>;
+
 /// Where a reader's bytes come from.
 enum Inner {
-    Plain(BufReader<Box<dyn Read>>),
-    Gzip(Box<BufReader<MultiGzDecoder<BufReader<Box<dyn Read>>>>>),
+    Plain(Raw),
+    Gzip(Box<Decoded>),
     /// A gzip file's decoder, dropped to bound memory (or not yet made): it
     /// is made again when the bytes kept run out, and skips what was read.
     Parked,
