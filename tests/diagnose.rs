@@ -847,13 +847,31 @@ fn an_input_read_once_is_counted_once_or_refused_naming_it() {
     let s = json(&dir.join("d/summary.json"));
     assert_eq!(s["flaps"], 1);
     assert_eq!(s["suspicions"], 1);
-    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
+    // Without --observer, its start-up banner names its node as it comes
+    // (`/dev/stdin` is no node's name: it was read as node `stdin`).
+    std::fs::write(
+        dir.join("banner.log"),
+        format!("==> Starting Consul agent...\n         Node name: 'a-01'\n\n{lan}"),
+    )
+    .unwrap();
+    let out = sh("cat banner.log | \"$FLAPSIM\" diagnose /dev/stdin --out e --no-charts -q");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(json(&dir.join("e/summary.json"))["suspicions"], 1);
+    let e = json(&dir.join("e/summary.json"));
+    assert_eq!(e["suspicions"], 1);
+    assert_eq!(e["blame"][0]["node"], "a-01");
+    // Nothing names it: an error asking for --observer, nothing written.
+    let out = sh("cat a-01.log | \"$FLAPSIM\" diagnose /dev/stdin --out e2 --no-charts -q");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/stdin:1: no observer") && err.contains("--observer"),
+        "{err}"
+    );
+    assert!(!dir.join("e2").exists());
     let out = sh("cat wan.log | \"$FLAPSIM\" diagnose --observer=-=a-01 --out f --no-charts -q -- - s-01.log");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -964,6 +982,63 @@ fn a_process_substitution_is_named_by_its_lines_or_refused() {
             blamed(out),
             (node.to_string(), from.to_string()),
             "{script}"
+        );
+    }
+}
+
+/// Rule: diagnose's own messages quote a path or a value the user gave by
+/// its head and the count of bytes left out once it is longer than a path
+/// can be: a 100 KB path, `--observer FILE=NAME`, `--log-zone FILE=ZONE`
+/// or `--since` came back whole (only the CLI's 4 KB cap on a message cut
+/// it, mid-word, naming nothing after it).
+#[test]
+fn long_paths_and_values_in_diagnose_messages_are_quoted_shortened() {
+    let dir = scratch_dir("diagnose", "longtext");
+    std::fs::write(dir.join("a.log"), "x\n").unwrap();
+    let long_path = format!("logs-{}x.log", "d/".repeat(50_000));
+    let long_name = format!("n{}", "x".repeat(100_000));
+    let observer_file = format!("{long_path}=a-01");
+    let observer_name = format!("a.log=a {long_name}");
+    let zone_file = format!("{long_path}=+09:00");
+    let zone_value = format!("a.log={long_name}");
+    for (args, head) in [
+        (vec!["diagnose", "a.log", &long_path], "logs-d/d/"),
+        (
+            vec!["diagnose", "a.log", "--observer", &observer_file],
+            "--observer `logs-d/d/",
+        ),
+        (
+            vec!["diagnose", "a.log", "--observer", &observer_name],
+            "--observer `a.log=a nxx",
+        ),
+        (
+            vec!["diagnose", "a.log", "--log-zone", &zone_file],
+            "logs-d/d/",
+        ),
+        (
+            vec!["diagnose", "a.log", "--log-zone", &zone_value],
+            "--log-zone `a.log=nxx",
+        ),
+        (vec!["diagnose", "a.log", "--log-zone", &long_name], "`nxx"),
+        (
+            vec!["diagnose", "a.log", "--since", &long_name],
+            "--since: `nxx",
+        ),
+    ] {
+        let out = flapsim(&args, &dir);
+        let e = String::from_utf8_lossy(&out.stderr);
+        let shown: String = e.chars().take(300).collect();
+        assert_eq!(out.status.code(), Some(2), "{:?}: {shown}", &args[2]);
+        assert!(
+            e.len() < 600,
+            "{:?}: {} bytes of message: {shown}",
+            &args[2],
+            e.len()
+        );
+        assert!(
+            e.contains(head) && e.contains("more bytes)"),
+            "{:?}: {e}",
+            &args[2]
         );
     }
 }

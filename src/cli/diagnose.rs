@@ -43,18 +43,22 @@ fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
             Some((f, n)) => (Some(f.to_string()), n),
             None => (None, o.as_str()),
         };
+        let shown = flag_value(o);
         if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(bad(format!("--observer `{o}`: expected NAME or FILE=NAME")));
+            return Err(bad(format!(
+                "--observer `{shown}`: expected NAME or FILE=NAME"
+            )));
         }
         if file.is_none() && args.logs.len() != 1 {
             return Err(bad(format!(
-                "--observer `{o}`: with several inputs, say which file: --observer FILE=NAME"
+                "--observer `{shown}`: with several inputs, say which file: --observer FILE=NAME"
             )));
         }
         if let Some(f) = &file {
             if !args.logs.iter().any(|l| l.display().to_string() == *f) {
                 return Err(bad(format!(
-                    "--observer `{o}`: `{f}` is not one of the inputs given"
+                    "--observer `{shown}`: `{}` is not one of the inputs given",
+                    crate::quote::path_text(f)
                 )));
             }
         }
@@ -71,6 +75,20 @@ fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
     })
 }
 
+/// A `[FILE=]VALUE` flag's value for a message: FILE as a path
+/// ([`crate::quote::path_text`]), VALUE shortened ([`crate::quote::short`]).
+/// Why: a 100 KB value came back whole in the message refusing it.
+fn flag_value(v: &str) -> String {
+    match v.rsplit_once('=') {
+        Some((file, value)) => format!(
+            "{}={}",
+            crate::quote::path_text(file),
+            crate::quote::short(value)
+        ),
+        None => crate::quote::short(v).to_string(),
+    }
+}
+
 /// `--log-zone [FILE=]ZONE`…: the zone of every file (one ZONE at most,
 /// UTC when none), and each FILE=ZONE (FILE is checked against the files read).
 fn zones(args: &DiagnoseArgs) -> Result<(i64, Vec<(String, i64)>), Failure> {
@@ -78,19 +96,21 @@ fn zones(args: &DiagnoseArgs) -> Result<(i64, Vec<(String, i64)>), Failure> {
     let mut global: Option<(&str, i64)> = None;
     let mut per_file: Vec<(String, i64)> = Vec::new();
     for z in &args.log_zone {
+        let shown = flag_value(z);
         // A zone never holds `=`: what is before the last one is a file.
         match z.rsplit_once('=') {
             Some((file, zone)) => {
                 if file.is_empty() {
                     return Err(bad(format!(
-                        "--log-zone `{z}`: expected OFFSET or FILE=OFFSET (no file before `=`)"
+                        "--log-zone `{shown}`: expected OFFSET or FILE=OFFSET (no file before `=`)"
                     )));
                 }
-                let zone =
-                    time::parse_zone(zone).map_err(|e| bad(format!("--log-zone `{z}`: {e}")))?;
+                let zone = time::parse_zone(zone)
+                    .map_err(|e| bad(format!("--log-zone `{shown}`: {e}")))?;
                 if let Some((_, other)) = per_file.iter().find(|(f, o)| f == file && *o != zone) {
                     return Err(bad(format!(
-                        "--log-zone `{z}`: {file} was given {} already",
+                        "--log-zone `{shown}`: {} was given {} already",
+                        crate::quote::path_text(file),
                         time::format_zone(*other)
                     )));
                 }
@@ -98,10 +118,11 @@ fn zones(args: &DiagnoseArgs) -> Result<(i64, Vec<(String, i64)>), Failure> {
             }
             None => {
                 let zone =
-                    time::parse_zone(z).map_err(|e| bad(format!("--log-zone `{z}`: {e}")))?;
+                    time::parse_zone(z).map_err(|e| bad(format!("--log-zone `{shown}`: {e}")))?;
                 if let Some((first, _)) = global.filter(|g| g.1 != zone) {
                     return Err(bad(format!(
-                        "--log-zone given twice for every file (`{first}` and `{z}`): give one, and FILE=OFFSET for the files in another zone"
+                        "--log-zone given twice for every file (`{}` and `{shown}`): give one, and FILE=OFFSET for the files in another zone",
+                        crate::quote::short(first)
                     )));
                 }
                 global = Some((z, zone));
@@ -143,13 +164,15 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
     files.push(("report.html".into(), html.into_bytes()));
     // summary.json last: it marks the set complete, as for a run.
     files.push(("summary.json".into(), summary));
-    let io = |e: std::io::Error| Failure::failed(format!("writing {}: {e}", out_dir.display()));
+    let io = |e: std::io::Error| {
+        Failure::failed(format!("writing {}: {e}", crate::quote::path(&out_dir)))
+    };
     for (name, bytes) in files {
         publisher.add(&name, Content::Bytes(bytes)).map_err(io)?;
     }
     publisher.commit().map_err(io)?;
     if !args.quiet {
-        say!("{text}\noutputs in {}", out_dir.display());
+        say!("{text}\noutputs in {}", crate::quote::path(&out_dir));
     }
     Ok(())
 }

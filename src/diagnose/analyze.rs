@@ -35,7 +35,7 @@ use crate::protocol::{Event, Nanos, NodeId, SEC};
 use crate::scenario::Scenario;
 
 use super::frame::{frame_at, Frame, Framing};
-use super::input::{LineReader, ReadError, Source};
+use super::input::{LineReader, ReadError, ReadShare, Source};
 use super::message::{understand, Understood};
 use super::time::UnixNs;
 use super::wan::{banner_datacenter, Product, Program, WanSeen};
@@ -186,6 +186,9 @@ pub struct FileReport {
     /// The zone its zone-less stamps were read in (seconds east of UTC) and
     /// who said so; `None` when every stamp carried its zone.
     pub zone: Option<(i64, ZoneFrom)>,
+    /// Seconds its stamps were read earlier than written: its host's clock's
+    /// error, found with its zone ([`zones::Finding::skew_s`]); 0: none.
+    pub clock_s: i64,
     /// Understood lines more than [`lookback`] before `--since`, skipped.
     pub before_since: u64,
     /// Lines after `--until` (the file is not read further).
@@ -404,22 +407,22 @@ fn identical_copies(
                 if gzip[first] || gz {
                     format!(
                         "the same lines as {} once decompressed",
-                        sources[first].label
+                        sources[first].named()
                     )
                 } else {
-                    format!("byte-identical to {}", sources[first].label)
+                    format!("byte-identical to {}", sources[first].named())
                 }
             };
             let warning = match (of_same_node, same.first()) {
                 (Some(&first), _) => Some(format!(
                     "{}: {} (both node {}'s): read once",
-                    sources[i].label,
+                    sources[i].named(),
                     how(first),
                     own.unwrap_or_default()
                 )),
                 (None, Some(&first)) if lines_name_their_nodes(&sources[i]) => Some(format!(
                     "{}: {} (its lines name their nodes): read once",
-                    sources[i].label,
+                    sources[i].named(),
                     how(first)
                 )),
                 _ => None,
@@ -482,6 +485,9 @@ struct Stream {
     only: Option<String>,
     /// Seconds east of UTC its zone-less stamps are read in.
     zone: i64,
+    /// Its host's clock's error taken out of every stamp (nanoseconds;
+    /// positive: the clock was ahead).
+    clock: UnixNs,
     /// Its Serf member events, to find a file read in the wrong zone.
     sample: zones::Sample,
     /// What its lines tell of Consul's WAN pool.
@@ -540,7 +546,7 @@ impl Stream {
                 Err(ReadError::Binary { line, column }) => {
                     return Err(InputError(format!(
                         "{}:{line}:{column}: binary data (a NUL byte): not a text log{}",
-                        self.source.label,
+                        self.source.named(),
                         if self.reader.gzip {
                             " (inside the gzip stream)"
                         } else {
@@ -551,7 +557,7 @@ impl Stream {
                 Err(ReadError::Io { line, error }) => {
                     return Err(InputError(format!(
                         "{}:{line}: cannot read: {error}{}",
-                        self.source.label,
+                        self.source.named(),
                         if self.reader.gzip {
                             " (a truncated or corrupt gzip file?)"
                         } else {
@@ -663,12 +669,13 @@ impl Stream {
             // Far before --since: no state a window needs (a flap is a failure
             // and a join within FlapTimeout), and such a line (a clock not yet
             // set at boot) must not stretch the span back to it.
-            if opt.since.is_some_and(|s| f.stamp.at < s - lookback(opt)) {
+            let stamped_at = f.stamp.at - self.clock;
+            if opt.since.is_some_and(|s| stamped_at < s - lookback(opt)) {
                 r.before_since += 1;
                 continue;
             }
             // Time never runs backwards within a file (or a node's lines of it).
-            let mut at = f.stamp.at;
+            let mut at = stamped_at;
             let mut later = true;
             if let Some(last) = self.last {
                 if at < last {
@@ -713,17 +720,17 @@ impl Stream {
                 {
                     return Err(InputError(format!(
                         "{}:{number}: no observer for this line: it has no `node: ` prefix and the input has no file name; pass --observer NAME",
-                        self.source.label
+                        self.source.named()
                     )))
                 }
                 (None, None) => {
-                    let label = &self.source.label;
+                    let label = self.source.named();
                     return Err(InputError(format!(
                         "{label}:{number}: no observer for this line: it has no `node: ` prefix, and {label} is a file descriptor (a pipe, `<(…)`), whose name is no node's, with no start-up banner (`Node name: '…'`) before this line; pass --observer NAME (--observer {label}=NAME among several inputs)"
                     )))
                 }
             };
-            let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.label));
+            let located = |e: String| InputError(format!("{}:{number}: {e}", self.source.named()));
             let observer = names.id(observer_name).map_err(located)?;
             if f.observer.is_some() {
                 // Each prefix's name copied into the report once, not
@@ -1006,6 +1013,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
         .collect();
     let mut owns = owns;
     let mut file_zones = zones_given(sources, opt)?;
+    let mut clocks = vec![0i64; sources.len()];
     let (copies, skipped) = identical_copies(sources, &owns);
     let mut notes = Vec::new();
     // The first merge settles the zones and Consul's WAN pool members, the
@@ -1027,6 +1035,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
             sources,
             owns: &owns,
             file_zones: &file_zones,
+            clocks: &clocks,
             wan: &wan,
             nomad: &nomad,
             copies: &copies,
@@ -1054,6 +1063,7 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                         if f.applied {
                             file_zones[f.file] =
                                 (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
+                            clocks[f.file] = clock_correction(f);
                         }
                     }
                     wan = wan_seen.wan_names(&a.names);
@@ -1152,7 +1162,7 @@ fn read_again(sources: &[Source], copies: &[bool], why: &str) -> Result<(), Inpu
         None => Ok(()),
         Some((s, _)) => Err(InputError(format!(
             "{}: the inputs are to be read again ({why}), and {} cannot be: save it to a file and pass that",
-            s.label,
+            s.named(),
             read_once_name(s)
         ))),
     }
@@ -1194,7 +1204,7 @@ fn named_by_own_lines(
         }
         notes.push(format!(
             "{}: named after its program and without a banner at its start, read as node {name}, the name {how} gives at line {line}{}",
-            sources[i].label,
+            sources[i].named(),
             if files.len() > 1 {
                 format!(" (and so {} more of its directory's files)", files.len() - 1)
             } else {
@@ -1215,7 +1225,7 @@ fn per_node_read(
     let s = &sources[u.file];
     let what = format!(
         "{}:{}: node {}'s line is stamped more than {} before a line of node {} above it: the file holds its nodes' logs one after the other (as `kubectl logs --prefix` prints them unless following), not merged by time",
-        s.label,
+        s.named(),
         u.line,
         u.node,
         crate::units::format_duration(UNSORTED_MARGIN),
@@ -1247,6 +1257,7 @@ fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>
     };
     for (f, _) in &opt.file_zones {
         if !sources.iter().any(|s| names(f, s)) {
+            let f = crate::quote::path_text(f);
             return Err(InputError(format!(
                 "--log-zone {f}=…: `{f}` is none of the files read (give the file as it was given, or a directory given)"
             )));
@@ -1267,11 +1278,11 @@ fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>
 /// What a zone found says: `b-03.log's lines carry no zone and line up with
 /// the others at +09:00 (…): read as +09:00`, or why nothing was moved.
 fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) -> String {
-    let label = &sources[f.file].label;
+    let label = sources[f.file].named();
     let node = a
         .files
         .iter()
-        .find(|r| r.label == *label)
+        .find(|r| r.label == sources[f.file].label)
         .and_then(|r| r.observer.as_deref())
         .map(|o| format!(" (node {o})"))
         .unwrap_or_default();
@@ -1303,10 +1314,13 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
         f.as_read,
         super::time::format_zone(zone)
     );
-    let stamped = if f.skew_s == 0 {
-        String::new()
-    } else {
-        "; its clock's error is not corrected: its lines keep their stamps".to_string()
+    let stamped = match clock_correction(f) {
+        0 => String::new(),
+        s => format!(
+            "; its clock's error is corrected: its lines are read {} s {} than stamped",
+            s.abs(),
+            if s > 0 { "earlier" } else { "later" }
+        ),
     };
     if f.applied {
         // Lined up with files read in the zone given, at a zone nobody
@@ -1338,6 +1352,33 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             "{label}{node}: its lines carry no zone and line up with the others about as well at {to}{clock} as in {} ({evidence}): which is its host's zone cannot be told, so read as given; say it with --log-zone {label}=ZONE",
             super::time::format_zone(zone)
         )
+    }
+}
+
+/// The seconds a file's stamps are moved back by once its zone is found:
+/// its clock's error, when the zone was found with it taken out.
+///
+/// Why it is sound there, and only there: the error is the median residual,
+/// past the zone's whole quarter hours, between the file's Serf member
+/// events and the other files' copies of the same events (gossip logs one
+/// member event at every observer within a second or two), where most of
+/// its events agree (zones' `Index::residual`); it is taken out only when
+/// the file then lines up clearly (at least [`zones::MIN_LINED_UP`] and half
+/// of its shared events within [`zones::LINE_UP`], more than twice any other
+/// offset: the rule a zone is applied by), and only when it is beyond
+/// [`zones::LINE_UP`] (a residual under that is what gossip's spread and
+/// 1 s stamps leave, no clock's error) and within [`zones::MAX_CLOCK_SKEW`].
+/// Left in, an error over the episode gap (10 s) split each of its flap
+/// episodes in two, and one over a second misordered its accusations and
+/// refutations against the other files'. A clock error found beside no
+/// zone, or one only reported (an ambiguous zone, an unplaced file), is
+/// not taken out: its evidence was not held to that rule; the measured
+/// skew then says it, as for any clock.
+fn clock_correction(f: &zones::Finding) -> i64 {
+    if f.applied && !f.unplaced {
+        f.skew_s
+    } else {
+        0
     }
 }
 
@@ -1506,6 +1547,9 @@ struct Plan<'a> {
     sources: &'a [Source],
     owns: &'a [(Option<String>, ObserverFrom)],
     file_zones: &'a [(i64, ZoneFrom)],
+    /// Per input: its clock's error taken out, in seconds (see
+    /// [`clock_corrections`]).
+    clocks: &'a [i64],
     /// Consul WAN-pool member names (their Go-log lines are left out).
     wan: &'a BTreeSet<String>,
     /// Per input: a Nomad log, whose lines are never Consul's WAN pool's.
@@ -1517,9 +1561,19 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// How a merge's readers share the read buffers' budget: one stream per
+    /// input read, one per node of a file read once per node.
+    fn share(&self) -> ReadShare {
+        let streams = (0..self.sources.len())
+            .filter(|&i| !self.copies[i])
+            .map(|i| self.per_node.get(&i).map_or(1, |(nodes, _)| nodes.len()))
+            .sum();
+        ReadShare::among(streams)
+    }
+
     /// The streams input `i` is read in: one, or one per node of a file read
-    /// once per node.
-    fn streams(&self, i: usize) -> Result<Vec<Stream>, InputError> {
+    /// once per node, each reader with `share`'s buffers.
+    fn streams(&self, i: usize, share: ReadShare) -> Result<Vec<Stream>, InputError> {
         let s = &self.sources[i];
         let (own, from) = &self.owns[i];
         let split = self.per_node.get(&i);
@@ -1529,12 +1583,8 @@ impl Plan<'_> {
         };
         let mut streams = Vec::with_capacity(onlys.len());
         for (k, only) in onlys.into_iter().enumerate() {
-            let reader = match split {
-                // Up to MAX_READ_PER_NODE of them: smaller buffers.
-                Some(_) => LineReader::with_buffer(s, 16 * 1024),
-                None => LineReader::open(s),
-            }
-            .map_err(|e| InputError(format!("{}: cannot open: {e}", s.label)))?;
+            let reader = LineReader::with_buffer(s, share.buffer)
+                .map_err(|e| InputError(format!("{}: cannot open: {e}", s.named())))?;
             streams.push(Stream {
                 file: i,
                 source: s.clone(),
@@ -1545,6 +1595,7 @@ impl Plan<'_> {
                     observer_from: Some(*from),
                     read_per_node: split.map_or(0, |(n, _)| n.len()),
                     reference: reference(s),
+                    clock_s: self.clocks[i],
                     unsorted_at: split.map(|(_, u)| (u.line, u.node.clone(), u.after.clone())),
                     ..FileReport::default()
                 },
@@ -1553,6 +1604,7 @@ impl Plan<'_> {
                 reference: reference(s),
                 only,
                 zone: self.file_zones[i].0,
+                clock: self.clocks[i] * SEC as UnixNs,
                 sample: zones::Sample::new(self.sources.len()),
                 wan_seen: WanSeen::default(),
                 product: Product::default(),
@@ -1578,6 +1630,7 @@ impl Plan<'_> {
 /// each time.
 fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorted>, InputError> {
     let mut out = Vec::new();
+    let share = plan.share();
     for i in 0..plan.sources.len() {
         let known = i == found || plan.per_node.contains_key(&i);
         if known || plan.copies[i] || !plan.sources[i].rereadable() {
@@ -1589,7 +1642,7 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
             ..Interner::default()
         };
         let (mut votes, mut kinds) = ([0u64; 3], BTreeMap::new());
-        for mut st in plan.streams(i)? {
+        for mut st in plan.streams(i, share)? {
             while st
                 .next(opt, plan.wan, &mut names, &mut votes, &mut kinds)?
                 .is_some()
@@ -1600,6 +1653,54 @@ fn find_unsorted(plan: &Plan, opt: &Options, found: usize) -> Result<Vec<Unsorte
         }
     }
     Ok(out)
+}
+
+/// The streams that hold a gzip decoder, at most [`ReadShare::open_gzip`]
+/// after each read: when one more made one, the one read longest ago is
+/// parked ([`LineReader::park`]). Why: a decoder's memory cannot be shared
+/// out as buffers can, and a merge reads thousands of files at once. Least
+/// recently read first: a rotation waiting for its time is parked after its
+/// first lines and costs nothing more until then; a parked stream reading
+/// the decoded bytes it kept holds no decoder and parks none.
+struct OpenDecoders {
+    max: usize,
+    /// (when last read, stream) of the streams holding a decoder.
+    open: BTreeSet<(u64, usize)>,
+    /// By stream: when it was last read, if it holds a decoder.
+    since: Vec<Option<u64>>,
+    clock: u64,
+}
+
+impl OpenDecoders {
+    fn new(max: usize, streams: usize) -> OpenDecoders {
+        OpenDecoders {
+            max,
+            open: BTreeSet::new(),
+            since: vec![None; streams],
+            clock: 0,
+        }
+    }
+
+    /// Stream `i` was just read: if it holds a decoder, the one read
+    /// longest ago is parked when that makes one too many.
+    fn read(&mut self, i: usize, streams: &mut [Stream]) {
+        if let Some(t) = self.since[i].take() {
+            self.open.remove(&(t, i));
+        }
+        if !(streams[i].reader.parkable() && streams[i].reader.decoding()) {
+            return;
+        }
+        self.clock += 1;
+        self.open.insert((self.clock, i));
+        self.since[i] = Some(self.clock);
+        while self.open.len() > self.max {
+            let Some((_, j)) = self.open.pop_first() else {
+                break;
+            };
+            self.since[j] = None;
+            streams[j].reader.park();
+        }
+    }
 }
 
 /// One merge of every input by time: the analysis, or the first file found
@@ -1615,20 +1716,24 @@ fn merge(
         max: opt.max_nodes,
         ..Interner::default()
     };
+    let share = plan.share();
     let mut streams = Vec::with_capacity(sources.len());
     for i in 0..sources.len() {
         if !plan.copies[i] {
-            streams.extend(plan.streams(i)?);
+            streams.extend(plan.streams(i, share)?);
         }
     }
+    let mut decoders = OpenDecoders::new(share.open_gzip, streams.len());
     let mut generation_votes = [0u64; 3];
     let mut kinds = BTreeMap::new();
     // The merge: one pending entry per stream, the earliest first (ties by input
     // order, so the result does not depend on anything but the inputs).
     let mut pending: Vec<Option<Entry>> = Vec::with_capacity(streams.len());
     let mut heap = BinaryHeap::new();
-    for (i, st) in streams.iter_mut().enumerate() {
-        let e = st.next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+    for i in 0..streams.len() {
+        let e = streams[i].next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+        decoders.read(i, &mut streams);
+        let st = &mut streams[i];
         if let Some(u) = st.unsorted.take() {
             return Ok(Err(st.unsorted_at(u)));
         }
@@ -1679,10 +1784,10 @@ fn merge(
             return Err(InputError(format!(
                 "lines span more than {} days: {}:{} is stamped {} and {}:{} {}; one of them is off (a clock not yet set at boot, before NTP?) or the logs are of different years: narrow with --since/--until (lines more than {} before --since are skipped)",
                 MAX_SPAN / (24 * 3600 * SEC),
-                streams[origin.0].source.label,
+                streams[origin.0].source.named(),
                 origin.1,
                 super::time::format_utc(first_at, false),
-                streams[i].source.label,
+                streams[i].source.named(),
                 e.line,
                 super::time::format_utc(e.at, false),
                 crate::units::format_duration(lookback(opt) as Nanos),
@@ -1735,6 +1840,7 @@ fn merge(
             Understood::Other => {}
         }
         let next = streams[i].next(opt, wan, &mut names, &mut generation_votes, &mut kinds)?;
+        decoders.read(i, &mut streams);
         if let Some(u) = streams[i].unsorted.take() {
             return Ok(Err(streams[i].unsorted_at(u)));
         }
@@ -1777,11 +1883,11 @@ fn merge(
         let lines = crate::units::count(read as usize, "line");
         // Named: with several inputs, which were read; with one, which it was.
         const NAMED: usize = 3;
-        let mut labels: Vec<&str> = (streams.iter().take(NAMED))
-            .map(|s| s.source.label.as_str())
+        let mut labels: Vec<String> = (streams.iter().take(NAMED))
+            .map(|s| s.source.named().to_string())
             .collect();
         if streams.len() > NAMED {
-            labels.push("…");
+            labels.push("…".to_string());
         }
         let inputs = format!(
             "{} ({})",

@@ -63,6 +63,14 @@ pub fn program_stem(stem: &str) -> bool {
 }
 
 impl Source {
+    /// Its label for a message: whole up to `PATH_MAX` bytes, longer ones
+    /// by their head and the count of bytes left out
+    /// ([`crate::quote::path_text`]). Why: a 100 KB path came back whole
+    /// in every message naming its file.
+    pub fn named(&self) -> crate::quote::Short<'_> {
+        crate::quote::path_text(&self.label)
+    }
+
     /// Whether it can be read more than once: a regular file. Standard
     /// input, a pipe (`<(zcat a-01.log.gz)`) or a device is read once: what
     /// a first read takes from it is gone for the next.
@@ -116,14 +124,17 @@ impl Source {
 
 /// Whether `path` names an open file descriptor, not a file: `/dev/fd/63`,
 /// `/proc/self/fd/63`, `/proc/812/fd/3` (what the shell's process
-/// substitution `<(zcat a-01.log.gz)` passes). Its name is a number the
-/// shell chose, no node's: the node `diagnose <(cat a-01.log)` read was
-/// `63`.
+/// substitution `<(zcat a-01.log.gz)` passes), or `/dev/stdin` (standard
+/// input by its path, `/proc/self/fd/0`). Its name is a number the shell
+/// chose, or the descriptor's, no node's: the node `diagnose <(cat
+/// a-01.log)` read was `63`, and `cat a-01.log | diagnose /dev/stdin` read
+/// node `stdin`.
 pub fn names_a_descriptor(path: &Path) -> bool {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match parts.as_slice() {
         ["/", "dev", "fd", n] => digits(n),
+        ["/", "dev", "stdin"] => true,
         ["/", "proc", who, "fd", n] => {
             (digits(who) || *who == "self" || *who == "thread-self") && digits(n)
         }
@@ -226,10 +237,10 @@ pub fn observer_hints(
             complete && names.len() == dirs.len()
         });
         let Some(level) = level else {
-            let files: Vec<&str> = members
+            let files: Vec<String> = members
                 .iter()
                 .take(2)
-                .map(|&i| sources[i].label.as_str())
+                .map(|&i| sources[i].named().to_string())
                 .collect();
             return Err(format!(
                 "{} and {} would both be read as node `{stem}`, and their directories do not tell the nodes apart: name each file's node with --observer FILE=NAME",
@@ -264,9 +275,10 @@ pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> 
                         continue;
                     }
                     warnings.push(if *first == s.label {
-                        format!("{}: given twice; read once", s.label)
+                        format!("{}: given twice; read once", s.named())
                     } else {
-                        format!("{}: the same file as {first}; read once", s.label)
+                        let first = crate::quote::path_text(first);
+                        format!("{}: the same file as {first}; read once", s.named())
                     });
                     continue;
                 }
@@ -421,12 +433,15 @@ fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
             });
             continue;
         }
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", crate::quote::path(p)))?;
         if meta.is_dir() {
             let before = out.len();
             walk(p, 0, &mut out)?;
             if out.len() == before {
-                return Err(format!("{}: the directory holds no files", p.display()));
+                return Err(format!(
+                    "{}: the directory holds no files",
+                    crate::quote::path(p)
+                ));
             }
         } else {
             out.push(file_source(p));
@@ -452,10 +467,13 @@ fn file_source(p: &Path) -> Source {
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Err(format!("{}: directories nested too deep", dir.display()));
+        return Err(format!(
+            "{}: directories nested too deep",
+            crate::quote::path(dir)
+        ));
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(|e| format!("{}: {e}", crate::quote::path(dir)))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             !p.file_name()
@@ -478,7 +496,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<Source>) -> Result<(), String> {
             if out.len() > MAX_FILES {
                 return Err(format!(
                     "{}: more than {MAX_FILES} files; diagnose a subset",
-                    dir.display()
+                    crate::quote::path(dir)
                 ));
             }
         }
@@ -517,6 +535,22 @@ thread_local! {
     static OPENED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+thread_local! {
+    /// Bytes the live readers' buffers and decoders hold now, and at most.
+    static HELD: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// The most bytes the readers of this thread held at once in buffers and
+/// gzip decoders (as [`Feed::held`] counts them) since the last call, which
+/// starts it over from what they hold now.
+pub fn held_peak() -> usize {
+    HELD.with(|h| {
+        let (now, peak) = h.get();
+        h.set((now, now));
+        peak
+    })
+}
+
 /// Inputs opened for reading by this thread so far: how many times a
 /// diagnosis reads its inputs, which must not grow with the square of their
 /// number (a diagnosis runs on one thread).
@@ -524,48 +558,171 @@ pub fn opened() -> u64 {
     OPENED.with(|n| n.get())
 }
 
+/// What the readers of one merge may hold in read buffers, all together:
+/// each of `n` readers gets `READ_BUDGET / n`, within [`MIN_BUFFER`] and
+/// [`MAX_BUFFER`]. Why: a diagnosis keeps one reader per input open while it
+/// merges them by time; at [`MAX_BUFFER`] each, 1,000 small files peaked at
+/// 284 MB, and [`MAX_FILES`] would have taken about 1 GB.
+pub const READ_BUDGET: usize = 16 * 1024 * 1024;
+/// One reader's buffer at most: one big file is read at full speed.
+pub const MAX_BUFFER: usize = 256 * 1024;
+/// One reader's buffer at least (a page: smaller reads cost more in system
+/// calls than in copies). Reached past `READ_BUDGET / MIN_BUFFER` = 4,096
+/// readers, which only files read once per node add to [`MAX_FILES`].
+pub const MIN_BUFFER: usize = 4 * 1024;
+/// What the gzip decoders open at once may hold, their buffers included.
+pub const GZIP_BUDGET: usize = 48 * 1024 * 1024;
+/// What an open gzip decoder holds besides its buffers: miniz_oxide's
+/// 32 KiB window and its Huffman tables (about 11 KB), rounded up.
+pub const GZIP_DECODER: usize = 48 * 1024;
+
+/// How the readers of one merge share [`READ_BUDGET`] and [`GZIP_BUDGET`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadShare {
+    /// Each reader's buffer (a gzip reader has two: compressed and decoded).
+    pub buffer: usize,
+    /// Gzip decoders open at once at most; the others are parked
+    /// ([`LineReader::park`]).
+    pub open_gzip: usize,
+}
+
+impl ReadShare {
+    /// The share of each of `readers` readers read at once.
+    pub fn among(readers: usize) -> ReadShare {
+        let buffer = (READ_BUDGET / readers.max(1)).clamp(MIN_BUFFER, MAX_BUFFER);
+        ReadShare {
+            buffer,
+            open_gzip: (GZIP_BUDGET / (GZIP_DECODER + 2 * buffer)).max(1),
+        }
+    }
+}
+
+/// A source's stored bytes, buffered.
+type Raw = BufReader<Box<dyn Read>>;
+/// A gzip source's decoded bytes, buffered.
+type Decoded = BufReader<MultiGzDecoder<Raw>>;
+
+/// Where a reader's bytes come from.
+enum Inner {
+    Plain(Raw),
+    Gzip(Box<Decoded>),
+    /// A gzip file's decoder, dropped to bound memory (or not yet made): it
+    /// is made again when the bytes kept run out, and skips what was read.
+    Parked,
+    /// Read to its end: nothing is kept.
+    Ended,
+}
+
 /// Reads one source line by line.
+///
+/// A gzip reader of a regular file can be parked ([`LineReader::park`]): its
+/// decoder and buffers are dropped, the decoded bytes not yet read are kept,
+/// and when they run out the file is decoded again from its start to where
+/// it was. Why: a decoder holds about [`GZIP_DECODER`] bytes that no smaller
+/// buffer saves, so thousands of gzip files read at once cannot all keep
+/// one. Resuming costs decoding the part already read again: cheap for a
+/// rotation that waits for its time (parked after its first lines), dear
+/// only for more gzip files than [`ReadShare::open_gzip`] whose lines
+/// interleave in time.
 pub struct LineReader {
-    inner: Box<dyn BufRead>,
+    feed: Feed,
     buf: Vec<u8>,
     /// A line that is not valid UTF-8, with its bad bytes replaced.
     text: String,
     number: u64,
     pub gzip: bool,
+    /// See [`LineReader::parkable`] (told once: it asks the file system).
+    parkable: bool,
 }
+
+/// A source's decoded bytes, parked or not.
+struct Feed {
+    source: Source,
+    inner: Inner,
+    /// Capacity of each buffer.
+    capacity: usize,
+    /// A parked reader's decoded bytes not yet read, from `kept_at` on.
+    kept: Vec<u8>,
+    kept_at: usize,
+    /// Decoded bytes read so far (where a parked reader resumes).
+    offset: u64,
+}
+
+/// A line buffer kept between lines at most: one long line (up to
+/// [`MAX_LINE`]) does not make a reader hold its length for good.
+const LINE_KEPT: usize = 4 * 1024;
 
 impl LineReader {
     pub fn open(source: &Source) -> io::Result<LineReader> {
-        Self::with_buffer(source, 256 * 1024)
+        Self::with_buffer(source, MAX_BUFFER)
     }
 
-    /// As [`LineReader::open`], with buffers of `capacity` bytes (a file read
-    /// once per node keeps one reader per node open).
+    /// As [`LineReader::open`], with buffers of `capacity` bytes (a merge's
+    /// readers share [`READ_BUDGET`]: [`ReadShare`]). A gzip regular file
+    /// starts parked: its decoder is made at its first line.
     pub fn with_buffer(source: &Source, capacity: usize) -> io::Result<LineReader> {
         OPENED.with(|n| n.set(n.get() + 1));
-        let raw: Box<dyn Read> = match &source.path {
-            Some(p) => Box::new(File::open(p)?),
-            None => Box::new(io::stdin()),
-        };
-        let mut br = BufReader::with_capacity(capacity, raw);
+        let mut br = BufReader::with_capacity(capacity, open_raw(source)?);
         let head = br.fill_buf()?;
         let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-        let inner: Box<dyn BufRead> = if gzip {
-            Box::new(BufReader::with_capacity(capacity, MultiGzDecoder::new(br)))
-        } else {
-            Box::new(br)
-        };
-        Ok(LineReader {
-            inner,
+        let mut reader = LineReader {
+            feed: Feed {
+                source: source.clone(),
+                inner: Inner::Plain(br),
+                capacity,
+                kept: Vec::new(),
+                kept_at: 0,
+                offset: 0,
+            },
             buf: Vec::with_capacity(1024),
             text: String::new(),
             number: 0,
             gzip,
-        })
+            parkable: gzip && source.rereadable(),
+        };
+        if gzip {
+            let Inner::Plain(br) = std::mem::replace(&mut reader.feed.inner, Inner::Parked) else {
+                unreachable!("made plain above")
+            };
+            if !reader.parkable() {
+                reader.feed.inner = Inner::Gzip(Box::new(BufReader::with_capacity(
+                    capacity,
+                    MultiGzDecoder::new(br),
+                )));
+            }
+        }
+        reader.feed.told(0);
+        Ok(reader)
+    }
+
+    /// Whether [`LineReader::park`] can drop its decoder: a gzip regular
+    /// file (standard input or a pipe cannot be read again).
+    pub fn parkable(&self) -> bool {
+        self.parkable
+    }
+
+    /// Whether it holds a gzip decoder now.
+    pub fn decoding(&self) -> bool {
+        matches!(self.feed.inner, Inner::Gzip(_))
+    }
+
+    /// Drops a gzip reader's decoder and buffers, keeping the decoded bytes
+    /// not yet read; the next line that needs more makes them again
+    /// (see [`LineReader`]). Does nothing to a reader that is not
+    /// [`LineReader::parkable`].
+    pub fn park(&mut self) {
+        if !self.parkable() {
+            return;
+        }
+        self.feed.park();
     }
 
     /// The next line, `None` at the end.
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>, ReadError> {
+        if self.buf.capacity() > LINE_KEPT {
+            self.buf = Vec::with_capacity(1024);
+            self.text = String::new();
+        }
         self.buf.clear();
         let mut cut = false;
         let mut any = false;
@@ -573,7 +730,7 @@ impl LineReader {
         let mut read = 0usize;
         let line = self.number + 1;
         loop {
-            let chunk = match self.inner.fill_buf() {
+            let chunk = match self.feed.fill() {
                 Ok(c) => c,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(ReadError::Io { line, error }),
@@ -605,12 +762,14 @@ impl LineReader {
                 cut = true;
             }
             self.buf.extend_from_slice(&chunk[..take.min(room)]);
-            self.inner.consume(take + usize::from(done));
+            self.feed.consume(take + usize::from(done));
             if done {
                 break;
             }
         }
         if !any {
+            // Its buffers and decoder are of no more use.
+            self.feed.set(Inner::Ended);
             return Ok(None);
         }
         self.number = line;
@@ -631,9 +790,177 @@ impl LineReader {
     }
 }
 
+impl Feed {
+    /// What it holds in buffers and a decoder: the bytes a merge's budget
+    /// ([`READ_BUDGET`], [`GZIP_BUDGET`]) is about.
+    fn held(&self) -> usize {
+        self.kept.capacity()
+            + match self.inner {
+                Inner::Plain(_) => self.capacity,
+                Inner::Gzip(_) => 2 * self.capacity + GZIP_DECODER,
+                Inner::Parked | Inner::Ended => 0,
+            }
+    }
+
+    /// `inner` replaced, [`held_peak`] told.
+    fn set(&mut self, inner: Inner) {
+        let before = self.held();
+        self.inner = inner;
+        self.told(before);
+    }
+
+    /// [`held_peak`] told of a change from `before`.
+    fn told(&self, before: usize) {
+        let after = self.held();
+        HELD.with(|h| {
+            let (now, peak) = h.get();
+            let now = (now + after).saturating_sub(before);
+            h.set((now, peak.max(now)));
+        });
+    }
+
+    /// Drops its decoder and buffers, keeping the decoded bytes not yet read.
+    fn park(&mut self) {
+        let before = self.held();
+        if let Inner::Gzip(r) = &self.inner {
+            let rest = r.buffer();
+            if !rest.is_empty() {
+                // What was left of the bytes kept before is in front of it.
+                let mut kept = Vec::with_capacity(self.kept.len() - self.kept_at + rest.len());
+                kept.extend_from_slice(&self.kept[self.kept_at..]);
+                kept.extend_from_slice(rest);
+                self.kept = kept;
+                self.kept_at = 0;
+            }
+            self.inner = Inner::Parked;
+        }
+        self.told(before);
+    }
+
+    /// The bytes not yet read, more read if none are left (empty at the end).
+    fn fill(&mut self) -> io::Result<&[u8]> {
+        if self.kept_at < self.kept.len() {
+            return Ok(&self.kept[self.kept_at..]);
+        }
+        if !self.kept.is_empty() {
+            let before = self.held();
+            self.kept = Vec::new();
+            self.kept_at = 0;
+            self.told(before);
+        }
+        if matches!(self.inner, Inner::Parked) {
+            self.resume()?;
+        }
+        match &mut self.inner {
+            Inner::Plain(r) => r.fill_buf(),
+            Inner::Gzip(r) => r.fill_buf(),
+            Inner::Parked | Inner::Ended => Ok(&[]),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.offset += n as u64;
+        if self.kept_at < self.kept.len() {
+            self.kept_at += n;
+            return;
+        }
+        match &mut self.inner {
+            Inner::Plain(r) => r.consume(n),
+            Inner::Gzip(r) => r.consume(n),
+            Inner::Parked | Inner::Ended => {}
+        }
+    }
+
+    /// A parked gzip reader's decoder made again, at `offset`.
+    fn resume(&mut self) -> io::Result<()> {
+        let raw = BufReader::with_capacity(self.capacity, open_raw(&self.source)?);
+        let mut r = BufReader::with_capacity(self.capacity, MultiGzDecoder::new(raw));
+        let mut skip = self.offset;
+        while skip > 0 {
+            let chunk = r.fill_buf()?;
+            if chunk.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file got shorter while it was read",
+                ));
+            }
+            let n = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
+            r.consume(n);
+            skip -= n as u64;
+        }
+        self.set(Inner::Gzip(Box::new(r)));
+        Ok(())
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        let before = self.held();
+        self.inner = Inner::Ended;
+        self.kept = Vec::new();
+        self.told(before);
+    }
+}
+
+/// A source's bytes as stored.
+fn open_raw(source: &Source) -> io::Result<Box<dyn Read>> {
+    Ok(match &source.path {
+        Some(p) => Box::new(File::open(p)?),
+        None => Box::new(io::stdin()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule: a parked gzip reader goes on where it was: parked after every
+    /// line (its decoder dropped, made again and the part read skipped),
+    /// with buffers smaller than a line, it reads the lines a plain reader
+    /// does; what it holds parked is its decoded bytes not yet read, not a
+    /// decoder.
+    #[test]
+    fn a_parked_gzip_reader_goes_on_where_it_was() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("flapsim-input-park-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text: String = (0..3000)
+            .map(|i| {
+                format!(
+                    "    2015/09/29 00:00:{:02} [INFO] line {i} {}\n",
+                    i % 60,
+                    "x".repeat(i % 97)
+                )
+            })
+            .collect();
+        let plain = dir.join("a.log");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = dir.join("a.log.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        let lines = |p: &Path, capacity: usize, park: bool| {
+            let mut r = LineReader::with_buffer(&file_source(p), capacity).unwrap();
+            assert_eq!(r.parkable(), p == gz);
+            let mut out = Vec::new();
+            while let Some(l) = r.next_line().unwrap() {
+                out.push(l.text.to_string());
+                if park {
+                    r.park();
+                    assert!(!r.decoding());
+                    assert!(r.feed.held() <= capacity);
+                }
+            }
+            out
+        };
+        let want = lines(&plain, MAX_BUFFER, false);
+        assert_eq!(want.len(), 3000);
+        assert_eq!(lines(&gz, MAX_BUFFER, false), want);
+        assert_eq!(lines(&gz, 4096, true), want);
+        assert_eq!(lines(&gz, 64, true), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// Rule: a file named after its program (`consul.log`) is named after its
     /// node's directory when several directories hold one; a file named after
@@ -742,6 +1069,16 @@ mod tests {
         }
         assert_eq!(s("/var/log/63.log").as_deref(), Some("63"));
         assert_eq!(s("logs/fd/63").as_deref(), Some("63"));
+    }
+
+    /// Rule: standard input by its path (`/dev/stdin`) names no node, as
+    /// `-` names none: `cat a-01.log | diagnose /dev/stdin` read its lines
+    /// as node `stdin`. A file named `stdin` elsewhere is still its name's.
+    #[test]
+    fn standard_inputs_path_names_no_node() {
+        let s = |p: &str| file_source(Path::new(p)).name_hint();
+        assert_eq!(s("/dev/stdin"), None);
+        assert_eq!(s("logs/stdin").as_deref(), Some("stdin"));
     }
 
     #[test]

@@ -255,7 +255,15 @@ fn inputs(s: &Value) -> String {
         })
         .collect();
     if !skew.is_empty() {
-        out.push_str("<h3>Clock skew</h3>\n<p class=\"note\">From the Serf events the observers share; their lines were read as stamped.</p>\n");
+        // A clock error found with a zone was taken out already.
+        let corrected = (s["inputs"].as_array().into_iter().flatten())
+            .any(|i| i.get("clock_corrected_s").is_some());
+        let read = if corrected {
+            "their lines were read as stamped, but for the clock errors taken out with a zone (see the notes)"
+        } else {
+            "their lines were read as stamped"
+        };
+        out.push_str(&format!("<h3>Clock skew</h3>\n<p class=\"note\">From the Serf events the observers share; {read}.</p>\n"));
         let mut t = Table::new(vec![
             Cell::text("observer"),
             Cell::num("offset (s)"),

@@ -262,6 +262,7 @@ pub fn parse_zone(s: &str) -> Result<i64, String> {
         return Ok(0);
     }
     let bad = || {
+        let s = crate::quote::short(s);
         format!("`{s}` is not a UTC offset; expected UTC, +09:00, -0700 or +9 (no zone names: the offset in force when the log was written)")
     };
     let (sign, rest) = match t.as_bytes().first() {
@@ -295,17 +296,18 @@ pub fn parse_instant(s: &str, offset_s: i64) -> Result<UnixNs, String> {
         _ => None,
     };
     if let Some(r) = full(rfc3339(b, offset_s)).or_else(|| full(go_log(b, offset_s))) {
-        return r.map_err(|e| format!("`{s}`: {e}"));
+        return r.map_err(|e| format!("`{}`: {e}", crate::quote::short(s)));
     }
     if b.len() == 10 {
         let padded = format!("{t}T00:00:00");
         let padded = padded.replace('/', "-");
         if let Some(r) = full_owned(&padded, offset_s) {
-            return r.map_err(|e| format!("`{s}`: {e}"));
+            return r.map_err(|e| format!("`{}`: {e}", crate::quote::short(s)));
         }
     }
     Err(format!(
-        "`{s}` is not a time; expected e.g. 2015-09-29T00:10:00Z, 2024-03-01T10:00:00+09:00 or `2015/09/29 00:10:00`"
+        "`{}` is not a time; expected e.g. 2015-09-29T00:10:00Z, 2024-03-01T10:00:00+09:00 or `2015/09/29 00:10:00`",
+        crate::quote::short(s)
     ))
 }
 

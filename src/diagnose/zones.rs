@@ -50,9 +50,10 @@
 //! between its events and their copies in the other files, within
 //! ±[`MAX_CLOCK_SKEW`], where most of its events' copies agree
 //! ([`Index::clock_skew`]). It is scored again with that residual taken
-//! out, by the same rule. A zone found so is applied (whole quarter hours);
-//! the clock's error is not: its lines keep their stamps, and the error shows
-//! as that observer's skew, as any clock's does. A file whose events' copies
+//! out, by the same rule. A zone found so is applied (whole quarter hours),
+//! and so is the clock's error (its stamps are moved back by it): left in,
+//! an error over the 10 s episode gap split each of its flap episodes in
+//! two (see `analyze::clock_correction` for when it is sound). A file whose events' copies
 //! agree on a residual beyond [`MAX_CLOCK_SKEW`] (minutes off a quarter
 //! hour: too far for a clock, no zone) cannot be placed: it is read as
 //! given and reported ([`Finding::unplaced`]), as the window and every rate
@@ -302,7 +303,7 @@ pub struct Finding {
     pub applied: bool,
     /// The file's clock's error found on top of the offset, in seconds
     /// (positive: its clock ahead of the others'); 0 when it lined up
-    /// without one. Reported, never applied.
+    /// without one. Taken out of the file's stamps when `applied`.
     pub skew_s: i64,
     /// Its events line up with the others' only `skew_s` off a whole
     /// quarter hour, more than [`MAX_CLOCK_SKEW`]: neither a zone nor a
