@@ -1086,12 +1086,9 @@ fn edited_sweep_manifests_are_refused_not_crashed() {
     refused(&o, &["--shard", "N <= 1000000"]);
 }
 
-/// Main indexed points by what a comparison's files said: a row naming a
-/// point the manifest lacks, fewer configurations than points, or a point
-/// without a label for a condition axis panicked `flapsim chart` (exit 101).
-#[test]
-fn edited_comparison_files_are_refused_not_crashed() {
-    let d = scratch("comparisonfiles");
+/// A comparison of two presets over two seeds of [`S`], written to `d/cmp`:
+/// the directory the comparison-file tests tamper with.
+fn compare_two_presets(d: &Path) {
     std::fs::write(d.join("s.yaml"), S).unwrap();
     let o = flapsim(
         &[
@@ -1105,9 +1102,18 @@ fn edited_comparison_files_are_refused_not_crashed() {
             "cmp",
             "-q",
         ],
-        &d,
+        d,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Main indexed points by what a comparison's files said: a row naming a
+/// point the manifest lacks, fewer configurations than points, or a point
+/// without a label for a condition axis panicked `flapsim chart` (exit 101).
+#[test]
+fn edited_comparison_files_are_refused_not_crashed() {
+    let d = scratch("comparisonfiles");
+    compare_two_presets(&d);
     let read = |f: &str| std::fs::read_to_string(d.join("cmp").join(f)).unwrap();
     let (rows, data, manifest) = (
         read("results.jsonl"),
@@ -1195,6 +1201,35 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
 /// is filled: marks, detection, accusations).
 const CRASHING: &str = "duration: 40s\nwarmup: 4s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\ntimeline:\n  - {at: 10s, crash: n-2}\n";
 
+/// [`CRASHING`] run into `d/out`: its `chart-data.json`'s path, bytes and
+/// parsed value, the file the chart-data tests tamper with.
+fn crashing_run(d: &Path) -> (PathBuf, Vec<u8>, serde_json::Value) {
+    std::fs::write(d.join("c.yaml"), CRASHING).unwrap();
+    let o = flapsim(&["run", "c.yaml", "--out", "out", "-q"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = d.join("out/chart-data.json");
+    let written = std::fs::read(&path).unwrap();
+    let original = serde_json::from_slice(&written).unwrap();
+    (path, written, original)
+}
+
+/// `chart out` after setting `pointer` of `original` to `value` in `path`
+/// (the run's `chart-data.json`, written back compact).
+fn chart_tampered(
+    d: &Path,
+    path: &Path,
+    original: &serde_json::Value,
+    pointer: &str,
+    value: serde_json::Value,
+) -> Output {
+    let mut data = original.clone();
+    *data
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer}")) = value;
+    std::fs::write(path, serde_json::to_vec(&data).unwrap()).unwrap();
+    flapsim(&["chart", "out"], d)
+}
+
 /// Main drew any well-typed chart-data.json and exited 0: an `end_min` of
 /// 1e308, negative times, marks after the run's end, counts larger than the
 /// run's nodes, a row that did not add up to the timeline's columns. Two
@@ -1206,12 +1241,7 @@ const CRASHING: &str = "duration: 40s\nwarmup: 4s\ncluster:\n  groups:\n    g: {
 fn chart_data_a_run_could_not_have_written_is_refused_at_its_field() {
     use serde_json::{json, Value};
     let d = scratch("chartfields");
-    std::fs::write(d.join("c.yaml"), CRASHING).unwrap();
-    let o = flapsim(&["run", "c.yaml", "--out", "out", "-q"], &d);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let path = d.join("out/chart-data.json");
-    let written = std::fs::read(&path).unwrap();
-    let original: Value = serde_json::from_slice(&written).unwrap();
+    let (path, written, original) = crashing_run(&d);
     let drawn: Vec<(String, Vec<u8>)> = listing(&d.join("out"))
         .into_iter()
         .map(|n| {
@@ -1360,12 +1390,7 @@ fn chart_data_a_run_could_not_have_written_is_refused_at_its_field() {
         ("/end_min", json!("x"), "end_min"),
     ];
     for (pointer, value, field) in cases {
-        let mut data = original.clone();
-        *data
-            .pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{pointer}")) = value;
-        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
-        let o = flapsim(&["chart", "out"], &d);
+        let o = chart_tampered(&d, &path, &original, pointer, value);
         refused(&o, &["chart-data.json:1:", &format!(": {field}: ")]);
     }
     // Pretty-printed, the line is the field's own.
@@ -1403,12 +1428,7 @@ fn chart_data_a_run_could_not_have_written_is_refused_at_its_field() {
 fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_their_field() {
     use serde_json::{json, Value};
     let d = scratch("chartbounds");
-    std::fs::write(d.join("c.yaml"), CRASHING).unwrap();
-    let o = flapsim(&["run", "c.yaml", "--out", "out", "-q"], &d);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let path = d.join("out/chart-data.json");
-    let written = std::fs::read(&path).unwrap();
-    let original: Value = serde_json::from_slice(&written).unwrap();
+    let (path, _, original) = crashing_run(&d);
     let buckets = original["flap_rate"]["t_min"].as_array().unwrap().len();
     let host = |node: &str, credit: f64, health: u64| {
         let mut credits = vec![Value::Null; buckets];
@@ -1465,12 +1485,7 @@ fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_the
         ),
     ];
     for (pointer, value, field) in cases {
-        let mut data = original.clone();
-        *data
-            .pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{pointer}")) = value;
-        std::fs::write(&path, serde_json::to_vec(&data).unwrap()).unwrap();
-        let o = flapsim(&["chart", "out"], &d);
+        let o = chart_tampered(&d, &path, &original, pointer, value);
         refused(&o, &["chart-data.json:1:", &format!(": {field}: ")]);
         assert!(stderr(&o).len() < 600, "{}", stderr(&o));
     }
@@ -1507,22 +1522,7 @@ fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_the
 fn comparison_files_that_compare_could_not_have_written_are_refused_at_their_field() {
     use serde_json::{json, Value};
     let d = scratch("comparisonfields");
-    std::fs::write(d.join("s.yaml"), S).unwrap();
-    let o = flapsim(
-        &[
-            "compare",
-            "s.yaml",
-            "--presets",
-            "memberlist,memberlist-2015",
-            "--seeds",
-            "2",
-            "--out",
-            "cmp",
-            "-q",
-        ],
-        &d,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    compare_two_presets(&d);
     let cmp = d.join("cmp");
     let drawn: Vec<(String, Vec<u8>)> = listing(&cmp)
         .into_iter()
