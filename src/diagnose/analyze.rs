@@ -1060,9 +1060,13 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     let found = zones::detect(&samples, &eligible, &read_in);
                     for f in &found {
                         notes.push(zone_note(&a, sources, f, file_zones[f.file].0));
-                        if f.applied {
+                        // At offset 0 its zone as given was right: only its
+                        // clock is corrected, the zone keeps who gave it.
+                        if f.applied && f.offset_s != 0 {
                             file_zones[f.file] =
                                 (file_zones[f.file].0 + f.offset_s, ZoneFrom::Found);
+                        }
+                        if f.applied {
                             clocks[f.file] = clock_correction(f);
                         }
                     }
@@ -1322,6 +1326,13 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             if s > 0 { "earlier" } else { "later" }
         ),
     };
+    if f.applied && f.offset_s == 0 {
+        // The zone as read was right; only its clock was off.
+        return format!(
+            "{label}{node}: its lines carry no zone and line up with the others in {to}, the zone they are read in, with its clock {} ({evidence}){stamped}",
+            clock_error(f.skew_s)
+        );
+    }
     if f.applied {
         // Lined up with files read in the zone given, at a zone nobody
         // uses: they were not in the zone given either (see zones' doc).
@@ -1370,10 +1381,15 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
 /// 1 s stamps leave, no clock's error) and within [`zones::MAX_CLOCK_SKEW`].
 /// Left in, an error over the episode gap (10 s) split each of its flap
 /// episodes in two, and one over a second misordered its accusations and
-/// refutations against the other files'. A clock error found beside no
-/// zone, or one only reported (an ambiguous zone, an unplaced file), is
-/// not taken out: its evidence was not held to that rule; the measured
-/// skew then says it, as for any clock.
+/// refutations against the other files'. The same holds in the zone the
+/// file is read in (offset 0: its zone right, its clock not), held to the
+/// same rule with zero as the offset: its events line up there once the
+/// error is out, and not as read (else no error is looked for). Of two
+/// files only, a clock error apart, only the later is corrected, as only
+/// it is moved for a zone (the index sees each file as corrected). A
+/// clock error only reported (an ambiguous zone, an unplaced file) is not
+/// taken out: its evidence was not held to that rule; the measured skew
+/// then says it, as for any clock.
 fn clock_correction(f: &zones::Finding) -> i64 {
     if f.applied && !f.unplaced {
         f.skew_s

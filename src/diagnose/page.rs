@@ -255,11 +255,11 @@ fn inputs(s: &Value) -> String {
         })
         .collect();
     if !skew.is_empty() {
-        // A clock error found with a zone was taken out already.
+        // A clock error found from the shared events was taken out already.
         let corrected = (s["inputs"].as_array().into_iter().flatten())
             .any(|i| i.get("clock_corrected_s").is_some());
         let read = if corrected {
-            "their lines were read as stamped, but for the clock errors taken out with a zone (see the notes)"
+            "their lines were read as stamped, but for the clock errors taken out (see the notes)"
         } else {
             "their lines were read as stamped"
         };

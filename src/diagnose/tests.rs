@@ -1668,6 +1668,71 @@ fn a_clock_error_found_beside_a_zone_is_corrected_not_only_reported() {
     assert!((24..=28).contains(&c), "{c}");
 }
 
+/// Rule: a host's clock's error is taken out of its stamps in the zone
+/// it is read in too, by the rule a zone is applied by: a set with one host
+/// in the right zone 25 s ahead (or 25 s behind) gives the flap and episode
+/// counts of the same set with no offset; its zone stays as given, the
+/// note and summary.json say by how much. Only an error beside another
+/// zone was looked for: its 25 s split each of a-07's six flaps' episodes
+/// in two (12 for 6), and showed only as its skew. Of two hosts only, the
+/// later is corrected, not both.
+#[test]
+fn a_clock_error_in_the_right_zone_is_corrected_too() {
+    let dir = scratch("clock-in-zone");
+    let counts = |hosts: &[(&str, i64)]| {
+        let d = run(&hosts_off_by(&dir, hosts), opts());
+        let a = &d.analysis;
+        let clocks: Vec<i64> = a.files.iter().map(|f| f.clock_s).collect();
+        let zones: Vec<_> = a.files.iter().map(|f| f.zone).collect();
+        let counts = (
+            a.metrics.totals.flaps,
+            a.episodes.len(),
+            a.flaps_ambiguous,
+            a.last - a.first < 3600 * SEC as i64,
+        );
+        (counts, clocks, zones, a.notes.clone(), d)
+    };
+    let (want, clocks, zones, notes, _) = counts(&[("s-01", 0), ("s-02", 0), ("b-03", 0)]);
+    assert_eq!(want, (18, 6, 0, true));
+    assert_eq!(clocks, [0, 0, 0]);
+    assert!(notes.is_empty(), "{notes:?}");
+    for off_s in [25, -25] {
+        let (got, clocks, z, notes, d) = counts(&[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
+        assert_eq!(got, want, "{off_s} s");
+        assert_eq!(z, zones, "{off_s} s: every zone as given");
+        assert_eq!(clocks[..2], [0, 0]);
+        // b-03 logs each event 2 s after s-01, 1 s after s-02.
+        assert!(
+            (off_s..=off_s + 2).contains(&clocks[2]),
+            "{off_s} s: {clocks:?}"
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let way = if off_s > 0 { "earlier" } else { "later" };
+        assert!(
+            notes[0].contains("b-03.log (node b-03): its lines carry no zone and line up with the others in UTC, the zone they are read in, with its clock")
+                && notes[0].ends_with(&format!(
+                    "its clock's error is corrected: its lines are read {} s {way} than stamped",
+                    clocks[2].abs()
+                )),
+            "{}",
+            notes[0]
+        );
+        let a = &d.analysis;
+        let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
+        assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
+        let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
+        let inputs = json["inputs"].as_array().unwrap();
+        assert!(inputs[0].get("clock_corrected_s").is_none());
+        assert_eq!(inputs[2]["clock_corrected_s"].as_i64(), Some(clocks[2]));
+        assert_eq!(inputs[2]["zone_from"], "--log-zone");
+    }
+    // Of two hosts only: the later one is corrected, the first keeps its stamps.
+    let (got, clocks, _, _, _) = counts(&[("s-01", 0), ("b-03", 25)]);
+    assert_eq!(got.1, 6, "one episode per flap");
+    assert_eq!(clocks[0], 0);
+    assert!((25..=27).contains(&clocks[1]), "{clocks:?}");
+}
+
 /// Rule: a host whose Serf events line up with the others' only minutes
 /// off a whole quarter hour (3 h 3 min: more than a clock error is looked
 /// for) cannot be placed: it is read as given and the diagnosis says so,

@@ -53,7 +53,11 @@
 //! out, by the same rule. A zone found so is applied (whole quarter hours),
 //! and so is the clock's error (its stamps are moved back by it): left in,
 //! an error over the 10 s episode gap split each of its flap episodes in
-//! two (see `analyze::clock_correction` for when it is sound). A file whose events' copies
+//! two (see `analyze::clock_correction` for when it is sound). So is a
+//! clock's error alone, in the zone the file is read in: its events line
+//! up clearly at offset zero once it is out, by the same rule (a host in
+//! the right zone 25 s off split its episodes in two as well; only an
+//! offset other than zero was looked for). A file whose events' copies
 //! agree on a residual beyond [`MAX_CLOCK_SKEW`] (minutes off a quarter
 //! hour: too far for a clock, no zone) cannot be placed: it is read as
 //! given and reported ([`Finding::unplaced`]), as the window and every rate
@@ -344,7 +348,7 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
             .collect();
         let mut clear: Vec<(u64, usize)> = scores
             .iter()
-            .filter_map(|(f, s)| s.score.clear().map(|k| (s.score.weight[k], *f)))
+            .filter_map(|(f, s)| s.settled().map(|k| (s.score.weight[k], *f)))
             .collect();
         last_scores = scores;
         if clear.is_empty() || round == MAX_ROUNDS {
@@ -363,11 +367,14 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
                     .map(|x| x.1.clone())
                     .unwrap_or_default()
             };
-            let Some(k) = s.score.clear() else { continue };
+            let Some(k) = s.settled() else { continue };
             let offset_s = offset_of(k);
             shift_s[f] += offset_s;
             zones[f] += offset_s;
-            index.shift(f, offset_s);
+            // Its clock's error too, as its stamps will be read: the files
+            // scored after it see it where it will be (of two files a clock
+            // error apart, only the later is moved, as for a zone).
+            index.shift(f, offset_s * SEC as i64 + s.skew);
             moved = true;
             open.retain(|&g| g != f);
             applied.push(s.finding(f, k, true));
@@ -427,6 +434,16 @@ struct Scored {
 }
 
 impl Scored {
+    /// The offset it is settled at: one that clearly explains its shared
+    /// events, or, with its clock's error taken out, zero as clearly (its
+    /// zone as read was right, its clock was not): the same rule
+    /// ([`Score::clearest`]) either way.
+    fn settled(&self) -> Option<usize> {
+        self.score
+            .clear()
+            .or_else(|| (self.skew != 0).then(|| self.score.clearest()).flatten())
+    }
+
     fn finding(&self, file: usize, k: usize, applied: bool) -> Finding {
         let s = &self.score;
         Finding {
@@ -482,13 +499,20 @@ impl Score {
 
     /// The offset that clearly explains the shared events, if not zero.
     fn clear(&self) -> Option<usize> {
+        self.clearest().filter(|&k| k != zero())
+    }
+
+    /// The offset that clearly explains the shared events, zero included:
+    /// at least [`MIN_LINED_UP`] and half of them line up there, weighing
+    /// more than twice any other offset.
+    fn clearest(&self) -> Option<usize> {
         let k = self.best(false);
         let runner = (0..CANDIDATES)
             .filter(|&j| j != k)
             .map(|j| self.weight[j])
             .max()
             .unwrap_or(0);
-        (k != zero() && self.enough(k) && self.weight[k] > 2 * runner).then_some(k)
+        (self.enough(k) && self.weight[k] > 2 * runner).then_some(k)
     }
 
     /// An offset that lines up at least as well as reading the file as is,
@@ -597,12 +621,13 @@ impl Index {
         }
     }
 
-    /// File `f` read `offset_s` further east: its times move back.
-    fn shift(&mut self, f: usize, offset_s: i64) {
+    /// File `f` read `by` (nanoseconds) earlier: further east, or its
+    /// clock's error taken out.
+    fn shift(&mut self, f: usize, by: UnixNs) {
         for v in self.by_key.values_mut() {
             if v.iter().any(|e| e.1 == f as u32) {
                 for e in v.iter_mut().filter(|e| e.1 == f as u32) {
-                    e.0 -= offset_s * SEC as i64;
+                    e.0 -= by;
                 }
                 v.sort_unstable();
             }
@@ -669,9 +694,10 @@ impl Index {
             };
         }
         // A clock error to try: the score taken with it out decides, by the
-        // rule every offset is held to.
+        // rule every offset is held to, zero included (its zone as read
+        // right, its clock not).
         let score = self.score(f, scored, zones, known, shift_s, r.residual);
-        if score.clear().is_none() && score.ambiguous().is_none() {
+        if score.clearest().is_none() && score.ambiguous().is_none() {
             return as_is;
         }
         Scored {
@@ -1160,6 +1186,30 @@ mod tests {
             );
             assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
             assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+        }
+    }
+
+    /// Rule: a file in the right zone whose clock is seconds off (25 s
+    /// ahead, 20 s behind) is found at offset zero with its clock's error,
+    /// applied by the same rule as a zone; of two files only, the later
+    /// one, never both toward each other. Only an offset other than zero
+    /// was looked for: nothing was found.
+    #[test]
+    fn a_file_in_the_right_zone_seconds_off_is_found_with_its_clock_error() {
+        for clock in [25, -20] {
+            let f = detect(&sample_s(&[0, 0, clock]), &[true; 3], &[0; 3]);
+            assert_eq!(f.len(), 1, "{f:?}");
+            assert_eq!(
+                (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
+                (2, 0, true, false),
+                "{f:?}"
+            );
+            assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
+            assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+            let f = detect(&sample_s(&[0, clock]), &[true; 2], &[0; 2]);
+            assert_eq!(f.len(), 1, "{f:?}");
+            assert_eq!((f[0].file, f[0].offset_s, f[0].applied), (1, 0, true));
+            assert!((clock..=clock + 1).contains(&f[0].skew_s), "{f:?}");
         }
     }
 
