@@ -641,6 +641,8 @@ struct Feed {
     inner: Inner,
     /// Capacity of each buffer.
     capacity: usize,
+    /// The file as first opened: a parked reader resumes only in it.
+    identity: Option<FileIdentity>,
     /// A parked reader's decoded bytes not yet read, from `kept_at` on.
     kept: Vec<u8>,
     kept_at: usize,
@@ -662,7 +664,8 @@ impl LineReader {
     /// starts parked: its decoder is made at its first line.
     pub fn with_buffer(source: &Source, capacity: usize) -> io::Result<LineReader> {
         OPENED.with(|n| n.set(n.get() + 1));
-        let mut br = BufReader::with_capacity(capacity, open_raw(source)?);
+        let (raw, identity) = open_raw(source)?;
+        let mut br = BufReader::with_capacity(capacity, raw);
         let head = br.fill_buf()?;
         let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
         let mut reader = LineReader {
@@ -670,6 +673,7 @@ impl LineReader {
                 source: source.clone(),
                 inner: Inner::Plain(br),
                 capacity,
+                identity,
                 kept: Vec::new(),
                 kept_at: 0,
                 offset: 0,
@@ -873,7 +877,15 @@ impl Feed {
 
     /// A parked gzip reader's decoder made again, at `offset`.
     fn resume(&mut self) -> io::Result<()> {
-        let raw = BufReader::with_capacity(self.capacity, open_raw(&self.source)?);
+        let (raw, identity) = open_raw(&self.source)?;
+        if identity != self.identity {
+            // A rotation renamed it and wrote another at its path, or it was
+            // rewritten: what is there now is not the rest of what was read.
+            return Err(io::Error::other(
+                "the file changed while it was read (rotated or rewritten?); diagnose a copy that stays put",
+            ));
+        }
+        let raw = BufReader::with_capacity(self.capacity, raw);
         let mut r = BufReader::with_capacity(self.capacity, MultiGzDecoder::new(raw));
         let mut skip = self.offset;
         while skip > 0 {
@@ -902,12 +914,49 @@ impl Drop for Feed {
     }
 }
 
-/// A source's bytes as stored.
-fn open_raw(source: &Source) -> io::Result<Box<dyn Read>> {
+/// A source's bytes as stored, and which file they are (none for standard
+/// input).
+fn open_raw(source: &Source) -> io::Result<(Box<dyn Read>, Option<FileIdentity>)> {
     Ok(match &source.path {
-        Some(p) => Box::new(File::open(p)?),
-        None => Box::new(io::stdin()),
+        Some(p) => {
+            let file = File::open(p)?;
+            let identity = FileIdentity::of(&file)?;
+            (Box::new(file), Some(identity))
+        }
+        None => (Box::new(io::stdin()), None),
     })
+}
+
+/// Which file an open file is, and whether it changed: a parked gzip reader
+/// opens its path again to resume ([`Feed::resume`]), and must find the file
+/// it began (a log rotation renames files and writes new ones at the old
+/// names). Only compared, never reported: the modification time is the
+/// file's, no clock is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileIdentity {
+    fn of(file: &File) -> io::Result<FileIdentity> {
+        let meta = file.metadata()?;
+        #[cfg(unix)]
+        let (device, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (device, inode) = (0, 0);
+        Ok(FileIdentity {
+            device,
+            inode,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -959,6 +1008,56 @@ mod tests {
         assert_eq!(lines(&gz, MAX_BUFFER, false), want);
         assert_eq!(lines(&gz, 4096, true), want);
         assert_eq!(lines(&gz, 64, true), want);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Rule: a parked gzip reader goes on in the file it began, or says it
+    /// cannot: resumed by opening its path again, it read whatever file was
+    /// there by then (a rotation renames `a.log.1.gz` and writes a new one)
+    /// from the old one's offset, and counted those lines as the old file's,
+    /// with no word.
+    #[test]
+    fn a_gzip_file_replaced_while_its_reader_is_parked_is_an_error_not_other_lines() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("flapsim-input-swap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let gzip = |name: &str, tag: &str| {
+            let text: String = (0..2000)
+                .map(|i| format!("    2015/09/29 00:00:{:02} [INFO] {tag} line {i}\n", i % 60))
+                .collect();
+            let p = dir.join(name);
+            let mut enc = flate2::write::GzEncoder::new(
+                File::create(&p).unwrap(),
+                flate2::Compression::fast(),
+            );
+            enc.write_all(text.as_bytes()).unwrap();
+            enc.finish().unwrap();
+            p
+        };
+        let path = gzip("a.log.1.gz", "old");
+        let mut r = LineReader::with_buffer(&file_source(&path), 64).unwrap();
+        assert!(r.parkable());
+        let first = r.next_line().unwrap().unwrap().text.to_string();
+        assert!(first.contains("old line 0"), "{first}");
+        r.park();
+        // Rotated: the old file renamed away, a new one written at its path.
+        std::fs::rename(&path, dir.join("a.log.2.gz")).unwrap();
+        let _ = gzip("a.log.1.gz", "new");
+        let mut read = Vec::new();
+        let end = loop {
+            match r.next_line() {
+                Ok(Some(l)) => read.push(l.text.to_string()),
+                Ok(None) => break None,
+                Err(e) => break Some(format!("{e:?}")),
+            }
+        };
+        assert!(
+            read.iter().all(|l| l.contains("old line")),
+            "lines of the new file read as the old one's: {:?}",
+            read.iter().find(|l| !l.contains("old line"))
+        );
+        let e = end.expect("the old file's lines cannot all be read again: an error");
+        assert!(e.contains("changed while it was read"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
