@@ -336,10 +336,6 @@ impl BroadcastQueue {
         let Some(shortest) = self.shortest() else {
             return 0;
         };
-        // Room for as many parts as can fit, once: a buffer grown part by
-        // part reallocates several times on its way to a full packet.
-        let most = limit_bytes / overhead.saturating_add(shortest).max(1);
-        out.reserve((most as usize).min(self.len()));
         // Borrow the thread's scratch list: one list, warm in cache, for every
         // queue (each node's own would be a cold line per pull).
         SCRATCH.with(|scratch| {
@@ -638,6 +634,9 @@ impl BroadcastQueue {
         };
         let mut stale_dropped = 0;
         for (class, &(top, stale)) in tops.iter().enumerate() {
+            if top == self.buckets[first + class].len() {
+                continue; // nothing taken or passed
+            }
             if next >= pull.retransmit_limit {
                 self.buckets[first + class].truncate(top);
             } else {
