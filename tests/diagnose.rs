@@ -399,6 +399,93 @@ fn per_host_directories_diagnose_as_their_nodes() {
     assert_eq!(b["inputs"][0]["observer_from"], "directory name");
 }
 
+/// The incident replay's `memberlist.log` (Go-log stamps in UTC) as each
+/// node's Consul 1.x log: hclog stamps with their zone, local time in
+/// +02:00 (`2015-09-29T02:00:25.000+0200 [INFO]  agent.server.serf.lan: …`),
+/// `node`'s `ahead_s` seconds ahead (its clock off), in `dir/out`.
+fn zoned_node_logs(log: &str, dir: &Path, out: &str, node: &str, ahead_s: i64) -> usize {
+    let mut by_node: std::collections::BTreeMap<&str, String> = Default::default();
+    for line in log.lines() {
+        let (who, rest) = line.split_once(": ").expect("a node prefix");
+        let rest = rest.trim_start();
+        let (stamp, rest) = rest.split_at(19);
+        let (level, msg) = rest.trim_start().split_once(' ').unwrap();
+        let field = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().unwrap();
+        let (y, mo, d) = (field(0..4), field(5..7), field(8..10));
+        let day = flapsim::report::log::days_from_civil(y, mo as u32, d as u32);
+        let sod = field(11..13) * 3600 + field(14..16) * 60 + field(17..19);
+        let shift = if who == node { ahead_s } else { 0 };
+        let local = utc(day * 86_400 + sod + 2 * 3600 + shift);
+        let module = if msg.starts_with("serf:") {
+            "serf"
+        } else {
+            "memberlist"
+        };
+        let text = by_node.entry(who).or_default();
+        text.push_str(&format!(
+            "{}.000+0200 {level}  agent.server.{module}.lan: {msg}\n",
+            local.trim_end_matches('Z')
+        ));
+    }
+    std::fs::create_dir_all(dir.join(out)).unwrap();
+    for (who, text) in &by_node {
+        std::fs::write(dir.join(out).join(format!("{who}.log")), text).unwrap();
+    }
+    by_node.len()
+}
+
+/// Rule: a host whose stamps carry their zone but whose clock is 25 s off
+/// (NTP broken) has its clock's error found from the Serf events it shares
+/// with the others and taken out, its zone kept: the incident replay's logs
+/// as three hclog files, s-02's 25 s ahead, diagnose as the same files
+/// without the error (episodes, flaps, blame, skew), and summary.json says
+/// by how much. Only zone-less files were looked at: s-02's 25 s split the
+/// 38 flap episodes into 73, without a word.
+#[test]
+fn a_zoned_hosts_clock_error_is_corrected_and_its_zone_kept() {
+    let dir = scratch_dir("diagnose", "zoned-clock");
+    run_shipped(&root().join("scenarios/qiita-2015-sick-t2.yaml"), &dir);
+    let log = std::fs::read_to_string(dir.join("run/memberlist.log")).unwrap();
+    assert_eq!(zoned_node_logs(&log, &dir, "right", "s-02", 0), 3);
+    zoned_node_logs(&log, &dir, "ahead", "s-02", 25);
+    let want = diagnosed("right", "d-right", &dir);
+    let got = diagnosed("ahead", "d-ahead", &dir);
+    for k in [
+        "flap_episodes",
+        "flaps",
+        "observers",
+        "blame",
+        "accusations",
+        "skew",
+        "verdict",
+    ] {
+        assert_eq!(got[k], want[k], "{k}");
+    }
+    assert_eq!(want["notes"], serde_json::json!([]));
+    let inputs = got["inputs"].as_array().unwrap();
+    let s02 = inputs
+        .iter()
+        .find(|i| i["file"].as_str().unwrap().ends_with("s-02.log"))
+        .unwrap();
+    assert_eq!(s02["clock_corrected_s"], 25);
+    assert!(s02["zone"].is_null(), "its stamps carry their zone");
+    assert_eq!(
+        inputs
+            .iter()
+            .filter(|i| i.get("clock_corrected_s").is_some())
+            .count(),
+        1
+    );
+    let notes = got["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let n = notes[0].as_str().unwrap();
+    assert!(
+        n.contains("s-02.log (node s-02): its lines carry their zone, which is kept")
+            && n.ends_with("its lines are read 25 s earlier than stamped"),
+        "{n}"
+    );
+}
+
 /// Rule: one node's log alone names the culprit. A healthy server's, as the
 /// incident's operators found a-01 in theirs: it suspects a-01 and refutes
 /// a-01's accusations (the sick agent), or sees jvm-3 flap again and again

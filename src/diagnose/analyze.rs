@@ -187,7 +187,8 @@ pub struct FileReport {
     /// who said so; `None` when every stamp carried its zone.
     pub zone: Option<(i64, ZoneFrom)>,
     /// Seconds its stamps were read earlier than written: its host's clock's
-    /// error, found with its zone ([`zones::Finding::skew_s`]); 0: none.
+    /// error, found from its shared Serf events, with its zone or in the
+    /// zone it is read in (known or not: [`zones::Finding::skew_s`]); 0: none.
     pub clock_s: i64,
     /// Understood lines more than [`lookback`] before `--since`, skipped.
     pub before_since: u64,
@@ -1059,7 +1060,14 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                     let read_in: Vec<i64> = file_zones.iter().map(|z| z.0).collect();
                     let found = zones::detect(&samples, &eligible, &read_in);
                     for f in &found {
-                        notes.push(zone_note(&a, sources, f, file_zones[f.file].0));
+                        let known = (!eligible[f.file]).then(|| {
+                            zone_known(
+                                &samples[f.file],
+                                file_zones[f.file],
+                                &sources[f.file].named().to_string(),
+                            )
+                        });
+                        notes.push(zone_note(&a, sources, f, file_zones[f.file].0, known));
                         // At offset 0 its zone as given was right: only its
                         // clock is corrected, the zone keeps who gave it.
                         if f.applied && f.offset_s != 0 {
@@ -1081,7 +1089,12 @@ pub fn analyze(sources: &[Source], opt: &Options) -> Result<Analysis, InputError
                         continue;
                     }
                     if found.iter().any(|f| f.applied) {
-                        read_again(sources, &copies, "a file's zone was found from the Serf events it shares with the others")?;
+                        let what = if found.iter().any(|f| f.applied && f.offset_s != 0) {
+                            "zone"
+                        } else {
+                            "clock's error"
+                        };
+                        read_again(sources, &copies, &format!("a file's {what} was found from the Serf events it shares with the others"))?;
                         continue;
                     }
                 }
@@ -1279,9 +1292,48 @@ fn zones_given(sources: &[Source], opt: &Options) -> Result<Vec<(i64, ZoneFrom)>
         .collect())
 }
 
+/// How a file's zone is known, said in a note on its clock's error (see
+/// [`zone_known`]); `None` in [`zone_note`]: its zone is only the one given
+/// for all, and may be found.
+struct ZoneKnown {
+    /// `its lines carry their zone`, `… the zone given with --log-zone …`.
+    how: String,
+    /// What it lines up with as read: `as stamped`, `as read in +09:00`.
+    as_read: String,
+}
+
+/// A file whose zone is not guessed: its own `--log-zone FILE=ZONE`, else
+/// stamps that carry their zone.
+fn zone_known(sample: &zones::Sample, zone: (i64, ZoneFrom), label: &str) -> ZoneKnown {
+    let z = super::time::format_zone(zone.0);
+    if zone.1 == ZoneFrom::File {
+        ZoneKnown {
+            how: format!("its lines are read in {z}, the zone given with --log-zone {label}={z}"),
+            as_read: format!("as read in {z}"),
+        }
+    } else if sample.zoneless > 0 {
+        ZoneKnown {
+            how: "some of its lines carry their zone".to_string(),
+            as_read: "as stamped".to_string(),
+        }
+    } else {
+        ZoneKnown {
+            how: "its lines carry their zone".to_string(),
+            as_read: "as stamped".to_string(),
+        }
+    }
+}
+
 /// What a zone found says: `b-03.log's lines carry no zone and line up with
-/// the others at +09:00 (…): read as +09:00`, or why nothing was moved.
-fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) -> String {
+/// the others at +09:00 (…): read as +09:00`, or why nothing was moved; of
+/// a file whose zone is `known`, its clock's error corrected.
+fn zone_note(
+    a: &Analysis,
+    sources: &[Source],
+    f: &zones::Finding,
+    zone: i64,
+    known: Option<ZoneKnown>,
+) -> String {
     let label = sources[f.file].named();
     let node = a
         .files
@@ -1310,13 +1362,16 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             " once its clock's error is taken out",
         ),
     };
+    let as_read = match &known {
+        Some(k) => k.as_read.clone(),
+        None => format!("as read in {}", super::time::format_zone(zone)),
+    };
     let evidence = format!(
-        "{} of {} of its Serf events that other files logged too line up within {} s{taken_out}, {} as read in {}",
+        "{} of {} of its Serf events that other files logged too line up within {} s{taken_out}, {} {as_read}",
         f.lined_up,
         f.shared,
         zones::LINE_UP / SEC as i64,
         f.as_read,
-        super::time::format_zone(zone)
     );
     let stamped = match clock_correction(f) {
         0 => String::new(),
@@ -1326,6 +1381,15 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
             if s > 0 { "earlier" } else { "later" }
         ),
     };
+    if let Some(k) = known {
+        // Its zone is known, and kept (zones::detect never moves it); only
+        // its clock was off.
+        return format!(
+            "{label}{node}: {}, which is kept, and line up with the others with its clock {} ({evidence}){stamped}",
+            k.how,
+            clock_error(f.skew_s)
+        );
+    }
     if f.applied && f.offset_s == 0 {
         // The zone as read was right; only its clock was off.
         return format!(
@@ -1384,9 +1448,12 @@ fn zone_note(a: &Analysis, sources: &[Source], f: &zones::Finding, zone: i64) ->
 /// refutations against the other files'. The same holds in the zone the
 /// file is read in (offset 0: its zone right, its clock not), held to the
 /// same rule with zero as the offset: its events line up there once the
-/// error is out, and not as read (else no error is looked for). Of two
-/// files only, a clock error apart, only the later is corrected, as only
-/// it is moved for a zone (the index sees each file as corrected). A
+/// error is out, and not as read (else no error is looked for); so it does
+/// for a file whose zone is known (stamps with their zone, `--log-zone
+/// FILE=ZONE`), which is held to offset zero: a host's zone says nothing of
+/// its clock. Of two files only, a clock error apart, only the later is
+/// corrected (the one whose zone is guessed, if one is), as only it is
+/// moved for a zone (the index sees each file as corrected). A
 /// clock error only reported (an ambiguous zone, an unplaced file) is not
 /// taken out: its evidence was not held to that rule; the measured skew
 /// then says it, as for any clock.

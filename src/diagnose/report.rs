@@ -159,7 +159,8 @@ struct InputJson {
     zone: Option<String>,
     zone_from: Option<&'static str>,
     /// Seconds its stamps were read earlier than written: its host's
-    /// clock's error, found with its zone and taken out (left out when none).
+    /// clock's error, found from its shared Serf events and taken out,
+    /// whether its zone was found, given or stamped (left out when none).
     #[serde(skip_serializing_if = "Option::is_none")]
     clock_corrected_s: Option<i64>,
     first: Option<String>,

@@ -1733,6 +1733,191 @@ fn a_clock_error_in_the_right_zone_is_corrected_too() {
     assert!((25..=27).contains(&clocks[1]), "{clocks:?}");
 }
 
+/// Rewrites a Go-log file of [`hosts_off_by`] (its stamps read as UTC) as
+/// Consul 1.x writes it: hclog stamps with milliseconds and their zone,
+/// the host's local time `zone_s` east of UTC (`…T02:00:49.000+0200`).
+fn as_hclog(path: &Path, zone_s: i64) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let sign = if zone_s < 0 { '-' } else { '+' };
+    let suffix = format!(
+        "{sign}{:02}{:02}",
+        zone_s.abs() / 3600,
+        zone_s.abs() % 3600 / 60
+    );
+    let hclog: String = text
+        .lines()
+        .map(|l| {
+            let (stamp, rest) = l.trim_start().split_at(19);
+            let at = super::time::parse_instant(stamp, 0).unwrap() + zone_s * SEC as i64;
+            let local = super::time::format_utc(at, true);
+            let rest = rest
+                .trim_start()
+                .replacen("[INFO] ", "[INFO]  agent.server.serf.lan: ", 1);
+            format!("{}{suffix} {rest}\n", local.trim_end_matches('Z'))
+        })
+        .collect();
+    std::fs::write(path, hclog).unwrap();
+}
+
+/// [`hosts_off_by`] with every host's lines hclog-stamped in +02:00
+/// ([`as_hclog`]): host `h`'s clock `clock_s` off. The counts (flaps,
+/// episodes, ambiguous flaps, within the 40 minutes logged), each input's
+/// clock taken out and zone read in (None: its stamps carry it), the notes.
+fn zoned_hosts(
+    dir: &Path,
+    hosts: &[(&str, i64)],
+) -> ((u64, usize, u64, bool), Vec<i64>, Diagnosis) {
+    let paths = hosts_off_by(dir, hosts);
+    for p in &paths {
+        as_hclog(p, 2 * 3600);
+    }
+    let d = run(&paths, opts());
+    let a = &d.analysis;
+    let counts = (
+        a.metrics.totals.flaps,
+        a.episodes.len(),
+        a.flaps_ambiguous,
+        a.last - a.first < 3600 * SEC as i64,
+    );
+    assert!(
+        a.files.iter().all(|f| f.zone.is_none()),
+        "hclog stamps carry their zone"
+    );
+    let clocks = a.files.iter().map(|f| f.clock_s).collect();
+    (counts, clocks, d)
+}
+
+/// Rule: a host whose stamps carry their zone (hclog) but whose clock is
+/// 25 s off (NTP broken) has its clock's error found by the rule a file of
+/// zone-less stamps is held to, and taken out, its zone kept: the set
+/// gives the flap and episode counts of the same set with no error, and
+/// the note and summary.json say by how much. Only files of guessed zone
+/// were looked at: its 25 s split each of a-07's six flaps' episodes in
+/// two (12 for 6), without a word.
+#[test]
+fn a_zoned_host_whose_clock_is_off_has_its_clock_corrected_and_its_zone_kept() {
+    let dir = scratch("clock-zoned");
+    let (want, clocks, d) = zoned_hosts(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 0)]);
+    assert_eq!(want, (18, 6, 0, true));
+    assert_eq!(clocks, [0, 0, 0]);
+    assert!(d.analysis.notes.is_empty(), "{:?}", d.analysis.notes);
+    for off_s in [25, -25] {
+        let (got, clocks, d) = zoned_hosts(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
+        assert_eq!(got, want, "{off_s} s");
+        assert_eq!(clocks[..2], [0, 0]);
+        // b-03 logs each event 2 s after s-01, 1 s after s-02.
+        assert!(
+            (off_s..=off_s + 2).contains(&clocks[2]),
+            "{off_s} s: {clocks:?}"
+        );
+        let a = &d.analysis;
+        assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+        let way = if off_s > 0 { "earlier" } else { "later" };
+        let n = &a.notes[0];
+        assert!(
+            n.contains("b-03.log (node b-03): its lines carry their zone, which is kept, and line up with the others with its clock")
+                && n.contains("as stamped)")
+                && n.ends_with(&format!(
+                    "its clock's error is corrected: its lines are read {} s {way} than stamped",
+                    clocks[2].abs()
+                )),
+            "{n}"
+        );
+        let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
+        assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
+        let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
+        let inputs = json["inputs"].as_array().unwrap();
+        assert!(inputs[0].get("clock_corrected_s").is_none());
+        assert_eq!(inputs[2]["clock_corrected_s"].as_i64(), Some(clocks[2]));
+        assert!(inputs[2]["zone"].is_null(), "its stamps carry its zone");
+    }
+}
+
+/// Rule: a zoned host's clock is corrected only by the rule: an error
+/// under 5 s (it lines up as read), one over 30 s (further than a clock
+/// error is looked for), or one its events do not agree on (a clock
+/// drifting from 5 s to 45 s ahead over the 40 minutes) is left alone, no
+/// note, and a zone offset is never applied to it (3 h 20 s off: its zone
+/// is known).
+#[test]
+fn a_zoned_host_within_5_s_or_without_clear_agreement_is_left_alone() {
+    let dir = scratch("clock-zoned-alone");
+    for off_s in [3, -3, 40, 3 * 3600 + 20] {
+        let (_, clocks, d) = zoned_hosts(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", off_s)]);
+        assert_eq!(clocks, [0, 0, 0], "{off_s} s");
+        assert!(
+            d.analysis.notes.is_empty(),
+            "{off_s} s: {:?}",
+            d.analysis.notes
+        );
+    }
+    let (want, ..) = zoned_hosts(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 3)]);
+    assert_eq!(want, (18, 6, 0, true), "within 5 s: one episode per flap");
+    // A drifting clock: b-03's stamps 5 s ahead at the first line, 45 s at the last.
+    let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 0)]);
+    let text = std::fs::read_to_string(&paths[2]).unwrap();
+    let base = super::time::parse_instant("2015/09/29 00:00:00", 0).unwrap();
+    let drifted: String = text
+        .lines()
+        .map(|l| {
+            let (stamp, rest) = l.trim_start().split_at(19);
+            let at = super::time::parse_instant(stamp, 0).unwrap();
+            let drift = 5 + (at - base) / SEC as i64 * 40 / 2400;
+            let s = super::time::format_utc(at + drift * SEC as i64, false);
+            format!("    {} {}{rest}\n", s[..10].replace('-', "/"), &s[11..19])
+        })
+        .collect();
+    std::fs::write(&paths[2], drifted).unwrap();
+    for p in &paths {
+        as_hclog(p, 2 * 3600);
+    }
+    let d = run(&paths, opts());
+    let clocks: Vec<i64> = d.analysis.files.iter().map(|f| f.clock_s).collect();
+    assert_eq!(clocks, [0, 0, 0], "drifting: no error its events agree on");
+    assert!(d.analysis.notes.is_empty(), "{:?}", d.analysis.notes);
+}
+
+/// Rule: a file given its zone with `--log-zone FILE=ZONE` whose host's
+/// clock is 25 s off has its clock's error corrected, its zone kept as
+/// given (never moved): one episode per flap. Only files of guessed zone
+/// were looked at: 12 episodes for 6, and nothing said.
+#[test]
+fn a_log_zone_file_whose_clock_is_off_has_its_clock_corrected_and_its_zone_kept() {
+    let dir = scratch("clock-log-zone");
+    let paths = hosts_off_by(&dir, &[("s-01", 0), ("s-02", 0), ("b-03", 9 * 3600 + 25)]);
+    let mut o = opts();
+    o.file_zones = vec![(paths[2].display().to_string(), 9 * 3600)];
+    let d = run(&paths, o);
+    let a = &d.analysis;
+    assert_eq!(a.episodes.len(), 6, "one episode per flap");
+    assert_eq!(a.metrics.totals.flaps, 18);
+    assert_eq!(
+        a.files[2].zone,
+        Some((9 * 3600, super::analyze::ZoneFrom::File)),
+        "its zone as given"
+    );
+    let c = a.files[2].clock_s;
+    assert!((25..=27).contains(&c), "{c}");
+    assert_eq!(a.notes.len(), 1, "{:?}", a.notes);
+    let n = &a.notes[0];
+    assert!(
+        n.contains(
+            "b-03.log (node b-03): its lines are read in +09:00, the zone given with --log-zone "
+        ) && n
+            .contains("b-03.log=+09:00, which is kept, and line up with the others with its clock")
+            && n.contains("as read in +09:00)")
+            && n.ends_with(&format!("its lines are read {c} s earlier than stamped")),
+        "{n}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
+    let b = &json["inputs"][2];
+    assert_eq!(
+        (b["zone"].as_str(), b["zone_from"].as_str()),
+        (Some("+09:00"), Some("--log-zone FILE=ZONE"))
+    );
+    assert_eq!(b["clock_corrected_s"].as_i64(), Some(c));
+}
+
 /// Rule: a host whose Serf events line up with the others' only minutes
 /// off a whole quarter hour (3 h 3 min: more than a clock error is looked
 /// for) cannot be placed: it is read as given and the diagnosis says so,
@@ -1799,7 +1984,7 @@ fn a_go_log_host_17_hours_off_the_others_is_read_where_it_lines_up() {
     );
 }
 
-/// Rule: `--log-zone FILE=ZONE` reads that file in that zone and nothing is
+/// Rule: `--log-zone FILE=ZONE` reads that file in that zone and no zone is
 /// looked for in it; a FILE that is none of the files read is an error.
 #[test]
 fn log_zone_per_file_reads_that_file_in_its_zone() {

@@ -57,7 +57,12 @@
 //! clock's error alone, in the zone the file is read in: its events line
 //! up clearly at offset zero once it is out, by the same rule (a host in
 //! the right zone 25 s off split its episodes in two as well; only an
-//! offset other than zero was looked for). A file whose events' copies
+//! offset other than zero was looked for). So is a clock's error in a
+//! file whose zone is known (stamps with their zone, `--log-zone
+//! FILE=ZONE`): only that, at offset zero (its copies nearest there), by
+//! the same rule; its zone is never moved (an hclog host with NTP broken,
+//! 25 s ahead, split its episodes in two: only files of guessed zone were
+//! looked at). A file whose events' copies
 //! agree on a residual beyond [`MAX_CLOCK_SKEW`] (minutes off a quarter
 //! hour: too far for a clock, no zone) cannot be placed: it is read as
 //! given and reported ([`Finding::unplaced`]), as the window and every rate
@@ -65,9 +70,10 @@
 //!
 //! When an offset other than zero lines up at least as well as reading the
 //! file as is, but not clearly, the file is not shifted and the report says
-//! it is ambiguous. Files are settled one at a time, the strongest first
-//! (ties: the later input first, so of two files only, the first keeps the
-//! zone given), each scored against the others as then read, so two files
+//! it is ambiguous. Files are settled one at a time, those of guessed zone
+//! before those of known zone (the reference), the strongest first (ties:
+//! the later input first, so of two files only, the first keeps the zone
+//! given), each scored against the others as then read, so two files
 //! that only see each other are not both moved toward each other.
 //!
 //! The sample represents each whole file: a file whose events fit its share
@@ -316,11 +322,13 @@ pub struct Finding {
     pub unplaced: bool,
 }
 
-/// Each eligible file's offset, where one is found (see the module's rule),
-/// in file order. `zone_s[f]`: the zone file `f` was read in (seconds east of
-/// UTC). A file not eligible has times known (stamps with their zone, or its
-/// own `--log-zone FILE=ZONE`): no offset is counted against it that would
-/// put the file outside the zones in use.
+/// Each file's offset or clock's error, where one is found (see the
+/// module's rule), in file order. `zone_s[f]`: the zone file `f` was read in
+/// (seconds east of UTC). A file not `eligible` for a zone has times known
+/// (stamps with their zone, or its own `--log-zone FILE=ZONE`): no offset is
+/// counted against it that would put the file outside the zones in use, and
+/// it is never moved by an offset; only its clock's error is looked for,
+/// at offset zero (see the module doc), and only an applied one is returned.
 pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Finding> {
     let mut zones: Vec<i64> = zone_s.to_vec();
     let known: Vec<bool> = eligible.iter().map(|e| !e).collect();
@@ -328,7 +336,7 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
     let mut index = Index::new(samples);
     let mut applied: Vec<Finding> = Vec::new();
     let mut open: Vec<usize> = (0..samples.len())
-        .filter(|&f| eligible[f] && !samples[f].events.is_empty())
+        .filter(|&f| !samples[f].events.is_empty())
         .collect();
     // Which events are scored does not change as files move.
     let mut scored: Vec<Vec<Ev>> = vec![Vec::new(); samples.len()];
@@ -346,18 +354,21 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
                 )
             })
             .collect();
-        let mut clear: Vec<(u64, usize)> = scores
+        let mut clear: Vec<(bool, u64, usize)> = scores
             .iter()
-            .filter_map(|(f, s)| s.settled().map(|k| (s.score.weight[k], *f)))
+            .filter_map(|(f, s)| s.settled().map(|k| (eligible[*f], s.score.weight[k], *f)))
             .collect();
         last_scores = scores;
         if clear.is_empty() || round == MAX_ROUNDS {
             break;
         }
-        // The strongest first; of equals, the later input.
+        // Files whose zone is guessed first (a file of known zone is the
+        // reference they are settled against, and of two files a clock
+        // error apart, the guessed one is corrected); then the strongest
+        // first; of equals, the later input.
         clear.sort_unstable_by(|a, b| b.cmp(a));
         let mut moved = false;
-        for (_, f) in clear {
+        for (_, _, f) in clear {
             let s = if moved {
                 index.score_file(f, &scored[f], &zones, &known, shift_s[f])
             } else {
@@ -381,7 +392,9 @@ pub fn detect(samples: &[Sample], eligible: &[bool], zone_s: &[i64]) -> Vec<Find
         }
     }
     let mut out = applied;
-    for (f, s) in last_scores.iter().filter(|(f, _)| open.contains(f)) {
+    // A file of known zone has nothing to report but a clock's error applied.
+    let unsettled = |f: &usize| open.contains(f) && !known[*f];
+    for (f, s) in last_scores.iter().filter(|(f, _)| unsettled(f)) {
         if let Some(k) = s.score.ambiguous() {
             out.push(s.finding(*f, k, false));
         } else if let Some((k, skew, agree)) = s.unplaced {
@@ -423,6 +436,9 @@ struct Residual {
 #[derive(Clone, Debug, Default)]
 struct Scored {
     score: Score,
+    /// Its zone is known (see [`detect`]): it may be settled at offset zero
+    /// only, with a clock's error.
+    zone_known: bool,
     /// The clock error taken out (nanoseconds; 0: none).
     skew: UnixNs,
     /// Its events lining up as read (the clock error left in).
@@ -438,10 +454,13 @@ impl Scored {
     /// events, or, with its clock's error taken out, zero as clearly (its
     /// zone as read was right, its clock was not): the same rule
     /// ([`Score::clearest`]) either way.
+    /// A file of known zone: only the latter, never an offset.
     fn settled(&self) -> Option<usize> {
-        self.score
-            .clear()
-            .or_else(|| (self.skew != 0).then(|| self.score.clearest()).flatten())
+        let clock_alone = || (self.skew != 0).then(|| self.score.clearest()).flatten();
+        if self.zone_known {
+            return clock_alone().filter(|&k| k == zero());
+        }
+        self.score.clear().or_else(clock_alone)
     }
 
     fn finding(&self, file: usize, k: usize, applied: bool) -> Finding {
@@ -673,6 +692,7 @@ impl Index {
         let as_read = plain.lined[zero()];
         let as_is = Scored {
             score: plain,
+            zone_known: known[f],
             skew: 0,
             as_read,
             unplaced: None,
@@ -683,6 +703,10 @@ impl Index {
         let Some(r) = self.residual(f, scored, zones, known, shift_s) else {
             return as_is;
         };
+        if known[f] && r.residual.abs() > MAX_CLOCK_SKEW {
+            // Its zone is known, so only a clock's error is looked for.
+            return as_is;
+        }
         if r.residual.abs() > MAX_CLOCK_SKEW {
             // Said only when as clear as an offset applied must be: most
             // of its shared events, more than twice any other window's.
@@ -697,11 +721,17 @@ impl Index {
         // rule every offset is held to, zero included (its zone as read
         // right, its clock not).
         let score = self.score(f, scored, zones, known, shift_s, r.residual);
-        if score.clearest().is_none() && score.ambiguous().is_none() {
+        let explained = if known[f] {
+            score.clearest() == Some(zero())
+        } else {
+            score.clearest().is_some() || score.ambiguous().is_some()
+        };
+        if !explained {
             return as_is;
         }
         Scored {
             score,
+            zone_known: known[f],
             skew: r.residual,
             as_read,
             unplaced: None,
@@ -715,6 +745,8 @@ impl Index {
     /// holding residuals of the most events, at least [`MIN_LINED_UP`]
     /// (ties: the one nearest zero). `None` when its residual is within
     /// [`LINE_UP`] of zero (nothing to take out) or too few events agree.
+    /// A file of known zone: only copies nearest offset zero (its clock's
+    /// error alone).
     fn residual(
         &self,
         f: usize,
@@ -739,7 +771,7 @@ impl Index {
             for &(t, g) in list[lo..hi].iter().take(SCAN_LIMIT) {
                 let diff = at - t;
                 let steps = (diff + diff.signum() * q / 2) / q;
-                if g == me || steps.abs() > STEPS {
+                if g == me || steps.abs() > STEPS || (known[f] && steps != 0) {
                     continue;
                 }
                 if offset_possible(steps, f, g as usize, zones, known) {
@@ -1211,6 +1243,55 @@ mod tests {
             assert_eq!((f[0].file, f[0].offset_s, f[0].applied), (1, 0, true));
             assert!((clock..=clock + 1).contains(&f[0].skew_s), "{f:?}");
         }
+    }
+
+    /// Rule: a file of known zone (stamps with their zone, `--log-zone
+    /// FILE=ZONE`) whose clock is seconds off (25 s ahead, 20 s behind) is
+    /// found at offset zero with its clock's error, by the rule a guessed
+    /// file is held to, whether the others' zones are known or guessed.
+    /// Only files of guessed zone were looked at: nothing was found.
+    #[test]
+    fn a_file_of_known_zone_seconds_off_has_its_clock_error_found() {
+        for clock in [25, -20] {
+            for others_known in [false, true] {
+                let eligible = [!others_known, !others_known, false];
+                let f = detect(&sample_s(&[0, 0, clock]), &eligible, &[0; 3]);
+                assert_eq!(f.len(), 1, "{f:?}");
+                assert_eq!(
+                    (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
+                    (2, 0, true, false),
+                    "{f:?}"
+                );
+                assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
+                assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+            }
+        }
+    }
+
+    /// Rule: a file of known zone is never moved by an offset, and its
+    /// clock's error is taken out only by the rule: not a zone and seconds
+    /// off, nor minutes off a quarter hour (nothing reported of it), nor
+    /// under 5 s (it lines up as read), nor over 30 s. Of a file of guessed
+    /// zone and one of known zone a clock error apart, the guessed one is
+    /// corrected, whichever comes first (as before known files were looked
+    /// at).
+    #[test]
+    fn a_file_of_known_zone_is_never_moved_and_only_clearly_corrected() {
+        for off in [3 * 3600 + 7, 3 * 3600, 3 * 3600 + 180, 9 * 3600, 3, -3, 40] {
+            let f = detect(&sample_s(&[0, 0, off]), &[true, true, false], &[0; 3]);
+            assert!(f.iter().all(|x| x.file != 2), "{off} s: {f:?}");
+            if off.abs() < 3600 {
+                assert!(f.is_empty(), "{off} s: {f:?}");
+            }
+        }
+        let f = detect(&sample_s(&[0, 25]), &[true, false], &[0; 2]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].file, f[0].offset_s, f[0].applied), (0, 0, true));
+        assert!((-27..=-25).contains(&f[0].skew_s), "{f:?}");
+        let f = detect(&sample_s(&[0, 25]), &[false, true], &[0; 2]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].file, f[0].offset_s, f[0].applied), (1, 0, true));
+        assert!((25..=27).contains(&f[0].skew_s), "{f:?}");
     }
 
     /// Rule: a file whose events line up with the others' only minutes off
