@@ -43,13 +43,20 @@ fn bin() -> &'static str {
 /// `watchdog` (a hang guard: the test fails, it does not wait forever).
 fn flapsim_capped(args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
     // `${10}`, not `$10`: sh reads `$10` as `$1` followed by `0`.
-    let mut script = String::from("ulimit -v 4000000; exec \"$0\"");
+    let mut script = String::from("exec \"$0\"");
     for i in 0..args.len() {
         script.push_str(&format!(" \"${{{}}}\"", i + 1));
     }
+    sh_capped(&script, args, cwd, watchdog)
+}
+
+/// Run the sh `script` (`$0` is flapsim, `$1`… are `args`) in `cwd` under
+/// `ulimit -v 4000000` (4 GB), killed after `watchdog` (a hang guard: the
+/// test fails, it does not wait forever).
+fn sh_capped(script: &str, args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(&script)
+        .arg(format!("ulimit -v 4000000; {script}"))
         .arg(bin())
         .args(args)
         .current_dir(cwd)
@@ -402,14 +409,21 @@ fn batch_commands_refuse_an_unusable_out_before_running_and_touch_nothing_there(
 // --------------------------------------------------------- 5. bounded reading
 
 /// Main trusted the size the file system reports, and read /dev/zero until
-/// memory ran out.
+/// memory ran out. (A device is now refused before it is read, below; an
+/// endless pipe is what is read only up to the limit.)
 #[test]
 fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     let d = scratch("endless");
-    let o = flapsim(&["validate", "/dev/zero"], &d);
-    refused(&o, &["/dev/zero", "limit of 1048576 bytes"]);
-    let o = flapsim(&["validate", "/dev/zero", "--limit", "file_bytes=1000"], &d);
+    let endless =
+        |args: &[&str]| sh_capped("yes | \"$0\" \"$@\"", args, &d, Duration::from_secs(120));
+    let o = endless(&["validate", "/dev/stdin"]);
+    refused(&o, &["/dev/stdin", "limit of 1048576 bytes"]);
+    let o = endless(&["validate", "/dev/stdin", "--limit", "file_bytes=1000"]);
     refused(&o, &["limit of 1000 bytes"]);
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let o = flapsim(&["validate", device], &d);
+        refused(&o, &[device, "character device"]);
+    }
     let o = flapsim(&["run", "/dev/urandom"], &d);
     refused(&o, &["/dev/urandom"]);
     let o = flapsim(&["validate", "."], &d);
@@ -418,7 +432,7 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     std::fs::create_dir(d.join("charts")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", d.join("charts/chart-data.json")).unwrap();
     let o = flapsim(&["chart", "charts"], &d);
-    refused(&o, &["chart-data.json", "more than the 268435456 bytes"]);
+    refused(&o, &["chart-data.json", "not a regular file"]);
     // And a comparison's rows: `chart` read its `results.jsonl` to the end.
     std::fs::write(d.join("s.yaml"), S).unwrap();
     let o = flapsim(
@@ -440,6 +454,141 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     std::os::unix::fs::symlink("/dev/zero", &rows).unwrap();
     let o = flapsim(&["chart", "cmp"], &d);
     refused(&o, &["results.jsonl", "not a regular file"]);
+}
+
+// ------------------------------------- also: named pipes, devices, sockets
+
+/// A named pipe (FIFO) at `path`.
+fn mkfifo(path: &Path) {
+    let o = Command::new("mkfifo").arg(path).output().expect("mkfifo");
+    assert!(o.status.success(), "mkfifo {}", path.display());
+}
+
+/// Main opened every input with a blocking `open(2)`: a FIFO no process
+/// writes to (`mkfifo f.yaml; flapsim run f.yaml`) hung every command that
+/// reads a file the user names, before any message, and `chart`, `sweep
+/// --resume` and `merge` hung on a FIFO in place of a file flapsim wrote.
+/// Now: exit 2 naming the file, after a bounded wait for a writer for what
+/// the user names, at once for flapsim's own files.
+#[test]
+fn a_fifo_with_no_writer_is_refused_never_waited_on_forever() {
+    let d = scratch("fifo-nowriter");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    for f in [
+        "v.yaml", "r.yaml", "w.yaml", "c.yaml", "o.yaml", "b.yaml", "d.log",
+    ] {
+        mkfifo(&d.join(f));
+    }
+    std::fs::write(
+        d.join("based.yaml"),
+        "base: b.yaml\naxes:\n  - path: suspicion_mult\n    values: [4, 5]\n",
+    )
+    .unwrap();
+    // flapsim's own files replaced by FIFOs: a run's and a sweep's.
+    let o = flapsim(&["run", "s.yaml", "--out", "run", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(d.join("run/chart-data.json")).unwrap();
+    mkfifo(&d.join("run/chart-data.json"));
+    std::fs::write(
+        d.join("sweep.yaml"),
+        format!(
+            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
+            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = flapsim(&["sweep", "sweep.yaml", "--out", "sw", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(d.join("sw/manifest.json")).unwrap();
+    mkfifo(&d.join("sw/manifest.json"));
+
+    let no_writer = "a pipe with no writer";
+    let own = "not a regular file";
+    let cases: Vec<(Vec<&str>, [&str; 2])> = vec![
+        (vec!["validate", "v.yaml"], ["v.yaml", no_writer]),
+        (vec!["run", "r.yaml", "-q"], ["r.yaml", no_writer]),
+        (vec!["sweep", "w.yaml", "-q"], ["w.yaml", no_writer]),
+        (vec!["sweep", "based.yaml", "-q"], ["b.yaml", no_writer]),
+        (
+            vec!["compare", "c.yaml", "--presets", "memberlist", "-q"],
+            ["c.yaml", no_writer],
+        ),
+        (
+            vec!["oracle", "o.yaml", "--seeds", "1"],
+            ["o.yaml", no_writer],
+        ),
+        (
+            vec!["diagnose", "d.log", "--out", "diag", "--no-charts", "-q"],
+            ["d.log", no_writer],
+        ),
+        (vec!["chart", "run"], ["chart-data.json", own]),
+        (
+            vec!["sweep", "sweep.yaml", "--out", "sw", "--resume", "-q"],
+            ["manifest.json", own],
+        ),
+        (
+            vec!["merge", "sw", "--out", "merged"],
+            ["manifest.json", own],
+        ),
+    ];
+    // At once: each waits for a writer (a few seconds) on its own FIFO.
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (cases.iter())
+            .map(|(args, _)| scope.spawn(|| flapsim_capped(args, &d, Duration::from_secs(90))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((args, needles), o) in cases.iter().zip(&outputs) {
+        let e = stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: expected exit 2: {e}");
+        for n in needles {
+            assert!(e.contains(n), "{args:?}: `{n}` not in: {e}");
+        }
+    }
+}
+
+/// Rule: a pipe with a writer is read as `cat` reads it, whoever opens it
+/// first: a FIFO whose writer is waiting in its `open`, process substitution
+/// `<(cat s.yaml)` and `/dev/stdin`.
+#[test]
+fn a_pipe_with_a_writer_is_read_in_full() {
+    let d = scratch("fifo-writer");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let fifo = d.join("f.yaml");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, S).unwrap())
+    };
+    let o = flapsim(&["run", "f.yaml", "--out", "fifo", "-q"], &d);
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("fifo/summary.json").is_file());
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" run <(cat s.yaml) --out procsub -q && cat s.yaml | \"$0\" validate /dev/stdin")
+        .arg(bin())
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("procsub/summary.json").is_file());
+}
+
+/// Main opened a socket or a terminal as an input: `No such device or
+/// address (os error 6)` for a socket, and a terminal (`/dev/tty`,
+/// `/dev/stdin` at a prompt) would have waited for typing. Each is now
+/// refused as what it is.
+#[test]
+fn sockets_and_devices_are_refused_as_what_they_are() {
+    let d = scratch("sockets");
+    let _listener = std::os::unix::net::UnixListener::bind(d.join("sock.yaml")).unwrap();
+    let o = flapsim(&["validate", "sock.yaml"], &d);
+    refused(&o, &["sock.yaml", "a socket, not a file"]);
+    let o = flapsim(&["diagnose", "/dev/null", "--out", "diag", "-q"], &d);
+    refused(&o, &["/dev/null", "a character device"]);
+    let o = flapsim(&["run", "/dev/null"], &d);
+    refused(&o, &["/dev/null", "a character device"]);
 }
 
 // ------------------------------------------------- 6. / 9. CPU work is budgeted

@@ -92,35 +92,32 @@ pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure
 }
 
 /// Read a file of the directory, refusing one larger than [`MAX_DATA_BYTES`].
-/// The size the file system reports is not trusted (`/dev/zero` and pipes
-/// report 0 and never end): the read itself stops one byte past the limit.
+/// Only a regular file is read (flapsim writes nothing else here): a link to
+/// `/dev/zero`, a FIFO or a directory in its place is refused at once, never
+/// read or waited on ([`crate::input_file::open_regular`]). Its size is then
+/// true, and a big one is refused before it is read.
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| {
-        Failure::bad_input(format!(
-            "{}: {e} (is this a flapsim output directory written with charts, i.e. without --no-charts?)",
-            quote::path(path)
-        ))
+    let file = crate::input_file::open_regular(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (is this a flapsim output directory written with charts, i.e. without --no-charts?)"
+        } else {
+            ""
+        };
+        Failure::bad_input(format!("{}: {e}{hint}", quote::path(path)))
     })?;
-    // A regular file's size is true: refuse a big one before reading it.
-    if let Some(len) = file.metadata().ok().map(|m| m.len()) {
-        if len > MAX_DATA_BYTES {
-            return Err(Failure::bad_input(format!(
-                "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
-                quote::path(path),
-            )));
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_DATA_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(path))))?;
-    if bytes.len() as u64 > MAX_DATA_BYTES {
+    let unreadable = |e: std::io::Error| Failure::bad_input(format!("{}: {e}", quote::path(path)));
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len > MAX_DATA_BYTES {
         return Err(Failure::bad_input(format!(
-            "{}: more than the {MAX_DATA_BYTES} bytes a chart data file can be",
+            "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
             quote::path(path),
         )));
     }
+    // Only the bytes it held when opened (a file growing meanwhile is cut
+    // there); not preallocated from the size (a sparse file can claim more).
+    let mut bytes = Vec::new();
+    file.take(len).read_to_end(&mut bytes).map_err(unreadable)?;
     Ok(bytes)
 }
 

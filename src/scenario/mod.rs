@@ -126,14 +126,12 @@ pub fn parse_with(
 }
 
 /// Read at most `max` bytes of `path` as UTF-8 text. The size the file system
-/// reports is not trusted (`/dev/zero` and pipes report 0 and never end): the
-/// read itself stops one byte past the limit.
+/// reports is not trusted (a pipe reports 0 and may never end): the read
+/// itself stops one byte past the limit. A FIFO with no writer, a directory
+/// or a device is refused, never waited on ([`crate::input_file`]).
 fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err("cannot read: is a directory, not a scenario file".into());
-    }
+    let file = crate::input_file::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut bytes = Vec::new();
     file.take(max as u64 + 1)
         .read_to_end(&mut bytes)
