@@ -1308,7 +1308,8 @@ fn edited_comparison_files_are_refused_not_crashed() {
 /// Main quoted a value from the command line or a sweep file whole: a
 /// 100 KB `--set` value, `--limit` key, `--outputs` entry, sweep axis value
 /// or `--out` path came back in full, some twice (200 KB of message). Each
-/// is now quoted by its head and the count of bytes left out.
+/// is now quoted by its head and the count of bytes left out; a path by its
+/// tail (its file name, quote::path_text).
 #[test]
 fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
     let d = scratch("longtext");
@@ -1323,12 +1324,13 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
     let set = format!("suspicion_mult={long}");
     let limit = format!("{long}=1");
     let out = format!("out/{long}");
-    for args in [
-        vec!["run", "s.yaml", "--set", &set],
-        vec!["run", "s.yaml", "--limit", &limit],
-        vec!["run", "s.yaml", "--outputs", &long],
-        vec!["run", "s.yaml", "--out", &out],
-        vec!["sweep", "w.yaml", "--out", "sw"],
+    let (head, tail) = ("more bytes)", "bytes left out) …xxx");
+    for (args, marker) in [
+        (vec!["run", "s.yaml", "--set", &set], head),
+        (vec!["run", "s.yaml", "--limit", &limit], head),
+        (vec!["run", "s.yaml", "--outputs", &long], head),
+        (vec!["run", "s.yaml", "--out", &out], tail),
+        (vec!["sweep", "w.yaml", "--out", "sw"], head),
     ] {
         let o = flapsim(&args, &d);
         let e = stderr(&o);
@@ -1340,7 +1342,7 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
             &args[..2],
             e.len()
         );
-        assert!(e.contains("more bytes)"), "{:?}: {e}", &args[..2]);
+        assert!(e.contains(marker), "{:?}: {e}", &args[..2]);
     }
 }
 

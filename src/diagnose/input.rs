@@ -64,7 +64,7 @@ pub fn program_stem(stem: &str) -> bool {
 
 impl Source {
     /// Its label for a message: whole up to `PATH_MAX` bytes, longer ones
-    /// by their head and the count of bytes left out
+    /// by their tail (the file name) after the count of bytes left out
     /// ([`crate::quote::path_text`]). Why: a 100 KB path came back whole
     /// in every message naming its file.
     pub fn named(&self) -> crate::quote::Short<'_> {
