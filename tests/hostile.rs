@@ -1141,6 +1141,89 @@ fn chart_data_sizes_beyond_what_a_run_writes_are_refused() {
     }
 }
 
+/// Main read a `chart-data.json` of up to 256 MiB and parsed it whole before
+/// refusing it: parsing costs up to ~14 times the file (a run's list of
+/// empty names 2.4 GB, a comparison's map of short keys 3.8 GB). The cap is
+/// now 32 MiB, above what a run or a comparison writes (see
+/// `cli::chart::MAX_DATA_BYTES`): a larger file is refused before it is
+/// read, the worst shape just under the cap parses in under 1 GB, and
+/// `compare` refuses a comparison whose data would pass the cap before it
+/// runs anything.
+#[test]
+fn chart_data_past_32_mib_is_refused_before_it_is_read_and_memory_stays_bounded() {
+    let d = scratch("chartcap");
+    compare_two_presets(&d);
+    let data = d.join("cmp/chart-data.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&data).unwrap()).unwrap();
+    // Past the cap: a sparse file, refused by its size.
+    let big = d.join("big");
+    std::fs::create_dir(&big).unwrap();
+    let f = std::fs::File::create(big.join("chart-data.json")).unwrap();
+    f.set_len((32 << 20) + 1).unwrap();
+    let o = flapsim(&["chart", "big"], &d);
+    refused(
+        &o,
+        &[
+            "chart-data.json",
+            "33554433 bytes is more than the 33554432",
+        ],
+    );
+    // Just under it, the costliest shape flapsim parses: a protocol of
+    // short unknown keys, 14 times its text in memory. Under 1 GB of
+    // address space it is refused at its field, not aborted.
+    let mut meta = original.clone();
+    meta["configs"][0]["protocol"] = serde_json::json!({"@": 0});
+    let text = serde_json::to_string(&meta).unwrap();
+    let (head, tail) = text.split_once("\"@\":0").unwrap();
+    let mut keys = String::with_capacity(32 << 20);
+    let mut i = 0u64;
+    while head.len() + keys.len() + tail.len() + 32 < (32 << 20) {
+        keys.push_str(&format!("\"{i:x}\":0,"));
+        i += 1;
+    }
+    keys.push_str("\"end\":0");
+    std::fs::write(&data, format!("{head}{keys}{tail}")).unwrap();
+    let o = sh_capped(
+        "ulimit -v 1000000; exec \"$0\" chart cmp",
+        &[],
+        &d,
+        Duration::from_secs(120),
+    );
+    refused(
+        &o,
+        &[
+            "chart-data.json:",
+            "configs[0].protocol",
+            "not a protocol parameter",
+        ],
+    );
+    // A comparison whose chart-data.json would pass the cap (its scenario
+    // file's 33 MiB of comments are quoted in it) is refused before a run.
+    let mut long = String::from(S);
+    let comment = format!("# {}\n", "x".repeat(1000));
+    while long.len() < (33 << 20) {
+        long.push_str(&comment);
+    }
+    std::fs::write(d.join("long.yaml"), long).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "long.yaml",
+            "--presets",
+            "memberlist,memberlist-2015",
+            "--limit",
+            "file_bytes=40000000",
+            "--out",
+            "long",
+            "-q",
+        ],
+        &d,
+    );
+    refused(&o, &["chart-data.json would be", "more than the 33554432"]);
+    assert!(!d.join("long").exists(), "nothing published");
+}
+
 // ------------------------------------------- also: edited sweep manifests
 
 /// Main trusted the counts of a sweep's `manifest.json`: a shard count of
