@@ -1744,6 +1744,146 @@ fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_the
     assert!(svg < 200_000, "chart-detection.svg is {svg} bytes");
 }
 
+/// A comparison's 6 nodes and a one-way firewall (fw-1 takes UDP from n-01
+/// only): under memberlist-2015 healthy nodes flap too, so every rate is
+/// non-zero; 3m7s with a 1m warm-up, so the rates have many digits.
+const FIREWALLED: &str = "duration: 3m7s\nwarmup: 1m\ncluster:\n  groups:\n    nodes: {count: 6, name: \"n-{:02}\"}\n  nodes:\n    fw-1: {}\ntimeline:\n  - at: 0s\n    partition: {name: fw, from: {except: [fw-1, n-01]}, to: fw-1, one_way: true, transport: udp}\n  - {at: 2m, crash: n-05}\n";
+
+/// `line` (a compact JSON row) with the number after `"key":` replaced by
+/// `value`, as a careful hand would edit it.
+fn with_number(line: &str, key: &str, value: &str) -> String {
+    let at = line.find(&format!("\"{key}\":")).expect("key in row") + key.len() + 3;
+    let end = at + line[at..].find([',', '}']).unwrap();
+    format!("{}{value}{}", &line[..at], &line[end..])
+}
+
+/// Main checked a comparison's rates only as finite and >= 0: a
+/// `results.jsonl` (and `results.csv`, edited alike) whose `flaps_per_hour`,
+/// `flaps_healthy_per_hour` or `fp_healthy_per_hour` disagreed with the
+/// row's count over the run's measured window, or whose count was edited
+/// under its rate, was drawn and exited 0, a number no run reported; so was
+/// a `simulated` other than the run's length. Each rate is now recomputed as
+/// the run wrote it, over its own configuration's window (a variant may set
+/// another `duration` and `warmup`), and a mismatch refused at its line and
+/// field.
+#[test]
+fn comparison_rates_disagreeing_with_their_counts_are_refused_at_their_field() {
+    use serde_json::Value;
+    let d = scratch("comparisonrates");
+    std::fs::write(d.join("fw.yaml"), FIREWALLED).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "fw.yaml",
+            "--presets",
+            "memberlist-2015",
+            "--variant",
+            "long:preset=memberlist-2015,duration=4m11s,warmup=90s",
+            "--seeds",
+            "1",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cmp = d.join("cmp");
+    let read = |f: &str| std::fs::read_to_string(cmp.join(f)).unwrap();
+    let (rows, csv, data) = (
+        read("results.jsonl"),
+        read("results.csv"),
+        read("chart-data.json"),
+    );
+    let lines: Vec<&str> = rows.lines().collect();
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        for k in ["flaps", "flaps_healthy", "fp_healthy"] {
+            assert!(
+                v[k].as_u64().unwrap() > 0,
+                "{k} is 0: the case tests nothing: {l}"
+            );
+        }
+    }
+    // Row `i` (0-based) with `key` set to `value` in both result files.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let edited = |i: usize, key: &str, value: &str| -> (String, String) {
+        let mut jsonl: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        jsonl[i] = with_number(&jsonl[i], key, value);
+        let column = header.iter().position(|h| *h == key).unwrap();
+        let csv: String = (csv.lines().enumerate())
+            .map(|(n, l)| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                if n == i + 1 {
+                    cells[column] = value;
+                }
+                format!("{}\n", cells.join(","))
+            })
+            .collect();
+        (jsonl.iter().map(|l| format!("{l}\n")).collect(), csv)
+    };
+    let cases = [
+        (
+            edited(0, "flaps_per_hour", "1.5"),
+            "results.jsonl:1:",
+            "flaps_per_hour: 1.5, but flaps ",
+        ),
+        (
+            edited(1, "flaps_healthy_per_hour", "99"),
+            "results.jsonl:2:",
+            "flaps_healthy_per_hour: 99, but flaps_healthy ",
+        ),
+        (
+            edited(1, "fp_healthy_per_hour", "0"),
+            "results.jsonl:2:",
+            "fp_healthy_per_hour: 0, but fp_healthy ",
+        ),
+    ];
+    for ((jsonl, csv_edit), at, needle) in cases {
+        std::fs::write(cmp.join("results.jsonl"), jsonl).unwrap();
+        std::fs::write(cmp.join("results.csv"), csv_edit).unwrap();
+        let o = flapsim(&["chart", "cmp"], &d);
+        refused(&o, &[at, needle, "make it"]);
+    }
+    // The variant's rate is over its own window: 2m41s, not the first's.
+    let o = flapsim(&["chart", "cmp"], &d);
+    assert!(stderr(&o).contains("the measured 2m41s (the run's 4m11s less its 1m30s warm-up)"));
+    // A count edited under its rate.
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    let flaps = (first["flaps"].as_u64().unwrap() + 1).to_string();
+    let (jsonl, csv_edit) = edited(0, "flaps", &flaps);
+    std::fs::write(cmp.join("results.jsonl"), jsonl).unwrap();
+    std::fs::write(cmp.join("results.csv"), csv_edit).unwrap();
+    let o = flapsim(&["chart", "cmp"], &d);
+    refused(
+        &o,
+        &[
+            "results.jsonl:1:",
+            &format!("but flaps {flaps} in the measured 2m7s"),
+        ],
+    );
+    std::fs::write(cmp.join("results.jsonl"), &rows).unwrap();
+    std::fs::write(cmp.join("results.csv"), &csv).unwrap();
+    // `simulated`, the first configuration's length, is the scenario's.
+    std::fs::write(
+        cmp.join("chart-data.json"),
+        data.replace("\"simulated\": \"3m7s\"", "\"simulated\": \"4m11s\""),
+    )
+    .unwrap();
+    let o = flapsim(&["chart", "cmp"], &d);
+    refused(
+        &o,
+        &[
+            "chart-data.json:",
+            ": simulated: `4m11s`, but scenario_text",
+            "runs 3m7s",
+        ],
+    );
+    std::fs::write(cmp.join("chart-data.json"), &data).unwrap();
+    let o = flapsim(&["chart", "cmp", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// A comparison's files edited as a careless or hostile user would: values
 /// of 1e308 or -5, fractional counts, a part above its whole, latencies past
 /// the run, a row for a configuration the manifest lacks, an extra key, a

@@ -246,8 +246,8 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
         ));
     }
     let bytes = super::store::read_regular(&path).map_err(|e| format!("{shown}: {e}"))?;
-    let meta = read_meta(&path, &bytes, &manifest)?;
-    let rows = read_rows(dir, &manifest, &meta)?;
+    let (meta, windows) = read_meta(&path, &bytes, &manifest)?;
+    let rows = read_rows(dir, &manifest, &windows)?;
     check_csv(dir, &manifest, &rows)?;
     let stats = aggregate(manifest.points.len(), &rows);
     Ok(Comparison {
