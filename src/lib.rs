@@ -16,6 +16,7 @@
 //! - [`report`]: summary.json, events.jsonl, memberlist.log, timeseries.csv, stdout.
 //! - [`diagnose`]: real memberlist/Serf/Consul logs → the same metrics and charts.
 //! - [`random`]: seeded ChaCha streams and the latency/duration distributions.
+//! - [`input_file`]: opening a file the user named (a pipe or a FIFO too) without hanging.
 
 pub mod batch;
 pub mod chart;
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod engine;
 pub mod host;
+pub mod input_file;
 pub mod metrics;
 pub mod network;
 pub mod protocol;

@@ -5,8 +5,9 @@
 //! node name came back whole, several times, in one message. The first
 //! [`HEAD_CHARS`] characters find it as well as all of it does; the message
 //! then says how many bytes it left out. Every message that quotes user text
-//! goes through [`short`] (a path through [`path`], whole up to `PATH_MAX`),
-//! so they all shorten the same way; another crate's message that quotes it
+//! goes through [`short`] (a path through [`path`], whole up to `PATH_MAX`,
+//! else by its tail: the file name is what tells a reader which file), so
+//! they all shorten the same way; another crate's message that quotes it
 //! goes through [`shorten_quoted`], and the CLI [`capped`]s whatever it
 //! prints last.
 
@@ -23,6 +24,11 @@ const WHOLE_BYTES: usize = 160;
 /// opens (`PATH_MAX`), so only a path that cannot name a file is shortened.
 const WHOLE_PATH_BYTES: usize = 4096;
 
+/// Bytes of a longer path's tail kept: its file name (most are far shorter
+/// than `NAME_MAX`, 255) and the directories before it that fit, few enough
+/// that a message naming two paths stays a few lines.
+pub const TAIL_PATH_BYTES: usize = 200;
+
 /// `text` for a message: whole when short, else its first [`HEAD_CHARS`]
 /// characters (cut on a character boundary), `…` and how many bytes were left
 /// out. Formats without allocating.
@@ -30,15 +36,21 @@ pub fn short(text: &str) -> Short<'_> {
     Short {
         text,
         whole_bytes: WHOLE_BYTES,
+        keep: Keep::Head,
     }
 }
 
 /// A path as the user gave it, for a message: whole up to `PATH_MAX` bytes,
-/// else shortened as [`short`] does.
+/// else by its last [`TAIL_PATH_BYTES`] at most, from a `/` where one is
+/// among them before the file name (so the kept directories are whole), after
+/// how many bytes were left out and `…`: `(4800 bytes left out)
+/// …/dir/scenario.yaml`. Why the tail: the file name is the part that says
+/// which file; a head kept `/very/long/…` and lost it.
 pub fn path_text(text: &str) -> Short<'_> {
     Short {
         text,
         whole_bytes: WHOLE_PATH_BYTES,
+        keep: Keep::Tail,
     }
 }
 
@@ -52,6 +64,34 @@ pub fn path(p: &std::path::Path) -> String {
 pub struct Short<'a> {
     text: &'a str,
     whole_bytes: usize,
+    keep: Keep,
+}
+
+/// Which end of a long text a message keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// A name or a value: its first characters find it.
+    Head,
+    /// A path: its file name tells which file.
+    Tail,
+}
+
+/// Where the tail of `path` kept in a message starts: at most
+/// [`TAIL_PATH_BYTES`] from its end, on a character boundary, and at a `/`
+/// when one is there before the file name (whole directories, not half of
+/// one).
+fn tail_start(path: &str) -> usize {
+    let earliest = path.len().saturating_sub(TAIL_PATH_BYTES);
+    let start = (earliest..=path.len())
+        .find(|&i| path.is_char_boundary(i))
+        .unwrap_or(path.len());
+    // The `/` before the file name, if it is in the tail: start at the
+    // first `/` there (at it, or at one before it).
+    let name_slash = path.trim_end_matches('/').rfind('/');
+    match name_slash.filter(|&slash| slash >= start) {
+        Some(_) => start + path[start..].find('/').unwrap_or(0),
+        None => start,
+    }
 }
 
 impl fmt::Display for Short<'_> {
@@ -59,6 +99,10 @@ impl fmt::Display for Short<'_> {
         let text = self.text;
         if text.len() <= self.whole_bytes {
             return f.write_str(text);
+        }
+        if self.keep == Keep::Tail {
+            let start = tail_start(text);
+            return write!(f, "({start} bytes left out) …{}", &text[start..]);
         }
         let cut = text
             .char_indices()
@@ -139,6 +183,34 @@ mod tests {
         assert_eq!(path_text(&long_path).to_string(), long_path);
         let at_limit = "y".repeat(WHOLE_BYTES);
         assert_eq!(short(&at_limit).to_string(), at_limit);
+    }
+
+    /// Rule: a path too long to name a file is quoted by its tail, whole
+    /// directories and its file name, after the count of bytes left out: the
+    /// file name says which file (its head, `/very/long/…`, lost it).
+    #[test]
+    fn a_long_path_is_quoted_by_its_tail_with_the_file_name() {
+        let long = format!("/{}dir/scenario.yaml", "very-long/".repeat(500));
+        let quoted = path_text(&long).to_string();
+        assert!(quoted.ends_with("/very-long/dir/scenario.yaml"), "{quoted}");
+        let kept = quoted.split('…').nth(1).unwrap();
+        assert!(
+            kept.starts_with("/very-long/"),
+            "whole directories: {quoted}"
+        );
+        assert!(kept.len() <= TAIL_PATH_BYTES, "{quoted}");
+        let left_out = long.len() - kept.len();
+        assert_eq!(quoted, format!("({left_out} bytes left out) …{kept}"));
+        assert_eq!(path(std::path::Path::new(&long)), quoted);
+        // A file name longer than the tail kept: its end, cut on a
+        // character boundary (a trailing slash does not count as a name).
+        let name = format!("/d/{}.log/", "é".repeat(3000));
+        let quoted = path_text(&name).to_string();
+        assert!(quoted.ends_with("éé.log/"), "{quoted}");
+        assert!(quoted.split('…').nth(1).unwrap().len() <= TAIL_PATH_BYTES);
+        // Names and values keep their head, as before.
+        let value = "v".repeat(5000);
+        assert!(short(&value).to_string().starts_with("vvv"));
     }
 
     /// Rule: another crate's message keeps its own words and loses only the

@@ -43,13 +43,20 @@ fn bin() -> &'static str {
 /// `watchdog` (a hang guard: the test fails, it does not wait forever).
 fn flapsim_capped(args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
     // `${10}`, not `$10`: sh reads `$10` as `$1` followed by `0`.
-    let mut script = String::from("ulimit -v 4000000; exec \"$0\"");
+    let mut script = String::from("exec \"$0\"");
     for i in 0..args.len() {
         script.push_str(&format!(" \"${{{}}}\"", i + 1));
     }
+    sh_capped(&script, args, cwd, watchdog)
+}
+
+/// Run the sh `script` (`$0` is flapsim, `$1`… are `args`) in `cwd` under
+/// `ulimit -v 4000000` (4 GB), killed after `watchdog` (a hang guard: the
+/// test fails, it does not wait forever).
+fn sh_capped(script: &str, args: &[&str], cwd: &Path, watchdog: Duration) -> Output {
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(&script)
+        .arg(format!("ulimit -v 4000000; {script}"))
         .arg(bin())
         .args(args)
         .current_dir(cwd)
@@ -402,14 +409,21 @@ fn batch_commands_refuse_an_unusable_out_before_running_and_touch_nothing_there(
 // --------------------------------------------------------- 5. bounded reading
 
 /// Main trusted the size the file system reports, and read /dev/zero until
-/// memory ran out.
+/// memory ran out. (A device is now refused before it is read, below; an
+/// endless pipe is what is read only up to the limit.)
 #[test]
 fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     let d = scratch("endless");
-    let o = flapsim(&["validate", "/dev/zero"], &d);
-    refused(&o, &["/dev/zero", "limit of 1048576 bytes"]);
-    let o = flapsim(&["validate", "/dev/zero", "--limit", "file_bytes=1000"], &d);
+    let endless =
+        |args: &[&str]| sh_capped("yes | \"$0\" \"$@\"", args, &d, Duration::from_secs(120));
+    let o = endless(&["validate", "/dev/stdin"]);
+    refused(&o, &["/dev/stdin", "limit of 1048576 bytes"]);
+    let o = endless(&["validate", "/dev/stdin", "--limit", "file_bytes=1000"]);
     refused(&o, &["limit of 1000 bytes"]);
+    for device in ["/dev/zero", "/dev/urandom"] {
+        let o = flapsim(&["validate", device], &d);
+        refused(&o, &[device, "character device"]);
+    }
     let o = flapsim(&["run", "/dev/urandom"], &d);
     refused(&o, &["/dev/urandom"]);
     let o = flapsim(&["validate", "."], &d);
@@ -418,7 +432,7 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     std::fs::create_dir(d.join("charts")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", d.join("charts/chart-data.json")).unwrap();
     let o = flapsim(&["chart", "charts"], &d);
-    refused(&o, &["chart-data.json", "more than the 268435456 bytes"]);
+    refused(&o, &["chart-data.json", "not a regular file"]);
     // And a comparison's rows: `chart` read its `results.jsonl` to the end.
     std::fs::write(d.join("s.yaml"), S).unwrap();
     let o = flapsim(
@@ -440,6 +454,141 @@ fn endless_and_oversized_inputs_are_read_only_up_to_the_limit() {
     std::os::unix::fs::symlink("/dev/zero", &rows).unwrap();
     let o = flapsim(&["chart", "cmp"], &d);
     refused(&o, &["results.jsonl", "not a regular file"]);
+}
+
+// ------------------------------------- also: named pipes, devices, sockets
+
+/// A named pipe (FIFO) at `path`.
+fn mkfifo(path: &Path) {
+    let o = Command::new("mkfifo").arg(path).output().expect("mkfifo");
+    assert!(o.status.success(), "mkfifo {}", path.display());
+}
+
+/// Main opened every input with a blocking `open(2)`: a FIFO no process
+/// writes to (`mkfifo f.yaml; flapsim run f.yaml`) hung every command that
+/// reads a file the user names, before any message, and `chart`, `sweep
+/// --resume` and `merge` hung on a FIFO in place of a file flapsim wrote.
+/// Now: exit 2 naming the file, after a bounded wait for a writer for what
+/// the user names, at once for flapsim's own files.
+#[test]
+fn a_fifo_with_no_writer_is_refused_never_waited_on_forever() {
+    let d = scratch("fifo-nowriter");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    for f in [
+        "v.yaml", "r.yaml", "w.yaml", "c.yaml", "o.yaml", "b.yaml", "d.log",
+    ] {
+        mkfifo(&d.join(f));
+    }
+    std::fs::write(
+        d.join("based.yaml"),
+        "base: b.yaml\naxes:\n  - path: suspicion_mult\n    values: [4, 5]\n",
+    )
+    .unwrap();
+    // flapsim's own files replaced by FIFOs: a run's and a sweep's.
+    let o = flapsim(&["run", "s.yaml", "--out", "run", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(d.join("run/chart-data.json")).unwrap();
+    mkfifo(&d.join("run/chart-data.json"));
+    std::fs::write(
+        d.join("sweep.yaml"),
+        format!(
+            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
+            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = flapsim(&["sweep", "sweep.yaml", "--out", "sw", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(d.join("sw/manifest.json")).unwrap();
+    mkfifo(&d.join("sw/manifest.json"));
+
+    let no_writer = "a pipe with no writer";
+    let own = "not a regular file";
+    let cases: Vec<(Vec<&str>, [&str; 2])> = vec![
+        (vec!["validate", "v.yaml"], ["v.yaml", no_writer]),
+        (vec!["run", "r.yaml", "-q"], ["r.yaml", no_writer]),
+        (vec!["sweep", "w.yaml", "-q"], ["w.yaml", no_writer]),
+        (vec!["sweep", "based.yaml", "-q"], ["b.yaml", no_writer]),
+        (
+            vec!["compare", "c.yaml", "--presets", "memberlist", "-q"],
+            ["c.yaml", no_writer],
+        ),
+        (
+            vec!["oracle", "o.yaml", "--seeds", "1"],
+            ["o.yaml", no_writer],
+        ),
+        (
+            vec!["diagnose", "d.log", "--out", "diag", "--no-charts", "-q"],
+            ["d.log", no_writer],
+        ),
+        (vec!["chart", "run"], ["chart-data.json", own]),
+        (
+            vec!["sweep", "sweep.yaml", "--out", "sw", "--resume", "-q"],
+            ["manifest.json", own],
+        ),
+        (
+            vec!["merge", "sw", "--out", "merged"],
+            ["manifest.json", own],
+        ),
+    ];
+    // At once: each waits for a writer (a few seconds) on its own FIFO.
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (cases.iter())
+            .map(|(args, _)| scope.spawn(|| flapsim_capped(args, &d, Duration::from_secs(90))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((args, needles), o) in cases.iter().zip(&outputs) {
+        let e = stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: expected exit 2: {e}");
+        for n in needles {
+            assert!(e.contains(n), "{args:?}: `{n}` not in: {e}");
+        }
+    }
+}
+
+/// Rule: a pipe with a writer is read as `cat` reads it, whoever opens it
+/// first: a FIFO whose writer is waiting in its `open`, process substitution
+/// `<(cat s.yaml)` and `/dev/stdin`.
+#[test]
+fn a_pipe_with_a_writer_is_read_in_full() {
+    let d = scratch("fifo-writer");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let fifo = d.join("f.yaml");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, S).unwrap())
+    };
+    let o = flapsim(&["run", "f.yaml", "--out", "fifo", "-q"], &d);
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("fifo/summary.json").is_file());
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("\"$0\" run <(cat s.yaml) --out procsub -q && cat s.yaml | \"$0\" validate /dev/stdin")
+        .arg(bin())
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("procsub/summary.json").is_file());
+}
+
+/// Main opened a socket or a terminal as an input: `No such device or
+/// address (os error 6)` for a socket, and a terminal (`/dev/tty`,
+/// `/dev/stdin` at a prompt) would have waited for typing. Each is now
+/// refused as what it is.
+#[test]
+fn sockets_and_devices_are_refused_as_what_they_are() {
+    let d = scratch("sockets");
+    let _listener = std::os::unix::net::UnixListener::bind(d.join("sock.yaml")).unwrap();
+    let o = flapsim(&["validate", "sock.yaml"], &d);
+    refused(&o, &["sock.yaml", "a socket, not a file"]);
+    let o = flapsim(&["diagnose", "/dev/null", "--out", "diag", "-q"], &d);
+    refused(&o, &["/dev/null", "a character device"]);
+    let o = flapsim(&["run", "/dev/null"], &d);
+    refused(&o, &["/dev/null", "a character device"]);
 }
 
 // ------------------------------------------------- 6. / 9. CPU work is budgeted
@@ -992,6 +1141,89 @@ fn chart_data_sizes_beyond_what_a_run_writes_are_refused() {
     }
 }
 
+/// Main read a `chart-data.json` of up to 256 MiB and parsed it whole before
+/// refusing it: parsing costs up to ~14 times the file (a run's list of
+/// empty names 2.4 GB, a comparison's map of short keys 3.8 GB). The cap is
+/// now 32 MiB, above what a run or a comparison writes (see
+/// `cli::chart::MAX_DATA_BYTES`): a larger file is refused before it is
+/// read, the worst shape just under the cap parses in under 1 GB, and
+/// `compare` refuses a comparison whose data would pass the cap before it
+/// runs anything.
+#[test]
+fn chart_data_past_32_mib_is_refused_before_it_is_read_and_memory_stays_bounded() {
+    let d = scratch("chartcap");
+    compare_two_presets(&d);
+    let data = d.join("cmp/chart-data.json");
+    let original: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&data).unwrap()).unwrap();
+    // Past the cap: a sparse file, refused by its size.
+    let big = d.join("big");
+    std::fs::create_dir(&big).unwrap();
+    let f = std::fs::File::create(big.join("chart-data.json")).unwrap();
+    f.set_len((32 << 20) + 1).unwrap();
+    let o = flapsim(&["chart", "big"], &d);
+    refused(
+        &o,
+        &[
+            "chart-data.json",
+            "33554433 bytes is more than the 33554432",
+        ],
+    );
+    // Just under it, the costliest shape flapsim parses: a protocol of
+    // short unknown keys, 14 times its text in memory. Under 1 GB of
+    // address space it is refused at its field, not aborted.
+    let mut meta = original.clone();
+    meta["configs"][0]["protocol"] = serde_json::json!({"@": 0});
+    let text = serde_json::to_string(&meta).unwrap();
+    let (head, tail) = text.split_once("\"@\":0").unwrap();
+    let mut keys = String::with_capacity(32 << 20);
+    let mut i = 0u64;
+    while head.len() + keys.len() + tail.len() + 32 < (32 << 20) {
+        keys.push_str(&format!("\"{i:x}\":0,"));
+        i += 1;
+    }
+    keys.push_str("\"end\":0");
+    std::fs::write(&data, format!("{head}{keys}{tail}")).unwrap();
+    let o = sh_capped(
+        "ulimit -v 1000000; exec \"$0\" chart cmp",
+        &[],
+        &d,
+        Duration::from_secs(120),
+    );
+    refused(
+        &o,
+        &[
+            "chart-data.json:",
+            "configs[0].protocol",
+            "not a protocol parameter",
+        ],
+    );
+    // A comparison whose chart-data.json would pass the cap (its scenario
+    // file's 33 MiB of comments are quoted in it) is refused before a run.
+    let mut long = String::from(S);
+    let comment = format!("# {}\n", "x".repeat(1000));
+    while long.len() < (33 << 20) {
+        long.push_str(&comment);
+    }
+    std::fs::write(d.join("long.yaml"), long).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "long.yaml",
+            "--presets",
+            "memberlist,memberlist-2015",
+            "--limit",
+            "file_bytes=40000000",
+            "--out",
+            "long",
+            "-q",
+        ],
+        &d,
+    );
+    refused(&o, &["chart-data.json would be", "more than the 33554432"]);
+    assert!(!d.join("long").exists(), "nothing published");
+}
+
 // ------------------------------------------- also: edited sweep manifests
 
 /// Main trusted the counts of a sweep's `manifest.json`: a shard count of
@@ -1159,7 +1391,8 @@ fn edited_comparison_files_are_refused_not_crashed() {
 /// Main quoted a value from the command line or a sweep file whole: a
 /// 100 KB `--set` value, `--limit` key, `--outputs` entry, sweep axis value
 /// or `--out` path came back in full, some twice (200 KB of message). Each
-/// is now quoted by its head and the count of bytes left out.
+/// is now quoted by its head and the count of bytes left out; a path by its
+/// tail (its file name, quote::path_text).
 #[test]
 fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
     let d = scratch("longtext");
@@ -1174,12 +1407,13 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
     let set = format!("suspicion_mult={long}");
     let limit = format!("{long}=1");
     let out = format!("out/{long}");
-    for args in [
-        vec!["run", "s.yaml", "--set", &set],
-        vec!["run", "s.yaml", "--limit", &limit],
-        vec!["run", "s.yaml", "--outputs", &long],
-        vec!["run", "s.yaml", "--out", &out],
-        vec!["sweep", "w.yaml", "--out", "sw"],
+    let (head, tail) = ("more bytes)", "bytes left out) …xxx");
+    for (args, marker) in [
+        (vec!["run", "s.yaml", "--set", &set], head),
+        (vec!["run", "s.yaml", "--limit", &limit], head),
+        (vec!["run", "s.yaml", "--outputs", &long], head),
+        (vec!["run", "s.yaml", "--out", &out], tail),
+        (vec!["sweep", "w.yaml", "--out", "sw"], head),
     ] {
         let o = flapsim(&args, &d);
         let e = stderr(&o);
@@ -1191,7 +1425,7 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
             &args[..2],
             e.len()
         );
-        assert!(e.contains("more bytes)"), "{:?}: {e}", &args[..2]);
+        assert!(e.contains(marker), "{:?}: {e}", &args[..2]);
     }
 }
 
@@ -1508,6 +1742,146 @@ fn chart_data_names_credits_and_scores_past_what_a_run_writes_are_refused_at_the
         .unwrap()
         .len();
     assert!(svg < 200_000, "chart-detection.svg is {svg} bytes");
+}
+
+/// A comparison's 6 nodes and a one-way firewall (fw-1 takes UDP from n-01
+/// only): under memberlist-2015 healthy nodes flap too, so every rate is
+/// non-zero; 3m7s with a 1m warm-up, so the rates have many digits.
+const FIREWALLED: &str = "duration: 3m7s\nwarmup: 1m\ncluster:\n  groups:\n    nodes: {count: 6, name: \"n-{:02}\"}\n  nodes:\n    fw-1: {}\ntimeline:\n  - at: 0s\n    partition: {name: fw, from: {except: [fw-1, n-01]}, to: fw-1, one_way: true, transport: udp}\n  - {at: 2m, crash: n-05}\n";
+
+/// `line` (a compact JSON row) with the number after `"key":` replaced by
+/// `value`, as a careful hand would edit it.
+fn with_number(line: &str, key: &str, value: &str) -> String {
+    let at = line.find(&format!("\"{key}\":")).expect("key in row") + key.len() + 3;
+    let end = at + line[at..].find([',', '}']).unwrap();
+    format!("{}{value}{}", &line[..at], &line[end..])
+}
+
+/// Main checked a comparison's rates only as finite and >= 0: a
+/// `results.jsonl` (and `results.csv`, edited alike) whose `flaps_per_hour`,
+/// `flaps_healthy_per_hour` or `fp_healthy_per_hour` disagreed with the
+/// row's count over the run's measured window, or whose count was edited
+/// under its rate, was drawn and exited 0, a number no run reported; so was
+/// a `simulated` other than the run's length. Each rate is now recomputed as
+/// the run wrote it, over its own configuration's window (a variant may set
+/// another `duration` and `warmup`), and a mismatch refused at its line and
+/// field.
+#[test]
+fn comparison_rates_disagreeing_with_their_counts_are_refused_at_their_field() {
+    use serde_json::Value;
+    let d = scratch("comparisonrates");
+    std::fs::write(d.join("fw.yaml"), FIREWALLED).unwrap();
+    let o = flapsim(
+        &[
+            "compare",
+            "fw.yaml",
+            "--presets",
+            "memberlist-2015",
+            "--variant",
+            "long:preset=memberlist-2015,duration=4m11s,warmup=90s",
+            "--seeds",
+            "1",
+            "--out",
+            "cmp",
+            "-q",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cmp = d.join("cmp");
+    let read = |f: &str| std::fs::read_to_string(cmp.join(f)).unwrap();
+    let (rows, csv, data) = (
+        read("results.jsonl"),
+        read("results.csv"),
+        read("chart-data.json"),
+    );
+    let lines: Vec<&str> = rows.lines().collect();
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        for k in ["flaps", "flaps_healthy", "fp_healthy"] {
+            assert!(
+                v[k].as_u64().unwrap() > 0,
+                "{k} is 0: the case tests nothing: {l}"
+            );
+        }
+    }
+    // Row `i` (0-based) with `key` set to `value` in both result files.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let edited = |i: usize, key: &str, value: &str| -> (String, String) {
+        let mut jsonl: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        jsonl[i] = with_number(&jsonl[i], key, value);
+        let column = header.iter().position(|h| *h == key).unwrap();
+        let csv: String = (csv.lines().enumerate())
+            .map(|(n, l)| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                if n == i + 1 {
+                    cells[column] = value;
+                }
+                format!("{}\n", cells.join(","))
+            })
+            .collect();
+        (jsonl.iter().map(|l| format!("{l}\n")).collect(), csv)
+    };
+    let cases = [
+        (
+            edited(0, "flaps_per_hour", "1.5"),
+            "results.jsonl:1:",
+            "flaps_per_hour: 1.5, but flaps ",
+        ),
+        (
+            edited(1, "flaps_healthy_per_hour", "99"),
+            "results.jsonl:2:",
+            "flaps_healthy_per_hour: 99, but flaps_healthy ",
+        ),
+        (
+            edited(1, "fp_healthy_per_hour", "0"),
+            "results.jsonl:2:",
+            "fp_healthy_per_hour: 0, but fp_healthy ",
+        ),
+    ];
+    for ((jsonl, csv_edit), at, needle) in cases {
+        std::fs::write(cmp.join("results.jsonl"), jsonl).unwrap();
+        std::fs::write(cmp.join("results.csv"), csv_edit).unwrap();
+        let o = flapsim(&["chart", "cmp"], &d);
+        refused(&o, &[at, needle, "make it"]);
+    }
+    // The variant's rate is over its own window: 2m41s, not the first's.
+    let o = flapsim(&["chart", "cmp"], &d);
+    assert!(stderr(&o).contains("the measured 2m41s (the run's 4m11s less its 1m30s warm-up)"));
+    // A count edited under its rate.
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    let flaps = (first["flaps"].as_u64().unwrap() + 1).to_string();
+    let (jsonl, csv_edit) = edited(0, "flaps", &flaps);
+    std::fs::write(cmp.join("results.jsonl"), jsonl).unwrap();
+    std::fs::write(cmp.join("results.csv"), csv_edit).unwrap();
+    let o = flapsim(&["chart", "cmp"], &d);
+    refused(
+        &o,
+        &[
+            "results.jsonl:1:",
+            &format!("but flaps {flaps} in the measured 2m7s"),
+        ],
+    );
+    std::fs::write(cmp.join("results.jsonl"), &rows).unwrap();
+    std::fs::write(cmp.join("results.csv"), &csv).unwrap();
+    // `simulated`, the first configuration's length, is the scenario's.
+    std::fs::write(
+        cmp.join("chart-data.json"),
+        data.replace("\"simulated\": \"3m7s\"", "\"simulated\": \"4m11s\""),
+    )
+    .unwrap();
+    let o = flapsim(&["chart", "cmp"], &d);
+    refused(
+        &o,
+        &[
+            "chart-data.json:",
+            ": simulated: `4m11s`, but scenario_text",
+            "runs 3m7s",
+        ],
+    );
+    std::fs::write(cmp.join("chart-data.json"), &data).unwrap();
+    let o = flapsim(&["chart", "cmp", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 /// A comparison's files edited as a careless or hostile user would: values

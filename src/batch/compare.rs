@@ -105,6 +105,15 @@ impl ComparisonMeta {
     }
 }
 
+impl ComparisonMeta {
+    /// `chart-data.json` as written: pretty JSON and a newline.
+    pub fn to_json(&self) -> Result<Vec<u8>, String> {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
 /// Everything the table, chart and report are drawn from.
 pub struct Comparison {
     pub manifest: Manifest,
@@ -198,8 +207,7 @@ pub fn write(
         csv.push_str(&r.csv_line(&vals));
         jsonl.push_str(&r.json_line(&plan.axes, &vals));
     }
-    let mut meta_bytes = serde_json::to_vec_pretty(meta).map_err(|e| e.to_string())?;
-    meta_bytes.push(b'\n');
+    let meta_bytes = meta.to_json()?;
     let files = [
         (RESULTS_CSV, csv.into_bytes()),
         (RESULTS_JSONL, jsonl.into_bytes()),
@@ -238,8 +246,8 @@ pub fn read(dir: &Path) -> Result<Comparison, String> {
         ));
     }
     let bytes = super::store::read_regular(&path).map_err(|e| format!("{shown}: {e}"))?;
-    let meta = read_meta(&path, &bytes, &manifest)?;
-    let rows = read_rows(dir, &manifest, &meta)?;
+    let (meta, windows) = read_meta(&path, &bytes, &manifest)?;
+    let rows = read_rows(dir, &manifest, &windows)?;
     check_csv(dir, &manifest, &rows)?;
     let stats = aggregate(manifest.points.len(), &rows);
     Ok(Comparison {

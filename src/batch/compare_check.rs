@@ -20,12 +20,16 @@ use serde_json::Value as Json;
 
 use super::compare::ComparisonMeta;
 use super::lines::{LineError, Lines};
-use super::row::{csv_header, csv_split, metric_index, AxisValue, Row, METRICS};
+use super::row::{
+    csv_header, csv_split, metric_index, rate_as_written, AxisValue, Row, METRICS, RATES,
+};
 use super::store::{Manifest, RESULTS_CSV, RESULTS_JSONL};
 use crate::chart::run::json_path;
 use crate::chart::run::plausible::{MAX_HEALTH, MAX_NAME_BYTES, MAX_NODES};
 use crate::chart::run::DataError;
 use crate::quote;
+use crate::scenario::RunWindow;
+use crate::units::format_duration;
 
 /// The one axis of a comparison's manifest.
 pub const CONFIG_AXIS: &str = "config";
@@ -124,12 +128,18 @@ pub fn check_manifest(path: &Path, m: &Manifest) -> Result<(), String> {
 
 /// Parse and check a comparison's `chart-data.json` (`bytes`, read from
 /// `path`) against its manifest; errors are `FILE:LINE:COL: FIELD: why`.
-pub fn read_meta(path: &Path, bytes: &[u8], m: &Manifest) -> Result<ComparisonMeta, String> {
+/// Returns it with each configuration's run window (its scenario under its
+/// overrides), which its result rows' rates are checked against.
+pub fn read_meta(
+    path: &Path,
+    bytes: &[u8],
+    m: &Manifest,
+) -> Result<(ComparisonMeta, Vec<RunWindow>), String> {
     let meta: ComparisonMeta = serde_json::from_slice(bytes)
         .map_err(|e| DataError::from_serde(bytes, &e).in_file(path))?;
-    check_meta(&meta, m)
+    let windows = check_meta(&meta, m)
         .map_err(|r| DataError::at_field(bytes, &r.field, r.message).in_file(path))?;
-    Ok(meta)
+    Ok((meta, windows))
 }
 
 fn too_long(text: &str, max: usize) -> Option<String> {
@@ -142,7 +152,7 @@ fn too_long(text: &str, max: usize) -> Option<String> {
     })
 }
 
-fn check_meta(meta: &ComparisonMeta, m: &Manifest) -> Result<(), Refusal> {
+fn check_meta(meta: &ComparisonMeta, m: &Manifest) -> Result<Vec<RunWindow>, Refusal> {
     if meta.kind != super::compare::KIND {
         return Err(refuse(
             "kind",
@@ -236,7 +246,42 @@ fn check_meta(meta: &ComparisonMeta, m: &Manifest) -> Result<(), Refusal> {
             )
         })?;
     }
-    Ok(())
+    let windows = run_windows(meta)?;
+    // `simulated` is the first configuration's length (`ComparisonMeta::new`).
+    if let Some(first) = windows.first() {
+        if format_duration(first.duration) != meta.simulated {
+            return Err(refuse(
+                "simulated",
+                format!(
+                    "`{}`, but scenario_text with configs[0]'s overrides runs {}",
+                    quote::short(&meta.simulated),
+                    format_duration(first.duration)
+                ),
+            ));
+        }
+    }
+    Ok(windows)
+}
+
+/// Each configuration's run window: the scenario as compare ran it
+/// (`scenario_text`) under the configuration's overrides (`--set
+/// duration=…` among them), by the rules a run resolves them with.
+fn run_windows(meta: &ComparisonMeta) -> Result<Vec<RunWindow>, Refusal> {
+    let sets: Vec<&[(String, String)]> = (meta.configs.iter())
+        .map(|c| c.overrides.as_slice())
+        .collect();
+    let windows = crate::scenario::run_windows(&meta.scenario_text, "scenario_text", &sets)
+        .map_err(|e| refuse("scenario_text", format!("not the scenario a run read: {e}")))?;
+    (windows.into_iter().enumerate())
+        .map(|(i, w)| {
+            w.map_err(|e| {
+                refuse(
+                    format!("configs[{i}].overrides"),
+                    format!("not overrides a run of scenario_text takes: {e}"),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The run's length in seconds, from `simulated` as `compare` writes it.
@@ -291,12 +336,13 @@ fn check_protocol(p: &Json, keys: &[String]) -> Result<(), (String, String)> {
 
 /// Read `results.jsonl` as `compare` writes it: one row per run, in order,
 /// each line exactly as [`Row::json_line`] writes that row, its metrics
-/// within what a run measures. Errors are `FILE:LINE[:COL]: FIELD: why`.
-pub fn read_rows(dir: &Path, m: &Manifest, meta: &ComparisonMeta) -> Result<Vec<Row>, String> {
+/// within what a run measures and its rates what its counts make them over
+/// its configuration's window (`windows`, from [`read_meta`]). Errors are
+/// `FILE:LINE[:COL]: FIELD: why`.
+pub fn read_rows(dir: &Path, m: &Manifest, windows: &[RunWindow]) -> Result<Vec<Row>, String> {
     let path = dir.join(RESULTS_JSONL);
     let shown = quote::path(&path);
     let mut lines = Lines::open(&path, m.line_cap()).map_err(|e| format!("{shown}: {e}"))?;
-    let length_s = simulated_s(meta).unwrap_or(f64::MAX);
     let mut rows = Vec::new();
     while let Some(l) = lines.next_line().map_err(LineError::message)? {
         let n = rows.len() + 1;
@@ -317,7 +363,11 @@ pub fn read_rows(dir: &Path, m: &Manifest, meta: &ComparisonMeta) -> Result<Vec<
         }
         m.check_row(&row, rows.len())
             .map_err(|e| format!("{shown}:{n}: {e}"))?;
-        check_metrics(&row, length_s).map_err(|r| at(&r.field, r.message))?;
+        let window = windows
+            .get(row.point)
+            .ok_or_else(|| format!("{shown}:{n}: point: no configuration {}", row.point))?;
+        check_metrics(&row, window).map_err(|r| at(&r.field, r.message))?;
+        check_rates(&row, window).map_err(|r| at(&r.field, r.message))?;
         let values = [config_value(m, row.point)];
         let canonical = row.json_line(&m.axes, &values);
         if canonical.trim_end_matches('\n').as_bytes() != l {
@@ -391,10 +441,11 @@ fn metric(row: &Row, name: &str) -> Option<f64> {
 }
 
 /// A run's metrics: every one a finite number >= 0 (only a latency may be
-/// missing), counts whole, latencies within the run, a part no more than its
-/// whole, a median no more than its 99th percentile, no detection latency
-/// without a crash.
-fn check_metrics(row: &Row, length_s: f64) -> Result<(), Refusal> {
+/// missing), counts whole, latencies within the run (`window`), a part no
+/// more than its whole, a median no more than its 99th percentile, no
+/// detection latency without a crash.
+fn check_metrics(row: &Row, window: &RunWindow) -> Result<(), Refusal> {
+    let length_s = crate::units::secs(window.duration);
     for (def, v) in METRICS.iter().zip(&row.values) {
         let name = def.name;
         let Some(v) = *v else {
@@ -423,7 +474,8 @@ fn check_metrics(row: &Row, length_s: f64) -> Result<(), Refusal> {
             return Err(refuse(
                 name,
                 format!(
-                    "{v:e} s is longer than the run ({length_s} s, chart-data.json's simulated)"
+                    "{v:e} s is longer than the run ({})",
+                    format_duration(window.duration)
                 ),
             ));
         }
@@ -453,6 +505,32 @@ fn check_metrics(row: &Row, length_s: f64) -> Result<(), Refusal> {
             return Err(refuse(
                 *name,
                 "a detection latency, but the run had no crash",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each per-hour rate ([`RATES`]) is what its count makes it over the
+/// measured part of the run (`window`), computed as the run wrote it
+/// ([`rate_as_written`]): a rate edited apart from its count (or a count
+/// apart from its rate) is a number no run reported. Counts are whole and
+/// exact here ([`check_metrics`] came first).
+fn check_rates(row: &Row, window: &RunWindow) -> Result<(), Refusal> {
+    for (rate, count) in RATES {
+        let (Some(got), Some(n)) = (metric(row, rate), metric(row, count)) else {
+            continue;
+        };
+        let want = rate_as_written(rate, n as u64, window.measured()).expect("a listed rate");
+        if got != want {
+            return Err(refuse(
+                *rate,
+                format!(
+                    "{got}, but {count} {n} in the measured {} (the run's {} less its {} warm-up) make it {want}",
+                    format_duration(window.measured()),
+                    format_duration(window.duration),
+                    format_duration(window.warmup)
+                ),
             ));
         }
     }

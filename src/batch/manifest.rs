@@ -467,18 +467,13 @@ impl Manifest {
 }
 
 /// Open `path` only if it is a regular file (a `manifest.json` linked to
-/// `/dev/zero` or a pipe would never end).
+/// `/dev/zero` or a pipe would never end; one that is a FIFO would block the
+/// open itself: [`crate::input_file::open_regular`]).
 pub fn open_regular(path: &Path) -> std::io::Result<std::io::Take<File>> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file (flapsim writes only regular files here)",
-        ));
-    }
+    let file = crate::input_file::open_regular(path)?;
+    let len = file.metadata()?.len();
     // Only the bytes it held when opened.
-    Ok(file.take(meta.len()))
+    Ok(file.take(len))
 }
 
 /// `manifest.json` as written: the listed form for a table read from an

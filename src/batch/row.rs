@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 use crate::metrics::stats::round;
 use crate::report::Summary;
+use crate::units::Nanos;
 
 /// A metric column: its name (also the CSV header and JSON key) and what it is.
 pub struct MetricDef {
@@ -62,17 +63,47 @@ pub fn metric_index(name: &str) -> Option<usize> {
 /// Column names that identify a run; axis names may not reuse them (nor metric names).
 pub const ID_COLUMNS: &[&str] = &["run", "point", "seed", "digest"];
 
+/// The per-hour rates of a row, each with the count it is of: each is
+/// written from its count and the run's measured window, and a reader of the
+/// rows recomputes it ([`rate_as_written`]) to refuse a row whose rate says
+/// otherwise than its count.
+pub const RATES: &[(&str, &str)] = &[
+    ("flaps_per_hour", "flaps"),
+    ("flaps_healthy_per_hour", "flaps_healthy"),
+    ("fp_healthy_per_hour", "fp_healthy"),
+];
+
+/// `count` per hour of `measured_s` (summary.json's `measured_s`), rounded
+/// to 4 places; 0 for an empty window.
+fn per_measured_hour(count: u64, measured_s: f64) -> f64 {
+    let hours = measured_s / 3600.0;
+    if hours > 0.0 {
+        round(count as f64 / hours, 4)
+    } else {
+        0.0
+    }
+}
+
+/// The value of the rate `rate` ([`RATES`]) a row holds for `count` over a
+/// measured window of `measured_ns`, exactly as [`metric_values`] writes
+/// it: `flaps_per_hour` is summary.json's (hours from the nanoseconds,
+/// [`crate::metrics::per_hour`], rounded to 4 places), the others per hour
+/// of summary.json's `measured_s`. `None` for a name that is not a rate.
+pub fn rate_as_written(rate: &str, count: u64, measured_ns: Nanos) -> Option<f64> {
+    match rate {
+        "flaps_per_hour" => Some(round(crate::metrics::per_hour(count, measured_ns), 4)),
+        "flaps_healthy_per_hour" | "fp_healthy_per_hour" => Some(per_measured_hour(
+            count,
+            crate::report::summary::s(measured_ns),
+        )),
+        _ => None,
+    }
+}
+
 /// The metric values of one run, in [`METRICS`] order; `None` where the run has
 /// no sample (no flaps → no rejoin time; no crash → no detection latency).
 pub fn metric_values(s: &Summary, events: u64) -> Vec<Option<f64>> {
-    let hours = s.measured_s / 3600.0;
-    let per_hour = |n: u64| {
-        if hours > 0.0 {
-            round(n as f64 / hours, 4)
-        } else {
-            0.0
-        }
-    };
+    let per_hour = |n: u64| per_measured_hour(n, s.measured_s);
     let det = &s.detection;
     let values: Vec<Option<f64>> = vec![
         Some(s.flaps_per_hour),
@@ -418,6 +449,20 @@ fn fmt_json_num(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule: every rate a row holds is listed with its count, and can be
+    /// recomputed: an empty window is 0 per hour, 3 in 2m7s is 85.0394.
+    #[test]
+    fn every_rate_is_listed_with_its_count_and_recomputed() {
+        for (rate, count) in RATES {
+            assert!(metric_index(rate).is_some() && metric_index(count).is_some());
+            assert_eq!(rate_as_written(rate, 5, 0), Some(0.0));
+            assert_eq!(rate_as_written(rate, 3, 127_000_000_000), Some(85.0394));
+        }
+        let rates = METRICS.iter().filter(|m| m.name.ends_with("_per_hour"));
+        assert_eq!(rates.count(), RATES.len(), "a per-hour metric not in RATES");
+        assert_eq!(rate_as_written("flaps", 1, 1), None);
+    }
 
     /// The rows a JSON tree of the line gives (how rows were read before):
     /// what [`Row::parse_json`] must accept and give.

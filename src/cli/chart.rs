@@ -19,8 +19,22 @@ use crate::quote;
 use crate::report::page;
 use crate::report::publish::republish;
 
-/// Largest data file read (a 10,000-node run's is well under 10 MiB).
-pub const MAX_DATA_BYTES: u64 = 256 << 20;
+/// Largest data file read: a bound on the memory `chart` takes, since parsing
+/// costs up to ~14 times the file (a list of empty strings costs 24 bytes
+/// for 3; a map of short keys more: 256 MiB took 2.4 and 3.8 GB), and above
+/// what flapsim writes. A run's `chart-data.json` is its scenario file and
+/// description (each at most twice the default 1 MiB file limit once
+/// escaped: 4 MiB), the charts' data, bounded by [`crate::chart::run`]'s
+/// limits (60 timeline rows of 400 columns and 200 episode marks, 300
+/// buckets for 4 hosts, a 40 × 40 heatmap, 12 marks, 20 bars: under 1 MiB),
+/// and up to three latencies per crash measured (10–30 bytes each: a run of
+/// 14,000 crashes wrote 275 KB). A comparison's is its scenario and about
+/// 1.2 KB per configuration (34 protocol parameters) plus its overrides.
+/// 32 MiB leaves room for a million measured crashes or 20,000
+/// configurations; only a scenario file raised far past the default
+/// `--limit file_bytes` (over ~14 MiB) writes more, and `compare` refuses
+/// such a comparison before running it.
+pub const MAX_DATA_BYTES: u64 = 32 << 20;
 
 /// The data file of every chartable directory.
 pub const DATA_FILE: &str = "chart-data.json";
@@ -82,7 +96,11 @@ pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure
     })?;
     match kind.kind.as_str() {
         KIND_RUN => redraw_run(dir, &bytes, stop),
-        KIND_COMPARISON => redraw_comparison(dir, &bytes, stop),
+        KIND_COMPARISON => {
+            // Read again with the comparison's other files: not held twice.
+            drop(bytes);
+            redraw_comparison(dir, stop)
+        }
         other => Err(Failure::bad_input(format!(
             "{}: kind `{}` is not one flapsim draws (expected `{KIND_RUN}` or `{KIND_COMPARISON}`)",
             quote::path(&data_path),
@@ -92,35 +110,32 @@ pub fn redraw(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure
 }
 
 /// Read a file of the directory, refusing one larger than [`MAX_DATA_BYTES`].
-/// The size the file system reports is not trusted (`/dev/zero` and pipes
-/// report 0 and never end): the read itself stops one byte past the limit.
+/// Only a regular file is read (flapsim writes nothing else here): a link to
+/// `/dev/zero`, a FIFO or a directory in its place is refused at once, never
+/// read or waited on ([`crate::input_file::open_regular`]). Its size is then
+/// true, and a big one is refused before it is read.
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| {
-        Failure::bad_input(format!(
-            "{}: {e} (is this a flapsim output directory written with charts, i.e. without --no-charts?)",
-            quote::path(path)
-        ))
+    let file = crate::input_file::open_regular(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (is this a flapsim output directory written with charts, i.e. without --no-charts?)"
+        } else {
+            ""
+        };
+        Failure::bad_input(format!("{}: {e}{hint}", quote::path(path)))
     })?;
-    // A regular file's size is true: refuse a big one before reading it.
-    if let Some(len) = file.metadata().ok().map(|m| m.len()) {
-        if len > MAX_DATA_BYTES {
-            return Err(Failure::bad_input(format!(
-                "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
-                quote::path(path),
-            )));
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_DATA_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(path))))?;
-    if bytes.len() as u64 > MAX_DATA_BYTES {
+    let unreadable = |e: std::io::Error| Failure::bad_input(format!("{}: {e}", quote::path(path)));
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len > MAX_DATA_BYTES {
         return Err(Failure::bad_input(format!(
-            "{}: more than the {MAX_DATA_BYTES} bytes a chart data file can be",
+            "{}: {len} bytes is more than the {MAX_DATA_BYTES} a chart data file can be",
             quote::path(path),
         )));
     }
+    // Only the bytes it held when opened (a file growing meanwhile is cut
+    // there); not preallocated from the size (a sparse file can claim more).
+    let mut bytes = Vec::new();
+    file.take(len).read_to_end(&mut bytes).map_err(unreadable)?;
     Ok(bytes)
 }
 
@@ -162,11 +177,7 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
 /// A comparison directory (`"kind": "comparison"`, written by `flapsim
 /// compare`): its table, chart and report are redrawn from `results.jsonl`,
 /// `manifest.json` and `chart-data.json` by [`crate::batch::compare::redraw`].
-pub fn redraw_comparison(
-    dir: &Path,
-    _bytes: &[u8],
-    stop: Arc<AtomicBool>,
-) -> Result<Vec<PathBuf>, Failure> {
+pub fn redraw_comparison(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBuf>, Failure> {
     // What the directory holds is the user's input (exit 2); drawing it is ours.
     let comparison = crate::batch::compare::read(dir).map_err(Failure::bad_input)?;
     let (_, drawn) = crate::batch::compare::draw(comparison).map_err(Failure::failed)?;

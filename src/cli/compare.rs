@@ -158,6 +158,16 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     }
     let jobs = super::sweep::jobs_that_fit(jobs, largest, &plan.limits, args.batch.quiet);
     let meta = ComparisonMeta::new(&plan, &label).map_err(Failure::bad_input)?;
+    // What `flapsim chart` reads back (and this command, before publishing):
+    // refused now rather than after every run.
+    let meta_len = meta.to_json().map_err(Failure::failed)?.len() as u64;
+    if meta_len > crate::batch::compare_check::MAX_META_BYTES {
+        return Err(Failure::bad_input(format!(
+            "the comparison's chart-data.json would be {meta_len} bytes (its scenario and {}), more than the {} flapsim reads back; compare fewer configurations or a smaller scenario file",
+            count(configs.len(), "configuration"),
+            crate::batch::compare_check::MAX_META_BYTES
+        )));
+    }
     let out = args
         .out
         .clone()

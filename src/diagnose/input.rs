@@ -64,7 +64,7 @@ pub fn program_stem(stem: &str) -> bool {
 
 impl Source {
     /// Its label for a message: whole up to `PATH_MAX` bytes, longer ones
-    /// by their head and the count of bytes left out
+    /// by their tail (the file name) after the count of bytes left out
     /// ([`crate::quote::path_text`]). Why: a 100 KB path came back whole
     /// in every message naming its file.
     pub fn named(&self) -> crate::quote::Short<'_> {
@@ -915,13 +915,15 @@ impl Drop for Feed {
 }
 
 /// A source's bytes as stored, and which file they are (none for standard
-/// input).
+/// input). A FIFO no one writes to, a device or a socket is refused, never
+/// waited on ([`crate::input_file`]); `/dev/stdin` and `<(…)` are pipes with
+/// a writer, read as they come.
 fn open_raw(source: &Source) -> io::Result<(Box<dyn Read>, Option<FileIdentity>)> {
     Ok(match &source.path {
         Some(p) => {
-            let file = File::open(p)?;
-            let identity = FileIdentity::of(&file)?;
-            (Box::new(file), Some(identity))
+            let input = crate::input_file::open(p)?;
+            let identity = FileIdentity::of(input.file())?;
+            (Box::new(input), Some(identity))
         }
         None => (Box::new(io::stdin()), None),
     })
@@ -1145,11 +1147,32 @@ mod tests {
             }
             _ => panic!("a NUL past the kept part is binary data"),
         }
-        if Path::new("/dev/zero").exists() {
-            let zero = file_source(Path::new("/dev/zero"));
-            let e = LineReader::open(&zero).unwrap().next_line().err();
-            assert!(matches!(e, Some(ReadError::Binary { line: 1, column: 1 })));
-        }
+        // An endless stream of NULs, from a pipe: binary at its first byte.
+        // (`/dev/zero` itself is a device, refused before it is read.)
+        let e = LineReader::open(&file_source(Path::new("/dev/zero"))).err();
+        assert!(e.is_some_and(|e| e.to_string().contains("character device")));
+        let mut fds = [0; 2];
+        // SAFETY: two valid descriptors are written into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        use std::os::unix::io::FromRawFd;
+        // SAFETY: each end is owned once, by its `File`.
+        let (read_end, write_end) = unsafe {
+            (
+                std::fs::File::from_raw_fd(fds[0]),
+                std::fs::File::from_raw_fd(fds[1]),
+            )
+        };
+        let writer = std::thread::spawn(move || {
+            let mut w = write_end;
+            let zeros = [0u8; 4096];
+            // Until the reader is gone (EPIPE: SIGPIPE is ignored).
+            while std::io::Write::write_all(&mut w, &zeros).is_ok() {}
+        });
+        let zeros = file_source(Path::new(&format!("/dev/fd/{}", fds[0])));
+        let e = LineReader::open(&zeros).unwrap().next_line().err();
+        drop(read_end);
+        writer.join().unwrap();
+        assert!(matches!(e, Some(ReadError::Binary { line: 1, column: 1 })));
     }
 
     /// Rule: a file descriptor's path (`<(cat a-01.log)` is `/dev/fd/63`)

@@ -423,7 +423,7 @@ impl Metrics {
     }
 
     pub fn measured_hours(&self) -> f64 {
-        self.measured() as f64 / (3600.0 * SEC as f64)
+        hours(self.measured())
     }
 
     /// Flap episodes ((subject, process, incarnation) with a false declaration) that began in
@@ -437,7 +437,7 @@ impl Metrics {
 
     /// Flaps per hour of the measured window (0 when the window is empty).
     pub fn flaps_per_hour(&self) -> f64 {
-        per(self.totals.flaps as f64, self.measured_hours())
+        per_hour(self.totals.flaps, self.measured())
     }
 
     /// Flaps per node-hour: node-hours are `nodes × measured hours`.
@@ -530,6 +530,18 @@ fn name_of(names: &[String], id: NodeId) -> &str {
 }
 
 /// `a / b`, or 0 when `b` is 0.
+/// `ns` in hours.
+pub fn hours(ns: Nanos) -> f64 {
+    ns as f64 / (3600.0 * SEC as f64)
+}
+
+/// `count` per hour of a window of `ns` (0 for an empty window): what
+/// [`Metrics::flaps_per_hour`] reports, and a result row's reader
+/// recomputes (`batch::row::rate_as_written`).
+pub fn per_hour(count: u64, ns: Nanos) -> f64 {
+    per(count as f64, hours(ns))
+}
+
 pub fn per(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b

@@ -247,7 +247,8 @@ impl Serialize for ProtocolJson {
     }
 }
 
-fn s(ns: Nanos) -> f64 {
+/// Seconds as summary.json writes them: rounded to the nanosecond.
+pub fn s(ns: Nanos) -> f64 {
     round(secs(ns), 9)
 }
 

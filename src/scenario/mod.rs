@@ -37,6 +37,7 @@ use raw::{Dur, FileRaw};
 use resolve::{Ctx, ProtocolFlags};
 
 use crate::quote::{short, shorten_quoted};
+use crate::units;
 
 /// Command-line adjustments applied on top of a file (`--seed`, `--preset`,
 /// `--set key=value`). Errors in them name the flag, not the file.
@@ -126,14 +127,12 @@ pub fn parse_with(
 }
 
 /// Read at most `max` bytes of `path` as UTF-8 text. The size the file system
-/// reports is not trusted (`/dev/zero` and pipes report 0 and never end): the
-/// read itself stops one byte past the limit.
+/// reports is not trusted (a pipe reports 0 and may never end): the read
+/// itself stops one byte past the limit. A FIFO with no writer, a directory
+/// or a device is refused, never waited on ([`crate::input_file`]).
 fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err("cannot read: is a directory, not a scenario file".into());
-    }
+    let file = crate::input_file::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut bytes = Vec::new();
     file.take(max as u64 + 1)
         .read_to_end(&mut bytes)
@@ -168,6 +167,27 @@ fn parse_inner(
     limits: &Limits,
     source: Option<SourceFile>,
 ) -> Result<Scenario, ScenarioError> {
+    let (text, mut raw) = read_raw(text, label, limits)?;
+    let sets = apply_sets(&mut raw, cli)?;
+    let ctx = Ctx {
+        text,
+        file: label,
+        cli_fields: sets.cli_fields,
+    };
+    let flags = ProtocolFlags {
+        preset: cli.preset.as_deref(),
+        sets: &sets.protocol,
+    };
+    resolve::resolve(raw, &ctx, limits, &flags, source)
+}
+
+/// Scenario text parsed into its raw form, after the guards on the text
+/// (size, nesting depth); returns the text without a byte-order mark.
+fn read_raw<'t>(
+    text: &'t str,
+    label: &str,
+    limits: &Limits,
+) -> Result<(&'t str, FileRaw), ScenarioError> {
     if text.len() > limits.max_file_bytes {
         return Err(too_big(label, text.len() as u64, limits));
     }
@@ -176,14 +196,24 @@ fn parse_inner(
     // right: the mark is not a column a reader sees.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_depth(text, label, limits)?;
-    let mut raw: FileRaw = if text.trim().is_empty() {
+    let raw: FileRaw = if text.trim().is_empty() {
         FileRaw::default()
     } else {
         serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml_in(label, text, &e))?
     };
+    Ok((text, raw))
+}
 
-    // Command-line scenario keys replace the file's; remember which, so errors
-    // about them name the flag.
+/// What [`apply_sets`] left for later: the flag that set each scenario key
+/// (errors about it name the flag), and the protocol overrides.
+struct AppliedSets {
+    cli_fields: BTreeMap<String, String>,
+    protocol: Vec<(String, String)>,
+}
+
+/// Command-line scenario keys replace the file's (`--seed`, `--set
+/// duration=…`); protocol fields are returned for the preset's turn.
+fn apply_sets(raw: &mut FileRaw, cli: &CliOverrides) -> Result<AppliedSets, ScenarioError> {
     let mut cli_fields = BTreeMap::new();
     if let Some(seed) = cli.seed {
         raw.seed = Some(seed);
@@ -232,17 +262,64 @@ fn parse_inner(
         }
         cli_fields.insert(key.clone(), flag);
     }
-
-    let ctx = Ctx {
-        text,
-        file: label,
+    Ok(AppliedSets {
         cli_fields,
+        protocol: protocol_sets,
+    })
+}
+
+/// A run's length and warm-up, in nanoseconds: it is measured from the end
+/// of the warm-up to the end of the run (which a run always reaches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunWindow {
+    pub duration: units::Nanos,
+    pub warmup: units::Nanos,
+}
+
+impl RunWindow {
+    /// The measured part of the run.
+    pub fn measured(&self) -> units::Nanos {
+        self.duration - self.warmup
+    }
+}
+
+/// The [`RunWindow`] of scenario `text` under each of `sets` (one list of
+/// `--set` overrides per configuration), by the rules a run resolves them
+/// with, without resolving the rest: the text is parsed once. Why: a
+/// comparison's result rows hold per-hour rates, and reading them back
+/// checks each against its counts and this window. Limits on size, depth
+/// and duration are not applied again (the text was run; `--limit` may have
+/// raised them).
+pub fn run_windows(
+    text: &str,
+    label: &str,
+    sets: &[&[(String, String)]],
+) -> Result<Vec<Result<RunWindow, ScenarioError>>, ScenarioError> {
+    let limits = Limits {
+        max_file_bytes: usize::MAX,
+        max_depth: usize::MAX,
+        max_duration: units::Nanos::MAX,
+        ..Limits::default()
     };
-    let flags = ProtocolFlags {
-        preset: cli.preset.as_deref(),
-        sets: &protocol_sets,
-    };
-    resolve::resolve(raw, &ctx, limits, &flags, source)
+    let (text, raw) = read_raw(text, label, &limits)?;
+    Ok(sets
+        .iter()
+        .map(|sets| {
+            let mut raw = raw.clone();
+            let cli = CliOverrides {
+                sets: sets.to_vec(),
+                ..CliOverrides::default()
+            };
+            let applied = apply_sets(&mut raw, &cli)?;
+            let ctx = Ctx {
+                text,
+                file: label,
+                cli_fields: applied.cli_fields,
+            };
+            let (duration, warmup) = resolve::run_window(&raw, &ctx, &limits)?;
+            Ok(RunWindow { duration, warmup })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -238,6 +238,13 @@ pub fn resolve(
     })
 }
 
+/// `duration` and `warmup` as [`run_length`] checks them (for
+/// [`super::run_windows`]).
+pub(crate) fn run_window(raw: &FileRaw, ctx: &Ctx, limits: &Limits) -> R<(Nanos, Nanos)> {
+    let (duration, warmup, _) = run_length(raw, ctx, limits)?;
+    Ok((duration, warmup))
+}
+
 /// `duration`, `warmup` and `timeseries_bin`, checked against each other and
 /// the limits.
 fn run_length(raw: &FileRaw, ctx: &Ctx, limits: &Limits) -> R<(Nanos, Nanos, Nanos)> {
