@@ -49,7 +49,7 @@
 //! clock's error looked for: the residual, after the nearest quarter hour,
 //! between its events and their copies in the other files, within
 //! ±[`MAX_CLOCK_SKEW`], where most of its events' copies agree
-//! ([`Index::clock_skew`]). It is scored again with that residual taken
+//! ([`Index::residual`]). It is scored again with that residual taken
 //! out, by the same rule. A zone found so is applied (whole quarter hours),
 //! and so is the clock's error (its stamps are moved back by it): left in,
 //! an error over the 10 s episode gap split each of its flap episodes in
