@@ -469,6 +469,12 @@ impl BroadcastQueue {
             let Some(free) = pull.free() else {
                 return false;
             };
+            // A tier's row of buckets is mostly empty in a queue of many
+            // classes: an empty bucket costs this look and nothing more.
+            let held = self.buckets[self.bucket_index(tier, class)].len() as i64;
+            if held == 0 {
+                continue;
+            }
             let len = i64::from(self.class_len[class as usize]);
             // The j-th message taken (from 0) fits while `free − j·cost` is
             // at least its length and above 0; then it is also at least the
@@ -479,7 +485,12 @@ impl BroadcastQueue {
                 continue;
             }
             let cost = pull.overhead + len;
-            let fit = (free - need) / cost + 1;
+            // No division when everything the bucket holds fits.
+            let fit = if (held - 1) * cost <= free - need {
+                held
+            } else {
+                (free - need) / cost + 1
+            };
             if self.take_newest(tier, class, fit, pull, out) > 0 && pull.free().is_none() {
                 return false;
             }
