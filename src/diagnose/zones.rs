@@ -1221,6 +1221,20 @@ mod tests {
         }
     }
 
+    /// Of three files, the third alone was found `clock` seconds off at
+    /// offset zero, applied, with all 24 of its shared events lining up once
+    /// its clock's error is out and none as read.
+    fn assert_third_file_clock_corrected(f: &[Finding], clock: i64) {
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
+            (2, 0, true, false),
+            "{f:?}"
+        );
+        assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
+        assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+    }
+
     /// Rule: a file in the right zone whose clock is seconds off (25 s
     /// ahead, 20 s behind) is found at offset zero with its clock's error,
     /// applied by the same rule as a zone; of two files only, the later
@@ -1230,14 +1244,7 @@ mod tests {
     fn a_file_in_the_right_zone_seconds_off_is_found_with_its_clock_error() {
         for clock in [25, -20] {
             let f = detect(&sample_s(&[0, 0, clock]), &[true; 3], &[0; 3]);
-            assert_eq!(f.len(), 1, "{f:?}");
-            assert_eq!(
-                (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
-                (2, 0, true, false),
-                "{f:?}"
-            );
-            assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
-            assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+            assert_third_file_clock_corrected(&f, clock);
             let f = detect(&sample_s(&[0, clock]), &[true; 2], &[0; 2]);
             assert_eq!(f.len(), 1, "{f:?}");
             assert_eq!((f[0].file, f[0].offset_s, f[0].applied), (1, 0, true));
@@ -1256,14 +1263,7 @@ mod tests {
             for others_known in [false, true] {
                 let eligible = [!others_known, !others_known, false];
                 let f = detect(&sample_s(&[0, 0, clock]), &eligible, &[0; 3]);
-                assert_eq!(f.len(), 1, "{f:?}");
-                assert_eq!(
-                    (f[0].file, f[0].offset_s, f[0].applied, f[0].unplaced),
-                    (2, 0, true, false),
-                    "{f:?}"
-                );
-                assert!((clock..=clock + 2).contains(&f[0].skew_s), "{f:?}");
-                assert_eq!((f[0].lined_up, f[0].as_read, f[0].shared), (24, 0, 24));
+                assert_third_file_clock_corrected(&f, clock);
             }
         }
     }
