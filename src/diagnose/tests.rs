@@ -1717,13 +1717,7 @@ fn a_clock_error_in_the_right_zone_is_corrected_too() {
             "{}",
             notes[0]
         );
-        let a = &d.analysis;
-        let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
-        assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
-        let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
-        let inputs = json["inputs"].as_array().unwrap();
-        assert!(inputs[0].get("clock_corrected_s").is_none());
-        assert_eq!(inputs[2]["clock_corrected_s"].as_i64(), Some(clocks[2]));
+        let inputs = assert_b03_clock_corrected(&d, clocks[2], off_s);
         assert_eq!(inputs[2]["zone_from"], "--log-zone");
     }
     // Of two hosts only: the later one is corrected, the first keeps its stamps.
@@ -1757,6 +1751,20 @@ fn as_hclog(path: &Path, zone_s: i64) {
         })
         .collect();
     std::fs::write(path, hclog).unwrap();
+}
+
+/// b-03 (the third input) had its clock's error of `clock_s` corrected,
+/// no other: no skew is left between it and the others, and summary.json
+/// says so of it and of no first input. Returns summary.json's inputs.
+fn assert_b03_clock_corrected(d: &Diagnosis, clock_s: i64, off_s: i64) -> Vec<serde_json::Value> {
+    let a = &d.analysis;
+    let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
+    assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
+    let json: serde_json::Value = serde_json::from_slice(&report::summary_json(d)).unwrap();
+    let inputs = json["inputs"].as_array().unwrap().clone();
+    assert!(inputs[0].get("clock_corrected_s").is_none());
+    assert_eq!(inputs[2]["clock_corrected_s"].as_i64(), Some(clock_s));
+    inputs
 }
 
 /// [`hosts_off_by`] with every host's lines hclog-stamped in +02:00
@@ -1823,12 +1831,7 @@ fn a_zoned_host_whose_clock_is_off_has_its_clock_corrected_and_its_zone_kept() {
                 )),
             "{n}"
         );
-        let skew = a.skew[&(a.names.iter().position(|n| n == "b-03").unwrap() as u32)].mean_s();
-        assert!(skew.abs() < 2.0, "{off_s} s: skew left {skew}");
-        let json: serde_json::Value = serde_json::from_slice(&report::summary_json(&d)).unwrap();
-        let inputs = json["inputs"].as_array().unwrap();
-        assert!(inputs[0].get("clock_corrected_s").is_none());
-        assert_eq!(inputs[2]["clock_corrected_s"].as_i64(), Some(clocks[2]));
+        let inputs = assert_b03_clock_corrected(&d, clocks[2], off_s);
         assert!(inputs[2]["zone"].is_null(), "its stamps carry its zone");
     }
 }
