@@ -205,10 +205,15 @@ impl<T> EventQueue<T> {
         // into the heap's `pop` (which the compiler may leave out of line)
         // costs every event.
         let key = if self.early.is_empty() {
-            if self.due.is_empty() {
-                self.redistribute();
+            match self.due.is_empty().then(|| self.pop_lone()).flatten() {
+                Some(key) => key,
+                None => {
+                    if self.due.is_empty() {
+                        self.redistribute();
+                    }
+                    self.due.pop_front().expect("BUG! radix heap lost a key")
+                }
             }
-            self.due.pop_front().expect("BUG! radix heap lost a key")
         } else {
             let k = self.early.pop().expect("not empty");
             Key {
@@ -219,6 +224,27 @@ impl<T> EventQueue<T> {
         self.len -= 1;
         self.min = self.current_min();
         Some((key.time, key.item))
+    }
+
+    /// The earliest key when it is alone in the lowest non-empty bucket (and
+    /// `due` is empty): taken straight out, with `last` moved to its time.
+    ///
+    /// Why: a run's event times are nanoseconds apart, so most pops find
+    /// `due` empty and the lowest bucket holding just the next event. A
+    /// redistribution would move it through `due` at a cost of over a hundred
+    /// instructions. Every other key stays where it is, as a redistribution
+    /// would leave it: the new `last` agrees with the old one above the
+    /// bucket's digit, and keys in higher buckets differ from both first in
+    /// the same digit, with the same value. The order popped is unchanged.
+    fn pop_lone(&mut self) -> Option<Key<T>> {
+        let b = self.lowest_bucket()?;
+        if self.buckets[b].len() != 1 {
+            return None;
+        }
+        let key = self.buckets[b].pop()?;
+        self.emptied(b);
+        self.last = key.time;
+        Some(key)
     }
 
     /// Move the lowest non-empty bucket down, relative to its earliest time
