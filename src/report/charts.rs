@@ -132,7 +132,7 @@ type ChartDataOfRun = (Vec<u8>, RunChartData);
 ///
 /// Each file of a run's set is rendered on its own (`Format::render`), so the
 /// data of the last run is kept per thread: `chart-data.json` and the chart
-/// files reuse it instead of walking the event log again (three passes over
+/// files reuse it instead of walking the event log again (two passes over
 /// the records each; on a sick 1,000-node × 120 s run the records are 5 M
 /// spilled to disk, and each pass decodes them all). The key is the run's
 /// identity, including its event-log digest.

@@ -14,8 +14,9 @@
 //! `--outputs …,wire`, `write_wire`: wire.csv, [`wire`]) →
 //! `batch::simulate::simulate_streaming` (the
 //! engine run, the collector and the streams behind one observer) →
-//! `streams.finish(publisher)` (the chart inputs, checked whole and left in
-//! their scratch file as `metrics.spilled`, which the charts read in passes)
+//! `streams.finish(publisher)` (the chart inputs, left in their scratch file
+//! as `metrics.spilled`, which the charts read in passes, each checked
+//! against the number of records written)
 //! → `write_all_into(publisher, …)` for the other
 //! files → print `human_summary(…)`. The [`Format::render`] writers of
 //! events.jsonl and memberlist.log remain for in-memory use (tests, kept batch

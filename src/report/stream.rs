@@ -112,6 +112,8 @@ struct Spill {
     file: File,
     path: PathBuf,
     buf: Vec<u8>,
+    /// Records encoded: what every pass over the file must read back.
+    records: usize,
 }
 
 /// The files a run streams, open in the publisher's staging directory.
@@ -171,6 +173,7 @@ impl Streams {
                 file,
                 path,
                 buf: Vec::with_capacity(FLUSH_BYTES + 256),
+                records: 0,
             });
         }
         let mut s = Streams::none();
@@ -211,8 +214,9 @@ impl Streams {
     }
 
     /// Write what is buffered and complete the files in the publisher; the
-    /// spilled chart inputs, checked whole and left in their scratch file for
-    /// the charts to read in passes, if they were asked for. The publisher
+    /// spilled chart inputs, left in their scratch file for the charts to
+    /// read in passes (each checks the file against the count written), if
+    /// they were asked for. The publisher
     /// removes the scratch file when it commits the set.
     pub fn finish(mut self, publisher: &mut Publisher) -> io::Result<Option<Arc<Spilled>>> {
         let mut sinks = match self.records.take() {
@@ -234,8 +238,7 @@ impl Streams {
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
-            let at = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", sp.path.display()));
-            chart_inputs = Some(Arc::new(Spilled::check(sp.path.clone()).map_err(at)?));
+            chart_inputs = Some(Arc::new(Spilled::written(sp.path.clone(), sp.records)));
         }
         let files = [
             sinks.events.take().map(|(s, _, _)| s),
@@ -270,6 +273,7 @@ impl RecordSinks {
         if let Some(sp) = &mut self.spill {
             if timeline::reads(r) {
                 spill::encode(r, &mut sp.buf);
+                sp.records += 1;
                 if sp.buf.len() >= FLUSH_BYTES {
                     if self.error.is_none() {
                         if let Err(e) = sp.file.write_all(&sp.buf) {
