@@ -257,31 +257,46 @@ impl<T> EventQueue<T> {
         self.last = self.min;
         self.emptied(b);
         let mut keys = std::mem::take(&mut self.buckets[b]);
-        // A chunk at a time from the tail of the reversed bucket (so in
-        // insertion order), giving the emptied tail back: a big bucket is not
-        // held twice (whole, and again in the lower buckets). The lower buckets
-        // are all empty, so each receives its keys in insertion order.
-        keys.reverse();
-        while !keys.is_empty() {
-            let start = keys.len().saturating_sub(KEEP_CAPACITY);
-            // Popped one by one from the tail (a `drain(start..).rev()` takes
-            // them in the same order, through a call per key where the
-            // compiler does not inline it).
-            while keys.len() > start {
-                let Some(key) = keys.pop() else { break };
-                match bucket_of(key.time, self.last) {
-                    0 => self.due.push_back(key),
-                    nb => self.push_bucket(nb, key),
-                }
+        if keys.len() <= KEEP_CAPACITY {
+            // Few keys (nearly every redistribution): moved in order, front to
+            // back, without reversing the bucket first.
+            for key in keys.drain(..) {
+                self.place(key);
             }
-            if keys.capacity() > 2 * KEEP_CAPACITY {
-                keys.shrink_to_fit();
+        } else {
+            // A chunk at a time from the tail of the reversed bucket (so in
+            // insertion order), giving the emptied tail back: a big bucket is
+            // not held twice (whole, and again in the lower buckets).
+            keys.reverse();
+            while !keys.is_empty() {
+                let start = keys.len().saturating_sub(KEEP_CAPACITY);
+                // Popped one by one from the tail (a `drain(start..).rev()`
+                // takes them in the same order, through a call per key where
+                // the compiler does not inline it).
+                while keys.len() > start {
+                    let Some(key) = keys.pop() else { break };
+                    self.place(key);
+                }
+                if keys.capacity() > 2 * KEEP_CAPACITY {
+                    keys.shrink_to_fit();
+                }
             }
         }
         // Give the emptied vector back, keeping its capacity when small: a big
         // one would hold memory that the lower buckets now use.
         if keys.capacity() <= KEEP_CAPACITY {
             self.buckets[b] = keys;
+        }
+    }
+
+    /// Put a key of the bucket being redistributed where it now belongs. The
+    /// lower buckets are all empty, so each receives its keys in insertion
+    /// order.
+    #[inline(always)]
+    fn place(&mut self, key: Key<T>) {
+        match bucket_of(key.time, self.last) {
+            0 => self.due.push_back(key),
+            nb => self.push_bucket(nb, key),
         }
     }
 
