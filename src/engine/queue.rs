@@ -205,13 +205,16 @@ impl<T> EventQueue<T> {
         // into the heap's `pop` (which the compiler may leave out of line)
         // costs every event.
         let key = if self.early.is_empty() {
-            match self.due.is_empty().then(|| self.pop_lone()).flatten() {
+            match self.due.pop_front() {
                 Some(key) => key,
                 None => {
-                    if self.due.is_empty() {
-                        self.redistribute();
+                    let b = self.lowest_bucket().expect("BUG! radix heap lost a key");
+                    if self.buckets[b].len() == 1 {
+                        self.pop_lone(b)
+                    } else {
+                        self.redistribute(b);
+                        self.due.pop_front().expect("BUG! radix heap lost a key")
                     }
-                    self.due.pop_front().expect("BUG! radix heap lost a key")
                 }
             }
         } else {
@@ -226,8 +229,8 @@ impl<T> EventQueue<T> {
         Some((key.time, key.item))
     }
 
-    /// The earliest key when it is alone in the lowest non-empty bucket (and
-    /// `due` is empty): taken straight out, with `last` moved to its time.
+    /// The earliest key, alone in the lowest non-empty bucket `b` (and `due`
+    /// is empty): taken straight out, with `last` moved to its time.
     ///
     /// Why: a run's event times are nanoseconds apart, so most pops find
     /// `due` empty and the lowest bucket holding just the next event. A
@@ -236,24 +239,19 @@ impl<T> EventQueue<T> {
     /// would leave it: the new `last` agrees with the old one above the
     /// bucket's digit, and keys in higher buckets differ from both first in
     /// the same digit, with the same value. The order popped is unchanged.
-    fn pop_lone(&mut self) -> Option<Key<T>> {
-        let b = self.lowest_bucket()?;
-        if self.buckets[b].len() != 1 {
-            return None;
-        }
-        let key = self.buckets[b].pop()?;
+    fn pop_lone(&mut self, b: usize) -> Key<T> {
+        let key = self.buckets[b]
+            .pop()
+            .expect("BUG! an empty bucket marked occupied");
         self.emptied(b);
         self.last = key.time;
-        Some(key)
+        key
     }
 
-    /// Move the lowest non-empty bucket down, relative to its earliest time
-    /// (`self.min`, as `due` and `early` are empty): every key lands in a lower
-    /// bucket, those due at that time in bucket 0, all in their order.
-    fn redistribute(&mut self) {
-        let Some(b) = self.lowest_bucket() else {
-            return;
-        };
+    /// Move the lowest non-empty bucket `b` down, relative to its earliest
+    /// time (`self.min`, as `due` and `early` are empty): every key lands in a
+    /// lower bucket, those due at that time in bucket 0, all in their order.
+    fn redistribute(&mut self, b: usize) {
         self.last = self.min;
         self.emptied(b);
         let mut keys = std::mem::take(&mut self.buckets[b]);
