@@ -13,7 +13,7 @@
 //!   [`super::tally`]), written atomically when every run is in, so a sweep, a
 //!   resumed sweep and a merge of shards produce the same bytes.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 
@@ -267,21 +267,23 @@ impl Results {
     }
 }
 
-/// Open `path` for appending after truncating it to `len` bytes.
+/// Open `path` for appending after truncating it to `len` bytes: only a
+/// regular file ([`crate::input_file::open_regular_to_append`]). Why: a FIFO
+/// in place of `results.jsonl` whose rows were not read (a `results.csv`
+/// without its header starts both files over) was opened for writing, which
+/// waits for a reader: `sweep --resume` hung. It is refused, exit 2.
 fn open_at(path: &Path, len: u64) -> Result<File, StoreError> {
-    let f = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| io_error(format!("opening {}: {e}", path.display())))?;
+    let f = crate::input_file::open_regular_to_append(path).map_err(|e| {
+        let message = format!("{}: {e}", path.display());
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            refuse(message)
+        } else {
+            io_error(format!("opening {message}"))
+        }
+    })?;
     f.set_len(len)
         .map_err(|e| io_error(format!("truncating {}: {e}", path.display())))?;
-    drop(f);
-    OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| io_error(format!("opening {}: {e}", path.display())))
+    Ok(f)
 }
 
 /// Read a file of a sweep or comparison directory: only a regular file, and
@@ -304,6 +306,10 @@ fn lines_or_none(path: &Path, cap: usize) -> Result<Option<Lines>, StoreError> {
     match Lines::open(path, cap) {
         Ok(l) => Ok(Some(l)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // Not a regular file (a FIFO, a socket): not what flapsim wrote.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err(refuse(format!("{}: {e}", path.display())))
+        }
         Err(e) => Err(io_error(format!("reading {}: {e}", path.display()))),
     }
 }
