@@ -101,6 +101,17 @@ impl Plan {
         (run / n, self.seeds[run % n])
     }
 
+    /// Point `point`'s run window (its length and warm-up), by the rules its
+    /// runs resolve them with ([`scenario::run_windows`]), without resolving
+    /// the rest: what a row's per-hour rates are counted over, to check the
+    /// rows a resumed sweep reads back.
+    pub fn run_window(&self, point: usize) -> Result<scenario::RunWindow, ScenarioError> {
+        let input = self.input(point)?;
+        let sets = [input.sets.as_slice()];
+        let mut windows = scenario::run_windows(&input.text, &input.label, &sets)?;
+        windows.pop().expect("one window per list of overrides")
+    }
+
     /// Resolve run `run`'s scenario.
     pub fn scenario(&self, run: usize) -> Result<Scenario, ScenarioError> {
         let (point, seed) = self.run_ref(run);
