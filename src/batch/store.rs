@@ -22,10 +22,9 @@ use serde::{Deserialize, Serialize};
 use super::compare_check::check_row_rates;
 use super::dirlock::DirLock;
 use super::lines::{LineError, Lines};
-use super::plan::{Plan, MAX_RUNS};
+use super::plan::{Plan, Windows, MAX_RUNS};
 use super::row::{csv_header, Row};
 use super::tally::Tally;
-use crate::scenario::RunWindow;
 
 pub use super::finish::{
     conclude, condition_groups, tradeoff_for, Aggregated, Finished, TABLE_METRICS,
@@ -353,9 +352,7 @@ fn finished_prefix(
     let Some(mut json) = lines_or_none(&dir.join(RESULTS_JSONL), cap)? else {
         return Ok((done, json_len, csv_len));
     };
-    // The run window of the point whose rows are being read (a point's
-    // rows are consecutive).
-    let mut window: Option<(usize, RunWindow)> = None;
+    let mut windows = Windows::new(plan);
     while let Some(&want) = mine.get(done) {
         let Some(row) = resumable_line(&mut json)?
             .and_then(|l| std::str::from_utf8(l).ok())
@@ -375,16 +372,9 @@ fn finished_prefix(
         }
         // A row both files hold alike was finished, not torn: a rate there
         // that its counts do not make was edited, and is refused, not kept.
-        let w = match window {
-            Some((p, w)) if p == row.point => w,
-            _ => {
-                let w = plan.run_window(row.point).map_err(|e| {
-                    io_error(format!("BUG! point {} of a checked plan: {e}", row.point))
-                })?;
-                window = Some((row.point, w));
-                w
-            }
-        };
+        let w = windows
+            .of(row.point)
+            .map_err(|e| io_error(format!("BUG! point {} of a checked plan: {e}", row.point)))?;
         let line = json.line();
         let text = json.last_line();
         check_row_rates(json.path(), line, text, &row, &w).map_err(refuse)?;

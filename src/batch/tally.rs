@@ -109,7 +109,7 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::batch::finish::conclude;
-    use crate::batch::plan::Plan;
+    use crate::batch::plan::{Plan, Windows};
     use crate::batch::row::{metric_index, rate_as_written, METRICS, RATES};
     use crate::batch::store::{
         read_rows, Aggregate, Existing, Results, Shard, POINTS_CSV, RESULTS_CSV, SUMMARY_TXT,
@@ -142,7 +142,7 @@ mod tests {
                 _ => Some(((run * 7 + i * 3) % 11) as f64 / 4.0 + point as f64),
             })
             .collect();
-        let measured = plan.run_window(point).unwrap().measured();
+        let measured = Windows::new(plan).of(point).unwrap().measured();
         for (rate, count) in RATES {
             let [r, c] = [rate, count].map(|m| metric_index(m).unwrap());
             let n = values[c].unwrap().floor();

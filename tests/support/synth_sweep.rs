@@ -13,6 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
+use flapsim::batch::plan::Windows;
 use flapsim::batch::row::{metric_index, rate_as_written, Row, METRICS, RATES};
 use flapsim::batch::store::{Aggregate, Existing, Results, Shard};
 use flapsim::batch::sweepfile;
@@ -71,23 +72,12 @@ fn write(sweep: &Path, out: &Path, shards: usize) -> Result<(), String> {
         };
         let mut results = Results::open(&dir, plan, shard, Existing::Fresh, Aggregate::No)
             .map_err(|e| e.message)?;
-        // The window of the point being written (a point's runs are
-        // consecutive): each rate is what its count makes it over it, as a
-        // resume checks.
-        let mut window = None;
+        // Each rate is what its count makes it over its point's window, as
+        // a resume checks.
+        let mut windows = Windows::new(plan);
         for run in std::mem::take(&mut results.todo) {
             let (point, seed) = plan.run_ref(run);
-            let measured = match window {
-                Some((p, m)) if p == point => m,
-                _ => {
-                    let m = plan
-                        .run_window(point)
-                        .map_err(|e| e.to_string())?
-                        .measured();
-                    window = Some((point, m));
-                    m
-                }
-            };
+            let measured = windows.of(point).map_err(|e| e.to_string())?.measured();
             results.append(&Row {
                 run,
                 point,
