@@ -20,7 +20,9 @@
 //!   comes in (a terminal would wait for typing; `/dev/zero` never ends).
 //!
 //! The files flapsim writes and reads back (a sweep's `manifest.json`, result
-//! files) go through [`open_regular`]: they are refused at once unless regular.
+//! files, the data files a redraw carries into its new set) go through
+//! [`open_regular`] ([`open_regular_to_append`] to append to them): they are
+//! refused at once unless regular, saying what they are ([`what_it_is`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
@@ -75,7 +77,7 @@ impl Read for Input {
 /// no one writes to, is an [`io::ErrorKind::InvalidInput`] error saying what
 /// the path is (the caller names the path).
 pub fn open(path: &Path) -> io::Result<Input> {
-    let file = open_nonblocking(path)?;
+    let file = open_nonblocking(path, not_a_file)?;
     let meta = file.metadata()?;
     let kind = meta.file_type();
     if kind.is_file() {
@@ -102,24 +104,59 @@ pub fn open(path: &Path) -> io::Result<Input> {
 /// back (a `manifest.json` or `results.jsonl` replaced by a FIFO, a link to
 /// `/dev/zero` or a pipe, is refused without waiting or reading).
 pub fn open_regular(path: &Path) -> io::Result<File> {
-    let file = open_nonblocking(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(invalid(
-            "not a regular file (flapsim writes only regular files here)",
-        ));
+    regular(open_nonblocking(path, not_regular)?)
+}
+
+/// Open `path` to append to it, created if missing, only if it is a regular
+/// file: a result file flapsim wrote and goes on writing (a sweep's
+/// `results.jsonl`). Why: `open(2)` for writing waits, like one for reading,
+/// until a FIFO has a reader, so `sweep --resume` hung on a FIFO in place of
+/// its results; opened without blocking and looked at, it is refused as
+/// [`open_regular`] refuses it. One open: what is checked is what is written.
+pub fn open_regular_to_append(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| said_as_what_it_is(e, path, not_regular))?;
+    regular(file)
+}
+
+/// `file` (opened non-blocking) in blocking mode if it is a regular file;
+/// refused, saying what it is, if not.
+fn regular(file: File) -> io::Result<File> {
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(not_regular(&kind));
     }
     set_blocking(&file)?;
     Ok(file)
+}
+
+/// What `kind` is, as a refusal of a file flapsim wrote.
+fn not_regular(kind: &std::fs::FileType) -> io::Error {
+    invalid(format!(
+        "{}, not a regular file (flapsim writes only regular files here)",
+        what_it_is(kind)
+    ))
 }
 
 fn invalid(message: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message.into())
 }
 
-/// What `kind` is, as a refusal.
-fn not_a_file(kind: &std::fs::FileType) -> io::Error {
-    let what = if kind.is_dir() {
+/// What a file of type `kind` is, as a refusal says it (`a socket`): the
+/// one wording for every file flapsim refuses to read or carry.
+pub fn what_it_is(kind: &std::fs::FileType) -> &'static str {
+    if kind.is_file() {
+        "a regular file"
+    } else if kind.is_dir() {
         "a directory"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_fifo() {
+        "a pipe (FIFO)"
     } else if kind.is_char_device() {
         "a character device (a terminal, /dev/null, /dev/zero…)"
     } else if kind.is_block_device() {
@@ -128,26 +165,37 @@ fn not_a_file(kind: &std::fs::FileType) -> io::Error {
         "a socket"
     } else {
         "not a regular file or a pipe"
-    };
-    invalid(format!("{what}, not a file"))
+    }
+}
+
+/// What `kind` is, as a refusal.
+fn not_a_file(kind: &std::fs::FileType) -> io::Error {
+    invalid(format!("{}, not a file", what_it_is(kind)))
 }
 
 /// `open(2)` with `O_NONBLOCK`: a FIFO opens at once, writer or not. Opening
 /// a socket fails with `ENXIO` ("No such device or address"): said as what
-/// it is.
-fn open_nonblocking(path: &Path) -> io::Result<File> {
+/// it is, by `refusal`.
+fn open_nonblocking(path: &Path, refusal: Refusal) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ENXIO) {
-                if let Ok(m) = std::fs::metadata(path) {
-                    return not_a_file(&m.file_type());
-                }
-            }
-            e
-        })
+        .map_err(|e| said_as_what_it_is(e, path, refusal))
+}
+
+/// How a file that is not one to read is refused: by what its type is.
+type Refusal = fn(&std::fs::FileType) -> io::Error;
+
+/// `ENXIO` ("No such device or address": opening a socket, or a FIFO for
+/// writing with no reader) said as what `path` is, by `refusal`.
+fn said_as_what_it_is(e: io::Error, path: &Path, refusal: Refusal) -> io::Error {
+    if e.raw_os_error() == Some(libc::ENXIO) {
+        if let Ok(m) = std::fs::metadata(path) {
+            return refusal(&m.file_type());
+        }
+    }
+    e
 }
 
 /// Clear `O_NONBLOCK` again: once a file is known to be readable its reads

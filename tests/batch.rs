@@ -658,3 +658,77 @@ fn batch_outputs_never_mix_with_another_sets_files() {
     assert!(!two.join("runs").exists());
     assert!(two.join("tradeoff.svg").exists());
 }
+
+/// Row `line` (0-based, of results.jsonl) of the sweep in `dir` with `field`
+/// set to `value` in both result files alike, as a hand edit would make it.
+fn edit_row(dir: &Path, line: usize, field: &str, value: &str) {
+    let jsonl = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
+    let mut rows: Vec<String> = jsonl.lines().map(String::from).collect();
+    let row: serde_json::Value = serde_json::from_str(&rows[line]).unwrap();
+    let was = format!("\"{field}\":{},", row[field]);
+    assert!(rows[line].contains(&was), "{was} in {}", rows[line]);
+    rows[line] = rows[line].replacen(&was, &format!("\"{field}\":{value},"), 1);
+    std::fs::write(dir.join("results.jsonl"), rows.join("\n") + "\n").unwrap();
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(String::from).collect();
+    let column = lines[0].split(',').position(|c| c == field).unwrap();
+    let mut cells: Vec<&str> = lines[line + 1].split(',').collect();
+    cells[column] = value;
+    lines[line + 1] = cells.join(",");
+    std::fs::write(dir.join("results.csv"), lines.join("\n") + "\n").unwrap();
+}
+
+/// Rule: a resumed sweep's finished rows are held to the rule `compare`
+/// reads its rows with: each per-hour rate is what its count makes it over
+/// the point's measured window. A rate or a count edited in both result
+/// files is refused, exit 2, at its file, line, column and field, saying
+/// what it says and what the counts make; nothing is republished. Main kept
+/// the row and aggregated it into points.csv, summary.txt and the charts.
+#[test]
+fn a_resumed_sweeps_rows_are_held_to_what_their_counts_make_their_rates() {
+    let d = scratch("rates");
+    let f = sweep_file(&d, 1, "3m");
+    let whole = d.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    let rows = std::fs::read_to_string(whole.join("results.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(rows.lines().nth(1).unwrap()).unwrap();
+    let flaps = row["flaps"].as_u64().unwrap();
+    let rate = row["flaps_per_hour"].as_f64().unwrap();
+    for (field, value, says) in [
+        (
+            "flaps_per_hour",
+            format!("{}", rate + 12.5),
+            "flaps_per_hour: ",
+        ),
+        ("flaps", format!("{}", flaps + 3), "flaps_per_hour: "),
+        ("flaps", format!("{flaps}.5"), "flaps: "),
+        (
+            "fp_healthy_per_hour",
+            "99.5".to_string(),
+            "fp_healthy_per_hour: ",
+        ),
+    ] {
+        let cut = d.join("cut");
+        let _ = std::fs::remove_dir_all(&cut);
+        std::fs::create_dir_all(&cut).unwrap();
+        for e in std::fs::read_dir(&whole).unwrap().flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), cut.join(e.file_name())).unwrap();
+            }
+        }
+        edit_row(&cut, 1, field, &value);
+        let held = tree(&cut);
+        let o = flapsim(&["sweep", s(&f), "--out", s(&cut), "--resume", "-q"]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{field} = {value}: {e}");
+        let at = format!("{}:2:", cut.join("results.jsonl").display());
+        assert!(
+            e.contains(&at) && e.contains(says),
+            "{field} = {value}: {e}"
+        );
+        assert!(
+            tree(&cut) == held,
+            "{field} = {value}: the files are as they were"
+        );
+    }
+}

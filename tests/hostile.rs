@@ -591,6 +591,72 @@ fn sockets_and_devices_are_refused_as_what_they_are() {
     refused(&o, &["/dev/null", "a character device"]);
 }
 
+/// Rule: flapsim's own files in a directory it republishes or resumes must
+/// be regular files; a FIFO, socket or link under one of their names is
+/// refused at once, exit 2, naming the file and what it is, never waited on.
+/// Main: `chart DIR` on a run whose events.jsonl was a FIFO exited 1 with
+/// "holds `events.jsonl`, which flapsim does not write … choose a new or
+/// empty --out", and `sweep --resume` opened a FIFO `results.jsonl` to
+/// append to it (results.csv without its header: both start over) and hung
+/// for a reader.
+#[test]
+fn own_files_that_are_not_regular_are_refused_never_waited_on() {
+    let d = scratch("own-not-regular");
+    std::fs::write(d.join("s.yaml"), S).unwrap();
+    let o = flapsim(&["run", "s.yaml", "--out", "run", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let run = d.join("run");
+    let fifo = run.join("events.jsonl");
+    std::fs::remove_file(&fifo).unwrap();
+    mkfifo(&fifo);
+    let watchdog = Duration::from_secs(60);
+    let o = flapsim_capped(&["chart", "run"], &d, watchdog);
+    refused(
+        &o,
+        &["run/events.jsonl", "a pipe (FIFO), not a regular file"],
+    );
+    // Republishing again over it (`run --out`) is refused the same way.
+    let o = flapsim_capped(&["run", "s.yaml", "--out", "run", "-q"], &d, watchdog);
+    refused(
+        &o,
+        &["run/events.jsonl", "a pipe (FIFO), not a regular file"],
+    );
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::write(&fifo, b"").unwrap();
+    let log = run.join("memberlist.log");
+    std::fs::remove_file(&log).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(&log).unwrap();
+    let o = flapsim_capped(&["chart", "run"], &d, watchdog);
+    refused(&o, &["run/memberlist.log", "a socket, not a regular file"]);
+    // The directory is as it was: nothing staged is left beside it.
+    assert_eq!(listing(&d), ["run", "s.yaml"]);
+
+    // A sweep's result files, resumed.
+    std::fs::write(
+        d.join("sweep.yaml"),
+        format!(
+            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
+            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = flapsim(&["sweep", "sweep.yaml", "--out", "sw", "-q"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let resume = ["sweep", "sweep.yaml", "--out", "sw", "--resume", "-q"];
+    std::fs::write(d.join("sw/results.csv"), b"not the header\n").unwrap();
+    std::fs::remove_file(d.join("sw/results.jsonl")).unwrap();
+    mkfifo(&d.join("sw/results.jsonl"));
+    let o = flapsim_capped(&resume, &d, watchdog);
+    refused(
+        &o,
+        &["sw/results.jsonl", "a pipe (FIFO), not a regular file"],
+    );
+    std::fs::remove_file(d.join("sw/results.csv")).unwrap();
+    mkfifo(&d.join("sw/results.csv"));
+    let o = flapsim_capped(&resume, &d, watchdog);
+    refused(&o, &["sw/results.csv", "a pipe (FIFO), not a regular file"]);
+}
+
 // ------------------------------------------------- 6. / 9. CPU work is budgeted
 
 /// Main ran for many minutes at any `--limit events` (host-schedule work and

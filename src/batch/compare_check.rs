@@ -346,11 +346,7 @@ pub fn read_rows(dir: &Path, m: &Manifest, windows: &[RunWindow]) -> Result<Vec<
     let mut rows = Vec::new();
     while let Some(l) = lines.next_line().map_err(LineError::message)? {
         let n = rows.len() + 1;
-        let at = |field: &str, message: String| match json_path::position_of(l, field) {
-            Some((_, col)) => format!("{shown}:{n}:{col}: {field}: {message}"),
-            None if field.is_empty() => format!("{shown}:{n}: {message}"),
-            None => format!("{shown}:{n}: {field}: {message}"),
-        };
+        let at = |field: &str, message: String| locate(&shown, n, l, field, message);
         let text = std::str::from_utf8(l).ok();
         let row = text
             .and_then(Row::parse_json)
@@ -390,6 +386,33 @@ pub fn read_rows(dir: &Path, m: &Manifest, windows: &[RunWindow]) -> Result<Vec<
         ));
     }
     Ok(rows)
+}
+
+/// `FILE:LINE[:COL]: FIELD: message` for `field` of `line`, line `n` of the
+/// file shown as `shown` (the column where the line has the field).
+fn locate(shown: &str, n: usize, line: &[u8], field: &str, message: String) -> String {
+    match json_path::position_of(line, field) {
+        Some((_, col)) => format!("{shown}:{n}:{col}: {field}: {message}"),
+        None if field.is_empty() => format!("{shown}:{n}: {message}"),
+        None => format!("{shown}:{n}: {field}: {message}"),
+    }
+}
+
+/// The rates of a sweep's row read back (`line`, line `n` of `path`), by
+/// the rule a comparison's rows are read with ([`check_rates`]): a resumed
+/// sweep aggregates the rows it finished before, so a rate edited apart from
+/// its count (or a count apart from its rate) in both result files flowed
+/// into its results, points.csv and charts. A `null` (a value that was not
+/// a number) is skipped, as a comparison's rate check skips it.
+/// `FILE:LINE:COL: FIELD: why`.
+pub fn check_row_rates(
+    path: &Path,
+    n: usize,
+    line: &[u8],
+    row: &Row,
+    window: &RunWindow,
+) -> Result<(), String> {
+    check_rates(row, window).map_err(|r| locate(&quote::path(path), n, line, &r.field, r.message))
 }
 
 fn config_value(m: &Manifest, point: usize) -> AxisValue {
@@ -514,13 +537,20 @@ fn check_metrics(row: &Row, window: &RunWindow) -> Result<(), Refusal> {
 /// Each per-hour rate ([`RATES`]) is what its count makes it over the
 /// measured part of the run (`window`), computed as the run wrote it
 /// ([`rate_as_written`]): a rate edited apart from its count (or a count
-/// apart from its rate) is a number no run reported. Counts are whole and
-/// exact here ([`check_metrics`] came first).
+/// apart from its rate) is a number no run reported. A count must be whole
+/// to make a rate ([`check_metrics`] says so first for a comparison; a
+/// sweep's row comes here alone, [`check_row_rates`]).
 fn check_rates(row: &Row, window: &RunWindow) -> Result<(), Refusal> {
     for (rate, count) in RATES {
         let (Some(got), Some(n)) = (metric(row, rate), metric(row, count)) else {
             continue;
         };
+        if !(n >= 0.0 && n.fract() == 0.0 && n <= MAX_COUNT) {
+            return Err(refuse(
+                *count,
+                format!("{n:e} is not a count (a whole number)"),
+            ));
+        }
         let want = rate_as_written(rate, n as u64, window.measured()).expect("a listed rate");
         if got != want {
             return Err(refuse(

@@ -117,6 +117,13 @@ impl Lines {
         }
     }
 
+    /// The line [`Lines::next_line`] gave last, still held (to locate an
+    /// error in it once it is known to be one, without keeping a copy of
+    /// every line).
+    pub fn last_line(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Complete lines read so far.
     pub fn line(&self) -> usize {
         self.line

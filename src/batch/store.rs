@@ -13,15 +13,16 @@
 //!   [`super::tally`]), written atomically when every run is in, so a sweep, a
 //!   resumed sweep and a merge of shards produce the same bytes.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::compare_check::check_row_rates;
 use super::dirlock::DirLock;
 use super::lines::{LineError, Lines};
-use super::plan::{Plan, MAX_RUNS};
+use super::plan::{Plan, Windows, MAX_RUNS};
 use super::row::{csv_header, Row};
 use super::tally::Tally;
 
@@ -267,21 +268,23 @@ impl Results {
     }
 }
 
-/// Open `path` for appending after truncating it to `len` bytes.
+/// Open `path` for appending after truncating it to `len` bytes: only a
+/// regular file ([`crate::input_file::open_regular_to_append`]). Why: a FIFO
+/// in place of `results.jsonl` whose rows were not read (a `results.csv`
+/// without its header starts both files over) was opened for writing, which
+/// waits for a reader: `sweep --resume` hung. It is refused, exit 2.
 fn open_at(path: &Path, len: u64) -> Result<File, StoreError> {
-    let f = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| io_error(format!("opening {}: {e}", path.display())))?;
+    let f = crate::input_file::open_regular_to_append(path).map_err(|e| {
+        let message = format!("{}: {e}", path.display());
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            refuse(message)
+        } else {
+            io_error(format!("opening {message}"))
+        }
+    })?;
     f.set_len(len)
         .map_err(|e| io_error(format!("truncating {}: {e}", path.display())))?;
-    drop(f);
-    OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| io_error(format!("opening {}: {e}", path.display())))
+    Ok(f)
 }
 
 /// Read a file of a sweep or comparison directory: only a regular file, and
@@ -304,6 +307,10 @@ fn lines_or_none(path: &Path, cap: usize) -> Result<Option<Lines>, StoreError> {
     match Lines::open(path, cap) {
         Ok(l) => Ok(Some(l)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        // Not a regular file (a FIFO, a socket): not what flapsim wrote.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err(refuse(format!("{}: {e}", path.display())))
+        }
         Err(e) => Err(io_error(format!("reading {}: {e}", path.display()))),
     }
 }
@@ -345,6 +352,7 @@ fn finished_prefix(
     let Some(mut json) = lines_or_none(&dir.join(RESULTS_JSONL), cap)? else {
         return Ok((done, json_len, csv_len));
     };
+    let mut windows = Windows::new(plan);
     while let Some(&want) = mine.get(done) {
         let Some(row) = resumable_line(&mut json)?
             .and_then(|l| std::str::from_utf8(l).ok())
@@ -362,6 +370,14 @@ fn finished_prefix(
         if !csv_ok {
             break;
         }
+        // A row both files hold alike was finished, not torn: a rate there
+        // that its counts do not make was edited, and is refused, not kept.
+        let w = windows
+            .of(row.point)
+            .map_err(|e| io_error(format!("BUG! point {} of a checked plan: {e}", row.point)))?;
+        let line = json.line();
+        let text = json.last_line();
+        check_row_rates(json.path(), line, text, &row, &w).map_err(refuse)?;
         if let Some(t) = tally.as_deref_mut() {
             t.push(&row)?;
         }

@@ -109,8 +109,8 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::batch::finish::conclude;
-    use crate::batch::plan::Plan;
-    use crate::batch::row::METRICS;
+    use crate::batch::plan::{Plan, Windows};
+    use crate::batch::row::{metric_index, rate_as_written, METRICS, RATES};
     use crate::batch::store::{
         read_rows, Aggregate, Existing, Results, Shard, POINTS_CSV, RESULTS_CSV, SUMMARY_TXT,
     };
@@ -132,15 +132,23 @@ mod tests {
     }
 
     /// Run `run`'s made-up row: values out of seed order, some runs without a
-    /// detection.
+    /// detection, each rate what its (whole) count makes it, as a resume
+    /// checks.
     fn row(plan: &Plan, run: usize) -> Row {
         let (point, seed) = plan.run_ref(run);
-        let values = (0..METRICS.len())
+        let mut values: Vec<Option<f64>> = (0..METRICS.len())
             .map(|i| match METRICS[i].name {
                 n if n.starts_with("detect_") && run % 4 == 1 => None,
                 _ => Some(((run * 7 + i * 3) % 11) as f64 / 4.0 + point as f64),
             })
             .collect();
+        let measured = Windows::new(plan).of(point).unwrap().measured();
+        for (rate, count) in RATES {
+            let [r, c] = [rate, count].map(|m| metric_index(m).unwrap());
+            let n = values[c].unwrap().floor();
+            values[c] = Some(n);
+            values[r] = rate_as_written(rate, n as u64, measured);
+        }
         Row {
             run,
             point,

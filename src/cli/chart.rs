@@ -170,8 +170,7 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
         Failure::bad_input(format!("{}: {e}", quote::path(&dir.join("summary.json"))))
     })?;
     drawn.push(("report.html".to_string(), html.into_bytes()));
-    republish(dir, drawn, stop)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", quote::path(dir))))
+    republished(dir, republish(dir, drawn, stop))
 }
 
 /// A comparison directory (`"kind": "comparison"`, written by `flapsim
@@ -181,6 +180,22 @@ pub fn redraw_comparison(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBu
     // What the directory holds is the user's input (exit 2); drawing it is ours.
     let comparison = crate::batch::compare::read(dir).map_err(Failure::bad_input)?;
     let (_, drawn) = crate::batch::compare::draw(comparison).map_err(Failure::failed)?;
-    republish(dir, drawn, stop)
-        .map_err(|e| Failure::failed(format!("writing {}: {e}", quote::path(dir))))
+    republished(dir, republish(dir, drawn, stop))
+}
+
+/// A republication's outcome as the command's: a file of the directory that
+/// flapsim cannot have written (a FIFO, socket or device under one of its
+/// names, [`std::io::ErrorKind::InvalidInput`], named by the error) is bad
+/// input, exit 2; anything else failed writing.
+fn republished(
+    dir: &Path,
+    written: std::io::Result<Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>, Failure> {
+    written.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            Failure::bad_input(e.to_string())
+        } else {
+            Failure::failed(format!("writing {}: {e}", quote::path(dir)))
+        }
+    })
 }

@@ -124,10 +124,19 @@ pub struct Publisher {
     _lock: File,
     /// The parent was created here: removed again if nothing was published.
     created_parent: bool,
+    /// [`Publisher::keep`] copies, never links (the path where links are
+    /// refused, for tests: a root test process links anything).
+    copy_kept: bool,
 }
 
 fn err(path: &Path, message: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{}: {message}", path.display()))
+}
+
+/// `e` about `path`, of its kind (an [`io::ErrorKind::InvalidInput`] stays
+/// bad input to the caller).
+fn located(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 /// The message for a `--out` that [`Publisher::begin`] refused: `--out DIR:`
@@ -199,6 +208,7 @@ impl Publisher {
             lock_path,
             _lock: lock,
             created_parent,
+            copy_kept: false,
         })
     }
 
@@ -279,16 +289,42 @@ impl Publisher {
     /// (the staging directory is beside the target, on its filesystem), or a
     /// copy where links are refused. A redraw thereby republishes the whole set
     /// without rewriting its data files (events.jsonl can be gigabytes).
+    ///
+    /// Only a regular file is carried, opened first as flapsim opens its own
+    /// files to read them back ([`crate::input_file::open_regular`]): the copy
+    /// (`fs::copy` opened the name) blocked forever on a FIFO put under the
+    /// name, or copied a device, and a link put the FIFO itself in the set.
+    /// What is linked must then be the file opened (else a name replaced
+    /// between the two is copied from the open file instead), so the set holds
+    /// that regular file whatever is done to the name meanwhile. A FIFO,
+    /// socket or device is an [`io::ErrorKind::InvalidInput`] error naming
+    /// the path and what it is.
     pub fn keep(&mut self, name: &str) -> io::Result<()> {
         let from = self.target.join(name);
         let path = self.claim(name)?;
-        if fs::hard_link(&from, &path).is_err() {
-            fs::copy(&from, &path).map_err(|e| err(&from, e))?;
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| err(&path, e))?;
+        let source = crate::input_file::open_regular(&from).map_err(|e| located(&from, e))?;
+        if !self.link_kept(&from, &path, &source) {
+            copy_kept(&source, &path)?;
         }
         self.step()
+    }
+
+    /// Hard-link `from` as `path`; whether `path` is now `source`'s file (a
+    /// link to anything else is removed again).
+    fn link_kept(&self, from: &Path, path: &Path, source: &File) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        if self.copy_kept || fs::hard_link(from, path).is_err() {
+            return false;
+        }
+        let identity = |m: &fs::Metadata| (m.dev(), m.ino());
+        let same = matches!(
+            (source.metadata(), fs::symlink_metadata(path)),
+            (Ok(a), Ok(b)) if identity(&a) == identity(&b)
+        );
+        if !same {
+            let _ = fs::remove_file(path);
+        }
+        same
     }
 
     /// A working file in the staging directory that is NOT part of the set
@@ -380,6 +416,15 @@ impl Drop for Publisher {
     }
 }
 
+/// Copy the regular file `source` (its bytes when opened: a file appended to
+/// meanwhile does not hold the copy forever) into a new file at `path`.
+fn copy_kept(source: &File, path: &Path) -> io::Result<()> {
+    let len = source.metadata().map_err(|e| err(path, e))?.len();
+    let mut to = create_new(path).map_err(|e| err(path, e))?;
+    io::copy(&mut io::Read::take(source, len), &mut to).map_err(|e| err(path, e))?;
+    to.sync_all().map_err(|e| err(path, e))
+}
+
 /// Publish `files` into `target` as one set (see the module docs).
 pub fn publish(
     target: &Path,
@@ -449,6 +494,18 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
         // symlinks) go with the old set: removing a link never touches its target.
         let legacy_tmp = ext == Some("tmp") && !kind.is_dir();
         let known = names.contains(&name) || is_output_name(&name);
+        if known && !legacy_tmp && !kind.is_file() {
+            // flapsim's name, but not a file flapsim wrote: a FIFO there
+            // would block a redraw's copy of it (see `keep`).
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{}: {}, not a regular file (flapsim writes only regular files here); remove it, or choose another directory",
+                    target.join(&name).display(),
+                    crate::input_file::what_it_is(&kind)
+                ),
+            ));
+        }
         if !(legacy_tmp || kind.is_file() && known) {
             return Err(err(
                 target,
@@ -666,6 +723,75 @@ mod name_tests {
             "x.jsonl",
         ] {
             assert!(!is_output_name(name), "{name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::Publisher;
+    use std::path::{Path, PathBuf};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("flapsim-kept-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("out")).unwrap();
+        std::fs::write(d.join("out/summary.json"), b"{}\n").unwrap();
+        std::fs::write(d.join("out/events.jsonl"), b"{\"t\":1}\n").unwrap();
+        d
+    }
+
+    fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    /// `keep(name)` on `p`, failing the test if it has not returned within
+    /// a generous watchdog (a hang guard, not a timing assertion).
+    fn keep_within_watchdog(mut p: Publisher, name: &'static str) -> std::io::Result<Publisher> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(p.keep(name).map(|()| p));
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("keep(`{name}`) still running after 30 s: a hang"))
+    }
+
+    /// Rule: what a redraw carries into the new set is a regular file,
+    /// linked or copied: a FIFO put under the name after the directory was
+    /// checked (or one a copy would open: `fs::copy` blocked on it forever)
+    /// is refused at once, naming the path and what it is, and nothing of it
+    /// is staged. Main linked the FIFO into the set, or hung copying it.
+    #[test]
+    fn a_kept_file_must_be_regular_whatever_is_put_under_its_name() {
+        for copy in [false, true] {
+            let d = scratch(if copy { "copy" } else { "link" });
+            let out = d.join("out");
+            let mut p = Publisher::begin(&out, Default::default()).unwrap();
+            p.copy_kept = copy;
+            let p = keep_within_watchdog(p, "summary.json").unwrap();
+            let staged = p.staged().join("summary.json");
+            assert!(std::fs::symlink_metadata(&staged).unwrap().is_file());
+            assert_eq!(std::fs::read(&staged).unwrap(), b"{}\n");
+            // Replaced after the checks, as a racing writer would.
+            std::fs::remove_file(out.join("events.jsonl")).unwrap();
+            mkfifo(&out.join("events.jsonl"));
+            let staging = p.staged().to_path_buf();
+            let e = keep_within_watchdog(p, "events.jsonl")
+                .err()
+                .unwrap_or_else(|| panic!("copy {copy}: a FIFO was kept"));
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+            let said = e.to_string();
+            assert!(
+                said.contains("out/events.jsonl") && said.contains("a pipe (FIFO)"),
+                "{said}"
+            );
+            assert!(!staging.exists(), "the staging directory is removed");
+            let _ = std::fs::remove_dir_all(&d);
         }
     }
 }

@@ -13,7 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
-use flapsim::batch::row::{Row, METRICS};
+use flapsim::batch::plan::Windows;
+use flapsim::batch::row::{metric_index, rate_as_written, Row, METRICS, RATES};
 use flapsim::batch::store::{Aggregate, Existing, Results, Shard};
 use flapsim::batch::sweepfile;
 use flapsim::scenario::Limits;
@@ -26,12 +27,14 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// A run's made-up metrics: counts are whole, rates and latencies have a few
-/// decimals, and some runs have no rejoin (no flap) or detection latency.
-fn values(run: usize) -> Vec<Option<f64>> {
+/// A run's made-up metrics: counts are whole, latencies have a few
+/// decimals, each per-hour rate is what its count makes it over the
+/// `measured` nanoseconds, and some runs have no rejoin (no flap) or
+/// detection latency.
+fn values(run: usize, measured: u64) -> Vec<Option<f64>> {
     let h = mix(run as u64);
     let pick = |k: u32, m: u64| (mix(h ^ u64::from(k)) % m) as f64;
-    METRICS
+    let mut values: Vec<Option<f64>> = METRICS
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -45,7 +48,13 @@ fn values(run: usize) -> Vec<Option<f64>> {
                 _ => Some(pick(i, 500)),
             }
         })
-        .collect()
+        .collect();
+    for (rate, count) in RATES {
+        let [r, c] = [rate, count].map(|m| metric_index(m).expect("a metric"));
+        let n = values[c].expect("a count is always measured") as u64;
+        values[r] = rate_as_written(rate, n, measured);
+    }
+    values
 }
 
 fn write(sweep: &Path, out: &Path, shards: usize) -> Result<(), String> {
@@ -63,14 +72,18 @@ fn write(sweep: &Path, out: &Path, shards: usize) -> Result<(), String> {
         };
         let mut results = Results::open(&dir, plan, shard, Existing::Fresh, Aggregate::No)
             .map_err(|e| e.message)?;
+        // Each rate is what its count makes it over its point's window, as
+        // a resume checks.
+        let mut windows = Windows::new(plan);
         for run in std::mem::take(&mut results.todo) {
             let (point, seed) = plan.run_ref(run);
+            let measured = windows.of(point).map_err(|e| e.to_string())?.measured();
             results.append(&Row {
                 run,
                 point,
                 seed,
                 digest: format!("{:016x}", mix(!(run as u64))),
-                values: values(run),
+                values: values(run, measured),
             })?;
         }
         results.sync()?;
