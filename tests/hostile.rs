@@ -109,6 +109,21 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A one-point sweep of [`S`], written as `sweep.yaml` in `d` and run into
+/// `d/out`, which it completes.
+fn run_sweep_of_s(d: &Path, out: &str) {
+    std::fs::write(
+        d.join("sweep.yaml"),
+        format!(
+            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
+            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = flapsim(&["sweep", "sweep.yaml", "--out", out, "-q"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// Exit 2 with `needles` in the message, and no panic.
 fn refused(o: &Output, needles: &[&str]) {
     let e = stderr(o);
@@ -489,16 +504,7 @@ fn a_fifo_with_no_writer_is_refused_never_waited_on_forever() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     std::fs::remove_file(d.join("run/chart-data.json")).unwrap();
     mkfifo(&d.join("run/chart-data.json"));
-    std::fs::write(
-        d.join("sweep.yaml"),
-        format!(
-            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
-            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
-        ),
-    )
-    .unwrap();
-    let o = flapsim(&["sweep", "sweep.yaml", "--out", "sw", "-q"], &d);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_sweep_of_s(&d, "sw");
     std::fs::remove_file(d.join("sw/manifest.json")).unwrap();
     mkfifo(&d.join("sw/manifest.json"));
 
@@ -632,16 +638,7 @@ fn own_files_that_are_not_regular_are_refused_never_waited_on() {
     assert_eq!(listing(&d), ["run", "s.yaml"]);
 
     // A sweep's result files, resumed.
-    std::fs::write(
-        d.join("sweep.yaml"),
-        format!(
-            "scenario:\n{}axes:\n  - path: suspicion_mult\n    values: [4]\n",
-            S.lines().map(|l| format!("  {l}\n")).collect::<String>()
-        ),
-    )
-    .unwrap();
-    let o = flapsim(&["sweep", "sweep.yaml", "--out", "sw", "-q"], &d);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run_sweep_of_s(&d, "sw");
     let resume = ["sweep", "sweep.yaml", "--out", "sw", "--resume", "-q"];
     std::fs::write(d.join("sw/results.csv"), b"not the header\n").unwrap();
     std::fs::remove_file(d.join("sw/results.jsonl")).unwrap();
