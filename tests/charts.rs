@@ -292,6 +292,39 @@ fn chart_dir_refuses_a_damaged_or_foreign_data_file() {
     assert!(stderr(&o).contains("chart-data.json"), "{}", stderr(&o));
 }
 
+/// Rule: a redraw republishes the whole directory, so a run directory that
+/// also holds a file of the user's own is bad input (exit 2), said once with
+/// the file's name (not as a failure to write, with the directory twice),
+/// and the directory is left as it was.
+#[test]
+fn chart_refuses_a_run_directory_holding_the_users_own_file() {
+    let out = run_sick("own-file", &["--outputs", "summary,charts"]);
+    std::fs::write(out.join("notes.txt"), "mine\n").unwrap();
+    let mut before: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    before.sort();
+    let o = flapsim(&["chart", "out"], out.parent().unwrap());
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("out: holds `notes.txt`, which flapsim does not write"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("writing") && e.matches("out:").count() == 1,
+        "{e}"
+    );
+    let mut after: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    after.sort();
+    assert_eq!(after, before);
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine\n");
+}
+
 /// Large clusters: rows are grouped into bands, keeping real crashes, faulty and
 /// most-flapped nodes as their own rows; every node is in exactly one row.
 #[test]

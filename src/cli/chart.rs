@@ -184,9 +184,9 @@ pub fn redraw_comparison(dir: &Path, stop: Arc<AtomicBool>) -> Result<Vec<PathBu
 }
 
 /// A republication's outcome as the command's: a file of the directory that
-/// flapsim cannot have written (a FIFO, socket or device under one of its
-/// names, [`std::io::ErrorKind::InvalidInput`], named by the error) is bad
-/// input, exit 2; anything else failed writing.
+/// flapsim cannot have written (one of the user's own, or a FIFO, socket or
+/// device under one of flapsim's names: [`std::io::ErrorKind::InvalidInput`],
+/// named by the error) is bad input, exit 2; anything else failed writing.
 fn republished(
     dir: &Path,
     written: std::io::Result<Vec<PathBuf>>,

@@ -507,10 +507,13 @@ fn check_replaceable(target: &Path, names: &[String]) -> io::Result<()> {
             ));
         }
         if !(legacy_tmp || kind.is_file() && known) {
-            return Err(err(
-                target,
+            // The user's directory, not a failure to write: bad input to
+            // every command that publishes here (`run --out`, a redraw).
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
                 format!(
-                    "holds `{name}`, which flapsim does not write; its outputs replace the whole directory (deleting what is in it), so choose a new or empty --out"
+                    "{}: holds `{name}`, which flapsim does not write; its outputs replace the whole directory (deleting what is in it), so choose a new or empty directory",
+                    target.display()
                 ),
             ));
         }
