@@ -732,3 +732,237 @@ fn a_resumed_sweeps_rows_are_held_to_what_their_counts_make_their_rates() {
         );
     }
 }
+
+/// A sweep of 2 presets × 2 run lengths (4 points, two run windows taken in
+/// turn: a record of period 2), one seed, run whole into `dir/whole` and as
+/// 2 shards into `dir/shard-{i}`.
+fn windowed_whole_and_shards(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let f = sweep_file(dir, 1, "3m");
+    let text = std::fs::read_to_string(&f).unwrap().replace(
+        "seeds: 1\n",
+        "  - path: duration\n    values: [2m, 3m]\nseeds: 1\n",
+    );
+    let text = text.replace("values: {from: 2, to: 4, step: 1}", "values: [3]");
+    std::fs::write(&f, text).unwrap();
+    let whole = dir.join("whole");
+    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            let out = dir.join(format!("shard-{i}"));
+            let shard = format!("{i}/2");
+            ok(&flapsim(&[
+                "sweep",
+                s(&f),
+                "--shard",
+                &shard,
+                "--out",
+                s(&out),
+                "-q",
+            ]));
+            out
+        })
+        .collect();
+    (whole, shards)
+}
+
+/// `dirs` copied afresh into `dir/name-{i}` (the shards one test case edits).
+fn copies(dir: &Path, name: &str, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    (dirs.iter().enumerate())
+        .map(|(i, from)| {
+            let to = dir.join(format!("{name}-{i}"));
+            let _ = std::fs::remove_dir_all(&to);
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(from).unwrap().flatten() {
+                if e.path().is_file() {
+                    std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+                }
+            }
+            to
+        })
+        .collect()
+}
+
+/// `flapsim merge` of `shards` into `out` (removed first).
+fn merge(shards: &[PathBuf], out: &Path) -> Output {
+    let _ = std::fs::remove_dir_all(out);
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(|p| s(p)));
+    args.extend(["--out", s(out), "-q"]);
+    flapsim(&args)
+}
+
+/// The manifest of shard `dir` edited by `edit`, written back as JSON.
+fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
+}
+
+/// Rule: a merged shard's rows are held to the rule a resumed sweep holds
+/// its rows to: each per-hour rate is what its count makes it over the
+/// point's measured window, which each shard's manifest records (the merge
+/// never reads the sweep file). A rate or a count edited in both of a
+/// shard's result files is refused, exit 2, at its file, line, column and
+/// field, and nothing is written. Main merged the row and aggregated it into
+/// points.csv, summary.txt and the charts, exit 0.
+#[test]
+fn a_merged_shard_row_is_held_to_what_its_counts_make_its_rates() {
+    let d = scratch("merge-rates");
+    let (whole, shards) = windowed_whole_and_shards(&d);
+    let merged = d.join("merged");
+    ok(&merge(&shards, &merged));
+    assert_same_tree(&whole, &merged);
+    // Row 1 of shard 1 is run 3: the last point, the 3m window.
+    let rows = std::fs::read_to_string(shards[1].join("results.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(rows.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(row["run"], 3);
+    let flaps = row["flaps"].as_u64().unwrap();
+    let rate = row["flaps_per_hour"].as_f64().unwrap();
+    for (field, value, says) in [
+        (
+            "flaps_per_hour",
+            format!("{}", rate + 12.5),
+            "flaps_per_hour: ",
+        ),
+        ("flaps", format!("{}", flaps + 3), "flaps_per_hour: "),
+        ("flaps", format!("{flaps}.5"), "flaps: "),
+        (
+            "fp_healthy_per_hour",
+            "99.5".to_string(),
+            "fp_healthy_per_hour: ",
+        ),
+    ] {
+        let cut = copies(&d, "cut", &shards);
+        edit_row(&cut[1], 1, field, &value);
+        let o = merge(&cut, &merged);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{field} = {value}: {e}");
+        let at = format!("{}:2:", cut[1].join("results.jsonl").display());
+        assert!(
+            e.contains(&at) && e.contains(says),
+            "{field} = {value}: {e}"
+        );
+        assert!(!merged.exists(), "{field} = {value}: nothing is written");
+    }
+}
+
+/// Rule: shards of one sweep record the same run windows; one whose record
+/// was edited, or removed, is refused (exit 2) at the `windows` field of its
+/// manifest, and so is a record no sweep writes (a warm-up as long as its
+/// run, entries that do not hold every point once). A record edited alike in
+/// every shard is refused at the first row it changes what the counts make,
+/// and is harmless where it changes nothing (the measured part kept): the
+/// merged files are still the unsharded sweep's. Main read no windows.
+#[test]
+fn shards_record_their_run_windows_alike_and_as_a_sweep_writes_them() {
+    let d = scratch("merge-windows");
+    let (whole, shards) = windowed_whole_and_shards(&d);
+    let merged = d.join("merged");
+    let manifest = |i: usize| d.join(format!("cut-{i}")).join("manifest.json");
+    let refused = |o: &Output, at: &Path, says: &str| {
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{says}: {e}");
+        let at = format!("{}:", at.display());
+        assert!(
+            e.contains(&at) && e.contains("windows: ") && e.contains(says),
+            "{says}: {e}"
+        );
+        assert!(!merged.exists(), "{says}: nothing is written");
+    };
+    // Some row has flaps, so a window moved alike in every shard shows.
+    let rows = std::fs::read_to_string(whole.join("results.jsonl")).unwrap();
+    assert!(rows.lines().any(|l| !l.contains("\"flaps\":0,")));
+
+    // One shard's window edited: the shards disagree.
+    let cut = copies(&d, "cut", &shards);
+    edit_manifest(&cut[1], |m| {
+        m["windows"]["spans"][0]["duration_ns"] = 150_000_000_000u64.into()
+    });
+    refused(
+        &merge(&cut, &merged),
+        &manifest(1),
+        "other run windows than",
+    );
+    // One shard's record removed.
+    let cut = copies(&d, "cut", &shards);
+    edit_manifest(&cut[0], |m| {
+        m.as_object_mut().unwrap().remove("windows");
+    });
+    refused(&merge(&cut, &merged), &manifest(1), "none are recorded in");
+    // Records no sweep writes, alike in both shards.
+    for (says, edit) in [
+        (
+            "not shorter than the run",
+            (|m: &mut serde_json::Value| {
+                m["windows"]["spans"][0]["warmup_ns"] =
+                    m["windows"]["spans"][0]["duration_ns"].clone()
+            }) as fn(&mut serde_json::Value),
+        ),
+        ("hold 3 points, but its period is 2", |m| {
+            m["windows"]["spans"][1]["points"] = 2.into()
+        }),
+        ("period 3 does not divide the sweep's 4 points", |m| {
+            m["windows"]["period"] = 3.into()
+        }),
+    ] {
+        let cut = copies(&d, "cut", &shards);
+        cut.iter().for_each(|c| edit_manifest(c, edit));
+        refused(&merge(&cut, &merged), &manifest(0), says);
+    }
+    // Both shards' windows lengthened alike: the rows' rates say otherwise.
+    let cut = copies(&d, "cut", &shards);
+    for c in &cut {
+        edit_manifest(c, |m| {
+            for w in m["windows"]["spans"].as_array_mut().unwrap() {
+                w["duration_ns"] = (w["duration_ns"].as_u64().unwrap() + 60_000_000_000).into();
+            }
+        });
+    }
+    let o = merge(&cut, &merged);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("results.jsonl:") && e.contains("_per_hour: "),
+        "{e}"
+    );
+    assert!(!merged.exists());
+    // Run and warm-up lengthened alike: the same measured part, the same rows.
+    let cut = copies(&d, "cut", &shards);
+    for c in &cut {
+        edit_manifest(c, |m| {
+            for w in m["windows"]["spans"].as_array_mut().unwrap() {
+                for k in ["duration_ns", "warmup_ns"] {
+                    w[k] = (w[k].as_u64().unwrap() + 60_000_000_000).into();
+                }
+            }
+        });
+    }
+    ok(&merge(&cut, &merged));
+    assert_same_tree(&whole, &merged);
+}
+
+/// Rule: shards whose manifests record no run windows (written by a flapsim
+/// before they did) still merge to the unsharded sweep's files, their rows'
+/// rates unchecked, and the merge says so on stderr, even with `-q`.
+#[test]
+fn shards_without_run_windows_merge_unchecked_and_say_so() {
+    let d = scratch("merge-old");
+    let (whole, shards) = windowed_whole_and_shards(&d);
+    let cut = copies(&d, "cut", &shards);
+    for c in &cut {
+        edit_manifest(c, |m| {
+            m.as_object_mut().unwrap().remove("windows");
+        });
+    }
+    let merged = d.join("merged");
+    let o = merge(&cut, &merged);
+    ok(&o);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("record no run windows") && e.contains("without being checked"),
+        "{e}"
+    );
+    assert_same_tree(&whole, &merged);
+}

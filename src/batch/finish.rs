@@ -441,6 +441,7 @@ mod tests {
             points,
             shard: None,
             conditions: vec!["c".into()],
+            windows: None,
         }
     }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value as Json;
 
 use super::plan::{Plan, Points, MAX_RUNS};
+use super::point_windows::{self, PointWindows};
 use super::row::{Row, METRICS};
 use super::store::{Shard, MANIFEST};
 
@@ -305,6 +306,10 @@ pub struct Manifest {
     pub shard: Option<Shard>,
     /// Condition axes (see [`Plan::conditions`]).
     pub conditions: Vec<String>,
+    /// A shard's record of every point's run window, for `flapsim merge` to
+    /// check the rows' rates by ([`point_windows`]); `None` for a whole
+    /// sweep, a comparison, and a shard an older flapsim wrote.
+    pub windows: Option<PointWindows>,
 }
 
 impl Manifest {
@@ -343,7 +348,20 @@ impl Manifest {
             points,
             shard: (shard != Shard::WHOLE).then_some(shard),
             conditions: plan.conditions.clone(),
+            windows: None,
         }
+    }
+
+    /// A shard's manifest: [`Manifest::new`] and the record of every point's
+    /// run window a merge checks its rows by (a merge never reads the sweep
+    /// file). Costs one parse of each point's scenario text where the text
+    /// moves ([`PointWindows::of`]), as a resume's check of its rows does.
+    pub fn for_shard(plan: &Plan, shard: Shard) -> Result<Manifest, String> {
+        let mut m = Manifest::new(plan, shard);
+        if shard != Shard::WHOLE {
+            m.windows = Some(PointWindows::of(plan).map_err(|e| e.to_string())?);
+        }
+        Ok(m)
     }
 
     pub fn shard(&self) -> Shard {
@@ -382,6 +400,10 @@ impl Manifest {
             .into_manifest()
             .map_err(|e| format!("{}: not a flapsim sweep manifest: {e}", path.display()))?;
         m.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(w) = &m.windows {
+            w.check(m.points.len())
+                .map_err(|e| point_windows::locate(&path, &e))?;
+        }
         Ok(Some(m))
     }
 
@@ -495,6 +517,8 @@ struct ManifestOut<'a> {
     values: Option<&'a [Vec<ValueMeta>]>,
     shard: Option<Shard>,
     conditions: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<&'a PointWindows>,
 }
 
 impl<'a> ManifestOut<'a> {
@@ -517,6 +541,7 @@ impl<'a> ManifestOut<'a> {
             values,
             shard: m.shard,
             conditions: &m.conditions,
+            windows: m.windows.as_ref(),
         }
     }
 }
@@ -564,6 +589,9 @@ struct ManifestIn {
     shard: Option<Shard>,
     #[serde(default)]
     conditions: Vec<String>,
+    /// Absent from a whole sweep's manifest and an older flapsim's shard.
+    #[serde(default)]
+    windows: Option<PointWindows>,
 }
 
 impl ManifestIn {
@@ -588,6 +616,7 @@ impl ManifestIn {
             points,
             shard: self.shard,
             conditions: self.conditions,
+            windows: self.windows,
         })
     }
 }

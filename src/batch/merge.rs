@@ -7,6 +7,14 @@
 //! every shard's files were read whole and the merged files built in memory
 //! before they were written, 3.8 GB for 10⁶ runs.
 //!
+//! Each row's per-hour rates are checked against its counts over its
+//! point's measured window, which a shard's manifest records
+//! ([`super::point_windows`]), as a resumed sweep checks the rows it reads
+//! back: a rate edited apart from its count is refused, not merged. Shards
+//! of one sweep must record the same windows. Shards an older flapsim wrote
+//! record none; their rows are merged without that check, and the merge says
+//! so ([`Merged::rates_checked`]).
+//!
 //! Nothing is written over until every row is checked: the merged result
 //! files are written under temporary names and renamed at the end, and a
 //! directory made for them is removed again if the merge is refused. The
@@ -20,9 +28,11 @@ use std::path::{Path, PathBuf};
 
 use crate::quote::short;
 
+use super::compare_check::check_row_rates;
 use super::finish::{line_error, Aggregated, Aggregator};
 use super::lines::{LineError, Lines, Staged};
 use super::manifest::Manifest;
+use super::point_windows::{self, PointWindows};
 use super::row::{csv_header, AxisValue, Row};
 use super::store::{io_error, refuse, StoreError, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
 
@@ -113,10 +123,22 @@ enum Stop {
     Io(StoreError),
 }
 
+/// What a merge wrote.
+pub struct Merged {
+    /// The merged sweep's manifest (the unsharded sweep's).
+    pub manifest: Manifest,
+    pub rows: Aggregated,
+    /// Were the rows' rates checked against their counts? Not for shards
+    /// whose manifests record no run windows (an older flapsim's).
+    pub rates_checked: bool,
+}
+
 /// Merge the shard directories `dirs` into `out`: the same files an unsharded
 /// run writes, byte for byte, and its rows aggregated. Refuses shards of
-/// different sweeps, duplicate or missing shards, and unfinished shards.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Manifest, Aggregated), StoreError> {
+/// different sweeps, duplicate or missing shards, unfinished shards, and a
+/// row whose rates are not what its counts make them over its point's
+/// recorded window.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, StoreError> {
     let (first, shards) = read_manifests(dirs)?;
     let count = first.shard().count;
     // One slot per shard: allocated only once as many directories as shards
@@ -129,6 +151,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Manifest, Aggregated), Sto
     }
     let mut merged = first.clone();
     merged.shard = None;
+    // An unsharded sweep's manifest records no windows (it has its sweep file).
+    merged.windows = None;
     if let Err(e) = refuse_foreign_out(out, &merged, dirs) {
         // A problem with the shards is named first, as when they were
         // checked before the output directory.
@@ -144,7 +168,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Manifest, Aggregated), Sto
                 .map_err(|e| io_error(format!("writing {}: {e}", out.join(MANIFEST).display())))?;
             csv.commit().map_err(|e| io_error(e.to_string()))?;
             json.commit().map_err(|e| io_error(e.to_string()))?;
-            Ok((merged, agg))
+            Ok(Merged {
+                manifest: merged,
+                rows: agg,
+                rates_checked: first.windows.is_some(),
+            })
         }
         Err(stop) => {
             if let Some(top) = made {
@@ -185,6 +213,9 @@ fn read_manifests(dirs: &[PathBuf]) -> Result<(Manifest, Vec<(usize, PathBuf)>),
                     first.fingerprint
                 )));
             }
+            if first.windows != m.windows {
+                return Err(refuse(windows_differ((&m, d), (first, fd))));
+            }
             if first.shard().count != m.shard().count {
                 return Err(refuse(format!(
                     "{} is shard {}/{} but {} is shard {}/{}: shard counts differ",
@@ -206,6 +237,26 @@ fn read_manifests(dirs: &[PathBuf]) -> Result<(Manifest, Vec<(usize, PathBuf)>),
         return Err(refuse("merge: no directories given"));
     };
     Ok((first, shards))
+}
+
+/// Shard `a` records other run windows than shard `b` (or only one of them
+/// records any): `path:line:col: windows: …` at the one that records some.
+/// Shards of one sweep record the same; one whose record was edited or
+/// removed would have its rows checked by another window than the rest.
+fn windows_differ(a: (&Manifest, &Path), b: (&Manifest, &Path)) -> String {
+    let [(ma, da), (mb, db)] = [a, b];
+    let (at, other, says) = match (&ma.windows, &mb.windows) {
+        (Some(_), Some(_)) => (da, db, "other run windows than"),
+        (Some(_), None) => (da, db, "run windows, and none are recorded in"),
+        (None, _) => (db, da, "run windows, and none are recorded in"),
+    };
+    point_windows::locate(
+        &at.join(MANIFEST),
+        &format!(
+            "records {says} {}: shards of one sweep record the same (write the shards again with one flapsim: `sweep --shard I/N --resume`)",
+            other.join(MANIFEST).display()
+        ),
+    )
 }
 
 /// The shards' files, one per shard index (every index present, each once,
@@ -265,6 +316,7 @@ fn merge_pass(
     csv.writer().write_all(header.as_bytes()).map_err(io)?;
     let mut agg = Aggregator::new(first, out).map_err(io)?;
     let mut csv_line = Vec::new();
+    let mut windows = first.windows.as_ref().map(PointWindows::cursor);
     for r in 0..first.runs {
         let f = &mut files[r % count];
         let k = r / count;
@@ -304,6 +356,11 @@ fn merge_pass(
                 "shard {}/{count}: row {k} of results.csv is not row {k} of results.jsonl (run {r}): the files disagree; run the shard again with --resume",
                 r % count
             )));
+        }
+        // And its rates what its counts make them over its point's
+        // measured window, as a resumed sweep holds the rows it reads back.
+        if let Some(w) = windows.as_mut().and_then(|c| c.of(row.point)) {
+            check_row_rates(&f.json.path, k + 1, &line, &row, &w).map_err(anomaly)?;
         }
         csv_line.push(b'\n');
         csv.writer().write_all(&csv_line).map_err(io)?;

@@ -18,6 +18,7 @@ pub mod lines;
 pub mod manifest;
 pub mod merge;
 pub mod plan;
+pub mod point_windows;
 pub mod row;
 pub mod runner;
 pub mod simulate;

@@ -140,7 +140,9 @@ impl Results {
         existing: Existing,
         aggregate: Aggregate,
     ) -> Result<Results, StoreError> {
-        let manifest = Manifest::new(plan, shard);
+        // A shard's manifest records its points' run windows, for the merge.
+        let manifest = Manifest::for_shard(plan, shard)
+            .map_err(|e| io_error(format!("BUG! a checked plan's run windows: {e}")))?;
         refuse_foreign_dir(dir)?;
         fs::create_dir_all(dir)
             .map_err(|e| io_error(format!("creating {}: {e}", dir.display())))?;

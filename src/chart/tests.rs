@@ -432,6 +432,7 @@ fn sweep_fixture(
             .collect(),
         shard: None,
         conditions: conditions.iter().map(|a| a.to_string()).collect(),
+        windows: None,
     };
     let stats: Vec<PointStats> = points
         .iter()

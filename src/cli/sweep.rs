@@ -380,7 +380,14 @@ fn store_failure(e: store::StoreError) -> Failure {
 
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let budget = budget(&args.budget)?;
-    let (m, rows) = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
+    let merged = store::merge(&args.dirs, &args.out).map_err(store_failure)?;
+    let (m, rows) = (merged.manifest, merged.rows);
+    if !merged.rates_checked {
+        // Said even with -q: the rows were merged on trust.
+        warn!(
+            "note: the shards' manifests record no run windows (written by an older flapsim): their rows' per-hour rates were merged without being checked against their counts"
+        );
+    }
     if !args.quiet {
         say!(
             "merged {} of sweep {} ({}) into {}",
