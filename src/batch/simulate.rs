@@ -105,7 +105,17 @@ struct Tee<'a> {
 }
 
 impl Tee<'_> {
+    /// Every protocol event and truth change asks this; with no record kept
+    /// (a run writing summaries only) there is nothing to pass on, and the
+    /// check is all it costs.
+    #[inline(always)]
     fn pass_on(&mut self) {
+        if self.collector.has_records() {
+            self.pass_on_records();
+        }
+    }
+
+    fn pass_on_records(&mut self) {
         for r in self.collector.drain_records() {
             self.streams.record(&r);
             if self.keep.keeps(&r) {

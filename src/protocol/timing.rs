@@ -36,35 +36,47 @@ pub fn suspicion_timeout(
     probe_interval: Nanos,
     smooth: bool,
 ) -> Nanos {
+    // Remembered for the last arguments this thread asked about. Why: every
+    // suspicion a node raises computes it (a sick cluster raises millions),
+    // and the member count changes far less often than that; worked out,
+    // it costs an f64 log10 and 128-bit multiplications and a division.
+    thread_local! {
+        static LAST: Cell<Option<(TimeoutArgs, Nanos)>> = const { Cell::new(None) };
+    }
+    LAST.with(|last| {
+        let args = (suspicion_mult, n, probe_interval, smooth);
+        match last.get() {
+            Some((seen, value)) if seen == args => value,
+            _ => {
+                let value = compute_suspicion_timeout(suspicion_mult, n, probe_interval, smooth);
+                last.set(Some((args, value)));
+                value
+            }
+        }
+    })
+}
+
+/// [`suspicion_timeout`]'s arguments, in order.
+type TimeoutArgs = (u32, usize, Nanos, bool);
+
+/// [`suspicion_timeout`], worked out.
+fn compute_suspicion_timeout(
+    suspicion_mult: u32,
+    n: usize,
+    probe_interval: Nanos,
+    smooth: bool,
+) -> Nanos {
     let mult = u128::from(suspicion_mult);
     let pi = u128::from(probe_interval);
     let ns = if smooth {
         // f64 log10 is part of the protocol; trunc toward zero like Go's conversion.
-        let node_scale = log10_of_nodes(n.max(1)).max(1.0);
+        let node_scale = (n.max(1) as f64).log10().max(1.0);
         let scale_milli = (node_scale * 1000.0) as u128;
         mult * scale_milli * pi / 1000
     } else {
         mult * u128::from(decimal_digits(n)) * pi
     };
     Nanos::try_from(ns).unwrap_or(Nanos::MAX)
-}
-
-/// `(n as f64).log10()`, remembered for the last `n` this thread asked about.
-/// Why: every suspicion a node raises computes it, and the member count
-/// changes far less often than that (a sick cluster raises millions).
-fn log10_of_nodes(n: usize) -> f64 {
-    thread_local! {
-        static LAST: Cell<(usize, f64)> = const { Cell::new((0, f64::NEG_INFINITY)) };
-    }
-    LAST.with(|last| {
-        let (seen, value) = last.get();
-        if seen == n {
-            return value;
-        }
-        let value = (n as f64).log10();
-        last.set((n, value));
-        value
-    })
 }
 
 /// `RetransmitMult · ceil(log10(n + 1))` (memberlist `retransmitLimit`, unchanged
@@ -186,6 +198,37 @@ mod tests {
             if n > 32 {
                 let f = ((n as f64).log2() - 32f64.log2()).ceil() + 1.0;
                 assert_eq!(f as u64, m, "float formula n={n}");
+            }
+        }
+    }
+
+    /// Rule: the suspicion timeout remembered for the last arguments is the
+    /// one worked out for the arguments asked, whatever was asked before:
+    /// arguments in a mixed order, each repeated and each changed alone.
+    #[test]
+    fn remembered_suspicion_timeout_is_the_one_worked_out() {
+        let mut asked = Vec::new();
+        for n in [1, 5, 9, 10, 11, 99, 100, 1000, 1001, 5000] {
+            for mult in [1, 4, 6] {
+                for pi in [SEC, 200 * MS, 1_234_567] {
+                    for smooth in [true, false] {
+                        asked.push((mult, n, pi, smooth));
+                    }
+                }
+            }
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..4 * asked.len() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (mult, n, pi, smooth) = asked[(x % asked.len() as u64) as usize];
+            for _ in 0..2 {
+                assert_eq!(
+                    suspicion_timeout(mult, n, pi, smooth),
+                    compute_suspicion_timeout(mult, n, pi, smooth),
+                    "{mult} {n} {pi} {smooth}"
+                );
             }
         }
     }
