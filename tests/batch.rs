@@ -678,6 +678,27 @@ fn edit_row(dir: &Path, line: usize, field: &str, value: &str) {
     std::fs::write(dir.join("results.csv"), lines.join("\n") + "\n").unwrap();
 }
 
+/// A row's edits that set a rate apart from its count (the field edited,
+/// its new value, and the field the refusal names), for a row with `flaps`
+/// flaps at `rate` an hour: the rate moved, the count moved, a count that is
+/// not whole, and another rate.
+fn rate_tampers(flaps: u64, rate: f64) -> [(&'static str, String, &'static str); 4] {
+    [
+        (
+            "flaps_per_hour",
+            format!("{}", rate + 12.5),
+            "flaps_per_hour: ",
+        ),
+        ("flaps", format!("{}", flaps + 3), "flaps_per_hour: "),
+        ("flaps", format!("{flaps}.5"), "flaps: "),
+        (
+            "fp_healthy_per_hour",
+            "99.5".to_string(),
+            "fp_healthy_per_hour: ",
+        ),
+    ]
+}
+
 /// Rule: a resumed sweep's finished rows are held to the rule `compare`
 /// reads its rows with: each per-hour rate is what its count makes it over
 /// the point's measured window. A rate or a count edited in both result
@@ -694,20 +715,7 @@ fn a_resumed_sweeps_rows_are_held_to_what_their_counts_make_their_rates() {
     let row: serde_json::Value = serde_json::from_str(rows.lines().nth(1).unwrap()).unwrap();
     let flaps = row["flaps"].as_u64().unwrap();
     let rate = row["flaps_per_hour"].as_f64().unwrap();
-    for (field, value, says) in [
-        (
-            "flaps_per_hour",
-            format!("{}", rate + 12.5),
-            "flaps_per_hour: ",
-        ),
-        ("flaps", format!("{}", flaps + 3), "flaps_per_hour: "),
-        ("flaps", format!("{flaps}.5"), "flaps: "),
-        (
-            "fp_healthy_per_hour",
-            "99.5".to_string(),
-            "fp_healthy_per_hour: ",
-        ),
-    ] {
+    for (field, value, says) in rate_tampers(flaps, rate) {
         let cut = d.join("cut");
         let _ = std::fs::remove_dir_all(&cut);
         std::fs::create_dir_all(&cut).unwrap();
@@ -820,20 +828,7 @@ fn a_merged_shard_row_is_held_to_what_its_counts_make_its_rates() {
     assert_eq!(row["run"], 3);
     let flaps = row["flaps"].as_u64().unwrap();
     let rate = row["flaps_per_hour"].as_f64().unwrap();
-    for (field, value, says) in [
-        (
-            "flaps_per_hour",
-            format!("{}", rate + 12.5),
-            "flaps_per_hour: ",
-        ),
-        ("flaps", format!("{}", flaps + 3), "flaps_per_hour: "),
-        ("flaps", format!("{flaps}.5"), "flaps: "),
-        (
-            "fp_healthy_per_hour",
-            "99.5".to_string(),
-            "fp_healthy_per_hour: ",
-        ),
-    ] {
+    for (field, value, says) in rate_tampers(flaps, rate) {
         let cut = copies(&d, "cut", &shards);
         edit_row(&cut[1], 1, field, &value);
         let o = merge(&cut, &merged);
