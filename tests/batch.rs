@@ -11,6 +11,8 @@
 //!
 //! Scenarios are tiny (8 nodes, a few simulated minutes) so the suite stays fast.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -752,25 +754,7 @@ fn windowed_whole_and_shards(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
     );
     let text = text.replace("values: {from: 2, to: 4, step: 1}", "values: [3]");
     std::fs::write(&f, text).unwrap();
-    let whole = dir.join("whole");
-    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
-    let shards: Vec<PathBuf> = (0..2)
-        .map(|i| {
-            let out = dir.join(format!("shard-{i}"));
-            let shard = format!("{i}/2");
-            ok(&flapsim(&[
-                "sweep",
-                s(&f),
-                "--shard",
-                &shard,
-                "--out",
-                s(&out),
-                "-q",
-            ]));
-            out
-        })
-        .collect();
-    (whole, shards)
+    common::sweep_whole_and_shards(&f, dir, 2)
 }
 
 /// `dirs` copied afresh into `dir/name-{i}` (the shards one test case edits).

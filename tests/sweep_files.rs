@@ -12,6 +12,8 @@
 //! - a sweep directory has one writer at a time: while another process writes
 //!   it, `sweep` is refused (exit 2) and changes nothing there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -69,27 +71,9 @@ seeds: 2
     p
 }
 
-/// Run the sweep whole into `dir/whole` and as `n` shards into `dir/sh{i}`.
+/// Run the sweep whole into `dir/whole` and as `n` shards into `dir/shard-{i}`.
 fn whole_and_shards(dir: &Path, n: usize) -> (PathBuf, Vec<PathBuf>) {
-    let f = sweep_file(dir);
-    let whole = dir.join("whole");
-    ok(&flapsim(&["sweep", s(&f), "--out", s(&whole), "-q"]));
-    let shards = (0..n)
-        .map(|i| {
-            let out = dir.join(format!("sh{i}"));
-            ok(&flapsim(&[
-                "sweep",
-                s(&f),
-                "--shard",
-                &format!("{i}/{n}"),
-                "--out",
-                s(&out),
-                "-q",
-            ]));
-            out
-        })
-        .collect();
-    (whole, shards)
+    common::sweep_whole_and_shards(&sweep_file(dir), dir, n)
 }
 
 /// Rewrite `dir`'s manifest as flapsim wrote it before: every point listed

@@ -76,3 +76,38 @@ pub fn scratch_dir(suite: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
 }
+
+/// Run the sweep `file` whole into `dir/whole` and as `n` shards into
+/// `dir/shard-{i}`, each run exiting 0: the set-up of the tests that merge
+/// shards and compare them with the unsharded sweep.
+pub fn sweep_whole_and_shards(file: &Path, dir: &Path, n: usize) -> (PathBuf, Vec<PathBuf>) {
+    let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    let run = |args: &[&str]| {
+        let o = flapsim(args, dir);
+        assert!(
+            o.status.success(),
+            "flapsim {args:?}: exit {:?}\nstderr:\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let whole = dir.join("whole");
+    run(&["sweep", &path(file), "--out", &path(&whole), "-q"]);
+    let shards = (0..n)
+        .map(|i| {
+            let out = dir.join(format!("shard-{i}"));
+            let shard = format!("{i}/{n}");
+            run(&[
+                "sweep",
+                &path(file),
+                "--shard",
+                &shard,
+                "--out",
+                &path(&out),
+                "-q",
+            ]);
+            out
+        })
+        .collect();
+    (whole, shards)
+}
