@@ -13,20 +13,29 @@ use super::{Nanos, NodeId, MS};
 
 /// One suspicion about one node: a deadline that independent confirmations pull
 /// in from `max` towards `min`.
+///
+/// Fields in this order (`repr(C)`): what every suspect message received
+/// about the node reads (`k`, `n`, the accusers) first, what only a counted
+/// confirmation reads (the times) after ([`Suspicion::HOT_BYTES`]). Why: a
+/// sick cluster's nodes look their suspicions up cold for most messages, and
+/// the node's table keeps each key right before its timer (see
+/// `node::SuspicionTimer`), so the key, the timer's token and these fields
+/// lie in the entry's first 56 bytes.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Suspicion {
     /// Confirmations wanted to reach `min` (`SuspicionMult − 2`, or 0 in small clusters).
     k: u32,
     /// Independent confirmations counted so far (never more than `k`).
     n: u32,
-    min: Nanos,
-    max: Nanos,
-    /// When the suspicion started (memberlist captures it right after arming).
-    start: Nanos,
-    deadline: Nanos,
     /// Accusers already seen, the originator first. A few entries at most
     /// (k + 1), so a linear scan beats any set.
     seen: Accusers,
+    /// When the suspicion started (memberlist captures it right after arming).
+    start: Nanos,
+    deadline: Nanos,
+    min: Nanos,
+    max: Nanos,
 }
 
 /// Accusers seen by one suspicion, inline up to [`INLINE_ACCUSERS`] (k + 1 is 3
@@ -124,6 +133,11 @@ fn ln_of_count(c: u64) -> f64 {
 }
 
 impl Suspicion {
+    /// Bytes from the start of a suspicion up to the end of what a suspect
+    /// message about its node reads (`k`, `n`, the accusers).
+    #[cfg(test)]
+    pub(super) const HOT_BYTES: usize = std::mem::offset_of!(Suspicion, start);
+
     /// `from` is the originator (never counts as a confirmation); `k` confirmations
     /// are expected; with `k < 1` the timer runs at `min` from the start.
     pub fn new(from: NodeId, k: u32, min: Nanos, max: Nanos, now: Nanos) -> Suspicion {
