@@ -129,7 +129,7 @@ pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
     };
     for (i, row) in blame.iter().enumerate() {
         let path = |f: &str| format!("blame[{i}].{f}");
-        if !row["node"].as_str().is_some_and(|n| !n.is_empty()) {
+        if row["node"].as_str().is_none_or(str::is_empty) {
             return refuse(&path("node"), "not a node's name".into());
         }
         for f in ["suspicions_raised", "refutations_naming"] {
