@@ -2150,3 +2150,83 @@ fn comparison_files_that_compare_could_not_have_written_are_refused_at_their_fie
         );
     }
 }
+
+/// Rule: `flapsim chart` draws `report.html` only from a `summary.json` a
+/// run could have written for the run its `chart-data.json` draws. Main
+/// printed the summary's fields as they were, exit 0: a flap count of -5
+/// beside the run's own rate, a number as the top accuser's name, a digest
+/// of `7`, the seed of another run, more healthy flaps than flaps. Each is
+/// now refused (exit 2) at its field and line, nothing republished; the
+/// run's own file still redraws byte for byte.
+#[test]
+fn a_summary_a_run_could_not_have_written_is_refused_at_its_field_by_chart() {
+    use serde_json::{json, Value};
+    let d = scratch("chartsummary");
+    let _ = crashing_run(&d);
+    let path = d.join("out/summary.json");
+    let written = std::fs::read(&path).unwrap();
+    let original: Value = serde_json::from_slice(&written).unwrap();
+    let report = std::fs::read(d.join("out/report.html")).unwrap();
+    let o = flapsim(&["chart", "out"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
+    assert!(
+        !original["blame"].as_array().unwrap().is_empty(),
+        "{original}"
+    );
+    let flaps = original["flaps"].as_u64().unwrap();
+    let cases: [(&str, Value, &str); 8] = [
+        ("/flaps", json!(-5), "flaps: not a whole number from 0"),
+        (
+            "/blame/0/node",
+            json!(5),
+            "blame[0].node: not a node's name",
+        ),
+        ("/digest", json!(7), "digest: not 16 hex digits"),
+        (
+            "/seed",
+            json!(424242),
+            "seed: 424242 but chart-data.json is of",
+        ),
+        (
+            "/flaps_healthy",
+            json!(flaps + 1),
+            "flaps_healthy: more than `flaps`",
+        ),
+        (
+            "/flaps_per_hour",
+            json!("fast"),
+            "flaps_per_hour: not a finite number",
+        ),
+        (
+            "/blame/0/suspicion_share",
+            json!(7.5),
+            "blame[0].suspicion_share: not a share",
+        ),
+        (
+            "/detection/crashes",
+            json!(1.5),
+            "detection.crashes: not a whole number",
+        ),
+    ];
+    for (pointer, value, needle) in cases {
+        let mut s = original.clone();
+        *s.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer}")) = value;
+        std::fs::write(&path, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out"], &d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{pointer}: {err}");
+        assert!(
+            err.contains("summary.json:") && err.contains(needle),
+            "{pointer}: {err}"
+        );
+        assert!(
+            err.lines()
+                .next()
+                .is_some_and(|l| l.matches(':').count() >= 4),
+            "{pointer}: names the line and column: {err}"
+        );
+        assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
+    }
+}

@@ -357,3 +357,95 @@ fn a_sweep_directory_written_by_another_process_is_refused_and_left_as_it_is() {
         "the resumed sweep's files differ"
     );
 }
+
+/// Rule: the shards `merge` joins record one sweep's manifest, but for their
+/// index. Main compared only their sweep, fingerprint, windows and shard
+/// count, and wrote the first shard's manifest as the merged one: a value,
+/// or the flapsim version edited in shard 0 (fingerprint
+/// kept) was published as the sweep's, and any edit in another shard was
+/// merged unseen, exit 0. Now refused (exit 2) at the field and line of the
+/// manifest that differs, naming the other; nothing is written.
+#[test]
+fn shards_whose_manifests_differ_beyond_their_index_are_refused_by_merge() {
+    let d = scratch("manifestedit");
+    let (_, shards) = whole_and_shards(&d, 2);
+    let path = shards[0].join("manifest.json");
+    let written = std::fs::read_to_string(&path).unwrap();
+    let original: Value = serde_json::from_str(&written).unwrap();
+    let edits: [(&str, Value, &str); 4] = [
+        ("/values/0/0/value", Value::Null, "values"),
+        ("/values/0/0/value", serde_json::json!(1e308), "values"),
+        ("/flapsim", "".into(), "flapsim"),
+        ("/axes/0", "renamed".into(), "axes"),
+    ];
+    for (pointer, value, field) in edits {
+        let mut m = original.clone();
+        *m.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer}")) = value;
+        std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+        let out = d.join("merged");
+        let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{pointer}: {err}");
+        let at = format!("{}:", shards[1].join("manifest.json").display());
+        assert!(
+            err.contains(&at) && err.contains(&format!(": {field}: differs from")),
+            "{pointer}: {err}"
+        );
+        assert!(
+            err.contains(s(&path)),
+            "{pointer}: names the other manifest: {err}"
+        );
+        assert!(!out.exists(), "a refused merge leaves no directory");
+    }
+    std::fs::write(&path, written).unwrap();
+    // An edit in another shard than the first, which main never read.
+    let other = shards[1].join("manifest.json");
+    let kept = std::fs::read_to_string(&other).unwrap();
+    let mut m: Value = serde_json::from_str(&kept).unwrap();
+    m["values"][0][1]["value"] = Value::Null;
+    std::fs::write(&other, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let merged = d.join("merged");
+    let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(": values: differs from"), "{err}");
+    std::fs::write(&other, kept).unwrap();
+    ok(&flapsim(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--out",
+        s(&d.join("merged")),
+    ]));
+}
+
+/// Rule: a shard whose `results.csv` header is not the one of its
+/// manifest's axes is refused as that, at the file's line 1. Main said
+/// "shard 0/2 is not finished (2 of 2 runs); run it again with --resume",
+/// naming neither the file nor the line, and advising a resume.
+#[test]
+fn a_results_header_not_of_the_manifests_axes_is_refused_at_its_line_by_merge() {
+    let d = scratch("csvheader");
+    let (_, shards) = whole_and_shards(&d, 2);
+    let csv = shards[0].join("results.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(
+        &csv,
+        text.replacen("run,point,seed,", "run,point,seed,x", 1),
+    )
+    .unwrap();
+    let out = d.join("merged");
+    let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:1: not the header of this sweep's results.csv",
+            csv.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("not finished"), "{err}");
+    assert!(!out.exists(), "a refused merge leaves no directory");
+}

@@ -368,6 +368,39 @@ impl Manifest {
         self.shard.unwrap_or(Shard::WHOLE)
     }
 
+    /// The first field of its file where `other` records another sweep
+    /// than this manifest, apart from the shard index (which shards of one
+    /// sweep differ by). Why: a merge writes the first shard's manifest as
+    /// the merged one, so a shard whose axes, seeds or values were edited
+    /// (its fingerprint kept) was merged as if it agreed, and an edited
+    /// first shard's values were published as the sweep's.
+    pub fn first_difference(&self, other: &Manifest) -> Option<&'static str> {
+        let points = || {
+            let (a, b) = (&self.points, &other.points);
+            match (&a.layout, &b.layout) {
+                (Layout::Listed { .. }, Layout::Listed { .. }) => (a != b).then_some("points"),
+                (Layout::Listed { .. }, _) | (_, Layout::Listed { .. }) => Some("values"),
+                (x, y) if std::mem::discriminant(x) != std::mem::discriminant(y) => Some("combine"),
+                _ => (a != b).then_some("values"),
+            }
+        };
+        [
+            (self.flapsim != other.flapsim).then_some("flapsim"),
+            (self.sweep != other.sweep).then_some("sweep"),
+            (self.fingerprint != other.fingerprint).then_some("fingerprint"),
+            (self.axes != other.axes).then_some("axes"),
+            (self.seeds != other.seeds).then_some("seeds"),
+            (self.runs != other.runs).then_some("runs"),
+            points(),
+            (self.shard().count != other.shard().count).then_some("shard"),
+            (self.conditions != other.conditions).then_some("conditions"),
+            (self.windows != other.windows).then_some("windows"),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
     /// The manifest's text, pretty-printed JSON and a newline, into `w`.
     pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, &ManifestOut::of(self))?;

@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::quote::short;
+use crate::quote::{self, short};
 
 use super::compare_check::check_row_rates;
 use super::finish::{line_error, Aggregated, Aggregator};
@@ -227,6 +227,16 @@ fn read_manifests(dirs: &[PathBuf]) -> Result<(Manifest, Vec<(usize, PathBuf)>),
                     first.shard().count
                 )));
             }
+            if let Some(field) = first.first_difference(&m) {
+                return Err(refuse(point_windows::locate_key(
+                    &d.join(MANIFEST),
+                    field,
+                    &format!(
+                        "differs from {}: shards of one sweep record the same manifest but for their index (was one edited?)",
+                        quote::path(&fd.join(MANIFEST))
+                    ),
+                )));
+            }
         }
         shards.push((m.shard().index, d.clone()));
         if first.is_none() {
@@ -405,6 +415,16 @@ fn check_in_order(first: &Manifest, shards: &[(usize, PathBuf)]) -> Result<(), S
         let (csv_lines, csv_header_ok, csv_torn) =
             count_lines(&dir.join(RESULTS_CSV), cap, &header)?;
         let (json_lines, _, json_torn) = count_lines(&dir.join(RESULTS_JSONL), cap, "")?;
+        // A first line that is not the header of this manifest's axes is an
+        // edit (of the file or of the manifest's axes), not an unfinished
+        // shard: "not finished (2 of 2 runs)" named neither.
+        if csv_lines > 0 && !csv_header_ok {
+            return Err(refuse(format!(
+                "{}:1: not the header of this sweep's results.csv (axes {}, from its {MANIFEST}): was one of the two files edited?",
+                quote::path(&dir.join(RESULTS_CSV)),
+                short(&first.axes.join(","))
+            )));
+        }
         if !csv_header_ok || csv_lines != want + 1 || json_lines != want || csv_torn || json_torn {
             return Err(refuse(format!(
                 "{}: shard {}/{} is not finished ({} of {} runs); run it again with --resume",

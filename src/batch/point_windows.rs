@@ -209,8 +209,15 @@ impl<'de> Deserialize<'de> for Spans {
 /// `"windows"` key (`path: windows: message` when it cannot be found: a
 /// manifest is read a line at a time, each capped, to find it).
 pub fn locate(path: &Path, message: &str) -> String {
+    locate_key(path, FIELD, message)
+}
+
+/// `path:line:col: KEY: message` at the first line of the file naming
+/// `"KEY"` (just `path: KEY: message` when none does): where a manifest's
+/// field is, for a refusal to point at.
+pub fn locate_key(path: &Path, field: &str, message: &str) -> String {
     let shown = crate::quote::path(path);
-    let key = format!("\"{FIELD}\"");
+    let key = format!("\"{field}\"");
     let at = Lines::open(path, 64 * 1024).ok().and_then(|mut lines| {
         while let Ok(Some(l)) = lines.next_line() {
             let col = l.windows(key.len()).position(|w| w == key.as_bytes());
@@ -221,8 +228,8 @@ pub fn locate(path: &Path, message: &str) -> String {
         None
     });
     match at {
-        Some((line, col)) => format!("{shown}:{line}:{col}: {FIELD}: {message}"),
-        None => format!("{shown}: {FIELD}: {message}"),
+        Some((line, col)) => format!("{shown}:{line}:{col}: {field}: {message}"),
+        None => format!("{shown}: {field}: {message}"),
     }
 }
 

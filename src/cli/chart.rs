@@ -145,7 +145,10 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
     let data_path = dir.join(DATA_FILE);
     let data =
         RunChartData::from_json(bytes).map_err(|e| Failure::bad_input(e.in_file(&data_path)))?;
-    let summary = read_bounded(&dir.join("summary.json"))?;
+    let summary_path = dir.join("summary.json");
+    let summary = read_bounded(&summary_path)?;
+    crate::report::summary_check::check(&summary, &data)
+        .map_err(|e| Failure::bad_input(e.in_file(&summary_path)))?;
     let mut drawn = Vec::new();
     for chart in RunChart::ALL {
         if !chart.applies(&data) {

@@ -34,6 +34,7 @@ pub mod page;
 pub mod publish;
 pub mod stream;
 pub mod summary;
+pub mod summary_check;
 pub mod wire;
 
 #[cfg(test)]
