@@ -449,3 +449,26 @@ fn a_results_header_not_of_the_manifests_axes_is_refused_at_its_line_by_merge() 
     assert!(!err.contains("not finished"), "{err}");
     assert!(!out.exists(), "a refused merge leaves no directory");
 }
+
+/// Rule: a shard stopped while it wrote its `results.csv` header (the file
+/// holds only the start of it, no newline) is unfinished, not edited: merge
+/// refuses it with the advice to resume it. (A guard for the header check
+/// above, which must not take a cut-short header for an edited one: a line
+/// cut short is not counted, so it does not.)
+#[test]
+fn a_shard_cut_short_in_its_results_header_is_unfinished_for_merge() {
+    let d = scratch("csvheadertorn");
+    let (_, shards) = whole_and_shards(&d, 2);
+    let csv = shards[0].join("results.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    std::fs::write(&csv, &header[..header.len() / 2]).unwrap();
+    let out = d.join("merged");
+    let o = flapsim(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not finished"), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    assert!(!err.contains("not the header"), "{err}");
+    assert!(!out.exists(), "a refused merge leaves no directory");
+}
