@@ -94,7 +94,7 @@ impl Member {
 /// The token first (`repr(C)`), then the suspicion's own hot fields (see
 /// [`Suspicion`]): a lookup in [`Node::suspicions`] reads the entry's key, and
 /// in a sick cluster the entry is cold. With the token last, it sat 80 bytes
-/// from the key, nearly always on another cache line; now the key, the token
+/// from the key, always on another cache line; now the key, the token
 /// and what a suspect message reads lie in the entry's first 56 bytes. In a
 /// starved 1,000-node run (30 s, callgrind's cache simulation: 32 KiB D1,
 /// 8 MiB LL) that cut the last-level read misses by 6.9 %, with the same

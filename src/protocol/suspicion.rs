@@ -16,7 +16,7 @@ use super::{Nanos, NodeId, MS};
 ///
 /// Fields in this order (`repr(C)`): what every suspect message received
 /// about the node reads (`k`, `n`, the accusers) first, what only a counted
-/// confirmation reads (the times) after ([`Suspicion::HOT_BYTES`]). Why: a
+/// confirmation reads (the times) after. Why: a
 /// sick cluster's nodes look their suspicions up cold for most messages, and
 /// the node's table keeps each key right before its timer (see
 /// `node::SuspicionTimer`), so the key, the timer's token and these fields
