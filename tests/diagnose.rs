@@ -627,6 +627,110 @@ fn binary_input_is_exit_2_with_file_and_line() {
     assert!(!dir.join("d").exists(), "nothing written on bad input");
 }
 
+/// Rule: every limit bounds memory and CPU, not just counts. A gzip bomb
+/// (a run of one byte, `gzip -9`: about 1,030 decoded bytes per byte on
+/// disk) is refused once past its first MiB, naming the file, the limit hit
+/// and the flag that raises it (exit 2, nothing written); the flag raises
+/// it, and a real log is held to the same count. Before, the bomb was read
+/// to its end (2 GiB of newlines from 2 MB: over a minute).
+#[test]
+fn a_gzip_file_decoding_past_its_ratio_of_its_compressed_size_is_refused() {
+    use flate2::{write::GzEncoder, Compression};
+    let dir = scratch_dir("diagnose", "gzip-ratio");
+    let gzip = |name: &str, bytes: &[u8]| {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(bytes).unwrap();
+        std::fs::write(dir.join(name), enc.finish().unwrap()).unwrap();
+    };
+    // 4 MiB of newlines: 4 KB on disk.
+    gzip("a-01.log.gz", &vec![b'\n'; 4 << 20]);
+    let out = flapsim(&["diagnose", "a-01.log.gz", "--out", "d", "-q"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a-01.log.gz:"), "names the file: {err}");
+    assert!(
+        err.contains("more than 1000 times its compressed size"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--max-gzip-ratio"),
+        "says how to raise it: {err}"
+    );
+    assert!(!dir.join("d").exists(), "nothing written");
+    // Raised past deflate's own bound, the bomb is read (and has no log line).
+    let out = flapsim(
+        &[
+            "diagnose",
+            "a-01.log.gz",
+            "--out",
+            "d",
+            "-q",
+            "--max-gzip-ratio",
+            "2000",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no memberlist or Serf line understood"),
+        "{err}"
+    );
+    // A real log, 1.5 MiB decoded: read by default, refused at a ratio it passes.
+    let log: String = (0..16_000)
+        .map(|i| {
+            format!(
+                "    2015/09/29 {:02}:{:02}:{:02} [INFO] memberlist: Suspect s-{:02} has failed, no acks received\n",
+                i / 3600 % 24,
+                i / 60 % 60,
+                i % 60,
+                i * 7 % 41
+            )
+        })
+        .collect();
+    assert!(log.len() > 1 << 20);
+    gzip("s-01.log.gz", log.as_bytes());
+    let out = flapsim(
+        &[
+            "diagnose",
+            "s-01.log.gz",
+            "--out",
+            "ok",
+            "-q",
+            "--no-charts",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = flapsim(
+        &[
+            "diagnose",
+            "s-01.log.gz",
+            "--out",
+            "no",
+            "-q",
+            "--max-gzip-ratio",
+            "3",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("s-01.log.gz:"), "{err}");
+    assert!(
+        err.contains("more than 3 times its compressed size"),
+        "{err}"
+    );
+    assert!(!dir.join("no").exists(), "nothing written");
+    // 0 would refuse every gzip file: a bad flag.
+    let out = flapsim(&["diagnose", "s-01.log.gz", "--max-gzip-ratio", "0"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn bad_flags_are_exit_2() {
     let dir = scratch_dir("diagnose", "flags");

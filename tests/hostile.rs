@@ -1496,6 +1496,86 @@ fn long_values_in_flags_and_sweeps_are_quoted_shortened() {
 
 /// A run with a crash after its warm-up (so every section of chart-data.json
 /// is filled: marks, detection, accusations).
+/// Rule: the rates `report.html` shows that `summary.json`'s own counts
+/// give are the run's: flaps per hour (`flaps` over `measured_s`), per
+/// node-hour (and `nodes`), and each blame row's shares (its count over the
+/// rows' total) are computed again as the run computes and rounds them, with
+/// no tolerance. Main checked only that each was a finite number from 0:
+/// a rate one unit of its last place off its count, or a count edited under
+/// its rate, was shown with exit 0. Each is refused (exit 2) at its field,
+/// line and column, nothing republished; the run's own file redraws.
+#[test]
+fn a_summarys_rate_that_its_counts_do_not_give_is_refused_at_its_field_by_chart() {
+    use serde_json::{json, Value};
+    let d = scratch("chartsummaryrates");
+    let _ = crashing_run(&d);
+    let path = d.join("out/summary.json");
+    let original: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let report = std::fs::read(d.join("out/report.html")).unwrap();
+    let o = flapsim(&["chart", "out"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
+    let f = |p: &str| original.pointer(p).and_then(Value::as_f64).unwrap();
+    // One unit of the last place the run writes, up or down (within range).
+    let nudged = |x: f64, unit: f64| if x >= unit { x - unit } else { x + unit };
+    let flaps = original["flaps"].as_u64().unwrap();
+    let nodes = original["nodes"].as_u64().unwrap();
+    let cases: [(&str, Value, &str); 8] = [
+        (
+            "/flaps_per_hour",
+            json!(nudged(f("/flaps_per_hour"), 1e-4)),
+            "flaps_per_hour: ",
+        ),
+        (
+            "/flaps_per_node_hour",
+            json!(nudged(f("/flaps_per_node_hour"), 1e-6)),
+            "flaps_per_node_hour: ",
+        ),
+        ("/flaps", json!(flaps + 3), "flaps_per_hour: "),
+        (
+            "/measured_s",
+            json!(f("/measured_s") + 1.5e-10),
+            "measured_s: not seconds from 0 to the nanosecond",
+        ),
+        ("/nodes", json!(nodes + 1), "nodes: "),
+        (
+            "/blame/0/suspicion_share",
+            json!(nudged(f("/blame/0/suspicion_share"), 1e-4)),
+            "blame[0].suspicion_share: ",
+        ),
+        (
+            "/blame/0/refutation_share",
+            json!(nudged(f("/blame/0/refutation_share"), 1e-4)),
+            "blame[0].refutation_share: ",
+        ),
+        (
+            "/blame/0/suspicions_raised",
+            json!(original["blame"][0]["suspicions_raised"].as_u64().unwrap() + 1),
+            "blame[0].suspicion_share: ",
+        ),
+    ];
+    for (pointer, value, needle) in cases {
+        let mut s = original.clone();
+        *s.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer}")) = value;
+        std::fs::write(&path, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
+        let o = flapsim(&["chart", "out"], &d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{pointer}: {err}");
+        assert!(
+            err.contains("summary.json:") && err.contains(needle),
+            "{pointer}: {err}"
+        );
+        assert!(
+            err.lines()
+                .next()
+                .is_some_and(|l| l.matches(':').count() >= 4),
+            "{pointer}: names the line and column: {err}"
+        );
+        assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
+    }
+}
+
 const CRASHING: &str = "duration: 40s\nwarmup: 4s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\ntimeline:\n  - {at: 10s, crash: n-2}\n";
 
 /// [`CRASHING`] run into `d/out`: its `chart-data.json`'s path, bytes and

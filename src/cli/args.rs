@@ -101,6 +101,11 @@ pub struct DiagnoseArgs {
     /// Distinct node names at most.
     #[arg(long, default_value_t = 10_000)]
     pub max_nodes: usize,
+    /// How many times its compressed size a gzip file may decode to (past its
+    /// first MiB): real logs compress 5 to 30 times, a gzip bomb about 1,000.
+    /// A file over it is refused, naming it (exit 2).
+    #[arg(long, value_name = "RATIO", default_value_t = crate::diagnose::input::MAX_GZIP_RATIO)]
+    pub max_gzip_ratio: u64,
     /// Do not draw the charts.
     #[arg(long)]
     pub no_charts: bool,

@@ -37,6 +37,9 @@ fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
     if args.max_nodes == 0 || args.max_nodes > MAX_NODES {
         return Err(bad(format!("--max-nodes: expected 1 to {MAX_NODES}")));
     }
+    if args.max_gzip_ratio == 0 {
+        return Err(bad("--max-gzip-ratio: expected 1 or more".into()));
+    }
     let mut observers = Vec::new();
     for o in &args.observers {
         let (file, name) = match o.rsplit_once('=') {
@@ -72,6 +75,7 @@ fn options(args: &DiagnoseArgs) -> Result<Options, Failure> {
         observers,
         flap_timeout,
         max_nodes: args.max_nodes,
+        max_gzip_ratio: args.max_gzip_ratio,
     })
 }
 

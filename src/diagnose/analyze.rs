@@ -85,6 +85,9 @@ pub struct Options {
     pub flap_timeout: Nanos,
     /// Distinct node names at most (memory grows with its square / 64).
     pub max_nodes: usize,
+    /// How many times its compressed size a gzip file may decode to
+    /// (`--max-gzip-ratio`; [`super::input::GzipGuard`]).
+    pub max_gzip_ratio: u64,
 }
 
 /// Where a file's observer came from.
@@ -394,7 +397,7 @@ fn identical_copies(
         for i in files {
             let Some(p) = &sources[i].path else { continue };
             // Unreadable or corrupt: the read reports it, with its line.
-            let Ok((id, gz)) = super::input::decoded_id(p) else {
+            let Ok((id, gz)) = super::input::decoded_id(p, sources[i].max_gzip_ratio) else {
                 continue;
             };
             gzip[i] = gz;
@@ -553,6 +556,12 @@ impl Stream {
                         } else {
                             ""
                         }
+                    )))
+                }
+                Err(ReadError::TooDense { line, refused }) => {
+                    return Err(InputError(format!(
+                        "{}:{line}: {refused}",
+                        self.source.named()
                     )))
                 }
                 Err(ReadError::Io { line, error }) => {

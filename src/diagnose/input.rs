@@ -32,7 +32,19 @@ pub struct Source {
     /// What errors and the report call it (the path, or `-`).
     pub label: String,
     pub path: Option<PathBuf>,
+    /// How many times its compressed size its gzip stream may decode to
+    /// (`--max-gzip-ratio`, [`GzipGuard`]); every reader of it is held to it.
+    pub max_gzip_ratio: u64,
 }
+
+/// `--max-gzip-ratio`'s default: decoded bytes per compressed byte a gzip
+/// file may reach. Real logs compress 5 to 30 times, a flood of one line
+/// repeated 200 times a second about 300 times; deflate cannot exceed about
+/// 1,032, which a gzip bomb (a run of one byte, `gzip -9`) reaches.
+pub const MAX_GZIP_RATIO: u64 = 1000;
+/// Decoded bytes of a gzip file never held to its ratio: a small file of
+/// repeated lines may compress past it, and reading a MiB costs nothing.
+pub const GZIP_RATIO_FLOOR: u64 = 1024 * 1024;
 
 /// File stems that name the program, not the node: `logs/a-01/consul.log`
 /// was written by node a-01.
@@ -259,8 +271,14 @@ pub fn observer_hints(
 /// Expand the command line's inputs (`-` is stdin) into sources, each file
 /// once, with a warning for each one given again (the same file twice, or a
 /// directory and a file in it: its lines would be counted twice).
-pub fn expand(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>), String> {
-    let all = expand_all(inputs)?;
+pub fn expand(
+    inputs: &[PathBuf],
+    max_gzip_ratio: u64,
+) -> Result<(Vec<Source>, Vec<String>), String> {
+    let mut all = expand_all(inputs)?;
+    for s in &mut all {
+        s.max_gzip_ratio = max_gzip_ratio;
+    }
     let mut seen: std::collections::HashMap<PathBuf, String> = Default::default();
     let mut out = Vec::with_capacity(all.len());
     let mut warnings = Vec::new();
@@ -337,7 +355,7 @@ pub fn decoded_len_hint(path: &Path, size: u64) -> io::Result<u32> {
 /// A file's [`DecodedId`], and whether it is gzip. A plain file is read in
 /// bounded time (its head and tail blocks); a gzip file is decoded to its
 /// end in bounded memory (one block, and the tail blocks' hashes).
-pub fn decoded_id(path: &Path) -> io::Result<(DecodedId, bool)> {
+pub fn decoded_id(path: &Path, max_gzip_ratio: u64) -> io::Result<(DecodedId, bool)> {
     use std::hash::Hasher;
     use std::io::{Seek, SeekFrom};
     let mut f = File::open(path)?;
@@ -378,7 +396,7 @@ pub fn decoded_id(path: &Path) -> io::Result<(DecodedId, bool)> {
         Ok(n)
     };
     if gzip {
-        let mut r = MultiGzDecoder::new(io::BufReader::new(f));
+        let mut r = GzipGuard::new(io::BufReader::new(f), max_gzip_ratio);
         loop {
             let n = take(&mut r, index)?;
             len += n as u64;
@@ -430,6 +448,7 @@ fn expand_all(inputs: &[PathBuf]) -> Result<Vec<Source>, String> {
             out.push(Source {
                 label: "-".into(),
                 path: None,
+                max_gzip_ratio: MAX_GZIP_RATIO,
             });
             continue;
         }
@@ -462,6 +481,7 @@ fn file_source(p: &Path) -> Source {
     Source {
         label: p.display().to_string(),
         path: Some(p.to_path_buf()),
+        max_gzip_ratio: MAX_GZIP_RATIO,
     }
 }
 
@@ -510,6 +530,115 @@ fn is_diagnosis_set(dir: &Path) -> bool {
     dir.join("diagnosis.txt").is_file() && dir.join("summary.json").is_file()
 }
 
+/// The compressed side of a gzip decoder, counting the bytes it took.
+struct Counted<R> {
+    inner: R,
+    taken: u64,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.taken += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+/// A gzip file's decoded bytes, refused once past their first
+/// [`GZIP_RATIO_FLOOR`] they outnumber `max_ratio` times the compressed
+/// bytes the decoder took to make them.
+///
+/// Why: a gzip bomb (2 GiB of newlines, `gzip -9`: 2 MB on disk) kept
+/// diagnose busy for minutes in flat memory; its time was bounded by the
+/// decoded size, not by anything the input's size on disk says. Checked as
+/// the bytes come, against the compressed bytes taken so far (not the file's
+/// size, which would let the first 1,000 times its size through), so a bomb
+/// is refused within its first MiBs; a real log stays far below the ratio.
+pub struct GzipGuard<R: BufRead> {
+    decoder: MultiGzDecoder<Counted<R>>,
+    decoded: u64,
+    max_ratio: u64,
+    /// Set once refused: every later read is refused too.
+    refused: Option<TooDense>,
+}
+
+impl<R: BufRead> GzipGuard<R> {
+    pub fn new(compressed: R, max_ratio: u64) -> GzipGuard<R> {
+        GzipGuard {
+            decoder: MultiGzDecoder::new(Counted {
+                inner: compressed,
+                taken: 0,
+            }),
+            decoded: 0,
+            max_ratio,
+            refused: None,
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzipGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(t) = self.refused {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, t));
+        }
+        let n = self.decoder.read(buf)?;
+        self.decoded += n as u64;
+        let compressed = self.decoder.get_ref().taken;
+        if self.decoded > GZIP_RATIO_FLOOR
+            && self.decoded > compressed.saturating_mul(self.max_ratio)
+        {
+            let t = TooDense {
+                decoded: self.decoded,
+                compressed,
+                max_ratio: self.max_ratio,
+            };
+            self.refused = Some(t);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, t));
+        }
+        Ok(n)
+    }
+}
+
+/// A gzip stream refused by its [`GzipGuard`]: `decoded` bytes made from
+/// `compressed`, more than `max_ratio` times as many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooDense {
+    pub decoded: u64,
+    pub compressed: u64,
+    pub max_ratio: u64,
+}
+
+impl std::fmt::Display for TooDense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "its gzip stream decodes to more than {} times its compressed size ({} bytes from {}): a gzip bomb, not a log; if it is a log, raise the limit with --max-gzip-ratio {}",
+            self.max_ratio,
+            self.decoded,
+            self.compressed,
+            self.max_ratio.saturating_mul(10)
+        )
+    }
+}
+
+impl std::error::Error for TooDense {}
+
+/// The [`TooDense`] refusal an I/O error carries, if it is one.
+fn too_dense(e: &io::Error) -> Option<TooDense> {
+    e.get_ref()?.downcast_ref::<TooDense>().copied()
+}
+
 /// A line read: its number (from 1), its text, and whether it was cut at [`MAX_LINE`].
 pub struct Line<'a> {
     pub number: u64,
@@ -528,6 +657,11 @@ pub enum ReadError {
     Io {
         line: u64,
         error: io::Error,
+    },
+    /// Its gzip stream decodes to more than its ratio allows ([`GzipGuard`]).
+    TooDense {
+        line: u64,
+        refused: TooDense,
     },
 }
 
@@ -600,7 +734,7 @@ impl ReadShare {
 /// A source's stored bytes, buffered.
 type Raw = BufReader<Box<dyn Read>>;
 /// A gzip source's decoded bytes, buffered.
-type Decoded = BufReader<MultiGzDecoder<Raw>>;
+type Decoded = BufReader<GzipGuard<Raw>>;
 
 /// Where a reader's bytes come from.
 enum Inner {
@@ -691,7 +825,7 @@ impl LineReader {
             if !reader.parkable() {
                 reader.feed.inner = Inner::Gzip(Box::new(BufReader::with_capacity(
                     capacity,
-                    MultiGzDecoder::new(br),
+                    GzipGuard::new(br, source.max_gzip_ratio),
                 )));
             }
         }
@@ -737,7 +871,12 @@ impl LineReader {
             let chunk = match self.feed.fill() {
                 Ok(c) => c,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(ReadError::Io { line, error }),
+                Err(error) => {
+                    return Err(match too_dense(&error) {
+                        Some(refused) => ReadError::TooDense { line, refused },
+                        None => ReadError::Io { line, error },
+                    })
+                }
             };
             if chunk.is_empty() {
                 break;
@@ -886,7 +1025,10 @@ impl Feed {
             ));
         }
         let raw = BufReader::with_capacity(self.capacity, raw);
-        let mut r = BufReader::with_capacity(self.capacity, MultiGzDecoder::new(raw));
+        let mut r = BufReader::with_capacity(
+            self.capacity,
+            GzipGuard::new(raw, self.source.max_gzip_ratio),
+        );
         let mut skip = self.offset;
         while skip > 0 {
             let chunk = r.fill_buf()?;
@@ -1217,7 +1359,8 @@ mod tests {
         assert_eq!(
             Source {
                 label: "-".into(),
-                path: None
+                path: None,
+                max_gzip_ratio: MAX_GZIP_RATIO,
             }
             .name_hint(),
             None
@@ -1268,7 +1411,7 @@ mod tests {
         off_by_one[text.len() / 2] = b'#';
         let other = dir.join("b.log");
         std::fs::write(&other, &off_by_one).unwrap();
-        let id = |p: &Path| decoded_id(p).unwrap();
+        let id = |p: &Path| decoded_id(p, MAX_GZIP_RATIO).unwrap();
         let size = |p: &Path| std::fs::metadata(p).unwrap().len();
         let (want, gzip) = id(&plain);
         assert!(!gzip);

@@ -48,7 +48,8 @@ pub struct Diagnosis {
 
 /// Read `inputs` (paths, directories, `-`) and diagnose.
 pub fn diagnose(inputs: &[PathBuf], options: Options) -> Result<Diagnosis, InputError> {
-    let (sources, given_again) = input::expand(inputs).map_err(InputError)?;
+    let (sources, given_again) =
+        input::expand(inputs, options.max_gzip_ratio).map_err(InputError)?;
     let mut analysis = analyze::analyze(&sources, &options)?;
     analysis.skipped.splice(0..0, given_again);
     let blame = analysis.metrics.blame(&analysis.names);

@@ -49,6 +49,7 @@ pub(super) fn opts() -> Options {
         observers: Vec::new(),
         flap_timeout: 60 * SEC,
         max_nodes: 1000,
+        max_gzip_ratio: super::input::MAX_GZIP_RATIO,
     }
 }
 

@@ -6,11 +6,17 @@
 //! count of -5 next to the run's own rate, a number as a node's name, the
 //! summary of another run under this run's charts. A run writes each of
 //! these fields with one type and range; anything else is refused at its
-//! field and line, as `chart-data.json` is.
+//! field and line, as `chart-data.json` is. The rates the page shows that
+//! the file's own counts give (flaps per hour and per node-hour, the blame
+//! table's shares) are computed again as the run computes and rounds them,
+//! and must be what it wrote: an edited rate beside its count was shown.
 
 use serde_json::Value;
 
 use crate::chart::run::{DataError, RunChartData};
+use crate::metrics::{per, per_hour};
+use crate::protocol::Nanos;
+use crate::units::round;
 
 /// Counts: whole numbers from 0.
 const COUNTS: &[&str] = &[
@@ -64,6 +70,35 @@ fn rate(v: &Value) -> Option<f64> {
     v.as_f64().filter(|f| f.is_finite() && *f >= 0.0)
 }
 
+/// `measured_s` as the nanoseconds it was written from
+/// ([`crate::report::summary::s`]): `None` unless it is a finite number from
+/// 0 that is a whole number of nanoseconds, as a run writes it.
+fn nanos_as_written(v: &Value) -> Option<Nanos> {
+    let seconds = rate(v)?;
+    // Saturates far past any run's length: refused below, never wrapped.
+    let ns = (seconds * 1e9).round() as Nanos;
+    written_as(v, crate::report::summary::s(ns)).then_some(ns)
+}
+
+/// Whether `v` is `want` as summary.json holds it: written by serde_json
+/// and read back, the path the run's own value took (so no tolerance is
+/// needed, and none is given).
+fn written_as(v: &Value, want: f64) -> bool {
+    v.as_f64().is_some_and(|got| Some(got) == read_back(want))
+}
+
+fn read_back(x: f64) -> Option<f64> {
+    serde_json::to_string(&x)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.as_f64())
+}
+
+/// A number as summary.json writes it.
+fn shown(x: f64) -> String {
+    serde_json::to_string(&x).unwrap_or_default()
+}
+
 /// Check the fields of `text` (a run's `summary.json`) that the report
 /// shows, and that it is the summary of the run `data` draws.
 pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
@@ -72,10 +107,11 @@ pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
     if !s.is_object() {
         return refuse("", "not a JSON object: not a run's summary".into());
     }
-    let same_run: [(&str, Value); 3] = [
+    let same_run: [(&str, Value); 4] = [
         ("scenario", Value::from(data.scenario.as_str())),
         ("preset", Value::from(data.preset.as_str())),
         ("seed", Value::from(data.seed)),
+        ("nodes", Value::from(data.nodes)),
     ];
     for (field, want) in same_run {
         if s[field] != want {
@@ -107,6 +143,40 @@ pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
             return refuse(part, format!("more than `{whole}`, which counts them all"));
         }
     }
+    let Some(measured_ns) = nanos_as_written(&s["measured_s"]) else {
+        return refuse(
+            "measured_s",
+            "not seconds from 0 to the nanosecond, as a run writes them".into(),
+        );
+    };
+    let flaps = count(&s["flaps"]).unwrap_or(0);
+    let nodes = count(&s["nodes"]).unwrap_or(0);
+    let hours = crate::metrics::hours(measured_ns);
+    let derived = [
+        (
+            "flaps_per_hour",
+            round(per_hour(flaps, measured_ns), 4),
+            "per hour",
+        ),
+        (
+            "flaps_per_node_hour",
+            round(per(flaps as f64, hours * nodes as f64), 6),
+            "per node-hour (`nodes` of them an hour)",
+        ),
+    ];
+    for (field, want, what) in derived {
+        if !written_as(at(&s, field), want) {
+            return refuse(
+                field,
+                format!(
+                    "{} but `flaps` {flaps} over `measured_s` {} is {} {what}, as a run writes it: not the run's rate",
+                    crate::quote::short(&at(&s, field).to_string()),
+                    s["measured_s"],
+                    shown(want)
+                ),
+            );
+        }
+    }
     for field in QUANTILES {
         let q = at(&s, field);
         if q.is_null() {
@@ -127,6 +197,10 @@ pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
     let Some(blame) = s["blame"].as_array() else {
         return refuse("blame", "not a list of rows".into());
     };
+    // Every node that raised a suspicion or was named is a row: the shares'
+    // totals are the rows' sums.
+    let total = |f: &str| blame.iter().filter_map(|r| count(&r[f])).sum::<u64>();
+    let totals = [total("suspicions_raised"), total("refutations_naming")];
     for (i, row) in blame.iter().enumerate() {
         let path = |f: &str| format!("blame[{i}].{f}");
         if row["node"].as_str().is_none_or(str::is_empty) {
@@ -140,6 +214,24 @@ pub fn check(text: &[u8], data: &RunChartData) -> Result<(), DataError> {
         for f in ["suspicion_share", "refutation_share"] {
             if !rate(&row[f]).is_some_and(|x| x <= 1.0) {
                 return refuse(&path(f), "not a share from 0 to 1".into());
+            }
+        }
+        let shares = [
+            ("suspicion_share", "suspicions_raised", totals[0]),
+            ("refutation_share", "refutations_naming", totals[1]),
+        ];
+        for (f, of, total) in shares {
+            let n = count(&row[of]).unwrap_or(0);
+            let want = round(per(n as f64, total as f64), 4);
+            if !written_as(&row[f], want) {
+                return refuse(
+                    &path(f),
+                    format!(
+                        "{} but `{of}` {n} of the rows' {total} is {}, as a run writes it: not the run's share",
+                        crate::quote::short(&row[f].to_string()),
+                        shown(want)
+                    ),
+                );
             }
         }
     }
