@@ -25,12 +25,12 @@ use super::row::{csv_header, metric_index, Row, METRICS};
 use super::store::{Manifest, Shard, MANIFEST, RESULTS_CSV, RESULTS_JSONL};
 
 /// The comparison's data file; `flapsim chart DIR` dispatches on its `kind`.
-pub const COMPARISON_JSON: &str = "chart-data.json";
+pub const COMPARISON_JSON: &str = crate::report::files::CHART_DATA.name;
 /// `kind` of a comparison directory's data file.
 pub const KIND: &str = "comparison";
 pub const COMPARISON_CSV: &str = "comparison.csv";
 pub const COMPARISON_TXT: &str = "comparison.txt";
-pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_HTML: &str = crate::report::files::REPORT.name;
 pub const CHART: &str = "comparison";
 
 /// Metrics in the comparison table, in order.

@@ -519,7 +519,7 @@ fn refuse_foreign_out(out: &Path, merged: &Manifest, dirs: &[PathBuf]) -> Result
             )));
         }
     }
-    if out.join("summary.json").exists() {
+    if out.join(crate::report::files::SUMMARY.name).exists() {
         return Err(refuse(format!(
             "--out {} holds a run's output set (summary.json); use a new directory",
             out.display()

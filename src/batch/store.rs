@@ -479,7 +479,7 @@ fn is_shard_dir(name: &str) -> bool {
 /// run's output set (its `summary.json`) or a sweep's results (a manifest
 /// with no comparison beside it). `None`: nothing, or a comparison.
 pub fn foreign_output(dir: &Path) -> Option<&'static str> {
-    if dir.join("summary.json").exists() {
+    if dir.join(crate::report::files::SUMMARY.name).exists() {
         Some("a run's output set (summary.json)")
     } else if dir.join(MANIFEST).exists() && !dir.join(super::compare::COMPARISON_JSON).exists() {
         Some("a sweep's results (manifest.json)")

@@ -16,8 +16,8 @@ use super::args::ChartArgs;
 use super::Failure;
 use crate::chart::run::{RunChart, RunChartData, KIND_RUN};
 use crate::quote;
-use crate::report::page;
 use crate::report::publish::republish;
+use crate::report::{files, page};
 
 /// Largest data file read: a bound on the memory `chart` takes, since parsing
 /// costs up to ~14 times the file (a list of empty strings costs 24 bytes
@@ -37,7 +37,7 @@ use crate::report::publish::republish;
 pub const MAX_DATA_BYTES: u64 = 32 << 20;
 
 /// The data file of every chartable directory.
-pub const DATA_FILE: &str = "chart-data.json";
+pub const DATA_FILE: &str = files::CHART_DATA.name;
 
 /// `kind` of a comparison directory's `chart-data.json`.
 pub const KIND_COMPARISON: &str = "comparison";
@@ -145,7 +145,7 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
     let data_path = dir.join(DATA_FILE);
     let data =
         RunChartData::from_json(bytes).map_err(|e| Failure::bad_input(e.in_file(&data_path)))?;
-    let summary_path = dir.join("summary.json");
+    let summary_path = dir.join(files::SUMMARY.name);
     let summary = read_bounded(&summary_path)?;
     crate::report::summary_check::check(&summary, &data)
         .map_err(|e| Failure::bad_input(e.in_file(&summary_path)))?;
@@ -169,10 +169,9 @@ fn redraw_run(dir: &Path, bytes: &[u8], stop: Arc<AtomicBool>) -> Result<Vec<Pat
         .collect();
     files.extend(drawn.iter().map(|(n, _)| n.clone()));
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let html = page::run_report_html(&summary, &data, &files).map_err(|e| {
-        Failure::bad_input(format!("{}: {e}", quote::path(&dir.join("summary.json"))))
-    })?;
-    drawn.push(("report.html".to_string(), html.into_bytes()));
+    let html = page::run_report_html(&summary, &data, &files)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", quote::path(&summary_path))))?;
+    drawn.push((files::REPORT.name.to_string(), html.into_bytes()));
     republished(dir, republish(dir, drawn, stop))
 }
 

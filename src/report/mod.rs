@@ -27,6 +27,7 @@ pub mod charts;
 pub mod compare_html;
 pub mod csv;
 pub mod events;
+pub mod files;
 pub mod html;
 pub mod human;
 pub mod log;
@@ -101,13 +102,13 @@ impl Format {
 
     pub fn file_name(self) -> &'static str {
         match self {
-            Format::Summary => "summary.json",
-            Format::Events(_) => "events.jsonl",
-            Format::MemberlistLog(_) => "memberlist.log",
-            Format::Timeseries => "timeseries.csv",
-            Format::ChartData => "chart-data.json",
+            Format::Summary => files::SUMMARY.name,
+            Format::Events(_) => files::EVENTS.name,
+            Format::MemberlistLog(_) => files::LOG.name,
+            Format::Timeseries => files::TIMESERIES.name,
+            Format::ChartData => files::CHART_DATA.name,
             Format::Chart { chart, svg } => chart.file_name(svg),
-            Format::ReportHtml => "report.html",
+            Format::ReportHtml => files::REPORT.name,
         }
     }
 

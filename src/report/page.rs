@@ -254,22 +254,19 @@ pub fn run_report_html(
     page.section(
         "files",
         "Files of this run",
-        files_table(FILES, files).to_html(),
+        files_table(&listed_files(), files).to_html(),
     );
     Ok(page.to_html())
 }
 
-/// What each file of a run holds, in the order the report lists them; a name
-/// ending in `*` stands for every file it begins.
-const FILES: &[(&str, &str)] = &[
-    ("summary.json", "every number, the digest, every effective parameter"),
-    ("events.jsonl", "protocol events and ground-truth changes (per-probe debug kinds only with `--events debug`)"),
-    ("memberlist.log", "log lines of the log observers, Consul 0.5 format"),
-    ("timeseries.csv", "one row per timeseries bin"),
-    ("wire.csv", "every message as it is sent and as its receiver handles it (only with `--outputs …,wire`)"),
-    ("chart-data.json", "the aggregated data every chart and this page draw from (`flapsim chart DIR` redraws them)"),
-    ("chart-*", "the charts above"),
-];
+/// What each file of a run holds, in the order the report lists them
+/// ([`super::files::LISTED`]).
+fn listed_files() -> Vec<(&'static str, &'static str)> {
+    super::files::LISTED
+        .iter()
+        .map(|f| (f.name, f.holds))
+        .collect()
+}
 
 /// `https://x` → `https[:]//x` (and `http`): the text stays readable, and the
 /// page holds no URL a viewer could fetch or a checker could flag.

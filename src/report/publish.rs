@@ -41,6 +41,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::atomic::{create_new, sync_dir, unique_suffix};
+use super::files;
 
 /// How one file's bytes are produced: ready bytes, or a writer callback that
 /// streams them (for files too big to hold twice in memory).
@@ -60,13 +61,13 @@ pub type Fill<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
 /// files took them for an older set and deleted them. Chart images are matched
 /// by [`is_chart_image`].
 const OUTPUT_NAMES: &[&str] = &[
-    "summary.json",
-    "events.jsonl",
-    "memberlist.log",
-    "timeseries.csv",
-    "wire.csv",
-    "chart-data.json",
-    "report.html",
+    files::SUMMARY.name,
+    files::EVENTS.name,
+    files::LOG.name,
+    files::TIMESERIES.name,
+    files::WIRE.name,
+    files::CHART_DATA.name,
+    files::REPORT.name,
     "diagnosed.yaml",
     "diagnosis.txt",
     crate::batch::compare::COMPARISON_CSV,

@@ -185,7 +185,7 @@ impl Streams {
 
     /// Also write `wire.csv` ([`wire`]): every message as it is sent and handled.
     pub fn write_wire(&mut self, publisher: &mut Publisher, scenario: &Scenario) -> io::Result<()> {
-        let mut s = Stream::named(publisher, "wire.csv")?;
+        let mut s = Stream::named(publisher, super::files::WIRE.name)?;
         s.buf.extend_from_slice(wire::HEADER.as_bytes());
         self.wire = Some((s, wire::names(scenario)));
         Ok(())
