@@ -1554,12 +1554,28 @@ fn a_summarys_rate_that_its_counts_do_not_give_is_refused_at_its_field_by_chart(
             "blame[0].suspicion_share: ",
         ),
     ];
+    chart_refuses_each_summary_edit(&d, &original, &report, cases);
+}
+
+const CRASHING: &str = "duration: 40s\nwarmup: 4s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\ntimeline:\n  - {at: 10s, crash: n-2}\n";
+
+/// `flapsim chart out` (in `d`) on `out/summary.json` edited as each case
+/// says (a JSON pointer and its new value) refuses it with exit 2, naming
+/// `summary.json`, its line and column and the case's `needle`, and
+/// republishes nothing: `report.html` stays `report`.
+fn chart_refuses_each_summary_edit(
+    d: &Path,
+    original: &serde_json::Value,
+    report: &[u8],
+    cases: impl IntoIterator<Item = (&'static str, serde_json::Value, &'static str)>,
+) {
+    let path = d.join("out/summary.json");
     for (pointer, value, needle) in cases {
         let mut s = original.clone();
         *s.pointer_mut(pointer)
             .unwrap_or_else(|| panic!("{pointer}")) = value;
         std::fs::write(&path, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
-        let o = flapsim(&["chart", "out"], &d);
+        let o = flapsim(&["chart", "out"], d);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{pointer}: {err}");
         assert!(
@@ -1575,8 +1591,6 @@ fn a_summarys_rate_that_its_counts_do_not_give_is_refused_at_its_field_by_chart(
         assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
     }
 }
-
-const CRASHING: &str = "duration: 40s\nwarmup: 4s\ncluster:\n  groups:\n    g: {count: 5, name: \"n-{}\"}\ntimeline:\n  - {at: 10s, crash: n-2}\n";
 
 /// [`CRASHING`] run into `d/out`: its `chart-data.json`'s path, bytes and
 /// parsed value, the file the chart-data tests tamper with.
@@ -2289,24 +2303,5 @@ fn a_summary_a_run_could_not_have_written_is_refused_at_its_field_by_chart() {
             "detection.crashes: not a whole number",
         ),
     ];
-    for (pointer, value, needle) in cases {
-        let mut s = original.clone();
-        *s.pointer_mut(pointer)
-            .unwrap_or_else(|| panic!("{pointer}")) = value;
-        std::fs::write(&path, serde_json::to_vec_pretty(&s).unwrap()).unwrap();
-        let o = flapsim(&["chart", "out"], &d);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{pointer}: {err}");
-        assert!(
-            err.contains("summary.json:") && err.contains(needle),
-            "{pointer}: {err}"
-        );
-        assert!(
-            err.lines()
-                .next()
-                .is_some_and(|l| l.matches(':').count() >= 4),
-            "{pointer}: names the line and column: {err}"
-        );
-        assert_eq!(std::fs::read(d.join("out/report.html")).unwrap(), report);
-    }
+    chart_refuses_each_summary_edit(&d, &original, &report, cases);
 }
