@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::args::DiagnoseArgs;
 use super::Failure;
 use crate::diagnose::{self, report, suggest, time, Options};
-use crate::report::{Content, Publisher};
+use crate::report::{files, Content, Publisher};
 use crate::units::parse_duration;
 
 /// Largest --max-nodes (the collector keeps a nodes × nodes bit matrix).
@@ -158,16 +158,16 @@ pub fn diagnose_cmd(args: &DiagnoseArgs) -> Result<(), Failure> {
     let summary = report::summary_json(&d);
     let mut names = vec!["diagnosis.txt", "diagnosed.yaml"];
     names.extend(charts.iter().map(|(n, _)| n.as_str()));
-    names.extend(["report.html", "summary.json"]);
+    names.extend([files::REPORT.name, files::SUMMARY.name]);
     let html = diagnose::page::html(&summary, &charts, &yaml, &names);
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("diagnosis.txt".into(), text.clone().into_bytes()),
         ("diagnosed.yaml".into(), yaml.into_bytes()),
     ];
     files.extend(charts);
-    files.push(("report.html".into(), html.into_bytes()));
+    files.push((files::REPORT.name.into(), html.into_bytes()));
     // summary.json last: it marks the set complete, as for a run.
-    files.push(("summary.json".into(), summary));
+    files.push((files::SUMMARY.name.into(), summary));
     let io = |e: std::io::Error| {
         Failure::failed(format!("writing {}: {e}", crate::quote::path(&out_dir)))
     };

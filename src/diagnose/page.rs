@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use crate::report::files::REPORT;
 use crate::report::html::{escape, figure, files_table, key_values, pre, Cell, Page, Table};
 use crate::report::page::{defang, num};
 
@@ -307,5 +308,5 @@ const FILES: &[(&str, &str)] = &[
         "a scenario to replay the cluster (names, generation, culprits' faults)",
     ),
     ("chart-*", "the charts above, as SVG and PNG"),
-    ("report.html", "this page"),
+    (REPORT.name, REPORT.holds),
 ];

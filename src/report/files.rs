@@ -55,6 +55,7 @@ pub const CHARTS: RunFile = RunFile {
     holds: "the charts above",
 };
 
+/// The page itself (a diagnosis's page is named and described alike).
 pub const REPORT: RunFile = RunFile {
     name: "report.html",
     holds: "this page",
