@@ -30,6 +30,21 @@ impl Simulation {
         }
     }
 
+    /// Run `work`, which its host starts at once ([`Host::starts_at_once`]),
+    /// without queueing it: exactly what [`Self::pump`] does once the host
+    /// hands it back (charge the host, execute), then whatever comes next.
+    ///
+    /// [`Host::starts_at_once`]: crate::host::Host::starts_at_once
+    fn start_at_once(&mut self, obs: &mut impl Observer, node: NodeId, work: Work) {
+        #[cfg(test)]
+        {
+            self.w.started_at_once += 1;
+        }
+        self.w.charge_host(node);
+        self.execute(obs, node, work);
+        self.pump(obs, node);
+    }
+
     pub(super) fn execute(&mut self, obs: &mut impl Observer, node: NodeId, work: Work) {
         let now = self.w.now;
         let c = &self.w.costs;
@@ -141,6 +156,10 @@ impl Simulation {
             self.w.recycle(packet.parts);
             return;
         }
+        if self.w.starts_at_once(to) && self.w.hosts[to as usize].fits(packet.bytes) {
+            self.start_at_once(obs, to, Work::Packet(packet));
+            return;
+        }
         match self.w.hosts[to as usize].push_packet(packet) {
             Ok(()) => self.pump(obs, to),
             Err(p) => {
@@ -194,6 +213,10 @@ impl Simulation {
                     self.w.events -= 1;
                     return;
                 }
+            }
+            if self.w.starts_at_once(node) {
+                self.start_at_once(obs, node, Work::Local(item));
+                return;
             }
             self.w.hosts[node as usize].push_local(item);
             self.pump(obs, node);

@@ -47,6 +47,12 @@ pub(super) struct World {
     /// Tests only: every timer that became host work (when it ran, on which node).
     #[cfg(test)]
     pub(super) timers_run: Vec<(Nanos, NodeId, Timer)>,
+    /// Tests only: queue every work item, even one its host would start at
+    /// once ([`World::starts_at_once`]), and count those that started so.
+    #[cfg(test)]
+    pub(super) queue_every_item: bool,
+    #[cfg(test)]
+    pub(super) started_at_once: u64,
 }
 
 pub(super) const POOL_MAX: usize = 4096;
@@ -133,6 +139,10 @@ impl World {
             net_wake: Nanos::MAX,
             #[cfg(test)]
             timers_run: Vec::new(),
+            #[cfg(test)]
+            queue_every_item: false,
+            #[cfg(test)]
+            started_at_once: 0,
         }
     }
 
@@ -149,6 +159,16 @@ impl World {
         if let Some(state) = self.degraded.touch(node, on) {
             self.truth(obs, node, Truth::Degraded(state));
         }
+    }
+
+    /// Whether host `node` starts a work item arriving now at once
+    /// ([`crate::host::Host::starts_at_once`]), so it need not be queued.
+    pub(super) fn starts_at_once(&self, node: NodeId) -> bool {
+        #[cfg(test)]
+        if self.queue_every_item {
+            return false;
+        }
+        self.hosts[node as usize].starts_at_once(self.now)
     }
 
     /// Charge host `node`'s schedule work to the budget; note a truncated walk.

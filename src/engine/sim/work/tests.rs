@@ -2,6 +2,9 @@
 //! that a Lifeguard confirmation moves (suspicion.go `Confirm`: `timer.Stop()`
 //! then `timer.Reset(remaining)`), and that a cleared suspicion leaves running
 //! (state.go `aliveNode`: `delete(m.nodeTimers, ...)`, no Stop).
+//!
+//! And that a work item its host starts at once, run without a round trip
+//! through the host's queue, runs exactly as a queued one would.
 
 use crate::engine::tests::{scenario, Rec};
 use crate::protocol::{Event, Nanos, NodeId, Timer, SEC};
@@ -136,4 +139,54 @@ fn a_cleared_suspicion_timer_still_fires_as_in_memberlist() {
             .any(|(_, _, e)| matches!(e, Event::MemberDown { subject: 4, .. })),
         "the refuting node stays alive"
     );
+}
+
+/// Rule (engine, `Host::starts_at_once`): an item its host would start at
+/// once (nothing queued, CPU free, a schedule that never parks) runs without
+/// being queued, and nothing a run reports changes: the incident's first 25
+/// minutes (a starved, slowed, throttled, paused and restarted node) and an
+/// hour of CPU-credit exhaustion with a contending neighbour give the same
+/// protocol events, ground truth, packets sent, received and dropped, host
+/// samples, timers run, digest, events, packets and budget units whether
+/// such items are started at once or queued like every other.
+#[test]
+fn an_item_started_at_once_runs_as_if_queued() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for (file, minutes) in [
+        ("qiita-2015-sick-t2.yaml", 25),
+        ("t2-credit-exhaustion-contention.yaml", 60),
+    ] {
+        let mut s = crate::scenario::load(&root.join(file)).expect("shipped scenario");
+        s.duration = minutes * 60 * SEC;
+        let mut runs = [false, true].map(|queue_every_item| {
+            let mut sim = Simulation::new(&s);
+            sim.w.queue_every_item = queue_every_item;
+            let mut rec = Rec::default();
+            sim.run(&mut rec, &mut |_| {});
+            (rec, sim)
+        });
+        let [(fast, fast_sim), (queued, queued_sim)] = &mut runs;
+        assert!(
+            fast_sim.w.started_at_once > 1000,
+            "{file}: the fast path is taken"
+        );
+        assert_eq!(queued_sim.w.started_at_once, 0, "{file}");
+        assert_eq!(fast.events, queued.events, "{file}");
+        assert_eq!(fast.truths, queued.truths, "{file}");
+        assert_eq!(fast.sent, queued.sent, "{file}");
+        assert_eq!(fast.received, queued.received, "{file}");
+        assert_eq!(fast.dropped, queued.dropped, "{file}");
+        assert_eq!(fast.samples, queued.samples, "{file}");
+        assert_eq!(fast_sim.w.timers_run, queued_sim.w.timers_run, "{file}");
+        let (a, b) = (fast_sim.stats(), queued_sim.stats());
+        assert_eq!(
+            (a.digest, a.events, a.packets, a.work),
+            (b.digest, b.events, b.packets, b.work),
+            "{file}"
+        );
+        assert!(
+            !fast.samples.is_empty(),
+            "{file}: the faulty hosts are sampled"
+        );
+    }
 }
