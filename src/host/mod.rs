@@ -190,6 +190,10 @@ impl Host {
     }
 
     /// What to do at `now`: local items before packets, each in arrival order.
+    ///
+    /// [`Self::starts_at_once`] answers, without taking anything, when this
+    /// would hand a newly arrived item straight back: a new condition here
+    /// that holds an item back must hold it back there too.
     pub fn next(&mut self, now: Nanos) -> Next {
         if self.local.is_empty() && self.packets.is_empty() {
             return Next::Idle;
