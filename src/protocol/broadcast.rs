@@ -43,8 +43,9 @@
 //!   as blocks.
 //!
 //! Invalidation is lazy: queueing a message about X stamps X's *slot* (a
-//! small dense table, one entry per node with a queued message; the map from
-//! node to slot is memberlist's `tm`) with the new id, which makes the old
+//! small dense table, one entry per node with a queued message, found through
+//! the slot index X's owner keeps in its view of X, [`SlotHint`]: together
+//! they are memberlist's `tm`) with the new id, which makes the old
 //! record stale in place. A pull drops the stale records it meets at a
 //! bucket's end, and a compaction bounds the rest to about half the live ones.
 //! Ids are per queue and 30-bit (a record's stamp keeps the message kind in its
@@ -110,15 +111,28 @@ struct Slot {
     node: NodeId,
 }
 
-/// Where the message queued about a node may live: a slot index the node's
+/// Where the message queued about a node lives: a slot index the node's
 /// owner keeps next to what it reads anyway (the member view), so that finding
-/// the message costs no map probe. Only a hint: a slot is believed only if it
-/// holds a message about that node, and any other value (a stale one, or
-/// [`NO_SLOT`]) falls back to the map, so no result can depend on it.
+/// the message costs no map probe.
+///
+/// The contract: for each node, the caller passes back the hint that the
+/// queue's last [`BroadcastQueue::queue_hinted`] about that node left (or
+/// [`NO_SLOT`] if there was none). The hint may have gone stale since (the
+/// message was sent its last time and its slot reused): a slot is believed
+/// only if it holds a message about that node. A stale hint then means that
+/// nothing is queued about the node, since queueing one again would have
+/// updated it. So the queue needs no map from node to slot, except for
+/// slots a hint cannot hold ([`NO_SLOT`] and above, in queues about more than
+/// 65,535 nodes). Test builds check the contract against such a map.
 pub type SlotHint = u16;
 
 /// A hint that points nowhere (also every slot index beyond `u16`).
 pub const NO_SLOT: SlotHint = SlotHint::MAX;
+
+/// Whether `slot` is one a hint cannot hold, kept in the overflow map.
+fn overflows(slot: u32) -> bool {
+    slot >= u32::from(NO_SLOT)
+}
 
 thread_local! {
     /// The records a pull takes and re-inserts, shared by every queue of the
@@ -192,8 +206,10 @@ const MAX_ID: u32 = (1 << 30) - 1;
 #[derive(Clone, Debug)]
 pub struct BroadcastQueue {
     order: QueueOrder,
-    /// The slot of each node with a queued message (memberlist's `tm`).
-    slot_of: FlatIdMap<u32>,
+    /// The slot of each node whose queued message sits in a slot no hint can
+    /// hold ([`NO_SLOT`] and above): empty in clusters of up to 65,535 nodes.
+    /// With the callers' hints it is memberlist's `tm` (node to message).
+    overflow: FlatIdMap<u32>,
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
     /// Distinct message lengths seen, by class index (classes are never removed).
@@ -222,13 +238,22 @@ pub struct BroadcastQueue {
     next_id: u32,
     /// The id after which live messages are renumbered ([`MAX_ID`]; tests lower it).
     id_limit: u32,
+    /// Test builds: the slot of every node with a queued message, as a map
+    /// would keep it, to check that every hint a caller passes keeps the
+    /// [`SlotHint`] contract.
+    #[cfg(test)]
+    shadow: std::collections::BTreeMap<NodeId, u32>,
+    /// Test builds: the hints of [`Self::queue`]'s callers, kept per node
+    /// as a node keeps them in its views (never cleared, so they go stale).
+    #[cfg(test)]
+    test_hints: std::collections::BTreeMap<NodeId, SlotHint>,
 }
 
 impl BroadcastQueue {
     pub fn new(order: QueueOrder) -> BroadcastQueue {
         BroadcastQueue {
             order,
-            slot_of: FlatIdMap::default(),
+            overflow: FlatIdMap::default(),
             slots: Vec::new(),
             free_slots: Vec::new(),
             class_len: Vec::new(),
@@ -241,6 +266,10 @@ impl BroadcastQueue {
             stale_ids: StaleFilter::default(),
             next_id: 0,
             id_limit: MAX_ID,
+            #[cfg(test)]
+            shadow: Default::default(),
+            #[cfg(test)]
+            test_hints: Default::default(),
         }
     }
 
@@ -260,12 +289,19 @@ impl BroadcastQueue {
     }
 
     /// Queue `b` (encoded size `len` bytes), first removing any queued message about
-    /// the same node (invalidation by node name). Without a hint: the tests'
-    /// entry point (nodes call [`Self::queue_hinted`]).
+    /// the same node (invalidation by node name). The tests' entry point: it
+    /// keeps each node's hint as a node does (nodes call [`Self::queue_hinted`]).
     #[cfg(test)]
     pub fn queue(&mut self, b: Broadcast, len: u32) {
-        let mut no_hint = NO_SLOT;
-        self.queue_hinted(b, len, &mut no_hint);
+        let mut hint = self.test_hints.get(&b.node).copied().unwrap_or(NO_SLOT);
+        self.queue_hinted(b, len, &mut hint);
+        self.test_hints.insert(b.node, hint);
+    }
+
+    /// The hint [`Self::queue`] keeps for `node` (tests).
+    #[cfg(test)]
+    pub fn hint_of(&self, node: NodeId) -> SlotHint {
+        self.test_hints.get(&node).copied().unwrap_or(NO_SLOT)
     }
 
     /// [`Self::queue`], with the caller's note of where the node's queued
@@ -291,7 +327,11 @@ impl BroadcastQueue {
                     self.slots.push(Slot::default());
                     (self.slots.len() - 1) as u32
                 });
-                self.slot_of.insert(b.node, slot);
+                if overflows(slot) {
+                    self.overflow.insert(b.node, slot);
+                }
+                #[cfg(test)]
+                self.shadow.insert(b.node, slot);
                 slot
             }
         };
@@ -300,7 +340,11 @@ impl BroadcastQueue {
             class,
             node: b.node,
         };
-        *hint = SlotHint::try_from(slot).unwrap_or(NO_SLOT);
+        *hint = if overflows(slot) {
+            NO_SLOT
+        } else {
+            slot as SlotHint
+        };
         self.count_live(class, true);
         if self.tiers() == 0 {
             self.buckets.resize_with(self.class_len.len(), Vec::new);
@@ -664,7 +708,11 @@ impl BroadcastQueue {
     fn release(&mut self, rec: Rec, class: u32) {
         self.slots[rec.slot as usize] = Slot::default();
         self.free_slots.push(rec.slot);
-        self.slot_of.remove(&rec.node);
+        if overflows(rec.slot) {
+            self.overflow.remove(&rec.node);
+        }
+        #[cfg(test)]
+        self.shadow.remove(&rec.node);
         self.count_live(class, false);
     }
 
@@ -729,22 +777,26 @@ impl BroadcastQueue {
         }
     }
 
+    /// Messages queued: one per slot in use.
     pub fn len(&self) -> usize {
-        self.slot_of.len()
+        self.slots.len() - self.free_slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Is a message about `node` still queued? (Leave waits for its own to finish.)
-    pub fn contains(&self, node: NodeId) -> bool {
-        self.slot_of.contains_key(&node)
+    /// Is a message about `node` still queued? (Leave waits for its own to
+    /// finish.) `hint` as for [`Self::queue_hinted`].
+    pub fn contains(&self, node: NodeId, hint: SlotHint) -> bool {
+        self.find_slot(node, hint).is_some()
     }
 
-    /// The queued message about `node` and how many times it has been sent.
+    /// The queued message about `node` and how many times it has been sent
+    /// (tests: found through the shadow map, whoever queued it).
+    #[cfg(test)]
     pub fn get(&self, node: NodeId) -> Option<(Broadcast, u32)> {
-        let &index = self.slot_of.get(&node)?;
+        let &index = self.shadow.get(&node)?;
         let slot = self.slots[index as usize];
         (0..self.tiers()).find_map(|tier| {
             let bucket = &self.buckets[self.bucket_index(tier, slot.class)];
@@ -757,7 +809,9 @@ impl BroadcastQueue {
 
     /// Drop everything (memberlist `Reset`).
     pub fn clear(&mut self) {
-        self.slot_of.clear();
+        self.overflow.clear();
+        #[cfg(test)]
+        self.shadow.clear();
         self.slots.clear();
         self.free_slots.clear();
         self.class_live.iter_mut().for_each(|l| *l = 0);
@@ -781,12 +835,21 @@ impl BroadcastQueue {
     }
 
     /// The slot of the message queued about `node`: the hinted one if it holds
-    /// a message about `node` (a node has at most one), else the map's.
+    /// a message about `node` (a node has at most one); else, for [`NO_SLOT`],
+    /// the overflow map's; else none (see [`SlotHint`]).
     fn find_slot(&self, node: NodeId, hint: SlotHint) -> Option<u32> {
-        match self.slots.get(usize::from(hint)) {
+        let found = match self.slots.get(usize::from(hint)) {
             Some(s) if s.node == node && s.id != 0 => Some(u32::from(hint)),
-            _ => self.slot_of.get(&node).copied(),
-        }
+            _ if hint == NO_SLOT && !self.overflow.is_empty() => self.overflow.get(&node).copied(),
+            _ => None,
+        };
+        #[cfg(test)]
+        assert_eq!(
+            found,
+            self.shadow.get(&node).copied(),
+            "BUG! hint {hint} for node {node} breaks the SlotHint contract"
+        );
+        found
     }
 
     /// The length class of `len`, created on first sight.
@@ -1048,10 +1111,11 @@ mod tests {
             let mut q = BroadcastQueue::new(order);
             q.queue(suspect(9), 40);
             for i in 0..4 {
-                assert!(q.contains(9), "{order:?} before send {i}");
+                assert!(q.contains(9, q.hint_of(9)), "{order:?} before send {i}");
                 assert_eq!(pull(&mut q, 1400, 4), vec![9]);
             }
-            assert!(!q.contains(9));
+            // The hint is stale now: its slot is free.
+            assert!(!q.contains(9, q.hint_of(9)));
             assert!(q.is_empty());
             assert!(pull(&mut q, 1400, 4).is_empty());
         }
@@ -1321,13 +1385,51 @@ mod tests {
         let entries: usize = q.buckets.iter().map(Vec::len).sum();
         assert_eq!(q.len(), 10);
         assert!(entries <= 10 + STALE_SLACK + 1, "{entries} index entries");
-        // Ten messages: ten slots, in a map at most half full (32 entries).
+        // Ten messages: ten slots, and no map (the hints find them).
         assert_eq!(q.slots.len(), 10);
-        assert!(
-            q.slot_of.capacity() <= 32,
-            "{} map entries",
-            q.slot_of.capacity()
-        );
+        assert_eq!(q.overflow.capacity(), 0);
+    }
+
+    /// Rule: invalidation by node name holds in a queue about more nodes
+    /// than a hint can point to (65,535): those beyond are found through
+    /// the overflow map, and a stale hint never hides a queued message (test
+    /// builds check every lookup against a node-to-slot map).
+    #[test]
+    fn invalidation_holds_beyond_the_slots_a_hint_can_hold() {
+        let nodes = u32::from(NO_SLOT) + 1_000;
+        for order in [QueueOrder::Btree, QueueOrder::Legacy] {
+            let mut q = BroadcastQueue::new(order);
+            for node in 0..nodes {
+                q.queue(suspect(node), 40);
+            }
+            assert_eq!(q.len(), nodes as usize);
+            assert_eq!(q.overflow.len(), 1_000, "slots {NO_SLOT} and above");
+            // A newer message about a node on either side of the boundary
+            // replaces the old one in place.
+            for node in [0, u32::from(NO_SLOT) - 1, u32::from(NO_SLOT), nodes - 1] {
+                q.queue(alive(node, 2), 40);
+                assert_eq!(q.get(node), Some((alive(node, 2), 0)), "{order:?}");
+            }
+            assert_eq!(q.len(), nodes as usize);
+            // Send everything its last time: the slots and the map empty.
+            let mut sent = 0;
+            while !q.is_empty() {
+                let mut out = Vec::new();
+                q.get_broadcasts(2, 1400, 1, &mut out);
+                assert!(!out.is_empty());
+                sent += out.len();
+            }
+            assert_eq!(sent, nodes as usize, "{order:?}");
+            assert!(q.overflow.is_empty());
+            // The old hints are stale now; queueing again still finds
+            // nothing to replace, and then the new message.
+            for node in [1, u32::from(NO_SLOT) + 1] {
+                q.queue(suspect(node), 40);
+                q.queue(alive(node, 3), 40);
+                assert_eq!(q.get(node), Some((alive(node, 3), 0)));
+            }
+            assert_eq!(q.len(), 2);
+        }
     }
 
     /// A burst that filled a bucket does not keep its memory: once the queue

@@ -438,7 +438,8 @@ impl Node {
 
     /// True once the leave broadcast has been sent `limit` times (or replaced).
     pub fn leave_finished(&self) -> bool {
-        self.leaving && !self.queue.contains(self.id)
+        let hint = self.members[self.id as usize].queue_slot;
+        self.leaving && !self.queue.contains(self.id, hint)
     }
 
     pub fn id(&self) -> NodeId {
