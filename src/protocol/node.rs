@@ -38,9 +38,11 @@ pub(super) struct Member {
     pub(super) state: State,
     /// [`Member::KNOWN`] and [`Member::SUSPICION_FULL`].
     pub(super) flags: u8,
-    /// Where this node's queue keeps its message about the member, if any
-    /// (a hint, see [`SlotHint`]): read with the view, it spares the queue's
-    /// map probe for every state message received. Fits the view's padding.
+    /// Where this node's queue keeps its message about the member, if any:
+    /// the slot the queue's last `queue_hinted` about the member left (see
+    /// [`SlotHint`]), so the queue needs no map from node to message. Read
+    /// with the view for every state message received. Fits the view's
+    /// padding.
     pub(super) queue_slot: SlotHint,
 }
 
