@@ -126,7 +126,8 @@ struct Slot {
 /// 65,535 nodes). Test builds check the contract against such a map.
 pub type SlotHint = u16;
 
-/// A hint that points nowhere (also every slot index beyond `u16`).
+/// A hint that points nowhere; also the hint of every slot from this index
+/// on, which the overflow map keeps instead.
 pub const NO_SLOT: SlotHint = SlotHint::MAX;
 
 /// Whether `slot` is one a hint cannot hold, kept in the overflow map.
