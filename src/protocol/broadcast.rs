@@ -841,7 +841,8 @@ impl BroadcastQueue {
     fn find_slot(&self, node: NodeId, hint: SlotHint) -> Option<u32> {
         let found = match self.slots.get(usize::from(hint)) {
             Some(s) if s.node == node && s.id != 0 => Some(u32::from(hint)),
-            _ if hint == NO_SLOT && !self.overflow.is_empty() => self.overflow.get(&node).copied(),
+            // An empty map answers without probing (`FlatIdMap::get`).
+            _ if hint == NO_SLOT => self.overflow.get(&node).copied(),
             _ => None,
         };
         #[cfg(test)]
