@@ -4,7 +4,9 @@
 //! [`events::JsonLines`] and [`LogLines`]) into a buffer that is flushed to
 //! the output set's staging file every [`FLUSH_BYTES`]. The files are part of
 //! the set the [`Publisher`] publishes atomically: an interrupted run removes
-//! the staging directory and publishes nothing.
+//! the staging directory and publishes nothing. What is on disk is dropped
+//! from the page cache as the run goes ([`drop_behind`]): flapsim never reads
+//! these files back, so they cost neither memory nor fresh cache pages.
 //!
 //! Write errors (a full disk) are kept and returned by [`Streams::finish`]; the
 //! run itself goes on, as a failed write of one line must not change results.
@@ -135,11 +137,11 @@ fn start_writeback(_file: &File, _from: u64, _to: u64) {}
 /// the kernel's copy into the cache at a fifth of all samples. Dropped a
 /// range behind, the file keeps at most two ranges cached, and the pages
 /// freed are the ones the next range is written into, already backed:
-/// 0.8–0.95 s of system time. The range waited for was handed to the disk a range
-/// earlier ([`start_writeback`]), so on a disk that keeps up nothing waits,
-/// and on a slower one rendering still runs a range ahead of the disk.
-/// (Direct I/O cost less system time still, 0.3–0.5 s, but makes each write
-/// wait for the disk, so rendering and writing no longer overlap.)
+/// 0.8–0.95 s of system time. The range waited for was handed to the disk a
+/// range earlier ([`start_writeback`]), so on a disk that keeps up nothing
+/// waits, and on a slower one rendering still runs a range ahead of the
+/// disk. (Direct I/O cost less system time still, 0.3–0.5 s, but makes each
+/// write wait for the disk, so rendering and writing no longer overlap.)
 ///
 /// A failed writeback (an I/O error, a full disk or quota) is returned:
 /// waiting for it here consumes the error the publisher's final sync would
