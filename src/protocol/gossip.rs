@@ -24,7 +24,7 @@ impl Node {
         // Lent to the filter while `random_nodes` holds the node.
         let down_since = std::mem::take(&mut self.down_since);
         self.random_nodes(self.cfg.gossip_nodes as usize, rt, |node, m| {
-            match m.state {
+            match m.state() {
                 State::Alive => true,
                 State::Suspect => to_the_dead,
                 State::Dead => {

@@ -30,6 +30,7 @@ pub mod rules;
 pub mod serf;
 pub mod superseded;
 pub mod suspicion;
+mod suspicions;
 pub mod timing;
 mod warm;
 pub mod wire;

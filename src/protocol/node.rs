@@ -13,6 +13,7 @@ use super::idmap::IdMap;
 use super::serf::Serf;
 use super::superseded::SupersededTokens;
 use super::suspicion::Suspicion;
+use super::suspicions::{SuspicionSlot, SuspicionTable, NO_SUSPICION};
 use super::{
     timing, wire, Body, Broadcast, Config, Event, Input, Nanos, NodeId, Packet, PartsKind, Roster,
     Runtime, State, Timer, Transport,
@@ -35,30 +36,35 @@ pub(super) const COMPOUND_HEADER: u32 = 2;
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Member {
     pub(super) incarnation: u32,
-    pub(super) state: State,
-    /// [`Member::KNOWN`] and [`Member::SUSPICION_FULL`].
-    pub(super) flags: u8,
+    /// The [`State`] in the low two bits, then [`Member::KNOWN`] and
+    /// [`Member::SUSPICION_FULL`]: one byte, so that the suspicion slot
+    /// fits beside it.
+    bits: u8,
+    /// Where this node's suspicion table keeps the member's running
+    /// suspicion (see [`SuspicionSlot`]), so finding it costs no map probe.
+    pub(super) suspicion_slot: SuspicionSlot,
     /// Where this node's queue keeps its message about the member, if any:
     /// the slot the queue's last `queue_hinted` about the member left (see
     /// [`SlotHint`]), so the queue needs no map from node to message. Read
-    /// with the view for every state message received. Fits the view's
-    /// padding.
+    /// with the view for every state message received.
     pub(super) queue_slot: SlotHint,
 }
 
-// The views are n² in all: the queue hint must stay in the padding.
+// The views are n² in all: the two slots must fit beside the state.
 const _: () = assert!(std::mem::size_of::<Member>() == 8);
 
 impl Member {
     const UNKNOWN: Member = Member {
         incarnation: 0,
-        state: State::Dead,
-        flags: 0,
+        bits: State::Dead as u8,
+        suspicion_slot: NO_SUSPICION,
         queue_slot: NO_SLOT,
     };
 
+    const STATE_BITS: u8 = 3;
+
     /// In memberlist's `nodeMap`.
-    pub(super) const KNOWN: u8 = 1;
+    const KNOWN: u8 = 4;
 
     /// The member's suspicion has every confirmation it counts (`n >= k`,
     /// from its start when `k` is 0, as in 2015): memberlist's `Confirm` is
@@ -66,25 +72,51 @@ impl Member {
     /// changes nothing. Kept in the view because a sick cluster's suspect
     /// messages are mostly such copies (about a third of them in a starved
     /// 1,000-node run, every one with 2015's k = 0), and the view is read
-    /// anyway: `suspect_node` stops there instead of probing the suspicion
-    /// map. (`warm_parts` still touches the suspicion: skipping it there too
-    /// cut simulated cache misses but ran no faster on the real machine.)
+    /// anyway: `suspect_node` stops there instead of reading the suspicion.
     /// Set exactly while [`Node::suspicions`] holds a full suspicion.
-    pub(super) const SUSPICION_FULL: u8 = 2;
+    const SUSPICION_FULL: u8 = 8;
+
+    pub(super) fn state(self) -> State {
+        match self.bits & Self::STATE_BITS {
+            0 => State::Alive,
+            1 => State::Suspect,
+            2 => State::Dead,
+            _ => State::Left,
+        }
+    }
+
+    pub(super) fn set_state(&mut self, state: State) {
+        self.bits = (self.bits & !Self::STATE_BITS) | state as u8;
+    }
+
+    /// Enter memberlist's `nodeMap` (or be reset in it) at `incarnation` in
+    /// `state`, with no full suspicion. The slots stay: they say where the
+    /// queue and suspicion table keep what is still theirs about the member.
+    pub(super) fn set_known(&mut self, incarnation: u32, state: State) {
+        self.incarnation = incarnation;
+        self.bits = Self::KNOWN | state as u8;
+    }
+
+    /// Leave memberlist's `nodeMap` (reaped). The slots stay, as in
+    /// [`Member::set_known`].
+    pub(super) fn set_unknown(&mut self) {
+        self.incarnation = 0;
+        self.bits = State::Dead as u8;
+    }
 
     pub(super) fn known(self) -> bool {
-        self.flags & Self::KNOWN != 0
+        self.bits & Self::KNOWN != 0
     }
 
     pub(super) fn suspicion_full(self) -> bool {
-        self.flags & Self::SUSPICION_FULL != 0
+        self.bits & Self::SUSPICION_FULL != 0
     }
 
     pub(super) fn set_suspicion_full(&mut self, full: bool) {
         if full {
-            self.flags |= Self::SUSPICION_FULL;
+            self.bits |= Self::SUSPICION_FULL;
         } else {
-            self.flags &= !Self::SUSPICION_FULL;
+            self.bits &= !Self::SUSPICION_FULL;
         }
     }
 }
@@ -93,17 +125,15 @@ impl Member {
 /// SUSPECT when it started, so the timer's start is also the member's
 /// `StateChange` (memberlist's `changeTime`).
 ///
-/// The token first (`repr(C)`), then the suspicion's own hot fields (see
-/// [`Suspicion`]): a lookup in [`Node::suspicions`] reads the entry's key, and
-/// in a sick cluster the entry is cold. With the token last, it sat 80 bytes
-/// from the key, always on another cache line; now the key, the token
-/// and what a suspect message reads lie in the entry's first 56 bytes. In a
-/// starved 1,000-node run (30 s, callgrind's cache simulation: 32 KiB D1,
-/// 8 MiB LL) that cut the last-level read misses by 6.9 %, with the same
-/// instructions within 0.1 %.
+/// The member and the token first (`repr(C)`), then the suspicion's own hot
+/// fields (see [`Suspicion`]): in a sick cluster the entry is cold when a
+/// suspect message reads it, and what that read needs lies in the entry's
+/// first 48 bytes.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(super) struct SuspicionTimer {
+    /// The member suspected.
+    pub(super) node: NodeId,
     /// Token of the currently armed engine timer; older firings are stale.
     pub(super) token: u32,
     pub(super) timer: Suspicion,
@@ -129,10 +159,11 @@ pub struct Node {
     pub(super) incarnation: u32,
     pub(super) sequence: u32,
     pub(super) awareness: Awareness,
-    /// Running suspicion timers by suspect (memberlist `nodeTimers`): looked up
-    /// once per suspect message received, so O(1), never iterated. One runs
-    /// exactly while the member's view is SUSPECT.
-    pub(super) suspicions: IdMap<SuspicionTimer>,
+    /// Running suspicion timers (memberlist `nodeTimers`), each found through
+    /// its member's view ([`Member::suspicion_slot`]): read once per suspect
+    /// message received, never iterated. One runs exactly while the member's
+    /// view is SUSPECT.
+    pub(super) suspicions: SuspicionTable,
     /// memberlist `StateChange` of each known DEAD or LEFT member: when it
     /// went down. Exactly those members have an entry (see [`Member`]).
     pub(super) down_since: IdMap<Nanos>,
@@ -177,7 +208,7 @@ impl Node {
             incarnation: 0,
             sequence: 0,
             awareness,
-            suspicions: IdMap::default(),
+            suspicions: SuspicionTable::default(),
             down_since: IdMap::default(),
             superseded_timers: SupersededTokens::default(),
             next_token: 0,
@@ -259,21 +290,11 @@ impl Node {
         self.started = true;
         self.incarnation = 1;
         for &m in members {
-            self.members[m as usize] = Member {
-                incarnation: 1,
-                state: State::Alive,
-                flags: Member::KNOWN,
-                ..self.members[m as usize]
-            };
+            self.members[m as usize].set_known(1, State::Alive);
             self.serf.mark_alive(m);
         }
         if !self.members[self.id as usize].known() {
-            self.members[self.id as usize] = Member {
-                incarnation: 1,
-                state: State::Alive,
-                flags: Member::KNOWN,
-                ..self.members[self.id as usize]
-            };
+            self.members[self.id as usize].set_known(1, State::Alive);
             self.serf.mark_alive(self.id);
         }
         // Sized once and filled by a plain walk: a 10,000-node converged start
@@ -455,7 +476,7 @@ impl Node {
     /// This node's view of `other`: state and incarnation; None if unknown/reaped.
     pub fn view_of(&self, other: NodeId) -> Option<(State, u32)> {
         let m = self.members.get(other as usize)?;
-        m.known().then_some((m.state, m.incarnation))
+        m.known().then_some((m.state(), m.incarnation))
     }
 
     /// True if this node may still contact `other` on its own: it holds it ALIVE
@@ -568,7 +589,7 @@ pub(super) fn went_down_at(down_since: &IdMap<Nanos>, id: NodeId) -> Nanos {
 mod tests {
     use super::super::testkit::{roster, Recorder};
     use super::super::{Config, Timer, MS, SEC};
-    use super::{Node, NodeId, Suspicion, SuspicionTimer};
+    use super::{Node, Suspicion, SuspicionTimer};
     use std::mem::offset_of;
     use std::sync::Arc;
 
@@ -592,16 +613,15 @@ mod tests {
         }
     }
 
-    /// The suspicion table's entry is a `(key, timer)` pair: a suspect message
-    /// received reads its key, the timer's token and the suspicion's hot
-    /// fields, and all of them must stay in the entry's first line's worth of
-    /// bytes (see [`SuspicionTimer`]), not at its far end.
+    /// A suspect message received reads the suspicion's member, its
+    /// timer's token and the suspicion's hot fields: all of them must stay
+    /// in the entry's first 64 bytes (see [`SuspicionTimer`]), not at its far
+    /// end.
     #[test]
     fn a_suspicion_lookup_reads_only_the_first_64_bytes_of_its_entry() {
-        let value = offset_of!((NodeId, SuspicionTimer), 1);
-        assert_eq!(offset_of!((NodeId, SuspicionTimer), 0), 0, "key first");
-        assert_eq!(offset_of!(SuspicionTimer, token), 0);
-        let hot_end = value + offset_of!(SuspicionTimer, timer) + Suspicion::HOT_BYTES;
+        assert_eq!(offset_of!(SuspicionTimer, node), 0, "member first");
+        assert_eq!(offset_of!(SuspicionTimer, token), 4);
+        let hot_end = offset_of!(SuspicionTimer, timer) + Suspicion::HOT_BYTES;
         assert!(hot_end <= 64, "hot bytes end at {hot_end}");
     }
 }

@@ -70,11 +70,11 @@ impl Node {
             let node = self.order[self.probe_index];
             self.probe_index += 1;
             let m = *self.member(node);
-            if node == self.id || matches!(m.state, State::Dead | State::Left) {
+            if node == self.id || matches!(m.state(), State::Dead | State::Left) {
                 checked += 1;
                 continue;
             }
-            self.probe_node(now, node, m.incarnation, m.state, rt);
+            self.probe_node(now, node, m.incarnation, m.state(), rt);
             return;
         }
     }
@@ -116,7 +116,7 @@ impl Node {
             let node = self.order[i];
             let m = *self.member(node);
             let reap = node != self.id
-                && matches!(m.state, State::Dead | State::Left)
+                && matches!(m.state(), State::Dead | State::Left)
                 && now.saturating_sub(self.went_down_at(node)) > grace;
             if reap {
                 self.forget(node);
@@ -208,7 +208,7 @@ impl Node {
         rt.notify(Event::FailedUdpPing { subject: target });
         // Relays: random ALIVE peers other than self and the target.
         self.random_nodes(self.cfg.indirect_checks as usize, rt, |node, m| {
-            node != target && m.state == State::Alive
+            node != target && m.state() == State::Alive
         });
         // Every node of a scenario speaks the same protocol version, so "relay
         // PMax >= 4" is this config's: nacks exist with Lifeguard's local health.

@@ -10,7 +10,7 @@ impl Node {
         if self.push_pull_in_flight.is_some() {
             return; // cannot happen with one loop; kept as a guard
         }
-        self.random_nodes(1, rt, |_, m| m.state == State::Alive);
+        self.random_nodes(1, rt, |_, m| m.state() == State::Alive);
         match self.scratch.first().copied() {
             Some(peer) => {
                 self.push_pull_in_flight = Some(peer);
@@ -77,7 +77,7 @@ impl Node {
                 PushPullEntry {
                     node,
                     incarnation: m.incarnation,
-                    state: m.state,
+                    state: m.state(),
                 }
             })
             .collect();

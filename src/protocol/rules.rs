@@ -5,8 +5,9 @@
 //! strictly greater incarnation, `suspect` and `dead` need `>=`.
 
 use super::event::RefuteKind;
-use super::node::{Member, Node, SuspicionTimer};
+use super::node::{Node, SuspicionTimer};
 use super::suspicion::Suspicion;
+use super::suspicions::NO_SUSPICION;
 use super::{timing, Broadcast, BroadcastKind, Event, Nanos, NodeId, Runtime, State, Timer};
 
 impl Node {
@@ -27,12 +28,7 @@ impl Node {
         if !self.members[node as usize].known() {
             // A brand-new node: created DEAD at incarnation 0 and inserted at a
             // random position of the probe order (the displaced node moves last).
-            self.members[node as usize] = Member {
-                incarnation: 0,
-                state: State::Dead,
-                flags: Member::KNOWN,
-                ..self.members[node as usize]
-            };
+            self.members[node as usize].set_known(0, State::Dead);
             self.down_since.insert(node, now);
             let offset = if self.order.is_empty() {
                 0
@@ -55,7 +51,7 @@ impl Node {
         // Any suspicion about this node is cancelled (it ran since the
         // member turned SUSPECT, if it is).
         let suspected_at = self.take_suspicion(node).map(|s| s.timer.start());
-        let old_state = st.state;
+        let old_state = st.state();
         if is_local && !bootstrap {
             if incarnation == st.incarnation {
                 return; // our own alive echoed back
@@ -79,9 +75,9 @@ impl Node {
             if is_local {
                 self.incarnation = self.incarnation.max(incarnation);
             }
-            if m.state != State::Alive {
-                let was_down = matches!(m.state, State::Dead | State::Left);
-                m.state = State::Alive;
+            if m.state() != State::Alive {
+                let was_down = matches!(m.state(), State::Dead | State::Left);
+                m.set_state(State::Alive);
                 if was_down {
                     self.down_since.remove(&node);
                 }
@@ -127,7 +123,7 @@ impl Node {
             // would be false whoever accuses (see `Member::SUSPICION_FULL`).
             return;
         }
-        if let Some(s) = self.suspicions.get_mut(&node) {
+        if let Some(s) = self.suspicions.get_mut(node, st.suspicion_slot) {
             // Already suspect: a new independent accuser is a confirmation that
             // shortens the timer and is re-gossiped (Lifeguard). 2015 and the
             // `dynamic_suspicion: false` ablation have k = 0, so nothing counts.
@@ -158,7 +154,7 @@ impl Node {
             }
             return;
         }
-        if st.state != State::Alive {
+        if st.state() != State::Alive {
             return; // dead and left nodes cannot become suspect
         }
         if node == self.id {
@@ -179,7 +175,7 @@ impl Node {
         });
         let m = &mut self.members[node as usize];
         m.incarnation = incarnation;
-        m.state = State::Suspect;
+        m.set_state(State::Suspect);
         rt.notify(Event::Suspected {
             subject: node,
             incarnation,
@@ -210,8 +206,10 @@ impl Node {
         rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
         let full = timer.confirmations() >= timer.k();
         self.members[node as usize].set_suspicion_full(full);
-        self.suspicions
-            .insert(node, SuspicionTimer { timer, token });
+        let slot = self
+            .suspicions
+            .insert(SuspicionTimer { node, token, timer });
+        self.members[node as usize].suspicion_slot = slot;
     }
 
     /// The suspicion timer fired: declare the node dead if it is still suspect
@@ -223,7 +221,8 @@ impl Node {
         token: u32,
         rt: &mut impl Runtime,
     ) {
-        if self.suspicions.get(&node).map(|s| s.token) != Some(token) {
+        let slot = self.members[node as usize].suspicion_slot;
+        if self.suspicions.get(node, slot).map(|s| s.token) != Some(token) {
             // Stale: cleared, expired, or Reset by a confirmation (a driver
             // that did not ask `take_superseded_timer` first still gets a no-op).
             self.take_superseded_timer(&Timer::Suspicion { node, token });
@@ -235,7 +234,7 @@ impl Node {
         // exactly while the view is SUSPECT (every change of the view drops
         // it), so a current token already says so.
         let st = self.members[node as usize];
-        if !(st.known() && st.state == State::Suspect) {
+        if !(st.known() && st.state() == State::Suspect) {
             return;
         }
         let confirmations = s.timer.confirmations();
@@ -281,7 +280,7 @@ impl Node {
             return;
         }
         self.take_suspicion(node);
-        if matches!(st.state, State::Dead | State::Left) {
+        if matches!(st.state(), State::Dead | State::Left) {
             return;
         }
         if node == self.id && !self.leaving {
@@ -307,7 +306,7 @@ impl Node {
         };
         let m = &mut self.members[node as usize];
         m.incarnation = incarnation;
-        m.state = state;
+        m.set_state(state);
         self.down_since.insert(node, now);
         rt.notify(Event::MemberDown {
             subject: node,
@@ -351,19 +350,16 @@ impl Node {
     /// Every suspicion leaves through here, so [`Member::SUSPICION_FULL`] is
     /// never left set without one.
     fn take_suspicion(&mut self, node: NodeId) -> Option<SuspicionTimer> {
-        self.members[node as usize].set_suspicion_full(false);
-        self.suspicions.remove(&node)
+        let m = &mut self.members[node as usize];
+        m.set_suspicion_full(false);
+        let slot = std::mem::replace(&mut m.suspicion_slot, NO_SUSPICION);
+        self.suspicions.remove(node, slot)
     }
 
     /// Remove `node` from the member map and probe order (reaping).
     pub(super) fn forget(&mut self, node: NodeId) {
         // The queue hint stays: the queue may still hold a message about it.
-        self.members[node as usize] = Member {
-            incarnation: 0,
-            state: State::Dead,
-            flags: 0,
-            ..self.members[node as usize]
-        };
+        self.members[node as usize].set_unknown();
         self.down_since.remove(&node);
         if let Some(i) = self.order.iter().position(|&m| m == node) {
             self.order.remove(i);
@@ -471,20 +467,25 @@ mod tests {
                         let from = rng.below(u64::from(N)) as u32;
                         feed(&mut node, &mut rec, now, kind, about, inc, from);
                     }
+                    let mut suspects = 0;
                     for m in 0..N {
                         let view = node.members[m as usize];
                         let at = format!("config {c} seed {seed} step {step} member {m}");
-                        let suspect = view.known() && view.state == State::Suspect;
-                        let down = view.known() && matches!(view.state, State::Dead | State::Left);
-                        assert_eq!(node.suspicions.contains_key(&m), suspect, "{at}");
+                        let suspect = view.known() && view.state() == State::Suspect;
+                        let down =
+                            view.known() && matches!(view.state(), State::Dead | State::Left);
+                        let suspicion = node.suspicions.get(m, view.suspicion_slot);
+                        assert_eq!(suspicion.is_some(), suspect, "{at}");
+                        suspects += usize::from(suspect);
+                        assert_eq!(suspicion.map(|s| s.node), suspect.then_some(m), "{at}");
                         // The view says a suspicion is full exactly when it is.
-                        let full = node
-                            .suspicions
-                            .get(&m)
-                            .is_some_and(|s| s.timer.confirmations() >= s.timer.k());
+                        let full =
+                            suspicion.is_some_and(|s| s.timer.confirmations() >= s.timer.k());
                         assert_eq!(view.suspicion_full(), full, "{at}");
                         assert_eq!(node.down_since.contains_key(&m), down, "{at}");
                     }
+                    // No suspicion runs unseen by a view.
+                    assert_eq!(node.suspicions.len(), suspects, "config {c} seed {seed}");
                 }
             }
         }

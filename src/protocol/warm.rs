@@ -7,7 +7,6 @@
 //! touched first, all together, they overlap. This changes no rule and no
 //! result: it only reads.
 
-use super::broadcast::NO_SLOT;
 use super::node::Node;
 use super::{Broadcast, BroadcastKind};
 
@@ -27,15 +26,17 @@ impl Node {
             }
         }
         for p in parts {
-            let known = self.members.get(p.node as usize).map(|m| m.incarnation);
-            let stale = known.is_some_and(|inc| match p.kind {
-                BroadcastKind::Alive => p.node != self.id && p.incarnation <= inc,
-                BroadcastKind::Suspect | BroadcastKind::Dead => p.incarnation < inc,
-            });
+            let Some(&m) = self.members.get(p.node as usize) else {
+                continue;
+            };
+            let stale = match p.kind {
+                BroadcastKind::Alive => p.node != self.id && p.incarnation <= m.incarnation,
+                BroadcastKind::Suspect | BroadcastKind::Dead => p.incarnation < m.incarnation,
+            };
             if stale {
                 continue;
             }
-            if let Some(s) = self.suspicions.get(&p.node) {
+            if let Some(s) = self.suspicions.get(p.node, m.suspicion_slot) {
                 acc = acc.wrapping_add(u64::from(s.token));
                 if p.kind == BroadcastKind::Suspect {
                     // A confirmation: it touches the queue only when it comes
@@ -44,11 +45,7 @@ impl Node {
                     continue;
                 }
             }
-            let hint = self
-                .members
-                .get(p.node as usize)
-                .map_or(NO_SLOT, |m| m.queue_slot);
-            acc = acc.wrapping_add(self.queue.warm(p.node, hint));
+            acc = acc.wrapping_add(self.queue.warm(p.node, m.queue_slot));
         }
         std::hint::black_box(acc);
     }
