@@ -208,7 +208,7 @@ impl Node {
             incarnation: 0,
             sequence: 0,
             awareness,
-            suspicions: SuspicionTable::default(),
+            suspicions: SuspicionTable::new(),
             down_since: IdMap::default(),
             superseded_timers: SupersededTokens::default(),
             next_token: 0,

@@ -38,20 +38,54 @@ pub(super) type SuspicionSlot = u8;
 pub(super) const NO_SUSPICION: SuspicionSlot = SuspicionSlot::MAX;
 
 /// The running suspicions of one node.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(super) struct SuspicionTable {
-    /// Dense: `None` marks a free entry.
-    entries: Vec<Option<SuspicionTimer>>,
-    /// Free entries below [`NO_SUSPICION`], the one freed last on top.
-    free_low: Vec<u32>,
-    /// Free entries from [`NO_SUSPICION`] on.
-    free_high: Vec<u32>,
+    entries: Vec<Entry>,
+    /// The free entry below [`NO_SUSPICION`] freed last, heading a list
+    /// through the free entries themselves ([`NO_ENTRY`]: none). In the
+    /// entries, not in a list of their own: a free list's top was a cold line
+    /// of its own, read for every suspicion started or dropped.
+    free_low: u32,
+    /// The same for the free entries from [`NO_SUSPICION`] on.
+    free_high: u32,
     /// The entry of each suspicion at an index from [`NO_SUSPICION`] on.
     overflow: FlatIdMap<u32>,
     len: usize,
 }
 
+/// One entry of a [`SuspicionTable`].
+#[derive(Clone, Debug)]
+enum Entry {
+    Running(SuspicionTimer),
+    /// Free, with the next free entry of its list.
+    Free {
+        next: u32,
+    },
+}
+
+// A free entry costs no byte more than a running one.
+const _: () = assert!(std::mem::size_of::<Entry>() == std::mem::size_of::<SuspicionTimer>());
+
+/// The end of a free list.
+const NO_ENTRY: u32 = u32::MAX;
+
+impl Default for Entry {
+    fn default() -> Entry {
+        Entry::Free { next: NO_ENTRY }
+    }
+}
+
 impl SuspicionTable {
+    pub(super) fn new() -> SuspicionTable {
+        SuspicionTable {
+            entries: Vec::new(),
+            free_low: NO_ENTRY,
+            free_high: NO_ENTRY,
+            overflow: FlatIdMap::default(),
+            len: 0,
+        }
+    }
+
     /// Running suspicions.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
@@ -71,7 +105,7 @@ impl SuspicionTable {
         // Test builds check the contract on every lookup.
         #[cfg(test)]
         assert!(
-            self.entries[at].as_ref().is_some_and(|s| s.node == node),
+            matches!(&self.entries[at], Entry::Running(s) if s.node == node),
             "BUG! the view's suspicion slot {slot} of node {node} is stale"
         );
         Some(at)
@@ -80,8 +114,10 @@ impl SuspicionTable {
     /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
     #[inline(always)]
     pub(super) fn get(&self, node: NodeId, slot: SuspicionSlot) -> Option<&SuspicionTimer> {
-        self.find(node, slot)
-            .and_then(|at| self.entries[at].as_ref())
+        match &self.entries[self.find(node, slot)?] {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => None,
+        }
     }
 
     /// `node`'s running suspicion, to change it.
@@ -91,23 +127,34 @@ impl SuspicionTable {
         node: NodeId,
         slot: SuspicionSlot,
     ) -> Option<&mut SuspicionTimer> {
-        self.find(node, slot)
-            .and_then(|at| self.entries[at].as_mut())
+        let at = self.find(node, slot)?;
+        match &mut self.entries[at] {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => None,
+        }
     }
 
     /// Start keeping `timer` (about `timer.node`, which has none running);
     /// returns the slot its view must hold.
     pub(super) fn insert(&mut self, timer: SuspicionTimer) -> SuspicionSlot {
         let node = timer.node;
-        let at = match self.free_low.pop().or_else(|| self.free_high.pop()) {
-            Some(at) => at,
-            None => {
-                self.entries.push(None);
-                (self.entries.len() - 1) as u32
-            }
+        let head = if self.free_low != NO_ENTRY {
+            &mut self.free_low
+        } else {
+            &mut self.free_high
         };
-        debug_assert!(self.entries[at as usize].is_none());
-        self.entries[at as usize] = Some(timer);
+        let at = if *head != NO_ENTRY {
+            let at = *head;
+            let Entry::Free { next } = self.entries[at as usize] else {
+                unreachable!("BUG! a running suspicion on a free list");
+            };
+            *head = next;
+            at
+        } else {
+            self.entries.push(Entry::default());
+            (self.entries.len() - 1) as u32
+        };
+        self.entries[at as usize] = Entry::Running(timer);
         self.len += 1;
         match SuspicionSlot::try_from(at) {
             Ok(slot) if slot != NO_SUSPICION => slot,
@@ -122,15 +169,19 @@ impl SuspicionTable {
     /// which must then become [`NO_SUSPICION`]).
     pub(super) fn remove(&mut self, node: NodeId, slot: SuspicionSlot) -> Option<SuspicionTimer> {
         let at = self.find(node, slot)?;
-        let timer = self.entries[at].take();
-        self.len -= 1;
-        if at >= usize::from(NO_SUSPICION) {
+        let head = if at >= usize::from(NO_SUSPICION) {
             self.overflow.remove(&node);
-            self.free_high.push(at as u32);
+            &mut self.free_high
         } else {
-            self.free_low.push(at as u32);
+            &mut self.free_low
+        };
+        let freed = Entry::Free { next: *head };
+        *head = at as u32;
+        self.len -= 1;
+        match std::mem::replace(&mut self.entries[at], freed) {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => unreachable!("BUG! slot {slot} of node {node} is free"),
         }
-        timer
     }
 }
 
@@ -153,7 +204,7 @@ mod tests {
     /// above it.
     #[test]
     fn suspicions_are_found_through_their_slots_beyond_a_byte_too() {
-        let mut table = SuspicionTable::default();
+        let mut table = SuspicionTable::new();
         let mut views = vec![NO_SUSPICION; 600];
         for node in 0..600u32 {
             assert!(table.get(node, views[node as usize]).is_none());
