@@ -18,9 +18,9 @@ use super::{Nanos, NodeId, MS};
 /// about the node reads (`k`, `n`, the accusers) first, what only a counted
 /// confirmation reads (the times) after. Why: a
 /// sick cluster's nodes look their suspicions up cold for most messages, and
-/// the node's table keeps each key right before its timer (see
-/// `node::SuspicionTimer`), so the key, the timer's token and these fields
-/// lie in the entry's first 56 bytes.
+/// the node's table keeps the member and the timer's token right before the
+/// suspicion (see `node::SuspicionTimer`), so they and these fields lie in
+/// the entry's first 48 bytes.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Suspicion {
