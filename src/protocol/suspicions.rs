@@ -14,8 +14,7 @@
 //! than 255 members at once) is found through an overflow map instead, empty
 //! otherwise. Freed entries within the byte's range are reused before any
 //! beyond it, so the overflow is used only while that many run; among them
-//! the one freed last comes first, as its line may still be cached (reusing
-//! the lowest first instead cost 2 % more CPU on a starved 1,000-node run).
+//! the one freed last comes first, as its line may still be cached.
 //!
 //! Determinism: the table is only looked up, inserted into and removed from,
 //! never iterated, so which entry holds which suspicion cannot reach a result.
@@ -41,7 +40,7 @@ pub(super) const NO_SUSPICION: SuspicionSlot = SuspicionSlot::MAX;
 ///
 /// 32 bytes, as the hash map it replaced: every node holds one, and a larger
 /// node took a cache line more (the 10,000-node healthy run's nodes grew from
-/// 896 to 960 bytes with a 80-byte table).
+/// 896 to 960 bytes with an 80-byte table).
 #[derive(Clone, Debug)]
 pub(super) struct SuspicionTable {
     /// Every entry, running or free: it grows (doubling) only when no entry
