@@ -62,6 +62,7 @@ impl World {
 
     /// A packet reached `packet.to`'s host at `now`: false when it must be
     /// dropped there (the process is down, or a TCP reply's exchange ended).
+    #[inline]
     pub(super) fn accept(&mut self, obs: &mut impl Observer, packet: &Packet) -> bool {
         let (now, from, to) = (self.now, packet.from(), packet.to());
         if !self.up.get(to as usize).copied().unwrap_or(false) {
