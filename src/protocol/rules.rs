@@ -131,10 +131,9 @@ impl Node {
             // remaining time (suspicion.go: `if s.timer.Stop() { Reset }`): the
             // old deadline never fires. Here a new timer is armed and the old
             // one is remembered as superseded, so the engine drops it unrun.
-            if s.timer.confirm(from, now) {
+            if let Some(deadline) = s.timer.confirm(from, now) {
                 let token = next_token(&mut self.next_token);
                 let old = std::mem::replace(&mut s.token, token);
-                let deadline = s.timer.deadline();
                 let confirmations = s.timer.confirmations();
                 let full = confirmations >= s.timer.k();
                 self.superseded_timers.insert(old);
@@ -203,7 +202,7 @@ impl Node {
         };
         let timer = Suspicion::new(from, k, min, max, now);
         let token = next_token(&mut self.next_token);
-        rt.set_timer(timer.deadline(), Timer::Suspicion { node, token });
+        rt.set_timer(timer.first_deadline(), Timer::Suspicion { node, token });
         let full = timer.confirmations() >= timer.k();
         self.members[node as usize].set_suspicion_full(full);
         let slot = self

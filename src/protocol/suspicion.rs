@@ -20,7 +20,11 @@ use super::{Nanos, NodeId, MS};
 /// sick cluster's nodes look their suspicions up cold for most messages, and
 /// the node's table keeps the member and the timer's token right before the
 /// suspicion (see `node::SuspicionTimer`), so they and these fields lie in
-/// the entry's first 48 bytes.
+/// the entry's first 40 bytes.
+///
+/// 56 bytes, so that with the member and the token a table entry is one
+/// cache line: the deadline is not kept (the node arms a timer for it when
+/// it changes, and nothing reads it later), and the accusers take 24 bytes.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Suspicion {
@@ -33,37 +37,53 @@ pub struct Suspicion {
     seen: Accusers,
     /// When the suspicion started (memberlist captures it right after arming).
     start: Nanos,
-    deadline: Nanos,
     min: Nanos,
     max: Nanos,
 }
 
+const _: () = assert!(std::mem::size_of::<Suspicion>() == 56);
+
 /// Accusers seen by one suspicion, inline up to [`INLINE_ACCUSERS`] (k + 1 is 3
 /// with every preset but WAN's 5): a suspect message that confirms or repeats a
 /// suspicion then reads no memory beyond the suspicion itself, and starting one
-/// allocates nothing. Larger `k` (a `suspicion_mult` override) spills to a `Vec`.
+/// allocates nothing. Larger `k` (a `suspicion_mult` override) spills to a
+/// boxed `Vec`: boxed, so the list is 24 bytes (a `Vec` beside the inline ids
+/// made it 32).
 #[derive(Clone, Debug)]
 enum Accusers {
     Inline {
         len: u8,
         ids: [NodeId; INLINE_ACCUSERS],
     },
-    Spilled(Vec<NodeId>),
+    // A thin pointer, for the list's size (not the extra allocation clippy
+    // warns of): a `Vec` here made every suspicion 8 bytes longer.
+    #[allow(clippy::box_collection)]
+    Spilled(Box<Vec<NodeId>>),
 }
 
-const INLINE_ACCUSERS: usize = 6;
+const INLINE_ACCUSERS: usize = 5;
+
+const _: () = assert!(std::mem::size_of::<Accusers>() == 24);
 
 impl Accusers {
+    #[inline]
     fn new(first: NodeId, capacity: usize) -> Accusers {
         if capacity <= INLINE_ACCUSERS {
             let mut ids = [0; INLINE_ACCUSERS];
             ids[0] = first;
             Accusers::Inline { len: 1, ids }
         } else {
-            let mut v = Vec::with_capacity(capacity);
-            v.push(first);
-            Accusers::Spilled(v)
+            Accusers::spilled(first, capacity)
         }
+    }
+
+    /// A list for a `k` beyond every preset's (out of line: it allocates).
+    #[cold]
+    #[inline(never)]
+    fn spilled(first: NodeId, capacity: usize) -> Accusers {
+        let mut v = Vec::with_capacity(capacity);
+        v.push(first);
+        Accusers::Spilled(Box::new(v))
     }
 
     fn as_slice(&self) -> &[NodeId] {
@@ -82,7 +102,7 @@ impl Accusers {
             Accusers::Inline { .. } => {
                 let mut v = self.as_slice().to_vec();
                 v.push(id);
-                *self = Accusers::Spilled(v);
+                *self = Accusers::Spilled(Box::new(v));
             }
             Accusers::Spilled(v) => v.push(id),
         }
@@ -140,8 +160,10 @@ impl Suspicion {
 
     /// `from` is the originator (never counts as a confirmation); `k` confirmations
     /// are expected; with `k < 1` the timer runs at `min` from the start.
+    // Inlined: once per suspicion started (out of line it cost a call and
+    // the moves of its result).
+    #[inline]
     pub fn new(from: NodeId, k: u32, min: Nanos, max: Nanos, now: Nanos) -> Suspicion {
-        let first = if k >= 1 { max } else { min };
         let seen = Accusers::new(from, k as usize + 1);
         Suspicion {
             k,
@@ -149,32 +171,33 @@ impl Suspicion {
             min,
             max,
             start: now,
-            deadline: now.saturating_add(first),
             seen,
         }
     }
 
-    /// When the timer fires.
-    pub fn deadline(&self) -> Nanos {
-        self.deadline
+    /// When the timer fires if no confirmation counts: `max` after the start,
+    /// or `min` when `k < 1`.
+    pub fn first_deadline(&self) -> Nanos {
+        let first = if self.k >= 1 { self.max } else { self.min };
+        self.start.saturating_add(first)
     }
 
-    /// Count a confirmation from `from`; true if it was new (the caller re-gossips).
+    /// Count a confirmation from `from`: if it was new, the new deadline (the
+    /// caller re-arms the timer and re-gossips).
     ///
-    /// False once `k` confirmations are in (so always false when `k == 0`), and
+    /// None once `k` confirmations are in (so always when `k == 0`), and
     /// for an accuser already seen, including the originator: our own suspect
-    /// message gossiped back to us is not independent evidence. When the new total
-    /// time has already elapsed the deadline becomes `now`: memberlist fires the
-    /// callback at once in that case.
-    pub fn confirm(&mut self, from: NodeId, now: Nanos) -> bool {
+    /// message gossiped back to us is not independent evidence; the deadline
+    /// then stays. When the new total time has already elapsed the deadline
+    /// is `now`: memberlist fires the callback at once in that case.
+    pub fn confirm(&mut self, from: NodeId, now: Nanos) -> Option<Nanos> {
         if self.n >= self.k || self.seen.as_slice().contains(&from) {
-            return false;
+            return None;
         }
         self.seen.push(from);
         self.n += 1;
         let total = confirmed_timeout(self.n, self.k, self.min, self.max);
-        self.deadline = self.start.saturating_add(total).max(now);
-        true
+        Some(self.start.saturating_add(total).max(now))
     }
 
     /// Independent confirmations so far (excluding the originator).
@@ -217,10 +240,10 @@ mod tests {
 
     /// Totals (in ms since start) after 0, 1, 2, … confirmations that all arrive at t = 0.
     fn totals(mut s: Suspicion) -> Vec<Nanos> {
-        let mut out = vec![s.deadline() / MS];
+        let mut out = vec![s.first_deadline() / MS];
         let mut from = 0;
-        while s.confirm(from, 0) {
-            out.push(s.deadline() / MS);
+        while let Some(deadline) = s.confirm(from, 0) {
+            out.push(deadline / MS);
             from += 1;
         }
         out
@@ -319,7 +342,7 @@ mod tests {
             );
         }
         // May–Dec 2016: stepwise min of 10 s at n = 10.
-        assert_eq!(for_cluster(5, 6, 10, SEC, false).deadline(), 60 * SEC);
+        assert_eq!(for_cluster(5, 6, 10, SEC, false).first_deadline(), 60 * SEC);
     }
 
     // Rule memberlist TestSuspicion_remainingSuspicionTime: k=3, min 2 s, max 30 s →
@@ -335,11 +358,11 @@ mod tests {
         }
         // And through the timer object: 2 confirmations at t=3 s → fires at 7.81 s.
         let mut s = Suspicion::new(0, 3, min, max, 0);
-        assert!(s.confirm(1, 2 * SEC));
-        assert!(s.confirm(2, 3 * SEC));
-        assert_eq!(s.deadline(), 7810 * MS);
+        assert_eq!(s.confirm(1, 2 * SEC), Some(16 * SEC));
+        let deadline = s.confirm(2, 3 * SEC).expect("a new accuser");
+        assert_eq!(deadline, 7810 * MS);
         assert_eq!(
-            s.deadline() - 3 * SEC,
+            deadline - 3 * SEC,
             4810 * MS,
             "remaining time as in memberlist"
         );
@@ -351,13 +374,10 @@ mod tests {
     #[test]
     fn timer_case_from_memberlist_tests() {
         let mut s = Suspicion::new(0, 3, 500 * MS, 2 * SEC, 0);
-        assert_eq!(s.deadline(), 2 * SEC);
-        assert!(s.confirm(1, 25 * MS));
-        assert_eq!(s.deadline(), 1250 * MS);
-        assert!(s.confirm(2, 50 * MS));
-        assert_eq!(s.deadline(), 811 * MS);
-        assert!(s.confirm(3, 75 * MS));
-        assert_eq!(s.deadline(), 500 * MS);
+        assert_eq!(s.first_deadline(), 2 * SEC);
+        assert_eq!(s.confirm(1, 25 * MS), Some(1250 * MS));
+        assert_eq!(s.confirm(2, 50 * MS), Some(811 * MS));
+        assert_eq!(s.confirm(3, 75 * MS), Some(500 * MS));
     }
 
     // Rule §3.2: a confirmation arriving after the recomputed total fires the timer immediately.
@@ -365,17 +385,19 @@ mod tests {
     fn late_confirmation_fires_immediately() {
         // memberlist TestSuspicion_Timer_Immediate: k=1, min 100 ms, max 30 s, confirm at 200 ms.
         let mut s = Suspicion::new(0, 1, 100 * MS, 30 * SEC, 1000 * SEC);
-        assert!(s.confirm(7, 1000 * SEC + 200 * MS));
-        assert_eq!(s.deadline(), 1000 * SEC + 200 * MS);
+        assert_eq!(
+            s.confirm(7, 1000 * SEC + 200 * MS),
+            Some(1000 * SEC + 200 * MS)
+        );
     }
 
     // Rule §3.2: the originator's own suspect message echoed back is not a confirmation.
     #[test]
     fn originator_echo_is_not_a_confirmation() {
         let mut s = Suspicion::new(5, 2, 4 * SEC, 24 * SEC, 0);
-        assert!(!s.confirm(5, SEC));
+        assert_eq!(s.confirm(5, SEC), None, "the deadline stays");
         assert_eq!(s.confirmations(), 0);
-        assert_eq!(s.deadline(), 24 * SEC);
+        assert_eq!(s.first_deadline(), 24 * SEC);
         assert_eq!(s.originator(), 5);
     }
 
@@ -383,21 +405,19 @@ mod tests {
     #[test]
     fn at_most_k_distinct_confirmations_count() {
         let mut s = Suspicion::new(0, 2, 4 * SEC, 24 * SEC, 0);
-        assert!(s.confirm(1, 0));
-        assert!(!s.confirm(1, 0), "duplicate accuser");
-        assert!(s.confirm(2, 0));
-        assert!(!s.confirm(3, 0), "k reached");
+        assert!(s.confirm(1, 0).is_some());
+        assert_eq!(s.confirm(1, 0), None, "duplicate accuser");
+        assert_eq!(s.confirm(2, 0), Some(4 * SEC));
+        assert_eq!(s.confirm(3, 0), None, "k reached");
         assert_eq!(s.confirmations(), 2);
-        assert_eq!(s.deadline(), 4 * SEC);
     }
 
     // Rule §3.2: with k = 0 the timer runs at min and no confirmation counts.
     #[test]
     fn k_zero_runs_at_min_and_ignores_confirmations() {
         let mut s = Suspicion::new(0, 0, 4 * SEC, 24 * SEC, 10 * SEC);
-        assert_eq!(s.deadline(), 14 * SEC);
-        assert!(!s.confirm(1, 11 * SEC));
-        assert_eq!(s.deadline(), 14 * SEC);
+        assert_eq!(s.first_deadline(), 14 * SEC);
+        assert_eq!(s.confirm(1, 11 * SEC), None, "the deadline stays");
     }
 
     // Rule §3.2: an accuser counts once, however many accusers came before it
@@ -405,15 +425,19 @@ mod tests {
     #[test]
     fn each_accuser_confirms_once_even_with_many_accusers() {
         let mut s = Suspicion::new(1000, 12, SEC, 6 * SEC, 0);
-        assert!(!s.confirm(1000, 0), "the originator is not a confirmation");
+        assert_eq!(
+            s.confirm(1000, 0),
+            None,
+            "the originator is not a confirmation"
+        );
         for from in 0..12 {
-            assert!(s.confirm(from, 0), "new accuser {from}");
+            assert!(s.confirm(from, 0).is_some(), "new accuser {from}");
             for again in 0..=from {
-                assert!(!s.confirm(again, 0), "repeat accuser {again}");
+                assert_eq!(s.confirm(again, 0), None, "repeat accuser {again}");
             }
         }
         assert_eq!(s.confirmations(), 12);
         assert_eq!(s.originator(), 1000);
-        assert!(!s.confirm(99, 0), "k reached");
+        assert_eq!(s.confirm(99, 0), None, "k reached");
     }
 }
