@@ -182,8 +182,11 @@ pub enum Timer {
     ProbeWindowEnd { seq: u32 },
     /// A relay's ack-handler expiry (`ProbeTimeout`): send a nack if asked.
     RelayTimeout { seq: u32 },
-    /// A suspicion timer for `node`; stale unless `token` matches.
-    Suspicion { node: NodeId, token: u32 },
+    /// A suspicion timer for `node`; stale unless `token` matches. `slot` is
+    /// opaque to the driver: where the node's table kept the suspicion when
+    /// the timer was armed, so that the node tells a stale timer (most of
+    /// them, in a sick cluster) from that entry alone.
+    Suspicion { node: NodeId, token: u32, slot: u8 },
     /// Serf's reconnect loop (every ReconnectInterval).
     SerfReconnect,
     /// TCPTimeout after reconnect join `attempt` began; stale unless still in flight.

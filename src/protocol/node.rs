@@ -410,7 +410,9 @@ impl Node {
             Timer::ProbeDirectTimeout { seq } => self.on_direct_timeout(now, seq, rt),
             Timer::ProbeWindowEnd { seq } => self.on_probe_window_end(now, seq, rt),
             Timer::RelayTimeout { seq } => self.on_relay_timeout(seq, rt),
-            Timer::Suspicion { node, token } => self.on_suspicion_timeout(now, node, token, rt),
+            Timer::Suspicion { node, token, slot } => {
+                self.on_suspicion_timeout(now, node, token, slot, rt)
+            }
             Timer::SerfReconnect => self.on_serf_reconnect(now, rt),
             Timer::SerfReconnectDeadline { attempt } => {
                 self.on_serf_reconnect_deadline(now, attempt, rt)

@@ -7,7 +7,7 @@
 use super::event::RefuteKind;
 use super::node::{Node, SuspicionTimer};
 use super::suspicion::Suspicion;
-use super::suspicions::NO_SUSPICION;
+use super::suspicions::{SuspicionSlot, NO_SUSPICION};
 use super::{timing, Broadcast, BroadcastKind, Event, Nanos, NodeId, Runtime, State, Timer};
 
 impl Node {
@@ -138,7 +138,8 @@ impl Node {
                 let full = confirmations >= s.timer.k();
                 self.superseded_timers.insert(old);
                 self.members[node as usize].set_suspicion_full(full);
-                rt.set_timer(deadline.max(now), Timer::Suspicion { node, token });
+                let slot = st.suspicion_slot;
+                rt.set_timer(deadline.max(now), Timer::Suspicion { node, token, slot });
                 rt.notify(Event::Confirmed {
                     subject: node,
                     from,
@@ -202,13 +203,14 @@ impl Node {
         };
         let timer = Suspicion::new(from, k, min, max, now);
         let token = next_token(&mut self.next_token);
-        rt.set_timer(timer.first_deadline(), Timer::Suspicion { node, token });
+        let deadline = timer.first_deadline();
         let full = timer.confirmations() >= timer.k();
         self.members[node as usize].set_suspicion_full(full);
         let slot = self
             .suspicions
             .insert(SuspicionTimer { node, token, timer });
         self.members[node as usize].suspicion_slot = slot;
+        rt.set_timer(deadline, Timer::Suspicion { node, token, slot });
     }
 
     /// The suspicion timer fired: declare the node dead if it is still suspect
@@ -218,13 +220,13 @@ impl Node {
         now: Nanos,
         node: NodeId,
         token: u32,
+        slot: SuspicionSlot,
         rt: &mut impl Runtime,
     ) {
-        let slot = self.members[node as usize].suspicion_slot;
-        if self.suspicions.get(node, slot).map(|s| s.token) != Some(token) {
+        if !self.suspicion_runs(node, token, slot) {
             // Stale: cleared, expired, or Reset by a confirmation (a driver
             // that did not ask `take_superseded_timer` first still gets a no-op).
-            self.take_superseded_timer(&Timer::Suspicion { node, token });
+            self.take_superseded_timer(&Timer::Suspicion { node, token, slot });
             return;
         }
         let s = self.take_suspicion(node).expect("checked above");
@@ -245,6 +247,38 @@ impl Node {
         });
         let me = self.id;
         self.dead_node(now, node, st.incarnation, me, rt);
+    }
+
+    /// Whether the suspicion a timer was armed for (`node`, `token`, at table
+    /// slot `slot`) still runs.
+    ///
+    /// Why the slot: a table entry never moves, so the suspicion still runs
+    /// exactly when the entry at the slot it had is running with the timer's
+    /// member and token, and the member's view need not be read first (two
+    /// cache misses one after the other in a sick cluster, where most
+    /// suspicion timers are stale by the time they fire: the suspicion was
+    /// refuted). A suspicion the overflow map keeps has no slot
+    /// ([`NO_SUSPICION`]) and is found through the view. Test builds check
+    /// the answer against the view's.
+    fn suspicion_runs(&self, node: NodeId, token: u32, slot: SuspicionSlot) -> bool {
+        let through_view = || {
+            let view_slot = self.members[node as usize].suspicion_slot;
+            self.suspicions.get(node, view_slot).map(|s| s.token) == Some(token)
+        };
+        if slot == NO_SUSPICION {
+            return through_view();
+        }
+        let runs = self
+            .suspicions
+            .at_slot(slot)
+            .is_some_and(|s| s.node == node && s.token == token);
+        #[cfg(test)]
+        assert_eq!(
+            runs,
+            through_view(),
+            "BUG! slot {slot} of a timer for {node}"
+        );
+        runs
     }
 
     /// True if `timer` is a suspicion timer that a confirmation has since Reset

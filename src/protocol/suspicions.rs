@@ -127,6 +127,21 @@ impl SuspicionTable {
         }
     }
 
+    /// The suspicion running at `slot`, whoever it is about (none for
+    /// [`NO_SUSPICION`]): for a timer, which carries the slot its suspicion
+    /// had when it was armed and may have outlived it, so the caller checks
+    /// the member and the token.
+    #[inline(always)]
+    pub(super) fn at_slot(&self, slot: SuspicionSlot) -> Option<&SuspicionTimer> {
+        if slot == NO_SUSPICION {
+            return None;
+        }
+        match self.entries.get(usize::from(slot))? {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => None,
+        }
+    }
+
     /// `node`'s running suspicion, to change it.
     #[inline(always)]
     pub(super) fn get_mut(
