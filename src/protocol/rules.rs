@@ -900,6 +900,53 @@ mod tests {
             .any(|e| matches!(e, Event::MemberDown { .. })));
     }
 
+    /// Rule (§1.4), with the suspicion table's entries reused: a timer whose
+    /// suspicion was refuted stays stale after another member's suspicion took
+    /// its entry (the slot the timer carries), and neither changes the other:
+    /// that member's own timer still declares it dead.
+    #[test]
+    fn a_stale_suspicion_timer_stays_stale_when_its_entry_is_reused() {
+        let (mut node, mut rec) = setup(State::Alive, 1);
+        feed(&mut node, &mut rec, SEC, BroadcastKind::Suspect, 2, 1, 3);
+        let (at2, timer2) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { node: 2, .. }))
+            .unwrap();
+        feed(&mut node, &mut rec, 2 * SEC, BroadcastKind::Alive, 2, 2, 2);
+        feed(
+            &mut node,
+            &mut rec,
+            3 * SEC,
+            BroadcastKind::Suspect,
+            4,
+            1,
+            3,
+        );
+        let (at4, timer4) = rec
+            .timer_at(|t| matches!(t, Timer::Suspicion { node: 4, .. }))
+            .unwrap();
+        let (Timer::Suspicion { slot: slot2, .. }, Timer::Suspicion { slot: slot4, .. }) =
+            (timer2, timer4)
+        else {
+            unreachable!("suspicion timers")
+        };
+        assert_eq!(slot2, slot4, "the refuted suspicion's entry was reused");
+
+        node.handle(at2, Input::Timer(timer2), &mut rec);
+        assert_eq!(node.view_of(2), Some((State::Alive, 2)));
+        assert_eq!(node.view_of(4), Some((State::Suspect, 1)), "untouched");
+        assert!(!rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SuspicionExpired { .. })));
+
+        node.handle(at4, Input::Timer(timer4), &mut rec);
+        assert!(rec
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SuspicionExpired { subject: 4, .. })));
+        assert_eq!(node.view_of(4), Some((State::Dead, 1)));
+    }
+
     /// Rule (memberlist suspicion.go `Confirm`: `timer.Stop()` + `Reset`; state.go
     /// `aliveNode` deletes the suspicion without stopping its timer): only the
     /// deadlines a confirmation replaced are superseded, each answered once; the
