@@ -77,6 +77,24 @@ enum Entry {
 // A free entry costs no byte more than a running one.
 const _: () = assert!(std::mem::size_of::<Entry>() == std::mem::size_of::<SuspicionTimer>());
 
+impl Entry {
+    #[inline(always)]
+    fn running(&self) -> Option<&SuspicionTimer> {
+        match self {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => None,
+        }
+    }
+
+    #[inline(always)]
+    fn running_mut(&mut self) -> Option<&mut SuspicionTimer> {
+        match self {
+            Entry::Running(s) => Some(s),
+            Entry::Free { .. } => None,
+        }
+    }
+}
+
 /// The end of a free list.
 const NO_ENTRY: u32 = u32::MAX;
 
@@ -112,7 +130,7 @@ impl SuspicionTable {
         // Test builds check the contract on every lookup.
         #[cfg(test)]
         assert!(
-            matches!(&self.entries[at], Entry::Running(s) if s.node == node),
+            self.entries[at].running().is_some_and(|s| s.node == node),
             "BUG! the view's suspicion slot {slot} of node {node} is stale"
         );
         Some(at)
@@ -121,10 +139,7 @@ impl SuspicionTable {
     /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
     #[inline(always)]
     pub(super) fn get(&self, node: NodeId, slot: SuspicionSlot) -> Option<&SuspicionTimer> {
-        match &self.entries[self.find(node, slot)?] {
-            Entry::Running(s) => Some(s),
-            Entry::Free { .. } => None,
-        }
+        self.entries[self.find(node, slot)?].running()
     }
 
     /// The suspicion running at `slot`, whoever it is about (none for
@@ -136,10 +151,7 @@ impl SuspicionTable {
         if slot == NO_SUSPICION {
             return None;
         }
-        match self.entries.get(usize::from(slot))? {
-            Entry::Running(s) => Some(s),
-            Entry::Free { .. } => None,
-        }
+        self.entries.get(usize::from(slot))?.running()
     }
 
     /// `node`'s running suspicion, to change it.
@@ -150,10 +162,7 @@ impl SuspicionTable {
         slot: SuspicionSlot,
     ) -> Option<&mut SuspicionTimer> {
         let at = self.find(node, slot)?;
-        match &mut self.entries[at] {
-            Entry::Running(s) => Some(s),
-            Entry::Free { .. } => None,
-        }
+        self.entries[at].running_mut()
     }
 
     /// Start keeping `timer` (about `timer.node`, which has none running);
