@@ -296,6 +296,11 @@ impl Node {
         let Timer::Suspicion { token, .. } = *timer else {
             return false;
         };
+        self.take_superseded_token(token)
+    }
+
+    /// [`Self::take_superseded_timer`] for the suspicion timer of `token`.
+    pub fn take_superseded_token(&mut self, token: u32) -> bool {
         self.superseded_timers.take(token)
     }
 

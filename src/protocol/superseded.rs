@@ -29,16 +29,36 @@ pub struct SupersededTokens {
 
 const BITS: u32 = u64::BITS;
 
+/// Word index and bit of `token` in a window of `words` words from `base`,
+/// or None outside it (wrapping distances below 2^31 count as ahead of
+/// `base`).
+fn locate(base: u32, words: usize, token: u32) -> Option<(usize, u64)> {
+    let offset = token.wrapping_sub(base);
+    if offset > i32::MAX as u32 {
+        return None;
+    }
+    let word = (offset / BITS) as usize;
+    (word < words).then(|| (word, 1u64 << (offset % BITS)))
+}
+
 impl SupersededTokens {
-    /// Word index and bit of `token`, or None outside the window (wrapping
-    /// distances below 2^31 count as ahead of `base`).
     fn locate(&self, token: u32) -> Option<(usize, u64)> {
-        let offset = token.wrapping_sub(self.base);
-        if offset > i32::MAX as u32 {
-            return None;
+        locate(self.base, self.words.len(), token)
+    }
+
+    /// Hold exactly the tokens of `words` (a window from `base`, a multiple
+    /// of 64), trimmed of empty words at both ends as [`Self::take`] leaves it.
+    fn set_window(&mut self, mut base: u32, mut words: &[u64]) {
+        while let [0, rest @ ..] = words {
+            words = rest;
+            base = base.wrapping_add(BITS);
         }
-        let word = (offset / BITS) as usize;
-        (word < self.words.len()).then(|| (word, 1u64 << (offset % BITS)))
+        while let [rest @ .., 0] = words {
+            words = rest;
+        }
+        self.base = base;
+        self.words.clear();
+        self.words.extend(words);
     }
 
     /// Remember `token` as superseded.
@@ -100,6 +120,100 @@ impl Node {
     }
 }
 
+/// Every node's pending tokens, copied side by side for one sweep of the
+/// engine's queue.
+///
+/// Why: a sweep asks about every queued suspicion timer, hundreds of
+/// thousands in a sick cluster, and each question read the timer's node:
+/// the set's header in the node, then its words, two cache misses one after
+/// the other per timer. Copied out once per sweep (a few words per node),
+/// all the sets fit in cache. What the sweep takes is written back at its
+/// end, which leaves each node's set holding the tokens that taking them one
+/// by one would have left: a set is its tokens, whatever window holds them.
+#[derive(Debug, Default)]
+pub struct SupersededCopy {
+    /// By node index: where its window lies in `words`.
+    windows: Vec<CopiedWindow>,
+    words: Vec<u64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct CopiedWindow {
+    base: u32,
+    start: u32,
+    len: u32,
+    /// A token was taken: the node's set must be written back.
+    taken: bool,
+}
+
+impl SupersededCopy {
+    /// Copy the sets of `nodes`, by node index (`None`: no process, so
+    /// nothing pending).
+    pub fn of<'a>(nodes: impl IntoIterator<Item = Option<&'a Node>>) -> SupersededCopy {
+        Self::of_sets(nodes.into_iter().map(|n| n.map(|n| &n.superseded_timers)))
+    }
+
+    fn of_sets<'a>(sets: impl IntoIterator<Item = Option<&'a SupersededTokens>>) -> SupersededCopy {
+        let sets: Vec<Option<&SupersededTokens>> = sets.into_iter().collect();
+        let words = sets.iter().flatten().map(|s| s.words.len()).sum();
+        let mut copy = SupersededCopy {
+            windows: Vec::with_capacity(sets.len()),
+            words: Vec::with_capacity(words),
+        };
+        for set in sets {
+            let start = copy.words.len() as u32;
+            let base = set.map_or(0, |set| {
+                copy.words.extend(&set.words);
+                set.base
+            });
+            copy.windows.push(CopiedWindow {
+                base,
+                start,
+                len: copy.words.len() as u32 - start,
+                taken: false,
+            });
+        }
+        copy
+    }
+
+    /// [`SupersededTokens::take`] on the copy of node `node`'s set.
+    pub fn take(&mut self, node: usize, token: u32) -> bool {
+        let window = &mut self.windows[node];
+        let Some((word, bit)) = locate(window.base, window.len as usize, token) else {
+            return false;
+        };
+        let word = &mut self.words[window.start as usize + word];
+        if *word & bit == 0 {
+            return false;
+        }
+        *word &= !bit;
+        window.taken = true;
+        true
+    }
+
+    /// Give each node whose copy lost a token its set back, by node index as
+    /// copied.
+    pub fn write_back<'a>(&self, nodes: impl IntoIterator<Item = Option<&'a mut Node>>) {
+        self.write_back_sets(
+            nodes
+                .into_iter()
+                .map(|n| n.map(|n| &mut n.superseded_timers)),
+        );
+    }
+
+    fn write_back_sets<'a>(
+        &self,
+        sets: impl IntoIterator<Item = Option<&'a mut SupersededTokens>>,
+    ) {
+        for (window, set) in self.windows.iter().zip(sets) {
+            if let (true, Some(set)) = (window.taken, set) {
+                let start = window.start as usize;
+                set.set_window(window.base, &self.words[start..start + window.len as usize]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +258,72 @@ mod tests {
                 assert!(s.take(t - 100));
             }
             assert!(s.words.len() <= 3, "{t}: {} words", s.words.len());
+        }
+    }
+
+    /// A seeded xorshift64 stream (no dependency).
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    // Taking tokens from a sweep's copy of many sets and writing it back
+    // leaves every set as taking the same tokens from the set itself does:
+    // the same tokens pending, in the same trimmed window, on random sets
+    // (late confirmations, far-apart and wrapping tokens, nodes without a
+    // process).
+    #[test]
+    fn taking_from_a_sweeps_copy_is_taking_from_the_sets() {
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        for round in 0..50 {
+            let mut sets: Vec<Option<SupersededTokens>> = (0..8)
+                .map(|i| (i % 5 != 4).then(SupersededTokens::default))
+                .collect();
+            let mut issued: Vec<Vec<u32>> = vec![Vec::new(); sets.len()];
+            for (set, issued) in sets.iter_mut().zip(&mut issued) {
+                let Some(set) = set else { continue };
+                let mut token = (next() as u32).wrapping_sub(if round % 2 == 0 { 300 } else { 0 });
+                for _ in 0..(next() % 400) {
+                    token = token.wrapping_add(1 + (next() % 90) as u32);
+                    if !next().is_multiple_of(3) {
+                        set.insert(token);
+                    }
+                    issued.push(token);
+                }
+            }
+            let mut direct = sets.clone();
+            let mut copy = SupersededCopy::of_sets(sets.iter().map(Option::as_ref));
+            for _ in 0..600 {
+                let node = (next() % sets.len() as u64) as usize;
+                let token = match issued[node].as_slice() {
+                    [] => next() as u32,
+                    all => {
+                        all[(next() % all.len() as u64) as usize].wrapping_add((next() % 3) as u32)
+                    }
+                };
+                let expected = direct[node].as_mut().is_some_and(|set| set.take(token));
+                assert_eq!(
+                    copy.take(node, token),
+                    expected,
+                    "round {round}, node {node}, token {token}"
+                );
+            }
+            copy.write_back_sets(sets.iter_mut().map(Option::as_mut));
+            for (node, (after, expected)) in sets.iter().zip(&direct).enumerate() {
+                let (Some(after), Some(expected)) = (after, expected) else {
+                    assert!(after.is_none() && expected.is_none());
+                    continue;
+                };
+                // An empty window's base means nothing: the next insert sets it.
+                if !expected.words.is_empty() {
+                    assert_eq!(after.base, expected.base, "round {round}, node {node}");
+                }
+                assert_eq!(after.words, expected.words, "round {round}, node {node}");
+            }
         }
     }
 }

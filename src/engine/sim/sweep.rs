@@ -19,11 +19,19 @@
 //! and the queue holds at most that fraction of dead weight (plus what piles up
 //! between two checks).
 //!
+//! The sweep asks every node's set of superseded tokens through a copy made
+//! for it ([`SupersededCopy`], a few words per node, all in cache) and writes
+//! what it took back at its end: asked in the nodes themselves, each of
+//! hundreds of thousands of queued timers cost two cache misses one after the
+//! other (the node, then its set's words).
+//!
 //! Results cannot change: the sweep asks exactly what [`Simulation::local`]
-//! asks when the timer pops (same process epoch, process up, superseded), the
+//! asks when the timer pops (same process epoch, process up, superseded:
+//! [`superseded_by`], with the copy standing for the nodes' sets), the
 //! other entries keep their `(time, seq)` keys, and a superseded timer is not
 //! counted as an event whether it is swept or popped ([`super::RunStats`]).
 
+use crate::protocol::superseded::SupersededCopy;
 use crate::protocol::{NodeId, Timer};
 
 use super::procs::Proc;
@@ -42,13 +50,34 @@ pub(super) fn take_superseded(
     epoch: u32,
     timer: &Timer,
 ) -> bool {
-    let i = node as usize;
-    epochs[i] == epoch
-        && up[i]
-        && procs[i]
+    superseded_by(epochs, up, node, epoch, timer, |node, token| {
+        procs[node]
             .node
             .as_mut()
-            .is_some_and(|n| n.take_superseded_timer(timer))
+            .is_some_and(|n| n.take_superseded_token(token))
+    })
+}
+
+/// [`take_superseded`], with the node's set asked through `take(node index,
+/// token)`: the node itself on a pop, the sweep's copy of every node's set
+/// ([`SupersededCopy`]) in a sweep.
+// Inlined: a sweep asks it for each of hundreds of thousands of queued
+// events, most of them not timers.
+#[inline(always)]
+fn superseded_by(
+    epochs: &[u32],
+    up: &[bool],
+    node: NodeId,
+    epoch: u32,
+    timer: &Timer,
+    take: impl FnOnce(usize, u32) -> bool,
+) -> bool {
+    // Tokens are unique per node: the token alone names the timer.
+    let Timer::Suspicion { token, .. } = *timer else {
+        return false;
+    };
+    let i = node as usize;
+    epochs[i] == epoch && up[i] && take(i, token)
 }
 
 /// Sweep when the dead entries are at least this fraction (1/n) of the queue.
@@ -89,18 +118,18 @@ impl Simulation {
     /// Remove every queued timer that [`Simulation::local`] would drop as
     /// superseded; returns how many.
     pub(super) fn sweep_superseded(&mut self) -> usize {
-        let procs = &mut self.procs;
-        let epochs = &self.w.epochs;
-        let up = &self.w.up;
-        self.w.queue.retain(|_, ev| {
+        let mut copy = SupersededCopy::of(self.procs.iter().map(|p| p.node.as_ref()));
+        let (epochs, up) = (&self.w.epochs, &self.w.up);
+        let swept = self.w.queue.retain(|_, ev| {
             let Ev::Timer { node, epoch, timer } = ev else {
                 return true;
             };
-            if !matches!(timer, Timer::Suspicion { .. }) {
-                return true;
-            }
-            !take_superseded(procs, epochs, up, *node, *epoch, timer)
-        })
+            !superseded_by(epochs, up, *node, *epoch, timer, |node, token| {
+                copy.take(node, token)
+            })
+        });
+        copy.write_back(self.procs.iter_mut().map(|p| p.node.as_mut()));
+        swept
     }
 }
 
