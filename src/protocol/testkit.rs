@@ -57,10 +57,10 @@ impl Runtime for Recorder {
 }
 
 pub fn roster(n: usize) -> Arc<Roster> {
-    Arc::new(Roster {
-        names: (0..n).map(|i| format!("node-{i:02}")).collect(),
-        meta_len: vec![100; n],
-    })
+    Arc::new(Roster::new(
+        (0..n).map(|i| format!("node-{i:02}")).collect(),
+        vec![100; n],
+    ))
 }
 
 /// A node of an `n`-node converged cluster, started at t = 0.

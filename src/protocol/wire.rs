@@ -256,10 +256,10 @@ mod tests {
     /// Node 0 "a" (1 byte), node 1 "web-07" (6), node 2 with a 40-byte name, node 3
     /// "db-1" (4); metas of 0, 20, 100 and 31 bytes.
     fn roster() -> Roster {
-        Roster {
-            names: vec!["a".into(), "web-07".into(), "x".repeat(40), "db-1".into()],
-            meta_len: vec![0, 20, 100, 31],
-        }
+        Roster::new(
+            vec!["a".into(), "web-07".into(), "x".repeat(40), "db-1".into()],
+            vec![0, 20, 100, 31],
+        )
     }
 
     fn b(kind: BroadcastKind, node: NodeId, incarnation: u32, from: NodeId) -> Broadcast {

@@ -15,10 +15,10 @@ const STAGGER_STREAM: u32 = 0x57A6;
 
 /// Names and metadata sizes every protocol node shares.
 pub(super) fn roster(scenario: &Scenario) -> Arc<Roster> {
-    Arc::new(Roster {
-        names: scenario.nodes.iter().map(|s| s.name.clone()).collect(),
-        meta_len: scenario.nodes.iter().map(|s| s.meta_len).collect(),
-    })
+    Arc::new(Roster::new(
+        scenario.nodes.iter().map(|s| s.name.clone()).collect(),
+        scenario.nodes.iter().map(|s| s.meta_len).collect(),
+    ))
 }
 
 /// Which nodes start, and how: converged at t = 0 (started by `Ev::Init`), or
