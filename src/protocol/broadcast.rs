@@ -463,15 +463,15 @@ impl BroadcastQueue {
         self.shortest.filter(|&len| len != u32::MAX)
     }
 
-    /// Touch the lines a pull is about to read, so that their cache misses
+    /// Ask for the lines a pull is about to read, so that their cache misses
     /// overlap instead of queueing one behind the other (a thousand nodes'
     /// queues do not fit in cache): the newest records of the first non-empty
     /// buckets, and the ends of the buckets one tier up, where taken records
-    /// will be merged. Reads only: nothing it touches changes a pick.
+    /// will be merged. Prefetches only ([`super::warm::prefetch`]): nothing
+    /// here changes a pick.
     fn warm_pull(&self) {
         const BUCKETS: usize = 4;
         let classes = self.class_len.len();
-        let mut acc = 0u32;
         let mut warmed = 0;
         // Only the mask's tiers (below 64) are warmed: a pull reaches a later
         // tier only after 64 others, long after its first few buckets.
@@ -483,9 +483,9 @@ impl BroadcastQueue {
                 let Some(newest) = self.buckets[at].last() else {
                     continue;
                 };
-                acc = acc.wrapping_add(newest.stamp);
+                super::warm::prefetch(newest);
                 if let Some(up) = self.buckets.get(at + classes).and_then(|b| b.last()) {
-                    acc = acc.wrapping_add(up.stamp);
+                    super::warm::prefetch(up);
                 }
                 warmed += 1;
                 if warmed == BUCKETS {
@@ -493,7 +493,6 @@ impl BroadcastQueue {
                 }
             }
         }
-        std::hint::black_box(acc);
     }
 
     /// `Btree` within one tier: classes longest first, each newest first, while
@@ -823,16 +822,14 @@ impl BroadcastQueue {
         self.stale_ids.clear();
     }
 
-    /// Touch what queueing or reading a message about `node` will read (its
-    /// slot), returning a value only to keep the read: a received packet's
-    /// messages are touched together so that their cache misses overlap
-    /// (`Node::warm_parts`).
-    // Out of line: when the compiler inlined it into `Node::warm_parts`, the
-    // starved 30 s bench ran 1 % more instructions (5.912 G against 5.854 G).
-    #[inline(never)]
-    pub fn warm(&self, node: NodeId, hint: SlotHint) -> u64 {
-        self.find_slot(node, hint)
-            .map_or(0, |s| u64::from(self.slots[s as usize].id))
+    /// Ask for the line of the slot `hint` names, which queueing or reading
+    /// a message about the hinted node will read, without reading it
+    /// ([`super::warm::prefetch`]): a received packet's messages ask
+    /// together, so that their cache misses overlap (`Node::warm_parts`).
+    pub(super) fn prefetch(&self, hint: SlotHint) {
+        if let Some(slot) = self.slots.get(usize::from(hint)) {
+            super::warm::prefetch(slot);
+        }
     }
 
     /// The slot of the message queued about `node`: the hinted one if it holds

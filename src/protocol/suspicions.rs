@@ -138,6 +138,19 @@ impl SuspicionTable {
 
     /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
     #[inline(always)]
+    /// Ask for the line of the suspicion at `slot` (a member view's), without
+    /// reading it ([`super::warm::prefetch`]); false when the view keeps no
+    /// slot (no suspicion, or one in the overflow map).
+    pub(super) fn prefetch(&self, slot: SuspicionSlot) -> bool {
+        match self.entries.get(usize::from(slot)) {
+            Some(entry) if slot != NO_SUSPICION => {
+                super::warm::prefetch(entry);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn get(&self, node: NodeId, slot: SuspicionSlot) -> Option<&SuspicionTimer> {
         self.entries[self.find(node, slot)?].running()
     }
