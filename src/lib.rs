@@ -27,6 +27,7 @@ pub mod host;
 pub mod input_file;
 pub mod metrics;
 pub mod network;
+pub mod prefetch;
 pub mod protocol;
 pub mod quote;
 pub mod random;

@@ -467,7 +467,7 @@ impl BroadcastQueue {
     /// overlap instead of queueing one behind the other (a thousand nodes'
     /// queues do not fit in cache): the newest records of the first non-empty
     /// buckets, and the ends of the buckets one tier up, where taken records
-    /// will be merged. Prefetches only ([`super::warm::prefetch`]): nothing
+    /// will be merged. Prefetches only ([`crate::prefetch::prefetch`]): nothing
     /// here changes a pick.
     fn warm_pull(&self) {
         const BUCKETS: usize = 4;
@@ -483,9 +483,9 @@ impl BroadcastQueue {
                 let Some(newest) = self.buckets[at].last() else {
                     continue;
                 };
-                super::warm::prefetch(newest);
+                crate::prefetch::prefetch(newest);
                 if let Some(up) = self.buckets.get(at + classes).and_then(|b| b.last()) {
-                    super::warm::prefetch(up);
+                    crate::prefetch::prefetch(up);
                 }
                 warmed += 1;
                 if warmed == BUCKETS {
@@ -824,11 +824,11 @@ impl BroadcastQueue {
 
     /// Ask for the line of the slot `hint` names, which queueing or reading
     /// a message about the hinted node will read, without reading it
-    /// ([`super::warm::prefetch`]): a received packet's messages ask
+    /// ([`crate::prefetch::prefetch`]): a received packet's messages ask
     /// together, so that their cache misses overlap (`Node::warm_parts`).
     pub(super) fn prefetch(&self, hint: SlotHint) {
         if let Some(slot) = self.slots.get(usize::from(hint)) {
-            super::warm::prefetch(slot);
+            crate::prefetch::prefetch(slot);
         }
     }
 

@@ -139,12 +139,12 @@ impl SuspicionTable {
     /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
     #[inline(always)]
     /// Ask for the line of the suspicion at `slot` (a member view's), without
-    /// reading it ([`super::warm::prefetch`]); false when the view keeps no
+    /// reading it ([`crate::prefetch::prefetch`]); false when the view keeps no
     /// slot (no suspicion, or one in the overflow map).
     pub(super) fn prefetch(&self, slot: SuspicionSlot) -> bool {
         match self.entries.get(usize::from(slot)) {
             Some(entry) if slot != NO_SUSPICION => {
-                super::warm::prefetch(entry);
+                crate::prefetch::prefetch(entry);
                 true
             }
             _ => false,

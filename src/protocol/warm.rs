@@ -5,10 +5,12 @@
 //! broadcast: three cache misses, as a thousand nodes' state does not fit in
 //! cache. Applied one after the other the misses queue up behind each other;
 //! asked for first, all together, they overlap. This changes no rule and no
-//! result: it reads the views, and only prefetches the rest ([`prefetch`]).
+//! result: it reads the views, and only prefetches the rest
+//! ([`crate::prefetch`]).
 
 use super::node::Node;
 use super::{Broadcast, BroadcastKind};
+use crate::prefetch::prefetch;
 
 impl Node {
     /// Ask for what applying `parts` will read: every subject's view first
@@ -45,26 +47,4 @@ impl Node {
             self.queue.prefetch(m.queue_slot);
         }
     }
-}
-
-/// Ask for the cache line holding `r`, without waiting for it.
-///
-/// Why an instruction rather than a read: a read that misses holds back
-/// every instruction after it from retiring until it arrives, so warming
-/// a packet's dozen lines by reading them still stalled the handler behind
-/// the slowest (perf put a quarter of the broadcast queue's samples on its
-/// warming reads). A prefetch retires at once. Elsewhere than x86-64 (where
-/// stable Rust has no prefetch), nothing is asked.
-#[inline(always)]
-pub(super) fn prefetch<T>(r: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor
-        // has (it is in the target's baseline). A prefetch only hints the
-        // cache: it reads nothing the program sees and cannot fault.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((r as *const T).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = r;
 }
