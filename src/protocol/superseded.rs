@@ -217,6 +217,7 @@ impl SupersededCopy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random::{Stream, StreamId};
 
     // The set behaves as a set of tokens: each inserted token is taken once,
     // nothing else is, in any order, across the u32 wrap and far-apart tokens.
@@ -261,16 +262,6 @@ mod tests {
         }
     }
 
-    /// A seeded xorshift64 stream (no dependency).
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
-
     // Taking tokens from a sweep's copy of many sets and writing it back
     // leaves every set as taking the same tokens from the set itself does:
     // the same tokens pending, in the same trimmed window, on random sets
@@ -278,7 +269,8 @@ mod tests {
     // process).
     #[test]
     fn taking_from_a_sweeps_copy_is_taking_from_the_sets() {
-        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        let mut stream = Stream::new(7, StreamId::Misc(0));
+        let mut next = || stream.next_u64();
         for round in 0..50 {
             let mut sets: Vec<Option<SupersededTokens>> = (0..8)
                 .map(|i| (i % 5 != 4).then(SupersededTokens::default))
