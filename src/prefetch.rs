@@ -13,7 +13,7 @@
 /// a packet's dozen lines by reading them still stalled the handler behind
 /// the slowest (perf put a quarter of the broadcast queue's samples on its
 /// warming reads). A prefetch retires at once. Elsewhere than x86-64, where
-/// stable Rust has no prefetch, the line is read ([`touch`]): its miss
+/// stable Rust has no prefetch, the line is read (`touch`): its miss
 /// still overlaps the others asked for, as all warming did before.
 #[inline(always)]
 pub fn prefetch<T>(r: &T) {
