@@ -136,21 +136,22 @@ impl SuspicionTable {
         Some(at)
     }
 
-    /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
-    #[inline(always)]
     /// Ask for the line of the suspicion at `slot` (a member view's), without
     /// reading it ([`crate::prefetch::prefetch`]); false when the view keeps no
     /// slot (no suspicion, or one in the overflow map).
     pub(super) fn prefetch(&self, slot: SuspicionSlot) -> bool {
-        match self.entries.get(usize::from(slot)) {
-            Some(entry) if slot != NO_SUSPICION => {
-                crate::prefetch::prefetch(entry);
-                true
-            }
-            _ => false,
+        if slot == NO_SUSPICION {
+            return false;
         }
+        let Some(entry) = self.entries.get(usize::from(slot)) else {
+            return false;
+        };
+        crate::prefetch::prefetch(entry);
+        true
     }
 
+    /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).
+    #[inline(always)]
     pub(super) fn get(&self, node: NodeId, slot: SuspicionSlot) -> Option<&SuspicionTimer> {
         self.entries[self.find(node, slot)?].running()
     }

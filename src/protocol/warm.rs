@@ -16,8 +16,8 @@ impl Node {
     /// Ask for what applying `parts` will read: every subject's view first
     /// (its misses overlap), then, reading the views, for the messages they
     /// do not already make stale, the suspicion timer and the queued
-    /// broadcast. A sick
-    /// cluster's packets mostly repeat what the receiver knows, and a stale
+    /// broadcast. A sick cluster's packets mostly repeat what the receiver
+    /// knows, and a stale
     /// message is dropped after reading the view alone (memberlist.md §1:
     /// an older incarnation, or an alive no newer than the view's), so
     /// touching its other two lines only took cache from the rest.
