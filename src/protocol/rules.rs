@@ -226,7 +226,7 @@ impl Node {
         if !self.suspicion_runs(node, token, slot) {
             // Stale: cleared, expired, or Reset by a confirmation (a driver
             // that did not ask `take_superseded_timer` first still gets a no-op).
-            self.take_superseded_timer(&Timer::Suspicion { node, token, slot });
+            self.take_superseded_token(token);
             return;
         }
         let s = self.take_suspicion(node).expect("checked above");

@@ -40,8 +40,12 @@ impl Node {
             }
             if self.suspicions.prefetch(m.suspicion_slot) && p.kind == BroadcastKind::Suspect {
                 // A confirmation: it touches the queue only when it comes
-                // from an accuser not yet seen, which a sick cluster's
-                // repeated copies of one suspicion almost never are.
+                // from an accuser not yet seen. That is not rare (the
+                // starved 1,000-node bench logs 942,526 `confirmed` in its
+                // first 30 s), but telling which ones needs the suspicion's
+                // line, still in flight here: reading it in a third pass to
+                // warm their slots moved the miss into this function and
+                // ran no faster.
                 continue;
             }
             self.queue.prefetch(m.queue_slot);
