@@ -81,6 +81,10 @@ impl<T> PartialOrd for EarlyKey<T> {
 /// Largest emptied bucket (in keys) whose allocation is kept for reuse.
 const KEEP_CAPACITY: usize = 4096;
 
+/// The most keys [`EventQueue::peek_next`] looks through in the lowest
+/// bucket: most pops find it holding one or a few.
+const PEEK_SCAN: usize = 8;
+
 /// Bits per radix digit. Each key moves at most once per digit; wider digits
 /// mean fewer moves but more buckets, whose headers and partly filled tails a
 /// redistribution touches.
@@ -194,6 +198,33 @@ impl<T> EventQueue<T> {
     /// Time of the next event, if any.
     pub fn peek_time(&self) -> Option<Nanos> {
         (self.len > 0).then_some(self.min)
+    }
+
+    /// The item [`Self::pop`] would return next, when that is cheap to tell
+    /// (`None` otherwise): the head of `due`, or the earliest key of a lowest
+    /// bucket of at most [`PEEK_SCAN`] keys (the first of its earliest time,
+    /// which a redistribution would put first in `due`). That is nearly every
+    /// pop: on the starved 1,000-node bench, 96 % of them (69 % when only a
+    /// lone key in the lowest bucket was named).
+    ///
+    /// Why: the engine asks for the next event's lines while it handles this
+    /// one ([`crate::prefetch`]). It is a hint only: the event handled now may
+    /// queue an earlier one, and nothing read here reaches a result.
+    #[inline(always)]
+    pub fn peek_next(&self) -> Option<&T> {
+        if !self.early.is_empty() {
+            return None;
+        }
+        if let Some(key) = self.due.front() {
+            return Some(&key.item);
+        }
+        let b = self.lowest_bucket()?;
+        let bucket = &self.buckets[b];
+        if bucket.len() > PEEK_SCAN {
+            return None;
+        }
+        let min = self.bucket_min[b];
+        bucket.iter().find(|k| k.time == min).map(|k| &k.item)
     }
 
     /// Remove and return the earliest event.
@@ -438,6 +469,57 @@ mod tests {
         }
         let held: usize = q.buckets.iter().map(Vec::capacity).sum::<usize>() + q.due.capacity();
         assert!(held <= 64 * BUCKETS, "{held} keys held");
+    }
+
+    /// Rule: what `peek_next` names is what `pop` returns next, on a seeded
+    /// random mix of ties, near and far events (it may decline to say, never
+    /// name another); and it names the rest of a tie and a lone next key.
+    #[test]
+    fn peek_next_names_the_next_pop() {
+        let mut q = EventQueue::new();
+        q.push(5, 1u64);
+        q.push(5, 2);
+        q.push(9, 3);
+        // Two keys share the lowest bucket: it may decline to say.
+        assert!(matches!(q.peek_next(), None | Some(&1)));
+        assert_eq!(q.pop(), Some((5, 1)));
+        assert_eq!(q.peek_next(), Some(&2));
+        assert_eq!(q.pop(), Some((5, 2)));
+        assert_eq!(q.peek_next(), Some(&3));
+        assert_eq!(q.pop(), Some((9, 3)));
+        assert_eq!(q.peek_next(), None);
+
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
+        let (mut named, mut pops) = (0, 0);
+        for _ in 0..10 {
+            let mut q = EventQueue::new();
+            let (mut now, mut seq) = (0, 0u64);
+            for _ in 0..20_000 {
+                if next() % 100 < 55 {
+                    let delay = match next() % 4 {
+                        0 => 0,
+                        1 => next() % 1_000,
+                        2 => next() % 1_000_000,
+                        _ => next() % 10_000_000_000,
+                    };
+                    q.push(now + delay, seq);
+                    seq += 1;
+                } else {
+                    let peeked = q.peek_next().copied();
+                    let Some((t, item)) = q.pop() else {
+                        assert_eq!(peeked, None);
+                        continue;
+                    };
+                    now = t;
+                    pops += 1;
+                    if let Some(p) = peeked {
+                        assert_eq!(p, item, "peek named another key than the next pop");
+                        named += 1;
+                    }
+                }
+            }
+        }
+        assert!(named * 2 > pops, "named only {named} of {pops} pops");
     }
 
     /// Rule: the radix heap pops exactly the `(time, seq)` order of a plain

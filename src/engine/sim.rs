@@ -7,6 +7,7 @@
 //! - `route`: the engine's side of the network state machine;
 //! - `build` and `run`: building a simulation, and running one to its end;
 //! - `faults`: the contexts fault kinds install and apply themselves through.
+//! - `ahead`: asking for the next event's cache lines while this one runs.
 //!
 //! One event queue ([`EventQueue`]) drives everything; the host model decides when
 //! each node's work runs, the network model when (and whether) packets arrive.
@@ -38,6 +39,7 @@ use crate::scenario::degraded::Degraded;
 use crate::scenario::fault::FaultEvent;
 use crate::scenario::{Scenario, TimelineEvent};
 
+mod ahead;
 mod build;
 mod faults;
 mod procs;
@@ -143,6 +145,12 @@ pub struct Simulation {
     rule_touch: Vec<NodeId>,
     /// Event count at which [`sweep`] next looks for dead timers.
     next_sweep_check: u64,
+    /// The fewest queued events at which the next event is warmed
+    /// ([`ahead`]); tests set it to warm every event or none.
+    warm_from: usize,
+    /// Events warmed one ahead (test builds only).
+    #[cfg(test)]
+    warmed: std::cell::Cell<u64>,
 }
 
 impl Simulation {
@@ -191,6 +199,9 @@ impl Simulation {
             staggered: build::staggered(scenario),
             rule_touch: Degraded::link_rule_nodes(&scenario.network),
             next_sweep_check: 0,
+            warm_from: ahead::WARM_FROM_PENDING,
+            #[cfg(test)]
+            warmed: std::cell::Cell::new(0),
         }
     }
 
@@ -283,6 +294,8 @@ impl Simulation {
         debug_assert!(t >= self.w.now, "BUG! time went backwards");
         self.w.now = t;
         self.w.events += 1;
+        // Before this event runs, so the next one's misses overlap with it.
+        self.warm_next();
         match ev {
             Ev::Init => self.init(obs),
             Ev::StartJoin(node) => self.start_join(obs, node),

@@ -171,6 +171,25 @@ impl Host {
             && self.schedule.always_runs()
     }
 
+    /// Ask for the lines that handing this host its next input reads first
+    /// (its queues, CPU and schedule, which tell whether the input starts at
+    /// once; its starvation windows; its pending wake-up; its handler
+    /// stage), without reading them ([`crate::prefetch`]): the
+    /// engine calls this one event ahead, as a large cluster's hosts do not
+    /// stay in cache. The fields, not fixed offsets, so that it follows the
+    /// layout the compiler picks.
+    #[inline(always)]
+    pub fn warm(&self) {
+        use crate::prefetch::prefetch;
+        prefetch(&self.local);
+        prefetch(&self.packets);
+        prefetch(&self.busy_until);
+        prefetch(&self.schedule);
+        prefetch(&self.starve);
+        prefetch(&self.wake_at);
+        prefetch(&self.handler);
+    }
+
     /// Queue a received packet; hands it back if the receive buffer is full.
     pub fn push_packet(&mut self, packet: Packet) -> Result<(), Packet> {
         if !self.fits(packet.bytes) {
