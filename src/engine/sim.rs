@@ -45,6 +45,8 @@ mod faults;
 mod procs;
 mod route;
 mod run;
+#[cfg(test)]
+mod same_run;
 mod sweep;
 mod work;
 mod world;

@@ -68,54 +68,19 @@ impl Simulation {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::tests::Rec;
-    use crate::protocol::SEC;
-
-    use super::super::Simulation;
+    use super::super::same_run::runs_agree;
 
     /// Rule (engine, `warm_next`): warming the next event asks for cache
-    /// lines and nothing else. The incident's first 25 minutes (a starved,
-    /// slowed, throttled, paused and restarted node) and an hour of
-    /// CPU-credit exhaustion with a contending neighbour give the same
-    /// protocol events, ground truth, packets, host samples, timers run,
-    /// digest, events and budget units whether every event is warmed or none.
+    /// lines and nothing else: every result is the same whether every event
+    /// is warmed or none ([`runs_agree`]).
     #[test]
     fn warming_the_next_event_changes_no_result() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        for (file, minutes) in [
-            ("qiita-2015-sick-t2.yaml", 25),
-            ("t2-credit-exhaustion-contention.yaml", 60),
-        ] {
-            let mut s = crate::scenario::load(&root.join(file)).expect("shipped scenario");
-            s.duration = minutes * 60 * SEC;
-            let mut runs = [0, usize::MAX].map(|warm_from| {
-                let mut sim = Simulation::new(&s);
-                sim.warm_from = warm_from;
-                let mut rec = Rec::default();
-                sim.run(&mut rec, &mut |_| {});
-                (rec, sim)
-            });
-            let [(warm, warm_sim), (cold, cold_sim)] = &mut runs;
-            let events = warm_sim.stats().events;
-            assert!(
-                warm_sim.warmed.get() * 2 > events,
-                "{file}: {} of {events} events warmed",
-                warm_sim.warmed.get()
-            );
-            assert_eq!(cold_sim.warmed.get(), 0, "{file}");
-            assert_eq!(warm.events, cold.events, "{file}");
-            assert_eq!(warm.truths, cold.truths, "{file}");
-            assert_eq!(warm.sent, cold.sent, "{file}");
-            assert_eq!(warm.received, cold.received, "{file}");
-            assert_eq!(warm.dropped, cold.dropped, "{file}");
-            assert_eq!(warm.samples, cold.samples, "{file}");
-            assert_eq!(warm_sim.w.timers_run, cold_sim.w.timers_run, "{file}");
-            let (a, b) = (warm_sim.stats(), cold_sim.stats());
-            assert_eq!(
-                (a.digest, a.events, a.packets, a.work),
-                (b.digest, b.events, b.packets, b.work),
-                "{file}"
-            );
+        let runs = runs_agree(|sim, warm| sim.warm_from = if warm { 0 } else { usize::MAX });
+        for (file, [(_, cold), (_, warm)]) in runs {
+            let events = warm.stats().events;
+            let warmed = warm.warmed.get();
+            assert!(warmed * 2 > events, "{file}: {warmed} of {events} warmed");
+            assert_eq!(cold.warmed.get(), 0, "{file}");
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::protocol::{Event, Nanos, NodeId, Timer, SEC};
 use crate::scenario::fault::timeline::{crash::Crash, pause::Pause};
 use crate::scenario::{Action, Scenario, TimelineEvent};
 
+use super::super::same_run::runs_agree;
 use super::super::Simulation;
 
 /// Run `s`; the recorder and, per node, when its suspicion timers about
@@ -143,47 +144,18 @@ fn a_cleared_suspicion_timer_still_fires_as_in_memberlist() {
 
 /// Rule (engine, `Host::starts_at_once`): an item its host would start at
 /// once (nothing queued, CPU free, a schedule that never parks) runs without
-/// being queued, and nothing a run reports changes: the incident's first 25
-/// minutes (a starved, slowed, throttled, paused and restarted node) and an
-/// hour of CPU-credit exhaustion with a contending neighbour give the same
-/// protocol events, ground truth, packets sent, received and dropped, host
-/// samples, timers run, digest, events, packets and budget units whether
-/// such items are started at once or queued like every other.
+/// being queued, and nothing a run reports changes ([`runs_agree`]: the
+/// same events, truth, packets, samples, timers run, digest and budget
+/// units) whether such items are started at once or queued like every other.
 #[test]
 fn an_item_started_at_once_runs_as_if_queued() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    for (file, minutes) in [
-        ("qiita-2015-sick-t2.yaml", 25),
-        ("t2-credit-exhaustion-contention.yaml", 60),
-    ] {
-        let mut s = crate::scenario::load(&root.join(file)).expect("shipped scenario");
-        s.duration = minutes * 60 * SEC;
-        let mut runs = [false, true].map(|queue_every_item| {
-            let mut sim = Simulation::new(&s);
-            sim.w.queue_every_item = queue_every_item;
-            let mut rec = Rec::default();
-            sim.run(&mut rec, &mut |_| {});
-            (rec, sim)
-        });
-        let [(fast, fast_sim), (queued, queued_sim)] = &mut runs;
+    let runs = runs_agree(|sim, queue_every_item| sim.w.queue_every_item = queue_every_item);
+    for (file, [(fast, fast_sim), (_, queued_sim)]) in runs {
         assert!(
             fast_sim.w.started_at_once > 1000,
             "{file}: the fast path is taken"
         );
         assert_eq!(queued_sim.w.started_at_once, 0, "{file}");
-        assert_eq!(fast.events, queued.events, "{file}");
-        assert_eq!(fast.truths, queued.truths, "{file}");
-        assert_eq!(fast.sent, queued.sent, "{file}");
-        assert_eq!(fast.received, queued.received, "{file}");
-        assert_eq!(fast.dropped, queued.dropped, "{file}");
-        assert_eq!(fast.samples, queued.samples, "{file}");
-        assert_eq!(fast_sim.w.timers_run, queued_sim.w.timers_run, "{file}");
-        let (a, b) = (fast_sim.stats(), queued_sim.stats());
-        assert_eq!(
-            (a.digest, a.events, a.packets, a.work),
-            (b.digest, b.events, b.packets, b.work),
-            "{file}"
-        );
         assert!(
             !fast.samples.is_empty(),
             "{file}: the faulty hosts are sampled"
