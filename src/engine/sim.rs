@@ -6,7 +6,7 @@
 //! - `work`: packets and timers becoming host work items, and running them;
 //! - `route`: the engine's side of the network state machine;
 //! - `build` and `run`: building a simulation, and running one to its end;
-//! - `faults`: the contexts fault kinds install and apply themselves through.
+//! - `faults`: the contexts fault kinds install and apply themselves through;
 //! - `ahead`: asking for the next event's cache lines while this one runs.
 //!
 //! One event queue ([`EventQueue`]) drives everything; the host model decides when
