@@ -137,17 +137,15 @@ impl SuspicionTable {
     }
 
     /// Ask for the line of the suspicion at `slot` (a member view's), without
-    /// reading it ([`crate::prefetch::prefetch`]); false when the view keeps no
-    /// slot (no suspicion, or one in the overflow map).
-    pub(super) fn prefetch(&self, slot: SuspicionSlot) -> bool {
+    /// reading it ([`crate::prefetch::prefetch`]); nothing when the view keeps
+    /// no slot (no suspicion, or one in the overflow map).
+    pub(super) fn prefetch(&self, slot: SuspicionSlot) {
         if slot == NO_SUSPICION {
-            return false;
+            return;
         }
-        let Some(entry) = self.entries.get(usize::from(slot)) else {
-            return false;
-        };
-        crate::prefetch::prefetch(entry);
-        true
+        if let Some(entry) = self.entries.get(usize::from(slot)) {
+            crate::prefetch::prefetch(entry);
+        }
     }
 
     /// `node`'s running suspicion (`slot`: its view's [`SuspicionSlot`]).

@@ -17,10 +17,9 @@ impl Node {
     /// (its misses overlap), then, reading the views, for the messages they
     /// do not already make stale, the suspicion timer and the queued
     /// broadcast. A sick cluster's packets mostly repeat what the receiver
-    /// knows, and a stale
-    /// message is dropped after reading the view alone (memberlist.md §1:
-    /// an older incarnation, or an alive no newer than the view's), so
-    /// touching its other two lines only took cache from the rest.
+    /// knows, and a stale message is dropped after reading the view alone
+    /// (memberlist.md §1: an older incarnation, or an alive no newer than the
+    /// view's), so touching its other two lines only took cache from the rest.
     pub(super) fn warm_parts(&self, parts: &[Broadcast]) {
         self.warm_views(parts);
         for p in parts {

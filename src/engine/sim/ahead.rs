@@ -42,26 +42,25 @@ impl Simulation {
         };
         #[cfg(test)]
         self.warmed.set(self.warmed.get() + 1);
-        let node = match next {
-            Ev::Arrive { packet } | Ev::Deliver { packet } => packet.to,
-            Ev::Timer { node, .. } | Ev::Wake(node) => *node,
+        let (node, parts, timer) = match next {
+            Ev::Arrive { packet } | Ev::Deliver { packet } => {
+                (packet.to, Some(&packet.parts), None)
+            }
+            Ev::Timer { node, timer, .. } => (*node, None, Some(timer)),
+            Ev::Wake(node) => (*node, None, None),
             _ => return,
         };
         if let Some(host) = self.w.hosts.get(node as usize) {
             host.warm();
         }
-        match next {
-            Ev::Arrive { packet } | Ev::Deliver { packet } => {
-                if let Some(n) = self.node(node) {
-                    n.warm_views(&packet.parts);
-                }
-            }
-            Ev::Timer { timer, .. } => {
-                if let Some(n) = self.node(node) {
-                    n.warm_timer(timer);
-                }
-            }
-            _ => {}
+        let Some(n) = self.node(node) else {
+            return;
+        };
+        if let Some(parts) = parts {
+            n.warm_views(parts);
+        }
+        if let Some(timer) = timer {
+            n.warm_timer(timer);
         }
     }
 }
