@@ -86,6 +86,14 @@ const MARK_AT_MOST: usize = 256 << 20;
 /// blocks of 128 KiB and more are always mapped apart from the heap (and given
 /// back when freed): measured, that costs nothing here (peak RSS unchanged,
 /// 120 MB at 30 s), where letting the heap serve them as well held 11 MB more.
+/// Tried again over the starved bench's 120 s, with the heap serving every
+/// block below [`MARK_FROM`] (`M_MMAP_THRESHOLD`): the radix heap's large
+/// buckets, freed after each redistribution, then came back without being
+/// zeroed, and page faults fell from 26,200 to 8,500 (system time from up to
+/// 0.37 s to 0.07 s), but the run's CPU did not fall beyond the machine's
+/// noise (1.031 of the shipped build's in `bench --against`, 0.991 over
+/// eight runs in turn) while its peak grew from 138 to 164 MB. So the
+/// default stays.
 #[cfg(target_os = "linux")]
 const KEEP_FREE_AT_TOP: usize = MARK_AT_MOST;
 
