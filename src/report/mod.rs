@@ -26,6 +26,7 @@ pub mod atomic;
 pub mod charts;
 pub mod compare_html;
 pub mod csv;
+mod direct;
 pub mod events;
 pub mod files;
 pub mod html;

@@ -4,9 +4,11 @@
 //! [`events::JsonLines`] and [`LogLines`]) into a buffer that is flushed to
 //! the output set's staging file every [`FLUSH_BYTES`]. The files are part of
 //! the set the [`Publisher`] publishes atomically: an interrupted run removes
-//! the staging directory and publishes nothing. What is on disk is dropped
-//! from the page cache as the run goes ([`drop_behind`]): flapsim never reads
-//! these files back, so they cost neither memory nor fresh cache pages.
+//! the staging directory and publishes nothing. flapsim never reads these
+//! files back, so they should cost neither memory nor fresh cache pages: they
+//! are written around the page cache with direct I/O where the filesystem
+//! allows it ([`DirectWriter`]), and otherwise through it, dropped from it as
+//! the run goes ([`drop_behind`]).
 //!
 //! Write errors (a full disk) are kept and returned by [`Streams::finish`]; the
 //! run itself goes on, as a failed write of one line must not change results.
@@ -32,6 +34,7 @@ use crate::metrics::{timeline, Record, What};
 use crate::protocol::{Nanos, Packet};
 use crate::scenario::Scenario;
 
+use super::direct::{self, DirectWriter};
 use super::events;
 use super::log::LogLines;
 use super::{wire, Format, Level, Publisher};
@@ -56,6 +59,9 @@ struct Stream {
     dropped_to: u64,
     /// Bytes between two writeback requests: [`WRITEBACK_BYTES`] (tests use less).
     window: u64,
+    /// Writes around the page cache, where the file allows it ([`direct`]);
+    /// `None`: through the cache, dropped behind.
+    direct: Option<DirectWriter>,
 }
 
 impl Stream {
@@ -64,37 +70,74 @@ impl Stream {
     }
 
     fn named(publisher: &mut Publisher, name: &'static str) -> io::Result<Stream> {
+        let file = publisher.create(name)?;
+        // Room for a full buffer, the last line past it, and with direct I/O
+        // the bytes that align it and the partial block held from the last
+        // write.
+        let mut buf = Vec::with_capacity(FLUSH_BYTES + 4096 + 2 * direct::BLOCK);
+        let direct = DirectWriter::open(&file, &mut buf);
         Ok(Stream {
             name,
-            file: publisher.create(name)?,
-            buf: Vec::with_capacity(FLUSH_BYTES + 4096),
+            file,
+            buf,
             written: 0,
             writeback_from: 0,
             dropped_to: 0,
             window: WRITEBACK_BYTES,
+            direct,
         })
+    }
+
+    /// Where the data begins in the buffer (past the bytes that align it
+    /// for direct I/O).
+    fn data_start(&self) -> usize {
+        self.direct.as_ref().map_or(0, DirectWriter::start)
     }
 
     /// Write the buffer out once it is full (`force`: whatever it holds).
     fn flush(&mut self, force: bool, error: &mut Option<io::Error>) {
-        if self.buf.len() < FLUSH_BYTES && !force {
+        if self.buf.len() - self.data_start() < FLUSH_BYTES && !force {
             return;
         }
         if error.is_none() {
-            if let Err(e) = self.write_out() {
+            match self.write_out() {
+                Ok(()) => return,
+                Err(e) => *error = Some(io::Error::new(e.kind(), format!("{}: {e}", self.name))),
+            }
+        }
+        // Not written (the error says so): dropped, so memory stays bounded.
+        let start = self.data_start();
+        self.buf.truncate(start);
+    }
+
+    /// Write what is buffered and what direct I/O holds back: the file is
+    /// then complete.
+    fn close(&mut self, error: &mut Option<io::Error>) {
+        self.flush(true, error);
+        if let (Some(d), None) = (&mut self.direct, &*error) {
+            if let Err(e) = d.finish(&self.file, &mut self.buf) {
                 *error = Some(io::Error::new(e.kind(), format!("{}: {e}", self.name)));
             }
         }
-        self.buf.clear();
     }
 
-    /// Write the buffer to the file; every window ([`WRITEBACK_BYTES`]), hand what
-    /// was written since to the disk and drop the range before from the
-    /// page cache.
+    /// Write the buffer to the file. Through the page cache, every window
+    /// ([`WRITEBACK_BYTES`]) hand what was written since to the disk and drop
+    /// the range before from the cache.
     fn write_out(&mut self) -> io::Result<()> {
-        self.file.write_all(&self.buf)?;
-        self.written += self.buf.len() as u64;
-        if self.written - self.writeback_from >= self.window {
+        let bytes = (self.buf.len() - self.data_start()) as u64;
+        match &mut self.direct {
+            // What it holds back is counted as written: it will be.
+            Some(d) => d.write(&self.file, &mut self.buf)?,
+            None => {
+                self.file.write_all(&self.buf)?;
+                self.buf.clear();
+            }
+        }
+        self.written += bytes;
+        // Direct writes leave nothing in the cache to write back or drop.
+        let cached = self.direct.as_ref().is_none_or(|d| !d.is_direct());
+        if cached && self.written - self.writeback_from >= self.window {
             start_writeback(&self.file, self.writeback_from, self.written);
             // The range before, whose writeback was asked a range ago.
             drop_behind(&self.file, self.dropped_to, self.writeback_from)?;
@@ -149,8 +192,8 @@ fn byte_range(from: u64, to: u64) -> Option<(i64, i64)> {
 /// 0.8–0.95 s of system time. The range waited for was handed to the disk a
 /// range earlier ([`start_writeback`]), so on a disk that keeps up nothing
 /// waits, and on a slower one rendering still runs a range ahead of the
-/// disk. (Direct I/O cost less system time still, 0.3–0.5 s, but makes each
-/// write wait for the disk, so rendering and writing no longer overlap.)
+/// disk. Direct I/O ([`DirectWriter`]) costs less system time still, and is
+/// used where the filesystem allows it: this is the path of files it refuses.
 ///
 /// A failed writeback (an I/O error, a full disk or quota) is returned:
 /// waiting for it here consumes the error the publisher's final sync would
@@ -327,7 +370,7 @@ impl Streams {
             self.wire.take().map(|(s, _)| s),
         ];
         for mut s in files.into_iter().flatten() {
-            s.flush(true, &mut self.error);
+            s.close(&mut self.error);
             if let Some(e) = self.error.take() {
                 return Err(e);
             }
@@ -482,21 +525,13 @@ impl Drop for Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs::OpenOptions;
 
     /// Rule: a stream that hands each window to the disk and drops the one
     /// before from the page cache writes every byte given, in order, however
     /// the writes fall across the windows.
     #[test]
     fn dropping_written_ranges_behind_keeps_every_byte() {
-        let path = std::env::temp_dir().join(format!("flapsim-drop-behind-{}", std::process::id()));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let (path, file) = super::super::direct::tests::scratch_file("drop-behind");
         let mut s = Stream {
             name: "test",
             file,
@@ -505,6 +540,7 @@ mod tests {
             writeback_from: 0,
             dropped_to: 0,
             window: 3 * 4096 + 17,
+            direct: None,
         };
         let mut want = Vec::new();
         let mut error = None;
