@@ -147,9 +147,11 @@ fn write_blocks(file: &File, blocks: &[u8]) -> Result<(), (usize, io::Error)> {
 }
 
 /// An error that says direct I/O is not possible here (not that the disk
-/// failed): the bytes are then written buffered instead.
+/// failed): the bytes are then written buffered instead. `EINVAL` is what
+/// Linux filesystems answer for a misaligned or unsupported direct write;
+/// some network and FUSE filesystems answer `EOPNOTSUPP`.
 fn refused(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(libc::EINVAL)
+    matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP))
 }
 
 /// Turn `O_DIRECT` on or off for `file`; whether the file now has it as asked.
