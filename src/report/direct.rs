@@ -95,8 +95,7 @@ impl DirectWriter {
                 Ok(()) => {}
                 Err((done, e)) if refused(&e) => {
                     // Not for direct I/O after all: the rest goes buffered.
-                    self.direct = false;
-                    set_direct(file, false);
+                    self.go_buffered(file);
                     (&*file).write_all(&data[done..])?;
                     buf.truncate(self.start);
                     return Ok(());
@@ -113,11 +112,16 @@ impl DirectWriter {
     /// Write the bytes of the last partial block through the page cache; the
     /// file is buffered from then on.
     pub fn finish(&mut self, file: &File, buf: &mut Vec<u8>) -> io::Result<()> {
+        self.go_buffered(file);
+        self.write(file, buf)
+    }
+
+    /// Write through the page cache from now on.
+    fn go_buffered(&mut self, file: &File) {
         if self.direct {
             self.direct = false;
             set_direct(file, false);
         }
-        self.write(file, buf)
     }
 
     /// Move the data of `buf` so that it begins at an aligned address.
@@ -189,7 +193,7 @@ pub(super) mod tests {
 
     /// A new file `flapsim-{tag}-{pid}` in the system's temporary directory,
     /// open for reading and writing.
-    pub(in crate::report) fn scratch_file(tag: &str) -> (std::path::PathBuf, File) {
+    pub(in crate::report) fn scratch_file(tag: &str) -> (PathBuf, File) {
         let path = std::env::temp_dir().join(format!("flapsim-{tag}-{}", std::process::id()));
         let file = OpenOptions::new()
             .read(true)
