@@ -149,3 +149,31 @@ fn a_file_that_prints_without_end_is_refused_not_read_to_the_end() {
     let o = fails_with(&long_line, &d, 1, &["digests differ"]);
     assert!(text(&o.stdout).contains("other build: CPU median 0.50 s"));
 }
+
+/// Rule: a build that cannot be started is refused before any run (exit 2),
+/// not after this build's first run of the workload.
+#[test]
+fn a_build_that_cannot_be_started_is_refused_before_any_run() {
+    let d = common::scratch_dir("against", "unrunnable");
+    let not_executable = d.join("not-executable");
+    std::fs::write(&not_executable, "#!/bin/sh\nexit 0\n").expect("write");
+    std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let cases: [(PathBuf, &str); 4] = [
+        (d.join("no-such-build"), "No such file or directory"),
+        (d.clone(), "a directory, not a program"),
+        (not_executable, "not executable"),
+        (
+            PathBuf::from("flapsim-no-such-build-on-path"),
+            "no such program on PATH",
+        ),
+    ];
+    for (other, why) in cases {
+        let o = fails_with(&other, &d, 2, &["cannot run it", why]);
+        let out = text(&o.stdout);
+        assert!(
+            !out.contains("round 1"),
+            "{other:?} ran a round first:\n{out}"
+        );
+    }
+}

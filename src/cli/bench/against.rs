@@ -185,10 +185,59 @@ impl Tally {
     }
 }
 
+/// Why `other` cannot be started as a program, if that shows without
+/// starting it: missing, a directory, or not executable (or, for a bare
+/// name, found nowhere on `PATH`, where the system would look for it).
+///
+/// Why before anything runs: each round starts with this build's run, so a
+/// mistyped path was refused only once that run was over, seconds into a
+/// sick workload (a round of the starved 1,000-node bench takes 5 s).
+/// What this cannot see (a file that is not a program at all) is still
+/// refused when it is started, as before.
+fn check_runnable(other: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::PermissionsExt;
+        let runnable = |path: &Path| -> Result<(), String> {
+            let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+            if meta.is_dir() {
+                return Err("a directory, not a program".into());
+            }
+            if meta.permissions().mode() & 0o111 == 0 {
+                return Err("not executable (no execute permission)".into());
+            }
+            Ok(())
+        };
+        // As `Command` does: a name without a slash is looked for on `PATH`.
+        if other.as_os_str().as_bytes().contains(&b'/') {
+            return runnable(other);
+        }
+        let Some(path) = std::env::var_os("PATH") else {
+            return Ok(()); // the system's default search: left to the start
+        };
+        if std::env::split_paths(&path).any(|dir| runnable(&dir.join(other)).is_ok()) {
+            return Ok(());
+        }
+        Err("no such program on PATH".into())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = other;
+        Ok(())
+    }
+}
+
 /// Run `rounds` rounds of this build and `other` on the bench workload that
 /// `child_args` (`bench …`, with `--repeat 1`) describes, and print them side
 /// by side. Fails (exit 1) when the two builds' digests differ.
 pub fn compare(other: &Path, child_args: &[String], rounds: usize) -> Result<(), Failure> {
+    check_runnable(other).map_err(|why| {
+        Failure::bad_input(format!(
+            "--against {}: cannot run it: {why}",
+            other.display()
+        ))
+    })?;
     let this: PathBuf = std::env::current_exe().map_err(|e| {
         Failure::failed(format!(
             "bench --against: cannot find this build's executable: {e}"
