@@ -5,7 +5,8 @@
 //! a build whose digest differs fails the comparison (exit 1); a file that is
 //! not a flapsim build, or an older build that refuses the workload's flags,
 //! is bad input (exit 2) and says which; so is a file that prints without
-//! end, which is killed once it has printed more than a bench ever does.
+//! end, which is killed once it has printed more than a bench ever does; a
+//! build that cannot be started at all is refused before anything runs.
 
 #![cfg(unix)]
 

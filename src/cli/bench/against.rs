@@ -191,7 +191,7 @@ impl Tally {
 ///
 /// Why before anything runs: each round starts with this build's run, so a
 /// mistyped path was refused only once that run was over, seconds into a
-/// sick workload (a round of the starved 1,000-node bench takes 5 s).
+/// sick workload (5–7 s on the starved 1,000-node bench).
 /// What this cannot see (a file that is not a program at all) is still
 /// refused when it is started, as before.
 fn check_runnable(other: &Path) -> Result<(), String> {
