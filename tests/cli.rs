@@ -407,3 +407,54 @@ fn a_bench_workloads_duration_reads_back_exactly() {
     let said = String::from_utf8_lossy(&v.stdout);
     assert!(said.contains("1h10m simulated"), "{said}");
 }
+
+/// Rule: `bench` says what its events were, once (every run's are the same):
+/// the kinds, most first, add up to the events on the run line, and a starved
+/// workload's include the packets its starved hosts were handed late.
+#[test]
+fn bench_lists_its_events_by_kind_and_they_add_up() {
+    let d = scratch("bench-mix");
+    let o = flapsim(
+        &[
+            "bench",
+            "--nodes",
+            "30",
+            "--duration",
+            "20s",
+            "--starved",
+            "10%",
+            "--repeat",
+            "2",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let run = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("run 1:"))
+        .expect("a run line");
+    let before = &run[..run.find(" events (").expect("events")];
+    let events: u64 = before.rsplit(' ').next().unwrap().parse().unwrap();
+    let mixes: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("events by kind: "))
+        .collect();
+    assert_eq!(mixes.len(), 1, "{out}");
+    let kinds: Vec<(u64, &str)> = mixes[0]
+        .split(", ")
+        .map(|k| {
+            let (name, _share) = k.split_once(" (").expect("a share");
+            let (name, n) = name.rsplit_once(' ').expect("name and count");
+            (n.parse().expect("a count"), name)
+        })
+        .collect();
+    assert_eq!(kinds.iter().map(|k| k.0).sum::<u64>(), events, "{out}");
+    assert!(
+        kinds.windows(2).all(|w| w[0].0 >= w[1].0),
+        "most first: {out}"
+    );
+    for name in ["packet arrivals", "gossip ticks", "starved deliveries"] {
+        assert!(kinds.iter().any(|k| k.1 == name), "{name}: {out}");
+    }
+}

@@ -72,7 +72,7 @@ pub mod invariants;
 pub mod queue;
 pub mod sim;
 
-pub use sim::{EventBudgetExceeded, RunStats, Simulation, Stopped};
+pub use sim::{EventBudgetExceeded, EventKind, EventMix, RunStats, Simulation, Stopped};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,8 @@
 //! - `route`: the engine's side of the network state machine;
 //! - `build` and `run`: building a simulation, and running one to its end;
 //! - `faults`: the contexts fault kinds install and apply themselves through;
-//! - `ahead`: asking for the next event's cache lines while this one runs.
+//! - `ahead`: asking for the next event's cache lines while this one runs;
+//! - `mix`: how many events of each kind a run handled.
 //!
 //! One event queue ([`EventQueue`]) drives everything; the host model decides when
 //! each node's work runs, the network model when (and whether) packets arrive.
@@ -42,6 +43,7 @@ use crate::scenario::{Scenario, TimelineEvent};
 mod ahead;
 mod build;
 mod faults;
+mod mix;
 mod procs;
 mod route;
 mod run;
@@ -56,6 +58,7 @@ use super::{Observer, PacketKind, Truth};
 use procs::{Life, Proc};
 use world::World;
 
+pub use mix::{EventKind, EventMix};
 pub use run::{EventBudgetExceeded, RunStats, Stopped};
 
 /// The longest a leaving process lives after `leave` (see module docs).
@@ -229,6 +232,7 @@ impl Simulation {
             packets: self.w.packets,
             digest: self.w.digest.value(),
             work: self.w.work,
+            mix: self.w.mix,
         }
     }
 
@@ -296,6 +300,7 @@ impl Simulation {
         debug_assert!(t >= self.w.now, "BUG! time went backwards");
         self.w.now = t;
         self.w.events += 1;
+        self.w.mix.count(EventKind::of(&ev));
         // Before this event runs, so the next one's misses overlap with it.
         self.warm_next();
         match ev {

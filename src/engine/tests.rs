@@ -569,3 +569,65 @@ fn failed_udp_pings_metric_counts_in_every_generation() {
         );
     }
 }
+
+/// The event mix (`flapsim bench`'s "events by kind") adds up to the events
+/// handled and counts each kind where it happens: every node's gossip and
+/// probe ticks, packets arriving (never more than were sent on a link that
+/// neither loses nor duplicates, never fewer than were handed to a
+/// protocol), each packet a starved host was handed late, and a suspicion
+/// timer for each suspicion that expired (of the crashed node's).
+#[test]
+fn event_mix_adds_up_and_counts_each_kind() {
+    use super::EventKind;
+    let (n, duration) = (5u64, 20 * SEC);
+    let mut s = scenario(n as usize, 3, duration);
+    s.faults.push(FaultSpec {
+        index: 0,
+        nodes: vec![0],
+        kind: HostFault::Starve(Starve {
+            delay: Dist::Fixed(2 * SEC),
+        }),
+        from: 0,
+        until: None,
+    });
+    s.timeline.push(TimelineEvent {
+        at: 3 * SEC,
+        action: Action::Crash(Crash(vec![4])),
+    });
+    let (rec, stats) = run(&s);
+    let mix = stats.mix;
+    assert_eq!(mix.total(), stats.events, "{mix:?}");
+    // Four nodes tick for the whole run, the crashed one for 3 s.
+    let per_node = |interval: Nanos| ((n - 1) * duration + 3 * SEC) / interval;
+    let ticks = [
+        (EventKind::GossipTick, s.protocol.gossip_interval),
+        (EventKind::ProbeTick, s.protocol.probe_interval),
+    ];
+    for (kind, interval) in ticks {
+        let expected = per_node(interval);
+        let got = mix.get(kind);
+        assert!(
+            got + n >= expected && got <= expected + n,
+            "{kind:?}: {got}, about {expected}"
+        );
+    }
+    let arrivals = mix.get(EventKind::Arrival);
+    assert!(arrivals <= rec.sent.len() as u64, "{arrivals} arrivals");
+    assert!(arrivals >= rec.received.len() as u64, "{arrivals} arrivals");
+    let handled_by_0 = rec.received.iter().filter(|r| r.1 == 0).count() as u64;
+    let late = mix.get(EventKind::StarvedDelivery);
+    assert!(
+        late >= handled_by_0 && handled_by_0 > 0,
+        "{late} late, {handled_by_0} handled"
+    );
+    let expired = rec
+        .events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::SuspicionExpired { .. }))
+        .count() as u64;
+    let timers = mix.get(EventKind::SuspicionTimer);
+    assert!(
+        expired > 0 && timers >= expired,
+        "{timers} timers, {expired} expired"
+    );
+}

@@ -3,7 +3,7 @@
 use crate::protocol::{Nanos, NodeId};
 
 use super::super::Observer;
-use super::Simulation;
+use super::{EventMix, Simulation};
 
 /// What a run did, for the CLI and for comparing runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct RunStats {
     /// schedule steps, samples, link rules examined, message parts and
     /// push/pull entries handled).
     pub work: u64,
+    /// The events by kind: [`RunStats::events`] in all.
+    pub mix: EventMix,
 }
 
 impl RunStats {

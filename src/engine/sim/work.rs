@@ -211,6 +211,7 @@ impl Simulation {
                     // Not an event (see `RunStats::events`): the sweep drops
                     // most of them before they pop, and must not change counts.
                     self.w.events -= 1;
+                    self.w.mix.uncount(super::EventKind::SuspicionTimer);
                     return;
                 }
             }

@@ -16,6 +16,7 @@ use super::super::digest::Digest;
 use super::super::queue::EventQueue;
 use super::super::{Observer, Truth};
 use super::Ev;
+use super::EventMix;
 
 /// Everything except the processes, so a node can be driven while the world is
 /// borrowed mutably.
@@ -37,6 +38,8 @@ pub(super) struct World {
     pub(super) packet_boxes: PacketBoxes,
     pub(super) packets: u64,
     pub(super) events: u64,
+    /// The events by kind ([`EventMix`]).
+    pub(super) mix: EventMix,
     /// Work beyond one unit per event (host-schedule steps, samples, link rules
     /// examined), charged to the event budget with `events`.
     pub(super) work: u64,
@@ -135,6 +138,7 @@ impl World {
             packet_boxes: PacketBoxes::default(),
             packets: 0,
             events: 0,
+            mix: EventMix::default(),
             work: 0,
             truncated: None,
             net_wake: Nanos::MAX,
