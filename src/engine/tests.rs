@@ -133,19 +133,24 @@ fn crash_is_detected() {
     );
 }
 
+/// Node 0's received packets reach its protocol `delay` late, from t = 0 on.
+fn starve_node_0(delay: Nanos) -> FaultSpec {
+    FaultSpec {
+        index: 0,
+        nodes: vec![0],
+        kind: HostFault::Starve(Starve {
+            delay: Dist::Fixed(delay),
+        }),
+        from: 0,
+        until: None,
+    }
+}
+
 /// Rule: starve delays received packets but not the node's timers.
 #[test]
 fn starve_delays_packets_not_timers() {
     let mut s = scenario(5, 3, 10 * SEC);
-    s.faults.push(FaultSpec {
-        index: 0,
-        nodes: vec![0],
-        kind: HostFault::Starve(Starve {
-            delay: Dist::Fixed(3 * SEC),
-        }),
-        from: 0,
-        until: None,
-    });
+    s.faults.push(starve_node_0(3 * SEC));
     let (rec, _) = run(&s);
     let first_rx = rec
         .received
@@ -581,15 +586,7 @@ fn event_mix_adds_up_and_counts_each_kind() {
     use super::EventKind;
     let (n, duration) = (5u64, 20 * SEC);
     let mut s = scenario(n as usize, 3, duration);
-    s.faults.push(FaultSpec {
-        index: 0,
-        nodes: vec![0],
-        kind: HostFault::Starve(Starve {
-            delay: Dist::Fixed(2 * SEC),
-        }),
-        from: 0,
-        until: None,
-    });
+    s.faults.push(starve_node_0(2 * SEC));
     s.timeline.push(TimelineEvent {
         at: 3 * SEC,
         action: Action::Crash(Crash(vec![4])),
