@@ -198,7 +198,9 @@ impl Taken {
 const STALE_SLACK: usize = 64;
 
 /// Bucket capacity (in records) up to which a compaction never shrinks a
-/// bucket: small ones are not worth a reallocation.
+/// bucket that still holds records: small ones are not worth a
+/// reallocation. An empty one is released whatever its size
+/// ([`BroadcastQueue::compact`]).
 const SHRINK_ABOVE: usize = 256;
 
 /// The largest id: a stamp keeps the kind in its low two bits.
@@ -1478,8 +1480,8 @@ mod tests {
     }
 
     /// Drained buckets give their memory back, however small. Length classes
-    /// are never removed, so a long run's queues are mostly buckets of tiers
-    /// and classes that once held a few messages each (fewer than
+    /// are never removed, so a long run's queues gather buckets of tiers and
+    /// classes that once held a few messages each (fewer than
     /// [`SHRINK_ABOVE`]): kept at their longest, they made a starved
     /// cluster's memory grow with simulated time.
     #[test]
